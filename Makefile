@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# bindwatch build.
+#
+# bpf/*.bpf.c is compiled once for the bpf target against vmlinux/$(ARCH)/
+# vmlinux.h (CO-RE: the same object loads on any kernel with BTF), turned
+# into a skeleton header by bpftool, and linked into ./bindwatch with the
+# userspace objects from src/.  Pure modules (no libbpf) are also linked
+# into the cmocka unit tests under tests/unit/.  Everything is built in
+# build/; header dependencies are tracked with -MMD.  V=1 shows commands.
+#
+#   make          build ./bindwatch
+#   make run      install missing packages, build, run with defaults
+#   make test     install missing packages, build, run the whole suite
+#   make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel
+
+UNAME_M := $(shell uname -m)
+ARCH ?= $(shell echo $(UNAME_M) | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/' -e 's/loongarch64/loongarch/')
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+BUILD := build
+VMLINUX_DIR := vmlinux/$(ARCH)
+VMLINUX := $(VMLINUX_DIR)/vmlinux.h
+
+CFLAGS ?= -g -O2
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP \
+	  -D_GNU_SOURCE -I$(BUILD) -Ibpf -Isrc
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
+	      -Wno-unused-parameter -I$(VMLINUX_DIR) -Ibpf -MMD -MP
+LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+
+# Modules without libbpf: shared by bindwatch and the unit tests.
+PURE := strbuf escape json portlist cgpath addr record
+# Modules that drive the kernel side.
+MAIN := main options log loader procinfo cgroup output notify
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all run test deps vmlinux clean unit-tests
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: bindwatch
+
+# Every goal below that compiles needs a vmlinux.h for this architecture.
+ifeq ($(filter clean deps vmlinux,$(MAKECMDGOALS)),)
+ifeq ($(wildcard $(VMLINUX)),)
+$(error unsupported architecture '$(UNAME_M)': no $(VMLINUX); generate it on such a machine with 'make vmlinux')
+endif
+endif
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	./bindwatch $(ARGS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)tests/run
+
+unit-tests: $(UNIT_TESTS)
+
+vmlinux:
+	$(Q)mkdir -p $(VMLINUX_DIR)
+	$(call msg,GEN,$(VMLINUX))
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp
+	$(Q)mv $(VMLINUX).tmp $(VMLINUX)
+
+$(BUILD) $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+# The loader includes the skeleton: build it first.
+$(BUILD)/loader.o: $(BUILD)/bindwatch.skel.h
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+bindwatch: $(addprefix $(BUILD)/,$(addsuffix .o,$(MAIN) $(PURE)))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(addprefix $(BUILD)/,$(addsuffix .o,$(PURE)))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -lcmocka -o $@
+
+clean:
+	$(call msg,CLEAN,)
+	$(Q)rm -rf $(BUILD) bindwatch
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)

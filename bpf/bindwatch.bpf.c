@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * bindwatch.bpf.c - the kernel half of bindwatch: catch bind() and listen()
+ * calls on inet sockets that fail (EADDRINUSE by default) and stream one
+ * struct bw_event per failure to userspace through a ring buffer.
+ *
+ * Two flavours of hook produce the same record; the loader loads one:
+ *
+ *  - fexit on inet_bind/inet6_bind/inet_listen: runs only for inet sockets
+ *    and sees the call's return value and its arguments together.  No cost
+ *    to any other system call.
+ *
+ *  - the syscalls:sys_{enter,exit}_{bind,listen} tracepoints, for kernels
+ *    that refuse BPF trampolines.  The entry half looks the socket up from
+ *    the fd and captures the requested address then, because the kernel
+ *    resets the socket's address when bind() fails; it parks the partial
+ *    record in the "inflight" map keyed by thread id.  The exit half adds
+ *    the outcome and emits it.
+ *
+ * Filters (--port, --pid, --comm, --cgroup) run before anything is parked
+ * or reserved, so filtered-out calls cost a few loads.  Records are
+ * submitted without waking userspace unless the last wakeup is older than
+ * wakeup_interval_ns or the ring is filling up: one wakeup per record costs
+ * several microseconds per failing bind() in a storm.  Userspace also polls
+ * with a timeout, so a record never waits longer than that.  A record the
+ * ring has no room for is counted in "stats", never dropped silently.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "bindwatch.h"
+#include "core_fixes.bpf.h"
+
+/* uapi values that vmlinux.h, which carries types only, lacks */
+#define AF_INET 2
+#define AF_INET6 10
+#define EADDRINUSE 98
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+#define INFLIGHT_MAX 8192 /* threads inside bind()/listen() at once */
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader between open and load. */
+const volatile __u32 filters = 0;                 /* enum bw_filter bits */
+const volatile __u32 report = 0;                  /* enum bw_report bits */
+const volatile __u64 filter_cgroup_id = 0;
+const volatile __u32 filter_cgroup_level = 0;
+const volatile __u64 wakeup_interval_ns = 0;
+const volatile __u64 wakeup_bytes = 0;
+const volatile __u64 port_bitmap[BW_PORT_WORDS] = {};
+
+__u64 last_wakeup_ns = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22); /* resized by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BW_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, INFLIGHT_MAX);
+	__type(key, __u32);
+	__type(value, struct bw_event);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* resized to the --pid list */
+	__type(key, __u32);
+	__type(value, __u8);
+} pid_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* resized to the --comm list */
+	__type(key, char[BW_COMM_LEN]);
+	__type(value, __u8);
+} comm_filter SEC(".maps");
+
+union bw_sockaddr {
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline bool task_wanted(void)
+{
+	if (filters & BW_FILTER_PID) {
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+		if (!bpf_map_lookup_elem(&pid_filter, &tgid))
+			return false;
+	}
+	if (filters & BW_FILTER_COMM) {
+		char comm[BW_COMM_LEN] = {};
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!bpf_map_lookup_elem(&comm_filter, comm))
+			return false;
+	}
+	if (filters & BW_FILTER_CGROUP &&
+	    bpf_get_current_ancestor_cgroup_id(filter_cgroup_level) != filter_cgroup_id)
+		return false;
+	return true;
+}
+
+static __always_inline bool port_wanted(__u16 port)
+{
+	if (!(filters & BW_FILTER_PORT))
+		return true;
+	return (port_bitmap[port / 64] >> (port % 64)) & 1;
+}
+
+static __always_inline bool outcome_wanted(long ret)
+{
+	if (ret == -EADDRINUSE)
+		return true;
+	if (ret == 0)
+		return report & BW_REPORT_SUCCESS;
+	return ret < 0 && report & BW_REPORT_ERRORS;
+}
+
+/* Family, type, options and namespace of sk; false if it is not inet. */
+static __always_inline bool read_sock(const struct sock *sk, struct bw_event *e)
+{
+	const struct sock_common *skc = &sk->__sk_common;
+	__u32 f = 0;
+
+	e->family = BPF_CORE_READ(skc, skc_family);
+	if (e->family != AF_INET && e->family != AF_INET6)
+		return false;
+	e->type = sk_type(sk);
+	e->protocol = sk_protocol(sk);
+	e->bound_ifindex = BPF_CORE_READ(skc, skc_bound_dev_if);
+	e->netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
+	if (BPF_CORE_READ_BITFIELD_PROBED(skc, skc_reuse))
+		f |= BW_SF_REUSEADDR;
+	if (BPF_CORE_READ_BITFIELD_PROBED(skc, skc_reuseport))
+		f |= BW_SF_REUSEPORT;
+	if (e->family == AF_INET6 && BPF_CORE_READ_BITFIELD_PROBED(skc, skc_ipv6only))
+		f |= BW_SF_V6ONLY;
+	if (inet_freebind(sk))
+		f |= BW_SF_FREEBIND;
+	if (inet_transparent(sk))
+		f |= BW_SF_TRANSPARENT;
+	e->sockflags = f;
+	return true;
+}
+
+/* The address bind() asked for, from a sockaddr the kernel already copied. */
+static __always_inline void addr_from_sockaddr(struct bw_event *e,
+					       const union bw_sockaddr *sa)
+{
+	if (e->family == AF_INET6) {
+		e->port = bpf_ntohs(sa->v6.sin6_port);
+		__builtin_memcpy(e->addr, &sa->v6.sin6_addr, sizeof(sa->v6.sin6_addr));
+	} else {
+		e->port = bpf_ntohs(sa->v4.sin_port);
+		__builtin_memcpy(e->addr, &sa->v4.sin_addr, sizeof(sa->v4.sin_addr));
+	}
+}
+
+/* The address a socket is bound to: what listen() will try to claim. */
+static __always_inline void addr_from_sock(struct bw_event *e, const struct sock *sk)
+{
+	e->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (e->family == AF_INET6)
+		BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_rcv_saddr);
+	else
+		BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_rcv_saddr);
+}
+
+static __always_inline void submit(struct bw_event *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (e->ts_ns - last_wakeup_ns >= wakeup_interval_ns ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+		last_wakeup_ns = e->ts_ns;
+		flags = BPF_RB_FORCE_WAKEUP;
+	}
+	bpf_ringbuf_submit(e, flags);
+}
+
+/*
+ * Build the socket half of a bind() record: sk is the socket, uaddr the
+ * requested sockaddr (in user memory for the tracepoint flavour, in the
+ * kernel's copy for fexit).  False when it is not to be reported.
+ */
+static __always_inline bool bind_request(struct bw_event *e, const struct sock *sk,
+					 const void *uaddr, bool user)
+{
+	union bw_sockaddr sa = {};
+
+	if (!sk || !read_sock(sk, e))
+		return false;
+	if (e->family == AF_INET6)
+		user ? bpf_probe_read_user(&sa.v6, sizeof(sa.v6), uaddr)
+		     : bpf_probe_read_kernel(&sa.v6, sizeof(sa.v6), uaddr);
+	else
+		user ? bpf_probe_read_user(&sa.v4, sizeof(sa.v4), uaddr)
+		     : bpf_probe_read_kernel(&sa.v4, sizeof(sa.v4), uaddr);
+	addr_from_sockaddr(e, &sa);
+	e->syscall = BW_SYS_BIND;
+	return port_wanted(e->port);
+}
+
+/* Same for listen(), which claims the address sk is already bound to. */
+static __always_inline bool listen_request(struct bw_event *e, const struct sock *sk)
+{
+	if (!sk || !read_sock(sk, e))
+		return false;
+	addr_from_sock(e, sk);
+	e->syscall = BW_SYS_LISTEN;
+	return port_wanted(e->port);
+}
+
+/* Complete the socket half in base with the outcome and the task; send it. */
+static __always_inline void emit(const struct bw_event *base, long ret, __u8 mode)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid(), ugid = bpf_get_current_uid_gid();
+	struct bw_event *e;
+
+	stat_inc(BW_STAT_SEEN);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(BW_STAT_LOST);
+		return;
+	}
+	*e = *base;
+	e->version = BW_ABI_VERSION;
+	e->mode = mode;
+	e->ret = ret;
+	e->count = 1;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->uid = (__u32)ugid;
+	e->gid = ugid >> 32;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->start_ns = task_start_boottime(BPF_CORE_READ(task, group_leader));
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	submit(e);
+}
+
+/* ---- fexit flavour ---------------------------------------------------- */
+
+static __always_inline int fexit_bind(struct socket *sock,
+				      const struct sockaddr *uaddr, int ret)
+{
+	struct bw_event e = {};
+
+	if (outcome_wanted(ret) && task_wanted() &&
+	    bind_request(&e, BPF_CORE_READ(sock, sk), uaddr, false))
+		emit(&e, ret, BW_MODE_FEXIT);
+	return 0;
+}
+
+SEC("fexit/inet_bind")
+int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr,
+	     int addr_len, int ret)
+{
+	return fexit_bind(sock, uaddr, ret);
+}
+
+SEC("fexit/inet6_bind")
+int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr,
+	     int addr_len, int ret)
+{
+	return fexit_bind(sock, uaddr, ret);
+}
+
+/* inet_listen serves both inet_stream_ops and inet6_stream_ops. */
+SEC("fexit/inet_listen")
+int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
+{
+	struct bw_event e = {};
+
+	if (outcome_wanted(ret) && task_wanted() &&
+	    listen_request(&e, BPF_CORE_READ(sock, sk)))
+		emit(&e, ret, BW_MODE_FEXIT);
+	return 0;
+}
+
+/* ---- tracepoint flavour ----------------------------------------------- */
+
+/* The socket behind fd in the current task, or NULL if fd is no socket. */
+static __always_inline struct sock *fd_to_sock(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return BPF_CORE_READ(sock, sk);
+}
+
+static __always_inline void park(struct bw_event *e)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (bpf_map_update_elem(&inflight, &tid, e, BPF_ANY))
+		stat_inc(BW_STAT_NOSLOT);
+}
+
+static __always_inline int unpark(__u8 syscall, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct bw_event *e = bpf_map_lookup_elem(&inflight, &tid);
+
+	if (!e)
+		return 0;
+	/* an entry left by a call whose exit we missed is no match */
+	if (e->syscall == syscall && outcome_wanted(ret))
+		emit(e, ret, BW_MODE_TRACEPOINT);
+	bpf_map_delete_elem(&inflight, &tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_bind")
+int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
+{
+	struct bw_event e = {};
+
+	if (task_wanted() &&
+	    bind_request(&e, fd_to_sock(ctx->args[0]), (const void *)ctx->args[1], true))
+		park(&e);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	return unpark(BW_SYS_BIND, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_listen")
+int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
+{
+	struct bw_event e = {};
+
+	if (task_wanted() && listen_request(&e, fd_to_sock(ctx->args[0])))
+		park(&e);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	return unpark(BW_SYS_LISTEN, ctx->ret);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * bindwatch.h - the one ABI shared by the kernel programs (bpf/) and the
+ * userspace loader (src/).
+ *
+ * Everything the kernel tells userspace travels as a struct bw_event through
+ * the ring buffer; everything userspace tells the kernel is in the .rodata
+ * section of the BPF object (set between open and load) and in the filter
+ * maps.  Plain fixed-width types only, explicit padding, a version field and
+ * a size assertion, so a mismatch between the two halves fails the build
+ * instead of corrupting records.
+ */
+#ifndef BINDWATCH_H
+#define BINDWATCH_H
+
+#define BW_ABI_VERSION 1
+#define BW_COMM_LEN 16
+#define BW_PORT_WORDS (65536 / 64) /* port filter bitmap, one bit per port */
+
+/* Which system call failed (or succeeded, with --all). */
+enum bw_syscall {
+	BW_SYS_BIND = 1,
+	BW_SYS_LISTEN = 2,
+};
+
+/* Which hook produced the record: the capture mode. */
+enum bw_mode {
+	BW_MODE_TRACEPOINT = 1,
+	BW_MODE_FEXIT = 2,
+};
+
+/* Outcomes reported besides EADDRINUSE, which always is (--errors, --all). */
+enum bw_report {
+	BW_REPORT_ERRORS = 1 << 0,  /* --errors all: every other failure */
+	BW_REPORT_SUCCESS = 1 << 1, /* --all: successful calls */
+};
+
+/* In-kernel filters that are switched on (bw_config.filters). */
+enum bw_filter {
+	BW_FILTER_PORT = 1 << 0,
+	BW_FILTER_PID = 1 << 1,
+	BW_FILTER_COMM = 1 << 2,
+	BW_FILTER_CGROUP = 1 << 3,
+};
+
+/* Socket options of the requesting socket, read when the call was made. */
+enum bw_sockflag {
+	BW_SF_REUSEADDR = 1 << 0,
+	BW_SF_REUSEPORT = 1 << 1,
+	BW_SF_V6ONLY = 1 << 2,
+	BW_SF_FREEBIND = 1 << 3,
+	BW_SF_TRANSPARENT = 1 << 4,
+};
+
+/* Per-CPU counters in the "stats" map, summed by userspace. */
+enum bw_stat {
+	BW_STAT_SEEN = 0,   /* calls that matched every filter and outcome */
+	BW_STAT_LOST = 1,   /* records the ring buffer had no room for */
+	BW_STAT_NOSLOT = 2, /* entries the in-flight map had no room for */
+	BW_STAT_MAX = 3,
+};
+
+struct bw_event {
+	__u16 version;       /* BW_ABI_VERSION */
+	__u8 syscall;        /* enum bw_syscall */
+	__u8 mode;           /* enum bw_mode */
+	__s32 ret;           /* 0 or -errno, as the call returned it */
+	__u64 ts_ns;         /* CLOCK_MONOTONIC at return */
+	__u64 start_ns;      /* requester's process start, ns since boot */
+	__u64 cgroup_id;     /* cgroup v2 id of the requester */
+	__u32 pid;           /* thread group id */
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 netns;         /* inode of the socket's network namespace */
+	__s32 bound_ifindex; /* SO_BINDTODEVICE, 0 when unbound */
+	__u32 sockflags;     /* enum bw_sockflag */
+	__u16 family;        /* AF_INET or AF_INET6 */
+	__u16 type;          /* SOCK_STREAM, SOCK_DGRAM, ... */
+	__u16 protocol;      /* IPPROTO_TCP, IPPROTO_UDP, ... */
+	__u16 port;          /* requested port, host byte order */
+	__u32 count;         /* failures this record stands for */
+	__u32 __pad;
+	__u8 addr[16];       /* requested address; IPv4 in the first 4 bytes */
+	char comm[BW_COMM_LEN];
+};
+
+_Static_assert(sizeof(struct bw_event) == 112, "struct bw_event layout changed");
+
+#endif /* BINDWATCH_H */

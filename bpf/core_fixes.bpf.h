@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * core_fixes.bpf.h - every kernel-layout difference bindwatch meets, in one
+ * place.
+ *
+ * vmlinux.h describes one kernel; CO-RE relocates field offsets for the
+ * others, but a field that moved or changed type needs a "___flavor" struct
+ * describing the old layout and a bpf_core_field_exists() test to choose at
+ * load time.  Each fix names the kernel change that forced it.  Version
+ * macros are never used: distribution kernels backport.
+ */
+#ifndef BW_CORE_FIXES_BPF_H
+#define BW_CORE_FIXES_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+
+/*
+ * Linux 6.6 moved the inet_sock flag bitfields (freebind, transparent, ...)
+ * into the atomic bit word inet_sock.inet_flags (commits "inet: move
+ * inet->freebind to inet->inet_flags" and "inet: move inet->transparent to
+ * inet->inet_flags").  The bit numbers come from an anonymous enum that CO-RE
+ * cannot relocate; they have not changed since 6.6 and are copied here.
+ */
+struct inet_sock___pre66 {
+	__u8 freebind : 1;
+	__u8 transparent : 1;
+} __attribute__((preserve_access_index));
+
+struct inet_sock___66 {
+	unsigned long inet_flags;
+} __attribute__((preserve_access_index));
+
+enum {
+	BW_INET_FLAGS_FREEBIND = 11,
+	BW_INET_FLAGS_TRANSPARENT = 15,
+};
+
+static __always_inline bool inet_freebind(const struct sock *sk)
+{
+	if (bpf_core_field_exists(struct inet_sock___66, inet_flags)) {
+		unsigned long f = BPF_CORE_READ((struct inet_sock___66 *)sk, inet_flags);
+
+		return f & (1UL << BW_INET_FLAGS_FREEBIND);
+	}
+	const struct inet_sock___pre66 *old = (const void *)sk;
+
+	return BPF_CORE_READ_BITFIELD_PROBED(old, freebind);
+}
+
+static __always_inline bool inet_transparent(const struct sock *sk)
+{
+	if (bpf_core_field_exists(struct inet_sock___66, inet_flags)) {
+		unsigned long f = BPF_CORE_READ((struct inet_sock___66 *)sk, inet_flags);
+
+		return f & (1UL << BW_INET_FLAGS_TRANSPARENT);
+	}
+	const struct inet_sock___pre66 *old = (const void *)sk;
+
+	return BPF_CORE_READ_BITFIELD_PROBED(old, transparent);
+}
+
+/*
+ * Linux 5.6 turned sk_type and sk_protocol from bitfields into u16 fields
+ * (commit "net: Make sk_protocol and sk_type plain u16"); the PROBED bitfield
+ * read copes with both.
+ */
+static __always_inline __u16 sk_type(const struct sock *sk)
+{
+	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
+}
+
+static __always_inline __u16 sk_protocol(const struct sock *sk)
+{
+	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
+}
+
+/*
+ * Linux 5.5 renamed task_struct.real_start_time to start_boottime (commit
+ * "sched: Rename real_start_time to start_boottime"); both count ns since
+ * boot including suspend, which is what /proc/PID/stat field 22 reports.
+ */
+struct task_struct___pre55 {
+	__u64 real_start_time;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 task_start_boottime(const struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->start_boottime))
+		return BPF_CORE_READ(t, start_boottime);
+	const struct task_struct___pre55 *old = (const void *)t;
+
+	return BPF_CORE_READ(old, real_start_time);
+}
+
+#endif /* BW_CORE_FIXES_BPF_H */

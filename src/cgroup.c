@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * cgroup.c - cgroup v2 ids and paths.
+ *
+ * The kernel stamps each record with the requester's cgroup id, which is
+ * the kernfs file handle of the cgroup directory.  open_by_handle_at() on
+ * the cgroup2 mount turns the id back into a directory, and so into a path,
+ * without /proc and without racing the process's exit.  On hybrid systems
+ * cgroup2 is mounted at /sys/fs/cgroup/unified; the mount is found from
+ * /proc/self/mountinfo rather than assumed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cgroup.h"
+
+#define FILEID_KERNFS 0xfe /* include/linux/exportfs.h */
+
+static char mount_path[PATH_MAX];
+static int mount_fd = -1;
+
+struct cgroup_handle {
+	struct file_handle fh;
+	uint64_t id;
+};
+
+/* Fields of a mountinfo line: ... mount-point ... - fstype source opts */
+static int find_cgroup2_mount(char *path, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, mnt[PATH_MAX], *sep;
+	size_t cap = 0;
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		sep = strstr(line, " - ");
+		if (!sep || strncmp(sep + 3, "cgroup2 ", strlen("cgroup2 ")))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		if (strlen(mnt) >= len) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		strcpy(path, mnt);
+		err = 0;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return err;
+}
+
+int cgroup_init(void)
+{
+	int err = find_cgroup2_mount(mount_path, sizeof(mount_path));
+
+	if (err)
+		return err;
+	mount_fd = open(mount_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return mount_fd < 0 ? -errno : 0;
+}
+
+void cgroup_fini(void)
+{
+	if (mount_fd >= 0)
+		close(mount_fd);
+	mount_fd = -1;
+}
+
+int cgroup_path_from_id(uint64_t id, char *path, size_t len)
+{
+	struct cgroup_handle h = {
+		.fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS },
+		.id = id,
+	};
+	char link[64], full[PATH_MAX];
+	size_t mlen = strlen(mount_path);
+	ssize_t n;
+	int fd, err = 0;
+
+	if (mount_fd < 0)
+		return -ENOENT;
+	fd = open_by_handle_at(mount_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, full, sizeof(full) - 1);
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	if (err)
+		return err;
+	full[n] = '\0';
+	if (strncmp(full, mount_path, mlen) || (full[mlen] && full[mlen] != '/'))
+		return -ENOENT;
+	if (snprintf(path, len, "%s", full[mlen] ? full + mlen : "/") >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int cgroup_id_from_path(const char *path, uint64_t *id, unsigned int *level)
+{
+	struct cgroup_handle h = { .fh = { .handle_bytes = sizeof(uint64_t) } };
+	char full[PATH_MAX], canon[PATH_MAX];
+	size_t mlen = strlen(mount_path);
+	const char *rel, *p;
+	int mnt_id;
+
+	if (mount_fd < 0)
+		return -ENOENT;
+	/* accept both "/sys/fs/cgroup/x" and "/x" (relative to the root) */
+	if (!strncmp(path, mount_path, mlen) && (!path[mlen] || path[mlen] == '/'))
+		rel = path + mlen;
+	else
+		rel = path;
+	if (snprintf(full, sizeof(full), "%s/%s", mount_path, rel) >= (int)sizeof(full))
+		return -ENAMETOOLONG;
+	if (!realpath(full, canon))
+		return -errno;
+	if (strncmp(canon, mount_path, mlen) || (canon[mlen] && canon[mlen] != '/'))
+		return -EXDEV; /* ".." led out of the cgroup2 mount */
+	if (name_to_handle_at(AT_FDCWD, canon, &h.fh, &mnt_id, 0))
+		return -errno;
+	*id = h.id;
+	*level = 0;
+	for (p = canon + mlen; *p; p++)
+		if (*p != '/' && p[-1] == '/')
+			(*level)++;
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * cgroup.h - translate between cgroup v2 ids (what the kernel records) and
+ * paths (what operators read).
+ */
+#ifndef BW_CGROUP_H
+#define BW_CGROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Find the cgroup2 mount; call once before the functions below. */
+int cgroup_init(void);
+void cgroup_fini(void);
+
+/*
+ * Path of cgroup id relative to the cgroup2 root ("/system.slice/x.service"),
+ * resolved through the kernel (open_by_handle_at), so it works after the
+ * process has exited as long as the cgroup exists.  0 or -errno.
+ */
+int cgroup_path_from_id(uint64_t id, char *path, size_t len);
+
+/*
+ * Id and depth (root = 0) of the cgroup at path: an absolute filesystem path
+ * inside the cgroup2 mount, or a path relative to its root ("/system.slice").
+ * 0 or -errno.
+ */
+int cgroup_id_from_path(const char *path, uint64_t *id, unsigned int *level);
+
+#endif /* BW_CGROUP_H */

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * escape.h - make bytes that a process controls (its comm, its command line,
+ * paths) safe to print.
+ *
+ * A process chooses its own comm and argv, so they may hold quotes,
+ * backslashes, control bytes, terminal escape sequences or invalid UTF-8.
+ * The JSON escaper always yields valid JSON text of valid UTF-8; the text
+ * escaper yields a single printable line that cannot move the cursor.
+ */
+#ifndef BW_ESCAPE_H
+#define BW_ESCAPE_H
+
+#include <stddef.h>
+#include "strbuf.h"
+
+/*
+ * Append data[0..n) as a quoted JSON string: '"' and '\\' escaped, control
+ * bytes (< 0x20, and 0x7f) as \u00XX (with \n \t \r \b \f short forms),
+ * valid UTF-8 copied as is, and each byte of an invalid or overlong UTF-8
+ * sequence (or an encoded surrogate) replaced by U+FFFD.
+ */
+void json_escape(struct strbuf *sb, const void *data, size_t n);
+
+/*
+ * Append data[0..n) for a one-line text record, without quotes: '"' and
+ * '\\' escaped with a backslash, control bytes and bytes of invalid UTF-8
+ * as \xNN, valid UTF-8 copied as is.
+ */
+void text_escape(struct strbuf *sb, const void *data, size_t n);
+
+#endif /* BW_ESCAPE_H */

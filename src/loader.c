@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * loader.c - the ladder of capture modes, and everything between
+ * bpf_object open and a running set of attached programs.
+ *
+ * fexit costs nothing outside bind()/listen(), while any syscall tracepoint
+ * sends every system call of every thread down the slow path; so auto mode
+ * tries fexit first and falls back to the tracepoints.  Whether fexit works
+ * is learned by loading and attaching it, never from the kernel version:
+ * kernels with trampolines may still refuse them (lockdown, a security
+ * module, a hypervisor policy).  The unused flavour is switched off with
+ * bpf_program__set_autoload() so it costs nothing.
+ *
+ * Flow: open (with --btf) -> set .rodata and map sizes -> load -> fill the
+ * filter maps -> mount tracefs if the tracepoints need it -> attach.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bindwatch.skel.h"
+#include "cgroup.h"
+#include "loader.h"
+#include "log.h"
+
+#define RINGBUF_BYTES (4U << 20)
+#define WAKEUP_INTERVAL_NS (5 * 1000 * 1000ULL) /* at most ~200 wakeups/s */
+#define TRACEFS "/sys/kernel/tracing"
+#define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
+#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
+
+const char *mode_name(int mode)
+{
+	switch (mode) {
+	case BW_MODE_FEXIT:
+		return "fexit";
+	case BW_MODE_TRACEPOINT:
+		return "tracepoint";
+	default:
+		return "auto";
+	}
+}
+
+static bool has_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
+}
+
+int loader_check_privileges(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	if (has_cap(d, CAP_SYS_ADMIN) || (has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON)))
+		return 0;
+	return -EPERM;
+}
+
+/* libbpf resolves tracepoint ids through tracefs, unmounted on some hosts. */
+static int ensure_tracefs(void)
+{
+	if (!access(TRACEFS "/events", F_OK) || !access(DEBUGFS_TRACING "/events", F_OK))
+		return 0;
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		int err = -errno;
+
+		warn("cannot mount tracefs on %s: %s", TRACEFS, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode)
+{
+	bool fexit = mode == BW_MODE_FEXIT;
+
+	bpf_program__set_autoload(skel->progs.fexit_inet_bind, fexit);
+	bpf_program__set_autoload(skel->progs.fexit_inet6_bind, fexit);
+	bpf_program__set_autoload(skel->progs.fexit_inet_listen, fexit);
+	bpf_program__set_autoload(skel->progs.tp_enter_bind, !fexit);
+	bpf_program__set_autoload(skel->progs.tp_exit_bind, !fexit);
+	bpf_program__set_autoload(skel->progs.tp_enter_listen, !fexit);
+	bpf_program__set_autoload(skel->progs.tp_exit_listen, !fexit);
+}
+
+/* Everything decided before load: .rodata, map sizes, which flavour. */
+static int configure(struct bindwatch_bpf *skel, const struct bw_options *o,
+		     enum bw_mode mode)
+{
+	struct bindwatch_bpf__rodata *ro = skel->rodata;
+	int err;
+
+	ro->report = o->report;
+	ro->wakeup_interval_ns = WAKEUP_INTERVAL_NS;
+	ro->wakeup_bytes = RINGBUF_BYTES / 4;
+	if (o->port_filter) {
+		ro->filters |= BW_FILTER_PORT;
+		memcpy((void *)ro->port_bitmap, o->ports, sizeof(o->ports));
+	}
+	if (o->npids)
+		ro->filters |= BW_FILTER_PID;
+	if (o->ncomms)
+		ro->filters |= BW_FILTER_COMM;
+	if (o->cgroup_path) {
+		uint64_t id;
+		unsigned int level;
+
+		err = cgroup_id_from_path(o->cgroup_path, &id, &level);
+		if (err) {
+			warn("--cgroup: '%s': not a cgroup v2 directory: %s",
+			     o->cgroup_path, strerror(-err));
+			return err;
+		}
+		ro->filters |= BW_FILTER_CGROUP;
+		ro->filter_cgroup_id = id;
+		ro->filter_cgroup_level = level;
+	}
+	set_flavour(skel, mode);
+	err = bpf_map__set_max_entries(skel->maps.events, RINGBUF_BYTES);
+	if (!err && o->npids)
+		err = bpf_map__set_max_entries(skel->maps.pid_filter, o->npids);
+	if (!err && o->ncomms)
+		err = bpf_map__set_max_entries(skel->maps.comm_filter, o->ncomms);
+	return err;
+}
+
+static int fill_filters(struct bindwatch_bpf *skel, const struct bw_options *o)
+{
+	__u8 one = 1;
+	size_t i;
+	int err;
+
+	for (i = 0; i < o->npids; i++) {
+		err = bpf_map__update_elem(skel->maps.pid_filter, &o->pids[i],
+					   sizeof(o->pids[i]), &one, sizeof(one), BPF_ANY);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < o->ncomms; i++) {
+		err = bpf_map__update_elem(skel->maps.comm_filter, o->comms[i],
+					   BW_COMM_LEN, &one, sizeof(one), BPF_ANY);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Try one mode from scratch; on failure nothing is left loaded. */
+static int try_mode(struct bw_loader *l, const struct bw_options *o, enum bw_mode mode)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
+	struct bindwatch_bpf *skel = bindwatch_bpf__open_opts(&oo);
+	int err;
+
+	if (!skel)
+		return -errno;
+	err = configure(skel, o, mode);
+	if (!err)
+		err = bindwatch_bpf__load(skel);
+	if (!err)
+		err = fill_filters(skel, o);
+	if (!err && mode == BW_MODE_TRACEPOINT)
+		err = ensure_tracefs();
+	if (!err)
+		err = bindwatch_bpf__attach(skel);
+	if (err) {
+		bindwatch_bpf__destroy(skel);
+		return err;
+	}
+	l->skel = skel;
+	l->mode = mode;
+	return 0;
+}
+
+int loader_start(struct bw_loader *l, const struct bw_options *o)
+{
+	int err;
+
+	if (!o->btf_path && access(KERNEL_BTF, R_OK)) {
+		warn("this kernel exposes no BTF at %s; pass a BTF file for it with --btf FILE",
+		     KERNEL_BTF);
+		return -ENOENT;
+	}
+	if (o->btf_path && access(o->btf_path, R_OK)) {
+		err = -errno;
+		warn("--btf: '%s': %s", o->btf_path, strerror(-err));
+		return err;
+	}
+	if (o->mode != BW_MODE_TRACEPOINT) {
+		err = try_mode(l, o, BW_MODE_FEXIT);
+		if (!err || o->mode == BW_MODE_FEXIT) {
+			if (err)
+				warn("fexit mode unavailable: the kernel refused the fexit programs (%s); "
+				     "--mode tracepoint works without BPF trampolines", strerror(-err));
+			return err;
+		}
+	}
+	err = try_mode(l, o, BW_MODE_TRACEPOINT);
+	if (err)
+		warn("cannot load and attach the tracepoint programs: %s (run with -v for libbpf's log)",
+		     strerror(-err));
+	return err;
+}
+
+void loader_detach(struct bw_loader *l)
+{
+	if (l->skel)
+		bindwatch_bpf__detach(l->skel);
+}
+
+void loader_destroy(struct bw_loader *l)
+{
+	bindwatch_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+int loader_ringbuf_fd(const struct bw_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+int loader_stats(const struct bw_loader *l, uint64_t stats[BW_STAT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(l->skel->maps.stats);
+	__u32 key;
+	int cpu;
+
+	if (ncpu < 0)
+		return ncpu;
+	{
+		__u64 vals[ncpu];
+
+		for (key = 0; key < BW_STAT_MAX; key++) {
+			if (bpf_map_lookup_elem(fd, &key, vals))
+				return -errno;
+			stats[key] = 0;
+			for (cpu = 0; cpu < ncpu; cpu++)
+				stats[key] += vals[cpu];
+		}
+	}
+	return 0;
+}

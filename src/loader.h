@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * loader.h - bring the kernel half up and down: check privileges, choose the
+ * capture mode by trying, configure filters, load, attach, read counters.
+ */
+#ifndef BW_LOADER_H
+#define BW_LOADER_H
+
+#include <stdint.h>
+#include "options.h"
+
+struct bindwatch_bpf;
+
+struct bw_loader {
+	struct bindwatch_bpf *skel;
+	enum bw_mode mode;
+};
+
+/* 0 when this process may load and attach the programs, else -EPERM. */
+int loader_check_privileges(void);
+
+/* Load and attach in o->mode (auto: fexit, else tracepoint).  0 or -errno. */
+int loader_start(struct bw_loader *l, const struct bw_options *o);
+
+/* Detach every program; the maps stay readable until loader_destroy(). */
+void loader_detach(struct bw_loader *l);
+void loader_destroy(struct bw_loader *l);
+
+int loader_ringbuf_fd(const struct bw_loader *l);
+
+/* Sum the per-CPU counters into stats[BW_STAT_MAX].  0 or -errno. */
+int loader_stats(const struct bw_loader *l, uint64_t stats[BW_STAT_MAX]);
+
+const char *mode_name(int mode);
+
+#endif /* BW_LOADER_H */

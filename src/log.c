@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * log.c - warn() and the libbpf log hook.
+ *
+ * libbpf prints warnings when a probe by trying fails (an fexit program the
+ * kernel refuses, say), which is expected and handled; showing them by
+ * default would read like an error.  bindwatch reports what matters in its
+ * own words and leaves libbpf's detail to -v.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("bindwatch: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static int libbpf_verbose(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+void log_setup_libbpf(bool verbose)
+{
+	libbpf_set_print(verbose ? libbpf_verbose : libbpf_quiet);
+}

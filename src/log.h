@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * log.h - the one way bindwatch talks to the operator about itself.
+ *
+ * Records go to the output sinks (output.h); everything else, errors and
+ * status lines, goes through warn() to stderr with a "bindwatch:" prefix.
+ * libbpf's own chatter is shown only with -v.
+ */
+#ifndef BW_LOG_H
+#define BW_LOG_H
+
+#include <stdbool.h>
+
+__attribute__((format(printf, 1, 2)))
+void warn(const char *fmt, ...);
+
+/* Route libbpf's log through stderr: everything when verbose, else nothing. */
+void log_setup_libbpf(bool verbose);
+
+#endif /* BW_LOG_H */

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * main.c - bindwatch's entry point and event loop.
+ *
+ * parse options -> check privileges -> open sinks -> load and attach (the
+ * loader picks the mode) -> say "ready" -> poll the ring buffer until
+ * SIGINT/SIGTERM -> detach, drain what is left, print a summary.
+ *
+ * The kernel batches wakeups, so the poll has a timeout after which the
+ * ring is drained anyway: a record waits at most POLL_MS.  Each record is
+ * enriched from /proc as soon as it arrives, while the requester most
+ * likely still exists.  The kernel's loss counters are checked every
+ * STATS_MS and any loss is written out as a record of its own.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "cgroup.h"
+#include "loader.h"
+#include "log.h"
+#include "notify.h"
+#include "options.h"
+#include "output.h"
+#include "procinfo.h"
+#include "record.h"
+
+#define POLL_MS 100
+#define STATS_MS 1000
+#define NSEC_PER_SEC 1000000000LL
+#define NSEC_PER_MSEC 1000000LL
+#define EXIT_USAGE 2
+
+static volatile sig_atomic_t exiting;
+
+struct monitor {
+	struct bw_loader loader;
+	struct output out;
+	ino_t own_netns;     /* bindwatch's network namespace */
+	uint64_t lost;       /* loss already reported */
+	uint64_t last_stats; /* CLOCK_MONOTONIC ns of the last check */
+};
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+}
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* Wall-clock time of a CLOCK_MONOTONIC stamp taken a moment ago. */
+static void wall_time(uint64_t mono_ns, struct timespec *wall)
+{
+	uint64_t real = now_ns(CLOCK_REALTIME), mono = now_ns(CLOCK_MONOTONIC);
+	uint64_t t = real - (mono > mono_ns ? mono - mono_ns : 0);
+
+	wall->tv_sec = t / NSEC_PER_SEC;
+	wall->tv_nsec = t % NSEC_PER_SEC;
+}
+
+static int handle_event(void *arg, void *data, size_t size)
+{
+	struct monitor *m = arg;
+	const struct bw_event *ev = data;
+	struct bw_record r = { .ev = ev };
+	struct proc_info pi;
+
+	if (size < sizeof(*ev) || ev->version != BW_ABI_VERSION) {
+		warn("ignoring a record of unknown layout (%zu bytes)", size);
+		return 0;
+	}
+	wall_time(ev->ts_ns, &r.wall);
+	procinfo_read(&pi, ev->pid, ev->start_ns, ev->cgroup_id);
+	r.req = &pi;
+	/* an interface index means something only in its own namespace */
+	if (ev->bound_ifindex && ev->netns == m->own_netns &&
+	    !if_indextoname(ev->bound_ifindex, r.bound_dev))
+		r.bound_dev[0] = '\0';
+	output_record(&m->out, &r);
+	procinfo_free(&pi);
+	return 0;
+}
+
+static uint64_t kernel_lost(const struct monitor *m)
+{
+	uint64_t stats[BW_STAT_MAX];
+
+	if (loader_stats(&m->loader, stats))
+		return m->lost;
+	return stats[BW_STAT_LOST] + stats[BW_STAT_NOSLOT];
+}
+
+static void report_lost(struct monitor *m)
+{
+	uint64_t lost = kernel_lost(m);
+
+	if (lost > m->lost)
+		output_lost(&m->out, lost - m->lost);
+	m->lost = lost;
+	m->last_stats = now_ns(CLOCK_MONOTONIC);
+}
+
+static int poll_loop(struct monitor *m, struct ring_buffer *rb)
+{
+	int n;
+
+	while (!exiting) {
+		n = ring_buffer__poll(rb, POLL_MS);
+		if (n == -EINTR)
+			continue;
+		if (n < 0) {
+			warn("reading the ring buffer failed: %s", strerror(-n));
+			return n;
+		}
+		/* records submitted without a wakeup wait for the timeout */
+		if (n == 0)
+			ring_buffer__consume(rb);
+		if (now_ns(CLOCK_MONOTONIC) - m->last_stats >= STATS_MS * NSEC_PER_MSEC)
+			report_lost(m);
+	}
+	return 0;
+}
+
+static ino_t own_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	/* no SA_RESTART: a signal must interrupt the poll */
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -errno;
+	sa.sa_handler = SIG_IGN;
+	return sigaction(SIGPIPE, &sa, NULL) ? -errno : 0;
+}
+
+static int run(struct monitor *m, const struct bw_options *o)
+{
+	struct ring_buffer *rb;
+	int err;
+
+	err = loader_start(&m->loader, o);
+	if (err)
+		return err;
+	rb = ring_buffer__new(loader_ringbuf_fd(&m->loader), handle_event, m, NULL);
+	if (!rb) {
+		err = -errno;
+		warn("cannot open the ring buffer: %s", strerror(-err));
+		goto out;
+	}
+	warn("ready (mode: %s)", mode_name(m->loader.mode));
+	err = notify_send("READY=1");
+	if (err)
+		warn("cannot notify the service manager: %s", strerror(-err));
+	m->last_stats = now_ns(CLOCK_MONOTONIC);
+	err = poll_loop(m, rb);
+	/* stop new records, then drain the ones already queued */
+	loader_detach(&m->loader);
+	ring_buffer__consume(rb);
+	report_lost(m);
+	warn("%llu records, %llu lost", (unsigned long long)m->out.records,
+	     (unsigned long long)m->lost);
+	ring_buffer__free(rb);
+out:
+	loader_destroy(&m->loader);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct monitor m = {};
+	struct bw_options o;
+	int err;
+
+	err = options_parse(argc, argv, &o);
+	if (err)
+		return err > 0 ? EXIT_SUCCESS : EXIT_USAGE;
+	log_setup_libbpf(o.verbose);
+	if (loader_check_privileges()) {
+		warn("must run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)");
+		options_free(&o);
+		return EXIT_FAILURE;
+	}
+	/* without cgroup2, records simply carry no cgroup path */
+	cgroup_init();
+	m.own_netns = own_netns();
+	err = install_signals();
+	if (!err)
+		err = output_open(&m.out, &o);
+	if (!err) {
+		err = run(&m, &o);
+		output_close(&m.out);
+	}
+	cgroup_fini();
+	options_free(&o);
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}

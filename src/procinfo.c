@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * procinfo.c - enrich a record with the requester's exe, command line and
+ * cgroup, without ever describing the wrong process.
+ *
+ * By the time userspace reads a record the requester may have exited and
+ * its pid been reused.  Two guards: the start time the kernel recorded must
+ * equal /proc/PID/stat's, and every later read goes through a descriptor of
+ * the /proc/PID directory opened before that check.  Such a descriptor
+ * stays bound to the process it was opened for: once that process is gone,
+ * reads through it fail instead of showing a newcomer with the same pid.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cgroup.h"
+#include "procinfo.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+#define STAT_STATE_FIELD 3      /* proc(5): "state" */
+#define STAT_STARTTIME_FIELD 22 /* proc(5): "starttime" */
+#define CMDLINE_MAX (64 * 1024) /* longer command lines are cut */
+#define CGROUP_V2_PREFIX "0::"
+
+uint64_t procinfo_ticks(uint64_t ns)
+{
+	static long hz;
+
+	if (!hz)
+		hz = sysconf(_SC_CLK_TCK);
+	return ns / (NSEC_PER_SEC / hz);
+}
+
+/* Read up to max bytes of dirfd/name into a new NUL-terminated buffer. */
+static char *read_at(int dirfd, const char *name, size_t max, size_t *lenp)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	ssize_t n;
+	char *buf;
+
+	if (fd < 0)
+		return NULL;
+	buf = malloc(max + 1);
+	while (buf && len < max && (n = read(fd, buf + len, max - len)) > 0)
+		len += n;
+	close(fd);
+	if (buf)
+		buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
+	return buf;
+}
+
+/* True when dirfd is the live (not zombie) process that started at ticks. */
+static bool same_process(int dirfd, uint64_t ticks)
+{
+	char *stat = read_at(dirfd, "stat", 1024, NULL), *p, state = 0;
+	unsigned long long start = 0;
+	bool same = false;
+	int field;
+
+	/* comm may hold spaces and ')': the fields after it follow the last ')' */
+	p = stat ? strrchr(stat, ')') : NULL;
+	if (!p || sscanf(p + 1, " %c", &state) != 1)
+		goto out;
+	/* each step moves p to the blank before the next field */
+	for (field = STAT_STATE_FIELD - 1; p && field < STAT_STARTTIME_FIELD; field++)
+		p = strchr(p + 1, ' ');
+	same = p && sscanf(p, " %llu", &start) == 1 && start == ticks;
+out:
+	free(stat);
+	return same && state != 'Z' && state != 'X';
+}
+
+static char *read_exe(int dirfd)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlinkat(dirfd, "exe", buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static char *read_cmdline(int dirfd, size_t *lenp)
+{
+	size_t len, i;
+	char *s = read_at(dirfd, "cmdline", CMDLINE_MAX, &len);
+
+	if (!s)
+		return NULL;
+	while (len && s[len - 1] == '\0')
+		len--;
+	if (!len) { /* kernel threads and zombies have none */
+		free(s);
+		return NULL;
+	}
+	for (i = 0; i < len; i++)
+		if (s[i] == '\0')
+			s[i] = ' ';
+	s[len] = '\0';
+	*lenp = len;
+	return s;
+}
+
+/* The cgroup v2 line of /proc/PID/cgroup, "0::/path". */
+static char *read_cgroup_file(int dirfd)
+{
+	char *s = read_at(dirfd, "cgroup", 64 * 1024, NULL), *line, *save = NULL, *path = NULL;
+
+	for (line = s ? strtok_r(s, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, CGROUP_V2_PREFIX, strlen(CGROUP_V2_PREFIX))) {
+			path = strdup(line + strlen(CGROUP_V2_PREFIX));
+			break;
+		}
+	free(s);
+	return path;
+}
+
+static void describe_cgroup(struct proc_info *pi)
+{
+	char unit[NAME_MAX + 1];
+
+	if (!pi->cgroup)
+		return;
+	if (!cgpath_unit(pi->cgroup, unit, sizeof(unit)))
+		pi->unit = strdup(unit);
+	if (cgpath_container(pi->cgroup, pi->container))
+		pi->container[0] = '\0';
+}
+
+void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
+		   uint64_t cgroup_id)
+{
+	char dir[32], path[PATH_MAX];
+	int dirfd;
+
+	memset(pi, 0, sizeof(*pi));
+	/* the id the kernel recorded is the cgroup at the time of the call */
+	if (!cgroup_path_from_id(cgroup_id, path, sizeof(path)))
+		pi->cgroup = strdup(path);
+
+	snprintf(dir, sizeof(dir), "/proc/%u", pid);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || !same_process(dirfd, procinfo_ticks(start_ns))) {
+		pi->exited = true;
+	} else {
+		pi->exe = read_exe(dirfd);
+		pi->cmdline = read_cmdline(dirfd, &pi->cmdline_len);
+		if (!pi->cgroup)
+			pi->cgroup = read_cgroup_file(dirfd);
+		/* the process may have exited while we read */
+		pi->exited = !same_process(dirfd, procinfo_ticks(start_ns));
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	describe_cgroup(pi);
+}
+
+void procinfo_free(struct proc_info *pi)
+{
+	free(pi->exe);
+	free(pi->cmdline);
+	free(pi->cgroup);
+	free(pi->unit);
+	memset(pi, 0, sizeof(*pi));
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * procinfo.h - what /proc still knows about a process named in a record.
+ */
+#ifndef BW_PROCINFO_H
+#define BW_PROCINFO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cgpath.h"
+
+struct proc_info {
+	bool exited;       /* gone, a zombie, or its pid reused, before it was read */
+	char *exe;         /* NULL when unknown */
+	char *cmdline;     /* argv joined by single spaces; NULL when unknown */
+	size_t cmdline_len;
+	char *cgroup;      /* relative to the cgroup2 root; NULL when unknown */
+	char *unit;        /* innermost systemd unit, or NULL */
+	char container[CG_CONTAINER_ID_LEN + 1]; /* "" when none */
+};
+
+/*
+ * Fill pi for the process pid that started start_ns after boot and made
+ * its call in cgroup cgroup_id.  Never fails: whatever cannot be read stays
+ * NULL, and pi->exited tells why.
+ */
+void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
+		   uint64_t cgroup_id);
+void procinfo_free(struct proc_info *pi);
+
+/* Clock ticks since boot, as /proc/PID/stat field 22 gives a start time. */
+uint64_t procinfo_ticks(uint64_t ns);
+
+#endif /* BW_PROCINFO_H */

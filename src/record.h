@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * record.h - a kernel event plus what userspace learned about it, and its
+ * two renderings: a readable line and a JSON object (the public schema,
+ * documented in README.md, "JSON records").
+ */
+#ifndef BW_RECORD_H
+#define BW_RECORD_H
+
+#include <net/if.h>
+#include <stdint.h>
+#include <time.h>
+#include <linux/types.h>
+#include "bindwatch.h"
+#include "procinfo.h"
+#include "strbuf.h"
+
+#define RECORD_VERSION 1
+
+struct bw_record {
+	const struct bw_event *ev;
+	const struct proc_info *req;  /* the requester */
+	struct timespec wall;         /* CLOCK_REALTIME of the call */
+	char bound_dev[IF_NAMESIZE];  /* name of ev->bound_ifindex, or "" */
+};
+
+/* "conflict" (EADDRINUSE), "error" (another errno) or "ok". */
+const char *record_event_name(const struct bw_event *ev);
+
+/* Append one line / one JSON object, each without the trailing newline. */
+void record_text(struct strbuf *sb, const struct bw_record *r);
+void record_json(struct strbuf *sb, const struct bw_record *r);
+
+/* Records the kernel could not deliver (ring buffer full). */
+void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall);
+void lost_json(struct strbuf *sb, uint64_t count, const struct timespec *wall);
+
+#endif /* BW_RECORD_H */

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * strbuf.h - a growable, always NUL-terminated byte buffer.
+ *
+ * Every record is formatted into one strbuf and written with a single
+ * write(2), so a reader of the log never sees half a line.  An allocation
+ * failure is sticky (sb->oom) instead of being checked after every append:
+ * the caller checks once, before writing.
+ */
+#ifndef BW_STRBUF_H
+#define BW_STRBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct strbuf {
+	char *s;    /* NUL-terminated; never NULL after strbuf_init() */
+	size_t len; /* bytes before the NUL */
+	size_t cap;
+	bool oom;   /* an append failed for lack of memory */
+};
+
+void strbuf_init(struct strbuf *sb);
+void strbuf_free(struct strbuf *sb);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_add(struct strbuf *sb, const void *data, size_t n);
+void strbuf_addc(struct strbuf *sb, char c);
+void strbuf_adds(struct strbuf *sb, const char *s);
+__attribute__((format(printf, 2, 3)))
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...);
+
+#endif /* BW_STRBUF_H */
