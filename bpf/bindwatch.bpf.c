@@ -233,6 +233,22 @@ static __always_inline bool listen_request(struct bw_event *e, const struct sock
 	return port_wanted(e->port);
 }
 
+/* The head of the current task's argv; kernel threads have none. */
+static __always_inline void read_args(struct bw_event *e, struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long start, len;
+
+	if (!mm)
+		return;
+	start = BPF_CORE_READ(mm, arg_start);
+	len = BPF_CORE_READ(mm, arg_end) - start;
+	if (len > BW_ARGS_LEN)
+		len = BW_ARGS_LEN;
+	if (len && !bpf_probe_read_user(e->args, len, (const void *)start))
+		e->args_len = len;
+}
+
 /* Complete the socket half in base with the outcome and the task; send it. */
 static __always_inline void emit(const struct bw_event *base, long ret, __u8 mode)
 {
@@ -260,6 +276,7 @@ static __always_inline void emit(const struct bw_event *base, long ret, __u8 mod
 	e->start_ns = task_start_boottime(BPF_CORE_READ(task, group_leader));
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	read_args(e, task);
 	submit(e);
 }
 

@@ -15,6 +15,7 @@
 
 #define BW_ABI_VERSION 1
 #define BW_COMM_LEN 16
+#define BW_ARGS_LEN 256 /* head of the requester's argv, read at the call */
 #define BW_PORT_WORDS (65536 / 64) /* port filter bitmap, one bit per port */
 
 /* Which system call failed (or succeeded, with --all). */
@@ -81,11 +82,18 @@ struct bw_event {
 	__u16 protocol;      /* IPPROTO_TCP, IPPROTO_UDP, ... */
 	__u16 port;          /* requested port, host byte order */
 	__u32 count;         /* failures this record stands for */
-	__u32 __pad;
+	__u16 args_len;      /* bytes used in args */
+	__u16 __pad;
 	__u8 addr[16];       /* requested address; IPv4 in the first 4 bytes */
 	char comm[BW_COMM_LEN];
+	/*
+	 * NUL-separated argv as the process had it at the call, possibly cut:
+	 * the command line survives a requester that exits before userspace
+	 * can read /proc.
+	 */
+	char args[BW_ARGS_LEN];
 };
 
-_Static_assert(sizeof(struct bw_event) == 112, "struct bw_event layout changed");
+_Static_assert(sizeof(struct bw_event) == 368, "struct bw_event layout changed");
 
 #endif /* BINDWATCH_H */

@@ -8,7 +8,7 @@
  * stable name ("ip-N", "E<n>") so that a record is never dropped or
  * mislabelled because a newer kernel grew a protocol.
  */
-#define _GNU_SOURCE /* strerrorname_np() */
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

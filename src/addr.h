@@ -14,8 +14,8 @@
 
 /*
  * Format the 4 (AF_INET) or 16 (AF_INET6) bytes at addr as text, the way
- * inet_ntop() does ("127.0.0.1", "::1", "::ffff:10.0.0.1").  Returns 0, or
- * -EAFNOSUPPORT for another family.
+ * inet_ntop() does ("127.0.0.1", "::1", "::ffff:10.0.0.1").  Returns 0,
+ * -EAFNOSUPPORT for another family, or -ENOSPC when len is too small.
  */
 int addr_format(char *buf, size_t len, int family, const uint8_t *addr);
 
@@ -35,7 +35,10 @@ const char *family_name(int family);
 /* "stream", "dgram", "raw", "seqpacket", or NULL for another type. */
 const char *socktype_name(int type);
 
-/* "EADDRINUSE" for 98, ...; "E<n>" in buf for unknown values. */
+/*
+ * "EADDRINUSE" for EADDRINUSE, ...; "E<n>" in buf for unknown values,
+ * 0 and negative ones (the caller negates a -errno return value).
+ */
 const char *errno_name(char *buf, size_t len, int err);
 
 #endif /* BW_ADDR_H */

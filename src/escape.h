@@ -16,16 +16,18 @@
 
 /*
  * Append data[0..n) as a quoted JSON string: '"' and '\\' escaped, control
- * bytes (< 0x20, and 0x7f) as \u00XX (with \n \t \r \b \f short forms),
- * valid UTF-8 copied as is, and each byte of an invalid or overlong UTF-8
- * sequence (or an encoded surrogate) replaced by U+FFFD.
+ * characters (bytes < 0x20 and 0x7f, and the C1 controls U+0080-U+009F,
+ * which some terminals obey) as \u00XX (with \n \t \r \b \f short forms),
+ * other valid UTF-8 copied as is, and each byte of an invalid or overlong
+ * UTF-8 sequence (or an encoded surrogate) replaced by U+FFFD.
  */
 void json_escape(struct strbuf *sb, const void *data, size_t n);
 
 /*
  * Append data[0..n) for a one-line text record, without quotes: '"' and
- * '\\' escaped with a backslash, control bytes and bytes of invalid UTF-8
- * as \xNN, valid UTF-8 copied as is.
+ * '\\' escaped with a backslash, each byte of a control character (as
+ * above, C1 included) or of invalid UTF-8 as \xNN, other valid UTF-8
+ * copied as is.
  */
 void text_escape(struct strbuf *sb, const void *data, size_t n);
 

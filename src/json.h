@@ -5,7 +5,8 @@
  * The writer tracks where commas go, so record formatting code reads as a
  * list of fields.  Keys are trusted literals; string values go through
  * json_escape().  Nesting is limited to JSON_MAX_DEPTH, far more than a
- * record needs; going deeper sets sb->oom-like sticky error jw->err.
+ * record needs; going deeper, or closing more than was opened, sets the
+ * sticky error jw->err (like sb->oom), after which nothing more is written.
  */
 #ifndef BW_JSON_H
 #define BW_JSON_H

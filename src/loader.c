@@ -29,7 +29,7 @@
 #include "log.h"
 
 #define RINGBUF_BYTES (4U << 20)
-#define WAKEUP_INTERVAL_NS (5 * 1000 * 1000ULL) /* at most ~200 wakeups/s */
+#define WAKEUP_INTERVAL_NS (5 * 1000 * 1000ULL) /* at most ~200 wakeups/s; < BUSY_POLL_MS */
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"

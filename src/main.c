@@ -6,8 +6,10 @@
  * loader picks the mode) -> say "ready" -> poll the ring buffer until
  * SIGINT/SIGTERM -> detach, drain what is left, print a summary.
  *
- * The kernel batches wakeups, so the poll has a timeout after which the
- * ring is drained anyway: a record waits at most POLL_MS.  Each record is
+ * The kernel batches wakeups: after a wakeup, records that follow within its
+ * wakeup interval are queued silently.  So while records flow the poll times
+ * out after BUSY_POLL_MS and drains the ring anyway; once a drain finds
+ * nothing, the loop idles with a long timeout.  Each record is
  * enriched from /proc as soon as it arrives, while the requester most
  * likely still exists.  The kernel's loss counters are checked every
  * STATS_MS and any loss is written out as a record of its own.
@@ -30,7 +32,8 @@
 #include "procinfo.h"
 #include "record.h"
 
-#define POLL_MS 100
+#define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
+#define IDLE_POLL_MS 1000
 #define STATS_MS 1000
 #define NSEC_PER_SEC 1000000000LL
 #define NSEC_PER_MSEC 1000000LL
@@ -82,6 +85,8 @@ static int handle_event(void *arg, void *data, size_t size)
 	}
 	wall_time(ev->ts_ns, &r.wall);
 	procinfo_read(&pi, ev->pid, ev->start_ns, ev->cgroup_id);
+	procinfo_args_fallback(&pi, ev->args, ev->args_len < sizeof(ev->args) ?
+			       ev->args_len : sizeof(ev->args));
 	r.req = &pi;
 	/* an interface index means something only in its own namespace */
 	if (ev->bound_ifindex && ev->netns == m->own_netns &&
@@ -113,19 +118,21 @@ static void report_lost(struct monitor *m)
 
 static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 {
+	bool busy = false;
 	int n;
 
 	while (!exiting) {
-		n = ring_buffer__poll(rb, POLL_MS);
+		n = ring_buffer__poll(rb, busy ? BUSY_POLL_MS : IDLE_POLL_MS);
 		if (n == -EINTR)
 			continue;
+		/* records submitted without a wakeup wait for the timeout */
+		if (n == 0)
+			n = ring_buffer__consume(rb);
 		if (n < 0) {
 			warn("reading the ring buffer failed: %s", strerror(-n));
 			return n;
 		}
-		/* records submitted without a wakeup wait for the timeout */
-		if (n == 0)
-			ring_buffer__consume(rb);
+		busy = n > 0;
 		if (now_ns(CLOCK_MONOTONIC) - m->last_stats >= STATS_MS * NSEC_PER_MSEC)
 			report_lost(m);
 	}

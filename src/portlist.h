@@ -17,10 +17,11 @@
 /*
  * Parse text (comma-separated ports "N" and inclusive ranges "N-M",
  * 1 <= N <= M <= 65535, optional blanks around tokens) and OR the ports
- * into bitmap.  Returns the number of ports added (>= 1) or -EINVAL; on
- * error err (of size errlen) names the offending token and what was
- * expected, e.g. "'70000': port must be 1-65535", "'90-80': range is
- * reversed", "'': empty entry", "'http': not a port number".
+ * into bitmap.  Returns the number of distinct ports in text (>= 1) or
+ * -EINVAL; on error bitmap is left unchanged and err (of size errlen)
+ * names the offending token and what was expected, e.g. "'70000': port
+ * must be 1-65535", "'90-80': range is reversed", "'': empty entry",
+ * "'http': not a port number".
  */
 int portlist_parse(const char *text, uint64_t bitmap[PORTLIST_WORDS],
 		   char *err, size_t errlen);

@@ -88,16 +88,18 @@ static char *read_exe(int dirfd)
 	return strdup(buf);
 }
 
-static char *read_cmdline(int dirfd, size_t *lenp)
+/*
+ * Turn the NUL-separated argv in s[0..len) (s has room for len + 1 bytes)
+ * into one line in place; free s and return NULL when it is empty, as for
+ * kernel threads and zombies.
+ */
+static char *join_args(char *s, size_t len, size_t *lenp)
 {
-	size_t len, i;
-	char *s = read_at(dirfd, "cmdline", CMDLINE_MAX, &len);
+	size_t i;
 
-	if (!s)
-		return NULL;
 	while (len && s[len - 1] == '\0')
 		len--;
-	if (!len) { /* kernel threads and zombies have none */
+	if (!len) {
 		free(s);
 		return NULL;
 	}
@@ -107,6 +109,27 @@ static char *read_cmdline(int dirfd, size_t *lenp)
 	s[len] = '\0';
 	*lenp = len;
 	return s;
+}
+
+static char *read_cmdline(int dirfd, size_t *lenp)
+{
+	size_t len;
+	char *s = read_at(dirfd, "cmdline", CMDLINE_MAX, &len);
+
+	return s ? join_args(s, len, lenp) : NULL;
+}
+
+void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len)
+{
+	char *s;
+
+	if (pi->cmdline || !len)
+		return;
+	s = malloc(len + 1);
+	if (!s)
+		return;
+	memcpy(s, args, len);
+	pi->cmdline = join_args(s, len, &pi->cmdline_len);
 }
 
 /* The cgroup v2 line of /proc/PID/cgroup, "0::/path". */

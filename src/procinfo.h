@@ -29,6 +29,12 @@ void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 		   uint64_t cgroup_id);
 void procinfo_free(struct proc_info *pi);
 
+/*
+ * Without a command line from /proc (the requester exited first), use the
+ * NUL-separated argv head args[0..len) the kernel captured at the call.
+ */
+void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len);
+
 /* Clock ticks since boot, as /proc/PID/stat field 22 gives a start time. */
 uint64_t procinfo_ticks(uint64_t ns);
 

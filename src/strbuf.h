@@ -5,7 +5,9 @@
  * Every record is formatted into one strbuf and written with a single
  * write(2), so a reader of the log never sees half a line.  An allocation
  * failure is sticky (sb->oom) instead of being checked after every append:
- * the caller checks once, before writing.
+ * later appends are ignored, so the buffer keeps a clean prefix, and the
+ * caller checks once, before writing.  strbuf_reset() empties the buffer
+ * and clears oom, keeping the memory for the next record.
  */
 #ifndef BW_STRBUF_H
 #define BW_STRBUF_H

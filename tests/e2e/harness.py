@@ -1,0 +1,483 @@
+# harness.py - shared helpers for the bindwatch end-to-end tests: starting
+# and stopping bindwatch, requester child processes that make real failing
+# bind()/listen() calls, port holders, record checks and the test registry.
+import json
+import os
+import queue
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = os.path.join(REPO, "bindwatch")
+PYTHON = "/usr/bin/python3"
+
+READY_TIMEOUT = 60   # seconds to wait for the "ready" line
+RECORD_TIMEOUT = 20  # seconds to wait for an expected record
+EXIT_TIMEOUT = 20    # seconds to wait for bindwatch / a child to exit
+
+READY_RE = re.compile(rb"ready \(mode: (\w+)\)")
+TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
+
+
+# ---------------------------------------------------------------- outcomes
+
+class Skip(Exception):
+    """Raised by a test that cannot run on this machine."""
+
+
+def fail(message):
+    raise AssertionError(message)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+
+
+def eq(actual, expected, what):
+    if actual != expected:
+        fail(f"{what}: expected {expected!r}, got {actual!r}")
+
+
+# ---------------------------------------------------------------- registry
+
+TESTS = []  # (name, function, needs_root), in registration order
+
+
+def register(name, function, root=True):
+    TESTS.append((name, function, root))
+
+
+def test(root=True):
+    """Decorator: register the function as a test under its own name."""
+    def wrap(function):
+        register(function.__name__, function, root)
+        return function
+    return wrap
+
+
+# ---------------------------------------------------------------- processes
+
+class LineReader:
+    """Reads a binary stream line by line in a thread, into a queue."""
+
+    def __init__(self, stream):
+        self.queue = queue.Queue()
+        self.lines = []  # every line read so far
+        self.thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _run(self, stream):
+        for line in iter(stream.readline, b""):
+            self.lines.append(line)
+            self.queue.put(line)
+        self.queue.put(None)  # EOF
+
+    def next(self, deadline):
+        """Next line (bytes), None at EOF; raises queue.Empty at the deadline."""
+        return self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
+
+    def text(self):
+        self.thread.join(EXIT_TIMEOUT)
+        return b"".join(self.lines).decode("utf-8", "replace")
+
+
+def run_to_exit(argv, env=None, timeout=EXIT_TIMEOUT):
+    """Run a command that should exit on its own; return (rc, stdout, stderr)."""
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                           env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        fail(f"{argv} still running after {timeout}s")
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def bindwatch_argv(*args):
+    if not os.access(BINARY, os.X_OK):
+        fail(f"no executable {BINARY} (run make)")
+    return [BINARY, *args]
+
+
+def mode_args(mode):
+    """Command-line arguments selecting a capture mode; "auto" is the default."""
+    return [] if mode == "auto" else ["--mode", mode]
+
+
+class Bindwatch:
+    """A running bindwatch. Use as a context manager so it is always stopped."""
+
+    def __init__(self, *args, json_output=True, env=None):
+        argv = bindwatch_argv(*args, *(["--json"] if json_output else []))
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env)
+        self.out = LineReader(self.proc.stdout)
+        self.err = LineReader(self.proc.stderr)
+        self.mode = None  # capture mode from the ready line
+        self.seen = []    # stdout lines consumed so far (bytes)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def wait_ready(self, timeout=READY_TIMEOUT):
+        """True once the ready line is printed; False if bindwatch exited first.
+        Kills bindwatch before failing at the timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.err.next(deadline)
+            except queue.Empty:
+                self.proc.kill()
+                fail(f"no ready line within {timeout}s; stderr: {self.err.text()!r}")
+            if line is None:
+                self.proc.wait(EXIT_TIMEOUT)
+                return False
+            m = READY_RE.search(line)
+            if m:
+                self.mode = m.group(1).decode()
+                return True
+
+    def next_line(self, deadline):
+        """Next stdout line (bytes, without the newline); fails at EOF."""
+        line = self.out.next(deadline)
+        if line is None:
+            fail(f"bindwatch stdout closed (rc={self.proc.wait(EXIT_TIMEOUT)}); "
+                 f"stderr: {self.err.text()!r}")
+        self.seen.append(line)
+        return line.rstrip(b"\n")
+
+    def next_record(self, deadline):
+        line = self.next_line(deadline)
+        try:
+            rec = json.loads(line.decode("utf-8"))  # strict: JSON must be UTF-8
+        except ValueError as e:
+            fail(f"stdout line is not valid UTF-8 JSON ({e}): {line!r}")
+        check(isinstance(rec, dict), f"stdout line is not a JSON object: {line!r}")
+        return rec
+
+    def _wait(self, reader, match, forbid, timeout, what):
+        deadline = time.monotonic() + timeout
+        start = len(self.seen)
+        while True:
+            try:
+                item = reader(deadline)
+            except queue.Empty:
+                seen = self.seen[start:]
+                fail(f"no {what} within {timeout}s; saw {len(seen)} line(s): "
+                     f"{[s[:400] for s in seen[-5:]]!r}")
+            if forbid is not None and forbid(item):
+                fail(f"unexpected record before the expected one: {item!r}")
+            if match(item):
+                return item
+
+    def wait_record(self, match, forbid=None, timeout=RECORD_TIMEOUT):
+        """First JSON record for which match() is true; fails if a record for
+        which forbid() is true comes first, or at the timeout."""
+        return self._wait(self.next_record, match, forbid, timeout, "matching record")
+
+    def wait_line(self, match, timeout=RECORD_TIMEOUT):
+        """First text-mode stdout line (bytes) for which match() is true."""
+        return self._wait(self.next_line, match, None, timeout, "matching line")
+
+    def stop(self, sig=signal.SIGTERM):
+        """Signal bindwatch, wait for it; return (exit code, stderr text).
+        Afterwards self.out.lines holds every stdout line it printed."""
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            fail(f"bindwatch still running {EXIT_TIMEOUT}s after {sig.name}")
+        self.out.thread.join(EXIT_TIMEOUT)
+        return rc, self.err.text()
+
+
+def start_bindwatch(*args, json_output=True, env=None):
+    """Start bindwatch and wait for its ready line; fail if it exits instead."""
+    bw = Bindwatch(*args, json_output=json_output, env=env)
+    if not bw.wait_ready():
+        fail(f"bindwatch {' '.join(args)} exited {bw.proc.returncode} before ready; "
+             f"stderr: {bw.err.text()!r}")
+    return bw
+
+
+# The requester: sets its comm, then for each JSON operation read on stdin
+# makes the calls in a new thread (which inherits the comm) and prints
+# {"pid", "tid", "errno"}; it exits when stdin closes, so it is still alive
+# while bindwatch reads its /proc entries.
+REQUESTER_SRC = r'''
+import ctypes, errno, json, os, socket, sys, threading
+comm = bytes.fromhex(sys.argv[2])
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(15, ctypes.c_char_p(comm), 0, 0, 0) != 0:  # PR_SET_NAME
+    raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME)")
+FAMILY = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
+TYPE = {"tcp": socket.SOCK_STREAM, "udp": socket.SOCK_DGRAM}
+sockets = []
+
+def new_socket(op):
+    s = socket.socket(FAMILY[op["family"]], TYPE[op["proto"]])
+    sockets.append(s)
+    if op.get("reuseaddr"):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if op.get("reuseport"):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if op.get("v6only") is not None:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(op["v6only"]))
+    if op.get("device"):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, op["device"].encode())
+    if op.get("freebind"):
+        s.setsockopt(socket.SOL_IP, 15, 1)  # IP_FREEBIND
+    if op.get("transparent"):
+        s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT
+    return s
+
+def attempt(call):
+    try:
+        call()
+        return None
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+def run(op, result):
+    try:
+        where = (op["addr"], op["port"])
+        if op["op"] == "bind":
+            s = new_socket(op)
+            result["errno"] = attempt(lambda: s.bind(where))
+        elif op["op"] == "listen":  # two sockets bound to one port, both listen
+            first, second = new_socket(op), new_socket(op)
+            first.bind(where)
+            second.bind(where)
+            first.listen()
+            result["errno"] = attempt(second.listen)
+        result["tid"] = threading.get_native_id()
+    except Exception as e:
+        result["error"] = repr(e)
+
+for line in sys.stdin:
+    result = {"pid": os.getpid()}
+    worker = threading.Thread(target=run, args=(json.loads(line), result))
+    worker.start()
+    worker.join()
+    print(json.dumps(result), flush=True)
+'''
+
+
+def new_marker():
+    """A unique comm for a requester: "bwreq-" and 8 hex digits (14 bytes)."""
+    return "bwreq-" + secrets.token_hex(4)
+
+
+class Requester:
+    """A long-lived child process that makes socket calls on request."""
+
+    def __init__(self, comm=None):
+        if comm is None:
+            comm = new_marker()
+        self.comm_bytes = (comm.encode() if isinstance(comm, str) else comm)[:15]
+        self.comm = self.comm_bytes.decode("utf-8", "replace")  # as JSON should show it
+        self.marker = "--bw-marker=" + secrets.token_hex(6)
+        self.argv = [PYTHON, "-c", "import os; exec(os.environ['BW_REQUESTER'])",
+                     self.marker, self.comm_bytes.hex()]
+        env = dict(os.environ, BW_REQUESTER=REQUESTER_SRC)
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env)
+        self.pid = self.proc.pid
+        self.out = LineReader(self.proc.stdout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(EXIT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def call(self, expect, **op):
+        """Run one operation (see REQUESTER_SRC); check that it ended with
+        errno name `expect` (None: success); return {"pid", "tid", "errno"}."""
+        self.proc.stdin.write((json.dumps(op) + "\n").encode())
+        self.proc.stdin.flush()
+        try:
+            line = self.out.next(time.monotonic() + RECORD_TIMEOUT)
+        except queue.Empty:
+            line = None
+        if line is None:
+            self.proc.kill()
+            fail(f"requester gave no answer to {op}; stderr: "
+                 f"{self.proc.stderr.read().decode('utf-8', 'replace')!r}")
+        result = json.loads(line)
+        check("error" not in result, f"requester {op} raised {result.get('error')}")
+        eq(result["errno"], expect, f"outcome of requester call {op}")
+        return result
+
+
+# ---------------------------------------------------------------- sockets
+
+FAMILIES = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
+TYPES = {"tcp": socket.SOCK_STREAM, "udp": socket.SOCK_DGRAM}
+
+
+def hold(family, proto, addr):
+    """A socket in this process bound to a free port (listening, for TCP);
+    returns (socket, port). Keep a reference while the port must stay taken."""
+    s = socket.socket(FAMILIES[family], TYPES[proto])
+    s.bind((addr, 0))
+    if proto == "tcp":
+        s.listen()
+    return s, s.getsockname()[1]
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- record checks
+
+def _cgroup_v2(pid):
+    """(path of pid's cgroup v2, mount point of cgroup2 or None)."""
+    with open(f"/proc/{pid}/cgroup") as f:
+        path = next((l.split(":", 2)[2].strip() for l in f if l.startswith("0::")), None)
+    with open("/proc/self/mounts") as f:
+        mount = next((l.split()[1] for l in f if l.split()[2] == "cgroup2"), None)
+    return path, mount
+
+
+def check_schema(rec):
+    """Every documented key is there with a value of the documented type."""
+    eq(rec.get("version"), 1, "version")
+    check(isinstance(rec.get("time"), str) and TIME_RE.match(rec["time"]),
+          f"time is not RFC 3339 UTC with 9 fractional digits: {rec.get('time')!r}")
+    for key in ("mono_ns", "port", "count"):
+        check(type(rec.get(key)) is int, f"{key} is not an integer: {rec.get(key)!r}")
+    check(rec["count"] >= 1, f"count < 1: {rec['count']}")
+    for key in ("event", "syscall", "proto", "family", "addr", "mode"):
+        check(isinstance(rec.get(key), str), f"{key} is not a string: {rec.get(key)!r}")
+    check(rec.get("errno", 0) is None or isinstance(rec.get("errno"), str),
+          f"errno is not a string or null: {rec.get('errno', '(missing)')!r}")
+    sock = rec.get("socket")
+    check(isinstance(sock, dict), f"socket is not an object: {sock!r}")
+    for key in ("reuseaddr", "reuseport", "freebind", "transparent"):
+        check(type(sock.get(key)) is bool, f"socket.{key} is not a bool: {sock.get(key)!r}")
+    check(type(sock.get("protocol")) is int, f"socket.protocol: {sock.get('protocol')!r}")
+    req = rec.get("requester")
+    check(isinstance(req, dict), f"requester is not an object: {req!r}")
+    for key in ("pid", "tid", "ppid", "uid", "gid", "cgroup_id", "netns", "start_boottime_ns"):
+        check(type(req.get(key)) is int, f"requester.{key} is not an integer: {req.get(key)!r}")
+    for key in ("exe", "cmdline", "cgroup", "unit", "container"):
+        check(key in req and (req[key] is None or isinstance(req[key], str)),
+              f"requester.{key} is not a string or null: {req.get(key, '(missing)')!r}")
+    check(type(req.get("exited")) is bool, f"requester.exited: {req.get('exited')!r}")
+    check(req["container"] is None or re.fullmatch(r"[0-9a-f]{64}", req["container"]),
+          f"requester.container: {req['container']!r}")
+
+
+def check_record(rec, bw, event, syscall, errno_name, family, proto, addr, port):
+    """The record's top-level fields."""
+    check_schema(rec)
+    expected = {"event": event, "syscall": syscall, "errno": errno_name, "family": family,
+                "proto": proto, "addr": addr, "port": port, "mode": bw.mode}
+    for key, value in expected.items():
+        eq(rec[key], value, key)
+    sock = rec["socket"]
+    eq(sock["type"], {"tcp": "stream", "udp": "dgram"}[proto], "socket.type")
+    eq(sock["protocol"], {"tcp": socket.IPPROTO_TCP, "udp": socket.IPPROTO_UDP}[proto],
+       "socket.protocol")
+    if family == "ipv4":
+        eq(sock["v6only"], None, "socket.v6only (ipv4)")
+    else:
+        check(type(sock["v6only"]) is bool, f"socket.v6only (ipv6) not a bool: {sock['v6only']!r}")
+
+
+def check_socket(rec, **expected):
+    """Socket fields that the test set (or left at their defaults)."""
+    defaults = {"reuseaddr": False, "reuseport": False, "bound_dev": None, "bound_ifindex": None,
+                "freebind": False, "transparent": False}
+    for key, value in dict(defaults, **expected).items():
+        eq(rec["socket"].get(key, "(missing)"), value, f"socket.{key}")
+
+
+def check_requester(rec, requester, result):
+    """The requester block describes this live requester child and thread."""
+    req = rec["requester"]
+    eq(req["pid"], requester.pid, "requester.pid")
+    eq(req["tid"], result["tid"], "requester.tid")
+    eq(req["ppid"], os.getpid(), "requester.ppid")
+    eq(req["uid"], os.getuid(), "requester.uid")
+    eq(req["gid"], os.getgid(), "requester.gid")
+    eq(req["comm"], requester.comm, "requester.comm")
+    eq(req["exited"], False, "requester.exited")
+    eq(req["exe"], os.path.realpath(PYTHON), "requester.exe")
+    eq(req["cmdline"], " ".join(requester.argv), "requester.cmdline")
+    check(requester.marker in req["cmdline"], "marker argument missing from cmdline")
+    eq(req["netns"], os.stat(f"/proc/{requester.pid}/ns/net").st_ino, "requester.netns")
+    path, mount = _cgroup_v2(requester.pid)
+    if req["cgroup"] is not None:
+        eq(req["cgroup"], path, "requester.cgroup")
+    if path is not None and mount is not None:
+        eq(req["cgroup_id"], os.stat(mount + path).st_ino, "requester.cgroup_id")
+
+
+def for_port(port):
+    """Predicate: the record is about this port."""
+    return lambda rec: rec.get("port") == port
+
+
+# ---------------------------------------------------------------- shared scenarios
+
+def bind_conflict(bw, family="ipv4", proto="tcp", addr="127.0.0.1", requester=None, **sockopts):
+    """A holder takes a port, a requester binds it too and fails with
+    EADDRINUSE; check and return (record, requester, call result).
+    sockopts (reuseport, v6only, device, freebind, transparent) go to the requester socket."""
+    holder, port = hold(family, proto, addr)
+    own = requester is None
+    req = Requester() if own else requester
+    try:
+        with holder:
+            result = req.call("EADDRINUSE", op="bind", family=family, proto=proto,
+                              addr=addr, port=port, **sockopts)
+            rec = bw.wait_record(for_port(port))
+            check_record(rec, bw, "conflict", "bind", "EADDRINUSE", family, proto, addr, port)
+            check_requester(rec, req, result)
+            return rec, req, result
+    finally:
+        if own:
+            req.close()
+
+
+def listen_conflict(bw, requester=None):
+    """Two SO_REUSEADDR sockets bind one port, the second listen() fails."""
+    port = free_port()
+    own = requester is None
+    req = Requester() if own else requester
+    try:
+        result = req.call("EADDRINUSE", op="listen", family="ipv4", proto="tcp",
+                          addr="127.0.0.1", port=port, reuseaddr=True)
+        rec = bw.wait_record(for_port(port))
+        check_record(rec, bw, "conflict", "listen", "EADDRINUSE", "ipv4", "tcp", "127.0.0.1", port)
+        check_socket(rec, reuseaddr=True)
+        check_requester(rec, req, result)
+        return rec, req, result
+    finally:
+        if own:
+            req.close()

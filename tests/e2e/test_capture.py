@@ -1,0 +1,109 @@
+# test_capture.py - end-to-end tests of what bindwatch captures: bind() and
+# listen() conflicts over TCP/UDP and IPv4/IPv6 in each capture mode, the
+# socket options and requester details of a record, and the text output.
+import socket
+
+from harness import (Bindwatch, Requester, Skip, bind_conflict, check, check_socket, eq,
+                     hold, listen_conflict, mode_args, register, start_bindwatch, test)
+
+# Text-mode output must not carry raw control bytes (terminal escapes etc).
+CONTROL_BYTES = set(range(0x20)) | {0x7f}
+HOSTILE_COMM = b'a"b\\c\x1b[31m$(x)\xff'  # 15 bytes: quote, backslash, ESC, invalid UTF-8
+
+
+def tcp4(bw):
+    rec, _, _ = bind_conflict(bw)
+    check_socket(rec)
+
+
+def tcp6(bw):
+    rec, _, _ = bind_conflict(bw, "ipv6", "tcp", "::1", v6only=True)
+    check_socket(rec, v6only=True)
+
+
+def udp4(bw):
+    rec, _, _ = bind_conflict(bw, "ipv4", "udp", "127.0.0.1")
+    check_socket(rec)
+
+
+def listen(bw):
+    listen_conflict(bw)
+
+
+def start_in_mode(mode):
+    """A ready bindwatch in this capture mode; skips if the kernel refuses fexit."""
+    if mode != "fexit":
+        return start_bindwatch(*mode_args(mode))
+    bw = Bindwatch(*mode_args(mode))
+    if not bw.wait_ready():
+        raise Skip(f"kernel refuses fexit mode: {bw.err.text().strip()}")
+    return bw
+
+
+def register_mode_cases():
+    """Cases 1-4 in tracepoint, default (auto) and, where it works, fexit mode."""
+    for scenario in (tcp4, tcp6, udp4, listen):
+        for mode in ("tracepoint", "auto", "fexit"):
+            def run(scenario=scenario, mode=mode):
+                with start_in_mode(mode) as bw:
+                    if mode != "auto":
+                        eq(bw.mode, mode, "mode in the ready line")
+                    scenario(bw)
+            register(f"{scenario.__name__}_conflict[{mode}]", run)
+
+
+register_mode_cases()
+
+
+@test()
+def fexit_mode():
+    with Bindwatch("--mode", "fexit") as bw:
+        if bw.wait_ready():
+            eq(bw.mode, "fexit", "mode in the ready line")
+            tcp4(bw)
+            raise Skip("kernel accepts fexit, so the refusal check does not apply "
+                       "(tcp4 conflict passed in fexit mode)")
+        stderr = bw.err.text()
+    eq(bw.proc.returncode, 1, f"exit code of --mode fexit (stderr {stderr!r})")
+    check("fexit" in stderr.lower(), f"stderr does not mention fexit: {stderr!r}")
+    with start_bindwatch() as bw:
+        eq(bw.mode, "tracepoint", "auto mode when fexit is refused")
+
+
+@test()
+def socket_options():
+    with start_bindwatch() as bw:
+        rec, _, _ = bind_conflict(bw, reuseport=True, device="lo", freebind=True, transparent=True)
+    check_socket(rec, reuseport=True, bound_dev="lo", bound_ifindex=socket.if_nametoindex("lo"),
+                 freebind=True, transparent=True)
+
+
+def text_line(bw, requester):
+    """A TCP/IPv4 conflict by requester; the text line about it (bytes),
+    checked to be free of control bytes; and the port."""
+    holder, port = hold("ipv4", "tcp", "127.0.0.1")
+    with holder:
+        requester.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp",
+                       addr="127.0.0.1", port=port)
+        line = bw.wait_line(lambda l: f"127.0.0.1:{port} ".encode() in l)
+    bad = sorted(CONTROL_BYTES.intersection(line))
+    check(not bad, f"raw control bytes {bad} in text line {line!r}")
+    return line, port
+
+
+@test()
+def text_mode():
+    with start_bindwatch(json_output=False) as bw, Requester() as req:
+        line, port = text_line(bw, req)
+    expected = f"bind EADDRINUSE tcp 127.0.0.1:{port} by {req.comm}[{req.pid}]".encode()
+    check(expected in line, f"text line {line!r} lacks {expected!r}")
+
+
+@test()
+def hostile_comm():
+    with Requester(HOSTILE_COMM) as req:
+        with start_bindwatch() as bw:
+            bind_conflict(bw, requester=req)  # checks requester.comm == decoded bytes
+        with start_bindwatch(json_output=False) as bw:
+            line, _ = text_line(bw, req)
+    check(f"[{req.pid}]".encode() in line, f"text line lacks the requester pid: {line!r}")

@@ -1,0 +1,177 @@
+# test_options.py - end-to-end tests of bindwatch's options and process
+# behaviour: filters, --errors, --all, --log, NOTIFY_SOCKET, signals,
+# running without privileges and command-line errors.
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import tempfile
+
+from harness import (READY_TIMEOUT, Requester, Skip, bind_conflict, bindwatch_argv, check,
+                     check_record, check_requester, eq, fail, for_port, free_port, hold,
+                     register, run_to_exit, start_bindwatch, test)
+
+UNREACHABLE = "198.51.100.1"  # TEST-NET-2: not local, so bind() fails EADDRNOTAVAIL
+
+
+def tcp4_bind(requester, expect, port, addr="127.0.0.1"):
+    return requester.call(expect, op="bind", family="ipv4", proto="tcp", addr=addr, port=port)
+
+
+def only_second_reported(bw, first, second):
+    """first and second are (requester, port) pairs whose port is held: each
+    bind()s it and fails, in that order. The filter under test must drop the
+    first, so the very first record is the second's (the ring buffer is FIFO)."""
+    (other, other_port), (requester, port) = first, second
+    tcp4_bind(other, "EADDRINUSE", other_port)
+    result = tcp4_bind(requester, "EADDRINUSE", port)
+    rec = bw.wait_record(lambda rec: True)
+    check_record(rec, bw, "conflict", "bind", "EADDRINUSE", "ipv4", "tcp", "127.0.0.1", port)
+    check_requester(rec, requester, result)
+
+
+@test()
+def filter_port():
+    (h1, p1), (h2, p2) = hold("ipv4", "tcp", "127.0.0.1"), hold("ipv4", "tcp", "127.0.0.1")
+    span = f"{p1 + 1}-{p2}" if p1 < p2 else f"{p2}-{p1 - 1}"  # a range ending next to p1
+    with h1, h2, Requester() as req, start_bindwatch("--port", f"1,{span}") as bw:
+        only_second_reported(bw, (req, p1), (req, p2))
+
+
+@test()
+def filter_comm():
+    holder, port = hold("ipv4", "tcp", "127.0.0.1")
+    with holder, Requester() as other, Requester() as req, \
+            start_bindwatch("--comm", f"bwnomatch,{req.comm}") as bw:
+        only_second_reported(bw, (other, port), (req, port))
+
+
+@test()
+def filter_pid():
+    holder, port = hold("ipv4", "tcp", "127.0.0.1")
+    with holder, Requester() as other, Requester() as req, \
+            start_bindwatch("--pid", str(req.pid)) as bw:
+        only_second_reported(bw, (other, port), (req, port))
+
+
+@test()
+def errors_all():
+    port = free_port()
+    with start_bindwatch("--errors", "all") as bw, Requester() as req:
+        result = tcp4_bind(req, "EADDRNOTAVAIL", port, UNREACHABLE)
+        rec = bw.wait_record(for_port(port))
+        check_record(rec, bw, "error", "bind", "EADDRNOTAVAIL", "ipv4", "tcp", UNREACHABLE, port)
+        check_requester(rec, req, result)
+
+
+@test()
+def errors_default_only_eaddrinuse():
+    holder, port = hold("ipv4", "tcp", "127.0.0.1")
+    with holder, start_bindwatch() as bw, Requester() as req:
+        tcp4_bind(req, "EADDRNOTAVAIL", port, UNREACHABLE)
+        result = tcp4_bind(req, "EADDRINUSE", port)
+        rec = bw.wait_record(for_port(port),
+                             forbid=lambda rec: rec.get("errno") != "EADDRINUSE"
+                             or rec.get("addr") == UNREACHABLE)
+        check_record(rec, bw, "conflict", "bind", "EADDRINUSE", "ipv4", "tcp", "127.0.0.1", port)
+        check_requester(rec, req, result)
+
+
+@test()
+def all_reports_success():
+    port = free_port()
+    with start_bindwatch("--all") as bw, Requester() as req:
+        result = tcp4_bind(req, None, port)
+        rec = bw.wait_record(for_port(port))
+        check_record(rec, bw, "ok", "bind", None, "ipv4", "tcp", "127.0.0.1", port)
+        check_requester(rec, req, result)
+
+
+@test()
+def log_file():
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "bindwatch.log")
+        records = []
+        for run in range(2):  # the second run appends
+            with start_bindwatch("--log", path) as bw:
+                records.append(bind_conflict(bw)[0])
+                rc, stderr = bw.stop()
+            eq(rc, 0, f"exit code (stderr {stderr!r})")
+            if run == 0:
+                eq(oct(os.stat(path).st_mode & 0o777), oct(0o640), "mode of the new log file")
+            with open(path, encoding="utf-8") as f:
+                logged = [json.loads(line) for line in f]
+            eq(logged[:1], records[:1], "first record in the log")
+            check(records[-1] in logged, f"log lacks the record printed on stdout: {records[-1]}")
+
+
+@test()
+def notify_socket():
+    with tempfile.TemporaryDirectory() as tmp, \
+            socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        path = os.path.join(tmp, "notify")
+        sock.bind(path)
+        sock.settimeout(READY_TIMEOUT)
+        with start_bindwatch(env=dict(os.environ, NOTIFY_SOCKET=path)):
+            try:
+                message = sock.recv(4096)
+            except socket.timeout:
+                fail(f"nothing sent to NOTIFY_SOCKET within {READY_TIMEOUT}s")
+    check(b"READY=1" in message.split(b"\n"), f"no READY=1 line in {message!r}")
+
+
+def stop_summary(sig, conflicts):
+    """After `conflicts` reported conflicts, signal bindwatch: it exits 0 with
+    a summary line counting the records it printed."""
+    with Requester() as req, start_bindwatch("--comm", req.comm) as bw:
+        for _ in range(conflicts):
+            bind_conflict(bw, requester=req)
+        rc, stderr = bw.stop(sig)
+    eq(rc, 0, f"exit code after {sig.name} (stderr {stderr!r})")
+    eq(len(bw.out.lines), conflicts, "records printed")
+    summary = [line for line in stderr.splitlines() if "records" in line and "lost" in line]
+    eq(len(summary), 1, f"summary lines in stderr {stderr!r}")
+    m = re.search(r"(\d+) records?\b.*?(\d+) lost", summary[0])
+    check(m, f"summary line lacks the counts: {summary[0]!r}")
+    eq(int(m.group(1)), conflicts, f"records in summary {summary[0]!r}")
+    eq(int(m.group(2)), 0, f"lost in summary {summary[0]!r}")
+
+
+register("sigterm_summary", lambda: stop_summary(signal.SIGTERM, 2))
+register("sigint_summary", lambda: stop_summary(signal.SIGINT, 0))
+
+
+@test()
+def not_root():
+    setpriv = shutil.which("setpriv")
+    if not setpriv:
+        raise Skip("setpriv is not installed")
+    drop = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all"]
+    rc, _, stderr = run_to_exit(drop + ["/bin/true"])
+    if rc != 0:
+        raise Skip(f"setpriv cannot drop privileges here: {stderr.strip()}")
+    rc, _, stderr = run_to_exit(drop + bindwatch_argv())
+    eq(rc, 1, f"exit code without privileges (stderr {stderr!r})")
+    lines = stderr.strip().splitlines()
+    eq(len(lines), 1, f"stderr line count ({stderr!r})")
+    check(re.search(r"root|CAP_BPF|privilege|permission|capabilit", lines[0], re.I),
+          f"stderr does not say privileges are missing: {lines[0]!r}")
+
+
+def bad_usage(args, stderr_check):
+    """bindwatch ARGS exits 2 without starting; stderr_check(stderr) holds."""
+    rc, stdout, stderr = run_to_exit(bindwatch_argv(*args))
+    eq(rc, 2, f"exit code of bindwatch {' '.join(args)} (stderr {stderr!r})")
+    check(stderr_check(stderr), f"unexpected stderr for {' '.join(args)}: {stderr!r}")
+    eq(stdout, "", "stdout")
+
+
+register("bad_flag", lambda: bad_usage(["--bogus"], lambda e: "usage" in e.lower()), root=False)
+register("bad_port", lambda: bad_usage(["--port", "80,70000"],
+                                       lambda e: re.search(r"[\"'`‘“]70000[\"'’”]", e)),
+         root=False)
+register("bad_mode", lambda: bad_usage(["--mode", "warp"], lambda e: e.strip() != ""),
+         root=False)

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * test_cgpath.c - unit and container names from real-world cgroup paths.
+ *
+ * The paths are the shapes systemd, Docker, Podman, containerd, CRI-O and
+ * Kubernetes (both cgroup drivers) create.  The negative cases guard the
+ * two ways this goes wrong: naming a slice or a made-up unit, and taking
+ * a hex run of the wrong length, or a runtime's helper scope, for a
+ * container id.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "cgpath.h"
+
+#define UNIT_LEN 256
+
+#define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define ID2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define POD "pod6b5c9e3a-1f2d-4c8e-9a7b-0c1d2e3f4a5b"
+
+#define ID_63 "123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+_Static_assert(sizeof(ID) == CG_CONTAINER_ID_LEN + 1, "ID is one id");
+_Static_assert(sizeof(ID_63) == CG_CONTAINER_ID_LEN, "ID_63 is one short");
+
+static char unit[UNIT_LEN];
+static char id[CG_CONTAINER_ID_LEN + 1];
+
+static int get_unit(const char *path)
+{
+	memset(unit, 0, sizeof(unit));
+	return cgpath_unit(path, unit, sizeof(unit));
+}
+
+static int get_id(const char *path)
+{
+	memset(id, 0, sizeof(id));
+	return cgpath_container(path, id);
+}
+
+static void test_unit_service(void **state)
+{
+	(void)state;
+	assert_int_equal(get_unit("/system.slice/api.service"), 0);
+	assert_string_equal(unit, "api.service");
+	assert_int_equal(get_unit("/system.slice/api.service/"), 0);
+	assert_string_equal(unit, "api.service");
+	assert_int_equal(get_unit("//system.slice//api.service"), 0);
+	assert_string_equal(unit, "api.service");
+	assert_int_equal(get_unit("/system.slice/api.service/worker"), 0);
+	assert_string_equal(unit, "api.service");
+}
+
+static void test_unit_kinds(void **state)
+{
+	(void)state;
+	assert_int_equal(get_unit("/user.slice/user-0.slice/session-3.scope"), 0);
+	assert_string_equal(unit, "session-3.scope");
+	assert_int_equal(get_unit("/system.slice/sshd.socket"), 0);
+	assert_string_equal(unit, "sshd.socket");
+	assert_int_equal(get_unit("/system.slice/boot.mount"), 0);
+	assert_string_equal(unit, "boot.mount");
+	assert_int_equal(get_unit("/system.slice/dev-sda2.swap"), 0);
+	assert_string_equal(unit, "dev-sda2.swap");
+}
+
+static void test_unit_innermost(void **state)
+{
+	(void)state;
+	assert_int_equal(get_unit("/user.slice/user-1000.slice/"
+				  "user@1000.service/app.slice/"
+				  "app-gnome-firefox-2211.scope"), 0);
+	assert_string_equal(unit, "app-gnome-firefox-2211.scope");
+	assert_int_equal(get_unit("/user.slice/user-1000.slice/"
+				  "user@1000.service/app.slice"), 0);
+	assert_string_equal(unit, "user@1000.service");
+}
+
+static void test_unit_container_scope(void **state)
+{
+	(void)state;
+	assert_int_equal(get_unit("/system.slice/docker-" ID ".scope"), 0);
+	assert_string_equal(unit, "docker-" ID ".scope");
+}
+
+static void test_no_unit(void **state)
+{
+	(void)state;
+	assert_int_equal(get_unit("/"), -ENOENT);
+	assert_int_equal(get_unit(""), -ENOENT);
+	assert_int_equal(get_unit("/system.slice"), -ENOENT);
+	assert_int_equal(get_unit("/user.slice/user-0.slice"), -ENOENT);
+	assert_int_equal(get_unit("/docker/" ID), -ENOENT);
+	assert_int_equal(get_unit("/kubepods/burstable/" POD "/" ID), -ENOENT);
+	assert_int_equal(get_unit("/system.slice/.service"), -ENOENT);
+	assert_int_equal(get_unit("/system.slice/api.service.d"), -ENOENT);
+	assert_int_equal(get_unit("/system.slice/apiservice"), -ENOENT);
+	assert_int_equal(get_unit("/system.slice/sshd.target"), -ENOENT);
+}
+
+static void test_unit_buffer_size(void **state)
+{
+	char small[sizeof("api.service")];
+
+	(void)state;
+	assert_int_equal(cgpath_unit("/system.slice/api.service", small,
+				     sizeof(small)), 0);
+	assert_string_equal(small, "api.service");
+	assert_int_equal(cgpath_unit("/system.slice/api.service", small,
+				     sizeof(small) - 1), -ENAMETOOLONG);
+	assert_int_equal(cgpath_unit("/system.slice/api.service", small, 0),
+			 -ENAMETOOLONG);
+	assert_int_equal(cgpath_unit("/", small, 0), -ENOENT);
+}
+
+static void test_docker(void **state)
+{
+	(void)state;
+	assert_int_equal(get_id("/system.slice/docker-" ID ".scope"), 0);
+	assert_string_equal(id, ID);
+	assert_int_equal(get_id("/docker/" ID), 0);
+	assert_string_equal(id, ID);
+	assert_int_equal(get_id("/docker/" ID "/"), 0);
+	assert_string_equal(id, ID);
+}
+
+static void test_kubernetes(void **state)
+{
+	(void)state;
+	assert_int_equal(get_id("/kubepods/burstable/" POD "/" ID), 0);
+	assert_string_equal(id, ID);
+	assert_int_equal(get_id("/kubepods.slice/kubepods-burstable.slice/"
+				"kubepods-burstable-" POD ".slice/"
+				"cri-containerd-" ID ".scope"), 0);
+	assert_string_equal(id, ID);
+	assert_int_equal(get_id("/kubepods.slice/kubepods-besteffort.slice/"
+				"kubepods-besteffort-" POD ".slice/"
+				"crio-" ID ".scope"), 0);
+	assert_string_equal(id, ID);
+}
+
+static void test_podman(void **state)
+{
+	(void)state;
+	assert_int_equal(get_id("/machine.slice/libpod-" ID ".scope"), 0);
+	assert_string_equal(id, ID);
+	assert_int_equal(get_id("/machine.slice/libpod-" ID ".scope/container"),
+			 0);
+	assert_string_equal(id, ID);
+}
+
+static void test_innermost_id(void **state)
+{
+	(void)state;
+	assert_int_equal(get_id("/docker/" ID "/docker/" ID2), 0);
+	assert_string_equal(id, ID2);
+	assert_int_equal(get_id("/system.slice/docker-" ID ".scope/" ID2 "/x"),
+			 0);
+	assert_string_equal(id, ID2);
+}
+
+static void test_not_an_id(void **state)
+{
+	(void)state;
+	assert_int_equal(get_id("/"), -ENOENT);
+	assert_int_equal(get_id(""), -ENOENT);
+	assert_int_equal(get_id("/system.slice/api.service"), -ENOENT);
+	/* 63 and 65 hex digits */
+	assert_int_equal(get_id("/docker/" ID_63), -ENOENT);
+	assert_int_equal(get_id("/docker/0" ID), -ENOENT);
+	assert_int_equal(get_id("/docker/" ID "0"), -ENOENT);
+	assert_int_equal(get_id("/system.slice/docker-" ID_63 ".scope"), -ENOENT);
+	assert_int_equal(get_id("/system.slice/docker-0" ID ".scope"), -ENOENT);
+	assert_int_equal(get_id("/system.slice/docker-" ID "0.scope"), -ENOENT);
+	/* upper case, a stray character, a partial component */
+	assert_int_equal(get_id("/docker/0123456789ABCDEF0123456789ABCDEF"
+				"0123456789ABCDEF0123456789ABCDEF"), -ENOENT);
+	assert_int_equal(get_id("/docker/" ID "x"), -ENOENT);
+	assert_int_equal(get_id("/docker/x" ID), -ENOENT);
+}
+
+static void test_not_a_runtime_scope(void **state)
+{
+	(void)state;
+	assert_int_equal(get_id("/system.slice/docker-" ID ".service"), -ENOENT);
+	assert_int_equal(get_id("/system.slice/docker-" ID), -ENOENT);
+	assert_int_equal(get_id("/system.slice/podman-" ID ".scope"), -ENOENT);
+	assert_int_equal(get_id("/machine.slice/crio-conmon-" ID ".scope"),
+			 -ENOENT);
+	assert_int_equal(get_id("/system.slice/" ID ".scope"), -ENOENT);
+	assert_int_equal(get_id("/kubepods/burstable/" POD), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unit_service),
+		cmocka_unit_test(test_unit_kinds),
+		cmocka_unit_test(test_unit_innermost),
+		cmocka_unit_test(test_unit_container_scope),
+		cmocka_unit_test(test_no_unit),
+		cmocka_unit_test(test_unit_buffer_size),
+		cmocka_unit_test(test_docker),
+		cmocka_unit_test(test_kubernetes),
+		cmocka_unit_test(test_podman),
+		cmocka_unit_test(test_innermost_id),
+		cmocka_unit_test(test_not_an_id),
+		cmocka_unit_test(test_not_a_runtime_scope),
+	};
+
+	return cmocka_run_group_tests_name("cgpath", tests, NULL, NULL);
+}
