@@ -57,7 +57,7 @@ all: bindwatch
 # Every goal below that compiles needs a vmlinux.h for this architecture.
 ifeq ($(filter clean deps vmlinux,$(MAKECMDGOALS)),)
 ifeq ($(wildcard $(VMLINUX)),)
-$(error unsupported architecture '$(UNAME_M)': no $(VMLINUX); generate it on such a machine with 'make vmlinux')
+$(error unsupported architecture '$(ARCH)' (uname -m: $(UNAME_M)): no $(VMLINUX); generate it on such a machine with 'make vmlinux')
 endif
 endif
 

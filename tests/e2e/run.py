@@ -11,6 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import test_capture  # noqa: E402,F401  (registers tests)
 import test_options  # noqa: E402,F401  (registers tests)
+import test_environment  # noqa: E402,F401  (registers tests)
 
 
 def one_line(text):
