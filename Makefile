@@ -35,9 +35,9 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 
 # Modules without libbpf: shared by bindwatch and the unit tests.
-PURE := strbuf escape json portlist cgpath addr record
+PURE := strbuf escape json portlist cgpath addr record conflict
 # Modules that drive the kernel side.
-MAIN := main options log loader procinfo cgroup output notify
+MAIN := main options log loader procinfo cgroup output notify holders diagnose
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 ifeq ($(V),1)
@@ -91,8 +91,9 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-# The loader includes the skeleton: build it first.
+# These include skeletons: generate them first.
 $(BUILD)/loader.o: $(BUILD)/bindwatch.skel.h
+$(BUILD)/holders.o: $(BUILD)/holders.skel.h
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(call msg,CC,$@)
@@ -115,3 +116,27 @@ clean:
 	$(Q)rm -rf $(BUILD) bindwatch
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
+
+# ---- kernel matrix: bindwatch under qemu on Debian's 6.1 and 6.12 kernels
+#
+#   make static       build/bindwatch-static, the same objects linked -static
+#   make kernel-test  build it and build/conflicts, run scripts/kernel-matrix.sh
+#                     (needs qemu-system-x86, busybox-static, cpio; downloads
+#                     the kernels into build/kernels/ the first time)
+
+STATIC_LDLIBS := $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+
+.PHONY: static kernel-test
+
+static: $(BUILD)/bindwatch-static
+
+$(BUILD)/bindwatch-static: $(addprefix $(BUILD)/,$(addsuffix .o,$(MAIN) $(PURE)))
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -static $^ $(STATIC_LDLIBS) -o $@
+
+$(BUILD)/conflicts: tests/kernels/conflicts.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -static $< -o $@
+
+kernel-test: $(BUILD)/bindwatch-static $(BUILD)/conflicts
+	$(Q)scripts/kernel-matrix.sh

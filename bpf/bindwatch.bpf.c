@@ -31,14 +31,9 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "bindwatch.h"
-#include "core_fixes.bpf.h"
+#include "sock.bpf.h"
 
-/* uapi values that vmlinux.h, which carries types only, lacks */
-#define AF_INET 2
-#define AF_INET6 10
-#define EADDRINUSE 98
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
+#define EADDRINUSE 98 /* uapi asm-generic/errno.h */
 
 #define INFLIGHT_MAX 8192 /* threads inside bind()/listen() at once */
 
@@ -138,54 +133,18 @@ static __always_inline bool outcome_wanted(long ret)
 	return ret < 0 && report & BW_REPORT_ERRORS;
 }
 
-/* Family, type, options and namespace of sk; false if it is not inet. */
-static __always_inline bool read_sock(const struct sock *sk, struct bw_event *e)
-{
-	const struct sock_common *skc = &sk->__sk_common;
-	__u32 f = 0;
-
-	e->family = BPF_CORE_READ(skc, skc_family);
-	if (e->family != AF_INET && e->family != AF_INET6)
-		return false;
-	e->type = sk_type(sk);
-	e->protocol = sk_protocol(sk);
-	e->bound_ifindex = BPF_CORE_READ(skc, skc_bound_dev_if);
-	e->netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
-	if (BPF_CORE_READ_BITFIELD_PROBED(skc, skc_reuse))
-		f |= BW_SF_REUSEADDR;
-	if (BPF_CORE_READ_BITFIELD_PROBED(skc, skc_reuseport))
-		f |= BW_SF_REUSEPORT;
-	if (e->family == AF_INET6 && BPF_CORE_READ_BITFIELD_PROBED(skc, skc_ipv6only))
-		f |= BW_SF_V6ONLY;
-	if (inet_freebind(sk))
-		f |= BW_SF_FREEBIND;
-	if (inet_transparent(sk))
-		f |= BW_SF_TRANSPARENT;
-	e->sockflags = f;
-	return true;
-}
-
 /* The address bind() asked for, from a sockaddr the kernel already copied. */
-static __always_inline void addr_from_sockaddr(struct bw_event *e,
+static __always_inline void addr_from_sockaddr(struct bw_sock *s,
 					       const union bw_sockaddr *sa)
 {
-	if (e->family == AF_INET6) {
-		e->port = bpf_ntohs(sa->v6.sin6_port);
-		__builtin_memcpy(e->addr, &sa->v6.sin6_addr, sizeof(sa->v6.sin6_addr));
+	if (s->family == AF_INET6) {
+		s->port = bpf_ntohs(sa->v6.sin6_port);
+		__builtin_memcpy(s->addr, &sa->v6.sin6_addr, sizeof(sa->v6.sin6_addr));
 	} else {
-		e->port = bpf_ntohs(sa->v4.sin_port);
-		__builtin_memcpy(e->addr, &sa->v4.sin_addr, sizeof(sa->v4.sin_addr));
+		s->port = bpf_ntohs(sa->v4.sin_port);
+		__builtin_memset(s->addr, 0, sizeof(s->addr));
+		__builtin_memcpy(s->addr, &sa->v4.sin_addr, sizeof(sa->v4.sin_addr));
 	}
-}
-
-/* The address a socket is bound to: what listen() will try to claim. */
-static __always_inline void addr_from_sock(struct bw_event *e, const struct sock *sk)
-{
-	e->port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (e->family == AF_INET6)
-		BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_v6_rcv_saddr);
-	else
-		BPF_CORE_READ_INTO(&e->addr, sk, __sk_common.skc_rcv_saddr);
 }
 
 static __always_inline void submit(struct bw_event *e)
@@ -210,27 +169,29 @@ static __always_inline bool bind_request(struct bw_event *e, const struct sock *
 {
 	union bw_sockaddr sa = {};
 
-	if (!sk || !read_sock(sk, e))
+	if (!sk || !read_sock(sk, &e->sock))
 		return false;
-	if (e->family == AF_INET6)
+	if (e->sock.family == AF_INET6)
 		user ? bpf_probe_read_user(&sa.v6, sizeof(sa.v6), uaddr)
 		     : bpf_probe_read_kernel(&sa.v6, sizeof(sa.v6), uaddr);
 	else
 		user ? bpf_probe_read_user(&sa.v4, sizeof(sa.v4), uaddr)
 		     : bpf_probe_read_kernel(&sa.v4, sizeof(sa.v4), uaddr);
-	addr_from_sockaddr(e, &sa);
+	/* the socket's own address and port are what it had before the call */
+	addr_from_sockaddr(&e->sock, &sa);
+	e->sock_ino = sock_ino(sk);
 	e->syscall = BW_SYS_BIND;
-	return port_wanted(e->port);
+	return port_wanted(e->sock.port);
 }
 
 /* Same for listen(), which claims the address sk is already bound to. */
 static __always_inline bool listen_request(struct bw_event *e, const struct sock *sk)
 {
-	if (!sk || !read_sock(sk, e))
+	if (!sk || !read_sock(sk, &e->sock))
 		return false;
-	addr_from_sock(e, sk);
+	e->sock_ino = sock_ino(sk);
 	e->syscall = BW_SYS_LISTEN;
-	return port_wanted(e->port);
+	return port_wanted(e->sock.port);
 }
 
 /* The head of the current task's argv; kernel threads have none. */

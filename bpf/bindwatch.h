@@ -61,6 +61,22 @@ enum bw_stat {
 	BW_STAT_MAX = 3,
 };
 
+/* An inet socket's address and options, as bind() or a holder has them. */
+struct bw_sock {
+	__u32 netns;         /* inode of the socket's network namespace */
+	__s32 bound_ifindex; /* SO_BINDTODEVICE, 0 when unbound */
+	__u32 sockflags;     /* enum bw_sockflag */
+	__u32 uid;           /* socket owner (what SO_REUSEPORT compares) */
+	__u16 family;        /* AF_INET or AF_INET6 */
+	__u16 type;          /* SOCK_STREAM, SOCK_DGRAM, ... */
+	__u16 protocol;      /* IPPROTO_TCP, IPPROTO_UDP, ... */
+	__u16 port;          /* host byte order */
+	__u8 addr[16];       /* IPv4 in the first 4 bytes */
+};
+
+_Static_assert(sizeof(struct bw_sock) == 40, "struct bw_sock layout changed");
+
+/* One failing (or, with --all, succeeding) bind() or listen(). */
 struct bw_event {
 	__u16 version;       /* BW_ABI_VERSION */
 	__u8 syscall;        /* enum bw_syscall */
@@ -69,22 +85,16 @@ struct bw_event {
 	__u64 ts_ns;         /* CLOCK_MONOTONIC at return */
 	__u64 start_ns;      /* requester's process start, ns since boot */
 	__u64 cgroup_id;     /* cgroup v2 id of the requester */
+	__u64 sock_ino;      /* inode of the requesting socket */
 	__u32 pid;           /* thread group id */
 	__u32 tid;
 	__u32 ppid;
 	__u32 uid;
 	__u32 gid;
-	__u32 netns;         /* inode of the socket's network namespace */
-	__s32 bound_ifindex; /* SO_BINDTODEVICE, 0 when unbound */
-	__u32 sockflags;     /* enum bw_sockflag */
-	__u16 family;        /* AF_INET or AF_INET6 */
-	__u16 type;          /* SOCK_STREAM, SOCK_DGRAM, ... */
-	__u16 protocol;      /* IPPROTO_TCP, IPPROTO_UDP, ... */
-	__u16 port;          /* requested port, host byte order */
 	__u32 count;         /* failures this record stands for */
 	__u16 args_len;      /* bytes used in args */
-	__u16 __pad;
-	__u8 addr[16];       /* requested address; IPv4 in the first 4 bytes */
+	__u16 __pad[3];
+	struct bw_sock sock; /* requested address and the socket's options */
 	char comm[BW_COMM_LEN];
 	/*
 	 * NUL-separated argv as the process had it at the call, possibly cut:
@@ -94,6 +104,27 @@ struct bw_event {
 	char args[BW_ARGS_LEN];
 };
 
-_Static_assert(sizeof(struct bw_event) == 368, "struct bw_event layout changed");
+_Static_assert(sizeof(struct bw_event) == 384, "struct bw_event layout changed");
+
+/*
+ * A socket on the port in question, written by the holder iterators: one
+ * per (process, fd) holding it, or one with pid 0 for a socket no process
+ * holds (TIME_WAIT, orphaned).
+ */
+struct bw_holder {
+	__u64 ino;             /* socket inode; 0 without a file */
+	__u64 start_ns;        /* holder's process start, ns since boot */
+	__u64 cgroup_id;       /* holder's cgroup v2 id */
+	__u32 pid;             /* 0 when no process holds it */
+	__u32 fd;
+	__u32 ack_backlog;     /* listeners: connections waiting for accept() */
+	__u32 max_ack_backlog; /* listeners: the listen() backlog */
+	__u8 state;            /* TCP_* state; TCP_CLOSE with a port: bound */
+	__u8 __pad[7];
+	struct bw_sock sock;
+	char comm[BW_COMM_LEN];
+};
+
+_Static_assert(sizeof(struct bw_holder) == 104, "struct bw_holder layout changed");
 
 #endif /* BINDWATCH_H */

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
+#include "diagnose.h"
+#include "holders.h"
 #include "loader.h"
 #include "log.h"
 #include "notify.h"
@@ -43,6 +45,7 @@ static volatile sig_atomic_t exiting;
 
 struct monitor {
 	struct bw_loader loader;
+	struct holders *holders; /* NULL when the kernel lacks the iterators */
 	struct output out;
 	ino_t own_netns;     /* bindwatch's network namespace */
 	uint64_t lost;       /* loss already reported */
@@ -77,6 +80,7 @@ static int handle_event(void *arg, void *data, size_t size)
 	struct monitor *m = arg;
 	const struct bw_event *ev = data;
 	struct bw_record r = { .ev = ev };
+	struct diagnosis diag = {};
 	struct proc_info pi;
 
 	if (size < sizeof(*ev) || ev->version != BW_ABI_VERSION) {
@@ -89,10 +93,15 @@ static int handle_event(void *arg, void *data, size_t size)
 			       ev->args_len : sizeof(ev->args));
 	r.req = &pi;
 	/* an interface index means something only in its own namespace */
-	if (ev->bound_ifindex && ev->netns == m->own_netns &&
-	    !if_indextoname(ev->bound_ifindex, r.bound_dev))
+	if (ev->sock.bound_ifindex && ev->sock.netns == m->own_netns &&
+	    !if_indextoname(ev->sock.bound_ifindex, r.bound_dev))
 		r.bound_dev[0] = '\0';
+	if (ev->ret == -EADDRINUSE && m->holders) {
+		diagnose(m->holders, ev, &diag);
+		r.diag = &diag;
+	}
 	output_record(&m->out, &r);
+	diagnosis_free(&diag);
 	procinfo_free(&pi);
 	return 0;
 }
@@ -165,6 +174,10 @@ static int run(struct monitor *m, const struct bw_options *o)
 	err = loader_start(&m->loader, o);
 	if (err)
 		return err;
+	err = holders_open(&m->holders, o->btf_path);
+	if (err)
+		warn("holder lookup unavailable, records will not name holders: "
+		     "the kernel refused the BPF iterators (%s)", strerror(-err));
 	rb = ring_buffer__new(loader_ringbuf_fd(&m->loader), handle_event, m, NULL);
 	if (!rb) {
 		err = -errno;
@@ -185,6 +198,7 @@ static int run(struct monitor *m, const struct bw_options *o)
 	     (unsigned long long)m->lost);
 	ring_buffer__free(rb);
 out:
+	holders_close(m->holders);
 	loader_destroy(&m->loader);
 	return err;
 }

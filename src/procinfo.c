@@ -186,6 +186,21 @@ void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 	describe_cgroup(pi);
 }
 
+int procinfo_open_netns(uint32_t pid, uint64_t start_ns)
+{
+	char dir[32];
+	int dirfd, fd = -1;
+
+	snprintf(dir, sizeof(dir), "/proc/%u", pid);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return -1;
+	if (same_process(dirfd, procinfo_ticks(start_ns)))
+		fd = openat(dirfd, "ns/net", O_RDONLY | O_CLOEXEC);
+	close(dirfd);
+	return fd < 0 ? -1 : fd;
+}
+
 void procinfo_free(struct proc_info *pi)
 {
 	free(pi->exe);

@@ -35,6 +35,12 @@ void procinfo_free(struct proc_info *pi);
  */
 void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len);
 
+/*
+ * An fd of the network namespace of process pid, if it is still the one
+ * that started start_ns after boot; -1 otherwise.
+ */
+int procinfo_open_netns(uint32_t pid, uint64_t start_ns);
+
 /* Clock ticks since boot, as /proc/PID/stat field 22 gives a start time. */
 uint64_t procinfo_ticks(uint64_t ns);
 

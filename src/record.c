@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include "addr.h"
 #include "escape.h"
@@ -67,27 +69,135 @@ static void json_time(struct jw *w, const char *key, const struct timespec *ts)
 	jw_str(w, key, buf);
 }
 
-static void json_socket(struct jw *w, const struct bw_record *r)
+/* Options every socket has, requester or holder. */
+static void json_sockopts(struct jw *w, const struct bw_sock *s)
 {
-	const struct bw_event *ev = r->ev;
-
-	jw_obj_begin(w, "socket");
-	jw_str(w, "type", socktype_name(ev->type));
-	jw_uint(w, "protocol", ev->protocol);
-	jw_bool(w, "reuseaddr", ev->sockflags & BW_SF_REUSEADDR);
-	jw_bool(w, "reuseport", ev->sockflags & BW_SF_REUSEPORT);
-	if (ev->family == AF_INET6)
-		jw_bool(w, "v6only", ev->sockflags & BW_SF_V6ONLY);
+	jw_bool(w, "reuseaddr", s->sockflags & BW_SF_REUSEADDR);
+	jw_bool(w, "reuseport", s->sockflags & BW_SF_REUSEPORT);
+	if (s->family == AF_INET6)
+		jw_bool(w, "v6only", s->sockflags & BW_SF_V6ONLY);
 	else
 		jw_null(w, "v6only");
-	jw_str(w, "bound_dev", r->bound_dev[0] ? r->bound_dev : NULL);
-	if (ev->bound_ifindex)
-		jw_int(w, "bound_ifindex", ev->bound_ifindex);
+	if (s->bound_ifindex)
+		jw_int(w, "bound_ifindex", s->bound_ifindex);
 	else
 		jw_null(w, "bound_ifindex");
-	jw_bool(w, "freebind", ev->sockflags & BW_SF_FREEBIND);
-	jw_bool(w, "transparent", ev->sockflags & BW_SF_TRANSPARENT);
+}
+
+static void json_socket(struct jw *w, const struct bw_record *r)
+{
+	const struct bw_sock *s = &r->ev->sock;
+
+	jw_obj_begin(w, "socket");
+	jw_str(w, "type", socktype_name(s->type));
+	jw_uint(w, "protocol", s->protocol);
+	json_sockopts(w, s);
+	jw_str(w, "bound_dev", r->bound_dev[0] ? r->bound_dev : NULL);
+	jw_bool(w, "freebind", s->sockflags & BW_SF_FREEBIND);
+	jw_bool(w, "transparent", s->sockflags & BW_SF_TRANSPARENT);
 	jw_obj_end(w);
+}
+
+/* What /proc told about a process: shared by requester and holders. */
+static void json_procinfo(struct jw *w, const struct proc_info *pi)
+{
+	jw_str(w, "exe", pi->exe);
+	if (pi->cmdline)
+		jw_strn(w, "cmdline", pi->cmdline, pi->cmdline_len);
+	else
+		jw_null(w, "cmdline");
+	jw_str(w, "cgroup", pi->cgroup);
+	jw_str(w, "unit", pi->unit);
+	jw_str(w, "container", pi->container[0] ? pi->container : NULL);
+}
+
+/* The address family, protocol, address and port of s. */
+static void json_endpoint(struct jw *w, const struct bw_sock *s)
+{
+	char addr[ADDR_STRLEN], proto[PROTO_NAME_LEN];
+
+	jw_str(w, "proto", proto_name(proto, sizeof(proto), s->type, s->protocol));
+	jw_str(w, "family", family_name(s->family));
+	jw_str(w, "addr", addr_format(addr, sizeof(addr), s->family, s->addr) ? NULL : addr);
+	jw_uint(w, "port", s->port);
+}
+
+static const char *state_name(const struct bw_holder *h)
+{
+	static const char *const names[] = {
+		[TCP_ESTABLISHED] = "ESTABLISHED", [TCP_SYN_SENT] = "SYN_SENT",
+		[TCP_SYN_RECV] = "SYN_RECV", [TCP_FIN_WAIT1] = "FIN_WAIT1",
+		[TCP_FIN_WAIT2] = "FIN_WAIT2", [TCP_TIME_WAIT] = "TIME_WAIT",
+		[TCP_CLOSE] = "BOUND", [TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+		[TCP_LAST_ACK] = "LAST_ACK", [TCP_LISTEN] = "LISTEN",
+		[TCP_CLOSING] = "CLOSING",
+	};
+
+	if (h->sock.protocol == IPPROTO_UDP)
+		return "UDP";
+	if (h->state < sizeof(names) / sizeof(names[0]) && names[h->state])
+		return names[h->state];
+	return "UNKNOWN";
+}
+
+static void json_holder(struct jw *w, const struct holder_info *hi)
+{
+	const struct bw_holder *h = &hi->h;
+
+	jw_obj_begin(w, NULL);
+	if (h->pid) {
+		jw_uint(w, "pid", h->pid);
+		jw_strn(w, "comm", h->comm, strnlen(h->comm, sizeof(h->comm)));
+		jw_uint(w, "fd", h->fd);
+		jw_uint(w, "start_boottime_ns", h->start_ns);
+	} else {
+		jw_null(w, "pid");
+		jw_null(w, "comm");
+		jw_null(w, "fd");
+		jw_null(w, "start_boottime_ns");
+	}
+	jw_uint(w, "uid", h->sock.uid);
+	json_procinfo(w, &hi->pi);
+	jw_bool(w, "exited", h->pid && hi->pi.exited);
+	jw_str(w, "state", state_name(h));
+	json_endpoint(w, &h->sock);
+	json_sockopts(w, &h->sock);
+	if (h->state == TCP_LISTEN && h->sock.protocol != IPPROTO_UDP) {
+		jw_uint(w, "accept_queue", h->ack_backlog);
+		jw_uint(w, "backlog", h->max_ack_backlog);
+	} else {
+		jw_null(w, "accept_queue");
+		jw_null(w, "backlog");
+	}
+	if (h->ino)
+		jw_uint(w, "inode", h->ino);
+	else
+		jw_null(w, "inode");
+	jw_obj_end(w);
+}
+
+static void json_holders(struct jw *w, const struct holder_info *v, size_t n)
+{
+	size_t i;
+
+	jw_arr_begin(w, "holders");
+	for (i = 0; i < n; i++)
+		json_holder(w, &v[i]);
+	jw_arr_end(w);
+}
+
+static void json_diagnosis(struct jw *w, const struct bw_record *r)
+{
+	const struct diagnosis *d = r->diag;
+	struct conflict_req req = { &r->ev->sock, r->ev->syscall == BW_SYS_LISTEN };
+	struct strbuf why;
+
+	json_holders(w, d->holders, d->n);
+	jw_str(w, "reason", conflict_reason_code(d->reason));
+	strbuf_init(&why);
+	conflict_explain(&why, d->reason, &req, d->n ? &d->holders[0].h : NULL);
+	jw_strn(w, "reason_text", why.s, why.len);
+	strbuf_free(&why);
 }
 
 static void json_requester(struct jw *w, const struct bw_record *r)
@@ -102,16 +212,9 @@ static void json_requester(struct jw *w, const struct bw_record *r)
 	jw_uint(w, "uid", ev->uid);
 	jw_uint(w, "gid", ev->gid);
 	jw_strn(w, "comm", ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
-	jw_str(w, "exe", pi->exe);
-	if (pi->cmdline)
-		jw_strn(w, "cmdline", pi->cmdline, pi->cmdline_len);
-	else
-		jw_null(w, "cmdline");
-	jw_str(w, "cgroup", pi->cgroup);
+	json_procinfo(w, pi);
 	jw_uint(w, "cgroup_id", ev->cgroup_id);
-	jw_str(w, "unit", pi->unit);
-	jw_str(w, "container", pi->container[0] ? pi->container : NULL);
-	jw_uint(w, "netns", ev->netns);
+	jw_uint(w, "netns", ev->sock.netns);
 	jw_uint(w, "start_boottime_ns", ev->start_ns);
 	jw_bool(w, "exited", pi->exited);
 	jw_obj_end(w);
@@ -120,7 +223,7 @@ static void json_requester(struct jw *w, const struct bw_record *r)
 void record_json(struct strbuf *sb, const struct bw_record *r)
 {
 	const struct bw_event *ev = r->ev;
-	char addr[ADDR_STRLEN], err[ERRNO_NAME_LEN], proto[PROTO_NAME_LEN];
+	char err[ERRNO_NAME_LEN];
 	struct jw w;
 
 	jw_init(&w, sb);
@@ -131,46 +234,128 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 	jw_uint(&w, "mono_ns", ev->ts_ns);
 	jw_str(&w, "syscall", syscall_name(ev));
 	jw_str(&w, "errno", ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : NULL);
-	jw_str(&w, "proto", proto_name(proto, sizeof(proto), ev->type, ev->protocol));
-	jw_str(&w, "family", family_name(ev->family));
-	jw_str(&w, "addr", addr_format(addr, sizeof(addr), ev->family, ev->addr) ? NULL : addr);
-	jw_uint(&w, "port", ev->port);
+	json_endpoint(&w, &ev->sock);
 	jw_uint(&w, "count", ev->count);
 	jw_str(&w, "mode", mode_str(ev));
 	json_socket(&w, r);
 	json_requester(&w, r);
+	if (r->diag)
+		json_diagnosis(&w, r);
 	jw_obj_end(&w);
+}
+
+/* "tcp 127.0.0.1:8080" */
+static void text_endpoint(struct strbuf *sb, const struct bw_sock *s)
+{
+	char addr[ADDR_STRLEN], proto[PROTO_NAME_LEN];
+
+	strbuf_addf(sb, "%s ", proto_name(proto, sizeof(proto), s->type, s->protocol));
+	if (addr_port_format(addr, sizeof(addr), s->family, s->addr, s->port))
+		strbuf_addf(sb, "?:%u", s->port);
+	else
+		strbuf_adds(sb, addr);
+}
+
+/* "python3[815]" or "(no process)" */
+static void text_process(struct strbuf *sb, const char *comm, size_t len, __u32 pid)
+{
+	if (!pid) {
+		strbuf_adds(sb, "(no process)");
+		return;
+	}
+	text_escape(sb, comm, strnlen(comm, len));
+	strbuf_addf(sb, "[%u]", pid);
+}
+
+/* " unit=x cmd=\"...\" (exited)" */
+static void text_procinfo(struct strbuf *sb, const struct proc_info *pi)
+{
+	if (pi->unit) {
+		strbuf_adds(sb, " unit=");
+		text_escape(sb, pi->unit, strlen(pi->unit));
+	}
+	if (pi->cmdline) {
+		strbuf_adds(sb, " cmd=\"");
+		text_escape(sb, pi->cmdline, pi->cmdline_len);
+		strbuf_addc(sb, '"');
+	}
+	if (pi->exited)
+		strbuf_adds(sb, " (exited)");
+}
+
+static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
+{
+	const struct diagnosis *d = r->diag;
+	struct conflict_req req = { &r->ev->sock, r->ev->syscall == BW_SYS_LISTEN };
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct bw_holder *h = &d->holders[i].h;
+
+		strbuf_adds(sb, i ? ", " : "; held by ");
+		text_process(sb, h->comm, sizeof(h->comm), h->pid);
+		strbuf_addf(sb, " %s ", state_name(h));
+		text_endpoint(sb, &h->sock);
+	}
+	strbuf_addf(sb, "; %s: ", conflict_reason_code(d->reason));
+	conflict_explain(sb, d->reason, &req, d->n ? &d->holders[0].h : NULL);
 }
 
 void record_text(struct strbuf *sb, const struct bw_record *r)
 {
 	const struct bw_event *ev = r->ev;
-	char addr[ADDR_STRLEN], err[ERRNO_NAME_LEN], proto[PROTO_NAME_LEN];
+	char err[ERRNO_NAME_LEN];
 
 	time_local(sb, &r->wall);
-	strbuf_addf(sb, " %s %s %s ", syscall_name(ev),
-		    ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : "ok",
-		    proto_name(proto, sizeof(proto), ev->type, ev->protocol));
-	if (addr_port_format(addr, sizeof(addr), ev->family, ev->addr, ev->port))
-		strbuf_addf(sb, "?:%u", ev->port);
-	else
-		strbuf_adds(sb, addr);
+	strbuf_addf(sb, " %s %s ", syscall_name(ev),
+		    ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : "ok");
+	text_endpoint(sb, &ev->sock);
 	strbuf_adds(sb, " by ");
-	text_escape(sb, ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
-	strbuf_addf(sb, "[%u] uid=%u", ev->pid, ev->uid);
-	if (r->req->unit) {
-		strbuf_adds(sb, " unit=");
-		text_escape(sb, r->req->unit, strlen(r->req->unit));
-	}
-	if (r->req->cmdline) {
-		strbuf_adds(sb, " cmd=\"");
-		text_escape(sb, r->req->cmdline, r->req->cmdline_len);
-		strbuf_addc(sb, '"');
-	}
-	if (r->req->exited)
-		strbuf_adds(sb, " (exited)");
+	text_process(sb, ev->comm, sizeof(ev->comm), ev->pid);
+	strbuf_addf(sb, " uid=%u", ev->uid);
+	text_procinfo(sb, r->req);
 	if (ev->count > 1)
 		strbuf_addf(sb, " x%u", ev->count);
+	if (r->diag)
+		text_diagnosis(sb, r);
+}
+
+void who_text(struct strbuf *sb, const struct holder_info *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct bw_holder *h = &v[i].h;
+
+		strbuf_addf(sb, "%s%-11s ", i ? "\n" : "", state_name(h));
+		text_endpoint(sb, &h->sock);
+		strbuf_adds(sb, " ");
+		text_process(sb, h->comm, sizeof(h->comm), h->pid);
+		if (h->pid)
+			strbuf_addf(sb, " fd=%u", h->fd);
+		strbuf_addf(sb, " uid=%u", h->sock.uid);
+		if (h->state == TCP_LISTEN && h->sock.protocol != IPPROTO_UDP)
+			strbuf_addf(sb, " queue=%u/%u", h->ack_backlog, h->max_ack_backlog);
+		text_procinfo(sb, &v[i].pi);
+	}
+}
+
+void who_json(struct strbuf *sb, const struct holder_info *v, size_t n,
+	      unsigned int port, const char *proto, __u32 netns,
+	      const struct timespec *wall)
+{
+	struct jw w;
+
+	jw_init(&w, sb);
+	jw_obj_begin(&w, NULL);
+	jw_str(&w, "event", "who");
+	jw_uint(&w, "version", RECORD_VERSION);
+	json_time(&w, "time", wall);
+	jw_uint(&w, "port", port);
+	jw_str(&w, "proto", proto);
+	jw_uint(&w, "netns", netns);
+	json_holders(&w, v, n);
+	jw_obj_end(&w);
 }
 
 void lost_json(struct strbuf *sb, uint64_t count, const struct timespec *wall)

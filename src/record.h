@@ -12,16 +12,31 @@
 #include <time.h>
 #include <linux/types.h>
 #include "bindwatch.h"
+#include "conflict.h"
 #include "procinfo.h"
 #include "strbuf.h"
 
 #define RECORD_VERSION 1
 
+/* A socket on the port and what /proc said of the process holding it. */
+struct holder_info {
+	struct bw_holder h;
+	struct proc_info pi; /* all NULL when no process holds it */
+};
+
+/* Who holds the port a conflict was about, and why the kernel refused. */
+struct diagnosis {
+	struct holder_info *holders; /* those that clash, the main one first */
+	size_t n;
+	enum conflict_reason reason;
+};
+
 struct bw_record {
 	const struct bw_event *ev;
 	const struct proc_info *req;  /* the requester */
+	const struct diagnosis *diag; /* NULL unless a conflict was diagnosed */
 	struct timespec wall;         /* CLOCK_REALTIME of the call */
-	char bound_dev[IF_NAMESIZE];  /* name of ev->bound_ifindex, or "" */
+	char bound_dev[IF_NAMESIZE];  /* name of ev->sock.bound_ifindex, or "" */
 };
 
 /* "conflict" (EADDRINUSE), "error" (another errno) or "ok". */
@@ -30,6 +45,12 @@ const char *record_event_name(const struct bw_event *ev);
 /* Append one line / one JSON object, each without the trailing newline. */
 void record_text(struct strbuf *sb, const struct bw_record *r);
 void record_json(struct strbuf *sb, const struct bw_record *r);
+
+/* The answer of `bindwatch who`: the sockets on port (proto may be NULL). */
+void who_text(struct strbuf *sb, const struct holder_info *v, size_t n);
+void who_json(struct strbuf *sb, const struct holder_info *v, size_t n,
+	      unsigned int port, const char *proto, __u32 netns,
+	      const struct timespec *wall);
 
 /* Records the kernel could not deliver (ring buffer full). */
 void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall);

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * conflict.h - the kernel's rules for when two inet sockets may not share a
+ * port, and a reason code an operator can act on when they may not.
+ *
+ * The rules mirror inet_csk_bind_conflict() (TCP) and udp_lib_lport_inuse()
+ * (UDP), applied to a request (the socket that asked, with the address it
+ * asked for) and a socket already on the port (a holder):
+ *
+ *  - Only the same protocol on the same port in the same network namespace
+ *    can clash (the caller finds the candidates that way).
+ *  - Sockets bound to different devices (SO_BINDTODEVICE) never clash; one
+ *    bound and one unbound can.
+ *  - The addresses must overlap: equal, or either side a wildcard.  IPv4
+ *    0.0.0.0 overlaps every IPv4 address; IPv6 [::] overlaps every IPv6
+ *    address and, unless IPV6_V6ONLY, every IPv4 address; a v4-mapped
+ *    IPv6 address (::ffff:a.b.c.d) compares as the IPv4 address.
+ *      e.g. 127.0.0.1 vs 0.0.0.0: clash; 127.0.0.1 vs 127.0.0.2: no clash;
+ *           [::] dual-stack vs 0.0.0.0: clash; [::] V6ONLY vs 0.0.0.0: none.
+ *  - TCP: both SO_REUSEADDR and the holder not listening: no clash (so a
+ *    listen() conflicts with a listener even when both set it).  Otherwise
+ *    a clash, unless both set SO_REUSEPORT and the owners' uids are equal
+ *    (or the holder is in TIME_WAIT).
+ *  - UDP: both SO_REUSEADDR: no clash; both SO_REUSEPORT with equal uids:
+ *    no clash; otherwise a clash.
+ */
+#ifndef BW_CONFLICT_H
+#define BW_CONFLICT_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "bindwatch.h"
+#include "strbuf.h"
+
+enum conflict_reason {
+	REASON_UNKNOWN = 0,          /* no holder found that explains it */
+	REASON_LISTENER,             /* a listening socket has the address */
+	REASON_BOUND,                /* a bound, not listening, socket; SO_REUSEADDR missing */
+	REASON_TIME_WAIT,            /* a TIME_WAIT socket; SO_REUSEADDR missing */
+	REASON_WILDCARD_OVERLAP,     /* a different address, but one side is a wildcard */
+	REASON_DUAL_STACK_OVERLAP,   /* IPv6 [::] without V6ONLY against IPv4, or the reverse */
+	REASON_REUSEPORT_UID,        /* both SO_REUSEPORT, different owners */
+	REASON_REUSEPORT_ONE_SIDED,  /* only one side set SO_REUSEPORT */
+	REASON_LISTEN_CONFLICT,      /* listen() after a shared (SO_REUSEADDR) bind */
+	REASON_UDP_NO_REUSE,         /* UDP without SO_REUSEADDR/SO_REUSEPORT on both */
+	REASON_EPHEMERAL_EXHAUSTED,  /* port 0: no free ephemeral port */
+};
+
+/* What asked: the socket (with the requested address) and the call. */
+struct conflict_req {
+	const struct bw_sock *sock;
+	bool listen; /* listen(), not bind() */
+};
+
+/* True when the kernel's rules make h's socket block req. */
+bool conflict_clash(const struct conflict_req *req, const struct bw_holder *h);
+
+/*
+ * Why req failed, given the holder that blocks it (NULL when none was
+ * found).  The most specific explanation wins: ephemeral exhaustion, then
+ * listen(), SO_REUSEPORT mismatches, address overlaps, then the holder's
+ * state.
+ */
+enum conflict_reason conflict_reason(const struct conflict_req *req,
+				     const struct bw_holder *h);
+
+/* "listener", "time-wait", ... (the JSON "reason" code). */
+const char *conflict_reason_code(enum conflict_reason r);
+
+/* Append a sentence explaining r for req and h (h may be NULL). */
+void conflict_explain(struct strbuf *sb, enum conflict_reason r,
+		      const struct conflict_req *req, const struct bw_holder *h);
+
+#endif /* BW_CONFLICT_H */

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * diagnose.c - from "EADDRINUSE on 8080" to "held by python3[815], which
+ * listens on 0.0.0.0:8080".
+ *
+ * The holder iterators return every socket on the port; the kernel's
+ * rules (conflict.c) keep those that really block the request, and the
+ * requesting socket itself is left out (after a shared SO_REUSEADDR bind
+ * it sits on the port too).  The main holder, the one the reason is about,
+ * comes first: a listener held by a live process is the likeliest answer
+ * to "who has my port".  Holders are enriched right away, while their
+ * processes most likely still run; one that exits meanwhile is reported as
+ * seen, marked exited.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/tcp.h>
+#include "diagnose.h"
+
+/* Lower sorts first: live listeners, then other held sockets, then the rest. */
+static int rank(const struct bw_holder *h)
+{
+	if (h->pid && h->state == TCP_LISTEN)
+		return 0;
+	return h->pid ? 1 : 2;
+}
+
+static int by_rank(const void *a, const void *b)
+{
+	return rank(&((const struct holder_info *)a)->h) -
+	       rank(&((const struct holder_info *)b)->h);
+}
+
+int holder_infos(const struct holder_list *l, struct holder_info **out)
+{
+	struct holder_info *v = calloc(l->n ? l->n : 1, sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < l->n; i++) {
+		v[i].h = l->v[i];
+		if (v[i].h.pid)
+			procinfo_read(&v[i].pi, v[i].h.pid, v[i].h.start_ns, v[i].h.cgroup_id);
+	}
+	*out = v;
+	return 0;
+}
+
+void holder_infos_free(struct holder_info *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		procinfo_free(&v[i].pi);
+	free(v);
+}
+
+/* Keep only the sockets in l that block req, other than the requester's own. */
+static void keep_clashing(struct holder_list *l, const struct conflict_req *req,
+			  __u64 own_ino)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < l->n; i++)
+		if (!(own_ino && l->v[i].ino == own_ino) && conflict_clash(req, &l->v[i]))
+			l->v[kept++] = l->v[i];
+	l->n = kept;
+}
+
+int diagnose(struct holders *h, const struct bw_event *ev, struct diagnosis *d)
+{
+	struct conflict_req req = { &ev->sock, ev->syscall == BW_SYS_LISTEN };
+	struct holder_query q = {
+		.netns = ev->sock.netns,
+		.netns_fd = -1,
+		.port = ev->sock.port,
+		.protocol = ev->sock.protocol,
+	};
+	struct holder_list l;
+	int err = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (ev->sock.port) {
+		if (q.netns != holders_own_netns(h))
+			q.netns_fd = procinfo_open_netns(ev->pid, ev->start_ns);
+		err = holders_find(h, &q, &l);
+		if (q.netns_fd >= 0)
+			close(q.netns_fd);
+	}
+	if (ev->sock.port && !err) {
+		keep_clashing(&l, &req, ev->sock_ino);
+		err = holder_infos(&l, &d->holders);
+		if (!err) {
+			d->n = l.n;
+			qsort(d->holders, d->n, sizeof(*d->holders), by_rank);
+		}
+		holder_list_free(&l);
+	}
+	d->reason = conflict_reason(&req, d->n ? &d->holders[0].h : NULL);
+	return err;
+}
+
+void diagnosis_free(struct diagnosis *d)
+{
+	holder_infos_free(d->holders, d->n);
+	memset(d, 0, sizeof(*d));
+}

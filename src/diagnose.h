@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * diagnose.h - turn sockets found on a port into named holders: which of
+ * them block a request, who holds them, and why the kernel refused.
+ */
+#ifndef BW_DIAGNOSE_H
+#define BW_DIAGNOSE_H
+
+#include <stddef.h>
+#include "holders.h"
+#include "record.h"
+
+/*
+ * Find who blocks the call ev describes, in the network namespace where it
+ * failed.  d is always filled (with no holders and reason "unknown" when
+ * the lookup failed); returns 0 or the lookup's -errno.
+ */
+int diagnose(struct holders *h, const struct bw_event *ev, struct diagnosis *d);
+void diagnosis_free(struct diagnosis *d);
+
+/* Enrich every socket in l from /proc, in order.  0 or -ENOMEM. */
+int holder_infos(const struct holder_list *l, struct holder_info **out);
+void holder_infos_free(struct holder_info *v, size_t n);
+
+#endif /* BW_DIAGNOSE_H */

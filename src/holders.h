@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * holders.h - every socket on a port in a network namespace, and the
+ * processes holding it, found by BPF iterators (bpf/holders.bpf.c).
+ */
+#ifndef BW_HOLDERS_H
+#define BW_HOLDERS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "bindwatch.h"
+
+struct holders;
+
+struct holder_query {
+	__u32 netns;    /* inode of the namespace to look in */
+	int netns_fd;   /* an open fd of it, or -1; needed for TIME_WAIT sockets
+			 * in a namespace other than bindwatch's own */
+	__u16 port;
+	__u16 protocol; /* IPPROTO_TCP, IPPROTO_UDP, or 0 for both */
+};
+
+struct holder_list {
+	struct bw_holder *v;
+	size_t n;
+};
+
+/* Load and attach the iterators.  0 or -errno. */
+int holders_open(struct holders **hp, const char *btf_path);
+void holders_close(struct holders *h);
+
+/* bindwatch's own network namespace inode. */
+__u32 holders_own_netns(const struct holders *h);
+
+/*
+ * Fill out with the sockets q describes: one entry per (process, socket),
+ * then the sockets no process holds (pid 0).  0 or -errno; out is empty
+ * on error and must be freed with holder_list_free() otherwise.
+ */
+int holders_find(struct holders *h, const struct holder_query *q, struct holder_list *out);
+void holder_list_free(struct holder_list *l);
+
+#endif /* BW_HOLDERS_H */

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * conflicts - make the address conflicts bindwatch must report, with real
+ * sockets on loopback, for the kernel matrix (scripts/kernel-matrix.sh).
+ *
+ * It runs as a static binary inside a throwaway qemu guest whose /init has
+ * started bindwatch, so it assumes nothing of the guest but a kernel: it
+ * brings lo up itself (SIOCSIFFLAGS; harmless when /init already did).
+ *
+ * Cases, each a holder socket plus a requester socket in this process:
+ *
+ *   bind-tcp-ipv4    holder listens on 127.0.0.1:P; requester bind()s it,
+ *                    with IP_TRANSPARENT set            -> bind EADDRINUSE
+ *   bind-tcp-ipv6    holder bound to [::1]:P; requester bind()s it, with
+ *                    IPV6_V6ONLY set                    -> bind EADDRINUSE
+ *   bind-udp-ipv4    holder bound to 127.0.0.1:P; requester bind()s it,
+ *                    with IP_FREEBIND set               -> bind EADDRINUSE
+ *   listen-tcp-ipv4  two SO_REUSEADDR sockets both bind 127.0.0.1:P (allowed
+ *                    while neither listens); the first listen()s, the
+ *                    second's listen()                  -> listen EADDRINUSE
+ *
+ * P is the ephemeral port the kernel gave the holder, so nothing else in
+ * the guest can be on it.  The socket options on the requester are the
+ * ones bindwatch reads from bitfields whose layout changed across kernels
+ * (inet_sock's freebind/transparent became inet_flags in 6.6; sock_common's
+ * skc_reuse and skc_ipv6only), so a record showing them true proves the
+ * CO-RE read picked the right layout; a zero would prove nothing.
+ *
+ * Just before each failing call it prints, line buffered, on stdout:
+ *
+ *   expect SYSCALL PROTO FAMILY ADDR PORT PID KEY=0|1...
+ *
+ * e.g. "expect bind udp ipv4 127.0.0.1 40123 57 reuseaddr=0 freebind=1
+ * transparent=0"; the KEY=VALUE fields are the JSON record's socket.KEY
+ * booleans.  When a call does not fail with EADDRINUSE (or a setup call
+ * fails) it prints "conflicts: error CASE: what happened" and the exit
+ * status is 1; the checker reports that reason against the case.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct sockopt {
+	int level, name;
+	const char *key; /* the JSON record's socket.KEY */
+};
+
+static const struct sockopt OPT_NONE = { 0, 0, NULL };
+static const struct sockopt OPT_TRANSPARENT = { SOL_IP, IP_TRANSPARENT, "transparent" };
+static const struct sockopt OPT_FREEBIND = { SOL_IP, IP_FREEBIND, "freebind" };
+static const struct sockopt OPT_V6ONLY = { SOL_IPV6, IPV6_V6ONLY, "v6only" };
+static const struct sockopt OPT_REUSEADDR = { SOL_SOCKET, SO_REUSEADDR, "reuseaddr" };
+
+union addr {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
+static int failures;
+
+/* Report a failed step of case name; err is an errno value or 0. */
+__attribute__((format(printf, 3, 4)))
+static int error(const char *name, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("conflicts: error %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (err)
+		printf(": %s", strerror(err));
+	putchar('\n');
+	failures++;
+	return -1;
+}
+
+static void lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		error("setup", errno, "SIOCGIFFLAGS lo");
+	} else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+			error("setup", errno, "SIOCSIFFLAGS lo up");
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static int set_opt(int fd, const struct sockopt *o)
+{
+	int one = 1;
+
+	return o->key ? setsockopt(fd, o->level, o->name, &one, sizeof(one)) : 0;
+}
+
+static int new_socket(const char *name, int family, int type, const struct sockopt *o)
+{
+	int fd = socket(family, type | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return error(name, errno, "socket()");
+	if (set_opt(fd, o)) {
+		error(name, errno, "setsockopt %s", o->key);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Loopback address of family with port 0. */
+static socklen_t loopback(int family, union addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (family == AF_INET6) {
+		a->v6.sin6_family = AF_INET6;
+		a->v6.sin6_addr = in6addr_loopback;
+		return sizeof(a->v6);
+	}
+	a->v4.sin_family = AF_INET;
+	a->v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sizeof(a->v4);
+}
+
+/* Bind fd to loopback port 0 and return the port the kernel chose. */
+static int bind_any_port(const char *name, int fd, int family, union addr *a)
+{
+	socklen_t len = loopback(family, a), alen = len;
+
+	if (bind(fd, &a->sa, len) || getsockname(fd, &a->sa, &alen))
+		return error(name, errno, "holder bind()");
+	return ntohs(family == AF_INET6 ? a->v6.sin6_port : a->v4.sin_port);
+}
+
+static void expect(const char *syscall, const char *proto, int family, int port,
+		   const struct sockopt *opt)
+{
+	static const char *const keys[] = { "reuseaddr", "v6only", "freebind", "transparent" };
+	size_t i;
+
+	printf("expect %s %s %s %s %d %d", syscall, proto,
+	       family == AF_INET6 ? "ipv6" : "ipv4",
+	       family == AF_INET6 ? "::1" : "127.0.0.1", port, (int)getpid());
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		/* v6only is null in IPv4 records: say nothing about it there */
+		if (!strcmp(keys[i], "v6only") && family != AF_INET6)
+			continue;
+		printf(" %s=%d", keys[i], opt->key && !strcmp(opt->key, keys[i]));
+	}
+	putchar('\n');
+}
+
+/* The outcome of the call the case is about: EADDRINUSE or an error. */
+static int outcome(const char *name, const char *call, int ret, int err)
+{
+	if (ret == 0)
+		return error(name, 0, "%s succeeded, expected EADDRINUSE", call);
+	if (err != EADDRINUSE)
+		return error(name, err, "%s failed, but not with EADDRINUSE", call);
+	return 0;
+}
+
+/* A requester with option opt binds the port a holder already has. */
+static void bind_conflict(const char *name, int family, int type, const struct sockopt *opt)
+{
+	const char *proto = type == SOCK_STREAM ? "tcp" : "udp";
+	int holder, req = -1, port, ret, err;
+	union addr a;
+	socklen_t len;
+
+	holder = new_socket(name, family, type, &OPT_NONE);
+	if (holder < 0)
+		return;
+	port = bind_any_port(name, holder, family, &a);
+	if (port < 0)
+		goto out;
+	if (type == SOCK_STREAM && listen(holder, 1)) {
+		error(name, errno, "holder listen()");
+		goto out;
+	}
+	req = new_socket(name, family, type, opt);
+	if (req < 0)
+		goto out;
+	len = family == AF_INET6 ? sizeof(a.v6) : sizeof(a.v4);
+	expect("bind", proto, family, port, opt);
+	ret = bind(req, &a.sa, len);
+	err = errno;
+	outcome(name, "bind()", ret, err);
+out:
+	if (req >= 0)
+		close(req);
+	close(holder);
+}
+
+/* Two SO_REUSEADDR sockets share 127.0.0.1:P until both try to listen. */
+static void listen_conflict(const char *name)
+{
+	int first, second = -1, port, ret, err;
+	union addr a;
+
+	first = new_socket(name, AF_INET, SOCK_STREAM, &OPT_REUSEADDR);
+	if (first < 0)
+		return;
+	port = bind_any_port(name, first, AF_INET, &a);
+	if (port < 0)
+		goto out;
+	second = new_socket(name, AF_INET, SOCK_STREAM, &OPT_REUSEADDR);
+	if (second < 0)
+		goto out;
+	if (bind(second, &a.sa, sizeof(a.v4))) {
+		error(name, errno, "second bind() (both SO_REUSEADDR, none listening)");
+		goto out;
+	}
+	if (listen(first, 1)) {
+		error(name, errno, "first listen()");
+		goto out;
+	}
+	expect("listen", "tcp", AF_INET, port, &OPT_REUSEADDR);
+	ret = listen(second, 1);
+	err = errno;
+	outcome(name, "listen()", ret, err);
+out:
+	if (second >= 0)
+		close(second);
+	close(first);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	lo_up();
+	bind_conflict("bind-tcp-ipv4", AF_INET, SOCK_STREAM, &OPT_TRANSPARENT);
+	bind_conflict("bind-tcp-ipv6", AF_INET6, SOCK_STREAM, &OPT_V6ONLY);
+	bind_conflict("bind-udp-ipv4", AF_INET, SOCK_DGRAM, &OPT_FREEBIND);
+	listen_conflict("listen-tcp-ipv4");
+	return failures ? 1 : 0;
+}
