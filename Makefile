@@ -37,7 +37,7 @@ LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -
 # Modules without libbpf: shared by bindwatch and the unit tests.
 PURE := strbuf escape json portlist cgpath addr record conflict
 # Modules that drive the kernel side.
-MAIN := main options log loader procinfo cgroup output notify holders diagnose
+MAIN := main options log loader procinfo cgroup output notify holders diagnose who
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 ifeq ($(V),1)

@@ -127,8 +127,27 @@ bool conflict_clash(const struct conflict_req *req, const struct bw_holder *h)
 	return !(reuseport_shared(a, b) && (h->state == TCP_TIME_WAIT || a->uid == b->uid));
 }
 
+/* An IPv4 address, natively or v4-mapped into IPv6. */
+static bool is_v4(const struct bw_sock *s)
+{
+	return s->family == AF_INET || v6_mapped(s);
+}
+
+/* One side an IPv4 address, the other the IPv6 wildcard [::] covering it. */
+static bool dual_stack(const struct bw_sock *a, const struct bw_sock *b)
+{
+	return (is_v4(a) && v6_any(b)) || (v6_any(a) && is_v4(b));
+}
+
 static bool same_address(const struct bw_sock *a, const struct bw_sock *b)
 {
+	__u8 x[V4_LEN], y[V4_LEN];
+
+	if (is_v4(a) && is_v4(b)) {
+		v4_view(a, x);
+		v4_view(b, y);
+		return !memcmp(x, y, V4_LEN);
+	}
 	return a->family == b->family && !memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
@@ -147,7 +166,7 @@ enum conflict_reason conflict_reason(const struct conflict_req *req,
 		return REASON_REUSEPORT_UID;
 	if (has(a, BW_SF_REUSEPORT) != has(&h->sock, BW_SF_REUSEPORT))
 		return REASON_REUSEPORT_ONE_SIDED;
-	if (a->family != h->sock.family)
+	if (dual_stack(a, &h->sock))
 		return REASON_DUAL_STACK_OVERLAP;
 	if (!same_address(a, &h->sock))
 		return REASON_WILDCARD_OVERLAP;
@@ -179,11 +198,11 @@ const char *conflict_reason_code(enum conflict_reason r)
 	return reason_codes[r];
 }
 
-/* "the requester lacks", "the old socket lacked", "both lack" SO_REUSEADDR */
+/* Which side lacks SO_REUSEADDR; other names the holder's side.  b may be NULL. */
 static const char *missing_reuseaddr(const struct bw_sock *a, const struct bw_sock *b,
 				     const char *other)
 {
-	bool ra = has(a, BW_SF_REUSEADDR), rb = has(b, BW_SF_REUSEADDR);
+	bool ra = has(a, BW_SF_REUSEADDR), rb = b && has(b, BW_SF_REUSEADDR);
 
 	if (!ra && !rb)
 		return "neither side set SO_REUSEADDR";

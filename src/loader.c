@@ -60,6 +60,7 @@ int loader_check_privileges(void)
 		return -errno;
 	if (has_cap(d, CAP_SYS_ADMIN) || (has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON)))
 		return 0;
+	warn("must run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)");
 	return -EPERM;
 }
 

@@ -16,7 +16,7 @@ struct bw_loader {
 	enum bw_mode mode;
 };
 
-/* 0 when this process may load and attach the programs, else -EPERM. */
+/* 0 when this process may load and attach the programs, else -EPERM (reported). */
 int loader_check_privileges(void);
 
 /* Load and attach in o->mode (auto: fexit, else tracepoint).  0 or -errno. */

@@ -33,6 +33,7 @@
 #include "output.h"
 #include "procinfo.h"
 #include "record.h"
+#include "who.h"
 
 #define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
 #define IDLE_POLL_MS 1000
@@ -209,12 +210,13 @@ int main(int argc, char **argv)
 	struct bw_options o;
 	int err;
 
+	if (argc > 1 && !strcmp(argv[1], "who"))
+		return who_main(argc - 1, argv + 1);
 	err = options_parse(argc, argv, &o);
 	if (err)
 		return err > 0 ? EXIT_SUCCESS : EXIT_USAGE;
 	log_setup_libbpf(o.verbose);
 	if (loader_check_privileges()) {
-		warn("must run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)");
 		options_free(&o);
 		return EXIT_FAILURE;
 	}

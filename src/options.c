@@ -20,7 +20,9 @@
 
 static const char usage_text[] =
 "Usage: bindwatch [OPTIONS]\n"
-"Catch every bind() and listen() that fails with EADDRINUSE, as it happens.\n"
+"       bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--json]\n"
+"Catch every bind() and listen() that fails with EADDRINUSE, as it happens,\n"
+"and name the process that holds the port.  `bindwatch who --help` for who.\n"
 "\n"
 "Capture:\n"
 "  --mode MODE        auto (default), fexit or tracepoint\n"
