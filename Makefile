@@ -35,7 +35,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 
 # Modules without libbpf: shared by bindwatch and the unit tests.
-PURE := strbuf escape json portlist cgpath addr record conflict
+PURE := strbuf escape json portlist cgpath addr record conflict ledger
 # Modules that drive the kernel side.
 MAIN := main options log loader procinfo cgroup output notify holders diagnose who
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))

@@ -33,9 +33,11 @@ static int by_rank(const void *a, const void *b)
 	       rank(&((const struct holder_info *)b)->h);
 }
 
-int holder_infos(const struct holder_list *l, struct holder_info **out)
+int holder_infos(const struct holder_list *l, const struct ledger *ledger,
+		 struct holder_info **out)
 {
 	struct holder_info *v = calloc(l->n ? l->n : 1, sizeof(*v));
+	const struct ledger_entry *b;
 	size_t i;
 
 	if (!v)
@@ -44,6 +46,10 @@ int holder_infos(const struct holder_list *l, struct holder_info **out)
 		v[i].h = l->v[i];
 		if (v[i].h.pid)
 			procinfo_read(&v[i].pi, v[i].h.pid, v[i].h.start_ns, v[i].h.cgroup_id);
+		b = ledger ? ledger_find(ledger, v[i].h.ino) : NULL;
+		v[i].bound_by = b;
+		if (b)
+			v[i].binder_exited = !procinfo_alive(b->pid, b->start_ns);
 	}
 	*out = v;
 	return 0;
@@ -70,7 +76,8 @@ static void keep_clashing(struct holder_list *l, const struct conflict_req *req,
 	l->n = kept;
 }
 
-int diagnose(struct holders *h, const struct bw_event *ev, struct diagnosis *d)
+int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
+	     struct diagnosis *d)
 {
 	struct conflict_req req = { &ev->sock, ev->syscall == BW_SYS_LISTEN };
 	struct holder_query q = {
@@ -92,7 +99,7 @@ int diagnose(struct holders *h, const struct bw_event *ev, struct diagnosis *d)
 	}
 	if (ev->sock.port && !err) {
 		keep_clashing(&l, &req, ev->sock_ino);
-		err = holder_infos(&l, &d->holders);
+		err = holder_infos(&l, ledger, &d->holders);
 		if (!err) {
 			d->n = l.n;
 			qsort(d->holders, d->n, sizeof(*d->holders), by_rank);

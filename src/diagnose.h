@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include "holders.h"
+#include "ledger.h"
 #include "record.h"
 
 /*
@@ -15,11 +16,16 @@
  * failed.  d is always filled (with no holders and reason "unknown" when
  * the lookup failed); returns 0 or the lookup's -errno.
  */
-int diagnose(struct holders *h, const struct bw_event *ev, struct diagnosis *d);
+int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
+	     struct diagnosis *d);
 void diagnosis_free(struct diagnosis *d);
 
-/* Enrich every socket in l from /proc, in order.  0 or -ENOMEM. */
-int holder_infos(const struct holder_list *l, struct holder_info **out);
+/*
+ * Enrich every socket in l from /proc and, when ledger is not NULL, with
+ * the bind() that created it.  0 or -ENOMEM.
+ */
+int holder_infos(const struct holder_list *l, const struct ledger *ledger,
+		 struct holder_info **out);
 void holder_infos_free(struct holder_info *v, size_t n);
 
 #endif /* BW_DIAGNOSE_H */

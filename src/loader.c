@@ -98,7 +98,8 @@ static int configure(struct bindwatch_bpf *skel, const struct bw_options *o,
 	struct bindwatch_bpf__rodata *ro = skel->rodata;
 	int err;
 
-	ro->report = o->report;
+	/* successful binds always: the ledger remembers who bound what */
+	ro->report = o->report | BW_REPORT_SUCCESS;
 	ro->wakeup_interval_ns = WAKEUP_INTERVAL_NS;
 	ro->wakeup_bytes = RINGBUF_BYTES / 4;
 	if (o->port_filter) {

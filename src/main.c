@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 #include "cgroup.h"
 #include "diagnose.h"
+#include "ledger.h"
 #include "holders.h"
 #include "loader.h"
 #include "log.h"
@@ -46,6 +47,8 @@ static volatile sig_atomic_t exiting;
 
 struct monitor {
 	struct bw_loader loader;
+	struct ledger *ledger;   /* binds seen, to say who bound a held port */
+	bool show_success;       /* --all: print successful calls too */
 	struct holders *holders; /* NULL when the kernel lacks the iterators */
 	struct output out;
 	ino_t own_netns;     /* bindwatch's network namespace */
@@ -89,6 +92,10 @@ static int handle_event(void *arg, void *data, size_t size)
 		return 0;
 	}
 	wall_time(ev->ts_ns, &r.wall);
+	if (!ev->ret && ev->syscall == BW_SYS_BIND)
+		ledger_add(m->ledger, ev, &r.wall);
+	if (!ev->ret && !m->show_success)
+		return 0;
 	procinfo_read(&pi, ev->pid, ev->start_ns, ev->cgroup_id);
 	procinfo_args_fallback(&pi, ev->args, ev->args_len < sizeof(ev->args) ?
 			       ev->args_len : sizeof(ev->args));
@@ -98,7 +105,7 @@ static int handle_event(void *arg, void *data, size_t size)
 	    !if_indextoname(ev->sock.bound_ifindex, r.bound_dev))
 		r.bound_dev[0] = '\0';
 	if (ev->ret == -EADDRINUSE && m->holders) {
-		diagnose(m->holders, ev, &diag);
+		diagnose(m->holders, m->ledger, ev, &diag);
 		r.diag = &diag;
 	}
 	output_record(&m->out, &r);
@@ -223,6 +230,12 @@ int main(int argc, char **argv)
 	/* without cgroup2, records simply carry no cgroup path */
 	cgroup_init();
 	m.own_netns = own_netns();
+	m.show_success = o.report & BW_REPORT_SUCCESS;
+	m.ledger = calloc(1, sizeof(*m.ledger));
+	if (!m.ledger) {
+		warn("out of memory");
+		return EXIT_FAILURE;
+	}
 	err = install_signals();
 	if (!err)
 		err = output_open(&m.out, &o);
@@ -231,6 +244,7 @@ int main(int argc, char **argv)
 		output_close(&m.out);
 	}
 	cgroup_fini();
+	free(m.ledger);
 	options_free(&o);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -56,6 +56,15 @@ static char *read_at(int dirfd, const char *name, size_t max, size_t *lenp)
 	return buf;
 }
 
+/* A descriptor of /proc/PID, or -1. */
+static int open_pid_dir(uint32_t pid)
+{
+	char dir[32];
+
+	snprintf(dir, sizeof(dir), "/proc/%u", pid);
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* True when dirfd is the live (not zombie) process that started at ticks. */
 static bool same_process(int dirfd, uint64_t ticks)
 {
@@ -161,7 +170,7 @@ static void describe_cgroup(struct proc_info *pi)
 void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 		   uint64_t cgroup_id)
 {
-	char dir[32], path[PATH_MAX];
+	char path[PATH_MAX];
 	int dirfd;
 
 	memset(pi, 0, sizeof(*pi));
@@ -169,8 +178,7 @@ void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 	if (!cgroup_path_from_id(cgroup_id, path, sizeof(path)))
 		pi->cgroup = strdup(path);
 
-	snprintf(dir, sizeof(dir), "/proc/%u", pid);
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dirfd = open_pid_dir(pid);
 	if (dirfd < 0 || !same_process(dirfd, procinfo_ticks(start_ns))) {
 		pi->exited = true;
 	} else {
@@ -188,17 +196,24 @@ void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 
 int procinfo_open_netns(uint32_t pid, uint64_t start_ns)
 {
-	char dir[32];
-	int dirfd, fd = -1;
+	int dirfd = open_pid_dir(pid), fd = -1;
 
-	snprintf(dir, sizeof(dir), "/proc/%u", pid);
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return -1;
 	if (same_process(dirfd, procinfo_ticks(start_ns)))
 		fd = openat(dirfd, "ns/net", O_RDONLY | O_CLOEXEC);
 	close(dirfd);
 	return fd < 0 ? -1 : fd;
+}
+
+bool procinfo_alive(uint32_t pid, uint64_t start_ns)
+{
+	int dirfd = open_pid_dir(pid);
+	bool alive = dirfd >= 0 && same_process(dirfd, procinfo_ticks(start_ns));
+
+	if (dirfd >= 0)
+		close(dirfd);
+	return alive;
 }
 
 void procinfo_free(struct proc_info *pi)

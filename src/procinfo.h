@@ -41,6 +41,9 @@ void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len);
  */
 int procinfo_open_netns(uint32_t pid, uint64_t start_ns);
 
+/* True while process pid is the one that started start_ns after boot. */
+bool procinfo_alive(uint32_t pid, uint64_t start_ns);
+
 /* Clock ticks since boot, as /proc/PID/stat field 22 gives a start time. */
 uint64_t procinfo_ticks(uint64_t ns);
 

@@ -140,6 +140,24 @@ static const char *state_name(const struct bw_holder *h)
 	return "UNKNOWN";
 }
 
+/* The bind() that put the socket on the port, as bindwatch saw it. */
+static void json_bound_by(struct jw *w, const struct holder_info *hi)
+{
+	const struct ledger_entry *b = hi->bound_by;
+
+	if (!b) {
+		jw_null(w, "bound_by");
+		return;
+	}
+	jw_obj_begin(w, "bound_by");
+	jw_uint(w, "pid", b->pid);
+	jw_strn(w, "comm", b->comm, strnlen(b->comm, sizeof(b->comm)));
+	jw_uint(w, "start_boottime_ns", b->start_ns);
+	json_time(w, "time", &b->wall);
+	jw_bool(w, "exited", hi->binder_exited);
+	jw_obj_end(w);
+}
+
 static void json_holder(struct jw *w, const struct holder_info *hi)
 {
 	const struct bw_holder *h = &hi->h;
@@ -173,6 +191,7 @@ static void json_holder(struct jw *w, const struct holder_info *hi)
 		jw_uint(w, "inode", h->ino);
 	else
 		jw_null(w, "inode");
+	json_bound_by(w, hi);
 	jw_obj_end(w);
 }
 
@@ -283,6 +302,35 @@ static void text_procinfo(struct strbuf *sb, const struct proc_info *pi)
 		strbuf_adds(sb, " (exited)");
 }
 
+/* "3h", "12m", "40s": how long before now something happened */
+static void text_ago(struct strbuf *sb, const struct timespec *then, const struct timespec *now)
+{
+	static const struct { long secs; const char *unit; } units[] = {
+		{ 86400, "d" }, { 3600, "h" }, { 60, "m" }, { 1, "s" },
+	};
+	long d = now->tv_sec > then->tv_sec ? now->tv_sec - then->tv_sec : 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]) - 1 && d < units[i].secs; i++)
+		;
+	strbuf_addf(sb, "%ld%s", d / units[i].secs, units[i].unit);
+}
+
+/* " (bound 3h ago by deploy.sh[812], since exited)" */
+static void text_bound_by(struct strbuf *sb, const struct holder_info *hi,
+			  const struct timespec *now)
+{
+	const struct ledger_entry *b = hi->bound_by;
+
+	if (!b || (b->pid == hi->h.pid && b->start_ns == hi->h.start_ns && !hi->binder_exited))
+		return;
+	strbuf_adds(sb, " (bound ");
+	text_ago(sb, &b->wall, now);
+	strbuf_adds(sb, " ago by ");
+	text_process(sb, b->comm, sizeof(b->comm), b->pid);
+	strbuf_adds(sb, hi->binder_exited ? ", since exited)" : ")");
+}
+
 static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 {
 	const struct diagnosis *d = r->diag;
@@ -296,6 +344,7 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 		text_process(sb, h->comm, sizeof(h->comm), h->pid);
 		strbuf_addf(sb, " %s ", state_name(h));
 		text_endpoint(sb, &h->sock);
+		text_bound_by(sb, &d->holders[i], &r->wall);
 	}
 	strbuf_addf(sb, "; %s: ", conflict_reason_code(d->reason));
 	conflict_explain(sb, d->reason, &req, d->n ? &d->holders[0].h : NULL);

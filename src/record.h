@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include "bindwatch.h"
 #include "conflict.h"
+#include "ledger.h"
 #include "procinfo.h"
 #include "strbuf.h"
 
@@ -22,6 +23,8 @@
 struct holder_info {
 	struct bw_holder h;
 	struct proc_info pi; /* all NULL when no process holds it */
+	const struct ledger_entry *bound_by; /* the bind() seen for it, or NULL */
+	bool binder_exited;  /* the process that bound it is gone */
 };
 
 /* Who holds the port a conflict was about, and why the kernel refused. */

@@ -221,7 +221,7 @@ static int lookup(const struct who_opts *o)
 	}
 	err = holders_find(h, &q, &l);
 	if (!err)
-		err = holder_infos(&l, &v);
+		err = holder_infos(&l, NULL, &v);
 	if (err) {
 		warn("holder lookup failed: %s", strerror(-err));
 	} else {
