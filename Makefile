@@ -12,6 +12,7 @@
 #   make          build ./bindwatch
 #   make run      install missing packages, build, run with defaults
 #   make test     install missing packages, build, run the whole suite
+#   make bench    measure the cost of bindwatch on bind() and other syscalls
 #   make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel
 
 UNAME_M := $(shell uname -m)
@@ -69,7 +70,7 @@ run: deps
 	./bindwatch $(ARGS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)$(MAKE) --no-print-directory all unit-tests static $(BUILD)/conflicts
 	$(Q)tests/run
 
 unit-tests: $(UNIT_TESTS)
@@ -126,7 +127,7 @@ clean:
 
 STATIC_LDLIBS := $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 
-.PHONY: static kernel-test
+.PHONY: static kernel-test bench
 
 static: $(BUILD)/bindwatch-static
 
@@ -140,3 +141,12 @@ $(BUILD)/conflicts: tests/kernels/conflicts.c | $(BUILD)
 
 kernel-test: $(BUILD)/bindwatch-static $(BUILD)/conflicts
 	$(Q)scripts/kernel-matrix.sh
+
+# ---- benchmarks: report, never assert (see README, "Overhead")
+
+bench: all $(BUILD)/bindbench
+	$(Q)scripts/bench.sh $(BUILD)/bindbench
+
+$(BUILD)/bindbench: tests/bench/bindbench.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@

@@ -14,6 +14,7 @@ PACKAGES="
 	libbpf-dev libelf-dev zlib1g-dev
 	libcmocka-dev
 	iproute2 util-linux python3
+	qemu-system-x86 busybox-static cpio
 "
 
 missing=""

@@ -34,7 +34,7 @@
 # "skip ...: reason" (no qemu, a kernel package that cannot be had), then
 # "kernels: N passed, N failed, N skipped"; exits 1 if anything failed.
 # Console logs stay in build/kernels/logs/.  Environment: KERNELS, MODES,
-# BOOT_TIMEOUT (seconds per boot, default 180), QEMU.
+# BOOT_TIMEOUT (seconds per boot, default 120), QEMU.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -46,7 +46,7 @@ CONFLICTS=$BUILD/conflicts
 KERNELS=${KERNELS:-linux-image-cloud-amd64 linux-image-6.12-cloud-amd64}
 MODES=${MODES:-fexit tracepoint}
 CASES="bind-tcp-ipv4 bind-tcp-ipv6 bind-udp-ipv4 listen-tcp-ipv4"
-BOOT_TIMEOUT=${BOOT_TIMEOUT:-180}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
 READY_TIMEOUT=90 # seconds the guest waits for bindwatch's ready line
 QEMU=${QEMU:-qemu-system-x86_64}
 [ $# -gt 0 ] && KERNELS="$*"
@@ -132,7 +132,7 @@ vmlinuz() {
 	local dir=$2 f
 	for f in "$dir"/boot/vmlinuz-*; do [ -f "$f" ] && { echo "$f"; return 0; }; done
 	rm -rf "$dir" && mkdir -p "$dir" || return 1
-	# only the kernel: dpkg -x would also unpack a few hundred MB of modules
+	# only the kernel: dpkg -x would also unpack every module
 	dpkg-deb --fsys-tarfile "$1" | tar -x -C "$dir" --wildcards './boot/vmlinuz-*' || return 1
 	for f in "$dir"/boot/vmlinuz-*; do [ -f "$f" ] && { echo "$f"; return 0; }; done
 	return 1
@@ -176,7 +176,7 @@ for mode in $MODES; do
 	if [ $ready = 1 ]; then
 		/bin/conflicts >/tmp/conflicts.out 2>&1
 		crc=$?
-		sleep 1
+		sleep 0.5
 	fi
 	kill -TERM $pid 2>/dev/null
 	(sleep 15; kill -KILL $pid 2>/dev/null) &
@@ -199,7 +199,7 @@ for mode in $MODES; do
 	fi | sed 's/^/stderr: /'
 	echo "=== bindwatch-matrix end mode=$mode"
 done
-dmesg | grep -iE 'bpf|warning|bug|oops|call trace' | sed 's/^/dmesg: /'
+dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|bpf.*(fail|error)' | sed 's/^/dmesg: /'
 echo "=== bindwatch-matrix done"
 poweroff -f
 EOF
@@ -395,11 +395,18 @@ for k in $KERNELS; do
 		result_all "$k" skip "package $k not found by apt-cache, and none cached in $KDIR"
 		continue
 	fi
-	label=${pkg#linux-image-}
 	if ! fetch "$pkg"; then
-		result_all "$label" skip "apt-get download $pkg failed, and no $KDIR/${pkg}_*.deb"
-		continue
+		# stale lists can name a build the archive has dropped: after the
+		# update fetch did, the package may resolve to a newer one
+		old=$pkg
+		resolve "$k"
+		if [ "$pkg" = "$old" ] || ! fetch "$pkg"; then
+			result_all "${old#linux-image-}" skip \
+				"apt-get download $old failed, and no $KDIR/${old}_*.deb"
+			continue
+		fi
 	fi
+	label=${pkg#linux-image-}
 	if ! kernel=$(vmlinuz "$deb" "$KDIR/$pkg"); then
 		result_all "$label" FAIL "no boot/vmlinuz-* in $deb"
 		continue
@@ -414,7 +421,7 @@ for k in $KERNELS; do
 	echo "kernel-matrix: $label: qemu exit status $status after $(($(date +%s) - start)) s" >&2
 	out=$(check "$label" "$log" "$status") || out="FAIL $label: checker crashed (see $log)"
 	while IFS= read -r line; do
-		[ -n "$line" ] && result ${line%% *} "${line#* }"
+		[ -n "$line" ] && result "${line%% *}" "${line#* }"
 	done <<<"$out"
 done
 finish

@@ -281,7 +281,9 @@ def new_marker():
 class Requester:
     """A long-lived child process that makes socket calls on request."""
 
-    def __init__(self, comm=None):
+    def __init__(self, comm=None, prefix=()):
+        """prefix: a command that runs the requester, e.g. ("ip", "netns",
+        "exec", NAME); it must exec() it, so the pid stays the child's."""
         if comm is None:
             comm = new_marker()
         self.comm_bytes = (comm.encode() if isinstance(comm, str) else comm)[:15]
@@ -290,8 +292,8 @@ class Requester:
         self.argv = [PYTHON, "-c", "import os; exec(os.environ['BW_REQUESTER'])",
                      self.marker, self.comm_bytes.hex()]
         env = dict(os.environ, BW_REQUESTER=REQUESTER_SRC)
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=env)
+        self.proc = subprocess.Popen([*prefix, *self.argv], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.pid = self.proc.pid
         self.out = LineReader(self.proc.stdout)
 

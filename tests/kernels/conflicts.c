@@ -11,7 +11,7 @@
  *
  *   bind-tcp-ipv4    holder listens on 127.0.0.1:P; requester bind()s it,
  *                    with IP_TRANSPARENT set            -> bind EADDRINUSE
- *   bind-tcp-ipv6    holder bound to [::1]:P; requester bind()s it, with
+ *   bind-tcp-ipv6    holder listens on [::1]:P; requester bind()s it, with
  *                    IPV6_V6ONLY set                    -> bind EADDRINUSE
  *   bind-udp-ipv4    holder bound to 127.0.0.1:P; requester bind()s it,
  *                    with IP_FREEBIND set               -> bind EADDRINUSE
@@ -20,11 +20,15 @@
  *                    second's listen()                  -> listen EADDRINUSE
  *
  * P is the ephemeral port the kernel gave the holder, so nothing else in
- * the guest can be on it.  The socket options on the requester are the
- * ones bindwatch reads from bitfields whose layout changed across kernels
- * (inet_sock's freebind/transparent became inet_flags in 6.6; sock_common's
- * skc_reuse and skc_ipv6only), so a record showing them true proves the
- * CO-RE read picked the right layout; a zero would prove nothing.
+ * the guest can be on it.  Every socket stays open until HOLD_MS after the
+ * last case, as a real holder would: bindwatch names a port's holders from
+ * userspace once the record arrives, and must find them there.
+ *
+ * The socket options set on the requesters are ones bindwatch reads from
+ * bitfields whose layout changed across kernels (inet_sock's freebind and
+ * transparent became inet_flags in 6.6; sock_common's skc_reuse and
+ * skc_ipv6only), so a record showing them true proves the CO-RE read picked
+ * the right layout; a zero would prove nothing.
  *
  * Just before each failing call it prints, line buffered, on stdout:
  *
@@ -64,7 +68,23 @@ union addr {
 	struct sockaddr_in6 v6;
 };
 
+#define HOLD_MS 1000
+#define MAX_HELD 16
+
 static int failures;
+static int held[MAX_HELD]; /* sockets kept open until the end */
+static size_t nheld;
+
+/* Keep fd open until exit (close it now if there is no room). */
+static void hold(int fd)
+{
+	if (fd < 0)
+		return;
+	if (nheld < MAX_HELD)
+		held[nheld++] = fd;
+	else
+		close(fd);
+}
 
 /* Report a failed step of case name; err is an errno value or 0. */
 __attribute__((format(printf, 3, 4)))
@@ -199,9 +219,8 @@ static void bind_conflict(const char *name, int family, int type, const struct s
 	err = errno;
 	outcome(name, "bind()", ret, err);
 out:
-	if (req >= 0)
-		close(req);
-	close(holder);
+	hold(req);
+	hold(holder);
 }
 
 /* Two SO_REUSEADDR sockets share 127.0.0.1:P until both try to listen. */
@@ -232,9 +251,8 @@ static void listen_conflict(const char *name)
 	err = errno;
 	outcome(name, "listen()", ret, err);
 out:
-	if (second >= 0)
-		close(second);
-	close(first);
+	hold(second);
+	hold(first);
 }
 
 int main(void)
@@ -245,5 +263,8 @@ int main(void)
 	bind_conflict("bind-tcp-ipv6", AF_INET6, SOCK_STREAM, &OPT_V6ONLY);
 	bind_conflict("bind-udp-ipv4", AF_INET, SOCK_DGRAM, &OPT_FREEBIND);
 	listen_conflict("listen-tcp-ipv4");
+	usleep(HOLD_MS * 1000);
+	while (nheld)
+		close(held[--nheld]);
 	return failures ? 1 : 0;
 }
