@@ -16,14 +16,13 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "holders.skel.h"
 #include "holders.h"
-#include "log.h"
+#include "procinfo.h"
 
 #define READ_CHUNK (64 * 1024)
 
@@ -38,16 +37,11 @@ int holders_open(struct holders **hp, const char *btf_path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
 	struct holders *h = calloc(1, sizeof(*h));
-	struct stat st;
 	int err;
 
 	if (!h)
 		return -ENOMEM;
-	if (stat("/proc/self/ns/net", &st)) {
-		err = -errno;
-		goto fail;
-	}
-	h->own_netns = st.st_ino;
+	h->own_netns = procinfo_own_netns();
 	h->skel = holders_bpf__open_opts(&oo);
 	if (!h->skel) {
 		err = -errno;

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -231,21 +232,24 @@ int loader_ringbuf_fd(const struct bw_loader *l)
 int loader_stats(const struct bw_loader *l, uint64_t stats[BW_STAT_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(l->skel->maps.stats);
+	__u64 *vals;
 	__u32 key;
-	int cpu;
+	int cpu, err = 0;
 
 	if (ncpu < 0)
 		return ncpu;
-	{
-		__u64 vals[ncpu];
-
-		for (key = 0; key < BW_STAT_MAX; key++) {
-			if (bpf_map_lookup_elem(fd, &key, vals))
-				return -errno;
-			stats[key] = 0;
-			for (cpu = 0; cpu < ncpu; cpu++)
-				stats[key] += vals[cpu];
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (key = 0; key < BW_STAT_MAX && !err; key++) {
+		if (bpf_map_lookup_elem(fd, &key, vals)) {
+			err = -errno;
+			break;
 		}
+		stats[key] = 0;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			stats[key] += vals[cpu];
 	}
-	return 0;
+	free(vals);
+	return err;
 }

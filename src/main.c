@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
@@ -51,7 +50,7 @@ struct monitor {
 	bool show_success;       /* --all: print successful calls too */
 	struct holders *holders; /* NULL when the kernel lacks the iterators */
 	struct output out;
-	ino_t own_netns;     /* bindwatch's network namespace */
+	__u32 own_netns;     /* bindwatch's network namespace */
 	uint64_t lost;       /* loss already reported */
 	uint64_t last_stats; /* CLOCK_MONOTONIC ns of the last check */
 };
@@ -156,13 +155,6 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 	return 0;
 }
 
-static ino_t own_netns(void)
-{
-	struct stat st;
-
-	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
-}
-
 static int install_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -229,7 +221,7 @@ int main(int argc, char **argv)
 	}
 	/* without cgroup2, records simply carry no cgroup path */
 	cgroup_init();
-	m.own_netns = own_netns();
+	m.own_netns = procinfo_own_netns();
 	m.show_success = o.report & BW_REPORT_SUCCESS;
 	m.ledger = calloc(1, sizeof(*m.ledger));
 	if (!m.ledger) {

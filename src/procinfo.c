@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cgroup.h"
 #include "procinfo.h"
@@ -214,6 +215,13 @@ bool procinfo_alive(uint32_t pid, uint64_t start_ns)
 	if (dirfd >= 0)
 		close(dirfd);
 	return alive;
+}
+
+uint32_t procinfo_own_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
 }
 
 void procinfo_free(struct proc_info *pi)

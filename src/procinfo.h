@@ -44,6 +44,9 @@ int procinfo_open_netns(uint32_t pid, uint64_t start_ns);
 /* True while process pid is the one that started start_ns after boot. */
 bool procinfo_alive(uint32_t pid, uint64_t start_ns);
 
+/* Inode of bindwatch's own network namespace, or 0. */
+uint32_t procinfo_own_netns(void);
+
 /* Clock ticks since boot, as /proc/PID/stat field 22 gives a start time. */
 uint64_t procinfo_ticks(uint64_t ns);
 

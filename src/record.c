@@ -69,6 +69,17 @@ static void json_time(struct jw *w, const char *key, const struct timespec *ts)
 	jw_str(w, key, buf);
 }
 
+/* Open a top-level object with the keys every record starts with. */
+static void json_head(struct jw *w, struct strbuf *sb, const char *event,
+		      const struct timespec *wall)
+{
+	jw_init(w, sb);
+	jw_obj_begin(w, NULL);
+	jw_str(w, "event", event);
+	jw_uint(w, "version", RECORD_VERSION);
+	json_time(w, "time", wall);
+}
+
 /* Options every socket has, requester or holder. */
 static void json_sockopts(struct jw *w, const struct bw_sock *s)
 {
@@ -245,11 +256,7 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 	char err[ERRNO_NAME_LEN];
 	struct jw w;
 
-	jw_init(&w, sb);
-	jw_obj_begin(&w, NULL);
-	jw_str(&w, "event", record_event_name(ev));
-	jw_uint(&w, "version", RECORD_VERSION);
-	json_time(&w, "time", &r->wall);
+	json_head(&w, sb, record_event_name(ev), &r->wall);
 	jw_uint(&w, "mono_ns", ev->ts_ns);
 	jw_str(&w, "syscall", syscall_name(ev));
 	jw_str(&w, "errno", ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : NULL);
@@ -395,11 +402,7 @@ void who_json(struct strbuf *sb, const struct holder_info *v, size_t n,
 {
 	struct jw w;
 
-	jw_init(&w, sb);
-	jw_obj_begin(&w, NULL);
-	jw_str(&w, "event", "who");
-	jw_uint(&w, "version", RECORD_VERSION);
-	json_time(&w, "time", wall);
+	json_head(&w, sb, "who", wall);
 	jw_uint(&w, "port", port);
 	jw_str(&w, "proto", proto);
 	jw_uint(&w, "netns", netns);
@@ -411,11 +414,7 @@ void lost_json(struct strbuf *sb, uint64_t count, const struct timespec *wall)
 {
 	struct jw w;
 
-	jw_init(&w, sb);
-	jw_obj_begin(&w, NULL);
-	jw_str(&w, "event", "lost");
-	jw_uint(&w, "version", RECORD_VERSION);
-	json_time(&w, "time", wall);
+	json_head(&w, sb, "lost", wall);
 	jw_uint(&w, "count", count);
 	jw_obj_end(&w);
 }
