@@ -6,6 +6,7 @@ import os
 import queue
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -483,3 +484,208 @@ def listen_conflict(bw, requester=None):
     finally:
         if own:
             req.close()
+
+
+# ---------------------------------------------------------------- holders
+
+# A port holder process: argv[1] is a JSON spec {"comm", "uid", "sockets":
+# [{"family", "proto", "addr", "port", "reuseaddr", "reuseport", "v6only",
+# "listen": backlog or null}], "fork", "exit"}. It sets its comm, drops to
+# "uid" if given (before socket(), so the sockets are owned by it), opens the
+# sockets, forks if "fork" (the child shares them and waits too), then prints
+# {"pid", "start_ticks", "sockets": [{"fd", "port"}], "child"} and waits for
+# stdin to close. With "exit", a forked "binder" process does all that
+# instead and exits at once, leaving its child holding the sockets; the
+# holder, a subreaper, then prints {"exited": binder pid} and waits.
+HOLDER_SRC = r"""
+import ctypes, json, os, socket, sys
+spec = json.loads(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(15, ctypes.c_char_p(spec["comm"].encode()), 0, 0, 0) != 0:  # PR_SET_NAME
+    raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME)")
+if spec.get("uid") is not None:
+    os.setgroups([])
+    os.setgid(spec["uid"])
+    os.setuid(spec["uid"])
+FAMILY = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
+TYPE = {"tcp": socket.SOCK_STREAM, "udp": socket.SOCK_DGRAM}
+
+def hold():
+    keep, out = [], {"pid": os.getpid(), "sockets": [], "child": None}
+    with open("/proc/self/stat") as f:
+        out["start_ticks"] = int(f.read().rsplit(")", 1)[1].split()[19])  # field 22
+    for op in spec["sockets"]:
+        s = socket.socket(FAMILY[op["family"]], TYPE[op["proto"]])
+        keep.append(s)
+        if op.get("reuseaddr"):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if op.get("reuseport"):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if op.get("v6only") is not None:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(op["v6only"]))
+        s.bind((op["addr"], op.get("port", 0)))
+        if op.get("listen") is not None:
+            s.listen(op["listen"])
+        out["sockets"].append({"fd": s.fileno(), "port": s.getsockname()[1]})
+    if spec.get("fork") or spec.get("exit"):
+        out["child"] = os.fork()
+        if out["child"] == 0:
+            sys.stdin.read()
+            os._exit(0)
+    print(json.dumps(out), flush=True)
+    if spec.get("exit"):
+        os._exit(0)
+    sys.stdin.read()
+
+if spec.get("exit"):
+    if libc.prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER: the orphan stays ours
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+    binder = os.fork()
+    if binder == 0:
+        try:
+            hold()
+        finally:
+            os._exit(1)
+    status = os.waitpid(binder, 0)[1]
+    print(json.dumps({"exited": binder, "status": status}), flush=True)
+    sys.stdin.read()
+else:
+    hold()
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+"""
+
+
+def new_holder_comm():
+    """A unique comm for a holder: "bwhold-" and 8 hex digits (15 bytes)."""
+    return "bwhold-" + secrets.token_hex(4)
+
+
+def socket_spec(family="ipv4", proto="tcp", addr="127.0.0.1", port=0, listen=None, **opts):
+    """One socket of a Holder spec (opts: reuseaddr, reuseport, v6only)."""
+    return dict(family=family, proto=proto, addr=addr, port=port, listen=listen, **opts)
+
+
+class Holder:
+    """A child process holding sockets (see HOLDER_SRC) until closed.
+    Attributes: pid (of the process that opened the sockets: the binder,
+    already exited and reaped, with exit=True), start_ticks, sockets
+    ([{"fd", "port"}]), port (of the first socket), child (pid of the
+    forked child or None), comm, argv."""
+
+    def __init__(self, *sockets, comm=None, uid=None, fork=False, exit=False, prefix=()):
+        self.comm = comm or new_holder_comm()
+        spec = {"comm": self.comm, "uid": uid, "sockets": list(sockets), "fork": fork,
+                "exit": exit}
+        self.argv = [PYTHON, "-c", "import os; exec(os.environ['BW_HOLDER'])", json.dumps(spec)]
+        env = dict(os.environ, BW_HOLDER=HOLDER_SRC)
+        self.proc = subprocess.Popen([*prefix, *self.argv], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.out = LineReader(self.proc.stdout)
+        try:
+            line = self.out.next(time.monotonic() + RECORD_TIMEOUT)
+        except queue.Empty:
+            line = None
+        if not line:
+            self.close()
+            fail(f"holder {spec} did not start; stderr: "
+                 f"{self.proc.stderr.read().decode('utf-8', 'replace')!r}")
+        info = json.loads(line)
+        self.pid, self.start_ticks = info["pid"], info["start_ticks"]
+        self.sockets, self.child = info["sockets"], info["child"]
+        self.port = self.sockets[0]["port"] if self.sockets else None
+        self.exit = exit
+        if exit:  # wait until the binder has exited and been reaped
+            try:
+                line = self.out.next(time.monotonic() + RECORD_TIMEOUT)
+            except queue.Empty:
+                line = None
+            done = json.loads(line) if line else None
+            if done != {"exited": self.pid, "status": 0}:
+                self.close()
+                fail(f"holder's binder {self.pid} did not exit cleanly: {done!r}")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        """Close stdin: the holder and its children exit; wait for them."""
+        if not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def inode(self, index=0):
+        """Inode of the holder's socket number index, from /proc/PID/fd
+        (of the child when the binder has exited)."""
+        return socket_inode(self.child if self.exit else self.pid, self.sockets[index]["fd"])
+
+
+def socket_inode(pid, fd):
+    """Inode of the socket open as fd in process pid ("socket:[N]" link)."""
+    link = os.readlink(f"/proc/{pid}/fd/{fd}")
+    m = re.fullmatch(r"socket:\[(\d+)\]", link)
+    check(m, f"/proc/{pid}/fd/{fd} is not a socket: {link!r}")
+    return int(m.group(1))
+
+
+def socket_fds(pid):
+    """{fd: socket inode} of every socket process pid has open."""
+    fds = {}
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            m = re.fullmatch(r"socket:\[(\d+)\]", os.readlink(f"/proc/{pid}/fd/{name}"))
+        except FileNotFoundError:
+            continue
+        if m:
+            fds[int(name)] = int(m.group(1))
+    return fds
+
+
+def boottime_ns_to_ticks(ns):
+    """/proc/PID/stat field 22 (clock ticks) for a start time in ns since boot."""
+    return ns // (10**9 // os.sysconf("SC_CLK_TCK"))
+
+
+class Netns:
+    """A new network namespace "bwt-XXXXXXXX" with lo up, deleted on exit.
+    Skips the test when ip is missing or cannot create namespaces."""
+
+    def __init__(self):
+        self.ip = shutil.which("ip")
+        if not self.ip:
+            raise Skip("ip (iproute2) is not installed")
+        self.name = "bwt-" + secrets.token_hex(4)
+        self.path = f"/run/netns/{self.name}"
+        rc, _, err = run_to_exit([self.ip, "netns", "add", self.name])
+        if rc != 0:
+            raise Skip(f"ip netns add failed: {err.strip()}")
+        try:
+            rc, _, err = run_to_exit(self.exec_prefix() + [self.ip, "link", "set", "lo", "up"])
+            check(rc == 0, f"cannot set lo up in {self.name}: {err.strip()}")
+            self.inode = os.stat(self.path).st_ino
+        except BaseException:
+            self.delete()
+            raise
+
+    def exec_prefix(self):
+        """A command prefix that runs (exec()s) a command in the namespace."""
+        return [self.ip, "netns", "exec", self.name]
+
+    def delete(self):
+        subprocess.run([self.ip, "netns", "delete", self.name], capture_output=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.delete()

@@ -1,0 +1,517 @@
+# test_holders.py - end-to-end tests of what a conflict record says about
+# the sockets that block the request ("holders", "reason", "reason_text",
+# the text-mode "; held by ..." tail), the ledger of binds bindwatch saw
+# ("bound_by"), holder lookup in other network namespaces, and the one-shot
+# `bindwatch who PORT` command. Holders are real processes (harness.Holder)
+# that stay alive until the record about them has been read.
+import json
+import os
+import socket
+import time
+
+from harness import (PYTHON, RECORD_TIMEOUT, TIME_RE, Holder, Netns, Requester, Skip,
+                     bindwatch_argv, boottime_ns_to_ticks, check, check_record, check_requester,
+                     check_socket, eq, fail, for_port, hold, listen_conflict, register,
+                     run_to_exit, socket_fds, socket_spec, start_bindwatch, test)
+
+REASONS = {"listener", "bound", "time-wait", "wildcard-overlap", "dual-stack-overlap",
+           "reuseport-uid-mismatch", "reuseport-one-sided", "listen-conflict", "udp-no-reuse",
+           "ephemeral-exhausted", "unknown"}
+NOBODY = 65534
+BACKLOG = 37  # an unusual listen() backlog, to recognise it in the record
+
+
+# ---------------------------------------------------------------- checks
+
+def is_int(v):
+    return type(v) is int
+
+
+def is_str_or_null(v):
+    return v is None or isinstance(v, str)
+
+
+def is_int_or_null(v):
+    return v is None or type(v) is int
+
+
+HOLDER_TYPES = {
+    "pid": is_int_or_null, "comm": is_str_or_null, "fd": is_int_or_null,
+    "start_boottime_ns": is_int_or_null, "uid": is_int, "exe": is_str_or_null,
+    "cmdline": is_str_or_null, "cgroup": is_str_or_null, "unit": is_str_or_null,
+    "container": is_str_or_null, "exited": lambda v: type(v) is bool,
+    "state": lambda v: isinstance(v, str), "proto": lambda v: isinstance(v, str),
+    "family": lambda v: v in ("ipv4", "ipv6"), "addr": lambda v: isinstance(v, str),
+    "port": is_int, "reuseaddr": lambda v: type(v) is bool,
+    "reuseport": lambda v: type(v) is bool, "v6only": lambda v: v is None or type(v) is bool,
+    "bound_ifindex": is_int_or_null, "accept_queue": is_int_or_null,
+    "backlog": is_int_or_null, "inode": is_int_or_null,
+    "bound_by": lambda v: v is None or isinstance(v, dict),
+}
+BOUND_BY_TYPES = {"pid": is_int, "comm": lambda v: isinstance(v, str),
+                  "start_boottime_ns": is_int,
+                  "time": lambda v: isinstance(v, str) and TIME_RE.match(v),
+                  "exited": lambda v: type(v) is bool}
+
+
+def check_holder_schema(h, where):
+    check(isinstance(h, dict), f"{where} is not an object: {h!r}")
+    for key, ok in HOLDER_TYPES.items():
+        check(key in h and ok(h[key]), f"{where}.{key}: {h.get(key, '(missing)')!r}")
+    if h["bound_by"] is not None:
+        for key, ok in BOUND_BY_TYPES.items():
+            check(key in h["bound_by"] and ok(h["bound_by"][key]),
+                  f"{where}.bound_by.{key}: {h['bound_by'].get(key, '(missing)')!r}")
+    if h["pid"] is None:
+        for key in ("comm", "fd", "start_boottime_ns"):
+            eq(h[key], None, f"{where}.{key} of a socket no process holds")
+        eq(h["exited"], False, f"{where}.exited of a socket no process holds")
+    eq(h["v6only"] is None, h["family"] == "ipv4", f"{where}.v6only is null exactly for ipv4")
+    eq(h["accept_queue"] is None, h["state"] != "LISTEN",
+       f"{where}.accept_queue is null exactly for non-listeners")
+    eq(h["backlog"] is None, h["state"] != "LISTEN",
+       f"{where}.backlog is null exactly for non-listeners")
+
+
+def diagnosis(rec, reason=None):
+    """The record's holders (checked against the schema); checks its reason."""
+    holders = rec.get("holders")
+    check(isinstance(holders, list), f"holders is not an array: {holders!r}")
+    for i, h in enumerate(holders):
+        check_holder_schema(h, f"holders[{i}]")
+    check(rec.get("reason") in REASONS, f"reason: {rec.get('reason', '(missing)')!r}")
+    check(isinstance(rec.get("reason_text"), str) and rec["reason_text"].strip(),
+          f"reason_text: {rec.get('reason_text', '(missing)')!r}")
+    if reason is not None:
+        eq(rec["reason"], reason, f"reason (reason_text {rec['reason_text']!r})")
+    return holders
+
+
+def start_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])
+
+
+def check_holder_process(h, holder, pid=None, uid=0, where="holder"):
+    """h describes the live process pid (default holder.pid) of Holder holder."""
+    pid = holder.pid if pid is None else pid
+    eq(h["pid"], pid, f"{where}.pid")
+    eq(h["comm"], holder.comm, f"{where}.comm")
+    eq(h["fd"], holder.sockets[0]["fd"], f"{where}.fd")
+    eq(boottime_ns_to_ticks(h["start_boottime_ns"]), start_ticks(pid),
+       f"{where}.start_boottime_ns in clock ticks (/proc/{pid}/stat field 22)")
+    eq(h["uid"], uid, f"{where}.uid")
+    eq(h["exited"], False, f"{where}.exited")
+    eq(h["exe"], os.path.realpath(PYTHON), f"{where}.exe")
+    eq(h["cmdline"], " ".join(holder.argv), f"{where}.cmdline")
+    eq(h["inode"], holder.inode(), f"{where}.inode")
+
+
+def check_endpoint(h, where="holder", **expected):
+    for key, value in expected.items():
+        eq(h[key], value, f"{where}.{key}")
+
+
+def request(bw, req, port, family="ipv4", proto="tcp", addr="127.0.0.1", **sockopts):
+    """req bind()s addr:port and fails with EADDRINUSE; the record about it,
+    checked (top level, socket options, requester)."""
+    result = req.call("EADDRINUSE", op="bind", family=family, proto=proto, addr=addr,
+                      port=port, **sockopts)
+    rec = bw.wait_record(for_port(port))
+    check_record(rec, bw, "conflict", "bind", "EADDRINUSE", family, proto, addr, port)
+    check_socket(rec, **{k: v for k, v in sockopts.items() if k != "v6only"})
+    check_requester(rec, req, result)
+    return rec
+
+
+# ---------------------------------------------------------------- records
+
+@test()
+def holders_tcp4_listener():
+    """A listener in another process: pid, comm, fd, inode, queue and backlog,
+    bound_by (bindwatch saw the bind), and the text-mode "held by" tail.
+    A listener on 127.0.0.2 on the same port does not block 127.0.0.1 and
+    must not be listed."""
+    with start_bindwatch() as bw, start_bindwatch(json_output=False) as tw, \
+            Holder(socket_spec(listen=BACKLOG)) as holder, \
+            Holder(socket_spec(addr="127.0.0.2", port=holder.port, listen=BACKLOG)), \
+            Requester() as req:
+        port = holder.port
+        rec = request(bw, req, port)
+        line = tw.wait_line(lambda l: f"tcp 127.0.0.1:{port} by {req.comm}[".encode() in l)
+        holders = diagnosis(rec, "listener")
+        eq(len(holders), 1, f"number of holders in {holders}")
+        h = holders[0]
+        check_holder_process(h, holder)
+        check_endpoint(h, state="LISTEN", proto="tcp", family="ipv4", addr="127.0.0.1",
+                       port=port, reuseaddr=False, reuseport=False, v6only=None,
+                       bound_ifindex=None, accept_queue=0, backlog=BACKLOG)
+        b = h["bound_by"]
+        check(b is not None, "bound_by is null although bindwatch saw the bind")
+        eq((b["pid"], b["comm"], b["start_boottime_ns"], b["exited"]),
+           (holder.pid, holder.comm, h["start_boottime_ns"], False), "bound_by")
+    text = line.decode("utf-8", "replace")
+    tail = f"; held by {holder.comm}[{holder.pid}] LISTEN tcp 127.0.0.1:{port}; listener: "
+    check(tail in text, f"text line {text!r} lacks {tail!r}")
+    check(f"{holder.comm}[{holder.pid}]" not in text.split(tail)[1],
+          f"text line names a second holder: {text!r}")
+
+
+def wait_accept_queue(port, n):
+    """Wait until the listener on 127.0.0.1:port has n connections waiting to
+    be accepted (/proc/net/tcp shows them as its rx_queue)."""
+    local = "0100007F:%04X" % port
+    deadline = time.monotonic() + RECORD_TIMEOUT
+    while True:
+        with open("/proc/net/tcp") as f:
+            queues = [int(l.split()[4].split(":")[1], 16) for l in f.readlines()[1:]
+                      if l.split()[1] == local and l.split()[3] == "0A"]  # 0A: TCP_LISTEN
+        if queues == [n]:
+            return
+        if time.monotonic() > deadline:
+            fail(f"accept queue of 127.0.0.1:{port}: expected [{n}], got {queues}")
+        time.sleep(0.01)
+
+
+@test()
+def holders_accept_queue():
+    """Connections waiting to be accepted show in the listener's accept_queue
+    (record and who); the sockets of those connections, which no process
+    holds yet, come after it."""
+    with start_bindwatch() as bw, Holder(socket_spec(listen=BACKLOG)) as holder, \
+            Requester() as req:
+        port = holder.port
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+        try:
+            wait_accept_queue(port, 2)
+            rec = request(bw, req, port)
+            holders = diagnosis(rec, "listener")
+            check_holder_process(holders[0], holder)
+            out, _ = who(f"{port}/tcp")
+        finally:
+            for c in clients:
+                c.close()
+    check_endpoint(holders[0], state="LISTEN", accept_queue=2, backlog=BACKLOG)
+    eq([h["pid"] for h in holders[1:] if h["pid"] is not None], [],
+       "pids of the holders after the listener")
+    want = f"LISTEN      tcp 127.0.0.1:{port} {holder.comm}[{holder.pid}] "
+    lines = [l for l in out.splitlines() if l.startswith(want)]
+    eq(len(lines), 1, f"who lines for the listener in {out!r}")
+    check(f" queue=2/{BACKLOG} " in lines[0], f"who line lacks queue=2/{BACKLOG}: {lines[0]!r}")
+
+
+@test()
+def holders_udp():
+    with start_bindwatch() as bw, Holder(socket_spec(proto="udp")) as holder, \
+            Requester() as req:
+        rec = request(bw, req, holder.port, proto="udp")
+        holders = diagnosis(rec, "udp-no-reuse")
+        eq(len(holders), 1, f"number of holders in {holders}")
+        check_holder_process(holders[0], holder)
+        check_endpoint(holders[0], state="UDP", proto="udp", addr="127.0.0.1",
+                       port=holder.port, accept_queue=None, backlog=None)
+
+
+@test()
+def holders_listen_conflict():
+    """listen() after a shared SO_REUSEADDR bind: the first (listening) socket
+    holds the port; the requester's own second socket sits on the port too
+    but is never listed."""
+    with start_bindwatch() as bw, Requester() as req:
+        rec, _, _ = listen_conflict(bw, requester=req)
+        fds = socket_fds(req.pid)
+    eq(len(fds), 2, f"sockets of the requester {fds}")
+    (first_fd, first), (_, second) = sorted(fds.items())  # created in fd order
+    holders = diagnosis(rec, "listen-conflict")
+    eq([h["inode"] for h in holders], [first], "inodes of the holders (first socket only)")
+    check(second not in [h["inode"] for h in holders], "the requester's own socket is listed")
+    h = holders[0]
+    eq((h["pid"], h["fd"], h["comm"]), (req.pid, first_fd, req.comm), "holder pid, fd, comm")
+    check_endpoint(h, state="LISTEN", proto="tcp", addr="127.0.0.1", port=rec["port"],
+                   reuseaddr=True)
+
+
+def tcp_states(port):
+    """States (hex, as in /proc/net/tcp) of this namespace's IPv4 TCP sockets
+    whose local address is 127.0.0.1:port."""
+    local = "0100007F:%04X" % port
+    with open("/proc/net/tcp") as f:
+        return [l.split()[3] for l in f.readlines()[1:] if l.split()[1] == local]
+
+
+def time_wait_port():
+    """A port on 127.0.0.1 that only a TIME_WAIT socket holds: the server
+    side of a loopback connection closes first, then the client."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            conn, _ = listener.accept()
+            conn.close()  # active close: this end goes to TIME_WAIT
+            client.settimeout(RECORD_TIMEOUT)
+            eq(client.recv(1), b"", "client read after the server closed")
+    deadline = time.monotonic() + RECORD_TIMEOUT
+    while tcp_states(port) != ["06"]:  # 06: TCP_TIME_WAIT
+        if time.monotonic() > deadline:
+            fail(f"127.0.0.1:{port} not only in TIME_WAIT: states {tcp_states(port)}")
+        time.sleep(0.01)
+    return port
+
+
+def check_time_wait(h, port):
+    check_endpoint(h, "TIME_WAIT holder", pid=None, comm=None, fd=None, inode=None,
+                   state="TIME_WAIT", proto="tcp", family="ipv4", addr="127.0.0.1", port=port,
+                   bound_by=None)
+
+
+@test()
+def holders_time_wait():
+    with start_bindwatch() as bw, start_bindwatch(json_output=False) as tw, Requester() as req:
+        port = time_wait_port()
+        rec = request(bw, req, port)
+        line = tw.wait_line(lambda l: f"tcp 127.0.0.1:{port} by {req.comm}[".encode() in l)
+    holders = diagnosis(rec, "time-wait")
+    eq(len(holders), 1, f"number of holders in {holders}")
+    check_time_wait(holders[0], port)
+    tail = f"; held by (no process) TIME_WAIT tcp 127.0.0.1:{port}; time-wait: "
+    check(tail in line.decode("utf-8", "replace"), f"text line {line!r} lacks {tail!r}")
+
+
+@test()
+def holders_other_netns():
+    """Holder and requester in another network namespace, bindwatch in the
+    root one: the lookup happens in the requester's namespace, so a listener
+    on the same port in the root namespace is not listed."""
+    root_listener, port = hold("ipv4", "tcp", "127.0.0.1")
+    with root_listener, Netns() as ns, start_bindwatch() as bw, \
+            Holder(socket_spec(port=port, listen=BACKLOG), prefix=ns.exec_prefix()) as holder, \
+            Requester(prefix=ns.exec_prefix()) as req:
+        eq(os.stat(f"/proc/{holder.pid}/ns/net").st_ino, ns.inode, "holder's namespace")
+        rec = request(bw, req, port)
+        eq(rec["requester"]["netns"], ns.inode, "requester.netns")
+        holders = diagnosis(rec, "listener")
+        check(os.getpid() not in [h["pid"] for h in holders],
+              f"the root namespace's listener is listed: {holders}")
+        eq(len(holders), 1, f"number of holders in {holders}")
+        check_holder_process(holders[0], holder)
+
+
+@test()
+def holders_fork_shared():
+    """One listening socket shared by a parent and its forked child: both
+    processes are listed, on the same socket."""
+    with start_bindwatch() as bw, Holder(socket_spec(listen=BACKLOG), fork=True) as holder, \
+            Requester() as req:
+        rec = request(bw, req, holder.port)
+        holders = diagnosis(rec, "listener")
+        eq(sorted(h["pid"] for h in holders), sorted([holder.pid, holder.child]),
+           "pids of the holders (parent and forked child)")
+        for h in holders:
+            check_holder_process(h, holder, pid=h["pid"], where=f"holder {h['pid']}")
+            eq(h["state"], "LISTEN", f"holder {h['pid']}.state")
+
+
+@test()
+def holders_ledger():
+    """A binder binds and listens, forks a child that inherits the socket,
+    and exits: the holder is the child, bound_by names the binder, exited."""
+    with start_bindwatch() as bw, start_bindwatch(json_output=False) as tw, \
+            Holder(socket_spec(listen=BACKLOG), exit=True) as holder, Requester() as req:
+        check(not os.path.exists(f"/proc/{holder.pid}"), f"binder {holder.pid} still exists")
+        port = holder.port
+        rec = request(bw, req, port)
+        line = tw.wait_line(lambda l: f"tcp 127.0.0.1:{port} by {req.comm}[".encode() in l)
+        holders = diagnosis(rec, "listener")
+        eq(len(holders), 1, f"number of holders in {holders}")
+        h = holders[0]
+        check_holder_process(h, holder, pid=holder.child)
+        b = h["bound_by"]
+        check(b is not None, "bound_by is null although bindwatch saw the bind")
+        eq(b["pid"], holder.pid, "bound_by.pid (the binder)")
+        eq(b["comm"], holder.comm, "bound_by.comm")
+        eq(boottime_ns_to_ticks(b["start_boottime_ns"]), holder.start_ticks,
+           "bound_by.start_boottime_ns in clock ticks")
+        eq(b["exited"], True, "bound_by.exited")
+    text = line.decode("utf-8", "replace")
+    want = (f"; held by {holder.comm}[{holder.child}] LISTEN tcp 127.0.0.1:{port} (bound ",
+            f" ago by {holder.comm}[{holder.pid}], since exited); listener: ")
+    check(all(w in text for w in want) and text.index(want[0]) < text.index(want[1]),
+          f"text line {text!r} lacks {want!r}")
+
+
+def reason_case(reason, holder_socket, holder_uid=None, **request_opts):
+    """A holder with holder_socket (on a new port), a requester binding
+    127.0.0.1 on that port with request_opts: the record gives `reason` and
+    lists the holder first; returns the holder entry."""
+    with start_bindwatch() as bw, Holder(holder_socket, uid=holder_uid) as holder, \
+            Requester() as req:
+        rec = request(bw, req, holder.port, **request_opts)
+        holders = diagnosis(rec, reason)
+        eq(len(holders), 1, f"number of holders in {holders}")
+        check_holder_process(holders[0], holder, uid=0 if holder_uid is None else holder_uid)
+        return holders[0]
+
+
+@test()
+def reason_bound():
+    h = reason_case("bound", socket_spec())
+    check_endpoint(h, state="BOUND", accept_queue=None, backlog=None)
+
+
+@test()
+def reason_wildcard_overlap():
+    h = reason_case("wildcard-overlap", socket_spec(addr="0.0.0.0", listen=BACKLOG))
+    check_endpoint(h, state="LISTEN", family="ipv4", addr="0.0.0.0")
+
+
+@test()
+def reason_dual_stack_overlap():
+    try:
+        socket.socket(socket.AF_INET6).close()
+    except OSError as e:
+        raise Skip(f"no IPv6 here: {e}")
+    h = reason_case("dual-stack-overlap",
+                    socket_spec("ipv6", addr="::", v6only=False, listen=BACKLOG))
+    check_endpoint(h, state="LISTEN", family="ipv6", addr="::", v6only=False)
+
+
+@test()
+def reason_reuseport_uid_mismatch():
+    h = reason_case("reuseport-uid-mismatch", socket_spec(reuseport=True, listen=BACKLOG),
+                    holder_uid=NOBODY, reuseport=True)
+    check_endpoint(h, state="LISTEN", reuseport=True, uid=NOBODY)
+
+
+@test()
+def reason_reuseport_one_sided():
+    h = reason_case("reuseport-one-sided", socket_spec(reuseport=True, listen=BACKLOG))
+    check_endpoint(h, state="LISTEN", reuseport=True)
+
+
+# ---------------------------------------------------------------- who
+
+def who(*args, expect_rc=0):
+    """bindwatch who ARGS: checks the exit code (None: 0 or 1, for a port
+    other sockets on the host may hold); returns (stdout, stderr)."""
+    rc, out, err = run_to_exit(bindwatch_argv("who", *args))
+    if expect_rc is None:
+        check(rc in (0, 1), f"exit code of bindwatch who {' '.join(args)}: {rc} (stderr {err!r})")
+    else:
+        eq(rc, expect_rc, f"exit code of bindwatch who {' '.join(args)} (stderr {err!r})")
+    return out, err
+
+
+def who_json(*args, port, proto=None, netns=None, expect_rc=0):
+    """bindwatch who ARGS --json: the object, its top level checked; its holders."""
+    out, _ = who(*args, "--json", expect_rc=expect_rc)
+    lines = out.splitlines()
+    eq(len(lines), 1, f"lines of JSON output {out!r}")
+    try:
+        obj = json.loads(lines[0])
+    except ValueError as e:
+        fail(f"who --json printed invalid JSON ({e}): {lines[0]!r}")
+    if netns is None:
+        netns = os.stat("/proc/self/ns/net").st_ino
+    for key, value in {"event": "who", "version": 1, "port": port, "proto": proto,
+                       "netns": netns}.items():
+        eq(obj.get(key, "(missing)"), value, f"who JSON {key}")
+    check(isinstance(obj.get("time"), str) and TIME_RE.match(obj["time"]),
+          f"who JSON time: {obj.get('time')!r}")
+    holders = obj.get("holders")
+    check(isinstance(holders, list), f"who JSON holders: {holders!r}")
+    for i, h in enumerate(holders):
+        check_holder_schema(h, f"holders[{i}]")
+        eq(h["bound_by"], None, f"holders[{i}].bound_by")
+    return holders
+
+
+def on_addr(holders, addr):
+    """The holders on this address: the tests own their address and port,
+    but other sockets on the host may share the port number elsewhere."""
+    return [h for h in holders if h["addr"] == addr]
+
+
+@test()
+def who_listener():
+    with Holder(socket_spec(listen=BACKLOG)) as holder:
+        port = holder.port
+        holders = on_addr(who_json(str(port), port=port), "127.0.0.1")
+        eq([h["pid"] for h in holders], [holder.pid], "pids of the holders on 127.0.0.1")
+        check_holder_process(holders[0], holder)
+        check_endpoint(holders[0], state="LISTEN", port=port, accept_queue=0, backlog=BACKLOG)
+        out, _ = who(str(port))
+    lines = [l for l in out.splitlines() if f" tcp 127.0.0.1:{port} " in l]
+    eq(len(lines), 1, f"who lines on 127.0.0.1:{port} in {out!r}")
+    want = (f"LISTEN      tcp 127.0.0.1:{port} {holder.comm}[{holder.pid}] "
+            f"fd={holder.sockets[0]['fd']} uid=0 queue=0/{BACKLOG} cmd=\"")
+    check(lines[0].startswith(want), f"who line {lines[0]!r} does not start with {want!r}")
+
+
+@test()
+def who_nothing():
+    """Nothing on the port (in a new, empty network namespace): exit 1."""
+    with Netns() as ns:
+        port = 8080
+        out, err = who(str(port), "--netns", ns.path, expect_rc=1)
+        eq(out, "", "stdout of who on a free port")
+        check(str(port) in err, f"stderr does not name port {port}: {err!r}")
+        eq(who_json(str(port), "--netns", ns.path, port=port, netns=ns.inode, expect_rc=1), [],
+           "holders of a free port")
+
+
+@test()
+def who_udp():
+    """/udp and /tcp select the protocol: a UDP holder and a TCP listener
+    (this process) on one port number."""
+    tcp_listener, port = hold("ipv4", "tcp", "127.0.0.1")
+    with tcp_listener, Holder(socket_spec(proto="udp", port=port)) as holder:
+        holders = who_json(f"{port}/udp", port=port, proto="udp")
+        eq({h["proto"] for h in holders}, {"udp"}, "protocols with /udp")
+        holders = on_addr(holders, "127.0.0.1")
+        eq([h["pid"] for h in holders], [holder.pid], "pids of the holders on 127.0.0.1")
+        check_holder_process(holders[0], holder)
+        check_endpoint(holders[0], state="UDP", proto="udp", port=port)
+        holders = who_json(f"{port}/tcp", port=port, proto="tcp")
+        eq({h["proto"] for h in holders}, {"tcp"}, "protocols with /tcp")
+        eq([(h["pid"], h["state"]) for h in on_addr(holders, "127.0.0.1")],
+           [(os.getpid(), "LISTEN")], "holders on 127.0.0.1 with /tcp")
+        holders = on_addr(who_json(str(port), port=port), "127.0.0.1")
+        eq(sorted((h["proto"], h["pid"]) for h in holders),
+           [("tcp", os.getpid()), ("udp", holder.pid)], "holders on 127.0.0.1 without /PROTO")
+
+
+@test()
+def who_time_wait():
+    port = time_wait_port()
+    holders = on_addr(who_json(f"{port}/tcp", port=port, proto="tcp"), "127.0.0.1")
+    eq(len(holders), 1, f"number of holders on 127.0.0.1 in {holders}")
+    check_time_wait(holders[0], port)
+
+
+@test()
+def who_netns():
+    """--netns PATH and --pid PID look in that namespace only; without them,
+    who looks in its own."""
+    root_listener, port = hold("ipv4", "tcp", "127.0.0.1")
+    with root_listener, Netns() as ns, \
+            Holder(socket_spec(port=port, listen=BACKLOG), prefix=ns.exec_prefix()) as holder:
+        holders = on_addr(who_json(str(port), port=port), "127.0.0.1")
+        eq([h["pid"] for h in holders], [os.getpid()], "pids on 127.0.0.1 in the root namespace")
+        for how in (["--netns", ns.path], ["--pid", str(holder.pid)]):
+            holders = who_json(str(port), *how, port=port, netns=ns.inode)
+            eq([h["pid"] for h in holders], [holder.pid], f"pids of the holders ({' '.join(how)})")
+            check_holder_process(holders[0], holder)
+
+
+def who_bad_usage(args, names):
+    out, err = who(*args, expect_rc=2)
+    eq(out, "", f"stdout of who {' '.join(args)}")
+    check(names in err, f"stderr of who {' '.join(args)} does not name {names!r}: {err!r}")
+
+
+register("who_bad_port", lambda: who_bad_usage(["70000"], "70000"), root=False)
+register("who_bad_proto", lambda: who_bad_usage(["80/sctp"], "80/sctp"), root=False)
+register("who_netns_and_pid",
+         lambda: who_bad_usage(["80", "--netns", "/run/netns/x", "--pid", "1"], "--netns"),
+         root=False)
