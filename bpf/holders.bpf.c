@@ -14,9 +14,10 @@
  *    fork() are each named.  This sees sockets in every state, including
  *    bound but not listening ones, which no socket table iterator shows.
  *
- *  - iter/tcp visits the TCP tables of the namespace the iterator was
- *    created in, and yields only what no process holds: TIME_WAIT sockets
- *    and orphaned connections.
+ *  - iter/tcp and iter/udp visit the socket tables of the namespace the
+ *    iterator was created in, and yield only what no process holds:
+ *    TIME_WAIT sockets, orphaned connections, and sockets the kernel opened
+ *    for itself (VXLAN, in-kernel servers).
  *
  * The target (port, protocol, namespace) is set in .bss before each walk;
  * userspace runs one walk at a time.
@@ -69,30 +70,64 @@ int holders_task_file(struct bpf_iter__task_file *ctx)
 	return 0;
 }
 
+/*
+ * A socket from a table iterator that no process holds, or NULL: one in
+ * TIME_WAIT, an orphan (closed by its process, still finishing), or one the
+ * kernel opened for itself (a tunnel, an in-kernel server), which has a
+ * struct socket but no file.  Connections still in a listener's accept
+ * queue also have no socket yet; they are the listener's, counted in its
+ * accept_queue, and skipped.
+ */
+static __always_inline bool unheld(const struct sock_common *skc, struct bw_holder *h)
+{
+	const struct sock *sk = (const struct sock *)skc;
+	struct socket *sock;
+
+	if (!read_sock_common(skc, &h->sock))
+		return false;
+	h->state = BPF_CORE_READ(skc, skc_state);
+	if (h->state == TCP_TIME_WAIT)
+		return true;
+	/* request sockets belong to their listener */
+	if (h->state == TCP_NEW_SYN_RECV)
+		return false;
+	sock = BPF_CORE_READ(sk, sk_socket);
+	if (sock && BPF_CORE_READ(sock, file))
+		return false; /* holders_task_file reports it */
+	if (!sock && !(BPF_CORE_READ(skc, skc_flags) &
+		       (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DEAD))))
+		return false; /* not yet accepted */
+	h->kernel = sock != NULL;
+	read_sock(sk, &h->sock);
+	return true;
+}
+
+/* Table iterators are scoped to one namespace; the netns check still holds. */
+static __always_inline void emit_unheld(struct seq_file *seq, const struct sock_common *skc,
+					__u32 uid, __u16 type, __u16 protocol)
+{
+	struct bw_holder h = {};
+
+	if (!skc || !unheld(skc, &h))
+		return;
+	h.sock.type = type;
+	h.sock.protocol = protocol;
+	h.sock.uid = uid;
+	if (on_target(&h.sock))
+		bpf_seq_write(seq, &h, sizeof(h));
+}
+
 SEC("iter/tcp")
 int holders_tcp(struct bpf_iter__tcp *ctx)
 {
-	struct sock_common *skc = ctx->sk_common;
-	struct bw_holder h = {};
+	emit_unheld(ctx->meta->seq, ctx->sk_common, ctx->uid, SOCK_STREAM, IPPROTO_TCP);
+	return 0;
+}
 
-	if (!skc || !read_sock_common(skc, &h.sock))
-		return 0;
-	h.state = BPF_CORE_READ(skc, skc_state);
-	/* request sockets belong to their listener, which is reported */
-	if (h.state == TCP_NEW_SYN_RECV)
-		return 0;
-	if (h.state != TCP_TIME_WAIT) {
-		const struct sock *sk = (const struct sock *)skc;
-
-		/* a socket some process holds is reported by holders_task_file */
-		if (BPF_CORE_READ(sk, sk_socket))
-			return 0;
-		read_sock(sk, &h.sock);
-	}
-	h.sock.type = SOCK_STREAM;
-	h.sock.protocol = IPPROTO_TCP;
-	h.sock.uid = ctx->uid;
-	if (on_target(&h.sock))
-		bpf_seq_write(ctx->meta->seq, &h, sizeof(h));
+SEC("iter/udp")
+int holders_udp(struct bpf_iter__udp *ctx)
+{
+	emit_unheld(ctx->meta->seq, (struct sock_common *)ctx->udp_sk, ctx->uid,
+		    SOCK_DGRAM, IPPROTO_UDP);
 	return 0;
 }

@@ -6,7 +6,8 @@
  * the target in .bss and reads one fresh iterator instance per table, so a
  * lookup costs one in-kernel walk and no /proc scan.  iter/task_file sees
  * every namespace at once and filters by namespace inode itself.  iter/tcp
- * is scoped to the namespace of the thread that creates the instance, so
+ * and iter/udp are scoped to the namespace of the thread that creates the
+ * instance, so
  * for another namespace a short-lived thread enters it with setns() and
  * creates the instance there; bindwatch's own threads never leave their
  * namespace, so nothing else can be confused by a failed return.
@@ -30,6 +31,7 @@ struct holders {
 	struct holders_bpf *skel;
 	struct bpf_link *task_file;
 	struct bpf_link *tcp;
+	struct bpf_link *udp;
 	__u32 own_netns;
 };
 
@@ -56,7 +58,8 @@ int holders_open(struct holders **hp, const char *btf_path)
 		goto fail;
 	}
 	h->tcp = bpf_program__attach_iter(h->skel->progs.holders_tcp, NULL);
-	if (!h->tcp) {
+	h->udp = h->tcp ? bpf_program__attach_iter(h->skel->progs.holders_udp, NULL) : NULL;
+	if (!h->udp) {
 		err = -errno;
 		goto fail;
 	}
@@ -71,6 +74,7 @@ void holders_close(struct holders *h)
 {
 	if (!h)
 		return;
+	bpf_link__destroy(h->udp);
 	bpf_link__destroy(h->tcp);
 	bpf_link__destroy(h->task_file);
 	holders_bpf__destroy(h->skel);
@@ -172,6 +176,27 @@ static void drop_duplicates(struct holder_list *l)
 	l->n = kept;
 }
 
+/*
+ * Walk a socket table (iter/tcp, iter/udp) of q's namespace.  Without a way
+ * into another namespace only the process-held sockets are known: 0.
+ */
+static int drain_table(struct holders *h, struct bpf_link *link,
+		       const struct holder_query *q, struct holder_list *out)
+{
+	int fd;
+
+	if (q->netns == h->own_netns) {
+		fd = bpf_iter_create(bpf_link__fd(link));
+		if (fd < 0)
+			fd = -errno;
+	} else if (q->netns_fd >= 0) {
+		fd = iter_in_netns(link, q->netns_fd);
+	} else {
+		return 0;
+	}
+	return fd < 0 ? fd : drain(fd, out);
+}
+
 int holders_find(struct holders *h, const struct holder_query *q, struct holder_list *out)
 {
 	int fd, err;
@@ -182,16 +207,10 @@ int holders_find(struct holders *h, const struct holder_query *q, struct holder_
 	h->skel->bss->target_netns = q->netns;
 	fd = bpf_iter_create(bpf_link__fd(h->task_file));
 	err = fd < 0 ? -errno : drain(fd, out);
-	if (!err && q->protocol != IPPROTO_UDP) {
-		if (q->netns == h->own_netns)
-			fd = bpf_iter_create(bpf_link__fd(h->tcp));
-		else if (q->netns_fd >= 0)
-			fd = iter_in_netns(h->tcp, q->netns_fd);
-		else
-			fd = -ENOENT; /* no way into that namespace: skip TIME_WAIT */
-		if (fd >= 0)
-			err = drain(fd, out);
-	}
+	if (!err && q->protocol != IPPROTO_UDP)
+		err = drain_table(h, h->tcp, q, out);
+	if (!err && q->protocol != IPPROTO_TCP)
+		err = drain_table(h, h->udp, q, out);
 	if (err) {
 		holder_list_free(out);
 		return err;

@@ -185,6 +185,7 @@ static void json_holder(struct jw *w, const struct holder_info *hi)
 		jw_null(w, "fd");
 		jw_null(w, "start_boottime_ns");
 	}
+	jw_bool(w, "kernel", h->kernel);
 	jw_uint(w, "uid", h->sock.uid);
 	json_procinfo(w, &hi->pi);
 	jw_bool(w, "exited", h->pid && hi->pi.exited);
@@ -282,15 +283,20 @@ static void text_endpoint(struct strbuf *sb, const struct bw_sock *s)
 		strbuf_adds(sb, addr);
 }
 
-/* "python3[815]" or "(no process)" */
+/* "python3[815]" */
 static void text_process(struct strbuf *sb, const char *comm, size_t len, __u32 pid)
 {
-	if (!pid) {
-		strbuf_adds(sb, "(no process)");
-		return;
-	}
 	text_escape(sb, comm, strnlen(comm, len));
 	strbuf_addf(sb, "[%u]", pid);
+}
+
+/* "python3[815]", "(kernel)" or "(no process)" */
+static void text_owner(struct strbuf *sb, const struct bw_holder *h)
+{
+	if (h->pid)
+		text_process(sb, h->comm, sizeof(h->comm), h->pid);
+	else
+		strbuf_adds(sb, h->kernel ? "(kernel)" : "(no process)");
 }
 
 /* " unit=x cmd=\"...\" (exited)" */
@@ -348,7 +354,7 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 		const struct bw_holder *h = &d->holders[i].h;
 
 		strbuf_adds(sb, i ? ", " : "; held by ");
-		text_process(sb, h->comm, sizeof(h->comm), h->pid);
+		text_owner(sb, h);
 		strbuf_addf(sb, " %s ", state_name(h));
 		text_endpoint(sb, &h->sock);
 		text_bound_by(sb, &d->holders[i], &r->wall);
@@ -386,7 +392,7 @@ void who_text(struct strbuf *sb, const struct holder_info *v, size_t n)
 		strbuf_addf(sb, "%s%-11s ", i ? "\n" : "", state_name(h));
 		text_endpoint(sb, &h->sock);
 		strbuf_adds(sb, " ");
-		text_process(sb, h->comm, sizeof(h->comm), h->pid);
+		text_owner(sb, h);
 		if (h->pid)
 			strbuf_addf(sb, " fd=%u", h->fd);
 		strbuf_addf(sb, " uid=%u", h->sock.uid);

@@ -217,7 +217,7 @@ static int lookup(const struct who_opts *o)
 	q.netns_fd = open_netns(o, &q.netns);
 	if (q.netns_fd < -1) {
 		holders_close(h);
-		return EXIT_USAGE;
+		return q.netns_fd == -EINVAL ? EXIT_USAGE : EXIT_NOT_HELD;
 	}
 	err = holders_find(h, &q, &l);
 	if (!err)

@@ -515,3 +515,31 @@ register("who_bad_proto", lambda: who_bad_usage(["80/sctp"], "80/sctp"), root=Fa
 register("who_netns_and_pid",
          lambda: who_bad_usage(["80", "--netns", "/run/netns/x", "--pid", "1"], "--netns"),
          root=False)
+
+
+VXLAN_PORT = 4789  # IANA's VXLAN port; the namespace is fresh, so it is free
+
+
+@test()
+def holders_kernel_socket():
+    """A socket the kernel opened for itself (a VXLAN device's UDP socket)
+    has no file and no process: who and conflict records name it as such."""
+    with Netns() as ns:
+        rc, _, err = run_to_exit(ns.exec_prefix() + [
+            ns.ip, "link", "add", "vxbw0", "type", "vxlan", "id", "42",
+            "dstport", str(VXLAN_PORT), "dev", "lo"])
+        if rc != 0:
+            raise Skip(f"cannot create a VXLAN device: {err.strip()}")
+        run_to_exit(ns.exec_prefix() + [ns.ip, "link", "set", "vxbw0", "up"])
+        holders = who_json(f"{VXLAN_PORT}/udp", "--netns", ns.path, port=VXLAN_PORT,
+                           proto="udp", netns=ns.inode)
+        eq([(h["pid"], h["kernel"], h["state"]) for h in holders], [(None, True, "UDP")],
+           "(pid, kernel, state) of the holders of the VXLAN port")
+        with start_bindwatch("--port", str(VXLAN_PORT)) as bw, \
+                Requester(prefix=ns.exec_prefix()) as req:
+            req.call("EADDRINUSE", op="bind", family="ipv4", proto="udp", addr="0.0.0.0",
+                     port=VXLAN_PORT)
+            rec = bw.wait_record(for_port(VXLAN_PORT))
+        eq([(h["pid"], h["kernel"]) for h in rec["holders"]], [(None, True)],
+           "(pid, kernel) of the record's holders")
+        eq(rec["reason"], "udp-no-reuse", "reason")

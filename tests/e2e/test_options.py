@@ -23,11 +23,15 @@ def tcp4_bind(requester, expect, port, addr="127.0.0.1"):
 def only_second_reported(bw, first, second):
     """first and second are (requester, port) pairs whose port is held: each
     bind()s it and fails, in that order. The filter under test must drop the
-    first, so the very first record is the second's (the ring buffer is FIFO)."""
+    first: no record of it may come before the second's (the ring buffer is
+    FIFO, so it would)."""
     (other, other_port), (requester, port) = first, second
     tcp4_bind(other, "EADDRINUSE", other_port)
     result = tcp4_bind(requester, "EADDRINUSE", port)
-    rec = bw.wait_record(lambda rec: True)
+    # other processes on the host may pass the filter too: only ours count
+    rec = bw.wait_record(
+        lambda rec: rec["requester"]["pid"] == requester.pid and rec["port"] == port,
+        forbid=lambda rec: rec["requester"]["pid"] == other.pid and rec["port"] == other_port)
     check_record(rec, bw, "conflict", "bind", "EADDRINUSE", "ipv4", "tcp", "127.0.0.1", port)
     check_requester(rec, requester, result)
 
