@@ -8,11 +8,11 @@
  * out only the sockets on the port in question, as struct bw_holder
  * records read from the iterator's file descriptor:
  *
- *  - iter/task_file visits every open file of every process.  A socket on
- *    the port, in the network namespace asked for, yields one record per
- *    (process, fd) holding it, so processes that share a socket after
- *    fork() are each named.  This sees sockets in every state, including
- *    bound but not listening ones, which no socket table iterator shows.
+ *  - iter/task visits every process, and walks its descriptor table.  A
+ *    socket on the port, in the network namespace asked for, yields one
+ *    record per (process, fd) holding it, so processes that share a socket
+ *    after fork() are each named.  This sees sockets in every state,
+ *    including bound but not listening ones, which no socket table shows.
  *
  *  - iter/tcp and iter/udp visit the socket tables of the namespace the
  *    iterator was created in, and yield only what no process holds:
@@ -40,33 +40,137 @@ static __always_inline bool on_target(const struct bw_sock *s)
 	       (!target_protocol || s->protocol == target_protocol);
 }
 
+/*
+ * The f_op of every socket file.  Learnt once, by learn_socket_fops, from
+ * a file the kernel itself vouches for as a socket (bpf_sock_from_file);
+ * the symbol socket_file_ops is static, so it cannot be linked against.
+ */
+__u64 socket_fops = 0;
+
 SEC("iter/task_file")
-int holders_task_file(struct bpf_iter__task_file *ctx)
+int learn_socket_fops(struct bpf_iter__task_file *ctx)
 {
-	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
+
+	if (file && !socket_fops && bpf_sock_from_file(file))
+		socket_fops = (__u64)BPF_CORE_READ(file, f_op);
+	return 0;
+}
+
+#define BITS_PER_WORD 64
+
+/* The file pointers of one bitmap word of a descriptor table, read at once. */
+struct fd_chunk {
+	struct file *f[BITS_PER_WORD];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fd_chunk);
+} chunk SEC(".maps");
+
+/* One process's descriptor table, walked a bitmap word at a time. */
+struct fd_walk {
+	struct seq_file *seq;
+	struct task_struct *task;
+	struct file **fds;
+	unsigned long *open_fds;
+	__u32 words;         /* max_fds / BITS_PER_WORD */
+	__u32 base;          /* fd of bit 0 of the current word */
+	unsigned long bits;  /* open fds of the current word not yet checked */
+	struct fd_chunk *c;  /* their file pointers */
+};
+
+/* Report file, open as fd, if it is a socket on the target. */
+static __always_inline void check_fd(const struct fd_walk *w, __u32 fd, struct file *file)
+{
+	struct task_struct *task = w->task;
 	struct bw_holder h = {};
 	struct socket *sock;
 	struct sock *sk;
 
-	if (!task || !file)
-		return 0;
-	sock = bpf_sock_from_file(file);
-	if (!sock)
-		return 0;
+	if (!file || (__u64)BPF_CORE_READ(file, f_op) != socket_fops)
+		return;
+	sock = BPF_CORE_READ(file, private_data);
 	sk = BPF_CORE_READ(sock, sk);
-	if (!sk || !read_sock(sk, &h.sock) || !on_target(&h.sock))
-		return 0;
+	/* one load rejects almost every socket: the port */
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_num) != target_port)
+		return;
+	if (!read_sock(sk, &h.sock) || !on_target(&h.sock))
+		return;
 	h.ino = BPF_CORE_READ(file, f_inode, i_ino);
 	h.pid = BPF_CORE_READ(task, tgid);
-	h.fd = ctx->fd;
+	h.fd = fd;
 	h.start_ns = task_start_boottime(BPF_CORE_READ(task, group_leader));
 	h.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	h.state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	h.ack_backlog = BPF_CORE_READ(sk, sk_ack_backlog);
 	h.max_ack_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
 	BPF_CORE_READ_STR_INTO(&h.comm, task, comm);
-	bpf_seq_write(ctx->meta->seq, &h, sizeof(h));
+	bpf_seq_write(w->seq, &h, sizeof(h));
+}
+
+/*
+ * Bit j of the current word.  A loop callback, not an unrolled loop, so the
+ * verifier checks check_fd() once rather than once per bit.
+ */
+static long walk_bit(__u32 j, struct fd_walk *w)
+{
+	/* bpf_loop runs j below BITS_PER_WORD; the mask tells the verifier */
+	__u32 bit = j & (BITS_PER_WORD - 1);
+
+	if (!w->bits)
+		return 1;
+	if (w->bits & (1UL << bit)) {
+		w->bits &= ~(1UL << bit);
+		check_fd(w, w->base + bit, w->c->f[bit]);
+	}
+	return 0;
+}
+
+static long walk_word(__u32 i, struct fd_walk *w)
+{
+	__u32 zero = 0;
+
+	if (i >= w->words)
+		return 1;
+	w->bits = 0;
+	bpf_probe_read_kernel(&w->bits, sizeof(w->bits), &w->open_fds[i]);
+	w->c = w->bits ? bpf_map_lookup_elem(&chunk, &zero) : NULL;
+	if (!w->c || bpf_probe_read_kernel(w->c->f, sizeof(w->c->f), &w->fds[i * BITS_PER_WORD]))
+		return 0;
+	w->base = i * BITS_PER_WORD;
+	bpf_loop(BITS_PER_WORD, walk_bit, w, 0);
+	return 0;
+}
+
+/*
+ * Every process's open descriptors, walked here rather than by
+ * iter/task_file: one program run per process instead of one per file, and
+ * two loads for a file that is no socket on the port.
+ */
+SEC("iter/task")
+int holders_task(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct fd_walk w = { .seq = ctx->meta->seq, .task = task };
+	struct files_struct *files;
+	struct fdtable *fdt;
+
+	if (!task || !socket_fops)
+		return 0;
+	files = BPF_CORE_READ(task, files);
+	/* kernel threads have none; threads sharing their leader's would repeat it */
+	if (!files || (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid) &&
+		       files == BPF_CORE_READ(task, group_leader, files)))
+		return 0;
+	fdt = BPF_CORE_READ(files, fdt);
+	w.fds = BPF_CORE_READ(fdt, fd);
+	w.open_fds = BPF_CORE_READ(fdt, open_fds);
+	w.words = BPF_CORE_READ(fdt, max_fds) / BITS_PER_WORD;
+	bpf_loop(w.words, walk_word, &w, 0);
 	return 0;
 }
 
@@ -108,7 +212,7 @@ static __always_inline void emit_unheld(struct seq_file *seq, const struct sock_
 {
 	struct bw_holder h = {};
 
-	if (!skc || !unheld(skc, &h))
+	if (!skc || BPF_CORE_READ(skc, skc_num) != target_port || !unheld(skc, &h))
 		return;
 	h.sock.type = type;
 	h.sock.protocol = protocol;

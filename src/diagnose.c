@@ -8,7 +8,9 @@
  * requesting socket itself is left out (after a shared SO_REUSEADDR bind
  * it sits on the port too).  The main holder, the one the reason is about,
  * comes first: a listener held by a live process is the likeliest answer
- * to "who has my port".  Holders are enriched right away, while their
+ * to "who has my port".  Sockets no process holds (TIME_WAIT, kernel
+ * sockets) are looked for only when no process-held socket blocks the
+ * request.  Holders are enriched right away, while their
  * processes most likely still run; one that exits meanwhile is reported as
  * seen, marked exited.
  */
@@ -76,6 +78,29 @@ static void keep_clashing(struct holder_list *l, const struct conflict_req *req,
 	l->n = kept;
 }
 
+/*
+ * The sockets of kinds in q's namespace that block req, other than the
+ * requester's own, enriched.  0 or -errno.
+ */
+static int find_clashing(struct holders *h, struct holder_query *q, unsigned int kinds,
+			 const struct conflict_req *req, const struct bw_event *ev,
+			 const struct ledger *ledger, struct diagnosis *d)
+{
+	struct holder_list l;
+	int err;
+
+	q->kinds = kinds;
+	err = holders_find(h, q, &l);
+	if (err)
+		return err;
+	keep_clashing(&l, req, ev->sock_ino);
+	err = l.n ? holder_infos(&l, ledger, &d->holders) : 0;
+	if (!err)
+		d->n = l.n;
+	holder_list_free(&l);
+	return err;
+}
+
 int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
 	     struct diagnosis *d)
 {
@@ -86,26 +111,24 @@ int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_eve
 		.port = ev->sock.port,
 		.protocol = ev->sock.protocol,
 	};
-	struct holder_list l;
 	int err = 0;
 
 	memset(d, 0, sizeof(*d));
 	if (ev->sock.port) {
 		if (q.netns != holders_own_netns(h))
 			q.netns_fd = procinfo_open_netns(ev->pid, ev->start_ns);
-		err = holders_find(h, &q, &l);
+		/*
+		 * Sockets no process holds matter only when no process explains
+		 * the conflict: a busy server's port has thousands in TIME_WAIT.
+		 */
+		err = find_clashing(h, &q, HOLDERS_PROCESSES, &req, ev, ledger, d);
+		if (!err && !d->n)
+			err = find_clashing(h, &q, HOLDERS_UNHELD, &req, ev, ledger, d);
 		if (q.netns_fd >= 0)
 			close(q.netns_fd);
 	}
-	if (ev->sock.port && !err) {
-		keep_clashing(&l, &req, ev->sock_ino);
-		err = holder_infos(&l, ledger, &d->holders);
-		if (!err) {
-			d->n = l.n;
-			qsort(d->holders, d->n, sizeof(*d->holders), by_rank);
-		}
-		holder_list_free(&l);
-	}
+	if (d->n)
+		qsort(d->holders, d->n, sizeof(*d->holders), by_rank);
 	d->reason = conflict_reason(&req, d->n ? &d->holders[0].h : NULL);
 	return err;
 }

@@ -4,8 +4,8 @@
  *
  * The iterators stay attached for the life of bindwatch; each lookup sets
  * the target in .bss and reads one fresh iterator instance per table, so a
- * lookup costs one in-kernel walk and no /proc scan.  iter/task_file sees
- * every namespace at once and filters by namespace inode itself.  iter/tcp
+ * lookup costs one in-kernel walk and no /proc scan.  iter/task sees every
+ * namespace at once and filters by namespace inode itself.  iter/tcp
  * and iter/udp are scoped to the namespace of the thread that creates the
  * instance, so
  * for another namespace a short-lived thread enters it with setns() and
@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "holders.skel.h"
@@ -29,11 +30,49 @@
 
 struct holders {
 	struct holders_bpf *skel;
-	struct bpf_link *task_file;
+	struct bpf_link *task;
 	struct bpf_link *tcp;
 	struct bpf_link *udp;
 	__u32 own_netns;
 };
+
+/* Read an iterator instance to its end, for its side effects only. */
+static int run_iter(struct bpf_link *link)
+{
+	char buf[64];
+	int fd = bpf_iter_create(bpf_link__fd(link)), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		;
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * Have the kernel show which f_op socket files carry (holders_task compares
+ * against it).  A socket of our own guarantees there is one to find.
+ */
+static int learn_socket_fops(struct holders_bpf *skel)
+{
+	struct bpf_link *link = bpf_program__attach_iter(skel->progs.learn_socket_fops, NULL);
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
+
+	if (!link || sock < 0)
+		err = -errno;
+	else
+		err = run_iter(link);
+	if (!err && !skel->bss->socket_fops)
+		err = -ENOENT;
+	if (sock >= 0)
+		close(sock);
+	bpf_link__destroy(link);
+	return err;
+}
 
 int holders_open(struct holders **hp, const char *btf_path)
 {
@@ -52,8 +91,11 @@ int holders_open(struct holders **hp, const char *btf_path)
 	err = holders_bpf__load(h->skel);
 	if (err)
 		goto fail;
-	h->task_file = bpf_program__attach_iter(h->skel->progs.holders_task_file, NULL);
-	if (!h->task_file) {
+	err = learn_socket_fops(h->skel);
+	if (err)
+		goto fail;
+	h->task = bpf_program__attach_iter(h->skel->progs.holders_task, NULL);
+	if (!h->task) {
 		err = -errno;
 		goto fail;
 	}
@@ -76,7 +118,7 @@ void holders_close(struct holders *h)
 		return;
 	bpf_link__destroy(h->udp);
 	bpf_link__destroy(h->tcp);
-	bpf_link__destroy(h->task_file);
+	bpf_link__destroy(h->task);
 	holders_bpf__destroy(h->skel);
 	free(h);
 }
@@ -199,17 +241,19 @@ static int drain_table(struct holders *h, struct bpf_link *link,
 
 int holders_find(struct holders *h, const struct holder_query *q, struct holder_list *out)
 {
-	int fd, err;
+	int fd, err = 0;
 
 	memset(out, 0, sizeof(*out));
 	h->skel->bss->target_port = q->port;
 	h->skel->bss->target_protocol = q->protocol;
 	h->skel->bss->target_netns = q->netns;
-	fd = bpf_iter_create(bpf_link__fd(h->task_file));
-	err = fd < 0 ? -errno : drain(fd, out);
-	if (!err && q->protocol != IPPROTO_UDP)
+	if (q->kinds & HOLDERS_PROCESSES) {
+		fd = bpf_iter_create(bpf_link__fd(h->task));
+		err = fd < 0 ? -errno : drain(fd, out);
+	}
+	if (!err && q->kinds & HOLDERS_UNHELD && q->protocol != IPPROTO_UDP)
 		err = drain_table(h, h->tcp, q, out);
-	if (!err && q->protocol != IPPROTO_TCP)
+	if (!err && q->kinds & HOLDERS_UNHELD && q->protocol != IPPROTO_TCP)
 		err = drain_table(h, h->udp, q, out);
 	if (err) {
 		holder_list_free(out);

@@ -12,7 +12,14 @@
 
 struct holders;
 
+/* Which sockets a lookup looks for. */
+enum holder_kind {
+	HOLDERS_PROCESSES = 1 << 0, /* held through a process's descriptor */
+	HOLDERS_UNHELD = 1 << 1,    /* no process holds them: TIME_WAIT, orphans, kernel */
+};
+
 struct holder_query {
+	unsigned int kinds; /* enum holder_kind bits */
 	__u32 netns;    /* inode of the namespace to look in */
 	int netns_fd;   /* an open fd of it, or -1; needed for TIME_WAIT sockets
 			 * in a namespace other than bindwatch's own */
@@ -34,7 +41,7 @@ __u32 holders_own_netns(const struct holders *h);
 
 /*
  * Fill out with the sockets q describes: one entry per (process, socket),
- * then the sockets no process holds (pid 0).  0 or -errno; out is empty
+ * then the sockets no process holds (pid 0), as q->kinds asks.  0 or -errno; out is empty
  * on error and must be freed with holder_list_free() otherwise.
  */
 int holders_find(struct holders *h, const struct holder_query *q, struct holder_list *out);

@@ -200,7 +200,12 @@ static void print(const struct who_opts *o, const struct holder_info *v, size_t 
 
 static int lookup(const struct who_opts *o)
 {
-	struct holder_query q = { .port = o->port, .protocol = o->protocol, .netns_fd = -1 };
+	struct holder_query q = {
+		.kinds = HOLDERS_PROCESSES | HOLDERS_UNHELD,
+		.port = o->port,
+		.protocol = o->protocol,
+		.netns_fd = -1,
+	};
 	struct holders *h = NULL;
 	struct holder_info *v = NULL;
 	struct holder_list l = {};
