@@ -106,6 +106,15 @@ struct bw_event {
 
 _Static_assert(sizeof(struct bw_event) == 384, "struct bw_event layout changed");
 
+/* What a holder lookup looks for, set by each reader of the iterators. */
+struct bw_target {
+	__u16 port;
+	__u16 protocol; /* IPPROTO_*, 0 for any */
+	__u32 netns;    /* inode of the network namespace */
+};
+
+_Static_assert(sizeof(struct bw_target) == 8, "struct bw_target layout changed");
+
 /*
  * A socket on the port in question, written by the holder iterators: one
  * per (process, fd) holding it, or one with pid 0 for a socket no process

@@ -19,8 +19,10 @@
  *    TIME_WAIT sockets, orphaned connections, and sockets the kernel opened
  *    for itself (VXLAN, in-kernel servers).
  *
- * The target (port, protocol, namespace) is set in .bss before each walk;
- * userspace runs one walk at a time.
+ * Each reader puts its target (port, protocol, namespace) in the "targets"
+ * map under its own thread id before it reads: a program runs in the
+ * reader's context, so several readers (the monitor and any number of
+ * `bindwatch who` using its pinned iterators) never see each other's.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,14 +32,25 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-__u16 target_port = 0;
-__u16 target_protocol = 0; /* IPPROTO_*, 0 for any */
-__u32 target_netns = 0;
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256); /* readers at once */
+	__type(key, __u32);       /* reader's thread id */
+	__type(value, struct bw_target);
+} targets SEC(".maps");
 
-static __always_inline bool on_target(const struct bw_sock *s)
+/* What the current reader looks for; NULL when it set nothing. */
+static __always_inline const struct bw_target *my_target(void)
 {
-	return s->port == target_port && s->netns == target_netns &&
-	       (!target_protocol || s->protocol == target_protocol);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	return bpf_map_lookup_elem(&targets, &tid);
+}
+
+static __always_inline bool on_target(const struct bw_target *t, const struct bw_sock *s)
+{
+	return s->port == t->port && s->netns == t->netns &&
+	       (!t->protocol || s->protocol == t->protocol);
 }
 
 /*
@@ -77,6 +90,7 @@ struct fd_walk {
 	struct task_struct *task;
 	struct file **fds;
 	unsigned long *open_fds;
+	struct bw_target t;
 	__u32 words;         /* max_fds / BITS_PER_WORD */
 	__u32 base;          /* fd of bit 0 of the current word */
 	unsigned long bits;  /* open fds of the current word not yet checked */
@@ -96,9 +110,9 @@ static __always_inline void check_fd(const struct fd_walk *w, __u32 fd, struct f
 	sock = BPF_CORE_READ(file, private_data);
 	sk = BPF_CORE_READ(sock, sk);
 	/* one load rejects almost every socket: the port */
-	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_num) != target_port)
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_num) != w->t.port)
 		return;
-	if (!read_sock(sk, &h.sock) || !on_target(&h.sock))
+	if (!read_sock(sk, &h.sock) || !on_target(&w->t, &h.sock))
 		return;
 	h.ino = BPF_CORE_READ(file, f_inode, i_ino);
 	h.pid = BPF_CORE_READ(task, tgid);
@@ -156,11 +170,13 @@ int holders_task(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct fd_walk w = { .seq = ctx->meta->seq, .task = task };
+	const struct bw_target *t = my_target();
 	struct files_struct *files;
 	struct fdtable *fdt;
 
-	if (!task || !socket_fops)
+	if (!task || !socket_fops || !t)
 		return 0;
+	w.t = *t;
 	files = BPF_CORE_READ(task, files);
 	/* kernel threads have none; threads sharing their leader's would repeat it */
 	if (!files || (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid) &&
@@ -210,14 +226,15 @@ static __always_inline bool unheld(const struct sock_common *skc, struct bw_hold
 static __always_inline void emit_unheld(struct seq_file *seq, const struct sock_common *skc,
 					__u32 uid, __u16 type, __u16 protocol)
 {
+	const struct bw_target *t = my_target();
 	struct bw_holder h = {};
 
-	if (!skc || BPF_CORE_READ(skc, skc_num) != target_port || !unheld(skc, &h))
+	if (!t || !skc || BPF_CORE_READ(skc, skc_num) != t->port || !unheld(skc, &h))
 		return;
 	h.sock.type = type;
 	h.sock.protocol = protocol;
 	h.sock.uid = uid;
-	if (on_target(&h.sock))
+	if (on_target(t, &h.sock))
 		bpf_seq_write(seq, &h, sizeof(h));
 }
 

@@ -2,24 +2,34 @@
 /*
  * holders.c - run the holder iterators and collect what they write.
  *
- * The iterators stay attached for the life of bindwatch; each lookup sets
- * the target in .bss and reads one fresh iterator instance per table, so a
- * lookup costs one in-kernel walk and no /proc scan.  iter/task sees every
- * namespace at once and filters by namespace inode itself.  iter/tcp
- * and iter/udp are scoped to the namespace of the thread that creates the
- * instance, so
- * for another namespace a short-lived thread enters it with setns() and
- * creates the instance there; bindwatch's own threads never leave their
- * namespace, so nothing else can be confused by a failed return.
+ * The iterators stay attached for the life of bindwatch; each lookup puts
+ * its target in the "targets" map under the reading thread's id and reads
+ * one fresh iterator instance per walk, so a lookup costs one in-kernel
+ * walk and no /proc scan.  iter/task sees every namespace at once and
+ * filters by namespace inode itself.  iter/tcp and iter/udp are scoped to
+ * the namespace of the thread that creates the instance, so for another
+ * namespace a short-lived thread enters it with setns() and creates the
+ * instance there; bindwatch's own threads never leave their namespace.
+ *
+ * Loading the iterators costs more than a lookup (libbpf reads the kernel's
+ * BTF to relocate them).  So the monitor pins its links and the targets map
+ * in bpffs, and `bindwatch who` uses them when they are there: a running
+ * monitor makes every `who` a walk and nothing else.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "holders.skel.h"
@@ -27,14 +37,47 @@
 #include "procinfo.h"
 
 #define READ_CHUNK (64 * 1024)
+#define BPFFS "/sys/fs/bpf"
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* versioned: a bindwatch with another ABI never reads these records */
+#define PIN_DIR BPFFS "/bindwatch-v" STR(BW_ABI_VERSION)
+
+enum walker { WALK_TASK, WALK_TCP, WALK_UDP, WALKERS };
+
+/* What is pinned: the walkers' links, then the targets map. */
+#define PINS (WALKERS + 1)
+#define PIN_PATH_LEN (sizeof(PIN_DIR) + 16)
+
+static void pin_path(char path[PIN_PATH_LEN], int i)
+{
+	static const char *const names[PINS] = { "task", "tcp", "udp", "targets" };
+
+	snprintf(path, PIN_PATH_LEN, PIN_DIR "/%s", names[i]);
+}
 
 struct holders {
-	struct holders_bpf *skel;
-	struct bpf_link *task;
-	struct bpf_link *tcp;
-	struct bpf_link *udp;
+	struct holders_bpf *skel;          /* NULL when using a monitor's pins */
+	struct bpf_link *links[WALKERS];   /* with skel */
+	int link_fds[WALKERS];
+	int targets_fd;
 	__u32 own_netns;
+	bool pinned;                       /* we pinned them: unpin on close */
 };
+
+static struct holders *holders_new(void)
+{
+	struct holders *h = calloc(1, sizeof(*h));
+	int i;
+
+	if (!h)
+		return NULL;
+	for (i = 0; i < WALKERS; i++)
+		h->link_fds[i] = -1;
+	h->targets_fd = -1;
+	h->own_netns = procinfo_own_netns();
+	return h;
+}
 
 /* Read an iterator instance to its end, for its side effects only. */
 static int run_iter(struct bpf_link *link)
@@ -55,13 +98,18 @@ static int run_iter(struct bpf_link *link)
 
 /*
  * Have the kernel show which f_op socket files carry (holders_task compares
- * against it).  A socket of our own guarantees there is one to find.
+ * against it).  A socket of our own guarantees there is one to find, and
+ * the walk is limited to this process where the kernel allows (6.1+).
  */
 static int learn_socket_fops(struct holders_bpf *skel)
 {
-	struct bpf_link *link = bpf_program__attach_iter(skel->progs.learn_socket_fops, NULL);
+	union bpf_iter_link_info info = { .task.pid = getpid() };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof(info));
 	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
+	struct bpf_link *link = bpf_program__attach_iter(skel->progs.learn_socket_fops, &opts);
 
+	if (!link) /* an older kernel: every process, stopping at the first socket */
+		link = bpf_program__attach_iter(skel->progs.learn_socket_fops, NULL);
 	if (!link || sock < 0)
 		err = -errno;
 	else
@@ -77,34 +125,34 @@ static int learn_socket_fops(struct holders_bpf *skel)
 int holders_open(struct holders **hp, const char *btf_path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
-	struct holders *h = calloc(1, sizeof(*h));
-	int err;
+	struct holders *h = holders_new();
+	struct bpf_program *progs[WALKERS];
+	int i, err;
 
 	if (!h)
 		return -ENOMEM;
-	h->own_netns = procinfo_own_netns();
 	h->skel = holders_bpf__open_opts(&oo);
 	if (!h->skel) {
 		err = -errno;
 		goto fail;
 	}
 	err = holders_bpf__load(h->skel);
+	if (!err)
+		err = learn_socket_fops(h->skel);
 	if (err)
 		goto fail;
-	err = learn_socket_fops(h->skel);
-	if (err)
-		goto fail;
-	h->task = bpf_program__attach_iter(h->skel->progs.holders_task, NULL);
-	if (!h->task) {
-		err = -errno;
-		goto fail;
+	progs[WALK_TASK] = h->skel->progs.holders_task;
+	progs[WALK_TCP] = h->skel->progs.holders_tcp;
+	progs[WALK_UDP] = h->skel->progs.holders_udp;
+	for (i = 0; i < WALKERS; i++) {
+		h->links[i] = bpf_program__attach_iter(progs[i], NULL);
+		if (!h->links[i]) {
+			err = -errno;
+			goto fail;
+		}
+		h->link_fds[i] = bpf_link__fd(h->links[i]);
 	}
-	h->tcp = bpf_program__attach_iter(h->skel->progs.holders_tcp, NULL);
-	h->udp = h->tcp ? bpf_program__attach_iter(h->skel->progs.holders_udp, NULL) : NULL;
-	if (!h->udp) {
-		err = -errno;
-		goto fail;
-	}
+	h->targets_fd = bpf_map__fd(h->skel->maps.targets);
 	*hp = h;
 	return 0;
 fail:
@@ -112,13 +160,88 @@ fail:
 	return err;
 }
 
+int holders_open_pinned(struct holders **hp)
+{
+	struct holders *h = holders_new();
+	char path[PIN_PATH_LEN];
+	int i;
+
+	if (!h)
+		return -ENOMEM;
+	for (i = 0; i < PINS; i++) {
+		int *fd = i < WALKERS ? &h->link_fds[i] : &h->targets_fd;
+
+		pin_path(path, i);
+		*fd = bpf_obj_get(path);
+		if (*fd < 0) {
+			int err = -errno;
+
+			holders_close(h);
+			return err;
+		}
+	}
+	*hp = h;
+	return 0;
+}
+
+static void unpin(void)
+{
+	char path[PIN_PATH_LEN];
+	int i;
+
+	for (i = 0; i < PINS; i++) {
+		pin_path(path, i);
+		unlink(path);
+	}
+	rmdir(PIN_DIR);
+}
+
+static int ensure_bpffs(void)
+{
+	struct statfs fs;
+
+	if (!statfs(BPFFS, &fs) && fs.f_type == BPF_FS_MAGIC)
+		return 0;
+	return mount("bpf", BPFFS, "bpf", 0, "mode=0700") ? -errno : 0;
+}
+
+int holders_pin(struct holders *h)
+{
+	char path[PIN_PATH_LEN];
+	int i, err = ensure_bpffs();
+
+	if (err)
+		return err;
+	unpin(); /* left by a monitor that did not stop cleanly */
+	if (mkdir(PIN_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	for (i = 0; i < PINS && !err; i++) {
+		pin_path(path, i);
+		err = i < WALKERS ? bpf_link__pin(h->links[i], path)
+				  : bpf_map__pin(h->skel->maps.targets, path);
+	}
+	if (err)
+		unpin();
+	h->pinned = !err;
+	return err;
+}
+
 void holders_close(struct holders *h)
 {
+	int i;
+
 	if (!h)
 		return;
-	bpf_link__destroy(h->udp);
-	bpf_link__destroy(h->tcp);
-	bpf_link__destroy(h->task);
+	if (h->pinned)
+		unpin();
+	for (i = 0; i < WALKERS; i++) {
+		if (h->links[i])
+			bpf_link__destroy(h->links[i]);
+		else if (h->link_fds[i] >= 0)
+			close(h->link_fds[i]);
+	}
+	if (!h->skel && h->targets_fd >= 0)
+		close(h->targets_fd);
 	holders_bpf__destroy(h->skel);
 	free(h);
 }
@@ -190,10 +313,10 @@ static void *netns_iter_thread(void *arg)
 	return NULL;
 }
 
-/* An iterator instance of link created inside netns_fd's namespace. */
-static int iter_in_netns(struct bpf_link *link, int netns_fd)
+/* An iterator instance of link_fd created inside netns_fd's namespace. */
+static int iter_in_netns(int link_fd, int netns_fd)
 {
-	struct netns_iter ni = { .link_fd = bpf_link__fd(link), .netns_fd = netns_fd };
+	struct netns_iter ni = { .link_fd = link_fd, .netns_fd = netns_fd };
 	pthread_t t;
 	int err = pthread_create(&t, NULL, netns_iter_thread, &ni);
 
@@ -222,39 +345,49 @@ static void drop_duplicates(struct holder_list *l)
  * Walk a socket table (iter/tcp, iter/udp) of q's namespace.  Without a way
  * into another namespace only the process-held sockets are known: 0.
  */
-static int drain_table(struct holders *h, struct bpf_link *link,
+static int drain_table(struct holders *h, enum walker which,
 		       const struct holder_query *q, struct holder_list *out)
 {
 	int fd;
 
 	if (q->netns == h->own_netns) {
-		fd = bpf_iter_create(bpf_link__fd(link));
+		fd = bpf_iter_create(h->link_fds[which]);
 		if (fd < 0)
 			fd = -errno;
 	} else if (q->netns_fd >= 0) {
-		fd = iter_in_netns(link, q->netns_fd);
+		fd = iter_in_netns(h->link_fds[which], q->netns_fd);
 	} else {
 		return 0;
 	}
 	return fd < 0 ? fd : drain(fd, out);
 }
 
-int holders_find(struct holders *h, const struct holder_query *q, struct holder_list *out)
+static int walk(struct holders *h, const struct holder_query *q, struct holder_list *out)
 {
 	int fd, err = 0;
 
-	memset(out, 0, sizeof(*out));
-	h->skel->bss->target_port = q->port;
-	h->skel->bss->target_protocol = q->protocol;
-	h->skel->bss->target_netns = q->netns;
 	if (q->kinds & HOLDERS_PROCESSES) {
-		fd = bpf_iter_create(bpf_link__fd(h->task));
+		fd = bpf_iter_create(h->link_fds[WALK_TASK]);
 		err = fd < 0 ? -errno : drain(fd, out);
 	}
 	if (!err && q->kinds & HOLDERS_UNHELD && q->protocol != IPPROTO_UDP)
-		err = drain_table(h, h->tcp, q, out);
+		err = drain_table(h, WALK_TCP, q, out);
 	if (!err && q->kinds & HOLDERS_UNHELD && q->protocol != IPPROTO_TCP)
-		err = drain_table(h, h->udp, q, out);
+		err = drain_table(h, WALK_UDP, q, out);
+	return err;
+}
+
+int holders_find(struct holders *h, const struct holder_query *q, struct holder_list *out)
+{
+	struct bw_target t = { .port = q->port, .protocol = q->protocol, .netns = q->netns };
+	__u32 tid = gettid();
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_update_elem(h->targets_fd, &tid, &t, BPF_ANY))
+		return -errno;
+	err = walk(h, q, out);
+	bpf_map_delete_elem(h->targets_fd, &tid);
 	if (err) {
 		holder_list_free(out);
 		return err;

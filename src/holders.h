@@ -34,6 +34,13 @@ struct holder_list {
 
 /* Load and attach the iterators.  0 or -errno. */
 int holders_open(struct holders **hp, const char *btf_path);
+
+/* Use the iterators a running monitor pinned.  0, or -ENOENT when none is. */
+int holders_open_pinned(struct holders **hp);
+
+/* Pin loaded iterators for `bindwatch who`; holders_close() unpins them. */
+int holders_pin(struct holders *h);
+
 void holders_close(struct holders *h);
 
 /* bindwatch's own network namespace inode. */

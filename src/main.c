@@ -178,6 +178,8 @@ static int run(struct monitor *m, const struct bw_options *o)
 	if (err)
 		warn("holder lookup unavailable, records will not name holders: "
 		     "the kernel refused the BPF iterators (%s)", strerror(-err));
+	else if ((err = holders_pin(m->holders)))
+		warn("cannot pin the holder iterators for bindwatch who: %s", strerror(-err));
 	rb = ring_buffer__new(loader_ringbuf_fd(&m->loader), handle_event, m, NULL);
 	if (!rb) {
 		err = -errno;

@@ -35,9 +35,11 @@
 #define PORT_MAX 65535
 
 static const char who_usage[] =
-"Usage: bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--json]\n"
-"Show every socket on PORT and the processes holding it.\n"
+"Usage: bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--all] [--json]\n"
+"Show the sockets on PORT and the processes holding them.  Sockets no process\n"
+"holds (TIME_WAIT, kernel sockets) are shown when no process holds the port.\n"
 "\n"
+"  --all          also show sockets no process holds when some process does\n"
 "  --netns PATH   look in this network namespace (e.g. /run/netns/NAME)\n"
 "  --pid PID      look in the network namespace of process PID\n"
 "  --json         one JSON object on stdout\n"
@@ -53,6 +55,7 @@ struct who_opts {
 	const char *netns;  /* --netns PATH */
 	const char *pid;    /* --pid PID */
 	const char *btf;
+	bool all;           /* --all: unheld sockets too, always */
 	bool json;
 	bool verbose;
 };
@@ -90,6 +93,7 @@ static int parse(int argc, char **argv, struct who_opts *o)
 		{ "netns", required_argument, NULL, 'n' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -107,6 +111,9 @@ static int parse(int argc, char **argv, struct who_opts *o)
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'a':
+			o->all = true;
 			break;
 		case 'b':
 			o->btf = optarg;
@@ -201,7 +208,6 @@ static void print(const struct who_opts *o, const struct holder_info *v, size_t 
 static int lookup(const struct who_opts *o)
 {
 	struct holder_query q = {
-		.kinds = HOLDERS_PROCESSES | HOLDERS_UNHELD,
 		.port = o->port,
 		.protocol = o->protocol,
 		.netns_fd = -1,
@@ -212,7 +218,10 @@ static int lookup(const struct who_opts *o)
 	bool held = false;
 	int err;
 
-	err = holders_open(&h, o->btf);
+	/* a running monitor's iterators spare loading our own */
+	err = holders_open_pinned(&h);
+	if (err)
+		err = holders_open(&h, o->btf);
 	if (err) {
 		warn("cannot load the holder iterators: %s (run with -v for libbpf's log)",
 		     strerror(-err));
@@ -224,7 +233,13 @@ static int lookup(const struct who_opts *o)
 		holders_close(h);
 		return q.netns_fd == -EINVAL ? EXIT_USAGE : EXIT_NOT_HELD;
 	}
+	/* a busy server's port has thousands of TIME_WAIT sockets: not by default */
+	q.kinds = o->all ? HOLDERS_PROCESSES | HOLDERS_UNHELD : HOLDERS_PROCESSES;
 	err = holders_find(h, &q, &l);
+	if (!err && !l.n && !o->all) {
+		q.kinds = HOLDERS_UNHELD;
+		err = holders_find(h, &q, &l);
+	}
 	if (!err)
 		err = holder_infos(&l, NULL, &v);
 	if (err) {

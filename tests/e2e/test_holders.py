@@ -543,3 +543,43 @@ def holders_kernel_socket():
         eq([(h["pid"], h["kernel"]) for h in rec["holders"]], [(None, True)],
            "(pid, kernel) of the record's holders")
         eq(rec["reason"], "udp-no-reuse", "reason")
+
+
+@test()
+def who_all_time_wait_beside_listener():
+    """A listener and a TIME_WAIT socket on one port: who names the listener
+    only (a busy server's port has thousands in TIME_WAIT); --all adds it."""
+    listener, port = hold("ipv4", "tcp", "127.0.0.1")
+    with listener:
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            conn, _ = listener.accept()
+            conn.close()  # active close: the server end goes to TIME_WAIT
+            client.settimeout(RECORD_TIMEOUT)
+            eq(client.recv(1), b"", "client read after the server closed")
+        holders = on_addr(who_json(f"{port}/tcp", port=port, proto="tcp"), "127.0.0.1")
+        eq([(h["pid"], h["state"]) for h in holders], [(os.getpid(), "LISTEN")],
+           "(pid, state) of the holders without --all")
+        holders = on_addr(who_json(f"{port}/tcp", "--all", port=port, proto="tcp"), "127.0.0.1")
+        eq(sorted((h["pid"] or 0, h["state"]) for h in holders),
+           [(0, "TIME_WAIT"), (os.getpid(), "LISTEN")], "(pid, state) of the holders with --all")
+
+
+PIN_DIR = "/sys/fs/bpf/bindwatch-v1"
+
+
+@test()
+def who_uses_monitor_pins():
+    """A running monitor pins its holder iterators; who answers through them
+    (the same answer), and the pins go when the monitor stops."""
+    listener, port = hold("ipv4", "tcp", "127.0.0.1")
+    with listener:
+        with start_bindwatch() as bw:
+            pins = sorted(os.listdir(PIN_DIR)) if os.path.isdir(PIN_DIR) else []
+            eq(pins, ["targets", "task", "tcp", "udp"], f"pins in {PIN_DIR}")
+            holders = on_addr(who_json(f"{port}/tcp", port=port, proto="tcp"), "127.0.0.1")
+            eq([h["pid"] for h in holders], [os.getpid()], "holder pids through the pins")
+            rc, stderr = bw.stop()
+            eq(rc, 0, f"exit code (stderr {stderr!r})")
+        check(not os.path.exists(PIN_DIR), f"{PIN_DIR} left behind after the monitor stopped")
+        holders = on_addr(who_json(f"{port}/tcp", port=port, proto="tcp"), "127.0.0.1")
+        eq([h["pid"] for h in holders], [os.getpid()], "holder pids without a monitor")

@@ -1,0 +1,520 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# What naming a port's holder costs on a busy host.  Two measurements, each
+# made twice: on the host as it is ("baseline"), then with a crowd of
+# BENCH_PROCS processes holding BENCH_SOCKETS TCP sockets each
+# (tests/bench/holdmany.c; 1,000 x 20 = 20,000 sockets by default):
+#
+#   lookup    wall time of one "who holds port P?" command, P being a
+#             127.0.0.1 listener of a python3 process started here:
+#               ss -Htlnp 'sport = :P'      (the reference: ratios are vs ss)
+#               bindwatch who P             (TCP and UDP)
+#               bindwatch who P/tcp
+#               lsof -i :P -t               (skipped when lsof is missing)
+#               fuser P/tcp                 (skipped when fuser is missing)
+#             ss -p, lsof and fuser read every /proc/PID/fd on the host;
+#             bindwatch who loads its BPF iterators and walks the tables in
+#             the kernel.  Each tool runs once to warm caches (that run must
+#             name the holder's pid, or the tool is reported as wrong), then
+#             BENCH_RUNS times, interleaved with the others so drift hits
+#             all alike; the median is reported.  Times include starting the
+#             tool (fork, exec, dynamic linking, for bindwatch loading the
+#             BPF programs): what an operator waits for.
+#
+#   record    conflict record latency in monitor mode.  `bindwatch --json
+#             --port P` runs (started fresh, waited for "ready" on stderr);
+#             one process (tests' /usr/bin/python3) makes BENCH_CONFLICTS
+#             failing bind()s to 127.0.0.1:P, BENCH_GAP_MS apart (the kernel
+#             batches wakeups up to 5 ms when records come faster), after
+#             BENCH_WARMUP uncounted ones.  Latency is from just after the
+#             failing bind() returns (CLOCK_REALTIME in the requester) to
+#             reading the record's line from bindwatch's stdout; the same to
+#             the record's own "time" is shown as a cross-check.  Every
+#             record must name the requester and the holder.  The median at
+#             scale minus the median at baseline is what the holder lookup
+#             (which walks every open file on the host) adds at that scale.
+#
+# This reports; it never fails on a threshold.  It exits non-zero only when
+# it cannot measure (not root, something missing, the machine too small for
+# the crowd, a tool or bindwatch misbehaving).  Everything it starts is
+# stopped on exit, the crowd by its process group.  About 10 s on 2 CPUs.
+#
+# Builds nothing: ./bindwatch and build/holdmany must exist.  Needs root.
+#
+#   scripts/bench-who.sh [HOLDMANY]
+#
+# HOLDMANY defaults to build/holdmany.  Environment: BINDWATCH (default
+# ./bindwatch), BENCH_RUNS (5), BENCH_PROCS (1000), BENCH_SOCKETS (20),
+# BENCH_LISTENERS (5 of the sockets per process listen, the rest are only
+# bound), BENCH_CONFLICTS (50), BENCH_WARMUP (5), BENCH_GAP_MS (20).
+set -eu
+export LC_ALL=C         # $EPOCHREALTIME with a '.', plain sort and awk
+
+READY_TIMEOUT=30        # seconds for bindwatch, holdmany, the holder to be ready
+STOP_TIMEOUT=10         # seconds for the crowd to go after SIGTERM
+POLL=0.05               # seconds between checks while waiting
+POLLS_PER_SECOND=20     # 1 / POLL
+PYTHON=/usr/bin/python3 # as the end-to-end tests
+MEM_PER_PROC_KIB=512    # generous: a holdmany child is ~150 KiB of memory
+MEM_SPARE_KIB=$((512 * 1024))
+TASK_SPARE=200          # tasks left free beside the crowd
+FILE_SPARE=10000        # open files left free beside the crowd
+PORT_SPARE=2000         # ephemeral ports left free beside the listeners
+
+holdmany=${1:-}
+root=$(cd "$(dirname "$0")/.." && pwd)
+case $holdmany in
+"") holdmany=$root/build/holdmany ;;
+/*) ;;
+*) holdmany=$PWD/$holdmany ;;
+esac
+cd "$root"
+bindwatch=${BINDWATCH:-./bindwatch}
+runs=${BENCH_RUNS:-5}
+procs=${BENCH_PROCS:-1000}
+sockets=${BENCH_SOCKETS:-20}
+listeners=${BENCH_LISTENERS:-5}
+conflicts=${BENCH_CONFLICTS:-50}
+warmup=${BENCH_WARMUP:-5}
+gap_ms=${BENCH_GAP_MS:-20}
+
+die() {
+	echo "bench-who: $*" >&2
+	exit 1
+}
+
+for v in runs procs sockets conflicts gap_ms; do
+	case ${!v} in
+	'' | *[!0-9]* | 0) die "BENCH_${v^^} must be a positive integer" ;;
+	esac
+done
+for v in listeners warmup; do
+	case ${!v} in
+	'' | *[!0-9]*) die "BENCH_${v^^} must be a non-negative integer" ;;
+	esac
+done
+[ "$(id -u)" -eq 0 ] || die "must run as root (bindwatch loads BPF programs)"
+[ -x "$bindwatch" ] || die "no $bindwatch; run make first"
+[ -x "$holdmany" ] || die "no $holdmany; build it first (make bench)"
+[ -x "$PYTHON" ] || die "no $PYTHON (scripts/install-deps.sh installs python3)"
+command -v ss >/dev/null || die "no ss (scripts/install-deps.sh installs iproute2)"
+
+# ---- can the machine take the crowd?
+
+kib_available=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
+need_kib=$((procs * MEM_PER_PROC_KIB + MEM_SPARE_KIB))
+[ "$kib_available" -ge "$need_kib" ] ||
+	die "$((kib_available / 1024)) MiB available, the crowd wants $((need_kib / 1024)) MiB"
+tasks=$(find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/task/*' 2>/dev/null | wc -l)
+max_tasks=$(cat /proc/sys/kernel/pid_max)
+threads_max=$(cat /proc/sys/kernel/threads-max)
+[ "$threads_max" -lt "$max_tasks" ] && max_tasks=$threads_max
+[ $((tasks + procs + TASK_SPARE)) -le "$max_tasks" ] ||
+	die "$tasks tasks running, $procs more would pass the limit of $max_tasks (kernel.pid_max, kernel.threads-max)"
+# a pids.max on our cgroup or any cgroup above it
+cg=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup 2>/dev/null || true)
+cgroot=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+while [ -n "$cgroot" ] && [ -n "$cg" ] && [ "$cg" != / ]; do
+	if [ -r "$cgroot$cg/pids.max" ] && [ -r "$cgroot$cg/pids.current" ]; then
+		read -r pmax <"$cgroot$cg/pids.max"
+		read -r pcur <"$cgroot$cg/pids.current"
+		if [ "$pmax" != max ] && [ $((pcur + procs + TASK_SPARE)) -gt "$pmax" ]; then
+			die "cgroup $cg allows $pmax tasks and has $pcur; the crowd needs $procs more"
+		fi
+	fi
+	cg=$(dirname "$cg")
+done
+read -r files_open _ files_max </proc/sys/fs/file-nr
+[ $((files_open + procs * (sockets + 3) + FILE_SPARE)) -le "$files_max" ] ||
+	die "$files_open files open, the crowd's $((procs * (sockets + 3))) would pass fs.file-max ($files_max)"
+read -r port_lo port_hi </proc/sys/net/ipv4/ip_local_port_range
+[ $((procs * listeners + PORT_SPARE)) -le $((port_hi - port_lo + 1)) ] ||
+	die "$((procs * listeners)) listeners do not fit in net.ipv4.ip_local_port_range ($port_lo-$port_hi)"
+
+# ---- processes we start, and their cleanup
+
+tmp=$(mktemp -d)
+holder_pid=""     # python3 holding the port (its own pid, as it reports it)
+holder_job=""     # the job bash started for it
+crowd_pid=""      # holdmany: also its process group id
+record_job=""     # the record latency harness
+monitor_pid=""    # a bindwatch monitor whose pinned iterators who uses
+
+stop_pid() {      # stop_pid PID: SIGTERM, SIGKILL if still there after a while
+	local pid=$1 waited=0
+
+	kill -TERM "$pid" 2>/dev/null || return 0
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ "$waited" -ge $((STOP_TIMEOUT * POLLS_PER_SECOND)) ]; then
+			kill -KILL "$pid" 2>/dev/null || true
+			break
+		fi
+		sleep "$POLL"
+		waited=$((waited + 1))
+	done
+	wait "$pid" 2>/dev/null || true
+}
+
+stop_crowd() {
+	local waited=0
+
+	[ -n "$crowd_pid" ] || return 0
+	# the group once holdmany has made it; holdmany alone before that (its
+	# children die with it: PR_SET_PDEATHSIG)
+	kill -TERM -- "-$crowd_pid" 2>/dev/null || kill -TERM "$crowd_pid" 2>/dev/null || true
+	while kill -0 -- "-$crowd_pid" 2>/dev/null; do
+		if [ "$waited" -ge $((STOP_TIMEOUT * POLLS_PER_SECOND)) ]; then
+			echo "bench-who: the crowd ignored SIGTERM; killing it" >&2
+			kill -KILL -- "-$crowd_pid" 2>/dev/null || true
+			break
+		fi
+		sleep "$POLL"
+		waited=$((waited + 1))
+	done
+	wait "$crowd_pid" 2>/dev/null || true
+	crowd_pid=""
+}
+
+stop_record() {
+	local bw
+
+	[ -n "$record_job" ] || return 0
+	# the harness stops its bindwatch on SIGTERM; make sure of it anyway
+	stop_pid "$record_job"
+	if [ -s "$tmp/record.bwpid" ]; then
+		read -r bw <"$tmp/record.bwpid"
+		kill -KILL "$bw" 2>/dev/null || true
+		rm -f "$tmp/record.bwpid"
+	fi
+	record_job=""
+}
+
+stop_monitor() {
+	[ -z "$monitor_pid" ] || stop_pid "$monitor_pid"
+	monitor_pid=""
+}
+
+cleanup() {
+	stop_monitor
+	stop_record
+	stop_crowd
+	[ -z "$holder_pid" ] || kill -TERM "$holder_pid" 2>/dev/null || true
+	[ -z "$holder_job" ] || stop_pid "$holder_job"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# wait_for FILE REGEX PID WHAT: until a line of FILE matches, while PID lives
+wait_for() {
+	local waited=0
+
+	until grep -Eq "$2" "$1" 2>/dev/null; do
+		kill -0 "$3" 2>/dev/null || die "$4 exited: $(tail -n 3 "$1" 2>/dev/null)"
+		[ "$waited" -lt $((READY_TIMEOUT * POLLS_PER_SECOND)) ] ||
+			die "$4 not ready after ${READY_TIMEOUT}s"
+		sleep "$POLL"
+		waited=$((waited + 1))
+	done
+}
+
+# ---- the port and its holder
+
+"$PYTHON" -c '
+import os, signal, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+print(os.getpid(), s.getsockname()[1], flush=True)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+while True:
+    signal.pause()
+' </dev/null >"$tmp/holder" 2>&1 &
+holder_job=$!
+wait_for "$tmp/holder" '^[0-9]+ [0-9]+$' "$holder_job" "the port holder"
+read -r holder_pid port <"$tmp/holder"
+
+# ---- lookup: the tools
+
+tools="ss who who_tcp lsof fuser"
+mon_tools="who_mon who_mon_tcp" # the same commands while a monitor runs
+declare -A label=(
+	[ss]="ss -Htlnp 'sport = :$port'"
+	[who]="bindwatch who $port"
+	[who_tcp]="bindwatch who $port/tcp"
+	[who_mon]="bindwatch who $port, monitor up"
+	[who_mon_tcp]="bindwatch who $port/tcp, monitor up"
+	[lsof]="lsof -i :$port -t"
+	[fuser]="fuser $port/tcp"
+)
+tool_ss() { ss -Htlnp "sport = :$port"; }
+tool_who() { "$bindwatch" who "$port"; }
+tool_who_tcp() { "$bindwatch" who "$port/tcp"; }
+tool_who_mon() { tool_who; }
+tool_who_mon_tcp() { tool_who_tcp; }
+tool_lsof() { lsof -i ":$port" -t; }
+tool_fuser() { fuser "$port/tcp"; }
+declare -A missing=()
+command -v lsof >/dev/null || missing[lsof]="lsof not installed (Debian package lsof)"
+command -v fuser >/dev/null || missing[fuser]="fuser not installed (Debian package psmisc)"
+declare -A wrong=()
+
+# time_tool KEY: run it once, print the wall time in ms
+time_tool() {
+	local t0 t1
+
+	t0=$EPOCHREALTIME
+	"tool_$1" >/dev/null 2>&1 </dev/null || true
+	t1=$EPOCHREALTIME
+	t0=${t0/./} t1=${t1/./}
+	awk -v us=$((t1 - t0)) 'BEGIN { printf "%.2f\n", us / 1000 }'
+}
+
+# lookup PHASE TOOLS...: warm each tool (and check it names the holder),
+# then BENCH_RUNS interleaved timed runs into $tmp/lookup.PHASE.KEY
+lookup() {
+	local phase=$1 key out tools
+
+	shift
+	tools="$*"
+	for key in $tools; do
+		[ -z "${missing[$key]:-}" ] || continue
+		out=$("tool_$key" 2>&1 </dev/null || true)
+		if ! grep -Eq "(^|[^0-9])$holder_pid([^0-9]|$)" <<<"$out"; then
+			wrong[$key]="did not name the holder (pid $holder_pid) $phase: $(head -c 200 <<<"$out")"
+		fi
+		: >"$tmp/lookup.$phase.$key"
+	done
+	for _ in $(seq 1 "$runs"); do
+		for key in $tools; do
+			[ -z "${missing[$key]:-}" ] || continue
+			time_tool "$key" >>"$tmp/lookup.$phase.$key"
+		done
+	done
+	printf '  lookup:'
+	for key in $tools; do
+		[ -z "${missing[$key]:-}" ] || continue
+		printf ' %s %s ms;' "${key}" "$(median "$tmp/lookup.$phase.$key")"
+	done
+	echo
+}
+
+# median FILE: of the numbers in FILE, one a line
+median() {
+	sort -g "$1" | awk '
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) exit
+			if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2]
+			else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
+		}'
+}
+
+# ---- record: the latency harness
+
+cat >"$tmp/record.py" <<'PY'
+"""Conflict record latency: fail bind() on PORT, time until bindwatch's line."""
+import calendar, errno, json, os, select, signal, socket, statistics, subprocess, sys, time
+
+bindwatch, port, holder, n, warm, gap_ms, errpath, pidpath = sys.argv[1:]
+port, holder, n, warm, gap_ms = int(port), int(holder), int(n), int(warm), int(gap_ms)
+READY_TIMEOUT, RECORD_TIMEOUT, STOP_TIMEOUT = 30.0, 5.0, 30.0
+
+
+def fail(msg):
+    print("record: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def rfc3339_ns(s):
+    """2026-11-26T08:21:04.123456789Z -> ns since the epoch."""
+    whole, frac = s.rstrip("Z").split(".")
+    secs = calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S"))
+    return secs * 10**9 + int(frac.ljust(9, "0")[:9])
+
+
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+with open(errpath, "w") as err:
+    bw = subprocess.Popen([bindwatch, "--json", "--port", str(port)],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
+with open(pidpath, "w") as f:
+    print(bw.pid, file=f)
+try:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:
+        with open(errpath) as f:
+            text = f.read()
+        if "ready (mode:" in text:
+            mode = text.split("ready (mode:", 1)[1].split(")", 1)[0].strip()
+            break
+        if bw.poll() is not None:
+            fail("bindwatch exited: " + text.strip()[-300:])
+        if time.monotonic() > deadline:
+            fail("bindwatch not ready after %.0fs" % READY_TIMEOUT)
+        time.sleep(0.05)
+
+    fd, buf = bw.stdout.fileno(), b""
+
+    def read_line():
+        global buf
+        deadline = time.monotonic() + RECORD_TIMEOUT
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                fail("no record within %.0fs" % RECORD_TIMEOUT)
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                fail("bindwatch closed its stdout")
+            buf += chunk
+        line, buf = buf.split(b"\n", 1)
+        return line
+
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    after_bind, after_time = [], []
+    for i in range(warm + n):
+        time.sleep(gap_ms / 1000)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as e:
+            t0 = time.clock_gettime_ns(time.CLOCK_REALTIME)
+            if e.errno != errno.EADDRINUSE:
+                fail("bind: %s (expected EADDRINUSE)" % e)
+        else:
+            fail("bind to held port %d succeeded" % port)
+        line = read_line()
+        t1 = time.clock_gettime_ns(time.CLOCK_REALTIME)
+        r = json.loads(line)
+        if r.get("event") != "conflict" or r.get("port") != port or \
+                r.get("requester", {}).get("pid") != os.getpid():
+            fail("unexpected record: " + line.decode()[:300])
+        if holder not in [h.get("pid") for h in r.get("holders") or []]:
+            fail("record does not name the holder %d: %s" % (holder, line.decode()[:300]))
+        if i >= warm:
+            after_bind.append((t1 - t0) / 1e6)
+            after_time.append((t1 - rfc3339_ns(r["time"])) / 1e6)
+    s.close()
+    q = statistics.quantiles(after_bind, n=10, method="inclusive")
+    print("mode %s n %d median %.3f p10 %.3f p90 %.3f max %.3f time_median %.3f"
+          % (mode, n, statistics.median(after_bind), q[0], q[-1], max(after_bind),
+             statistics.median(after_time)))
+finally:
+    if bw.poll() is None:
+        bw.send_signal(signal.SIGTERM)
+        try:
+            bw.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            bw.kill()
+            bw.wait()
+    os.unlink(pidpath)
+PY
+
+# record PHASE: one bindwatch session; the result line in $tmp/record.PHASE
+record() {
+	local phase=$1 rc=0 summary
+
+	"$PYTHON" "$tmp/record.py" "$bindwatch" "$port" "$holder_pid" "$conflicts" \
+		"$warmup" "$gap_ms" "$tmp/record.err" "$tmp/record.bwpid" \
+		</dev/null >"$tmp/record.$phase" 2>"$tmp/record.py.err" &
+	record_job=$!
+	wait "$record_job" || rc=$?
+	record_job=""
+	[ "$rc" -eq 0 ] || die "record latency $phase failed: $(cat "$tmp/record.py.err")"
+	summary=$(grep -E '^bindwatch: [0-9]+ records, [0-9]+ lost$' "$tmp/record.err" |
+		tail -n 1 || true)
+	echo "  record: $(cat "$tmp/record.$phase"); bindwatch: ${summary#bindwatch: }"
+	echo "${summary#bindwatch: }" >"$tmp/summary.$phase"
+}
+
+# lookups PHASE: every tool; who also with a running monitor, whose pinned
+# iterators spare it loading its own (the monitor watches an unrelated port)
+lookups() {
+	lookup "$1" $tools
+	"$bindwatch" --port 1 </dev/null >/dev/null 2>"$tmp/monitor.err" &
+	monitor_pid=$!
+	wait_for "$tmp/monitor.err" 'ready \(mode' "$monitor_pid" "the bindwatch monitor"
+	lookup "$1" $mon_tools
+	stop_monitor
+}
+
+# field FILE NAME: the value after NAME in a "name value name value" line
+field() {
+	awk -v k="$2" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$1"
+}
+
+# ---- run
+
+cpu=$(awk -F': ' '$1 ~ /^model name/ { print $2; exit }' /proc/cpuinfo)
+os=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release)
+scale="$procs procs x $sockets sockets"
+echo "machine: $(nproc) CPUs ($cpu), $(awk '$1 == "MemTotal:" { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), $os"
+echo "tools: $(ss -V 2>&1 | head -n 1)${missing[lsof]:+, }${missing[lsof]:-, lsof $(lsof -v 2>&1 | awk '/revision:/ { print $2; exit }')}${missing[fuser]:+, }${missing[fuser]:-, fuser $(fuser -V 2>&1 | awk 'NR == 1 { print $3 }')}"
+echo "port: 127.0.0.1:$port held by python3[$holder_pid]; $runs runs per tool, median"
+for key in lsof fuser; do
+	[ -z "${missing[$key]:-}" ] || echo "skip $key: ${missing[$key]}"
+done
+echo
+
+echo "baseline ($(find /proc -mindepth 1 -maxdepth 1 -name '[0-9]*' | wc -l) processes on the host):"
+lookups baseline
+record baseline
+
+echo "starting the crowd: $scale ($listeners listening each)"
+t0=$EPOCHREALTIME
+"$holdmany" -n "$procs" -s "$sockets" -l "$listeners" </dev/null >"$tmp/crowd" 2>&1 &
+crowd_pid=$!
+wait_for "$tmp/crowd" '^ready ' "$crowd_pid" "holdmany"
+t1=$EPOCHREALTIME
+t0=${t0/./} t1=${t1/./}
+echo "  $(cat "$tmp/crowd") in $(((t1 - t0) / 1000)) ms; host: $(find /proc -mindepth 1 -maxdepth 1 -name '[0-9]*' | wc -l) processes, $(cut -f1 /proc/sys/fs/file-nr) open files"
+echo "at scale:"
+lookups scale
+record scale
+stop_crowd
+
+# ---- report
+
+echo
+echo "who holds port $port? wall ms per command, median of $runs (ratio: time / ss's time)"
+printf '%-32s %11s %7s %24s %7s\n' command baseline ratio "$scale" ratio
+ss_base=$(median "$tmp/lookup.baseline.ss")
+ss_scale=$(median "$tmp/lookup.scale.ss")
+for key in $tools $mon_tools; do
+	if [ -n "${missing[$key]:-}" ]; then
+		printf '%-32s %11s %7s %24s %7s\n' "${label[$key]}" skipped - skipped -
+		continue
+	fi
+	awk -v l="${label[$key]}" -v b="$(median "$tmp/lookup.baseline.$key")" \
+		-v s="$(median "$tmp/lookup.scale.$key")" -v sb="$ss_base" -v ss="$ss_scale" \
+		'BEGIN { printf "%-32s %11.2f %6.2fx %24.2f %6.2fx\n", l, b, b / sb, s, s / ss }'
+done
+for key in $tools $mon_tools; do
+	[ -z "${wrong[$key]:-}" ] || echo "WRONG ${label[$key]}: ${wrong[$key]}"
+done
+for key in who who_mon; do
+	awk -v w="$(median "$tmp/lookup.scale.$key")" -v s="$ss_scale" -v sc="$scale" \
+		-v l="${label[$key]}" 'BEGIN {
+		if (w <= s) printf "%s at %s: %.1fx faster than ss (target: at least 10x)\n", l, sc, s / w
+		else printf "%s at %s: %.1fx slower than ss (target: at least 10x faster)\n", l, sc, w / s }'
+done
+
+echo
+echo "conflict record latency, ms from the failing bind() returning to the line read"
+echo "($conflicts conflicts, $gap_ms ms apart, after $warmup uncounted; mode $(field "$tmp/record.baseline" mode))"
+printf '%-32s %8s %8s %8s %8s %14s\n' "" median p10 p90 max 'from "time"'
+for phase in baseline scale; do
+	name=$phase
+	[ "$phase" = scale ] && name=$scale
+	awk -v l="$name" -v m="$(field "$tmp/record.$phase" median)" \
+		-v a="$(field "$tmp/record.$phase" p10)" -v b="$(field "$tmp/record.$phase" p90)" \
+		-v x="$(field "$tmp/record.$phase" max)" -v t="$(field "$tmp/record.$phase" time_median)" \
+		'BEGIN { printf "%-32s %8.2f %8.2f %8.2f %8.2f %14.2f\n", l, m, a, b, x, t }'
+done
+awk -v b="$(field "$tmp/record.baseline" median)" -v s="$(field "$tmp/record.scale" median)" \
+	-v sc="$scale" 'BEGIN {
+	printf "holder lookup added at %s: %+.2f ms median (target: at most 5 ms)\n", sc, s - b }'
+echo "bindwatch summaries (records, lost): baseline $(cat "$tmp/summary.baseline"); scale $(cat "$tmp/summary.scale")"
+if [ ${#wrong[@]} -gt 0 ]; then
+	exit 1
+fi
