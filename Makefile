@@ -12,7 +12,8 @@
 #   make          build ./bindwatch
 #   make run      install missing packages, build, run with defaults
 #   make test     install missing packages, build, run the whole suite
-#   make bench    measure the cost of bindwatch on bind() and other syscalls
+#   make bench    measure the cost of bindwatch on bind() and other syscalls,
+#                 and of naming a port's holder (vs ss, lsof, fuser)
 #   make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel
 
 UNAME_M := $(shell uname -m)
@@ -144,9 +145,10 @@ kernel-test: $(BUILD)/bindwatch-static $(BUILD)/conflicts
 
 # ---- benchmarks: report, never assert (see README, "Overhead")
 
-bench: all $(BUILD)/bindbench
+bench: all $(BUILD)/bindbench $(BUILD)/holdmany
 	$(Q)scripts/bench.sh $(BUILD)/bindbench
+	$(Q)scripts/bench-who.sh $(BUILD)/holdmany
 
-$(BUILD)/bindbench: tests/bench/bindbench.c | $(BUILD)
+$(BUILD)/bindbench $(BUILD)/holdmany: $(BUILD)/%: tests/bench/%.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@

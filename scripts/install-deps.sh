@@ -15,6 +15,7 @@ PACKAGES="
 	libcmocka-dev
 	iproute2 util-linux python3
 	qemu-system-x86 busybox-static cpio
+	lsof psmisc
 "
 
 missing=""
