@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "parse.h"
 
 #define DEFAULT_BIND_ITERS    200000L
 #define DEFAULT_GETPPID_ITERS 2000000L
@@ -43,7 +44,6 @@
 #define WARMUP_DIVISOR        10   /* warm-up is N / WARMUP_DIVISOR calls */
 #define LISTEN_BACKLOG        1
 #define NS_PER_SEC            1000000000.0
-#define DECIMAL               10
 
 enum { OPT_JSON = 0x100 };
 
@@ -74,19 +74,6 @@ static void usage(FILE *f, const char *prog)
 		"  -h       show this help\n",
 		prog, DEFAULT_BIND_ITERS, DEFAULT_GETPPID_ITERS, DEFAULT_REPEATS,
 		MAX_REPEATS);
-}
-
-static int parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, DECIMAL);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct config *c)

@@ -57,6 +57,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "parse.h"
 
 #define DEFAULT_PROCS      1000
 #define DEFAULT_SOCKETS    20
@@ -65,7 +66,6 @@
 #define MAX_SOCKETS        10000
 #define SPARE_FDS          16   /* stdio, the status pipe, and some slack */
 #define LISTEN_BACKLOG     16
-#define DECIMAL            10
 #define BOUND_NET          0x7f000100u   /* 127.0.1.0/24 */
 #define BOUND_ADDRS        250           /* 127.0.1.1 .. 127.0.1.250 */
 
@@ -89,19 +89,6 @@ static void usage(FILE *f, const char *prog)
 		"  -h            show this help\n",
 		prog, DEFAULT_PROCS, MAX_PROCS, DEFAULT_SOCKETS, MAX_SOCKETS,
 		DEFAULT_LISTENERS);
-}
-
-static int parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, DECIMAL);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct config *c)

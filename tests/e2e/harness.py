@@ -211,23 +211,20 @@ def start_bindwatch(*args, json_output=True, env=None):
     return bw
 
 
-# The requester: sets its comm, then for each JSON operation read on stdin
-# makes the calls in a new thread (which inherits the comm) and prints
-# {"pid", "tid", "errno"}; it exits when stdin closes, so it is still alive
-# while bindwatch reads its /proc entries.
-REQUESTER_SRC = r'''
-import ctypes, errno, json, os, socket, sys, threading
-comm = bytes.fromhex(sys.argv[2])
+# What the child processes below share: their comm, and sockets made from a
+# JSON description (family, proto and the options the tests set).
+CHILD_PRELUDE = r'''
+import ctypes, json, os, socket, sys
 libc = ctypes.CDLL(None, use_errno=True)
-if libc.prctl(15, ctypes.c_char_p(comm), 0, 0, 0) != 0:  # PR_SET_NAME
-    raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME)")
 FAMILY = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
 TYPE = {"tcp": socket.SOCK_STREAM, "udp": socket.SOCK_DGRAM}
-sockets = []
+
+def set_comm(comm):
+    if libc.prctl(15, ctypes.c_char_p(comm), 0, 0, 0) != 0:  # PR_SET_NAME
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME)")
 
 def new_socket(op):
     s = socket.socket(FAMILY[op["family"]], TYPE[op["proto"]])
-    sockets.append(s)
     if op.get("reuseaddr"):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if op.get("reuseport"):
@@ -241,6 +238,16 @@ def new_socket(op):
     if op.get("transparent"):
         s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT
     return s
+'''
+
+# The requester: sets its comm, then for each JSON operation read on stdin
+# makes the calls in a new thread (which inherits the comm) and prints
+# {"pid", "tid", "errno"}; it exits when stdin closes, so it is still alive
+# while bindwatch reads its /proc entries.
+REQUESTER_SRC = CHILD_PRELUDE + r'''
+import errno, threading
+set_comm(bytes.fromhex(sys.argv[2]))
+sockets = []
 
 def attempt(call):
     try:
@@ -254,9 +261,11 @@ def run(op, result):
         where = (op["addr"], op["port"])
         if op["op"] == "bind":
             s = new_socket(op)
+            sockets.append(s)  # kept open for the rest of the requester's life
             result["errno"] = attempt(lambda: s.bind(where))
         elif op["op"] == "listen":  # two sockets bound to one port, both listen
             first, second = new_socket(op), new_socket(op)
+            sockets.extend((first, second))
             first.bind(where)
             second.bind(where)
             first.listen()
@@ -497,32 +506,21 @@ def listen_conflict(bw, requester=None):
 # stdin to close. With "exit", a forked "binder" process does all that
 # instead and exits at once, leaving its child holding the sockets; the
 # holder, a subreaper, then prints {"exited": binder pid} and waits.
-HOLDER_SRC = r"""
-import ctypes, json, os, socket, sys
+HOLDER_SRC = CHILD_PRELUDE + r"""
 spec = json.loads(sys.argv[1])
-libc = ctypes.CDLL(None, use_errno=True)
-if libc.prctl(15, ctypes.c_char_p(spec["comm"].encode()), 0, 0, 0) != 0:  # PR_SET_NAME
-    raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME)")
+set_comm(spec["comm"].encode())
 if spec.get("uid") is not None:
     os.setgroups([])
     os.setgid(spec["uid"])
     os.setuid(spec["uid"])
-FAMILY = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
-TYPE = {"tcp": socket.SOCK_STREAM, "udp": socket.SOCK_DGRAM}
 
 def hold():
     keep, out = [], {"pid": os.getpid(), "sockets": [], "child": None}
     with open("/proc/self/stat") as f:
         out["start_ticks"] = int(f.read().rsplit(")", 1)[1].split()[19])  # field 22
     for op in spec["sockets"]:
-        s = socket.socket(FAMILY[op["family"]], TYPE[op["proto"]])
+        s = new_socket(op)
         keep.append(s)
-        if op.get("reuseaddr"):
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if op.get("reuseport"):
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        if op.get("v6only") is not None:
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(op["v6only"]))
         s.bind((op["addr"], op.get("port", 0)))
         if op.get("listen") is not None:
             s.listen(op["listen"])
