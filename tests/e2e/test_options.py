@@ -4,6 +4,7 @@
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -58,6 +59,30 @@ def filter_pid():
     with holder, Requester() as other, Requester() as req, \
             start_bindwatch("--pid", str(req.pid)) as bw:
         only_second_reported(bw, (other, port), (req, port))
+
+
+def cgroup2_mount():
+    with open("/proc/self/mounts") as f:
+        return next((l.split()[1] for l in f if l.split()[2] == "cgroup2"), None)
+
+
+@test()
+def filter_cgroup():
+    """--cgroup PATH: only processes in that cgroup v2 (or below it)."""
+    mount = cgroup2_mount()
+    if mount is None:
+        raise Skip("no cgroup2 mount")
+    path = os.path.join(mount, "bwtest-" + secrets.token_hex(4))
+    os.mkdir(path)
+    holder, port = hold("ipv4", "tcp", "127.0.0.1")
+    try:
+        with holder, Requester() as other, Requester() as req:
+            with open(os.path.join(path, "cgroup.procs"), "w") as f:
+                f.write(str(req.pid))
+            with start_bindwatch("--cgroup", path) as bw:
+                only_second_reported(bw, (other, port), (req, port))
+    finally:
+        os.rmdir(path)  # empty again once the requesters exited
 
 
 @test()
