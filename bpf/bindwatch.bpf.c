@@ -124,12 +124,13 @@ static __always_inline bool port_wanted(__u16 port)
 	return (port_bitmap[port / 64] >> (port % 64)) & 1;
 }
 
-static __always_inline bool outcome_wanted(long ret)
+static __always_inline bool outcome_wanted(long ret, __u8 syscall)
 {
 	if (ret == -EADDRINUSE)
 		return true;
 	if (ret == 0)
-		return report & BW_REPORT_SUCCESS;
+		return report & BW_REPORT_SUCCESS ||
+		       (syscall == BW_SYS_BIND && report & BW_REPORT_BINDS);
 	return ret < 0 && report & BW_REPORT_ERRORS;
 }
 
@@ -194,7 +195,7 @@ static __always_inline bool listen_request(struct bw_event *e, const struct sock
 	return port_wanted(e->sock.port);
 }
 
-/* The head of the current task's argv; kernel threads have none. */
+/* The head of the current task's argv and its executable; kernel threads have none. */
 static __always_inline void read_args(struct bw_event *e, struct task_struct *task)
 {
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
@@ -202,6 +203,7 @@ static __always_inline void read_args(struct bw_event *e, struct task_struct *ta
 
 	if (!mm)
 		return;
+	e->exe_ino = BPF_CORE_READ(mm, exe_file, f_inode, i_ino);
 	start = BPF_CORE_READ(mm, arg_start);
 	len = BPF_CORE_READ(mm, arg_end) - start;
 	if (len > BW_ARGS_LEN)
@@ -217,7 +219,6 @@ static __always_inline void emit(const struct bw_event *base, long ret, __u8 mod
 	__u64 id = bpf_get_current_pid_tgid(), ugid = bpf_get_current_uid_gid();
 	struct bw_event *e;
 
-	stat_inc(BW_STAT_SEEN);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		stat_inc(BW_STAT_LOST);
@@ -248,7 +249,7 @@ static __always_inline int fexit_bind(struct socket *sock,
 {
 	struct bw_event e = {};
 
-	if (outcome_wanted(ret) && task_wanted() &&
+	if (outcome_wanted(ret, BW_SYS_BIND) && task_wanted() &&
 	    bind_request(&e, BPF_CORE_READ(sock, sk), uaddr, false))
 		emit(&e, ret, BW_MODE_FEXIT);
 	return 0;
@@ -274,7 +275,7 @@ int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 {
 	struct bw_event e = {};
 
-	if (outcome_wanted(ret) && task_wanted() &&
+	if (outcome_wanted(ret, BW_SYS_LISTEN) && task_wanted() &&
 	    listen_request(&e, BPF_CORE_READ(sock, sk)))
 		emit(&e, ret, BW_MODE_FEXIT);
 	return 0;
@@ -316,10 +317,27 @@ static __always_inline int unpark(__u8 syscall, long ret)
 	if (!e)
 		return 0;
 	/* an entry left by a call whose exit we missed is no match */
-	if (e->syscall == syscall && outcome_wanted(ret))
+	if (e->syscall == syscall && outcome_wanted(ret, syscall))
 		emit(e, ret, BW_MODE_TRACEPOINT);
 	bpf_map_delete_elem(&inflight, &tid);
 	return 0;
+}
+
+/*
+ * The exit programs come first: the skeleton attaches in this order, and an
+ * entry parked by a call already under way when only the entry half was
+ * attached would otherwise wait for, and be taken by, a later call.
+ */
+SEC("tracepoint/syscalls/sys_exit_bind")
+int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	return unpark(BW_SYS_BIND, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	return unpark(BW_SYS_LISTEN, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_bind")
@@ -333,12 +351,6 @@ int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_bind")
-int tp_exit_bind(struct trace_event_raw_sys_exit *ctx)
-{
-	return unpark(BW_SYS_BIND, ctx->ret);
-}
-
 SEC("tracepoint/syscalls/sys_enter_listen")
 int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
 {
@@ -347,10 +359,4 @@ int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
 	if (task_wanted() && listen_request(&e, fd_to_sock(ctx->args[0])))
 		park(&e);
 	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_listen")
-int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
-{
-	return unpark(BW_SYS_LISTEN, ctx->ret);
 }

@@ -34,6 +34,7 @@ enum bw_mode {
 enum bw_report {
 	BW_REPORT_ERRORS = 1 << 0,  /* --errors all: every other failure */
 	BW_REPORT_SUCCESS = 1 << 1, /* --all: successful calls */
+	BW_REPORT_BINDS = 1 << 2,   /* successful bind()s, for the ledger */
 };
 
 /* In-kernel filters that are switched on (bw_config.filters). */
@@ -55,10 +56,9 @@ enum bw_sockflag {
 
 /* Per-CPU counters in the "stats" map, summed by userspace. */
 enum bw_stat {
-	BW_STAT_SEEN = 0,   /* calls that matched every filter and outcome */
-	BW_STAT_LOST = 1,   /* records the ring buffer had no room for */
-	BW_STAT_NOSLOT = 2, /* entries the in-flight map had no room for */
-	BW_STAT_MAX = 3,
+	BW_STAT_LOST = 0,   /* records the ring buffer had no room for */
+	BW_STAT_NOSLOT = 1, /* entries the in-flight map had no room for */
+	BW_STAT_MAX = 2,
 };
 
 /* An inet socket's address and options, as bind() or a holder has them. */
@@ -86,6 +86,7 @@ struct bw_event {
 	__u64 start_ns;      /* requester's process start, ns since boot */
 	__u64 cgroup_id;     /* cgroup v2 id of the requester */
 	__u64 sock_ino;      /* inode of the requesting socket */
+	__u64 exe_ino;       /* inode of the requester's executable, 0 if none */
 	__u32 pid;           /* thread group id */
 	__u32 tid;
 	__u32 ppid;
@@ -104,7 +105,7 @@ struct bw_event {
 	char args[BW_ARGS_LEN];
 };
 
-_Static_assert(sizeof(struct bw_event) == 384, "struct bw_event layout changed");
+_Static_assert(sizeof(struct bw_event) == 392, "struct bw_event layout changed");
 
 /* What a holder lookup looks for, set by each reader of the iterators. */
 struct bw_target {
@@ -114,6 +115,14 @@ struct bw_target {
 };
 
 _Static_assert(sizeof(struct bw_target) == 8, "struct bw_target layout changed");
+
+/* Who reads an iterator: a thread, by its id in its own pid namespace. */
+struct bw_reader {
+	__u32 tid;
+	__u32 pidns; /* inode of that pid namespace */
+};
+
+_Static_assert(sizeof(struct bw_reader) == 8, "struct bw_reader layout changed");
 
 /*
  * A socket on the port in question, written by the holder iterators: one

@@ -20,9 +20,11 @@
  *    for itself (VXLAN, in-kernel servers).
  *
  * Each reader puts its target (port, protocol, namespace) in the "targets"
- * map under its own thread id before it reads: a program runs in the
- * reader's context, so several readers (the monitor and any number of
- * `bindwatch who` using its pinned iterators) never see each other's.
+ * map under its own thread before it reads: a program runs in the reader's
+ * context, so several readers (the monitor and any number of `bindwatch
+ * who` using its pinned iterators) never see each other's.  A thread is
+ * named by its pid namespace and its id there, which is what a reader in a
+ * container can know of itself.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -33,18 +35,29 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	/* LRU: an entry a killed reader left behind ages out */
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 256); /* readers at once */
-	__type(key, __u32);       /* reader's thread id */
+	__type(key, struct bw_reader);
 	__type(value, struct bw_target);
 } targets SEC(".maps");
 
 /* What the current reader looks for; NULL when it set nothing. */
 static __always_inline const struct bw_target *my_target(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+	struct bw_reader r;
 
-	return bpf_map_lookup_elem(&targets, &tid);
+	/* numbers[level]: the id in the thread's own (innermost) pid namespace */
+	bpf_probe_read_kernel(&up, sizeof(up), (void *)pid +
+			      bpf_core_field_offset(struct pid, numbers) +
+			      (__u64)level * bpf_core_type_size(struct upid));
+	r.tid = up.nr;
+	r.pidns = BPF_CORE_READ(up.ns, ns.inum);
+	return bpf_map_lookup_elem(&targets, &r);
 }
 
 static __always_inline bool on_target(const struct bw_target *t, const struct bw_sock *s)
@@ -72,17 +85,11 @@ int learn_socket_fops(struct bpf_iter__task_file *ctx)
 
 #define BITS_PER_WORD 64
 
-/* The file pointers of one bitmap word of a descriptor table, read at once. */
-struct fd_chunk {
-	struct file *f[BITS_PER_WORD];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fd_chunk);
-} chunk SEC(".maps");
+/*
+ * Records one process may write in one run: the iterator's buffer holds
+ * about 300, and the walk must stay below that or the whole read fails.
+ */
+#define MAX_PER_PROCESS 64
 
 /* One process's descriptor table, walked a bitmap word at a time. */
 struct fd_walk {
@@ -94,17 +101,30 @@ struct fd_walk {
 	__u32 words;         /* max_fds / BITS_PER_WORD */
 	__u32 base;          /* fd of bit 0 of the current word */
 	unsigned long bits;  /* open fds of the current word not yet checked */
-	struct fd_chunk *c;  /* their file pointers */
+	__u32 written;       /* records written for this process */
+	bool connection;     /* a connection socket on the port was written */
 };
 
-/* Report file, open as fd, if it is a socket on the target. */
-static __always_inline void check_fd(const struct fd_walk *w, __u32 fd, struct file *file)
+/* A socket that is a connection, not a listener, a bound socket or UDP. */
+static __always_inline bool is_connection(const struct bw_holder *h)
+{
+	return h->sock.protocol != IPPROTO_UDP && h->state != TCP_LISTEN && h->state != TCP_CLOSE;
+}
+
+/*
+ * Report the file open as fd if it is a socket on the target.  A server's
+ * accepted connections share its port: one per process is written, the
+ * listener being what matters.
+ */
+static __always_inline void check_fd(struct fd_walk *w, __u32 fd)
 {
 	struct task_struct *task = w->task;
 	struct bw_holder h = {};
+	struct file *file = NULL;
 	struct socket *sock;
 	struct sock *sk;
 
+	bpf_probe_read_kernel(&file, sizeof(file), &w->fds[fd]);
 	if (!file || (__u64)BPF_CORE_READ(file, f_op) != socket_fops)
 		return;
 	sock = BPF_CORE_READ(file, private_data);
@@ -114,16 +134,20 @@ static __always_inline void check_fd(const struct fd_walk *w, __u32 fd, struct f
 		return;
 	if (!read_sock(sk, &h.sock) || !on_target(&w->t, &h.sock))
 		return;
+	h.state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (is_connection(&h) && w->connection)
+		return;
+	w->connection |= is_connection(&h);
 	h.ino = BPF_CORE_READ(file, f_inode, i_ino);
 	h.pid = BPF_CORE_READ(task, tgid);
 	h.fd = fd;
 	h.start_ns = task_start_boottime(BPF_CORE_READ(task, group_leader));
 	h.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	h.state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	h.ack_backlog = BPF_CORE_READ(sk, sk_ack_backlog);
 	h.max_ack_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
 	BPF_CORE_READ_STR_INTO(&h.comm, task, comm);
-	bpf_seq_write(w->seq, &h, sizeof(h));
+	if (!bpf_seq_write(w->seq, &h, sizeof(h)))
+		w->written++;
 }
 
 /*
@@ -135,28 +159,24 @@ static long walk_bit(__u32 j, struct fd_walk *w)
 	/* bpf_loop runs j below BITS_PER_WORD; the mask tells the verifier */
 	__u32 bit = j & (BITS_PER_WORD - 1);
 
-	if (!w->bits)
+	if (!w->bits || w->written >= MAX_PER_PROCESS)
 		return 1;
 	if (w->bits & (1UL << bit)) {
 		w->bits &= ~(1UL << bit);
-		check_fd(w, w->base + bit, w->c->f[bit]);
+		check_fd(w, w->base + bit);
 	}
 	return 0;
 }
 
 static long walk_word(__u32 i, struct fd_walk *w)
 {
-	__u32 zero = 0;
-
-	if (i >= w->words)
+	if (i >= w->words || w->written >= MAX_PER_PROCESS)
 		return 1;
 	w->bits = 0;
 	bpf_probe_read_kernel(&w->bits, sizeof(w->bits), &w->open_fds[i]);
-	w->c = w->bits ? bpf_map_lookup_elem(&chunk, &zero) : NULL;
-	if (!w->c || bpf_probe_read_kernel(w->c->f, sizeof(w->c->f), &w->fds[i * BITS_PER_WORD]))
-		return 0;
 	w->base = i * BITS_PER_WORD;
-	bpf_loop(BITS_PER_WORD, walk_bit, w, 0);
+	if (w->bits)
+		bpf_loop(BITS_PER_WORD, walk_bit, w, 0);
 	return 0;
 }
 
@@ -196,7 +216,8 @@ int holders_task(struct bpf_iter__task *ctx)
  * kernel opened for itself (a tunnel, an in-kernel server), which has a
  * struct socket but no file.  Connections still in a listener's accept
  * queue also have no socket yet; they are the listener's, counted in its
- * accept_queue, and skipped.
+ * accept_queue, and skipped.  (holders_task reports the sockets that do
+ * have a file.)
  */
 static __always_inline bool unheld(const struct sock_common *skc, struct bw_holder *h)
 {
@@ -213,7 +234,7 @@ static __always_inline bool unheld(const struct sock_common *skc, struct bw_hold
 		return false;
 	sock = BPF_CORE_READ(sk, sk_socket);
 	if (sock && BPF_CORE_READ(sock, file))
-		return false; /* holders_task_file reports it */
+		return false; /* holders_task reports it */
 	if (!sock && !(BPF_CORE_READ(skc, skc_flags) &
 		       (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DEAD))))
 		return false; /* not yet accepted */

@@ -62,6 +62,7 @@ struct holders {
 	int link_fds[WALKERS];
 	int targets_fd;
 	__u32 own_netns;
+	struct bw_reader self;             /* this thread, as the programs see it */
 	bool pinned;                       /* we pinned them: unpin on close */
 };
 
@@ -76,6 +77,8 @@ static struct holders *holders_new(void)
 		h->link_fds[i] = -1;
 	h->targets_fd = -1;
 	h->own_netns = procinfo_own_netns();
+	h->self.tid = gettid();
+	h->self.pidns = procinfo_own_pidns();
 	return h;
 }
 
@@ -108,7 +111,7 @@ static int learn_socket_fops(struct holders_bpf *skel)
 	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
 	struct bpf_link *link = bpf_program__attach_iter(skel->progs.learn_socket_fops, &opts);
 
-	if (!link) /* an older kernel: every process, stopping at the first socket */
+	if (!link) /* an older kernel: every process (cheap once one socket is seen) */
 		link = bpf_program__attach_iter(skel->progs.learn_socket_fops, NULL);
 	if (!link || sock < 0)
 		err = -errno;
@@ -160,25 +163,38 @@ fail:
 	return err;
 }
 
+/* The pinned targets map has this build's layout (a stale pin may not). */
+static bool targets_compatible(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       info.key_size == sizeof(struct bw_reader) &&
+	       info.value_size == sizeof(struct bw_target);
+}
+
 int holders_open_pinned(struct holders **hp)
 {
 	struct holders *h = holders_new();
 	char path[PIN_PATH_LEN];
-	int i;
+	int i, err = 0;
 
 	if (!h)
 		return -ENOMEM;
-	for (i = 0; i < PINS; i++) {
+	for (i = 0; i < PINS && !err; i++) {
 		int *fd = i < WALKERS ? &h->link_fds[i] : &h->targets_fd;
 
 		pin_path(path, i);
 		*fd = bpf_obj_get(path);
-		if (*fd < 0) {
-			int err = -errno;
-
-			holders_close(h);
-			return err;
-		}
+		if (*fd < 0)
+			err = -errno;
+	}
+	if (!err && !targets_compatible(h->targets_fd))
+		err = -ENOENT;
+	if (err) {
+		holders_close(h);
+		return err;
 	}
 	*hp = h;
 	return 0;
@@ -226,13 +242,33 @@ int holders_pin(struct holders *h)
 	return err;
 }
 
+/* Whether the pinned task link is ours: another monitor may have re-pinned. */
+static bool pins_ours(const struct holders *h)
+{
+	struct bpf_link_info ours = {}, pinned = {};
+	__u32 len = sizeof(ours);
+	char path[PIN_PATH_LEN];
+	bool same;
+	int fd;
+
+	pin_path(path, WALK_TASK);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	same = !bpf_obj_get_info_by_fd(h->link_fds[WALK_TASK], &ours, &len) &&
+	       (len = sizeof(pinned), !bpf_obj_get_info_by_fd(fd, &pinned, &len)) &&
+	       ours.id == pinned.id;
+	close(fd);
+	return same;
+}
+
 void holders_close(struct holders *h)
 {
 	int i;
 
 	if (!h)
 		return;
-	if (h->pinned)
+	if (h->pinned && pins_ours(h))
 		unpin();
 	for (i = 0; i < WALKERS; i++) {
 		if (h->links[i])
@@ -380,14 +416,13 @@ static int walk(struct holders *h, const struct holder_query *q, struct holder_l
 int holders_find(struct holders *h, const struct holder_query *q, struct holder_list *out)
 {
 	struct bw_target t = { .port = q->port, .protocol = q->protocol, .netns = q->netns };
-	__u32 tid = gettid();
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (bpf_map_update_elem(h->targets_fd, &tid, &t, BPF_ANY))
+	if (bpf_map_update_elem(h->targets_fd, &h->self, &t, BPF_ANY))
 		return -errno;
 	err = walk(h, q, out);
-	bpf_map_delete_elem(h->targets_fd, &tid);
+	bpf_map_delete_elem(h->targets_fd, &h->self);
 	if (err) {
 		holder_list_free(out);
 		return err;

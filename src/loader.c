@@ -100,7 +100,7 @@ static int configure(struct bindwatch_bpf *skel, const struct bw_options *o,
 	int err;
 
 	/* successful binds always: the ledger remembers who bound what */
-	ro->report = o->report | BW_REPORT_SUCCESS;
+	ro->report = o->report | BW_REPORT_BINDS;
 	ro->wakeup_interval_ns = WAKEUP_INTERVAL_NS;
 	ro->wakeup_bytes = RINGBUF_BYTES / 4;
 	if (o->port_filter) {

@@ -49,6 +49,7 @@ struct monitor {
 	struct ledger *ledger;   /* binds seen, to say who bound a held port */
 	bool show_success;       /* --all: print successful calls too */
 	struct holders *holders; /* NULL when the kernel lacks the iterators */
+	int diag_err;            /* the last holder lookup's error, 0 */
 	struct output out;
 	__u32 own_netns;     /* bindwatch's network namespace */
 	uint64_t lost;       /* loss already reported */
@@ -95,7 +96,7 @@ static int handle_event(void *arg, void *data, size_t size)
 		ledger_add(m->ledger, ev, &r.wall);
 	if (!ev->ret && !m->show_success)
 		return 0;
-	procinfo_read(&pi, ev->pid, ev->start_ns, ev->cgroup_id);
+	procinfo_read(&pi, ev->pid, ev->start_ns, ev->cgroup_id, ev->exe_ino);
 	procinfo_args_fallback(&pi, ev->args, ev->args_len < sizeof(ev->args) ?
 			       ev->args_len : sizeof(ev->args));
 	r.req = &pi;
@@ -104,7 +105,12 @@ static int handle_event(void *arg, void *data, size_t size)
 	    !if_indextoname(ev->sock.bound_ifindex, r.bound_dev))
 		r.bound_dev[0] = '\0';
 	if (ev->ret == -EADDRINUSE && m->holders) {
-		diagnose(m->holders, m->ledger, ev, &diag);
+		int err = diagnose(m->holders, m->ledger, ev, &diag);
+
+		/* say so once per kind of failure, not once per record */
+		if (err && err != m->diag_err)
+			warn("holder lookup failed: %s; records say \"unknown\"", strerror(-err));
+		m->diag_err = err;
 		r.diag = &diag;
 	}
 	output_record(&m->out, &r);
@@ -137,7 +143,7 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 	bool busy = false;
 	int n;
 
-	while (!exiting) {
+	while (!exiting && !m->out.closed) {
 		n = ring_buffer__poll(rb, busy ? BUSY_POLL_MS : IDLE_POLL_MS);
 		if (n == -EINTR)
 			continue;
@@ -232,7 +238,7 @@ int main(int argc, char **argv)
 	}
 	err = install_signals();
 	if (!err)
-		err = output_open(&m.out, &o);
+		err = output_open(&m.out, &o, &exiting);
 	if (!err) {
 		err = run(&m, &o);
 		output_close(&m.out);

@@ -6,8 +6,11 @@
  * with one write(2) ending in a newline, so concurrent readers (tail -f, a
  * log shipper) never see a partial line.  stdout carries text or JSON; the
  * --log file always carries JSON, opened O_APPEND so several writers and
- * rotation tools behave.  A failed write is reported and the record counts
- * as not written; it never stops capture.
+ * rotation tools behave.  A failed write is reported and never stops
+ * capture; a line it left half written is ended before the next record, so
+ * one bad write costs one record, not the line after it too.  When stdout's
+ * reader goes away (EPIPE: `bindwatch | head`) the monitor stops, as a
+ * filter in a pipeline should.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,34 +23,50 @@
 
 #define LOG_MODE 0640
 
-static int write_all(int fd, const char *buf, size_t len)
+/* Write all of buf to s; on failure, note whether a line was left half done. */
+static int write_all(struct output *out, struct sink *s, const char *buf, size_t len)
 {
+	size_t done = 0;
 	ssize_t n;
 
-	while (len) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
+	while (done < len) {
+		n = write(s->fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR && !*out->stop)
 			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= n;
+		if (n < 0) {
+			int err = -errno;
+
+			s->torn = done > 0;
+			return err;
+		}
+		done += n;
 	}
 	return 0;
 }
 
-/* Write the line in out->line, newline included, to fd. */
-static void put(struct output *out, int fd, const char *what)
+/* Write the line in out->line, newline included, to s. */
+static void put(struct output *out, struct sink *s)
 {
 	int err;
 
+	if (s->fd < 0)
+		return;
 	if (out->line.oom) {
-		warn("out of memory formatting a record for %s", what);
+		warn("out of memory formatting a record for %s", s->name);
 		return;
 	}
-	err = write_all(fd, out->line.s, out->line.len);
-	if (err)
-		warn("cannot write a record to %s: %s", what, strerror(-err));
+	/* a torn line ends here, so the next record starts a line of its own */
+	err = s->torn ? write_all(out, s, "\n", 1) : 0;
+	if (!err) {
+		s->torn = false;
+		err = write_all(out, s, out->line.s, out->line.len);
+	}
+	if (err == -EPIPE && s == &out->out) {
+		out->closed = true; /* nobody reads stdout any more */
+		return;
+	}
+	if (err && err != -EINTR)
+		warn("cannot write a record to %s: %s", s->name, strerror(-err));
 }
 
 /* out->line holds a JSON object: write it wherever JSON goes. */
@@ -55,44 +74,62 @@ static void put_json(struct output *out)
 {
 	strbuf_addc(&out->line, '\n');
 	if (out->json)
-		put(out, STDOUT_FILENO, "stdout");
-	if (out->log_fd >= 0)
-		put(out, out->log_fd, out->log_path);
+		put(out, &out->out);
+	put(out, &out->log);
 }
 
 /* out->line holds a text line: write it to stdout. */
 static void put_text(struct output *out)
 {
 	strbuf_addc(&out->line, '\n');
-	put(out, STDOUT_FILENO, "stdout");
+	put(out, &out->out);
 }
 
+/*
+ * Open (or create, mode LOG_MODE whatever the umask) the log for appending.
+ * A symbolic link or anything but a regular file is refused: bindwatch runs
+ * as root, and the log's directory may be writable by others.
+ */
 static int open_log(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, LOG_MODE);
+	const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
+	int fd = open(path, flags | O_CREAT | O_EXCL, LOG_MODE), err;
+	struct stat st;
 
-	/* a file we create gets exactly LOG_MODE, whatever the umask */
-	if (fd >= 0 && fchmod(fd, LOG_MODE)) {
-		close(fd);
-		return -errno;
-	}
+	if (fd >= 0 && fchmod(fd, LOG_MODE))
+		goto fail;
 	if (fd < 0 && errno == EEXIST)
-		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+		fd = open(path, flags);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
 }
 
-int output_open(struct output *out, const struct bw_options *o)
+int output_open(struct output *out, const struct bw_options *o,
+		const volatile sig_atomic_t *stop)
 {
 	memset(out, 0, sizeof(*out));
 	out->json = o->json;
-	out->log_fd = -1;
-	out->log_path = o->log_path;
+	out->stop = stop;
+	out->out = (struct sink){ .fd = STDOUT_FILENO, .name = "stdout" };
+	out->log = (struct sink){ .fd = -1, .name = o->log_path };
 	strbuf_init(&out->line);
 	if (o->log_path) {
-		out->log_fd = open_log(o->log_path);
-		if (out->log_fd < 0) {
-			warn("--log: cannot open '%s': %s", o->log_path, strerror(-out->log_fd));
-			return out->log_fd;
+		out->log.fd = open_log(o->log_path);
+		if (out->log.fd < 0) {
+			warn("--log: cannot open '%s': %s", o->log_path,
+			     out->log.fd == -EINVAL ? "not a regular file" : strerror(-out->log.fd));
+			return out->log.fd;
 		}
 	}
 	return 0;
@@ -100,9 +137,9 @@ int output_open(struct output *out, const struct bw_options *o)
 
 void output_close(struct output *out)
 {
-	if (out->log_fd >= 0)
-		close(out->log_fd);
-	out->log_fd = -1;
+	if (out->log.fd >= 0)
+		close(out->log.fd);
+	out->log.fd = -1;
 	strbuf_free(&out->line);
 }
 
@@ -113,7 +150,7 @@ void output_record(struct output *out, const struct bw_record *r)
 		record_text(&out->line, r);
 		put_text(out);
 	}
-	if (out->json || out->log_fd >= 0) {
+	if (out->json || out->log.fd >= 0) {
 		strbuf_reset(&out->line);
 		record_json(&out->line, r);
 		put_json(out);
@@ -131,7 +168,7 @@ void output_lost(struct output *out, uint64_t count)
 		lost_text(&out->line, count, &now);
 		put_text(out);
 	}
-	if (out->json || out->log_fd >= 0) {
+	if (out->json || out->log.fd >= 0) {
 		strbuf_reset(&out->line);
 		lost_json(&out->line, count, &now);
 		put_json(out);

@@ -5,22 +5,36 @@
 #ifndef BW_OUTPUT_H
 #define BW_OUTPUT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "options.h"
 #include "record.h"
 #include "strbuf.h"
 
-struct output {
-	bool json;
-	int log_fd;          /* -1 without --log */
-	const char *log_path;
-	struct strbuf line;  /* reused for every record */
-	uint64_t records;    /* records rendered */
+/* One destination of records. */
+struct sink {
+	int fd;           /* -1 when not in use */
+	const char *name; /* for messages: "stdout" or the log's path */
+	bool torn;        /* a write stopped mid-line: end that line first */
 };
 
-/* Open the sinks o names.  0 or -errno (reported). */
-int output_open(struct output *out, const struct bw_options *o);
+struct output {
+	bool json;
+	struct sink out;   /* stdout */
+	struct sink log;   /* --log FILE */
+	bool closed;       /* stdout's reader went away: time to stop */
+	const volatile sig_atomic_t *stop; /* set by a signal: stop waiting on writes */
+	struct strbuf line; /* reused for every record */
+	uint64_t records;  /* records rendered */
+};
+
+/*
+ * Open the sinks o names; a write blocked on a slow reader gives up once
+ * *stop is set.  0 or -errno (reported).
+ */
+int output_open(struct output *out, const struct bw_options *o,
+		const volatile sig_atomic_t *stop);
 void output_close(struct output *out);
 
 void output_record(struct output *out, const struct bw_record *r);

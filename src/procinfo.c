@@ -87,11 +87,16 @@ out:
 	return same && state != 'Z' && state != 'X';
 }
 
-static char *read_exe(int dirfd)
+/* The executable's path, unless it is no longer the one with inode ino. */
+static char *read_exe(int dirfd, uint64_t ino)
 {
 	char buf[PATH_MAX];
-	ssize_t n = readlinkat(dirfd, "exe", buf, sizeof(buf) - 1);
+	struct stat st;
+	ssize_t n;
 
+	if (ino && (fstatat(dirfd, "exe", &st, 0) || st.st_ino != ino))
+		return NULL;
+	n = readlinkat(dirfd, "exe", buf, sizeof(buf) - 1);
 	if (n < 0)
 		return NULL;
 	buf[n] = '\0';
@@ -169,7 +174,7 @@ static void describe_cgroup(struct proc_info *pi)
 }
 
 void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
-		   uint64_t cgroup_id)
+		   uint64_t cgroup_id, uint64_t exe_ino)
 {
 	char path[PATH_MAX];
 	int dirfd;
@@ -183,8 +188,10 @@ void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 	if (dirfd < 0 || !same_process(dirfd, procinfo_ticks(start_ns))) {
 		pi->exited = true;
 	} else {
-		pi->exe = read_exe(dirfd);
-		pi->cmdline = read_cmdline(dirfd, &pi->cmdline_len);
+		pi->exe = read_exe(dirfd, exe_ino);
+		/* no exe: exec'd since the call, so this cmdline is another program's */
+		if (pi->exe || !exe_ino)
+			pi->cmdline = read_cmdline(dirfd, &pi->cmdline_len);
 		if (!pi->cgroup)
 			pi->cgroup = read_cgroup_file(dirfd);
 		/* the process may have exited while we read */
@@ -217,11 +224,21 @@ bool procinfo_alive(uint32_t pid, uint64_t start_ns)
 	return alive;
 }
 
-uint32_t procinfo_own_netns(void)
+static uint32_t own_ns(const char *path)
 {
 	struct stat st;
 
-	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+uint32_t procinfo_own_netns(void)
+{
+	return own_ns("/proc/self/ns/net");
+}
+
+uint32_t procinfo_own_pidns(void)
+{
+	return own_ns("/proc/self/ns/pid");
 }
 
 void procinfo_free(struct proc_info *pi)

@@ -22,16 +22,18 @@ struct proc_info {
 
 /*
  * Fill pi for the process pid that started start_ns after boot and made
- * its call in cgroup cgroup_id.  Never fails: whatever cannot be read stays
- * NULL, and pi->exited tells why.
+ * its call in cgroup cgroup_id, running the executable with inode exe_ino
+ * then (0: not known).  Never fails: whatever cannot be read stays NULL,
+ * and pi->exited tells why.  A process that exec'd another program since
+ * the call gets no exe or cmdline: /proc no longer describes the call.
  */
 void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
-		   uint64_t cgroup_id);
+		   uint64_t cgroup_id, uint64_t exe_ino);
 void procinfo_free(struct proc_info *pi);
 
 /*
- * Without a command line from /proc (the requester exited first), use the
- * NUL-separated argv head args[0..len) the kernel captured at the call.
+ * Without a command line from /proc (the requester exited or exec'd first),
+ * use the NUL-separated argv head args[0..len) the kernel captured at the call.
  */
 void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len);
 
@@ -44,8 +46,9 @@ int procinfo_open_netns(uint32_t pid, uint64_t start_ns);
 /* True while process pid is the one that started start_ns after boot. */
 bool procinfo_alive(uint32_t pid, uint64_t start_ns);
 
-/* Inode of bindwatch's own network namespace, or 0. */
+/* Inodes of bindwatch's own network and pid namespaces, or 0. */
 uint32_t procinfo_own_netns(void);
+uint32_t procinfo_own_pidns(void);
 
 /* Clock ticks since boot, as /proc/PID/stat field 22 gives a start time. */
 uint64_t procinfo_ticks(uint64_t ns);

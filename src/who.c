@@ -7,7 +7,8 @@
  * process holding it.  ss, lsof and fuser read every /proc/PID/fd on the
  * host before they filter; here the kernel filters while it walks, so the
  * cost does not grow with the number of unrelated sockets in /proc.
- * Exit status 0 when something holds the port, 1 when nothing does.
+ * Exit status 0 when something holds the port, 1 when nothing does, 3
+ * when it could not tell: never "free" for a lookup that did not happen.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@
 #define EXIT_HELD 0
 #define EXIT_NOT_HELD 1
 #define EXIT_USAGE 2
+#define EXIT_UNKNOWN 3 /* could not look: a script must not read it as "free" */
 #define PORT_MAX 65535
 
 static const char who_usage[] =
@@ -47,7 +49,8 @@ static const char who_usage[] =
 "  -v, --verbose  show libbpf's log\n"
 "\n"
 "Exit status: 0 when something holds the port, 1 when nothing does, 2 for\n"
-"bad usage.\n";
+"bad usage, 3 when it could not look (not root, BPF refused, a namespace\n"
+"that cannot be opened).\n";
 
 struct who_opts {
 	unsigned int port;
@@ -143,13 +146,15 @@ usage:
 	return -EINVAL;
 }
 
-/* An fd of the network namespace to look in, or -1 for bindwatch's own. */
-static int open_netns(const struct who_opts *o, __u32 *ino)
+/*
+ * The network namespace to look in: *fd is -1 for bindwatch's own (nothing
+ * asked for), else an open fd of it with *ino its inode.  0 or -errno.
+ */
+static int open_netns(const struct who_opts *o, int *fd, __u32 *ino)
 {
 	char path[64];
 	const char *p = o->netns;
 	struct stat st;
-	int fd;
 
 	if (o->pid) {
 		char *end;
@@ -162,22 +167,24 @@ static int open_netns(const struct who_opts *o, __u32 *ino)
 		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
 		p = path;
 	}
+	*fd = -1;
 	if (!p)
-		return -1;
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+		return 0;
+	*fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
 		int err = -errno;
 
 		warn("who: cannot open '%s': %s", p, strerror(-err));
 		return err;
 	}
-	if (fstat(fd, &st) || ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+	if (fstat(*fd, &st) || ioctl(*fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
 		warn("who: '%s': not a network namespace", p);
-		close(fd);
+		close(*fd);
+		*fd = -1;
 		return -EINVAL;
 	}
 	*ino = st.st_ino;
-	return fd;
+	return 0;
 }
 
 static const char *proto_label(int protocol)
@@ -225,13 +232,13 @@ static int lookup(const struct who_opts *o)
 	if (err) {
 		warn("cannot load the holder iterators: %s (run with -v for libbpf's log)",
 		     strerror(-err));
-		return EXIT_NOT_HELD;
+		return EXIT_UNKNOWN;
 	}
 	q.netns = holders_own_netns(h);
-	q.netns_fd = open_netns(o, &q.netns);
-	if (q.netns_fd < -1) {
+	err = open_netns(o, &q.netns_fd, &q.netns);
+	if (err) {
 		holders_close(h);
-		return q.netns_fd == -EINVAL ? EXIT_USAGE : EXIT_NOT_HELD;
+		return err == -EINVAL ? EXIT_USAGE : EXIT_UNKNOWN;
 	}
 	/* a busy server's port has thousands of TIME_WAIT sockets: not by default */
 	q.kinds = o->all ? HOLDERS_PROCESSES | HOLDERS_UNHELD : HOLDERS_PROCESSES;
@@ -253,6 +260,8 @@ static int lookup(const struct who_opts *o)
 	if (q.netns_fd >= 0)
 		close(q.netns_fd);
 	holders_close(h);
+	if (err)
+		return EXIT_UNKNOWN;
 	return held ? EXIT_HELD : EXIT_NOT_HELD;
 }
 
@@ -265,7 +274,7 @@ int who_main(int argc, char **argv)
 		return err > 0 ? EXIT_HELD : EXIT_USAGE;
 	log_setup_libbpf(o.verbose);
 	if (loader_check_privileges())
-		return EXIT_NOT_HELD;
+		return EXIT_UNKNOWN;
 	cgroup_init();
 	err = lookup(&o);
 	cgroup_fini();
