@@ -6,12 +6,13 @@
 # that stay alive until the record about them has been read.
 import json
 import os
+import shutil
 import socket
 import time
 
 from harness import (PYTHON, RECORD_TIMEOUT, TIME_RE, Holder, Netns, Requester, Skip,
                      bindwatch_argv, boottime_ns_to_ticks, check, check_record, check_requester,
-                     check_socket, eq, fail, for_port, hold, listen_conflict, register,
+                     check_socket, eq, fail, for_port, free_port, hold, listen_conflict, register,
                      run_to_exit, socket_fds, socket_spec, start_bindwatch, test)
 
 REASONS = {"listener", "bound", "time-wait", "wildcard-overlap", "dual-stack-overlap",
@@ -583,3 +584,46 @@ def who_uses_monitor_pins():
         check(not os.path.exists(PIN_DIR), f"{PIN_DIR} left behind after the monitor stopped")
         holders = on_addr(who_json(f"{port}/tcp", port=port, proto="tcp"), "127.0.0.1")
         eq([h["pid"] for h in holders], [os.getpid()], "holder pids without a monitor")
+
+
+@test()
+def who_busy_listener():
+    """A listener with hundreds of accepted connections on its port: the
+    listener and one connection are named, and the lookup does not fail
+    (hundreds of records from one process overflowed the iterator)."""
+    listener, port = hold("ipv4", "tcp", "127.0.0.1")
+    conns = 330
+    with listener:
+        clients, accepted = [], []
+        for _ in range(conns):  # accept as we go: the backlog is smaller
+            clients.append(socket.create_connection(("127.0.0.1", port)))
+            accepted.append(listener.accept()[0])
+        try:
+            holders = on_addr(who_json(f"{port}/tcp", port=port, proto="tcp"), "127.0.0.1")
+            eq([(h["pid"], h["state"]) for h in holders],
+               [(os.getpid(), "LISTEN"), (os.getpid(), "ESTABLISHED")], "(pid, state) of the holders")
+        finally:
+            for s in clients + accepted:
+                s.close()
+
+
+@test()
+def who_cannot_look():
+    """Exit 3, not 1 ("free"), when who cannot look: a --pid that does not exist."""
+    out, err = who("80", "--pid", "2147483646", expect_rc=3)
+    check("cannot open" in err, f"stderr does not say why: {err!r}")
+
+
+@test()
+def who_in_pid_namespace():
+    """who run inside a pid namespace finds a holder in that namespace."""
+    if not shutil.which("unshare"):
+        raise Skip("unshare (util-linux) is not installed")
+    port = free_port()
+    script = (f"{PYTHON} -c 'import socket, time; s = socket.socket(); "
+              f"s.bind((\"127.0.0.1\", {port})); s.listen(); time.sleep(20)' & "
+              f"for i in $(seq 100); do {' '.join(bindwatch_argv('who', f'{port}/tcp'))} && exit 0; "
+              f"sleep 0.1; done; exit 1")
+    rc, out, err = run_to_exit(["unshare", "-p", "-f", "--mount-proc", "sh", "-c", script])
+    eq(rc, 0, f"exit code of who inside the pid namespace (stderr {err!r})")
+    check(f"127.0.0.1:{port} python3[" in out, f"who did not name the holder: {out!r}")

@@ -8,7 +8,9 @@ import secrets
 import shutil
 import signal
 import socket
+import subprocess
 import tempfile
+import time
 
 from harness import (READY_TIMEOUT, Requester, Skip, bind_conflict, bindwatch_argv, check,
                      check_record, check_requester, eq, fail, for_port, free_port, hold,
@@ -208,3 +210,35 @@ register("bad_port", lambda: bad_usage(["--port", "80,70000"],
          root=False)
 register("bad_mode", lambda: bad_usage(["--mode", "warp"], lambda e: e.strip() != ""),
          root=False)
+
+
+@test()
+def stdout_reader_gone():
+    """bindwatch | head -n 1: once head exits, bindwatch stops too."""
+    holder, port = hold("ipv4", "tcp", "127.0.0.1")
+    pipeline = subprocess.Popen(
+        ["sh", "-c", f"{' '.join(bindwatch_argv('--json', '--port', str(port)))} | head -n 1"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with holder, Requester() as req:
+        deadline = time.monotonic() + READY_TIMEOUT
+        # conflicts (those before "ready" go unseen) until head has its line
+        # and bindwatch, writing the next, finds the pipe closed
+        while pipeline.poll() is None and time.monotonic() < deadline:
+            req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
+                     port=port)
+            time.sleep(0.05)
+    check(pipeline.poll() is not None, "bindwatch | head -n 1 still running after head exited")
+    line = pipeline.stdout.read().decode()
+    eq(json.loads(line)["port"], port, "port of the one record head printed")
+
+
+@test()
+def log_symlink_refused():
+    """--log through a symbolic link is refused (bindwatch runs as root)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        target, link = os.path.join(tmp, "target"), os.path.join(tmp, "link")
+        os.symlink(target, link)
+        rc, _, stderr = run_to_exit(bindwatch_argv("--log", link))
+        eq(rc, 1, f"exit code (stderr {stderr!r})")
+        check(link in stderr, f"stderr does not name {link}: {stderr!r}")
+        check(not os.path.exists(target), "the link's target was created")
