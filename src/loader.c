@@ -35,18 +35,6 @@
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 
-const char *mode_name(int mode)
-{
-	switch (mode) {
-	case BW_MODE_FEXIT:
-		return "fexit";
-	case BW_MODE_TRACEPOINT:
-		return "tracepoint";
-	default:
-		return "auto";
-	}
-}
-
 static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 {
 	return d[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);

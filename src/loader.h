@@ -31,6 +31,4 @@ int loader_ringbuf_fd(const struct bw_loader *l);
 /* Sum the per-CPU counters into stats[BW_STAT_MAX].  0 or -errno. */
 int loader_stats(const struct bw_loader *l, uint64_t stats[BW_STAT_MAX]);
 
-const char *mode_name(int mode);
-
 #endif /* BW_LOADER_H */

@@ -59,6 +59,11 @@ static enum port_err parse_port(const char *s, size_t n, unsigned int *port)
 	return PE_OK;
 }
 
+int portlist_port(const char *s, size_t n, unsigned int *port)
+{
+	return parse_port(s, n, port) == PE_OK ? 0 : -EINVAL;
+}
+
 /* Parse the entry s[0..n), "N" or "N-M", into the range [*lo, *hi]. */
 static enum port_err parse_entry(const char *s, size_t n, unsigned int *lo,
 				 unsigned int *hi)

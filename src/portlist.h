@@ -26,6 +26,9 @@
 int portlist_parse(const char *text, uint64_t bitmap[PORTLIST_WORDS],
 		   char *err, size_t errlen);
 
+/* s[0..n) as one port, decimal digits only, 1-65535: 0 or -EINVAL. */
+int portlist_port(const char *s, size_t n, unsigned int *port);
+
 static inline int portlist_has(const uint64_t bitmap[PORTLIST_WORDS],
 			       unsigned int port)
 {

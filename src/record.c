@@ -34,9 +34,16 @@ static const char *syscall_name(const struct bw_event *ev)
 	return ev->syscall == BW_SYS_LISTEN ? "listen" : "bind";
 }
 
-static const char *mode_str(const struct bw_event *ev)
+const char *mode_name(int mode)
 {
-	return ev->mode == BW_MODE_FEXIT ? "fexit" : "tracepoint";
+	switch (mode) {
+	case BW_MODE_FEXIT:
+		return "fexit";
+	case BW_MODE_TRACEPOINT:
+		return "tracepoint";
+	default:
+		return "auto";
+	}
 }
 
 #define RFC3339_LEN sizeof("2026-11-26T08:21:04.123456789Z")
@@ -263,7 +270,7 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 	jw_str(&w, "errno", ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : NULL);
 	json_endpoint(&w, &ev->sock);
 	jw_uint(&w, "count", ev->count);
-	jw_str(&w, "mode", mode_str(ev));
+	jw_str(&w, "mode", mode_name(ev->mode));
 	json_socket(&w, r);
 	json_requester(&w, r);
 	if (r->diag)
@@ -376,8 +383,6 @@ void record_text(struct strbuf *sb, const struct bw_record *r)
 	text_process(sb, ev->comm, sizeof(ev->comm), ev->pid);
 	strbuf_addf(sb, " uid=%u", ev->uid);
 	text_procinfo(sb, r->req);
-	if (ev->count > 1)
-		strbuf_addf(sb, " x%u", ev->count);
 	if (r->diag)
 		text_diagnosis(sb, r);
 }

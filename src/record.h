@@ -42,6 +42,9 @@ struct bw_record {
 	char bound_dev[IF_NAMESIZE];  /* name of ev->sock.bound_ifindex, or "" */
 };
 
+/* "fexit", "tracepoint", or "auto" for another value (enum bw_mode). */
+const char *mode_name(int mode);
+
 /* "conflict" (EADDRINUSE), "error" (another errno) or "ok". */
 const char *record_event_name(const struct bw_event *ev);
 

@@ -28,13 +28,13 @@
 #include "holders.h"
 #include "loader.h"
 #include "log.h"
+#include "portlist.h"
 #include "who.h"
 
 #define EXIT_HELD 0
 #define EXIT_NOT_HELD 1
 #define EXIT_USAGE 2
 #define EXIT_UNKNOWN 3 /* could not look: a script must not read it as "free" */
-#define PORT_MAX 65535
 
 static const char who_usage[] =
 "Usage: bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--all] [--json]\n"
@@ -66,17 +66,11 @@ struct who_opts {
 static int parse_target(const char *arg, struct who_opts *o)
 {
 	const char *slash = strchr(arg, '/');
-	char *end;
-	unsigned long port;
 
-	errno = 0;
-	port = strtoul(arg, &end, 10);
-	if (errno || end == arg || !(end == slash || !*end) || port < 1 || port > PORT_MAX ||
-	    *arg == '-' || *arg == '+') {
-		warn("who: '%s': expected a port from 1 to %d, optionally /tcp or /udp", arg, PORT_MAX);
+	if (portlist_port(arg, slash ? (size_t)(slash - arg) : strlen(arg), &o->port)) {
+		warn("who: '%s': expected a port from 1 to 65535, optionally /tcp or /udp", arg);
 		return -EINVAL;
 	}
-	o->port = port;
 	if (!slash)
 		o->protocol = 0;
 	else if (!strcmp(slash + 1, "tcp"))
