@@ -62,11 +62,23 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/*
+ * What a call asked for, known on entry: the socket half of a record.  Kept
+ * small, on the stack and in "inflight"; the record itself is built in the
+ * ring buffer.
+ */
+struct bw_request {
+	struct bw_sock sock;
+	__u64 sock_ino;
+	__u8 syscall;
+	__u8 __pad[7];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, INFLIGHT_MAX);
 	__type(key, __u32);
-	__type(value, struct bw_event);
+	__type(value, struct bw_request);
 } inflight SEC(".maps");
 
 struct {
@@ -165,7 +177,7 @@ static __always_inline void submit(struct bw_event *e)
  * requested sockaddr (in user memory for the tracepoint flavour, in the
  * kernel's copy for fexit).  False when it is not to be reported.
  */
-static __always_inline bool bind_request(struct bw_event *e, const struct sock *sk,
+static __always_inline bool bind_request(struct bw_request *e, const struct sock *sk,
 					 const void *uaddr, bool user)
 {
 	union bw_sockaddr sa = {};
@@ -186,7 +198,7 @@ static __always_inline bool bind_request(struct bw_event *e, const struct sock *
 }
 
 /* Same for listen(), which claims the address sk is already bound to. */
-static __always_inline bool listen_request(struct bw_event *e, const struct sock *sk)
+static __always_inline bool listen_request(struct bw_request *e, const struct sock *sk)
 {
 	if (!sk || !read_sock(sk, &e->sock))
 		return false;
@@ -212,8 +224,8 @@ static __always_inline void read_args(struct bw_event *e, struct task_struct *ta
 		e->args_len = len;
 }
 
-/* Complete the socket half in base with the outcome and the task; send it. */
-static __always_inline void emit(const struct bw_event *base, long ret, __u8 mode)
+/* Make a record of req, its outcome ret and the calling task; send it. */
+static __always_inline void emit(const struct bw_request *req, long ret, __u8 mode)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid(), ugid = bpf_get_current_uid_gid();
@@ -224,7 +236,11 @@ static __always_inline void emit(const struct bw_event *base, long ret, __u8 mod
 		stat_inc(BW_STAT_LOST);
 		return;
 	}
-	*e = *base;
+	/* ring memory is not zeroed: clear what is not set below (args' tail) */
+	__builtin_memset(e, 0, sizeof(*e));
+	e->sock = req->sock;
+	e->sock_ino = req->sock_ino;
+	e->syscall = req->syscall;
 	e->version = BW_ABI_VERSION;
 	e->mode = mode;
 	e->ret = ret;
@@ -247,7 +263,7 @@ static __always_inline void emit(const struct bw_event *base, long ret, __u8 mod
 static __always_inline int fexit_bind(struct socket *sock,
 				      const struct sockaddr *uaddr, int ret)
 {
-	struct bw_event e = {};
+	struct bw_request e = {};
 
 	if (outcome_wanted(ret, BW_SYS_BIND) && task_wanted() &&
 	    bind_request(&e, BPF_CORE_READ(sock, sk), uaddr, false))
@@ -273,7 +289,7 @@ int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr,
 SEC("fexit/inet_listen")
 int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 {
-	struct bw_event e = {};
+	struct bw_request e = {};
 
 	if (outcome_wanted(ret, BW_SYS_LISTEN) && task_wanted() &&
 	    listen_request(&e, BPF_CORE_READ(sock, sk)))
@@ -301,7 +317,7 @@ static __always_inline struct sock *fd_to_sock(int fd)
 	return BPF_CORE_READ(sock, sk);
 }
 
-static __always_inline void park(struct bw_event *e)
+static __always_inline void park(struct bw_request *e)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
@@ -312,7 +328,7 @@ static __always_inline void park(struct bw_event *e)
 static __always_inline int unpark(__u8 syscall, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct bw_event *e = bpf_map_lookup_elem(&inflight, &tid);
+	struct bw_request *e = bpf_map_lookup_elem(&inflight, &tid);
 
 	if (!e)
 		return 0;
@@ -343,7 +359,7 @@ int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_bind")
 int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
 {
-	struct bw_event e = {};
+	struct bw_request e = {};
 
 	if (task_wanted() &&
 	    bind_request(&e, fd_to_sock(ctx->args[0]), (const void *)ctx->args[1], true))
@@ -354,7 +370,7 @@ int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_listen")
 int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
 {
-	struct bw_event e = {};
+	struct bw_request e = {};
 
 	if (task_wanted() && listen_request(&e, fd_to_sock(ctx->args[0])))
 		park(&e);
