@@ -43,6 +43,7 @@
 #define EXIT_USAGE 2
 
 static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t reopen; /* SIGHUP: logrotate moved the log */
 
 struct monitor {
 	struct bw_loader loader;
@@ -58,7 +59,10 @@ struct monitor {
 
 static void on_signal(int sig)
 {
-	exiting = 1;
+	if (sig == SIGHUP)
+		reopen = 1;
+	else
+		exiting = 1;
 }
 
 static uint64_t now_ns(clockid_t clock)
@@ -144,6 +148,10 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 	int n;
 
 	while (!exiting && !m->out.closed) {
+		if (reopen) {
+			reopen = 0;
+			output_reopen(&m->out);
+		}
 		n = ring_buffer__poll(rb, busy ? BUSY_POLL_MS : IDLE_POLL_MS);
 		if (n == -EINTR)
 			continue;
@@ -166,7 +174,8 @@ static int install_signals(void)
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	/* no SA_RESTART: a signal must interrupt the poll */
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL))
 		return -errno;
 	sa.sa_handler = SIG_IGN;
 	return sigaction(SIGPIPE, &sa, NULL) ? -errno : 0;

@@ -10,7 +10,8 @@
  * capture; a line it left half written is ended before the next record, so
  * one bad write costs one record, not the line after it too.  When stdout's
  * reader goes away (EPIPE: `bindwatch | head`) the monitor stops, as a
- * filter in a pipeline should.
+ * filter in a pipeline should.  SIGHUP reopens the log by name, for
+ * logrotate: records go to the old file until the new one is open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -133,6 +134,23 @@ int output_open(struct output *out, const struct bw_options *o,
 		}
 	}
 	return 0;
+}
+
+void output_reopen(struct output *out)
+{
+	int fd;
+
+	if (out->log.fd < 0)
+		return;
+	fd = open_log(out->log.name);
+	if (fd < 0) {
+		warn("--log: cannot reopen '%s', still writing to the old file: %s", out->log.name,
+		     fd == -EINVAL ? "not a regular file" : strerror(-fd));
+		return;
+	}
+	close(out->log.fd);
+	out->log.fd = fd;
+	out->log.torn = false; /* a new file starts clean */
 }
 
 void output_close(struct output *out)

@@ -37,6 +37,13 @@ int output_open(struct output *out, const struct bw_options *o,
 		const volatile sig_atomic_t *stop);
 void output_close(struct output *out);
 
+/*
+ * Open the --log path anew (after logrotate renamed the file).  If that
+ * fails the old file stays in use, so nothing is lost; the failure is
+ * reported.
+ */
+void output_reopen(struct output *out);
+
 void output_record(struct output *out, const struct bw_record *r);
 void output_lost(struct output *out, uint64_t count);
 

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import (READY_TIMEOUT, Requester, Skip, bind_conflict, bindwatch_argv, check,
+from harness import (READY_TIMEOUT, RECORD_TIMEOUT, Requester, Skip, bind_conflict, bindwatch_argv, check,
                      check_record, check_requester, eq, fail, for_port, free_port, hold,
                      register, run_to_exit, start_bindwatch, test)
 
@@ -242,3 +242,30 @@ def log_symlink_refused():
         eq(rc, 1, f"exit code (stderr {stderr!r})")
         check(link in stderr, f"stderr does not name {link}: {stderr!r}")
         check(not os.path.exists(target), "the link's target was created")
+
+
+@test()
+def log_rotation():
+    """logrotate's way: rename the log, SIGHUP; records before go to the old
+    file, after to a new one, and together they are exactly what stdout got."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "bindwatch.log")
+        with start_bindwatch("--log", path) as bw:
+            first = bind_conflict(bw)[0]
+            os.rename(path, path + ".1")
+            bw.proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + RECORD_TIMEOUT
+            while not os.path.exists(path):  # reopened once the loop sees the signal
+                check(time.monotonic() < deadline, "no new log file after SIGHUP")
+                time.sleep(0.01)
+            second = bind_conflict(bw)[0]
+            rc, stderr = bw.stop()
+        eq(rc, 0, f"exit code (stderr {stderr!r})")
+        printed = [json.loads(line) for line in bw.out.lines]
+        with open(path + ".1", encoding="utf-8") as f:
+            old = [json.loads(line) for line in f]
+        with open(path, encoding="utf-8") as f:
+            new = [json.loads(line) for line in f]
+        check(first in old and second in new, "records not in the files they belong to")
+        eq(old + new, printed, "records in the rotated and the new log")
+        eq(oct(os.stat(path).st_mode & 0o777), oct(0o640), "mode of the new log file")
