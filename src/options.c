@@ -37,6 +37,7 @@ static const char usage_text[] =
 "Output:\n"
 "  --json             one JSON object per line on stdout\n"
 "  --log FILE         append JSON lines to FILE (created mode 0640)\n"
+"  --syslog           also send records to syslog (facility daemon)\n"
 "  -v, --verbose      show libbpf's log\n"
 "  -h, --help         show this help\n"
 "  -V, --version      show the version\n"
@@ -55,6 +56,7 @@ enum {
 	OPT_ERRORS,
 	OPT_ALL,
 	OPT_BTF,
+	OPT_SYSLOG,
 };
 
 static const struct option long_options[] = {
@@ -68,6 +70,7 @@ static const struct option long_options[] = {
 	{ "errors", required_argument, NULL, OPT_ERRORS },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -191,6 +194,9 @@ static int parse_one(int c, struct bw_options *o)
 		return 0;
 	case OPT_BTF:
 		o->btf_path = optarg;
+		return 0;
+	case OPT_SYSLOG:
+		o->syslog = true;
 		return 0;
 	case 'v':
 		o->verbose = true;

@@ -18,6 +18,7 @@
 struct bw_options {
 	int mode;                 /* MODE_AUTO or enum bw_mode */
 	bool json;
+	bool syslog;              /* --syslog: also to syslog, LOG_DAEMON */
 	bool verbose;
 	const char *log_path;
 	const char *btf_path;

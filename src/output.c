@@ -12,11 +12,15 @@
  * reader goes away (EPIPE: `bindwatch | head`) the monitor stops, as a
  * filter in a pipeline should.  SIGHUP reopens the log by name, for
  * logrotate: records go to the old file until the new one is open.
+ * --syslog sends each record's text, without its time, at LOG_WARNING for
+ * a conflict and LOG_INFO for other calls (LOG_ERR for loss), which
+ * journald and any syslog daemon pick up.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include "log.h"
@@ -121,10 +125,13 @@ int output_open(struct output *out, const struct bw_options *o,
 {
 	memset(out, 0, sizeof(*out));
 	out->json = o->json;
+	out->syslog = o->syslog;
 	out->stop = stop;
 	out->out = (struct sink){ .fd = STDOUT_FILENO, .name = "stdout" };
 	out->log = (struct sink){ .fd = -1, .name = o->log_path };
 	strbuf_init(&out->line);
+	if (o->syslog)
+		openlog("bindwatch", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	if (o->log_path) {
 		out->log.fd = open_log(o->log_path);
 		if (out->log.fd < 0) {
@@ -159,6 +166,15 @@ void output_close(struct output *out)
 		close(out->log.fd);
 	out->log.fd = -1;
 	strbuf_free(&out->line);
+	if (out->syslog)
+		closelog();
+}
+
+/* out->line holds a text line without its time: send it to syslog. */
+static void put_syslog(struct output *out, int priority)
+{
+	if (!out->line.oom)
+		syslog(priority, "%s", out->line.s);
 }
 
 void output_record(struct output *out, const struct bw_record *r)
@@ -172,6 +188,11 @@ void output_record(struct output *out, const struct bw_record *r)
 		strbuf_reset(&out->line);
 		record_json(&out->line, r);
 		put_json(out);
+	}
+	if (out->syslog) {
+		strbuf_reset(&out->line);
+		record_summary(&out->line, r);
+		put_syslog(out, r->ev->ret == -EADDRINUSE ? LOG_WARNING : LOG_INFO);
 	}
 	out->records++;
 }
@@ -190,5 +211,10 @@ void output_lost(struct output *out, uint64_t count)
 		strbuf_reset(&out->line);
 		lost_json(&out->line, count, &now);
 		put_json(out);
+	}
+	if (out->syslog) {
+		strbuf_reset(&out->line);
+		lost_summary(&out->line, count);
+		put_syslog(out, LOG_ERR);
 	}
 }

@@ -23,6 +23,7 @@ struct output {
 	bool json;
 	struct sink out;   /* stdout */
 	struct sink log;   /* --log FILE */
+	bool syslog;       /* --syslog */
 	bool closed;       /* stdout's reader went away: time to stop */
 	const volatile sig_atomic_t *stop; /* set by a signal: stop waiting on writes */
 	struct strbuf line; /* reused for every record */

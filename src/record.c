@@ -372,11 +372,17 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 
 void record_text(struct strbuf *sb, const struct bw_record *r)
 {
+	time_local(sb, &r->wall);
+	strbuf_addc(sb, ' ');
+	record_summary(sb, r);
+}
+
+void record_summary(struct strbuf *sb, const struct bw_record *r)
+{
 	const struct bw_event *ev = r->ev;
 	char err[ERRNO_NAME_LEN];
 
-	time_local(sb, &r->wall);
-	strbuf_addf(sb, " %s %s ", syscall_name(ev),
+	strbuf_addf(sb, "%s %s ", syscall_name(ev),
 		    ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : "ok");
 	text_endpoint(sb, &ev->sock);
 	strbuf_adds(sb, " by ");
@@ -433,6 +439,11 @@ void lost_json(struct strbuf *sb, uint64_t count, const struct timespec *wall)
 void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall)
 {
 	time_local(sb, wall);
-	strbuf_addf(sb, " lost %llu records: the ring buffer was full",
-		    (unsigned long long)count);
+	strbuf_addc(sb, ' ');
+	lost_summary(sb, count);
+}
+
+void lost_summary(struct strbuf *sb, uint64_t count)
+{
+	strbuf_addf(sb, "lost %llu records: the ring buffer was full", (unsigned long long)count);
 }

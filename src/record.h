@@ -50,6 +50,8 @@ const char *record_event_name(const struct bw_event *ev);
 
 /* Append one line / one JSON object, each without the trailing newline. */
 void record_text(struct strbuf *sb, const struct bw_record *r);
+/* The text line without its time, for logs that stamp their own (syslog). */
+void record_summary(struct strbuf *sb, const struct bw_record *r);
 void record_json(struct strbuf *sb, const struct bw_record *r);
 
 /* The answer of `bindwatch who`: the sockets on port (proto may be NULL). */
@@ -60,6 +62,7 @@ void who_json(struct strbuf *sb, const struct holder_info *v, size_t n,
 
 /* Records the kernel could not deliver (ring buffer full). */
 void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall);
+void lost_summary(struct strbuf *sb, uint64_t count);
 void lost_json(struct strbuf *sb, uint64_t count, const struct timespec *wall);
 
 #endif /* BW_RECORD_H */

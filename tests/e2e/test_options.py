@@ -269,3 +269,30 @@ def log_rotation():
         check(first in old and second in new, "records not in the files they belong to")
         eq(old + new, printed, "records in the rotated and the new log")
         eq(oct(os.stat(path).st_mode & 0o777), oct(0o640), "mode of the new log file")
+
+
+@test()
+def syslog_records():
+    """--syslog: a conflict reaches syslog as daemon.warning with its text.
+    The test plays the syslog daemon on /dev/log (skipped if one runs)."""
+    if os.path.exists("/dev/log"):
+        raise Skip("/dev/log exists: a real syslog daemon would get the test's messages")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as log:
+        log.bind("/dev/log")
+        log.settimeout(RECORD_TIMEOUT)
+        try:
+            with start_bindwatch("--syslog") as bw:
+                rec = bind_conflict(bw)[0]
+                wanted = f"bind EADDRINUSE tcp 127.0.0.1:{rec['port']} by "
+                while True:
+                    try:
+                        message = log.recv(65536).decode("utf-8", "replace")
+                    except socket.timeout:
+                        fail(f"no syslog message with {wanted!r}")
+                    if wanted in message:
+                        break
+        finally:
+            os.unlink("/dev/log")
+    daemon_warning = (3 << 3) | 4  # LOG_DAEMON | LOG_WARNING
+    check(message.startswith(f"<{daemon_warning}>"), f"priority of {message!r}")
+    check(f"bindwatch[{bw.proc.pid}]: " in message, f"ident and pid in {message!r}")
