@@ -15,6 +15,8 @@
 #   make bench    measure the cost of bindwatch on bind() and other syscalls,
 #                 and of naming a port's holder (vs ss, lsof, fuser)
 #   make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel
+#   make install  install the binary, man page, systemd unit and logrotate
+#                 snippet under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
 
 UNAME_M := $(shell uname -m)
 ARCH ?= $(shell echo $(UNAME_M) | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
@@ -50,7 +52,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all run test deps vmlinux clean unit-tests
+.PHONY: all run test deps vmlinux clean unit-tests install
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -112,6 +114,21 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(addprefix $(BUILD)/,$(addsuffix .o,$(PURE)))
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -lcmocka -o $@
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+LOGROTATEDIR ?= /etc/logrotate.d
+
+install: bindwatch
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/bindwatch)
+	$(Q)install -D -m 0755 bindwatch $(DESTDIR)$(SBINDIR)/bindwatch
+	$(Q)install -D -m 0644 doc/bindwatch.8 $(DESTDIR)$(MANDIR)/man8/bindwatch.8
+	$(Q)mkdir -p $(DESTDIR)$(UNITDIR)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' scripts/bindwatch.service > $(DESTDIR)$(UNITDIR)/bindwatch.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/bindwatch.service
+	$(Q)install -D -m 0644 scripts/bindwatch.logrotate $(DESTDIR)$(LOGROTATEDIR)/bindwatch
 
 clean:
 	$(call msg,CLEAN,)

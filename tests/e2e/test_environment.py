@@ -1,12 +1,13 @@
 # test_environment.py - end-to-end tests of how bindwatch copes with the
 # machine it runs on: kernel BTF given as a file, a BTF file that is not
-# there, and tracefs not mounted (as on a freshly booted host).
+# there, tracefs not mounted (as on a freshly booted host), and installing
+# it (make install, the systemd unit).
 import os
 import shutil
 import subprocess
 import tempfile
 
-from harness import (Skip, bind_conflict, bindwatch_argv, check, eq, run_to_exit,
+from harness import (REPO, Skip, bind_conflict, bindwatch_argv, check, eq, run_to_exit,
                      start_bindwatch, test)
 
 KERNEL_BTF = "/sys/kernel/btf/vmlinux"
@@ -56,3 +57,32 @@ def mounts_tracefs():
     finally:
         if not tracefs_mounted():  # leave the host as it was
             subprocess.run(["mount", "-t", "tracefs", "nodev", TRACEFS], check=False)
+
+
+@test()
+def make_install():
+    """make install puts the binary, man page, unit and logrotate snippet
+    under DESTDIR with the unit pointing at the installed binary; the unit
+    passes systemd-analyze verify where systemd is installed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = os.path.join(tmp, "prefix")
+        rc, out, err = run_to_exit(["make", "-C", REPO, "--no-print-directory", "install",
+                                    f"PREFIX={prefix}", f"LOGROTATEDIR={tmp}/logrotate.d"],
+                                   timeout=300)
+        eq(rc, 0, f"make install (stderr {err!r})")
+        modes = {rel: os.stat(os.path.join(tmp, rel)).st_mode & 0o777 for rel in (
+            "prefix/sbin/bindwatch", "prefix/share/man/man8/bindwatch.8",
+            "prefix/lib/systemd/system/bindwatch.service", "logrotate.d/bindwatch")}
+        eq(modes, {"prefix/sbin/bindwatch": 0o755, "prefix/share/man/man8/bindwatch.8": 0o644,
+                   "prefix/lib/systemd/system/bindwatch.service": 0o644,
+                   "logrotate.d/bindwatch": 0o644}, "installed files and modes")
+        unit = os.path.join(prefix, "lib/systemd/system/bindwatch.service")
+        with open(unit) as f:
+            text = f.read()
+        check(f"ExecStart={prefix}/sbin/bindwatch " in text, "ExecStart does not name the binary")
+        check("Type=notify" in text, "the unit is not Type=notify")
+        if not shutil.which("systemd-analyze"):
+            raise Skip("files checked; systemd-analyze is not installed to verify the unit")
+        rc, out, err = run_to_exit(["systemd-analyze", "verify", unit])
+        problems = [l for l in (out + err).splitlines() if l and "man bindwatch(8)" not in l]
+        eq(problems, [], "systemd-analyze verify (the man page is outside MANPATH here)")
