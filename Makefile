@@ -36,12 +36,13 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP \
 	  -D_GNU_SOURCE -I$(BUILD) -Ibpf -Isrc
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Wno-unused-parameter -I$(VMLINUX_DIR) -Ibpf -MMD -MP
-LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
+	  $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
 # Modules without libbpf: shared by bindwatch and the unit tests.
 PURE := strbuf escape json portlist cgpath addr record conflict ledger
 # Modules that drive the kernel side.
-MAIN := main options log loader procinfo cgroup output notify holders diagnose who
+MAIN := main options log loader procinfo cgroup output notify holders diagnose who metrics
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 ifeq ($(V),1)
@@ -73,7 +74,7 @@ run: deps
 	./bindwatch $(ARGS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests static $(BUILD)/conflicts
+	$(Q)$(MAKE) --no-print-directory all unit-tests $(BUILD)/conflicts
 	$(Q)tests/run
 
 unit-tests: $(UNIT_TESTS)
@@ -138,26 +139,18 @@ clean:
 
 # ---- kernel matrix: bindwatch under qemu on Debian's 6.1 and 6.12 kernels
 #
-#   make static       build/bindwatch-static, the same objects linked -static
-#   make kernel-test  build it and build/conflicts, run scripts/kernel-matrix.sh
+#   make kernel-test  build bindwatch and build/conflicts, run
+#                     scripts/kernel-matrix.sh
 #                     (needs qemu-system-x86, busybox-static, cpio; downloads
 #                     the kernels into build/kernels/ the first time)
 
-STATIC_LDLIBS := $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
-
-.PHONY: static kernel-test bench
-
-static: $(BUILD)/bindwatch-static
-
-$(BUILD)/bindwatch-static: $(addprefix $(BUILD)/,$(addsuffix .o,$(MAIN) $(PURE)))
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -static $^ $(STATIC_LDLIBS) -o $@
+.PHONY: kernel-test bench
 
 $(BUILD)/conflicts: tests/kernels/conflicts.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -static $< -o $@
 
-kernel-test: $(BUILD)/bindwatch-static $(BUILD)/conflicts
+kernel-test: bindwatch $(BUILD)/conflicts
 	$(Q)scripts/kernel-matrix.sh
 
 # ---- benchmarks: report, never assert (see README, "Overhead")

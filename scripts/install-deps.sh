@@ -12,7 +12,7 @@ PACKAGES="
 	make gcc pkg-config
 	clang llvm bpftool
 	libbpf-dev libelf-dev zlib1g-dev
-	libcmocka-dev
+	libcmocka-dev libmicrohttpd-dev
 	iproute2 util-linux python3
 	qemu-system-x86 busybox-static cpio
 	lsof psmisc

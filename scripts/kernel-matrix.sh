@@ -19,7 +19,8 @@
 #     found), `apt-get download` it into build/kernels/ unless the .deb is
 #     already there, and take boot/vmlinuz-* out of it (dpkg-deb);
 #  2. boot it with an initramfs (cpio newc, gzip) holding busybox (static),
-#     build/bindwatch-static, build/conflicts and an /init that, for each
+#     ./bindwatch with the shared libraries it needs (as ldd lists them),
+#     build/conflicts (static) and an /init that, for each
 #     mode in $MODES, starts `bindwatch --mode MODE --json -v` in the
 #     background, waits for its ready line, runs conflicts (which prints an
 #     "expect ..." line before each conflict it makes), stops bindwatch with
@@ -41,7 +42,7 @@ cd "$(dirname "$0")/.." || exit 1
 BUILD=build
 KDIR=$BUILD/kernels
 LOGDIR=$KDIR/logs
-BINDWATCH=$BUILD/bindwatch-static
+BINDWATCH=./bindwatch
 CONFLICTS=$BUILD/conflicts
 KERNELS=${KERNELS:-linux-image-cloud-amd64 linux-image-6.12-cloud-amd64}
 MODES=${MODES:-fexit tracepoint}
@@ -206,11 +207,21 @@ EOF
 	chmod 755 "$1"
 }
 
+# Copy the shared libraries and loader program $1 needs to the same paths under $2.
+copy_libs() {
+	local lib
+
+	for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$2$(dirname "$lib")" && cp -L "$lib" "$2$lib" || return 1
+	done
+}
+
 build_initramfs() { # OUT
 	local root=$KDIR/initramfs
 	rm -rf "$root" && mkdir -p "$root"/{bin,dev,proc,sys,tmp} || return 1
 	cp /bin/busybox "$root/bin/busybox" &&
 		cp "$BINDWATCH" "$root/bin/bindwatch" &&
+		copy_libs "$BINDWATCH" "$root" &&
 		cp "$CONFLICTS" "$root/bin/conflicts" || return 1
 	write_init "$root/init"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$1.tmp" &&
@@ -380,7 +391,7 @@ for f in "$BINDWATCH" "$CONFLICTS"; do
 	[ -x "$f" ] || setup="$setup $f"
 done
 if [ -n "$setup" ]; then
-	setup="not built:$setup (make static $CONFLICTS)"
+	setup="not built:$setup (make $BINDWATCH $CONFLICTS)"
 elif ! build_initramfs "$initrd"; then
 	setup="cannot build the initramfs $initrd"
 fi

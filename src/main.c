@@ -27,6 +27,7 @@
 #include "ledger.h"
 #include "holders.h"
 #include "loader.h"
+#include "metrics.h"
 #include "log.h"
 #include "notify.h"
 #include "options.h"
@@ -50,6 +51,7 @@ struct monitor {
 	struct ledger *ledger;   /* binds seen, to say who bound a held port */
 	bool show_success;       /* --all: print successful calls too */
 	struct holders *holders; /* NULL when the kernel lacks the iterators */
+	struct metrics *metrics; /* NULL without --metrics */
 	int diag_err;            /* the last holder lookup's error, 0 */
 	struct output out;
 	__u32 own_netns;     /* bindwatch's network namespace */
@@ -109,8 +111,10 @@ static int handle_event(void *arg, void *data, size_t size)
 	    !if_indextoname(ev->sock.bound_ifindex, r.bound_dev))
 		r.bound_dev[0] = '\0';
 	if (ev->ret == -EADDRINUSE && m->holders) {
+		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 		int err = diagnose(m->holders, m->ledger, ev, &diag);
 
+		metrics_lookup(m->metrics, (double)(now_ns(CLOCK_MONOTONIC) - t0) / NSEC_PER_SEC);
 		/* say so once per kind of failure, not once per record */
 		if (err && err != m->diag_err)
 			warn("holder lookup failed: %s; records say \"unknown\"", strerror(-err));
@@ -118,6 +122,7 @@ static int handle_event(void *arg, void *data, size_t size)
 		r.diag = &diag;
 	}
 	output_record(&m->out, &r);
+	metrics_record(m->metrics, ev);
 	diagnosis_free(&diag);
 	procinfo_free(&pi);
 	return 0;
@@ -136,8 +141,10 @@ static void report_lost(struct monitor *m)
 {
 	uint64_t lost = kernel_lost(m);
 
-	if (lost > m->lost)
+	if (lost > m->lost) {
 		output_lost(&m->out, lost - m->lost);
+		metrics_lost(m->metrics, lost - m->lost);
+	}
 	m->lost = lost;
 	m->last_stats = now_ns(CLOCK_MONOTONIC);
 }
@@ -195,6 +202,9 @@ static int run(struct monitor *m, const struct bw_options *o)
 		     "the kernel refused the BPF iterators (%s)", strerror(-err));
 	else if ((err = holders_pin(m->holders)))
 		warn("cannot pin the holder iterators for bindwatch who: %s", strerror(-err));
+	err = o->metrics ? metrics_start(&m->metrics, o->metrics, mode_name(m->loader.mode)) : 0;
+	if (err)
+		goto out;
 	rb = ring_buffer__new(loader_ringbuf_fd(&m->loader), handle_event, m, NULL);
 	if (!rb) {
 		err = -errno;
@@ -215,6 +225,7 @@ static int run(struct monitor *m, const struct bw_options *o)
 	     (unsigned long long)m->lost);
 	ring_buffer__free(rb);
 out:
+	metrics_stop(m->metrics);
 	holders_close(m->holders);
 	loader_destroy(&m->loader);
 	return err;

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 
-#define BINDWATCH_VERSION "0.1.0"
 #define PID_MAX_LIMIT (4 * 1024 * 1024) /* include/linux/threads.h, 64-bit */
 
 static const char usage_text[] =
@@ -38,6 +38,8 @@ static const char usage_text[] =
 "  --json             one JSON object per line on stdout\n"
 "  --log FILE         append JSON lines to FILE (created mode 0640)\n"
 "  --syslog           also send records to syslog (facility daemon)\n"
+"  --metrics ADDR     serve Prometheus metrics at http://ADDR/metrics\n"
+"                     (PORT or ADDR:PORT; loopback unless an address is given)\n"
 "  -v, --verbose      show libbpf's log\n"
 "  -h, --help         show this help\n"
 "  -V, --version      show the version\n"
@@ -57,6 +59,7 @@ enum {
 	OPT_ALL,
 	OPT_BTF,
 	OPT_SYSLOG,
+	OPT_METRICS,
 };
 
 static const struct option long_options[] = {
@@ -71,6 +74,7 @@ static const struct option long_options[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -198,6 +202,16 @@ static int parse_one(int c, struct bw_options *o)
 	case OPT_SYSLOG:
 		o->syslog = true;
 		return 0;
+	case OPT_METRICS: {
+		struct sockaddr_storage ss;
+
+		if (metrics_parse_listen(optarg, &ss)) {
+			warn("--metrics: '%s': expected PORT, ADDR:PORT or [ADDR6]:PORT", optarg);
+			return -EINVAL;
+		}
+		o->metrics = optarg;
+		return 0;
+	}
 	case 'v':
 		o->verbose = true;
 		return 0;

@@ -14,6 +14,7 @@
 #include "portlist.h"
 
 #define MODE_AUTO 0 /* besides enum bw_mode: try fexit, fall back */
+#define BINDWATCH_VERSION "0.1.0"
 
 struct bw_options {
 	int mode;                 /* MODE_AUTO or enum bw_mode */
@@ -23,6 +24,7 @@ struct bw_options {
 	const char *log_path;
 	const char *btf_path;
 	const char *cgroup_path;
+	const char *metrics;      /* --metrics ADDR:PORT */
 	__u32 report;             /* enum bw_report bits */
 	bool port_filter;
 	uint64_t ports[PORTLIST_WORDS];

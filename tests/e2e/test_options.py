@@ -11,9 +11,11 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
 from harness import (READY_TIMEOUT, RECORD_TIMEOUT, Requester, Skip, bind_conflict, bindwatch_argv, check,
-                     check_record, check_requester, eq, fail, for_port, free_port, hold,
+                     check_record, check_requester, eq, fail, for_port, free_port, hold, listen_conflict,
                      register, run_to_exit, start_bindwatch, test)
 
 UNREACHABLE = "198.51.100.1"  # TEST-NET-2: not local, so bind() fails EADDRNOTAVAIL
@@ -296,3 +298,49 @@ def syslog_records():
     daemon_warning = (3 << 3) | 4  # LOG_DAEMON | LOG_WARNING
     check(message.startswith(f"<{daemon_warning}>"), f"priority of {message!r}")
     check(f"bindwatch[{bw.proc.pid}]: " in message, f"ident and pid in {message!r}")
+
+
+def scrape(port, path="/metrics"):
+    """(status, body) of an HTTP GET on 127.0.0.1:port."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=RECORD_TIMEOUT) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def samples(text):
+    """{'name{labels}': value} of a Prometheus text exposition."""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
+@test()
+def metrics_endpoint():
+    """--metrics: a real HTTP client reads the counters after real conflicts."""
+    port = free_port()
+    with start_bindwatch("--metrics", str(port)) as bw, Requester() as req:
+        before = samples(scrape(port)[1])
+        for _ in range(2):
+            bind_conflict(bw, requester=req)
+        bind_conflict(bw, "ipv4", "udp", "127.0.0.1", requester=req)
+        listen_conflict(bw, requester=req)
+        status, text = scrape(port)
+        eq(status, 200, "status of GET /metrics")
+        after = samples(text)
+        eq(scrape(port, "/")[0], 404, "status of GET /")
+    def grew(key):
+        return after.get(key, 0) - before.get(key, 0)
+    # other processes on the host may add conflicts: at least ours are counted
+    check(grew('bindwatch_conflicts_total{syscall="bind",proto="tcp"}') >= 2, f"tcp binds in {text}")
+    check(grew('bindwatch_conflicts_total{syscall="bind",proto="udp"}') >= 1, f"udp binds in {text}")
+    check(grew('bindwatch_conflicts_total{syscall="listen",proto="tcp"}') >= 1, f"listens in {text}")
+    check(grew("bindwatch_holder_lookup_seconds_count") >= 4, f"lookups in {text}")
+    eq(after.get("bindwatch_events_lost_total"), 0.0, "records lost")
+    eq(after.get(f'bindwatch_info{{mode="{bw.mode}",version="0.1.0"}}'), 1.0, "bindwatch_info")
+    eq(after.get('bindwatch_holder_lookup_seconds_bucket{le="+Inf"}'),
+       after.get("bindwatch_holder_lookup_seconds_count"), "+Inf bucket equals the count")

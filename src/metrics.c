@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * metrics.c - the Prometheus text exposition of bindwatch's counters.
+ *
+ * A fleet watches bindwatch through the Prometheus it already runs, so the
+ * counters are few and their labels bounded: conflicts by syscall and
+ * protocol (never by pid or port: those would make a series per process),
+ * records lost, holder lookup latency as a histogram, and an info metric
+ * with the capture mode.  libmicrohttpd serves them from its own thread,
+ * with every signal blocked there so SIGTERM and SIGHUP keep reaching the
+ * main loop; the counters are shared under one mutex, held only to update
+ * or copy them.  It listens on loopback unless told an address: metrics
+ * name processes' ports and a fleet scrapes through its own network setup.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <microhttpd.h>
+#include "addr.h"
+#include "log.h"
+#include "metrics.h"
+#include "options.h"
+#include "portlist.h"
+#include "strbuf.h"
+
+#define MAX_SERIES 32          /* syscall x protocol combinations kept */
+#define PROTO_NAME_LEN 16
+#define CONNECTION_LIMIT 16
+#define CONNECTION_TIMEOUT_S 5
+
+/* Upper bounds of the lookup histogram's buckets, seconds. */
+static const double lookup_buckets[] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1,
+};
+#define BUCKETS (sizeof(lookup_buckets) / sizeof(lookup_buckets[0]))
+
+struct series {
+	__u8 syscall;
+	char proto[PROTO_NAME_LEN];
+	uint64_t conflicts;
+};
+
+struct metrics {
+	struct MHD_Daemon *daemon;
+	pthread_mutex_t lock;
+	const char *mode;
+	struct series series[MAX_SERIES];
+	size_t nseries;
+	uint64_t lost;
+	uint64_t lookup_le[BUCKETS]; /* lookups in each bucket (not cumulative) */
+	uint64_t lookups;
+	double lookup_sum;
+};
+
+static const char *syscall_label(__u8 syscall)
+{
+	return syscall == BW_SYS_LISTEN ? "listen" : "bind";
+}
+
+static void render(struct metrics *m, struct strbuf *sb)
+{
+	uint64_t cumulative = 0;
+	size_t i;
+
+	strbuf_adds(sb, "# HELP bindwatch_conflicts_total bind() and listen() calls that failed with EADDRINUSE.\n"
+			"# TYPE bindwatch_conflicts_total counter\n");
+	for (i = 0; i < m->nseries; i++)
+		strbuf_addf(sb, "bindwatch_conflicts_total{syscall=\"%s\",proto=\"%s\"} %llu\n",
+			    syscall_label(m->series[i].syscall), m->series[i].proto,
+			    (unsigned long long)m->series[i].conflicts);
+	strbuf_addf(sb, "# HELP bindwatch_events_lost_total Records the kernel could not queue.\n"
+			"# TYPE bindwatch_events_lost_total counter\n"
+			"bindwatch_events_lost_total %llu\n", (unsigned long long)m->lost);
+	strbuf_adds(sb, "# HELP bindwatch_reclaims_total Ports reclaimed from their holders, by result.\n"
+			"# TYPE bindwatch_reclaims_total counter\n");
+	strbuf_adds(sb, "# HELP bindwatch_holder_lookup_seconds Time to name the holders of a port.\n"
+			"# TYPE bindwatch_holder_lookup_seconds histogram\n");
+	for (i = 0; i < BUCKETS; i++) {
+		cumulative += m->lookup_le[i];
+		strbuf_addf(sb, "bindwatch_holder_lookup_seconds_bucket{le=\"%g\"} %llu\n",
+			    lookup_buckets[i], (unsigned long long)cumulative);
+	}
+	strbuf_addf(sb, "bindwatch_holder_lookup_seconds_bucket{le=\"+Inf\"} %llu\n"
+			"bindwatch_holder_lookup_seconds_sum %.9f\n"
+			"bindwatch_holder_lookup_seconds_count %llu\n",
+		    (unsigned long long)m->lookups, m->lookup_sum, (unsigned long long)m->lookups);
+	strbuf_addf(sb, "# HELP bindwatch_info The running bindwatch.\n"
+			"# TYPE bindwatch_info gauge\n"
+			"bindwatch_info{mode=\"%s\",version=\"%s\"} 1\n", m->mode, BINDWATCH_VERSION);
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status,
+			       const char *type, char *body, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_len, void **state)
+{
+	struct metrics *m = cls;
+	struct strbuf sb;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+			       strdup("GET /metrics\n"), strlen("GET /metrics\n"));
+	if (strcmp(url, "/metrics"))
+		return respond(c, MHD_HTTP_NOT_FOUND, "text/plain",
+			       strdup("not found: try /metrics\n"), strlen("not found: try /metrics\n"));
+	strbuf_init(&sb);
+	pthread_mutex_lock(&m->lock);
+	render(m, &sb);
+	pthread_mutex_unlock(&m->lock);
+	if (sb.oom) {
+		strbuf_free(&sb);
+		return MHD_NO;
+	}
+	return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4", sb.s, sb.len);
+}
+
+int metrics_parse_listen(const char *s, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+	const char *colon = strrchr(s, ':'), *port = colon ? colon + 1 : s;
+	char host[INET6_ADDRSTRLEN + 2] = "127.0.0.1";
+	size_t hlen = colon ? (size_t)(colon - s) : 0;
+	unsigned int p;
+
+	if (portlist_port(port, strlen(port), &p) || hlen >= sizeof(host))
+		return -EINVAL;
+	if (hlen) {
+		memcpy(host, s, hlen);
+		host[hlen] = '\0';
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && host[hlen - 1] == ']') {
+		host[hlen - 1] = '\0';
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons(p);
+		return inet_pton(AF_INET6, host + 1, &v6->sin6_addr) == 1 ? 0 : -EINVAL;
+	}
+	v4->sin_family = AF_INET;
+	v4->sin_port = htons(p);
+	return inet_pton(AF_INET, host, &v4->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+int metrics_start(struct metrics **mp, const char *listen, const char *mode)
+{
+	struct sockaddr_storage ss;
+	struct metrics *m;
+	sigset_t all, old;
+
+	if (metrics_parse_listen(listen, &ss))
+		return -EINVAL; /* options_parse() said why */
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	pthread_mutex_init(&m->lock, NULL);
+	m->mode = mode;
+	/* the server thread inherits this mask: signals stay with the main loop */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_IPv6 * (ss.ss_family == AF_INET6),
+				     0, NULL, NULL, handle, m,
+				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+				     MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!m->daemon) {
+		warn("--metrics: cannot listen on '%s' (in use, or not an address of this host)", listen);
+		pthread_mutex_destroy(&m->lock);
+		free(m);
+		return -EADDRINUSE;
+	}
+	*mp = m;
+	return 0;
+}
+
+void metrics_stop(struct metrics *m)
+{
+	if (!m)
+		return;
+	MHD_stop_daemon(m->daemon);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+void metrics_record(struct metrics *m, const struct bw_event *ev)
+{
+	char proto[PROTO_NAME_LEN];
+	size_t i;
+
+	if (!m || ev->ret != -EADDRINUSE)
+		return;
+	proto_name(proto, sizeof(proto), ev->sock.type, ev->sock.protocol);
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < m->nseries; i++)
+		if (m->series[i].syscall == ev->syscall && !strcmp(m->series[i].proto, proto))
+			break;
+	if (i == m->nseries && i < MAX_SERIES) {
+		m->series[i].syscall = ev->syscall;
+		memcpy(m->series[i].proto, proto, sizeof(proto));
+		m->nseries++;
+	}
+	if (i < m->nseries)
+		m->series[i].conflicts += ev->count;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_lost(struct metrics *m, uint64_t count)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->lost += count;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_lookup(struct metrics *m, double seconds)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < BUCKETS && seconds > lookup_buckets[i]; i++)
+		;
+	pthread_mutex_lock(&m->lock);
+	if (i < BUCKETS)
+		m->lookup_le[i]++;
+	m->lookups++;
+	m->lookup_sum += seconds;
+	pthread_mutex_unlock(&m->lock);
+}

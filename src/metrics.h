@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * metrics.h - Prometheus metrics at http://ADDR:PORT/metrics (--metrics).
+ */
+#ifndef BW_METRICS_H
+#define BW_METRICS_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <linux/types.h>
+#include "bindwatch.h"
+
+struct metrics;
+
+/* "PORT", ":PORT", "ADDR:PORT" or "[ADDR6]:PORT" into ss: 0 or -EINVAL. */
+int metrics_parse_listen(const char *s, struct sockaddr_storage *ss);
+
+/*
+ * Serve metrics on listen ("PORT", ":PORT", "ADDR:PORT" or "[ADDR6]:PORT";
+ * loopback unless an address is given); mode is the capture mode for
+ * bindwatch_info.  0 or -errno (reported).
+ */
+int metrics_start(struct metrics **mp, const char *listen, const char *mode);
+void metrics_stop(struct metrics *m);
+
+/* Account for a record, for records lost, for one holder lookup's duration. */
+void metrics_record(struct metrics *m, const struct bw_event *ev);
+void metrics_lost(struct metrics *m, uint64_t count);
+void metrics_lookup(struct metrics *m, double seconds);
+
+#endif /* BW_METRICS_H */
