@@ -26,6 +26,7 @@
 #include "diagnose.h"
 #include "ledger.h"
 #include "holders.h"
+#include "hooks.h"
 #include "loader.h"
 #include "metrics.h"
 #include "log.h"
@@ -52,6 +53,8 @@ struct monitor {
 	bool show_success;       /* --all: print successful calls too */
 	struct holders *holders; /* NULL when the kernel lacks the iterators */
 	struct metrics *metrics; /* NULL without --metrics */
+	struct hooks hooks;      /* --exec */
+	bool hooking;
 	int diag_err;            /* the last holder lookup's error, 0 */
 	struct output out;
 	__u32 own_netns;     /* bindwatch's network namespace */
@@ -83,6 +86,19 @@ static void wall_time(uint64_t mono_ns, struct timespec *wall)
 
 	wall->tv_sec = t / NSEC_PER_SEC;
 	wall->tv_nsec = t % NSEC_PER_SEC;
+}
+
+/* Hand the conflict in r to the --exec hook, as JSON. */
+static void run_hook(struct monitor *m, const struct bw_record *r)
+{
+	struct strbuf json;
+
+	strbuf_init(&json);
+	record_json(&json, r);
+	strbuf_addc(&json, '\n');
+	if (!json.oom)
+		hooks_run(&m->hooks, r, json.s, json.len);
+	strbuf_free(&json);
 }
 
 static int handle_event(void *arg, void *data, size_t size)
@@ -123,6 +139,8 @@ static int handle_event(void *arg, void *data, size_t size)
 	}
 	output_record(&m->out, &r);
 	metrics_record(m->metrics, ev);
+	if (m->hooking && ev->ret == -EADDRINUSE)
+		run_hook(m, &r);
 	diagnosis_free(&diag);
 	procinfo_free(&pi);
 	return 0;
@@ -169,7 +187,8 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 			warn("reading the ring buffer failed: %s", strerror(-n));
 			return n;
 		}
-		busy = n > 0;
+		/* running hooks need their timeouts checked: stay awake */
+		busy = n > 0 || (m->hooking && hooks_tend(&m->hooks));
 		if (now_ns(CLOCK_MONOTONIC) - m->last_stats >= STATS_MS * NSEC_PER_MSEC)
 			report_lost(m);
 	}
@@ -251,6 +270,15 @@ int main(int argc, char **argv)
 	cgroup_init();
 	m.own_netns = procinfo_own_netns();
 	m.show_success = o.report & BW_REPORT_SUCCESS;
+	if (o.exec) {
+		err = hooks_init(&m.hooks, o.exec, o.exec_max, o.exec_timeout);
+		if (err) {
+			warn("--exec: '%s': %s", o.exec, err == -E2BIG ? "too many arguments" : strerror(-err));
+			options_free(&o);
+			return EXIT_USAGE;
+		}
+		m.hooking = true;
+	}
 	m.ledger = calloc(1, sizeof(*m.ledger));
 	if (!m.ledger) {
 		warn("out of memory");
@@ -264,6 +292,8 @@ int main(int argc, char **argv)
 		output_close(&m.out);
 	}
 	cgroup_fini();
+	if (m.hooking)
+		hooks_fini(&m.hooks);
 	free(m.ledger);
 	options_free(&o);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;

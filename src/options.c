@@ -17,6 +17,10 @@
 #include "options.h"
 
 #define PID_MAX_LIMIT (4 * 1024 * 1024) /* include/linux/threads.h, 64-bit */
+#define EXEC_TIMEOUT_DEFAULT 10
+#define EXEC_TIMEOUT_MAX 3600
+#define EXEC_MAX_DEFAULT 4
+#define EXEC_MAX_MAX 64
 
 static const char usage_text[] =
 "Usage: bindwatch [OPTIONS]\n"
@@ -38,6 +42,10 @@ static const char usage_text[] =
 "  --json             one JSON object per line on stdout\n"
 "  --log FILE         append JSON lines to FILE (created mode 0640)\n"
 "  --syslog           also send records to syslog (facility daemon)\n"
+"  --exec CMD         run CMD for each conflict: the JSON record on stdin,\n"
+"                     BINDWATCH_* variables; no shell (CMD is split at blanks)\n"
+"  --exec-timeout S   kill a hook still running after S seconds (default 10)\n"
+"  --exec-max N       run at most N hooks at once (default 4)\n"
 "  --metrics ADDR     serve Prometheus metrics at http://ADDR/metrics\n"
 "                     (PORT or ADDR:PORT; loopback unless an address is given)\n"
 "  -v, --verbose      show libbpf's log\n"
@@ -60,6 +68,9 @@ enum {
 	OPT_BTF,
 	OPT_SYSLOG,
 	OPT_METRICS,
+	OPT_EXEC,
+	OPT_EXEC_TIMEOUT,
+	OPT_EXEC_MAX,
 };
 
 static const struct option long_options[] = {
@@ -75,6 +86,9 @@ static const struct option long_options[] = {
 	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "exec", required_argument, NULL, OPT_EXEC },
+	{ "exec-timeout", required_argument, NULL, OPT_EXEC_TIMEOUT },
+	{ "exec-max", required_argument, NULL, OPT_EXEC_MAX },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -152,6 +166,22 @@ static int add_comm(struct bw_options *o, const char *tok)
 	return 0;
 }
 
+/* optarg as a whole number in [1, max] into *v, or a message naming opt. */
+static int parse_count(const char *opt, unsigned int max, unsigned int *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(optarg, &end, 10);
+	if (errno || end == optarg || *end || n < 1 || n > (long)max) {
+		warn("%s: '%s': expected a number from 1 to %u", opt, optarg, max);
+		return -EINVAL;
+	}
+	*v = n;
+	return 0;
+}
+
 static int parse_one(int c, struct bw_options *o)
 {
 	char err[128];
@@ -202,6 +232,17 @@ static int parse_one(int c, struct bw_options *o)
 	case OPT_SYSLOG:
 		o->syslog = true;
 		return 0;
+	case OPT_EXEC:
+		if (!optarg[strspn(optarg, " \t")]) {
+			warn("--exec: expected a command");
+			return -EINVAL;
+		}
+		o->exec = optarg;
+		return 0;
+	case OPT_EXEC_TIMEOUT:
+		return parse_count("--exec-timeout", EXEC_TIMEOUT_MAX, &o->exec_timeout);
+	case OPT_EXEC_MAX:
+		return parse_count("--exec-max", EXEC_MAX_MAX, &o->exec_max);
 	case OPT_METRICS: {
 		struct sockaddr_storage ss;
 
@@ -226,6 +267,8 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->mode = MODE_AUTO;
+	o->exec_timeout = EXEC_TIMEOUT_DEFAULT;
+	o->exec_max = EXEC_MAX_DEFAULT;
 	while ((c = getopt_long(argc, argv, "vhV", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);

@@ -25,6 +25,9 @@ struct bw_options {
 	const char *btf_path;
 	const char *cgroup_path;
 	const char *metrics;      /* --metrics ADDR:PORT */
+	const char *exec;         /* --exec CMD */
+	unsigned int exec_timeout; /* --exec-timeout SECONDS */
+	unsigned int exec_max;    /* --exec-max N */
 	__u32 report;             /* enum bw_report bits */
 	bool port_filter;
 	uint64_t ports[PORTLIST_WORDS];

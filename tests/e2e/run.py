@@ -12,6 +12,7 @@ import harness  # noqa: E402
 import test_capture  # noqa: E402,F401  (registers tests)
 import test_options  # noqa: E402,F401  (registers tests)
 import test_environment  # noqa: E402,F401  (registers tests)
+import test_hooks  # noqa: E402,F401  (registers tests)
 import test_holders  # noqa: E402,F401  (registers tests)
 
 

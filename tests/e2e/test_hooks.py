@@ -1,0 +1,101 @@
+# test_hooks.py - end-to-end tests of --exec: the hook gets the record on
+# stdin and BINDWATCH_* variables, a hostile comm stays text (no shell),
+# and a hook that hangs is killed without holding up capture.
+import json
+import os
+import tempfile
+import time
+
+from harness import (PYTHON, RECORD_TIMEOUT, Requester, bind_conflict, check, eq, fail,
+                     start_bindwatch, test)
+
+# A hook: writes its pid, its stdin (the record) and its BINDWATCH_* variables
+# to OUT.PID.json, then sleeps SLEEP seconds.
+HOOK = r'''
+import json, os, sys, time
+out, sleep = sys.argv[1], float(sys.argv[2])
+record = sys.stdin.read()
+env = {k: v for k, v in os.environ.items() if k.startswith("BINDWATCH_")}
+with open(f"{out}.{os.getpid()}.json", "w") as f:
+    json.dump({"pid": os.getpid(), "record": record, "env": env}, f)
+time.sleep(sleep)
+'''
+
+
+def hook_command(tmp, sleep=0):
+    script = os.path.join(tmp, "hook.py")
+    with open(script, "w") as f:
+        f.write(HOOK)
+    return f"{PYTHON} {script} {os.path.join(tmp, 'out')} {sleep}"
+
+
+def hook_outputs(tmp, count):
+    """The first count hook outputs, waiting for them."""
+    deadline = time.monotonic() + RECORD_TIMEOUT
+    while True:
+        names = sorted(n for n in os.listdir(tmp) if n.startswith("out.") and n.endswith(".json"))
+        if len(names) >= count:
+            break
+        if time.monotonic() > deadline:
+            fail(f"{len(names)} hook runs, expected {count}")
+        time.sleep(0.05)
+    outs = []
+    for name in names[:count]:
+        for _ in range(100):  # the hook may still be writing
+            try:
+                with open(os.path.join(tmp, name)) as f:
+                    outs.append(json.load(f))
+                break
+            except ValueError:
+                time.sleep(0.05)
+    return outs
+
+
+def running(pid):
+    """Whether pid is a live process (not gone, not a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@test()
+def hook_gets_record():
+    """The hook's stdin is the conflict's JSON record and its variables name
+    the port, the requester and the holder; a comm of "$(touch ...)" is
+    passed as text and runs nothing."""
+    hostile = "$(touch bwpwn)"
+    with tempfile.TemporaryDirectory() as tmp:
+        with start_bindwatch("--exec", hook_command(tmp)) as bw, Requester(hostile) as req:
+            rec, _, _ = bind_conflict(bw, requester=req)
+            out = hook_outputs(tmp, 1)[0]
+        check(not os.path.exists("bwpwn") and not os.path.exists(os.path.join(tmp, "bwpwn")),
+              "the hostile comm was run by a shell")
+    eq(json.loads(out["record"]), rec, "the record on the hook's stdin")
+    env = out["env"]
+    eq(env.get("BINDWATCH_PORT"), str(rec["port"]), "BINDWATCH_PORT")
+    eq(env.get("BINDWATCH_PROTO"), "tcp", "BINDWATCH_PROTO")
+    eq(env.get("BINDWATCH_REQUESTER_PID"), str(req.pid), "BINDWATCH_REQUESTER_PID")
+    eq(env.get("BINDWATCH_REQUESTER_COMM"), hostile, "BINDWATCH_REQUESTER_COMM")
+    eq(env.get("BINDWATCH_HOLDER_PID"), str(rec["holders"][0]["pid"]), "BINDWATCH_HOLDER_PID")
+    eq(env.get("BINDWATCH_REASON"), rec["reason"], "BINDWATCH_REASON")
+
+
+@test()
+def hook_timeout_does_not_block():
+    """A hook that hangs is killed after --exec-timeout, and records keep
+    coming while it runs."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with start_bindwatch("--exec", hook_command(tmp, sleep=600), "--exec-timeout", "1") as bw, \
+                Requester() as req:
+            bind_conflict(bw, requester=req)
+            first = hook_outputs(tmp, 1)[0]
+            bind_conflict(bw, requester=req)  # capture goes on while the hook hangs
+            deadline = time.monotonic() + RECORD_TIMEOUT
+            while running(first["pid"]):
+                check(time.monotonic() < deadline, "the hanging hook was not killed")
+                time.sleep(0.05)
+            rc, stderr = bw.stop()
+        eq(rc, 0, f"exit code (stderr {stderr!r})")
+        check("killed" in stderr, f"stderr does not say the hook was killed: {stderr!r}")
