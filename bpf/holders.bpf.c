@@ -102,8 +102,15 @@ struct fd_walk {
 	__u32 base;          /* fd of bit 0 of the current word */
 	unsigned long bits;  /* open fds of the current word not yet checked */
 	__u32 written;       /* records written for this process */
-	bool connection;     /* a connection socket on the port was written */
+	__u32 connection;    /* a connection socket on the port was written */
 };
+
+/*
+ * Always 0, but not known to be by the verifier: the per-process counters
+ * start from it, so the verifier sees them as ranges, not as 0, 1, 2, ...,
+ * and its walk of the loop callbacks converges in a few passes.
+ */
+__u32 counters_start = 0;
 
 /* A socket that is a connection, not a listener, a bound socket or UDP. */
 static __always_inline bool is_connection(const struct bw_holder *h)
@@ -197,6 +204,8 @@ int holders_task(struct bpf_iter__task *ctx)
 	if (!task || !socket_fops || !t)
 		return 0;
 	w.t = *t;
+	w.written = counters_start;
+	w.connection = counters_start;
 	files = BPF_CORE_READ(task, files);
 	/* kernel threads have none; threads sharing their leader's would repeat it */
 	if (!files || (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid) &&
