@@ -88,6 +88,17 @@ class LineReader:
         return b"".join(self.lines).decode("utf-8", "replace")
 
 
+def end_child(proc):
+    """A child that exits when its stdin closes: close it, wait, kill if stuck."""
+    if not proc.stdin.closed:
+        proc.stdin.close()
+    try:
+        proc.wait(EXIT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def run_to_exit(argv, env=None, timeout=EXIT_TIMEOUT):
     """Run a command that should exit on its own; return (rc, stdout, stderr)."""
     try:
@@ -314,13 +325,7 @@ class Requester:
         self.close()
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            try:
-                self.proc.wait(EXIT_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_child(self.proc)
 
     def call(self, expect, **op):
         """Run one operation (see REQUESTER_SRC); check that it ended with
@@ -614,13 +619,7 @@ class Holder:
 
     def close(self):
         """Close stdin: the holder and its children exit; wait for them."""
-        if not self.proc.stdin.closed:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(EXIT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        end_child(self.proc)
 
     def inode(self, index=0):
         """Inode of the holder's socket number index, from /proc/PID/fd
