@@ -99,6 +99,20 @@ def end_child(proc):
         proc.wait()
 
 
+class StdinChild:
+    """A child process (self.proc) that exits when its stdin closes; as a
+    context manager, closed on exit."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        end_child(self.proc)
+
+
 def run_to_exit(argv, env=None, timeout=EXIT_TIMEOUT):
     """Run a command that should exit on its own; return (rc, stdout, stderr)."""
     try:
@@ -299,7 +313,7 @@ def new_marker():
     return "bwreq-" + secrets.token_hex(4)
 
 
-class Requester:
+class Requester(StdinChild):
     """A long-lived child process that makes socket calls on request."""
 
     def __init__(self, comm=None, prefix=()):
@@ -317,15 +331,6 @@ class Requester:
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.pid = self.proc.pid
         self.out = LineReader(self.proc.stdout)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def close(self):
-        end_child(self.proc)
 
     def call(self, expect, **op):
         """Run one operation (see REQUESTER_SRC); check that it ended with
@@ -572,7 +577,7 @@ def socket_spec(family="ipv4", proto="tcp", addr="127.0.0.1", port=0, listen=Non
     return dict(family=family, proto=proto, addr=addr, port=port, listen=listen, **opts)
 
 
-class Holder:
+class Holder(StdinChild):
     """A child process holding sockets (see HOLDER_SRC) until closed.
     Attributes: pid (of the process that opened the sockets: the binder,
     already exited and reaped, with exit=True), start_ticks, sockets
@@ -610,16 +615,6 @@ class Holder:
             if done != {"exited": self.pid, "status": 0}:
                 self.close()
                 fail(f"holder's binder {self.pid} did not exit cleanly: {done!r}")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def close(self):
-        """Close stdin: the holder and its children exit; wait for them."""
-        end_child(self.proc)
 
     def inode(self, index=0):
         """Inode of the holder's socket number index, from /proc/PID/fd
