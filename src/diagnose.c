@@ -50,7 +50,10 @@ int holder_infos(const struct holder_list *l, const struct ledger *ledger,
 			procinfo_read(&v[i].pi, v[i].h.pid, v[i].h.start_ns, v[i].h.cgroup_id, 0);
 		b = ledger ? ledger_find(ledger, v[i].h.ino) : NULL;
 		v[i].bound_by = b;
-		if (b)
+		/* a server usually bound its own socket: then /proc was just read */
+		if (b && b->pid == v[i].h.pid && b->start_ns == v[i].h.start_ns)
+			v[i].binder_exited = v[i].pi.exited;
+		else if (b)
 			v[i].binder_exited = !procinfo_alive(b->pid, b->start_ns);
 	}
 	*out = v;

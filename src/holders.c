@@ -243,23 +243,28 @@ int holders_pin(struct holders *h)
 }
 
 /* Whether the pinned task link is ours: another monitor may have re-pinned. */
+/* The kernel's id of the link behind fd, 0 if it cannot be had. */
+static __u32 link_id(int fd)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
 static bool pins_ours(const struct holders *h)
 {
-	struct bpf_link_info ours = {}, pinned = {};
-	__u32 len = sizeof(ours);
 	char path[PIN_PATH_LEN];
-	bool same;
+	__u32 pinned;
 	int fd;
 
 	pin_path(path, WALK_TASK);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return false;
-	same = !bpf_obj_get_info_by_fd(h->link_fds[WALK_TASK], &ours, &len) &&
-	       (len = sizeof(pinned), !bpf_obj_get_info_by_fd(fd, &pinned, &len)) &&
-	       ours.id == pinned.id;
+	pinned = link_id(fd);
 	close(fd);
-	return same;
+	return pinned && pinned == link_id(h->link_fds[WALK_TASK]);
 }
 
 void holders_close(struct holders *h)

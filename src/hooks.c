@@ -101,6 +101,12 @@ static void setenv_at(char env[][ENV_LEN], char **envp, int *n, const char *name
 	(*n)++;
 }
 
+static void setenv_str(char env[][ENV_LEN], char **envp, int *n, const char *name,
+		       const char *value)
+{
+	setenv_at(env, envp, n, name, value, strlen(value));
+}
+
 /* The BINDWATCH_* variables of r, then a NULL; env holds their text. */
 static void hook_env(const struct bw_record *r, char env[ENV_MAX][ENV_LEN], char *envp[ENV_MAX + 1])
 {
@@ -110,26 +116,22 @@ static void hook_env(const struct bw_record *r, char env[ENV_MAX][ENV_LEN], char
 	int n = 0;
 
 	snprintf(num, sizeof(num), "%u", ev->sock.port);
-	setenv_at(env, envp, &n, "BINDWATCH_PORT", num, strlen(num));
-	proto_name(proto, sizeof(proto), ev->sock.type, ev->sock.protocol);
-	setenv_at(env, envp, &n, "BINDWATCH_PROTO", proto, strlen(proto));
+	setenv_str(env, envp, &n, "BINDWATCH_PORT", num);
+	setenv_str(env, envp, &n, "BINDWATCH_PROTO",
+		   proto_name(proto, sizeof(proto), ev->sock.type, ev->sock.protocol));
 	if (!addr_format(addr, sizeof(addr), ev->sock.family, ev->sock.addr))
-		setenv_at(env, envp, &n, "BINDWATCH_ADDR", addr, strlen(addr));
+		setenv_str(env, envp, &n, "BINDWATCH_ADDR", addr);
 	snprintf(num, sizeof(num), "%u", ev->pid);
-	setenv_at(env, envp, &n, "BINDWATCH_REQUESTER_PID", num, strlen(num));
+	setenv_str(env, envp, &n, "BINDWATCH_REQUESTER_PID", num);
 	setenv_at(env, envp, &n, "BINDWATCH_REQUESTER_COMM", ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
 	if (hd && hd->pid) {
 		snprintf(num, sizeof(num), "%u", hd->pid);
-		setenv_at(env, envp, &n, "BINDWATCH_HOLDER_PID", num, strlen(num));
+		setenv_str(env, envp, &n, "BINDWATCH_HOLDER_PID", num);
 		setenv_at(env, envp, &n, "BINDWATCH_HOLDER_COMM", hd->comm, strnlen(hd->comm, sizeof(hd->comm)));
 	}
-	if (r->diag) {
-		const char *reason = conflict_reason_code(r->diag->reason);
-
-		setenv_at(env, envp, &n, "BINDWATCH_REASON", reason, strlen(reason));
-	}
-	setenv_at(env, envp, &n, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		  strlen("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+	if (r->diag)
+		setenv_str(env, envp, &n, "BINDWATCH_REASON", conflict_reason_code(r->diag->reason));
+	setenv_str(env, envp, &n, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	envp[n] = NULL;
 }
 

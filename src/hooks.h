@@ -32,6 +32,12 @@ int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 	       unsigned int timeout_s);
 void hooks_fini(struct hooks *h);
 
+/* Whether hooks_init() set a command up. */
+static inline bool hooks_enabled(const struct hooks *h)
+{
+	return h->argv[0] != NULL;
+}
+
 /* Start the command for record r (its JSON is json[0..len)); never blocks. */
 void hooks_run(struct hooks *h, const struct bw_record *r, const char *json, size_t len);
 

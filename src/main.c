@@ -53,8 +53,7 @@ struct monitor {
 	bool show_success;       /* --all: print successful calls too */
 	struct holders *holders; /* NULL when the kernel lacks the iterators */
 	struct metrics *metrics; /* NULL without --metrics */
-	struct hooks hooks;      /* --exec */
-	bool hooking;
+	struct hooks hooks;      /* --exec; all zero without it */
 	int diag_err;            /* the last holder lookup's error, 0 */
 	struct output out;
 	__u32 own_netns;     /* bindwatch's network namespace */
@@ -139,7 +138,7 @@ static int handle_event(void *arg, void *data, size_t size)
 	}
 	output_record(&m->out, &r);
 	metrics_record(m->metrics, ev);
-	if (m->hooking && ev->ret == -EADDRINUSE)
+	if (hooks_enabled(&m->hooks) && ev->ret == -EADDRINUSE)
 		run_hook(m, &r);
 	diagnosis_free(&diag);
 	procinfo_free(&pi);
@@ -188,7 +187,7 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 			return n;
 		}
 		/* running hooks need their timeouts checked: stay awake */
-		busy = n > 0 || (m->hooking && hooks_tend(&m->hooks));
+		busy = n > 0 || hooks_tend(&m->hooks);
 		if (now_ns(CLOCK_MONOTONIC) - m->last_stats >= STATS_MS * NSEC_PER_MSEC)
 			report_lost(m);
 	}
@@ -277,7 +276,6 @@ int main(int argc, char **argv)
 			options_free(&o);
 			return EXIT_USAGE;
 		}
-		m.hooking = true;
 	}
 	m.ledger = calloc(1, sizeof(*m.ledger));
 	if (!m.ledger) {
@@ -292,8 +290,7 @@ int main(int argc, char **argv)
 		output_close(&m.out);
 	}
 	cgroup_fini();
-	if (m.hooking)
-		hooks_fini(&m.hooks);
+	hooks_fini(&m.hooks);
 	free(m.ledger);
 	options_free(&o);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;

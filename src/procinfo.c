@@ -66,7 +66,7 @@ static int open_pid_dir(uint32_t pid)
 	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* True when dirfd is the live (not zombie) process that started at ticks. */
+
 static bool same_process(int dirfd, uint64_t ticks)
 {
 	char *stat = read_at(dirfd, "stat", 1024, NULL), *p, state = 0;
@@ -85,6 +85,21 @@ static bool same_process(int dirfd, uint64_t ticks)
 out:
 	free(stat);
 	return same && state != 'Z' && state != 'X';
+}
+
+/*
+ * A descriptor of /proc/PID if pid is still the process that started start_ns
+ * after boot (not exited, not a zombie), or -1.
+ */
+static int open_same_process(uint32_t pid, uint64_t start_ns)
+{
+	int dirfd = open_pid_dir(pid);
+
+	if (dirfd >= 0 && !same_process(dirfd, procinfo_ticks(start_ns))) {
+		close(dirfd);
+		return -1;
+	}
+	return dirfd;
 }
 
 /* The executable's path, unless it is no longer the one with inode ino. */
@@ -184,8 +199,8 @@ void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 	if (!cgroup_path_from_id(cgroup_id, path, sizeof(path)))
 		pi->cgroup = strdup(path);
 
-	dirfd = open_pid_dir(pid);
-	if (dirfd < 0 || !same_process(dirfd, procinfo_ticks(start_ns))) {
+	dirfd = open_same_process(pid, start_ns);
+	if (dirfd < 0) {
 		pi->exited = true;
 	} else {
 		pi->exe = read_exe(dirfd, exe_ino);
@@ -196,32 +211,30 @@ void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 			pi->cgroup = read_cgroup_file(dirfd);
 		/* the process may have exited while we read */
 		pi->exited = !same_process(dirfd, procinfo_ticks(start_ns));
-	}
-	if (dirfd >= 0)
 		close(dirfd);
+	}
 	describe_cgroup(pi);
 }
 
 int procinfo_open_netns(uint32_t pid, uint64_t start_ns)
 {
-	int dirfd = open_pid_dir(pid), fd = -1;
+	int dirfd = open_same_process(pid, start_ns), fd;
 
 	if (dirfd < 0)
 		return -1;
-	if (same_process(dirfd, procinfo_ticks(start_ns)))
-		fd = openat(dirfd, "ns/net", O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, "ns/net", O_RDONLY | O_CLOEXEC);
 	close(dirfd);
 	return fd < 0 ? -1 : fd;
 }
 
 bool procinfo_alive(uint32_t pid, uint64_t start_ns)
 {
-	int dirfd = open_pid_dir(pid);
-	bool alive = dirfd >= 0 && same_process(dirfd, procinfo_ticks(start_ns));
+	int dirfd = open_same_process(pid, start_ns);
 
-	if (dirfd >= 0)
-		close(dirfd);
-	return alive;
+	if (dirfd < 0)
+		return false;
+	close(dirfd);
+	return true;
 }
 
 static uint32_t own_ns(const char *path)
