@@ -34,13 +34,13 @@ VMLINUX := $(VMLINUX_DIR)/vmlinux.h
 CFLAGS ?= -g -O2
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP \
 	  -D_GNU_SOURCE -I$(BUILD) -Ibpf -Isrc
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Wno-unused-parameter -I$(VMLINUX_DIR) -Ibpf -MMD -MP
 LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
 	  $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
 # Modules without libbpf: shared by bindwatch and the unit tests.
-PURE := strbuf escape json portlist cgpath addr record conflict ledger
+PURE := strbuf escape json portlist cgpath addr record conflict ledger duration
 # Modules that drive the kernel side.
 MAIN := main options log loader procinfo cgroup output notify holders diagnose who metrics hooks
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))

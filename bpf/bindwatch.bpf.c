@@ -24,6 +24,15 @@
  * several microseconds per failing bind() in a storm.  Userspace also polls
  * with a timeout, so a record never waits longer than that.  A record the
  * ring has no room for is counted in "stats", never dropped silently.
+ *
+ * Storms: a crash-looping service can fail bind() hundreds of thousands of
+ * times a second.  Identical failures (struct bw_storm_key) are counted in
+ * the "storms" map: the first goes out at once, later ones only add to a
+ * count, and the first failure after window_ns sends one record standing
+ * for all of them (bw_event.count).  Failures after a storm's last record
+ * are sent by flush_storms, which userspace runs once per window.  Loss is
+ * counted in failures, not records, so the counts plus the loss add up to
+ * the failures exactly.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -36,6 +45,7 @@
 #define EADDRINUSE 98 /* uapi asm-generic/errno.h */
 
 #define INFLIGHT_MAX 8192 /* threads inside bind()/listen() at once */
+#define STORMS_MAX 16384  /* storms at once; beyond, failures go out one by one */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -46,6 +56,7 @@ const volatile __u64 filter_cgroup_id = 0;
 const volatile __u32 filter_cgroup_level = 0;
 const volatile __u64 wakeup_interval_ns = 0;
 const volatile __u64 wakeup_bytes = 0;
+const volatile __u64 window_ns = 0;               /* storm window, 0: none */
 const volatile __u64 port_bitmap[BW_PORT_WORDS] = {};
 
 __u64 last_wakeup_ns = 0;
@@ -81,6 +92,23 @@ struct {
 	__type(value, struct bw_request);
 } inflight SEC(".maps");
 
+/* Failures being aggregated, one entry per storm (struct bw_storm_key). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, STORMS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct bw_storm_key);
+	__type(value, struct bw_storm);
+} storms SEC(".maps");
+
+/* Where each CPU builds a record (too big for the stack), as a storm entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bw_storm);
+} scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1); /* resized to the --pid list */
@@ -100,12 +128,13 @@ union bw_sockaddr {
 	struct sockaddr_in6 v6;
 };
 
-static __always_inline void stat_inc(__u32 idx)
+/* Atomic: the flusher may run on the same CPU as a capture program. */
+static __always_inline void stat_add(__u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
 
 	if (v)
-		(*v)++;
+		__sync_fetch_and_add(v, n);
 }
 
 static __always_inline bool task_wanted(void)
@@ -160,7 +189,8 @@ static __always_inline void addr_from_sockaddr(struct bw_sock *s,
 	}
 }
 
-static __always_inline void submit(struct bw_event *e)
+/* Queue e (built in map memory); a record the ring has no room for is lost. */
+static __always_inline void send(struct bw_event *e)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
@@ -169,7 +199,8 @@ static __always_inline void submit(struct bw_event *e)
 		last_wakeup_ns = e->ts_ns;
 		flags = BPF_RB_FORCE_WAKEUP;
 	}
-	bpf_ringbuf_submit(e, flags);
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
+		stat_add(BW_STAT_LOST, e->count);
 }
 
 /*
@@ -224,19 +255,14 @@ static __always_inline void read_args(struct bw_event *e, struct task_struct *ta
 		e->args_len = len;
 }
 
-/* Make a record of req, its outcome ret and the calling task; send it. */
-static __always_inline void emit(const struct bw_request *req, long ret, __u8 mode)
+/* Fill e with req, its outcome ret and the calling task. */
+static __always_inline void fill(struct bw_event *e, const struct bw_request *req,
+				 long ret, __u8 mode)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid(), ugid = bpf_get_current_uid_gid();
-	struct bw_event *e;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_inc(BW_STAT_LOST);
-		return;
-	}
-	/* ring memory is not zeroed: clear what is not set below (args' tail) */
+	/* the scratch record holds the last call's: clear args' tail */
 	__builtin_memset(e, 0, sizeof(*e));
 	e->sock = req->sock;
 	e->sock_ino = req->sock_ino;
@@ -255,7 +281,71 @@ static __always_inline void emit(const struct bw_request *req, long ret, __u8 mo
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	read_args(e, task);
-	submit(e);
+}
+
+/*
+ * Account the failure in cur->tmpl to its storm.  Returns how many failures
+ * a record sent now must stand for: 1 for a storm's first failure (or when
+ * the table is full), everything counted since the storm's last record for
+ * the first failure after a window has passed, 0 inside the window.
+ *
+ * Exactness: every failure is added to exactly one count, and a count is
+ * taken (and zeroed) only with an atomic exchange by whoever then sends it,
+ * the capture programs here or flush_storm(); the compare-and-swap on
+ * last_ns lets one of them per window do so.  Entries are deleted by
+ * userspace only once their process has exited and its count is 0, so no
+ * increment can land in a deleted entry.
+ */
+static __always_inline __u64 storm_count(struct bw_storm *cur)
+{
+	const struct bw_event *e = &cur->tmpl;
+	struct bw_storm_key k = {
+		.start_ns = e->start_ns,
+		.pid = e->pid,
+		.ret = e->ret,
+		.syscall = e->syscall,
+		.family = e->sock.family,
+		.protocol = e->sock.protocol,
+		.port = e->sock.port,
+	};
+	struct bw_storm *s;
+	__u64 last;
+
+	__builtin_memcpy(k.addr, e->sock.addr, sizeof(k.addr));
+	s = bpf_map_lookup_elem(&storms, &k);
+	if (!s) {
+		cur->count = 0;
+		cur->last_ns = e->ts_ns;
+		if (!bpf_map_update_elem(&storms, &k, cur, BPF_NOEXIST))
+			return 1;
+		/* another CPU started it a moment ago, or there is no room */
+		s = bpf_map_lookup_elem(&storms, &k);
+		if (!s)
+			return 1;
+	}
+	__sync_fetch_and_add(&s->count, 1);
+	last = s->last_ns;
+	if ((__s64)(e->ts_ns - last) < (__s64)window_ns ||
+	    __sync_val_compare_and_swap(&s->last_ns, last, e->ts_ns) != last)
+		return 0;
+	return __sync_lock_test_and_set(&s->count, 0);
+}
+
+/* Make a record of req, its outcome ret and the calling task; send it. */
+static __always_inline void emit(const struct bw_request *req, long ret, __u8 mode)
+{
+	__u32 zero = 0;
+	struct bw_storm *cur = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!cur)
+		return;
+	fill(&cur->tmpl, req, ret, mode);
+	if (ret < 0 && window_ns) {
+		cur->tmpl.count = storm_count(cur);
+		if (!cur->tmpl.count)
+			return;
+	}
+	send(&cur->tmpl);
 }
 
 /* ---- fexit flavour ---------------------------------------------------- */
@@ -322,7 +412,7 @@ static __always_inline void park(struct bw_request *e)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
 	if (bpf_map_update_elem(&inflight, &tid, e, BPF_ANY))
-		stat_inc(BW_STAT_NOSLOT);
+		stat_add(BW_STAT_NOSLOT, 1);
 }
 
 static __always_inline int unpark(__u8 syscall, long ret)
@@ -374,5 +464,52 @@ int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
 
 	if (task_wanted() && listen_request(&e, fd_to_sock(ctx->args[0])))
 		park(&e);
+	return 0;
+}
+
+/* ---- storm flusher ------------------------------------------------------ */
+
+struct flush_ctx {
+	__u64 now;
+	__u32 all;
+};
+
+/* Send what storm s counted since its last record, if its window is over. */
+static long flush_storm(struct bpf_map *map, struct bw_storm_key *k,
+			struct bw_storm *s, struct flush_ctx *c)
+{
+	__u64 last = s->last_ns, n;
+	struct bw_event *e;
+
+	if (!s->count || (!c->all && (__s64)(c->now - last) < (__s64)window_ns))
+		return 0;
+	if (__sync_val_compare_and_swap(&s->last_ns, last, c->now) != last)
+		return 0;
+	n = __sync_lock_test_and_set(&s->count, 0);
+	if (!n)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(BW_STAT_LOST, n);
+		return 0;
+	}
+	__builtin_memcpy(e, &s->tmpl, sizeof(*e));
+	e->count = n;
+	e->ts_ns = c->now;
+	/* userspace, which runs this program, drains the ring right after */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+/*
+ * Run by userspace once per window (bpf_prog_test_run): a storm that has
+ * stopped still owes a record for its last window's failures.
+ */
+SEC("syscall")
+int flush_storms(struct bw_flush_args *args)
+{
+	struct flush_ctx c = { .now = bpf_ktime_get_ns(), .all = args->all };
+
+	bpf_for_each_map_elem(&storms, flush_storm, &c, 0);
 	return 0;
 }

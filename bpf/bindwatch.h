@@ -107,6 +107,40 @@ struct bw_event {
 
 _Static_assert(sizeof(struct bw_event) == 392, "struct bw_event layout changed");
 
+/*
+ * What makes failures identical, for storm aggregation: the same requester
+ * process (pid and start time, since pids are reused), call, outcome and
+ * requested address.
+ */
+struct bw_storm_key {
+	__u64 start_ns;
+	__u32 pid;
+	__s32 ret;
+	__u8 syscall;
+	__u8 __pad;
+	__u16 family;
+	__u16 protocol;
+	__u16 port;
+	__u8 addr[16];
+};
+
+_Static_assert(sizeof(struct bw_storm_key) == 40, "struct bw_storm_key layout changed");
+
+/* One storm: failures not yet in a record, and the record to repeat. */
+struct bw_storm {
+	__u64 count;         /* failures since the storm's last record */
+	__u64 last_ns;       /* CLOCK_MONOTONIC of that record */
+	struct bw_event tmpl; /* the storm's first record */
+};
+
+_Static_assert(sizeof(struct bw_storm) == 408, "struct bw_storm layout changed");
+
+/* The context of the flush_storms program, run by userspace. */
+struct bw_flush_args {
+	__u32 all;   /* 1: flush every storm now (at exit), not only idle ones */
+	__u32 __pad;
+};
+
 /* What a holder lookup looks for, set by each reader of the iterators. */
 struct bw_target {
 	__u16 port;

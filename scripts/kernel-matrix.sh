@@ -46,7 +46,7 @@ BINDWATCH=./bindwatch
 CONFLICTS=$BUILD/conflicts
 KERNELS=${KERNELS:-linux-image-cloud-amd64 linux-image-6.12-cloud-amd64}
 MODES=${MODES:-fexit tracepoint}
-CASES="bind-tcp-ipv4 bind-tcp-ipv6 bind-udp-ipv4 listen-tcp-ipv4"
+CASES="bind-tcp-ipv4 bind-tcp-ipv6 bind-udp-ipv4 listen-tcp-ipv4 storm-tcp-ipv4"
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
 READY_TIMEOUT=90 # seconds the guest waits for bindwatch's ready line
 QEMU=${QEMU:-qemu-system-x86_64}
@@ -308,11 +308,13 @@ for mode in modes:
             records.append(json.loads(l))
         except ValueError:
             bad += 1
-    expects, errors = {}, {}
+    expects, errors, storm = {}, {}, None
     for l in block["out"]:
         f = l.split()
         if f[:1] == ["expect"] and len(f) >= 7:
             expects[case_name(f[1:4])] = f[1:]
+        elif f[:1] == ["storm"] and len(f) == 4:
+            storm = [int(x) for x in f[1:]]
         elif l.startswith("conflicts: error "):
             name = l.split()[2].rstrip(":")
             errors.setdefault(name, []).append(l)
@@ -326,10 +328,28 @@ for mode in modes:
         general.append(f"{bad} record lines that do not parse as JSON")
     if not block["ended"]:
         general.append(f"result block cut short: {boot_problem() or 'no end marker'}")
+    lost = sum(r.get("count", 0) for r in records if r.get("event") == "lost")
     for c in cases:
         problems = list(general) + errors.get(c, []) + errors.get("setup", [])
         e = expects.get(c)
-        if e is None:
+        if c.startswith("storm-"):
+            # exact accounting: the counts plus the loss are the failures
+            if storm is None:
+                problems.append("conflicts printed no storm line "
+                                f"(exit status {head.get('conflicts_rc')})")
+            else:
+                port, pid, failed = storm
+                mine = [r for r in records if r.get("port") == port]
+                counts = [r.get("count") for r in mine]
+                if any((r.get("requester") or {}).get("pid") != pid for r in mine):
+                    problems.append(f"records for port {port} not all from pid {pid}")
+                if sum(counts) + lost != failed:
+                    problems.append(f"counts {counts} plus {lost} lost != {failed} failures")
+                if not counts or counts[0] != 1 or len(counts) > 100:
+                    problems.append(f"expected a first record of count 1 and a few more, "
+                                    f"got counts {counts[:10]}")
+                detail = f"{len(mine)} records for {failed} failures, {lost} lost"
+        elif e is None:
             problems.append("conflicts printed no expect line for it "
                             f"(exit status {head.get('conflicts_rc')})")
         else:
@@ -359,11 +379,11 @@ for mode in modes:
                     if diffs_best is None or len(diffs) < len(diffs_best):
                         diffs_best = diffs
                 problems += diffs_best
+            detail = f"{e[3]} port {e[4]} pid {e[5]}, " + " ".join(e[6:])
         if problems:
             print(f"FAIL {kernel} {mode} {c}: " + "; ".join(problems))
         else:
-            print(f"ok {kernel} {mode} {c} ({e[3]} port {e[4]} pid {e[5]}, "
-                  + " ".join(e[6:]) + (f"; CO-RE: {layout}" if layout else "") + ")")
+            print(f"ok {kernel} {mode} {c} ({detail}" + (f"; CO-RE: {layout}" if layout else "") + ")")
 EOF
 }
 

@@ -28,6 +28,7 @@
 #include "cgroup.h"
 #include "loader.h"
 #include "log.h"
+#include "procinfo.h"
 
 #define RINGBUF_BYTES (4U << 20)
 #define WAKEUP_INTERVAL_NS (5 * 1000 * 1000ULL) /* at most ~200 wakeups/s; < BUSY_POLL_MS */
@@ -91,6 +92,7 @@ static int configure(struct bindwatch_bpf *skel, const struct bw_options *o,
 	ro->report = o->report | BW_REPORT_BINDS;
 	ro->wakeup_interval_ns = WAKEUP_INTERVAL_NS;
 	ro->wakeup_bytes = RINGBUF_BYTES / 4;
+	ro->window_ns = o->window_ms * 1000000ULL;
 	if (o->port_filter) {
 		ro->filters |= BW_FILTER_PORT;
 		memcpy((void *)ro->port_bitmap, o->ports, sizeof(o->ports));
@@ -210,6 +212,39 @@ void loader_destroy(struct bw_loader *l)
 {
 	bindwatch_bpf__destroy(l->skel);
 	l->skel = NULL;
+}
+
+int loader_flush(const struct bw_loader *l, bool all)
+{
+	struct bw_flush_args args = { .all = all };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(l->skel->progs.flush_storms), &opts))
+		return -errno;
+	return 0;
+}
+
+int loader_forget_exited(const struct bw_loader *l)
+{
+	int fd = bpf_map__fd(l->skel->maps.storms), err;
+	struct bw_storm_key key, next;
+	struct bw_storm s;
+
+	err = bpf_map_get_next_key(fd, NULL, &key);
+	while (!err) {
+		/* step on first: a deleted key is no place to continue from */
+		err = bpf_map_get_next_key(fd, &key, &next);
+		/*
+		 * Nothing adds to the count of a process that has exited, so a
+		 * zero count read now stays zero: the entry can go.
+		 */
+		if (!procinfo_alive(key.pid, key.start_ns) &&
+		    !bpf_map_lookup_elem(fd, &key, &s) && !s.count &&
+		    bpf_map_delete_elem(fd, &key) && errno != ENOENT)
+			return -errno;
+		key = next;
+	}
+	return errno == ENOENT ? 0 : -errno;
 }
 
 int loader_ringbuf_fd(const struct bw_loader *l)

@@ -6,6 +6,7 @@
 #ifndef BW_LOADER_H
 #define BW_LOADER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "options.h"
 
@@ -27,6 +28,16 @@ void loader_detach(struct bw_loader *l);
 void loader_destroy(struct bw_loader *l);
 
 int loader_ringbuf_fd(const struct bw_loader *l);
+
+/*
+ * Queue the records storms owe: for each storm whose window is over (all:
+ * every storm, once the programs are detached), the failures counted since
+ * its last record.  Run once per window.  0 or -errno.
+ */
+int loader_flush(const struct bw_loader *l, bool all);
+
+/* Drop the storms of processes that have exited, once flushed.  0 or -errno. */
+int loader_forget_exited(const struct bw_loader *l);
 
 /* Sum the per-CPU counters into stats[BW_STAT_MAX].  0 or -errno. */
 int loader_stats(const struct bw_loader *l, uint64_t stats[BW_STAT_MAX]);

@@ -11,8 +11,11 @@
  * out after BUSY_POLL_MS and drains the ring anyway; once a drain finds
  * nothing, the loop idles with a long timeout.  Each record is
  * enriched from /proc as soon as it arrives, while the requester most
- * likely still exists.  The kernel's loss counters are checked every
- * STATS_MS and any loss is written out as a record of its own.
+ * likely still exists.  Once per tick (TICK_MS, or the storm window if
+ * shorter) the storms that went quiet are flushed (their last window's
+ * count, see bpf/bindwatch.bpf.c) and those of exited processes forgotten,
+ * and the kernel's loss counters are checked; any loss is written out as a
+ * record of its own.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -38,8 +41,7 @@
 #include "who.h"
 
 #define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
-#define IDLE_POLL_MS 1000
-#define STATS_MS 1000
+#define TICK_MS 1000      /* the longest poll, and the loss check interval */
 #define NSEC_PER_SEC 1000000000LL
 #define NSEC_PER_MSEC 1000000LL
 #define EXIT_USAGE 2
@@ -58,7 +60,10 @@ struct monitor {
 	struct output out;
 	__u32 own_netns;     /* bindwatch's network namespace */
 	uint64_t lost;       /* loss already reported */
-	uint64_t last_stats; /* CLOCK_MONOTONIC ns of the last check */
+	uint64_t window_ms;  /* storm window, 0 without aggregation */
+	uint64_t tick_ms;    /* how often tick() runs */
+	uint64_t last_tick;  /* CLOCK_MONOTONIC ns of its last run */
+	int tick_err;        /* the last tick's error, 0 */
 };
 
 static void on_signal(int sig)
@@ -163,7 +168,29 @@ static void report_lost(struct monitor *m)
 		metrics_lost(m->metrics, lost - m->lost);
 	}
 	m->lost = lost;
-	m->last_stats = now_ns(CLOCK_MONOTONIC);
+}
+
+/*
+ * Send what quiet storms owe (all: every storm, at exit), then the loss;
+ * retry writes that failed.
+ */
+static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
+{
+	int err = 0;
+
+	if (m->window_ms) {
+		err = loader_flush(&m->loader, all);
+		ring_buffer__consume(rb);
+		if (!err && !all)
+			err = loader_forget_exited(&m->loader);
+		/* say so once per kind of failure, not once per tick */
+		if (err && err != m->tick_err)
+			warn("flushing storm counts failed: %s", strerror(-err));
+		m->tick_err = err;
+	}
+	report_lost(m);
+	output_retry(&m->out);
+	m->last_tick = now_ns(CLOCK_MONOTONIC);
 }
 
 static int poll_loop(struct monitor *m, struct ring_buffer *rb)
@@ -176,7 +203,7 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 			reopen = 0;
 			output_reopen(&m->out);
 		}
-		n = ring_buffer__poll(rb, busy ? BUSY_POLL_MS : IDLE_POLL_MS);
+		n = ring_buffer__poll(rb, busy ? BUSY_POLL_MS : (int)m->tick_ms);
 		if (n == -EINTR)
 			continue;
 		/* records submitted without a wakeup wait for the timeout */
@@ -188,8 +215,8 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 		}
 		/* running hooks need their timeouts checked: stay awake */
 		busy = n > 0 || hooks_tend(&m->hooks);
-		if (now_ns(CLOCK_MONOTONIC) - m->last_stats >= STATS_MS * NSEC_PER_MSEC)
-			report_lost(m);
+		if (now_ns(CLOCK_MONOTONIC) - m->last_tick >= m->tick_ms * NSEC_PER_MSEC)
+			flush(m, rb, false);
 	}
 	return 0;
 }
@@ -233,12 +260,12 @@ static int run(struct monitor *m, const struct bw_options *o)
 	err = notify_send("READY=1");
 	if (err)
 		warn("cannot notify the service manager: %s", strerror(-err));
-	m->last_stats = now_ns(CLOCK_MONOTONIC);
+	m->last_tick = now_ns(CLOCK_MONOTONIC);
 	err = poll_loop(m, rb);
-	/* stop new records, then drain the ones already queued */
+	/* stop new records, then drain the ones already queued and owed */
 	loader_detach(&m->loader);
 	ring_buffer__consume(rb);
-	report_lost(m);
+	flush(m, rb, true);
 	warn("%llu records, %llu lost", (unsigned long long)m->out.records,
 	     (unsigned long long)m->lost);
 	ring_buffer__free(rb);
@@ -269,6 +296,8 @@ int main(int argc, char **argv)
 	cgroup_init();
 	m.own_netns = procinfo_own_netns();
 	m.show_success = o.report & BW_REPORT_SUCCESS;
+	m.window_ms = o.window_ms;
+	m.tick_ms = o.window_ms && o.window_ms < TICK_MS ? o.window_ms : TICK_MS;
 	if (o.exec) {
 		err = hooks_init(&m.hooks, o.exec, o.exec_max, o.exec_timeout);
 		if (err) {

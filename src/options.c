@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "duration.h"
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
@@ -21,6 +22,7 @@
 #define EXEC_TIMEOUT_MAX 3600
 #define EXEC_MAX_DEFAULT 4
 #define EXEC_MAX_MAX 64
+#define WINDOW_DEFAULT_MS 1000
 
 static const char usage_text[] =
 "Usage: bindwatch [OPTIONS]\n"
@@ -36,6 +38,8 @@ static const char usage_text[] =
 "  --cgroup PATH      only processes in this cgroup v2 (or below it)\n"
 "  --errors WHICH     eaddrinuse (default) or all (EACCES, EADDRNOTAVAIL, ...)\n"
 "  --all              report successful calls too\n"
+"  --window DURATION  one record per storm of identical failures per window,\n"
+"                     with their count (default 1s; 0: a record per failure)\n"
 "  --btf FILE         kernel BTF, when /sys/kernel/btf/vmlinux is missing\n"
 "\n"
 "Output:\n"
@@ -71,6 +75,7 @@ enum {
 	OPT_EXEC,
 	OPT_EXEC_TIMEOUT,
 	OPT_EXEC_MAX,
+	OPT_WINDOW,
 };
 
 static const struct option long_options[] = {
@@ -89,6 +94,7 @@ static const struct option long_options[] = {
 	{ "exec", required_argument, NULL, OPT_EXEC },
 	{ "exec-timeout", required_argument, NULL, OPT_EXEC_TIMEOUT },
 	{ "exec-max", required_argument, NULL, OPT_EXEC_MAX },
+	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -243,6 +249,12 @@ static int parse_one(int c, struct bw_options *o)
 		return parse_count("--exec-timeout", EXEC_TIMEOUT_MAX, &o->exec_timeout);
 	case OPT_EXEC_MAX:
 		return parse_count("--exec-max", EXEC_MAX_MAX, &o->exec_max);
+	case OPT_WINDOW:
+		if (duration_parse(optarg, strlen(optarg), &o->window_ms)) {
+			warn("--window: '%s': expected %s, or 0", optarg, DURATION_EXPECTED);
+			return -EINVAL;
+		}
+		return 0;
 	case OPT_METRICS: {
 		struct sockaddr_storage ss;
 
@@ -269,6 +281,7 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 	o->mode = MODE_AUTO;
 	o->exec_timeout = EXEC_TIMEOUT_DEFAULT;
 	o->exec_max = EXEC_MAX_DEFAULT;
+	o->window_ms = WINDOW_DEFAULT_MS;
 	while ((c = getopt_long(argc, argv, "vhV", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);

@@ -28,6 +28,7 @@ struct bw_options {
 	const char *exec;         /* --exec CMD */
 	unsigned int exec_timeout; /* --exec-timeout SECONDS */
 	unsigned int exec_max;    /* --exec-max N */
+	uint64_t window_ms;       /* --window: storm aggregation, 0 for none */
 	__u32 report;             /* enum bw_report bits */
 	bool port_filter;
 	uint64_t ports[PORTLIST_WORDS];

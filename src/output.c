@@ -6,9 +6,13 @@
  * with one write(2) ending in a newline, so concurrent readers (tail -f, a
  * log shipper) never see a partial line.  stdout carries text or JSON; the
  * --log file always carries JSON, opened O_APPEND so several writers and
- * rotation tools behave.  A failed write is reported and never stops
- * capture; a line it left half written is ended before the next record, so
- * one bad write costs one record, not the line after it too.  When stdout's
+ * rotation tools behave.  A failed write (a full disk: ENOSPC, EDQUOT, EIO)
+ * never stops capture: what was not written, from the middle of a line on,
+ * is kept in memory (up to PENDING_MAX, then new records are counted as
+ * dropped) and written before anything else once writes succeed again,
+ * tried with each record and each tick of the main loop.  So a full disk
+ * costs no record and tears no line as long as it is freed in time; the
+ * failure and the recovery are each reported once.  When stdout's
  * reader goes away (EPIPE: `bindwatch | head`) the monitor stops, as a
  * filter in a pipeline should.  SIGHUP reopens the log by name, for
  * logrotate: records go to the old file until the new one is open.
@@ -27,51 +31,73 @@
 #include "output.h"
 
 #define LOG_MODE 0640
+#define PENDING_MAX (4U << 20)
 
-/* Write all of buf to s; on failure, note whether a line was left half done. */
-static int write_all(struct output *out, struct sink *s, const char *buf, size_t len)
+/* Write as much of s->pending as s takes; 0 once all of it is written. */
+static int write_pending(struct output *out, struct sink *s)
 {
+	struct strbuf *p = &s->pending;
 	size_t done = 0;
 	ssize_t n;
+	int err = 0;
 
-	while (done < len) {
-		n = write(s->fd, buf + done, len - done);
+	while (done < p->len) {
+		n = write(s->fd, p->s + done, p->len - done);
 		if (n < 0 && errno == EINTR && !*out->stop)
 			continue;
 		if (n < 0) {
-			int err = -errno;
-
-			s->torn = done > 0;
-			return err;
+			err = -errno;
+			break;
 		}
 		done += n;
 	}
-	return 0;
+	if (done)
+		s->begun = p->s[done - 1] != '\n';
+	memmove(p->s, p->s + done, p->len - done + 1);
+	p->len -= done;
+	return err;
 }
 
-/* Write the line in out->line, newline included, to s. */
+/* Write s's pending lines; report a failure when it starts and when it ends. */
+static void drain(struct output *out, struct sink *s)
+{
+	int err = write_pending(out, s);
+
+	if (err == -EPIPE && s == &out->out) {
+		out->closed = true; /* nobody reads stdout any more */
+		return;
+	}
+	if (err && err != -EINTR && !s->err)
+		warn("cannot write records to %s: %s; keeping them in memory (up to %u KiB) "
+		     "and retrying", s->name, strerror(-err), PENDING_MAX / 1024);
+	if (!err && s->err)
+		warn("writing records to %s again; %llu records dropped meanwhile", s->name,
+		     (unsigned long long)s->dropped);
+	if (!err)
+		s->dropped = 0;
+	if (err != -EINTR)
+		s->err = err;
+}
+
+/* Write the line in out->line, newline included, to s: after what is pending. */
 static void put(struct output *out, struct sink *s)
 {
-	int err;
-
 	if (s->fd < 0)
 		return;
 	if (out->line.oom) {
 		warn("out of memory formatting a record for %s", s->name);
 		return;
 	}
-	/* a torn line ends here, so the next record starts a line of its own */
-	err = s->torn ? write_all(out, s, "\n", 1) : 0;
-	if (!err) {
-		s->torn = false;
-		err = write_all(out, s, out->line.s, out->line.len);
-	}
-	if (err == -EPIPE && s == &out->out) {
-		out->closed = true; /* nobody reads stdout any more */
+	if (s->pending.len + out->line.len > PENDING_MAX) {
+		s->dropped++;
 		return;
 	}
-	if (err && err != -EINTR)
-		warn("cannot write a record to %s: %s", s->name, strerror(-err));
+	strbuf_add(&s->pending, out->line.s, out->line.len);
+	if (s->pending.oom) { /* the clean prefix stays: only this record is lost */
+		s->pending.oom = false;
+		s->dropped++;
+	}
+	drain(out, s);
 }
 
 /* out->line holds a JSON object: write it wherever JSON goes. */
@@ -130,6 +156,8 @@ int output_open(struct output *out, const struct bw_options *o,
 	out->out = (struct sink){ .fd = STDOUT_FILENO, .name = "stdout" };
 	out->log = (struct sink){ .fd = -1, .name = o->log_path };
 	strbuf_init(&out->line);
+	strbuf_init(&out->out.pending);
+	strbuf_init(&out->log.pending);
 	if (o->syslog)
 		openlog("bindwatch", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	if (o->log_path) {
@@ -155,13 +183,47 @@ void output_reopen(struct output *out)
 		     fd == -EINVAL ? "not a regular file" : strerror(-fd));
 		return;
 	}
+	/* a line begun in the old file ends there, or not at all */
+	if (write_pending(out, &out->log) && out->log.begun) {
+		const char *nl = memchr(out->log.pending.s, '\n', out->log.pending.len);
+		size_t rest = nl ? (size_t)(nl - out->log.pending.s) + 1 : out->log.pending.len;
+
+		memmove(out->log.pending.s, out->log.pending.s + rest,
+			out->log.pending.len - rest + 1);
+		out->log.pending.len -= rest;
+		out->log.begun = false;
+		out->log.dropped++;
+	}
 	close(out->log.fd);
 	out->log.fd = fd;
-	out->log.torn = false; /* a new file starts clean */
+	drain(out, &out->log);
+}
+
+void output_retry(struct output *out)
+{
+	if (out->out.pending.len && !out->closed)
+		drain(out, &out->out);
+	if (out->log.fd >= 0 && out->log.pending.len)
+		drain(out, &out->log);
+}
+
+/* A last try for what s still has pending; say what could not be written. */
+static void close_sink(struct output *out, struct sink *s)
+{
+	if (s->fd >= 0 && s->pending.len && write_pending(out, s))
+		warn("%zu bytes of records could not be written to %s", s->pending.len, s->name);
+	if (s->dropped)
+		warn("%llu records were dropped from %s while it could not be written",
+		     (unsigned long long)s->dropped, s->name);
+	strbuf_free(&s->pending);
 }
 
 void output_close(struct output *out)
 {
+	if (out->closed) /* nobody to write them to */
+		strbuf_reset(&out->out.pending);
+	close_sink(out, &out->out);
+	close_sink(out, &out->log);
 	if (out->log.fd >= 0)
 		close(out->log.fd);
 	out->log.fd = -1;

@@ -16,7 +16,10 @@
 struct sink {
 	int fd;           /* -1 when not in use */
 	const char *name; /* for messages: "stdout" or the log's path */
-	bool torn;        /* a write stopped mid-line: end that line first */
+	struct strbuf pending; /* lines a failed write left */
+	bool begun;       /* the first of them is partly written already */
+	int err;          /* the write failure being retried, 0 */
+	uint64_t dropped; /* records not kept while pending was full */
 };
 
 struct output {
@@ -44,6 +47,9 @@ void output_close(struct output *out);
  * reported.
  */
 void output_reopen(struct output *out);
+
+/* Try again to write what a failed write (ENOSPC, EIO) left pending. */
+void output_retry(struct output *out);
 
 void output_record(struct output *out, const struct bw_record *r);
 void output_lost(struct output *out, uint64_t count);

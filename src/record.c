@@ -384,6 +384,9 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 
 	strbuf_addf(sb, "%s %s ", syscall_name(ev),
 		    ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : "ok");
+	/* a storm's record stands for the failures since its last one */
+	if (ev->count > 1)
+		strbuf_addf(sb, "(%u times) ", ev->count);
 	text_endpoint(sb, &ev->sock);
 	strbuf_adds(sb, " by ");
 	text_process(sb, ev->comm, sizeof(ev->comm), ev->pid);

@@ -14,6 +14,7 @@ import test_options  # noqa: E402,F401  (registers tests)
 import test_environment  # noqa: E402,F401  (registers tests)
 import test_hooks  # noqa: E402,F401  (registers tests)
 import test_holders  # noqa: E402,F401  (registers tests)
+import test_storms  # noqa: E402,F401  (registers tests)
 
 
 def one_line(text):

@@ -18,6 +18,9 @@
  *   listen-tcp-ipv4  two SO_REUSEADDR sockets both bind 127.0.0.1:P (allowed
  *                    while neither listens); the first listen()s, the
  *                    second's listen()                  -> listen EADDRINUSE
+ *   storm-tcp-ipv4   holder listens on 127.0.0.1:P; requester bind()s it
+ *                    STORM_BINDS times                  -> a few records whose
+ *                    counts add up to the failures
  *
  * P is the ephemeral port the kernel gave the holder, so nothing else in
  * the guest can be on it.  Every socket stays open until HOLD_MS after the
@@ -36,7 +39,7 @@
  *
  * e.g. "expect bind udp ipv4 127.0.0.1 40123 57 reuseaddr=0 freebind=1
  * transparent=0"; the KEY=VALUE fields are the JSON record's socket.KEY
- * booleans.  When a call does not fail with EADDRINUSE (or a setup call
+ * booleans.  After the storm it prints "storm PORT PID FAILURES".  When a call does not fail with EADDRINUSE (or a setup call
  * fails) it prints "conflicts: error CASE: what happened" and the exit
  * status is 1; the checker reports that reason against the case.
  */
@@ -69,6 +72,7 @@ union addr {
 };
 
 #define HOLD_MS 1000
+#define STORM_BINDS 20000
 #define MAX_HELD 16
 
 static int failures;
@@ -255,6 +259,34 @@ out:
 	hold(first);
 }
 
+/* A requester fails to bind a held port STORM_BINDS times in a row. */
+static void storm(const char *name)
+{
+	int holder, req = -1, port, i, failed = 0;
+	union addr a;
+
+	holder = new_socket(name, AF_INET, SOCK_STREAM, &OPT_NONE);
+	if (holder < 0)
+		return;
+	port = bind_any_port(name, holder, AF_INET, &a);
+	if (port < 0)
+		goto out;
+	if (listen(holder, 1)) {
+		error(name, errno, "holder listen()");
+		goto out;
+	}
+	req = new_socket(name, AF_INET, SOCK_STREAM, &OPT_NONE);
+	if (req < 0)
+		goto out;
+	for (i = 0; i < STORM_BINDS; i++)
+		if (bind(req, &a.sa, sizeof(a.v4)) && errno == EADDRINUSE)
+			failed++;
+	printf("storm %d %d %d\n", port, (int)getpid(), failed);
+out:
+	hold(req);
+	hold(holder);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -263,6 +295,7 @@ int main(void)
 	bind_conflict("bind-tcp-ipv6", AF_INET6, SOCK_STREAM, &OPT_V6ONLY);
 	bind_conflict("bind-udp-ipv4", AF_INET, SOCK_DGRAM, &OPT_FREEBIND);
 	listen_conflict("listen-tcp-ipv4");
+	storm("storm-tcp-ipv4");
 	usleep(HOLD_MS * 1000);
 	while (nheld)
 		close(held[--nheld]);

@@ -1,0 +1,128 @@
+# test_storms.py - end-to-end tests of storm aggregation: identical failures
+# from one process become one record per window with their count, and the
+# counts plus the loss add up exactly to the failures the process saw.
+import json
+import subprocess
+
+from harness import (PYTHON, RECORD_TIMEOUT, check, eq, hold, new_marker, start_bindwatch,
+                     test)
+
+# A process that fails bind() on PORT, as comm COMM, N times (or for SECONDS
+# seconds when N is 0), then prints {"pid", "failures"}: the EADDRINUSE
+# failures it saw, counted by the caller of bind() itself.
+BURST = r'''
+import ctypes, errno, json, os, socket, sys, time
+comm, port, n, seconds = sys.argv[1].encode(), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+ctypes.CDLL(None).prctl(15, ctypes.c_char_p(comm), 0, 0, 0)  # PR_SET_NAME
+s = socket.socket()
+bind, addr, failures, i = s.bind, ("127.0.0.1", port), 0, 0
+end = time.monotonic() + seconds
+while (i < n) if n else (time.monotonic() < end):
+    i += 1
+    try:
+        bind(addr)
+    except OSError as e:
+        if e.errno != errno.EADDRINUSE:
+            raise
+        failures += 1
+print(json.dumps({"pid": os.getpid(), "failures": failures}), flush=True)
+'''
+
+
+def burst(comm, port, n=0, seconds=0.0):
+    """Start the burst process; returns the Popen (stdout: its JSON line)."""
+    return subprocess.Popen([PYTHON, "-c", BURST, comm, str(port), str(n), str(seconds)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+
+
+def burst_result(proc):
+    out, _ = proc.communicate(timeout=120)
+    eq(proc.returncode, 0, "burst process exit code")
+    return json.loads(out)
+
+
+def records(bw):
+    """Every JSON record bindwatch printed, after it stopped."""
+    return [json.loads(line) for line in bw.out.lines]
+
+
+def stop(bw):
+    rc, stderr = bw.stop()
+    eq(rc, 0, f"bindwatch exit code (stderr {stderr!r})")
+    return records(bw)
+
+
+def check_exact(recs, result, comm):
+    """sum(count) + lost == failures; returns the burst's conflict records."""
+    mine = [r for r in recs if r["event"] == "conflict"]
+    for r in mine:
+        eq((r["requester"]["pid"], r["requester"]["comm"]), (result["pid"], comm),
+           "requester of a conflict record")
+    lost = sum(r["count"] for r in recs if r["event"] == "lost")
+    counted = sum(r["count"] for r in mine)
+    eq(counted + lost, result["failures"],
+       f"sum of counts ({counted}) plus lost ({lost}) against the failures")
+    check(mine and mine[0]["count"] == 1, f"first record stands for one failure: {mine[:1]!r}")
+    return mine
+
+
+@test()
+def storm_burst_exact():
+    """300,000 failing binds in a burst: a handful of records, counts exact."""
+    comm = new_marker()
+    sock, port = hold("ipv4", "tcp", "127.0.0.1")
+    with sock, start_bindwatch("--comm", comm) as bw:
+        result = burst_result(burst(comm, port, n=300000))
+        eq(result["failures"], 300000, "failures the burst process saw")
+        recs = stop(bw)
+    mine = check_exact(recs, result, comm)
+    check(len(mine) <= 300, f"{len(mine)} records for one burst, expected a few")
+
+
+@test()
+def storm_window_records_while_running():
+    """A storm that lasts several windows gets a record per window while it
+    runs, not only when it stops."""
+    comm = new_marker()
+    sock, port = hold("ipv4", "tcp", "127.0.0.1")
+    with sock, start_bindwatch("--comm", comm, "--window", "200ms") as bw:
+        proc = burst(comm, port, seconds=30)
+        try:
+            bw.wait_record(lambda r: r["event"] == "conflict" and r["count"] == 1)
+            later = bw.wait_record(lambda r: r["event"] == "conflict")
+            check(later["count"] > 1, f"second record of the storm: {later!r}")
+            check(proc.poll() is None, "the storm ended before its second record")
+        finally:
+            proc.terminate()
+            proc.wait(RECORD_TIMEOUT)
+
+
+@test()
+def storm_separate_processes_and_window_zero():
+    """--window 0: one record per failure; and storms of two processes never
+    merge (each record names its own requester)."""
+    comm = new_marker()
+    sock, port = hold("ipv4", "tcp", "127.0.0.1")
+    with sock, start_bindwatch("--comm", comm, "--window", "0") as bw:
+        results = [burst_result(burst(comm, port, n=100)) for _ in range(2)]
+        recs = stop(bw)
+    for result in results:
+        mine = [r for r in recs if r["event"] == "conflict"
+                and r["requester"]["pid"] == result["pid"]]
+        eq(len(mine), result["failures"], f"records for process {result['pid']}")
+        eq({r["count"] for r in mine}, {1}, "counts with --window 0")
+
+
+@test()
+def storm_text_count():
+    """Text records say how many failures they stand for."""
+    comm = new_marker()
+    sock, port = hold("ipv4", "tcp", "127.0.0.1")
+    with sock, start_bindwatch("--comm", comm, json_output=False) as bw:
+        result = burst_result(burst(comm, port, n=1000))
+        rc, stderr = bw.stop()
+    eq(rc, 0, f"bindwatch exit code (stderr {stderr!r})")
+    lines = [line.decode() for line in bw.out.lines]
+    eq(len(lines), 2, f"text records for 1000 failures: {lines!r}")
+    check("times)" not in lines[0], f"first record is one failure: {lines[0]!r}")
+    check(f"({result['failures'] - 1} times)" in lines[1], f"second record: {lines[1]!r}")
