@@ -5,8 +5,11 @@
 # microbenchmark (tests/bench/bindbench.c: ns per failing bind() and per
 # getppid()) with nothing attached, then under each bindwatch configuration:
 #
-#   tracepoint --json     every failing bind of the benchmark is a record,
-#                         formatted and written to /dev/null: the full path
+#   tracepoint --json     the default: the benchmark's failing binds are one
+#                         storm, counted in the kernel, one record a second
+#                         formatted and written to /dev/null
+#   tracepoint --window 0 no aggregation: every failing bind is a record,
+#                         the full path
 #   tracepoint --port 1   the port filter drops the benchmark's binds in the
 #                         kernel: the filter fast path
 #   fexit --json          as the first, with fexit programs (skipped with the
@@ -66,17 +69,19 @@ case $rounds in
 esac
 
 # Monitored configurations, in run order: table label, bindwatch arguments.
-keys="tp_json tp_port fexit"
+keys="tp_json tp_window0 tp_port fexit"
 declare -A label=(
 	[baseline]="baseline"
 	[tp_json]="tracepoint --json"
+	[tp_window0]="tracepoint --window 0"
 	[tp_port]="tracepoint --port 1"
 	[fexit]="fexit --json"
 )
 declare -A args=(
-	[tp_json]="--mode tracepoint --json --log /dev/null"
+	[tp_json]="--mode tracepoint --json"
+	[tp_window0]="--mode tracepoint --json --window 0"
 	[tp_port]="--mode tracepoint --port 1"
-	[fexit]="--mode fexit --json --log /dev/null"
+	[fexit]="--mode fexit --json"
 )
 
 tmp=$(mktemp -d)

@@ -1,6 +1,7 @@
 # test_options.py - end-to-end tests of bindwatch's options and process
 # behaviour: filters, --errors, --all, --log, NOTIFY_SOCKET, signals,
 # running without privileges and command-line errors.
+import errno
 import json
 import os
 import re
@@ -271,6 +272,42 @@ def log_rotation():
         check(first in old and second in new, "records not in the files they belong to")
         eq(old + new, printed, "records in the rotated and the new log")
         eq(oct(os.stat(path).st_mode & 0o777), oct(0o640), "mode of the new log file")
+
+
+@test()
+def log_full_disk_retried():
+    """A full disk (ENOSPC) stops nothing: the records are kept, written
+    whole once there is room again, and the failure and recovery are said
+    once each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        rc, _, err = run_to_exit(["mount", "-t", "tmpfs", "-o", "size=64k", "bwfull", tmp])
+        if rc != 0:
+            raise Skip(f"cannot mount a tmpfs: {err.strip()}")
+        try:
+            path, filler = os.path.join(tmp, "bindwatch.log"), os.path.join(tmp, "filler")
+            with start_bindwatch("--log", path) as bw:
+                fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+                try:  # fill the disk up to the last byte
+                    while True:
+                        os.write(fd, b"x" * 512)
+                except OSError as e:
+                    eq(e.errno, errno.ENOSPC, "filling the tmpfs")
+                finally:
+                    os.close(fd)
+                full = [bind_conflict(bw)[0] for _ in range(3)]
+                os.unlink(filler)
+                after = bind_conflict(bw)[0]
+                rc, stderr = bw.stop()
+            eq(rc, 0, f"exit code (stderr {stderr!r})")
+            with open(path, encoding="utf-8") as f:
+                logged = [json.loads(line) for line in f]
+            eq(logged, full + [after], "records in the log after the disk had room again")
+            eq(stderr.count("cannot write records to"), 1, f"failure reports in {stderr!r}")
+            check("No space left on device" in stderr, f"ENOSPC not named in {stderr!r}")
+            eq(stderr.count("writing records to " + path + " again; 0 records dropped"), 1,
+               f"recovery reports in {stderr!r}")
+        finally:
+            run_to_exit(["umount", "-l", tmp])
 
 
 @test()
