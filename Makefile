@@ -36,13 +36,15 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP \
 	  -D_GNU_SOURCE -I$(BUILD) -Ibpf -Isrc
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Wno-unused-parameter -I$(VMLINUX_DIR) -Ibpf -MMD -MP
+YAML_LIBS := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
 LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
-	  $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+	  $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) \
+	  $(YAML_LIBS)
 
 # Modules without libbpf: shared by bindwatch and the unit tests.
-PURE := strbuf escape json portlist cgpath addr record conflict ledger duration
+PURE := strbuf escape json portlist cgpath addr record conflict ledger duration policy procinfo cgroup
 # Modules that drive the kernel side.
-MAIN := main options log loader procinfo cgroup output notify holders diagnose who metrics hooks
+MAIN := main options log loader output notify holders diagnose who metrics hooks reclaim
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 ifeq ($(V),1)
@@ -74,7 +76,7 @@ run: deps
 	./bindwatch $(ARGS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests $(BUILD)/conflicts
+	$(Q)$(MAKE) --no-print-directory all unit-tests $(BUILD)/conflicts $(BUILD)/fuzz_policy
 	$(Q)tests/run
 
 unit-tests: $(UNIT_TESTS)
@@ -114,7 +116,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(addprefix $(BUILD)/,$(addsuffix .o,$(PURE)))
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -lcmocka $(YAML_LIBS) -o $@
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -162,3 +164,16 @@ bench: all $(BUILD)/bindbench $(BUILD)/holdmany
 $(BUILD)/bindbench $(BUILD)/holdmany: $(BUILD)/%: tests/bench/%.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+# ---- fuzzing: the policy parser under libFuzzer (tests/run runs it briefly)
+#
+#   build/fuzz_policy CORPUS_DIR   fuzz from tests/fuzz/corpus/ seeds; copy
+#                                  them first, libFuzzer adds to the directory
+
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
+	       -Ibpf -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SRCS := tests/fuzz/fuzz_policy.c $(addprefix src/,$(addsuffix .c,policy portlist strbuf duration))
+
+$(BUILD)/fuzz_policy: $(FUZZ_SRCS) $(wildcard src/*.h) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SRCS) $(YAML_LIBS) -o $@

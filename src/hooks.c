@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * hooks.c - the --exec alert hook.
+ * hooks.c - alert hooks: the --exec command, and a policy rule's exec.
  *
  * A hook tells people; it must never slow capture or run what a process
  * wrote into its name.  So: no shell is involved (the command is split at
@@ -31,11 +31,13 @@
 #define NSEC_PER_SEC 1000000000ULL
 #define ENV_MAX 16
 #define ENV_LEN 256
+#define HOOK_NAME_LEN 64
 
 extern char **environ;
 
 struct hook_child {
 	pid_t pid;
+	char name[HOOK_NAME_LEN]; /* the program, for messages */
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC */
 	bool killed;          /* SIGKILL sent; reaped on a later pass */
 };
@@ -55,9 +57,15 @@ int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 	int n = 0;
 
 	memset(h, 0, sizeof(*h));
-	h->buf = strdup(cmd);
+	h->max_running = max_running;
+	h->timeout_ns = timeout_s * NSEC_PER_SEC;
 	h->running = calloc(max_running, sizeof(*h->running));
-	if (!h->buf || !h->running) {
+	if (!h->running)
+		return -ENOMEM;
+	if (!cmd)
+		return 0;
+	h->buf = strdup(cmd);
+	if (!h->buf) {
 		hooks_fini(h);
 		return -ENOMEM;
 	}
@@ -72,8 +80,6 @@ int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 		hooks_fini(h);
 		return -EINVAL;
 	}
-	h->max_running = max_running;
-	h->timeout_ns = timeout_s * NSEC_PER_SEC;
 	return 0;
 }
 
@@ -151,7 +157,7 @@ static int record_fd(const char *json, size_t len)
 	return fd;
 }
 
-static int spawn(struct hooks *h, int in, char *const envp[], pid_t *pid)
+static int spawn(char *const argv[], int in, char *const envp[], pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -168,13 +174,14 @@ static int spawn(struct hooks *h, int in, char *const envp[], pid_t *pid)
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
-	err = posix_spawnp(pid, h->argv[0], &fa, &at, h->argv, envp);
+	err = posix_spawnp(pid, argv[0], &fa, &at, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	return -err;
 }
 
-void hooks_run(struct hooks *h, const struct bw_record *r, const char *json, size_t len)
+void hooks_run(struct hooks *h, char *const argv[], const struct bw_record *r,
+	       const char *json, size_t len)
 {
 	char env[ENV_MAX][ENV_LEN], *envp[ENV_MAX + 1];
 	struct hook_child *c;
@@ -183,23 +190,24 @@ void hooks_run(struct hooks *h, const struct bw_record *r, const char *json, siz
 	hooks_tend(h);
 	if (h->nrunning == h->max_running) {
 		if (!h->skipped++)
-			warn("--exec: %u hooks still running; records are not handed to more",
+			warn("%u hooks still running; records are not handed to more",
 			     h->max_running);
 		return;
 	}
 	in = record_fd(json, len);
 	if (in < 0) {
-		warn("--exec: cannot pass the record: %s", strerror(-in));
+		warn("%s: cannot pass the record: %s", argv[0], strerror(-in));
 		return;
 	}
 	hook_env(r, env, envp);
 	c = &h->running[h->nrunning];
-	err = spawn(h, in, envp, &c->pid);
+	err = spawn(argv, in, envp, &c->pid);
 	close(in);
 	if (err) {
-		warn("--exec: cannot run %s: %s", h->argv[0], strerror(-err));
+		warn("hook: cannot run %s: %s", argv[0], strerror(-err));
 		return;
 	}
+	snprintf(c->name, sizeof(c->name), "%s", argv[0]);
 	c->deadline_ns = mono_ns() + h->timeout_ns;
 	c->killed = false;
 	h->nrunning++;
@@ -216,7 +224,7 @@ bool hooks_tend(struct hooks *h)
 		pid_t done = waitpid(c->pid, &status, WNOHANG);
 
 		if (done == 0 && !c->killed && now >= c->deadline_ns) {
-			warn("--exec: %s[%d] still running after its timeout: killed", h->argv[0], c->pid);
+			warn("hook %s[%d] still running after its timeout: killed", c->name, c->pid);
 			kill(c->pid, SIGKILL);
 			c->killed = true;
 		}
@@ -225,7 +233,7 @@ bool hooks_tend(struct hooks *h)
 			continue;
 		}
 		if (done > 0 && WIFEXITED(status) && WEXITSTATUS(status))
-			warn("--exec: %s[%d] exited with status %d", h->argv[0], c->pid, WEXITSTATUS(status));
+			warn("hook %s[%d] exited with status %d", c->name, c->pid, WEXITSTATUS(status));
 		h->running[i] = h->running[--h->nrunning];
 	}
 	return h->nrunning > 0;

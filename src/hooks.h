@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * hooks.h - run an operator's command for each conflict (--exec).
+ * hooks.h - run an operator's command for each conflict (--exec, and a
+ * policy rule's exec).
  */
 #ifndef BW_HOOKS_H
 #define BW_HOOKS_H
@@ -25,21 +26,26 @@ struct hooks {
 };
 
 /*
- * Split cmd at blanks (no shell, no quoting: a script does what a shell
- * would) and prepare to run it.  0 or -EINVAL/-E2BIG/-ENOMEM.
+ * Split cmd (the --exec command; NULL for none) at blanks (no shell, no
+ * quoting: a script does what a shell would) and prepare to run hooks.
+ * 0 or -EINVAL/-E2BIG/-ENOMEM.
  */
 int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 	       unsigned int timeout_s);
 void hooks_fini(struct hooks *h);
 
-/* Whether hooks_init() set a command up. */
+/* Whether hooks_init() set an --exec command up. */
 static inline bool hooks_enabled(const struct hooks *h)
 {
 	return h->argv[0] != NULL;
 }
 
-/* Start the command for record r (its JSON is json[0..len)); never blocks. */
-void hooks_run(struct hooks *h, const struct bw_record *r, const char *json, size_t len);
+/*
+ * Start argv (NULL-ended) for record r (its JSON is json[0..len)); never
+ * blocks.  Shares the concurrency limit and the timeout.
+ */
+void hooks_run(struct hooks *h, char *const argv[], const struct bw_record *r,
+	       const char *json, size_t len);
 
 /* Reap finished hooks and kill overdue ones; true while any still runs. */
 bool hooks_tend(struct hooks *h);

@@ -36,7 +36,9 @@
 #include "notify.h"
 #include "options.h"
 #include "output.h"
+#include "policy.h"
 #include "procinfo.h"
+#include "reclaim.h"
 #include "record.h"
 #include "who.h"
 
@@ -55,7 +57,10 @@ struct monitor {
 	bool show_success;       /* --all: print successful calls too */
 	struct holders *holders; /* NULL when the kernel lacks the iterators */
 	struct metrics *metrics; /* NULL without --metrics */
-	struct hooks hooks;      /* --exec; all zero without it */
+	struct hooks hooks;      /* --exec and the policy's exec */
+	struct reclaimer *reclaim; /* NULL without --policy */
+	struct policy *policy;   /* --policy, read before loading: handed to reclaim */
+	const char *policy_path;
 	int diag_err;            /* the last holder lookup's error, 0 */
 	struct output out;
 	__u32 own_netns;     /* bindwatch's network namespace */
@@ -92,16 +97,23 @@ static void wall_time(uint64_t mono_ns, struct timespec *wall)
 	wall->tv_nsec = t % NSEC_PER_SEC;
 }
 
-/* Hand the conflict in r to the --exec hook, as JSON. */
-static void run_hook(struct monitor *m, const struct bw_record *r)
+/* Write r out, count it, and hand a conflict to the --exec hook. */
+static void emit(void *arg, const struct bw_record *r)
 {
+	struct monitor *m = arg;
 	struct strbuf json;
 
+	output_record(&m->out, r);
+	metrics_record(m->metrics, r->ev);
+	if (r->action)
+		metrics_reclaim(m->metrics, r->action->result);
+	if (!hooks_enabled(&m->hooks) || r->ev->ret != -EADDRINUSE)
+		return;
 	strbuf_init(&json);
 	record_json(&json, r);
 	strbuf_addc(&json, '\n');
 	if (!json.oom)
-		hooks_run(&m->hooks, r, json.s, json.len);
+		hooks_run(&m->hooks, m->hooks.argv, r, json.s, json.len);
 	strbuf_free(&json);
 }
 
@@ -110,6 +122,7 @@ static int handle_event(void *arg, void *data, size_t size)
 	struct monitor *m = arg;
 	const struct bw_event *ev = data;
 	struct bw_record r = { .ev = ev };
+	struct record_action act;
 	struct diagnosis diag = {};
 	struct proc_info pi;
 
@@ -141,10 +154,9 @@ static int handle_event(void *arg, void *data, size_t size)
 		m->diag_err = err;
 		r.diag = &diag;
 	}
-	output_record(&m->out, &r);
-	metrics_record(m->metrics, ev);
-	if (hooks_enabled(&m->hooks) && ev->ret == -EADDRINUSE)
-		run_hook(m, &r);
+	/* a reclaim under way writes the record once it ends */
+	if (!(m->reclaim && r.diag && reclaim_decide(m->reclaim, &r, &act, &pi, &diag)))
+		emit(m, &r);
 	diagnosis_free(&diag);
 	procinfo_free(&pi);
 	return 0;
@@ -193,6 +205,22 @@ static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 	m->last_tick = now_ns(CLOCK_MONOTONIC);
 }
 
+/* SIGHUP: read the policy anew; a bad one leaves the running one in force. */
+static void reload_policy(struct monitor *m)
+{
+	struct policy *p;
+	char err[512];
+
+	if (!m->reclaim)
+		return;
+	if (policy_load(m->policy_path, &p, err, sizeof(err))) {
+		warn("policy not reloaded, the previous one stays in force: %s", err);
+		return;
+	}
+	reclaim_set_policy(m->reclaim, p);
+	warn("policy reloaded from %s: %zu rules", m->policy_path, p->nrules);
+}
+
 static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 {
 	bool busy = false;
@@ -202,6 +230,7 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 		if (reopen) {
 			reopen = 0;
 			output_reopen(&m->out);
+			reload_policy(m);
 		}
 		n = ring_buffer__poll(rb, busy ? BUSY_POLL_MS : (int)m->tick_ms);
 		if (n == -EINTR)
@@ -213,8 +242,10 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 			warn("reading the ring buffer failed: %s", strerror(-n));
 			return n;
 		}
-		/* running hooks need their timeouts checked: stay awake */
-		busy = n > 0 || hooks_tend(&m->hooks);
+		/* running hooks and reclaims need checking: stay awake */
+		busy = n > 0;
+		busy |= hooks_tend(&m->hooks);
+		busy |= m->reclaim && reclaim_tend(m->reclaim);
 		if (now_ns(CLOCK_MONOTONIC) - m->last_tick >= m->tick_ms * NSEC_PER_MSEC)
 			flush(m, rb, false);
 	}
@@ -250,6 +281,15 @@ static int run(struct monitor *m, const struct bw_options *o)
 	err = o->metrics ? metrics_start(&m->metrics, o->metrics, mode_name(m->loader.mode)) : 0;
 	if (err)
 		goto out;
+	if (m->policy) {
+		err = reclaim_new(&m->reclaim, m->holders, m->ledger, &m->hooks, o->dry_run, emit, m);
+		if (err)
+			goto out;
+		reclaim_set_policy(m->reclaim, m->policy);
+		m->policy = NULL;
+		if (!m->holders)
+			warn("--policy: without holder lookup no port can be reclaimed");
+	}
 	rb = ring_buffer__new(loader_ringbuf_fd(&m->loader), handle_event, m, NULL);
 	if (!rb) {
 		err = -errno;
@@ -270,10 +310,32 @@ static int run(struct monitor *m, const struct bw_options *o)
 	     (unsigned long long)m->lost);
 	ring_buffer__free(rb);
 out:
+	reclaim_free(m->reclaim);
 	metrics_stop(m->metrics);
 	holders_close(m->holders);
 	loader_destroy(&m->loader);
 	return err;
+}
+
+/* bindwatch check-policy FILE: 0 when FILE is a valid policy, 1 if not. */
+static int check_policy(int argc, char **argv)
+{
+	struct policy *p;
+	char err[512];
+
+	if (argc != 2 || argv[1][0] == '-') {
+		fputs("Usage: bindwatch check-policy FILE\n"
+		      "Check a policy file (see bindwatch(8)) without loading anything.\n",
+		      argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
+		return argc == 2 && !strcmp(argv[1], "--help") ? EXIT_SUCCESS : EXIT_USAGE;
+	}
+	if (policy_load(argv[1], &p, err, sizeof(err))) {
+		warn("%s", err);
+		return EXIT_FAILURE;
+	}
+	printf("%s: valid, %zu rules\n", argv[1], p->nrules);
+	policy_free(p);
+	return EXIT_SUCCESS;
 }
 
 int main(int argc, char **argv)
@@ -284,6 +346,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "who"))
 		return who_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "check-policy"))
+		return check_policy(argc - 1, argv + 1);
 	err = options_parse(argc, argv, &o);
 	if (err)
 		return err > 0 ? EXIT_SUCCESS : EXIT_USAGE;
@@ -298,13 +362,25 @@ int main(int argc, char **argv)
 	m.show_success = o.report & BW_REPORT_SUCCESS;
 	m.window_ms = o.window_ms;
 	m.tick_ms = o.window_ms && o.window_ms < TICK_MS ? o.window_ms : TICK_MS;
-	if (o.exec) {
-		err = hooks_init(&m.hooks, o.exec, o.exec_max, o.exec_timeout);
+	if (o.policy_path) {
+		char msg[512];
+
+		/* a bad policy is a bad start: say so before loading anything */
+		err = policy_load(o.policy_path, &m.policy, msg, sizeof(msg));
 		if (err) {
-			warn("--exec: '%s': %s", o.exec, err == -E2BIG ? "too many arguments" : strerror(-err));
+			warn("--policy: %s", msg);
 			options_free(&o);
-			return EXIT_USAGE;
+			return EXIT_FAILURE;
 		}
+		m.policy_path = o.policy_path;
+	}
+	err = hooks_init(&m.hooks, o.exec, o.exec_max, o.exec_timeout);
+	if (err) {
+		warn("--exec: '%s': %s", o.exec ? o.exec : "", err == -E2BIG ? "too many arguments" :
+		     strerror(-err));
+		policy_free(m.policy);
+		options_free(&o);
+		return EXIT_USAGE;
 	}
 	m.ledger = calloc(1, sizeof(*m.ledger));
 	if (!m.ledger) {
@@ -319,6 +395,7 @@ int main(int argc, char **argv)
 		output_close(&m.out);
 	}
 	cgroup_fini();
+	policy_free(m.policy);
 	hooks_fini(&m.hooks);
 	free(m.ledger);
 	options_free(&o);

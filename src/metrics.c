@@ -5,7 +5,7 @@
  * A fleet watches bindwatch through the Prometheus it already runs, so the
  * counters are few and their labels bounded: conflicts by syscall and
  * protocol (never by pid or port: those would make a series per process),
- * records lost, holder lookup latency as a histogram, and an info metric
+ * records lost, reclaim decisions by result, holder lookup latency as a histogram, and an info metric
  * with the capture mode.  libmicrohttpd serves them from its own thread,
  * with every signal blocked there so SIGTERM and SIGHUP keep reaching the
  * main loop; the counters are shared under one mutex, held only to update
@@ -50,6 +50,7 @@ struct metrics {
 	struct series series[MAX_SERIES];
 	size_t nseries;
 	uint64_t lost;
+	uint64_t reclaims[ACTION_TIMEOUT + 1]; /* by enum action_result */
 	uint64_t lookup_le[BUCKETS]; /* lookups in each bucket (not cumulative) */
 	uint64_t lookups;
 	double lookup_sum;
@@ -76,6 +77,10 @@ static void render(struct metrics *m, struct strbuf *sb)
 			"bindwatch_events_lost_total %llu\n", (unsigned long long)m->lost);
 	strbuf_adds(sb, "# HELP bindwatch_reclaims_total Ports reclaimed from their holders, by result.\n"
 			"# TYPE bindwatch_reclaims_total counter\n");
+	for (i = ACTION_RECLAIMED; i <= ACTION_TIMEOUT; i++)
+		if (m->reclaims[i])
+			strbuf_addf(sb, "bindwatch_reclaims_total{result=\"%s\"} %llu\n",
+				    action_result_name(i), (unsigned long long)m->reclaims[i]);
 	strbuf_adds(sb, "# HELP bindwatch_holder_lookup_seconds Time to name the holders of a port.\n"
 			"# TYPE bindwatch_holder_lookup_seconds histogram\n");
 	for (i = 0; i < BUCKETS; i++) {
@@ -220,6 +225,15 @@ void metrics_record(struct metrics *m, const struct bw_event *ev)
 	}
 	if (i < m->nseries)
 		m->series[i].conflicts += ev->count;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_reclaim(struct metrics *m, enum action_result result)
+{
+	if (!m || result < ACTION_RECLAIMED || result > ACTION_TIMEOUT)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->reclaims[result]++;
 	pthread_mutex_unlock(&m->lock);
 }
 

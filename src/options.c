@@ -28,6 +28,7 @@
 static const char usage_text[] =
 "Usage: bindwatch [OPTIONS]\n"
 "       bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--json]\n"
+"       bindwatch check-policy FILE\n"
 "Catch every bind() and listen() that fails with EADDRINUSE, as it happens,\n"
 "and name the process that holds the port.  `bindwatch who --help` for who.\n"
 "\n"
@@ -54,6 +55,12 @@ static const char usage_text[] =
 "  --exec-max N       run at most N hooks at once (default 4)\n"
 "  --metrics ADDR     serve Prometheus metrics at http://ADDR/metrics\n"
 "                     (PORT or ADDR:PORT; loopback unless an address is given)\n"
+"\n"
+"Policy:\n"
+"  --policy FILE      act on conflicts as FILE says: log, alert, or reclaim\n"
+"                     the port from a stale holder (YAML; SIGHUP reloads it)\n"
+"  --dry-run          decide and record what the policy would do, signal nothing\n"
+"\n"
 "  -v, --verbose      show libbpf's log\n"
 "  -h, --help         show this help\n"
 "  -V, --version      show the version\n"
@@ -78,6 +85,8 @@ enum {
 	OPT_EXEC_TIMEOUT,
 	OPT_EXEC_MAX,
 	OPT_WINDOW,
+	OPT_POLICY,
+	OPT_DRY_RUN,
 };
 
 static const struct option long_options[] = {
@@ -97,6 +106,8 @@ static const struct option long_options[] = {
 	{ "exec-timeout", required_argument, NULL, OPT_EXEC_TIMEOUT },
 	{ "exec-max", required_argument, NULL, OPT_EXEC_MAX },
 	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -251,6 +262,12 @@ static int parse_one(int c, struct bw_options *o)
 		return parse_count("--exec-timeout", EXEC_TIMEOUT_MAX, &o->exec_timeout);
 	case OPT_EXEC_MAX:
 		return parse_count("--exec-max", EXEC_MAX_MAX, &o->exec_max);
+	case OPT_POLICY:
+		o->policy_path = optarg;
+		return 0;
+	case OPT_DRY_RUN:
+		o->dry_run = true;
+		return 0;
 	case OPT_WINDOW:
 		/* the cap keeps a window's count within the record's 32 bits */
 		if (duration_parse(optarg, strlen(optarg), &o->window_ms) ||
@@ -304,6 +321,10 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 	}
 	if (optind < argc) {
 		warn("unexpected argument '%s'", argv[optind]);
+		goto usage;
+	}
+	if (o->dry_run && !o->policy_path) {
+		warn("--dry-run needs --policy FILE");
 		goto usage;
 	}
 	return 0;

@@ -17,7 +17,8 @@
  * filter in a pipeline should.  SIGHUP reopens the log by name, for
  * logrotate: records go to the old file until the new one is open.
  * --syslog sends each record's text, without its time, at LOG_WARNING for
- * a conflict and LOG_INFO for other calls (LOG_ERR for loss), which
+ * a conflict, LOG_NOTICE for one a reclaim rule acted on, and LOG_INFO for
+ * other calls (LOG_ERR for loss), which
  * journald and any syslog daemon pick up.
  */
 #include <errno.h>
@@ -254,7 +255,8 @@ void output_record(struct output *out, const struct bw_record *r)
 	if (out->syslog) {
 		strbuf_reset(&out->line);
 		record_summary(&out->line, r);
-		put_syslog(out, r->ev->ret == -EADDRINUSE ? LOG_WARNING : LOG_INFO);
+		put_syslog(out, r->action && r->action->result != ACTION_NONE ? LOG_NOTICE :
+				r->ev->ret == -EADDRINUSE ? LOG_WARNING : LOG_INFO);
 	}
 	out->records++;
 }

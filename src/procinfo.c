@@ -17,13 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "cgroup.h"
 #include "procinfo.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 #define STAT_STATE_FIELD 3      /* proc(5): "state" */
+#define STAT_FLAGS_FIELD 9      /* proc(5): "flags" */
 #define STAT_STARTTIME_FIELD 22 /* proc(5): "starttime" */
+#define PF_KTHREAD 0x00200000   /* include/linux/sched.h */
 #define CMDLINE_MAX (64 * 1024) /* longer command lines are cut */
 #define CGROUP_V2_PREFIX "0::"
 
@@ -67,7 +70,11 @@ static int open_pid_dir(uint32_t pid)
 }
 
 
-static bool same_process(int dirfd, uint64_t ticks)
+/*
+ * Whether /proc/PID in dirfd is the process that started ticks after boot
+ * and has not exited; its flags (proc(5) field 9, PF_*) into *flags.
+ */
+static bool same_process(int dirfd, uint64_t ticks, unsigned long *flags)
 {
 	char *stat = read_at(dirfd, "stat", 1024, NULL), *p, state = 0;
 	unsigned long long start = 0;
@@ -79,8 +86,11 @@ static bool same_process(int dirfd, uint64_t ticks)
 	if (!p || sscanf(p + 1, " %c", &state) != 1)
 		goto out;
 	/* each step moves p to the blank before the next field */
-	for (field = STAT_STATE_FIELD - 1; p && field < STAT_STARTTIME_FIELD; field++)
+	for (field = STAT_STATE_FIELD - 1; p && field < STAT_STARTTIME_FIELD; field++) {
 		p = strchr(p + 1, ' ');
+		if (p && field + 1 == STAT_FLAGS_FIELD && flags && sscanf(p, " %lu", flags) != 1)
+			p = NULL;
+	}
 	same = p && sscanf(p, " %llu", &start) == 1 && start == ticks;
 out:
 	free(stat);
@@ -95,7 +105,7 @@ static int open_same_process(uint32_t pid, uint64_t start_ns)
 {
 	int dirfd = open_pid_dir(pid);
 
-	if (dirfd >= 0 && !same_process(dirfd, procinfo_ticks(start_ns))) {
+	if (dirfd >= 0 && !same_process(dirfd, procinfo_ticks(start_ns), NULL)) {
 		close(dirfd);
 		return -1;
 	}
@@ -210,7 +220,7 @@ void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 		if (!pi->cgroup)
 			pi->cgroup = read_cgroup_file(dirfd);
 		/* the process may have exited while we read */
-		pi->exited = !same_process(dirfd, procinfo_ticks(start_ns));
+		pi->exited = !same_process(dirfd, procinfo_ticks(start_ns), NULL);
 		close(dirfd);
 	}
 	describe_cgroup(pi);
@@ -235,6 +245,53 @@ bool procinfo_alive(uint32_t pid, uint64_t start_ns)
 		return false;
 	close(dirfd);
 	return true;
+}
+
+int procinfo_pidfd(uint32_t pid, uint64_t start_ns)
+{
+	int pidfd = syscall(SYS_pidfd_open, pid, 0), dirfd;
+
+	if (pidfd < 0)
+		return -errno;
+	/* checked after the pidfd pins the process: the pid may be reused by now */
+	dirfd = open_same_process(pid, start_ns);
+	if (dirfd < 0) {
+		close(pidfd);
+		return -ESRCH;
+	}
+	close(dirfd);
+	return pidfd;
+}
+
+/* The real uid on the "Uid:" line of /proc/PID/status, or -1. */
+static int64_t read_uid(int dirfd)
+{
+	char *status = read_at(dirfd, "status", 4096, NULL), *p;
+	unsigned long uid;
+	int64_t v = -1;
+
+	p = status ? strstr(status, "\nUid:") : NULL;
+	if (p && sscanf(p + 5, " %lu", &uid) == 1)
+		v = uid;
+	free(status);
+	return v;
+}
+
+int procinfo_identity(uint32_t pid, uint64_t start_ns, int64_t *uid, bool *kthread)
+{
+	int dirfd = open_pid_dir(pid);
+	unsigned long flags = 0;
+	bool same;
+
+	if (dirfd < 0)
+		return -ESRCH;
+	*uid = read_uid(dirfd);
+	same = same_process(dirfd, procinfo_ticks(start_ns), &flags);
+	close(dirfd);
+	if (!same)
+		return -ESRCH;
+	*kthread = flags & PF_KTHREAD;
+	return 0;
 }
 
 static uint32_t own_ns(const char *path)

@@ -46,6 +46,21 @@ int procinfo_open_netns(uint32_t pid, uint64_t start_ns);
 /* True while process pid is the one that started start_ns after boot. */
 bool procinfo_alive(uint32_t pid, uint64_t start_ns);
 
+/*
+ * A pidfd for process pid if it is still the one that started start_ns
+ * after boot, else -ESRCH (or pidfd_open's -errno).  The check is made once
+ * the pidfd is open, so the pidfd names that process whatever becomes of
+ * the pid: a signal sent through it never reaches a process that reused it.
+ */
+int procinfo_pidfd(uint32_t pid, uint64_t start_ns);
+
+/*
+ * The real uid (-1 when unreadable) of process pid that started start_ns
+ * after boot, and whether it is a kernel thread.  0, or -ESRCH when that
+ * process is gone.
+ */
+int procinfo_identity(uint32_t pid, uint64_t start_ns, int64_t *uid, bool *kthread);
+
 /* Inodes of bindwatch's own network and pid namespaces, or 0. */
 uint32_t procinfo_own_netns(void);
 uint32_t procinfo_own_pidns(void);

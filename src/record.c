@@ -258,6 +258,55 @@ static void json_requester(struct jw *w, const struct bw_record *r)
 	jw_obj_end(w);
 }
 
+const char *action_result_name(enum action_result r)
+{
+	static const char *const names[] = {
+		[ACTION_RECLAIMED] = "reclaimed", [ACTION_DRY_RUN] = "dry-run",
+		[ACTION_PROTECTED] = "protected", [ACTION_COOLDOWN] = "cooldown",
+		[ACTION_FAILED] = "failed", [ACTION_TIMEOUT] = "timeout",
+	};
+
+	return r < sizeof(names) / sizeof(names[0]) ? names[r] : NULL;
+}
+
+/* "TERM" for SIGTERM; the number for a signal without a name. */
+static const char *signal_abbrev(char *buf, size_t len, int sig)
+{
+	const char *name = sigabbrev_np(sig);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "%d", sig);
+	return buf;
+}
+
+static void json_action(struct jw *w, const struct record_action *a)
+{
+	char buf[16];
+	unsigned int i;
+
+	jw_obj_begin(w, "action");
+	jw_str(w, "rule", a->rule);
+	jw_str(w, "type", a->type);
+	if (a->result != ACTION_NONE) {
+		jw_str(w, "result", action_result_name(a->result));
+		jw_str(w, "why", a->why);
+		jw_arr_begin(w, "signals");
+		for (i = 0; i < a->nsignals; i++)
+			jw_str(w, NULL, signal_abbrev(buf, sizeof(buf), a->signals[i]));
+		jw_arr_end(w);
+		jw_arr_begin(w, "pids");
+		for (i = 0; i < a->npids; i++)
+			jw_uint(w, NULL, a->pids[i]);
+		jw_arr_end(w);
+		if (a->freed_after_ms >= 0)
+			jw_int(w, "freed_after_ms", a->freed_after_ms);
+		else
+			jw_null(w, "freed_after_ms");
+	}
+	jw_obj_end(w);
+}
+
 void record_json(struct strbuf *sb, const struct bw_record *r)
 {
 	const struct bw_event *ev = r->ev;
@@ -275,6 +324,8 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 	json_requester(&w, r);
 	if (r->diag)
 		json_diagnosis(&w, r);
+	if (r->action)
+		json_action(&w, r->action);
 	jw_obj_end(&w);
 }
 
@@ -370,6 +421,30 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 	conflict_explain(sb, d->reason, &req, d->n ? &d->holders[0].h : NULL);
 }
 
+/* "; rule stale-api: reclaim reclaimed (TERM to 812), port free after 120 ms" */
+static void text_action(struct strbuf *sb, const struct record_action *a)
+{
+	char buf[16];
+	unsigned int i;
+
+	strbuf_adds(sb, "; rule ");
+	text_escape(sb, a->rule, strlen(a->rule));
+	strbuf_addf(sb, ": %s", a->type);
+	if (a->result == ACTION_NONE)
+		return;
+	strbuf_addf(sb, " %s", action_result_name(a->result));
+	for (i = 0; i < a->nsignals; i++)
+		strbuf_addf(sb, "%s%s", i ? "," : " (", signal_abbrev(buf, sizeof(buf), a->signals[i]));
+	for (i = 0; i < a->npids; i++)
+		strbuf_addf(sb, "%s%u", i ? "," : a->nsignals ? " to " : " (", a->pids[i]);
+	if (a->nsignals || a->npids)
+		strbuf_addc(sb, ')');
+	if (a->why)
+		strbuf_addf(sb, ": %s", a->why);
+	if (a->freed_after_ms >= 0)
+		strbuf_addf(sb, ", port free after %lld ms", (long long)a->freed_after_ms);
+}
+
 void record_text(struct strbuf *sb, const struct bw_record *r)
 {
 	time_local(sb, &r->wall);
@@ -394,6 +469,8 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 	text_procinfo(sb, r->req);
 	if (r->diag)
 		text_diagnosis(sb, r);
+	if (r->action)
+		text_action(sb, r->action);
 }
 
 void who_text(struct strbuf *sb, const struct holder_info *v, size_t n)

@@ -34,10 +34,41 @@ struct diagnosis {
 	enum conflict_reason reason;
 };
 
+/* How a reclaim ended (the record's action.result). */
+enum action_result {
+	ACTION_NONE,      /* a log or alert rule: nothing to do */
+	ACTION_RECLAIMED, /* the port was free again within the grace period(s) */
+	ACTION_DRY_RUN,   /* --dry-run: decided, nothing signalled */
+	ACTION_PROTECTED, /* PID 1, a kernel thread, bindwatch, the protect list */
+	ACTION_COOLDOWN,  /* the port was reclaimed (or tried) too recently */
+	ACTION_FAILED,    /* nothing could be signalled (gone, reused, unknown) */
+	ACTION_TIMEOUT,   /* signalled, but the port stayed held */
+};
+
+#define ACTION_MAX_PIDS 16
+#define ACTION_MAX_SIGNALS 2
+
+/* What the policy decided for a conflict, and what came of it. */
+struct record_action {
+	const char *rule;     /* the rule that matched */
+	const char *type;     /* "log", "alert" or "reclaim" */
+	enum action_result result;
+	const char *why;      /* protected, failed: why not; otherwise NULL */
+	int signals[ACTION_MAX_SIGNALS]; /* sent, in order (dry-run: would be) */
+	unsigned int nsignals;
+	uint32_t pids[ACTION_MAX_PIDS]; /* the processes signalled (or not) */
+	unsigned int npids;
+	int64_t freed_after_ms; /* from the first signal; -1: not freed */
+};
+
+/* "reclaimed", "dry-run", ...; NULL for ACTION_NONE. */
+const char *action_result_name(enum action_result r);
+
 struct bw_record {
 	const struct bw_event *ev;
 	const struct proc_info *req;  /* the requester */
 	const struct diagnosis *diag; /* NULL unless a conflict was diagnosed */
+	const struct record_action *action; /* NULL when no rule matched */
 	struct timespec wall;         /* CLOCK_REALTIME of the call */
 	char bound_dev[IF_NAMESIZE];  /* name of ev->sock.bound_ifindex, or "" */
 };

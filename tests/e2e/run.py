@@ -15,6 +15,7 @@ import test_environment  # noqa: E402,F401  (registers tests)
 import test_hooks  # noqa: E402,F401  (registers tests)
 import test_holders  # noqa: E402,F401  (registers tests)
 import test_storms  # noqa: E402,F401  (registers tests)
+import test_policy  # noqa: E402,F401  (registers tests)
 
 
 def one_line(text):

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * policy.h - the reclaim policy: which port conflicts bindwatch resolves
+ * by signalling the port's holder, and which processes it never touches.
+ *
+ * The policy is a YAML file (version 1):
+ *
+ *   version: 1
+ *   protect:                     # never reclaimed, whatever a rule says
+ *     comm: [sshd, systemd]      # exact comm names
+ *     unit: ["docker.service"]   # globs on the systemd unit or container id
+ *     exe: ["/usr/lib/systemd*"] # globs on the executable path
+ *   rules:                       # first match wins; no match: log only
+ *     - name: stale-api-squatter # required, unique
+ *       match:
+ *         port: [8080, "9000-9009"]  # required: a port, a range, a list
+ *         proto: tcp             # tcp | udp | any (default)
+ *         holder:                # every condition given must hold
+ *           comm: python3        # exact
+ *           exe: "/usr/bin/python3*"
+ *           cmdline: "manage\.py runserver"
+ *           uid: 1000
+ *           unit: "*.service"
+ *           min_age: 10m         # the process is at least this old
+ *           state: listen        # listen | bound | any (default)
+ *         requester:             # the same conditions, except state
+ *           exe: "/usr/bin/python3*"
+ *       action: reclaim          # log | alert | reclaim; required
+ *       reclaim:                 # only with action: reclaim; all optional
+ *         signal: TERM           # default TERM
+ *         grace: 5s              # wait this long for the port; default 5s
+ *         escalate: KILL         # then this signal; default none
+ *         cooldown: 60s          # one reclaim per port per cooldown
+ *       exec: ["/usr/local/bin/notify", "{port}", "{holder.pid}"]
+ *
+ * Matching, worked through for a conflict on TCP port 8080:
+ *  - A condition on a field the caller does not know (NULL string, -1
+ *    number, POLICY_STATE_ANY state) does not hold: a rule for "uid: 1000"
+ *    never fires for a holder whose uid could not be read.  A rule with no
+ *    conditions on a side holds for any process on that side, known or not.
+ *  - comm is compared exactly (the kernel keeps 15 characters, so a longer
+ *    name is refused when the policy is read).  exe and unit are fnmatch(3)
+ *    globs without flags, so '*' also matches '/': "*bin/python3" matches
+ *    /usr/local/bin/python3.  A unit glob holds when it matches the systemd
+ *    unit or the container id.  cmdline is a POSIX
+ *    extended regular expression searched in the command line (argv joined
+ *    by spaces): anchor it with ^ and $ to match the whole line.
+ *  - protect is checked separately (policy_protected()) and wins over any
+ *    rule; it, too, ignores fields that are unknown, so the reclaimer must
+ *    not signal a holder it could not identify.
+ *
+ * Durations are a decimal number and a unit, ms, s, m, h or d ("250ms",
+ * "10m"), 0 allowed, at most 365d.  Signals are TERM INT HUP QUIT KILL USR1
+ * USR2, with or without "SIG".  exec is an argv run without a shell; its
+ * arguments may hold the placeholders listed at policy_expand(), its first
+ * element (the program) may not.  YAML anchors, aliases and tags are
+ * refused, as are unknown keys, and every error names the file and line.
+ */
+#ifndef BW_POLICY_H
+#define BW_POLICY_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "portlist.h"
+#include "strbuf.h"
+
+#define POLICY_MAX_SIZE (1024 * 1024) /* bytes of policy_load()'s file */
+#define POLICY_MAX_RULES 1024         /* each holds an 8 KiB port bitmap */
+
+enum policy_action { POLICY_LOG, POLICY_ALERT, POLICY_RECLAIM };
+
+enum policy_state { POLICY_STATE_ANY, POLICY_STATE_LISTEN, POLICY_STATE_BOUND };
+
+/* One side of a conflict, as the caller knows it. */
+struct policy_proc {
+	const char *comm;      /* NULL: unknown, for each string */
+	const char *exe;
+	const char *cmdline;   /* argv joined by single spaces */
+	const char *unit;      /* the innermost systemd unit */
+	const char *container; /* the container id */
+	int64_t uid;           /* -1: unknown */
+	int64_t age_ms;        /* since the process started; -1: unknown */
+	enum policy_state state; /* the holder's socket; ANY: unknown */
+};
+
+/* The conditions on one side of a rule; each unset one always holds. */
+struct policy_cond {
+	char *comm;           /* NULL: unset, for each pointer */
+	char *exe;
+	char *unit;
+	regex_t *cmdline;
+	int64_t uid;          /* -1: unset */
+	int64_t min_age_ms;   /* -1: unset */
+	enum policy_state state; /* ANY: unset; always ANY for the requester */
+};
+
+struct policy_reclaim {
+	int signal;           /* SIGTERM unless set */
+	int escalate;         /* sent after grace_ms if the port is still held; 0: none */
+	uint64_t grace_ms;
+	uint64_t cooldown_ms; /* at most one reclaim per port in this time */
+};
+
+struct policy_rule {
+	char *name;
+	unsigned int line;    /* where the rule starts, for messages */
+	int proto;            /* IPPROTO_TCP, IPPROTO_UDP, or 0: any */
+	struct policy_cond holder, requester;
+	enum policy_action action;
+	struct policy_reclaim reclaim; /* the defaults unless action is reclaim */
+	char **exec;          /* NULL-terminated argv templates, or NULL */
+	uint64_t ports[PORTLIST_WORDS];
+};
+
+struct policy_protect {
+	char **comm;          /* NULL-terminated, or NULL when empty */
+	char **unit;
+	char **exe;
+};
+
+struct policy {
+	char *path;           /* the name given to policy_parse() */
+	struct policy_protect protect;
+	struct policy_rule *rules;
+	size_t nrules;
+};
+
+/* A placeholder name ("port", "holder.pid") and its value (NULL: ""). */
+struct policy_var {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * Parse the policy text[0..len) (not NUL-terminated) read from name.
+ * Returns 0 and a policy in *out to free with policy_free(), -EINVAL with
+ * "NAME:LINE: what was expected" in err (of size errlen), or -ENOMEM.
+ */
+int policy_parse(const char *name, const char *text, size_t len,
+		 struct policy **out, char *err, size_t errlen);
+
+/*
+ * Read and parse the policy file path, which must be a regular file (not a
+ * symbolic link), owned by root, not writable by group or others, and at
+ * most POLICY_MAX_SIZE bytes; checked on the opened file, so it cannot be
+ * swapped in between.  Returns 0, or -errno with "PATH: why" (or the parse
+ * error) in err: -EPERM for a file refused for its owner or mode, -ELOOP
+ * for a symbolic link, -EINVAL for not a regular file or a bad policy,
+ * -EFBIG for too large, open(2) and read(2)'s errors.
+ */
+int policy_load(const char *path, struct policy **out, char *err, size_t errlen);
+
+/* Free p and everything it holds; NULL is fine. */
+void policy_free(struct policy *p);
+
+/*
+ * The first rule of p that matches a conflict on port of protocol proto
+ * (IPPROTO_TCP or IPPROTO_UDP), or NULL.  holder or requester may be NULL
+ * when unknown.  Does not allocate; cost is a bitmap test per rule plus
+ * the conditions of the rules whose port matches.
+ */
+const struct policy_rule *policy_match(const struct policy *p, unsigned int port,
+				       int proto, const struct policy_proc *holder,
+				       const struct policy_proc *requester);
+
+/* True when p's protect list covers holder (NULL: false). */
+bool policy_protected(const struct policy *p, const struct policy_proc *holder);
+
+/*
+ * Append tmpl to out with each "{name}" replaced by the value of name in
+ * vars[0..nvars), "{{" and "}}" by literal braces.  The names an exec
+ * template may use: port proto rule action reason holder.pid holder.comm
+ * holder.exe requester.pid requester.comm requester.exe.  Returns 0,
+ * -EINVAL for a name not in vars or an unbalanced brace (out then holds a
+ * partial expansion), -ENOMEM if out ran out of memory.  out may be NULL
+ * to check tmpl only.
+ */
+int policy_expand(const char *tmpl, const struct policy_var *vars, size_t nvars,
+		  struct strbuf *out);
+
+/* "log", "alert" or "reclaim". */
+const char *policy_action_name(enum policy_action a);
+
+#endif /* BW_POLICY_H */

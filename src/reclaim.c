@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * reclaim.c - the operator's runbook (find the holder, check it, signal it,
+ * verify the port is free) done at the moment a deploy fails, for holders
+ * the policy names, and for nothing else.
+ *
+ * Killing the wrong process is the worst thing bindwatch could do, so a
+ * reclaim passes these checks in order, and any that fails ends it with
+ * the result recorded:
+ *
+ *  1. The targets are the processes holding the socket the rule matched
+ *     (holders[0]: every process sharing it after fork).  No process (a
+ *     TIME_WAIT or kernel socket) or one /proc no longer describes: failed.
+ *  2. A target that is PID 1, a kernel thread, bindwatch itself or on the
+ *     protect list, or a socket PID 1 also holds (systemd socket
+ *     activation): protected.
+ *  3. A reclaim of the same port and protocol within the rule's cooldown:
+ *     cooldown.  A service manager that restarts the holder at once would
+ *     otherwise meet a kill loop.
+ *  4. --dry-run: dry-run, with the signal and pids it would have used (the
+ *     cooldown starts as for a real reclaim, so the log shows what would
+ *     happen).
+ *  5. Each target is opened with pidfd_open() and only then checked to be
+ *     the process that was diagnosed (pid and start time); every signal
+ *     goes through that pidfd, so a pid reused in between is never
+ *     signalled.  None left: failed.
+ *
+ * Then the rule's signal goes out and the reclaim runs in the background of
+ * the main loop: every CHECK_MS the original request is diagnosed again,
+ * and the port counts as free only when nothing would block it any more
+ * (checked, not assumed from the processes' exit).  After the grace period
+ * the escalation signal (if any) goes to the targets still alive, with one
+ * more grace period; then the result is reclaimed or timeout.  The record
+ * is written when the reclaim ends, with what was done and how long the
+ * port took to free up; capture never waits for it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include "addr.h"
+#include "diagnose.h"
+#include "log.h"
+#include "procinfo.h"
+#include "reclaim.h"
+
+#define CHECK_MS 50
+#define MAX_JOBS 16
+#define MAX_COOLDOWNS 256
+#define NSEC_PER_MSEC 1000000ULL
+#define VAR_LEN 32
+
+struct cooldown {
+	unsigned int port;
+	int proto;
+	uint64_t until_ns; /* CLOCK_MONOTONIC */
+};
+
+/* A reclaim under way: its own copy of the record and of the rule's settings. */
+struct job {
+	struct bw_event ev;
+	struct proc_info req;
+	struct diagnosis diag;
+	struct record_action act;
+	struct timespec wall;
+	char bound_dev[IF_NAMESIZE];
+	char *rule;                 /* act.rule points here */
+	char **exec;                /* the rule's exec templates, or NULL */
+	struct policy_reclaim how;
+	int pidfds[ACTION_MAX_PIDS];
+	uint64_t start_ns;          /* first signal, CLOCK_MONOTONIC */
+	uint64_t deadline_ns;       /* end of the current grace period */
+	uint64_t next_check_ns;
+	bool escalated;
+};
+
+struct reclaimer {
+	struct policy *policy;
+	struct holders *holders;
+	const struct ledger *ledger;
+	struct hooks *hooks;
+	bool dry_run;
+	reclaim_done_fn done;
+	void *arg;
+	struct job *jobs[MAX_JOBS];
+	size_t njobs;
+	struct cooldown cooldowns[MAX_COOLDOWNS];
+};
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int reclaim_new(struct reclaimer **out, struct holders *holders, const struct ledger *ledger,
+		struct hooks *hooks, bool dry_run, reclaim_done_fn done, void *arg)
+{
+	struct reclaimer *rc = calloc(1, sizeof(*rc));
+
+	if (!rc)
+		return -ENOMEM;
+	rc->holders = holders;
+	rc->ledger = ledger;
+	rc->hooks = hooks;
+	rc->dry_run = dry_run;
+	rc->done = done;
+	rc->arg = arg;
+	*out = rc;
+	return 0;
+}
+
+static void free_strv(char **v)
+{
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static char **dup_strv(char *const *v)
+{
+	size_t n = 0, i;
+	char **d;
+
+	while (v && v[n])
+		n++;
+	d = calloc(n + 1, sizeof(*d));
+	for (i = 0; d && i < n; i++) {
+		d[i] = strdup(v[i]);
+		if (!d[i]) {
+			free_strv(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+static void job_free(struct job *j)
+{
+	unsigned int i;
+
+	for (i = 0; i < j->act.npids; i++)
+		if (j->pidfds[i] >= 0)
+			close(j->pidfds[i]);
+	procinfo_free(&j->req);
+	diagnosis_free(&j->diag);
+	free(j->rule);
+	free_strv(j->exec);
+	free(j);
+}
+
+void reclaim_free(struct reclaimer *rc)
+{
+	size_t i;
+
+	if (!rc)
+		return;
+	for (i = 0; i < rc->njobs; i++)
+		job_free(rc->jobs[i]);
+	policy_free(rc->policy);
+	free(rc);
+}
+
+void reclaim_set_policy(struct reclaimer *rc, struct policy *p)
+{
+	policy_free(rc->policy);
+	rc->policy = p;
+}
+
+/* A process as the policy's conditions see it. */
+static void policy_proc_of(struct policy_proc *pp, const char *comm, const struct proc_info *pi,
+			   int64_t uid, uint64_t start_ns)
+{
+	uint64_t boot = now_ns(CLOCK_BOOTTIME);
+
+	pp->comm = comm;
+	pp->exe = pi->exe;
+	pp->cmdline = pi->cmdline;
+	pp->unit = pi->unit;
+	pp->container = pi->container[0] ? pi->container : NULL;
+	pp->uid = uid;
+	pp->age_ms = boot > start_ns ? (int64_t)((boot - start_ns) / NSEC_PER_MSEC) : -1;
+	pp->state = POLICY_STATE_ANY;
+}
+
+static void holder_proc(struct policy_proc *pp, const struct holder_info *hi, char *comm)
+{
+	int64_t uid = -1;
+	bool kthread;
+
+	memcpy(comm, hi->h.comm, BW_COMM_LEN);
+	comm[BW_COMM_LEN] = '\0';
+	if (!hi->h.pid || procinfo_identity(hi->h.pid, hi->h.start_ns, &uid, &kthread))
+		uid = -1;
+	policy_proc_of(pp, hi->h.pid && !hi->pi.exited ? comm : NULL, &hi->pi, uid, hi->h.start_ns);
+	if (hi->h.state == TCP_LISTEN)
+		pp->state = POLICY_STATE_LISTEN;
+	else if (hi->h.state == TCP_CLOSE)
+		pp->state = POLICY_STATE_BOUND;
+}
+
+/* The cooldown slot of port/proto, a free (or expired) one, or NULL. */
+static struct cooldown *cooldown_slot(struct reclaimer *rc, unsigned int port, int proto,
+				      uint64_t now, bool *active)
+{
+	struct cooldown *free_slot = NULL, *c;
+	size_t i;
+
+	*active = false;
+	for (i = 0; i < MAX_COOLDOWNS; i++) {
+		c = &rc->cooldowns[i];
+		if (c->port == port && c->proto == proto) {
+			*active = now < c->until_ns;
+			return c;
+		}
+		if (!free_slot && now >= c->until_ns)
+			free_slot = c;
+	}
+	return free_slot;
+}
+
+/*
+ * Checks 1 and 2: fill act->pids with the processes holding the matched
+ * socket; the result that ends the reclaim, or ACTION_NONE to go on.
+ */
+static enum action_result pick_targets(const struct reclaimer *rc, const struct diagnosis *d,
+				       struct record_action *act)
+{
+	const struct holder_info *main = &d->holders[0];
+	char comm[BW_COMM_LEN + 1];
+	struct policy_proc pp;
+	int64_t uid;
+	bool kthread;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct holder_info *hi = &d->holders[i];
+
+		if (hi->h.ino != main->h.ino || !hi->h.pid)
+			continue;
+		if (hi->h.pid == 1) {
+			act->why = "PID 1 holds the socket (socket activation?)";
+			return ACTION_PROTECTED;
+		}
+		if (act->npids < ACTION_MAX_PIDS)
+			act->pids[act->npids++] = hi->h.pid;
+	}
+	if (!act->npids) {
+		act->why = main->h.kernel ? "the kernel holds the socket"
+					  : "no process holds the socket";
+		return ACTION_FAILED;
+	}
+	for (i = 0; i < d->n; i++) {
+		const struct holder_info *hi = &d->holders[i];
+
+		if (hi->h.ino != main->h.ino || !hi->h.pid)
+			continue;
+		if (hi->h.pid == (uint32_t)getpid()) {
+			act->why = "the holder is bindwatch itself";
+			return ACTION_PROTECTED;
+		}
+		if (hi->pi.exited || procinfo_identity(hi->h.pid, hi->h.start_ns, &uid, &kthread)) {
+			act->why = "a holder exited (or its pid was reused) before it could be checked";
+			return ACTION_FAILED;
+		}
+		if (kthread) {
+			act->why = "the holder is a kernel thread";
+			return ACTION_PROTECTED;
+		}
+		holder_proc(&pp, hi, comm);
+		if (policy_protected(rc->policy, &pp)) {
+			act->why = "the holder is on the protect list";
+			return ACTION_PROTECTED;
+		}
+		/* protect ignores what it cannot see: so must the reclaimer */
+		if (!pp.comm || !pp.exe) {
+			act->why = "the holder's command or executable could not be read";
+			return ACTION_FAILED;
+		}
+	}
+	return ACTION_NONE;
+}
+
+/* Send sig to every target still open; record it once. */
+static void send_signal(struct job *j, int sig)
+{
+	unsigned int i;
+
+	for (i = 0; i < j->act.npids; i++) {
+		if (j->pidfds[i] < 0)
+			continue;
+		if (syscall(SYS_pidfd_send_signal, j->pidfds[i], sig, NULL, 0) && errno != ESRCH)
+			warn("cannot signal %u: %s", j->act.pids[i], strerror(errno));
+	}
+	if (j->act.nsignals < ACTION_MAX_SIGNALS)
+		j->act.signals[j->act.nsignals++] = sig;
+}
+
+/* The value of exec placeholder name for record r. */
+static const char *var_value(const struct bw_record *r, const char *name, char *buf)
+{
+	const struct holder_info *h = r->diag && r->diag->n ? &r->diag->holders[0] : NULL;
+	const struct bw_event *ev = r->ev;
+
+	if (!strcmp(name, "port"))
+		snprintf(buf, VAR_LEN, "%u", ev->sock.port);
+	else if (!strcmp(name, "proto"))
+		return proto_name(buf, VAR_LEN, ev->sock.type, ev->sock.protocol);
+	else if (!strcmp(name, "rule"))
+		return r->action->rule;
+	else if (!strcmp(name, "action"))
+		return r->action->result ? action_result_name(r->action->result) : r->action->type;
+	else if (!strcmp(name, "reason"))
+		return r->diag ? conflict_reason_code(r->diag->reason) : "unknown";
+	else if (!strcmp(name, "holder.pid") && h && h->h.pid)
+		snprintf(buf, VAR_LEN, "%u", h->h.pid);
+	else if (!strcmp(name, "holder.comm") && h && h->h.pid)
+		snprintf(buf, VAR_LEN, "%.*s", BW_COMM_LEN, h->h.comm);
+	else if (!strcmp(name, "holder.exe") && h)
+		return h->pi.exe;
+	else if (!strcmp(name, "requester.pid"))
+		snprintf(buf, VAR_LEN, "%u", ev->pid);
+	else if (!strcmp(name, "requester.comm"))
+		snprintf(buf, VAR_LEN, "%.*s", BW_COMM_LEN, ev->comm);
+	else if (!strcmp(name, "requester.exe"))
+		return r->req ? r->req->exe : NULL;
+	else
+		return NULL;
+	return buf;
+}
+
+/* Run a rule's exec for r: placeholders expanded, the JSON record on stdin. */
+static void run_exec(struct reclaimer *rc, char *const *tmpl, const struct bw_record *r)
+{
+	static const char *const names[] = {
+		"port", "proto", "rule", "action", "reason", "holder.pid", "holder.comm",
+		"holder.exe", "requester.pid", "requester.comm", "requester.exe",
+	};
+	enum { NVARS = sizeof(names) / sizeof(names[0]) };
+	char bufs[NVARS][VAR_LEN], *argv[HOOK_MAX_ARGS + 1] = {};
+	struct strbuf args[HOOK_MAX_ARGS], json;
+	struct policy_var vars[NVARS];
+	size_t i, n;
+
+	for (i = 0; i < NVARS; i++) {
+		vars[i].name = names[i];
+		vars[i].value = var_value(r, names[i], bufs[i]);
+	}
+	for (n = 0; tmpl[n] && n < HOOK_MAX_ARGS; n++) {
+		strbuf_init(&args[n]);
+		if (policy_expand(tmpl[n], vars, NVARS, &args[n]) || args[n].oom)
+			warn("rule %s: cannot expand exec argument '%s'", r->action->rule, tmpl[n]);
+		argv[n] = args[n].s;
+	}
+	strbuf_init(&json);
+	record_json(&json, r);
+	strbuf_addc(&json, '\n');
+	if (!json.oom)
+		hooks_run(rc->hooks, argv, r, json.s, json.len);
+	strbuf_free(&json);
+	for (i = 0; i < n; i++)
+		strbuf_free(&args[i]);
+}
+
+/* A reclaim has ended: the record goes out, then the rule's exec. */
+static void job_finish(struct reclaimer *rc, struct job *j, enum action_result result)
+{
+	struct bw_record r = {
+		.ev = &j->ev, .req = &j->req, .diag = &j->diag, .action = &j->act, .wall = j->wall,
+	};
+
+	j->act.result = result;
+	memcpy(r.bound_dev, j->bound_dev, sizeof(r.bound_dev));
+	rc->done(rc->arg, &r);
+	if (j->exec)
+		run_exec(rc, j->exec, &r);
+}
+
+/* Whether the request j is about would still be refused. */
+static bool still_held(struct reclaimer *rc, struct job *j)
+{
+	struct diagnosis d = {};
+	bool held = diagnose(rc->holders, rc->ledger, &j->ev, &d) || d.n;
+
+	diagnosis_free(&d);
+	return held;
+}
+
+bool reclaim_tend(struct reclaimer *rc)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	size_t i = 0;
+
+	while (i < rc->njobs) {
+		struct job *j = rc->jobs[i];
+		enum action_result result = ACTION_NONE;
+
+		if (now < j->next_check_ns) {
+			i++;
+			continue;
+		}
+		j->next_check_ns = now + CHECK_MS * NSEC_PER_MSEC;
+		if (!still_held(rc, j)) {
+			j->act.freed_after_ms = (now_ns(CLOCK_MONOTONIC) - j->start_ns) / NSEC_PER_MSEC;
+			result = ACTION_RECLAIMED;
+		} else if (now >= j->deadline_ns && j->how.escalate && !j->escalated) {
+			send_signal(j, j->how.escalate);
+			j->escalated = true;
+			j->deadline_ns = now + j->how.grace_ms * NSEC_PER_MSEC;
+		} else if (now >= j->deadline_ns) {
+			result = ACTION_TIMEOUT;
+		}
+		if (result == ACTION_NONE) {
+			i++;
+			continue;
+		}
+		job_finish(rc, j, result);
+		job_free(j);
+		rc->jobs[i] = rc->jobs[--rc->njobs];
+	}
+	return rc->njobs > 0;
+}
+
+/* Step 5 and the first signal: a job that owns the record from now on. */
+static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct bw_record *r,
+		  struct record_action *act, struct proc_info *req, struct diagnosis *diag)
+{
+	const struct holder_info *main = &diag->holders[0];
+	struct job *j;
+	unsigned int i, alive = 0;
+
+	if (rc->njobs == MAX_JOBS) {
+		act->why = "too many reclaims under way";
+		act->result = ACTION_FAILED;
+		return false;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j || !(j->rule = strdup(rule->name)) || (rule->exec && !(j->exec = dup_strv(rule->exec)))) {
+		if (j)
+			free(j->rule);
+		free(j);
+		act->why = "out of memory";
+		act->result = ACTION_FAILED;
+		return false;
+	}
+	j->act = *act;
+	j->act.rule = j->rule;
+	for (i = 0; i < act->npids; i++) {
+		/* the start time is the main holder's for fork-shared sockets too:
+		 * compare each target with its own */
+		size_t k;
+
+		j->pidfds[i] = -1;
+		for (k = 0; k < diag->n; k++)
+			if (diag->holders[k].h.pid == act->pids[i] && diag->holders[k].h.ino == main->h.ino)
+				break;
+		if (k < diag->n)
+			j->pidfds[i] = procinfo_pidfd(act->pids[i], diag->holders[k].h.start_ns);
+		alive += j->pidfds[i] >= 0;
+	}
+	if (!alive) {
+		act->why = "the holder exited (or its pid was reused) before it could be signalled";
+		act->result = ACTION_FAILED;
+		job_free(j);
+		return false;
+	}
+	j->ev = *r->ev;
+	j->wall = r->wall;
+	memcpy(j->bound_dev, r->bound_dev, sizeof(j->bound_dev));
+	j->req = *req;
+	j->diag = *diag;
+	memset(req, 0, sizeof(*req));
+	memset(diag, 0, sizeof(*diag));
+	j->how = rule->reclaim;
+	j->start_ns = now_ns(CLOCK_MONOTONIC);
+	j->deadline_ns = j->start_ns + j->how.grace_ms * NSEC_PER_MSEC;
+	j->next_check_ns = j->start_ns + CHECK_MS * NSEC_PER_MSEC;
+	send_signal(j, j->how.signal);
+	rc->jobs[rc->njobs++] = j;
+	return true;
+}
+
+bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_action *act,
+		    struct proc_info *req, struct diagnosis *diag)
+{
+	const struct policy_rule *rule;
+	struct policy_proc holder, requester;
+	char comm[BW_COMM_LEN + 1], rcomm[BW_COMM_LEN + 1];
+	struct cooldown *cd;
+	uint64_t now;
+	bool active;
+
+	if (!rc->policy)
+		return false;
+	memcpy(rcomm, r->ev->comm, BW_COMM_LEN);
+	rcomm[BW_COMM_LEN] = '\0';
+	policy_proc_of(&requester, rcomm, req, r->ev->uid, r->ev->start_ns);
+	if (diag->n)
+		holder_proc(&holder, &diag->holders[0], comm);
+	rule = policy_match(rc->policy, r->ev->sock.port, r->ev->sock.protocol,
+			    diag->n ? &holder : NULL, &requester);
+	if (!rule)
+		return false;
+	memset(act, 0, sizeof(*act));
+	act->rule = rule->name;
+	act->type = policy_action_name(rule->action);
+	act->freed_after_ms = -1;
+	r->action = act;
+	if (rule->action == POLICY_RECLAIM) {
+		act->result = diag->n ? pick_targets(rc, diag, act) : ACTION_FAILED;
+		if (!diag->n)
+			act->why = "no holder was found";
+	}
+	if (act->result == ACTION_NONE && rule->action == POLICY_RECLAIM) {
+		now = now_ns(CLOCK_MONOTONIC);
+		cd = cooldown_slot(rc, r->ev->sock.port, r->ev->sock.protocol, now, &active);
+		if (active) {
+			act->result = ACTION_COOLDOWN;
+		} else {
+			if (cd)
+				*cd = (struct cooldown){ r->ev->sock.port, r->ev->sock.protocol,
+							 now + rule->reclaim.cooldown_ms * NSEC_PER_MSEC };
+			if (rc->dry_run) {
+				act->signals[act->nsignals++] = rule->reclaim.signal;
+				act->result = ACTION_DRY_RUN;
+			} else if (start(rc, rule, r, act, req, diag)) {
+				return true;
+			}
+		}
+	}
+	if (rule->exec)
+		run_exec(rc, rule->exec, r);
+	return false;
+}

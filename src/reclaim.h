@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * reclaim.h - act on a conflict as the policy says: log, alert, or reclaim
+ * the port by signalling the stale process that holds it.
+ */
+#ifndef BW_RECLAIM_H
+#define BW_RECLAIM_H
+
+#include <stdbool.h>
+#include "holders.h"
+#include "hooks.h"
+#include "ledger.h"
+#include "policy.h"
+#include "record.h"
+
+struct reclaimer;
+
+/* Called with each record whose reclaim has ended, its action filled in. */
+typedef void (*reclaim_done_fn)(void *arg, const struct bw_record *r);
+
+/*
+ * A reclaimer that checks ports with holders (and ledger), runs rules'
+ * exec through hooks, signals nothing when dry_run, and hands finished
+ * records to done(arg, ...).  0 or -ENOMEM.
+ */
+int reclaim_new(struct reclaimer **out, struct holders *holders, const struct ledger *ledger,
+		struct hooks *hooks, bool dry_run, reclaim_done_fn done, void *arg);
+
+/* Running reclaims are abandoned: their processes stay as they are. */
+void reclaim_free(struct reclaimer *rc);
+
+/*
+ * Use policy p from now on (the reclaimer owns it and frees the one before);
+ * running reclaims finish with the rule they started with.
+ */
+void reclaim_set_policy(struct reclaimer *rc, struct policy *p);
+
+/*
+ * What the policy says of the diagnosed conflict r.  Returns false when r
+ * is to be written now, with r->action set (or left NULL: no rule
+ * matched); act is the storage for it.  Returns true when a reclaim has
+ * started: the reclaimer took r's requester and diagnosis (req and diag are
+ * left empty) and hands the record to done() once the port is free or the
+ * reclaim has given up.
+ */
+bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_action *act,
+		    struct proc_info *req, struct diagnosis *diag);
+
+/* Check running reclaims, finish those that are done; true while any runs. */
+bool reclaim_tend(struct reclaimer *rc);
+
+#endif /* BW_RECLAIM_H */

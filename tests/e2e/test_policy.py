@@ -1,0 +1,332 @@
+# test_policy.py - end-to-end tests of --policy: the classic stale server
+# reclaimed for the API that needs its port, and every safety rule: dry-run,
+# the protect list, PID 1, cooldown, escalation, a holder that leaves by
+# itself, check-policy and reloading on SIGHUP.
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from harness import (PYTHON, RECORD_TIMEOUT, Skip, bindwatch_argv, check, end_child, eq, fail,
+                     free_port, run_to_exit, start_bindwatch, test)
+
+# A squatter on PORT: an HTTP server answering 503 "Stale process".  With
+# BEHAVIOUR "ignore-term" it ignores SIGTERM; with "slow-exit" it leaves
+# 0.4 s after SIGTERM, on its own.  Prints "ready" once it listens.
+STALE = r'''
+import http.server, signal, sys, threading, os
+port, behaviour = int(sys.argv[1]), sys.argv[2]
+class Stale(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(503)
+        self.end_headers()
+        self.wfile.write(b"Stale process")
+    def log_message(self, *args):
+        pass
+if behaviour == "ignore-term":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+elif behaviour == "slow-exit":
+    signal.signal(signal.SIGTERM, lambda *a: threading.Timer(0.4, os._exit, (0,)).start())
+server = http.server.HTTPServer(("127.0.0.1", port), Stale)
+print("ready", flush=True)
+server.serve_forever()
+'''
+
+# The API: binds PORT, retrying every 0.1 s for up to 20 s as a service
+# manager's Restart= would, then serves "API OK".  Prints "bound N" with
+# the number of failed attempts once it has the port.
+API = r'''
+import http.server, sys, time
+port = int(sys.argv[1])
+class Api(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"API OK")
+    def log_message(self, *args):
+        pass
+failures, deadline = 0, time.monotonic() + 20
+while True:
+    try:
+        server = http.server.HTTPServer(("127.0.0.1", port), Api)
+        break
+    except OSError:
+        failures += 1
+        if time.monotonic() > deadline:
+            sys.exit("api: port never came free")
+        time.sleep(0.1)
+print("bound", failures, flush=True)
+server.serve_forever()
+'''
+
+# One bind() of 0.0.0.0:PORT with SO_REUSEADDR; exits 0 when it failed with EADDRINUSE.
+BIND_ONCE = r'''
+import errno, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind((sys.argv[2], int(sys.argv[1])))
+except OSError as e:
+    sys.exit(0 if e.errno == errno.EADDRINUSE else 2)
+sys.exit(1)
+'''
+
+
+class Proc:
+    """A child python3 program (src, args) whose stdout lines can be read."""
+
+    def __init__(self, src, *args):
+        self.proc = subprocess.Popen([PYTHON, "-c", src, *map(str, args)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.pid = self.proc.pid
+
+    def line(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            fail(f"child {self.proc.args[3:]} ended: {self.proc.stderr.read()!r}")
+        return line.split()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def close(self):
+        if self.alive():
+            self.proc.terminate()
+        end_child(self.proc)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def stale(port, behaviour="plain"):
+    p = Proc(STALE, port, behaviour)
+    eq(p.line(), ["ready"], "stale server start")
+    return p
+
+
+def write_policy(tmp, text, mode=0o600):
+    path = os.path.join(tmp, "policy.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+    return path
+
+
+def reclaim_rule(port, extra="", name="stale-squatter", holder='cmdline: "Stale process"'):
+    return f'''version: 1
+rules:
+  - name: {name}
+    match:
+      port: {port}
+      proto: tcp
+      holder:
+        {holder}
+    action: reclaim
+    reclaim:
+{extra or "      grace: 3s"}
+'''
+
+
+def conflict_on(bw, port):
+    """Make one failing bind on port; return bindwatch's record for it."""
+    rc, _, err = run_to_exit([PYTHON, "-c", BIND_ONCE, str(port), "127.0.0.1"])
+    eq(rc, 0, f"bind of port {port} should fail with EADDRINUSE ({err.strip()})")
+    return bw.wait_record(lambda r: r.get("event") == "conflict" and r.get("port") == port)
+
+
+def gone(p, timeout=RECORD_TIMEOUT):
+    try:
+        p.proc.wait(timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        return False
+
+
+@test()
+def policy_classic_stale_server():
+    """The classic case: a stale server squats the API's port; the API
+    fails with EADDRINUSE; bindwatch terminates the squatter; the API's
+    retry binds and answers. A holder on a port no rule names is left alone
+    and its conflict logged."""
+    port, other = free_port(), free_port()
+    with tempfile.TemporaryDirectory() as tmp, stale(port) as squatter, stale(other) as bystander:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+            fail("the stale server did not answer 503")
+        except urllib.error.HTTPError as e:
+            eq((e.code, e.read()), (503, b"Stale process"), "the stale server's answer")
+        policy = write_policy(tmp, reclaim_rule(port))
+        with start_bindwatch("--policy", policy) as bw, Proc(API, port) as api:
+            rec = bw.wait_record(lambda r: r.get("port") == port and "action" in r)
+            action = rec["action"]
+            eq((action["rule"], action["type"], action["result"]),
+               ("stale-squatter", "reclaim", "reclaimed"), f"action {action}")
+            eq(action["signals"], ["TERM"], "signals sent")
+            eq(action["pids"], [squatter.pid], "pids signalled")
+            eq(rec["holders"][0]["pid"], squatter.pid, "holder named")
+            check(isinstance(action["freed_after_ms"], int), f"freed_after_ms {action}")
+            check(gone(squatter), "the squatter is still running")
+            words = api.line()
+            eq(words[0], "bound", "API start")
+            check(int(words[1]) >= 1, "the API never failed to bind: nothing was tested")
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                eq(r.read(), b"API OK", "the API's answer")
+            # the bystander's port: logged, not touched
+            rec = conflict_on(bw, other)
+            check("action" not in rec, f"a rule acted on port {other}: {rec.get('action')}")
+            eq(rec["holders"][0]["pid"], bystander.pid, "bystander named as holder")
+            time.sleep(0.5)
+            check(bystander.alive(), "the bystander was signalled")
+
+
+
+def reclaim_once(port, policy_text, *args):
+    """bindwatch with policy_text and args; one failing bind on port; the
+    conflict record (written once any reclaim has ended)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        policy = write_policy(tmp, policy_text)
+        with start_bindwatch("--policy", policy, *args) as bw:
+            return conflict_on(bw, port)
+
+
+@test()
+def policy_dry_run():
+    """--dry-run decides and records, and signals nothing."""
+    port = free_port()
+    with stale(port) as squatter:
+        rec = reclaim_once(port, reclaim_rule(port), "--dry-run")
+        action = rec["action"]
+        eq(action["result"], "dry-run", f"action {action}")
+        eq((action["signals"], action["pids"]), (["TERM"], [squatter.pid]),
+           "the signal and process it would use")
+        time.sleep(0.3)
+        check(squatter.alive(), "the squatter was signalled in a dry run")
+
+
+@test()
+def policy_protect_list():
+    """A holder on the protect list is never signalled, whatever a rule says."""
+    port = free_port()
+    text = reclaim_rule(port).replace("rules:", f'protect:\n  exe: ["{os.path.realpath(PYTHON)}*"]\nrules:', 1)
+    with stale(port) as squatter:
+        rec = reclaim_once(port, text)
+        eq((rec["action"]["result"], rec["action"]["signals"]), ("protected", []),
+           f"action {rec['action']}")
+        check("protect list" in rec["action"]["why"], f"why: {rec['action']['why']!r}")
+        time.sleep(0.3)
+        check(squatter.alive(), "a protected holder was signalled")
+
+
+def pid1_port():
+    """A TCP port PID 1 listens on, as bindwatch who sees it, or None."""
+    with open("/proc/net/tcp") as f:
+        ports = {int(l.split()[1].split(":")[1], 16) for l in list(f)[1:] if l.split()[3] == "0A"}
+    for port in sorted(ports):
+        rc, out, _ = run_to_exit(bindwatch_argv("who", f"{port}/tcp", "--json"))
+        if rc == 0 and any(h.get("pid") == 1 for h in json.loads(out)["holders"]):
+            return port
+    return None
+
+
+@test()
+def policy_pid1_refused():
+    """A socket PID 1 holds is never reclaimed, whatever a rule says. Run
+    with --dry-run, so a broken guard would show as "dry-run" and still
+    signal nothing."""
+    port = pid1_port()
+    if port is None:
+        raise Skip("PID 1 holds no TCP listener that bindwatch who can see on this machine")
+    rec = reclaim_once(port, reclaim_rule(port, holder="uid: 0"), "--dry-run")
+    eq(rec["holders"][0]["pid"], 1, "holder of the port")
+    eq((rec["action"]["result"], rec["action"]["signals"]), ("protected", []),
+       f"action {rec['action']}")
+    check("PID 1" in rec["action"]["why"], f"why: {rec['action']['why']!r}")
+
+
+@test()
+def policy_cooldown():
+    """A holder restarted at once (as a service manager would) is not
+    reclaimed again within the cooldown."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        policy = write_policy(tmp, reclaim_rule(port, "      grace: 3s\n      cooldown: 60s"))
+        with start_bindwatch("--policy", policy) as bw:
+            with stale(port) as first:
+                rec = conflict_on(bw, port)
+                eq(rec["action"]["result"], "reclaimed", f"first action {rec['action']}")
+                check(gone(first), "the first squatter is still running")
+            with stale(port) as again:
+                rec = conflict_on(bw, port)
+                eq((rec["action"]["result"], rec["action"]["signals"]), ("cooldown", []),
+                   f"second action {rec['action']}")
+                time.sleep(0.3)
+                check(again.alive(), "the restarted holder was signalled within the cooldown")
+
+
+@test()
+def policy_escalate_to_kill():
+    """A holder that ignores SIGTERM gets SIGKILL once the grace period is over."""
+    port = free_port()
+    with stale(port, "ignore-term") as squatter:
+        rec = reclaim_once(port, reclaim_rule(port, "      grace: 500ms\n      escalate: KILL"))
+        action = rec["action"]
+        eq((action["result"], action["signals"]), ("reclaimed", ["TERM", "KILL"]),
+           f"action {action}")
+        check(action["freed_after_ms"] >= 500, f"freed before the grace period ended: {action}")
+        check(gone(squatter), "the squatter survived SIGKILL")
+        eq(squatter.proc.returncode, -signal.SIGKILL, "how the squatter ended")
+
+
+@test()
+def policy_holder_leaves_during_grace():
+    """A holder that shuts down by itself within the grace period is not
+    escalated against: the port is checked, and found free."""
+    port = free_port()
+    with stale(port, "slow-exit") as squatter:
+        rec = reclaim_once(port, reclaim_rule(port, "      grace: 5s\n      escalate: KILL"))
+        action = rec["action"]
+        eq((action["result"], action["signals"]), ("reclaimed", ["TERM"]), f"action {action}")
+        check(400 <= action["freed_after_ms"] < 5000, f"freed_after_ms {action}")
+        check(gone(squatter), "the squatter did not leave")
+        eq(squatter.proc.returncode, 0, "the squatter's own exit status")
+
+
+@test()
+def policy_check_and_reload():
+    """check-policy: 0 for a valid file, 1 naming file and line otherwise,
+    and a file others may write is refused. SIGHUP reloads; a bad new
+    policy keeps the old one running and says why."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_policy(tmp, reclaim_rule(8080))
+        rc, out, err = run_to_exit(bindwatch_argv("check-policy", path))
+        eq((rc, out.strip()), (0, f"{path}: valid, 1 rules"), f"check-policy (stderr {err!r})")
+        bad = write_policy(tmp, reclaim_rule(8080).replace("proto:", "prot:"))
+        rc, _, err = run_to_exit(bindwatch_argv("check-policy", bad))
+        eq(rc, 1, "check-policy exit code for an unknown key")
+        check(re.search(rf"{re.escape(bad)}:6: unknown key 'prot' in match", err), f"message {err!r}")
+        write_policy(tmp, reclaim_rule(8080), mode=0o664)
+        rc, _, err = run_to_exit(bindwatch_argv("check-policy", path))
+        eq(rc, 1, "check-policy exit code for a group-writable file")
+        check("writable by group or others" in err, f"message {err!r}")
+        rc, _, err = run_to_exit(bindwatch_argv("--policy", path))
+        eq(rc, 1, "bindwatch --policy with a group-writable file")
+
+        port = free_port()
+        path = write_policy(tmp, reclaim_rule(port), mode=0o600)
+        with start_bindwatch("--policy", path, "--dry-run") as bw, stale(port):
+            write_policy(tmp, "version: 2\n")
+            bw.proc.send_signal(signal.SIGHUP)
+            line = bw.err.next(time.monotonic() + RECORD_TIMEOUT)
+            check(line and b"policy not reloaded" in line and b":1:" in line,
+                  f"stderr after a bad reload: {line!r}")
+            rec = conflict_on(bw, port)
+            eq(rec["action"]["result"], "dry-run", "the old policy still in force")

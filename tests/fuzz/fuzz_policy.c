@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * fuzz_policy.c - libFuzzer target: the policy parser on any bytes.
+ *
+ * The input goes to policy_parse() as a file's contents, not NUL-terminated
+ * (libFuzzer's buffer ends exactly at len, so ASan catches a read past
+ * it).  A refused input must come with a message naming the file.  A
+ * policy that parses is matched against fixed conflicts, its exec
+ * templates are expanded with every placeholder the parser allows (which
+ * must then succeed), and it is freed; ASan reports overflows and leaks,
+ * UBSan undefined behaviour, and abort() any broken promise of the API.
+ */
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "policy.h"
+
+#define NAME "fuzz.yaml"
+#define ERR_LEN 256
+#define CONTAINER "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static const struct policy_proc subjects[] = {
+	{ "python3", "/usr/bin/python3.11", "python3 manage.py runserver 0.0.0.0:8080",
+	  "api.service", NULL, 1000, 600000, POLICY_STATE_LISTEN },
+	{ "sshd", "/usr/sbin/sshd", "sshd: /usr/sbin/sshd -D [listener]", "ssh.service",
+	  NULL, 0, 86400000, POLICY_STATE_BOUND },
+	{ "node", "/usr/bin/node", "", "docker-" CONTAINER ".scope", CONTAINER, 1001, 0,
+	  POLICY_STATE_ANY },
+	{ NULL, NULL, NULL, NULL, NULL, -1, -1, POLICY_STATE_ANY },
+};
+
+static const unsigned int ports[] = { 1, 80, 8080, 8099, 65535 };
+static const int protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+
+static const struct policy_var vars[] = {
+	{ "port", "8080" }, { "proto", "tcp" }, { "rule", "r" }, { "action", "reclaim" },
+	{ "reason", "listener" }, { "holder.pid", "42" }, { "holder.comm", "python3" },
+	{ "holder.exe", NULL }, { "requester.pid", "43" }, { "requester.comm", "node" },
+	{ "requester.exe", "/usr/bin/node" },
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void match_all(const struct policy *p)
+{
+	const struct policy_proc *h, *r;
+	const struct policy_rule *rule;
+	size_t i, j, k, l;
+
+	for (i = 0; i < N(ports); i++)
+		for (j = 0; j < N(protos); j++)
+			for (k = 0; k <= N(subjects); k++)
+				for (l = 0; l <= N(subjects); l++) {
+					h = k < N(subjects) ? &subjects[k] : NULL;
+					r = l < N(subjects) ? &subjects[l] : NULL;
+					rule = policy_match(p, ports[i], protos[j], h, r);
+					if (rule && (rule < p->rules || rule >= p->rules + p->nrules))
+						abort();
+				}
+	for (k = 0; k < N(subjects); k++)
+		policy_protected(p, &subjects[k]);
+}
+
+static void expand_all(const struct policy *p)
+{
+	struct strbuf sb;
+	char **arg;
+	size_t i;
+
+	strbuf_init(&sb);
+	for (i = 0; i < p->nrules; i++) {
+		if (!p->rules[i].name || !policy_action_name(p->rules[i].action))
+			abort();
+		for (arg = p->rules[i].exec; arg && *arg; arg++) {
+			strbuf_reset(&sb);
+			if (policy_expand(*arg, vars, N(vars), &sb))
+				abort();
+		}
+	}
+	strbuf_free(&sb);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err[ERR_LEN];
+	struct policy *p;
+
+	if (policy_parse(NAME, (const char *)data, size, &p, err, sizeof(err))) {
+		if (p || strncmp(err, NAME ":", strlen(NAME ":")) || !memchr(err, '\0', sizeof(err)))
+			abort();
+		return 0;
+	}
+	match_all(p);
+	expand_all(p);
+	policy_free(p);
+	return 0;
+}
