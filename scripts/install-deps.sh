@@ -10,9 +10,9 @@ set -eu
 
 PACKAGES="
 	make gcc pkg-config
-	clang llvm bpftool
+	clang llvm bpftool libclang-rt-dev
 	libbpf-dev libelf-dev zlib1g-dev
-	libcmocka-dev libmicrohttpd-dev
+	libcmocka-dev libmicrohttpd-dev libyaml-dev
 	iproute2 util-linux python3
 	qemu-system-x86 busybox-static cpio
 	lsof psmisc

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
+from test_options import samples, scrape
 from harness import (PYTHON, RECORD_TIMEOUT, Skip, bindwatch_argv, check, end_child, eq, fail,
                      free_port, run_to_exit, start_bindwatch, test)
 
@@ -165,7 +166,9 @@ def policy_classic_stale_server():
         except urllib.error.HTTPError as e:
             eq((e.code, e.read()), (503, b"Stale process"), "the stale server's answer")
         policy = write_policy(tmp, reclaim_rule(port))
-        with start_bindwatch("--policy", policy) as bw, Proc(API, port) as api:
+        metrics = free_port()
+        with start_bindwatch("--policy", policy, "--metrics", str(metrics)) as bw, \
+                Proc(API, port) as api:
             rec = bw.wait_record(lambda r: r.get("port") == port and "action" in r)
             action = rec["action"]
             eq((action["rule"], action["type"], action["result"]),
@@ -186,6 +189,9 @@ def policy_classic_stale_server():
             eq(rec["holders"][0]["pid"], bystander.pid, "bystander named as holder")
             time.sleep(0.5)
             check(bystander.alive(), "the bystander was signalled")
+            _, body = scrape(metrics)
+            eq(samples(body).get('bindwatch_reclaims_total{result="reclaimed"}'), 1.0,
+               "reclaims in /metrics")
 
 
 
