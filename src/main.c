@@ -103,10 +103,11 @@ static void emit(void *arg, const struct bw_record *r)
 	struct monitor *m = arg;
 	struct strbuf json;
 
-	output_record(&m->out, r);
+	/* counted first: whoever reads the record may scrape right after */
 	metrics_record(m->metrics, r->ev);
 	if (r->action)
 		metrics_reclaim(m->metrics, r->action->result);
+	output_record(&m->out, r);
 	if (!hooks_enabled(&m->hooks) || r->ev->ret != -EADDRINUSE)
 		return;
 	strbuf_init(&json);

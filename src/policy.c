@@ -1143,7 +1143,7 @@ static bool cond_holds(const struct policy_cond *c, const struct policy_proc *pr
 		return false;
 	if (c->uid >= 0 && pr->uid != c->uid)
 		return false;
-	if (c->min_age_ms >= 0 && (pr->age_ms < 0 || pr->age_ms < c->min_age_ms))
+	if (c->min_age_ms >= 0 && pr->age_ms < c->min_age_ms) /* unknown: -1 */
 		return false;
 	if (c->comm && !(known(pr->comm) && !strcmp(c->comm, pr->comm)))
 		return false;
