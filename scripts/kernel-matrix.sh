@@ -46,7 +46,8 @@ BINDWATCH=./bindwatch
 CONFLICTS=$BUILD/conflicts
 KERNELS=${KERNELS:-linux-image-cloud-amd64 linux-image-6.12-cloud-amd64}
 MODES=${MODES:-fexit tracepoint}
-CASES="bind-tcp-ipv4 bind-tcp-ipv6 bind-udp-ipv4 listen-tcp-ipv4 storm-tcp-ipv4"
+CASES="bind-tcp-ipv4 bind-tcp-ipv6 bind-udp-ipv4 listen-tcp-ipv4 storm-tcp-ipv4 pid1-tcp-ipv4"
+PID1_PORT=4242 # the port the guest's PID 1 holds
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
 READY_TIMEOUT=90 # seconds the guest waits for bindwatch's ready line
 QEMU=${QEMU:-qemu-system-x86_64}
@@ -146,17 +147,33 @@ write_init() {
 #!/bin/busybox sh
 MODES="$MODES"
 READY_TIMEOUT=$READY_TIMEOUT
+PID1_PORT=$PID1_PORT
 EOF
 	cat >>"$1" <<'EOF'
+# PID 1 becomes conflicts, holding 127.0.0.1:PID1_PORT as systemd holds an
+# activated socket, and runs this script again as its child
+if [ $$ = 1 ]; then
+	/bin/busybox mount -t proc proc /proc
+	exec /bin/conflicts init "$PID1_PORT" /bin/busybox sh /init
+fi
 /bin/busybox --install -s /bin
 export PATH=/bin
-mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 echo 3 >/proc/sys/kernel/printk
 ip link set lo up
+# a reclaim rule for PID 1's port: bindwatch must refuse it
+cat >/tmp/policy.yaml <<POLICY
+version: 1
+rules:
+  - name: pid1
+    match:
+      port: $PID1_PORT
+    action: reclaim
+POLICY
+chmod 600 /tmp/policy.yaml
 
 alive() { # a zombie is not alive
 	[ -r /proc/$1/stat ] && ! grep -q '^[0-9]* ([^)]*) Z' /proc/$1/stat
@@ -165,7 +182,8 @@ alive() { # a zombie is not alive
 echo # the firmware leaves the cursor mid-line
 for mode in $MODES; do
 	rm -f /tmp/bw.json /tmp/bw.err /tmp/conflicts.out
-	/bin/bindwatch --mode "$mode" --json -v >/tmp/bw.json 2>/tmp/bw.err &
+	/bin/bindwatch --mode "$mode" --json -v --policy /tmp/policy.yaml --dry-run \
+		>/tmp/bw.json 2>/tmp/bw.err &
 	pid=$!
 	ready=0 crc=- i=0
 	while [ $i -lt $((READY_TIMEOUT * 10)) ]; do
@@ -175,7 +193,7 @@ for mode in $MODES; do
 		i=$((i + 1))
 	done
 	if [ $ready = 1 ]; then
-		/bin/conflicts >/tmp/conflicts.out 2>&1
+		/bin/conflicts "$PID1_PORT" >/tmp/conflicts.out 2>&1
 		crc=$?
 		sleep 0.5
 	fi
@@ -308,13 +326,15 @@ for mode in modes:
             records.append(json.loads(l))
         except ValueError:
             bad += 1
-    expects, errors, storm = {}, {}, None
+    expects, errors, storm, pid1 = {}, {}, None, None
     for l in block["out"]:
         f = l.split()
         if f[:1] == ["expect"] and len(f) >= 7:
             expects[case_name(f[1:4])] = f[1:]
         elif f[:1] == ["storm"] and len(f) == 4:
             storm = [int(x) for x in f[1:]]
+        elif f[:1] == ["pid1"] and len(f) == 3:
+            pid1 = [int(x) for x in f[1:]]
         elif l.startswith("conflicts: error "):
             name = l.split()[2].rstrip(":")
             errors.setdefault(name, []).append(l)
@@ -349,6 +369,25 @@ for mode in modes:
                     problems.append(f"expected a first record of count 1 and a few more, "
                                     f"got counts {counts[:10]}")
                 detail = f"{len(mine)} records for {failed} failures, {lost} lost"
+        elif c.startswith("pid1-"):
+            # a reclaim rule names PID 1's port: refused, whatever the rule says
+            if pid1 is None:
+                problems.append("conflicts printed no pid1 line "
+                                f"(exit status {head.get('conflicts_rc')})")
+            else:
+                port, pid = pid1
+                mine = [r for r in records if r.get("port") == port]
+                rec = mine[0] if mine else {}
+                holder = (rec.get("holders") or [{}])[0]
+                action = rec.get("action") or {}
+                if not mine:
+                    problems.append(f"no record for PID 1's port {port}")
+                elif (rec.get("requester") or {}).get("pid") != pid or holder.get("pid") != 1:
+                    problems.append(f"requester {(rec.get('requester') or {}).get('pid')} "
+                                    f"(expected {pid}), holder {holder.get('pid')} (expected 1)")
+                elif action.get("result") != "protected" or action.get("signals"):
+                    problems.append(f"action {action}, expected protected with no signal")
+                detail = f"port {port}: {action.get('result')}: {action.get('why')}"
         elif e is None:
             problems.append("conflicts printed no expect line for it "
                             f"(exit status {head.get('conflicts_rc')})")

@@ -21,6 +21,13 @@
  *   storm-tcp-ipv4   holder listens on 127.0.0.1:P; requester bind()s it
  *                    STORM_BINDS times                  -> a few records whose
  *                    counts add up to the failures
+ *   pid1-tcp-ipv4    PID 1 listens on 127.0.0.1:PORT (the first argument);
+ *                    requester bind()s it               -> bind EADDRINUSE, and
+ *                    a reclaim rule for PORT refused ("protected")
+ *
+ * "conflicts init PORT CMD ARGS..." is the guest's PID 1: it listens on
+ * 127.0.0.1:PORT, as systemd does for an activated socket, runs CMD as its
+ * child, reaps every orphan, and powers the guest off once CMD has ended.
  *
  * P is the ephemeral port the kernel gave the holder, so nothing else in
  * the guest can be on it.  Every socket stays open until HOLD_MS after the
@@ -39,7 +46,8 @@
  *
  * e.g. "expect bind udp ipv4 127.0.0.1 40123 57 reuseaddr=0 freebind=1
  * transparent=0"; the KEY=VALUE fields are the JSON record's socket.KEY
- * booleans.  After the storm it prints "storm PORT PID FAILURES".  When a call does not fail with EADDRINUSE (or a setup call
+ * booleans.  After the storm it prints "storm PORT PID FAILURES", and
+ * before the PID 1 case "pid1 PORT PID".  When a call does not fail with EADDRINUSE (or a setup call
  * fails) it prints "conflicts: error CASE: what happened" and the exit
  * status is 1; the checker reports that reason against the case.
  */
@@ -50,8 +58,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/reboot.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct sockopt {
@@ -287,8 +298,52 @@ out:
 	hold(holder);
 }
 
-int main(void)
+/* A requester binds 127.0.0.1:port, which PID 1 holds. */
+static void pid1_conflict(const char *name, int port)
 {
+	union addr a;
+	int req = new_socket(name, AF_INET, SOCK_STREAM, &OPT_NONE), ret, err;
+
+	if (req < 0)
+		return;
+	loopback(AF_INET, &a);
+	a.v4.sin_port = htons(port);
+	printf("pid1 %d %d\n", port, (int)getpid());
+	ret = bind(req, &a.sa, sizeof(a.v4));
+	err = errno;
+	outcome(name, "bind()", ret, err);
+	hold(req);
+}
+
+/* PID 1: hold 127.0.0.1:port, run argv as a child, power off after it. */
+static int init(int port, char **argv)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), status;
+	union addr a;
+	pid_t child, pid;
+
+	loopback(AF_INET, &a);
+	a.v4.sin_port = htons(port);
+	if (fd < 0 || bind(fd, &a.sa, sizeof(a.v4)) || listen(fd, 1))
+		perror("conflicts init: 127.0.0.1 port");
+	child = fork();
+	if (child == 0) {
+		close(fd);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	do
+		pid = wait(&status);
+	while (pid != child && !(pid < 0 && errno == ECHILD));
+	sync();
+	reboot(RB_POWER_OFF);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 3 && !strcmp(argv[1], "init"))
+		return init(atoi(argv[2]), argv + 3);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	lo_up();
 	bind_conflict("bind-tcp-ipv4", AF_INET, SOCK_STREAM, &OPT_TRANSPARENT);
@@ -296,6 +351,8 @@ int main(void)
 	bind_conflict("bind-udp-ipv4", AF_INET, SOCK_DGRAM, &OPT_FREEBIND);
 	listen_conflict("listen-tcp-ipv4");
 	storm("storm-tcp-ipv4");
+	if (argc > 1)
+		pid1_conflict("pid1-tcp-ipv4", atoi(argv[1]));
 	usleep(HOLD_MS * 1000);
 	while (nheld)
 		close(held[--nheld]);
