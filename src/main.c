@@ -303,6 +303,7 @@ static int run(struct monitor *m, const struct bw_options *o)
 		warn("cannot notify the service manager: %s", strerror(-err));
 	m->last_tick = now_ns(CLOCK_MONOTONIC);
 	err = poll_loop(m, rb);
+	reclaim_stop(m->reclaim);
 	/* stop new records, then drain the ones already queued and owed */
 	loader_detach(&m->loader);
 	ring_buffer__consume(rb);

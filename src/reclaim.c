@@ -11,9 +11,9 @@
  *  1. The targets are the processes holding the socket the rule matched
  *     (holders[0]: every process sharing it after fork).  No process (a
  *     TIME_WAIT or kernel socket) or one /proc no longer describes: failed.
- *  2. A target that is PID 1, a kernel thread, bindwatch itself or on the
- *     protect list, or a socket PID 1 also holds (systemd socket
- *     activation): protected.
+ *  2. A target that is PID 1, a kernel thread, bindwatch itself, the
+ *     requester itself or on the protect list, or a socket PID 1 also holds
+ *     (systemd socket activation): protected.
  *  3. A reclaim of the same port and protocol within the rule's cooldown:
  *     cooldown.  A service manager that restarts the holder at once would
  *     otherwise meet a kill loop.
@@ -32,7 +32,8 @@
  * the escalation signal (if any) goes to the targets still alive, with one
  * more grace period; then the result is reclaimed or timeout.  The record
  * is written when the reclaim ends, with what was done and how long the
- * port took to free up; capture never waits for it.
+ * port took to free up; capture never waits for it.  When bindwatch stops,
+ * reclaims under way are ended and their records written.
  */
 #include <errno.h>
 #include <signal.h>
@@ -234,7 +235,7 @@ static struct cooldown *cooldown_slot(struct reclaimer *rc, unsigned int port, i
  * socket; the result that ends the reclaim, or ACTION_NONE to go on.
  */
 static enum action_result pick_targets(const struct reclaimer *rc, const struct diagnosis *d,
-				       struct record_action *act)
+				       uint32_t requester, struct record_action *act)
 {
 	const struct holder_info *main = &d->holders[0];
 	char comm[BW_COMM_LEN + 1];
@@ -267,6 +268,10 @@ static enum action_result pick_targets(const struct reclaimer *rc, const struct 
 			continue;
 		if (hi->h.pid == (uint32_t)getpid()) {
 			act->why = "the holder is bindwatch itself";
+			return ACTION_PROTECTED;
+		}
+		if (hi->h.pid == requester) {
+			act->why = "the requester holds the socket itself";
 			return ACTION_PROTECTED;
 		}
 		if (hi->pi.exited || procinfo_identity(hi->h.pid, hi->h.start_ns, &uid, &kthread)) {
@@ -396,6 +401,23 @@ static bool still_held(struct reclaimer *rc, struct job *j)
 	return held;
 }
 
+void reclaim_stop(struct reclaimer *rc)
+{
+	struct job *j;
+
+	while (rc && rc->njobs) {
+		j = rc->jobs[--rc->njobs];
+		if (still_held(rc, j)) {
+			j->act.why = "bindwatch stopped before the port was free";
+			job_finish(rc, j, ACTION_TIMEOUT);
+		} else {
+			j->act.freed_after_ms = (now_ns(CLOCK_MONOTONIC) - j->start_ns) / NSEC_PER_MSEC;
+			job_finish(rc, j, ACTION_RECLAIMED);
+		}
+		job_free(j);
+	}
+}
+
 bool reclaim_tend(struct reclaimer *rc)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC);
@@ -517,7 +539,7 @@ bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_act
 	act->freed_after_ms = -1;
 	r->action = act;
 	if (rule->action == POLICY_RECLAIM) {
-		act->result = diag->n ? pick_targets(rc, diag, act) : ACTION_FAILED;
+		act->result = diag->n ? pick_targets(rc, diag, r->ev->pid, act) : ACTION_FAILED;
 		if (!diag->n)
 			act->why = "no holder was found";
 	}

@@ -46,6 +46,9 @@ void reclaim_set_policy(struct reclaimer *rc, struct policy *p);
 bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_action *act,
 		    struct proc_info *req, struct diagnosis *diag);
 
+/* End every running reclaim now (bindwatch stops), writing its record. */
+void reclaim_stop(struct reclaimer *rc);
+
 /* Check running reclaims, finish those that are done; true while any runs. */
 bool reclaim_tend(struct reclaimer *rc);
 

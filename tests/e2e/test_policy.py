@@ -307,6 +307,27 @@ def policy_holder_leaves_during_grace():
 
 
 @test()
+def policy_stop_during_grace():
+    """bindwatch stopped while a reclaim waits still writes its record."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp, stale(port, "ignore-term") as squatter:
+        policy = write_policy(tmp, reclaim_rule(port, "      grace: 30s"))
+        with start_bindwatch("--policy", policy) as bw:
+            rc, _, err = run_to_exit([PYTHON, "-c", BIND_ONCE, str(port), "127.0.0.1"])
+            eq(rc, 0, f"bind of port {port} should fail with EADDRINUSE ({err.strip()})")
+            time.sleep(1)
+            rc, stderr = bw.stop()
+        eq(rc, 0, f"bindwatch exit code (stderr {stderr!r})")
+        recs = [json.loads(line) for line in bw.out.lines]
+        mine = [r for r in recs if r.get("port") == port]
+        eq(len(mine), 1, f"records for port {port}")
+        action = mine[0]["action"]
+        eq((action["result"], action["signals"]), ("timeout", ["TERM"]), f"action {action}")
+        check("stopped" in action["why"], f"why: {action['why']!r}")
+        check(squatter.alive(), "the squatter (ignoring TERM) died")
+
+
+@test()
 def policy_check_and_reload():
     """check-policy: 0 for a valid file, 1 naming file and line otherwise,
     and a file others may write is refused. SIGHUP reloads; a bad new
