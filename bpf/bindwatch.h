@@ -173,7 +173,8 @@ struct bw_holder {
 	__u32 max_ack_backlog; /* listeners: the listen() backlog */
 	__u8 state;            /* TCP_* state; TCP_CLOSE with a port: bound */
 	__u8 kernel;           /* opened by the kernel itself (no file, no process) */
-	__u8 __pad[6];
+	__u8 hidden;           /* has a file, but no process bindwatch can see holds it */
+	__u8 __pad[5];
 	struct bw_sock sock;
 	char comm[BW_COMM_LEN];
 };

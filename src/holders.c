@@ -40,20 +40,42 @@
 #define BPFFS "/sys/fs/bpf"
 #define STR_(x) #x
 #define STR(x) STR_(x)
-/* versioned: a bindwatch with another ABI never reads these records */
-#define PIN_DIR BPFFS "/bindwatch-v" STR(BW_ABI_VERSION)
+/*
+ * Named for the ABI version and a hash of the programs: a bindwatch of
+ * another build never runs these (a monitor killed with SIGKILL leaves its
+ * pins, and an upgrade must not keep using them).
+ */
+#define PIN_DIR_FMT BPFFS "/bindwatch-v" STR(BW_ABI_VERSION) "-%08x"
+#define PIN_DIR_LEN (sizeof(PIN_DIR_FMT) + 8)
 
 enum walker { WALK_TASK, WALK_TCP, WALK_UDP, WALKERS };
 
 /* What is pinned: the walkers' links, then the targets map. */
 #define PINS (WALKERS + 1)
-#define PIN_PATH_LEN (sizeof(PIN_DIR) + 16)
+#define PIN_PATH_LEN (PIN_DIR_LEN + 16)
+
+/* This build's pin directory: FNV-1a of the BPF object it embeds. */
+static const char *pin_dir(void)
+{
+	static char dir[PIN_DIR_LEN];
+	const unsigned char *p;
+	uint32_t hash = 2166136261u;
+	size_t i, n;
+
+	if (dir[0])
+		return dir;
+	p = holders_bpf__elf_bytes(&n);
+	for (i = 0; i < n; i++)
+		hash = (hash ^ p[i]) * 16777619u;
+	snprintf(dir, sizeof(dir), PIN_DIR_FMT, hash);
+	return dir;
+}
 
 static void pin_path(char path[PIN_PATH_LEN], int i)
 {
 	static const char *const names[PINS] = { "task", "tcp", "udp", "targets" };
 
-	snprintf(path, PIN_PATH_LEN, PIN_DIR "/%s", names[i]);
+	snprintf(path, PIN_PATH_LEN, "%s/%s", pin_dir(), names[i]);
 }
 
 struct holders {
@@ -209,7 +231,7 @@ static void unpin(void)
 		pin_path(path, i);
 		unlink(path);
 	}
-	rmdir(PIN_DIR);
+	rmdir(pin_dir());
 }
 
 static int ensure_bpffs(void)
@@ -229,7 +251,7 @@ int holders_pin(struct holders *h)
 	if (err)
 		return err;
 	unpin(); /* left by a monitor that did not stop cleanly */
-	if (mkdir(PIN_DIR, 0700) && errno != EEXIST)
+	if (mkdir(pin_dir(), 0700) && errno != EEXIST)
 		return -errno;
 	for (i = 0; i < PINS && !err; i++) {
 		pin_path(path, i);
@@ -367,14 +389,19 @@ static int iter_in_netns(int link_fd, int netns_fd)
 	return ni.result;
 }
 
-/* Several fds of one process on one socket (dup()) are one holder. */
+/*
+ * Several fds of one process on one socket (dup()) are one holder; a
+ * socket a table walk found with a file is dropped when a process was seen
+ * holding it (process entries come first).
+ */
 static void drop_duplicates(struct holder_list *l)
 {
 	size_t i, j, kept = 0;
 
 	for (i = 0; i < l->n; i++) {
 		for (j = 0; j < kept; j++)
-			if (l->v[j].pid == l->v[i].pid && l->v[j].ino == l->v[i].ino && l->v[i].pid)
+			if (l->v[j].ino == l->v[i].ino &&
+			    ((l->v[j].pid == l->v[i].pid && l->v[i].pid) || l->v[i].hidden))
 				break;
 		if (j == kept)
 			l->v[kept++] = l->v[i];

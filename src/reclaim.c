@@ -257,8 +257,9 @@ static enum action_result pick_targets(const struct reclaimer *rc, const struct 
 			act->pids[act->npids++] = hi->h.pid;
 	}
 	if (!act->npids) {
-		act->why = main->h.kernel ? "the kernel holds the socket"
-					  : "no process holds the socket";
+		act->why = main->h.kernel ? "the kernel holds the socket" :
+			   main->h.hidden ? "a process bindwatch cannot see holds the socket" :
+			   "no process holds the socket";
 		return ACTION_FAILED;
 	}
 	for (i = 0; i < d->n; i++) {

@@ -193,6 +193,7 @@ static void json_holder(struct jw *w, const struct holder_info *hi)
 		jw_null(w, "start_boottime_ns");
 	}
 	jw_bool(w, "kernel", h->kernel);
+	jw_bool(w, "hidden", h->hidden);
 	jw_uint(w, "uid", h->sock.uid);
 	json_procinfo(w, &hi->pi);
 	jw_bool(w, "exited", h->pid && hi->pi.exited);
@@ -348,13 +349,14 @@ static void text_process(struct strbuf *sb, const char *comm, size_t len, __u32 
 	strbuf_addf(sb, "[%u]", pid);
 }
 
-/* "python3[815]", "(kernel)" or "(no process)" */
+/* "python3[815]", "(kernel)", "(a process bindwatch cannot see)" or "(no process)" */
 static void text_owner(struct strbuf *sb, const struct bw_holder *h)
 {
 	if (h->pid)
 		text_process(sb, h->comm, sizeof(h->comm), h->pid);
 	else
-		strbuf_adds(sb, h->kernel ? "(kernel)" : "(no process)");
+		strbuf_adds(sb, h->kernel ? "(kernel)" : h->hidden ? "(a process bindwatch cannot see)" :
+			    "(no process)");
 }
 
 /* " unit=x cmd=\"...\" (exited)" */

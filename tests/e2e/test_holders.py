@@ -565,7 +565,13 @@ def who_all_time_wait_beside_listener():
            [(0, "TIME_WAIT"), (os.getpid(), "LISTEN")], "(pid, state) of the holders with --all")
 
 
-PIN_DIR = "/sys/fs/bpf/bindwatch-v1"
+BPFFS = "/sys/fs/bpf"
+
+
+def pin_dirs():
+    """The monitor pin directories in bpffs: bindwatch-v1-HASH."""
+    return sorted(n for n in os.listdir(BPFFS) if n.startswith("bindwatch-v1-")) \
+        if os.path.isdir(BPFFS) else []
 
 
 @test()
@@ -575,13 +581,15 @@ def who_uses_monitor_pins():
     listener, port = hold("ipv4", "tcp", "127.0.0.1")
     with listener:
         with start_bindwatch() as bw:
-            pins = sorted(os.listdir(PIN_DIR)) if os.path.isdir(PIN_DIR) else []
-            eq(pins, ["targets", "task", "tcp", "udp"], f"pins in {PIN_DIR}")
+            dirs = pin_dirs()
+            eq(len(dirs), 1, f"pin directories in {BPFFS}: {dirs}")
+            pins = sorted(os.listdir(os.path.join(BPFFS, dirs[0])))
+            eq(pins, ["targets", "task", "tcp", "udp"], f"pins in {dirs[0]}")
             holders = on_addr(who_json(f"{port}/tcp", port=port, proto="tcp"), "127.0.0.1")
             eq([h["pid"] for h in holders], [os.getpid()], "holder pids through the pins")
             rc, stderr = bw.stop()
             eq(rc, 0, f"exit code (stderr {stderr!r})")
-        check(not os.path.exists(PIN_DIR), f"{PIN_DIR} left behind after the monitor stopped")
+        eq(pin_dirs(), [], "pin directories left behind after the monitor stopped")
         holders = on_addr(who_json(f"{port}/tcp", port=port, proto="tcp"), "127.0.0.1")
         eq([h["pid"] for h in holders], [os.getpid()], "holder pids without a monitor")
 
@@ -612,6 +620,23 @@ def who_cannot_look():
     """Exit 3, not 1 ("free"), when who cannot look: a --pid that does not exist."""
     out, err = who("80", "--pid", "2147483646", expect_rc=3)
     check("cannot open" in err, f"stderr does not say why: {err!r}")
+
+
+@test()
+def who_hidden_holder():
+    """who inside a pid namespace still names a listener held by a process
+    outside it, which it cannot see: pid null, hidden, with the inode."""
+    if not shutil.which("unshare"):
+        raise Skip("unshare (util-linux) is not installed")
+    listener, port = hold("ipv4", "tcp", "127.0.0.1")
+    with listener:
+        rc, out, err = run_to_exit(["unshare", "-p", "-f", "--mount-proc",
+                                    *bindwatch_argv("who", f"{port}/tcp", "--json")])
+        inode = os.fstat(listener.fileno()).st_ino
+    eq(rc, 0, f"exit code of who (stderr {err!r})")
+    holders = json.loads(out)["holders"]
+    eq([(h["pid"], h["hidden"], h["state"], h["inode"]) for h in holders],
+       [(None, True, "LISTEN", inode)], "holders seen from inside the namespace")
 
 
 @test()
