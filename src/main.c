@@ -44,6 +44,7 @@
 
 #define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
 #define TICK_MS 1000      /* the longest poll, and the loss check interval */
+#define FORGET_TICKS 10   /* storms of exited processes are dropped this often */
 #define NSEC_PER_SEC 1000000000LL
 #define NSEC_PER_MSEC 1000000LL
 #define EXIT_USAGE 2
@@ -68,6 +69,7 @@ struct monitor {
 	uint64_t window_ms;  /* storm window, 0 without aggregation */
 	uint64_t tick_ms;    /* how often tick() runs */
 	uint64_t last_tick;  /* CLOCK_MONOTONIC ns of its last run */
+	uint64_t ticks;
 	int tick_err;        /* the last tick's error, 0 */
 };
 
@@ -194,7 +196,8 @@ static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 	if (m->window_ms) {
 		err = loader_flush(&m->loader, all);
 		ring_buffer__consume(rb);
-		if (!err && !all)
+		/* a /proc check per storm: not every tick */
+		if (!err && !all && ++m->ticks % FORGET_TICKS == 0)
 			err = loader_forget_exited(&m->loader);
 		/* say so once per kind of failure, not once per tick */
 		if (err && err != m->tick_err)
