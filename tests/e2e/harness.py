@@ -113,6 +113,15 @@ class StdinChild:
         end_child(self.proc)
 
 
+def running(pid):
+    """Whether pid is a live process (not gone, not a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def run_to_exit(argv, env=None, timeout=EXIT_TIMEOUT):
     """Run a command that should exit on its own; return (rc, stdout, stderr)."""
     try:

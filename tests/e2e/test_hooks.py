@@ -6,7 +6,7 @@ import os
 import tempfile
 import time
 
-from harness import (PYTHON, RECORD_TIMEOUT, Requester, bind_conflict, check, eq, fail,
+from harness import (PYTHON, RECORD_TIMEOUT, Requester, bind_conflict, check, eq, fail, running,
                      start_bindwatch, test)
 
 # A hook: writes its pid, its stdin (the record) and its BINDWATCH_* variables
@@ -49,15 +49,6 @@ def hook_outputs(tmp, count):
             except ValueError:
                 time.sleep(0.05)
     return outs
-
-
-def running(pid):
-    """Whether pid is a live process (not gone, not a zombie)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 @test()

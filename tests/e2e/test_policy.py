@@ -13,8 +13,8 @@ import urllib.error
 import urllib.request
 
 from test_options import samples, scrape
-from harness import (PYTHON, RECORD_TIMEOUT, Skip, bindwatch_argv, check, end_child, eq, fail,
-                     free_port, run_to_exit, start_bindwatch, test)
+from harness import (PYTHON, RECORD_TIMEOUT, Holder, Skip, bindwatch_argv, check, end_child, eq,
+                     fail, free_port, run_to_exit, running, socket_spec, start_bindwatch, test)
 
 # A squatter on PORT: an HTTP server answering 503 "Stale process".  With
 # BEHAVIOUR "ignore-term" it ignores SIGTERM; with "slow-exit" it leaves
@@ -202,6 +202,19 @@ def reclaim_once(port, policy_text, *args):
         policy = write_policy(tmp, policy_text)
         with start_bindwatch("--policy", policy, *args) as bw:
             return conflict_on(bw, port)
+
+
+@test()
+def policy_forked_holders():
+    """Every process sharing the matched socket after fork() is signalled."""
+    h = Holder(socket_spec(listen=8), fork=True)
+    with h:
+        rec = reclaim_once(h.port, reclaim_rule(h.port, holder=f"comm: {h.comm}"))
+        action = rec["action"]
+        eq((action["result"], sorted(action["pids"])), ("reclaimed", sorted([h.pid, h.child])),
+           f"action {action}")
+        for pid in (h.pid, h.child):
+            check(not running(pid), f"holder process {pid} still running")
 
 
 @test()
