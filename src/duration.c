@@ -41,7 +41,7 @@ int duration_parse(const char *s, size_t n, uint64_t *ms)
 		if (n - digits == strlen(units[i].name) &&
 		    !memcmp(s + digits, units[i].name, n - digits)) {
 			if (v > DURATION_MAX_MS / units[i].ms)
-				return -EINVAL;
+				return -ERANGE;
 			*ms = v * units[i].ms;
 			return 0;
 		}

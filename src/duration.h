@@ -14,8 +14,8 @@
 
 /*
  * s[0..n) as decimal digits and one unit (ms, s, m, h, d), or a plain
- * "0", into *ms.  0 or -EINVAL (no digits, no or an unknown unit, a sign, blanks, more
- * than DURATION_MAX_MS).
+ * "0", into *ms.  0, -ERANGE for more than DURATION_MAX_MS, or -EINVAL (no
+ * digits, no or an unknown unit, a sign, blanks).
  */
 int duration_parse(const char *s, size_t n, uint64_t *ms);
 

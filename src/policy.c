@@ -6,13 +6,15 @@
  * strictly: every key is known and given once, every value has the type
  * and range its field needs, and the first problem ends the parse with the
  * file, the line and what was expected.  libyaml's event parser is walked
- * directly rather than its document loader: the loader resolves aliases
- * silently (a few lines can expand into a huge tree) and keeps no lines
- * to report.  The walk is a recursive descent over the schema, never over
+ * directly rather than its document loader, which resolves aliases
+ * silently: they could not be refused, and a few lines of them walk like
+ * a huge tree.  The walk is a recursive descent over the schema, never over
  * the input: a value nested where the schema has no mapping or list is
  * an error at once, so no input can run the stack deep.  Whatever the
  * parse allocates is hung on the policy at once, so after any error one
- * policy_free() releases it all.
+ * policy_free() releases it all.  A cmdline pattern is vetted before
+ * regcomp() sees it: glibc's regex engine can be made to take gigabytes
+ * to compile, or minutes to run on a command line the holder chose.
  *
  * Matching runs once per conflict window: per rule one bitmap test, then
  * the conditions, cheapest first, the regular expression last.
@@ -40,6 +42,8 @@
 #define QUOTE_MAX 80               /* bytes of a bad value shown in a message */
 #define PORT_ERR_LEN 128
 #define REGEX_ERR_LEN 128
+#define REGEX_MAX_COST 1024        /* terms regcomp() may build (memory grows as its square) */
+#define REGEX_MAX_DEPTH 32         /* nested groups: regcomp() recurses on them */
 #define DEFAULT_GRACE_MS 5000
 #define DEFAULT_COOLDOWN_MS 60000
 
@@ -103,7 +107,7 @@ static const struct keyword signals[] = {
 #define SIGNALS_EXPECTED "TERM, INT, HUP, QUIT, KILL, USR1 or USR2"
 
 /* What an exec template may name; the values come at run time. */
-static const struct policy_var exec_vars[] = {
+const struct policy_var policy_exec_vars[POLICY_EXEC_VARS] = {
 	{ "port", NULL }, { "proto", NULL }, { "rule", NULL }, { "action", NULL },
 	{ "reason", NULL }, { "holder.pid", NULL }, { "holder.comm", NULL },
 	{ "holder.exe", NULL }, { "requester.pid", NULL }, { "requester.comm", NULL },
@@ -314,7 +318,10 @@ static int get_duration(struct parser *ps, uint64_t *ms)
 	rc = get_scalar(ps, "a duration", &s);
 	if (rc)
 		return rc;
-	if (duration_parse(s, strlen(s), ms))
+	rc = duration_parse(s, strlen(s), ms);
+	if (rc == -ERANGE)
+		return fail(ps, ps->line, "'%s': duration '%.*s' is over 365d", ps->key, QUOTED(s));
+	if (rc)
 		return fail(ps, ps->line, "'%s': bad duration '%.*s' (expected %s)", ps->key,
 			    QUOTED(s), DURATION_EXPECTED);
 	return 0;
@@ -344,7 +351,8 @@ static int get_uid(struct parser *ps, int64_t *uid)
 static int check_comm(struct parser *ps, const struct strlist *l, const char *s)
 {
 	if (strlen(s) > COMM_MAX)
-		return fail(ps, ps->line, "'%s': '%.*s' can never match: the kernel keeps %d characters of a comm",
+		return fail(ps, ps->line,
+			    "'%s': '%.*s' can never match: the kernel keeps %d characters of a comm",
 			    ps->key, QUOTED(s), COMM_MAX);
 	return 0;
 }
@@ -352,7 +360,8 @@ static int check_comm(struct parser *ps, const struct strlist *l, const char *s)
 static int check_exe(struct parser *ps, const struct strlist *l, const char *s)
 {
 	if (!strchr("/*?[", s[0]))
-		return fail(ps, ps->line, "'%s': '%.*s' can never match: executable paths are absolute",
+		return fail(ps, ps->line,
+			    "'%s': '%.*s' can never match: executable paths are absolute",
 			    ps->key, QUOTED(s));
 	return 0;
 }
@@ -402,9 +411,12 @@ static int parse_mapping(struct parser *ps, const char *where, const struct fiel
 		if (ev->type != YAML_SCALAR_EVENT || is_null(ev))
 			return fail(ps, line, "expected a key %s, got %s", where, what_is(ev));
 		key = (const char *)ev->data.scalar.value;
+		if (strlen(key) != ev->data.scalar.length)
+			return fail(ps, line, "expected a key %s, got a string with a NUL byte",
+				    where);
 		for (i = 0; i < n && strcmp(key, fields[i].key); i++)
 			;
-		if (i == n || strlen(key) != ev->data.scalar.length)
+		if (i == n)
 			return fail(ps, line, "unknown key '%.*s' %s", QUOTED(key), where);
 		if (lines[i])
 			return fail(ps, line, "duplicate key '%s' %s (first at line %zu)", key,
@@ -425,16 +437,18 @@ static int parse_mapping(struct parser *ps, const char *where, const struct fiel
 static int push_string(struct parser *ps, void *obj)
 {
 	struct strlist *l = obj;
+	size_t cap;
 	char **v;
 	int rc;
 
 	if (l->n + 1 >= l->cap) { /* room for the string and the NULL */
-		l->cap = l->cap ? 2 * l->cap : 4;
-		v = realloc(*l->v, l->cap * sizeof(*v));
+		cap = l->cap ? 2 * l->cap : 4;
+		v = realloc(*l->v, cap * sizeof(*v));
 		if (!v)
 			return nomem(ps);
-		memset(v + l->n, 0, (l->cap - l->n) * sizeof(*v));
+		memset(v + l->n, 0, (cap - l->n) * sizeof(*v));
 		*l->v = v;
+		l->cap = cap;
 	}
 	rc = get_string(ps, l->allow_empty && l->n, &(*l->v)[l->n]);
 	if (rc)
@@ -514,22 +528,141 @@ static int check_exec(struct parser *ps, const struct strlist *l, const char *s)
 {
 	const char *bad;
 
+	if (l->n > POLICY_MAX_EXEC)
+		return fail(ps, ps->line, "'exec': more than %d elements", POLICY_MAX_EXEC);
 	if (l->n == 1) {
 		if (strpbrk(s, "{}"))
-			return fail(ps, ps->line, "'exec': the program '%.*s' cannot hold placeholders",
-				    QUOTED(s));
+			return fail(ps, ps->line,
+				    "'exec': the program '%.*s' cannot hold placeholders", QUOTED(s));
 		return 0;
 	}
-	switch (expand(s, exec_vars, ARRAY_SIZE(exec_vars), NULL, &bad)) {
+	switch (expand(s, policy_exec_vars, POLICY_EXEC_VARS, NULL, &bad)) {
 	case TMPL_UNKNOWN:
 		return fail(ps, ps->line, "'exec': unknown placeholder '%.*s'",
 			    (int)strcspn(bad, "}") + 1, bad);
 	case TMPL_UNBALANCED:
-		return fail(ps, ps->line, "'exec': unbalanced '%c' in '%.*s' (write '%c%c' for a literal brace)",
+		return fail(ps, ps->line,
+			    "'exec': unbalanced '%c' in '%.*s' (write '%c%c' for a literal brace)",
 			    *bad, QUOTED(s), *bad, *bad);
 	default:
 		return 0;
 	}
+}
+
+/* ---- what a regular expression costs */
+
+static size_t cost_add(size_t a, size_t b)
+{
+	return a + b > REGEX_MAX_COST ? REGEX_MAX_COST + 1 : a + b;
+}
+
+static size_t cost_mul(size_t a, size_t k)
+{
+	return k && a > REGEX_MAX_COST / k ? REGEX_MAX_COST + 1 : a * k;
+}
+
+/* Past the bracket expression "[...]" at re (its end if unterminated). */
+static const char *skip_bracket(const char *re)
+{
+	char close[3] = { 0, ']', '\0' };
+	const char *end;
+
+	re++;
+	re += *re == '^';
+	re += *re == ']'; /* a leading ']' is a member */
+	while (*re && *re != ']') {
+		if (*re == '[' && re[1] && strchr(":.=", re[1])) { /* [:alpha:] [.x.] [=x=] */
+			close[0] = re[1];
+			end = strstr(re + 2, close);
+			if (!end)
+				return re + strlen(re);
+			re = end + 2;
+		} else {
+			re++;
+		}
+	}
+	return *re ? re + 1 : re;
+}
+
+/* The interval "{n}", "{n,}" or "{n,m}" at re: *k copies; its end or NULL. */
+static const char *interval(const char *re, size_t *k)
+{
+	size_t n = 0, m = 0;
+	bool comma, upper = false;
+
+	if (*++re < '0' || *re > '9')
+		return NULL;
+	for (; *re >= '0' && *re <= '9'; re++)
+		n = cost_add(cost_mul(n, 10), (size_t)(*re - '0'));
+	comma = *re == ',';
+	for (re += comma; comma && *re >= '0' && *re <= '9'; re++, upper = true)
+		m = cost_add(cost_mul(m, 10), (size_t)(*re - '0'));
+	if (*re != '}')
+		return NULL;
+	*k = !comma ? n : upper ? (m > n ? m : n) : n + 1;
+	*k += !*k;
+	return re + 1;
+}
+
+enum regex_verdict { REGEX_OK, REGEX_DEEP, REGEX_BIG, REGEX_STACKED, REGEX_BACKREF };
+
+/*
+ * Whether glibc's regcomp() and regexec() can take the extended regular
+ * expression re in bounded memory and time.  regcomp() recurses on nested
+ * groups, and copies a repeated subexpression ("x{3}" becomes "xxx", "x+"
+ * becomes "xx*"), so nested repetitions multiply: the 110 bytes
+ * "25+++...+0" took more than 2 GiB.  The terms are counted here, cur for
+ * the current group so far and last for its last term (what a repetition
+ * copies), saturating at REGEX_MAX_COST + 1.  A repetition of a
+ * repetition ("x**", undefined in POSIX) can make regcomp() take seconds
+ * ("^x" and 96 '*' took 1.4 s, 192 took 35).  Back-references (a glibc
+ * extension, not POSIX either) make regexec() backtrack: minutes on a
+ * 2000-byte command line, which the holder chooses.
+ */
+static enum regex_verdict regex_check(const char *re)
+{
+	size_t outer[REGEX_MAX_DEPTH], depth = 0, cur = 0, last = 0, k;
+	bool repeated = false, repeats;
+	const char *end;
+
+	for (; *re; re = end, repeated = repeats) {
+		end = re + 1;
+		repeats = *re == '*' || *re == '?' || *re == '+' ||
+			  (*re == '{' && interval(re, &k));
+		if (repeats && repeated)
+			return REGEX_STACKED;
+		if (*re == '(') {
+			if (depth == REGEX_MAX_DEPTH)
+				return REGEX_DEEP;
+			outer[depth++] = cur;
+			cur = last = 0;
+		} else if (*re == ')' && depth) {
+			last = cost_add(cur, 1);
+			cur = cost_add(outer[--depth], last);
+		} else if (*re == '|') {
+			last = 0;
+		} else if (*re == '*' || *re == '?') {
+			cur = cost_add(cur, 1);
+		} else if (*re == '+') {
+			cur = cost_add(cur, last);
+			last = cost_mul(last, 2);
+		} else if (*re == '{' && (end = interval(re, &k))) {
+			cur = cost_add(cur, cost_mul(last, k - 1));
+			last = cost_mul(last, k);
+		} else if (*re == '\\' && re[1] >= '1' && re[1] <= '9') {
+			return REGEX_BACKREF;
+		} else { /* a term */
+			if (*re == '[')
+				end = skip_bracket(re);
+			else
+				end = re + 1 + (*re == '\\' && re[1]);
+			cur = cost_add(cur, 1);
+			last = 1;
+		}
+	}
+	while (depth) /* unbalanced: regcomp() refuses it */
+		cur = cost_add(outer[--depth], cur);
+	return cur > REGEX_MAX_COST ? REGEX_BIG : REGEX_OK;
 }
 
 /* ---- conditions on a holder or requester */
@@ -563,6 +696,26 @@ static int cond_cmdline(struct parser *ps, void *obj)
 	rc = get_scalar(ps, "a regular expression", &s);
 	if (rc)
 		return rc;
+	switch (regex_check(s)) {
+	case REGEX_DEEP:
+		return fail(ps, ps->line,
+			    "'cmdline': regular expression '%.*s' nests groups more than %d deep",
+			    QUOTED(s), REGEX_MAX_DEPTH);
+	case REGEX_BIG:
+		return fail(ps, ps->line,
+			    "'cmdline': regular expression '%.*s' is too big: its repetitions expand to more than %d terms",
+			    QUOTED(s), REGEX_MAX_COST);
+	case REGEX_STACKED:
+		return fail(ps, ps->line,
+			    "'cmdline': regular expression '%.*s' repeats a repetition (as in 'x**'), which POSIX leaves undefined",
+			    QUOTED(s));
+	case REGEX_BACKREF:
+		return fail(ps, ps->line,
+			    "'cmdline': regular expression '%.*s' has a back-reference, which can take exponential time",
+			    QUOTED(s));
+	default:
+		break;
+	}
 	c->cmdline = malloc(sizeof(*c->cmdline));
 	if (!c->cmdline)
 		return nomem(ps);
@@ -636,7 +789,8 @@ static int add_port(struct parser *ps, void *obj)
 	if (rc)
 		return rc;
 	if (strchr(s, ','))
-		return fail(ps, ps->line, "port '%.*s': one port or range per entry (expected a list: [80, 443])",
+		return fail(ps, ps->line,
+			    "port '%.*s': one port or range per entry (expected a list: [80, 443])",
 			    QUOTED(s));
 	if (portlist_parse(s, r->ports, msg, sizeof(msg)) < 0)
 		return fail(ps, ps->line, "port %s", msg);
@@ -662,7 +816,8 @@ static int match_port(struct parser *ps, void *obj)
 		return add_port(ps, obj);
 	rc = parse_list(ps, add_port, obj);
 	if (!rc && no_ports(obj))
-		return fail(ps, line, "'port': expected a port, a range or a list of them, got an empty list");
+		return fail(ps, line,
+			    "'port': expected a port, a range or a list of them, got an empty list");
 	return rc;
 }
 
@@ -778,7 +933,8 @@ static int rule_exec(struct parser *ps, void *obj)
 
 	rc = parse_strings(ps, &r->exec, true, check_exec);
 	if (!rc && !r->exec)
-		return fail(ps, line, "'exec': expected the program and its arguments, got an empty list");
+		return fail(ps, line,
+			    "'exec': expected the program and its arguments, got an empty list");
 	return rc;
 }
 
@@ -857,7 +1013,8 @@ static int parse_rule(struct parser *ps, void *obj)
 	if (!lines[RULE_ACTION])
 		return missing(ps, line, "action", "in rule");
 	if (lines[RULE_RECLAIM] && r->action != POLICY_RECLAIM)
-		return fail(ps, lines[RULE_RECLAIM], "'reclaim' is only allowed with action: reclaim");
+		return fail(ps, lines[RULE_RECLAIM],
+			    "'reclaim' is only allowed with action: reclaim");
 	return check_unique(ps, r, lines[RULE_NAME]);
 }
 
@@ -1010,7 +1167,8 @@ static int check_file(int fd, const char *path, char *err, size_t errlen)
 		return -EPERM;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen, "%s: refused: writable by group or others (mode %04o); chmod go-w %s",
+		snprintf(err, errlen,
+			 "%s: refused: writable by group or others (mode %04o); chmod go-w %s",
 			 path, (unsigned int)(st.st_mode & 07777), path);
 		return -EPERM;
 	}

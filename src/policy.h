@@ -33,27 +33,37 @@
  *         cooldown: 60s          # one reclaim per port per cooldown
  *       exec: ["/usr/local/bin/notify", "{port}", "{holder.pid}"]
  *
- * Matching, worked through for a conflict on TCP port 8080:
- *  - A condition on a field the caller does not know (NULL string, -1
- *    number, POLICY_STATE_ANY state) does not hold: a rule for "uid: 1000"
- *    never fires for a holder whose uid could not be read.  A rule with no
- *    conditions on a side holds for any process on that side, known or not.
+ * Rules are tried in order; the first whose port set has the conflict's
+ * port, whose proto is the conflict's (or any), and whose holder and
+ * requester conditions all hold is the answer; none means log only.  With
+ * the file above, python3 (/usr/bin/python3.11, "python3 manage.py
+ * runserver", uid 1000, 11 minutes old, in api.service, listening) holding
+ * TCP 8080 against a /usr/bin/python3.11 requester matches
+ * stale-api-squatter; the same holder on UDP, or 9 minutes old, or with
+ * its uid unknown, matches no rule.  In detail:
+ *  - A condition on a field the caller does not know (NULL or "" string,
+ *    -1 number, POLICY_STATE_ANY state) does not hold.  A side without
+ *    conditions holds for any process, known or not.
  *  - comm is compared exactly (the kernel keeps 15 characters, so a longer
  *    name is refused when the policy is read).  exe and unit are fnmatch(3)
  *    globs without flags, so '*' also matches '/': "*bin/python3" matches
  *    /usr/local/bin/python3.  A unit glob holds when it matches the systemd
- *    unit or the container id.  cmdline is a POSIX
- *    extended regular expression searched in the command line (argv joined
- *    by spaces): anchor it with ^ and $ to match the whole line.
- *  - protect is checked separately (policy_protected()) and wins over any
- *    rule; it, too, ignores fields that are unknown, so the reclaimer must
- *    not signal a holder it could not identify.
+ *    unit or the container id.  cmdline is a POSIX extended regular
+ *    expression searched in the command line (argv joined by spaces):
+ *    anchor it with ^ and $ to match the whole line.  Patterns that could
+ *    take unbounded time or memory are refused: back-references (\1, a
+ *    glibc extension), a repetition repeated ("x**", undefined in POSIX),
+ *    groups nested over 32 deep, repetitions that expand to over 1024
+ *    terms ("(a{64}){64}").
+ *  - protect is checked apart (policy_protected()) and wins over any rule;
+ *    it, too, ignores fields that are unknown, so the reclaimer must not
+ *    signal a holder it could not identify.
  *
- * Durations are a decimal number and a unit, ms, s, m, h or d ("250ms",
- * "10m"), 0 allowed, at most 365d.  Signals are TERM INT HUP QUIT KILL USR1
- * USR2, with or without "SIG".  exec is an argv run without a shell; its
- * arguments may hold the placeholders listed at policy_expand(), its first
- * element (the program) may not.  YAML anchors, aliases and tags are
+ * Durations are decimal digits and a unit, ms, s, m, h or d ("250ms",
+ * "10m"), or a plain 0; at most 365d.  Signals are TERM INT HUP QUIT KILL
+ * USR1 USR2, with or without "SIG".  exec is an argv run without a shell;
+ * its arguments may hold the placeholders listed at policy_expand(), its
+ * first element (the program) may not.  YAML anchors, aliases and tags are
  * refused, as are unknown keys, and every error names the file and line.
  */
 #ifndef BW_POLICY_H
@@ -68,6 +78,7 @@
 
 #define POLICY_MAX_SIZE (1024 * 1024) /* bytes of policy_load()'s file */
 #define POLICY_MAX_RULES 1024         /* each holds an 8 KiB port bitmap */
+#define POLICY_MAX_EXEC 32            /* exec elements, as a hook's argv (HOOK_MAX_ARGS) */
 
 enum policy_action { POLICY_LOG, POLICY_ALERT, POLICY_RECLAIM };
 
@@ -75,7 +86,7 @@ enum policy_state { POLICY_STATE_ANY, POLICY_STATE_LISTEN, POLICY_STATE_BOUND };
 
 /* One side of a conflict, as the caller knows it. */
 struct policy_proc {
-	const char *comm;      /* NULL: unknown, for each string */
+	const char *comm;      /* NULL or "": unknown, for each string */
 	const char *exe;
 	const char *cmdline;   /* argv joined by single spaces */
 	const char *unit;      /* the innermost systemd unit */
@@ -133,6 +144,10 @@ struct policy_var {
 	const char *value;
 };
 
+/* The placeholders an exec template may use, values NULL. */
+#define POLICY_EXEC_VARS 11
+extern const struct policy_var policy_exec_vars[POLICY_EXEC_VARS];
+
 /*
  * Parse the policy text[0..len) (not NUL-terminated) read from name.
  * Returns 0 and a policy in *out to free with policy_free(), -EINVAL with
@@ -158,8 +173,9 @@ void policy_free(struct policy *p);
 /*
  * The first rule of p that matches a conflict on port of protocol proto
  * (IPPROTO_TCP or IPPROTO_UDP), or NULL.  holder or requester may be NULL
- * when unknown.  Does not allocate; cost is a bitmap test per rule plus
- * the conditions of the rules whose port matches.
+ * when unknown.  Allocates nothing itself (glibc's regexec() may, inside);
+ * the cost is a bitmap test per rule plus the conditions of the rules
+ * whose port matches, a cmdline regular expression last.
  */
 const struct policy_rule *policy_match(const struct policy *p, unsigned int port,
 				       int proto, const struct policy_proc *holder,

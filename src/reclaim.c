@@ -57,6 +57,8 @@
 #define NSEC_PER_MSEC 1000000ULL
 #define VAR_LEN 32
 
+_Static_assert(POLICY_MAX_EXEC == HOOK_MAX_ARGS, "a rule's exec must fit a hook's argv");
+
 struct cooldown {
 	unsigned int port;
 	int proto;
@@ -348,23 +350,18 @@ static const char *var_value(const struct bw_record *r, const char *name, char *
 /* Run a rule's exec for r: placeholders expanded, the JSON record on stdin. */
 static void run_exec(struct reclaimer *rc, char *const *tmpl, const struct bw_record *r)
 {
-	static const char *const names[] = {
-		"port", "proto", "rule", "action", "reason", "holder.pid", "holder.comm",
-		"holder.exe", "requester.pid", "requester.comm", "requester.exe",
-	};
-	enum { NVARS = sizeof(names) / sizeof(names[0]) };
-	char bufs[NVARS][VAR_LEN], *argv[HOOK_MAX_ARGS + 1] = {};
+	char bufs[POLICY_EXEC_VARS][VAR_LEN], *argv[HOOK_MAX_ARGS + 1] = {};
 	struct strbuf args[HOOK_MAX_ARGS], json;
-	struct policy_var vars[NVARS];
+	struct policy_var vars[POLICY_EXEC_VARS];
 	size_t i, n;
 
-	for (i = 0; i < NVARS; i++) {
-		vars[i].name = names[i];
-		vars[i].value = var_value(r, names[i], bufs[i]);
+	for (i = 0; i < POLICY_EXEC_VARS; i++) {
+		vars[i].name = policy_exec_vars[i].name;
+		vars[i].value = var_value(r, vars[i].name, bufs[i]);
 	}
 	for (n = 0; tmpl[n] && n < HOOK_MAX_ARGS; n++) {
 		strbuf_init(&args[n]);
-		if (policy_expand(tmpl[n], vars, NVARS, &args[n]) || args[n].oom)
+		if (policy_expand(tmpl[n], vars, POLICY_EXEC_VARS, &args[n]) || args[n].oom)
 			warn("rule %s: cannot expand exec argument '%s'", r->action->rule, tmpl[n]);
 		argv[n] = args[n].s;
 	}

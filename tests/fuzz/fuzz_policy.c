@@ -9,6 +9,8 @@
  * templates are expanded with every placeholder the parser allows (which
  * must then succeed), and it is freed; ASan reports overflows and leaks,
  * UBSan undefined behaviour, and abort() any broken promise of the API.
+ * One subject has a long command line, so a pattern that makes regexec()
+ * slow shows up as a libFuzzer timeout.
  */
 #include <netinet/in.h>
 #include <stdint.h>
@@ -19,6 +21,9 @@
 #define NAME "fuzz.yaml"
 #define ERR_LEN 256
 #define CONTAINER "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define X8 "aaaaaaaa"
+#define X64 X8 X8 X8 X8 X8 X8 X8 X8
+#define LONG_CMDLINE "java -jar app.jar " X64 X64 X64 X64 X64 X64 X64 X64 " --port 8080"
 
 static const struct policy_proc subjects[] = {
 	{ "python3", "/usr/bin/python3.11", "python3 manage.py runserver 0.0.0.0:8080",
@@ -27,6 +32,8 @@ static const struct policy_proc subjects[] = {
 	  NULL, 0, 86400000, POLICY_STATE_BOUND },
 	{ "node", "/usr/bin/node", "", "docker-" CONTAINER ".scope", CONTAINER, 1001, 0,
 	  POLICY_STATE_ANY },
+	{ "java", "/usr/lib/jvm/bin/java", LONG_CMDLINE, "app.service", NULL, 1000, 3600000,
+	  POLICY_STATE_LISTEN },
 	{ NULL, NULL, NULL, NULL, NULL, -1, -1, POLICY_STATE_ANY },
 };
 

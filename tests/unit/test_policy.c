@@ -323,6 +323,8 @@ static void test_length_and_nul(void **state)
 		       NAME ":2: 'comm': expected a string, got a string with a NUL byte");
 	assert_refused("version: 1\nrules:\n  - {name: \"a\\0b\", match: {port: 80}, action: log}\n",
 		       NAME ":3: 'name': expected a string, got a string with a NUL byte");
+	assert_refused("version: 1\nrules:\n  - name: a\n    match:\n      \"port\\0x\": 80\n",
+		       NAME ":5: expected a key in match, got a string with a NUL byte");
 }
 
 /* ---- refused files: the message and the line */
@@ -522,8 +524,7 @@ static void test_bad_values(void **state)
 		       NAME ":3: 'min_age': bad duration '-5s' "
 		       "(expected a number followed by ms, s, m, h or d)");
 	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80, holder: {min_age: 366d}}}\n",
-		       NAME ":3: 'min_age': bad duration '366d' "
-		       "(expected a number followed by ms, s, m, h or d)");
+		       NAME ":3: 'min_age': duration '366d' is over 365d");
 	assert_refused("version: 1\nrules:\n"
 		       "  - {name: a, match: {port: 80}, action: reclaim, reclaim: {signal: STOP}}\n",
 		       NAME ":3: 'signal': expected TERM, INT, HUP, QUIT, KILL, USR1 or USR2, got 'STOP'");
@@ -593,6 +594,14 @@ static void test_exec_errors(void **state)
 	assert_refused("version: 1\nrules:\n  - name: a\n    match: {port: 80}\n    action: log\n"
 		       "    exec: /bin/notify {port}\n",
 		       NAME ":6: 'exec': expected a list, got a string");
+	assert_parses("version: 1\nrules:\n  - name: a\n    match: {port: 80}\n    action: log\n"
+		      "    exec: [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p,\n"
+		      "           q, r, s, t, u, v, w, x, y, z, A, B, C, D, E, F]\n");
+	assert_refused("version: 1\nrules:\n  - name: a\n    match: {port: 80}\n    action: log\n"
+		       "    exec: [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p,\n"
+		       "           q, r, s, t, u, v, w, x, y, z, A, B, C, D, E, F,\n"
+		       "           G]\n",
+		       NAME ":8: 'exec': more than 32 elements");
 }
 
 static void test_yaml_level(void **state)
@@ -794,6 +803,50 @@ static void test_holder_cmdline(void **state)
 	assert_false(holder_matches(&h));
 	h.cmdline = "";
 	assert_false(holder_matches(&h));
+
+	/* a pattern that matches anything still needs a command line */
+	holder_rule("cmdline: \"x*\"");
+	h.cmdline = NULL;
+	assert_false(holder_matches(&h));
+	h.cmdline = "";
+	assert_false(holder_matches(&h));
+	h.cmdline = "a";
+	assert_true(holder_matches(&h));
+}
+
+/* A cmdline pattern must compile and match in bounded memory and time. */
+static void test_regex_limits(void **state)
+{
+	(void)state;
+	holder_rule("cmdline: \"x{1,1024}\"");
+	holder_rule("cmdline: \"((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))\"");
+	holder_rule("cmdline: \"[\\\\1]+ (a|b)+ \\\\.\\\\+ ((a+)+)+ [*][+]* x{2}\"");
+	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80, holder: {cmdline: \"x{1,1025}\"}}}\n",
+		       NAME ":3: 'cmdline': regular expression 'x{1,1025}' is too big: "
+		       "its repetitions expand to more than 1024 terms");
+	/* each + doubles what regcomp() builds */
+	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80, holder: {cmdline: "
+		       "\"((((((((((a+)+)+)+)+)+)+)+)+)+)+\"}}}\n",
+		       NAME ":3: 'cmdline': regular expression '((((((((((a+)+)+)+)+)+)+)+)+)+)+' "
+		       "is too big: its repetitions expand to more than 1024 terms");
+	/* found by the fuzzer: 80 of those took regcomp() over 2 GiB */
+	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80, holder: {cmdline: 25+++0}}}\n",
+		       NAME ":3: 'cmdline': regular expression '25+++0' repeats a repetition "
+		       "(as in 'x**'), which POSIX leaves undefined");
+	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80, holder: {cmdline: \"x{2}*\"}}}\n",
+		       NAME ":3: 'cmdline': regular expression 'x{2}*' repeats a repetition "
+		       "(as in 'x**'), which POSIX leaves undefined");
+	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80, holder: {cmdline: \"(a{64}){64}\"}}}\n",
+		       NAME ":3: 'cmdline': regular expression '(a{64}){64}' is too big: "
+		       "its repetitions expand to more than 1024 terms");
+	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80, holder: {cmdline: "
+		       "\"(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))\"}}}\n",
+		       NAME ":3: 'cmdline': regular expression "
+		       "'(((((((((((((((((((((((((((((((((a)))))))))))))))))))))))))))))))))' "
+		       "nests groups more than 32 deep");
+	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80, holder: {cmdline: \"(a*)*\\\\1b\"}}}\n",
+		       NAME ":3: 'cmdline': regular expression '(a*)*\\1b' has a back-reference, "
+		       "which can take exponential time");
 }
 
 static void test_holder_uid_age_state(void **state)
@@ -858,6 +911,15 @@ static void test_holder_unit(void **state)
 	assert_true(holder_matches(&h));
 	h.container = "";
 	assert_false(holder_matches(&h)); /* procinfo's "no container" */
+
+	/* "*" asks for some unit: none, or an empty one, does not do */
+	holder_rule("unit: \"*\"");
+	h.unit = NULL;
+	assert_false(holder_matches(&h));
+	h.unit = "";
+	assert_false(holder_matches(&h));
+	h.container = CONTAINER;
+	assert_true(holder_matches(&h));
 }
 
 /* Every condition on the holder must hold at once. */
@@ -1187,6 +1249,7 @@ int main(void)
 		PARSE_TEST(test_holder_comm),
 		PARSE_TEST(test_holder_exe),
 		PARSE_TEST(test_holder_cmdline),
+		PARSE_TEST(test_regex_limits),
 		PARSE_TEST(test_holder_uid_age_state),
 		PARSE_TEST(test_holder_unit),
 		PARSE_TEST(test_holder_all_fields),
