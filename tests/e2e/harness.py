@@ -159,8 +159,13 @@ class Bindwatch:
         return self
 
     def __exit__(self, *exc):
+        # SIGTERM first: a monitor killed outright leaves its pins in bpffs
         if self.proc.poll() is None:
-            self.proc.kill()
+            self.proc.terminate()
+            try:
+                self.proc.wait(EXIT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
         self.proc.wait()
 
     def wait_ready(self, timeout=READY_TIMEOUT):
