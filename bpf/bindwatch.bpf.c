@@ -46,6 +46,7 @@
 
 #define INFLIGHT_MAX 8192 /* threads inside bind()/listen() at once */
 #define STORMS_MAX 16384  /* storms at once; beyond, failures go out one by one */
+#define SCRATCH_LEVELS 4  /* records built at once on one CPU */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -101,13 +102,25 @@ struct {
 	__type(value, struct bw_storm);
 } storms SEC(".maps");
 
-/* Where each CPU builds a record (too big for the stack), as a storm entry. */
+/*
+ * Where each CPU builds a record (too big for the stack), as a storm entry:
+ * one per nesting level, since fexit programs run preemptible and another
+ * task's call may run one on this CPU while the first is half done.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SCRATCH_LEVELS);
+	__type(key, __u32);
+	__type(value, struct bw_storm);
+} scratch SEC(".maps");
+
+/* This CPU's scratch level in use. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct bw_storm);
-} scratch SEC(".maps");
+	__type(value, __u32);
+} nesting SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -334,18 +347,25 @@ static __always_inline __u64 storm_count(struct bw_storm *cur)
 /* Make a record of req, its outcome ret and the calling task; send it. */
 static __always_inline void emit(const struct bw_request *req, long ret, __u8 mode)
 {
-	__u32 zero = 0;
-	struct bw_storm *cur = bpf_map_lookup_elem(&scratch, &zero);
+	__u32 zero = 0, level;
+	__u32 *nest = bpf_map_lookup_elem(&nesting, &zero);
+	struct bw_storm *cur;
 
-	if (!cur)
+	if (!nest)
 		return;
-	fill(&cur->tmpl, req, ret, mode);
-	if (ret < 0 && window_ns) {
-		cur->tmpl.count = storm_count(cur);
-		if (!cur->tmpl.count)
-			return;
+	level = *nest;
+	cur = bpf_map_lookup_elem(&scratch, &level);
+	if (!cur) { /* nested deeper than SCRATCH_LEVELS */
+		stat_add(BW_STAT_LOST, 1);
+		return;
 	}
-	send(&cur->tmpl);
+	*nest = level + 1;
+	fill(&cur->tmpl, req, ret, mode);
+	if (ret < 0 && window_ns)
+		cur->tmpl.count = storm_count(cur);
+	if (cur->tmpl.count)
+		send(&cur->tmpl);
+	*nest = level;
 }
 
 /* ---- fexit flavour ---------------------------------------------------- */

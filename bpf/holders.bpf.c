@@ -245,16 +245,17 @@ static __always_inline bool unheld(const struct sock_common *skc, struct bw_hold
 	if (sock && BPF_CORE_READ(sock, file)) {
 		/*
 		 * holders_task reports it, if its process is one this pid
-		 * namespace shows; a listener or a bound socket is returned
+		 * namespace shows; a TCP listener or a UDP socket is returned
 		 * here too, marked, and kept only if that walk did not see it
+		 * (a TCP socket only bound is in no table these walk)
 		 */
-		if (h->sock.protocol != IPPROTO_UDP && h->state != TCP_LISTEN && h->state != TCP_CLOSE)
+		read_sock(sk, &h->sock);
+		if (h->sock.protocol != IPPROTO_UDP && h->state != TCP_LISTEN)
 			return false;
 		h->hidden = 1;
 		h->ino = BPF_CORE_READ(sock, file, f_inode, i_ino);
 		h->ack_backlog = BPF_CORE_READ(sk, sk_ack_backlog);
 		h->max_ack_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
-		read_sock(sk, &h->sock);
 		return true;
 	}
 	if (!sock && !(BPF_CORE_READ(skc, skc_flags) &

@@ -230,26 +230,49 @@ int loader_forget_exited(const struct bw_loader *l)
 	struct bw_storm_key key, next;
 	struct bw_storm s;
 
-	err = bpf_map_get_next_key(fd, NULL, &key);
+	err = bpf_map_get_next_key(fd, NULL, &key) ? -errno : 0;
 	while (!err) {
 		/* step on first: a deleted key is no place to continue from */
-		err = bpf_map_get_next_key(fd, &key, &next);
+		err = bpf_map_get_next_key(fd, &key, &next) ? -errno : 0;
 		/*
-		 * Nothing adds to the count of a process that has exited, so a
-		 * zero count read now stays zero: the entry can go.
+		 * Nothing adds to the count of a process that has exited (all
+		 * its threads), so a zero count read now stays zero: the entry
+		 * can go.
 		 */
-		if (!procinfo_alive(key.pid, key.start_ns) &&
+		if (procinfo_gone(key.pid, key.start_ns) &&
 		    !bpf_map_lookup_elem(fd, &key, &s) && !s.count &&
 		    bpf_map_delete_elem(fd, &key) && errno != ENOENT)
 			return -errno;
 		key = next;
 	}
-	return errno == ENOENT ? 0 : -errno;
+	return err == -ENOENT ? 0 : err;
 }
 
 int loader_ringbuf_fd(const struct bw_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.events);
+}
+
+/*
+ * Calls the kernel skipped a capture program for because it was already
+ * running on that CPU (an fexit program preempted halfway): each may have
+ * been a failure, so each counts as lost.
+ */
+static uint64_t recursion_misses(const struct bw_loader *l)
+{
+	struct bpf_program *prog;
+	uint64_t misses = 0;
+
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && prog != l->skel->progs.flush_storms &&
+		    !bpf_obj_get_info_by_fd(fd, &info, &len))
+			misses += info.recursion_misses;
+	}
+	return misses;
 }
 
 int loader_stats(const struct bw_loader *l, uint64_t stats[BW_STAT_MAX])
@@ -274,5 +297,7 @@ int loader_stats(const struct bw_loader *l, uint64_t stats[BW_STAT_MAX])
 			stats[key] += vals[cpu];
 	}
 	free(vals);
+	if (!err)
+		stats[BW_STAT_LOST] += recursion_misses(l);
 	return err;
 }

@@ -23,7 +23,7 @@
 #define EXEC_MAX_DEFAULT 4
 #define EXEC_MAX_MAX 64
 #define WINDOW_DEFAULT_MS 1000
-#define WINDOW_MAX_MS (10 * 60 * 1000)
+#define WINDOW_MAX_MS (60 * 1000)
 
 static const char usage_text[] =
 "Usage: bindwatch [OPTIONS]\n"
@@ -41,7 +41,7 @@ static const char usage_text[] =
 "  --errors WHICH     eaddrinuse (default) or all (EACCES, EADDRNOTAVAIL, ...)\n"
 "  --all              report successful calls too\n"
 "  --window DURATION  one record per storm of identical failures per window,\n"
-"                     with their count (default 1s, at most 10m; 0: a record\n"
+"                     with their count (default 1s, at most 1m; 0: a record\n"
 "                     per failure)\n"
 "  --btf FILE         kernel BTF, when /sys/kernel/btf/vmlinux is missing\n"
 "\n"
@@ -272,7 +272,7 @@ static int parse_one(int c, struct bw_options *o)
 		/* the cap keeps a window's count within the record's 32 bits */
 		if (duration_parse(optarg, strlen(optarg), &o->window_ms) ||
 		    o->window_ms > WINDOW_MAX_MS) {
-			warn("--window: '%s': expected %s, at most 10m, or 0", optarg,
+			warn("--window: '%s': expected %s, at most 1m, or 0", optarg,
 			     DURATION_EXPECTED);
 			return -EINVAL;
 		}

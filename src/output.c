@@ -80,6 +80,16 @@ static void drain(struct output *out, struct sink *s)
 		s->err = err;
 }
 
+/* A record s cannot take: counted while writes fail (and reported when they
+ * work again), reported at once otherwise. */
+static void drop(struct sink *s, const char *why)
+{
+	if (s->err)
+		s->dropped++;
+	else
+		warn("a record for %s was dropped: %s", s->name, why);
+}
+
 /* Write the line in out->line, newline included, to s: after what is pending. */
 static void put(struct output *out, struct sink *s)
 {
@@ -90,13 +100,13 @@ static void put(struct output *out, struct sink *s)
 		return;
 	}
 	if (s->pending.len + out->line.len > PENDING_MAX) {
-		s->dropped++;
+		drop(s, "too much is waiting to be written");
 		return;
 	}
 	strbuf_add(&s->pending, out->line.s, out->line.len);
 	if (s->pending.oom) { /* the clean prefix stays: only this record is lost */
 		s->pending.oom = false;
-		s->dropped++;
+		drop(s, "out of memory");
 	}
 	drain(out, s);
 }
@@ -174,11 +184,18 @@ int output_open(struct output *out, const struct bw_options *o,
 
 void output_reopen(struct output *out)
 {
+	struct stat was, now;
 	int fd;
 
 	if (out->log.fd < 0)
 		return;
 	fd = open_log(out->log.name);
+	/* not rotated (SIGHUP also reloads the policy): keep writing as before */
+	if (fd >= 0 && !fstat(fd, &now) && !fstat(out->log.fd, &was) &&
+	    now.st_dev == was.st_dev && now.st_ino == was.st_ino) {
+		close(fd);
+		return;
+	}
 	if (fd < 0) {
 		warn("--log: cannot reopen '%s', still writing to the old file: %s", out->log.name,
 		     fd == -EINVAL ? "not a regular file" : strerror(-fd));

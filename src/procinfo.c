@@ -71,30 +71,44 @@ static int open_pid_dir(uint32_t pid)
 
 
 /*
- * Whether /proc/PID in dirfd is the process that started ticks after boot
- * and has not exited; its flags (proc(5) field 9, PF_*) into *flags.
+ * Read /proc/PID/stat in dirfd: the state letter, the flags (proc(5) field
+ * 9, PF_*) and the start time in clock ticks.  False when unreadable.
  */
-static bool same_process(int dirfd, uint64_t ticks, unsigned long *flags)
+static bool read_stat(int dirfd, char *state, unsigned long *flags, unsigned long long *start)
 {
-	char *stat = read_at(dirfd, "stat", 1024, NULL), *p, state = 0;
-	unsigned long long start = 0;
-	bool same = false;
+	char *stat = read_at(dirfd, "stat", 1024, NULL), *p;
 	int field;
 
 	/* comm may hold spaces and ')': the fields after it follow the last ')' */
 	p = stat ? strrchr(stat, ')') : NULL;
-	if (!p || sscanf(p + 1, " %c", &state) != 1)
-		goto out;
+	if (!p || sscanf(p + 1, " %c", state) != 1)
+		p = NULL;
 	/* each step moves p to the blank before the next field */
 	for (field = STAT_STATE_FIELD - 1; p && field < STAT_STARTTIME_FIELD; field++) {
 		p = strchr(p + 1, ' ');
-		if (p && field + 1 == STAT_FLAGS_FIELD && flags && sscanf(p, " %lu", flags) != 1)
+		if (p && field + 1 == STAT_FLAGS_FIELD && sscanf(p, " %lu", flags) != 1)
 			p = NULL;
 	}
-	same = p && sscanf(p, " %llu", &start) == 1 && start == ticks;
-out:
+	p = p && sscanf(p, " %llu", start) == 1 ? p : NULL;
 	free(stat);
-	return same && state != 'Z' && state != 'X';
+	return p != NULL;
+}
+
+/*
+ * Whether /proc/PID in dirfd is the process that started ticks after boot
+ * and has not exited; its flags into *flags (may be NULL).
+ */
+static bool same_process(int dirfd, uint64_t ticks, unsigned long *flags)
+{
+	unsigned long long start;
+	unsigned long f;
+	char state;
+
+	if (!read_stat(dirfd, &state, &f, &start) || start != ticks || state == 'Z' || state == 'X')
+		return false;
+	if (flags)
+		*flags = f;
+	return true;
 }
 
 /*
@@ -261,6 +275,37 @@ int procinfo_pidfd(uint32_t pid, uint64_t start_ns)
 	}
 	close(dirfd);
 	return pidfd;
+}
+
+bool procinfo_gone(uint32_t pid, uint64_t start_ns)
+{
+	int dirfd = open_pid_dir(pid);
+	unsigned long long start;
+	unsigned long flags;
+	char state;
+	bool gone;
+
+	if (dirfd < 0)
+		return errno == ENOENT;
+	/* a zombie leader whose other threads still run is not gone */
+	gone = read_stat(dirfd, &state, &flags, &start) && start != procinfo_ticks(start_ns);
+	close(dirfd);
+	return gone;
+}
+
+bool procinfo_runs(uint32_t pid, uint64_t start_ns, const char *exe)
+{
+	int dirfd = open_same_process(pid, start_ns);
+	char *now;
+	bool same;
+
+	if (dirfd < 0)
+		return false;
+	now = read_exe(dirfd, 0);
+	close(dirfd);
+	same = now && exe && !strcmp(now, exe);
+	free(now);
+	return same;
 }
 
 /* The real uid on the "Uid:" line of /proc/PID/status, or -1. */

@@ -10,20 +10,23 @@
  *
  *  1. The targets are the processes holding the socket the rule matched
  *     (holders[0]: every process sharing it after fork).  No process (a
- *     TIME_WAIT or kernel socket) or one /proc no longer describes: failed.
+ *     TIME_WAIT or kernel socket), one /proc no longer describes, or one
+ *     whose command, executable or (when protect names units) unit is
+ *     unknown: failed.
  *  2. A target that is PID 1, a kernel thread, bindwatch itself, the
- *     requester itself or on the protect list, or a socket PID 1 also holds
- *     (systemd socket activation): protected.
- *  3. A reclaim of the same port and protocol within the rule's cooldown:
- *     cooldown.  A service manager that restarts the holder at once would
- *     otherwise meet a kill loop.
+ *     requester itself or on the protect list, a socket PID 1 also holds
+ *     (systemd socket activation), or a target the rule does not match by
+ *     itself (it was matched on the main holder only): protected.
+ *  3. A reclaim of the same port, protocol and network namespace under way
+ *     or within the rule's cooldown: cooldown.  A service manager that
+ *     restarts the holder at once would otherwise meet a kill loop.
  *  4. --dry-run: dry-run, with the signal and pids it would have used (the
  *     cooldown starts as for a real reclaim, so the log shows what would
  *     happen).
  *  5. Each target is opened with pidfd_open() and only then checked to be
- *     the process that was diagnosed (pid and start time); every signal
- *     goes through that pidfd, so a pid reused in between is never
- *     signalled.  None left: failed.
+ *     the process that was diagnosed (pid and start time, still running
+ *     the executable it had); every signal goes through that pidfd, so a
+ *     pid reused in between is never signalled.  None left: failed.
  *
  * Then the rule's signal goes out and the reclaim runs in the background of
  * the main loop: every CHECK_MS the original request is diagnosed again,
@@ -59,7 +62,9 @@
 
 _Static_assert(POLICY_MAX_EXEC == HOOK_MAX_ARGS, "a rule's exec must fit a hook's argv");
 
+/* A port recently reclaimed (or tried): in its network namespace. */
 struct cooldown {
+	uint32_t netns;
 	unsigned int port;
 	int proto;
 	uint64_t until_ns; /* CLOCK_MONOTONIC */
@@ -74,6 +79,7 @@ struct job {
 	struct timespec wall;
 	char bound_dev[IF_NAMESIZE];
 	char *rule;                 /* act.rule points here */
+	struct ledger_entry *bound; /* diag's bound_by, copied: the ledger moves on */
 	char **exec;                /* the rule's exec templates, or NULL */
 	struct policy_reclaim how;
 	int pidfds[ACTION_MAX_PIDS];
@@ -94,6 +100,7 @@ struct reclaimer {
 	struct job *jobs[MAX_JOBS];
 	size_t njobs;
 	struct cooldown cooldowns[MAX_COOLDOWNS];
+	bool stopping;              /* reclaim_stop() ran: start nothing more */
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -158,6 +165,7 @@ static void job_free(struct job *j)
 	procinfo_free(&j->req);
 	diagnosis_free(&j->diag);
 	free(j->rule);
+	free(j->bound);
 	free_strv(j->exec);
 	free(j);
 }
@@ -213,17 +221,29 @@ static void holder_proc(struct policy_proc *pp, const struct holder_info *hi, ch
 }
 
 /* The cooldown slot of port/proto, a free (or expired) one, or NULL. */
-static struct cooldown *cooldown_slot(struct reclaimer *rc, unsigned int port, int proto,
+/*
+ * The cooldown slot of the port ev is about, or a free (expired) one; NULL
+ * when every slot is in use.  *active: the port is cooling down, or a
+ * reclaim of it is under way.
+ */
+static struct cooldown *cooldown_slot(struct reclaimer *rc, const struct bw_event *ev,
 				      uint64_t now, bool *active)
 {
+	const struct bw_sock *s = &ev->sock;
 	struct cooldown *free_slot = NULL, *c;
 	size_t i;
 
 	*active = false;
+	for (i = 0; i < rc->njobs; i++) {
+		const struct bw_sock *j = &rc->jobs[i]->ev.sock;
+
+		if (j->netns == s->netns && j->port == s->port && j->protocol == s->protocol)
+			*active = true;
+	}
 	for (i = 0; i < MAX_COOLDOWNS; i++) {
 		c = &rc->cooldowns[i];
-		if (c->port == port && c->proto == proto) {
-			*active = now < c->until_ns;
+		if (c->netns == s->netns && c->port == s->port && c->proto == s->protocol) {
+			*active |= now < c->until_ns;
 			return c;
 		}
 		if (!free_slot && now >= c->until_ns)
@@ -237,7 +257,9 @@ static struct cooldown *cooldown_slot(struct reclaimer *rc, unsigned int port, i
  * socket; the result that ends the reclaim, or ACTION_NONE to go on.
  */
 static enum action_result pick_targets(const struct reclaimer *rc, const struct diagnosis *d,
-				       uint32_t requester, struct record_action *act)
+				       const struct policy_rule *rule, const struct bw_event *ev,
+				       const struct policy_proc *requester,
+				       struct record_action *act)
 {
 	const struct holder_info *main = &d->holders[0];
 	char comm[BW_COMM_LEN + 1];
@@ -255,8 +277,11 @@ static enum action_result pick_targets(const struct reclaimer *rc, const struct 
 			act->why = "PID 1 holds the socket (socket activation?)";
 			return ACTION_PROTECTED;
 		}
-		if (act->npids < ACTION_MAX_PIDS)
-			act->pids[act->npids++] = hi->h.pid;
+		if (act->npids == ACTION_MAX_PIDS) {
+			act->why = "more processes share the socket than one reclaim signals";
+			return ACTION_FAILED;
+		}
+		act->pids[act->npids++] = hi->h.pid;
 	}
 	if (!act->npids) {
 		act->why = main->h.kernel ? "the kernel holds the socket" :
@@ -273,7 +298,7 @@ static enum action_result pick_targets(const struct reclaimer *rc, const struct 
 			act->why = "the holder is bindwatch itself";
 			return ACTION_PROTECTED;
 		}
-		if (hi->h.pid == requester) {
+		if (hi->h.pid == ev->pid) {
 			act->why = "the requester holds the socket itself";
 			return ACTION_PROTECTED;
 		}
@@ -294,6 +319,15 @@ static enum action_result pick_targets(const struct reclaimer *rc, const struct 
 		if (!pp.comm || !pp.exe) {
 			act->why = "the holder's command or executable could not be read";
 			return ACTION_FAILED;
+		}
+		if (rc->policy->protect.unit && !pp.unit && !pp.container) {
+			act->why = "the holder's unit could not be read, and the protect list names units";
+			return ACTION_FAILED;
+		}
+		/* the rule was matched on the main holder: every sharer must match it too */
+		if (policy_match(rc->policy, ev->sock.port, ev->sock.protocol, &pp, requester) != rule) {
+			act->why = "a process sharing the socket does not match the rule";
+			return ACTION_PROTECTED;
 		}
 	}
 	return ACTION_NONE;
@@ -403,6 +437,8 @@ void reclaim_stop(struct reclaimer *rc)
 {
 	struct job *j;
 
+	if (rc)
+		rc->stopping = true;
 	while (rc && rc->njobs) {
 		j = rc->jobs[--rc->njobs];
 		if (still_held(rc, j)) {
@@ -475,17 +511,26 @@ static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct b
 	}
 	j->act = *act;
 	j->act.rule = j->rule;
+	for (i = 0; i < ACTION_MAX_PIDS; i++)
+		j->pidfds[i] = -1;
 	for (i = 0; i < act->npids; i++) {
 		/* the start time is the main holder's for fork-shared sockets too:
 		 * compare each target with its own */
 		size_t k;
 
-		j->pidfds[i] = -1;
 		for (k = 0; k < diag->n; k++)
 			if (diag->holders[k].h.pid == act->pids[i] && diag->holders[k].h.ino == main->h.ino)
 				break;
 		if (k < diag->n)
 			j->pidfds[i] = procinfo_pidfd(act->pids[i], diag->holders[k].h.start_ns);
+		/* checked as it was diagnosed: an exec since then makes it another program */
+		if (j->pidfds[i] >= 0 && !procinfo_runs(act->pids[i], diag->holders[k].h.start_ns,
+							diag->holders[k].pi.exe)) {
+			act->why = "a holder exec'd another program before it could be signalled";
+			act->result = ACTION_FAILED;
+			job_free(j);
+			return false;
+		}
 		alive += j->pidfds[i] >= 0;
 	}
 	if (!alive) {
@@ -501,6 +546,14 @@ static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct b
 	j->diag = *diag;
 	memset(req, 0, sizeof(*req));
 	memset(diag, 0, sizeof(*diag));
+	j->bound = calloc(j->diag.n, sizeof(*j->bound));
+	for (i = 0; i < j->diag.n; i++) {
+		struct holder_info *hi = &j->diag.holders[i];
+
+		if (hi->bound_by && j->bound)
+			j->bound[i] = *hi->bound_by;
+		hi->bound_by = hi->bound_by && j->bound ? &j->bound[i] : NULL;
+	}
 	j->how = rule->reclaim;
 	j->start_ns = now_ns(CLOCK_MONOTONIC);
 	j->deadline_ns = j->start_ns + j->how.grace_ms * NSEC_PER_MSEC;
@@ -537,22 +590,29 @@ bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_act
 	act->freed_after_ms = -1;
 	r->action = act;
 	if (rule->action == POLICY_RECLAIM) {
-		act->result = diag->n ? pick_targets(rc, diag, r->ev->pid, act) : ACTION_FAILED;
+		act->result = diag->n ? pick_targets(rc, diag, rule, r->ev, &requester, act)
+				      : ACTION_FAILED;
 		if (!diag->n)
 			act->why = "no holder was found";
 	}
 	if (act->result == ACTION_NONE && rule->action == POLICY_RECLAIM) {
 		now = now_ns(CLOCK_MONOTONIC);
-		cd = cooldown_slot(rc, r->ev->sock.port, r->ev->sock.protocol, now, &active);
+		cd = cooldown_slot(rc, r->ev, now, &active);
 		if (active) {
 			act->result = ACTION_COOLDOWN;
+		} else if (!cd) {
+			act->why = "too many ports are cooling down";
+			act->result = ACTION_FAILED;
 		} else {
-			if (cd)
-				*cd = (struct cooldown){ r->ev->sock.port, r->ev->sock.protocol,
-							 now + rule->reclaim.cooldown_ms * NSEC_PER_MSEC };
+			*cd = (struct cooldown){ r->ev->sock.netns, r->ev->sock.port,
+						 r->ev->sock.protocol,
+						 now + rule->reclaim.cooldown_ms * NSEC_PER_MSEC };
 			if (rc->dry_run) {
 				act->signals[act->nsignals++] = rule->reclaim.signal;
 				act->result = ACTION_DRY_RUN;
+			} else if (rc->stopping) {
+				act->why = "bindwatch was stopping";
+				act->result = ACTION_FAILED;
 			} else if (start(rc, rule, r, act, req, diag)) {
 				return true;
 			}
