@@ -29,10 +29,15 @@ static int rank(const struct bw_holder *h)
 	return h->pid ? 1 : 2;
 }
 
+/* By rank, then by pid: the same holders always give the same main one. */
 static int by_rank(const void *a, const void *b)
 {
-	return rank(&((const struct holder_info *)a)->h) -
-	       rank(&((const struct holder_info *)b)->h);
+	const struct bw_holder *x = &((const struct holder_info *)a)->h;
+	const struct bw_holder *y = &((const struct holder_info *)b)->h;
+
+	if (rank(x) != rank(y))
+		return rank(x) - rank(y);
+	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
 int holder_infos(const struct holder_list *l, const struct ledger *ledger,

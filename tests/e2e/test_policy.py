@@ -217,6 +217,39 @@ def policy_forked_holders():
             check(not running(pid), f"holder process {pid} still running")
 
 
+# A listener on PORT shared with a child that exec'd sleep(1): the child
+# does not match a rule written for the parent's command line.
+SHARED = r'''
+import os, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+os.set_inheritable(s.fileno(), True)
+if os.fork() == 0:
+    os.execv("/bin/sleep", ["sleep", "60"])
+print("ready", flush=True)
+time.sleep(60)  # Stale process
+'''
+
+
+@test()
+def policy_every_sharer_must_match():
+    """A rule matched on the main holder does not reach a process sharing
+    the socket that the rule does not describe: protected, nobody signalled."""
+    port = free_port()
+    with Proc(SHARED, port) as parent:
+        eq(parent.line(), ["ready"], "shared listener start")
+        rec = reclaim_once(port, reclaim_rule(port))
+        pids = sorted(h["pid"] for h in rec["holders"])
+        eq(len(pids), 2, f"holders {rec['holders']}")
+        eq(rec["holders"][0]["pid"], parent.pid, "main holder")
+        action = rec["action"]
+        eq((action["result"], action["signals"]), ("protected", []), f"action {action}")
+        check("does not match the rule" in action["why"], f"why: {action['why']!r}")
+        check(all(running(pid) for pid in pids), "a holder was signalled")
+        os.kill(pids[1], signal.SIGKILL)
+
+
 @test()
 def policy_dry_run():
     """--dry-run decides and records, and signals nothing."""
