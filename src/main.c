@@ -67,9 +67,9 @@ struct monitor {
 	__u32 own_netns;     /* bindwatch's network namespace */
 	uint64_t lost;       /* loss already reported */
 	uint64_t window_ms;  /* storm window, 0 without aggregation */
-	uint64_t tick_ms;    /* how often tick() runs */
+	uint64_t tick_ms;    /* how often flush() runs */
 	uint64_t last_tick;  /* CLOCK_MONOTONIC ns of its last run */
-	uint64_t ticks;
+	uint64_t ticks;      /* flush() runs so far */
 	int tick_err;        /* the last tick's error, 0 */
 };
 
