@@ -297,6 +297,23 @@ static __always_inline void fill(struct bw_event *e, const struct bw_request *re
 }
 
 /*
+ * Take what storm s counted since its last record, if its window is over at
+ * now (or if force): one caller per window wins the compare-and-swap on
+ * last_ns, and the count is taken with an atomic exchange, so each failure
+ * goes into exactly one record.  0 when there is nothing to send.
+ */
+static __always_inline __u64 take_count(struct bw_storm *s, __u64 now, bool force)
+{
+	__u64 last = s->last_ns;
+
+	if (!force && (__s64)(now - last) < (__s64)window_ns)
+		return 0;
+	if (__sync_val_compare_and_swap(&s->last_ns, last, now) != last)
+		return 0;
+	return __sync_lock_test_and_set(&s->count, 0);
+}
+
+/*
  * Account the failure in cur->tmpl to its storm.  Returns how many failures
  * a record sent now must stand for: 1 for a storm's first failure (or when
  * the table is full), everything counted since the storm's last record for
@@ -322,7 +339,6 @@ static __always_inline __u64 storm_count(struct bw_storm *cur)
 		.port = e->sock.port,
 	};
 	struct bw_storm *s;
-	__u64 last;
 
 	__builtin_memcpy(k.addr, e->sock.addr, sizeof(k.addr));
 	s = bpf_map_lookup_elem(&storms, &k);
@@ -337,11 +353,7 @@ static __always_inline __u64 storm_count(struct bw_storm *cur)
 			return 1;
 	}
 	__sync_fetch_and_add(&s->count, 1);
-	last = s->last_ns;
-	if ((__s64)(e->ts_ns - last) < (__s64)window_ns ||
-	    __sync_val_compare_and_swap(&s->last_ns, last, e->ts_ns) != last)
-		return 0;
-	return __sync_lock_test_and_set(&s->count, 0);
+	return take_count(s, e->ts_ns, false);
 }
 
 /* Make a record of req, its outcome ret and the calling task; send it. */
@@ -498,14 +510,12 @@ struct flush_ctx {
 static long flush_storm(struct bpf_map *map, struct bw_storm_key *k,
 			struct bw_storm *s, struct flush_ctx *c)
 {
-	__u64 last = s->last_ns, n;
 	struct bw_event *e;
+	__u64 n;
 
-	if (!s->count || (!c->all && (__s64)(c->now - last) < (__s64)window_ns))
+	if (!s->count)
 		return 0;
-	if (__sync_val_compare_and_swap(&s->last_ns, last, c->now) != last)
-		return 0;
-	n = __sync_lock_test_and_set(&s->count, 0);
+	n = take_count(s, c->now, c->all);
 	if (!n)
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
