@@ -1313,6 +1313,21 @@ static bool cond_holds(const struct policy_cond *c, const struct policy_proc *pr
 	       (known(pr->cmdline) && !regexec(c->cmdline, pr->cmdline, 0, NULL, 0));
 }
 
+static bool rule_names(const struct policy_rule *r, unsigned int port, int proto)
+{
+	return portlist_has(r->ports, port) && (!r->proto || r->proto == proto);
+}
+
+bool policy_names(const struct policy *p, unsigned int port, int proto)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++)
+		if (rule_names(&p->rules[i], port, proto))
+			return true;
+	return false;
+}
+
 const struct policy_rule *policy_match(const struct policy *p, unsigned int port,
 				       int proto, const struct policy_proc *holder,
 				       const struct policy_proc *requester)
@@ -1322,8 +1337,8 @@ const struct policy_rule *policy_match(const struct policy *p, unsigned int port
 
 	for (i = 0; i < p->nrules; i++) {
 		r = &p->rules[i];
-		if (portlist_has(r->ports, port) && (!r->proto || r->proto == proto) &&
-		    cond_holds(&r->holder, holder) && cond_holds(&r->requester, requester))
+		if (rule_names(r, port, proto) && cond_holds(&r->holder, holder) &&
+		    cond_holds(&r->requester, requester))
 			return r;
 	}
 	return NULL;

@@ -181,6 +181,12 @@ const struct policy_rule *policy_match(const struct policy *p, unsigned int port
 				       int proto, const struct policy_proc *holder,
 				       const struct policy_proc *requester);
 
+/*
+ * Whether some rule of p names port of protocol proto: whether
+ * policy_match() can match at all, before what it needs is looked up.
+ */
+bool policy_names(const struct policy *p, unsigned int port, int proto);
+
 /* True when p's protect list covers holder (NULL: false). */
 bool policy_protected(const struct policy *p, const struct policy_proc *holder);
 

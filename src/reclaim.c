@@ -204,23 +204,37 @@ static void policy_proc_of(struct policy_proc *pp, const char *comm, const struc
 	pp->state = POLICY_STATE_ANY;
 }
 
-static void holder_proc(struct policy_proc *pp, const struct holder_info *hi, char *comm)
+/*
+ * The holder hi as the policy sees it (comm: room for BW_COMM_LEN + 1
+ * bytes).  0, or -ESRCH when no process or another one holds the pid now;
+ * *kthread: the process is a kernel thread.
+ */
+static int holder_proc(struct policy_proc *pp, const struct holder_info *hi, char *comm,
+		       bool *kthread)
 {
 	int64_t uid = -1;
-	bool kthread;
+	int err = hi->h.pid ? procinfo_identity(hi->h.pid, hi->h.start_ns, &uid, kthread) : -ESRCH;
 
+	if (err) {
+		uid = -1;
+		*kthread = false;
+	}
 	memcpy(comm, hi->h.comm, BW_COMM_LEN);
 	comm[BW_COMM_LEN] = '\0';
-	if (!hi->h.pid || procinfo_identity(hi->h.pid, hi->h.start_ns, &uid, &kthread))
-		uid = -1;
 	policy_proc_of(pp, hi->h.pid && !hi->pi.exited ? comm : NULL, &hi->pi, uid, hi->h.start_ns);
 	if (hi->h.state == TCP_LISTEN)
 		pp->state = POLICY_STATE_LISTEN;
 	else if (hi->h.state == TCP_CLOSE)
 		pp->state = POLICY_STATE_BOUND;
+	return err;
 }
 
-/* The cooldown slot of port/proto, a free (or expired) one, or NULL. */
+/* Whether hi is a process holding the socket the rule was matched on. */
+static bool is_target(const struct diagnosis *d, const struct holder_info *hi)
+{
+	return hi->h.pid && hi->h.ino == d->holders[0].h.ino;
+}
+
 /*
  * The cooldown slot of the port ev is about, or a free (expired) one; NULL
  * when every slot is in use.  *active: the port is cooling down, or a
@@ -264,14 +278,13 @@ static enum action_result pick_targets(const struct reclaimer *rc, const struct 
 	const struct holder_info *main = &d->holders[0];
 	char comm[BW_COMM_LEN + 1];
 	struct policy_proc pp;
-	int64_t uid;
 	bool kthread;
 	size_t i;
 
 	for (i = 0; i < d->n; i++) {
 		const struct holder_info *hi = &d->holders[i];
 
-		if (hi->h.ino != main->h.ino || !hi->h.pid)
+		if (!is_target(d, hi))
 			continue;
 		if (hi->h.pid == 1) {
 			act->why = "PID 1 holds the socket (socket activation?)";
@@ -292,7 +305,7 @@ static enum action_result pick_targets(const struct reclaimer *rc, const struct 
 	for (i = 0; i < d->n; i++) {
 		const struct holder_info *hi = &d->holders[i];
 
-		if (hi->h.ino != main->h.ino || !hi->h.pid)
+		if (!is_target(d, hi))
 			continue;
 		if (hi->h.pid == (uint32_t)getpid()) {
 			act->why = "the holder is bindwatch itself";
@@ -302,7 +315,7 @@ static enum action_result pick_targets(const struct reclaimer *rc, const struct 
 			act->why = "the requester holds the socket itself";
 			return ACTION_PROTECTED;
 		}
-		if (hi->pi.exited || procinfo_identity(hi->h.pid, hi->h.start_ns, &uid, &kthread)) {
+		if (holder_proc(&pp, hi, comm, &kthread) || hi->pi.exited) {
 			act->why = "a holder exited (or its pid was reused) before it could be checked";
 			return ACTION_FAILED;
 		}
@@ -310,7 +323,6 @@ static enum action_result pick_targets(const struct reclaimer *rc, const struct 
 			act->why = "the holder is a kernel thread";
 			return ACTION_PROTECTED;
 		}
-		holder_proc(&pp, hi, comm);
 		if (policy_protected(rc->policy, &pp)) {
 			act->why = "the holder is on the protect list";
 			return ACTION_PROTECTED;
@@ -491,9 +503,9 @@ bool reclaim_tend(struct reclaimer *rc)
 static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct bw_record *r,
 		  struct record_action *act, struct proc_info *req, struct diagnosis *diag)
 {
-	const struct holder_info *main = &diag->holders[0];
 	struct job *j;
 	unsigned int i, alive = 0;
+	size_t k;
 
 	if (rc->njobs == MAX_JOBS) {
 		act->why = "too many reclaims under way";
@@ -513,25 +525,21 @@ static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct b
 	j->act.rule = j->rule;
 	for (i = 0; i < ACTION_MAX_PIDS; i++)
 		j->pidfds[i] = -1;
-	for (i = 0; i < act->npids; i++) {
-		/* the start time is the main holder's for fork-shared sockets too:
-		 * compare each target with its own */
-		size_t k;
+	/* the targets in the order pick_targets() listed them in act->pids */
+	for (k = 0, i = 0; k < diag->n; k++) {
+		const struct holder_info *hi = &diag->holders[k];
 
-		for (k = 0; k < diag->n; k++)
-			if (diag->holders[k].h.pid == act->pids[i] && diag->holders[k].h.ino == main->h.ino)
-				break;
-		if (k < diag->n)
-			j->pidfds[i] = procinfo_pidfd(act->pids[i], diag->holders[k].h.start_ns);
+		if (!is_target(diag, hi))
+			continue;
+		j->pidfds[i] = procinfo_pidfd(hi->h.pid, hi->h.start_ns);
 		/* checked as it was diagnosed: an exec since then makes it another program */
-		if (j->pidfds[i] >= 0 && !procinfo_runs(act->pids[i], diag->holders[k].h.start_ns,
-							diag->holders[k].pi.exe)) {
+		if (j->pidfds[i] >= 0 && !procinfo_runs(hi->h.pid, hi->h.start_ns, hi->pi.exe)) {
 			act->why = "a holder exec'd another program before it could be signalled";
 			act->result = ACTION_FAILED;
 			job_free(j);
 			return false;
 		}
-		alive += j->pidfds[i] >= 0;
+		alive += j->pidfds[i++] >= 0;
 	}
 	if (!alive) {
 		act->why = "the holder exited (or its pid was reused) before it could be signalled";
@@ -570,16 +578,17 @@ bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_act
 	struct policy_proc holder, requester;
 	char comm[BW_COMM_LEN + 1], rcomm[BW_COMM_LEN + 1];
 	struct cooldown *cd;
+	bool active, kthread;
 	uint64_t now;
-	bool active;
 
-	if (!rc->policy)
+	/* most conflicts are on ports no rule names: no /proc reads for them */
+	if (!rc->policy || !policy_names(rc->policy, r->ev->sock.port, r->ev->sock.protocol))
 		return false;
 	memcpy(rcomm, r->ev->comm, BW_COMM_LEN);
 	rcomm[BW_COMM_LEN] = '\0';
 	policy_proc_of(&requester, rcomm, req, r->ev->uid, r->ev->start_ns);
 	if (diag->n)
-		holder_proc(&holder, &diag->holders[0], comm);
+		holder_proc(&holder, &diag->holders[0], comm, &kthread);
 	rule = policy_match(rc->policy, r->ev->sock.port, r->ev->sock.protocol,
 			    diag->n ? &holder : NULL, &requester);
 	if (!rule)

@@ -715,6 +715,21 @@ static void test_proto(void **state)
 	assert_string_equal(matched(55, IPPROTO_UDP, NULL, NULL), "any");
 }
 
+static void test_names(void **state)
+{
+	(void)state;
+	assert_parses("version: 1\n"
+		      "rules:\n"
+		      "  - {name: tcp, match: {port: 53, proto: tcp, holder: {uid: 7}}, action: log}\n"
+		      "  - {name: any, match: {port: 8000-8009}, action: log}\n");
+	/* named whatever the conditions: those need lookups policy_names() spares */
+	assert_true(policy_names(pol, 53, IPPROTO_TCP));
+	assert_false(policy_names(pol, 53, IPPROTO_UDP));
+	assert_true(policy_names(pol, 8009, IPPROTO_UDP));
+	assert_false(policy_names(pol, 8010, IPPROTO_TCP));
+	assert_false(policy_names(pol, 54, IPPROTO_TCP));
+}
+
 /* A one-rule policy on port 80 with the given holder conditions. */
 static void holder_rule(const char *conds)
 {
@@ -1246,6 +1261,7 @@ int main(void)
 		PARSE_TEST(test_too_many_rules),
 		PARSE_TEST(test_first_match_wins),
 		PARSE_TEST(test_proto),
+		PARSE_TEST(test_names),
 		PARSE_TEST(test_holder_comm),
 		PARSE_TEST(test_holder_exe),
 		PARSE_TEST(test_holder_cmdline),
