@@ -228,6 +228,10 @@ class Bindwatch:
         """First text-mode stdout line (bytes) for which match() is true."""
         return self._wait(self.next_line, match, None, timeout, "matching line")
 
+    def records(self):
+        """Every JSON record bindwatch printed, once it has stopped."""
+        return [json.loads(line) for line in self.out.lines]
+
     def stop(self, sig=signal.SIGTERM):
         """Signal bindwatch, wait for it; return (exit code, stderr text).
         Afterwards self.out.lines holds every stdout line it printed."""

@@ -136,7 +136,7 @@ def log_file():
                 rec = bind_conflict(bw)[0]
                 rc, stderr = bw.stop()
             eq(rc, 0, f"exit code (stderr {stderr!r})")
-            printed += [json.loads(line) for line in bw.out.lines]
+            printed += bw.records()
             check(rec in printed, f"stdout lacks the conflict record: {rec}")
             if run == 0:
                 eq(oct(os.stat(path).st_mode & 0o777), oct(0o640), "mode of the new log file")
@@ -264,7 +264,7 @@ def log_rotation():
             second = bind_conflict(bw)[0]
             rc, stderr = bw.stop()
         eq(rc, 0, f"exit code (stderr {stderr!r})")
-        printed = [json.loads(line) for line in bw.out.lines]
+        printed = bw.records()
         with open(path + ".1", encoding="utf-8") as f:
             old = [json.loads(line) for line in f]
         with open(path, encoding="utf-8") as f:

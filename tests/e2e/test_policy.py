@@ -137,10 +137,15 @@ rules:
 '''
 
 
-def conflict_on(bw, port):
-    """Make one failing bind on port; return bindwatch's record for it."""
+def fail_bind(port):
+    """One bind() of 127.0.0.1:port, which must fail with EADDRINUSE."""
     rc, _, err = run_to_exit([PYTHON, "-c", BIND_ONCE, str(port), "127.0.0.1"])
     eq(rc, 0, f"bind of port {port} should fail with EADDRINUSE ({err.strip()})")
+
+
+def conflict_on(bw, port):
+    """Make one failing bind on port; return bindwatch's record for it."""
+    fail_bind(port)
     return bw.wait_record(lambda r: r.get("event") == "conflict" and r.get("port") == port)
 
 
@@ -359,13 +364,11 @@ def policy_stop_during_grace():
     with tempfile.TemporaryDirectory() as tmp, stale(port, "ignore-term") as squatter:
         policy = write_policy(tmp, reclaim_rule(port, "      grace: 30s"))
         with start_bindwatch("--policy", policy) as bw:
-            rc, _, err = run_to_exit([PYTHON, "-c", BIND_ONCE, str(port), "127.0.0.1"])
-            eq(rc, 0, f"bind of port {port} should fail with EADDRINUSE ({err.strip()})")
+            fail_bind(port)
             time.sleep(1)
             rc, stderr = bw.stop()
         eq(rc, 0, f"bindwatch exit code (stderr {stderr!r})")
-        recs = [json.loads(line) for line in bw.out.lines]
-        mine = [r for r in recs if r.get("port") == port]
+        mine = [r for r in bw.records() if r.get("port") == port]
         eq(len(mine), 1, f"records for port {port}")
         action = mine[0]["action"]
         eq((action["result"], action["signals"]), ("timeout", ["TERM"]), f"action {action}")

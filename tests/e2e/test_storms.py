@@ -41,15 +41,10 @@ def burst_result(proc):
     return json.loads(out)
 
 
-def records(bw):
-    """Every JSON record bindwatch printed, after it stopped."""
-    return [json.loads(line) for line in bw.out.lines]
-
-
 def stop(bw):
     rc, stderr = bw.stop()
     eq(rc, 0, f"bindwatch exit code (stderr {stderr!r})")
-    return records(bw)
+    return bw.records()
 
 
 def check_exact(recs, result, comm):
