@@ -12,6 +12,9 @@
 #   make          build ./bindwatch
 #   make run      install missing packages, build, run with defaults
 #   make test     install missing packages, build, run the whole suite
+#   make test SANITIZE=1
+#                 the same with bindwatch and the unit tests built with
+#                 AddressSanitizer and UBSan (in build/sanitize/)
 #   make bench    measure the cost of bindwatch on bind() and other syscalls,
 #                 and of naming a port's holder (vs ss, lsof, fuser)
 #   make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel
@@ -27,13 +30,25 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 
+# SANITIZE=1: everything built with ASan and UBSan, apart from the normal
+# build, so switching back and forth never mixes objects.
+ifeq ($(SANITIZE),1)
+BUILD := build/sanitize
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
 BUILD := build
+SAN_FLAGS :=
+endif
+BINARY := $(if $(SAN_FLAGS),$(BUILD)/bindwatch,bindwatch)
 VMLINUX_DIR := vmlinux/$(ARCH)
 VMLINUX := $(VMLINUX_DIR)/vmlinux.h
 
+# CFLAGS is the user's (make CFLAGS=...); what the build needs is kept apart
+# so that setting CFLAGS on the command line never drops it.
 CFLAGS ?= -g -O2
-CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP \
-	  -D_GNU_SOURCE -I$(BUILD) -Ibpf -Isrc
+BW_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP \
+	     -D_GNU_SOURCE -I$(BUILD) -Ibpf -Isrc $(SAN_FLAGS)
+ALL_CFLAGS = $(CFLAGS) $(BW_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Wno-unused-parameter -I$(VMLINUX_DIR) -Ibpf -MMD -MP
 YAML_LIBS := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
@@ -59,7 +74,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: bindwatch
+all: $(BINARY)
 
 # Every goal below that compiles needs a vmlinux.h for this architecture.
 ifeq ($(filter clean deps vmlinux,$(MAKECMDGOALS)),)
@@ -73,11 +88,11 @@ deps:
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	./bindwatch $(ARGS)
+	./$(BINARY) $(ARGS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-tests $(BUILD)/conflicts $(BUILD)/fuzz_policy
-	$(Q)tests/run
+	$(Q)BUILD=$(BUILD) BINDWATCH=$(CURDIR)/$(BINARY) tests/run
 
 unit-tests: $(UNIT_TESTS)
 
@@ -104,19 +119,19 @@ $(BUILD)/holders.o: $(BUILD)/holders.skel.h
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-bindwatch: $(addprefix $(BUILD)/,$(addsuffix .o,$(MAIN) $(PURE)))
+$(BINARY): $(addprefix $(BUILD)/,$(addsuffix .o,$(MAIN) $(PURE)))
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(addprefix $(BUILD)/,$(addsuffix .o,$(PURE)))
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -lcmocka $(YAML_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -lcmocka $(YAML_LIBS) -o $@
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -124,7 +139,7 @@ MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 LOGROTATEDIR ?= /etc/logrotate.d
 
-install: bindwatch
+install: $(BINARY)
 	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/bindwatch)
 	$(Q)install -D -m 0755 bindwatch $(DESTDIR)$(SBINDIR)/bindwatch
 	$(Q)install -D -m 0644 doc/bindwatch.8 $(DESTDIR)$(MANDIR)/man8/bindwatch.8
@@ -135,7 +150,7 @@ install: bindwatch
 
 clean:
 	$(call msg,CLEAN,)
-	$(Q)rm -rf $(BUILD) bindwatch
+	$(Q)rm -rf build bindwatch
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
 
@@ -150,7 +165,7 @@ clean:
 
 $(BUILD)/conflicts: tests/kernels/conflicts.c | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -static $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(filter-out $(SAN_FLAGS),$(BW_CFLAGS)) -static $< -o $@
 
 kernel-test: bindwatch $(BUILD)/conflicts
 	$(Q)scripts/kernel-matrix.sh
@@ -163,7 +178,7 @@ bench: all $(BUILD)/bindbench $(BUILD)/holdmany
 
 $(BUILD)/bindbench $(BUILD)/holdmany: $(BUILD)/%: tests/bench/%.c | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 
 # ---- fuzzing: the policy parser under libFuzzer (tests/run runs it briefly)
 #

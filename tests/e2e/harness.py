@@ -14,8 +14,12 @@ import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.path.join(REPO, "bindwatch")
+BINARY = os.environ.get("BINDWATCH") or os.path.join(REPO, "bindwatch")
 PYTHON = "/usr/bin/python3"
+
+# A command prefix that runs a child as an unprivileged local user (nobody),
+# the attacker of the trust tests; it exec()s the command, so pids match.
+NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 
 READY_TIMEOUT = 60   # seconds to wait for the "ready" line
 RECORD_TIMEOUT = 20  # seconds to wait for an expected record

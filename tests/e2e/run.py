@@ -16,6 +16,9 @@ import test_hooks  # noqa: E402,F401  (registers tests)
 import test_holders  # noqa: E402,F401  (registers tests)
 import test_storms  # noqa: E402,F401  (registers tests)
 import test_policy  # noqa: E402,F401  (registers tests)
+import test_trust_policy  # noqa: E402,F401  (registers tests)
+import test_trust_storms  # noqa: E402,F401  (registers tests)
+import test_trust_sinks  # noqa: E402,F401  (registers tests)
 
 
 def one_line(text):

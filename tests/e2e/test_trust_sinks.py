@@ -1,0 +1,4 @@
+# test_trust_sinks.py - end-to-end tests of what a hostile local user (nobody,
+# through harness.NOBODY) cannot make a root bindwatch do: see README.md,
+# "Threat model".
+from harness import *  # noqa: F401,F403
