@@ -13,6 +13,12 @@
  * request.  Holders are enriched right away, while their
  * processes most likely still run; one that exits meanwhile is reported as
  * seen, marked exited.
+ *
+ * A port's sockets and the processes sharing them are anyone's to
+ * multiply (fork a thousand children, open SO_REUSEPORT sockets), and each
+ * holder costs /proc reads and a command line in the record.  So only the
+ * first DIAG_MAX_HOLDERS in rank order are enriched and listed; the record
+ * counts the rest (diagnosis.omitted).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,8 +38,7 @@ static int rank(const struct bw_holder *h)
 /* By rank, then by pid: the same holders always give the same main one. */
 static int by_rank(const void *a, const void *b)
 {
-	const struct bw_holder *x = &((const struct holder_info *)a)->h;
-	const struct bw_holder *y = &((const struct holder_info *)b)->h;
+	const struct bw_holder *x = a, *y = b;
 
 	if (rank(x) != rank(y))
 		return rank(x) - rank(y);
@@ -102,6 +107,11 @@ static int find_clashing(struct holders *h, struct holder_query *q, unsigned int
 	if (err)
 		return err;
 	keep_clashing(&l, req, ev->sock_ino);
+	qsort(l.v, l.n, sizeof(*l.v), by_rank);
+	if (l.n > DIAG_MAX_HOLDERS) {
+		d->omitted = l.n - DIAG_MAX_HOLDERS;
+		l.n = DIAG_MAX_HOLDERS;
+	}
 	err = l.n ? holder_infos(&l, ledger, &d->holders) : 0;
 	if (!err)
 		d->n = l.n;
@@ -135,8 +145,6 @@ int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_eve
 		if (q.netns_fd >= 0)
 			close(q.netns_fd);
 	}
-	if (d->n)
-		qsort(d->holders, d->n, sizeof(*d->holders), by_rank);
 	d->reason = conflict_reason(&req, d->n ? &d->holders[0].h : NULL);
 	return err;
 }

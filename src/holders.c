@@ -14,8 +14,12 @@
  * Loading the iterators costs more than a lookup (libbpf reads the kernel's
  * BTF to relocate them).  So the monitor pins its links and the targets map
  * in bpffs, and `bindwatch who` uses them when they are there: a running
- * monitor makes every `who` a walk and nothing else.
+ * monitor makes every `who` a walk and nothing else.  Only one monitor runs
+ * at a time (instance.c), so when it pins, every bindwatch pin directory
+ * there is a leftover of a monitor that was killed, of this build or
+ * another: all of them are removed first.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -45,7 +49,8 @@
  * another build never runs these (a monitor killed with SIGKILL leaves its
  * pins, and an upgrade must not keep using them).
  */
-#define PIN_DIR_FMT BPFFS "/bindwatch-v" STR(BW_ABI_VERSION) "-%08x"
+#define PIN_DIR_PREFIX "bindwatch-v"
+#define PIN_DIR_FMT BPFFS "/" PIN_DIR_PREFIX STR(BW_ABI_VERSION) "-%08x"
 #define PIN_DIR_LEN (sizeof(PIN_DIR_FMT) + 8)
 
 enum walker { WALK_TASK, WALK_TCP, WALK_UDP, WALKERS };
@@ -234,6 +239,39 @@ static void unpin(void)
 	rmdir(pin_dir());
 }
 
+/* Empty and remove directory name of BPFFS (a pin directory). */
+static void remove_pin_dir(int bpffs, const char *name)
+{
+	int fd = openat(bpffs, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(fd, e->d_name, 0);
+	closedir(d);
+	unlinkat(bpffs, name, AT_REMOVEDIR);
+}
+
+/* Every bindwatch pin directory: what monitors killed before us left. */
+static void remove_stale_pins(void)
+{
+	DIR *d = opendir(BPFFS);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_type == DT_DIR && !strncmp(e->d_name, PIN_DIR_PREFIX, strlen(PIN_DIR_PREFIX)))
+			remove_pin_dir(dirfd(d), e->d_name);
+	closedir(d);
+}
+
 static int ensure_bpffs(void)
 {
 	struct statfs fs;
@@ -250,7 +288,7 @@ int holders_pin(struct holders *h)
 
 	if (err)
 		return err;
-	unpin(); /* left by a monitor that did not stop cleanly */
+	remove_stale_pins();
 	if (mkdir(pin_dir(), 0700) && errno != EEXIST)
 		return -errno;
 	for (i = 0; i < PINS && !err; i++) {

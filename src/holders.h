@@ -38,7 +38,11 @@ int holders_open(struct holders **hp, const char *btf_path);
 /* Use the iterators a running monitor pinned.  0, or -ENOENT when none is. */
 int holders_open_pinned(struct holders **hp);
 
-/* Pin loaded iterators for `bindwatch who`; holders_close() unpins them. */
+/*
+ * Pin loaded iterators for `bindwatch who`, after removing the pins any
+ * monitor killed before left (call it only holding the monitor lock,
+ * instance.h); holders_close() unpins them.
+ */
 int holders_pin(struct holders *h);
 
 void holders_close(struct holders *h);

@@ -2,7 +2,8 @@
 /*
  * main.c - bindwatch's entry point and event loop.
  *
- * parse options -> check privileges -> open sinks -> load and attach (the
+ * parse options -> check privileges -> take the monitor lock -> open sinks
+ * -> load and attach (the
  * loader picks the mode) -> say "ready" -> poll the ring buffer until
  * SIGINT/SIGTERM -> detach, drain what is left, print a summary.
  *
@@ -24,12 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
 #include "diagnose.h"
 #include "ledger.h"
 #include "holders.h"
 #include "hooks.h"
+#include "instance.h"
 #include "loader.h"
 #include "metrics.h"
 #include "log.h"
@@ -139,8 +142,9 @@ static int handle_event(void *arg, void *data, size_t size)
 	if (!ev->ret && !m->show_success)
 		return 0;
 	procinfo_read(&pi, ev->pid, ev->start_ns, ev->cgroup_id, ev->exe_ino);
+	/* a full buffer: the argv may have gone on */
 	procinfo_args_fallback(&pi, ev->args, ev->args_len < sizeof(ev->args) ?
-			       ev->args_len : sizeof(ev->args));
+			       ev->args_len : sizeof(ev->args), ev->args_len >= sizeof(ev->args));
 	r.req = &pi;
 	/* an interface index means something only in its own namespace */
 	if (ev->sock.bound_ifindex && ev->sock.netns == m->own_netns &&
@@ -347,7 +351,7 @@ int main(int argc, char **argv)
 {
 	struct monitor m = {};
 	struct bw_options o;
-	int err;
+	int err, lock;
 
 	if (argc > 1 && !strcmp(argv[1], "who"))
 		return who_main(argc - 1, argv + 1);
@@ -364,6 +368,7 @@ int main(int argc, char **argv)
 	/* without cgroup2, records simply carry no cgroup path */
 	cgroup_init();
 	m.own_netns = procinfo_own_netns();
+	procinfo_set_cmdline_max(o.cmdline_max);
 	m.show_success = o.report & BW_REPORT_SUCCESS;
 	m.window_ms = o.window_ms;
 	m.tick_ms = o.window_ms && o.window_ms < TICK_MS ? o.window_ms : TICK_MS;
@@ -388,8 +393,14 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	m.ledger = calloc(1, sizeof(*m.ledger));
-	if (!m.ledger) {
-		warn("out of memory");
+	lock = m.ledger ? instance_lock(INSTANCE_LOCK_PATH) : -ENOMEM;
+	if (lock < 0) {
+		if (lock == -ENOMEM)
+			warn("out of memory");
+		policy_free(m.policy);
+		hooks_fini(&m.hooks);
+		free(m.ledger);
+		options_free(&o);
 		return EXIT_FAILURE;
 	}
 	err = install_signals();
@@ -404,5 +415,6 @@ int main(int argc, char **argv)
 	hooks_fini(&m.hooks);
 	free(m.ledger);
 	options_free(&o);
+	close(lock);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
+#include "procinfo.h"
 
 #define PID_MAX_LIMIT (4 * 1024 * 1024) /* include/linux/threads.h, 64-bit */
 #define EXEC_TIMEOUT_DEFAULT 10
@@ -49,6 +50,8 @@ static const char usage_text[] =
 "  --json             one JSON object per line on stdout\n"
 "  --log FILE         append JSON lines to FILE (created mode 0640)\n"
 "  --syslog           also send records to syslog (facility daemon)\n"
+"  --cmdline-max N    keep at most N bytes of a command line in a record\n"
+"                     (default 4096, 64 to 1048576; cut ones are marked)\n"
 "  --exec CMD         run CMD for each conflict: the JSON record on stdin,\n"
 "                     BINDWATCH_* variables; no shell (CMD is split at blanks)\n"
 "  --exec-timeout S   kill a hook still running after S seconds (default 10)\n"
@@ -87,6 +90,7 @@ enum {
 	OPT_WINDOW,
 	OPT_POLICY,
 	OPT_DRY_RUN,
+	OPT_CMDLINE_MAX,
 };
 
 static const struct option long_options[] = {
@@ -108,6 +112,7 @@ static const struct option long_options[] = {
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "cmdline-max", required_argument, NULL, OPT_CMDLINE_MAX },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -185,20 +190,31 @@ static int add_comm(struct bw_options *o, const char *tok)
 	return 0;
 }
 
-/* optarg as a whole number in [1, max] into *v, or a message naming opt. */
-static int parse_count(const char *opt, unsigned int max, unsigned int *v)
+/* optarg as a whole number in [min, max] into *v, or a message naming opt. */
+static int parse_range(const char *opt, long min, long max, long *v)
 {
 	char *end;
 	long n;
 
 	errno = 0;
 	n = strtol(optarg, &end, 10);
-	if (errno || end == optarg || *end || n < 1 || n > (long)max) {
-		warn("%s: '%s': expected a number from 1 to %u", opt, optarg, max);
+	if (errno || end == optarg || *end || n < min || n > max) {
+		warn("%s: '%s': expected a number from %ld to %ld", opt, optarg, min, max);
 		return -EINVAL;
 	}
 	*v = n;
 	return 0;
+}
+
+/* optarg as a whole number in [1, max] into *v, or a message naming opt. */
+static int parse_count(const char *opt, unsigned int max, unsigned int *v)
+{
+	long n;
+	int err = parse_range(opt, 1, max, &n);
+
+	if (!err)
+		*v = n;
+	return err;
 }
 
 static int parse_one(int c, struct bw_options *o)
@@ -268,6 +284,14 @@ static int parse_one(int c, struct bw_options *o)
 	case OPT_DRY_RUN:
 		o->dry_run = true;
 		return 0;
+	case OPT_CMDLINE_MAX: {
+		long n;
+		int err = parse_range("--cmdline-max", PROCINFO_CMDLINE_MIN, PROCINFO_CMDLINE_MAX, &n);
+
+		if (!err)
+			o->cmdline_max = n;
+		return err;
+	}
 	case OPT_WINDOW:
 		/* the cap keeps a window's count within the record's 32 bits */
 		if (duration_parse(optarg, strlen(optarg), &o->window_ms) ||
@@ -304,6 +328,7 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 	o->exec_timeout = EXEC_TIMEOUT_DEFAULT;
 	o->exec_max = EXEC_MAX_DEFAULT;
 	o->window_ms = WINDOW_DEFAULT_MS;
+	o->cmdline_max = PROCINFO_CMDLINE_DEFAULT;
 	while ((c = getopt_long(argc, argv, "vhV", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);

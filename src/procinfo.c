@@ -9,6 +9,10 @@
  * the /proc/PID directory opened before that check.  Such a descriptor
  * stays bound to the process it was opened for: once that process is gone,
  * reads through it fail instead of showing a newcomer with the same pid.
+ *
+ * A command line is the process's own choice, megabytes of it if it likes,
+ * so only its first cmdline_max bytes are kept (procinfo_set_cmdline_max(),
+ * --cmdline-max), and the record says when it was cut.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,8 +31,14 @@
 #define STAT_FLAGS_FIELD 9      /* proc(5): "flags" */
 #define STAT_STARTTIME_FIELD 22 /* proc(5): "starttime" */
 #define PF_KTHREAD 0x00200000   /* include/linux/sched.h */
-#define CMDLINE_MAX (64 * 1024) /* longer command lines are cut */
 #define CGROUP_V2_PREFIX "0::"
+
+static size_t cmdline_max = PROCINFO_CMDLINE_DEFAULT;
+
+void procinfo_set_cmdline_max(size_t max)
+{
+	cmdline_max = max;
+}
 
 uint64_t procinfo_ticks(uint64_t ns)
 {
@@ -165,25 +175,34 @@ static char *join_args(char *s, size_t len, size_t *lenp)
 	return s;
 }
 
-static char *read_cmdline(int dirfd, size_t *lenp)
+/* One byte past the limit is read, to tell a cut command line from a whole one. */
+static void read_cmdline(struct proc_info *pi, int dirfd)
 {
 	size_t len;
-	char *s = read_at(dirfd, "cmdline", CMDLINE_MAX, &len);
+	char *s = read_at(dirfd, "cmdline", cmdline_max + 1, &len);
 
-	return s ? join_args(s, len, lenp) : NULL;
+	if (!s)
+		return;
+	pi->cmdline_truncated = len > cmdline_max;
+	pi->cmdline = join_args(s, pi->cmdline_truncated ? cmdline_max : len, &pi->cmdline_len);
 }
 
-void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len)
+void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len, bool cut)
 {
 	char *s;
 
 	if (pi->cmdline || !len)
 		return;
+	if (len > cmdline_max) {
+		len = cmdline_max;
+		cut = true;
+	}
 	s = malloc(len + 1);
 	if (!s)
 		return;
 	memcpy(s, args, len);
 	pi->cmdline = join_args(s, len, &pi->cmdline_len);
+	pi->cmdline_truncated = pi->cmdline && cut;
 }
 
 /* The cgroup v2 line of /proc/PID/cgroup, "0::/path". */
@@ -230,7 +249,7 @@ void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 		pi->exe = read_exe(dirfd, exe_ino);
 		/* no exe: exec'd since the call, so this cmdline is another program's */
 		if (pi->exe || !exe_ino)
-			pi->cmdline = read_cmdline(dirfd, &pi->cmdline_len);
+			read_cmdline(pi, dirfd);
 		if (!pi->cgroup)
 			pi->cgroup = read_cgroup_file(dirfd);
 		/* the process may have exited while we read */

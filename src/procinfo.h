@@ -15,10 +15,22 @@ struct proc_info {
 	char *exe;         /* NULL when unknown */
 	char *cmdline;     /* argv joined by single spaces; NULL when unknown */
 	size_t cmdline_len;
+	bool cmdline_truncated; /* cut at the command-line limit */
 	char *cgroup;      /* relative to the cgroup2 root; NULL when unknown */
 	char *unit;        /* innermost systemd unit, or NULL */
 	char container[CG_CONTAINER_ID_LEN + 1]; /* "" when none */
 };
+
+#define PROCINFO_CMDLINE_DEFAULT 4096   /* bytes of a command line kept */
+#define PROCINFO_CMDLINE_MIN 64
+#define PROCINFO_CMDLINE_MAX (1 << 20)
+
+/*
+ * Keep at most max bytes (PROCINFO_CMDLINE_MIN..PROCINFO_CMDLINE_MAX) of
+ * each command line from now on: a process chooses its argv, up to
+ * megabytes, and every record that names it would carry it.
+ */
+void procinfo_set_cmdline_max(size_t max);
 
 /*
  * Fill pi for the process pid that started start_ns after boot and made
@@ -33,9 +45,10 @@ void procinfo_free(struct proc_info *pi);
 
 /*
  * Without a command line from /proc (the requester exited or exec'd first),
- * use the NUL-separated argv head args[0..len) the kernel captured at the call.
+ * use the NUL-separated argv head args[0..len) the kernel captured at the
+ * call; cut: the kernel captured only the head of a longer argv.
  */
-void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len);
+void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len, bool cut);
 
 /*
  * An fd of the network namespace of process pid, if it is still the one

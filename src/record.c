@@ -124,6 +124,7 @@ static void json_procinfo(struct jw *w, const struct proc_info *pi)
 		jw_strn(w, "cmdline", pi->cmdline, pi->cmdline_len);
 	else
 		jw_null(w, "cmdline");
+	jw_bool(w, "cmdline_truncated", pi->cmdline_truncated);
 	jw_str(w, "cgroup", pi->cgroup);
 	jw_str(w, "unit", pi->unit);
 	jw_str(w, "container", pi->container[0] ? pi->container : NULL);
@@ -232,6 +233,7 @@ static void json_diagnosis(struct jw *w, const struct bw_record *r)
 	struct strbuf why;
 
 	json_holders(w, d->holders, d->n);
+	jw_uint(w, "holders_omitted", d->omitted);
 	jw_str(w, "reason", conflict_reason_code(d->reason));
 	strbuf_init(&why);
 	conflict_explain(&why, d->reason, &req, d->n ? &d->holders[0].h : NULL);
@@ -370,6 +372,8 @@ static void text_procinfo(struct strbuf *sb, const struct proc_info *pi)
 		strbuf_adds(sb, " cmd=\"");
 		text_escape(sb, pi->cmdline, pi->cmdline_len);
 		strbuf_addc(sb, '"');
+		if (pi->cmdline_truncated)
+			strbuf_adds(sb, " (truncated)");
 	}
 	if (pi->exited)
 		strbuf_adds(sb, " (exited)");
@@ -419,6 +423,8 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 		text_endpoint(sb, &h->sock);
 		text_bound_by(sb, &d->holders[i], &r->wall);
 	}
+	if (d->omitted)
+		strbuf_addf(sb, " and %zu more", d->omitted);
 	strbuf_addf(sb, "; %s: ", conflict_reason_code(d->reason));
 	conflict_explain(sb, d->reason, &req, d->n ? &d->holders[0].h : NULL);
 }

@@ -31,6 +31,7 @@ struct holder_info {
 struct diagnosis {
 	struct holder_info *holders; /* those that clash, the main one first */
 	size_t n;
+	size_t omitted;              /* clashing sockets left out past DIAG_MAX_HOLDERS */
 	enum conflict_reason reason;
 };
 
@@ -46,6 +47,8 @@ enum action_result {
 };
 
 #define ACTION_MAX_PIDS 16
+/* Holders a diagnosis lists at most: as many as one reclaim may signal. */
+#define DIAG_MAX_HOLDERS ACTION_MAX_PIDS
 #define ACTION_MAX_SIGNALS 2
 
 /* What the policy decided for a conflict, and what came of it. */

@@ -338,16 +338,17 @@ def new_marker():
 class Requester(StdinChild):
     """A long-lived child process that makes socket calls on request."""
 
-    def __init__(self, comm=None, prefix=()):
+    def __init__(self, comm=None, prefix=(), args=()):
         """prefix: a command that runs the requester, e.g. ("ip", "netns",
-        "exec", NAME); it must exec() it, so the pid stays the child's."""
+        "exec", NAME); it must exec() it, so the pid stays the child's.
+        args: more command-line arguments, which the requester ignores."""
         if comm is None:
             comm = new_marker()
         self.comm_bytes = (comm.encode() if isinstance(comm, str) else comm)[:15]
         self.comm = self.comm_bytes.decode("utf-8", "replace")  # as JSON should show it
         self.marker = "--bw-marker=" + secrets.token_hex(6)
         self.argv = [PYTHON, "-c", "import os; exec(os.environ['BW_REQUESTER'])",
-                     self.marker, self.comm_bytes.hex()]
+                     self.marker, self.comm_bytes.hex(), *args]
         env = dict(os.environ, BW_REQUESTER=REQUESTER_SRC)
         self.proc = subprocess.Popen([*prefix, *self.argv], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)

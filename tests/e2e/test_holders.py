@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 import time
 
 from harness import (PYTHON, RECORD_TIMEOUT, TIME_RE, Holder, Netns, Requester, Skip,
@@ -113,16 +114,55 @@ def check_endpoint(h, where="holder", **expected):
         eq(h[key], value, f"{where}.{key}")
 
 
-def request(bw, req, port, family="ipv4", proto="tcp", addr="127.0.0.1", **sockopts):
-    """req bind()s addr:port and fails with EADDRINUSE; the record about it,
-    checked (top level, socket options, requester)."""
-    result = req.call("EADDRINUSE", op="bind", family=family, proto=proto, addr=addr,
-                      port=port, **sockopts)
-    rec = bw.wait_record(for_port(port))
+def checked(rec, bw, req, result, port, family="ipv4", proto="tcp", addr="127.0.0.1",
+            **sockopts):
+    """rec, the record of req's failed bind() (result), checked (top level,
+    socket options, requester)."""
     check_record(rec, bw, "conflict", "bind", "EADDRINUSE", family, proto, addr, port)
     check_socket(rec, **{k: v for k, v in sockopts.items() if k != "v6only"})
     check_requester(rec, req, result)
     return rec
+
+
+def request(bw, req, port, family="ipv4", proto="tcp", addr="127.0.0.1", **sockopts):
+    """req bind()s addr:port and fails with EADDRINUSE; the record about it,
+    checked."""
+    result = req.call("EADDRINUSE", op="bind", family=family, proto=proto, addr=addr,
+                      port=port, **sockopts)
+    return checked(bw.wait_record(for_port(port)), bw, req, result, port, family, proto,
+                   addr, **sockopts)
+
+
+class TextMonitor:
+    """One monitor (one at a time may run) printing text, its JSON records
+    in a --log file: both renderings of the same conflict."""
+
+    def __init__(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.log = os.path.join(self.dir.name, "bindwatch.log")
+        self.bw = start_bindwatch("--log", self.log, json_output=False)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.bw.__exit__(*exc)
+        self.dir.cleanup()
+
+    def request(self, req, port):
+        """req fails to bind 127.0.0.1:port: (checked JSON record, text line)."""
+        result = req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp",
+                          addr="127.0.0.1", port=port)
+        line = self.bw.wait_line(lambda l: f"tcp 127.0.0.1:{port} by {req.comm}[".encode() in l)
+        deadline = time.monotonic() + RECORD_TIMEOUT
+        while True:  # the log is written right after stdout
+            with open(self.log) as f:
+                rec = next((r for r in map(json.loads, f) if for_port(port)(r)), None)
+            if rec or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        check(rec is not None, f"no record for port {port} in the --log file")
+        return checked(rec, self.bw, req, result, port), line
 
 
 # ---------------------------------------------------------------- records
@@ -133,13 +173,11 @@ def holders_tcp4_listener():
     bound_by (bindwatch saw the bind), and the text-mode "held by" tail.
     A listener on 127.0.0.2 on the same port does not block 127.0.0.1 and
     must not be listed."""
-    with start_bindwatch() as bw, start_bindwatch(json_output=False) as tw, \
-            Holder(socket_spec(listen=BACKLOG)) as holder, \
+    with TextMonitor() as tw, Holder(socket_spec(listen=BACKLOG)) as holder, \
             Holder(socket_spec(addr="127.0.0.2", port=holder.port, listen=BACKLOG)), \
             Requester() as req:
         port = holder.port
-        rec = request(bw, req, port)
-        line = tw.wait_line(lambda l: f"tcp 127.0.0.1:{port} by {req.comm}[".encode() in l)
+        rec, line = tw.request(req, port)
         holders = diagnosis(rec, "listener")
         eq(len(holders), 1, f"number of holders in {holders}")
         h = holders[0]
@@ -268,10 +306,9 @@ def check_time_wait(h, port):
 
 @test()
 def holders_time_wait():
-    with start_bindwatch() as bw, start_bindwatch(json_output=False) as tw, Requester() as req:
+    with TextMonitor() as tw, Requester() as req:
         port = time_wait_port()
-        rec = request(bw, req, port)
-        line = tw.wait_line(lambda l: f"tcp 127.0.0.1:{port} by {req.comm}[".encode() in l)
+        rec, line = tw.request(req, port)
     holders = diagnosis(rec, "time-wait")
     eq(len(holders), 1, f"number of holders in {holders}")
     check_time_wait(holders[0], port)
@@ -317,12 +354,11 @@ def holders_fork_shared():
 def holders_ledger():
     """A binder binds and listens, forks a child that inherits the socket,
     and exits: the holder is the child, bound_by names the binder, exited."""
-    with start_bindwatch() as bw, start_bindwatch(json_output=False) as tw, \
-            Holder(socket_spec(listen=BACKLOG), exit=True) as holder, Requester() as req:
+    with TextMonitor() as tw, Holder(socket_spec(listen=BACKLOG), exit=True) as holder, \
+            Requester() as req:
         check(not os.path.exists(f"/proc/{holder.pid}"), f"binder {holder.pid} still exists")
         port = holder.port
-        rec = request(bw, req, port)
-        line = tw.wait_line(lambda l: f"tcp 127.0.0.1:{port} by {req.comm}[".encode() in l)
+        rec, line = tw.request(req, port)
         holders = diagnosis(rec, "listener")
         eq(len(holders), 1, f"number of holders in {holders}")
         h = holders[0]
