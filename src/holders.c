@@ -89,7 +89,7 @@ struct holders {
 	int link_fds[WALKERS];
 	int targets_fd;
 	__u32 own_netns;
-	struct bw_reader self;             /* this thread, as the programs see it */
+	__u32 pidns;                       /* bindwatch's pid namespace */
 	bool pinned;                       /* we pinned them: unpin on close */
 };
 
@@ -104,8 +104,7 @@ static struct holders *holders_new(void)
 		h->link_fds[i] = -1;
 	h->targets_fd = -1;
 	h->own_netns = procinfo_own_netns();
-	h->self.tid = gettid();
-	h->self.pidns = procinfo_own_pidns();
+	h->pidns = procinfo_own_pidns();
 	return h;
 }
 
@@ -486,13 +485,15 @@ static int walk(struct holders *h, const struct holder_query *q, struct holder_l
 int holders_find(struct holders *h, const struct holder_query *q, struct holder_list *out)
 {
 	struct bw_target t = { .port = q->port, .protocol = q->protocol, .netns = q->netns };
+	/* the programs run as the reader: each thread has a target of its own */
+	struct bw_reader self = { .tid = gettid(), .pidns = h->pidns };
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (bpf_map_update_elem(h->targets_fd, &h->self, &t, BPF_ANY))
+	if (bpf_map_update_elem(h->targets_fd, &self, &t, BPF_ANY))
 		return -errno;
 	err = walk(h, q, out);
-	bpf_map_delete_elem(h->targets_fd, &h->self);
+	bpf_map_delete_elem(h->targets_fd, &self);
 	if (err) {
 		holder_list_free(out);
 		return err;

@@ -12,7 +12,9 @@
  * out after BUSY_POLL_MS and drains the ring anyway; once a drain finds
  * nothing, the loop idles with a long timeout.  Each record is
  * enriched from /proc as soon as it arrives, while the requester most
- * likely still exists.  Once per tick (TICK_MS, or the storm window if
+ * likely still exists.  With a policy, conflicts on ports a rule names go
+ * to the decider's thread (decider.c), which writes them once decided;
+ * records are written under one lock, whichever thread writes them.  Once per tick (TICK_MS, or the storm window if
  * shorter) the storms that went quiet are flushed (their last window's
  * count, see bpf/bindwatch.bpf.c) and those of exited processes forgotten,
  * and the kernel's loss counters are checked; any loss is written out as a
@@ -20,6 +22,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +31,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
+#include "decider.h"
 #include "diagnose.h"
 #include "ledger.h"
 #include "holders.h"
@@ -63,6 +67,9 @@ struct monitor {
 	struct metrics *metrics; /* NULL without --metrics */
 	struct hooks hooks;      /* --exec and the policy's exec */
 	struct reclaimer *reclaim; /* NULL without --policy */
+	struct decider *decider; /* runs reclaim while capture runs; then NULL */
+	pthread_mutex_t out_lock; /* out, metrics and hooks: both threads write */
+	uint64_t undecided;      /* conflicts the decider had no room for */
 	struct policy *policy;   /* --policy, read before loading: handed to reclaim */
 	const char *policy_path;
 	int diag_err;            /* the last holder lookup's error, 0 */
@@ -102,25 +109,53 @@ static void wall_time(uint64_t mono_ns, struct timespec *wall)
 	wall->tv_nsec = t % NSEC_PER_SEC;
 }
 
-/* Write r out, count it, and hand a conflict to the --exec hook. */
+/*
+ * Write r out, count it, and hand a conflict to the --exec hook; called by
+ * the ring-buffer thread and the decider's.
+ */
 static void emit(void *arg, const struct bw_record *r)
 {
 	struct monitor *m = arg;
 	struct strbuf json;
 
+	pthread_mutex_lock(&m->out_lock);
 	/* counted first: whoever reads the record may scrape right after */
 	metrics_record(m->metrics, r->ev);
 	if (r->action)
 		metrics_reclaim(m->metrics, r->action->result);
 	output_record(&m->out, r);
-	if (!hooks_enabled(&m->hooks) || r->ev->ret != -EADDRINUSE)
-		return;
-	strbuf_init(&json);
-	record_json(&json, r);
-	strbuf_addc(&json, '\n');
-	if (!json.oom)
-		hooks_run(&m->hooks, m->hooks.argv, r, json.s, json.len);
-	strbuf_free(&json);
+	if (hooks_enabled(&m->hooks) && r->ev->ret == -EADDRINUSE) {
+		strbuf_init(&json);
+		record_json(&json, r);
+		strbuf_addc(&json, '\n');
+		if (!json.oom)
+			hooks_run(&m->hooks, m->hooks.argv, r, json.s, json.len);
+		strbuf_free(&json);
+	}
+	pthread_mutex_unlock(&m->out_lock);
+}
+
+/*
+ * The policy's say on the diagnosed conflict r: true when r was taken
+ * (queued for the decider, or, once it has stopped, a reclaim started
+ * here), false when r is to be written now.
+ */
+static bool decide(struct monitor *m, struct bw_record *r, struct record_action *act,
+		   struct proc_info *pi, struct diagnosis *diag)
+{
+	int err;
+
+	if (!m->decider) /* stopped: what the last drain finds is decided here */
+		return reclaim_decide(m->reclaim, r, act, pi, diag);
+	if (!decider_names(m->decider, r->ev->sock.port, r->ev->sock.protocol))
+		return false;
+	err = decider_submit(m->decider, r, pi, diag);
+	/* say so once: the count is in the summary at exit */
+	if (err && !m->undecided++)
+		warn("a conflict on port %u by uid %u is written without a policy decision: %s",
+		     r->ev->sock.port, r->ev->uid, err == -EBUSY ?
+		     "too many of that user's conflicts are waiting for one" : strerror(-err));
+	return !err;
 }
 
 static int handle_event(void *arg, void *data, size_t size)
@@ -161,8 +196,8 @@ static int handle_event(void *arg, void *data, size_t size)
 		m->diag_err = err;
 		r.diag = &diag;
 	}
-	/* a reclaim under way writes the record once it ends */
-	if (!(m->reclaim && r.diag && reclaim_decide(m->reclaim, &r, &act, &pi, &diag)))
+	/* a decision or a reclaim under way writes the record later */
+	if (!(m->reclaim && r.diag && decide(m, &r, &act, &pi, &diag)))
 		emit(m, &r);
 	diagnosis_free(&diag);
 	procinfo_free(&pi);
@@ -208,8 +243,10 @@ static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 			warn("flushing storm counts failed: %s", strerror(-err));
 		m->tick_err = err;
 	}
+	pthread_mutex_lock(&m->out_lock);
 	report_lost(m);
 	output_retry(&m->out);
+	pthread_mutex_unlock(&m->out_lock);
 	m->last_tick = now_ns(CLOCK_MONOTONIC);
 }
 
@@ -225,8 +262,8 @@ static void reload_policy(struct monitor *m)
 		warn("policy not reloaded, the previous one stays in force: %s", err);
 		return;
 	}
-	reclaim_set_policy(m->reclaim, p);
 	warn("policy reloaded from %s: %zu rules", m->policy_path, p->nrules);
+	decider_reload(m->decider, p);
 }
 
 static int poll_loop(struct monitor *m, struct ring_buffer *rb)
@@ -237,7 +274,9 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 	while (!exiting && !m->out.closed) {
 		if (reopen) {
 			reopen = 0;
+			pthread_mutex_lock(&m->out_lock);
 			output_reopen(&m->out);
+			pthread_mutex_unlock(&m->out_lock);
 			reload_policy(m);
 		}
 		n = ring_buffer__poll(rb, busy ? BUSY_POLL_MS : (int)m->tick_ms);
@@ -252,8 +291,9 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 		}
 		/* running hooks and reclaims need checking: stay awake */
 		busy = n > 0;
+		pthread_mutex_lock(&m->out_lock);
 		busy |= hooks_tend(&m->hooks);
-		busy |= m->reclaim && reclaim_tend(m->reclaim);
+		pthread_mutex_unlock(&m->out_lock);
 		if (now_ns(CLOCK_MONOTONIC) - m->last_tick >= m->tick_ms * NSEC_PER_MSEC)
 			flush(m, rb, false);
 	}
@@ -290,11 +330,14 @@ static int run(struct monitor *m, const struct bw_options *o)
 	if (err)
 		goto out;
 	if (m->policy) {
-		err = reclaim_new(&m->reclaim, m->holders, m->ledger, &m->hooks, o->dry_run, emit, m);
+		/* no ledger: the decider's thread must not read what this one writes */
+		err = reclaim_new(&m->reclaim, m->holders, NULL, &m->hooks, o->dry_run, emit, m);
+		if (!err) {
+			err = decider_start(&m->decider, m->reclaim, m->policy, emit, m);
+			m->policy = NULL;
+		}
 		if (err)
 			goto out;
-		reclaim_set_policy(m->reclaim, m->policy);
-		m->policy = NULL;
 		if (!m->holders)
 			warn("--policy: without holder lookup no port can be reclaimed");
 	}
@@ -310,15 +353,20 @@ static int run(struct monitor *m, const struct bw_options *o)
 		warn("cannot notify the service manager: %s", strerror(-err));
 	m->last_tick = now_ns(CLOCK_MONOTONIC);
 	err = poll_loop(m, rb);
-	reclaim_stop(m->reclaim);
+	decider_stop(m->decider);
+	m->decider = NULL;
 	/* stop new records, then drain the ones already queued and owed */
 	loader_detach(&m->loader);
 	ring_buffer__consume(rb);
 	flush(m, rb, true);
 	warn("%llu records, %llu lost", (unsigned long long)m->out.records,
 	     (unsigned long long)m->lost);
+	if (m->undecided)
+		warn("%llu conflicts on ports the policy names were written without a decision",
+		     (unsigned long long)m->undecided);
 	ring_buffer__free(rb);
 out:
+	decider_stop(m->decider);
 	reclaim_free(m->reclaim);
 	metrics_stop(m->metrics);
 	holders_close(m->holders);
@@ -349,7 +397,7 @@ static int check_policy(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct monitor m = {};
+	struct monitor m = { .out_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct bw_options o;
 	int err, lock;
 

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * decider.c - run the policy's decisions off the thread that reads the
+ * ring buffer.
+ *
+ * Deciding a conflict means matching rules whose patterns run on command
+ * lines other users choose, reading /proc for every process sharing the
+ * socket, signalling, and then checking the port every few milliseconds
+ * until it is free.  None of that may hold up capture: a record about an
+ * unrelated conflict must not wait behind a slow match.  So the ring-buffer
+ * thread enriches and diagnoses every record as before, writes those on
+ * ports no rule names at once, and hands the rest over here, through a
+ * bounded queue: DECIDER_QUEUE_MAX conflicts, at most DECIDER_UID_SHARE of
+ * them from one requester uid, so one user flooding a named port cannot
+ * crowd out another's decision (what does not fit is written at once,
+ * undecided, and said so).  This thread owns the reclaimer: it decides,
+ * tends running reclaims, swaps in a reloaded policy, and writes decided
+ * records through the caller's done(), which serializes output.
+ *
+ * Which ports a rule names is known to the ring-buffer thread from its own
+ * copy (three port bitmaps made when the policy is handed over), so it never
+ * reads the policy this thread may be replacing.  The records a conflict's
+ * holders were bound by point into the ring-buffer thread's ledger, which
+ * keeps changing: they are copied into the queued conflict.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <netinet/in.h>
+#include "decider.h"
+#include "diagnose.h"
+#include "log.h"
+
+#define TEND_MS 10       /* how often running reclaims are looked at */
+#define IDLE_MS 1000     /* the longest wait when nothing runs */
+#define NSEC_PER_MSEC 1000000L
+#define NSEC_PER_SEC 1000000000L
+
+/* A conflict waiting for its decision: the record and what it points to. */
+struct pending {
+	struct bw_event ev;
+	struct proc_info req;
+	struct diagnosis diag;
+	struct ledger_entry *bound; /* diag's bound_by, copied */
+	struct timespec wall;
+	char bound_dev[IF_NAMESIZE];
+};
+
+/* The ports rules name: for any protocol, TCP only, UDP only. */
+struct portset {
+	uint64_t any[PORTLIST_WORDS], tcp[PORTLIST_WORDS], udp[PORTLIST_WORDS];
+};
+
+struct decider {
+	struct reclaimer *rc;
+	reclaim_done_fn done;
+	void *arg;
+	struct portset names;         /* the submitting thread's */
+	pthread_t thread;
+	pthread_mutex_t lock;         /* guards what follows */
+	pthread_cond_t wake;
+	struct pending *queue[DECIDER_QUEUE_MAX]; /* oldest first */
+	size_t n;
+	struct policy *reloaded;      /* to take over, or NULL */
+	bool stop;
+};
+
+static void portset_of(struct portset *s, const struct policy *p)
+{
+	size_t i, w;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < p->nrules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		uint64_t *set = r->proto == IPPROTO_TCP ? s->tcp : r->proto == IPPROTO_UDP ? s->udp
+											: s->any;
+
+		for (w = 0; w < PORTLIST_WORDS; w++)
+			set[w] |= r->ports[w];
+	}
+}
+
+bool decider_names(const struct decider *d, unsigned int port, int proto)
+{
+	return portlist_has(d->names.any, port) ||
+	       (proto == IPPROTO_TCP && portlist_has(d->names.tcp, port)) ||
+	       (proto == IPPROTO_UDP && portlist_has(d->names.udp, port));
+}
+
+static void pending_free(struct pending *p)
+{
+	procinfo_free(&p->req);
+	diagnosis_free(&p->diag);
+	free(p->bound);
+	free(p);
+}
+
+/* Decide p, and write its record unless a reclaim has taken it over. */
+static void decide(struct decider *d, struct pending *p)
+{
+	struct bw_record r = { .ev = &p->ev, .req = &p->req, .diag = &p->diag, .wall = p->wall };
+	struct record_action act;
+
+	memcpy(r.bound_dev, p->bound_dev, sizeof(r.bound_dev));
+	if (!reclaim_decide(d->rc, &r, &act, &p->req, &p->diag))
+		d->done(d->arg, &r);
+	pending_free(p);
+}
+
+/* The absolute time ms from now, for pthread_cond_timedwait(). */
+static struct timespec after_ms(long ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += ms * NSEC_PER_MSEC;
+	t.tv_sec += t.tv_nsec / NSEC_PER_SEC;
+	t.tv_nsec %= NSEC_PER_SEC;
+	return t;
+}
+
+static void *run(void *arg)
+{
+	struct decider *d = arg;
+	bool busy = false, stopped = false;
+	struct pending *p;
+	struct policy *pol;
+
+	for (;;) {
+		struct timespec until = after_ms(busy ? TEND_MS : IDLE_MS);
+
+		pthread_mutex_lock(&d->lock);
+		while (!d->n && !d->reloaded && !d->stop &&
+		       pthread_cond_timedwait(&d->wake, &d->lock, &until) != ETIMEDOUT)
+			;
+		p = NULL;
+		if (d->n) {
+			p = d->queue[0];
+			memmove(d->queue, d->queue + 1, --d->n * sizeof(*d->queue));
+		}
+		pol = d->reloaded;
+		d->reloaded = NULL;
+		/* once told to stop: end the reclaims, then decide what is queued */
+		if (d->stop && !stopped) {
+			stopped = true;
+			pthread_mutex_unlock(&d->lock);
+			reclaim_stop(d->rc);
+			pthread_mutex_lock(&d->lock);
+		}
+		pthread_mutex_unlock(&d->lock);
+		if (pol)
+			reclaim_set_policy(d->rc, pol);
+		if (p)
+			decide(d, p);
+		else if (stopped)
+			return NULL;
+		busy = reclaim_tend(d->rc);
+	}
+}
+
+int decider_start(struct decider **out, struct reclaimer *rc, struct policy *p,
+		  reclaim_done_fn done, void *arg)
+{
+	struct decider *d = calloc(1, sizeof(*d));
+	pthread_condattr_t ca;
+	int err;
+
+	if (!d)
+		return -ENOMEM;
+	d->rc = rc;
+	d->done = done;
+	d->arg = arg;
+	portset_of(&d->names, p);
+	reclaim_set_policy(rc, p);
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	err = -pthread_create(&d->thread, NULL, run, d);
+	if (err) {
+		pthread_cond_destroy(&d->wake);
+		pthread_mutex_destroy(&d->lock);
+		free(d);
+		return err;
+	}
+	*out = d;
+	return 0;
+}
+
+/* Queued conflicts of requester uid. */
+static size_t queued_of(const struct decider *d, uint32_t uid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n; i++)
+		n += d->queue[i]->ev.uid == uid;
+	return n;
+}
+
+/* Move r's parts into a new pending conflict; NULL (nothing moved) when out of memory. */
+static struct pending *take(const struct bw_record *r, struct proc_info *req,
+			    struct diagnosis *diag)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+	size_t i;
+
+	if (!p || (diag->n && !(p->bound = calloc(diag->n, sizeof(*p->bound))))) {
+		free(p);
+		return NULL;
+	}
+	p->ev = *r->ev;
+	p->wall = r->wall;
+	memcpy(p->bound_dev, r->bound_dev, sizeof(p->bound_dev));
+	p->req = *req;
+	p->diag = *diag;
+	memset(req, 0, sizeof(*req));
+	memset(diag, 0, sizeof(*diag));
+	for (i = 0; i < p->diag.n; i++) {
+		struct holder_info *hi = &p->diag.holders[i];
+
+		if (hi->bound_by) {
+			p->bound[i] = *hi->bound_by;
+			hi->bound_by = &p->bound[i];
+		}
+	}
+	return p;
+}
+
+int decider_submit(struct decider *d, const struct bw_record *r, struct proc_info *req,
+		   struct diagnosis *diag)
+{
+	struct pending *p;
+	int err = 0;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->n == DECIDER_QUEUE_MAX || queued_of(d, r->ev->uid) >= DECIDER_UID_SHARE)
+		err = -EBUSY;
+	else if (!(p = take(r, req, diag)))
+		err = -ENOMEM;
+	else
+		d->queue[d->n++] = p;
+	pthread_mutex_unlock(&d->lock);
+	if (!err)
+		pthread_cond_signal(&d->wake);
+	return err;
+}
+
+void decider_reload(struct decider *d, struct policy *p)
+{
+	struct policy *old;
+
+	portset_of(&d->names, p);
+	pthread_mutex_lock(&d->lock);
+	old = d->reloaded; /* two reloads before the thread woke: the newer wins */
+	d->reloaded = p;
+	pthread_mutex_unlock(&d->lock);
+	pthread_cond_signal(&d->wake);
+	policy_free(old);
+}
+
+void decider_stop(struct decider *d)
+{
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->lock);
+	d->stop = true;
+	pthread_mutex_unlock(&d->lock);
+	pthread_cond_signal(&d->wake);
+	pthread_join(d->thread, NULL);
+	policy_free(d->reloaded);
+	pthread_cond_destroy(&d->wake);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+}
