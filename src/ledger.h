@@ -12,12 +12,15 @@
 #include <linux/types.h>
 #include "bindwatch.h"
 
-#define LEDGER_MAX 4096 /* the oldest entries make room for new ones */
+#define LEDGER_MAX 4096      /* the oldest entries make room for new ones */
+#define LEDGER_UID_SHARE 512 /* entries one uid may hold; then its own oldest go */
 
 struct ledger_entry {
 	__u64 ino;             /* the socket's inode */
 	__u64 start_ns;        /* the binder's process start */
+	__u64 seq;             /* order of addition: higher is newer */
 	__u32 pid;
+	__u32 uid;             /* the binder's */
 	char comm[BW_COMM_LEN];
 	struct timespec wall;  /* when it was bound */
 };
@@ -25,7 +28,8 @@ struct ledger_entry {
 struct ledger {
 	struct ledger_entry v[LEDGER_MAX];
 	size_t n;    /* entries in use */
-	size_t next; /* slot the next entry goes to */
+	size_t next; /* slot the next entry goes to, unless its uid is over its share */
+	__u64 seq;   /* entries added so far */
 };
 
 /* Remember the successful bind() ev describes, made at wall. */
