@@ -1,13 +1,14 @@
 # test_trust_monitor.py - end-to-end tests of the monitor's own bounds
 # against a hostile local user (nobody, through harness.NOBODY): command
-# lines and holder lists in records are capped, and one monitor runs at a
-# time (see README.md, "Threat model").
+# lines and holder lists in records are capped, one user's binds cannot
+# push another's out of the ledger, and one monitor runs at a time (see
+# README.md, "Threat model").
 import os
 import subprocess
 import time
 
-from harness import (EXIT_TIMEOUT, NOBODY, PYTHON, Requester, check, eq, for_port, hold,
-                     run_to_exit, start_bindwatch, test)
+from harness import (EXIT_TIMEOUT, NOBODY, PYTHON, Holder, Requester, check, eq, for_port,
+                     hold, run_to_exit, socket_spec, start_bindwatch, test)
 
 BPFFS = "/sys/fs/bpf"
 LONG_ARG = "x" * (120 * 1024)  # a command line of over 120 KiB
@@ -120,3 +121,30 @@ def monitor_holders_capped():
     finally:
         holder.stdin.close()
         holder.wait(EXIT_TIMEOUT)
+
+
+# nobody binds and closes N sockets, each on a port of its own.
+BINDS_SRC = r'''
+import socket, sys
+for _ in range(int(sys.argv[1])):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+print("done", flush=True)
+'''
+
+
+@test()
+def monitor_ledger_share():
+    """nobody binds 6,000 sockets after root's listener bound its port: the
+    conflict on root's port still says who bound it (one user's binds
+    cannot push another's out of the ledger)."""
+    with start_bindwatch() as bw, Holder(socket_spec(listen=8), exit=True) as holder:
+        rc, out, err = run_to_exit([*NOBODY, PYTHON, "-c", BINDS_SRC, "6000"], timeout=120)
+        eq((rc, out.strip()), (0, "done"), f"nobody's binds (stderr {err!r})")
+        with Requester() as req:
+            req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
+                     port=holder.port)
+            rec = bw.wait_record(for_port(holder.port))
+    b = rec["holders"][0]["bound_by"]
+    check(b is not None, "bound_by is null: nobody's binds pushed root's out of the ledger")
+    eq((b["pid"], b["exited"]), (holder.pid, True), "bound_by (the binder, exited)")
