@@ -57,7 +57,7 @@ LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -
 	  $(YAML_LIBS)
 
 # Modules without libbpf: shared by bindwatch and the unit tests.
-PURE := strbuf escape json portlist cgpath addr record conflict ledger duration policy procinfo cgroup
+PURE := strbuf escape json portlist cgpath addr record conflict ledger duration policy procinfo cgroup stallguard
 # Modules that drive the kernel side.
 MAIN := main options log loader output notify holders diagnose who metrics hooks reclaim instance decider
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -131,7 +131,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(addprefix $(BUILD)/,$(addsuffix .o,$(PURE)))
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ -lcmocka $(YAML_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -lcmocka $(YAML_LIBS) -lpthread -o $@
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin

@@ -46,6 +46,7 @@
 #include "policy.h"
 #include "procinfo.h"
 #include "reclaim.h"
+#include "stallguard.h"
 #include "record.h"
 #include "who.h"
 
@@ -70,6 +71,7 @@ struct monitor {
 	struct decider *decider; /* runs reclaim while capture runs; then NULL */
 	pthread_mutex_t out_lock; /* out, metrics and hooks: both threads write */
 	uint64_t undecided;      /* conflicts the decider had no room for */
+	unsigned int stuck;      /* command-line reads that hung, as reported */
 	struct policy *policy;   /* --policy, read before loading: handed to reclaim */
 	const char *policy_path;
 	int diag_err;            /* the last holder lookup's error, 0 */
@@ -224,6 +226,20 @@ static void report_lost(struct monitor *m)
 	m->lost = lost;
 }
 
+/* Say when a process made a read of its memory hang, once per new one. */
+static void report_stuck(struct monitor *m)
+{
+	unsigned int stuck = stallguard_stuck();
+
+	if (stuck == m->stuck)
+		return;
+	m->stuck = stuck;
+	warn("a read of a process's command line did not finish within %u ms (%u so far)%s",
+	     STALLGUARD_WAIT_MS, stuck, stuck >= STALLGUARD_STUCK_MAX ?
+	     "; no more are tried: records show command lines as the kernel captured them "
+	     "at the call" : "; its command line is unknown");
+}
+
 /*
  * Send what quiet storms owe (all: every storm, at exit), then the loss;
  * retry writes that failed.
@@ -247,6 +263,7 @@ static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 	report_lost(m);
 	output_retry(&m->out);
 	pthread_mutex_unlock(&m->out_lock);
+	report_stuck(m);
 	m->last_tick = now_ns(CLOCK_MONOTONIC);
 }
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "procinfo.h"
+#include "stallguard.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 #define STAT_STATE_FIELD 3      /* proc(5): "state" */
@@ -175,11 +176,16 @@ static char *join_args(char *s, size_t len, size_t *lenp)
 	return s;
 }
 
-/* One byte past the limit is read, to tell a cut command line from a whole one. */
+/*
+ * One byte past the limit is read, to tell a cut command line from a whole
+ * one.  The read is of the process's memory, which it can make block: it is
+ * given STALLGUARD_WAIT_MS (stallguard.c), then the command line is unknown.
+ */
 static void read_cmdline(struct proc_info *pi, int dirfd)
 {
-	size_t len;
-	char *s = read_at(dirfd, "cmdline", cmdline_max + 1, &len);
+	int fd = openat(dirfd, "cmdline", O_RDONLY | O_CLOEXEC), err;
+	size_t len = 0;
+	char *s = fd < 0 ? NULL : stallguard_read(fd, cmdline_max + 1, STALLGUARD_WAIT_MS, &len, &err);
 
 	if (!s)
 		return;
