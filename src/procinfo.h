@@ -16,7 +16,8 @@ struct proc_info {
 	char *cmdline;     /* argv joined by single spaces; NULL when unknown */
 	size_t cmdline_len;
 	char *cgroup;      /* relative to the cgroup2 root; NULL when unknown */
-	char *unit;        /* innermost systemd unit, or NULL */
+	char *unit;        /* innermost systemd unit the system manager named, or NULL */
+	char *user_unit;   /* innermost unit in a user's delegated subtree, or NULL */
 	char container[CG_CONTAINER_ID_LEN + 1]; /* "" when none */
 };
 
