@@ -9,8 +9,6 @@ import errno
 import json
 import os
 import secrets
-import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -19,7 +17,7 @@ import time
 from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Holder, Netns, Requester, Skip,
                      bindwatch_argv, check, end_child, eq, fail, free_port, run_to_exit,
                      running, socket_spec, start_bindwatch, test)
-from test_policy import Proc, stale, write_policy
+from test_policy import stale, write_policy
 
 NOBODY_UID = 65534
 
@@ -461,7 +459,7 @@ rules:
     match: {{port: {port}, requester: {{cmdline: "(\\\\d+)+\\\\D$"}}}}
     action: log
 ''')
-        other, other_port = socket.socket(), None
+        other = socket.socket()
         other.bind(("127.0.0.1", 0))
         other.listen()
         other_port = other.getsockname()[1]
