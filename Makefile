@@ -52,9 +52,12 @@ ALL_CFLAGS = $(CFLAGS) $(BW_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Wno-unused-parameter -I$(VMLINUX_DIR) -Ibpf -MMD -MP
 YAML_LIBS := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
+PCRE2_LIBS := $(shell $(PKG_CONFIG) --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+# what the policy module (PURE) needs, wherever it is linked
+POLICY_LIBS := $(YAML_LIBS) $(PCRE2_LIBS)
 LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
 	  $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) \
-	  $(YAML_LIBS)
+	  $(POLICY_LIBS)
 
 # Modules without libbpf: shared by bindwatch and the unit tests.
 PURE := strbuf escape json portlist cgpath addr record conflict ledger duration policy procinfo cgroup stallguard
@@ -131,7 +134,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(addprefix $(BUILD)/,$(addsuffix .o,$(PURE)))
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ -lcmocka $(YAML_LIBS) -lpthread -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -lcmocka $(POLICY_LIBS) -lpthread -o $@
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -191,4 +194,4 @@ FUZZ_SRCS := tests/fuzz/fuzz_policy.c $(addprefix src/,$(addsuffix .c,policy por
 
 $(BUILD)/fuzz_policy: $(FUZZ_SRCS) $(wildcard src/*.h) | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SRCS) $(YAML_LIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SRCS) $(POLICY_LIBS) -o $@

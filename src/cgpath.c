@@ -8,7 +8,10 @@
  * because the innermost cgroup is the most specific: a container scope
  * nested in a service, or a session scope inside a user slice.  Only
  * whole components match, so "/foo.service.d/x" names no unit and a hex
- * run of the wrong length is not mistaken for a container id.
+ * run of the wrong length is not mistaken for a container id.  The unit is
+ * looked for only up to the first delegated component (user@UID.service),
+ * the user_unit only after it: a user names cgroups below it at will, and
+ * a name the user chose must never pass for one the system gave.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -21,6 +24,16 @@
 static const char *const unit_suffixes[] = {
 	".service", SCOPE_SUFFIX, ".socket", ".mount", ".swap", NULL,
 };
+
+/* Units whose subtree systemd delegates to a user's service manager. */
+static const struct {
+	const char *prefix;
+	bool digits; /* the instance is a uid */
+} delegating[] = {
+	{ "user@", true }, { "capsule@", false },
+};
+
+#define SERVICE_SUFFIX ".service"
 
 /* Runtimes that name their systemd scope "<prefix><id>.scope". */
 static const char *const runtime_prefixes[] = {
@@ -90,13 +103,51 @@ static const char *match_container(const char *s, size_t n, size_t *len)
 	return NULL;
 }
 
-/* The last match in path, its length in *len; NULL when there is none. */
-static const char *find_last(const char *path, match_fn *match, size_t *len)
+/* Whether component s[0..n) is a unit whose subtree is delegated. */
+static bool is_delegating(const char *s, size_t n)
 {
-	const char *found = NULL, *hit;
+	size_t i, plen, k;
+
+	if (!has_suffix(s, n, SERVICE_SUFFIX))
+		return false;
+	n -= strlen(SERVICE_SUFFIX);
+	for (i = 0; i < sizeof(delegating) / sizeof(delegating[0]); i++) {
+		plen = strlen(delegating[i].prefix);
+		if (n <= plen || memcmp(s, delegating[i].prefix, plen))
+			continue;
+		for (k = plen; delegating[i].digits && k < n; k++)
+			if (s[k] < '0' || s[k] > '9')
+				break;
+		if (k == n || !delegating[i].digits)
+			return true;
+	}
+	return false;
+}
+
+size_t cgpath_system_len(const char *path)
+{
+	const char *s = path;
+	size_t n;
+
+	for (s += strspn(s, "/"); *s; s += strspn(s, "/")) {
+		n = strcspn(s, "/");
+		if (is_delegating(s, n))
+			return (size_t)(s + n - path);
+		s += n;
+	}
+	return (size_t)(s - path);
+}
+
+/*
+ * The last match in path[0..end), its length in *len; NULL when there is
+ * none.
+ */
+static const char *find_last(const char *path, size_t end, match_fn *match, size_t *len)
+{
+	const char *found = NULL, *hit, *stop = path + end;
 	size_t n, hit_len;
 
-	for (path += strspn(path, "/"); *path; path += strspn(path, "/")) {
+	for (path += strspn(path, "/"); path < stop && *path; path += strspn(path, "/")) {
 		n = strcspn(path, "/");
 		hit = match(path, n, &hit_len);
 		if (hit) {
@@ -108,12 +159,8 @@ static const char *find_last(const char *path, match_fn *match, size_t *len)
 	return found;
 }
 
-int cgpath_unit(const char *path, char *unit, size_t len)
+static int copy_unit(const char *found, size_t n, char *unit, size_t len)
 {
-	const char *found;
-	size_t n;
-
-	found = find_last(path, match_unit, &n);
 	if (!found)
 		return -ENOENT;
 	if (n >= len)
@@ -123,12 +170,28 @@ int cgpath_unit(const char *path, char *unit, size_t len)
 	return 0;
 }
 
+int cgpath_unit(const char *path, char *unit, size_t len)
+{
+	size_t n = 0;
+	const char *found = find_last(path, cgpath_system_len(path), match_unit, &n);
+
+	return copy_unit(found, n, unit, len);
+}
+
+int cgpath_user_unit(const char *path, char *unit, size_t len)
+{
+	size_t sys = cgpath_system_len(path), n = 0;
+	const char *found = find_last(path + sys, strlen(path + sys), match_unit, &n);
+
+	return copy_unit(found, n, unit, len);
+}
+
 int cgpath_container(const char *path, char id[CG_CONTAINER_ID_LEN + 1])
 {
 	const char *found;
 	size_t n;
 
-	found = find_last(path, match_container, &n);
+	found = find_last(path, strlen(path), match_container, &n);
 	if (!found)
 		return -ENOENT;
 	memcpy(id, found, n);

@@ -391,11 +391,16 @@ out:
 	return err;
 }
 
-/* bindwatch check-policy FILE: 0 when FILE is a valid policy, 1 if not. */
+/*
+ * bindwatch check-policy FILE: 0 when FILE is a valid policy, 1 if not.
+ * A rule that lets one user have another's processes signalled is valid
+ * (the operator named the requester's uid) but said so, as a warning.
+ */
 static int check_policy(int argc, char **argv)
 {
 	struct policy *p;
 	char err[512];
+	size_t i;
 
 	if (argc != 2 || argv[1][0] == '-') {
 		fputs("Usage: bindwatch check-policy FILE\n"
@@ -407,6 +412,9 @@ static int check_policy(int argc, char **argv)
 		warn("%s", err);
 		return EXIT_FAILURE;
 	}
+	for (i = 0; i < p->nrules; i++)
+		if (policy_cross_user(&p->rules[i], err, sizeof(err)))
+			warn("%s: warning: %s", argv[1], err);
 	printf("%s: valid, %zu rules\n", argv[1], p->nrules);
 	policy_free(p);
 	return EXIT_SUCCESS;

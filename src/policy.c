@@ -12,17 +12,35 @@
  * the input: a value nested where the schema has no mapping or list is
  * an error at once, so no input can run the stack deep.  Whatever the
  * parse allocates is hung on the policy at once, so after any error one
- * policy_free() releases it all.  A cmdline pattern is vetted before
- * regcomp() sees it: glibc's regex engine can be made to take gigabytes
- * to compile, or minutes to run on a command line the holder chose.
+ * policy_free() releases it all.
+ *
+ * What a process chooses is never trusted as more than text.  An exec
+ * argument may not start with a placeholder a process chooses (its comm
+ * or exe), or the process could hand root's hook an option.  cmdline
+ * patterns run under PCRE2 rather than glibc's regex engine, which could
+ * be made to take gigabytes to compile or minutes to run on a command
+ * line the holder or requester chose: PCRE2 bounds the compile (pattern
+ * length, nesting, compiled size) and each search (a match, depth and heap
+ * limit), and sees at most POLICY_CMDLINE_MAX bytes.  Its worst case
+ * measured on this project's machine: 5-10 ms on a 4 KiB line (a scan
+ * from every start that the match limit does not count, "\d+\D" on
+ * digits, or a depth-limited alternation, "(a|aa)+$"); nested repetitions
+ * give up in 1-1.5 ms; uncapped, 64 KiB took the first 1.3-1.4 s.
+ *
+ * The file is opened by walking its path from / with openat(O_NOFOLLOW),
+ * each directory checked on its descriptor as sshd's StrictModes checks
+ * by name: a policy anyone but root can replace is no policy.
  *
  * Matching runs once per conflict window: per rule one bitmap test, then
  * the conditions, cheapest first, the regular expression last.
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <pcre2.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,8 +60,11 @@
 #define QUOTE_MAX 80               /* bytes of a bad value shown in a message */
 #define PORT_ERR_LEN 128
 #define REGEX_ERR_LEN 128
-#define REGEX_MAX_COST 1024        /* terms regcomp() may build (memory grows as its square) */
-#define REGEX_MAX_DEPTH 32         /* nested groups: regcomp() recurses on them */
+#define REGEX_MAX_LEN 4096         /* bytes of a pattern */
+#define REGEX_MAX_NEST 32          /* nested parentheses */
+#define REGEX_MATCH_LIMIT 100000   /* backtracking steps of one search: ~1-2 ms */
+#define REGEX_DEPTH_LIMIT 5000     /* nested backtracking points */
+#define REGEX_HEAP_LIMIT_KIB 2048  /* backtracking memory */
 #define DEFAULT_GRACE_MS 5000
 #define DEFAULT_COOLDOWN_MS 60000
 
@@ -106,12 +127,25 @@ static const struct keyword signals[] = {
 
 #define SIGNALS_EXPECTED "TERM, INT, HUP, QUIT, KILL, USR1 or USR2"
 
-/* What an exec template may name; the values come at run time. */
+/* A compiled cmdline pattern, with what each search needs. */
+struct policy_regex {
+	pcre2_code *code;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx; /* the limits */
+	bool reported;             /* a limit was reached and reported */
+};
+
+/*
+ * What an exec template may name; the values come at run time.  Numbers
+ * and bindwatch's own words are free; a name a process chose is not.
+ */
 const struct policy_var policy_exec_vars[POLICY_EXEC_VARS] = {
-	{ "port", NULL }, { "proto", NULL }, { "rule", NULL }, { "action", NULL },
-	{ "reason", NULL }, { "holder.pid", NULL }, { "holder.comm", NULL },
-	{ "holder.exe", NULL }, { "requester.pid", NULL }, { "requester.comm", NULL },
-	{ "requester.exe", NULL },
+	{ "port", NULL, false }, { "proto", NULL, false }, { "rule", NULL, false },
+	{ "action", NULL, false }, { "reason", NULL, false },
+	{ "holder.pid", NULL, false }, { "holder.uid", NULL, false },
+	{ "holder.comm", NULL, true }, { "holder.exe", NULL, true },
+	{ "requester.pid", NULL, false }, { "requester.uid", NULL, false },
+	{ "requester.comm", NULL, true }, { "requester.exe", NULL, true },
 };
 
 /* ---- errors */
@@ -476,24 +510,31 @@ enum tmpl_err { TMPL_OK, TMPL_UNKNOWN, TMPL_UNBALANCED };
 
 /*
  * Expand t into out (NULL: check only).  On error *bad points at the brace
- * that starts the unknown placeholder or is unbalanced.
+ * that starts the unknown placeholder or is unbalanced.  *lead (if lead is
+ * not NULL) is set to the brace of a chosen placeholder that no fixed text
+ * precedes, else to NULL: the argument would start with a process's text.
  */
 static enum tmpl_err expand(const char *t, const struct policy_var *vars, size_t nvars,
-			    struct strbuf *out, const char **bad)
+			    struct strbuf *out, const char **bad, const char **lead)
 {
+	bool fixed = false; /* fixed text so far */
 	const char *close;
 	size_t i, n;
 
+	if (lead)
+		*lead = NULL;
 	for (;;) {
 		n = strcspn(t, "{}");
 		if (out)
 			strbuf_add(out, t, n);
+		fixed |= n > 0;
 		t += n;
 		if (!*t)
 			return TMPL_OK;
 		if (t[1] == t[0]) { /* "{{" or "}}" */
 			if (out)
 				strbuf_addc(out, *t);
+			fixed = true;
 			t += 2;
 			continue;
 		}
@@ -507,6 +548,8 @@ static enum tmpl_err expand(const char *t, const struct policy_var *vars, size_t
 				break;
 		if (i == nvars)
 			return TMPL_UNKNOWN;
+		if (lead && !*lead && !fixed && vars[i].chosen)
+			*lead = t;
 		if (out && vars[i].value)
 			strbuf_adds(out, vars[i].value);
 		t = close + 1;
@@ -518,7 +561,7 @@ int policy_expand(const char *tmpl, const struct policy_var *vars, size_t nvars,
 {
 	const char *bad;
 
-	if (expand(tmpl, vars, nvars, out, &bad) != TMPL_OK)
+	if (expand(tmpl, vars, nvars, out, &bad, NULL) != TMPL_OK)
 		return -EINVAL;
 	return out && out->oom ? -ENOMEM : 0;
 }
@@ -526,7 +569,7 @@ int policy_expand(const char *tmpl, const struct policy_var *vars, size_t nvars,
 /* The program is exec'd as is; each argument is a template. */
 static int check_exec(struct parser *ps, const struct strlist *l, const char *s)
 {
-	const char *bad;
+	const char *bad, *lead;
 
 	if (l->n > POLICY_MAX_EXEC)
 		return fail(ps, ps->line, "'exec': more than %d elements", POLICY_MAX_EXEC);
@@ -536,7 +579,7 @@ static int check_exec(struct parser *ps, const struct strlist *l, const char *s)
 				    "'exec': the program '%.*s' cannot hold placeholders", QUOTED(s));
 		return 0;
 	}
-	switch (expand(s, policy_exec_vars, POLICY_EXEC_VARS, NULL, &bad)) {
+	switch (expand(s, policy_exec_vars, POLICY_EXEC_VARS, NULL, &bad, &lead)) {
 	case TMPL_UNKNOWN:
 		return fail(ps, ps->line, "'exec': unknown placeholder '%.*s'",
 			    (int)strcspn(bad, "}") + 1, bad);
@@ -545,130 +588,22 @@ static int check_exec(struct parser *ps, const struct strlist *l, const char *s)
 			    "'exec': unbalanced '%c' in '%.*s' (write '%c%c' for a literal brace)",
 			    *bad, QUOTED(s), *bad, *bad);
 	default:
-		return 0;
+		break;
 	}
-}
-
-/* ---- what a regular expression costs */
-
-static size_t cost_add(size_t a, size_t b)
-{
-	return a + b > REGEX_MAX_COST ? REGEX_MAX_COST + 1 : a + b;
-}
-
-static size_t cost_mul(size_t a, size_t k)
-{
-	return k && a > REGEX_MAX_COST / k ? REGEX_MAX_COST + 1 : a * k;
-}
-
-/* Past the bracket expression "[...]" at re (its end if unterminated). */
-static const char *skip_bracket(const char *re)
-{
-	char close[3] = { 0, ']', '\0' };
-	const char *end;
-
-	re++;
-	re += *re == '^';
-	re += *re == ']'; /* a leading ']' is a member */
-	while (*re && *re != ']') {
-		if (*re == '[' && re[1] && strchr(":.=", re[1])) { /* [:alpha:] [.x.] [=x=] */
-			close[0] = re[1];
-			end = strstr(re + 2, close);
-			if (!end)
-				return re + strlen(re);
-			re = end + 2;
-		} else {
-			re++;
-		}
-	}
-	return *re ? re + 1 : re;
-}
-
-/* The interval "{n}", "{n,}" or "{n,m}" at re: *k copies; its end or NULL. */
-static const char *interval(const char *re, size_t *k)
-{
-	size_t n = 0, m = 0;
-	bool comma, upper = false;
-
-	if (*++re < '0' || *re > '9')
-		return NULL;
-	for (; *re >= '0' && *re <= '9'; re++)
-		n = cost_add(cost_mul(n, 10), (size_t)(*re - '0'));
-	comma = *re == ',';
-	for (re += comma; comma && *re >= '0' && *re <= '9'; re++, upper = true)
-		m = cost_add(cost_mul(m, 10), (size_t)(*re - '0'));
-	if (*re != '}')
-		return NULL;
-	*k = !comma ? n : upper ? (m > n ? m : n) : n + 1;
-	*k += !*k;
-	return re + 1;
-}
-
-enum regex_verdict { REGEX_OK, REGEX_DEEP, REGEX_BIG, REGEX_STACKED, REGEX_BACKREF };
-
-/*
- * Whether glibc's regcomp() and regexec() can take the extended regular
- * expression re in bounded memory and time.  regcomp() recurses on nested
- * groups, and copies a repeated subexpression ("x{3}" becomes "xxx", "x+"
- * becomes "xx*"), so nested repetitions multiply: the 110 bytes
- * "25+++...+0" took more than 2 GiB.  The terms are counted here, cur for
- * the current group so far and last for its last term (what a repetition
- * copies), saturating at REGEX_MAX_COST + 1.  A repetition of a
- * repetition ("x**", undefined in POSIX) can make regcomp() take seconds
- * ("^x" and 96 '*' took 1.4 s, 192 took 35).  Back-references (a glibc
- * extension, not POSIX either) make regexec() backtrack: minutes on a
- * 2000-byte command line, which the holder chooses.
- */
-static enum regex_verdict regex_check(const char *re)
-{
-	size_t outer[REGEX_MAX_DEPTH], depth = 0, cur = 0, last = 0, k;
-	bool repeated = false, repeats;
-	const char *end;
-
-	for (; *re; re = end, repeated = repeats) {
-		end = re + 1;
-		repeats = *re == '*' || *re == '?' || *re == '+' ||
-			  (*re == '{' && interval(re, &k));
-		if (repeats && repeated)
-			return REGEX_STACKED;
-		if (*re == '(') {
-			if (depth == REGEX_MAX_DEPTH)
-				return REGEX_DEEP;
-			outer[depth++] = cur;
-			cur = last = 0;
-		} else if (*re == ')' && depth) {
-			last = cost_add(cur, 1);
-			cur = cost_add(outer[--depth], last);
-		} else if (*re == '|') {
-			last = 0;
-		} else if (*re == '*' || *re == '?') {
-			cur = cost_add(cur, 1);
-		} else if (*re == '+') {
-			cur = cost_add(cur, last);
-			last = cost_mul(last, 2);
-		} else if (*re == '{' && (end = interval(re, &k))) {
-			cur = cost_add(cur, cost_mul(last, k - 1));
-			last = cost_mul(last, k);
-		} else if (*re == '\\' && re[1] >= '1' && re[1] <= '9') {
-			return REGEX_BACKREF;
-		} else { /* a term */
-			if (*re == '[')
-				end = skip_bracket(re);
-			else
-				end = re + 1 + (*re == '\\' && re[1]);
-			cur = cost_add(cur, 1);
-			last = 1;
-		}
-	}
-	while (depth) /* unbalanced: regcomp() refuses it */
-		cur = cost_add(outer[--depth], cur);
-	return cur > REGEX_MAX_COST ? REGEX_BIG : REGEX_OK;
+	if (lead)
+		return fail(ps, ps->line,
+			    "'exec': argument '%.*s' starts with '%.*s', whose value the process chooses: "
+			    "a name like '-f/etc/shadow' would be an option to the program; "
+			    "put fixed text first, as in '--name=%.*s'",
+			    QUOTED(s), (int)strcspn(lead, "}") + 1, lead,
+			    (int)strcspn(lead, "}") + 1, lead);
+	return 0;
 }
 
 /* ---- conditions on a holder or requester */
 
-enum { COND_COMM, COND_EXE, COND_CMDLINE, COND_UID, COND_UNIT, COND_MIN_AGE, COND_STATE,
-       COND_FIELDS };
+enum { COND_COMM, COND_EXE, COND_CMDLINE, COND_UID, COND_UNIT, COND_USER_UNIT, COND_MIN_AGE,
+       COND_STATE, COND_FIELDS };
 
 static int cond_comm(struct parser *ps, void *obj)
 {
@@ -686,49 +621,68 @@ static int cond_exe(struct parser *ps, void *obj)
 	return rc ? rc : check_exe(ps, NULL, c->exe);
 }
 
+static void regex_free(struct policy_regex *re)
+{
+	if (!re)
+		return;
+	pcre2_match_context_free(re->mctx);
+	pcre2_match_data_free(re->md);
+	pcre2_code_free(re->code);
+	free(re);
+}
+
+/*
+ * Compile s, its compile bounded by REGEX_MAX_LEN and REGEX_MAX_NEST (and
+ * PCRE2's own limit on the compiled size), with the search limits set.
+ */
+static int regex_compile(struct parser *ps, const char *s, struct policy_regex **out)
+{
+	pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
+	PCRE2_UCHAR msg[REGEX_ERR_LEN];
+	struct policy_regex *re;
+	PCRE2_SIZE off;
+	int err = 0;
+
+	re = calloc(1, sizeof(*re));
+	if (!re || !cctx) {
+		free(re);
+		pcre2_compile_context_free(cctx);
+		return nomem(ps);
+	}
+	pcre2_set_max_pattern_length(cctx, REGEX_MAX_LEN);
+	pcre2_set_parens_nest_limit(cctx, REGEX_MAX_NEST);
+	re->code = pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0, &err, &off, cctx);
+	pcre2_compile_context_free(cctx);
+	if (!re->code) {
+		regex_free(re);
+		if (err == PCRE2_ERROR_HEAP_FAILED)
+			return nomem(ps);
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		return fail(ps, ps->line,
+			    "'cmdline': bad regular expression '%.*s': %s (at offset %zu)",
+			    QUOTED(s), (const char *)msg, (size_t)off);
+	}
+	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
+	re->mctx = pcre2_match_context_create(NULL);
+	if (!re->md || !re->mctx) {
+		regex_free(re);
+		return nomem(ps);
+	}
+	pcre2_set_match_limit(re->mctx, REGEX_MATCH_LIMIT);
+	pcre2_set_depth_limit(re->mctx, REGEX_DEPTH_LIMIT);
+	pcre2_set_heap_limit(re->mctx, REGEX_HEAP_LIMIT_KIB);
+	*out = re;
+	return 0;
+}
+
 static int cond_cmdline(struct parser *ps, void *obj)
 {
 	struct policy_cond *c = obj;
-	char msg[REGEX_ERR_LEN];
 	const char *s;
 	int rc;
 
 	rc = get_scalar(ps, "a regular expression", &s);
-	if (rc)
-		return rc;
-	switch (regex_check(s)) {
-	case REGEX_DEEP:
-		return fail(ps, ps->line,
-			    "'cmdline': regular expression '%.*s' nests groups more than %d deep",
-			    QUOTED(s), REGEX_MAX_DEPTH);
-	case REGEX_BIG:
-		return fail(ps, ps->line,
-			    "'cmdline': regular expression '%.*s' is too big: its repetitions expand to more than %d terms",
-			    QUOTED(s), REGEX_MAX_COST);
-	case REGEX_STACKED:
-		return fail(ps, ps->line,
-			    "'cmdline': regular expression '%.*s' repeats a repetition (as in 'x**'), which POSIX leaves undefined",
-			    QUOTED(s));
-	case REGEX_BACKREF:
-		return fail(ps, ps->line,
-			    "'cmdline': regular expression '%.*s' has a back-reference, which can take exponential time",
-			    QUOTED(s));
-	default:
-		break;
-	}
-	c->cmdline = malloc(sizeof(*c->cmdline));
-	if (!c->cmdline)
-		return nomem(ps);
-	rc = regcomp(c->cmdline, s, REG_EXTENDED | REG_NOSUB);
-	if (rc) {
-		regerror(rc, c->cmdline, msg, sizeof(msg));
-		free(c->cmdline);
-		c->cmdline = NULL;
-		return rc == REG_ESPACE ? nomem(ps) :
-			fail(ps, ps->line, "'cmdline': bad regular expression '%.*s': %s",
-			     QUOTED(s), msg);
-	}
-	return 0;
+	return rc ? rc : regex_compile(ps, s, &c->cmdline);
 }
 
 static int cond_uid(struct parser *ps, void *obj)
@@ -739,6 +693,11 @@ static int cond_uid(struct parser *ps, void *obj)
 static int cond_unit(struct parser *ps, void *obj)
 {
 	return get_string(ps, false, &((struct policy_cond *)obj)->unit);
+}
+
+static int cond_user_unit(struct parser *ps, void *obj)
+{
+	return get_string(ps, false, &((struct policy_cond *)obj)->user_unit);
 }
 
 static int cond_min_age(struct parser *ps, void *obj)
@@ -770,6 +729,7 @@ static const struct field cond_fields[COND_FIELDS] = {
 	[COND_CMDLINE] = { "cmdline", cond_cmdline },
 	[COND_UID] = { "uid", cond_uid },
 	[COND_UNIT] = { "unit", cond_unit },
+	[COND_USER_UNIT] = { "user_unit", cond_user_unit },
 	[COND_MIN_AGE] = { "min_age", cond_min_age },
 	[COND_STATE] = { "state", cond_state },
 };
@@ -1020,7 +980,7 @@ static int parse_rule(struct parser *ps, void *obj)
 
 /* ---- the document */
 
-enum { PROTECT_COMM, PROTECT_UNIT, PROTECT_EXE, PROTECT_FIELDS };
+enum { PROTECT_COMM, PROTECT_UNIT, PROTECT_EXE, PROTECT_UID, PROTECT_FIELDS };
 
 static int protect_comm(struct parser *ps, void *obj)
 {
@@ -1037,10 +997,32 @@ static int protect_exe(struct parser *ps, void *obj)
 	return parse_strings(ps, &((struct policy *)obj)->protect.exe, false, check_exe);
 }
 
+static int push_uid(struct parser *ps, void *obj)
+{
+	struct policy_protect *pr = obj;
+	int64_t *v;
+
+	/* grown one at a time: protect lists are short */
+	v = realloc(pr->uid, (pr->nuid + 1) * sizeof(*v));
+	if (!v)
+		return nomem(ps);
+	pr->uid = v;
+	if (get_uid(ps, &v[pr->nuid]))
+		return -EINVAL;
+	pr->nuid++;
+	return 0;
+}
+
+static int protect_uid(struct parser *ps, void *obj)
+{
+	return parse_list(ps, push_uid, &((struct policy *)obj)->protect);
+}
+
 static const struct field protect_fields[PROTECT_FIELDS] = {
 	[PROTECT_COMM] = { "comm", protect_comm },
 	[PROTECT_UNIT] = { "unit", protect_unit },
 	[PROTECT_EXE] = { "exe", protect_exe },
+	[PROTECT_UID] = { "uid", protect_uid },
 };
 
 enum { TOP_VERSION, TOP_PROTECT, TOP_RULES, TOP_FIELDS };
@@ -1210,6 +1192,135 @@ static int read_file(int fd, const char *path, char **buf, size_t *len, char *er
 	return -EFBIG;
 }
 
+/*
+ * Directory dir[0..len) of the policy's path, open as fd: refused unless
+ * root owns it and nobody else can replace its entries.  Group or other
+ * write is allowed only with the sticky bit (as /tmp), which keeps others
+ * from renaming or removing root's entries.
+ */
+static int check_dir(int fd, const char *path, const char *dir, int len, char *err,
+		     size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	if (fstat(fd, &st)) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %.*s: %s", path, len, dir, strerror(-rc));
+		return rc;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		snprintf(err, errlen,
+			 "%s: refused: %.*s is a symbolic link; give the path without links "
+			 "(as realpath(1) prints it)", path, len, dir);
+		return -ELOOP;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: %.*s: %s", path, len, dir, strerror(ENOTDIR));
+		return -ENOTDIR;
+	}
+	if (st.st_uid != 0) {
+		snprintf(err, errlen,
+			 "%s: refused: directory %.*s is owned by uid %u, and whoever owns it can "
+			 "replace the policy; chown root %.*s, or keep the policy elsewhere",
+			 path, len, dir, (unsigned int)st.st_uid, len, dir);
+		return -EPERM;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+		snprintf(err, errlen,
+			 "%s: refused: directory %.*s is writable by group or others (mode %04o), "
+			 "who could replace the policy; chmod go-w %.*s",
+			 path, len, dir, (unsigned int)(st.st_mode & 07777), len, dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* path made absolute with the working directory (which getcwd() gives without links). */
+static int absolute(const char *path, char **abs, char *err, size_t errlen)
+{
+	char cwd[PATH_MAX];
+	int rc;
+
+	*abs = NULL;
+	if (path[0] == '/') {
+		*abs = strdup(path);
+	} else if (!getcwd(cwd, sizeof(cwd))) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: the working directory: %s", path, strerror(-rc));
+		return rc;
+	} else if (asprintf(abs, "%s/%s", cwd, path) < 0) {
+		*abs = NULL;
+	}
+	if (!*abs) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Open the policy file path for reading, walking from / one component at a
+ * time (openat with O_NOFOLLOW), each directory checked on its descriptor
+ * before the next is looked up in it.  The fd, or -errno with err set.
+ */
+static int open_checked(const char *path, char *err, size_t errlen)
+{
+	const char *c, *next;
+	char *abs, name[NAME_MAX + 1];
+	int dirfd, fd = -1, rc;
+	size_t n;
+
+	rc = absolute(path, &abs, err, errlen);
+	if (rc)
+		return rc;
+	dirfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	rc = dirfd < 0 ? -errno : check_dir(dirfd, path, "/", 1, err, errlen);
+	if (dirfd < 0)
+		snprintf(err, errlen, "%s: /: %s", path, strerror(-rc));
+	for (c = abs + strspn(abs, "/"); !rc; c = next + strspn(next, "/")) {
+		n = strcspn(c, "/");
+		next = c + n;
+		if (n > NAME_MAX) {
+			rc = -ENAMETOOLONG;
+			snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+			break;
+		}
+		memcpy(name, c, n);
+		name[n] = '\0';
+		if (!strcmp(name, "..")) {
+			rc = -EINVAL;
+			snprintf(err, errlen, "%s: refused: '..' in the path; give it without",
+				 path);
+			break;
+		}
+		if (!next[strspn(next, "/")]) { /* the file */
+			/* O_NONBLOCK: a FIFO must not hang the open; check_file() refuses it */
+			fd = openat(dirfd, n ? name : ".", O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+				    O_NONBLOCK);
+			rc = fd < 0 ? -errno : 0;
+			if (rc == -ELOOP)
+				snprintf(err, errlen, "%s: refused: a symbolic link", path);
+			else if (rc)
+				snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+			break;
+		}
+		if (!strcmp(name, "."))
+			continue;
+		fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		close(dirfd);
+		dirfd = fd;
+		rc = fd < 0 ? -errno : check_dir(fd, path, abs, (int)(next - abs), err, errlen);
+		if (fd < 0)
+			snprintf(err, errlen, "%s: %.*s: %s", path, (int)(next - abs), abs,
+				 strerror(-rc));
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	free(abs);
+	return rc ? rc : fd;
+}
+
 int policy_load(const char *path, struct policy **out, char *err, size_t errlen)
 {
 	char *buf = NULL;
@@ -1217,20 +1328,14 @@ int policy_load(const char *path, struct policy **out, char *err, size_t errlen)
 	int fd, rc;
 
 	*out = NULL;
-	/* O_NONBLOCK: a FIFO must not hang the open; it is refused below */
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		rc = -errno;
-		if (rc == -ELOOP)
-			snprintf(err, errlen, "%s: refused: a symbolic link", path);
-		else
-			snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		return rc;
-	}
+	fd = open_checked(path, err, errlen);
+	if (fd < 0)
+		return fd;
 	rc = check_file(fd, path, err, errlen);
 	if (!rc)
 		rc = read_file(fd, path, &buf, &len, err, errlen);
 	close(fd);
+	/* only now may a message quote the file */
 	if (!rc)
 		rc = policy_parse(path, buf, len, out, err, errlen);
 	free(buf);
@@ -1253,9 +1358,8 @@ static void free_cond(struct policy_cond *c)
 	free(c->comm);
 	free(c->exe);
 	free(c->unit);
-	if (c->cmdline)
-		regfree(c->cmdline);
-	free(c->cmdline);
+	free(c->user_unit);
+	regex_free(c->cmdline);
 }
 
 void policy_free(struct policy *p)
@@ -1274,6 +1378,7 @@ void policy_free(struct policy *p)
 	free_strv(p->protect.comm);
 	free_strv(p->protect.unit);
 	free_strv(p->protect.exe);
+	free(p->protect.uid);
 	free(p->path);
 	free(p);
 }
@@ -1291,7 +1396,33 @@ static bool glob_holds(const char *pattern, const char *s)
 	return known(s) && !fnmatch(pattern, s, 0);
 }
 
-static bool cond_holds(const struct policy_cond *c, const struct policy_proc *pr)
+/*
+ * Whether re finds a match in the first POLICY_CMDLINE_MAX bytes of s.  A
+ * search that reaches a limit counts as none, and is reported the first
+ * time, for rule r's side.
+ */
+static bool regex_holds(const struct policy *p, const struct policy_rule *r, const char *side,
+			struct policy_regex *re, const char *s)
+{
+	PCRE2_UCHAR why[REGEX_ERR_LEN];
+	int rc;
+
+	rc = pcre2_match(re->code, (PCRE2_SPTR)s, strnlen(s, POLICY_CMDLINE_MAX), 0, 0, re->md,
+			 re->mctx);
+	if (rc >= 0) /* 0: a match, its groups not kept */
+		return true;
+	if (rc != PCRE2_ERROR_NOMATCH && !re->reported) {
+		re->reported = true;
+		pcre2_get_error_message(rc, why, sizeof(why));
+		if (p->on_limit)
+			p->on_limit(p->on_limit_arg, r, side, (const char *)why);
+	}
+	return false;
+}
+
+/* Whether rule r's conditions c on one side (named side) hold for pr. */
+static bool cond_holds(const struct policy *p, const struct policy_rule *r, const char *side,
+		       const struct policy_cond *c, const struct policy_proc *pr)
 {
 	static const struct policy_proc unknown = { .uid = -1, .age_ms = -1 };
 
@@ -1307,10 +1438,11 @@ static bool cond_holds(const struct policy_cond *c, const struct policy_proc *pr
 		return false;
 	if (c->unit && !glob_holds(c->unit, pr->unit) && !glob_holds(c->unit, pr->container))
 		return false;
+	if (c->user_unit && !glob_holds(c->user_unit, pr->user_unit))
+		return false;
 	if (c->exe && !glob_holds(c->exe, pr->exe))
 		return false;
-	return !c->cmdline ||
-	       (known(pr->cmdline) && !regexec(c->cmdline, pr->cmdline, 0, NULL, 0));
+	return !c->cmdline || (known(pr->cmdline) && regex_holds(p, r, side, c->cmdline, pr->cmdline));
 }
 
 static bool rule_names(const struct policy_rule *r, unsigned int port, int proto)
@@ -1337,8 +1469,8 @@ const struct policy_rule *policy_match(const struct policy *p, unsigned int port
 
 	for (i = 0; i < p->nrules; i++) {
 		r = &p->rules[i];
-		if (rule_names(r, port, proto) && cond_holds(&r->holder, holder) &&
-		    cond_holds(&r->requester, requester))
+		if (rule_names(r, port, proto) && cond_holds(p, r, "holder", &r->holder, holder) &&
+		    cond_holds(p, r, "requester", &r->requester, requester))
 			return r;
 	}
 	return NULL;
@@ -1355,15 +1487,35 @@ static bool any_glob(char *const *globs, const char *s)
 bool policy_protected(const struct policy *p, const struct policy_proc *holder)
 {
 	char *const *comm;
+	size_t i;
 
 	if (!holder)
 		return false;
+	for (i = 0; i < p->protect.nuid && holder->uid >= 0; i++)
+		if (p->protect.uid[i] == holder->uid)
+			return true;
 	for (comm = p->protect.comm; comm && *comm && known(holder->comm); comm++)
 		if (!strcmp(*comm, holder->comm))
 			return true;
 	return any_glob(p->protect.unit, holder->unit) ||
 	       any_glob(p->protect.unit, holder->container) ||
 	       any_glob(p->protect.exe, holder->exe);
+}
+
+bool policy_cross_user(const struct policy_rule *r, char *msg, size_t len)
+{
+	int64_t req = r->requester.uid, hold = r->holder.uid;
+
+	if (r->action != POLICY_RECLAIM || req <= 0 || hold == req)
+		return false;
+	if (hold >= 0)
+		snprintf(msg, len, "rule '%s' (line %u) lets uid %lld have processes of uid %lld "
+			 "signalled", r->name, r->line, (long long)req, (long long)hold);
+	else
+		snprintf(msg, len, "rule '%s' (line %u) lets uid %lld have processes of any user "
+			 "signalled (root's too) when they match its holder conditions",
+			 r->name, r->line, (long long)req);
+	return true;
 }
 
 const char *policy_action_name(enum policy_action a)

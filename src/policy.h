@@ -8,8 +8,9 @@
  *   version: 1
  *   protect:                     # never reclaimed, whatever a rule says
  *     comm: [sshd, systemd]      # exact comm names
- *     unit: ["docker.service"]   # globs on the systemd unit or container id
+ *     uid: [0]                   # uids: the robust form, with exe
  *     exe: ["/usr/lib/systemd*"] # globs on the executable path
+ *     unit: ["docker.service"]   # globs on the systemd unit or container id
  *   rules:                       # first match wins; no match: log only
  *     - name: stale-api-squatter # required, unique
  *       match:
@@ -20,10 +21,12 @@
  *           exe: "/usr/bin/python3*"
  *           cmdline: "manage\.py runserver"
  *           uid: 1000
- *           unit: "*.service"
+ *           unit: "*.service"      # the system manager's unit
+ *           user_unit: "app.service" # a unit in a user's delegated subtree
  *           min_age: 10m         # the process is at least this old
  *           state: listen        # listen | bound | any (default)
  *         requester:             # the same conditions, except state
+ *           uid: 1000            # needed to reclaim another user's holder
  *           exe: "/usr/bin/python3*"
  *       action: reclaim          # log | alert | reclaim; required
  *       reclaim:                 # only with action: reclaim; all optional
@@ -45,31 +48,41 @@
  *    -1 number, POLICY_STATE_ANY state) does not hold.  A side without
  *    conditions holds for any process, known or not.
  *  - comm is compared exactly (the kernel keeps 15 characters, so a longer
- *    name is refused when the policy is read).  exe and unit are fnmatch(3)
- *    globs without flags, so '*' also matches '/': "*bin/python3" matches
- *    /usr/local/bin/python3.  A unit glob holds when it matches the systemd
- *    unit or the container id.  cmdline is a POSIX extended regular
- *    expression searched in the command line (argv joined by spaces):
- *    anchor it with ^ and $ to match the whole line.  Patterns that could
- *    take unbounded time or memory are refused: back-references (\1, a
- *    glibc extension), a repetition repeated ("x**", undefined in POSIX),
- *    groups nested over 32 deep, repetitions that expand to over 1024
- *    terms ("(a{64}){64}").
+ *    name is refused when the policy is read).  exe, unit and user_unit
+ *    are fnmatch(3) globs without flags, so '*' also matches '/':
+ *    "*bin/python3" matches /usr/local/bin/python3.  A unit glob holds when
+ *    it matches the systemd unit or the container id the system manager's
+ *    part of the cgroup tree gives (cgpath.h); a unit a user named in its
+ *    delegated subtree is only ever a user_unit.  cmdline is a PCRE2
+ *    regular expression searched in the first POLICY_CMDLINE_MAX bytes of
+ *    the command line (argv joined by spaces): anchor it with ^ and $ to
+ *    match the whole line.  A search that reaches PCRE2's match, depth or
+ *    heap limit (a pattern that backtracks without end on this subject)
+ *    counts as no match, and is reported once per pattern through on_limit.
  *  - protect is checked apart (policy_protected()) and wins over any rule;
  *    it, too, ignores fields that are unknown, so the reclaimer must not
- *    signal a holder it could not identify.
+ *    signal a holder it could not identify.  uid and exe are what a process
+ *    cannot choose; comm is its own to set (prctl), so a squatter can take
+ *    a protected name, and a protect list should not rest on it.
+ *  - A reclaim never crosses users unless the rule says so: the reclaimer
+ *    signals only holders of the requester's uid (or any, for a requester
+ *    of uid 0), except for rules that name requester: uid, which the
+ *    operator chose; policy_cross_user() describes such a rule.
  *
  * Durations are decimal digits and a unit, ms, s, m, h or d ("250ms",
  * "10m"), or a plain 0; at most 365d.  Signals are TERM INT HUP QUIT KILL
  * USR1 USR2, with or without "SIG".  exec is an argv run without a shell;
  * its arguments may hold the placeholders listed at policy_expand(), its
- * first element (the program) may not.  YAML anchors, aliases and tags are
- * refused, as are unknown keys, and every error names the file and line.
+ * first element (the program) may not.  A placeholder whose value a process
+ * chooses (its comm or exe) must follow fixed text in its argument
+ * ("--comm={requester.comm}"): as a whole argument, or its start, a name
+ * like "-f/etc/shadow" would be an option to the program, run as root.
+ * YAML anchors, aliases and tags are refused, as are unknown keys, and
+ * every error names the file and line.
  */
 #ifndef BW_POLICY_H
 #define BW_POLICY_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,6 +92,7 @@
 #define POLICY_MAX_SIZE (1024 * 1024) /* bytes of policy_load()'s file */
 #define POLICY_MAX_RULES 1024         /* each holds an 8 KiB port bitmap */
 #define POLICY_MAX_EXEC 32            /* exec elements, as a hook's argv (HOOK_MAX_ARGS) */
+#define POLICY_CMDLINE_MAX 4096       /* bytes of a command line a cmdline pattern sees */
 
 enum policy_action { POLICY_LOG, POLICY_ALERT, POLICY_RECLAIM };
 
@@ -89,8 +103,9 @@ struct policy_proc {
 	const char *comm;      /* NULL or "": unknown, for each string */
 	const char *exe;
 	const char *cmdline;   /* argv joined by single spaces */
-	const char *unit;      /* the innermost systemd unit */
-	const char *container; /* the container id */
+	const char *unit;      /* the innermost unit the system manager named */
+	const char *user_unit; /* the innermost unit in a user's delegated subtree */
+	const char *container; /* the container id, from the system manager's part */
 	int64_t uid;           /* -1: unknown */
 	int64_t age_ms;        /* since the process started; -1: unknown */
 	enum policy_state state; /* the holder's socket; ANY: unknown */
@@ -101,7 +116,8 @@ struct policy_cond {
 	char *comm;           /* NULL: unset, for each pointer */
 	char *exe;
 	char *unit;
-	regex_t *cmdline;
+	char *user_unit;
+	struct policy_regex *cmdline;
 	int64_t uid;          /* -1: unset */
 	int64_t min_age_ms;   /* -1: unset */
 	enum policy_state state; /* ANY: unset; always ANY for the requester */
@@ -129,23 +145,35 @@ struct policy_protect {
 	char **comm;          /* NULL-terminated, or NULL when empty */
 	char **unit;
 	char **exe;
+	int64_t *uid;         /* nuid uids */
+	size_t nuid;
 };
+
+/*
+ * A rule's cmdline pattern (on side "holder" or "requester") gave up on a
+ * subject; why: which PCRE2 limit it reached.
+ */
+typedef void policy_limit_fn(void *arg, const struct policy_rule *r, const char *side,
+			     const char *why);
 
 struct policy {
 	char *path;           /* the name given to policy_parse() */
 	struct policy_protect protect;
 	struct policy_rule *rules;
 	size_t nrules;
+	policy_limit_fn *on_limit; /* NULL: not reported; else once per pattern */
+	void *on_limit_arg;
 };
 
 /* A placeholder name ("port", "holder.pid") and its value (NULL: ""). */
 struct policy_var {
 	const char *name;
 	const char *value;
+	bool chosen;          /* a process chooses the value: never an argument's start */
 };
 
 /* The placeholders an exec template may use, values NULL. */
-#define POLICY_EXEC_VARS 11
+#define POLICY_EXEC_VARS 13
 extern const struct policy_var policy_exec_vars[POLICY_EXEC_VARS];
 
 /*
@@ -157,13 +185,19 @@ int policy_parse(const char *name, const char *text, size_t len,
 		 struct policy **out, char *err, size_t errlen);
 
 /*
- * Read and parse the policy file path, which must be a regular file (not a
- * symbolic link), owned by root, not writable by group or others, and at
- * most POLICY_MAX_SIZE bytes; checked on the opened file, so it cannot be
- * swapped in between.  Returns 0, or -errno with "PATH: why" (or the parse
- * error) in err: -EPERM for a file refused for its owner or mode, -ELOOP
- * for a symbolic link, -EINVAL for not a regular file or a bad policy,
- * -EFBIG for too large, open(2) and read(2)'s errors.
+ * Read and parse the policy file path, which must be a regular file owned
+ * by root, not writable by group or others, at most POLICY_MAX_SIZE bytes,
+ * in directories that are all owned by root and not writable by group or
+ * others (a world-writable one only with the sticky bit, as /tmp), with no
+ * symbolic link anywhere in the path (as sshd's StrictModes).  The path,
+ * made absolute with the working directory, is walked from / one
+ * component at a time with openat(O_NOFOLLOW), each checked on its open
+ * descriptor, so nothing can be swapped in between.  Returns 0, or -errno
+ * with "PATH: why" (or the parse error) in err: -EPERM for a file or
+ * directory refused for its owner or mode, -ELOOP for a symbolic link,
+ * -EINVAL for not a regular file or a bad policy, -EFBIG for too large,
+ * open(2) and read(2)'s errors.  A parse error, which may quote the file,
+ * comes only from a file that passed these checks.
  */
 int policy_load(const char *path, struct policy **out, char *err, size_t errlen);
 
@@ -173,9 +207,10 @@ void policy_free(struct policy *p);
 /*
  * The first rule of p that matches a conflict on port of protocol proto
  * (IPPROTO_TCP or IPPROTO_UDP), or NULL.  holder or requester may be NULL
- * when unknown.  Allocates nothing itself (glibc's regexec() may, inside);
- * the cost is a bitmap test per rule plus the conditions of the rules
- * whose port matches, a cmdline regular expression last.
+ * when unknown.  Allocates nothing itself (PCRE2 may, within its heap
+ * limit); the cost is a bitmap test per rule plus the conditions of the
+ * rules whose port matches, a cmdline regular expression last, bounded by
+ * PCRE2's limits on at most POLICY_CMDLINE_MAX bytes.
  */
 const struct policy_rule *policy_match(const struct policy *p, unsigned int port,
 				       int proto, const struct policy_proc *holder,
@@ -191,10 +226,19 @@ bool policy_names(const struct policy *p, unsigned int port, int proto);
 bool policy_protected(const struct policy *p, const struct policy_proc *holder);
 
 /*
+ * Whether rule r lets a requester have another user's processes signalled:
+ * a reclaim rule naming a requester uid other than 0 whose holder uid is
+ * unset or another.  If so, msg (of size len) says which uid may have
+ * whose processes signalled.
+ */
+bool policy_cross_user(const struct policy_rule *r, char *msg, size_t len);
+
+/*
  * Append tmpl to out with each "{name}" replaced by the value of name in
  * vars[0..nvars), "{{" and "}}" by literal braces.  The names an exec
- * template may use: port proto rule action reason holder.pid holder.comm
- * holder.exe requester.pid requester.comm requester.exe.  Returns 0,
+ * template may use: port proto rule action reason holder.pid holder.uid
+ * requester.pid requester.uid, and after fixed text only, holder.comm
+ * holder.exe requester.comm requester.exe.  Returns 0,
  * -EINVAL for a name not in vars or an unbalanced brace (out then holds a
  * partial expansion), -ENOMEM if out ran out of memory.  out may be NULL
  * to check tmpl only.

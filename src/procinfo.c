@@ -233,6 +233,8 @@ static void describe_cgroup(struct proc_info *pi)
 		return;
 	if (!cgpath_unit(pi->cgroup, unit, sizeof(unit)))
 		pi->unit = strdup(unit);
+	if (!cgpath_user_unit(pi->cgroup, unit, sizeof(unit)))
+		pi->user_unit = strdup(unit);
 	if (cgpath_container(pi->cgroup, pi->container))
 		pi->container[0] = '\0';
 }
@@ -387,5 +389,6 @@ void procinfo_free(struct proc_info *pi)
 	free(pi->cmdline);
 	free(pi->cgroup);
 	free(pi->unit);
+	free(pi->user_unit);
 	memset(pi, 0, sizeof(*pi));
 }

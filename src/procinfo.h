@@ -17,7 +17,8 @@ struct proc_info {
 	size_t cmdline_len;
 	bool cmdline_truncated; /* cut at the command-line limit */
 	char *cgroup;      /* relative to the cgroup2 root; NULL when unknown */
-	char *unit;        /* innermost systemd unit, or NULL */
+	char *unit;        /* innermost systemd unit the system manager named, or NULL */
+	char *user_unit;   /* innermost unit in a user's delegated subtree, or NULL */
 	char container[CG_CONTAINER_ID_LEN + 1]; /* "" when none */
 };
 

@@ -15,11 +15,21 @@
  *     unknown: failed.
  *  2. A target that is PID 1, a kernel thread, bindwatch itself, the
  *     requester itself or on the protect list, a socket PID 1 also holds
- *     (systemd socket activation), or a target the rule does not match by
- *     itself (it was matched on the main holder only): protected.
+ *     (systemd socket activation), a target of another user than the
+ *     requester (unless the requester is root, or the rule names the
+ *     requester's uid: the operator's choice), or a target the rule does
+ *     not match by itself (it was matched on the main holder only):
+ *     protected.  Everything a requester shows but its uid is its own
+ *     choice; the uid check is what keeps a user from having root's
+ *     processes killed by looking like the rule's requester.
  *  3. A reclaim of the same port, protocol and network namespace under way
  *     or within the rule's cooldown: cooldown.  A service manager that
  *     restarts the holder at once would otherwise meet a kill loop.
+ *     The slots for running reclaims (MAX_JOBS) and cooldowns are shared
+ *     fairly: a requester uid, or a network namespace, may hold at most a
+ *     quarter of each, so one user's reclaims (of its own stale processes,
+ *     say in many namespaces) cannot leave none for another's: failed,
+ *     with the quota named.
  *  4. --dry-run: dry-run, with the signal and pids it would have used (the
  *     cooldown starts as for a real reclaim, so the log shows what would
  *     happen).
@@ -39,6 +49,7 @@
  * reclaims under way are ended and their records written.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +68,12 @@
 #define CHECK_MS 50
 #define MAX_JOBS 16
 #define MAX_COOLDOWNS 256
+#define QUOTA_SHARE 4      /* a uid or netns may hold 1/QUOTA_SHARE of the slots */
+#define JOBS_QUOTA (MAX_JOBS / QUOTA_SHARE)
+#define COOLDOWNS_QUOTA (MAX_COOLDOWNS / QUOTA_SHARE)
 #define NSEC_PER_MSEC 1000000ULL
 #define VAR_LEN 32
+#define WHY_LEN 192
 
 _Static_assert(POLICY_MAX_EXEC == HOOK_MAX_ARGS, "a rule's exec must fit a hook's argv");
 
@@ -67,7 +82,14 @@ struct cooldown {
 	uint32_t netns;
 	unsigned int port;
 	int proto;
+	uint32_t uid;      /* the requester's, for its quota */
 	uint64_t until_ns; /* CLOCK_MONOTONIC */
+};
+
+/* What policy_proc_of() points into. */
+struct proc_bufs {
+	char comm[BW_COMM_LEN + 1];
+	char container[CG_CONTAINER_ID_LEN + 1];
 };
 
 /* A reclaim under way: its own copy of the record and of the rule's settings. */
@@ -101,6 +123,7 @@ struct reclaimer {
 	size_t njobs;
 	struct cooldown cooldowns[MAX_COOLDOWNS];
 	bool stopping;              /* reclaim_stop() ran: start nothing more */
+	char why[WHY_LEN];          /* a decision's why, until the next decision */
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -182,15 +205,44 @@ void reclaim_free(struct reclaimer *rc)
 	free(rc);
 }
 
+/* Once per pattern: the match gave up, so the rule did not apply where it might have. */
+static void on_limit(void *arg, const struct policy_rule *r, const char *side, const char *why)
+{
+	warn("rule %s (line %u): its %s cmdline pattern gave up on a command line (%s) and "
+	     "counts as not matching; further cases are not reported", r->name, r->line, side, why);
+}
+
 void reclaim_set_policy(struct reclaimer *rc, struct policy *p)
 {
 	policy_free(rc->policy);
 	rc->policy = p;
+	if (p)
+		p->on_limit = on_limit;
 }
 
-/* A process as the policy's conditions see it. */
+/*
+ * pi's container id if the system manager's part of its cgroup path names
+ * it, else NULL: below a user's delegation (cgpath.h) the user names
+ * cgroups as it likes, "docker-<64 hex>.scope" too.
+ */
+static const char *system_container(const struct proc_info *pi, char id[CG_CONTAINER_ID_LEN + 1])
+{
+	char path[PATH_MAX];
+	size_t n;
+
+	if (!pi->cgroup || !pi->container[0])
+		return NULL;
+	n = cgpath_system_len(pi->cgroup);
+	if (n >= sizeof(path))
+		return NULL;
+	memcpy(path, pi->cgroup, n);
+	path[n] = '\0';
+	return cgpath_container(path, id) ? NULL : id;
+}
+
+/* A process as the policy's conditions see it; pointing into pi and b. */
 static void policy_proc_of(struct policy_proc *pp, const char *comm, const struct proc_info *pi,
-			   int64_t uid, uint64_t start_ns)
+			   int64_t uid, uint64_t start_ns, struct proc_bufs *b)
 {
 	uint64_t boot = now_ns(CLOCK_BOOTTIME);
 
@@ -198,19 +250,20 @@ static void policy_proc_of(struct policy_proc *pp, const char *comm, const struc
 	pp->exe = pi->exe;
 	pp->cmdline = pi->cmdline;
 	pp->unit = pi->unit;
-	pp->container = pi->container[0] ? pi->container : NULL;
+	pp->user_unit = pi->user_unit;
+	pp->container = system_container(pi, b->container);
 	pp->uid = uid;
 	pp->age_ms = boot > start_ns ? (int64_t)((boot - start_ns) / NSEC_PER_MSEC) : -1;
 	pp->state = POLICY_STATE_ANY;
 }
 
 /*
- * The holder hi as the policy sees it (comm: room for BW_COMM_LEN + 1
- * bytes).  0, or -ESRCH when no process or another one holds the pid now;
- * *kthread: the process is a kernel thread.
+ * The holder hi as the policy sees it, pointing into hi and b.  0, or
+ * -ESRCH when no process or another one holds the pid now; *kthread: the
+ * process is a kernel thread.
  */
-static int holder_proc(struct policy_proc *pp, const struct holder_info *hi, char *comm,
-		       bool *kthread)
+static int holder_proc(struct policy_proc *pp, const struct holder_info *hi,
+		       struct proc_bufs *b, bool *kthread)
 {
 	int64_t uid = -1;
 	int err = hi->h.pid ? procinfo_identity(hi->h.pid, hi->h.start_ns, &uid, kthread) : -ESRCH;
@@ -219,9 +272,10 @@ static int holder_proc(struct policy_proc *pp, const struct holder_info *hi, cha
 		uid = -1;
 		*kthread = false;
 	}
-	memcpy(comm, hi->h.comm, BW_COMM_LEN);
-	comm[BW_COMM_LEN] = '\0';
-	policy_proc_of(pp, hi->h.pid && !hi->pi.exited ? comm : NULL, &hi->pi, uid, hi->h.start_ns);
+	memcpy(b->comm, hi->h.comm, BW_COMM_LEN);
+	b->comm[BW_COMM_LEN] = '\0';
+	policy_proc_of(pp, hi->h.pid && !hi->pi.exited ? b->comm : NULL, &hi->pi, uid,
+		       hi->h.start_ns, b);
 	if (hi->h.state == TCP_LISTEN)
 		pp->state = POLICY_STATE_LISTEN;
 	else if (hi->h.state == TCP_CLOSE)
@@ -267,20 +321,86 @@ static struct cooldown *cooldown_slot(struct reclaimer *rc, const struct bw_even
 }
 
 /*
+ * Whether a requester of uid req may have target (of uid target, -1:
+ * unknown) signalled under rule: root may, a user only its own processes,
+ * unless the rule names the requester's uid.  If not, rc->why says why.
+ */
+static bool may_signal(struct reclaimer *rc, const struct policy_rule *rule, uint32_t req,
+		       int64_t target)
+{
+	if (req == 0 || (int64_t)req == target || rule->requester.uid >= 0)
+		return true;
+	if (target < 0)
+		snprintf(rc->why, sizeof(rc->why),
+			 "the holder's uid could not be read and the requester's is %u: a reclaim "
+			 "crosses users only when the rule names requester uid", req);
+	else
+		snprintf(rc->why, sizeof(rc->why),
+			 "the holder runs as uid %lld and the requester as uid %u: a reclaim "
+			 "crosses users only when the rule names requester uid", (long long)target, req);
+	return false;
+}
+
+/*
+ * Whether the requester's uid, or the network namespace of ev, already
+ * holds its share of the running reclaims or of the cooldown slots; if so,
+ * rc->why names the quota.
+ */
+static bool over_quota(struct reclaimer *rc, const struct bw_event *ev, uint64_t now)
+{
+	size_t i, uid_jobs = 0, ns_jobs = 0, uid_cds = 0, ns_cds = 0;
+	const struct cooldown *c;
+
+	for (i = 0; i < rc->njobs; i++) {
+		uid_jobs += rc->jobs[i]->ev.uid == ev->uid;
+		ns_jobs += rc->jobs[i]->ev.sock.netns == ev->sock.netns;
+	}
+	for (i = 0; i < MAX_COOLDOWNS; i++) {
+		c = &rc->cooldowns[i];
+		uid_cds += now < c->until_ns && c->uid == ev->uid;
+		ns_cds += now < c->until_ns && c->netns == ev->sock.netns;
+	}
+	if (uid_jobs >= JOBS_QUOTA)
+		snprintf(rc->why, sizeof(rc->why),
+			 "reclaim quota: requester uid %u already has %zu reclaims under way "
+			 "(at most %d per uid)", ev->uid, uid_jobs, JOBS_QUOTA);
+	else if (ns_jobs >= JOBS_QUOTA)
+		snprintf(rc->why, sizeof(rc->why),
+			 "reclaim quota: network namespace %u already has %zu reclaims under way "
+			 "(at most %d per namespace)", ev->sock.netns, ns_jobs, JOBS_QUOTA);
+	else if (uid_cds >= COOLDOWNS_QUOTA)
+		snprintf(rc->why, sizeof(rc->why),
+			 "cooldown quota: requester uid %u already has %zu ports cooling down "
+			 "(at most %d per uid)", ev->uid, uid_cds, COOLDOWNS_QUOTA);
+	else if (ns_cds >= COOLDOWNS_QUOTA)
+		snprintf(rc->why, sizeof(rc->why),
+			 "cooldown quota: network namespace %u already has %zu ports cooling down "
+			 "(at most %d per namespace)", ev->sock.netns, ns_cds, COOLDOWNS_QUOTA);
+	else
+		return false;
+	return true;
+}
+
+/*
  * Checks 1 and 2: fill act->pids with the processes holding the matched
  * socket; the result that ends the reclaim, or ACTION_NONE to go on.
  */
-static enum action_result pick_targets(const struct reclaimer *rc, const struct diagnosis *d,
+static enum action_result pick_targets(struct reclaimer *rc, const struct diagnosis *d,
 				       const struct policy_rule *rule, const struct bw_event *ev,
 				       const struct policy_proc *requester,
 				       struct record_action *act)
 {
 	const struct holder_info *main = &d->holders[0];
-	char comm[BW_COMM_LEN + 1];
+	struct proc_bufs bufs;
 	struct policy_proc pp;
 	bool kthread;
 	size_t i;
 
+	/* a sharer left out of the diagnosis could be signalled unchecked, or missed */
+	if (d->omitted) {
+		act->why = "more processes and sockets hold the port than one reclaim checks";
+		return ACTION_FAILED;
+	}
 	for (i = 0; i < d->n; i++) {
 		const struct holder_info *hi = &d->holders[i];
 
@@ -290,11 +410,7 @@ static enum action_result pick_targets(const struct reclaimer *rc, const struct 
 			act->why = "PID 1 holds the socket (socket activation?)";
 			return ACTION_PROTECTED;
 		}
-		if (act->npids == ACTION_MAX_PIDS) {
-			act->why = "more processes share the socket than one reclaim signals";
-			return ACTION_FAILED;
-		}
-		act->pids[act->npids++] = hi->h.pid;
+		act->pids[act->npids++] = hi->h.pid; /* d->n <= ACTION_MAX_PIDS */
 	}
 	if (!act->npids) {
 		act->why = main->h.kernel ? "the kernel holds the socket" :
@@ -315,7 +431,7 @@ static enum action_result pick_targets(const struct reclaimer *rc, const struct 
 			act->why = "the requester holds the socket itself";
 			return ACTION_PROTECTED;
 		}
-		if (holder_proc(&pp, hi, comm, &kthread) || hi->pi.exited) {
+		if (holder_proc(&pp, hi, &bufs, &kthread) || hi->pi.exited) {
 			act->why = "a holder exited (or its pid was reused) before it could be checked";
 			return ACTION_FAILED;
 		}
@@ -325,6 +441,10 @@ static enum action_result pick_targets(const struct reclaimer *rc, const struct 
 		}
 		if (policy_protected(rc->policy, &pp)) {
 			act->why = "the holder is on the protect list";
+			return ACTION_PROTECTED;
+		}
+		if (!may_signal(rc, rule, ev->uid, pp.uid)) {
+			act->why = rc->why;
 			return ACTION_PROTECTED;
 		}
 		/* protect ignores what it cannot see: so must the reclaimer */
@@ -576,7 +696,7 @@ bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_act
 {
 	const struct policy_rule *rule;
 	struct policy_proc holder, requester;
-	char comm[BW_COMM_LEN + 1], rcomm[BW_COMM_LEN + 1];
+	struct proc_bufs hbufs, rbufs;
 	struct cooldown *cd;
 	bool active, kthread;
 	uint64_t now;
@@ -584,11 +704,11 @@ bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_act
 	/* most conflicts are on ports no rule names: no /proc reads for them */
 	if (!rc->policy || !policy_names(rc->policy, r->ev->sock.port, r->ev->sock.protocol))
 		return false;
-	memcpy(rcomm, r->ev->comm, BW_COMM_LEN);
-	rcomm[BW_COMM_LEN] = '\0';
-	policy_proc_of(&requester, rcomm, req, r->ev->uid, r->ev->start_ns);
+	memcpy(rbufs.comm, r->ev->comm, BW_COMM_LEN);
+	rbufs.comm[BW_COMM_LEN] = '\0';
+	policy_proc_of(&requester, rbufs.comm, req, r->ev->uid, r->ev->start_ns, &rbufs);
 	if (diag->n)
-		holder_proc(&holder, &diag->holders[0], comm, &kthread);
+		holder_proc(&holder, &diag->holders[0], &hbufs, &kthread);
 	rule = policy_match(rc->policy, r->ev->sock.port, r->ev->sock.protocol,
 			    diag->n ? &holder : NULL, &requester);
 	if (!rule)
@@ -609,12 +729,15 @@ bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_act
 		cd = cooldown_slot(rc, r->ev, now, &active);
 		if (active) {
 			act->result = ACTION_COOLDOWN;
+		} else if (over_quota(rc, r->ev, now)) {
+			act->why = rc->why;
+			act->result = ACTION_FAILED;
 		} else if (!cd) {
 			act->why = "too many ports are cooling down";
 			act->result = ACTION_FAILED;
 		} else {
 			*cd = (struct cooldown){ r->ev->sock.netns, r->ev->sock.port,
-						 r->ev->sock.protocol,
+						 r->ev->sock.protocol, r->ev->uid,
 						 now + rule->reclaim.cooldown_ms * NSEC_PER_MSEC };
 			if (rc->dry_run) {
 				act->signals[act->nsignals++] = rule->reclaim.signal;

@@ -127,6 +127,7 @@ static void json_procinfo(struct jw *w, const struct proc_info *pi)
 	jw_bool(w, "cmdline_truncated", pi->cmdline_truncated);
 	jw_str(w, "cgroup", pi->cgroup);
 	jw_str(w, "unit", pi->unit);
+	jw_str(w, "user_unit", pi->user_unit);
 	jw_str(w, "container", pi->container[0] ? pi->container : NULL);
 }
 

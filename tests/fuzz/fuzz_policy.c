@@ -9,8 +9,8 @@
  * templates are expanded with every placeholder the parser allows (which
  * must then succeed), and it is freed; ASan reports overflows and leaks,
  * UBSan undefined behaviour, and abort() any broken promise of the API.
- * One subject has a long command line, so a pattern that makes regexec()
- * slow shows up as a libFuzzer timeout.
+ * One subject has a command line of over POLICY_CMDLINE_MAX bytes, so a
+ * pattern that escapes PCRE2's limits shows up as a libFuzzer timeout.
  */
 #include <netinet/in.h>
 #include <stdint.h>
@@ -23,28 +23,32 @@
 #define CONTAINER "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define X8 "aaaaaaaa"
 #define X64 X8 X8 X8 X8 X8 X8 X8 X8
-#define LONG_CMDLINE "java -jar app.jar " X64 X64 X64 X64 X64 X64 X64 X64 " --port 8080"
+#define X512 X64 X64 X64 X64 X64 X64 X64 X64
+#define X4K X512 X512 X512 X512 X512 X512 X512 X512
+#define LONG_CMDLINE "java -jar app.jar " X4K " --port 8080 " X512
 
 static const struct policy_proc subjects[] = {
 	{ "python3", "/usr/bin/python3.11", "python3 manage.py runserver 0.0.0.0:8080",
-	  "api.service", NULL, 1000, 600000, POLICY_STATE_LISTEN },
+	  "api.service", NULL, NULL, 1000, 600000, POLICY_STATE_LISTEN },
 	{ "sshd", "/usr/sbin/sshd", "sshd: /usr/sbin/sshd -D [listener]", "ssh.service",
-	  NULL, 0, 86400000, POLICY_STATE_BOUND },
-	{ "node", "/usr/bin/node", "", "docker-" CONTAINER ".scope", CONTAINER, 1001, 0,
+	  NULL, NULL, 0, 86400000, POLICY_STATE_BOUND },
+	{ "node", "/usr/bin/node", "", "docker-" CONTAINER ".scope", NULL, CONTAINER, 1001, 0,
 	  POLICY_STATE_ANY },
-	{ "java", "/usr/lib/jvm/bin/java", LONG_CMDLINE, "app.service", NULL, 1000, 3600000,
-	  POLICY_STATE_LISTEN },
-	{ NULL, NULL, NULL, NULL, NULL, -1, -1, POLICY_STATE_ANY },
+	{ "java", "/usr/lib/jvm/bin/java", LONG_CMDLINE, "user@1000.service", "app.service",
+	  NULL, 1000, 3600000, POLICY_STATE_LISTEN },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, -1, -1, POLICY_STATE_ANY },
 };
 
 static const unsigned int ports[] = { 1, 80, 8080, 8099, 65535 };
 static const int protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 
 static const struct policy_var vars[] = {
-	{ "port", "8080" }, { "proto", "tcp" }, { "rule", "r" }, { "action", "reclaim" },
-	{ "reason", "listener" }, { "holder.pid", "42" }, { "holder.comm", "python3" },
-	{ "holder.exe", NULL }, { "requester.pid", "43" }, { "requester.comm", "node" },
-	{ "requester.exe", "/usr/bin/node" },
+	{ "port", "8080", false }, { "proto", "tcp", false }, { "rule", "r", false },
+	{ "action", "reclaim", false }, { "reason", "listener", false },
+	{ "holder.pid", "42", false }, { "holder.uid", "0", false },
+	{ "holder.comm", "python3", true }, { "holder.exe", NULL, true },
+	{ "requester.pid", "43", false }, { "requester.uid", "1000", false },
+	{ "requester.comm", "node", true }, { "requester.exe", "/usr/bin/node", true },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -71,14 +75,15 @@ static void match_all(const struct policy *p)
 
 static void expand_all(const struct policy *p)
 {
+	char **arg, msg[ERR_LEN];
 	struct strbuf sb;
-	char **arg;
 	size_t i;
 
 	strbuf_init(&sb);
 	for (i = 0; i < p->nrules; i++) {
 		if (!p->rules[i].name || !policy_action_name(p->rules[i].action))
 			abort();
+		policy_cross_user(&p->rules[i], msg, sizeof(msg));
 		for (arg = p->rules[i].exec; arg && *arg; arg++) {
 			strbuf_reset(&sb);
 			if (policy_expand(*arg, vars, N(vars), &sb))

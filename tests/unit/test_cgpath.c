@@ -6,7 +6,8 @@
  * Kubernetes (both cgroup drivers) create.  The negative cases guard the
  * two ways this goes wrong: naming a slice or a made-up unit, and taking
  * a hex run of the wrong length, or a runtime's helper scope, for a
- * container id.
+ * container id.  The unit/user_unit cases pin the trust boundary: below
+ * user@UID.service a user names cgroups at will, so nothing there is a unit.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -72,13 +73,81 @@ static void test_unit_kinds(void **state)
 static void test_unit_innermost(void **state)
 {
 	(void)state;
-	assert_int_equal(get_unit("/user.slice/user-1000.slice/"
-				  "user@1000.service/app.slice/"
-				  "app-gnome-firefox-2211.scope"), 0);
-	assert_string_equal(unit, "app-gnome-firefox-2211.scope");
+	assert_int_equal(get_unit("/system.slice/api.service/sub.scope"), 0);
+	assert_string_equal(unit, "sub.scope");
 	assert_int_equal(get_unit("/user.slice/user-1000.slice/"
 				  "user@1000.service/app.slice"), 0);
 	assert_string_equal(unit, "user@1000.service");
+}
+
+static int get_user_unit(const char *path)
+{
+	memset(unit, 0, sizeof(unit));
+	return cgpath_user_unit(path, unit, sizeof(unit));
+}
+
+#define USER_1000 "/user.slice/user-1000.slice/user@1000.service"
+
+/* A unit below a user's delegation is the user's word: a user_unit, not a unit. */
+static void test_user_unit(void **state)
+{
+	(void)state;
+	assert_int_equal(get_unit(USER_1000 "/app.slice/app-gnome-firefox-2211.scope"), 0);
+	assert_string_equal(unit, "user@1000.service");
+	assert_int_equal(get_user_unit(USER_1000 "/app.slice/app-gnome-firefox-2211.scope"), 0);
+	assert_string_equal(unit, "app-gnome-firefox-2211.scope");
+
+	/* the attack: a user's own "legacy.service" */
+	assert_int_equal(get_unit(USER_1000 "/app.slice/legacy.service"), 0);
+	assert_string_equal(unit, "user@1000.service");
+	assert_int_equal(get_user_unit(USER_1000 "/app.slice/legacy.service"), 0);
+	assert_string_equal(unit, "legacy.service");
+	/* nor can it pass for docker.service, nested however deep */
+	assert_int_equal(get_unit(USER_1000 "/system.slice/docker.service/x.scope/sshd.service"), 0);
+	assert_string_equal(unit, "user@1000.service");
+	assert_int_equal(get_user_unit(USER_1000 "/system.slice/docker.service/x.scope/sshd.service"), 0);
+	assert_string_equal(unit, "sshd.service");
+
+	/* a delegation anywhere in the tree, the first one counts */
+	assert_int_equal(get_unit("/test.slice/user@65534.service/app.slice/legacy.service"), 0);
+	assert_string_equal(unit, "user@65534.service");
+	assert_int_equal(get_user_unit("/test.slice/user@65534.service/app.slice/legacy.service"), 0);
+	assert_string_equal(unit, "legacy.service");
+	assert_int_equal(get_unit("/a/user@1.service/user@0.service/b.service"), 0);
+	assert_string_equal(unit, "user@1.service");
+	assert_int_equal(get_user_unit("/a/user@1.service/user@0.service/b.service"), 0);
+	assert_string_equal(unit, "b.service");
+	assert_int_equal(get_unit("/system.slice/capsule@app.service/x.service"), 0);
+	assert_string_equal(unit, "capsule@app.service");
+
+	/* no delegation, or nothing below it: no user_unit */
+	assert_int_equal(get_user_unit("/system.slice/api.service"), -ENOENT);
+	assert_int_equal(get_user_unit("/user.slice/user-1000.slice/session-3.scope"), -ENOENT);
+	assert_int_equal(get_user_unit(USER_1000), -ENOENT);
+	assert_int_equal(get_user_unit(USER_1000 "/app.slice"), -ENOENT);
+	assert_int_equal(get_user_unit(USER_1000 "/init.scope"), 0);
+	assert_string_equal(unit, "init.scope");
+
+	/* only "user@" and digits delegates: these are ordinary units */
+	assert_int_equal(get_unit("/system.slice/user@x.service/legacy.service"), 0);
+	assert_string_equal(unit, "legacy.service");
+	assert_int_equal(get_unit("/system.slice/user@.service/legacy.service"), 0);
+	assert_string_equal(unit, "legacy.service");
+	assert_int_equal(get_unit("/system.slice/user-runtime-dir@1000.service"), 0);
+	assert_string_equal(unit, "user-runtime-dir@1000.service");
+	assert_int_equal(get_user_unit("/system.slice/user-runtime-dir@1000.service/a.service"),
+			 -ENOENT);
+}
+
+static void test_system_len(void **state)
+{
+	(void)state;
+	assert_int_equal(cgpath_system_len(""), 0);
+	assert_int_equal(cgpath_system_len("/system.slice/api.service"),
+			 strlen("/system.slice/api.service"));
+	assert_int_equal(cgpath_system_len(USER_1000 "/app.slice/legacy.service"),
+			 strlen(USER_1000));
+	assert_int_equal(cgpath_system_len(USER_1000), strlen(USER_1000));
 }
 
 static void test_unit_container_scope(void **state)
@@ -202,6 +271,8 @@ int main(void)
 		cmocka_unit_test(test_unit_service),
 		cmocka_unit_test(test_unit_kinds),
 		cmocka_unit_test(test_unit_innermost),
+		cmocka_unit_test(test_user_unit),
+		cmocka_unit_test(test_system_len),
 		cmocka_unit_test(test_unit_container_scope),
 		cmocka_unit_test(test_no_unit),
 		cmocka_unit_test(test_unit_buffer_size),
