@@ -237,7 +237,11 @@ static __always_inline void addr_from_sockaddr(struct bw_sock *s,
 	}
 }
 
-/* Queue e (built in map memory); a record the ring has no room for is lost. */
+/*
+ * Queue e (built in map memory); a record the ring has no room for is lost.
+ * A successful bind() sent only for userspace's ledger is no record: its
+ * loss costs a "bound_by", not a count.
+ */
 static __always_inline void send(struct bw_event *e)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
@@ -247,7 +251,8 @@ static __always_inline void send(struct bw_event *e)
 		last_wakeup_ns = e->ts_ns;
 		flags = BPF_RB_FORCE_WAKEUP;
 	}
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags) &&
+	    (e->ret < 0 || report & BW_REPORT_SUCCESS))
 		stat_add(BW_STAT_LOST, e->count);
 }
 
