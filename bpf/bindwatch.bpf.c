@@ -491,7 +491,13 @@ static __always_inline __u64 uid_storm(struct bw_storm *cur, struct bw_uid *u)
  * then deletes it: an add that lands after that sees the mark in the value
  * its fetch-and-add returns, and that failure goes elsewhere (a new storm,
  * or a record of its own), so nothing counted in a retired entry is ever
- * owed.
+ * owed.  One window is left, and it needs a storm idle for a whole window
+ * to fail again at the very instant it is retired: the kernel may reuse a
+ * deleted hash element at once, so a capture that looked the entry up just
+ * before the mark, and was then held up between its lookup and its add
+ * until the entry was deleted and its memory reused by a new storm, would
+ * count into that new storm.  Capture programs on syscall tracepoints run
+ * with preemption off, so there the hold-up is an interrupt's length.
  */
 static __always_inline __u64 storm_count(struct bw_storm *cur)
 {
