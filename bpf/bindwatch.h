@@ -13,7 +13,7 @@
 #ifndef BINDWATCH_H
 #define BINDWATCH_H
 
-#define BW_ABI_VERSION 2
+#define BW_ABI_VERSION 1
 #define BW_COMM_LEN 16
 #define BW_ARGS_LEN 256 /* head of the requester's argv, read at the call */
 #define BW_PORT_WORDS (65536 / 64) /* port filter bitmap, one bit per port */
