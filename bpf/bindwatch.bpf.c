@@ -30,9 +30,19 @@
  * the "storms" map: the first goes out at once, later ones only add to a
  * count, and the first failure after window_ns sends one record standing
  * for all of them (bw_event.count).  Failures after a storm's last record
- * are sent by flush_storms, which userspace runs once per window.  Loss is
- * counted in failures, not records, so the counts plus the loss add up to
- * the failures exactly.
+ * are sent by flush_storms, which userspace runs once per window; it also
+ * retires a storm idle for a window, whether or not its process lives on.
+ * Loss is counted in failures, not records, so the counts plus the loss
+ * add up to the failures exactly.
+ *
+ * Bounds, so that one user cannot flood the log or blind the accounting
+ * of others: a process failing on more than BW_STORM_ADDRESSES addresses
+ * of one port gets one storm for the port; each uid may hold storm_quota
+ * entries of the table (the "uids" map keeps its share) and, beyond,
+ * its failures count into one aggregate of its own, which always has room;
+ * and each uid has a budget of records (a token bucket, rate_interval_ns
+ * and rate_tolerance_ns): failures it cannot pay for are counted, exactly,
+ * in a suppressed record that flush_storms sends per uid and window.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -45,8 +55,10 @@
 #define EADDRINUSE 98 /* uapi asm-generic/errno.h */
 
 #define INFLIGHT_MAX 8192 /* threads inside bind()/listen() at once */
-#define STORMS_MAX 16384  /* storms at once; beyond, failures go out one by one */
 #define SCRATCH_LEVELS 4  /* records built at once on one CPU */
+#define CAS_TRIES 4       /* compare-and-swap attempts before leaving it to later */
+#define LEDGER_RATE 1000  /* successful bind()s a second per uid sent for the ledger */
+#define NSEC_PER_SEC 1000000000ULL
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -58,9 +70,14 @@ const volatile __u32 filter_cgroup_level = 0;
 const volatile __u64 wakeup_interval_ns = 0;
 const volatile __u64 wakeup_bytes = 0;
 const volatile __u64 window_ns = 0;               /* storm window, 0: none */
+const volatile __u32 storms_max = 0;              /* storms of all uids, own aggregates aside */
+const volatile __u32 storm_quota = 0;             /* storms of one uid, its own aggregate aside */
+const volatile __u64 rate_interval_ns = 0;        /* rate limit: ns per record per uid, 0: none */
+const volatile __u64 rate_tolerance_ns = 0;       /* the burst: (records - 1) * rate_interval_ns */
 const volatile __u64 port_bitmap[BW_PORT_WORDS] = {};
 
 __u64 last_wakeup_ns = 0;
+__u64 storms_live = 0; /* entries of "storms" that count against storms_max */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -93,14 +110,35 @@ struct {
 	__type(value, struct bw_request);
 } inflight SEC(".maps");
 
-/* Failures being aggregated, one entry per storm (struct bw_storm_key). */
+/*
+ * Failures being aggregated, one entry per storm (struct bw_storm_key).
+ * Sized by the loader to storms_max plus one aggregate per entry of "uids".
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, STORMS_MAX);
+	__uint(max_entries, 1);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct bw_storm_key);
 	__type(value, struct bw_storm);
 } storms SEC(".maps");
+
+/* One uid's share: its storms, its rate limit, what the limit held back. */
+struct bw_uid {
+	__u64 storms;     /* its entries in "storms", its own aggregate aside */
+	__u64 tat;        /* rate limit: GCRA's theoretical arrival time, CLOCK_MONOTONIC */
+	__u64 suppressed; /* failures held back since its last suppressed record */
+	__u64 since_ns;   /* when the first of them was held back */
+	__u64 ledger_tat; /* the same for successful bind()s sent for the ledger */
+};
+
+/* Never deleted: a capture may hold a pointer to its uid's entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* resized by the loader */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct bw_uid);
+} uids SEC(".maps");
 
 /*
  * Where each CPU builds a record (too big for the stack), as a storm entry:
@@ -202,7 +240,11 @@ static __always_inline void addr_from_sockaddr(struct bw_sock *s,
 	}
 }
 
-/* Queue e (built in map memory); a record the ring has no room for is lost. */
+/*
+ * Queue e (built in map memory); a record the ring has no room for is lost.
+ * A successful bind() sent only for userspace's ledger is no record: its
+ * loss costs a "bound_by", not a count.
+ */
 static __always_inline void send(struct bw_event *e)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
@@ -212,7 +254,8 @@ static __always_inline void send(struct bw_event *e)
 		last_wakeup_ns = e->ts_ns;
 		flags = BPF_RB_FORCE_WAKEUP;
 	}
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags) &&
+	    (e->ret < 0 || report & BW_REPORT_SUCCESS))
 		stat_add(BW_STAT_LOST, e->count);
 }
 
@@ -299,61 +342,255 @@ static __always_inline void fill(struct bw_event *e, const struct bw_request *re
 /*
  * Take what storm s counted since its last record, if its window is over at
  * now (or if force): one caller per window wins the compare-and-swap on
- * last_ns, and the count is taken with an atomic exchange, so each failure
- * goes into exactly one record.  0 when there is nothing to send.
+ * last_ns, and the count is taken with a compare-and-swap to 0, so each
+ * failure goes into exactly one record and a retired storm stays retired.
+ * 0 when there is nothing to send (what a lost race leaves is taken later).
  */
 static __always_inline __u64 take_count(struct bw_storm *s, __u64 now, bool force)
 {
-	__u64 last = s->last_ns;
+	__u64 last = s->last_ns, n;
+	int i;
 
 	if (!force && (__s64)(now - last) < (__s64)window_ns)
 		return 0;
 	if (__sync_val_compare_and_swap(&s->last_ns, last, now) != last)
 		return 0;
-	return __sync_lock_test_and_set(&s->count, 0);
+	for (i = 0; i < CAS_TRIES; i++) {
+		n = *(volatile __u64 *)&s->count;
+		if (!n || n & BW_STORM_RETIRED)
+			return 0;
+		if (__sync_val_compare_and_swap(&s->count, n, 0) == n)
+			return n;
+	}
+	return 0;
+}
+
+/* Count one failure at now into s: what a record sent now stands for (0: none yet); -1 if s is retired. */
+static __always_inline long count_into(struct bw_storm *s, __u64 now)
+{
+	if (__sync_fetch_and_add(&s->count, 1) & BW_STORM_RETIRED)
+		return -1;
+	return take_count(s, now, false);
+}
+
+/* The key of the storm at scope that failure e belongs to. */
+static __always_inline void storm_key(struct bw_storm_key *k, const struct bw_event *e,
+				      __u8 scope)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->uid = e->uid;
+	k->scope = scope;
+	if (scope == BW_SCOPE_UID)
+		return;
+	k->start_ns = e->start_ns;
+	k->pid = e->pid;
+	k->ret = e->ret;
+	k->syscall = e->syscall;
+	k->family = e->sock.family;
+	k->protocol = e->sock.protocol;
+	k->port = e->sock.port;
+	if (scope == BW_SCOPE_ADDRESS)
+		__builtin_memcpy(k->addr, e->sock.addr, sizeof(k->addr));
+}
+
+/* uid's share, created on first use; NULL when "uids" is full. */
+static __always_inline struct bw_uid *uid_state(__u32 uid)
+{
+	struct bw_uid *u = bpf_map_lookup_elem(&uids, &uid), fresh = {};
+
+	if (u)
+		return u;
+	bpf_map_update_elem(&uids, &uid, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&uids, &uid);
 }
 
 /*
- * Account the failure in cur->tmpl to its storm.  Returns how many failures
- * a record sent now must stand for: 1 for a storm's first failure (or when
- * the table is full), everything counted since the storm's last record for
- * the first failure after a window has passed, 0 inside the window.
+ * Start storm k with the failure in cur: true once it is in the table.  A
+ * storm of scope address or port takes one of u's storm_quota entries and
+ * one of the storms_max shared by all uids; the uid's own aggregate takes
+ * neither (the table has room for one per uid).
+ */
+static __always_inline bool start_storm(struct bw_storm *cur, const struct bw_storm_key *k,
+					struct bw_uid *u)
+{
+	bool shared = k->scope != BW_SCOPE_UID;
+
+	if (shared) {
+		if (__sync_fetch_and_add(&u->storms, 1) >= storm_quota)
+			goto undo_uid;
+		if (__sync_fetch_and_add(&storms_live, 1) >= storms_max)
+			goto undo_live;
+	}
+	cur->count = 0;
+	cur->last_ns = cur->tmpl.ts_ns;
+	cur->addresses = 1;
+	cur->tmpl.scope = k->scope;
+	if (!bpf_map_update_elem(&storms, k, cur, BPF_NOEXIST))
+		return true;
+	/* another CPU started it a moment ago */
+	if (!shared)
+		return false;
+undo_live:
+	__sync_fetch_and_add(&storms_live, -1);
+undo_uid:
+	__sync_fetch_and_add(&u->storms, -1);
+	return false;
+}
+
+/*
+ * A failure on an address its process has no storm for: counted into the
+ * process's storm of the port (>= 0: what to send now) once it has failed
+ * on BW_STORM_ADDRESSES addresses of it, else -1, the address noted.
+ */
+static __always_inline long port_storm(struct bw_storm *cur, struct bw_uid *u)
+{
+	struct bw_storm_key k;
+	struct bw_storm *p;
+
+	storm_key(&k, &cur->tmpl, BW_SCOPE_PORT);
+	p = bpf_map_lookup_elem(&storms, &k);
+	if (!p) {
+		start_storm(cur, &k, u); /* sends nothing: counts addresses */
+		return -1;
+	}
+	if (__sync_fetch_and_add(&p->addresses, 1) < BW_STORM_ADDRESSES)
+		return -1;
+	return count_into(p, cur->tmpl.ts_ns);
+}
+
+/* Count the failure into its uid's own aggregate: what to send now. */
+static __always_inline __u64 uid_storm(struct bw_storm *cur, struct bw_uid *u)
+{
+	struct bw_storm_key k;
+	struct bw_storm *s;
+	long n;
+
+	storm_key(&k, &cur->tmpl, BW_SCOPE_UID);
+	if (start_storm(cur, &k, u))
+		return 1;
+	s = bpf_map_lookup_elem(&storms, &k);
+	if (s && (n = count_into(s, cur->tmpl.ts_ns)) >= 0)
+		return n;
+	/* its aggregate is being retired this instant: a record of its own */
+	cur->tmpl.scope = BW_SCOPE_ADDRESS;
+	return 1;
+}
+
+/*
+ * Account the failure in cur->tmpl to its storm, setting cur->tmpl.scope to
+ * the storm's.  Returns how many failures a record sent now must stand for:
+ * 1 for a storm's first failure, everything counted since the storm's last
+ * record for the first failure after a window has passed, 0 inside the
+ * window.  A failure on an address the process has no storm for starts
+ * one, unless the process already failed on BW_STORM_ADDRESSES addresses
+ * of that port (then it counts into the storm of the port) or its uid has
+ * used up its share of the table (then into the uid's own aggregate).
  *
  * Exactness: every failure is added to exactly one count, and a count is
- * taken (and zeroed) only with an atomic exchange by whoever then sends it,
- * the capture programs here or flush_storm(); the compare-and-swap on
- * last_ns lets one of them per window do so.  Entries are deleted by
- * userspace only once their process has exited and its count is 0, so no
- * increment can land in a deleted entry.
+ * taken only by a compare-and-swap to 0 by whoever then sends it, the
+ * capture programs here or flush_storm(); the compare-and-swap on last_ns
+ * lets one of them per window do so.  flush_storm() retires an idle storm
+ * by a compare-and-swap of its count from 0 to BW_STORM_RETIRED, and only
+ * then deletes it: an add that lands after that sees the mark in the value
+ * its fetch-and-add returns, and that failure goes elsewhere (a new storm,
+ * or a record of its own), so nothing counted in a retired entry is ever
+ * owed.  One window is left, and it needs a storm idle for a whole window
+ * to fail again at the very instant it is retired: the kernel may reuse a
+ * deleted hash element at once, so a capture that looked the entry up just
+ * before the mark, and was then held up between its lookup and its add
+ * until the entry was deleted and its memory reused by a new storm, would
+ * count into that new storm.  Capture programs on syscall tracepoints run
+ * with preemption off, so there the hold-up is an interrupt's length.
  */
 static __always_inline __u64 storm_count(struct bw_storm *cur)
 {
-	const struct bw_event *e = &cur->tmpl;
-	struct bw_storm_key k = {
-		.start_ns = e->start_ns,
-		.pid = e->pid,
-		.ret = e->ret,
-		.syscall = e->syscall,
-		.family = e->sock.family,
-		.protocol = e->sock.protocol,
-		.port = e->sock.port,
-	};
+	struct bw_event *e = &cur->tmpl;
+	struct bw_storm_key k;
 	struct bw_storm *s;
+	struct bw_uid *u;
+	long n;
 
-	__builtin_memcpy(k.addr, e->sock.addr, sizeof(k.addr));
+	storm_key(&k, e, BW_SCOPE_ADDRESS);
 	s = bpf_map_lookup_elem(&storms, &k);
-	if (!s) {
-		cur->count = 0;
-		cur->last_ns = e->ts_ns;
-		if (!bpf_map_update_elem(&storms, &k, cur, BPF_NOEXIST))
-			return 1;
-		/* another CPU started it a moment ago, or there is no room */
-		s = bpf_map_lookup_elem(&storms, &k);
-		if (!s)
-			return 1;
+	if (s && (n = count_into(s, e->ts_ns)) >= 0)
+		return n;
+	/* a new storm, or one retired a moment ago */
+	u = uid_state(e->uid);
+	if (!u)
+		return 1; /* no uid to charge it to: a record of its own */
+	n = port_storm(cur, u);
+	if (n >= 0) {
+		e->scope = BW_SCOPE_PORT;
+		return n;
 	}
-	__sync_fetch_and_add(&s->count, 1);
-	return take_count(s, e->ts_ns, false);
+	if (start_storm(cur, &k, u)) {
+		e->scope = BW_SCOPE_ADDRESS;
+		return 1;
+	}
+	s = bpf_map_lookup_elem(&storms, &k); /* started by another CPU meanwhile? */
+	if (s && (n = count_into(s, e->ts_ns)) >= 0) {
+		e->scope = BW_SCOPE_ADDRESS;
+		return n;
+	}
+	return uid_storm(cur, u);
+}
+
+/*
+ * Whether uid u may have one more record at now.  The bucket is kept as
+ * GCRA's single "theoretical arrival time": a record moves it rate_interval_ns
+ * on from max(tat, now), and is refused when that would put it more than
+ * rate_tolerance_ns (the burst) ahead of now.
+ */
+static __always_inline bool rate_allows(__u64 *tatp, __u64 now, __u64 interval,
+					__u64 tolerance)
+{
+	__u64 tat, base;
+	int i;
+
+	for (i = 0; i < CAS_TRIES; i++) {
+		tat = *(volatile __u64 *)tatp;
+		base = (__s64)(tat - now) > 0 ? tat : now;
+		if (base - now > tolerance)
+			return false;
+		if (__sync_val_compare_and_swap(tatp, tat, base + interval) == tat)
+			return true;
+	}
+	return false; /* the uid's own records keep beating us to it */
+}
+
+/*
+ * Whether a record standing for n failures of uid may go out at now; if
+ * not, they are added to uid's suppressed count, which flush_uid() sends.
+ */
+static __always_inline bool admit(__u32 uid, __u64 n, __u64 now)
+{
+	struct bw_uid *u;
+
+	if (!rate_interval_ns)
+		return true;
+	u = uid_state(uid);
+	if (!u || rate_allows(&u->tat, now, rate_interval_ns, rate_tolerance_ns))
+		return true; /* no room to keep a limit for uid: not limited */
+	if (!__sync_fetch_and_add(&u->suppressed, n))
+		u->since_ns = now;
+	return false;
+}
+
+/*
+ * Whether a successful bind() of uid may go to the ledger at now: a user
+ * binding sockets in a loop must not fill the ring buffer that carries
+ * everyone's conflicts.  Past its budget (LEDGER_RATE a second, as many at
+ * once) the ledger just does not learn of it; nothing is counted.
+ */
+static __always_inline bool ledger_admit(__u32 uid, __u64 now)
+{
+	struct bw_uid *u;
+
+	if (!rate_interval_ns)
+		return true;
+	u = uid_state(uid);
+	return !u || rate_allows(&u->ledger_tat, now, NSEC_PER_SEC / LEDGER_RATE,
+				 (LEDGER_RATE - 1) * (NSEC_PER_SEC / LEDGER_RATE));
 }
 
 /* Make a record of req, its outcome ret and the calling task; send it. */
@@ -375,7 +612,10 @@ static __always_inline void emit(const struct bw_request *req, long ret, __u8 mo
 	fill(&cur->tmpl, req, ret, mode);
 	if (ret < 0 && window_ns)
 		cur->tmpl.count = storm_count(cur);
-	if (cur->tmpl.count)
+	/* --all's successes are asked for: only the ledger's are limited */
+	if (cur->tmpl.count &&
+	    (ret < 0 ? admit(cur->tmpl.uid, cur->tmpl.count, cur->tmpl.ts_ns) :
+	     report & BW_REPORT_SUCCESS || ledger_admit(cur->tmpl.uid, cur->tmpl.ts_ns)))
 		send(&cur->tmpl);
 	*nest = level;
 }
@@ -506,17 +746,43 @@ struct flush_ctx {
 	__u32 all;
 };
 
-/* Send what storm s counted since its last record, if its window is over. */
+/* Delete storm k, marked retired; give its entry back to its uid's share. */
+static __always_inline void forget(const struct bw_storm_key *k)
+{
+	__u32 uid = k->uid;
+	bool shared = k->scope != BW_SCOPE_UID;
+	struct bw_uid *u;
+
+	if (bpf_map_delete_elem(&storms, k) || !shared)
+		return;
+	__sync_fetch_and_add(&storms_live, -1);
+	u = bpf_map_lookup_elem(&uids, &uid);
+	if (u)
+		__sync_fetch_and_add(&u->storms, -1);
+}
+
+/*
+ * Send what storm s counted since its last record, if its window is over;
+ * retire it if nothing failed for a whole window since then.
+ */
 static long flush_storm(struct bpf_map *map, struct bw_storm_key *k,
 			struct bw_storm *s, struct flush_ctx *c)
 {
 	struct bw_event *e;
-	__u64 n;
+	__u64 n = s->count;
 
-	if (!s->count)
+	if (n & BW_STORM_RETIRED) { /* a delete that failed: try again */
+		forget(k);
 		return 0;
+	}
+	if (!n) {
+		if (!c->all && (__s64)(c->now - s->last_ns) >= (__s64)window_ns &&
+		    !__sync_val_compare_and_swap(&s->count, 0, BW_STORM_RETIRED))
+			forget(k);
+		return 0;
+	}
 	n = take_count(s, c->now, c->all);
-	if (!n)
+	if (!n || !admit(k->uid, n, c->now))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -531,9 +797,38 @@ static long flush_storm(struct bpf_map *map, struct bw_storm_key *k,
 	return 0;
 }
 
+/* Send one record of the failures uid's rate limit held back, if any. */
+static long flush_uid(struct bpf_map *map, __u32 *uid, struct bw_uid *u, struct flush_ctx *c)
+{
+	struct bw_event *e;
+	__u64 n;
+
+	if (!u->suppressed)
+		return 0;
+	n = __sync_lock_test_and_set(&u->suppressed, 0);
+	if (!n)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(BW_STAT_LOST, n);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->version = BW_ABI_VERSION;
+	e->kind = BW_EVENT_SUPPRESSED;
+	e->uid = *uid;
+	e->count = n;
+	e->ts_ns = c->now;
+	e->since_ns = u->since_ns;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
 /*
  * Run by userspace once per window (bpf_prog_test_run): a storm that has
- * stopped still owes a record for its last window's failures.
+ * stopped still owes a record for its last window's failures, one idle for
+ * a window gives its entry back, and a uid over its rate limit is owed a
+ * record of what was held back.
  */
 SEC("syscall")
 int flush_storms(struct bw_flush_args *args)
@@ -541,5 +836,6 @@ int flush_storms(struct bw_flush_args *args)
 	struct flush_ctx c = { .now = bpf_ktime_get_ns(), .all = args->all };
 
 	bpf_for_each_map_elem(&storms, flush_storm, &c, 0);
+	bpf_for_each_map_elem(&uids, flush_uid, &c, 0);
 	return 0;
 }

@@ -54,6 +54,24 @@ enum bw_sockflag {
 	BW_SF_TRANSPARENT = 1 << 4,
 };
 
+/* What a struct bw_event reports (bw_event.kind). */
+enum bw_event_kind {
+	BW_EVENT_CALL = 0,       /* a bind() or listen(), possibly standing for a storm */
+	BW_EVENT_SUPPRESSED = 1, /* failures of one uid over its rate limit (uid, count, since_ns) */
+};
+
+/*
+ * Which failures a record's count stands for (bw_event.scope), from the
+ * narrowest: identical calls, calls of one process on any address of one
+ * port (past BW_STORM_ADDRESSES of them), any call of one uid whose share
+ * of the storm table is used up.
+ */
+enum bw_scope {
+	BW_SCOPE_ADDRESS = 0,
+	BW_SCOPE_PORT = 1,
+	BW_SCOPE_UID = 2,
+};
+
 /* Per-CPU counters in the "stats" map, summed by userspace. */
 enum bw_stat {
 	BW_STAT_LOST = 0,   /* records the ring buffer had no room for */
@@ -83,7 +101,10 @@ struct bw_event {
 	__u8 mode;           /* enum bw_mode */
 	__s32 ret;           /* 0 or -errno, as the call returned it */
 	__u64 ts_ns;         /* CLOCK_MONOTONIC at return */
-	__u64 start_ns;      /* requester's process start, ns since boot */
+	union {
+		__u64 start_ns;  /* requester's process start, ns since boot */
+		__u64 since_ns;  /* BW_EVENT_SUPPRESSED: CLOCK_MONOTONIC of the first */
+	};
 	__u64 cgroup_id;     /* cgroup v2 id of the requester */
 	__u64 sock_ino;      /* inode of the requesting socket */
 	__u64 exe_ino;       /* inode of the requester's executable, 0 if none */
@@ -94,7 +115,9 @@ struct bw_event {
 	__u32 gid;
 	__u32 count;         /* failures this record stands for */
 	__u16 args_len;      /* bytes used in args */
-	__u16 __pad[3];
+	__u8 kind;           /* enum bw_event_kind */
+	__u8 scope;          /* enum bw_scope: what count stands for */
+	__u16 __pad[2];
 	struct bw_sock sock; /* requested address and the socket's options */
 	char comm[BW_COMM_LEN];
 	/*
@@ -108,32 +131,43 @@ struct bw_event {
 _Static_assert(sizeof(struct bw_event) == 392, "struct bw_event layout changed");
 
 /*
- * What makes failures identical, for storm aggregation: the same requester
- * process (pid and start time, since pids are reused), call, outcome and
- * requested address.
+ * What makes failures one storm, for aggregation.  BW_SCOPE_ADDRESS: the
+ * same requester process (pid and start time, since pids are reused), uid,
+ * call, outcome and requested address.  BW_SCOPE_PORT: the same with addr
+ * all zero, any address.  BW_SCOPE_UID: only uid and scope are set.
  */
 struct bw_storm_key {
 	__u64 start_ns;
 	__u32 pid;
+	__u32 uid;
 	__s32 ret;
 	__u8 syscall;
-	__u8 __pad;
+	__u8 scope;          /* enum bw_scope */
 	__u16 family;
 	__u16 protocol;
 	__u16 port;
 	__u8 addr[16];
+	__u32 __pad;
 };
 
-_Static_assert(sizeof(struct bw_storm_key) == 40, "struct bw_storm_key layout changed");
+_Static_assert(sizeof(struct bw_storm_key) == 48, "struct bw_storm_key layout changed");
+
+/* Distinct addresses of one port a process may fail on before they aggregate. */
+#define BW_STORM_ADDRESSES 8
+
+/* bw_storm.count: the storm is being deleted; nothing may count into it. */
+#define BW_STORM_RETIRED (1ULL << 63)
 
 /* One storm: failures not yet in a record, and the record to repeat. */
 struct bw_storm {
-	__u64 count;         /* failures since the storm's last record */
-	__u64 last_ns;       /* CLOCK_MONOTONIC of that record */
+	__u64 count;         /* failures since the storm's last record; BW_STORM_RETIRED */
+	__u64 last_ns;       /* CLOCK_MONOTONIC of that record, or of the storm's start */
+	__u32 addresses;     /* BW_SCOPE_PORT: addresses of the port not in a storm of their own */
+	__u32 __pad;
 	struct bw_event tmpl; /* the storm's first record */
 };
 
-_Static_assert(sizeof(struct bw_storm) == 408, "struct bw_storm layout changed");
+_Static_assert(sizeof(struct bw_storm) == 416, "struct bw_storm layout changed");
 
 /* The context of the flush_storms program, run by userspace. */
 struct bw_flush_args {

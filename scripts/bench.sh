@@ -8,8 +8,8 @@
 #   tracepoint --json     the default: the benchmark's failing binds are one
 #                         storm, counted in the kernel, one record a second
 #                         formatted and written to /dev/null
-#   tracepoint --window 0 no aggregation: every failing bind is a record,
-#                         the full path
+#   tracepoint --window 0 no aggregation and no rate limit: every failing
+#                         bind is a record, the full path
 #   tracepoint --port 1   the port filter drops the benchmark's binds in the
 #                         kernel: the filter fast path
 #   fexit --json          as the first, with fexit programs (skipped with the
@@ -79,7 +79,7 @@ declare -A label=(
 )
 declare -A args=(
 	[tp_json]="--mode tracepoint --json"
-	[tp_window0]="--mode tracepoint --json --window 0"
+	[tp_window0]="--mode tracepoint --json --window 0 --rate-limit 0"
 	[tp_port]="--mode tracepoint --port 1"
 	[fexit]="--mode fexit --json"
 )

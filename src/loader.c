@@ -13,6 +13,10 @@
  *
  * Flow: open (with --btf) -> set .rodata and map sizes -> load -> fill the
  * filter maps -> mount tracefs if the tracepoints need it -> attach.
+ *
+ * The storm table is shared out here: STORMS_MAX storms in all, at most
+ * 1/STORM_SHARES of them for one uid, plus room for one aggregate per uid
+ * of the UIDS_MAX the kernel keeps a share and a rate limit for.
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -28,13 +32,16 @@
 #include "cgroup.h"
 #include "loader.h"
 #include "log.h"
-#include "procinfo.h"
 
 #define RINGBUF_BYTES (4U << 20)
 #define WAKEUP_INTERVAL_NS (5 * 1000 * 1000ULL) /* at most ~200 wakeups/s; < BUSY_POLL_MS */
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
+#define STORMS_MAX 16384  /* storms at once, of all uids */
+#define STORM_SHARES 8    /* one uid may hold 1/STORM_SHARES of them */
+#define UIDS_MAX 4096     /* uids with a share and a rate limit; beyond, neither */
+#define NSEC_PER_SEC 1000000000ULL
 
 static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 {
@@ -93,6 +100,12 @@ static int configure(struct bindwatch_bpf *skel, const struct bw_options *o,
 	ro->wakeup_interval_ns = WAKEUP_INTERVAL_NS;
 	ro->wakeup_bytes = RINGBUF_BYTES / 4;
 	ro->window_ns = o->window_ms * 1000000ULL;
+	ro->storms_max = STORMS_MAX;
+	ro->storm_quota = STORMS_MAX / STORM_SHARES;
+	if (o->rate_limit) {
+		ro->rate_interval_ns = NSEC_PER_SEC / o->rate_limit;
+		ro->rate_tolerance_ns = (o->rate_burst - 1) * ro->rate_interval_ns;
+	}
 	if (o->port_filter) {
 		ro->filters |= BW_FILTER_PORT;
 		memcpy((void *)ro->port_bitmap, o->ports, sizeof(o->ports));
@@ -117,6 +130,10 @@ static int configure(struct bindwatch_bpf *skel, const struct bw_options *o,
 	}
 	set_flavour(skel, mode);
 	err = bpf_map__set_max_entries(skel->maps.events, RINGBUF_BYTES);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.storms, STORMS_MAX + UIDS_MAX);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.uids, UIDS_MAX);
 	if (!err && o->npids)
 		err = bpf_map__set_max_entries(skel->maps.pid_filter, o->npids);
 	if (!err && o->ncomms)
@@ -222,30 +239,6 @@ int loader_flush(const struct bw_loader *l, bool all)
 	if (bpf_prog_test_run_opts(bpf_program__fd(l->skel->progs.flush_storms), &opts))
 		return -errno;
 	return 0;
-}
-
-int loader_forget_exited(const struct bw_loader *l)
-{
-	int fd = bpf_map__fd(l->skel->maps.storms), err;
-	struct bw_storm_key key, next;
-	struct bw_storm s;
-
-	err = bpf_map_get_next_key(fd, NULL, &key) ? -errno : 0;
-	while (!err) {
-		/* step on first: a deleted key is no place to continue from */
-		err = bpf_map_get_next_key(fd, &key, &next) ? -errno : 0;
-		/*
-		 * Nothing adds to the count of a process that has exited (all
-		 * its threads), so a zero count read now stays zero: the entry
-		 * can go.
-		 */
-		if (procinfo_gone(key.pid, key.start_ns) &&
-		    !bpf_map_lookup_elem(fd, &key, &s) && !s.count &&
-		    bpf_map_delete_elem(fd, &key) && errno != ENOENT)
-			return -errno;
-		key = next;
-	}
-	return err == -ENOENT ? 0 : err;
 }
 
 int loader_ringbuf_fd(const struct bw_loader *l)

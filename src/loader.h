@@ -32,12 +32,11 @@ int loader_ringbuf_fd(const struct bw_loader *l);
 /*
  * Queue the records storms owe: for each storm whose window is over (all:
  * every storm, once the programs are detached), the failures counted since
- * its last record.  Run once per window.  0 or -errno.
+ * its last record; retire the storms idle for a window; queue one
+ * suppressed record per uid whose rate limit held failures back.  Run once
+ * per window.  0 or -errno.
  */
 int loader_flush(const struct bw_loader *l, bool all);
-
-/* Drop the storms of processes that have exited, once flushed.  0 or -errno. */
-int loader_forget_exited(const struct bw_loader *l);
 
 /* Sum the per-CPU counters into stats[BW_STAT_MAX].  0 or -errno. */
 int loader_stats(const struct bw_loader *l, uint64_t stats[BW_STAT_MAX]);

@@ -14,10 +14,12 @@
  * enriched from /proc as soon as it arrives, while the requester most
  * likely still exists.  With a policy, conflicts on ports a rule names go
  * to the decider's thread (decider.c), which writes them once decided;
- * records are written under one lock, whichever thread writes them.  Once per tick (TICK_MS, or the storm window if
- * shorter) the storms that went quiet are flushed (their last window's
- * count, see bpf/bindwatch.bpf.c) and those of exited processes forgotten,
- * and the kernel's loss counters are checked; any loss is written out as a
+ * records are written under one lock, whichever thread writes them.  Once
+ * per tick (TICK_MS, or the storm window if shorter) the kernel's
+ * flush_storms runs: the storms that went quiet send their last window's
+ * count, idle ones are retired, and each uid whose rate limit held
+ * failures back gets its suppressed record (see bpf/bindwatch.bpf.c); then
+ * the kernel's loss counters are checked; any loss is written out as a
  * record of its own.
  */
 #include <errno.h>
@@ -52,7 +54,6 @@
 
 #define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
 #define TICK_MS 1000      /* the longest poll, and the loss check interval */
-#define FORGET_TICKS 10   /* storms of exited processes are dropped this often */
 #define NSEC_PER_SEC 1000000000LL
 #define NSEC_PER_MSEC 1000000LL
 #define EXIT_USAGE 2
@@ -78,10 +79,8 @@ struct monitor {
 	struct output out;
 	__u32 own_netns;     /* bindwatch's network namespace */
 	uint64_t lost;       /* loss already reported */
-	uint64_t window_ms;  /* storm window, 0 without aggregation */
 	uint64_t tick_ms;    /* how often flush() runs */
 	uint64_t last_tick;  /* CLOCK_MONOTONIC ns of its last run */
-	uint64_t ticks;      /* flush() runs so far */
 	int tick_err;        /* the last tick's error, 0 */
 };
 
@@ -174,6 +173,14 @@ static int handle_event(void *arg, void *data, size_t size)
 		return 0;
 	}
 	wall_time(ev->ts_ns, &r.wall);
+	if (ev->kind == BW_EVENT_SUPPRESSED) {
+		struct timespec since;
+
+		wall_time(ev->since_ns, &since);
+		output_suppressed(&m->out, ev->uid, ev->count, &since, &r.wall);
+		metrics_suppressed(m->metrics, ev->count);
+		return 0;
+	}
 	if (!ev->ret && ev->syscall == BW_SYS_BIND)
 		ledger_add(m->ledger, ev, &r.wall);
 	if (!ev->ret && !m->show_success)
@@ -241,24 +248,18 @@ static void report_stuck(struct monitor *m)
 }
 
 /*
- * Send what quiet storms owe (all: every storm, at exit), then the loss;
- * retry writes that failed.
+ * Send what quiet storms and rate limits owe (all: every storm, at exit),
+ * then the loss; retry writes that failed.
  */
 static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 {
-	int err = 0;
+	int err = loader_flush(&m->loader, all);
 
-	if (m->window_ms) {
-		err = loader_flush(&m->loader, all);
-		ring_buffer__consume(rb);
-		/* a /proc check per storm: not every tick */
-		if (!err && !all && ++m->ticks % FORGET_TICKS == 0)
-			err = loader_forget_exited(&m->loader);
-		/* say so once per kind of failure, not once per tick */
-		if (err && err != m->tick_err)
-			warn("flushing storm counts failed: %s", strerror(-err));
-		m->tick_err = err;
-	}
+	ring_buffer__consume(rb);
+	/* say so once per kind of failure, not once per tick */
+	if (err && err != m->tick_err)
+		warn("flushing storm counts failed: %s", strerror(-err));
+	m->tick_err = err;
 	pthread_mutex_lock(&m->out_lock);
 	report_lost(m);
 	output_retry(&m->out);
@@ -443,7 +444,6 @@ int main(int argc, char **argv)
 	m.own_netns = procinfo_own_netns();
 	procinfo_set_cmdline_max(o.cmdline_max);
 	m.show_success = o.report & BW_REPORT_SUCCESS;
-	m.window_ms = o.window_ms;
 	m.tick_ms = o.window_ms && o.window_ms < TICK_MS ? o.window_ms : TICK_MS;
 	if (o.policy_path) {
 		char msg[512];

@@ -5,7 +5,7 @@
  * A fleet watches bindwatch through the Prometheus it already runs, so the
  * counters are few and their labels bounded: conflicts by syscall and
  * protocol (never by pid or port: those would make a series per process),
- * records lost, reclaim decisions by result, holder lookup latency as a histogram, and an info metric
+ * records lost, failures suppressed by the rate limit, reclaim decisions by result, holder lookup latency as a histogram, and an info metric
  * with the capture mode.  libmicrohttpd serves them from its own thread,
  * with every signal blocked there so SIGTERM and SIGHUP keep reaching the
  * main loop; the counters are shared under one mutex, held only to update
@@ -50,6 +50,7 @@ struct metrics {
 	struct series series[MAX_SERIES];
 	size_t nseries;
 	uint64_t lost;
+	uint64_t suppressed;
 	uint64_t reclaims[ACTION_TIMEOUT + 1]; /* by enum action_result */
 	uint64_t lookup_le[BUCKETS]; /* lookups in each bucket (not cumulative) */
 	uint64_t lookups;
@@ -75,6 +76,9 @@ static void render(struct metrics *m, struct strbuf *sb)
 	strbuf_addf(sb, "# HELP bindwatch_events_lost_total Records the kernel could not queue.\n"
 			"# TYPE bindwatch_events_lost_total counter\n"
 			"bindwatch_events_lost_total %llu\n", (unsigned long long)m->lost);
+	strbuf_addf(sb, "# HELP bindwatch_failures_suppressed_total Failures not recorded one by one: over their uid's rate limit.\n"
+			"# TYPE bindwatch_failures_suppressed_total counter\n"
+			"bindwatch_failures_suppressed_total %llu\n", (unsigned long long)m->suppressed);
 	strbuf_adds(sb, "# HELP bindwatch_reclaims_total Ports reclaimed from their holders, by result.\n"
 			"# TYPE bindwatch_reclaims_total counter\n");
 	for (i = ACTION_RECLAIMED; i <= ACTION_TIMEOUT; i++)
@@ -243,6 +247,15 @@ void metrics_lost(struct metrics *m, uint64_t count)
 		return;
 	pthread_mutex_lock(&m->lock);
 	m->lost += count;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_suppressed(struct metrics *m, uint64_t count)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->suppressed += count;
 	pthread_mutex_unlock(&m->lock);
 }
 

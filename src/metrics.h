@@ -27,6 +27,8 @@ void metrics_stop(struct metrics *m);
 /* Account for a record, for records lost, for one holder lookup's duration. */
 void metrics_record(struct metrics *m, const struct bw_event *ev);
 void metrics_lost(struct metrics *m, uint64_t count);
+/* Failures a uid's rate limit held back (counted in a suppressed record). */
+void metrics_suppressed(struct metrics *m, uint64_t count);
 /* A reclaim rule's decision (result ACTION_RECLAIMED ... ACTION_TIMEOUT). */
 void metrics_reclaim(struct metrics *m, enum action_result result);
 void metrics_lookup(struct metrics *m, double seconds);

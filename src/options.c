@@ -25,6 +25,9 @@
 #define EXEC_MAX_MAX 64
 #define WINDOW_DEFAULT_MS 1000
 #define WINDOW_MAX_MS (60 * 1000)
+#define RATE_LIMIT_DEFAULT 20  /* records a second per uid */
+#define RATE_BURST_DEFAULT 100 /* records at once per uid: a 50-process burst passes */
+#define RATE_MAX 1000000
 
 static const char usage_text[] =
 "Usage: bindwatch [OPTIONS]\n"
@@ -91,6 +94,8 @@ enum {
 	OPT_POLICY,
 	OPT_DRY_RUN,
 	OPT_CMDLINE_MAX,
+	OPT_RATE_LIMIT,
+	OPT_RATE_BURST,
 };
 
 static const struct option long_options[] = {
@@ -113,6 +118,8 @@ static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "cmdline-max", required_argument, NULL, OPT_CMDLINE_MAX },
+	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
+	{ "rate-burst", required_argument, NULL, OPT_RATE_BURST },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -206,11 +213,11 @@ static int parse_range(const char *opt, long min, long max, long *v)
 	return 0;
 }
 
-/* optarg as a whole number in [1, max] into *v, or a message naming opt. */
-static int parse_count(const char *opt, unsigned int max, unsigned int *v)
+/* The same for an unsigned int option. */
+static int parse_count(const char *opt, unsigned int min, unsigned int max, unsigned int *v)
 {
 	long n;
-	int err = parse_range(opt, 1, max, &n);
+	int err = parse_range(opt, min, max, &n);
 
 	if (!err)
 		*v = n;
@@ -275,9 +282,13 @@ static int parse_one(int c, struct bw_options *o)
 		o->exec = optarg;
 		return 0;
 	case OPT_EXEC_TIMEOUT:
-		return parse_count("--exec-timeout", EXEC_TIMEOUT_MAX, &o->exec_timeout);
+		return parse_count("--exec-timeout", 1, EXEC_TIMEOUT_MAX, &o->exec_timeout);
 	case OPT_EXEC_MAX:
-		return parse_count("--exec-max", EXEC_MAX_MAX, &o->exec_max);
+		return parse_count("--exec-max", 1, EXEC_MAX_MAX, &o->exec_max);
+	case OPT_RATE_LIMIT:
+		return parse_count("--rate-limit", 0, RATE_MAX, &o->rate_limit);
+	case OPT_RATE_BURST:
+		return parse_count("--rate-burst", 1, RATE_MAX, &o->rate_burst);
 	case OPT_POLICY:
 		o->policy_path = optarg;
 		return 0;
@@ -329,6 +340,8 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 	o->exec_max = EXEC_MAX_DEFAULT;
 	o->window_ms = WINDOW_DEFAULT_MS;
 	o->cmdline_max = PROCINFO_CMDLINE_DEFAULT;
+	o->rate_limit = RATE_LIMIT_DEFAULT;
+	o->rate_burst = RATE_BURST_DEFAULT;
 	while ((c = getopt_long(argc, argv, "vhV", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);

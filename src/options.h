@@ -30,6 +30,8 @@ struct bw_options {
 	unsigned int exec_max;    /* --exec-max N */
 	uint64_t window_ms;       /* --window: storm aggregation, 0 for none */
 	size_t cmdline_max;       /* --cmdline-max: bytes of a command line kept */
+	unsigned int rate_limit;  /* --rate-limit: records a second per uid, 0 for none */
+	unsigned int rate_burst;  /* --rate-burst: records at once per uid */
 	const char *policy_path;  /* --policy FILE */
 	bool dry_run;             /* --dry-run: decide, signal nothing */
 	__u32 report;             /* enum bw_report bits */

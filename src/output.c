@@ -299,3 +299,23 @@ void output_lost(struct output *out, uint64_t count)
 		put_syslog(out, LOG_ERR);
 	}
 }
+
+void output_suppressed(struct output *out, uint32_t uid, uint64_t count,
+		       const struct timespec *since, const struct timespec *wall)
+{
+	if (!out->json) {
+		strbuf_reset(&out->line);
+		suppressed_text(&out->line, uid, count, since, wall);
+		put_text(out);
+	}
+	if (out->json || out->log.fd >= 0) {
+		strbuf_reset(&out->line);
+		suppressed_json(&out->line, uid, count, since, wall);
+		put_json(out);
+	}
+	if (out->syslog) {
+		strbuf_reset(&out->line);
+		suppressed_summary(&out->line, uid, count, since);
+		put_syslog(out, LOG_WARNING);
+	}
+}

@@ -53,5 +53,8 @@ void output_retry(struct output *out);
 
 void output_record(struct output *out, const struct bw_record *r);
 void output_lost(struct output *out, uint64_t count);
+/* count failures of uid held back by its rate limit since since, until wall. */
+void output_suppressed(struct output *out, uint32_t uid, uint64_t count,
+		       const struct timespec *since, const struct timespec *wall);
 
 #endif /* BW_OUTPUT_H */

@@ -304,22 +304,6 @@ int procinfo_pidfd(uint32_t pid, uint64_t start_ns)
 	return pidfd;
 }
 
-bool procinfo_gone(uint32_t pid, uint64_t start_ns)
-{
-	int dirfd = open_pid_dir(pid);
-	unsigned long long start;
-	unsigned long flags;
-	char state;
-	bool gone;
-
-	if (dirfd < 0)
-		return errno == ENOENT;
-	/* a zombie leader whose other threads still run is not gone */
-	gone = read_stat(dirfd, &state, &flags, &start) && start != procinfo_ticks(start_ns);
-	close(dirfd);
-	return gone;
-}
-
 bool procinfo_runs(uint32_t pid, uint64_t start_ns, const char *exe)
 {
 	int dirfd = open_same_process(pid, start_ns);

@@ -68,13 +68,6 @@ bool procinfo_alive(uint32_t pid, uint64_t start_ns);
  */
 int procinfo_pidfd(uint32_t pid, uint64_t start_ns);
 
-/*
- * Whether process pid that started start_ns after boot is surely gone: no
- * /proc/PID, or another process there.  Not for a zombie, nor when /proc
- * cannot be read.
- */
-bool procinfo_gone(uint32_t pid, uint64_t start_ns);
-
 /* Whether process pid that started start_ns after boot still runs exe. */
 bool procinfo_runs(uint32_t pid, uint64_t start_ns, const char *exe);
 

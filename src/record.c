@@ -29,6 +29,19 @@ const char *record_event_name(const struct bw_event *ev)
 	return ev->ret < 0 ? "error" : "ok";
 }
 
+/* What a record's count stands for (enum bw_scope). */
+static const char *scope_name(const struct bw_event *ev)
+{
+	switch (ev->scope) {
+	case BW_SCOPE_PORT:
+		return "port";
+	case BW_SCOPE_UID:
+		return "uid";
+	default:
+		return "address";
+	}
+}
+
 static const char *syscall_name(const struct bw_event *ev)
 {
 	return ev->syscall == BW_SYS_LISTEN ? "listen" : "bind";
@@ -323,6 +336,7 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 	jw_str(&w, "errno", ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : NULL);
 	json_endpoint(&w, &ev->sock);
 	jw_uint(&w, "count", ev->count);
+	jw_str(&w, "scope", scope_name(ev));
 	jw_str(&w, "mode", mode_name(ev->mode));
 	json_socket(&w, r);
 	json_requester(&w, r);
@@ -469,7 +483,11 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 	strbuf_addf(sb, "%s %s ", syscall_name(ev),
 		    ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : "ok");
 	/* a storm's record stands for the failures since its last one */
-	if (ev->count > 1)
+	if (ev->scope == BW_SCOPE_PORT)
+		strbuf_addf(sb, "(%u times, addresses of this port) ", ev->count);
+	else if (ev->scope == BW_SCOPE_UID)
+		strbuf_addf(sb, "(%u times, storms of this uid) ", ev->count);
+	else if (ev->count > 1)
 		strbuf_addf(sb, "(%u times) ", ev->count);
 	text_endpoint(sb, &ev->sock);
 	strbuf_adds(sb, " by ");
@@ -535,4 +553,32 @@ void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall)
 void lost_summary(struct strbuf *sb, uint64_t count)
 {
 	strbuf_addf(sb, "lost %llu records: the ring buffer was full", (unsigned long long)count);
+}
+
+void suppressed_json(struct strbuf *sb, uint32_t uid, uint64_t count,
+		     const struct timespec *since, const struct timespec *wall)
+{
+	struct jw w;
+
+	json_head(&w, sb, "suppressed", wall);
+	jw_uint(&w, "uid", uid);
+	jw_uint(&w, "count", count);
+	json_time(&w, "since", since);
+	jw_obj_end(&w);
+}
+
+void suppressed_text(struct strbuf *sb, uint32_t uid, uint64_t count,
+		     const struct timespec *since, const struct timespec *wall)
+{
+	time_local(sb, wall);
+	strbuf_addc(sb, ' ');
+	suppressed_summary(sb, uid, count, since);
+}
+
+void suppressed_summary(struct strbuf *sb, uint32_t uid, uint64_t count,
+			const struct timespec *since)
+{
+	strbuf_addf(sb, "suppressed %llu failures of uid %u since ", (unsigned long long)count, uid);
+	time_local(sb, since);
+	strbuf_adds(sb, ": over its rate limit (--rate-limit)");
 }

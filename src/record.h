@@ -99,4 +99,15 @@ void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall);
 void lost_summary(struct strbuf *sb, uint64_t count);
 void lost_json(struct strbuf *sb, uint64_t count, const struct timespec *wall);
 
+/*
+ * count failures of uid that its rate limit held back, the first of them at
+ * since (all of them before wall).
+ */
+void suppressed_text(struct strbuf *sb, uint32_t uid, uint64_t count,
+		     const struct timespec *since, const struct timespec *wall);
+void suppressed_summary(struct strbuf *sb, uint32_t uid, uint64_t count,
+			const struct timespec *since);
+void suppressed_json(struct strbuf *sb, uint32_t uid, uint64_t count,
+		     const struct timespec *since, const struct timespec *wall);
+
 #endif /* BW_RECORD_H */

@@ -94,11 +94,11 @@ def storm_window_records_while_running():
 
 @test()
 def storm_separate_processes_and_window_zero():
-    """--window 0: one record per failure; and storms of two processes never
-    merge (each record names its own requester)."""
+    """--window 0 (and no rate limit): one record per failure; and storms of
+    two processes never merge (each record names its own requester)."""
     comm = new_marker()
     sock, port = hold("ipv4", "tcp", "127.0.0.1")
-    with sock, start_bindwatch("--comm", comm, "--window", "0") as bw:
+    with sock, start_bindwatch("--comm", comm, "--window", "0", "--rate-limit", "0") as bw:
         results = [burst_result(burst(comm, port, n=100)) for _ in range(2)]
         recs = stop(bw)
     for result in results:
