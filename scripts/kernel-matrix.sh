@@ -161,6 +161,7 @@ export PATH=/bin
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 echo 3 >/proc/sys/kernel/printk
 ip link set lo up
@@ -236,7 +237,7 @@ copy_libs() {
 
 build_initramfs() { # OUT
 	local root=$KDIR/initramfs
-	rm -rf "$root" && mkdir -p "$root"/{bin,dev,proc,sys,tmp} || return 1
+	rm -rf "$root" && mkdir -p "$root"/{bin,dev,proc,run,sys,tmp} || return 1
 	cp /bin/busybox "$root/bin/busybox" &&
 		cp "$BINDWATCH" "$root/bin/bindwatch" &&
 		copy_libs "$BINDWATCH" "$root" &&
