@@ -342,10 +342,10 @@ static void text_endpoint(struct strbuf *sb, const struct bw_sock *s)
 		strbuf_adds(sb, addr);
 }
 
-/* "python3[815]" */
+/* "python3[815]", "\"sshd[1] uid=0 \"[31909]": see text_comm() */
 static void text_process(struct strbuf *sb, const char *comm, size_t len, __u32 pid)
 {
-	text_escape(sb, comm, strnlen(comm, len));
+	text_comm(sb, comm, strnlen(comm, len));
 	strbuf_addf(sb, "[%u]", pid);
 }
 
