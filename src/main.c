@@ -186,11 +186,12 @@ static void report_lost(struct monitor *m)
 }
 
 /*
- * Send what quiet storms owe (all: every storm, at exit), then the loss;
- * retry writes that failed.
+ * Send what quiet storms owe (all: every storm, at exit), then the loss and
+ * the hooks dropped; retry writes that failed.
  */
 static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 {
+	uint64_t lost;
 	int err = 0;
 
 	if (m->window_ms) {
@@ -205,6 +206,11 @@ static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 		m->tick_err = err;
 	}
 	report_lost(m);
+	lost = hooks_take_dropped(&m->hooks);
+	if (lost) {
+		output_hooks_dropped(&m->out, lost);
+		metrics_hooks_dropped(m->metrics, lost);
+	}
 	output_retry(&m->out);
 	m->last_tick = now_ns(CLOCK_MONOTONIC);
 }

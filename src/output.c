@@ -22,7 +22,7 @@
  * let others put something of their choosing at that path.
  * --syslog sends each record's text, without its time, at LOG_WARNING for
  * a conflict, LOG_NOTICE for one a reclaim rule acted on, and LOG_INFO for
- * other calls (LOG_ERR for loss), which
+ * other calls (LOG_ERR for loss, LOG_WARNING for dropped hooks), which
  * journald and any syslog daemon pick up.
  */
 #include <errno.h>
@@ -355,24 +355,39 @@ void output_record(struct output *out, const struct bw_record *r)
 	out->records++;
 }
 
-void output_lost(struct output *out, uint64_t count)
+/* A record of count things that went missing, in each sink's form. */
+static void output_count(struct output *out, uint64_t count, int priority,
+			 void (*text)(struct strbuf *, uint64_t, const struct timespec *),
+			 void (*summary)(struct strbuf *, uint64_t),
+			 void (*json)(struct strbuf *, uint64_t, const struct timespec *))
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (!out->json) {
 		strbuf_reset(&out->line);
-		lost_text(&out->line, count, &now);
+		text(&out->line, count, &now);
 		put_text(out);
 	}
 	if (out->json || out->log.fd >= 0) {
 		strbuf_reset(&out->line);
-		lost_json(&out->line, count, &now);
+		json(&out->line, count, &now);
 		put_json(out);
 	}
 	if (out->syslog) {
 		strbuf_reset(&out->line);
-		lost_summary(&out->line, count);
-		put_syslog(out, LOG_ERR);
+		summary(&out->line, count);
+		put_syslog(out, priority);
 	}
+}
+
+void output_lost(struct output *out, uint64_t count)
+{
+	output_count(out, count, LOG_ERR, lost_text, lost_summary, lost_json);
+}
+
+void output_hooks_dropped(struct output *out, uint64_t count)
+{
+	output_count(out, count, LOG_WARNING, hooks_dropped_text, hooks_dropped_summary,
+		     hooks_dropped_json);
 }

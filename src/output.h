@@ -53,5 +53,7 @@ void output_retry(struct output *out);
 
 void output_record(struct output *out, const struct bw_record *r);
 void output_lost(struct output *out, uint64_t count);
+/* count records were not handed to an alert hook (hooks_take_dropped()). */
+void output_hooks_dropped(struct output *out, uint64_t count);
 
 #endif /* BW_OUTPUT_H */

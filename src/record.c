@@ -518,6 +518,28 @@ void lost_json(struct strbuf *sb, uint64_t count, const struct timespec *wall)
 	jw_obj_end(&w);
 }
 
+void hooks_dropped_json(struct strbuf *sb, uint64_t count, const struct timespec *wall)
+{
+	struct jw w;
+
+	json_head(&w, sb, "hooks_dropped", wall);
+	jw_uint(&w, "count", count);
+	jw_obj_end(&w);
+}
+
+void hooks_dropped_text(struct strbuf *sb, uint64_t count, const struct timespec *wall)
+{
+	time_local(sb, wall);
+	strbuf_addc(sb, ' ');
+	hooks_dropped_summary(sb, count);
+}
+
+void hooks_dropped_summary(struct strbuf *sb, uint64_t count)
+{
+	strbuf_addf(sb, "hooks dropped: %llu records not handed to a hook, the queue was full",
+		    (unsigned long long)count);
+}
+
 void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall)
 {
 	time_local(sb, wall);
