@@ -10,9 +10,20 @@
  * surrogates and code points above U+10FFFF) and stray bytes; they differ
  * only in how a control character or a stray byte is spelled.  C1 controls
  * (U+0080-U+009F) count as control characters: some terminals take U+009B
- * as CSI, the start of an escape sequence.
+ * as CSI, the start of an escape sequence.  So do the invisible characters
+ * that change how the rest of a line reads without being seen: Unicode's
+ * bidirectional controls (U+202E makes "exe.txt" of "txt.exe" on screen)
+ * and the line and paragraph separators U+2028/U+2029, which some viewers
+ * and JavaScript treat as line breaks (a forged second line).
+ *
+ * A text record also names processes as COMM[PID]; a comm is bare only when
+ * every byte of it is one that cannot be read as part of the line's syntax
+ * (letters, digits and ._-/:@+#~), else it is quoted, so "sshd[1] uid=0 "
+ * cannot pose as a pid and a uid.
  */
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 #include "escape.h"
 
 enum {
@@ -20,12 +31,30 @@ enum {
 	ASCII_DEL = 0x7f,
 	UTF8_CONT_MIN = 0x80,     /* continuation bytes 10xxxxxx */
 	UTF8_CONT_MAX = 0xbf,
-	UTF8_C1_LEAD = 0xc2,      /* U+0080-U+009F is C2 80 - C2 9F */
-	UTF8_C1_LAST = 0x9f,
+	UTF8_CONT_BITS = 6,       /* payload bits of a continuation byte */
+	UTF8_CONT_MASK = 0x3f,
+	C1_FIRST = 0x80,
+	C1_LAST = 0x9f,
 };
+
+/* Format characters that reorder or break a line without being seen. */
+static const struct { uint32_t first, last; } invisible_controls[] = {
+	{ 0x061c, 0x061c }, /* ARABIC LETTER MARK */
+	{ 0x200e, 0x200f }, /* LEFT-TO-RIGHT MARK, RIGHT-TO-LEFT MARK */
+	{ 0x2028, 0x2029 }, /* LINE SEPARATOR, PARAGRAPH SEPARATOR */
+	{ 0x202a, 0x202e }, /* embeddings, overrides, POP DIRECTIONAL FORMATTING */
+	{ 0x2066, 0x2069 }, /* isolates, POP DIRECTIONAL ISOLATE */
+};
+
+/* Bytes of a comm that the text line can show bare (see the top comment). */
+static const char bare_comm_bytes[] =
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@+#~";
 
 #define UTF8_REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The lead byte's payload mask for a character of each length. */
+static const unsigned char utf8_lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
 
 /* Unicode Table 3-7 "Well-Formed UTF-8 Byte Sequences", multi-byte rows. */
 static const struct utf8_form {
@@ -69,16 +98,33 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return 0;
 }
 
-static bool is_control(const unsigned char *s, size_t len)
+/* The code point of the well-formed character s[0..len). */
+static uint32_t utf8_decode(const unsigned char *s, size_t len)
 {
-	if (len == 1)
-		return s[0] < ASCII_CONTROL_END || s[0] == ASCII_DEL;
-	return len == 2 && s[0] == UTF8_C1_LEAD && s[1] <= UTF8_C1_LAST;
+	uint32_t cp = s[0] & utf8_lead_mask[len];
+	size_t i;
+
+	for (i = 1; i < len; i++)
+		cp = cp << UTF8_CONT_BITS | (s[i] & UTF8_CONT_MASK);
+	return cp;
+}
+
+/* A C0 or C1 control, DEL, or one of invisible_controls. */
+static bool is_control(uint32_t cp)
+{
+	size_t i;
+
+	if (cp < ASCII_CONTROL_END || cp == ASCII_DEL || (cp >= C1_FIRST && cp <= C1_LAST))
+		return true;
+	for (i = 0; i < ARRAY_SIZE(invisible_controls); i++)
+		if (cp >= invisible_controls[i].first && cp <= invisible_controls[i].last)
+			return true;
+	return false;
 }
 
 struct escaper {
-	/* a control character of len bytes (1, or 2 for C1) */
-	void (*control)(struct strbuf *sb, const unsigned char *s, size_t len);
+	/* a control character, code point cp, of len bytes */
+	void (*control)(struct strbuf *sb, const unsigned char *s, size_t len, uint32_t cp);
 	/* a byte that is not part of a well-formed character */
 	void (*stray)(struct strbuf *sb, const unsigned char *s, size_t len);
 };
@@ -87,14 +133,16 @@ static void escape(struct strbuf *sb, const unsigned char *s, size_t n,
 		   const struct escaper *e)
 {
 	size_t len;
+	uint32_t cp;
 
 	for (; n; s += len, n -= len) {
 		len = utf8_len(s, n);
+		cp = len ? utf8_decode(s, len) : 0;
 		if (!len) {
 			len = 1;
 			e->stray(sb, s, len);
-		} else if (is_control(s, len)) {
-			e->control(sb, s, len);
+		} else if (is_control(cp)) {
+			e->control(sb, s, len, cp);
 		} else if (*s == '"' || *s == '\\') {
 			strbuf_addc(sb, '\\');
 			strbuf_addc(sb, (char)*s);
@@ -104,11 +152,10 @@ static void escape(struct strbuf *sb, const unsigned char *s, size_t n,
 	}
 }
 
-static void json_control(struct strbuf *sb, const unsigned char *s, size_t len)
+static void json_control(struct strbuf *sb, const unsigned char *s, size_t len, uint32_t cp)
 {
-	/* a C1 character's code point is its second byte */
-	unsigned int cp = s[len - 1];
-
+	(void)s;
+	(void)len;
 	switch (cp) {
 	case '\b':
 		strbuf_adds(sb, "\\b");
@@ -126,7 +173,7 @@ static void json_control(struct strbuf *sb, const unsigned char *s, size_t len)
 		strbuf_adds(sb, "\\t");
 		break;
 	default:
-		strbuf_addf(sb, "\\u%04x", cp);
+		strbuf_addf(sb, "\\u%04x", (unsigned int)cp);
 	}
 }
 
@@ -141,6 +188,12 @@ static void text_hex(struct strbuf *sb, const unsigned char *s, size_t len)
 {
 	while (len--)
 		strbuf_addf(sb, "\\x%02x", *s++);
+}
+
+static void text_control(struct strbuf *sb, const unsigned char *s, size_t len, uint32_t cp)
+{
+	(void)cp;
+	text_hex(sb, s, len);
 }
 
 void json_escape(struct strbuf *sb, const void *data, size_t n)
@@ -158,9 +211,25 @@ void json_escape(struct strbuf *sb, const void *data, size_t n)
 void text_escape(struct strbuf *sb, const void *data, size_t n)
 {
 	static const struct escaper text = {
-		.control = text_hex,
+		.control = text_control,
 		.stray = text_hex,
 	};
 
 	escape(sb, data, n, &text);
+}
+
+void text_comm(struct strbuf *sb, const void *data, size_t n)
+{
+	const char *s = data;
+	size_t i;
+
+	for (i = 0; i < n && s[i] && strchr(bare_comm_bytes, s[i]); i++)
+		;
+	if (n && i == n) {
+		strbuf_add(sb, s, n);
+		return;
+	}
+	strbuf_addc(sb, '"');
+	text_escape(sb, data, n);
+	strbuf_addc(sb, '"');
 }

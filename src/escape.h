@@ -15,9 +15,16 @@
 #include "strbuf.h"
 
 /*
+ * Control characters, for both escapers: bytes < 0x20 and 0x7f, the C1
+ * controls U+0080-U+009F (which some terminals obey), the bidirectional
+ * formatting characters U+061C, U+200E, U+200F, U+202A-U+202E and
+ * U+2066-U+2069 (which reorder what follows them on screen), and the line
+ * and paragraph separators U+2028, U+2029.
+ */
+
+/*
  * Append data[0..n) as a quoted JSON string: '"' and '\\' escaped, control
- * characters (bytes < 0x20 and 0x7f, and the C1 controls U+0080-U+009F,
- * which some terminals obey) as \u00XX (with \n \t \r \b \f short forms),
+ * characters as \uXXXX (with \n \t \r \b \f short forms),
  * other valid UTF-8 copied as is, and each byte of an invalid or overlong
  * UTF-8 sequence (or an encoded surrogate) replaced by U+FFFD.
  */
@@ -25,10 +32,18 @@ void json_escape(struct strbuf *sb, const void *data, size_t n);
 
 /*
  * Append data[0..n) for a one-line text record, without quotes: '"' and
- * '\\' escaped with a backslash, each byte of a control character (as
- * above, C1 included) or of invalid UTF-8 as \xNN, other valid UTF-8
+ * '\\' escaped with a backslash, each byte of a control character or of
+ * invalid UTF-8 as \xNN (U+202E is \xe2\x80\xae), other valid UTF-8
  * copied as is.
  */
 void text_escape(struct strbuf *sb, const void *data, size_t n);
+
+/*
+ * Append a command name (data[0..n)) for a text record: as it is when it
+ * is not empty and holds only letters, digits and ._-/:@+#~; otherwise in
+ * double quotes, text_escape()d inside, so that "sshd[1] uid=0 " reads as
+ * one name and not as a pid and a uid.
+ */
+void text_comm(struct strbuf *sb, const void *data, size_t n);
 
 #endif /* BW_ESCAPE_H */

@@ -2,19 +2,42 @@
 /*
  * hooks.c - alert hooks: the --exec command, and a policy rule's exec.
  *
- * A hook tells people; it must never slow capture or run what a process
- * wrote into its name.  So: no shell is involved (the command is split at
- * blanks and exec'd; a comm of "$(reboot)" reaches the hook as text, in
- * BINDWATCH_* variables and in the JSON record on stdin); the record is
- * handed over in a memfd, so bindwatch never waits on a hook that does not
- * read its input; at most max_running hooks run at once (a record beyond
- * that is counted, not queued); each is killed after its timeout (a hook
- * is our child, not yet reaped, so its pid cannot have been reused); and
- * hooks are reaped from the main loop without ever waiting on one.  Hook
- * output goes to bindwatch's stderr, never into the records on stdout.
+ * A hook tells people; it must never slow capture, run what a process
+ * wrote into its name, or be crowded out by another user's noise.  So: no
+ * shell is involved (the command is split at blanks and exec'd; a comm of
+ * "$(reboot)" reaches the hook as text, in BINDWATCH_* variables and in the
+ * JSON record on stdin); the record is handed over in a memfd, so
+ * bindwatch never waits on a hook that does not read its input; and hooks
+ * are reaped from the main loop without ever waiting on one.  Hook output
+ * goes to bindwatch's stderr, never into the records on stdout.
+ *
+ * At most max_running hooks run at once.  A record that finds no free slot
+ * waits in a queue (HOOK_QUEUE_MAX records, HOOK_QUEUE_BYTES of memory, a
+ * copy of everything the hook needs) and its hook starts when a slot is
+ * free.  Both are shared between the requesters' uids, since a local user
+ * can make conflicts at will: one uid runs at most half the slots (rounded
+ * up), so a slot is free for anyone else's alert however much noise one
+ * user makes; a free slot goes to the queued record whose uid runs the
+ * fewest hooks (the oldest among equals); and when the queue is full, a
+ * record of a uid holding fewer queued records than the uid holding the
+ * most takes the place of the latter's newest one.  What the queue cannot
+ * take is dropped and counted (hooks_take_dropped(): a metric and a
+ * record), never silently.
+ *
+ * Each hook runs in a process group of its own, and the whole group is
+ * killed (SIGKILL) at its timeout and when the hook itself exits, so
+ * nothing it started outlives it: a hook that must leave something running
+ * hands it to the service manager (systemd-run).  A hook is our child and
+ * is reaped only after its group is killed (waitid() with WNOWAIT sees the
+ * exit first), so its pid, which is the group's id, cannot have been
+ * reused when it is signalled.
+ *
+ * Records reach the hooks from the ring-buffer thread and, for a rule's
+ * exec, from the decider's (decider.c): every entry point holds h->lock.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -36,10 +59,23 @@
 extern char **environ;
 
 struct hook_child {
-	pid_t pid;
+	pid_t pid;            /* and its process group's id */
+	uint32_t uid;         /* the requester's, for the fair share */
 	char name[HOOK_NAME_LEN]; /* the program, for messages */
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC */
 	bool killed;          /* SIGKILL sent; reaped on a later pass */
+};
+
+/* A hook to run: a copy of all it needs, so the record may be gone. */
+struct hook_job {
+	uint32_t uid;         /* the requester's */
+	size_t size;          /* memory taken, counted against HOOK_QUEUE_BYTES */
+	char *argv[HOOK_MAX_ARGS + 1]; /* into data */
+	char *envp[ENV_MAX + 1];       /* into env */
+	char env[ENV_MAX][ENV_LEN];
+	const char *json;     /* into data */
+	size_t json_len;
+	char data[];          /* the arguments, then the JSON */
 };
 
 static uint64_t mono_ns(void)
@@ -57,6 +93,7 @@ int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 	int n = 0;
 
 	memset(h, 0, sizeof(*h));
+	pthread_mutex_init(&h->lock, NULL);
 	h->max_running = max_running;
 	h->timeout_ns = timeout_s * NSEC_PER_SEC;
 	h->running = calloc(max_running, sizeof(*h->running));
@@ -86,8 +123,15 @@ int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 /* Running hooks are left to finish: they may be paging someone. */
 void hooks_fini(struct hooks *h)
 {
+	unsigned int i;
+
+	if (h->nqueued)
+		warn("%u queued hooks not run: bindwatch is stopping", h->nqueued);
+	for (i = 0; i < h->nqueued; i++)
+		free(h->queue[i]);
 	free(h->running);
 	free(h->buf);
+	pthread_mutex_destroy(&h->lock);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -171,7 +215,10 @@ static int spawn(char *const argv[], int in, char *const envp[], pid_t *pid)
 	sigaddset(&dfl, SIGPIPE); /* bindwatch ignores it; the hook should not */
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &dfl);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* a group of its own (pgid = pid), killed as a whole */
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+				 POSIX_SPAWN_SETPGROUP);
 	posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
 	err = posix_spawnp(pid, argv[0], &fa, &at, argv, envp);
@@ -180,61 +227,248 @@ static int spawn(char *const argv[], int in, char *const envp[], pid_t *pid)
 	return -err;
 }
 
-void hooks_run(struct hooks *h, char *const argv[], const struct bw_record *r,
-	       const char *json, size_t len)
+/* A copy of argv, json and r's variables, or NULL without memory. */
+static struct hook_job *job_new(char *const argv[], const struct bw_record *r,
+				const char *json, size_t len)
 {
-	char env[ENV_MAX][ENV_LEN], *envp[ENV_MAX + 1];
-	struct hook_child *c;
+	size_t args = 0, size, i, n;
+	struct hook_job *j;
+	char *p;
+
+	for (i = 0; argv[i] && i < HOOK_MAX_ARGS; i++)
+		args += strlen(argv[i]) + 1;
+	size = sizeof(*j) + args + len;
+	j = malloc(size);
+	if (!j)
+		return NULL;
+	j->uid = r->ev->uid;
+	j->size = size;
+	p = j->data;
+	for (i = 0; argv[i] && i < HOOK_MAX_ARGS; i++) {
+		n = strlen(argv[i]) + 1;
+		j->argv[i] = memcpy(p, argv[i], n);
+		p += n;
+	}
+	j->argv[i] = NULL;
+	j->json = memcpy(p, json, len);
+	j->json_len = len;
+	hook_env(r, j->env, j->envp);
+	return j;
+}
+
+/* Slots one uid may take: half of them, rounded up. */
+static unsigned int uid_share(const struct hooks *h)
+{
+	return (h->max_running + 1) / 2;
+}
+
+static unsigned int running_of(const struct hooks *h, uint32_t uid)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < h->nrunning; i++)
+		n += h->running[i].uid == uid;
+	return n;
+}
+
+static unsigned int queued_of(const struct hooks *h, uint32_t uid)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < h->nqueued; i++)
+		n += h->queue[i]->uid == uid;
+	return n;
+}
+
+/* Take queue[i] out of the queue. */
+static struct hook_job *unqueue(struct hooks *h, unsigned int i)
+{
+	struct hook_job *j = h->queue[i];
+
+	memmove(&h->queue[i], &h->queue[i + 1], (h->nqueued - i - 1) * sizeof(h->queue[0]));
+	h->nqueued--;
+	h->queued_bytes -= j->size;
+	return j;
+}
+
+static void drop(struct hooks *h, struct hook_job *j)
+{
+	h->dropped++;
+	free(j);
+}
+
+/*
+ * The queued job to give way to one of uid's: the newest of the uid that
+ * holds the most, if that is more than uid would hold with it; else -1.
+ */
+static int victim(const struct hooks *h, uint32_t uid)
+{
+	unsigned int i, n, most = 0, mine = queued_of(h, uid);
+	uint32_t hog = uid;
+
+	for (i = 0; i < h->nqueued; i++) {
+		n = queued_of(h, h->queue[i]->uid);
+		if (n > most) {
+			most = n;
+			hog = h->queue[i]->uid;
+		}
+	}
+	if (most <= mine + 1)
+		return -1;
+	for (i = h->nqueued; i-- > 0;)
+		if (h->queue[i]->uid == hog)
+			return (int)i;
+	return -1;
+}
+
+static void enqueue(struct hooks *h, struct hook_job *j)
+{
+	int v;
+
+	while (h->nqueued == HOOK_QUEUE_MAX || h->queued_bytes + j->size > HOOK_QUEUE_BYTES) {
+		v = victim(h, j->uid);
+		if (v < 0) {
+			drop(h, j);
+			return;
+		}
+		drop(h, unqueue(h, (unsigned int)v));
+	}
+	h->queue[h->nqueued++] = j;
+	h->queued_bytes += j->size;
+}
+
+/* The queued job to start next (see the top comment), or -1. */
+static int next_job(const struct hooks *h)
+{
+	unsigned int i, n, fewest = uid_share(h);
+	int best = -1;
+
+	for (i = 0; i < h->nqueued; i++) {
+		n = running_of(h, h->queue[i]->uid);
+		if (n < fewest) {
+			fewest = n;
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
+static void start(struct hooks *h, const struct hook_job *j)
+{
+	struct hook_child *c = &h->running[h->nrunning];
 	int in, err;
 
-	hooks_tend(h);
-	if (h->nrunning == h->max_running) {
-		if (!h->skipped++)
-			warn("%u hooks still running; records are not handed to more",
-			     h->max_running);
-		return;
-	}
-	in = record_fd(json, len);
+	in = record_fd(j->json, j->json_len);
 	if (in < 0) {
-		warn("%s: cannot pass the record: %s", argv[0], strerror(-in));
+		warn("%s: cannot pass the record: %s", j->argv[0], strerror(-in));
 		return;
 	}
-	hook_env(r, env, envp);
-	c = &h->running[h->nrunning];
-	err = spawn(argv, in, envp, &c->pid);
+	err = spawn(j->argv, in, j->envp, &c->pid);
 	close(in);
 	if (err) {
-		warn("hook: cannot run %s: %s", argv[0], strerror(-err));
+		warn("hook: cannot run %s: %s", j->argv[0], strerror(-err));
 		return;
 	}
-	snprintf(c->name, sizeof(c->name), "%s", argv[0]);
+	snprintf(c->name, sizeof(c->name), "%s", j->argv[0]);
+	c->uid = j->uid;
 	c->deadline_ns = mono_ns() + h->timeout_ns;
 	c->killed = false;
 	h->nrunning++;
 }
 
-bool hooks_tend(struct hooks *h)
+static void start_queued(struct hooks *h)
+{
+	struct hook_job *j;
+	int i;
+
+	while (h->nrunning < h->max_running && (i = next_job(h)) >= 0) {
+		j = unqueue(h, (unsigned int)i);
+		start(h, j);
+		free(j);
+	}
+}
+
+static bool tend(struct hooks *h);
+
+void hooks_run(struct hooks *h, char *const argv[], const struct bw_record *r,
+	       const char *json, size_t len)
+{
+	struct hook_job *j;
+
+	pthread_mutex_lock(&h->lock);
+	tend(h);
+	j = job_new(argv, r, json, len);
+	if (j) {
+		enqueue(h, j);
+		start_queued(h);
+	} else {
+		warn("hook %s not run: out of memory", argv[0]);
+		h->dropped++;
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+/*
+ * Whether hook c has exited; if so its group is killed and it is reaped.
+ * Until then its pid stays ours, so kill(-pid) reaches its group only.
+ */
+static bool reap(struct hook_child *c)
+{
+	siginfo_t si = { 0 };
+
+	if (waitid(P_PID, c->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != c->pid)
+		return false;
+	/* exited, or not our child any more (nothing left to wait for) */
+	if (si.si_pid == c->pid) {
+		kill(-c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+	}
+	if (si.si_code == CLD_EXITED && si.si_status)
+		warn("hook %s[%d] exited with status %d", c->name, c->pid, si.si_status);
+	return true;
+}
+
+static bool tend(struct hooks *h)
 {
 	uint64_t now = mono_ns();
 	unsigned int i = 0;
-	int status;
 
 	while (i < h->nrunning) {
 		struct hook_child *c = &h->running[i];
-		pid_t done = waitpid(c->pid, &status, WNOHANG);
 
-		if (done == 0 && !c->killed && now >= c->deadline_ns) {
-			warn("hook %s[%d] still running after its timeout: killed", c->name, c->pid);
-			kill(c->pid, SIGKILL);
-			c->killed = true;
-		}
-		if (done == 0) {
-			i++;
+		if (reap(c)) {
+			h->running[i] = h->running[--h->nrunning];
 			continue;
 		}
-		if (done > 0 && WIFEXITED(status) && WEXITSTATUS(status))
-			warn("hook %s[%d] exited with status %d", c->name, c->pid, WEXITSTATUS(status));
-		h->running[i] = h->running[--h->nrunning];
+		if (!c->killed && now >= c->deadline_ns) {
+			warn("hook %s[%d] still running after its timeout: killed, with its process group",
+			     c->name, c->pid);
+			kill(-c->pid, SIGKILL);
+			c->killed = true;
+		}
+		i++;
 	}
-	return h->nrunning > 0;
+	start_queued(h);
+	return h->nrunning || h->nqueued;
+}
+
+bool hooks_tend(struct hooks *h)
+{
+	bool busy;
+
+	pthread_mutex_lock(&h->lock);
+	busy = tend(h);
+	pthread_mutex_unlock(&h->lock);
+	return busy;
+}
+
+uint64_t hooks_take_dropped(struct hooks *h)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&h->lock);
+	n = h->dropped - h->dropped_reported;
+	h->dropped_reported = h->dropped;
+	pthread_mutex_unlock(&h->lock);
+	return n;
 }

@@ -6,23 +6,32 @@
 #ifndef BW_HOOKS_H
 #define BW_HOOKS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "record.h"
 
 #define HOOK_MAX_ARGS 32
+#define HOOK_QUEUE_MAX 64          /* hooks waiting for a slot, all users */
+#define HOOK_QUEUE_BYTES (4U << 20) /* and the memory they may take */
 
 struct hook_child;
+struct hook_job;
 
 struct hooks {
+	pthread_mutex_t lock;          /* held by every function below */
 	char *argv[HOOK_MAX_ARGS + 1]; /* the command, split at blanks; NULL-ended */
 	char *buf;                     /* the storage argv points into */
 	unsigned int max_running;
 	uint64_t timeout_ns;
 	struct hook_child *running;    /* max_running slots */
 	unsigned int nrunning;
-	uint64_t skipped;              /* records not handed to a hook: too many running */
+	struct hook_job *queue[HOOK_QUEUE_MAX]; /* oldest first */
+	unsigned int nqueued;
+	size_t queued_bytes;
+	uint64_t dropped;              /* hooks not run: the queue was full */
+	uint64_t dropped_reported;     /* of those, handed to hooks_take_dropped() */
 };
 
 /*
@@ -32,6 +41,7 @@ struct hooks {
  */
 int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 	       unsigned int timeout_s);
+/* Queued hooks are not run (and said so); running ones are left to finish. */
 void hooks_fini(struct hooks *h);
 
 /* Whether hooks_init() set an --exec command up. */
@@ -41,13 +51,20 @@ static inline bool hooks_enabled(const struct hooks *h)
 }
 
 /*
- * Start argv (NULL-ended) for record r (its JSON is json[0..len)); never
- * blocks.  Shares the concurrency limit and the timeout.
+ * Run argv (NULL-ended) for record r (its JSON is json[0..len)), now or,
+ * when r's requester has no free slot, once one is free; never blocks.
+ * argv, r and json are copied: the caller may free them on return.  All
+ * hooks share the concurrency limit, the queue and the timeout; the slots
+ * and the queue are shared fairly between the requesters' uids.
  */
 void hooks_run(struct hooks *h, char *const argv[], const struct bw_record *r,
 	       const char *json, size_t len);
 
-/* Reap finished hooks and kill overdue ones; true while any still runs. */
+/* Reap finished hooks, kill overdue ones, start queued ones; true while
+ * any runs or waits. */
 bool hooks_tend(struct hooks *h);
+
+/* Hooks dropped (not run: the queue was full) since the last call. */
+uint64_t hooks_take_dropped(struct hooks *h);
 
 #endif /* BW_HOOKS_H */

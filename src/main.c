@@ -70,7 +70,7 @@ struct monitor {
 	struct hooks hooks;      /* --exec and the policy's exec */
 	struct reclaimer *reclaim; /* NULL without --policy */
 	struct decider *decider; /* runs reclaim while capture runs; then NULL */
-	pthread_mutex_t out_lock; /* out, metrics and hooks: both threads write */
+	pthread_mutex_t out_lock; /* out and metrics: both threads write */
 	uint64_t undecided;      /* conflicts the decider had no room for */
 	unsigned int stuck;      /* command-line reads that hung, as reported */
 	struct policy *policy;   /* --policy, read before loading: handed to reclaim */
@@ -177,8 +177,10 @@ static int handle_event(void *arg, void *data, size_t size)
 		struct timespec since;
 
 		wall_time(ev->since_ns, &since);
+		pthread_mutex_lock(&m->out_lock);
 		output_suppressed(&m->out, ev->uid, ev->count, &since, &r.wall);
 		metrics_suppressed(m->metrics, ev->count);
+		pthread_mutex_unlock(&m->out_lock);
 		return 0;
 	}
 	if (!ev->ret && ev->syscall == BW_SYS_BIND)
@@ -249,10 +251,11 @@ static void report_stuck(struct monitor *m)
 
 /*
  * Send what quiet storms and rate limits owe (all: every storm, at exit),
- * then the loss; retry writes that failed.
+ * then the loss and the hooks dropped; retry writes that failed.
  */
 static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 {
+	uint64_t dropped;
 	int err = loader_flush(&m->loader, all);
 
 	ring_buffer__consume(rb);
@@ -262,6 +265,11 @@ static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 	m->tick_err = err;
 	pthread_mutex_lock(&m->out_lock);
 	report_lost(m);
+	dropped = hooks_take_dropped(&m->hooks);
+	if (dropped) {
+		output_hooks_dropped(&m->out, dropped);
+		metrics_hooks_dropped(m->metrics, dropped);
+	}
 	output_retry(&m->out);
 	pthread_mutex_unlock(&m->out_lock);
 	report_stuck(m);
@@ -309,9 +317,7 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 		}
 		/* running hooks and reclaims need checking: stay awake */
 		busy = n > 0;
-		pthread_mutex_lock(&m->out_lock);
 		busy |= hooks_tend(&m->hooks);
-		pthread_mutex_unlock(&m->out_lock);
 		if (now_ns(CLOCK_MONOTONIC) - m->last_tick >= m->tick_ms * NSEC_PER_MSEC)
 			flush(m, rb, false);
 	}

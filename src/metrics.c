@@ -5,12 +5,16 @@
  * A fleet watches bindwatch through the Prometheus it already runs, so the
  * counters are few and their labels bounded: conflicts by syscall and
  * protocol (never by pid or port: those would make a series per process),
- * records lost, failures suppressed by the rate limit, reclaim decisions by result, holder lookup latency as a histogram, and an info metric
+ * records lost, failures suppressed by the rate limit, records dropped by the
+ * hook queue, reclaim decisions by result, holder lookup latency as a
+ * histogram, and an info metric
  * with the capture mode.  libmicrohttpd serves them from its own thread,
  * with every signal blocked there so SIGTERM and SIGHUP keep reaching the
  * main loop; the counters are shared under one mutex, held only to update
  * or copy them.  It listens on loopback unless told an address: metrics
  * name processes' ports and a fleet scrapes through its own network setup.
+ * Any local user can connect, so connections are bounded per address and
+ * in time (see CONNECTION_LIMIT).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,8 +32,16 @@
 
 #define MAX_SERIES 32          /* syscall x protocol combinations kept */
 #define PROTO_NAME_LEN 16
-#define CONNECTION_LIMIT 16
-#define CONNECTION_TIMEOUT_S 5
+/*
+ * A scrape is one short request, so a connection that stays idle for
+ * CONNECTION_TIMEOUT_S is closed, and one address holds at most
+ * PER_IP_CONNECTION_LIMIT connections: clients that trickle a header line
+ * now and then (slowloris) from one address cannot take the
+ * CONNECTION_LIMIT connections a scraper at another address needs.
+ */
+#define CONNECTION_LIMIT 64
+#define PER_IP_CONNECTION_LIMIT 4
+#define CONNECTION_TIMEOUT_S 3
 
 /* Upper bounds of the lookup histogram's buckets, seconds. */
 static const double lookup_buckets[] = {
@@ -51,6 +63,7 @@ struct metrics {
 	size_t nseries;
 	uint64_t lost;
 	uint64_t suppressed;
+	uint64_t hooks_dropped;
 	uint64_t reclaims[ACTION_TIMEOUT + 1]; /* by enum action_result */
 	uint64_t lookup_le[BUCKETS]; /* lookups in each bucket (not cumulative) */
 	uint64_t lookups;
@@ -79,6 +92,9 @@ static void render(struct metrics *m, struct strbuf *sb)
 	strbuf_addf(sb, "# HELP bindwatch_failures_suppressed_total Failures not recorded one by one: over their uid's rate limit.\n"
 			"# TYPE bindwatch_failures_suppressed_total counter\n"
 			"bindwatch_failures_suppressed_total %llu\n", (unsigned long long)m->suppressed);
+	strbuf_addf(sb, "# HELP bindwatch_hooks_dropped_total Records not handed to an alert hook: the hook queue was full.\n"
+			"# TYPE bindwatch_hooks_dropped_total counter\n"
+			"bindwatch_hooks_dropped_total %llu\n", (unsigned long long)m->hooks_dropped);
 	strbuf_adds(sb, "# HELP bindwatch_reclaims_total Ports reclaimed from their holders, by result.\n"
 			"# TYPE bindwatch_reclaims_total counter\n");
 	for (i = ACTION_RECLAIMED; i <= ACTION_TIMEOUT; i++)
@@ -188,6 +204,7 @@ int metrics_start(struct metrics **mp, const char *listen, const char *mode)
 				     0, NULL, NULL, handle, m,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PER_IP_CONNECTION_LIMIT,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
 				     MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -256,6 +273,15 @@ void metrics_suppressed(struct metrics *m, uint64_t count)
 		return;
 	pthread_mutex_lock(&m->lock);
 	m->suppressed += count;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_hooks_dropped(struct metrics *m, uint64_t count)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->hooks_dropped += count;
 	pthread_mutex_unlock(&m->lock);
 }
 

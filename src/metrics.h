@@ -32,5 +32,7 @@ void metrics_suppressed(struct metrics *m, uint64_t count);
 /* A reclaim rule's decision (result ACTION_RECLAIMED ... ACTION_TIMEOUT). */
 void metrics_reclaim(struct metrics *m, enum action_result result);
 void metrics_lookup(struct metrics *m, double seconds);
+/* Records not handed to an alert hook: its queue was full. */
+void metrics_hooks_dropped(struct metrics *m, uint64_t count);
 
 #endif /* BW_METRICS_H */

@@ -15,14 +15,19 @@
  * failure and the recovery are each reported once.  When stdout's
  * reader goes away (EPIPE: `bindwatch | head`) the monitor stops, as a
  * filter in a pipeline should.  SIGHUP reopens the log by name, for
- * logrotate: records go to the old file until the new one is open.
+ * logrotate: records go to the old file until the new one is open.  The
+ * log is opened without following a link or waiting on a FIFO, and must be
+ * a regular file of bindwatch's own, writable by it alone (open_log()),
+ * when bindwatch starts and at each reopen: the directory it is in may
+ * let others put something of their choosing at that path.
  * --syslog sends each record's text, without its time, at LOG_WARNING for
  * a conflict, LOG_NOTICE for one a reclaim rule acted on, and LOG_INFO for
- * other calls (LOG_ERR for loss), which
+ * other calls (LOG_ERR for loss, LOG_WARNING for dropped hooks), which
  * journald and any syslog daemon pick up.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -33,6 +38,7 @@
 
 #define LOG_MODE 0640
 #define PENDING_MAX (4U << 20)
+#define WHY_LEN 128 /* a reason a log file is refused */
 
 /* Write as much of s->pending as s takes; 0 once all of it is written. */
 static int write_pending(struct output *out, struct sink *s)
@@ -127,14 +133,75 @@ static void put_text(struct output *out)
 	put(out, &out->out);
 }
 
+/* "a FIFO", "a directory", ...: what a file that is not a regular one is. */
+static const char *file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFLNK:
+		return "a symbolic link";
+	default:
+		return "not a regular file";
+	}
+}
+
+/*
+ * Whether the open log st may be written: a regular file, bindwatch's own,
+ * that only its owner may write, with no other name.  0, or -EPERM with
+ * why[] saying what is wrong.
+ */
+static int check_log(const struct stat *st, char *why, size_t len)
+{
+	if (!S_ISREG(st->st_mode))
+		snprintf(why, len, "%s, not a regular file", file_kind(st->st_mode));
+	else if (st->st_uid != geteuid())
+		snprintf(why, len, "owned by uid %u, not by bindwatch's uid %u",
+			 (unsigned int)st->st_uid, (unsigned int)geteuid());
+	else if (st->st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(why, len, "mode %04o: writable by group or others (chmod go-w)",
+			 (unsigned int)(st->st_mode & ALLPERMS));
+	else if (st->st_nlink != 1)
+		snprintf(why, len, "%lu hard links, where a log file has one",
+			 (unsigned long)st->st_nlink);
+	else
+		return 0;
+	return -EPERM;
+}
+
+/* Why open() failed on the log's path, in words. */
+static void open_failure(const char *path, int err, char *why, size_t len)
+{
+	struct stat st;
+
+	if (err == -ELOOP)
+		snprintf(why, len, "a symbolic link (links are refused)");
+	else if ((err == -ENXIO || err == -EISDIR) && !lstat(path, &st))
+		snprintf(why, len, "%s, not a regular file", file_kind(st.st_mode));
+	else
+		snprintf(why, len, "%s", strerror(-err));
+}
+
 /*
  * Open (or create, mode LOG_MODE whatever the umask) the log for appending.
- * A symbolic link or anything but a regular file is refused: bindwatch runs
- * as root, and the log's directory may be writable by others.
+ * bindwatch runs as root and the log's directory may be writable by others,
+ * who could put there a symbolic link (O_NOFOLLOW refuses it), a FIFO
+ * (O_NONBLOCK: opening one without a reader fails with ENXIO instead of
+ * waiting for a reader forever), a device, or a file of their own that
+ * they would go on reading and rewriting; check_log() refuses those.  The
+ * fd or -errno, why[] saying what is wrong.
  */
-static int open_log(const char *path)
+static int open_log(const char *path, char *why, size_t len)
 {
-	const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
+	const int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
 	int fd = open(path, flags | O_CREAT | O_EXCL, LOG_MODE), err;
 	struct stat st;
 
@@ -142,17 +209,25 @@ static int open_log(const char *path)
 		goto fail;
 	if (fd < 0 && errno == EEXIST)
 		fd = open(path, flags);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = -errno;
+		open_failure(path, err, why, len);
+		return err;
+	}
 	if (fstat(fd, &st))
 		goto fail;
-	if (!S_ISREG(st.st_mode)) {
+	err = check_log(&st, why, len);
+	if (err) {
 		close(fd);
-		return -EINVAL;
+		return err;
 	}
+	/* regular files ignore it, but no write to the log should ever be partial */
+	if (fcntl(fd, F_SETFL, O_APPEND))
+		goto fail;
 	return fd;
 fail:
 	err = -errno;
+	snprintf(why, len, "%s", strerror(-err));
 	close(fd);
 	return err;
 }
@@ -160,6 +235,8 @@ fail:
 int output_open(struct output *out, const struct bw_options *o,
 		const volatile sig_atomic_t *stop)
 {
+	char why[WHY_LEN];
+
 	memset(out, 0, sizeof(*out));
 	out->json = o->json;
 	out->syslog = o->syslog;
@@ -172,10 +249,9 @@ int output_open(struct output *out, const struct bw_options *o,
 	if (o->syslog)
 		openlog("bindwatch", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	if (o->log_path) {
-		out->log.fd = open_log(o->log_path);
+		out->log.fd = open_log(o->log_path, why, sizeof(why));
 		if (out->log.fd < 0) {
-			warn("--log: cannot open '%s': %s", o->log_path,
-			     out->log.fd == -EINVAL ? "not a regular file" : strerror(-out->log.fd));
+			warn("--log: cannot use '%s': %s", o->log_path, why);
 			return out->log.fd;
 		}
 	}
@@ -185,11 +261,12 @@ int output_open(struct output *out, const struct bw_options *o,
 void output_reopen(struct output *out)
 {
 	struct stat was, now;
+	char why[WHY_LEN];
 	int fd;
 
 	if (out->log.fd < 0)
 		return;
-	fd = open_log(out->log.name);
+	fd = open_log(out->log.name, why, sizeof(why));
 	/* not rotated (SIGHUP also reloads the policy): keep writing as before */
 	if (fd >= 0 && !fstat(fd, &now) && !fstat(out->log.fd, &was) &&
 	    now.st_dev == was.st_dev && now.st_ino == was.st_ino) {
@@ -197,8 +274,8 @@ void output_reopen(struct output *out)
 		return;
 	}
 	if (fd < 0) {
-		warn("--log: cannot reopen '%s', still writing to the old file: %s", out->log.name,
-		     fd == -EINVAL ? "not a regular file" : strerror(-fd));
+		warn("--log: cannot use '%s' at reopen, still writing to the old file: %s",
+		     out->log.name, why);
 		return;
 	}
 	/* a line begun in the old file ends there, or not at all */
@@ -278,25 +355,29 @@ void output_record(struct output *out, const struct bw_record *r)
 	out->records++;
 }
 
-void output_lost(struct output *out, uint64_t count)
+/* A record of count things that went missing, in each sink's form. */
+static void output_count(struct output *out, uint64_t count, int priority,
+			 void (*text)(struct strbuf *, uint64_t, const struct timespec *),
+			 void (*summary)(struct strbuf *, uint64_t),
+			 void (*json)(struct strbuf *, uint64_t, const struct timespec *))
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (!out->json) {
 		strbuf_reset(&out->line);
-		lost_text(&out->line, count, &now);
+		text(&out->line, count, &now);
 		put_text(out);
 	}
 	if (out->json || out->log.fd >= 0) {
 		strbuf_reset(&out->line);
-		lost_json(&out->line, count, &now);
+		json(&out->line, count, &now);
 		put_json(out);
 	}
 	if (out->syslog) {
 		strbuf_reset(&out->line);
-		lost_summary(&out->line, count);
-		put_syslog(out, LOG_ERR);
+		summary(&out->line, count);
+		put_syslog(out, priority);
 	}
 }
 
@@ -318,4 +399,15 @@ void output_suppressed(struct output *out, uint32_t uid, uint64_t count,
 		suppressed_summary(&out->line, uid, count, since);
 		put_syslog(out, LOG_WARNING);
 	}
+}
+
+void output_lost(struct output *out, uint64_t count)
+{
+	output_count(out, count, LOG_ERR, lost_text, lost_summary, lost_json);
+}
+
+void output_hooks_dropped(struct output *out, uint64_t count)
+{
+	output_count(out, count, LOG_WARNING, hooks_dropped_text, hooks_dropped_summary,
+		     hooks_dropped_json);
 }

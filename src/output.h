@@ -57,4 +57,7 @@ void output_lost(struct output *out, uint64_t count);
 void output_suppressed(struct output *out, uint32_t uid, uint64_t count,
 		       const struct timespec *since, const struct timespec *wall);
 
+/* count records were not handed to an alert hook (hooks_take_dropped()). */
+void output_hooks_dropped(struct output *out, uint64_t count);
+
 #endif /* BW_OUTPUT_H */

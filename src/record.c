@@ -359,10 +359,10 @@ static void text_endpoint(struct strbuf *sb, const struct bw_sock *s)
 		strbuf_adds(sb, addr);
 }
 
-/* "python3[815]" */
+/* "python3[815]", "\"sshd[1] uid=0 \"[31909]": see text_comm() */
 static void text_process(struct strbuf *sb, const char *comm, size_t len, __u32 pid)
 {
-	text_escape(sb, comm, strnlen(comm, len));
+	text_comm(sb, comm, strnlen(comm, len));
 	strbuf_addf(sb, "[%u]", pid);
 }
 
@@ -541,6 +541,28 @@ void lost_json(struct strbuf *sb, uint64_t count, const struct timespec *wall)
 	json_head(&w, sb, "lost", wall);
 	jw_uint(&w, "count", count);
 	jw_obj_end(&w);
+}
+
+void hooks_dropped_json(struct strbuf *sb, uint64_t count, const struct timespec *wall)
+{
+	struct jw w;
+
+	json_head(&w, sb, "hooks_dropped", wall);
+	jw_uint(&w, "count", count);
+	jw_obj_end(&w);
+}
+
+void hooks_dropped_text(struct strbuf *sb, uint64_t count, const struct timespec *wall)
+{
+	time_local(sb, wall);
+	strbuf_addc(sb, ' ');
+	hooks_dropped_summary(sb, count);
+}
+
+void hooks_dropped_summary(struct strbuf *sb, uint64_t count)
+{
+	strbuf_addf(sb, "hooks dropped: %llu records not handed to a hook, the queue was full",
+		    (unsigned long long)count);
 }
 
 void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall)

@@ -110,4 +110,9 @@ void suppressed_summary(struct strbuf *sb, uint32_t uid, uint64_t count,
 void suppressed_json(struct strbuf *sb, uint32_t uid, uint64_t count,
 		     const struct timespec *since, const struct timespec *wall);
 
+/* Records not handed to an alert hook: its queue was full (hooks.h). */
+void hooks_dropped_text(struct strbuf *sb, uint64_t count, const struct timespec *wall);
+void hooks_dropped_summary(struct strbuf *sb, uint64_t count);
+void hooks_dropped_json(struct strbuf *sb, uint64_t count, const struct timespec *wall);
+
 #endif /* BW_RECORD_H */

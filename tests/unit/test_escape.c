@@ -6,7 +6,8 @@
  * over all one- and two-byte inputs and many random ones then check the
  * promises in escape.h with an independent decoder: the JSON output is one
  * valid JSON string of valid UTF-8, the text output one line that holds
- * no control character.
+ * no control character (bidirectional controls and U+2028/U+2029
+ * included); text_comm() output is one bare word or one quoted string.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -50,6 +51,12 @@ static const char *run(escape_fn *fn, const void *in, size_t n)
 /* String literals keep their embedded NULs. */
 #define JSON(lit) run(json_escape, lit, sizeof(lit) - 1)
 #define TEXT(lit) run(text_escape, lit, sizeof(lit) - 1)
+#define COMM(lit) run(text_comm, lit, sizeof(lit) - 1)
+
+/* U+202E RIGHT-TO-LEFT OVERRIDE, U+2028 LINE SEPARATOR, U+2066 LRI */
+#define RLO "\xe2\x80\xae"
+#define LSEP "\xe2\x80\xa8"
+#define LRI "\xe2\x81\xa6"
 
 /*
  * Independent oracle: decode one UTF-8 character from the definition
@@ -84,9 +91,12 @@ static size_t decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+/* The list in escape.h, written out again. */
 static bool is_control_cp(uint32_t cp)
 {
-	return cp < C0_END || (cp >= 0x7f && cp <= 0x9f);
+	return cp < C0_END || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+	       cp == 0x200e || cp == 0x200f || cp == 0x2028 || cp == 0x2029 ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 /* s is valid UTF-8 without control characters. */
@@ -320,6 +330,72 @@ static void test_text_utf8(void **state)
 	assert_string_equal(TEXT("\xf0\x9f\x98" "a"), "\\xf0\\x9f\\x98a");
 }
 
+static void test_json_invisible_controls(void **state)
+{
+	(void)state;
+	assert_string_equal(JSON("a" RLO "txt.exe"), "\"a\\u202etxt.exe\"");
+	assert_string_equal(JSON(LSEP "\xe2\x80\xa9"), "\"\\u2028\\u2029\"");
+	assert_string_equal(JSON(LRI "\xe2\x81\xa9"), "\"\\u2066\\u2069\"");
+	assert_string_equal(JSON("\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c"),
+			    "\"\\u200e\\u200f\\u061c\"");
+	assert_string_equal(JSON("\xe2\x80\xaa\xe2\x80\xac"), "\"\\u202a\\u202c\"");
+	/* their neighbours are ordinary characters */
+	assert_string_equal(JSON("\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa"),
+			    "\"\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\"");
+}
+
+static void test_text_invisible_controls(void **state)
+{
+	(void)state;
+	assert_string_equal(TEXT("a" RLO "txt.exe"), "a\\xe2\\x80\\xaetxt.exe");
+	assert_string_equal(TEXT("x" LSEP "y"), "x\\xe2\\x80\\xa8y");
+	assert_string_equal(TEXT(LRI), "\\xe2\\x81\\xa6");
+	assert_string_equal(TEXT("\xd8\x9c"), "\\xd8\\x9c");
+	assert_string_equal(TEXT("\xe2\x80\x8d"), "\xe2\x80\x8d");
+}
+
+static void test_comm_bare(void **state)
+{
+	(void)state;
+	assert_string_equal(COMM("python3"), "python3");
+	assert_string_equal(COMM("kworker/0:1-ev"), "kworker/0:1-ev");
+	assert_string_equal(COMM("Chrome_IO.x+@#~"), "Chrome_IO.x+@#~");
+}
+
+static void test_comm_quoted(void **state)
+{
+	(void)state;
+	assert_string_equal(COMM("sshd[1] uid=0 "), "\"sshd[1] uid=0 \"");
+	assert_string_equal(COMM(""), "\"\"");
+	assert_string_equal(COMM("a b"), "\"a b\"");
+	assert_string_equal(COMM("a=b"), "\"a=b\"");
+	assert_string_equal(COMM("(sd-pam)"), "\"(sd-pam)\"");
+	assert_string_equal(COMM("x\"y"), "\"x\\\"y\"");
+	assert_string_equal(COMM("a;b,c"), "\"a;b,c\"");
+	assert_string_equal(COMM("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+	assert_string_equal(COMM("a" RLO "b"), "\"a\\xe2\\x80\\xaeb\"");
+	assert_string_equal(COMM("a\nb"), "\"a\\x0ab\"");
+	/* a NUL inside the given length is not the end of the name */
+	assert_string_equal(COMM("ab\0c"), "\"ab\\x00c\"");
+}
+
+/* Every three-byte input with lead byte 0xe2, where the bidi controls live. */
+static void test_all_e2_inputs(void **state)
+{
+	unsigned char in[3] = { 0xe2 };
+	unsigned int b, c;
+
+	(void)state;
+	for (b = 0; b < BYTE_VALUES; b++) {
+		in[1] = (unsigned char)b;
+		for (c = 0; c < BYTE_VALUES; c++) {
+			in[2] = (unsigned char)c;
+			check_json_promise(in, sizeof(in));
+			check_text_promise(in, sizeof(in));
+		}
+	}
+}
+
 /* Every one- and two-byte input. */
 static void test_all_short_inputs(void **state)
 {
@@ -392,7 +468,12 @@ int main(void)
 		cmocka_unit_test(test_text_plain),
 		cmocka_unit_test(test_text_controls),
 		cmocka_unit_test(test_text_utf8),
+		cmocka_unit_test(test_json_invisible_controls),
+		cmocka_unit_test(test_text_invisible_controls),
+		cmocka_unit_test(test_comm_bare),
+		cmocka_unit_test(test_comm_quoted),
 		cmocka_unit_test(test_all_short_inputs),
+		cmocka_unit_test(test_all_e2_inputs),
 		cmocka_unit_test(test_random_inputs),
 		cmocka_unit_test(test_appends_to_existing),
 	};
