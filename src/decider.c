@@ -19,9 +19,9 @@
  *
  * Which ports a rule names is known to the ring-buffer thread from its own
  * copy (three port bitmaps made when the policy is handed over), so it never
- * reads the policy this thread may be replacing.  The records a conflict's
- * holders were bound by point into the ring-buffer thread's ledger, which
- * keeps changing: they are copied into the queued conflict.
+ * reads the policy this thread may be replacing.  A queued conflict is a
+ * held_record (diagnose.h): it owns all it points to, the ledger entries
+ * its holders were bound by included.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,16 +38,6 @@
 #define NSEC_PER_MSEC 1000000L
 #define NSEC_PER_SEC 1000000000L
 
-/* A conflict waiting for its decision: the record and what it points to. */
-struct pending {
-	struct bw_event ev;
-	struct proc_info req;
-	struct diagnosis diag;
-	struct ledger_entry *bound; /* diag's bound_by, copied */
-	struct timespec wall;
-	char bound_dev[IF_NAMESIZE];
-};
-
 /* The ports rules name: for any protocol, TCP only, UDP only. */
 struct portset {
 	uint64_t any[PORTLIST_WORDS], tcp[PORTLIST_WORDS], udp[PORTLIST_WORDS];
@@ -61,7 +51,7 @@ struct decider {
 	pthread_t thread;
 	pthread_mutex_t lock;         /* guards what follows */
 	pthread_cond_t wake;
-	struct pending *queue[DECIDER_QUEUE_MAX]; /* oldest first */
+	struct held_record *queue[DECIDER_QUEUE_MAX]; /* oldest first */
 	size_t n;
 	struct policy *reloaded;      /* to take over, or NULL */
 	bool stop;
@@ -89,24 +79,17 @@ bool decider_names(const struct decider *d, unsigned int port, int proto)
 	       (proto == IPPROTO_UDP && portlist_has(d->names.udp, port));
 }
 
-static void pending_free(struct pending *p)
+/* Decide rec, and write it unless a reclaim has taken it over; free it. */
+static void decide(struct decider *d, struct held_record *rec)
 {
-	procinfo_free(&p->req);
-	diagnosis_free(&p->diag);
-	free(p->bound);
-	free(p);
-}
-
-/* Decide p, and write its record unless a reclaim has taken it over. */
-static void decide(struct decider *d, struct pending *p)
-{
-	struct bw_record r = { .ev = &p->ev, .req = &p->req, .diag = &p->diag, .wall = p->wall };
 	struct record_action act;
+	struct bw_record r;
 
-	memcpy(r.bound_dev, p->bound_dev, sizeof(r.bound_dev));
-	if (!reclaim_decide(d->rc, &r, &act, &p->req, &p->diag))
+	held_record_view(rec, &r);
+	if (!reclaim_decide(d->rc, rec, &r, &act))
 		d->done(d->arg, &r);
-	pending_free(p);
+	held_record_free(rec);
+	free(rec);
 }
 
 /* The absolute time ms from now, for pthread_cond_timedwait(). */
@@ -125,7 +108,7 @@ static void *run(void *arg)
 {
 	struct decider *d = arg;
 	bool busy = false, stopped = false;
-	struct pending *p;
+	struct held_record *p;
 	struct policy *pol;
 
 	for (;;) {
@@ -200,46 +183,19 @@ static size_t queued_of(const struct decider *d, uint32_t uid)
 	return n;
 }
 
-/* Move r's parts into a new pending conflict; NULL (nothing moved) when out of memory. */
-static struct pending *take(const struct bw_record *r, struct proc_info *req,
-			    struct diagnosis *diag)
-{
-	struct pending *p = calloc(1, sizeof(*p));
-	size_t i;
-
-	if (!p || (diag->n && !(p->bound = calloc(diag->n, sizeof(*p->bound))))) {
-		free(p);
-		return NULL;
-	}
-	p->ev = *r->ev;
-	p->wall = r->wall;
-	memcpy(p->bound_dev, r->bound_dev, sizeof(p->bound_dev));
-	p->req = *req;
-	p->diag = *diag;
-	memset(req, 0, sizeof(*req));
-	memset(diag, 0, sizeof(*diag));
-	for (i = 0; i < p->diag.n; i++) {
-		struct holder_info *hi = &p->diag.holders[i];
-
-		if (hi->bound_by) {
-			p->bound[i] = *hi->bound_by;
-			hi->bound_by = &p->bound[i];
-		}
-	}
-	return p;
-}
-
 int decider_submit(struct decider *d, const struct bw_record *r, struct proc_info *req,
 		   struct diagnosis *diag)
 {
-	struct pending *p;
+	struct held_record *p;
 	int err = 0;
 
 	pthread_mutex_lock(&d->lock);
 	if (d->n == DECIDER_QUEUE_MAX || queued_of(d, r->ev->uid) >= DECIDER_UID_SHARE)
 		err = -EBUSY;
-	else if (!(p = take(r, req, diag)))
+	else if (!(p = malloc(sizeof(*p))))
 		err = -ENOMEM;
+	else if ((err = held_record_take(p, r, req, diag)))
+		free(p);
 	else
 		d->queue[d->n++] = p;
 	pthread_mutex_unlock(&d->lock);

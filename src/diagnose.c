@@ -107,7 +107,8 @@ static int find_clashing(struct holders *h, struct holder_query *q, unsigned int
 	if (err)
 		return err;
 	keep_clashing(&l, req, ev->sock_ino);
-	qsort(l.v, l.n, sizeof(*l.v), by_rank);
+	if (l.n) /* l.v may be NULL then */
+		qsort(l.v, l.n, sizeof(*l.v), by_rank);
 	if (l.n > DIAG_MAX_HOLDERS) {
 		d->omitted = l.n - DIAG_MAX_HOLDERS;
 		l.n = DIAG_MAX_HOLDERS;
@@ -153,4 +154,48 @@ void diagnosis_free(struct diagnosis *d)
 {
 	holder_infos_free(d->holders, d->n);
 	memset(d, 0, sizeof(*d));
+}
+
+int held_record_take(struct held_record *h, const struct bw_record *r, struct proc_info *req,
+		     struct diagnosis *diag)
+{
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	if (diag->n && !(h->bound = calloc(diag->n, sizeof(*h->bound))))
+		return -ENOMEM;
+	h->ev = *r->ev;
+	h->wall = r->wall;
+	memcpy(h->bound_dev, r->bound_dev, sizeof(h->bound_dev));
+	h->req = *req;
+	h->diag = *diag;
+	memset(req, 0, sizeof(*req));
+	memset(diag, 0, sizeof(*diag));
+	for (i = 0; i < h->diag.n; i++) {
+		struct holder_info *hi = &h->diag.holders[i];
+
+		if (hi->bound_by) {
+			h->bound[i] = *hi->bound_by;
+			hi->bound_by = &h->bound[i];
+		}
+	}
+	return 0;
+}
+
+void held_record_view(struct held_record *h, struct bw_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->ev = &h->ev;
+	r->req = &h->req;
+	r->diag = &h->diag;
+	r->wall = h->wall;
+	memcpy(r->bound_dev, h->bound_dev, sizeof(r->bound_dev));
+}
+
+void held_record_free(struct held_record *h)
+{
+	procinfo_free(&h->req);
+	diagnosis_free(&h->diag);
+	free(h->bound);
+	memset(h, 0, sizeof(*h));
 }

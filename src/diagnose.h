@@ -28,4 +28,30 @@ int holder_infos(const struct holder_list *l, const struct ledger *ledger,
 		 struct holder_info **out);
 void holder_infos_free(struct holder_info *v, size_t n);
 
+/*
+ * A conflict's record that owns everything it points to, for a record
+ * written later (once decided, once a reclaim ends).  The diagnosis's
+ * bound_by entries are copied: the ledger they point into moves on.
+ */
+struct held_record {
+	struct bw_event ev;
+	struct proc_info req;
+	struct diagnosis diag;
+	struct ledger_entry *bound; /* diag.holders[i].bound_by point here */
+	struct timespec wall;
+	char bound_dev[IF_NAMESIZE];
+};
+
+/*
+ * Take the record r, whose requester and diagnosis are req and diag (left
+ * empty), into h.  0, or -ENOMEM with nothing taken.
+ */
+int held_record_take(struct held_record *h, const struct bw_record *r, struct proc_info *req,
+		     struct diagnosis *diag);
+
+/* r as a record pointing into h, with no action. */
+void held_record_view(struct held_record *h, struct bw_record *r);
+
+void held_record_free(struct held_record *h);
+
 #endif /* BW_DIAGNOSE_H */

@@ -137,6 +137,26 @@ static void emit(void *arg, const struct bw_record *r)
 }
 
 /*
+ * Decide r on this thread (the decider has stopped): true when r was
+ * taken, by a reclaim or written here; false when it is to be written
+ * undecided (out of memory).
+ */
+static bool decide_here(struct monitor *m, struct bw_record *r, struct record_action *act,
+			struct proc_info *pi, struct diagnosis *diag)
+{
+	struct held_record rec;
+	struct bw_record view;
+
+	if (held_record_take(&rec, r, pi, diag))
+		return false;
+	held_record_view(&rec, &view);
+	if (!reclaim_decide(m->reclaim, &rec, &view, act))
+		emit(m, &view);
+	held_record_free(&rec);
+	return true;
+}
+
+/*
  * The policy's say on the diagnosed conflict r: true when r was taken
  * (queued for the decider, or, once it has stopped, a reclaim started
  * here), false when r is to be written now.
@@ -147,7 +167,7 @@ static bool decide(struct monitor *m, struct bw_record *r, struct record_action 
 	int err;
 
 	if (!m->decider) /* stopped: what the last drain finds is decided here */
-		return reclaim_decide(m->reclaim, r, act, pi, diag);
+		return decide_here(m, r, act, pi, diag);
 	if (!decider_names(m->decider, r->ev->sock.port, r->ev->sock.protocol))
 		return false;
 	err = decider_submit(m->decider, r, pi, diag);
@@ -354,8 +374,7 @@ static int run(struct monitor *m, const struct bw_options *o)
 	if (err)
 		goto out;
 	if (m->policy) {
-		/* no ledger: the decider's thread must not read what this one writes */
-		err = reclaim_new(&m->reclaim, m->holders, NULL, &m->hooks, o->dry_run, emit, m);
+		err = reclaim_new(&m->reclaim, m->holders, &m->hooks, o->dry_run, emit, m);
 		if (!err) {
 			err = decider_start(&m->decider, m->reclaim, m->policy, emit, m);
 			m->policy = NULL;

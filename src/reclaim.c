@@ -10,9 +10,10 @@
  *
  *  1. The targets are the processes holding the socket the rule matched
  *     (holders[0]: every process sharing it after fork).  No process (a
- *     TIME_WAIT or kernel socket), one /proc no longer describes, or one
+ *     TIME_WAIT or kernel socket), one /proc no longer describes, one
  *     whose command, executable or (when protect names units) unit is
- *     unknown: failed.
+ *     unknown, or a diagnosis that left holders out (diagnosis.omitted):
+ *     failed.
  *  2. A target that is PID 1, a kernel thread, bindwatch itself, the
  *     requester itself or on the protect list, a socket PID 1 also holds
  *     (systemd socket activation), a target of another user than the
@@ -38,8 +39,9 @@
  *     the executable it had); every signal goes through that pidfd, so a
  *     pid reused in between is never signalled.  None left: failed.
  *
- * Then the rule's signal goes out and the reclaim runs in the background of
- * the main loop: every CHECK_MS the original request is diagnosed again,
+ * All of this runs on the decider's thread (decider.c), never on the one
+ * that reads the ring buffer.  Then the rule's signal goes out and the
+ * reclaim runs in the background: every CHECK_MS the original request is diagnosed again,
  * and the port counts as free only when nothing would block it any more
  * (checked, not assumed from the processes' exit).  After the grace period
  * the escalation signal (if any) goes to the targets still alive, with one
@@ -94,14 +96,9 @@ struct proc_bufs {
 
 /* A reclaim under way: its own copy of the record and of the rule's settings. */
 struct job {
-	struct bw_event ev;
-	struct proc_info req;
-	struct diagnosis diag;
+	struct held_record rec;
 	struct record_action act;
-	struct timespec wall;
-	char bound_dev[IF_NAMESIZE];
 	char *rule;                 /* act.rule points here */
-	struct ledger_entry *bound; /* diag's bound_by, copied: the ledger moves on */
 	char **exec;                /* the rule's exec templates, or NULL */
 	struct policy_reclaim how;
 	int pidfds[ACTION_MAX_PIDS];
@@ -114,7 +111,6 @@ struct job {
 struct reclaimer {
 	struct policy *policy;
 	struct holders *holders;
-	const struct ledger *ledger;
 	struct hooks *hooks;
 	bool dry_run;
 	reclaim_done_fn done;
@@ -134,7 +130,7 @@ static uint64_t now_ns(clockid_t clock)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-int reclaim_new(struct reclaimer **out, struct holders *holders, const struct ledger *ledger,
+int reclaim_new(struct reclaimer **out, struct holders *holders,
 		struct hooks *hooks, bool dry_run, reclaim_done_fn done, void *arg)
 {
 	struct reclaimer *rc = calloc(1, sizeof(*rc));
@@ -142,7 +138,6 @@ int reclaim_new(struct reclaimer **out, struct holders *holders, const struct le
 	if (!rc)
 		return -ENOMEM;
 	rc->holders = holders;
-	rc->ledger = ledger;
 	rc->hooks = hooks;
 	rc->dry_run = dry_run;
 	rc->done = done;
@@ -185,10 +180,8 @@ static void job_free(struct job *j)
 	for (i = 0; i < j->act.npids; i++)
 		if (j->pidfds[i] >= 0)
 			close(j->pidfds[i]);
-	procinfo_free(&j->req);
-	diagnosis_free(&j->diag);
+	held_record_free(&j->rec);
 	free(j->rule);
-	free(j->bound);
 	free_strv(j->exec);
 	free(j);
 }
@@ -303,7 +296,7 @@ static struct cooldown *cooldown_slot(struct reclaimer *rc, const struct bw_even
 
 	*active = false;
 	for (i = 0; i < rc->njobs; i++) {
-		const struct bw_sock *j = &rc->jobs[i]->ev.sock;
+		const struct bw_sock *j = &rc->jobs[i]->rec.ev.sock;
 
 		if (j->netns == s->netns && j->port == s->port && j->protocol == s->protocol)
 			*active = true;
@@ -352,8 +345,8 @@ static bool over_quota(struct reclaimer *rc, const struct bw_event *ev, uint64_t
 	const struct cooldown *c;
 
 	for (i = 0; i < rc->njobs; i++) {
-		uid_jobs += rc->jobs[i]->ev.uid == ev->uid;
-		ns_jobs += rc->jobs[i]->ev.sock.netns == ev->sock.netns;
+		uid_jobs += rc->jobs[i]->rec.ev.uid == ev->uid;
+		ns_jobs += rc->jobs[i]->rec.ev.sock.netns == ev->sock.netns;
 	}
 	for (i = 0; i < MAX_COOLDOWNS; i++) {
 		c = &rc->cooldowns[i];
@@ -544,12 +537,11 @@ static void run_exec(struct reclaimer *rc, char *const *tmpl, const struct bw_re
 /* A reclaim has ended: the record goes out, then the rule's exec. */
 static void job_finish(struct reclaimer *rc, struct job *j, enum action_result result)
 {
-	struct bw_record r = {
-		.ev = &j->ev, .req = &j->req, .diag = &j->diag, .action = &j->act, .wall = j->wall,
-	};
+	struct bw_record r;
 
+	held_record_view(&j->rec, &r);
+	r.action = &j->act;
 	j->act.result = result;
-	memcpy(r.bound_dev, j->bound_dev, sizeof(r.bound_dev));
 	rc->done(rc->arg, &r);
 	if (j->exec)
 		run_exec(rc, j->exec, &r);
@@ -559,7 +551,7 @@ static void job_finish(struct reclaimer *rc, struct job *j, enum action_result r
 static bool still_held(struct reclaimer *rc, struct job *j)
 {
 	struct diagnosis d = {};
-	bool held = diagnose(rc->holders, rc->ledger, &j->ev, &d) || d.n;
+	bool held = diagnose(rc->holders, NULL, &j->rec.ev, &d) || d.n;
 
 	diagnosis_free(&d);
 	return held;
@@ -620,9 +612,10 @@ bool reclaim_tend(struct reclaimer *rc)
 }
 
 /* Step 5 and the first signal: a job that owns the record from now on. */
-static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct bw_record *r,
-		  struct record_action *act, struct proc_info *req, struct diagnosis *diag)
+static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct held_record *rec,
+		  struct record_action *act)
 {
+	const struct diagnosis *diag = &rec->diag;
 	struct job *j;
 	unsigned int i, alive = 0;
 	size_t k;
@@ -667,21 +660,9 @@ static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct b
 		job_free(j);
 		return false;
 	}
-	j->ev = *r->ev;
-	j->wall = r->wall;
-	memcpy(j->bound_dev, r->bound_dev, sizeof(j->bound_dev));
-	j->req = *req;
-	j->diag = *diag;
-	memset(req, 0, sizeof(*req));
-	memset(diag, 0, sizeof(*diag));
-	j->bound = calloc(j->diag.n, sizeof(*j->bound));
-	for (i = 0; i < j->diag.n; i++) {
-		struct holder_info *hi = &j->diag.holders[i];
-
-		if (hi->bound_by && j->bound)
-			j->bound[i] = *hi->bound_by;
-		hi->bound_by = hi->bound_by && j->bound ? &j->bound[i] : NULL;
-	}
+	/* the job owns the record from now on: its heap parts move, pointers stay valid */
+	j->rec = *rec;
+	memset(rec, 0, sizeof(*rec));
 	j->how = rule->reclaim;
 	j->start_ns = now_ns(CLOCK_MONOTONIC);
 	j->deadline_ns = j->start_ns + j->how.grace_ms * NSEC_PER_MSEC;
@@ -691,9 +672,10 @@ static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct b
 	return true;
 }
 
-bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_action *act,
-		    struct proc_info *req, struct diagnosis *diag)
+bool reclaim_decide(struct reclaimer *rc, struct held_record *rec, struct bw_record *r,
+		    struct record_action *act)
 {
+	const struct diagnosis *diag = &rec->diag;
 	const struct policy_rule *rule;
 	struct policy_proc holder, requester;
 	struct proc_bufs hbufs, rbufs;
@@ -706,7 +688,7 @@ bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_act
 		return false;
 	memcpy(rbufs.comm, r->ev->comm, BW_COMM_LEN);
 	rbufs.comm[BW_COMM_LEN] = '\0';
-	policy_proc_of(&requester, rbufs.comm, req, r->ev->uid, r->ev->start_ns, &rbufs);
+	policy_proc_of(&requester, rbufs.comm, &rec->req, r->ev->uid, r->ev->start_ns, &rbufs);
 	if (diag->n)
 		holder_proc(&holder, &diag->holders[0], &hbufs, &kthread);
 	rule = policy_match(rc->policy, r->ev->sock.port, r->ev->sock.protocol,
@@ -745,7 +727,7 @@ bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_act
 			} else if (rc->stopping) {
 				act->why = "bindwatch was stopping";
 				act->result = ACTION_FAILED;
-			} else if (start(rc, rule, r, act, req, diag)) {
+			} else if (start(rc, rule, rec, act)) {
 				return true;
 			}
 		}

@@ -8,8 +8,8 @@
 
 #include <stdbool.h>
 #include "holders.h"
+#include "diagnose.h"
 #include "hooks.h"
-#include "ledger.h"
 #include "policy.h"
 #include "record.h"
 
@@ -19,12 +19,12 @@ struct reclaimer;
 typedef void (*reclaim_done_fn)(void *arg, const struct bw_record *r);
 
 /*
- * A reclaimer that checks ports with holders (and ledger), runs rules'
- * exec through hooks, signals nothing when dry_run, and hands finished
- * records to done(arg, ...).  0 or -ENOMEM.
+ * A reclaimer that checks ports with holders, runs rules' exec through
+ * hooks, signals nothing when dry_run, and hands finished records to
+ * done(arg, ...).  0 or -ENOMEM.
  */
-int reclaim_new(struct reclaimer **out, struct holders *holders, const struct ledger *ledger,
-		struct hooks *hooks, bool dry_run, reclaim_done_fn done, void *arg);
+int reclaim_new(struct reclaimer **out, struct holders *holders, struct hooks *hooks,
+		bool dry_run, reclaim_done_fn done, void *arg);
 
 /* Running reclaims are abandoned: their processes stay as they are. */
 void reclaim_free(struct reclaimer *rc);
@@ -36,15 +36,15 @@ void reclaim_free(struct reclaimer *rc);
 void reclaim_set_policy(struct reclaimer *rc, struct policy *p);
 
 /*
- * What the policy says of the diagnosed conflict r.  Returns false when r
- * is to be written now, with r->action set (or left NULL: no rule
- * matched); act is the storage for it.  Returns true when a reclaim has
- * started: the reclaimer took r's requester and diagnosis (req and diag are
- * left empty) and hands the record to done() once the port is free or the
- * reclaim has given up.
+ * What the policy says of the diagnosed conflict rec, seen as the record r
+ * (held_record_view()).  Returns false when r is to be written now, with
+ * r->action set (or left NULL: no rule matched); act is the storage for
+ * it.  Returns true when a reclaim has started: the reclaimer took rec
+ * over (it is left empty, r no longer valid) and hands the record to
+ * done() once the port is free or the reclaim has given up.
  */
-bool reclaim_decide(struct reclaimer *rc, struct bw_record *r, struct record_action *act,
-		    struct proc_info *req, struct diagnosis *diag);
+bool reclaim_decide(struct reclaimer *rc, struct held_record *rec, struct bw_record *r,
+		    struct record_action *act);
 
 /* End every running reclaim now (bindwatch stops), writing its record. */
 void reclaim_stop(struct reclaimer *rc);
