@@ -3,9 +3,9 @@
  * main.c - bindwatch's entry point and event loop.
  *
  * parse options -> check privileges -> take the monitor lock -> open sinks
- * -> load and attach (the
- * loader picks the mode) -> say "ready" -> poll the ring buffer until
- * SIGINT/SIGTERM -> detach, drain what is left, print a summary.
+ * -> load and attach (the loader picks the mode) -> say "ready" -> poll the
+ * ring buffer until SIGINT/SIGTERM -> detach, drain what is left, print a
+ * summary.
  *
  * The kernel batches wakeups: after a wakeup, records that follow within its
  * wakeup interval are queued silently.  So while records flow the poll times
@@ -158,8 +158,8 @@ static bool decide_here(struct monitor *m, struct bw_record *r, struct record_ac
 
 /*
  * The policy's say on the diagnosed conflict r: true when r was taken
- * (queued for the decider, or, once it has stopped, a reclaim started
- * here), false when r is to be written now.
+ * (queued for the decider, or, once it has stopped, decided here), false
+ * when r is to be written now.
  */
 static bool decide(struct monitor *m, struct bw_record *r, struct record_action *act,
 		   struct proc_info *pi, struct diagnosis *diag)
