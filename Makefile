@@ -53,16 +53,17 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Wno-unused-parameter -I$(VMLINUX_DIR) -Ibpf -MMD -MP
 YAML_LIBS := $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
 PCRE2_LIBS := $(shell $(PKG_CONFIG) --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
-# what the policy module (PURE) needs, wherever it is linked
-POLICY_LIBS := $(YAML_LIBS) $(PCRE2_LIBS)
+JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
+# what the policy modules (PURE: policy, replay) need, wherever they are linked
+POLICY_LIBS := $(YAML_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS)
 LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
 	  $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) \
 	  $(POLICY_LIBS)
 
 # Modules without libbpf: shared by bindwatch and the unit tests.
-PURE := strbuf escape json portlist cgpath addr record conflict ledger duration policy procinfo cgroup stallguard
+PURE := strbuf escape json portlist cgpath addr record conflict ledger duration policy explain replay procinfo cgroup stallguard
 # Modules that drive the kernel side.
-MAIN := main options log loader output notify holders diagnose who metrics hooks reclaim instance decider
+MAIN := main checkpolicy options log loader output notify holders diagnose who metrics hooks reclaim instance decider
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 ifeq ($(V),1)

@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
+#include "checkpolicy.h"
 #include "decider.h"
 #include "diagnose.h"
 #include "ledger.h"
@@ -415,35 +416,6 @@ out:
 	holders_close(m->holders);
 	loader_destroy(&m->loader);
 	return err;
-}
-
-/*
- * bindwatch check-policy FILE: 0 when FILE is a valid policy, 1 if not.
- * A rule that lets one user have another's processes signalled is valid
- * (the operator named the requester's uid) but said so, as a warning.
- */
-static int check_policy(int argc, char **argv)
-{
-	struct policy *p;
-	char err[512];
-	size_t i;
-
-	if (argc != 2 || argv[1][0] == '-') {
-		fputs("Usage: bindwatch check-policy FILE\n"
-		      "Check a policy file (see bindwatch(8)) without loading anything.\n",
-		      argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
-		return argc == 2 && !strcmp(argv[1], "--help") ? EXIT_SUCCESS : EXIT_USAGE;
-	}
-	if (policy_load(argv[1], &p, err, sizeof(err))) {
-		warn("%s", err);
-		return EXIT_FAILURE;
-	}
-	for (i = 0; i < p->nrules; i++)
-		if (policy_cross_user(&p->rules[i], err, sizeof(err)))
-			warn("%s: warning: %s", argv[1], err);
-	printf("%s: valid, %zu rules\n", argv[1], p->nrules);
-	policy_free(p);
-	return EXIT_SUCCESS;
 }
 
 int main(int argc, char **argv)

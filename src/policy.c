@@ -32,7 +32,10 @@
  * by name: a policy anyone but root can replace is no policy.
  *
  * Matching runs once per conflict window: per rule one bitmap test, then
- * the conditions, cheapest first, the regular expression last.
+ * the conditions, cheapest first, the regular expression last.  The same
+ * code explains a miss (check-policy --replay, --dry-run): given a
+ * policy_miss, the test that failed fills it in and matching stops there,
+ * so an explanation can never disagree with what the monitor decides.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
@@ -58,6 +61,7 @@
 #define COMM_MAX (BW_COMM_LEN - 1) /* the kernel truncates longer names */
 #define UID_MAX_VALID 4294967294LL /* (uid_t)-1 is "no uid" */
 #define QUOTE_MAX 80               /* bytes of a bad value shown in a message */
+#define NUM_LEN 24                 /* a 64-bit number in decimal, and a unit */
 #define PORT_ERR_LEN 128
 #define REGEX_ERR_LEN 128
 #define REGEX_MAX_LEN 4096         /* bytes of a pattern */
@@ -132,6 +136,7 @@ struct policy_regex {
 	pcre2_code *code;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx; /* the limits */
+	char *source;              /* the pattern, for explanations */
 	bool reported;             /* a limit was reached and reported */
 };
 
@@ -628,6 +633,7 @@ static void regex_free(struct policy_regex *re)
 	pcre2_match_context_free(re->mctx);
 	pcre2_match_data_free(re->md);
 	pcre2_code_free(re->code);
+	free(re->source);
 	free(re);
 }
 
@@ -664,7 +670,8 @@ static int regex_compile(struct parser *ps, const char *s, struct policy_regex *
 	}
 	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
 	re->mctx = pcre2_match_context_create(NULL);
-	if (!re->md || !re->mctx) {
+	re->source = strdup(s);
+	if (!re->md || !re->mctx || !re->source) {
 		regex_free(re);
 		return nomem(ps);
 	}
@@ -1399,10 +1406,10 @@ static bool glob_holds(const char *pattern, const char *s)
 /*
  * Whether re finds a match in the first POLICY_CMDLINE_MAX bytes of s.  A
  * search that reaches a limit counts as none, and is reported the first
- * time, for rule r's side.
+ * time, for rule r's side; *gave_up then says which limit.
  */
 static bool regex_holds(const struct policy *p, const struct policy_rule *r, const char *side,
-			struct policy_regex *re, const char *s)
+			struct policy_regex *re, const char *s, const char **gave_up)
 {
 	PCRE2_UCHAR why[REGEX_ERR_LEN];
 	int rc;
@@ -1411,7 +1418,12 @@ static bool regex_holds(const struct policy *p, const struct policy_rule *r, con
 			 re->mctx);
 	if (rc >= 0) /* 0: a match, its groups not kept */
 		return true;
-	if (rc != PCRE2_ERROR_NOMATCH && !re->reported) {
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return false;
+	*gave_up = rc == PCRE2_ERROR_MATCHLIMIT ? "match limit" :
+		   rc == PCRE2_ERROR_DEPTHLIMIT ? "depth limit" :
+		   rc == PCRE2_ERROR_HEAPLIMIT ? "heap limit" : "error";
+	if (!re->reported) {
 		re->reported = true;
 		pcre2_get_error_message(rc, why, sizeof(why));
 		if (p->on_limit)
@@ -1420,29 +1432,118 @@ static bool regex_holds(const struct policy *p, const struct policy_rule *r, con
 	return false;
 }
 
-/* Whether rule r's conditions c on one side (named side) hold for pr. */
+/* Copy s (NULL: "") into dst[POLICY_MISS_VALUE_MAX], cut at a UTF-8 boundary if longer. */
+static void copy_value(char *dst, bool *cut, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	*cut = n >= POLICY_MISS_VALUE_MAX;
+	if (*cut) /* never half a character: back up over continuation bytes */
+		for (n = POLICY_MISS_VALUE_MAX - 1; n && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+			;
+	memcpy(dst, s ? s : "", n);
+	dst[n] = '\0';
+}
+
+/*
+ * Record in m (if not NULL) that field of side failed: the condition want
+ * and the value got (NULL: unknown), or the limit a pattern gave up on.
+ * Returns false, for "return miss(...)".
+ */
+static bool miss(struct policy_miss *m, const char *side, const char *field,
+		 const char *want, const char *got, const char *gave_up)
+{
+	bool cut;
+
+	if (!m)
+		return false;
+	m->side = side;
+	m->field = field;
+	m->known = got != NULL;
+	m->gave_up = gave_up;
+	copy_value(m->want, &cut, want);
+	copy_value(m->got, &m->got_cut, got);
+	return false;
+}
+
+static const char *state_word(enum policy_state s)
+{
+	return s == POLICY_STATE_LISTEN ? "listen" : s == POLICY_STATE_BOUND ? "bound" : NULL;
+}
+
+/* A number for miss(): its text in buf, or NULL when unknown (negative). */
+static const char *num(char *buf, size_t len, int64_t v)
+{
+	if (v < 0)
+		return NULL;
+	snprintf(buf, len, "%lld", (long long)v);
+	return buf;
+}
+
+/* A duration in ms as a policy writes it: the largest unit that is exact ("10m", "1500ms"). */
+static const char *ms(char *buf, size_t len, int64_t v)
+{
+	static const struct { const char *unit; int64_t ms; } units[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 },
+	};
+	size_t i;
+
+	if (v < 0)
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(units); i++)
+		if (v && v % units[i].ms == 0) {
+			snprintf(buf, len, "%lld%s", (long long)(v / units[i].ms), units[i].unit);
+			return buf;
+		}
+	snprintf(buf, len, "%lldms", (long long)v);
+	return buf;
+}
+
+/*
+ * Whether rule r's conditions c on one side (named side) hold for pr; the
+ * first that does not is described in m (if not NULL).  The cheap tests
+ * first, the regular expression last.
+ */
 static bool cond_holds(const struct policy *p, const struct policy_rule *r, const char *side,
-		       const struct policy_cond *c, const struct policy_proc *pr)
+		       const struct policy_cond *c, const struct policy_proc *pr,
+		       struct policy_miss *m)
 {
 	static const struct policy_proc unknown = { .uid = -1, .age_ms = -1 };
+	char want[NUM_LEN], got[NUM_LEN];
+	const char *gave_up = NULL;
 
 	if (!pr)
 		pr = &unknown;
 	if (c->state != POLICY_STATE_ANY && pr->state != c->state)
-		return false;
+		return miss(m, side, "state", state_word(c->state), state_word(pr->state), NULL);
 	if (c->uid >= 0 && pr->uid != c->uid)
-		return false;
+		return miss(m, side, "uid", num(want, sizeof(want), c->uid),
+			    num(got, sizeof(got), pr->uid), NULL);
 	if (c->min_age_ms >= 0 && pr->age_ms < c->min_age_ms) /* unknown: -1 */
-		return false;
+		return miss(m, side, "min_age", ms(want, sizeof(want), c->min_age_ms),
+			    ms(got, sizeof(got), pr->age_ms), NULL);
 	if (c->comm && !(known(pr->comm) && !strcmp(c->comm, pr->comm)))
-		return false;
+		return miss(m, side, "comm", c->comm, known(pr->comm) ? pr->comm : NULL, NULL);
 	if (c->unit && !glob_holds(c->unit, pr->unit) && !glob_holds(c->unit, pr->container))
-		return false;
+		return miss(m, side, "unit", c->unit, known(pr->unit) ? pr->unit :
+			    known(pr->container) ? pr->container : NULL, NULL);
 	if (c->user_unit && !glob_holds(c->user_unit, pr->user_unit))
-		return false;
+		return miss(m, side, "user_unit", c->user_unit,
+			    known(pr->user_unit) ? pr->user_unit : NULL, NULL);
 	if (c->exe && !glob_holds(c->exe, pr->exe))
-		return false;
-	return !c->cmdline || (known(pr->cmdline) && regex_holds(p, r, side, c->cmdline, pr->cmdline));
+		return miss(m, side, "exe", c->exe, known(pr->exe) ? pr->exe : NULL, NULL);
+	if (!c->cmdline)
+		return true;
+	if (!known(pr->cmdline))
+		return miss(m, side, "cmdline", c->cmdline->source, NULL, NULL);
+	if (!regex_holds(p, r, side, c->cmdline, pr->cmdline, &gave_up))
+		return miss(m, side, "cmdline", c->cmdline->source, pr->cmdline, gave_up);
+	return true;
+}
+
+static const char *proto_word(int proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "another protocol";
 }
 
 static bool rule_names(const struct policy_rule *r, unsigned int port, int proto)
@@ -1460,19 +1561,45 @@ bool policy_names(const struct policy *p, unsigned int port, int proto)
 	return false;
 }
 
+bool policy_rule_holds(const struct policy *p, const struct policy_rule *r, unsigned int port,
+		       int proto, const struct policy_proc *holder,
+		       const struct policy_proc *requester, struct policy_miss *m)
+{
+	char want[NUM_LEN], got[NUM_LEN];
+
+	if (!portlist_has(r->ports, port))
+		return miss(m, NULL, "port", num(want, sizeof(want), port),
+			    num(got, sizeof(got), port), NULL);
+	if (r->proto && r->proto != proto)
+		return miss(m, NULL, "proto", proto_word(r->proto), proto_word(proto), NULL);
+	return cond_holds(p, r, "holder", &r->holder, holder, m) &&
+	       cond_holds(p, r, "requester", &r->requester, requester, m);
+}
+
 const struct policy_rule *policy_match(const struct policy *p, unsigned int port,
 				       int proto, const struct policy_proc *holder,
 				       const struct policy_proc *requester)
 {
-	const struct policy_rule *r;
 	size_t i;
 
-	for (i = 0; i < p->nrules; i++) {
-		r = &p->rules[i];
-		if (rule_names(r, port, proto) && cond_holds(p, r, "holder", &r->holder, holder) &&
-		    cond_holds(p, r, "requester", &r->requester, requester))
-			return r;
-	}
+	for (i = 0; i < p->nrules; i++)
+		if (rule_names(&p->rules[i], port, proto) &&
+		    policy_rule_holds(p, &p->rules[i], port, proto, holder, requester, NULL))
+			return &p->rules[i];
+	return NULL;
+}
+
+const struct policy_rule *policy_first_miss(const struct policy *p, unsigned int port,
+					    int proto, const struct policy_proc *holder,
+					    const struct policy_proc *requester,
+					    struct policy_miss *m)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrules; i++)
+		if (rule_names(&p->rules[i], port, proto))
+			return policy_rule_holds(p, &p->rules[i], port, proto, holder, requester, m)
+			       ? NULL : &p->rules[i];
 	return NULL;
 }
 

@@ -216,6 +216,46 @@ const struct policy_rule *policy_match(const struct policy *p, unsigned int port
 				       int proto, const struct policy_proc *holder,
 				       const struct policy_proc *requester);
 
+#define POLICY_MISS_VALUE_MAX 256 /* bytes of a value a policy_miss keeps */
+
+/*
+ * The first condition of a rule that did not hold, with both sides as
+ * text, copied (at most POLICY_MISS_VALUE_MAX - 1 bytes, cut between
+ * characters): it outlives the processes it was matched on.  Fields:
+ * "port", "proto" (side NULL); "state", "uid", "min_age", "comm", "unit",
+ * "user_unit", "exe", "cmdline" (side "holder" or "requester").  A number
+ * is in decimal, a duration as a policy writes it ("10m", "1500ms"), a
+ * state or proto as a policy names it.
+ */
+struct policy_miss {
+	const char *side;     /* "holder", "requester", or NULL */
+	const char *field;
+	char want[POLICY_MISS_VALUE_MAX]; /* the condition: a value, glob or pattern */
+	char got[POLICY_MISS_VALUE_MAX];  /* the process's value; "" when unknown */
+	bool known;           /* false: the value was unknown, so the condition failed */
+	bool got_cut;         /* got is the start of a longer value */
+	const char *gave_up;  /* cmdline: the PCRE2 limit the search reached, or NULL */
+};
+
+/*
+ * Whether rule r of p holds for a conflict (as policy_match() tests each
+ * rule, the port and protocol included); if not, and m is not NULL, m
+ * says which condition failed first.
+ */
+bool policy_rule_holds(const struct policy *p, const struct policy_rule *r, unsigned int port,
+		       int proto, const struct policy_proc *holder,
+		       const struct policy_proc *requester, struct policy_miss *m);
+
+/*
+ * The first rule of p naming port of protocol proto, if it does not hold,
+ * with why in m; NULL when it holds or no rule names the port.  What
+ * --dry-run records say of a conflict on a named port.
+ */
+const struct policy_rule *policy_first_miss(const struct policy *p, unsigned int port,
+					    int proto, const struct policy_proc *holder,
+					    const struct policy_proc *requester,
+					    struct policy_miss *m);
+
 /*
  * Whether some rule of p names port of protocol proto: whether
  * policy_match() can match at all, before what it needs is looked up.

@@ -33,7 +33,9 @@
  *     with the quota named.
  *  4. --dry-run: dry-run, with the signal and pids it would have used (the
  *     cooldown starts as for a real reclaim, so the log shows what would
- *     happen).
+ *     happen).  Under --dry-run every decided record also says why the
+ *     first rule naming its port did not match, when it did not
+ *     (policy.unmatched), to test a policy before enabling it.
  *  5. Each target is opened with pidfd_open() and only then checked to be
  *     the process that was diagnosed (pid and start time, still running
  *     the executable it had); every signal goes through that pidfd, so a
@@ -64,6 +66,7 @@
 #include "addr.h"
 #include "diagnose.h"
 #include "log.h"
+#include "explain.h"
 #include "procinfo.h"
 #include "reclaim.h"
 
@@ -120,6 +123,7 @@ struct reclaimer {
 	struct cooldown cooldowns[MAX_COOLDOWNS];
 	bool stopping;              /* reclaim_stop() ran: start nothing more */
 	char why[WHY_LEN];          /* a decision's why, until the next decision */
+	struct explain unmatched;   /* --dry-run: a record's policy.unmatched, likewise */
 };
 
 static uint64_t now_ns(clockid_t clock)
@@ -672,6 +676,21 @@ static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct h
 	return true;
 }
 
+/* --dry-run: r says why the first rule naming its port did not match, if it did not. */
+static void explain_first(struct reclaimer *rc, struct bw_record *r,
+			  const struct policy_proc *holder, const struct policy_proc *requester)
+{
+	const struct policy_rule *miss;
+
+	miss = policy_first_miss(rc->policy, r->ev->sock.port, r->ev->sock.protocol, holder,
+				 requester, &rc->unmatched.miss);
+	if (!miss)
+		return;
+	rc->unmatched.rule = miss->name;
+	rc->unmatched.line = miss->line;
+	r->unmatched = &rc->unmatched;
+}
+
 bool reclaim_decide(struct reclaimer *rc, struct held_record *rec, struct bw_record *r,
 		    struct record_action *act)
 {
@@ -693,6 +712,8 @@ bool reclaim_decide(struct reclaimer *rc, struct held_record *rec, struct bw_rec
 		holder_proc(&holder, &diag->holders[0], &hbufs, &kthread);
 	rule = policy_match(rc->policy, r->ev->sock.port, r->ev->sock.protocol,
 			    diag->n ? &holder : NULL, &requester);
+	if (rc->dry_run)
+		explain_first(rc, r, diag->n ? &holder : NULL, &requester);
 	if (!rule)
 		return false;
 	memset(act, 0, sizeof(*act));

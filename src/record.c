@@ -344,6 +344,11 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 		json_diagnosis(&w, r);
 	if (r->action)
 		json_action(&w, r->action);
+	if (r->unmatched) {
+		jw_obj_begin(&w, "policy");
+		explain_json(&w, "unmatched", r->unmatched);
+		jw_obj_end(&w);
+	}
 	jw_obj_end(&w);
 }
 
@@ -498,6 +503,10 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 		text_diagnosis(sb, r);
 	if (r->action)
 		text_action(sb, r->action);
+	if (r->unmatched) {
+		strbuf_adds(sb, "; not matched: ");
+		explain_text(sb, r->unmatched);
+	}
 }
 
 void who_text(struct strbuf *sb, const struct holder_info *v, size_t n)

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include "bindwatch.h"
 #include "conflict.h"
+#include "explain.h"
 #include "ledger.h"
 #include "procinfo.h"
 #include "strbuf.h"
@@ -72,6 +73,7 @@ struct bw_record {
 	const struct proc_info *req;  /* the requester */
 	const struct diagnosis *diag; /* NULL unless a conflict was diagnosed */
 	const struct record_action *action; /* NULL when no rule matched */
+	const struct explain *unmatched; /* --dry-run: the first rule on the port did not match */
 	struct timespec wall;         /* CLOCK_REALTIME of the call */
 	char bound_dev[IF_NAMESIZE];  /* name of ev->sock.bound_ifindex, or "" */
 };

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * replay.c - decide a logged conflict under a policy (replay.h).
+ *
+ * A line is parsed with jansson (duplicate keys refused, no NUL in a
+ * string), then every field the decision reads is checked for its type
+ * before use: a record whose "exe" is a number is refused by name
+ * ("requester.exe: expected a string or null"), never guessed at.  Only
+ * what matching needs is read; the rest of a record (and keys a later
+ * version adds) is ignored.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <jansson.h>
+#include "cgpath.h"
+#include "escape.h"
+#include "explain.h"
+#include "json.h"
+#include "replay.h"
+
+#define PORT_MAX 65535
+#define UID_MAX_VALID 4294967295LL
+#define NSEC_PER_MSEC 1000000LL
+#define PID_1 1
+
+/* One side of the conflict as the record gives it. */
+struct side {
+	struct policy_proc pp;
+	int64_t pid;         /* -1: none */
+	char container[CG_CONTAINER_ID_LEN + 1];
+};
+
+struct conflict {
+	unsigned int port;
+	int proto;
+	const char *proto_name, *addr, *time;
+	struct side req, hold;
+	bool held;           /* a holder is recorded */
+};
+
+/* What the rule that matched would come to, as far as the record tells. */
+struct verdict {
+	const char *result;  /* NULL: a log or alert rule */
+	char why[256];
+};
+
+struct reader {
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int bad(struct reader *rd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rd->err, rd->errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* o's string key (absent or null: NULL) in *s. */
+static int get_str(struct reader *rd, json_t *o, const char *where, const char *key,
+		   const char **s)
+{
+	json_t *v = json_object_get(o, key);
+
+	*s = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return bad(rd, "%s%s: expected a string or null", where, key);
+	*s = json_string_value(v);
+	return 0;
+}
+
+/* o's integer key within [0, max] in *n; absent or null: -1, or an error if required. */
+static int get_num(struct reader *rd, json_t *o, const char *where, const char *key,
+		   long long max, bool required, int64_t *n)
+{
+	json_t *v = json_object_get(o, key);
+
+	*n = -1;
+	if ((!v || json_is_null(v)) && !required)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max)
+		return bad(rd, "%s%s: expected a number from 0 to %lld", where, key, max);
+	*n = json_integer_value(v);
+	return 0;
+}
+
+static int get_bool(struct reader *rd, json_t *o, const char *where, const char *key, bool *b)
+{
+	json_t *v = json_object_get(o, key);
+
+	*b = false;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return bad(rd, "%s%s: expected true or false", where, key);
+	*b = json_is_true(v);
+	return 0;
+}
+
+/*
+ * The container id in cgroup's system manager part, as the reclaimer
+ * takes it (below a user's delegation the user names cgroups as it likes).
+ */
+static const char *system_container(const char *cgroup, const char *container,
+				    char id[CG_CONTAINER_ID_LEN + 1])
+{
+	char path[PATH_MAX];
+	size_t n;
+
+	if (!cgroup || !container || !*container)
+		return NULL;
+	n = cgpath_system_len(cgroup);
+	if (n >= sizeof(path))
+		return NULL;
+	memcpy(path, cgroup, n);
+	path[n] = '\0';
+	return cgpath_container(path, id) ? NULL : id;
+}
+
+/* A requester or holder object o (named where, "requester."), at the call mono_ns. */
+static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mono_ns,
+		     bool holder, struct side *s)
+{
+	const char *cgroup, *container, *state;
+	int64_t start;
+	bool exited;
+	int err;
+
+	if (!json_is_object(o))
+		return bad(rd, "%.*s: expected an object", (int)strlen(where) - 1, where);
+	if ((err = get_num(rd, o, where, "pid", INT_MAX, !holder, &s->pid)) ||
+	    (err = get_num(rd, o, where, "uid", UID_MAX_VALID, true, &s->pp.uid)) ||
+	    (err = get_num(rd, o, where, "start_boottime_ns", INT64_MAX, false, &start)) ||
+	    (err = get_bool(rd, o, where, "exited", &exited)) ||
+	    (err = get_str(rd, o, where, "comm", &s->pp.comm)) ||
+	    (err = get_str(rd, o, where, "exe", &s->pp.exe)) ||
+	    (err = get_str(rd, o, where, "cmdline", &s->pp.cmdline)) ||
+	    (err = get_str(rd, o, where, "unit", &s->pp.unit)) ||
+	    (err = get_str(rd, o, where, "user_unit", &s->pp.user_unit)) ||
+	    (err = get_str(rd, o, where, "cgroup", &cgroup)) ||
+	    (err = get_str(rd, o, where, "container", &container)) ||
+	    (err = get_str(rd, o, where, "state", &state)))
+		return err;
+	s->pp.container = system_container(cgroup, container, s->container);
+	s->pp.age_ms = start >= 0 && mono_ns >= start ? (mono_ns - start) / NSEC_PER_MSEC : -1;
+	s->pp.state = !state ? POLICY_STATE_ANY : !strcmp(state, "LISTEN") ? POLICY_STATE_LISTEN :
+		      !strcmp(state, "BOUND") ? POLICY_STATE_BOUND : POLICY_STATE_ANY;
+	if (holder && (s->pid < 0 || exited)) {
+		/* as the monitor: no process, or a gone one, has no comm and no uid */
+		s->pp.comm = NULL;
+		s->pp.uid = -1;
+	}
+	return 0;
+}
+
+/* The record root, if a conflict, into *c; -ENOMSG for another event. */
+static int read_conflict(struct reader *rd, json_t *root, struct conflict *c)
+{
+	const char *event;
+	json_t *holders;
+	int64_t port, proto, mono_ns;
+	int err;
+
+	if (!json_is_object(root))
+		return bad(rd, "expected a JSON object");
+	if ((err = get_str(rd, root, "", "event", &event)))
+		return err;
+	if (!event)
+		return bad(rd, "event: missing: not a bindwatch record");
+	if (strcmp(event, "conflict"))
+		return -ENOMSG;
+	if ((err = get_num(rd, root, "", "port", PORT_MAX, true, &port)) ||
+	    (err = get_num(rd, json_object_get(root, "socket"), "socket.", "protocol", INT_MAX,
+			   true, &proto)) ||
+	    (err = get_num(rd, root, "", "mono_ns", INT64_MAX, false, &mono_ns)) ||
+	    (err = get_str(rd, root, "", "proto", &c->proto_name)) ||
+	    (err = get_str(rd, root, "", "addr", &c->addr)) ||
+	    (err = get_str(rd, root, "", "time", &c->time)) ||
+	    (err = read_side(rd, json_object_get(root, "requester"), "requester.", mono_ns, false,
+			     &c->req)))
+		return err;
+	c->port = port;
+	c->proto = proto;
+	holders = json_object_get(root, "holders");
+	if (holders && !json_is_array(holders))
+		return bad(rd, "holders: expected a list");
+	c->held = json_array_size(holders) > 0;
+	return c->held ? read_side(rd, json_array_get(holders, 0), "holders[0].", mono_ns, true,
+				   &c->hold) : 0;
+}
+
+/* "SIGTERM (then SIGKILL after 5000 ms), if ...": what a reclaim would send. */
+static void signals(struct verdict *v, size_t off, const struct policy_rule *r)
+{
+	const char *sig = sigabbrev_np(r->reclaim.signal), *esc = sigabbrev_np(r->reclaim.escalate);
+
+	snprintf(v->why + off, sizeof(v->why) - off, "SIG%s%s%s%s%llu ms%s, if the checks on the "
+		 "live processes pass (not replayed: the holder still running as recorded, its "
+		 "uid now, the processes sharing the socket, the cooldown)", sig ? sig : "?",
+		 esc ? " (then SIG" : "", esc ? esc : "", esc ? " after " : "",
+		 esc ? (unsigned long long)r->reclaim.grace_ms : 0ULL, esc ? ")" : "");
+}
+
+/*
+ * The reclaim checks a record supports, in the reclaimer's order
+ * (reclaim.c); what needs the live processes is left to the monitor.
+ */
+static void judge(const struct policy *p, const struct policy_rule *r,
+		  const struct conflict *c, struct verdict *v)
+{
+	const struct side *h = &c->hold;
+	int64_t req = c->req.pp.uid;
+	int n;
+
+	v->why[0] = '\0';
+	if (r->action != POLICY_RECLAIM) {
+		v->result = NULL;
+		return;
+	}
+	v->result = "protected";
+	if (!c->held || h->pid < 0) {
+		v->result = "failed";
+		snprintf(v->why, sizeof(v->why), "no process holds the socket");
+	} else if (h->pid == PID_1) {
+		snprintf(v->why, sizeof(v->why), "PID 1 holds the socket (socket activation?)");
+	} else if (h->pid == c->req.pid) {
+		snprintf(v->why, sizeof(v->why), "the requester holds the socket itself");
+	} else if (policy_protected(p, &h->pp)) {
+		snprintf(v->why, sizeof(v->why), "the holder is on the protect list");
+	} else if (req != 0 && req != h->pp.uid && r->requester.uid < 0) {
+		snprintf(v->why, sizeof(v->why), "the holder runs as uid %lld and the requester as "
+			 "uid %lld: a reclaim crosses users only when the rule names requester uid",
+			 (long long)h->pp.uid, (long long)req);
+	} else {
+		v->result = "would-reclaim";
+		n = snprintf(v->why, sizeof(v->why), "pid %lld with ", (long long)h->pid);
+		signals(v, n, r);
+	}
+}
+
+/* "python3[4242] uid=1000" */
+static void text_side(struct strbuf *sb, const struct side *s)
+{
+	if (s->pp.comm)
+		text_comm(sb, s->pp.comm, strlen(s->pp.comm));
+	else
+		strbuf_adds(sb, "?");
+	if (s->pid >= 0)
+		strbuf_addf(sb, "[%lld]", (long long)s->pid);
+	if (s->pp.uid >= 0)
+		strbuf_addf(sb, " uid=%lld", (long long)s->pp.uid);
+}
+
+static void text_str(struct strbuf *sb, const char *s)
+{
+	s = s ? s : "?";
+	text_escape(sb, s, strlen(s));
+}
+
+static void text_head(struct strbuf *sb, const char *name, unsigned long lineno,
+		      const struct conflict *c)
+{
+	text_str(sb, name);
+	strbuf_addf(sb, ":%lu: ", lineno);
+	text_str(sb, c->time);
+	strbuf_addc(sb, ' ');
+	text_str(sb, c->proto_name);
+	strbuf_addc(sb, ' ');
+	text_str(sb, c->addr);
+	strbuf_addf(sb, ":%u by ", c->port);
+	text_side(sb, &c->req);
+	strbuf_adds(sb, ", held by ");
+	if (c->held)
+		text_side(sb, &c->hold);
+	else
+		strbuf_adds(sb, "nothing recorded");
+	strbuf_addc(sb, '\n');
+}
+
+static void text_decision(struct strbuf *sb, const struct policy_rule *r, const struct verdict *v)
+{
+	strbuf_adds(sb, "  decision: ");
+	if (!r) {
+		strbuf_adds(sb, "no rule matches: log only\n");
+		return;
+	}
+	strbuf_adds(sb, "rule ");
+	text_str(sb, r->name);
+	strbuf_addf(sb, " (line %u): %s", r->line, policy_action_name(r->action));
+	if (v->result && !strcmp(v->result, "would-reclaim"))
+		strbuf_addf(sb, ": would reclaim %s", v->why);
+	else if (v->result)
+		strbuf_addf(sb, ": %s: %s", v->result, v->why);
+	strbuf_addc(sb, '\n');
+}
+
+static void json_side(struct jw *w, const char *key, const struct side *s)
+{
+	jw_obj_begin(w, key);
+	if (s->pid >= 0)
+		jw_int(w, "pid", s->pid);
+	else
+		jw_null(w, "pid");
+	jw_str(w, "comm", s->pp.comm);
+	if (s->pp.uid >= 0)
+		jw_int(w, "uid", s->pp.uid);
+	else
+		jw_null(w, "uid");
+	jw_str(w, "exe", s->pp.exe);
+	jw_obj_end(w);
+}
+
+static void json_head(struct jw *w, const char *name, unsigned long lineno,
+		      const struct conflict *c)
+{
+	jw_obj_begin(w, NULL);
+	jw_str(w, "log", name);
+	jw_uint(w, "line", lineno);
+	jw_str(w, "time", c->time);
+	jw_str(w, "proto", c->proto_name);
+	jw_str(w, "addr", c->addr);
+	jw_uint(w, "port", c->port);
+	json_side(w, "requester", &c->req);
+	if (c->held)
+		json_side(w, "holder", &c->hold);
+	else
+		jw_null(w, "holder");
+}
+
+static void json_decision(struct jw *w, const struct policy_rule *r, const struct verdict *v)
+{
+	jw_obj_begin(w, "decision");
+	jw_str(w, "rule", r ? r->name : NULL);
+	if (r)
+		jw_uint(w, "line", r->line);
+	else
+		jw_null(w, "line");
+	jw_str(w, "type", r ? policy_action_name(r->action) : NULL);
+	jw_str(w, "result", r ? v->result : NULL);
+	jw_str(w, "why", r && v->result ? v->why : NULL);
+	jw_obj_end(w);
+}
+
+/*
+ * The answer for c: the rule policy_match() finds, then each rule naming
+ * the port tried before it (every one, when none matches) with the first
+ * condition that failed.
+ */
+static void answer(const struct policy *p, const char *name, unsigned long lineno,
+		   const struct conflict *c, bool json, struct strbuf *out)
+{
+	const struct policy_proc *holder = c->held ? &c->hold.pp : NULL;
+	const struct policy_rule *match, *r;
+	struct verdict v = { 0 };
+	struct explain e;
+	struct jw w;
+
+	match = policy_match(p, c->port, c->proto, holder, &c->req.pp);
+	if (match)
+		judge(p, match, c, &v);
+	jw_init(&w, out);
+	if (json) {
+		json_head(&w, name, lineno, c);
+		json_decision(&w, match, &v);
+		jw_arr_begin(&w, "unmatched");
+	} else {
+		text_head(out, name, lineno, c);
+		text_decision(out, match, &v);
+	}
+	for (r = p->rules; r < p->rules + p->nrules && r != match; r++) {
+		if (!portlist_has(r->ports, c->port) ||
+		    policy_rule_holds(p, r, c->port, c->proto, holder, &c->req.pp, &e.miss))
+			continue;
+		e.rule = r->name;
+		e.line = r->line;
+		if (json) {
+			explain_json(&w, NULL, &e);
+		} else {
+			strbuf_adds(out, "  ");
+			explain_text(out, &e);
+			strbuf_addc(out, '\n');
+		}
+	}
+	if (json) {
+		jw_arr_end(&w);
+		jw_obj_end(&w);
+		strbuf_addc(out, '\n');
+	}
+}
+
+int replay_line(const struct policy *p, const char *name, unsigned long lineno,
+		const char *line, size_t len, bool json, struct strbuf *out,
+		char *err, size_t errlen)
+{
+	struct reader rd = { err, errlen };
+	struct conflict c = { 0 };
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	if (len > REPLAY_LINE_MAX)
+		return bad(&rd, "longer than %d bytes", REPLAY_LINE_MAX);
+	root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return bad(&rd, "not JSON: %s (column %d)", jerr.text, jerr.column);
+	rc = read_conflict(&rd, root, &c);
+	if (!rc)
+		answer(p, name, lineno, &c, json, out);
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * replay.h - what a policy would decide now for the conflicts a log holds
+ * (bindwatch check-policy FILE --replay LOG).
+ *
+ * Each line of LOG is one of bindwatch's JSON records (README, "JSON
+ * records").  For a conflict record the answer names the rule that
+ * matches, with the decision the record alone can support, and for each
+ * rule naming the port that was tried before it (or for every one, when
+ * none matches) the first condition that failed, with both values.
+ * Matching is policy.c's own (policy_rule_holds()), on the processes as
+ * the record describes them:
+ *
+ *  - comm, exe, cmdline, unit, user_unit and the container id as
+ *    recorded; the container only from the system manager's part of the
+ *    cgroup path, as the reclaimer takes it.
+ *  - uid: the requester's real uid; the holder's is the socket's owner
+ *    (the monitor reads the live process's uid, mostly the same).
+ *  - age: from the process's start to the call (mono_ns minus
+ *    start_boottime_ns: exact unless the machine slept since boot); the
+ *    monitor measures it when it decides, a moment later.
+ *  - state: LISTEN and BOUND as listen and bound; a UDP socket's state
+ *    is not recorded, so a state condition on it is unknown and fails.
+ *
+ * A reclaim is checked as far as the record allows: no process holding
+ * the socket, PID 1, the requester itself, the protect list and the
+ * cross-user rule (README, "Threat model") on the recorded uids.  What
+ * needs the live processes (the uid of a live holder, the pidfd and
+ * start-time check, the processes sharing the socket, the cooldown) is
+ * not replayed: the answer is "would reclaim, if the live checks pass".
+ *
+ * The log is untrusted input: a user's comm and command line are in it,
+ * and it may be truncated or corrupt.  A line that is not a bindwatch
+ * record is refused with why, the caller reports it with its line number
+ * and goes on; every value printed is escaped.
+ */
+#ifndef BW_REPLAY_H
+#define BW_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "policy.h"
+#include "strbuf.h"
+
+#define REPLAY_LINE_MAX (1024 * 1024) /* bytes of one log line, its newline excluded */
+
+/*
+ * Decide the log line line[0..len) (without its newline) under p and
+ * append the answer to out, ending in a newline: text, or with json one
+ * JSON object; name and lineno are where the line is from.  Returns 0,
+ * -ENOMSG for a record of another event (nothing appended), -EINVAL for a
+ * line that is no bindwatch record, with why in err (of size errlen).
+ */
+int replay_line(const struct policy *p, const char *name, unsigned long lineno,
+		const char *line, size_t len, bool json, struct strbuf *out,
+		char *err, size_t errlen);
+
+#endif /* BW_REPLAY_H */
