@@ -25,6 +25,7 @@
 #define UID_MAX_VALID 4294967295LL
 #define NSEC_PER_MSEC 1000000LL
 #define PID_1 1
+#define THEN_LEN 64
 
 /* One side of the conflict as the record gives it. */
 struct side {
@@ -203,11 +204,14 @@ static void signals(struct verdict *v, size_t off, const struct policy_rule *r)
 {
 	const char *sig = sigabbrev_np(r->reclaim.signal), *esc = sigabbrev_np(r->reclaim.escalate);
 
-	snprintf(v->why + off, sizeof(v->why) - off, "SIG%s%s%s%s%llu ms%s, if the checks on the "
-		 "live processes pass (not replayed: the holder still running as recorded, its "
-		 "uid now, the processes sharing the socket, the cooldown)", sig ? sig : "?",
-		 esc ? " (then SIG" : "", esc ? esc : "", esc ? " after " : "",
-		 esc ? (unsigned long long)r->reclaim.grace_ms : 0ULL, esc ? ")" : "");
+	char then[THEN_LEN] = "";
+
+	if (esc)
+		snprintf(then, sizeof(then), " (then SIG%s after %llu ms)", esc,
+			 (unsigned long long)r->reclaim.grace_ms);
+	snprintf(v->why + off, sizeof(v->why) - off, "SIG%s%s, if the checks on the live "
+		 "processes pass (not replayed: the holder still running as recorded, its uid now, "
+		 "the processes sharing the socket, the cooldown)", sig ? sig : "?", then);
 }
 
 /*
