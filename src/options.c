@@ -32,7 +32,7 @@
 static const char usage_text[] =
 "Usage: bindwatch [OPTIONS]\n"
 "       bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--json]\n"
-"       bindwatch check-policy FILE\n"
+"       bindwatch check-policy FILE [--replay LOG [--json]]\n"
 "Catch every bind() and listen() that fails with EADDRINUSE, as it happens,\n"
 "and name the process that holds the port.  `bindwatch who --help` for who.\n"
 "\n"
