@@ -95,7 +95,7 @@ run: deps
 	./$(BINARY) $(ARGS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests $(BUILD)/conflicts $(BUILD)/fuzz_policy
+	$(Q)$(MAKE) --no-print-directory all unit-tests $(BUILD)/conflicts $(BUILD)/fuzz_policy $(BUILD)/fuzz_replay
 	$(Q)BUILD=$(BUILD) BINDWATCH=$(CURDIR)/$(BINARY) tests/run
 
 unit-tests: $(UNIT_TESTS)
@@ -184,15 +184,23 @@ $(BUILD)/bindbench $(BUILD)/holdmany: $(BUILD)/%: tests/bench/%.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 
-# ---- fuzzing: the policy parser under libFuzzer (tests/run runs it briefly)
+# ---- fuzzing: the policy parser and the log replay under libFuzzer
+#      (tests/run runs each briefly)
 #
 #   build/fuzz_policy CORPUS_DIR   fuzz from tests/fuzz/corpus/ seeds; copy
 #                                  them first, libFuzzer adds to the directory
+#   build/fuzz_replay CORPUS_DIR   the same from tests/fuzz/replay-corpus/
 
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
 	       -Ibpf -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_SRCS := tests/fuzz/fuzz_policy.c $(addprefix src/,$(addsuffix .c,policy portlist strbuf duration))
+FUZZ_POLICY_SRCS := $(addprefix src/,$(addsuffix .c,policy portlist strbuf duration))
+FUZZ_REPLAY_SRCS := $(FUZZ_POLICY_SRCS) \
+		    $(addprefix src/,$(addsuffix .c,replay explain escape json cgpath))
 
-$(BUILD)/fuzz_policy: $(FUZZ_SRCS) $(wildcard src/*.h) | $(BUILD)
+$(BUILD)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_POLICY_SRCS) $(wildcard src/*.h) | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_SRCS) $(POLICY_LIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_POLICY_SRCS) $(POLICY_LIBS) -o $@
+
+$(BUILD)/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_REPLAY_SRCS) $(wildcard src/*.h) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_REPLAY_SRCS) $(POLICY_LIBS) -o $@
