@@ -16,14 +16,25 @@
  *
  * The file is opened without following links and must be a regular file
  * owned by root, so nothing another user placed there is written to.
+ *
+ * A monitor that is not root (a service user with capabilities, README
+ * "Requirements") cannot create files in /run: its lock is
+ * /run/bindwatch/bindwatch.lock, in a directory its user owns
+ * (RuntimeDirectory=bindwatch).  So that a root monitor and a
+ * capability-only one still exclude each other, each also locks the other's
+ * lock file when it exists: opened read-only, never written, for flock(2)
+ * alone.  Two starting at once each take their own lock first and then
+ * fail on the other's: at worst both refuse, never both run.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 #include "instance.h"
 #include "log.h"
@@ -68,29 +79,40 @@ static int check_file(int fd, const char *path)
 	return 0;
 }
 
-int instance_lock(const char *path)
+/* Say that the lock on fd at path is held, by whom when the file tells. */
+static void report_busy(int fd, const char *path)
+{
+	long pid = holder_pid(fd);
+
+	if (pid > 0)
+		warn("another bindwatch monitor is running (pid %ld, lock %s); "
+		     "stop it first", pid, path);
+	else
+		warn("another bindwatch monitor is running (lock %s); stop it first", path);
+}
+
+/* Take this monitor's own lock at path, creating it, and write our pid. */
+static int lock_own(const char *path)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, LOCK_MODE);
 	int err;
-	long pid;
 
 	if (fd < 0) {
 		err = -errno;
-		warn("cannot open the lock file %s: %s", path,
-		     err == -ELOOP ? "a symbolic link, refused" : strerror(-err));
+		warn("cannot open the lock file %s: %s%s", path,
+		     err == -ELOOP ? "a symbolic link, refused" : strerror(-err),
+		     geteuid() && err != -ELOOP ? "; a monitor that is not root keeps its lock in "
+		     INSTANCE_LOCK_DIR ", which must exist and be its user's "
+		     "(RuntimeDirectory=bindwatch)" : "");
 		return err;
 	}
 	err = check_file(fd, path);
 	if (!err && flock(fd, LOCK_EX | LOCK_NB)) {
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		pid = err == -EBUSY ? holder_pid(fd) : 0;
-		if (err != -EBUSY)
-			warn("cannot lock %s: %s", path, strerror(-err));
-		else if (pid > 0)
-			warn("another bindwatch monitor is running (pid %ld, lock %s); "
-			     "stop it first", pid, path);
+		if (err == -EBUSY)
+			report_busy(fd, path);
 		else
-			warn("another bindwatch monitor is running (lock %s); stop it first", path);
+			warn("cannot lock %s: %s", path, strerror(-err));
 	}
 	if (!err && (err = write_pid(fd)))
 		warn("cannot write to the lock file %s: %s", path, strerror(-err));
@@ -99,4 +121,62 @@ int instance_lock(const char *path)
 		return err;
 	}
 	return fd;
+}
+
+/*
+ * Lock the other kind of monitor's lock file at path, if there is one:
+ * its fd, -ENOENT when there is none, or another -errno (reported).
+ */
+static int lock_other(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), err;
+	struct stat st;
+
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0) {
+		err = -errno;
+		warn("cannot open the lock file %s to check for another monitor: %s", path,
+		     err == -ELOOP ? "a symbolic link, refused" : strerror(-err));
+		return err;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		warn("refusing the lock file %s: not a regular file; remove it", path);
+		close(fd);
+		return -EPERM;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (err == -EBUSY)
+			report_busy(fd, path);
+		else
+			warn("cannot lock %s: %s", path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int instance_lock(int fds[2])
+{
+	bool root = !geteuid();
+	int other;
+
+	fds[0] = lock_own(root ? INSTANCE_LOCK_PATH : INSTANCE_LOCK_DIR "/bindwatch.lock");
+	if (fds[0] < 0)
+		return fds[0];
+	other = lock_other(root ? INSTANCE_LOCK_DIR "/bindwatch.lock" : INSTANCE_LOCK_PATH);
+	if (other < 0 && other != -ENOENT) {
+		close(fds[0]);
+		return other;
+	}
+	fds[1] = other;
+	return 0;
+}
+
+void instance_unlock(const int fds[2])
+{
+	close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
 }
