@@ -312,7 +312,8 @@ static void reload_policy(struct monitor *m)
 		warn("policy not reloaded, the previous one stays in force: %s", err);
 		return;
 	}
-	warn("policy reloaded from %s: %zu rules", m->policy_path, p->nrules);
+	warn("policy reloaded from %s: %zu %s", m->policy_path, p->nrules,
+	     plural(p->nrules, "rule", "rules"));
 	decider_reload(m->decider, p);
 }
 
@@ -441,11 +442,13 @@ static int run(struct monitor *m, const struct bw_options *o)
 	loader_detach(&m->loader);
 	ring_buffer__consume(rb);
 	flush(m, rb, true);
-	warn("%llu records, %llu lost", (unsigned long long)m->out.records,
+	warn("%llu %s, %llu lost", (unsigned long long)m->out.records,
+	     plural(m->out.records, "record", "records"),
 	     (unsigned long long)m->lost);
 	if (m->undecided)
-		warn("%llu conflicts on ports the policy names were written without a decision",
-		     (unsigned long long)m->undecided);
+		warn("%llu %s on ports the policy names %s written without a decision",
+		     (unsigned long long)m->undecided, plural(m->undecided, "conflict", "conflicts"),
+		     plural(m->undecided, "was", "were"));
 	ring_buffer__free(rb);
 out:
 	decider_stop(m->decider);
@@ -480,7 +483,7 @@ static int check_policy(int argc, char **argv)
 	for (i = 0; i < p->nrules; i++)
 		if (policy_cross_user(&p->rules[i], err, sizeof(err)))
 			warn("%s: warning: %s", argv[1], err);
-	printf("%s: valid, %zu rules\n", argv[1], p->nrules);
+	printf("%s: valid, %zu %s\n", argv[1], p->nrules, plural(p->nrules, "rule", "rules"));
 	policy_free(p);
 	return EXIT_SUCCESS;
 }

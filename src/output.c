@@ -89,8 +89,8 @@ static void drain(struct output *out, struct sink *s)
 		warn("cannot write records to %s: %s; keeping them in memory (up to %u KiB) "
 		     "and retrying", s->name, strerror(-err), PENDING_MAX / 1024);
 	if (!err && s->err)
-		warn("writing records to %s again; %llu records dropped meanwhile", s->name,
-		     (unsigned long long)s->dropped);
+		warn("writing records to %s again; %llu %s dropped meanwhile", s->name,
+		     (unsigned long long)s->dropped, plural(s->dropped, "record", "records"));
 	if (!err)
 		s->dropped = 0;
 	if (err != -EINTR)
@@ -344,8 +344,9 @@ static void close_sink(struct output *out, struct sink *s)
 	if (s->fd >= 0 && s->pending.len && write_pending(out, s))
 		warn("%zu bytes of records could not be written to %s", s->pending.len, s->name);
 	if (s->dropped)
-		warn("%llu records were dropped from %s while it could not be written",
-		     (unsigned long long)s->dropped, s->name);
+		warn("%llu %s dropped from %s while it could not be written",
+		     (unsigned long long)s->dropped,
+		     plural(s->dropped, "record was", "records were"), s->name);
 	strbuf_free(&s->pending);
 }
 

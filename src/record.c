@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "escape.h"
 #include "json.h"
+#include "log.h"
 #include "record.h"
 
 #define ERRNO_NAME_LEN 16
@@ -561,8 +562,8 @@ void hooks_dropped_text(struct strbuf *sb, uint64_t count, const struct timespec
 
 void hooks_dropped_summary(struct strbuf *sb, uint64_t count)
 {
-	strbuf_addf(sb, "hooks dropped: %llu records not handed to a hook, the queue was full",
-		    (unsigned long long)count);
+	strbuf_addf(sb, "hooks dropped: %llu %s not handed to a hook, the queue was full",
+		    (unsigned long long)count, plural(count, "record", "records"));
 }
 
 void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall)
@@ -574,7 +575,8 @@ void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall)
 
 void lost_summary(struct strbuf *sb, uint64_t count)
 {
-	strbuf_addf(sb, "lost %llu records: the ring buffer was full", (unsigned long long)count);
+	strbuf_addf(sb, "lost %llu %s: the ring buffer was full", (unsigned long long)count,
+		    plural(count, "record", "records"));
 }
 
 void suppressed_json(struct strbuf *sb, uint32_t uid, uint64_t count,
@@ -600,7 +602,8 @@ void suppressed_text(struct strbuf *sb, uint32_t uid, uint64_t count,
 void suppressed_summary(struct strbuf *sb, uint32_t uid, uint64_t count,
 			const struct timespec *since)
 {
-	strbuf_addf(sb, "suppressed %llu failures of uid %u since ", (unsigned long long)count, uid);
+	strbuf_addf(sb, "suppressed %llu %s of uid %u since ", (unsigned long long)count,
+		    plural(count, "failure", "failures"), uid);
 	time_local(sb, since);
 	strbuf_adds(sb, ": over its rate limit (--rate-limit)");
 }

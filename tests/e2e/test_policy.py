@@ -384,7 +384,7 @@ def policy_check_and_reload():
     with tempfile.TemporaryDirectory() as tmp:
         path = write_policy(tmp, reclaim_rule(8080))
         rc, out, err = run_to_exit(bindwatch_argv("check-policy", path))
-        eq((rc, out.strip()), (0, f"{path}: valid, 1 rules"), f"check-policy (stderr {err!r})")
+        eq((rc, out.strip()), (0, f"{path}: valid, 1 rule"), f"check-policy (stderr {err!r})")
         bad = write_policy(tmp, reclaim_rule(8080).replace("proto:", "prot:"))
         rc, _, err = run_to_exit(bindwatch_argv("check-policy", bad))
         eq(rc, 1, "check-policy exit code for an unknown key")

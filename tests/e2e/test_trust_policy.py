@@ -240,7 +240,7 @@ rules:
         eq(rc, 0, f"check-policy exit status ({err!r})")
         check("warning: rule 'deploy-takes-over' (line 3) lets uid 1000 have processes of "
               "any user signalled" in err, f"check-policy's warning: {err!r}")
-        check("valid, 1 rules" in out, f"check-policy's verdict: {out!r}")
+        check("valid, 1 rule" in out, f"check-policy's verdict: {out!r}")
 
 
 # ---------------------------------------------------------------- item 2: unit vs user_unit
