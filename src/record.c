@@ -130,6 +130,25 @@ static void json_socket(struct jw *w, const struct bw_record *r)
 	jw_obj_end(w);
 }
 
+/* "argv":[...]: the arguments cmdline joins, each as it is (null: unknown). */
+static void json_argv(struct jw *w, const struct proc_info *pi)
+{
+	const char *p, *end, *nul;
+
+	if (!pi->args) {
+		jw_null(w, "argv");
+		return;
+	}
+	jw_arr_begin(w, "argv");
+	for (p = pi->args, end = p + pi->cmdline_len;; p = nul + 1) {
+		nul = memchr(p, '\0', end - p);
+		jw_strn(w, NULL, p, (nul ? nul : end) - p);
+		if (!nul)
+			break;
+	}
+	jw_arr_end(w);
+}
+
 /* What /proc told about a process: shared by requester and holders. */
 static void json_procinfo(struct jw *w, const struct proc_info *pi)
 {
@@ -138,6 +157,7 @@ static void json_procinfo(struct jw *w, const struct proc_info *pi)
 		jw_strn(w, "cmdline", pi->cmdline, pi->cmdline_len);
 	else
 		jw_null(w, "cmdline");
+	json_argv(w, pi);
 	jw_bool(w, "cmdline_truncated", pi->cmdline_truncated);
 	jw_str(w, "cgroup", pi->cgroup);
 	jw_str(w, "unit", pi->unit);
@@ -385,8 +405,17 @@ static void text_procinfo(struct strbuf *sb, const struct proc_info *pi)
 		text_escape(sb, pi->unit, strlen(pi->unit));
 	}
 	if (pi->cmdline) {
+		struct strbuf quoted;
+
+		/* quoted as a shell would, then escaped as any text is */
+		strbuf_init(&quoted);
+		shell_quote_argv(&quoted, pi->args, pi->cmdline_len);
 		strbuf_adds(sb, " cmd=\"");
-		text_escape(sb, pi->cmdline, pi->cmdline_len);
+		if (quoted.oom)
+			sb->oom = true;
+		else
+			text_escape(sb, quoted.s, quoted.len);
+		strbuf_free(&quoted);
 		strbuf_addc(sb, '"');
 		if (pi->cmdline_truncated)
 			strbuf_adds(sb, " (truncated)");
