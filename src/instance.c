@@ -24,7 +24,9 @@
  * capability-only one still exclude each other, each also locks the other's
  * lock file when it exists: opened read-only, never written, for flock(2)
  * alone.  Two starting at once each take their own lock first and then
- * fail on the other's: at worst both refuse, never both run.
+ * fail on the other's: at worst both refuse, never both run.  The refusal
+ * names the pid /proc/locks gives for the lock, not the one in the file:
+ * a monitor that is not root cannot write its pid into root's file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +36,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <unistd.h>
 #include "instance.h"
@@ -41,13 +44,32 @@
 
 #define LOCK_MODE 0644
 #define PID_TEXT_LEN 24
+#define LOCKS_LINE_LEN 256 /* a /proc/locks line */
 
-/* The pid the lock holder wrote into fd, or 0 when unreadable. */
+/*
+ * The pid holding the flock on fd, as /proc/locks names it (the pid written
+ * in the file may be stale: a monitor that is not root cannot write root's
+ * lock file), else the one the file holds, or 0.
+ */
 static long holder_pid(int fd)
 {
-	char buf[PID_TEXT_LEN] = "";
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	char buf[PID_TEXT_LEN] = "", line[LOCKS_LINE_LEN];
+	unsigned int maj, min;
+	unsigned long ino;
+	struct stat st;
+	long pid = 0;
+	FILE *f = fstat(fd, &st) ? NULL : fopen("/proc/locks", "re");
+	ssize_t n;
 
+	while (f && !pid && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d: FLOCK %*s %*s %ld %x:%x:%lu", &pid, &maj, &min, &ino) != 4 ||
+		    maj != major(st.st_dev) || min != minor(st.st_dev) || ino != st.st_ino)
+			pid = 0;
+	if (f)
+		fclose(f);
+	if (pid > 0)
+		return pid;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
