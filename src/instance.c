@@ -20,7 +20,9 @@
  * A monitor that is not root (a service user with capabilities, README
  * "Requirements") cannot create files in /run: its lock is
  * /run/bindwatch/bindwatch.lock, in a directory its user owns
- * (RuntimeDirectory=bindwatch).  So that a root monitor and a
+ * (RuntimeDirectory=bindwatch).  So is a root monitor's when that
+ * directory is root's: the service's, where ProtectSystem=strict leaves
+ * /run itself read-only.  So that a root monitor and a
  * capability-only one still exclude each other, each also locks the other's
  * lock file when it exists: opened read-only, never written, for flock(2)
  * alone.  Two starting at once each take their own lock first and then
@@ -179,15 +181,29 @@ static int lock_other(const char *path)
 	return fd;
 }
 
+/*
+ * This monitor's own lock file: in /run/bindwatch/ when not root, or when
+ * that is root's directory (a root service's RuntimeDirectory=, the one
+ * place it may write under ProtectSystem=strict); else /run/bindwatch.lock.
+ */
+static const char *own_path(void)
+{
+	struct stat st;
+
+	if (geteuid() || (!stat(INSTANCE_LOCK_DIR, &st) && S_ISDIR(st.st_mode) && !st.st_uid))
+		return INSTANCE_LOCK_DIR_FILE;
+	return INSTANCE_LOCK_PATH;
+}
+
 int instance_lock(int fds[2])
 {
-	bool root = !geteuid();
+	const char *own = own_path();
 	int other;
 
-	fds[0] = lock_own(root ? INSTANCE_LOCK_PATH : INSTANCE_LOCK_DIR "/bindwatch.lock");
+	fds[0] = lock_own(own);
 	if (fds[0] < 0)
 		return fds[0];
-	other = lock_other(root ? INSTANCE_LOCK_DIR "/bindwatch.lock" : INSTANCE_LOCK_PATH);
+	other = lock_other(strcmp(own, INSTANCE_LOCK_PATH) ? INSTANCE_LOCK_PATH : INSTANCE_LOCK_DIR_FILE);
 	if (other < 0 && other != -ENOENT) {
 		close(fds[0]);
 		return other;
