@@ -80,8 +80,9 @@ static const char usage_text[] =
 "  -h, --help         show this help\n"
 "  -V, --version      show the version\n"
 "\n"
-"Needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN). SIGINT or SIGTERM\n"
-"stops it and prints a summary. See bindwatch(8).\n";
+"Needs root, or CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE\n"
+"(see CAPABILITIES in bindwatch(8)). SIGINT or SIGTERM stops it and prints a\n"
+"summary. See bindwatch(8).\n";
 
 enum {
 	OPT_MODE = 0x100,

@@ -337,3 +337,26 @@ def operations_root_drops_capabilities():
         eq(eff, {CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN}, "a root monitor's CapEff")
         rec = bind_conflict(bw)[0]  # names the requester (exe, argv) as before
         eq(len(rec["holders"]), 1, "holders named after the drop")
+
+
+@test()
+def operations_service_lock_dir():
+    """A root monitor with a root-owned /run/bindwatch (the service's
+    RuntimeDirectory=, where ProtectSystem=strict lets it write) locks
+    there, naming its pid; a second monitor is refused, naming it too."""
+    if os.path.exists(LOCK_DIR):
+        raise Skip(f"{LOCK_DIR} exists: it may be a running service's")
+    os.mkdir(LOCK_DIR, 0o755)
+    try:
+        with start_bindwatch("--port", "1") as bw:
+            with open(os.path.join(LOCK_DIR, "bindwatch.lock")) as f:
+                eq(f.read(), f"{bw.proc.pid}\n", "the lock file's pid")
+            rc, _, err = run_to_exit(bindwatch_argv("--port", "1"))
+            eq(rc, 1, f"a second monitor's exit status (stderr {err!r})")
+            check(f"another bindwatch monitor is running (pid {bw.proc.pid}" in err,
+                  f"its refusal: {err!r}")
+    finally:
+        lock = os.path.join(LOCK_DIR, "bindwatch.lock")
+        if os.path.exists(lock):
+            os.unlink(lock)
+        os.rmdir(LOCK_DIR)
