@@ -194,7 +194,7 @@ int check_policy(int argc, char **argv)
 	if (log) {
 		c = replay(p, log, json);
 	} else {
-		printf("%s: valid, %zu rule%s\n", argv[optind], p->nrules, p->nrules == 1 ? "" : "s");
+		printf("%s: valid, %zu %s\n", argv[optind], p->nrules, plural(p->nrules, "rule", "rules"));
 		c = 0;
 	}
 	policy_free(p);

@@ -20,6 +20,10 @@
  * every byte of it is one that cannot be read as part of the line's syntax
  * (letters, digits and ._-/:@+#~), else it is quoted, so "sshd[1] uid=0 "
  * cannot pose as a pid and a uid.
+ *
+ * A command line is shown as a shell would read it back (shell_quote_argv):
+ * joined by spaces, "nginx -g daemon off;" would read as three arguments
+ * where there were two, and an empty argument would not show at all.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -49,6 +53,10 @@ static const struct { uint32_t first, last; } invisible_controls[] = {
 /* Bytes of a comm that the text line can show bare (see the top comment). */
 static const char bare_comm_bytes[] =
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@+#~";
+
+/* Bytes of an argument a shell reads as they are, outside quotes. */
+static const char bare_shell_bytes[] =
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789%+,-./:=@_";
 
 #define UTF8_REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -232,4 +240,39 @@ void text_comm(struct strbuf *sb, const void *data, size_t n)
 	strbuf_addc(sb, '"');
 	text_escape(sb, data, n);
 	strbuf_addc(sb, '"');
+}
+
+/* One argument arg[0..n), quoted only when a shell would need it. */
+static void shell_quote_one(struct strbuf *sb, const char *arg, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && memchr(bare_shell_bytes, arg[i], sizeof(bare_shell_bytes) - 1); i++)
+		;
+	if (n && i == n) {
+		strbuf_add(sb, arg, n);
+		return;
+	}
+	strbuf_addc(sb, '\'');
+	for (i = 0; i < n; i++) {
+		if (arg[i] == '\'')
+			strbuf_adds(sb, "'\\''"); /* close, an escaped quote, reopen */
+		else
+			strbuf_addc(sb, arg[i]);
+	}
+	strbuf_addc(sb, '\'');
+}
+
+void shell_quote_argv(struct strbuf *sb, const char *args, size_t n)
+{
+	const char *p = args, *end = args + n, *nul;
+
+	for (;;) {
+		nul = memchr(p, '\0', end - p);
+		shell_quote_one(sb, p, (nul ? nul : end) - p);
+		if (!nul)
+			break;
+		strbuf_addc(sb, ' ');
+		p = nul + 1;
+	}
 }

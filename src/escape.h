@@ -46,4 +46,14 @@ void text_escape(struct strbuf *sb, const void *data, size_t n);
  */
 void text_comm(struct strbuf *sb, const void *data, size_t n);
 
+/*
+ * Append the argv in args[0..n) (arguments separated by '\0') as a shell
+ * would read it back: arguments separated by one space, each bare when
+ * made only of letters, digits and %+,-./:=@_ (and not empty), else in
+ * single quotes with each ' written '\'' ("daemon off;" is 'daemon off;',
+ * an empty argument ''). Bytes are copied as they are: text_escape() the
+ * result before it is printed.
+ */
+void shell_quote_argv(struct strbuf *sb, const char *args, size_t n);
+
 #endif /* BW_ESCAPE_H */

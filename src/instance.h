@@ -5,14 +5,19 @@
 #ifndef BW_INSTANCE_H
 #define BW_INSTANCE_H
 
-#define INSTANCE_LOCK_PATH "/run/bindwatch.lock"
+#define INSTANCE_LOCK_PATH "/run/bindwatch.lock" /* a root monitor's */
+#define INSTANCE_LOCK_DIR "/run/bindwatch"        /* a service's (RuntimeDirectory=) */
+#define INSTANCE_LOCK_DIR_FILE INSTANCE_LOCK_DIR "/bindwatch.lock"
 
 /*
- * Take the host's monitor lock at path: an fd to keep open for as long as
- * the monitor runs (the kernel drops the lock when it closes, at exit or
- * SIGKILL alike), or -EBUSY when another monitor holds it, -errno when the
- * lock file cannot be used (each reported, naming the path).
+ * Take the host's monitor lock (this monitor's own lock file, in
+ * INSTANCE_LOCK_DIR when not root or when that is root's directory, and the
+ * other one when it exists): fds[] to keep open for as long as the monitor
+ * runs (the kernel drops the locks when they close, at exit or SIGKILL
+ * alike).  0, -EBUSY when another monitor holds either, -errno when a lock
+ * file cannot be used (each reported, naming the path).
  */
-int instance_lock(const char *path);
+int instance_lock(int fds[2]);
+void instance_unlock(const int fds[2]);
 
 #endif /* BW_INSTANCE_H */

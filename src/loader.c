@@ -20,11 +20,12 @@
  */
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/syscall.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -32,6 +33,7 @@
 #include "cgroup.h"
 #include "loader.h"
 #include "log.h"
+#include "privs.h"
 
 #define RINGBUF_BYTES (4U << 20)
 #define WAKEUP_INTERVAL_NS (5 * 1000 * 1000ULL) /* at most ~200 wakeups/s; < BUSY_POLL_MS */
@@ -43,32 +45,34 @@
 #define UIDS_MAX 4096     /* uids with a share and a rate limit; beyond, neither */
 #define NSEC_PER_SEC 1000000000ULL
 
-static bool has_cap(const struct __user_cap_data_struct *d, int cap)
+/*
+ * libbpf resolves tracepoint ids through tracefs, unmounted on some hosts.
+ * Whether it is mounted is asked of the file system itself (statfs), not
+ * with access(): the mount point is root's, mode 0700, and access() judges
+ * a capability-only run by its uid alone.  Reading it then takes
+ * CAP_DAC_READ_SEARCH (or uid 0); mounting it, CAP_SYS_ADMIN.
+ */
+static bool is_tracefs(const char *path)
 {
-	return d[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == TRACEFS_MAGIC;
 }
 
-int loader_check_privileges(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
-
-	if (syscall(SYS_capget, &h, d))
-		return -errno;
-	if (has_cap(d, CAP_SYS_ADMIN) || (has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON)))
-		return 0;
-	warn("must run as root: loading BPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)");
-	return -EPERM;
-}
-
-/* libbpf resolves tracepoint ids through tracefs, unmounted on some hosts. */
 static int ensure_tracefs(void)
 {
-	if (!access(TRACEFS "/events", F_OK) || !access(DEBUGFS_TRACING "/events", F_OK))
-		return 0;
-	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
-		int err = -errno;
+	int err;
 
+	if (is_tracefs(TRACEFS) || is_tracefs(DEBUGFS_TRACING))
+		return 0;
+	if (!privs_have(CAP_SYS_ADMIN)) {
+		warn("tracefs is not mounted on %s, and mounting it needs CAP_SYS_ADMIN: "
+		     "mount it first (mount -t tracefs tracefs %s) or use --mode fexit",
+		     TRACEFS, TRACEFS);
+		return -EPERM;
+	}
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		err = -errno;
 		warn("cannot mount tracefs on %s: %s", TRACEFS, strerror(-err));
 		return err;
 	}

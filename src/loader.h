@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader.h - bring the kernel half up and down: check privileges, choose the
+ * loader.h - bring the kernel half up and down: choose the
  * capture mode by trying, configure filters, load, attach, read counters.
  */
 #ifndef BW_LOADER_H
@@ -16,9 +16,6 @@ struct bw_loader {
 	struct bindwatch_bpf *skel;
 	enum bw_mode mode;
 };
-
-/* 0 when this process may load and attach the programs, else -EPERM (reported). */
-int loader_check_privileges(void);
 
 /* Load and attach in o->mode (auto: fexit, else tracepoint).  0 or -errno. */
 int loader_start(struct bw_loader *l, const struct bw_options *o);

@@ -2,10 +2,11 @@
 /*
  * main.c - bindwatch's entry point and event loop.
  *
- * parse options -> check privileges -> take the monitor lock -> open sinks
- * -> load and attach (the loader picks the mode) -> say "ready" -> poll the
- * ring buffer until SIGINT/SIGTERM -> detach, drain what is left, print a
- * summary.
+ * parse options -> check what they name (--cgroup, --exec) -> check
+ * capabilities -> take the monitor lock -> open sinks -> load and attach
+ * (the loader picks the mode) -> drop the capabilities the running monitor
+ * does not use (keep_caps()) -> say "ready" -> poll the ring buffer until
+ * SIGINT/SIGTERM -> detach, drain what is left, print a summary.
  *
  * The kernel batches wakeups: after a wakeup, records that follow within its
  * wakeup interval are queued silently.  So while records flow the poll times
@@ -23,12 +24,14 @@
  * record of its own.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -47,6 +50,7 @@
 #include "options.h"
 #include "output.h"
 #include "policy.h"
+#include "privs.h"
 #include "procinfo.h"
 #include "reclaim.h"
 #include "stallguard.h"
@@ -309,7 +313,8 @@ static void reload_policy(struct monitor *m)
 		warn("policy not reloaded, the previous one stays in force: %s", err);
 		return;
 	}
-	warn("policy reloaded from %s: %zu rules", m->policy_path, p->nrules);
+	warn("policy reloaded from %s: %zu %s", m->policy_path, p->nrules,
+	     plural(p->nrules, "rule", "rules"));
 	decider_reload(m->decider, p);
 }
 
@@ -357,6 +362,36 @@ static int install_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL) ? -errno : 0;
 }
 
+/*
+ * The capabilities a monitor uses once attached (README "Requirements"):
+ * reading other users' /proc entries and naming cgroups by id; entering
+ * another network namespace to name a holder there (CAP_SYS_ADMIN: only
+ * with holder lookup); signalling a stale holder (only with a policy that
+ * may reclaim).  bind_low: also CAP_NET_BIND_SERVICE, until the metrics
+ * server has bound its port.
+ */
+static privs_set keep_caps(const struct monitor *m, const struct bw_options *o, bool bind_low)
+{
+	privs_set keep = PRIV(CAP_DAC_READ_SEARCH) | PRIV(CAP_SYS_PTRACE);
+
+	if (m->holders)
+		keep |= PRIV(CAP_SYS_ADMIN);
+	if (o->policy_path && !o->dry_run)
+		keep |= PRIV(CAP_KILL);
+	if (bind_low)
+		keep |= PRIV(CAP_NET_BIND_SERVICE);
+	return keep;
+}
+
+/* Give up what keep_caps() does not name; a failure is said, not fatal. */
+static void drop_caps(const struct monitor *m, const struct bw_options *o, bool bind_low)
+{
+	int err = privs_drop(keep_caps(m, o, bind_low));
+
+	if (err)
+		warn("cannot drop capabilities: %s", strerror(-err));
+}
+
 static int run(struct monitor *m, const struct bw_options *o)
 {
 	struct ring_buffer *rb;
@@ -371,9 +406,14 @@ static int run(struct monitor *m, const struct bw_options *o)
 		     "the kernel refused the BPF iterators (%s)", strerror(-err));
 	else if ((err = holders_pin(m->holders)))
 		warn("cannot pin the holder iterators for bindwatch who: %s", strerror(-err));
+	/* before any thread starts: capabilities are each thread's own */
+	drop_caps(m, o, o->metrics);
 	err = o->metrics ? metrics_start(&m->metrics, o->metrics, mode_name(m->loader.mode)) : 0;
 	if (err)
 		goto out;
+	m->out.metrics = m->metrics;
+	if (o->metrics)
+		drop_caps(m, o, false);
 	if (m->policy) {
 		err = reclaim_new(&m->reclaim, m->holders, &m->hooks, o->dry_run, emit, m);
 		if (!err) {
@@ -403,11 +443,13 @@ static int run(struct monitor *m, const struct bw_options *o)
 	loader_detach(&m->loader);
 	ring_buffer__consume(rb);
 	flush(m, rb, true);
-	warn("%llu records, %llu lost", (unsigned long long)m->out.records,
+	warn("%llu %s, %llu lost", (unsigned long long)m->out.records,
+	     plural(m->out.records, "record", "records"),
 	     (unsigned long long)m->lost);
 	if (m->undecided)
-		warn("%llu conflicts on ports the policy names were written without a decision",
-		     (unsigned long long)m->undecided);
+		warn("%llu %s on ports the policy names %s written without a decision",
+		     (unsigned long long)m->undecided, plural(m->undecided, "conflict", "conflicts"),
+		     plural(m->undecided, "was", "were"));
 	ring_buffer__free(rb);
 out:
 	decider_stop(m->decider);
@@ -418,11 +460,35 @@ out:
 	return err;
 }
 
+/*
+ * --cgroup PATH, checked before anything loads (the loader would find it
+ * wrong once per capture mode it tries): 0, or -errno after one line naming
+ * PATH and what is wrong.  mount_err: cgroup_init()'s result.
+ */
+static int check_cgroup(const char *path, int mount_err)
+{
+	uint64_t id;
+	unsigned int level;
+	struct stat st;
+	int err = mount_err ? mount_err : cgroup_id_from_path(path, &id, &level);
+
+	if (!err)
+		return 0;
+	if (mount_err)
+		warn("--cgroup: '%s': no cgroup v2 file system is mounted", path);
+	else if (!stat(path, &st))
+		warn("--cgroup: '%s': not a cgroup v2 directory (give a directory under the "
+		     "cgroup2 mount, or a path relative to its root, as /system.slice)", path);
+	else
+		warn("--cgroup: '%s': no such cgroup v2 directory", path);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct monitor m = { .out_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct bw_options o;
-	int err, lock;
+	int err, lock[2];
 
 	if (argc > 1 && !strcmp(argv[1], "who"))
 		return who_main(argc - 1, argv + 1);
@@ -432,12 +498,18 @@ int main(int argc, char **argv)
 	if (err)
 		return err > 0 ? EXIT_SUCCESS : EXIT_USAGE;
 	log_setup_libbpf(o.verbose);
-	if (loader_check_privileges()) {
+	/* without cgroup2, records simply carry no cgroup path */
+	err = cgroup_init();
+	if (o.cgroup_path && check_cgroup(o.cgroup_path, err)) {
+		cgroup_fini();
+		options_free(&o);
+		return EXIT_USAGE;
+	}
+	if (privs_check()) {
+		cgroup_fini();
 		options_free(&o);
 		return EXIT_FAILURE;
 	}
-	/* without cgroup2, records simply carry no cgroup path */
-	cgroup_init();
 	m.own_netns = procinfo_own_netns();
 	procinfo_set_cmdline_max(o.cmdline_max);
 	m.show_success = o.report & BW_REPORT_SUCCESS;
@@ -463,9 +535,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	m.ledger = calloc(1, sizeof(*m.ledger));
-	lock = m.ledger ? instance_lock(INSTANCE_LOCK_PATH) : -ENOMEM;
-	if (lock < 0) {
-		if (lock == -ENOMEM)
+	err = m.ledger ? instance_lock(lock) : -ENOMEM;
+	if (err) {
+		if (err == -ENOMEM)
 			warn("out of memory");
 		policy_free(m.policy);
 		hooks_fini(&m.hooks);
@@ -485,6 +557,6 @@ int main(int argc, char **argv)
 	hooks_fini(&m.hooks);
 	free(m.ledger);
 	options_free(&o);
-	close(lock);
+	instance_unlock(lock);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }

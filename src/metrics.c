@@ -6,7 +6,7 @@
  * counters are few and their labels bounded: conflicts by syscall and
  * protocol (never by pid or port: those would make a series per process),
  * records lost, failures suppressed by the rate limit, records dropped by the
- * hook queue, reclaim decisions by result, holder lookup latency as a
+ * hook queue, records a sink (stdout, log, syslog) could not take, reclaim decisions by result, holder lookup latency as a
  * histogram, and an info metric
  * with the capture mode.  libmicrohttpd serves them from its own thread,
  * with every signal blocked there so SIGTERM and SIGHUP keep reaching the
@@ -64,10 +64,17 @@ struct metrics {
 	uint64_t lost;
 	uint64_t suppressed;
 	uint64_t hooks_dropped;
+	uint64_t output_errors[METRICS_SINKS]; /* by enum metrics_sink */
 	uint64_t reclaims[ACTION_TIMEOUT + 1]; /* by enum action_result */
 	uint64_t lookup_le[BUCKETS]; /* lookups in each bucket (not cumulative) */
 	uint64_t lookups;
 	double lookup_sum;
+};
+
+static const char *const sink_names[METRICS_SINKS] = {
+	[METRICS_SINK_STDOUT] = "stdout",
+	[METRICS_SINK_LOG] = "log",
+	[METRICS_SINK_SYSLOG] = "syslog",
 };
 
 static const char *syscall_label(__u8 syscall)
@@ -95,6 +102,11 @@ static void render(struct metrics *m, struct strbuf *sb)
 	strbuf_addf(sb, "# HELP bindwatch_hooks_dropped_total Records not handed to an alert hook: the hook queue was full.\n"
 			"# TYPE bindwatch_hooks_dropped_total counter\n"
 			"bindwatch_hooks_dropped_total %llu\n", (unsigned long long)m->hooks_dropped);
+	strbuf_adds(sb, "# HELP bindwatch_output_errors_total Records a sink could not take when written (kept for a retry, or dropped).\n"
+			"# TYPE bindwatch_output_errors_total counter\n");
+	for (i = 0; i < METRICS_SINKS; i++)
+		strbuf_addf(sb, "bindwatch_output_errors_total{sink=\"%s\"} %llu\n", sink_names[i],
+			    (unsigned long long)m->output_errors[i]);
 	strbuf_adds(sb, "# HELP bindwatch_reclaims_total Ports reclaimed from their holders, by result.\n"
 			"# TYPE bindwatch_reclaims_total counter\n");
 	for (i = ACTION_RECLAIMED; i <= ACTION_TIMEOUT; i++)
@@ -298,5 +310,14 @@ void metrics_lookup(struct metrics *m, double seconds)
 		m->lookup_le[i]++;
 	m->lookups++;
 	m->lookup_sum += seconds;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_output_error(struct metrics *m, enum metrics_sink sink)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->output_errors[sink]++;
 	pthread_mutex_unlock(&m->lock);
 }

@@ -13,6 +13,9 @@
 
 struct metrics;
 
+/* Where records are written, for bindwatch_output_errors_total{sink}. */
+enum metrics_sink { METRICS_SINK_STDOUT, METRICS_SINK_LOG, METRICS_SINK_SYSLOG, METRICS_SINKS };
+
 /* "PORT", ":PORT", "ADDR:PORT" or "[ADDR6]:PORT" into ss: 0 or -EINVAL. */
 int metrics_parse_listen(const char *s, struct sockaddr_storage *ss);
 
@@ -34,5 +37,7 @@ void metrics_reclaim(struct metrics *m, enum action_result result);
 void metrics_lookup(struct metrics *m, double seconds);
 /* Records not handed to an alert hook: its queue was full. */
 void metrics_hooks_dropped(struct metrics *m, uint64_t count);
+/* A record a sink could not take at once (kept for a retry, or lost). */
+void metrics_output_error(struct metrics *m, enum metrics_sink sink);
 
 #endif /* BW_METRICS_H */

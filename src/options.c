@@ -5,13 +5,19 @@
  * Every list option (--port, --pid, --comm) is checked token by token here,
  * before any BPF is loaded, so a typo costs the operator one clear line
  * naming the token instead of a half-started monitor.  Errors exit 2 (bad
- * usage), distinct from 1 (could not run).
+ * usage), distinct from 1 (could not run).  So does an --exec program
+ * that does not exist or cannot be run, found here (as posix_spawnp() will
+ * look for it) rather than at the first conflict.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "duration.h"
 #include "log.h"
 #include "metrics.h"
@@ -74,8 +80,9 @@ static const char usage_text[] =
 "  -h, --help         show this help\n"
 "  -V, --version      show the version\n"
 "\n"
-"Needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN). SIGINT or SIGTERM\n"
-"stops it and prints a summary. See bindwatch(8).\n";
+"Needs root, or CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE\n"
+"(see CAPABILITIES in bindwatch(8)). SIGINT or SIGTERM stops it and prints a\n"
+"summary. See bindwatch(8).\n";
 
 enum {
 	OPT_MODE = 0x100,
@@ -333,6 +340,53 @@ static int parse_one(int c, struct bw_options *o)
 	}
 }
 
+/* Whether path is a regular file this process may execute: 0, or -errno. */
+static int runnable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES;
+	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) ? -errno : 0;
+}
+
+/*
+ * --exec's program (its first word), found as posix_spawnp() will: a path
+ * when it holds a '/', else the first runnable one in $PATH.  0, or -errno
+ * after one line naming it.
+ */
+static int check_exec(const char *cmd)
+{
+	size_t start = strspn(cmd, " \t"), len = strcspn(cmd + start, " \t");
+	char *prog = strndup(cmd + start, len), *path = NULL, *save = NULL, *dir;
+	char full[PATH_MAX];
+	int err = -ENOENT, e;
+
+	if (prog && strchr(prog, '/'))
+		err = runnable(prog);
+	else if (prog && !(path = strdup(getenv("PATH") ? getenv("PATH") : "/bin:/usr/bin")))
+		err = -ENOMEM;
+	for (dir = path ? strtok_r(path, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
+		if (snprintf(full, sizeof(full), "%s/%s", dir, prog) >= (int)sizeof(full))
+			continue;
+		e = runnable(full);
+		if (e != -ENOENT)
+			err = e; /* found; or there, but not runnable: look on */
+		if (!e)
+			break;
+	}
+	if (!prog)
+		err = -ENOMEM;
+	else if (err)
+		warn("--exec: '%s': %s", prog, err == -ENOENT ? "no such program" :
+		     err == -ENOMEM ? "out of memory" : "not an executable file");
+	free(path);
+	free(prog);
+	return err;
+}
+
 int options_parse(int argc, char **argv, struct bw_options *o)
 {
 	int c, err;
@@ -368,6 +422,9 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 		warn("--dry-run needs --policy FILE");
 		goto usage;
 	}
+	/* a wrong path is not a wrong option: one line, without the usage */
+	if (o->exec && check_exec(o->exec))
+		return -EINVAL;
 	return 0;
 usage:
 	fputs(usage_text, stderr);

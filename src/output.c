@@ -23,13 +23,21 @@
  * --syslog sends each record's text, without its time, at LOG_WARNING for
  * a conflict, LOG_NOTICE for one a reclaim rule acted on, and LOG_INFO for
  * other calls (LOG_ERR for loss, LOG_WARNING for dropped hooks), which
- * journald and any syslog daemon pick up.
+ * journald and any syslog daemon pick up.  It is sent by hand to /dev/log
+ * (RFC 3164 framing, as syslog(3) does) rather than with syslog(3), which
+ * drops what it cannot send without a word: a missing /dev/log is said at
+ * start, and a send that fails is reported when failures start and stop.
+ * The send never waits (a stalled syslog daemon must not stall capture).
+ * Every record a sink could not take at once is counted in
+ * bindwatch_output_errors_total{sink}.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +47,9 @@
 #define LOG_MODE 0640
 #define PENDING_MAX (4U << 20)
 #define WHY_LEN 128 /* a reason a log file is refused */
+#define SYSLOG_PATH "/dev/log"
+#define SYSLOG_IDENT "bindwatch"
+#define SYSLOG_TIME_LEN 32 /* "Dec  1 18:25:47" */
 
 /* Write as much of s->pending as s takes; 0 once all of it is written. */
 static int write_pending(struct output *out, struct sink *s)
@@ -78,8 +89,8 @@ static void drain(struct output *out, struct sink *s)
 		warn("cannot write records to %s: %s; keeping them in memory (up to %u KiB) "
 		     "and retrying", s->name, strerror(-err), PENDING_MAX / 1024);
 	if (!err && s->err)
-		warn("writing records to %s again; %llu records dropped meanwhile", s->name,
-		     (unsigned long long)s->dropped);
+		warn("writing records to %s again; %llu %s dropped meanwhile", s->name,
+		     (unsigned long long)s->dropped, plural(s->dropped, "record", "records"));
 	if (!err)
 		s->dropped = 0;
 	if (err != -EINTR)
@@ -107,6 +118,7 @@ static void put(struct output *out, struct sink *s)
 	}
 	if (s->pending.len + out->line.len > PENDING_MAX) {
 		drop(s, "too much is waiting to be written");
+		metrics_output_error(out->metrics, s->kind);
 		return;
 	}
 	strbuf_add(&s->pending, out->line.s, out->line.len);
@@ -115,6 +127,8 @@ static void put(struct output *out, struct sink *s)
 		drop(s, "out of memory");
 	}
 	drain(out, s);
+	if (s->err)
+		metrics_output_error(out->metrics, s->kind);
 }
 
 /* out->line holds a JSON object: write it wherever JSON goes. */
@@ -131,6 +145,14 @@ static void put_text(struct output *out)
 {
 	strbuf_addc(&out->line, '\n');
 	put(out, &out->out);
+}
+
+/* Connect the syslog socket to /dev/log (anew after a failure).  0 or -errno. */
+static int syslog_connect(struct output *out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = SYSLOG_PATH };
+
+	return connect(out->syslog_fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 }
 
 /* "a FIFO", "a directory", ...: what a file that is not a regular one is. */
@@ -241,13 +263,27 @@ int output_open(struct output *out, const struct bw_options *o,
 	out->json = o->json;
 	out->syslog = o->syslog;
 	out->stop = stop;
-	out->out = (struct sink){ .fd = STDOUT_FILENO, .name = "stdout" };
-	out->log = (struct sink){ .fd = -1, .name = o->log_path };
+	out->out = (struct sink){ .fd = STDOUT_FILENO, .name = "stdout",
+				  .kind = METRICS_SINK_STDOUT };
+	out->log = (struct sink){ .fd = -1, .name = o->log_path, .kind = METRICS_SINK_LOG };
+	out->syslog_fd = -1;
 	strbuf_init(&out->line);
 	strbuf_init(&out->out.pending);
 	strbuf_init(&out->log.pending);
-	if (o->syslog)
-		openlog("bindwatch", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	if (o->syslog) {
+		out->syslog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (out->syslog_fd < 0) {
+			int err = -errno;
+
+			warn("--syslog: cannot open a socket: %s", strerror(-err));
+			return err;
+		}
+		out->syslog_err = syslog_connect(out);
+		if (out->syslog_err)
+			warn("--syslog: cannot reach the system log at %s: %s; records for it are "
+			     "counted as output errors (sink \"syslog\") until it can be reached",
+			     SYSLOG_PATH, strerror(-out->syslog_err));
+	}
 	if (o->log_path) {
 		out->log.fd = open_log(o->log_path, why, sizeof(why));
 		if (out->log.fd < 0) {
@@ -308,8 +344,9 @@ static void close_sink(struct output *out, struct sink *s)
 	if (s->fd >= 0 && s->pending.len && write_pending(out, s))
 		warn("%zu bytes of records could not be written to %s", s->pending.len, s->name);
 	if (s->dropped)
-		warn("%llu records were dropped from %s while it could not be written",
-		     (unsigned long long)s->dropped, s->name);
+		warn("%llu %s dropped from %s while it could not be written",
+		     (unsigned long long)s->dropped,
+		     plural(s->dropped, "record was", "records were"), s->name);
 	strbuf_free(&s->pending);
 }
 
@@ -323,15 +360,59 @@ void output_close(struct output *out)
 		close(out->log.fd);
 	out->log.fd = -1;
 	strbuf_free(&out->line);
-	if (out->syslog)
-		closelog();
+	if (out->syslog_fd >= 0)
+		close(out->syslog_fd);
+	out->syslog_fd = -1;
 }
 
-/* out->line holds a text line without its time: send it to syslog. */
+/* One datagram to /dev/log: "<PRI>Mmm dd hh:mm:ss bindwatch[PID]: text". */
+static int syslog_send(struct output *out, int priority)
+{
+	char stamp[SYSLOG_TIME_LEN];
+	struct strbuf msg;
+	struct tm tm;
+	time_t now = time(NULL);
+	int err = 0;
+
+	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", localtime_r(&now, &tm));
+	strbuf_init(&msg);
+	strbuf_addf(&msg, "<%d>%s %s[%ld]: ", LOG_DAEMON | priority, stamp, SYSLOG_IDENT,
+		    (long)getpid());
+	strbuf_add(&msg, out->line.s, out->line.len);
+	if (msg.oom)
+		err = -ENOMEM;
+	else if (send(out->syslog_fd, msg.s, msg.len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		err = -errno;
+	strbuf_free(&msg);
+	return err;
+}
+
+/*
+ * out->line holds a text line without its time: send it to syslog,
+ * connecting first when the last try failed (the daemon restarted).
+ */
 static void put_syslog(struct output *out, int priority)
 {
-	if (!out->line.oom)
-		syslog(priority, "%s", out->line.s);
+	int err = out->line.oom ? -ENOMEM : 0;
+
+	if (!err && out->syslog_err)
+		err = syslog_connect(out);
+	if (!err)
+		err = syslog_send(out, priority);
+	if (err == -ECONNREFUSED || err == -ENOTCONN) {
+		err = syslog_connect(out);
+		if (!err)
+			err = syslog_send(out, priority);
+	}
+	if (err) {
+		metrics_output_error(out->metrics, METRICS_SINK_SYSLOG);
+		if (!out->syslog_err)
+			warn("cannot send records to the system log at %s: %s; counting them as "
+			     "output errors until it works again", SYSLOG_PATH, strerror(-err));
+	} else if (out->syslog_err && out->syslog_err != -ENOMEM) {
+		warn("sending records to the system log at %s again", SYSLOG_PATH);
+	}
+	out->syslog_err = err;
 }
 
 void output_record(struct output *out, const struct bw_record *r)

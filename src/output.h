@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "metrics.h"
 #include "options.h"
 #include "record.h"
 #include "strbuf.h"
@@ -20,6 +21,7 @@ struct sink {
 	bool begun;       /* the first of them is partly written already */
 	int err;          /* the write failure being retried, 0 */
 	uint64_t dropped; /* records not kept while pending was full */
+	enum metrics_sink kind;
 };
 
 struct output {
@@ -27,6 +29,9 @@ struct output {
 	struct sink out;   /* stdout */
 	struct sink log;   /* --log FILE */
 	bool syslog;       /* --syslog */
+	int syslog_fd;     /* a datagram socket for /dev/log, connected once it could be */
+	int syslog_err;    /* the last send's failure, 0 */
+	struct metrics *metrics; /* where write failures are counted; NULL: nowhere */
 	bool closed;       /* stdout's reader went away: time to stop */
 	const volatile sig_atomic_t *stop; /* set by a signal: stop waiting on writes */
 	struct strbuf line; /* reused for every record */

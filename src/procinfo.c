@@ -12,7 +12,11 @@
  *
  * A command line is the process's own choice, megabytes of it if it likes,
  * so only its first cmdline_max bytes are kept (procinfo_set_cmdline_max(),
- * --cmdline-max), and the record says when it was cut.
+ * --cmdline-max), and the record says when it was cut.  It is kept twice:
+ * joined by spaces (what policies match and older readers know) and as the
+ * arguments themselves, to print them exactly.  Trailing empty arguments
+ * are not kept: they cannot be told from the NUL padding a process that
+ * rewrites its title (setproctitle(), as nginx) leaves behind.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -154,26 +158,26 @@ static char *read_exe(int dirfd, uint64_t ino)
 }
 
 /*
- * Turn the NUL-separated argv in s[0..len) (s has room for len + 1 bytes)
- * into one line in place; free s and return NULL when it is empty, as for
- * kernel threads and zombies.
+ * Keep the NUL-separated argv in s[0..len) (s has room for len + 1 bytes)
+ * as pi's args and, joined by spaces, its cmdline; free s and keep neither
+ * when it is empty, as for kernel threads and zombies.
  */
-static char *join_args(char *s, size_t len, size_t *lenp)
+static void set_args(struct proc_info *pi, char *s, size_t len)
 {
 	size_t i;
 
 	while (len && s[len - 1] == '\0')
 		len--;
-	if (!len) {
+	if (!len || !(pi->cmdline = malloc(len + 1))) {
 		free(s);
-		return NULL;
+		return;
 	}
-	for (i = 0; i < len; i++)
-		if (s[i] == '\0')
-			s[i] = ' ';
 	s[len] = '\0';
-	*lenp = len;
-	return s;
+	for (i = 0; i < len; i++)
+		pi->cmdline[i] = s[i] ? s[i] : ' ';
+	pi->cmdline[len] = '\0';
+	pi->args = s;
+	pi->cmdline_len = len;
 }
 
 /*
@@ -190,7 +194,7 @@ static void read_cmdline(struct proc_info *pi, int dirfd)
 	if (!s)
 		return;
 	pi->cmdline_truncated = len > cmdline_max;
-	pi->cmdline = join_args(s, pi->cmdline_truncated ? cmdline_max : len, &pi->cmdline_len);
+	set_args(pi, s, pi->cmdline_truncated ? cmdline_max : len);
 }
 
 void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len, bool cut)
@@ -207,7 +211,7 @@ void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len, 
 	if (!s)
 		return;
 	memcpy(s, args, len);
-	pi->cmdline = join_args(s, len, &pi->cmdline_len);
+	set_args(pi, s, len);
 	pi->cmdline_truncated = pi->cmdline && cut;
 }
 
@@ -371,6 +375,7 @@ void procinfo_free(struct proc_info *pi)
 {
 	free(pi->exe);
 	free(pi->cmdline);
+	free(pi->args);
 	free(pi->cgroup);
 	free(pi->unit);
 	free(pi->user_unit);

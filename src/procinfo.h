@@ -14,7 +14,8 @@ struct proc_info {
 	bool exited;       /* gone, a zombie, or its pid reused, before it was read */
 	char *exe;         /* NULL when unknown */
 	char *cmdline;     /* argv joined by single spaces; NULL when unknown */
-	size_t cmdline_len;
+	char *args;        /* the same argv, its arguments separated by '\0' */
+	size_t cmdline_len; /* of both */
 	bool cmdline_truncated; /* cut at the command-line limit */
 	char *cgroup;      /* relative to the cgroup2 root; NULL when unknown */
 	char *unit;        /* innermost systemd unit the system manager named, or NULL */

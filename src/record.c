@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "escape.h"
 #include "json.h"
+#include "log.h"
 #include "record.h"
 
 #define ERRNO_NAME_LEN 16
@@ -129,6 +130,25 @@ static void json_socket(struct jw *w, const struct bw_record *r)
 	jw_obj_end(w);
 }
 
+/* "argv":[...]: the arguments cmdline joins, each as it is (null: unknown). */
+static void json_argv(struct jw *w, const struct proc_info *pi)
+{
+	const char *p, *end, *nul;
+
+	if (!pi->args) {
+		jw_null(w, "argv");
+		return;
+	}
+	jw_arr_begin(w, "argv");
+	for (p = pi->args, end = p + pi->cmdline_len;; p = nul + 1) {
+		nul = memchr(p, '\0', end - p);
+		jw_strn(w, NULL, p, (nul ? nul : end) - p);
+		if (!nul)
+			break;
+	}
+	jw_arr_end(w);
+}
+
 /* What /proc told about a process: shared by requester and holders. */
 static void json_procinfo(struct jw *w, const struct proc_info *pi)
 {
@@ -137,6 +157,7 @@ static void json_procinfo(struct jw *w, const struct proc_info *pi)
 		jw_strn(w, "cmdline", pi->cmdline, pi->cmdline_len);
 	else
 		jw_null(w, "cmdline");
+	json_argv(w, pi);
 	jw_bool(w, "cmdline_truncated", pi->cmdline_truncated);
 	jw_str(w, "cgroup", pi->cgroup);
 	jw_str(w, "unit", pi->unit);
@@ -389,8 +410,17 @@ static void text_procinfo(struct strbuf *sb, const struct proc_info *pi)
 		text_escape(sb, pi->unit, strlen(pi->unit));
 	}
 	if (pi->cmdline) {
+		struct strbuf quoted;
+
+		/* quoted as a shell would, then escaped as any text is */
+		strbuf_init(&quoted);
+		shell_quote_argv(&quoted, pi->args, pi->cmdline_len);
 		strbuf_adds(sb, " cmd=\"");
-		text_escape(sb, pi->cmdline, pi->cmdline_len);
+		if (quoted.oom)
+			sb->oom = true;
+		else
+			text_escape(sb, quoted.s, quoted.len);
+		strbuf_free(&quoted);
 		strbuf_addc(sb, '"');
 		if (pi->cmdline_truncated)
 			strbuf_adds(sb, " (truncated)");
@@ -570,8 +600,8 @@ void hooks_dropped_text(struct strbuf *sb, uint64_t count, const struct timespec
 
 void hooks_dropped_summary(struct strbuf *sb, uint64_t count)
 {
-	strbuf_addf(sb, "hooks dropped: %llu records not handed to a hook, the queue was full",
-		    (unsigned long long)count);
+	strbuf_addf(sb, "hooks dropped: %llu %s not handed to a hook, the queue was full",
+		    (unsigned long long)count, plural(count, "record", "records"));
 }
 
 void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall)
@@ -583,7 +613,8 @@ void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall)
 
 void lost_summary(struct strbuf *sb, uint64_t count)
 {
-	strbuf_addf(sb, "lost %llu records: the ring buffer was full", (unsigned long long)count);
+	strbuf_addf(sb, "lost %llu %s: the ring buffer was full", (unsigned long long)count,
+		    plural(count, "record", "records"));
 }
 
 void suppressed_json(struct strbuf *sb, uint32_t uid, uint64_t count,
@@ -609,7 +640,8 @@ void suppressed_text(struct strbuf *sb, uint32_t uid, uint64_t count,
 void suppressed_summary(struct strbuf *sb, uint32_t uid, uint64_t count,
 			const struct timespec *since)
 {
-	strbuf_addf(sb, "suppressed %llu failures of uid %u since ", (unsigned long long)count, uid);
+	strbuf_addf(sb, "suppressed %llu %s of uid %u since ", (unsigned long long)count,
+		    plural(count, "failure", "failures"), uid);
 	time_local(sb, since);
 	strbuf_adds(sb, ": over its rate limit (--rate-limit)");
 }

@@ -29,6 +29,7 @@
 #include "loader.h"
 #include "log.h"
 #include "portlist.h"
+#include "privs.h"
 #include "who.h"
 
 #define EXIT_HELD 0
@@ -267,7 +268,7 @@ int who_main(int argc, char **argv)
 	if (err)
 		return err > 0 ? EXIT_HELD : EXIT_USAGE;
 	log_setup_libbpf(o.verbose);
-	if (loader_check_privileges())
+	if (privs_check())
 		return EXIT_UNKNOWN;
 	cgroup_init();
 	err = lookup(&o);

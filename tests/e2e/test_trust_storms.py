@@ -222,7 +222,7 @@ def trust_storm_rate_limit_suppressed():
           f"suppressed {[r['count'] for r in held]}")
     check(100 <= len(mine) <= 100 + 20 * (took + 2), f"{len(mine)} records went through")
     text = line.decode()
-    check(f"suppressed {held[0]['count']} failures of uid {NOBODY_UID} since " in text,
+    check(f"suppressed {held[0]['count']} failure{'' if held[0]['count'] == 1 else 's'} of uid {NOBODY_UID} since " in text,
           f"text line: {text!r}")
 
 
