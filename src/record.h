@@ -14,6 +14,7 @@
 #include "bindwatch.h"
 #include "conflict.h"
 #include "ledger.h"
+#include "netns.h"
 #include "procinfo.h"
 #include "strbuf.h"
 
@@ -74,6 +75,7 @@ struct bw_record {
 	const struct record_action *action; /* NULL when no rule matched */
 	struct timespec wall;         /* CLOCK_REALTIME of the call */
 	char bound_dev[IF_NAMESIZE];  /* name of ev->sock.bound_ifindex, or "" */
+	char netns_name[NETNS_NAME_LEN]; /* the requester's netns (netns_label()), or "" */
 };
 
 /* "fexit", "tracepoint", or "auto" for another value (enum bw_mode). */
