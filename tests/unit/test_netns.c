@@ -120,6 +120,7 @@ static void test_other_device(void **state)
 	char name[NETNS_NAME_LEN];
 	ino_t t1 = make_file(f->dir, "t1");
 
+	netns_names_free(&f->nn);
 	netns_names_init(&f->nn, f->dir, f->dev + 1, geteuid());
 	assert_int_equal(lookup(f, t1, T0, name), -ENOENT);
 }
@@ -138,15 +139,18 @@ static void test_untrusted_dir(void **state)
 	assert_int_equal(chmod(f->dir, 0755), 0);
 	assert_int_equal(lookup(f, t1, T0, name), 0);
 
+	netns_names_free(&f->nn);
 	netns_names_init(&f->nn, f->dir, f->dev, geteuid() + 1);
 	assert_int_equal(lookup(f, t1, T0, name), -EPERM);
 
 	snprintf(link, sizeof(link), "%s.link", f->dir);
 	assert_int_equal(symlink(f->dir, link), 0);
+	netns_names_free(&f->nn);
 	netns_names_init(&f->nn, link, f->dev, geteuid());
 	assert_int_equal(lookup(f, t1, T0, name), -EPERM);
 	unlink(link);
 
+	netns_names_free(&f->nn);
 	netns_names_init(&f->nn, "/nonexistent/netns", f->dev, geteuid());
 	assert_int_equal(lookup(f, t1, T0, name), -ENOENT);
 }
