@@ -36,7 +36,7 @@ struct netns_names {
 	uint64_t scanned_ns;      /* when, on the caller's clock */
 };
 
-/* An empty cache of the names in dir, whose files are on nsfs_dev. */
+/* An empty cache of the names in dir, whose files are on nsfs_dev (nn new or freed). */
 void netns_names_init(struct netns_names *nn, const char *dir, dev_t nsfs_dev, uid_t owner);
 
 /*

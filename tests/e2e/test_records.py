@@ -48,6 +48,8 @@ def records_netns_named_json():
         eq(rec["requester"]["netns"], ns.inode, "requester.netns")
         eq(rec["requester"]["netns_name"], ns.name, "requester.netns_name")
         host = host_conflict(bw)
+        rc, stderr = bw.stop()
+    eq(rc, 0, f"bindwatch exit code (stderr {stderr[-2000:]!r})")
     eq(host["requester"]["netns"], os.stat("/proc/self/ns/net").st_ino, "host's requester.netns")
     check("netns_name" in host["requester"], f"no netns_name key: {host['requester']!r}")
     eq(host["requester"]["netns_name"], None, "host's requester.netns_name")
