@@ -26,7 +26,9 @@
  * ring has no room for is counted in "stats", never dropped silently.
  *
  * Storms: a crash-looping service can fail bind() hundreds of thousands of
- * times a second.  Identical failures (struct bw_storm_key) are counted in
+ * times a second.  Identical failures (struct bw_storm_key: the same
+ * process, call and outcome on the same socket, every option included,
+ * so that a record stands only for calls it describes) are counted in
  * the "storms" map: the first goes out at once, later ones only add to a
  * count, and the first failure after window_ns sends one record standing
  * for all of them (bw_event.count).  Failures after a storm's last record
@@ -373,26 +375,6 @@ static __always_inline long count_into(struct bw_storm *s, __u64 now)
 	return take_count(s, now, false);
 }
 
-/* The key of the storm at scope that failure e belongs to. */
-static __always_inline void storm_key(struct bw_storm_key *k, const struct bw_event *e,
-				      __u8 scope)
-{
-	__builtin_memset(k, 0, sizeof(*k));
-	k->uid = e->uid;
-	k->scope = scope;
-	if (scope == BW_SCOPE_UID)
-		return;
-	k->start_ns = e->start_ns;
-	k->pid = e->pid;
-	k->ret = e->ret;
-	k->syscall = e->syscall;
-	k->family = e->sock.family;
-	k->protocol = e->sock.protocol;
-	k->port = e->sock.port;
-	if (scope == BW_SCOPE_ADDRESS)
-		__builtin_memcpy(k->addr, e->sock.addr, sizeof(k->addr));
-}
-
 /* uid's share, created on first use; NULL when "uids" is full. */
 static __always_inline struct bw_uid *uid_state(__u32 uid)
 {
@@ -447,7 +429,7 @@ static __always_inline long port_storm(struct bw_storm *cur, struct bw_uid *u)
 	struct bw_storm_key k;
 	struct bw_storm *p;
 
-	storm_key(&k, &cur->tmpl, BW_SCOPE_PORT);
+	bw_storm_key_of(&k, &cur->tmpl, BW_SCOPE_PORT);
 	p = bpf_map_lookup_elem(&storms, &k);
 	if (!p) {
 		start_storm(cur, &k, u); /* sends nothing: counts addresses */
@@ -465,7 +447,7 @@ static __always_inline __u64 uid_storm(struct bw_storm *cur, struct bw_uid *u)
 	struct bw_storm *s;
 	long n;
 
-	storm_key(&k, &cur->tmpl, BW_SCOPE_UID);
+	bw_storm_key_of(&k, &cur->tmpl, BW_SCOPE_UID);
 	if (start_storm(cur, &k, u))
 		return 1;
 	s = bpf_map_lookup_elem(&storms, &k);
@@ -510,7 +492,7 @@ static __always_inline __u64 storm_count(struct bw_storm *cur)
 	struct bw_uid *u;
 	long n;
 
-	storm_key(&k, e, BW_SCOPE_ADDRESS);
+	bw_storm_key_of(&k, e, BW_SCOPE_ADDRESS);
 	s = bpf_map_lookup_elem(&storms, &k);
 	if (s && (n = count_into(s, e->ts_ns)) >= 0)
 		return n;

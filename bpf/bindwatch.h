@@ -131,10 +131,15 @@ struct bw_event {
 _Static_assert(sizeof(struct bw_event) == 392, "struct bw_event layout changed");
 
 /*
- * What makes failures one storm, for aggregation.  BW_SCOPE_ADDRESS: the
- * same requester process (pid and start time, since pids are reused), uid,
- * call, outcome and requested address.  BW_SCOPE_PORT: the same with addr
- * all zero, any address.  BW_SCOPE_UID: only uid and scope are set.
+ * What makes failures one storm, for aggregation: one record stands for
+ * every failure of its storm, so everything the record says of a call
+ * (and the conflict reason derives from) is in the key.  BW_SCOPE_ADDRESS:
+ * the same requester process (pid and start time, since pids are reused),
+ * uid, call, outcome, and the whole requesting socket: address, port,
+ * family, type, protocol, SO_REUSEADDR, SO_REUSEPORT, IPV6_V6ONLY,
+ * freebind, transparent, bound device, socket owner and network namespace.
+ * BW_SCOPE_PORT: the same with sock.addr all zero, any address.
+ * BW_SCOPE_UID: only uid and scope are set.
  */
 struct bw_storm_key {
 	__u64 start_ns;
@@ -143,14 +148,32 @@ struct bw_storm_key {
 	__s32 ret;
 	__u8 syscall;
 	__u8 scope;          /* enum bw_scope */
-	__u16 family;
-	__u16 protocol;
-	__u16 port;
-	__u8 addr[16];
-	__u32 __pad;
+	__u16 __pad;
+	struct bw_sock sock; /* the requested address and the socket's options */
 };
 
-_Static_assert(sizeof(struct bw_storm_key) == 48, "struct bw_storm_key layout changed");
+_Static_assert(sizeof(struct bw_storm_key) == 64, "struct bw_storm_key layout changed");
+
+/*
+ * The key of the storm at scope that failure e belongs to; shared with
+ * userspace so the unit tests hold it to what the comment above says.
+ */
+static inline __attribute__((always_inline)) void
+bw_storm_key_of(struct bw_storm_key *k, const struct bw_event *e, __u8 scope)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->uid = e->uid;
+	k->scope = scope;
+	if (scope == BW_SCOPE_UID)
+		return;
+	k->start_ns = e->start_ns;
+	k->pid = e->pid;
+	k->ret = e->ret;
+	k->syscall = e->syscall;
+	k->sock = e->sock;
+	if (scope == BW_SCOPE_PORT)
+		__builtin_memset(k->sock.addr, 0, sizeof(k->sock.addr));
+}
 
 /* Distinct addresses of one port a process may fail on before they aggregate. */
 #define BW_STORM_ADDRESSES 8

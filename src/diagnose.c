@@ -167,6 +167,7 @@ int held_record_take(struct held_record *h, const struct bw_record *r, struct pr
 	h->ev = *r->ev;
 	h->wall = r->wall;
 	memcpy(h->bound_dev, r->bound_dev, sizeof(h->bound_dev));
+	memcpy(h->netns_name, r->netns_name, sizeof(h->netns_name));
 	h->req = *req;
 	h->diag = *diag;
 	memset(req, 0, sizeof(*req));
@@ -190,6 +191,7 @@ void held_record_view(struct held_record *h, struct bw_record *r)
 	r->diag = &h->diag;
 	r->wall = h->wall;
 	memcpy(r->bound_dev, h->bound_dev, sizeof(r->bound_dev));
+	memcpy(r->netns_name, h->netns_name, sizeof(r->netns_name));
 }
 
 void held_record_free(struct held_record *h)

@@ -40,6 +40,7 @@ struct held_record {
 	struct ledger_entry *bound; /* diag.holders[i].bound_by point here */
 	struct timespec wall;
 	char bound_dev[IF_NAMESIZE];
+	char netns_name[NETNS_NAME_LEN];
 };
 
 /*

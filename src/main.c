@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
@@ -45,6 +46,7 @@
 #include "instance.h"
 #include "loader.h"
 #include "metrics.h"
+#include "netns.h"
 #include "log.h"
 #include "notify.h"
 #include "options.h"
@@ -83,6 +85,8 @@ struct monitor {
 	int diag_err;            /* the last holder lookup's error, 0 */
 	struct output out;
 	__u32 own_netns;     /* bindwatch's network namespace */
+	struct netns_names netns; /* names of the others, from /run/netns */
+	int netns_err;       /* the last name lookup's error, 0 */
 	uint64_t lost;       /* loss already reported */
 	uint64_t tick_ms;    /* how often flush() runs */
 	uint64_t last_tick;  /* CLOCK_MONOTONIC ns of its last run */
@@ -192,6 +196,7 @@ static int handle_event(void *arg, void *data, size_t size)
 	struct record_action act;
 	struct diagnosis diag = {};
 	struct proc_info pi;
+	int netns_err;
 
 	if (size < sizeof(*ev) || ev->version != BW_ABI_VERSION) {
 		warn("ignoring a record of unknown layout (%zu bytes)", size);
@@ -221,6 +226,13 @@ static int handle_event(void *arg, void *data, size_t size)
 	if (ev->sock.bound_ifindex && ev->sock.netns == m->own_netns &&
 	    !if_indextoname(ev->sock.bound_ifindex, r.bound_dev))
 		r.bound_dev[0] = '\0';
+	if (!netns_label(&m->netns, ev->sock.netns, m->own_netns, &pi, now_ns(CLOCK_MONOTONIC),
+			 r.netns_name, &netns_err))
+		r.netns_name[0] = '\0';
+	if (netns_err && netns_err != m->netns_err) /* once per kind of failure */
+		warn("%s: %s; records name no network namespace", NETNS_DIR, netns_err == -EPERM ?
+		     "refused: a link, or not a directory only root can write" : strerror(-netns_err));
+	m->netns_err = netns_err;
 	if (ev->ret == -EADDRINUSE && m->holders) {
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 		int err = diagnose(m->holders, m->ledger, ev, &diag);
@@ -488,6 +500,7 @@ int main(int argc, char **argv)
 {
 	struct monitor m = { .out_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct bw_options o;
+	struct stat nsfs;
 	int err, lock[2];
 
 	if (argc > 1 && !strcmp(argv[1], "who"))
@@ -511,6 +524,8 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	m.own_netns = procinfo_own_netns();
+	/* namespace files are on nsfs: whatever device our own is on */
+	netns_names_init(&m.netns, NETNS_DIR, stat("/proc/self/ns/net", &nsfs) ? 0 : nsfs.st_dev, 0);
 	procinfo_set_cmdline_max(o.cmdline_max);
 	m.show_success = o.report & BW_REPORT_SUCCESS;
 	m.tick_ms = o.window_ms && o.window_ms < TICK_MS ? o.window_ms : TICK_MS;
@@ -553,6 +568,7 @@ int main(int argc, char **argv)
 		output_close(&m.out);
 	}
 	cgroup_fini();
+	netns_names_free(&m.netns);
 	policy_free(m.policy);
 	hooks_fini(&m.hooks);
 	free(m.ledger);

@@ -291,6 +291,8 @@ static void json_requester(struct jw *w, const struct bw_record *r)
 	json_procinfo(w, pi);
 	jw_uint(w, "cgroup_id", ev->cgroup_id);
 	jw_uint(w, "netns", ev->sock.netns);
+	/* the host's own namespace, or one without a name: null */
+	jw_str(w, "netns_name", r->netns_name[0] ? r->netns_name : NULL);
 	jw_uint(w, "start_boottime_ns", ev->start_ns);
 	jw_bool(w, "exited", pi->exited);
 	jw_obj_end(w);
@@ -528,6 +530,11 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 	strbuf_adds(sb, " by ");
 	text_process(sb, ev->comm, sizeof(ev->comm), ev->pid);
 	strbuf_addf(sb, " uid=%u", ev->uid);
+	/* only a named namespace other than the host's: quiet by default */
+	if (r->netns_name[0]) {
+		strbuf_adds(sb, " netns=");
+		text_escape(sb, r->netns_name, strlen(r->netns_name));
+	}
 	text_procinfo(sb, r->req);
 	if (r->diag)
 		text_diagnosis(sb, r);

@@ -15,6 +15,7 @@
 #include "conflict.h"
 #include "explain.h"
 #include "ledger.h"
+#include "netns.h"
 #include "procinfo.h"
 #include "strbuf.h"
 
@@ -76,6 +77,7 @@ struct bw_record {
 	const struct explain *unmatched; /* --dry-run: the first rule on the port did not match */
 	struct timespec wall;         /* CLOCK_REALTIME of the call */
 	char bound_dev[IF_NAMESIZE];  /* name of ev->sock.bound_ifindex, or "" */
+	char netns_name[NETNS_NAME_LEN]; /* the requester's netns (netns_label()), or "" */
 };
 
 /* "fexit", "tracepoint", or "auto" for another value (enum bw_mode). */

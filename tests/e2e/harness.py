@@ -429,7 +429,7 @@ def check_schema(rec):
     check(isinstance(req, dict), f"requester is not an object: {req!r}")
     for key in ("pid", "tid", "ppid", "uid", "gid", "cgroup_id", "netns", "start_boottime_ns"):
         check(type(req.get(key)) is int, f"requester.{key} is not an integer: {req.get(key)!r}")
-    for key in ("exe", "cmdline", "cgroup", "unit", "container"):
+    for key in ("exe", "cmdline", "cgroup", "unit", "container", "netns_name"):
         check(key in req and (req[key] is None or isinstance(req[key], str)),
               f"requester.{key} is not a string or null: {req.get(key, '(missing)')!r}")
     check(type(req.get("exited")) is bool, f"requester.exited: {req.get('exited')!r}")

@@ -1,11 +1,13 @@
 # test_storms.py - end-to-end tests of storm aggregation: identical failures
-# from one process become one record per window with their count, and the
-# counts plus the loss add up exactly to the failures the process saw.
+# from one process become one record per window with their count, the
+# counts plus the loss add up exactly to the failures the process saw, and
+# failures that differ in a socket option are never merged.
 import json
+import socket
 import subprocess
 
-from harness import (PYTHON, RECORD_TIMEOUT, check, eq, hold, new_marker, start_bindwatch,
-                     test)
+from harness import (PYTHON, RECORD_TIMEOUT, Requester, check, eq, hold, new_marker,
+                     start_bindwatch, test)
 
 # A process that fails bind() on PORT, as comm COMM, N times (or for SECONDS
 # seconds when N is 0), then prints {"pid", "failures"}: the EADDRINUSE
@@ -121,3 +123,55 @@ def storm_text_count():
     eq(len(lines), 2, f"text records for 1000 failures: {lines!r}")
     check("times)" not in lines[0], f"first record is one failure: {lines[0]!r}")
     check(f"({result['failures'] - 1} times)" in lines[1], f"second record: {lines[1]!r}")
+
+
+def time_wait_port():
+    """A port whose only socket is a TIME_WAIT one on 127.0.0.1, without
+    SO_REUSEADDR: the server closes its side of a connection first."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        conn, _ = server.accept()
+        conn.close()  # the server's side: FIN first, so it ends in TIME_WAIT
+        client.recv(1)  # the FIN arrived
+        client.close()
+    return port
+
+
+def reuseaddr_pair(port, *args):
+    """One requester binds 127.0.0.1:port without, then with SO_REUSEADDR,
+    at once; both fail against the TIME_WAIT socket.  Returns the two
+    conflict records (by requester thread) of a monitor run with args."""
+    with start_bindwatch("--port", str(port), *args) as bw, Requester() as req:
+        calls = [req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp",
+                          addr="127.0.0.1", port=port, reuseaddr=flag)
+                 for flag in (False, True)]
+        for call in calls:
+            bw.wait_record(lambda r, tid=call["tid"]: r["event"] == "conflict"
+                           and r["requester"]["tid"] == tid)
+        recs = stop(bw)
+    by_tid = {r["requester"]["tid"]: r for r in recs if r["event"] == "conflict"}
+    eq(len(by_tid), 2, f"conflict records of two calls: {recs!r}")
+    return [by_tid[c["tid"]] for c in calls]
+
+
+@test()
+def storm_keeps_socket_options():
+    """Two failures of one process on one address within a window, without
+    and with SO_REUSEADDR, are two storms: each record carries its own
+    call's options and reason, the same as under --window 0."""
+    port = time_wait_port()
+    windowed = reuseaddr_pair(port)
+    single = reuseaddr_pair(port, "--window", "0")
+    for recs, how in ((windowed, "default window"), (single, "--window 0")):
+        eq([r["socket"]["reuseaddr"] for r in recs], [False, True], f"reuseaddr ({how})")
+        eq([r["count"] for r in recs], [1, 1], f"counts ({how})")
+        eq([r["reason"] for r in recs], ["time-wait", "time-wait"], f"reasons ({how})")
+        eq([r["holders"][0]["state"] for r in recs], ["TIME_WAIT"] * 2, f"holders ({how})")
+    check("neither side" in windowed[0]["reason_text"], f"first reason: {windowed[0]!r}")
+    check("old socket did not set SO_REUSEADDR" in windowed[1]["reason_text"],
+          f"second reason: {windowed[1]!r}")
+    eq([r["reason_text"] for r in windowed], [r["reason_text"] for r in single],
+       "reasons in a window against --window 0")
