@@ -7,8 +7,9 @@
  * rule's exec) should run when the incident starts, when something changes
  * and, while it lasts, once per --exec-interval with the number of
  * conflicts it did not alert for.  An incident is the port, protocol and
- * network namespace, the holder's identity and the requester's (uid and
- * exe, or the container or service unit a supervisor restarts): a
+ * network namespace, the holder's identity (uid and exe, or the container
+ * or service unit a supervisor restarts) and the requester's (uid and the
+ * inode of its executable, known even once it has exited): a
  * different holder or requester is a change, so a new incident.  A
  * restarted holder of the same identity stays the same incident, which is
  * also what keys a reclaim's cooldown (reclaim.c).
@@ -118,6 +119,15 @@ void identity_of(struct identity *out, uint64_t seed, const struct proc_info *pi
 		out->id = hash_of(seed, "exe", pi->exe);
 }
 
+void identity_of_ino(struct identity *out, uint64_t seed, uint64_t exe_ino, int64_t uid)
+{
+	char ino[sizeof(exe_ino)];
+
+	memcpy(ino, &exe_ino, sizeof(ino));
+	out->uid = uid;
+	out->id = exe_ino ? siphash(seed, ~seed, ino, sizeof(ino)) | 1 : 0;
+}
+
 void incidents_init(struct incidents *t, uint64_t interval_ms, uint64_t seed)
 {
 	memset(t, 0, sizeof(*t));
@@ -135,7 +145,7 @@ void incident_key_of(struct incident_key *k, uint64_t seed, const struct bw_reco
 	k->netns = r->ev->sock.netns;
 	k->port = r->ev->sock.port;
 	k->proto = r->ev->sock.protocol;
-	identity_of(&k->requester, seed, r->req, r->ev->uid);
+	identity_of_ino(&k->requester, seed, r->ev->exe_ino, r->ev->uid);
 	if (h && h->h.pid && procinfo_identity(h->h.pid, h->h.start_ns, &uid, &kthread))
 		uid = -1;
 	identity_of(&k->holder, seed, h && h->h.pid ? &h->pi : NULL, uid);

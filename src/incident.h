@@ -16,7 +16,7 @@
 #define INCIDENT_INTERVAL_DEFAULT_MS (5 * 60 * 1000ULL) /* --exec-interval */
 
 /*
- * A process as a supervisor sees it: its uid, and its container or service
+ * A holder as a supervisor sees it: its uid, and its container or service
  * unit when the system manager names one (a restart keeps it), else its
  * executable.  id is a keyed hash (the key: incident_seed()), so a user
  * cannot aim a name at a collision without knowing it; a collision could
@@ -32,6 +32,13 @@ uint64_t incident_seed(void);
 
 /* pi's identity with uid (-1: unknown), keyed by seed; pi NULL: no process. */
 void identity_of(struct identity *out, uint64_t seed, const struct proc_info *pi, int64_t uid);
+
+/*
+ * A requester's identity: uid and the inode of its executable (exe_ino,
+ * 0: none), which the kernel gives with each call, so it stays the same
+ * once the process has exited, as a storm's later records find it.
+ */
+void identity_of_ino(struct identity *out, uint64_t seed, uint64_t exe_ino, int64_t uid);
 
 static inline bool identity_eq(const struct identity *a, const struct identity *b)
 {
@@ -66,8 +73,8 @@ struct incidents {
 void incidents_init(struct incidents *t, uint64_t interval_ms, uint64_t seed);
 
 /*
- * The incident of conflict record r (its main holder and its requester);
- * the holder's uid is read from /proc.
+ * The incident of conflict record r: its main holder (identity_of(), the
+ * uid read from /proc) and its requester (identity_of_ino()).
  */
 void incident_key_of(struct incident_key *k, uint64_t seed, const struct bw_record *r);
 

@@ -19,6 +19,7 @@
 #define MS 1000000ULL
 #define ALICE 1000
 #define MALLORY 1001
+#define CURL_INO 1234567
 
 static struct proc_info proc(char *exe, char *unit, char *user_unit, const char *container)
 {
@@ -76,14 +77,29 @@ static void identity_is_service_or_container(void **state)
 	assert_int_equal(gone.id, 0);
 }
 
+static void requester_is_exe_inode_and_uid(void **state)
+{
+	struct identity a, b, c, d;
+
+	(void)state;
+	identity_of_ino(&a, SEED, CURL_INO, ALICE);
+	identity_of_ino(&b, SEED, CURL_INO, ALICE);
+	identity_of_ino(&c, SEED, CURL_INO + 1, ALICE);
+	identity_of_ino(&d, SEED, CURL_INO, MALLORY);
+	assert_true(identity_eq(&a, &b));
+	assert_false(identity_eq(&a, &c));
+	assert_false(identity_eq(&a, &d));
+	identity_of_ino(&a, SEED, 0, ALICE);
+	assert_int_equal(a.id, 0);
+}
+
 static struct incident_key key(unsigned int port, const char *holder_exe, uint32_t req_uid)
 {
 	struct proc_info h = proc((char *)holder_exe, NULL, NULL, "");
-	struct proc_info q = proc("/usr/bin/curl", NULL, NULL, "");
 	struct incident_key k = { .netns = 4026531840U, .port = port, .proto = 6 };
 
 	identity_of(&k.holder, SEED, &h, 0);
-	identity_of(&k.requester, SEED, &q, req_uid);
+	identity_of_ino(&k.requester, SEED, CURL_INO, req_uid);
 	return k;
 }
 
@@ -178,6 +194,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(identity_is_exe_and_uid),
 		cmocka_unit_test(identity_is_service_or_container),
+		cmocka_unit_test(requester_is_exe_inode_and_uid),
 		cmocka_unit_test(alerts_once_then_on_change_or_interval),
 		cmocka_unit_test(interval_zero_alerts_each_time),
 		cmocka_unit_test(one_uid_cannot_flush_another),
