@@ -368,6 +368,7 @@ static void cooldown_end(struct reclaimer *rc, uint64_t id, uint64_t cooldown_ms
 static void wait_cooldown(struct record_action *act, const struct cooldown *c, uint64_t now)
 {
 	act->result = ACTION_COOLDOWN;
+	act->why = "the same holder was reclaimed within the rule's cooldown";
 	act->npids = 0; /* none was signalled for this record */
 	act->wait_id = c->id;
 	act->wait_rule = c->rule;
@@ -759,6 +760,7 @@ static bool reclaim_holder(struct reclaimer *rc, const struct policy_rule *rule,
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC);
 	struct cooldown *cd;
+	char *name;
 	bool active;
 
 	cd = cooldown_slot(rc, r->ev, holder, now, &active);
@@ -766,16 +768,21 @@ static bool reclaim_holder(struct reclaimer *rc, const struct policy_rule *rule,
 		wait_cooldown(act, cd, now);
 		return false;
 	}
-	if (over_quota(rc, r->ev, now) || !cd) {
-		act->why = cd ? rc->why : "too many holders are cooling down";
+	name = NULL;
+	if (over_quota(rc, r->ev, now))
+		act->why = rc->why;
+	else if (!cd)
+		act->why = "too many holders are cooling down";
+	else if (!(name = strdup(rule->name)))
+		act->why = "out of memory";
+	if (!name) {
 		act->result = ACTION_FAILED;
 		act->npids = 0; /* none was signalled */
 		return false;
 	}
 	free(cd->rule);
 	*cd = (struct cooldown){ r->ev->sock.netns, r->ev->sock.port, r->ev->sock.protocol,
-				 *holder, r->ev->uid, UINT64_MAX, ++rc->last_id,
-				 strdup(rule->name), {} };
+				 *holder, r->ev->uid, UINT64_MAX, ++rc->last_id, name, {} };
 	act->id = cd->id;
 	if (rc->dry_run) {
 		act->signals[act->nsignals++] = rule->reclaim.signal;
@@ -786,10 +793,7 @@ static bool reclaim_holder(struct reclaimer *rc, const struct policy_rule *rule,
 	} else if (start(rc, rule, rec, act, holder)) {
 		return true;
 	}
-	if (!cd->rule) /* out of memory: no cooldown to name */
-		cd->until_ns = 0;
-	else
-		cooldown_end(rc, act->id, rule->reclaim.cooldown_ms);
+	cooldown_end(rc, act->id, rule->reclaim.cooldown_ms);
 	return false;
 }
 
@@ -827,6 +831,7 @@ bool reclaim_decide(struct reclaimer *rc, struct held_record *rec, struct bw_rec
 			    diag->n ? holder.uid : -1);
 		if ((j = running_for(rc, r->ev, &id))) {
 			act->result = ACTION_IN_PROGRESS;
+			act->why = "a reclaim of the same holder is under way";
 			act->wait_id = j->act.id;
 			act->wait_rule = j->rule;
 			act->wait_since = j->started;

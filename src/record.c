@@ -298,7 +298,19 @@ static const char *signal_abbrev(char *buf, size_t len, int sig)
 	return buf;
 }
 
-static void json_wait(struct jw *w, const struct record_action *a);
+/* "cooldown":{"reclaim":3,"since":...,"remaining_ms":N,"rule":...}, or "in_progress" */
+static void json_wait(struct jw *w, const struct record_action *a)
+{
+	if (a->result != ACTION_COOLDOWN && a->result != ACTION_IN_PROGRESS)
+		return;
+	jw_obj_begin(w, a->result == ACTION_COOLDOWN ? "cooldown" : "in_progress");
+	jw_uint(w, "reclaim", a->wait_id);
+	json_time(w, "since", &a->wait_since);
+	if (a->result == ACTION_COOLDOWN)
+		jw_int(w, "remaining_ms", a->remaining_ms);
+	jw_str(w, "rule", a->wait_rule);
+	jw_obj_end(w);
+}
 
 static void json_action(struct jw *w, const struct record_action *a)
 {
@@ -327,20 +339,6 @@ static void json_action(struct jw *w, const struct record_action *a)
 			jw_uint(w, "id", a->id);
 		json_wait(w, a);
 	}
-	jw_obj_end(w);
-}
-
-/* "cooldown":{"reclaim":3,"since":...,"remaining_ms":N,"rule":...}, or "in_progress" */
-static void json_wait(struct jw *w, const struct record_action *a)
-{
-	if (a->result != ACTION_COOLDOWN && a->result != ACTION_IN_PROGRESS)
-		return;
-	jw_obj_begin(w, a->result == ACTION_COOLDOWN ? "cooldown" : "in_progress");
-	jw_uint(w, "reclaim", a->wait_id);
-	json_time(w, "since", &a->wait_since);
-	if (a->result == ACTION_COOLDOWN)
-		jw_int(w, "remaining_ms", a->remaining_ms);
-	jw_str(w, "rule", a->wait_rule);
 	jw_obj_end(w);
 }
 

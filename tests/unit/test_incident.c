@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <cmocka.h>
 #include "incident.h"
+#include "record.h"
+#include "strbuf.h"
 
 #define SEED 0x5eedULL
 #define INTERVAL_MS 1000ULL
@@ -189,6 +191,45 @@ static void full_table_takes_from_the_biggest(void **state)
 	free(t);
 }
 
+/* A cooldown record names the reclaim it waits for, how long is left, and no pid. */
+static void cooldown_rendered(void **state)
+{
+	struct bw_event ev = { .ret = -98, .count = 1, .uid = 0, .pid = 42 };
+	struct record_action act = { .rule = "stale", .type = "reclaim",
+				     .result = ACTION_COOLDOWN, .why = "w", .freed_after_ms = -1,
+				     .wait_id = 3, .wait_rule = "stale", .remaining_ms = 58210,
+				     .wait_since = { .tv_sec = 1764583323, .tv_nsec = 456 } };
+	struct proc_info req = {};
+	struct bw_record r = { .ev = &ev, .req = &req, .action = &act };
+	struct strbuf sb;
+
+	(void)state;
+	ev.sock.port = 8080;
+	strbuf_init(&sb);
+	record_json(&sb, &r);
+	assert_non_null(strstr(sb.s, "\"result\":\"cooldown\""));
+	assert_non_null(strstr(sb.s, "\"pids\":[]"));
+	assert_non_null(strstr(sb.s, "\"cooldown\":{\"reclaim\":3,\"since\":"
+				     "\"2025-12-01T10:02:03.000000456Z\",\"remaining_ms\":58210,"
+				     "\"rule\":\"stale\"}"));
+	assert_null(strstr(sb.s, "\"suppressed\""));
+	strbuf_free(&sb);
+	strbuf_init(&sb);
+	record_summary(&sb, &r);
+	assert_non_null(strstr(sb.s, "; rule stale: reclaim cooldown (reclaim #3 by rule stale, "
+				     "ended "));
+	assert_non_null(strstr(sb.s, ", 58210 ms left): w"));
+	strbuf_free(&sb);
+	act = (struct record_action){ .rule = "stale", .type = "reclaim",
+				      .result = ACTION_RECLAIMED, .id = 4, .freed_after_ms = 7,
+				      .npids = 1, .pids = { 99 }, .nsignals = 1, .signals = { 15 } };
+	strbuf_init(&sb);
+	record_summary(&sb, &r);
+	assert_non_null(strstr(sb.s, "; rule stale: reclaim #4 reclaimed (TERM to 99), port free "
+				     "after 7 ms"));
+	strbuf_free(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +240,7 @@ int main(void)
 		cmocka_unit_test(interval_zero_alerts_each_time),
 		cmocka_unit_test(one_uid_cannot_flush_another),
 		cmocka_unit_test(full_table_takes_from_the_biggest),
+		cmocka_unit_test(cooldown_rendered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
