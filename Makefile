@@ -61,7 +61,7 @@ LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -
 	  $(POLICY_LIBS)
 
 # Modules without libbpf: shared by bindwatch and the unit tests.
-PURE := strbuf escape json portlist cgpath addr record conflict ledger duration policy explain replay procinfo cgroup stallguard netns
+PURE := strbuf escape json portlist cgpath addr record conflict ledger duration policy explain replay procinfo cgroup stallguard netns incident
 # Modules that drive the kernel side.
 MAIN := main checkpolicy options log loader output notify holders diagnose who metrics hooks reclaim instance decider privs
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))

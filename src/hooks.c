@@ -32,6 +32,11 @@
  * exit first), so its pid, which is the group's id, cannot have been
  * reused when it is signalled.
  *
+ * A hook alerts once per incident (incident.c): hooks_due() says whether a
+ * record's is due, for --exec and for rules' exec each on its own, and
+ * counts the conflicts it was not due for (BINDWATCH_SUPPRESSED, and
+ * "suppressed" in the JSON on stdin, when it is).
+ *
  * Records reach the hooks from the ring-buffer thread and, for a rule's
  * exec, from the decider's (decider.c): every entry point holds h->lock.
  */
@@ -87,18 +92,24 @@ static uint64_t mono_ns(void)
 }
 
 int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
-	       unsigned int timeout_s)
+	       unsigned int timeout_s, uint64_t interval_ms)
 {
+	uint64_t seed = incident_seed();
 	char *save = NULL, *tok;
-	int n = 0;
+	int n = 0, k;
 
 	memset(h, 0, sizeof(*h));
 	pthread_mutex_init(&h->lock, NULL);
 	h->max_running = max_running;
 	h->timeout_ns = timeout_s * NSEC_PER_SEC;
 	h->running = calloc(max_running, sizeof(*h->running));
-	if (!h->running)
+	h->incidents = malloc(HOOK_KINDS * sizeof(*h->incidents));
+	if (!h->running || !h->incidents) {
+		hooks_fini(h);
 		return -ENOMEM;
+	}
+	for (k = 0; k < HOOK_KINDS; k++)
+		incidents_init(&h->incidents[k], interval_ms, seed);
 	if (!cmd)
 		return 0;
 	h->buf = strdup(cmd);
@@ -130,6 +141,7 @@ void hooks_fini(struct hooks *h)
 	for (i = 0; i < h->nqueued; i++)
 		free(h->queue[i]);
 	free(h->running);
+	free(h->incidents);
 	free(h->buf);
 	pthread_mutex_destroy(&h->lock);
 	memset(h, 0, sizeof(*h));
@@ -181,6 +193,10 @@ static void hook_env(const struct bw_record *r, char env[ENV_MAX][ENV_LEN], char
 	}
 	if (r->diag)
 		setenv_str(env, envp, &n, "BINDWATCH_REASON", conflict_reason_code(r->diag->reason));
+	if (r->suppressed) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)*r->suppressed);
+		setenv_str(env, envp, &n, "BINDWATCH_SUPPRESSED", num);
+	}
 	setenv_str(env, envp, &n, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	envp[n] = NULL;
 }
@@ -389,6 +405,17 @@ static void start_queued(struct hooks *h)
 }
 
 static bool tend(struct hooks *h);
+
+bool hooks_due(struct hooks *h, enum hook_kind kind, const struct bw_record *r,
+	       uint64_t *suppressed)
+{
+	bool due;
+
+	pthread_mutex_lock(&h->lock);
+	due = incidents_record(&h->incidents[kind], r, mono_ns(), suppressed);
+	pthread_mutex_unlock(&h->lock);
+	return due;
+}
 
 void hooks_run(struct hooks *h, char *const argv[], const struct bw_record *r,
 	       const char *json, size_t len)

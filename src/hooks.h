@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "incident.h"
 #include "record.h"
 
 #define HOOK_MAX_ARGS 32
@@ -18,6 +19,13 @@
 
 struct hook_child;
 struct hook_job;
+
+/* Which hook a record is for: each alerts once per incident on its own. */
+enum hook_kind {
+	HOOK_EXEC, /* --exec */
+	HOOK_RULE, /* a policy rule's exec */
+	HOOK_KINDS
+};
 
 struct hooks {
 	pthread_mutex_t lock;          /* held by every function below */
@@ -32,15 +40,17 @@ struct hooks {
 	size_t queued_bytes;
 	uint64_t dropped;              /* hooks not run: the queue was full */
 	uint64_t dropped_reported;     /* of those, handed to hooks_take_dropped() */
+	struct incidents *incidents;   /* HOOK_KINDS tables: alerts already made */
 };
 
 /*
  * Split cmd (the --exec command; NULL for none) at blanks (no shell, no
- * quoting: a script does what a shell would) and prepare to run hooks.
+ * quoting: a script does what a shell would) and prepare to run hooks, an
+ * incident's again after interval_ms (--exec-interval) at the latest.
  * 0 or -EINVAL/-E2BIG/-ENOMEM.
  */
 int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
-	       unsigned int timeout_s);
+	       unsigned int timeout_s, uint64_t interval_ms);
 /* Queued hooks are not run (and said so); running ones are left to finish. */
 void hooks_fini(struct hooks *h);
 
@@ -49,6 +59,15 @@ static inline bool hooks_enabled(const struct hooks *h)
 {
 	return h->argv[0] != NULL;
 }
+
+/*
+ * Whether the hook of kind is due for conflict record r: the first of its
+ * incident, a change, or the interval since the last (incident.h); if so,
+ * *suppressed is the number of conflicts not alerted since, for the
+ * record handed to hooks_run() (bw_record.suppressed).
+ */
+bool hooks_due(struct hooks *h, enum hook_kind kind, const struct bw_record *r,
+	       uint64_t *suppressed);
 
 /*
  * Run argv (NULL-ended) for record r (its JSON is json[0..len)), now or,

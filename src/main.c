@@ -120,13 +120,16 @@ static void wall_time(uint64_t mono_ns, struct timespec *wall)
 }
 
 /*
- * Write r out, count it, and hand a conflict to the --exec hook; called by
- * the ring-buffer thread and the decider's.
+ * Write r out, count it, and hand a conflict to the --exec hook when its
+ * incident's alert is due; called by the ring-buffer thread and the
+ * decider's.
  */
 static void emit(void *arg, const struct bw_record *r)
 {
 	struct monitor *m = arg;
+	struct bw_record alert;
 	struct strbuf json;
+	uint64_t suppressed;
 
 	pthread_mutex_lock(&m->out_lock);
 	/* counted first: whoever reads the record may scrape right after */
@@ -134,12 +137,15 @@ static void emit(void *arg, const struct bw_record *r)
 	if (r->action)
 		metrics_reclaim(m->metrics, r->action->result);
 	output_record(&m->out, r);
-	if (hooks_enabled(&m->hooks) && r->ev->ret == -EADDRINUSE) {
+	if (hooks_enabled(&m->hooks) && r->ev->ret == -EADDRINUSE &&
+	    hooks_due(&m->hooks, HOOK_EXEC, r, &suppressed)) {
+		alert = *r;
+		alert.suppressed = &suppressed;
 		strbuf_init(&json);
-		record_json(&json, r);
+		record_json(&json, &alert);
 		strbuf_addc(&json, '\n');
 		if (!json.oom)
-			hooks_run(&m->hooks, m->hooks.argv, r, json.s, json.len);
+			hooks_run(&m->hooks, m->hooks.argv, &alert, json.s, json.len);
 		strbuf_free(&json);
 	}
 	pthread_mutex_unlock(&m->out_lock);
@@ -541,7 +547,7 @@ int main(int argc, char **argv)
 		}
 		m.policy_path = o.policy_path;
 	}
-	err = hooks_init(&m.hooks, o.exec, o.exec_max, o.exec_timeout);
+	err = hooks_init(&m.hooks, o.exec, o.exec_max, o.exec_timeout, o.exec_interval_ms);
 	if (err) {
 		warn("--exec: '%s': %s", o.exec ? o.exec : "", err == -E2BIG ? "too many arguments" :
 		     strerror(-err));

@@ -65,7 +65,7 @@ struct metrics {
 	uint64_t suppressed;
 	uint64_t hooks_dropped;
 	uint64_t output_errors[METRICS_SINKS]; /* by enum metrics_sink */
-	uint64_t reclaims[ACTION_TIMEOUT + 1]; /* by enum action_result */
+	uint64_t reclaims[ACTION_IN_PROGRESS + 1]; /* by enum action_result */
 	uint64_t lookup_le[BUCKETS]; /* lookups in each bucket (not cumulative) */
 	uint64_t lookups;
 	double lookup_sum;
@@ -109,7 +109,7 @@ static void render(struct metrics *m, struct strbuf *sb)
 			    (unsigned long long)m->output_errors[i]);
 	strbuf_adds(sb, "# HELP bindwatch_reclaims_total Ports reclaimed from their holders, by result.\n"
 			"# TYPE bindwatch_reclaims_total counter\n");
-	for (i = ACTION_RECLAIMED; i <= ACTION_TIMEOUT; i++)
+	for (i = ACTION_RECLAIMED; i <= ACTION_IN_PROGRESS; i++)
 		if (m->reclaims[i])
 			strbuf_addf(sb, "bindwatch_reclaims_total{result=\"%s\"} %llu\n",
 				    action_result_name(i), (unsigned long long)m->reclaims[i]);
@@ -263,7 +263,7 @@ void metrics_record(struct metrics *m, const struct bw_event *ev)
 
 void metrics_reclaim(struct metrics *m, enum action_result result)
 {
-	if (!m || result < ACTION_RECLAIMED || result > ACTION_TIMEOUT)
+	if (!m || result < ACTION_RECLAIMED || result > ACTION_IN_PROGRESS)
 		return;
 	pthread_mutex_lock(&m->lock);
 	m->reclaims[result]++;

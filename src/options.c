@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "duration.h"
+#include "incident.h"
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
@@ -68,6 +69,8 @@ static const char usage_text[] =
 "  --exec-timeout S   kill a hook still running after S seconds (default 10)\n"
 "  --exec-max N       run at most N hooks at once (default 4; one uid at most\n"
 "                     half of them; more wait in a queue of 64)\n"
+"  --exec-interval DURATION  run an incident's hooks again after DURATION\n"
+"                     (default 5m; 0: every conflict) with the count skipped\n"
 "  --metrics ADDR     serve Prometheus metrics at http://ADDR/metrics\n"
 "                     (PORT or ADDR:PORT; loopback unless an address is given)\n"
 "\n"
@@ -100,6 +103,7 @@ enum {
 	OPT_EXEC,
 	OPT_EXEC_TIMEOUT,
 	OPT_EXEC_MAX,
+	OPT_EXEC_INTERVAL,
 	OPT_WINDOW,
 	OPT_POLICY,
 	OPT_DRY_RUN,
@@ -124,6 +128,7 @@ static const struct option long_options[] = {
 	{ "exec", required_argument, NULL, OPT_EXEC },
 	{ "exec-timeout", required_argument, NULL, OPT_EXEC_TIMEOUT },
 	{ "exec-max", required_argument, NULL, OPT_EXEC_MAX },
+	{ "exec-interval", required_argument, NULL, OPT_EXEC_INTERVAL },
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -295,6 +300,12 @@ static int parse_one(int c, struct bw_options *o)
 		return parse_count("--exec-timeout", 1, EXEC_TIMEOUT_MAX, &o->exec_timeout);
 	case OPT_EXEC_MAX:
 		return parse_count("--exec-max", 1, EXEC_MAX_MAX, &o->exec_max);
+	case OPT_EXEC_INTERVAL:
+		if (duration_parse(optarg, strlen(optarg), &o->exec_interval_ms)) {
+			warn("--exec-interval: '%s': expected %s, or 0", optarg, DURATION_EXPECTED);
+			return -EINVAL;
+		}
+		return 0;
 	case OPT_RATE_LIMIT:
 		return parse_count("--rate-limit", 0, RATE_MAX, &o->rate_limit);
 	case OPT_RATE_BURST:
@@ -395,6 +406,7 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 	o->mode = MODE_AUTO;
 	o->exec_timeout = EXEC_TIMEOUT_DEFAULT;
 	o->exec_max = EXEC_MAX_DEFAULT;
+	o->exec_interval_ms = INCIDENT_INTERVAL_DEFAULT_MS;
 	o->window_ms = WINDOW_DEFAULT_MS;
 	o->cmdline_max = PROCINFO_CMDLINE_DEFAULT;
 	o->rate_limit = RATE_LIMIT_DEFAULT;

@@ -28,6 +28,7 @@ struct bw_options {
 	const char *exec;         /* --exec CMD */
 	unsigned int exec_timeout; /* --exec-timeout SECONDS */
 	unsigned int exec_max;    /* --exec-max N */
+	uint64_t exec_interval_ms; /* --exec-interval: an incident's hooks again after */
 	uint64_t window_ms;       /* --window: storm aggregation, 0 for none */
 	size_t cmdline_max;       /* --cmdline-max: bytes of a command line kept */
 	unsigned int rate_limit;  /* --rate-limit: records a second per uid, 0 for none */

@@ -23,9 +23,17 @@
  *     protected.  Everything a requester shows but its uid is its own
  *     choice; the uid check is what keeps a user from having root's
  *     processes killed by looking like the rule's requester.
- *  3. A reclaim of the same port, protocol and network namespace under way
- *     or within the rule's cooldown: cooldown.  A service manager that
- *     restarts the holder at once would otherwise meet a kill loop.
+ *  0. (Before 1.)  A reclaim of the same holder under way, on the same
+ *     port, protocol and network namespace (or of any holder, when no
+ *     process holds the port any more): in-progress, naming that reclaim.
+ *  3. A reclaim of the same holder within the rule's cooldown (from the
+ *     end of that reclaim): cooldown, naming that reclaim, its rule, when
+ *     it ended and the time left; no pids, none was signalled.  The holder
+ *     is its identity (incident.h: uid and container, service unit or
+ *     executable), so a service manager that restarts it at once does not
+ *     meet a kill loop, and another stale process on the port is not held
+ *     off by the first one's reclaim.  Each reclaim that gets this far
+ *     has a number (action.id), counted from 1 at start.
  *     The slots for running reclaims (MAX_JOBS) and cooldowns are shared
  *     fairly: a requester uid, or a network namespace, may hold at most a
  *     quarter of each, so one user's reclaims (of its own stale processes,
@@ -82,13 +90,17 @@
 
 _Static_assert(POLICY_MAX_EXEC == HOOK_MAX_ARGS, "a rule's exec must fit a hook's argv");
 
-/* A port recently reclaimed (or tried): in its network namespace. */
+/* A holder recently reclaimed (or tried): on its port, in its network namespace. */
 struct cooldown {
 	uint32_t netns;
 	unsigned int port;
 	int proto;
+	struct identity holder;
 	uint32_t uid;      /* the requester's, for its quota */
-	uint64_t until_ns; /* CLOCK_MONOTONIC */
+	uint64_t until_ns; /* CLOCK_MONOTONIC; UINT64_MAX while the reclaim runs */
+	uint64_t id;       /* the reclaim's */
+	char *rule;        /* its rule's name */
+	struct timespec since; /* when it ended */
 };
 
 /* What policy_proc_of() points into. */
@@ -109,6 +121,9 @@ struct job {
 	uint64_t deadline_ns;       /* end of the current grace period */
 	uint64_t next_check_ns;
 	bool escalated;
+	struct identity holder;     /* whose reclaim: in-progress for the same */
+	struct timespec started;    /* CLOCK_REALTIME of the first signal */
+	uint64_t cooldown_ms;
 };
 
 struct reclaimer {
@@ -122,6 +137,8 @@ struct reclaimer {
 	size_t njobs;
 	struct cooldown cooldowns[MAX_COOLDOWNS];
 	bool stopping;              /* reclaim_stop() ran: start nothing more */
+	uint64_t last_id;           /* the last reclaim's number */
+	uint64_t seed;              /* for holder identities (incident.h) */
 	char why[WHY_LEN];          /* a decision's why, until the next decision */
 	struct explain unmatched;   /* --dry-run: a record's policy.unmatched, likewise */
 };
@@ -146,6 +163,7 @@ int reclaim_new(struct reclaimer **out, struct holders *holders,
 	rc->dry_run = dry_run;
 	rc->done = done;
 	rc->arg = arg;
+	rc->seed = incident_seed();
 	*out = rc;
 	return 0;
 }
@@ -198,6 +216,8 @@ void reclaim_free(struct reclaimer *rc)
 		return;
 	for (i = 0; i < rc->njobs; i++)
 		job_free(rc->jobs[i]);
+	for (i = 0; i < MAX_COOLDOWNS; i++)
+		free(rc->cooldowns[i].rule);
 	policy_free(rc->policy);
 	free(rc);
 }
@@ -287,34 +307,77 @@ static bool is_target(const struct diagnosis *d, const struct holder_info *hi)
 }
 
 /*
- * The cooldown slot of the port ev is about, or a free (expired) one; NULL
- * when every slot is in use.  *active: the port is cooling down, or a
- * reclaim of it is under way.
+ * The cooldown slot of holder on the port ev is about, or a free (expired)
+ * one; NULL when every slot is in use.  *active: it is cooling down.
  */
 static struct cooldown *cooldown_slot(struct reclaimer *rc, const struct bw_event *ev,
-				      uint64_t now, bool *active)
+				      const struct identity *holder, uint64_t now, bool *active)
 {
 	const struct bw_sock *s = &ev->sock;
 	struct cooldown *free_slot = NULL, *c;
 	size_t i;
 
 	*active = false;
-	for (i = 0; i < rc->njobs; i++) {
-		const struct bw_sock *j = &rc->jobs[i]->rec.ev.sock;
-
-		if (j->netns == s->netns && j->port == s->port && j->protocol == s->protocol)
-			*active = true;
-	}
 	for (i = 0; i < MAX_COOLDOWNS; i++) {
 		c = &rc->cooldowns[i];
-		if (c->netns == s->netns && c->port == s->port && c->proto == s->protocol) {
-			*active |= now < c->until_ns;
+		if (c->netns == s->netns && c->port == s->port && c->proto == s->protocol &&
+		    identity_eq(&c->holder, holder) && now < c->until_ns) {
+			*active = true;
 			return c;
 		}
 		if (!free_slot && now >= c->until_ns)
 			free_slot = c;
 	}
 	return free_slot;
+}
+
+/*
+ * The reclaim under way on the port ev is about of holder, or of any
+ * holder when no process holds the port now (the one signalled is gone,
+ * its socket not yet): NULL when none.
+ */
+static const struct job *running_for(const struct reclaimer *rc, const struct bw_event *ev,
+				     const struct identity *holder)
+{
+	const struct bw_sock *s = &ev->sock;
+	size_t i;
+
+	for (i = 0; i < rc->njobs; i++) {
+		const struct job *j = rc->jobs[i];
+		const struct bw_sock *js = &j->rec.ev.sock;
+
+		if (js->netns == s->netns && js->port == s->port && js->protocol == s->protocol &&
+		    (!holder->id || identity_eq(&j->holder, holder)))
+			return j;
+	}
+	return NULL;
+}
+
+/* The reclaim id ended now: its holder cools down from now on. */
+static void cooldown_end(struct reclaimer *rc, uint64_t id, uint64_t cooldown_ms)
+{
+	struct cooldown *c;
+	size_t i;
+
+	for (i = 0; i < MAX_COOLDOWNS; i++) {
+		c = &rc->cooldowns[i];
+		if (c->id == id && c->until_ns == UINT64_MAX) {
+			clock_gettime(CLOCK_REALTIME, &c->since);
+			c->until_ns = now_ns(CLOCK_MONOTONIC) + cooldown_ms * NSEC_PER_MSEC;
+		}
+	}
+}
+
+/* act waits for the reclaim of cooldown c, at now: remaining time, no pids. */
+static void wait_cooldown(struct record_action *act, const struct cooldown *c, uint64_t now)
+{
+	act->result = ACTION_COOLDOWN;
+	act->why = "the same holder was reclaimed within the rule's cooldown";
+	act->npids = 0; /* none was signalled for this record */
+	act->wait_id = c->id;
+	act->wait_rule = c->rule;
+	act->wait_since = c->since;
+	act->remaining_ms = (int64_t)((c->until_ns - now) / NSEC_PER_MSEC);
 }
 
 /*
@@ -510,14 +573,25 @@ static const char *var_value(const struct bw_record *r, const char *name, char *
 	return buf;
 }
 
-/* Run a rule's exec for r: placeholders expanded, the JSON record on stdin. */
+/*
+ * Run a rule's exec for r, when its incident's alert is due: placeholders
+ * expanded, the JSON record (with "suppressed") on stdin.
+ */
 static void run_exec(struct reclaimer *rc, char *const *tmpl, const struct bw_record *r)
 {
 	char bufs[POLICY_EXEC_VARS][VAR_LEN], *argv[HOOK_MAX_ARGS + 1] = {};
 	struct strbuf args[HOOK_MAX_ARGS], json;
 	struct policy_var vars[POLICY_EXEC_VARS];
+	struct bw_record alert;
+	uint64_t suppressed;
 	size_t i, n;
 
+	/* once per incident: a retrying requester is not news */
+	if (!hooks_due(rc->hooks, HOOK_RULE, r, &suppressed))
+		return;
+	alert = *r;
+	alert.suppressed = &suppressed;
+	r = &alert;
 	for (i = 0; i < POLICY_EXEC_VARS; i++) {
 		vars[i].name = policy_exec_vars[i].name;
 		vars[i].value = var_value(r, vars[i].name, bufs[i]);
@@ -546,6 +620,7 @@ static void job_finish(struct reclaimer *rc, struct job *j, enum action_result r
 	held_record_view(&j->rec, &r);
 	r.action = &j->act;
 	j->act.result = result;
+	cooldown_end(rc, j->act.id, j->cooldown_ms);
 	rc->done(rc->arg, &r);
 	if (j->exec)
 		run_exec(rc, j->exec, &r);
@@ -617,7 +692,7 @@ bool reclaim_tend(struct reclaimer *rc)
 
 /* Step 5 and the first signal: a job that owns the record from now on. */
 static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct held_record *rec,
-		  struct record_action *act)
+		  struct record_action *act, const struct identity *holder)
 {
 	const struct diagnosis *diag = &rec->diag;
 	struct job *j;
@@ -668,6 +743,9 @@ static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct h
 	j->rec = *rec;
 	memset(rec, 0, sizeof(*rec));
 	j->how = rule->reclaim;
+	j->holder = *holder;
+	j->cooldown_ms = rule->reclaim.cooldown_ms;
+	clock_gettime(CLOCK_REALTIME, &j->started);
 	j->start_ns = now_ns(CLOCK_MONOTONIC);
 	j->deadline_ns = j->start_ns + j->how.grace_ms * NSEC_PER_MSEC;
 	j->next_check_ns = j->start_ns + CHECK_MS * NSEC_PER_MSEC;
@@ -691,6 +769,53 @@ static void explain_first(struct reclaimer *rc, struct bw_record *r,
 	r->unmatched = &rc->unmatched;
 }
 
+/*
+ * Checks 3 to 5 for a reclaim that passed checks 1 and 2 against holder:
+ * true when a job took rec over.
+ */
+static bool reclaim_holder(struct reclaimer *rc, const struct policy_rule *rule,
+			   struct held_record *rec, const struct bw_record *r,
+			   struct record_action *act, const struct identity *holder)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	struct cooldown *cd;
+	char *name;
+	bool active;
+
+	cd = cooldown_slot(rc, r->ev, holder, now, &active);
+	if (active) {
+		wait_cooldown(act, cd, now);
+		return false;
+	}
+	name = NULL;
+	if (over_quota(rc, r->ev, now))
+		act->why = rc->why;
+	else if (!cd)
+		act->why = "too many holders are cooling down";
+	else if (!(name = strdup(rule->name)))
+		act->why = "out of memory";
+	if (!name) {
+		act->result = ACTION_FAILED;
+		act->npids = 0; /* none was signalled */
+		return false;
+	}
+	free(cd->rule);
+	*cd = (struct cooldown){ r->ev->sock.netns, r->ev->sock.port, r->ev->sock.protocol,
+				 *holder, r->ev->uid, UINT64_MAX, ++rc->last_id, name, {} };
+	act->id = cd->id;
+	if (rc->dry_run) {
+		act->signals[act->nsignals++] = rule->reclaim.signal;
+		act->result = ACTION_DRY_RUN;
+	} else if (rc->stopping) {
+		act->why = "bindwatch was stopping";
+		act->result = ACTION_FAILED;
+	} else if (start(rc, rule, rec, act, holder)) {
+		return true;
+	}
+	cooldown_end(rc, act->id, rule->reclaim.cooldown_ms);
+	return false;
+}
+
 bool reclaim_decide(struct reclaimer *rc, struct held_record *rec, struct bw_record *r,
 		    struct record_action *act)
 {
@@ -698,9 +823,9 @@ bool reclaim_decide(struct reclaimer *rc, struct held_record *rec, struct bw_rec
 	const struct policy_rule *rule;
 	struct policy_proc holder, requester;
 	struct proc_bufs hbufs, rbufs;
-	struct cooldown *cd;
-	bool active, kthread;
-	uint64_t now;
+	struct identity id;
+	const struct job *j;
+	bool kthread;
 
 	/* most conflicts are on ports no rule names: no /proc reads for them */
 	if (!rc->policy || !policy_names(rc->policy, r->ev->sock.port, r->ev->sock.protocol))
@@ -722,37 +847,25 @@ bool reclaim_decide(struct reclaimer *rc, struct held_record *rec, struct bw_rec
 	act->freed_after_ms = -1;
 	r->action = act;
 	if (rule->action == POLICY_RECLAIM) {
-		act->result = diag->n ? pick_targets(rc, diag, rule, r->ev, &requester, act)
-				      : ACTION_FAILED;
-		if (!diag->n)
+		identity_of(&id, rc->seed, diag->n && diag->holders[0].h.pid &&
+			    !diag->holders[0].pi.exited ? &diag->holders[0].pi : NULL,
+			    diag->n ? holder.uid : -1);
+		if ((j = running_for(rc, r->ev, &id))) {
+			act->result = ACTION_IN_PROGRESS;
+			act->why = "a reclaim of the same holder is under way";
+			act->wait_id = j->act.id;
+			act->wait_rule = j->rule;
+			act->wait_since = j->started;
+		} else if (!diag->n) {
 			act->why = "no holder was found";
-	}
-	if (act->result == ACTION_NONE && rule->action == POLICY_RECLAIM) {
-		now = now_ns(CLOCK_MONOTONIC);
-		cd = cooldown_slot(rc, r->ev, now, &active);
-		if (active) {
-			act->result = ACTION_COOLDOWN;
-		} else if (over_quota(rc, r->ev, now)) {
-			act->why = rc->why;
-			act->result = ACTION_FAILED;
-		} else if (!cd) {
-			act->why = "too many ports are cooling down";
 			act->result = ACTION_FAILED;
 		} else {
-			*cd = (struct cooldown){ r->ev->sock.netns, r->ev->sock.port,
-						 r->ev->sock.protocol, r->ev->uid,
-						 now + rule->reclaim.cooldown_ms * NSEC_PER_MSEC };
-			if (rc->dry_run) {
-				act->signals[act->nsignals++] = rule->reclaim.signal;
-				act->result = ACTION_DRY_RUN;
-			} else if (rc->stopping) {
-				act->why = "bindwatch was stopping";
-				act->result = ACTION_FAILED;
-			} else if (start(rc, rule, rec, act)) {
-				return true;
-			}
+			act->result = pick_targets(rc, diag, rule, r->ev, &requester, act);
 		}
 	}
+	if (act->result == ACTION_NONE && rule->action == POLICY_RECLAIM &&
+	    reclaim_holder(rc, rule, rec, r, act, &id))
+		return true;
 	if (rule->exec)
 		run_exec(rc, rule->exec, r);
 	return false;

@@ -304,6 +304,7 @@ const char *action_result_name(enum action_result r)
 		[ACTION_RECLAIMED] = "reclaimed", [ACTION_DRY_RUN] = "dry-run",
 		[ACTION_PROTECTED] = "protected", [ACTION_COOLDOWN] = "cooldown",
 		[ACTION_FAILED] = "failed", [ACTION_TIMEOUT] = "timeout",
+		[ACTION_IN_PROGRESS] = "in-progress",
 	};
 
 	return r < sizeof(names) / sizeof(names[0]) ? names[r] : NULL;
@@ -318,6 +319,20 @@ static const char *signal_abbrev(char *buf, size_t len, int sig)
 		return name;
 	snprintf(buf, len, "%d", sig);
 	return buf;
+}
+
+/* "cooldown":{"reclaim":3,"since":...,"remaining_ms":N,"rule":...}, or "in_progress" */
+static void json_wait(struct jw *w, const struct record_action *a)
+{
+	if (a->result != ACTION_COOLDOWN && a->result != ACTION_IN_PROGRESS)
+		return;
+	jw_obj_begin(w, a->result == ACTION_COOLDOWN ? "cooldown" : "in_progress");
+	jw_uint(w, "reclaim", a->wait_id);
+	json_time(w, "since", &a->wait_since);
+	if (a->result == ACTION_COOLDOWN)
+		jw_int(w, "remaining_ms", a->remaining_ms);
+	jw_str(w, "rule", a->wait_rule);
+	jw_obj_end(w);
 }
 
 static void json_action(struct jw *w, const struct record_action *a)
@@ -343,6 +358,9 @@ static void json_action(struct jw *w, const struct record_action *a)
 			jw_int(w, "freed_after_ms", a->freed_after_ms);
 		else
 			jw_null(w, "freed_after_ms");
+		if (a->id)
+			jw_uint(w, "id", a->id);
+		json_wait(w, a);
 	}
 	jw_obj_end(w);
 }
@@ -372,6 +390,8 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 		explain_json(&w, "unmatched", r->unmatched);
 		jw_obj_end(&w);
 	}
+	if (r->suppressed)
+		jw_uint(&w, "suppressed", *r->suppressed);
 	jw_obj_end(&w);
 }
 
@@ -481,7 +501,11 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 	conflict_explain(sb, d->reason, &req, d->n ? &d->holders[0].h : NULL);
 }
 
-/* "; rule stale-api: reclaim reclaimed (TERM to 812), port free after 120 ms" */
+/*
+ * "; rule stale-api: reclaim #3 reclaimed (TERM to 812), port free after 120 ms",
+ * "; rule stale-api: reclaim cooldown (reclaim #3 by rule stale-api, ended
+ * 10:02:03.456, 59000 ms left)"
+ */
 static void text_action(struct strbuf *sb, const struct record_action *a)
 {
 	char buf[16];
@@ -492,7 +516,18 @@ static void text_action(struct strbuf *sb, const struct record_action *a)
 	strbuf_addf(sb, ": %s", a->type);
 	if (a->result == ACTION_NONE)
 		return;
+	if (a->id)
+		strbuf_addf(sb, " #%llu", (unsigned long long)a->id);
 	strbuf_addf(sb, " %s", action_result_name(a->result));
+	if (a->result == ACTION_COOLDOWN || a->result == ACTION_IN_PROGRESS) {
+		strbuf_addf(sb, " (reclaim #%llu by rule ", (unsigned long long)a->wait_id);
+		text_escape(sb, a->wait_rule, strlen(a->wait_rule));
+		strbuf_adds(sb, a->result == ACTION_COOLDOWN ? ", ended " : ", started ");
+		time_local(sb, &a->wait_since);
+		if (a->result == ACTION_COOLDOWN)
+			strbuf_addf(sb, ", %lld ms left", (long long)a->remaining_ms);
+		strbuf_addc(sb, ')');
+	}
 	for (i = 0; i < a->nsignals; i++)
 		strbuf_addf(sb, "%s%s", i ? "," : " (", signal_abbrev(buf, sizeof(buf), a->signals[i]));
 	for (i = 0; i < a->npids; i++)

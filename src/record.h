@@ -46,6 +46,7 @@ enum action_result {
 	ACTION_COOLDOWN,  /* the port was reclaimed (or tried) too recently */
 	ACTION_FAILED,    /* nothing could be signalled (gone, reused, unknown) */
 	ACTION_TIMEOUT,   /* signalled, but the port stayed held */
+	ACTION_IN_PROGRESS, /* a reclaim of the same holder is under way */
 };
 
 #define ACTION_MAX_PIDS 16
@@ -64,6 +65,12 @@ struct record_action {
 	uint32_t pids[ACTION_MAX_PIDS]; /* the processes signalled (or not) */
 	unsigned int npids;
 	int64_t freed_after_ms; /* from the first signal; -1: not freed */
+	uint64_t id;          /* a reclaim's number (from 1) once it took its cooldown; 0: none */
+	/* cooldown, in-progress: the reclaim waited for */
+	uint64_t wait_id;
+	const char *wait_rule;
+	struct timespec wait_since; /* cooldown: when it ended; in-progress: when it started */
+	int64_t remaining_ms; /* cooldown: how long it still lasts */
 };
 
 /* "reclaimed", "dry-run", ...; NULL for ACTION_NONE. */
@@ -78,6 +85,8 @@ struct bw_record {
 	struct timespec wall;         /* CLOCK_REALTIME of the call */
 	char bound_dev[IF_NAMESIZE];  /* name of ev->sock.bound_ifindex, or "" */
 	char netns_name[NETNS_NAME_LEN]; /* the requester's netns (netns_label()), or "" */
+	/* for an alert hook's copy only: conflicts of its incident not alerted since its last run */
+	const uint64_t *suppressed;
 };
 
 /* "fexit", "tracepoint", or "auto" for another value (enum bw_mode). */

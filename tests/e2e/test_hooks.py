@@ -63,7 +63,7 @@ def hook_gets_record():
             out = hook_outputs(tmp, 1)[0]
         check(not os.path.exists("bwpwn") and not os.path.exists(os.path.join(tmp, "bwpwn")),
               "the hostile comm was run by a shell")
-    eq(json.loads(out["record"]), rec, "the record on the hook's stdin")
+    eq(json.loads(out["record"]), {**rec, "suppressed": 0}, "the record on the hook's stdin")
     env = out["env"]
     eq(env.get("BINDWATCH_PORT"), str(rec["port"]), "BINDWATCH_PORT")
     eq(env.get("BINDWATCH_PROTO"), "tcp", "BINDWATCH_PROTO")
@@ -71,6 +71,7 @@ def hook_gets_record():
     eq(env.get("BINDWATCH_REQUESTER_COMM"), hostile, "BINDWATCH_REQUESTER_COMM")
     eq(env.get("BINDWATCH_HOLDER_PID"), str(rec["holders"][0]["pid"]), "BINDWATCH_HOLDER_PID")
     eq(env.get("BINDWATCH_REASON"), rec["reason"], "BINDWATCH_REASON")
+    eq(env.get("BINDWATCH_SUPPRESSED"), "0", "BINDWATCH_SUPPRESSED")
 
 
 @test()

@@ -250,8 +250,10 @@ def hook_queue_fair_to_other_users():
             f.write(QUEUE_HOOK)
         holder, port = hold("ipv4", "tcp", "127.0.0.1")
         mport = free_port()
-        # --rate-limit 0: the queue itself is under test, not the record budget
+        # --rate-limit 0, --exec-interval 0: the queue itself is under test, not the
+        # record budget nor the one alert per incident
         with holder, start_bindwatch("--exec", f"{PYTHON} {script} {out}", "--exec-max", "4",
+                                     "--exec-interval", "0",
                                      "--window", "0", "--rate-limit", "0", "--port", str(port),
                                      "--metrics", str(mport)) as bw:
             with Requester(prefix=NOBODY) as noisy:
