@@ -186,15 +186,26 @@ int cgpath_user_unit(const char *path, char *unit, size_t len)
 	return copy_unit(found, n, unit, len);
 }
 
-int cgpath_container(const char *path, char id[CG_CONTAINER_ID_LEN + 1])
+/* The last container id in path[0..end) into id: 0, or -ENOENT. */
+static int container_in(const char *path, size_t end, char id[CG_CONTAINER_ID_LEN + 1])
 {
 	const char *found;
 	size_t n;
 
-	found = find_last(path, strlen(path), match_container, &n);
+	found = find_last(path, end, match_container, &n);
 	if (!found)
 		return -ENOENT;
 	memcpy(id, found, n);
 	id[n] = '\0';
 	return 0;
+}
+
+int cgpath_container(const char *path, char id[CG_CONTAINER_ID_LEN + 1])
+{
+	return container_in(path, strlen(path), id);
+}
+
+int cgpath_system_container(const char *path, char id[CG_CONTAINER_ID_LEN + 1])
+{
+	return container_in(path, cgpath_system_len(path), id);
 }

@@ -55,4 +55,11 @@ int cgpath_user_unit(const char *path, char *unit, size_t len);
  */
 int cgpath_container(const char *path, char id[CG_CONTAINER_ID_LEN + 1]);
 
+/*
+ * The same in the system manager's part of path only (cgpath_system_len()):
+ * below a user's delegation the user names cgroups as it likes,
+ * "docker-<64 hex>.scope" too, so only this one may stand for a container.
+ */
+int cgpath_system_container(const char *path, char id[CG_CONTAINER_ID_LEN + 1]);
+
 #endif /* BW_CGPATH_H */

@@ -188,25 +188,6 @@ int netns_name(struct netns_names *nn, uint32_t ino, uint64_t now_ns,
 	return 0;
 }
 
-/* pi's container id when the system manager's part of its cgroup names it. */
-static const char *system_container(const struct proc_info *pi, char buf[NETNS_NAME_LEN])
-{
-	char path[PATH_MAX], id[CG_CONTAINER_ID_LEN + 1];
-	size_t n;
-
-	if (!pi || !pi->cgroup || !pi->container[0])
-		return NULL;
-	n = cgpath_system_len(pi->cgroup);
-	if (n >= sizeof(path))
-		return NULL;
-	memcpy(path, pi->cgroup, n);
-	path[n] = '\0';
-	if (cgpath_container(path, id))
-		return NULL;
-	memcpy(buf, id, sizeof(id));
-	return buf;
-}
-
 const char *netns_label(struct netns_names *nn, uint32_t ino, uint32_t own_ino,
 			const struct proc_info *pi, uint64_t now_ns,
 			char buf[NETNS_NAME_LEN], int *err)
@@ -221,5 +202,9 @@ const char *netns_label(struct netns_names *nn, uint32_t ino, uint32_t own_ino,
 		return buf;
 	if (e != -ENOENT)
 		*err = e;
-	return system_container(pi, buf);
+	/* a container id names it only from the system manager's cgroups */
+	_Static_assert(NETNS_NAME_LEN > CG_CONTAINER_ID_LEN, "a container id fits a name");
+	if (!pi || !pi->cgroup || !pi->container[0] || cgpath_system_container(pi->cgroup, buf))
+		return NULL;
+	return buf;
 }

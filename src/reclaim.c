@@ -237,26 +237,6 @@ void reclaim_set_policy(struct reclaimer *rc, struct policy *p)
 		p->on_limit = on_limit;
 }
 
-/*
- * pi's container id if the system manager's part of its cgroup path names
- * it, else NULL: below a user's delegation (cgpath.h) the user names
- * cgroups as it likes, "docker-<64 hex>.scope" too.
- */
-static const char *system_container(const struct proc_info *pi, char id[CG_CONTAINER_ID_LEN + 1])
-{
-	char path[PATH_MAX];
-	size_t n;
-
-	if (!pi->cgroup || !pi->container[0])
-		return NULL;
-	n = cgpath_system_len(pi->cgroup);
-	if (n >= sizeof(path))
-		return NULL;
-	memcpy(path, pi->cgroup, n);
-	path[n] = '\0';
-	return cgpath_container(path, id) ? NULL : id;
-}
-
 /* A process as the policy's conditions see it; pointing into pi and b. */
 static void policy_proc_of(struct policy_proc *pp, const char *comm, const struct proc_info *pi,
 			   int64_t uid, uint64_t start_ns, struct proc_bufs *b)
@@ -268,7 +248,9 @@ static void policy_proc_of(struct policy_proc *pp, const char *comm, const struc
 	pp->cmdline = pi->cmdline;
 	pp->unit = pi->unit;
 	pp->user_unit = pi->user_unit;
-	pp->container = system_container(pi, b->container);
+	/* below a user's delegation a "container" is a name the user chose */
+	pp->container = pi->cgroup && pi->container[0] &&
+			!cgpath_system_container(pi->cgroup, b->container) ? b->container : NULL;
 	pp->uid = uid;
 	pp->age_ms = boot > start_ns ? (int64_t)((boot - start_ns) / NSEC_PER_MSEC) : -1;
 	pp->state = POLICY_STATE_ANY;

@@ -107,26 +107,6 @@ static int get_bool(struct reader *rd, json_t *o, const char *where, const char 
 	return 0;
 }
 
-/*
- * The container id in cgroup's system manager part, as the reclaimer
- * takes it (below a user's delegation the user names cgroups as it likes).
- */
-static const char *system_container(const char *cgroup, const char *container,
-				    char id[CG_CONTAINER_ID_LEN + 1])
-{
-	char path[PATH_MAX];
-	size_t n;
-
-	if (!cgroup || !container || !*container)
-		return NULL;
-	n = cgpath_system_len(cgroup);
-	if (n >= sizeof(path))
-		return NULL;
-	memcpy(path, cgroup, n);
-	path[n] = '\0';
-	return cgpath_container(path, id) ? NULL : id;
-}
-
 /* A requester or holder object o (named where, "requester."), at the call mono_ns. */
 static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mono_ns,
 		     bool holder, struct side *s)
@@ -151,7 +131,9 @@ static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mo
 	    (err = get_str(rd, o, where, "container", &container)) ||
 	    (err = get_str(rd, o, where, "state", &state)))
 		return err;
-	s->pp.container = system_container(cgroup, container, s->container);
+	/* as the reclaimer takes it: only from the system manager's cgroups */
+	s->pp.container = cgroup && container && *container &&
+			  !cgpath_system_container(cgroup, s->container) ? s->container : NULL;
 	s->pp.age_ms = start >= 0 && mono_ns >= start ? (mono_ns - start) / NSEC_PER_MSEC : -1;
 	s->pp.state = !state ? POLICY_STATE_ANY : !strcmp(state, "LISTEN") ? POLICY_STATE_LISTEN :
 		      !strcmp(state, "BOUND") ? POLICY_STATE_BOUND : POLICY_STATE_ANY;

@@ -265,6 +265,27 @@ static void test_not_a_runtime_scope(void **state)
 	assert_int_equal(get_id("/kubepods/burstable/" POD), -ENOENT);
 }
 
+/*
+ * Only the system manager's part of the path may name a container: below
+ * user@UID.service a user names its cgroups "docker-<id>.scope" if it likes.
+ */
+static void test_system_container(void **state)
+{
+	char id[CG_CONTAINER_ID_LEN + 1];
+
+	(void)state;
+	assert_int_equal(cgpath_system_container("/system.slice/docker-" ID ".scope", id), 0);
+	assert_string_equal(id, ID);
+	assert_int_equal(cgpath_system_container("/user.slice/user-1000.slice/user@1000.service/"
+						 "app.slice/docker-" ID ".scope", id), -ENOENT);
+	assert_int_equal(cgpath_container("/user.slice/user-1000.slice/user@1000.service/"
+					  "app.slice/docker-" ID ".scope", id), 0);
+	/* a system container holding a user's delegated tree: the system's id */
+	assert_int_equal(cgpath_system_container("/system.slice/docker-" ID ".scope/user@1000."
+						 "service/docker-" ID2 ".scope", id), 0);
+	assert_string_equal(id, ID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_innermost_id),
 		cmocka_unit_test(test_not_an_id),
 		cmocka_unit_test(test_not_a_runtime_scope),
+		cmocka_unit_test(test_system_container),
 	};
 
 	return cmocka_run_group_tests_name("cgpath", tests, NULL, NULL);
