@@ -32,11 +32,10 @@
 #include "decider.h"
 #include "diagnose.h"
 #include "log.h"
+#include "util.h"
 
 #define TEND_MS 10       /* how often running reclaims are looked at */
 #define IDLE_MS 1000     /* the longest wait when nothing runs */
-#define NSEC_PER_MSEC 1000000L
-#define NSEC_PER_SEC 1000000000L
 
 /* The ports rules name: for any protocol, TCP only, UDP only. */
 struct portset {
@@ -92,18 +91,6 @@ static void decide(struct decider *d, struct held_record *rec)
 	free(rec);
 }
 
-/* The absolute time ms from now, for pthread_cond_timedwait(). */
-static struct timespec after_ms(long ms)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_nsec += ms * NSEC_PER_MSEC;
-	t.tv_sec += t.tv_nsec / NSEC_PER_SEC;
-	t.tv_nsec %= NSEC_PER_SEC;
-	return t;
-}
-
 static void *run(void *arg)
 {
 	struct decider *d = arg;
@@ -112,7 +99,7 @@ static void *run(void *arg)
 	struct policy *pol;
 
 	for (;;) {
-		struct timespec until = after_ms(busy ? TEND_MS : IDLE_MS);
+		struct timespec until = deadline_after_ms(CLOCK_MONOTONIC, busy ? TEND_MS : IDLE_MS);
 
 		pthread_mutex_lock(&d->lock);
 		while (!d->n && !d->reloaded && !d->stop &&

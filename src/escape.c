@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "escape.h"
+#include "util.h"
 
 enum {
 	ASCII_CONTROL_END = 0x20, /* C0 controls are below this */
@@ -59,7 +60,6 @@ static const char bare_shell_bytes[] =
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789%+,-./:=@_";
 
 #define UTF8_REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The lead byte's payload mask for a character of each length. */
 static const unsigned char utf8_lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };

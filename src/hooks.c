@@ -55,8 +55,8 @@
 #include "addr.h"
 #include "hooks.h"
 #include "log.h"
+#include "util.h"
 
-#define NSEC_PER_SEC 1000000000ULL
 #define ENV_MAX 16
 #define ENV_LEN 256
 #define HOOK_NAME_LEN 64
@@ -82,14 +82,6 @@ struct hook_job {
 	size_t json_len;
 	char data[];          /* the arguments, then the JSON */
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
 
 int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 	       unsigned int timeout_s, uint64_t interval_ms)
@@ -387,7 +379,7 @@ static void start(struct hooks *h, const struct hook_job *j)
 	}
 	snprintf(c->name, sizeof(c->name), "%s", j->argv[0]);
 	c->uid = j->uid;
-	c->deadline_ns = mono_ns() + h->timeout_ns;
+	c->deadline_ns = now_ns(CLOCK_MONOTONIC) + h->timeout_ns;
 	c->killed = false;
 	h->nrunning++;
 }
@@ -412,7 +404,7 @@ bool hooks_due(struct hooks *h, enum hook_kind kind, const struct bw_record *r,
 	bool due;
 
 	pthread_mutex_lock(&h->lock);
-	due = incidents_record(&h->incidents[kind], r, mono_ns(), suppressed);
+	due = incidents_record(&h->incidents[kind], r, now_ns(CLOCK_MONOTONIC), suppressed);
 	pthread_mutex_unlock(&h->lock);
 	return due;
 }
@@ -457,7 +449,7 @@ static bool reap(struct hook_child *c)
 
 static bool tend(struct hooks *h)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
 	unsigned int i = 0;
 
 	while (i < h->nrunning) {

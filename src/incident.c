@@ -31,8 +31,8 @@
 #include <string.h>
 #include <sys/random.h>
 #include "incident.h"
+#include "util.h"
 
-#define NSEC_PER_MSEC 1000000ULL
 #define SIP_C_ROUNDS 2
 #define SIP_D_ROUNDS 4
 

@@ -34,6 +34,7 @@
 #include "loader.h"
 #include "log.h"
 #include "privs.h"
+#include "util.h"
 
 #define RINGBUF_BYTES (4U << 20)
 #define WAKEUP_INTERVAL_NS (5 * 1000 * 1000ULL) /* at most ~200 wakeups/s; < BUSY_POLL_MS */
@@ -43,7 +44,6 @@
 #define STORMS_MAX 16384  /* storms at once, of all uids */
 #define STORM_SHARES 8    /* one uid may hold 1/STORM_SHARES of them */
 #define UIDS_MAX 4096     /* uids with a share and a rate limit; beyond, neither */
-#define NSEC_PER_SEC 1000000000ULL
 
 /*
  * libbpf resolves tracepoint ids through tracefs, unmounted on some hosts.

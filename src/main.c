@@ -58,11 +58,10 @@
 #include "stallguard.h"
 #include "record.h"
 #include "who.h"
+#include "util.h"
 
 #define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
 #define TICK_MS 1000      /* the longest poll, and the loss check interval */
-#define NSEC_PER_SEC 1000000000LL
-#define NSEC_PER_MSEC 1000000LL
 #define EXIT_USAGE 2
 
 static volatile sig_atomic_t exiting;
@@ -99,14 +98,6 @@ static void on_signal(int sig)
 		reopen = 1;
 	else
 		exiting = 1;
-}
-
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
 /* Wall-clock time of a CLOCK_MONOTONIC stamp taken a moment ago. */

@@ -26,7 +26,7 @@
 #include "addr.h"
 #include "log.h"
 #include "metrics.h"
-#include "options.h"
+#include "version.h"
 #include "portlist.h"
 #include "strbuf.h"
 

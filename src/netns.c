@@ -29,8 +29,8 @@
 #include <unistd.h>
 #include "cgpath.h"
 #include "netns.h"
+#include "util.h"
 
-#define NSEC_PER_SEC 1000000000ULL
 #define NETNS_RESCAN_NS NSEC_PER_SEC
 
 void netns_names_init(struct netns_names *nn, const char *dir, dev_t nsfs_dev, uid_t owner)

@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "procinfo.h"
+#include "version.h"
 
 #define PID_MAX_LIMIT (4 * 1024 * 1024) /* include/linux/threads.h, 64-bit */
 #define EXEC_TIMEOUT_DEFAULT 10

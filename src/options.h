@@ -14,7 +14,6 @@
 #include "portlist.h"
 
 #define MODE_AUTO 0 /* besides enum bw_mode: try fexit, fall back */
-#define BINDWATCH_VERSION "0.1.0"
 
 struct bw_options {
 	int mode;                 /* MODE_AUTO or enum bw_mode */

@@ -55,8 +55,8 @@
 #include "bindwatch.h"
 #include "duration.h"
 #include "policy.h"
+#include "util.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define COMM_MAX (BW_COMM_LEN - 1) /* the kernel truncates longer names */
 #define UID_MAX_VALID 4294967294LL /* (uid_t)-1 is "no uid" */
@@ -1351,15 +1351,6 @@ int policy_load(const char *path, struct policy **out, char *err, size_t errlen)
 
 /* ---- freeing */
 
-static void free_strv(char **v)
-{
-	char **s;
-
-	for (s = v; s && *s; s++)
-		free(*s);
-	free(v);
-}
-
 static void free_cond(struct policy_cond *c)
 {
 	free(c->comm);
@@ -1379,12 +1370,12 @@ void policy_free(struct policy *p)
 		free(p->rules[i].name);
 		free_cond(&p->rules[i].holder);
 		free_cond(&p->rules[i].requester);
-		free_strv(p->rules[i].exec);
+		strv_free(p->rules[i].exec);
 	}
 	free(p->rules);
-	free_strv(p->protect.comm);
-	free_strv(p->protect.unit);
-	free_strv(p->protect.exe);
+	strv_free(p->protect.comm);
+	strv_free(p->protect.unit);
+	strv_free(p->protect.exe);
 	free(p->protect.uid);
 	free(p->path);
 	free(p);

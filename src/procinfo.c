@@ -30,8 +30,8 @@
 #include "cgroup.h"
 #include "procinfo.h"
 #include "stallguard.h"
+#include "util.h"
 
-#define NSEC_PER_SEC 1000000000ULL
 #define STAT_STATE_FIELD 3      /* proc(5): "state" */
 #define STAT_FLAGS_FIELD 9      /* proc(5): "flags" */
 #define STAT_STARTTIME_FIELD 22 /* proc(5): "starttime" */

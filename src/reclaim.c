@@ -77,6 +77,7 @@
 #include "explain.h"
 #include "procinfo.h"
 #include "reclaim.h"
+#include "util.h"
 
 #define CHECK_MS 50
 #define MAX_JOBS 16
@@ -84,7 +85,6 @@
 #define QUOTA_SHARE 4      /* a uid or netns may hold 1/QUOTA_SHARE of the slots */
 #define JOBS_QUOTA (MAX_JOBS / QUOTA_SHARE)
 #define COOLDOWNS_QUOTA (MAX_COOLDOWNS / QUOTA_SHARE)
-#define NSEC_PER_MSEC 1000000ULL
 #define VAR_LEN 32
 #define WHY_LEN 192
 
@@ -143,14 +143,6 @@ struct reclaimer {
 	struct explain unmatched;   /* --dry-run: a record's policy.unmatched, likewise */
 };
 
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 int reclaim_new(struct reclaimer **out, struct holders *holders,
 		struct hooks *hooks, bool dry_run, reclaim_done_fn done, void *arg)
 {
@@ -168,33 +160,6 @@ int reclaim_new(struct reclaimer **out, struct holders *holders,
 	return 0;
 }
 
-static void free_strv(char **v)
-{
-	size_t i;
-
-	for (i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-static char **dup_strv(char *const *v)
-{
-	size_t n = 0, i;
-	char **d;
-
-	while (v && v[n])
-		n++;
-	d = calloc(n + 1, sizeof(*d));
-	for (i = 0; d && i < n; i++) {
-		d[i] = strdup(v[i]);
-		if (!d[i]) {
-			free_strv(d);
-			return NULL;
-		}
-	}
-	return d;
-}
-
 static void job_free(struct job *j)
 {
 	unsigned int i;
@@ -204,7 +169,7 @@ static void job_free(struct job *j)
 			close(j->pidfds[i]);
 	held_record_free(&j->rec);
 	free(j->rule);
-	free_strv(j->exec);
+	strv_free(j->exec);
 	free(j);
 }
 
@@ -687,7 +652,7 @@ static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct h
 		return false;
 	}
 	j = calloc(1, sizeof(*j));
-	if (!j || !(j->rule = strdup(rule->name)) || (rule->exec && !(j->exec = dup_strv(rule->exec)))) {
+	if (!j || !(j->rule = strdup(rule->name)) || (rule->exec && !(j->exec = strv_dup(rule->exec)))) {
 		if (j)
 			free(j->rule);
 		free(j);

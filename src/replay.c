@@ -20,10 +20,10 @@
 #include "explain.h"
 #include "json.h"
 #include "replay.h"
+#include "util.h"
 
 #define PORT_MAX 65535
 #define UID_MAX_VALID 4294967295LL
-#define NSEC_PER_MSEC 1000000LL
 #define PID_1 1
 #define THEN_LEN 64
 

@@ -23,9 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "stallguard.h"
+#include "util.h"
 
-#define NSEC_PER_MSEC 1000000L
-#define NSEC_PER_SEC 1000000000L
 
 /* One read: filled by the reader, freed by whoever is last to hold it. */
 struct request {
@@ -129,12 +128,9 @@ static struct reader *reader_new(void)
 /* Wait (lock held) until r is done or the deadline passes: true if done. */
 static bool wait_done(struct request *r, unsigned int wait_ms)
 {
-	struct timespec until;
+	/* the condition variable waits on its default clock, CLOCK_REALTIME */
+	struct timespec until = deadline_after_ms(CLOCK_REALTIME, wait_ms);
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += (long)wait_ms * NSEC_PER_MSEC;
-	until.tv_sec += until.tv_nsec / NSEC_PER_SEC;
-	until.tv_nsec %= NSEC_PER_SEC;
 	while (!r->done)
 		if (pthread_cond_timedwait(&done, &lock, &until) == ETIMEDOUT)
 			return r->done;

@@ -8,6 +8,8 @@
  * and makes later appends no-ops: the buffer then holds a clean prefix of
  * the record and the caller drops it after a single check.  An empty
  * buffer points at a static "" so sb->s is usable before any allocation.
+ * The NULL-terminated string vectors of the policy (a rule's exec) and of
+ * the reclaims that copy them are freed and copied here too.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -111,4 +113,31 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	sb->len += (size_t)n;
+}
+
+void strv_free(char **v)
+{
+	char **s;
+
+	for (s = v; s && *s; s++)
+		free(*s);
+	free(v);
+}
+
+char **strv_dup(char *const *v)
+{
+	size_t n = 0, i;
+	char **d;
+
+	while (v && v[n])
+		n++;
+	d = calloc(n + 1, sizeof(*d));
+	for (i = 0; d && i < n; i++) {
+		d[i] = strdup(v[i]);
+		if (!d[i]) {
+			strv_free(d);
+			return NULL;
+		}
+	}
+	return d;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * strbuf.h - a growable, always NUL-terminated byte buffer.
+ * strbuf.h - a growable, always NUL-terminated byte buffer, and helpers for
+ * NULL-terminated string vectors.
  *
  * Every record is formatted into one strbuf and written with a single
  * write(2), so a reader of the log never sees half a line.  An allocation
@@ -30,5 +31,11 @@ void strbuf_addc(struct strbuf *sb, char c);
 void strbuf_adds(struct strbuf *sb, const char *s);
 __attribute__((format(printf, 2, 3)))
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...);
+
+/* Free the NULL-terminated vector v and its strings; NULL is fine. */
+void strv_free(char **v);
+
+/* A copy of the NULL-terminated vector v (NULL: an empty one), or NULL. */
+char **strv_dup(char *const *v);
 
 #endif /* BW_STRBUF_H */
