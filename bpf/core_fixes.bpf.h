@@ -6,8 +6,9 @@
  * vmlinux.h describes one kernel; CO-RE relocates field offsets for the
  * others, but a field that moved or changed type needs a "___flavor" struct
  * describing the old layout and a bpf_core_field_exists() test to choose at
- * load time.  Each fix names the kernel change that forced it.  Version
- * macros are never used: distribution kernels backport.
+ * load time.  Each fix names the kernel commit (hash and subject) that
+ * forced it, as bcc's libbpf-tools do.  Version macros are never used:
+ * distribution kernels backport.
  */
 #ifndef BW_CORE_FIXES_BPF_H
 #define BW_CORE_FIXES_BPF_H
@@ -17,9 +18,9 @@
 
 /*
  * Linux 6.6 moved the inet_sock flag bitfields (freebind, transparent, ...)
- * into the atomic bit word inet_sock.inet_flags (commits "inet: move
- * inet->freebind to inet->inet_flags" and "inet: move inet->transparent to
- * inet->inet_flags").  The bit numbers come from an anonymous enum that CO-RE
+ * into the atomic bit word inet_sock.inet_flags: commits 3f7e753206bb
+ * ("inet: move inet->freebind to inet->inet_flags") and 4bd0623f04ee
+ * ("inet: move inet->transparent to inet->inet_flags").  The bit numbers come from an anonymous enum that CO-RE
  * cannot relocate; they have not changed since 6.6 and are copied here.
  */
 struct inet_sock___pre66 {
@@ -61,9 +62,9 @@ static __always_inline bool inet_transparent(const struct sock *sk)
 }
 
 /*
- * Linux 5.6 turned sk_type and sk_protocol from bitfields into u16 fields
- * (commit "net: Make sk_protocol and sk_type plain u16"); the PROBED bitfield
- * read copes with both.
+ * Linux 5.6 turned sk_type and sk_protocol from bitfields into u16 fields:
+ * commit bf9765145b85 ("sock: Make sk_protocol a 16-bit value").  The
+ * PROBED bitfield read copes with both.
  */
 static __always_inline __u16 sk_type(const struct sock *sk)
 {
@@ -76,9 +77,10 @@ static __always_inline __u16 sk_protocol(const struct sock *sk)
 }
 
 /*
- * Linux 5.5 renamed task_struct.real_start_time to start_boottime (commit
- * "sched: Rename real_start_time to start_boottime"); both count ns since
- * boot including suspend, which is what /proc/PID/stat field 22 reports.
+ * Linux 5.5 renamed task_struct.real_start_time to start_boottime: commit
+ * cf25e24db61c ("time: Rename tsk->real_start_time to ->start_boottime").
+ * Both count ns since boot including suspend, which is what /proc/PID/stat
+ * field 22 reports.
  */
 struct task_struct___pre55 {
 	__u64 real_start_time;
