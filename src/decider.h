@@ -10,7 +10,7 @@
 #include "policy.h"
 #include "portlist.h"
 #include "reclaim.h"
-#include "record.h"
+#include "event.h"
 
 #define DECIDER_QUEUE_MAX 64 /* conflicts waiting for a decision */
 #define DECIDER_UID_SHARE 16 /* of them, at most this many of one requester uid */

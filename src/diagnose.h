@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include "holders.h"
 #include "ledger.h"
-#include "record.h"
+#include "event.h"
 
 /*
  * Find who blocks the call ev describes, in the network namespace where it
@@ -27,21 +27,6 @@ void diagnosis_free(struct diagnosis *d);
 int holder_infos(const struct holder_list *l, const struct ledger *ledger,
 		 struct holder_info **out);
 void holder_infos_free(struct holder_info *v, size_t n);
-
-/*
- * A conflict's record that owns everything it points to, for a record
- * written later (once decided, once a reclaim ends).  The diagnosis's
- * bound_by entries are copied: the ledger they point into moves on.
- */
-struct held_record {
-	struct bw_event ev;
-	struct proc_info req;
-	struct diagnosis diag;
-	struct ledger_entry *bound; /* diag.holders[i].bound_by point here */
-	struct timespec wall;
-	char bound_dev[IF_NAMESIZE];
-	char netns_name[NETNS_NAME_LEN];
-};
 
 /*
  * Take the record r, whose requester and diagnosis are req and diag (left

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "incident.h"
-#include "record.h"
+#include "event.h"
 
 #define HOOK_MAX_ARGS 32
 #define HOOK_QUEUE_MAX 64          /* hooks waiting for a slot, all users */

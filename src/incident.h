@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "procinfo.h"
-#include "record.h"
+#include "event.h"
 
 #define INCIDENTS_MAX 256
 #define INCIDENTS_UID_SHARE (INCIDENTS_MAX / 4) /* of them, one requester uid's */

@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <linux/types.h>
 #include "bindwatch.h"
-#include "record.h"
+#include "event.h"
 
 struct metrics;
 

@@ -43,6 +43,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "output.h"
+#include "record.h"
 
 #define LOG_MODE 0640
 #define PENDING_MAX (4U << 20)

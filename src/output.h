@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include "metrics.h"
 #include "options.h"
-#include "record.h"
+#include "event.h"
 #include "strbuf.h"
 
 /* One destination of records. */

@@ -77,6 +77,7 @@
 #include "explain.h"
 #include "procinfo.h"
 #include "reclaim.h"
+#include "record.h"
 #include "util.h"
 
 #define CHECK_MS 50

@@ -11,7 +11,7 @@
 #include "diagnose.h"
 #include "hooks.h"
 #include "policy.h"
-#include "record.h"
+#include "event.h"
 
 struct reclaimer;
 

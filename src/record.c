@@ -298,18 +298,6 @@ static void json_requester(struct jw *w, const struct bw_record *r)
 	jw_obj_end(w);
 }
 
-const char *action_result_name(enum action_result r)
-{
-	static const char *const names[] = {
-		[ACTION_RECLAIMED] = "reclaimed", [ACTION_DRY_RUN] = "dry-run",
-		[ACTION_PROTECTED] = "protected", [ACTION_COOLDOWN] = "cooldown",
-		[ACTION_FAILED] = "failed", [ACTION_TIMEOUT] = "timeout",
-		[ACTION_IN_PROGRESS] = "in-progress",
-	};
-
-	return r < sizeof(names) / sizeof(names[0]) ? names[r] : NULL;
-}
-
 /* "TERM" for SIGTERM; the number for a signal without a name. */
 static const char *signal_abbrev(char *buf, size_t len, int sig)
 {

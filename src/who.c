@@ -31,6 +31,7 @@
 #include "portlist.h"
 #include "privs.h"
 #include "who.h"
+#include "record.h"
 
 #define EXIT_HELD 0
 #define EXIT_NOT_HELD 1

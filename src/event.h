@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * event.h - the data model of a conflict: the kernel's event, what
+ * userspace learned about the processes on both sides (procinfo.h), who
+ * holds the port and why (the diagnosis), and what the policy did about it
+ * (the action).  Every stage of the pipeline speaks in these types: the
+ * capture hands a bw_event to enrichment, diagnose.c fills a diagnosis,
+ * reclaim.c an action, and the renderers (record.h), hooks, metrics and
+ * the decider read a bw_record.  Types and the names of their values only:
+ * no I/O.
+ */
+#ifndef BW_EVENT_H
+#define BW_EVENT_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <linux/types.h>
+#include "bindwatch.h"
+#include "conflict.h"
+#include "explain.h"
+#include "ledger.h"
+#include "netns.h"
+#include "procinfo.h"
+
+/* A socket on the port and what /proc said of the process holding it. */
+struct holder_info {
+	struct bw_holder h;
+	struct proc_info pi; /* all NULL when no process holds it */
+	const struct ledger_entry *bound_by; /* the bind() seen for it, or NULL */
+	bool binder_exited;  /* the process that bound it is gone */
+};
+
+/* Who holds the port a conflict was about, and why the kernel refused. */
+struct diagnosis {
+	struct holder_info *holders; /* those that clash, the main one first */
+	size_t n;
+	size_t omitted;              /* clashing sockets left out past DIAG_MAX_HOLDERS */
+	enum conflict_reason reason;
+};
+
+/* How a reclaim ended (the record's action.result). */
+enum action_result {
+	ACTION_NONE,      /* a log or alert rule: nothing to do */
+	ACTION_RECLAIMED, /* the port was free again within the grace period(s) */
+	ACTION_DRY_RUN,   /* --dry-run: decided, nothing signalled */
+	ACTION_PROTECTED, /* PID 1, a kernel thread, bindwatch, the protect list */
+	ACTION_COOLDOWN,  /* the port was reclaimed (or tried) too recently */
+	ACTION_FAILED,    /* nothing could be signalled (gone, reused, unknown) */
+	ACTION_TIMEOUT,   /* signalled, but the port stayed held */
+	ACTION_IN_PROGRESS, /* a reclaim of the same holder is under way */
+};
+
+/* "reclaimed", "dry-run", ... (the record's action.result); NULL for ACTION_NONE. */
+static inline const char *action_result_name(enum action_result r)
+{
+	static const char *const names[] = {
+		[ACTION_RECLAIMED] = "reclaimed", [ACTION_DRY_RUN] = "dry-run",
+		[ACTION_PROTECTED] = "protected", [ACTION_COOLDOWN] = "cooldown",
+		[ACTION_FAILED] = "failed", [ACTION_TIMEOUT] = "timeout",
+		[ACTION_IN_PROGRESS] = "in-progress",
+	};
+
+	return (unsigned int)r < sizeof(names) / sizeof(names[0]) ? names[r] : NULL;
+}
+
+#define ACTION_MAX_PIDS 16
+/* Holders a diagnosis lists at most: as many as one reclaim may signal. */
+#define DIAG_MAX_HOLDERS ACTION_MAX_PIDS
+#define ACTION_MAX_SIGNALS 2
+
+/* What the policy decided for a conflict, and what came of it. */
+struct record_action {
+	const char *rule;     /* the rule that matched */
+	const char *type;     /* "log", "alert" or "reclaim" */
+	enum action_result result;
+	const char *why;      /* protected, failed: why not; otherwise NULL */
+	int signals[ACTION_MAX_SIGNALS]; /* sent, in order (dry-run: would be) */
+	unsigned int nsignals;
+	uint32_t pids[ACTION_MAX_PIDS]; /* the processes signalled (or not) */
+	unsigned int npids;
+	int64_t freed_after_ms; /* from the first signal; -1: not freed */
+	uint64_t id;          /* a reclaim's number (from 1) once it took its cooldown; 0: none */
+	/* cooldown, in-progress: the reclaim waited for */
+	uint64_t wait_id;
+	const char *wait_rule;
+	struct timespec wait_since; /* cooldown: when it ended; in-progress: when it started */
+	int64_t remaining_ms; /* cooldown: how long it still lasts */
+};
+
+struct bw_record {
+	const struct bw_event *ev;
+	const struct proc_info *req;  /* the requester */
+	const struct diagnosis *diag; /* NULL unless a conflict was diagnosed */
+	const struct record_action *action; /* NULL when no rule matched */
+	const struct explain *unmatched; /* --dry-run: the first rule on the port did not match */
+	struct timespec wall;         /* CLOCK_REALTIME of the call */
+	char bound_dev[IF_NAMESIZE];  /* name of ev->sock.bound_ifindex, or "" */
+	char netns_name[NETNS_NAME_LEN]; /* the requester's netns (netns_label()), or "" */
+	/* for an alert hook's copy only: conflicts of its incident not alerted since its last run */
+	const uint64_t *suppressed;
+};
+
+/*
+ * A conflict's record that owns everything it points to, for a record
+ * written later (once decided, once a reclaim ends).  The diagnosis's
+ * bound_by entries are copied: the ledger they point into moves on.
+ */
+struct held_record {
+	struct bw_event ev;
+	struct proc_info req;
+	struct diagnosis diag;
+	struct ledger_entry *bound; /* diag.holders[i].bound_by point here */
+	struct timespec wall;
+	char bound_dev[IF_NAMESIZE];
+	char netns_name[NETNS_NAME_LEN];
+};
+
+#endif /* BW_EVENT_H */
