@@ -270,31 +270,30 @@ void metrics_reclaim(struct metrics *m, enum action_result result)
 	pthread_mutex_unlock(&m->lock);
 }
 
-void metrics_lost(struct metrics *m, uint64_t count)
+/* Add n to one of m's counters; m may be NULL (no --metrics). */
+static void count(struct metrics *m, uint64_t *counter, uint64_t n)
 {
-	if (!m)
-		return;
 	pthread_mutex_lock(&m->lock);
-	m->lost += count;
+	*counter += n;
 	pthread_mutex_unlock(&m->lock);
 }
 
-void metrics_suppressed(struct metrics *m, uint64_t count)
+void metrics_lost(struct metrics *m, uint64_t n)
 {
-	if (!m)
-		return;
-	pthread_mutex_lock(&m->lock);
-	m->suppressed += count;
-	pthread_mutex_unlock(&m->lock);
+	if (m)
+		count(m, &m->lost, n);
 }
 
-void metrics_hooks_dropped(struct metrics *m, uint64_t count)
+void metrics_suppressed(struct metrics *m, uint64_t n)
 {
-	if (!m)
-		return;
-	pthread_mutex_lock(&m->lock);
-	m->hooks_dropped += count;
-	pthread_mutex_unlock(&m->lock);
+	if (m)
+		count(m, &m->suppressed, n);
+}
+
+void metrics_hooks_dropped(struct metrics *m, uint64_t n)
+{
+	if (m)
+		count(m, &m->hooks_dropped, n);
 }
 
 void metrics_lookup(struct metrics *m, double seconds)

@@ -349,6 +349,14 @@ static bool may_signal(struct reclaimer *rc, const struct policy_rule *rule, uin
 	return false;
 }
 
+/* A share of the reclaim slots and how much of it one holder uses. */
+struct quota {
+	size_t held;
+	int max;
+	const char *slots, *holder, *holding, *per;
+	unsigned int id;
+};
+
 /*
  * Whether the requester's uid, or the network namespace of ev, already
  * holds its share of the running reclaims or of the cooldown slots; if so,
@@ -358,6 +366,7 @@ static bool over_quota(struct reclaimer *rc, const struct bw_event *ev, uint64_t
 {
 	size_t i, uid_jobs = 0, ns_jobs = 0, uid_cds = 0, ns_cds = 0;
 	const struct cooldown *c;
+	struct quota q[4];
 
 	for (i = 0; i < rc->njobs; i++) {
 		uid_jobs += rc->jobs[i]->rec.ev.uid == ev->uid;
@@ -368,25 +377,22 @@ static bool over_quota(struct reclaimer *rc, const struct bw_event *ev, uint64_t
 		uid_cds += now < c->until_ns && c->uid == ev->uid;
 		ns_cds += now < c->until_ns && c->netns == ev->sock.netns;
 	}
-	if (uid_jobs >= JOBS_QUOTA)
-		snprintf(rc->why, sizeof(rc->why),
-			 "reclaim quota: requester uid %u already has %zu reclaims under way "
-			 "(at most %d per uid)", ev->uid, uid_jobs, JOBS_QUOTA);
-	else if (ns_jobs >= JOBS_QUOTA)
-		snprintf(rc->why, sizeof(rc->why),
-			 "reclaim quota: network namespace %u already has %zu reclaims under way "
-			 "(at most %d per namespace)", ev->sock.netns, ns_jobs, JOBS_QUOTA);
-	else if (uid_cds >= COOLDOWNS_QUOTA)
-		snprintf(rc->why, sizeof(rc->why),
-			 "cooldown quota: requester uid %u already has %zu ports cooling down "
-			 "(at most %d per uid)", ev->uid, uid_cds, COOLDOWNS_QUOTA);
-	else if (ns_cds >= COOLDOWNS_QUOTA)
-		snprintf(rc->why, sizeof(rc->why),
-			 "cooldown quota: network namespace %u already has %zu ports cooling down "
-			 "(at most %d per namespace)", ev->sock.netns, ns_cds, COOLDOWNS_QUOTA);
-	else
-		return false;
-	return true;
+	q[0] = (struct quota){ uid_jobs, JOBS_QUOTA, "reclaim", "requester uid",
+			       "reclaims under way", "uid", ev->uid };
+	q[1] = (struct quota){ ns_jobs, JOBS_QUOTA, "reclaim", "network namespace",
+			       "reclaims under way", "namespace", ev->sock.netns };
+	q[2] = (struct quota){ uid_cds, COOLDOWNS_QUOTA, "cooldown", "requester uid",
+			       "ports cooling down", "uid", ev->uid };
+	q[3] = (struct quota){ ns_cds, COOLDOWNS_QUOTA, "cooldown", "network namespace",
+			       "ports cooling down", "namespace", ev->sock.netns };
+	for (i = 0; i < ARRAY_SIZE(q); i++) {
+		if (q[i].held < (size_t)q[i].max)
+			continue;
+		snprintf(rc->why, sizeof(rc->why), "%s quota: %s %u already has %zu %s (at most %d per %s)",
+			 q[i].slots, q[i].holder, q[i].id, q[i].held, q[i].holding, q[i].max, q[i].per);
+		return true;
+	}
+	return false;
 }
 
 /*
