@@ -5,9 +5,20 @@
 # bpf/*.bpf.c is compiled once for the bpf target against vmlinux/$(ARCH)/
 # vmlinux.h (CO-RE: the same object loads on any kernel with BTF), turned
 # into a skeleton header by bpftool, and linked into ./bindwatch with the
-# userspace objects from src/.  Pure modules (no libbpf) are also linked
-# into the cmocka unit tests under tests/unit/.  Everything is built in
-# build/; header dependencies are tracked with -MMD.  V=1 shows commands.
+# userspace objects from src/, whose folders follow a conflict's way
+# through the monitor (README, "How it works"):
+#
+#   src/capture/  the kernel half: load, attach, the ring buffer, the ledger
+#   src/enrich/   the requester's /proc, cgroup, unit and network namespace
+#   src/explain/  the kernel's conflict rules, the holders, the diagnosis
+#   src/act/      the policy, its decisions, reclaims and hooks
+#   src/output/   records rendered and written, metrics
+#   src/lib/      helpers with no knowledge of conflicts
+#   src/          main.c, the command line, and event.h, the data model
+#
+# Pure modules (no libbpf) are also linked into the cmocka unit tests
+# under tests/unit/.  Everything is built in build/, in the same folders;
+# header dependencies are tracked with -MMD.  V=1 shows commands.
 #
 #   make          build ./bindwatch
 #   make run      install missing packages, build, run with defaults
@@ -46,8 +57,10 @@ VMLINUX := $(VMLINUX_DIR)/vmlinux.h
 # CFLAGS is the user's (make CFLAGS=...); what the build needs is kept apart
 # so that setting CFLAGS on the command line never drops it.
 CFLAGS ?= -g -O2
+SRC_DIRS := capture enrich explain act output lib
+SRC_INCLUDES := -Isrc $(addprefix -Isrc/,$(SRC_DIRS))
 BW_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP \
-	     -D_GNU_SOURCE -I$(BUILD) -Ibpf -Isrc $(SAN_FLAGS)
+	     -D_GNU_SOURCE -I$(BUILD) -Ibpf $(SRC_INCLUDES) $(SAN_FLAGS)
 ALL_CFLAGS = $(CFLAGS) $(BW_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Wno-unused-parameter -I$(VMLINUX_DIR) -Ibpf -MMD -MP
@@ -61,9 +74,17 @@ LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -
 	  $(POLICY_LIBS)
 
 # Modules without libbpf: shared by bindwatch and the unit tests.
-PURE := strbuf escape json portlist cgpath addr record conflict ledger duration policy explain replay procinfo cgroup stallguard netns incident
+PURE := lib/strbuf lib/addr lib/portlist lib/duration \
+	enrich/procinfo enrich/cgroup enrich/cgpath enrich/stallguard enrich/netns \
+	explain/conflict explain/explain \
+	act/policy act/replay act/incident \
+	capture/ledger output/escape output/json output/record
 # Modules that drive the kernel side.
-MAIN := main checkpolicy options log loader output notify holders diagnose who metrics hooks reclaim instance decider privs
+MAIN := main options lib/log lib/privs \
+	capture/loader capture/instance \
+	explain/holders explain/diagnose explain/who \
+	act/checkpolicy act/hooks act/reclaim act/decider \
+	output/output output/notify output/metrics
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 ifeq ($(V),1)
@@ -106,7 +127,7 @@ vmlinux:
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX).tmp
 	$(Q)mv $(VMLINUX).tmp $(VMLINUX)
 
-$(BUILD) $(BUILD)/tests:
+$(BUILD) $(BUILD)/tests $(addprefix $(BUILD)/,$(SRC_DIRS)):
 	$(Q)mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(BUILD)
@@ -118,10 +139,10 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
 # These include skeletons: generate them first.
-$(BUILD)/loader.o: $(BUILD)/bindwatch.skel.h
-$(BUILD)/holders.o: $(BUILD)/holders.skel.h
+$(BUILD)/capture/loader.o: $(BUILD)/bindwatch.skel.h
+$(BUILD)/explain/holders.o: $(BUILD)/holders.skel.h
 
-$(BUILD)/%.o: src/%.c | $(BUILD)
+$(BUILD)/%.o: src/%.c | $(BUILD) $(addprefix $(BUILD)/,$(SRC_DIRS))
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -156,7 +177,7 @@ clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf build bindwatch
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d)
 
 # ---- kernel matrix: bindwatch under qemu on Debian's 6.1 and 6.12 kernels
 #
@@ -192,15 +213,16 @@ $(BUILD)/bindbench $(BUILD)/holdmany: $(BUILD)/%: tests/bench/%.c | $(BUILD)
 #   build/fuzz_replay CORPUS_DIR   the same from tests/fuzz/replay-corpus/
 
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
-	       -Ibpf -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_POLICY_SRCS := $(addprefix src/,$(addsuffix .c,policy portlist strbuf duration))
+	       -Ibpf $(SRC_INCLUDES) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_POLICY_SRCS := $(addprefix src/,$(addsuffix .c,act/policy lib/portlist lib/strbuf lib/duration))
 FUZZ_REPLAY_SRCS := $(FUZZ_POLICY_SRCS) \
-		    $(addprefix src/,$(addsuffix .c,replay explain escape json cgpath))
+		    $(addprefix src/,$(addsuffix .c,act/replay explain/explain output/escape output/json \
+		    enrich/cgpath))
 
-$(BUILD)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_POLICY_SRCS) $(wildcard src/*.h) | $(BUILD)
+$(BUILD)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_POLICY_SRCS) $(wildcard src/*.h src/*/*.h) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_POLICY_SRCS) $(POLICY_LIBS) -o $@
 
-$(BUILD)/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_REPLAY_SRCS) $(wildcard src/*.h) | $(BUILD)
+$(BUILD)/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_REPLAY_SRCS) $(wildcard src/*.h src/*/*.h) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_REPLAY_SRCS) $(POLICY_LIBS) -o $@

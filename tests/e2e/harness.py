@@ -21,6 +21,13 @@ PYTHON = "/usr/bin/python3"
 # the attacker of the trust tests; it exec()s the command, so pids match.
 NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 
+# BW_E2E_CAPTURE=DIR: every bindwatch a test starts leaves its stdout in
+# DIR/TEST.N.out, for tests/e2e/compare_records.py (same records before and
+# after a change to the code, minus times and pids).
+CAPTURE_DIR = os.environ.get("BW_E2E_CAPTURE")
+CURRENT_TEST = None  # set by run.py
+_captured = {}       # test name -> bindwatch instances captured so far
+
 READY_TIMEOUT = 60   # seconds to wait for the "ready" line
 RECORD_TIMEOUT = 20  # seconds to wait for an expected record
 EXIT_TIMEOUT = 20    # seconds to wait for bindwatch / a child to exit
@@ -171,6 +178,14 @@ class Bindwatch:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.proc.wait()
+        if CAPTURE_DIR:
+            self._capture()
+
+    def _capture(self):
+        self.out.thread.join(EXIT_TIMEOUT)
+        n = _captured[CURRENT_TEST] = _captured.get(CURRENT_TEST, 0) + 1
+        with open(os.path.join(CAPTURE_DIR, f"{CURRENT_TEST}.{n}.out"), "wb") as f:
+            f.write(b"".join(self.out.lines))
 
     def wait_ready(self, timeout=READY_TIMEOUT):
         """True once the ready line is printed; False if bindwatch exited first.

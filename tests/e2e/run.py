@@ -35,6 +35,7 @@ def main(patterns):
     for name, function, needs_root in harness.TESTS:
         if patterns and not any(p in name for p in patterns):
             continue
+        harness.CURRENT_TEST = name
         if needs_root and os.geteuid() != 0:
             status, reason = "skip", "needs root"
         else:
