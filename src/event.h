@@ -74,6 +74,7 @@ static inline const char *action_result_name(enum action_result r)
 struct record_action {
 	const char *rule;     /* the rule that matched */
 	const char *type;     /* "log", "alert" or "reclaim" */
+	char *const *exec;    /* the rule's exec templates, run once the record is written; NULL: none */
 	enum action_result result;
 	const char *why;      /* protected, failed: why not; otherwise NULL */
 	int signals[ACTION_MAX_SIGNALS]; /* sent, in order (dry-run: would be) */

@@ -111,35 +111,29 @@ static void wall_time(uint64_t mono_ns, struct timespec *wall)
 }
 
 /*
- * Write r out, count it, and hand a conflict to the --exec hook when its
- * incident's alert is due; called by the ring-buffer thread and the
+ * Write r out, count it, and hand a conflict to the hooks whose alert is
+ * due (--exec, the exec of the rule r's action names), with the JSON the
+ * record was written with; called by the ring-buffer thread and the
  * decider's.
  */
 static void emit(void *arg, const struct bw_record *r)
 {
 	struct monitor *m = arg;
-	struct bw_record alert;
 	struct strbuf json;
-	uint64_t suppressed;
 
+	strbuf_init(&json);
+	/* rendered once, for every consumer */
+	if (output_wants_json(&m->out) || hooks_wanted(&m->hooks, r))
+		record_json(&json, r);
 	pthread_mutex_lock(&m->out_lock);
 	/* counted first: whoever reads the record may scrape right after */
 	metrics_record(m->metrics, r->ev);
 	if (r->action)
 		metrics_reclaim(m->metrics, r->action->result);
-	output_record(&m->out, r);
-	if (hooks_enabled(&m->hooks) && r->ev->ret == -EADDRINUSE &&
-	    hooks_due(&m->hooks, HOOK_EXEC, r, &suppressed)) {
-		alert = *r;
-		alert.suppressed = &suppressed;
-		strbuf_init(&json);
-		record_json(&json, &alert);
-		strbuf_addc(&json, '\n');
-		if (!json.oom)
-			hooks_run(&m->hooks, m->hooks.argv, &alert, json.s, json.len);
-		strbuf_free(&json);
-	}
+	output_record(&m->out, r, &json);
+	hooks_alert(&m->hooks, r, &json);
 	pthread_mutex_unlock(&m->out_lock);
+	strbuf_free(&json);
 }
 
 /*
@@ -424,7 +418,7 @@ static int run(struct monitor *m, const struct bw_options *o)
 	if (o->metrics)
 		drop_caps(m, o, false);
 	if (m->policy) {
-		err = reclaim_new(&m->reclaim, m->holders, &m->hooks, o->dry_run, emit, m);
+		err = reclaim_new(&m->reclaim, m->holders, o->dry_run, emit, m);
 		if (!err) {
 			err = decider_start(&m->decider, m->reclaim, m->policy, emit, m);
 			m->policy = NULL;

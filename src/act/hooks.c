@@ -32,10 +32,13 @@
  * exit first), so its pid, which is the group's id, cannot have been
  * reused when it is signalled.
  *
- * A hook alerts once per incident (incident.c): hooks_due() says whether a
- * record's is due, for --exec and for rules' exec each on its own, and
+ * A hook alerts once per incident (incident.c): for --exec and for rules'
+ * exec each on its own, hooks_alert() asks whether a record's is due and
  * counts the conflicts it was not due for (BINDWATCH_SUPPRESSED, and
- * "suppressed" in the JSON on stdin, when it is).
+ * "suppressed" in the JSON on stdin, when it is).  The JSON is the one the
+ * records were written with, rendered once per conflict; the variables,
+ * in the environment and in a rule's exec arguments, come from one table
+ * (recvars.c).
  *
  * Records reach the hooks from the ring-buffer thread and, for a rule's
  * exec, from the decider's (decider.c): every entry point holds h->lock.
@@ -52,14 +55,18 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "addr.h"
 #include "hooks.h"
 #include "log.h"
+#include "policy.h"
+#include "recvars.h"
+#include "record.h"
 #include "util.h"
 
-#define ENV_MAX 16
+#define ENV_MAX (RECORD_VARS + 1) /* and PATH */
 #define ENV_LEN 256
 #define HOOK_NAME_LEN 64
+
+_Static_assert(POLICY_MAX_EXEC == HOOK_MAX_ARGS, "a rule's exec must fit a hook's argv");
 
 extern char **environ;
 
@@ -141,9 +148,10 @@ void hooks_fini(struct hooks *h)
 
 /* "NAME=value" into env[*n], value cut to fit; bytes are passed as they are. */
 static void setenv_at(char env[][ENV_LEN], char **envp, int *n, const char *name,
-		      const char *value, size_t len)
+		      const char *value)
 {
 	int k = snprintf(env[*n], ENV_LEN, "%s=", name);
+	size_t len = strlen(value);
 
 	if (k < 0 || k >= ENV_LEN)
 		return;
@@ -155,41 +163,20 @@ static void setenv_at(char env[][ENV_LEN], char **envp, int *n, const char *name
 	(*n)++;
 }
 
-static void setenv_str(char env[][ENV_LEN], char **envp, int *n, const char *name,
-		       const char *value)
-{
-	setenv_at(env, envp, n, name, value, strlen(value));
-}
-
-/* The BINDWATCH_* variables of r, then a NULL; env holds their text. */
+/* The BINDWATCH_* variables r has (recvars.h), PATH, then a NULL; env holds their text. */
 static void hook_env(const struct bw_record *r, char env[ENV_MAX][ENV_LEN], char *envp[ENV_MAX + 1])
 {
-	const struct bw_event *ev = r->ev;
-	const struct bw_holder *hd = r->diag && r->diag->n ? &r->diag->holders[0].h : NULL;
-	char num[24], proto[16], addr[ADDR_STRLEN];
+	char buf[RECORD_VAR_LEN];
+	const char *value;
 	int n = 0;
+	size_t i;
 
-	snprintf(num, sizeof(num), "%u", ev->sock.port);
-	setenv_str(env, envp, &n, "BINDWATCH_PORT", num);
-	setenv_str(env, envp, &n, "BINDWATCH_PROTO",
-		   proto_name(proto, sizeof(proto), ev->sock.type, ev->sock.protocol));
-	if (!addr_format(addr, sizeof(addr), ev->sock.family, ev->sock.addr))
-		setenv_str(env, envp, &n, "BINDWATCH_ADDR", addr);
-	snprintf(num, sizeof(num), "%u", ev->pid);
-	setenv_str(env, envp, &n, "BINDWATCH_REQUESTER_PID", num);
-	setenv_at(env, envp, &n, "BINDWATCH_REQUESTER_COMM", ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
-	if (hd && hd->pid) {
-		snprintf(num, sizeof(num), "%u", hd->pid);
-		setenv_str(env, envp, &n, "BINDWATCH_HOLDER_PID", num);
-		setenv_at(env, envp, &n, "BINDWATCH_HOLDER_COMM", hd->comm, strnlen(hd->comm, sizeof(hd->comm)));
+	for (i = 0; i < RECORD_VARS; i++) {
+		value = record_vars[i].value(r, buf);
+		if (value)
+			setenv_at(env, envp, &n, record_vars[i].env, value);
 	}
-	if (r->diag)
-		setenv_str(env, envp, &n, "BINDWATCH_REASON", conflict_reason_code(r->diag->reason));
-	if (r->suppressed) {
-		snprintf(num, sizeof(num), "%llu", (unsigned long long)*r->suppressed);
-		setenv_str(env, envp, &n, "BINDWATCH_SUPPRESSED", num);
-	}
-	setenv_str(env, envp, &n, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	setenv_at(env, envp, &n, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	envp[n] = NULL;
 }
 
@@ -398,19 +385,9 @@ static void start_queued(struct hooks *h)
 
 static bool tend(struct hooks *h);
 
-bool hooks_due(struct hooks *h, enum hook_kind kind, const struct bw_record *r,
-	       uint64_t *suppressed)
-{
-	bool due;
-
-	pthread_mutex_lock(&h->lock);
-	due = incidents_record(&h->incidents[kind], r, now_ns(CLOCK_MONOTONIC), suppressed);
-	pthread_mutex_unlock(&h->lock);
-	return due;
-}
-
-void hooks_run(struct hooks *h, char *const argv[], const struct bw_record *r,
-	       const char *json, size_t len)
+/* Queue argv for record r, whose JSON (with "suppressed") is json[0..len). */
+static void run(struct hooks *h, char *const argv[], const struct bw_record *r,
+		const char *json, size_t len)
 {
 	struct hook_job *j;
 
@@ -425,6 +402,70 @@ void hooks_run(struct hooks *h, char *const argv[], const struct bw_record *r,
 		h->dropped++;
 	}
 	pthread_mutex_unlock(&h->lock);
+}
+
+/*
+ * The argv of a rule's exec for r: each template expanded into args[], the
+ * array NULL-ended; the strbufs are the caller's to free (n of them).
+ */
+static void expand_exec(char *const *tmpl, const struct bw_record *r,
+			struct strbuf args[HOOK_MAX_ARGS], char *argv[HOOK_MAX_ARGS + 1], size_t *n)
+{
+	char bufs[RECORD_VARS][RECORD_VAR_LEN];
+	struct template_var vars[RECORD_VARS];
+
+	record_vars_values(r, vars, bufs);
+	for (*n = 0; tmpl[*n] && *n < HOOK_MAX_ARGS; (*n)++) {
+		strbuf_init(&args[*n]);
+		if (template_expand(tmpl[*n], vars, RECORD_VARS, &args[*n]))
+			warn("rule %s: cannot expand exec argument '%s'", r->action->rule, tmpl[*n]);
+		argv[*n] = args[*n].s;
+	}
+	argv[*n] = NULL;
+}
+
+/* Run the hook of kind for r if its incident's alert is due. */
+static void alert(struct hooks *h, enum hook_kind kind, const struct bw_record *r,
+		  const struct strbuf *json)
+{
+	struct strbuf args[HOOK_MAX_ARGS], stdin_json;
+	char *argv[HOOK_MAX_ARGS + 1];
+	struct bw_record copy = *r;
+	uint64_t suppressed;
+	size_t i, n = 0;
+	bool due;
+
+	pthread_mutex_lock(&h->lock);
+	due = incidents_record(&h->incidents[kind], r, now_ns(CLOCK_MONOTONIC), &suppressed);
+	pthread_mutex_unlock(&h->lock);
+	if (!due)
+		return;
+	copy.suppressed = &suppressed;
+	strbuf_init(&stdin_json);
+	record_json_suppressed(&stdin_json, json, suppressed);
+	if (kind == HOOK_RULE)
+		expand_exec(r->action->exec, &copy, args, argv, &n);
+	if (!stdin_json.oom)
+		run(h, kind == HOOK_RULE ? argv : h->argv, &copy, stdin_json.s, stdin_json.len);
+	strbuf_free(&stdin_json);
+	for (i = 0; i < n; i++)
+		strbuf_free(&args[i]);
+}
+
+bool hooks_wanted(const struct hooks *h, const struct bw_record *r)
+{
+	return r->ev->ret == -EADDRINUSE &&
+	       (hooks_enabled(h) || (r->action && r->action->exec));
+}
+
+void hooks_alert(struct hooks *h, const struct bw_record *r, const struct strbuf *json)
+{
+	if (r->ev->ret != -EADDRINUSE)
+		return;
+	if (hooks_enabled(h))
+		alert(h, HOOK_EXEC, r, json);
+	if (r->action && r->action->exec)
+		alert(h, HOOK_RULE, r, json);
 }
 
 /*

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * hooks.h - run an operator's command for each conflict (--exec, and a
- * policy rule's exec).
+ * policy rule's exec): the one hook runner.  It owns the children, their
+ * slots, queue and timeouts and the once-per-incident rule; it must not
+ * decide what a conflict means (the policy does) or block the caller.
  */
 #ifndef BW_HOOKS_H
 #define BW_HOOKS_H
@@ -12,6 +14,7 @@
 #include <stdint.h>
 #include "incident.h"
 #include "event.h"
+#include "strbuf.h"
 
 #define HOOK_MAX_ARGS 32
 #define HOOK_QUEUE_MAX 64          /* hooks waiting for a slot, all users */
@@ -60,24 +63,21 @@ static inline bool hooks_enabled(const struct hooks *h)
 	return h->argv[0] != NULL;
 }
 
-/*
- * Whether the hook of kind is due for conflict record r: the first of its
- * incident, a change, or the interval since the last (incident.h); if so,
- * *suppressed is the number of conflicts not alerted since, for the
- * record handed to hooks_run() (bw_record.suppressed).
- */
-bool hooks_due(struct hooks *h, enum hook_kind kind, const struct bw_record *r,
-	       uint64_t *suppressed);
+/* Whether hooks_alert() may run a hook for record r: render its JSON only then. */
+bool hooks_wanted(const struct hooks *h, const struct bw_record *r);
 
 /*
- * Run argv (NULL-ended) for record r (its JSON is json[0..len)), now or,
- * when r's requester has no free slot, once one is free; never blocks.
- * argv, r and json are copied: the caller may free them on return.  All
- * hooks share the concurrency limit, the queue and the timeout; the slots
- * and the queue are shared fairly between the requesters' uids.
+ * The hooks of conflict record r whose incident's alert is due (incident.h):
+ * --exec, and the exec of the rule r's action names (record_action.exec,
+ * its templates expanded with r's variables, recvars.h).  Each gets json
+ * (r's JSON record, rendered once by the caller) with "suppressed", the
+ * conflicts of its incident not alerted since, on stdin.  A hook runs now
+ * or, when r's requester has no free slot, once one is free; never blocks;
+ * everything is copied.  All hooks share the concurrency limit, the queue
+ * and the timeout; the slots and the queue are shared fairly between the
+ * requesters' uids.
  */
-void hooks_run(struct hooks *h, char *const argv[], const struct bw_record *r,
-	       const char *json, size_t len);
+void hooks_alert(struct hooks *h, const struct bw_record *r, const struct strbuf *json);
 
 /* Reap finished hooks, kill overdue ones, start queued ones; true while
  * any runs or waits. */

@@ -55,6 +55,8 @@
 #include "bindwatch.h"
 #include "duration.h"
 #include "policy.h"
+#include "recvars.h"
+#include "template.h"
 #include "util.h"
 
 
@@ -138,19 +140,6 @@ struct policy_regex {
 	pcre2_match_context *mctx; /* the limits */
 	char *source;              /* the pattern, for explanations */
 	bool reported;             /* a limit was reached and reported */
-};
-
-/*
- * What an exec template may name; the values come at run time.  Numbers
- * and bindwatch's own words are free; a name a process chose is not.
- */
-const struct policy_var policy_exec_vars[POLICY_EXEC_VARS] = {
-	{ "port", NULL, false }, { "proto", NULL, false }, { "rule", NULL, false },
-	{ "action", NULL, false }, { "reason", NULL, false },
-	{ "holder.pid", NULL, false }, { "holder.uid", NULL, false },
-	{ "holder.comm", NULL, true }, { "holder.exe", NULL, true },
-	{ "requester.pid", NULL, false }, { "requester.uid", NULL, false },
-	{ "requester.comm", NULL, true }, { "requester.exe", NULL, true },
 };
 
 /* ---- errors */
@@ -511,70 +500,12 @@ static int parse_strings(struct parser *ps, char ***v, bool allow_empty,
 
 /* ---- exec templates */
 
-enum tmpl_err { TMPL_OK, TMPL_UNKNOWN, TMPL_UNBALANCED };
-
-/*
- * Expand t into out (NULL: check only).  On error *bad points at the brace
- * that starts the unknown placeholder or is unbalanced.  *lead (if lead is
- * not NULL) is set to the brace of a chosen placeholder that no fixed text
- * precedes, else to NULL: the argument would start with a process's text.
- */
-static enum tmpl_err expand(const char *t, const struct policy_var *vars, size_t nvars,
-			    struct strbuf *out, const char **bad, const char **lead)
-{
-	bool fixed = false; /* fixed text so far */
-	const char *close;
-	size_t i, n;
-
-	if (lead)
-		*lead = NULL;
-	for (;;) {
-		n = strcspn(t, "{}");
-		if (out)
-			strbuf_add(out, t, n);
-		fixed |= n > 0;
-		t += n;
-		if (!*t)
-			return TMPL_OK;
-		if (t[1] == t[0]) { /* "{{" or "}}" */
-			if (out)
-				strbuf_addc(out, *t);
-			fixed = true;
-			t += 2;
-			continue;
-		}
-		*bad = t;
-		close = strpbrk(t + 1, "{}");
-		if (*t == '}' || !close || *close == '{')
-			return TMPL_UNBALANCED;
-		n = (size_t)(close - t - 1);
-		for (i = 0; i < nvars; i++)
-			if (strlen(vars[i].name) == n && !memcmp(vars[i].name, t + 1, n))
-				break;
-		if (i == nvars)
-			return TMPL_UNKNOWN;
-		if (lead && !*lead && !fixed && vars[i].chosen)
-			*lead = t;
-		if (out && vars[i].value)
-			strbuf_adds(out, vars[i].value);
-		t = close + 1;
-	}
-}
-
-int policy_expand(const char *tmpl, const struct policy_var *vars, size_t nvars,
-		  struct strbuf *out)
-{
-	const char *bad;
-
-	if (expand(tmpl, vars, nvars, out, &bad, NULL) != TMPL_OK)
-		return -EINVAL;
-	return out && out->oom ? -ENOMEM : 0;
-}
-
 /* The program is exec'd as is; each argument is a template. */
 static int check_exec(struct parser *ps, const struct strlist *l, const char *s)
 {
-	const char *bad, *lead;
+	struct template_var vars[RECORD_VARS];
+	const char *bad;
+	int name;
 
 	if (l->n > POLICY_MAX_EXEC)
 		return fail(ps, ps->line, "'exec': more than %d elements", POLICY_MAX_EXEC);
@@ -584,25 +515,25 @@ static int check_exec(struct parser *ps, const struct strlist *l, const char *s)
 				    "'exec': the program '%.*s' cannot hold placeholders", QUOTED(s));
 		return 0;
 	}
-	switch (expand(s, policy_exec_vars, POLICY_EXEC_VARS, NULL, &bad, &lead)) {
-	case TMPL_UNKNOWN:
+	record_vars_names(vars);
+	switch (template_check(s, vars, RECORD_VARS, &bad)) {
+	case TEMPLATE_UNKNOWN:
 		return fail(ps, ps->line, "'exec': unknown placeholder '%.*s'",
 			    (int)strcspn(bad, "}") + 1, bad);
-	case TMPL_UNBALANCED:
+	case TEMPLATE_UNBALANCED:
 		return fail(ps, ps->line,
 			    "'exec': unbalanced '%c' in '%.*s' (write '%c%c' for a literal brace)",
 			    *bad, QUOTED(s), *bad, *bad);
-	default:
-		break;
-	}
-	if (lead)
+	case TEMPLATE_LEADS:
+		name = (int)strcspn(bad, "}") + 1;
 		return fail(ps, ps->line,
 			    "'exec': argument '%.*s' starts with '%.*s', whose value the process chooses: "
 			    "a name like '-f/etc/shadow' would be an option to the program; "
 			    "put fixed text first, as in '--name=%.*s'",
-			    QUOTED(s), (int)strcspn(lead, "}") + 1, lead,
-			    (int)strcspn(lead, "}") + 1, lead);
-	return 0;
+			    QUOTED(s), name, bad, name, bad);
+	default:
+		return 0;
+	}
 }
 
 /* ---- conditions on a holder or requester */

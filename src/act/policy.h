@@ -72,7 +72,7 @@
  * Durations are decimal digits and a unit, ms, s, m, h or d ("250ms",
  * "10m"), or a plain 0; at most 365d.  Signals are TERM INT HUP QUIT KILL
  * USR1 USR2, with or without "SIG".  exec is an argv run without a shell;
- * its arguments may hold the placeholders listed at policy_expand(), its
+ * its arguments may hold the placeholders of recvars.h (template.h), its
  * first element (the program) may not.  A placeholder whose value a process
  * chooses (its comm or exe) must follow fixed text in its argument
  * ("--comm={requester.comm}"): as a whole argument, or its start, a name
@@ -164,17 +164,6 @@ struct policy {
 	policy_limit_fn *on_limit; /* NULL: not reported; else once per pattern */
 	void *on_limit_arg;
 };
-
-/* A placeholder name ("port", "holder.pid") and its value (NULL: ""). */
-struct policy_var {
-	const char *name;
-	const char *value;
-	bool chosen;          /* a process chooses the value: never an argument's start */
-};
-
-/* The placeholders an exec template may use, values NULL. */
-#define POLICY_EXEC_VARS 13
-extern const struct policy_var policy_exec_vars[POLICY_EXEC_VARS];
 
 /*
  * Parse the policy text[0..len) (not NUL-terminated) read from name.
@@ -272,19 +261,6 @@ bool policy_protected(const struct policy *p, const struct policy_proc *holder);
  * whose processes signalled.
  */
 bool policy_cross_user(const struct policy_rule *r, char *msg, size_t len);
-
-/*
- * Append tmpl to out with each "{name}" replaced by the value of name in
- * vars[0..nvars), "{{" and "}}" by literal braces.  The names an exec
- * template may use: port proto rule action reason holder.pid holder.uid
- * requester.pid requester.uid, and after fixed text only, holder.comm
- * holder.exe requester.comm requester.exe.  Returns 0,
- * -EINVAL for a name not in vars or an unbalanced brace (out then holds a
- * partial expansion), -ENOMEM if out ran out of memory.  out may be NULL
- * to check tmpl only.
- */
-int policy_expand(const char *tmpl, const struct policy_var *vars, size_t nvars,
-		  struct strbuf *out);
 
 /* "log", "alert" or "reclaim". */
 const char *policy_action_name(enum policy_action a);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * reclaim.h - act on a conflict as the policy says: log, alert, or reclaim
- * the port by signalling the stale process that holds it.
+ * the port by signalling the stale process that holds it.  It owns the
+ * reclaims under way (pidfds, signals, grace, re-diagnosis); whether to
+ * signal at all is verdict.h's to say, and it must not write records
+ * itself (done() does).
  */
 #ifndef BW_RECLAIM_H
 #define BW_RECLAIM_H
@@ -9,7 +12,6 @@
 #include <stdbool.h>
 #include "holders.h"
 #include "diagnose.h"
-#include "hooks.h"
 #include "policy.h"
 #include "event.h"
 
@@ -19,12 +21,12 @@ struct reclaimer;
 typedef void (*reclaim_done_fn)(void *arg, const struct bw_record *r);
 
 /*
- * A reclaimer that checks ports with holders, runs rules' exec through
- * hooks, signals nothing when dry_run, and hands finished records to
- * done(arg, ...).  0 or -ENOMEM.
+ * A reclaimer that checks ports with holders, signals nothing when
+ * dry_run, and hands finished records to done(arg, ...) (which runs the
+ * rule's exec with them, record_action.exec).  0 or -ENOMEM.
  */
-int reclaim_new(struct reclaimer **out, struct holders *holders, struct hooks *hooks,
-		bool dry_run, reclaim_done_fn done, void *arg);
+int reclaim_new(struct reclaimer **out, struct holders *holders, bool dry_run,
+		reclaim_done_fn done, void *arg);
 
 /* Running reclaims are abandoned: their processes stay as they are. */
 void reclaim_free(struct reclaimer *rc);

@@ -416,16 +416,22 @@ static void put_syslog(struct output *out, int priority)
 	out->syslog_err = err;
 }
 
-void output_record(struct output *out, const struct bw_record *r)
+bool output_wants_json(const struct output *out)
+{
+	return out->json || out->log.fd >= 0;
+}
+
+void output_record(struct output *out, const struct bw_record *r, const struct strbuf *json)
 {
 	if (!out->json) {
 		strbuf_reset(&out->line);
 		record_text(&out->line, r);
 		put_text(out);
 	}
-	if (out->json || out->log.fd >= 0) {
+	if (output_wants_json(out)) {
 		strbuf_reset(&out->line);
-		record_json(&out->line, r);
+		strbuf_add(&out->line, json->s, json->len);
+		out->line.oom |= json->oom;
 		put_json(out);
 	}
 	if (out->syslog) {

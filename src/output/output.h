@@ -56,7 +56,10 @@ void output_reopen(struct output *out);
 /* Try again to write what a failed write (ENOSPC, EIO) left pending. */
 void output_retry(struct output *out);
 
-void output_record(struct output *out, const struct bw_record *r);
+/* Whether output_record() needs the record's JSON (--json, --log). */
+bool output_wants_json(const struct output *out);
+/* Write r to every sink; json: its record_json(), when output_wants_json(). */
+void output_record(struct output *out, const struct bw_record *r, const struct strbuf *json);
 void output_lost(struct output *out, uint64_t count);
 /* count failures of uid held back by its rate limit since since, until wall. */
 void output_suppressed(struct output *out, uint32_t uid, uint64_t count,

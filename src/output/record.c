@@ -378,9 +378,18 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 		explain_json(&w, "unmatched", r->unmatched);
 		jw_obj_end(&w);
 	}
-	if (r->suppressed)
-		jw_uint(&w, "suppressed", *r->suppressed);
 	jw_obj_end(&w);
+}
+
+void record_json_suppressed(struct strbuf *sb, const struct strbuf *json, uint64_t suppressed)
+{
+	if (json->oom || !json->len) {
+		sb->oom = true;
+		return;
+	}
+	/* record_json() ends the object with its one '}': "suppressed" goes last */
+	strbuf_add(sb, json->s, json->len - 1);
+	strbuf_addf(sb, ",\"suppressed\":%llu}\n", (unsigned long long)suppressed);
 }
 
 /* "tcp 127.0.0.1:8080" */

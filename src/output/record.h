@@ -27,6 +27,12 @@ void record_text(struct strbuf *sb, const struct bw_record *r);
 /* The text line without its time, for logs that stamp their own (syslog). */
 void record_summary(struct strbuf *sb, const struct bw_record *r);
 void record_json(struct strbuf *sb, const struct bw_record *r);
+/*
+ * A hook's copy of a conflict's JSON record json (record_json()): with
+ * "suppressed": the conflicts of its incident not alerted since, and a
+ * newline.
+ */
+void record_json_suppressed(struct strbuf *sb, const struct strbuf *json, uint64_t suppressed);
 
 /* The answer of `bindwatch who`: the sockets on port (proto may be NULL). */
 void who_text(struct strbuf *sb, const struct holder_info *v, size_t n);

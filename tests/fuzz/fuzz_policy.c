@@ -16,7 +16,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include "policy.h"
+#include "recvars.h"
+#include "template.h"
 
 #define NAME "fuzz.yaml"
 #define ERR_LEN 256
@@ -42,15 +45,6 @@ static const struct policy_proc subjects[] = {
 static const unsigned int ports[] = { 1, 80, 8080, 8099, 65535 };
 static const int protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 
-static const struct policy_var vars[] = {
-	{ "port", "8080", false }, { "proto", "tcp", false }, { "rule", "r", false },
-	{ "action", "reclaim", false }, { "reason", "listener", false },
-	{ "holder.pid", "42", false }, { "holder.uid", "0", false },
-	{ "holder.comm", "python3", true }, { "holder.exe", NULL, true },
-	{ "requester.pid", "43", false }, { "requester.uid", "1000", false },
-	{ "requester.comm", "node", true }, { "requester.exe", "/usr/bin/node", true },
-};
-
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static void match_all(const struct policy *p)
@@ -75,9 +69,17 @@ static void match_all(const struct policy *p)
 
 static void expand_all(const struct policy *p)
 {
-	char **arg, msg[ERR_LEN];
+	char **arg, msg[ERR_LEN], bufs[RECORD_VARS][RECORD_VAR_LEN];
+	struct template_var vars[RECORD_VARS];
 	struct strbuf sb;
 	size_t i;
+
+	/* every placeholder with a value, as a hook would get them */
+	record_vars_names(vars);
+	for (i = 0; i < RECORD_VARS; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "v%zu{}", i);
+		vars[i].value = bufs[i];
+	}
 
 	strbuf_init(&sb);
 	for (i = 0; i < p->nrules; i++) {
@@ -86,7 +88,7 @@ static void expand_all(const struct policy *p)
 		policy_cross_user(&p->rules[i], msg, sizeof(msg));
 		for (arg = p->rules[i].exec; arg && *arg; arg++) {
 			strbuf_reset(&sb);
-			if (policy_expand(*arg, vars, N(vars), &sb))
+			if (template_expand(*arg, vars, RECORD_VARS, &sb))
 				abort();
 		}
 	}

@@ -1208,51 +1208,6 @@ static void test_cross_user(void **state)
 			    "signalled");
 }
 
-/* ---- policy_expand */
-
-static const struct policy_var vars[] = {
-	{ "port", "8080", false }, { "holder.pid", "4242", false }, { "holder.exe", NULL, true },
-	{ "rule", "stale {port}", false },
-};
-
-static int expand(const char *tmpl, struct strbuf *sb)
-{
-	strbuf_reset(sb);
-	return policy_expand(tmpl, vars, sizeof(vars) / sizeof(vars[0]), sb);
-}
-
-static void test_expand(void **state)
-{
-	struct strbuf sb;
-
-	(void)state;
-	strbuf_init(&sb);
-	assert_int_equal(expand("{port}", &sb), 0);
-	assert_string_equal(sb.s, "8080");
-	assert_int_equal(expand("pid={holder.pid} port={port}{port}", &sb), 0);
-	assert_string_equal(sb.s, "pid=4242 port=80808080");
-	assert_int_equal(expand("{{port}} {{}} }}{{", &sb), 0);
-	assert_string_equal(sb.s, "{port} {} }{");
-	assert_int_equal(expand("exe=[{holder.exe}]", &sb), 0);
-	assert_string_equal(sb.s, "exe=[]");
-	assert_int_equal(expand("{rule}", &sb), 0); /* values are not expanded again */
-	assert_string_equal(sb.s, "stale {port}");
-	assert_int_equal(expand("", &sb), 0);
-	assert_string_equal(sb.s, "");
-
-	assert_int_equal(expand("{nope}", &sb), -EINVAL);
-	assert_int_equal(expand("{}", &sb), -EINVAL);
-	assert_int_equal(expand("{port", &sb), -EINVAL);
-	assert_int_equal(expand("port}", &sb), -EINVAL);
-	assert_int_equal(expand("{{port}", &sb), -EINVAL);
-	assert_int_equal(expand("{po{rt}", &sb), -EINVAL);
-	assert_int_equal(expand("{ port}", &sb), -EINVAL);
-	assert_int_equal(policy_expand("{port}", vars, 0, &sb), -EINVAL);
-	assert_int_equal(policy_expand("{port} {{", vars, 1, NULL), 0);
-	assert_int_equal(policy_expand("{x}", vars, 1, NULL), -EINVAL);
-	strbuf_free(&sb);
-}
-
 static void test_action_name(void **state)
 {
 	(void)state;
@@ -1497,7 +1452,7 @@ int main(void)
 		PARSE_TEST(test_protected),
 		PARSE_TEST(test_protect_uid),
 		PARSE_TEST(test_cross_user),
-		cmocka_unit_test(test_expand),
+		
 		cmocka_unit_test(test_action_name),
 		FILE_TEST(test_load_good),
 		FILE_TEST(test_load_refuses_writable),

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * verdict.h - the reclaim decision: which rule a conflict meets, and
+ * whether its holders may be signalled, given what /proc said of them.
+ * It owns the checks that keep bindwatch from signalling the wrong process,
+ * the cooldowns and the running reclaims' slots; it must not read /proc,
+ * open pidfds, signal or read a clock (reclaim.c does, and hands the
+ * results in), so that every refusal is tested without a kernel.
+ */
+#ifndef BW_VERDICT_H
+#define BW_VERDICT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include "event.h"
+#include "explain.h"
+#include "incident.h"
+#include "policy.h"
+
+#define VERDICT_MAX_RUNNING 16    /* reclaims under way */
+#define VERDICT_MAX_COOLDOWNS 256 /* holders recently reclaimed (or tried) */
+#define VERDICT_QUOTA_SHARE 4     /* a uid or netns may hold 1/VERDICT_QUOTA_SHARE of each */
+#define VERDICT_WHY_LEN 192
+
+/*
+ * A reclaim under way (until_ns UINT64_MAX), or its holder cooling down
+ * after it: on its port, in its network namespace.
+ */
+struct cooldown {
+	uint32_t netns;
+	unsigned int port;
+	int proto;
+	struct identity holder;
+	uint32_t uid;      /* the requester's, for its quota */
+	uint64_t until_ns; /* CLOCK_MONOTONIC */
+	uint64_t id;       /* the reclaim's */
+	char *rule;        /* its rule's name */
+	struct timespec since; /* when it started; once ended, when it ended */
+};
+
+/* What decisions remember, and how they are made. */
+struct verdicts {
+	struct policy *policy;
+	bool dry_run;
+	bool stopping;              /* start nothing more */
+	uint32_t self;              /* bindwatch's pid */
+	uint64_t seed;              /* for holder identities (incident.h) */
+	uint64_t last_id;           /* the last reclaim's number */
+	struct cooldown cooldowns[VERDICT_MAX_COOLDOWNS];
+	char why[VERDICT_WHY_LEN];  /* a decision's why, until the next decision */
+	struct explain unmatched;   /* --dry-run: a record's policy.unmatched, likewise */
+};
+
+/* What /proc said of one holder just before the decision (procinfo_identity()). */
+struct holder_check {
+	int err;          /* -ESRCH: gone, or another process has its pid now */
+	int64_t uid;      /* real uid, -1: unknown */
+	bool kthread;
+};
+
+/* The moment of a decision and what was read for it. */
+struct verdict_input {
+	const struct holder_check *checks; /* one per holder of the diagnosis */
+	uint64_t now_ns;                   /* CLOCK_MONOTONIC */
+	uint64_t boot_ns;                  /* CLOCK_BOOTTIME: processes' ages */
+	struct timespec wall;              /* CLOCK_REALTIME */
+};
+
+enum verdict {
+	VERDICT_NONE,   /* no rule matched: write r as it is */
+	VERDICT_WRITE,  /* act filled in: write r now */
+	VERDICT_SIGNAL, /* act->pids are to be signalled: reclaim act->id is under way */
+};
+
+/* Empty books; the caller sets policy, dry_run, self and seed. */
+void verdicts_init(struct verdicts *v);
+/* Free the rule names the cooldowns keep (not the policy). */
+void verdicts_fini(struct verdicts *v);
+
+/*
+ * The policy's say on the diagnosed conflict r (r->diag and r->req set).
+ * VERDICT_NONE leaves act alone.  Otherwise act is filled in and r->action
+ * points at it (act->rule and the like point into v, valid until the next
+ * call); for VERDICT_SIGNAL, *rule is the matching rule, act->pids the
+ * processes to signal (each holding the socket the rule matched, in
+ * r->diag order), and the reclaim counts as running until verdict_end().
+ * Under --dry-run, r->unmatched may be set too (to v->unmatched).
+ */
+enum verdict verdict_decide(struct verdicts *v, struct bw_record *r,
+			    const struct verdict_input *in, struct record_action *act,
+			    const struct policy_rule **rule);
+
+/*
+ * Reclaim id ended at now/wall (it could not start, or finished): its
+ * holder cools down for cooldown_ms from now on.
+ */
+void verdict_end(struct verdicts *v, uint64_t id, uint64_t cooldown_ms, uint64_t now_ns,
+		 const struct timespec *wall);
+
+/* Whether r's holder is one the jobs target: a process holding the matched socket. */
+static inline bool verdict_is_target(const struct diagnosis *d, const struct holder_info *hi)
+{
+	return hi->h.pid && hi->h.ino == d->holders[0].h.ino;
+}
+
+#endif /* BW_VERDICT_H */

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * test_template.c - exec argument templates (expansion, braces, the rule
+ * that a value a process chooses may not start an argument) and the one
+ * table of record variables that the hook environment, the placeholders
+ * and the policy checker share.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "recvars.h"
+#include "template.h"
+
+static const struct template_var vars[] = {
+	{ "port", "8080", false }, { "holder.pid", "4242", false }, { "holder.exe", NULL, true },
+	{ "rule", "stale {port}", false },
+};
+
+#define NVARS (sizeof(vars) / sizeof(vars[0]))
+
+static int expand(const char *tmpl, struct strbuf *sb)
+{
+	strbuf_reset(sb);
+	return template_expand(tmpl, vars, NVARS, sb);
+}
+
+static void test_expand(void **state)
+{
+	struct strbuf sb;
+
+	(void)state;
+	strbuf_init(&sb);
+	assert_int_equal(expand("{port}", &sb), 0);
+	assert_string_equal(sb.s, "8080");
+	assert_int_equal(expand("pid={holder.pid} port={port}{port}", &sb), 0);
+	assert_string_equal(sb.s, "pid=4242 port=80808080");
+	assert_int_equal(expand("{{port}} {{}} }}{{", &sb), 0);
+	assert_string_equal(sb.s, "{port} {} }{");
+	assert_int_equal(expand("exe=[{holder.exe}]", &sb), 0);
+	assert_string_equal(sb.s, "exe=[]");
+	assert_int_equal(expand("{rule}", &sb), 0); /* values are not expanded again */
+	assert_string_equal(sb.s, "stale {port}");
+	assert_int_equal(expand("", &sb), 0);
+	assert_string_equal(sb.s, "");
+
+	assert_int_equal(expand("{nope}", &sb), -EINVAL);
+	assert_int_equal(expand("{}", &sb), -EINVAL);
+	assert_int_equal(expand("{port", &sb), -EINVAL);
+	assert_int_equal(expand("port}", &sb), -EINVAL);
+	assert_int_equal(expand("{{port}", &sb), -EINVAL);
+	assert_int_equal(expand("{po{rt}", &sb), -EINVAL);
+	assert_int_equal(expand("{ port}", &sb), -EINVAL);
+	strbuf_reset(&sb);
+	assert_int_equal(template_expand("{port}", vars, 0, &sb), -EINVAL);
+	strbuf_free(&sb);
+}
+
+static void test_check(void **state)
+{
+	const char *t, *bad;
+
+	(void)state;
+	assert_int_equal(template_check("--pid={holder.pid} {{x}}", vars, NVARS, &bad), TEMPLATE_OK);
+	assert_int_equal(template_check("{holder.pid}", vars, NVARS, &bad), TEMPLATE_OK);
+	t = "x {nope} {holder.exe}";
+	assert_int_equal(template_check(t, vars, NVARS, &bad), TEMPLATE_UNKNOWN);
+	assert_ptr_equal(bad, t + 2);
+	t = "--a={port";
+	assert_int_equal(template_check(t, vars, NVARS, &bad), TEMPLATE_UNBALANCED);
+	assert_ptr_equal(bad, t + 4);
+	/* a chosen value at the start: even after an empty placeholder */
+	t = "{holder.exe}";
+	assert_int_equal(template_check(t, vars, NVARS, &bad), TEMPLATE_LEADS);
+	assert_ptr_equal(bad, t);
+	t = "{port}{holder.exe}";
+	assert_int_equal(template_check(t, vars, NVARS, &bad), TEMPLATE_LEADS);
+	assert_ptr_equal(bad, t + 6);
+	/* an unknown name is reported before a leading chosen value */
+	assert_int_equal(template_check("{holder.exe} {x}", vars, NVARS, &bad), TEMPLATE_UNKNOWN);
+	assert_int_equal(template_check("{{{holder.exe}", vars, NVARS, &bad), TEMPLATE_OK);
+	assert_int_equal(template_check("-{holder.exe}", vars, NVARS, &bad), TEMPLATE_OK);
+}
+
+/* Every variable has a distinct name and environment variable; comm and exe are chosen. */
+static void test_table(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < RECORD_VARS; i++) {
+		assert_non_null(record_vars[i].name);
+		assert_int_equal(strncmp(record_vars[i].env, "BINDWATCH_", 10), 0);
+		assert_int_equal(record_vars[i].chosen,
+				 strstr(record_vars[i].name, ".comm") || strstr(record_vars[i].name, ".exe"));
+		for (j = 0; j < i; j++) {
+			assert_string_not_equal(record_vars[i].name, record_vars[j].name);
+			assert_string_not_equal(record_vars[i].env, record_vars[j].env);
+		}
+	}
+}
+
+static const char *value_of(const struct template_var *v, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < RECORD_VARS; i++)
+		if (!strcmp(v[i].name, name))
+			return v[i].value;
+	fail_msg("no variable %s", name);
+	return NULL;
+}
+
+/* The values a conflict record gives, and which it lacks. */
+static void test_values(void **state)
+{
+	struct bw_event ev = { .ret = -EADDRINUSE, .pid = 815, .uid = 1000, .comm = "node" };
+	struct holder_info hi = { .h = { .pid = 42, .comm = "python3" },
+				  .pi = { .exe = "/usr/bin/python3.11" } };
+	struct diagnosis d = { .holders = &hi, .n = 1, .reason = REASON_LISTENER };
+	struct record_action act = { .rule = "stale", .type = "reclaim", .result = ACTION_COOLDOWN };
+	struct proc_info req = { .exe = "/usr/bin/node" };
+	struct bw_record r = { .ev = &ev, .req = &req };
+	char bufs[RECORD_VARS][RECORD_VAR_LEN];
+	struct template_var v[RECORD_VARS];
+	uint64_t suppressed = 7;
+
+	(void)state;
+	ev.sock.port = 8080;
+	ev.sock.family = AF_INET;
+	ev.sock.type = SOCK_STREAM;
+	ev.sock.protocol = IPPROTO_TCP;
+	ev.sock.addr[0] = 127;
+	ev.sock.addr[3] = 1;
+	hi.h.sock.uid = 33;
+	record_vars_values(&r, v, bufs);
+	assert_string_equal(value_of(v, "port"), "8080");
+	assert_string_equal(value_of(v, "proto"), "tcp");
+	assert_string_equal(value_of(v, "addr"), "127.0.0.1");
+	assert_string_equal(value_of(v, "requester.pid"), "815");
+	assert_string_equal(value_of(v, "requester.uid"), "1000");
+	assert_string_equal(value_of(v, "requester.comm"), "node");
+	assert_string_equal(value_of(v, "requester.exe"), "/usr/bin/node");
+	/* no diagnosis, no rule, not a hook's copy: absent */
+	assert_null(value_of(v, "holder.pid"));
+	assert_null(value_of(v, "holder.exe"));
+	assert_null(value_of(v, "reason"));
+	assert_null(value_of(v, "rule"));
+	assert_null(value_of(v, "suppressed"));
+
+	r.diag = &d;
+	r.action = &act;
+	r.suppressed = &suppressed;
+	record_vars_values(&r, v, bufs);
+	assert_string_equal(value_of(v, "holder.pid"), "42");
+	assert_string_equal(value_of(v, "holder.uid"), "33");
+	assert_string_equal(value_of(v, "holder.comm"), "python3");
+	assert_string_equal(value_of(v, "holder.exe"), "/usr/bin/python3.11");
+	assert_string_equal(value_of(v, "reason"), "listener");
+	assert_string_equal(value_of(v, "rule"), "stale");
+	assert_string_equal(value_of(v, "action"), "cooldown");
+	assert_string_equal(value_of(v, "suppressed"), "7");
+	act.result = ACTION_NONE; /* a log or alert rule: its type */
+	record_vars_values(&r, v, bufs);
+	assert_string_equal(value_of(v, "action"), "reclaim");
+
+	/* a socket no process holds: no holder values */
+	hi.h.pid = 0;
+	record_vars_values(&r, v, bufs);
+	assert_null(value_of(v, "holder.pid"));
+	assert_null(value_of(v, "holder.comm"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
