@@ -77,7 +77,7 @@ LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -
 PURE := lib/strbuf lib/addr lib/portlist lib/duration \
 	enrich/procinfo enrich/cgroup enrich/cgpath enrich/stallguard enrich/netns \
 	explain/conflict explain/explain \
-	act/policy act/template act/recvars act/verdict act/replay act/incident \
+	act/policy act/policy_file act/policy_regex act/policy_match act/template act/recvars act/verdict act/replay act/incident \
 	capture/ledger output/escape output/json output/record
 # Modules that drive the kernel side.
 MAIN := main options lib/log lib/privs \
@@ -214,7 +214,7 @@ $(BUILD)/bindbench $(BUILD)/holdmany: $(BUILD)/%: tests/bench/%.c | $(BUILD)
 
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
 	       -Ibpf $(SRC_INCLUDES) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_POLICY_SRCS := $(addprefix src/,$(addsuffix .c,act/policy act/template act/recvars \
+FUZZ_POLICY_SRCS := $(addprefix src/,$(addsuffix .c,act/policy act/policy_file act/policy_regex act/policy_match act/template act/recvars \
 		    explain/conflict lib/addr lib/portlist lib/strbuf lib/duration))
 FUZZ_REPLAY_SRCS := $(FUZZ_POLICY_SRCS) \
 		    $(addprefix src/,$(addsuffix .c,act/replay explain/explain output/escape output/json \

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * policy.c - read the reclaim policy and match conflicts against it.
+ * policy.c - parse the reclaim policy (policy.h): libyaml's events walked
+ * against the schema.  It owns the schema and the messages for bad input;
+ * it must not open files (policy_file.c), run patterns (policy_regex.c)
+ * or match conflicts (policy_match.c).
  *
  * The file decides which processes bindwatch may signal, so it is read
  * strictly: every key is known and given once, every value has the type
@@ -16,45 +19,22 @@
  *
  * What a process chooses is never trusted as more than text.  An exec
  * argument may not start with a placeholder a process chooses (its comm
- * or exe), or the process could hand root's hook an option.  cmdline
- * patterns run under PCRE2 rather than glibc's regex engine, which could
- * be made to take gigabytes to compile or minutes to run on a command
- * line the holder or requester chose: PCRE2 bounds the compile (pattern
- * length, nesting, compiled size) and each search (a match, depth and heap
- * limit), and sees at most POLICY_CMDLINE_MAX bytes.  Its worst case
- * measured on this project's machine: 5-10 ms on a 4 KiB line (a scan
- * from every start that the match limit does not count, "\d+\D" on
- * digits, or a depth-limited alternation, "(a|aa)+$"); nested repetitions
- * give up in 1-1.5 ms; uncapped, 64 KiB took the first 1.3-1.4 s.
- *
- * The file is opened by walking its path from / with openat(O_NOFOLLOW),
- * each directory checked on its descriptor as sshd's StrictModes checks
- * by name: a policy anyone but root can replace is no policy.
- *
- * Matching runs once per conflict window: per rule one bitmap test, then
- * the conditions, cheapest first, the regular expression last.  The same
- * code explains a miss (check-policy --replay, --dry-run): given a
- * policy_miss, the test that failed fills it in and matching stops there,
- * so an explanation can never disagree with what the monitor decides.
+ * or exe, recvars.h), or the process could hand root's hook an option.
+ * cmdline patterns are admitted by policy_regex.c, bounded.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
-#include <fcntl.h>
-#include <fnmatch.h>
-#include <limits.h>
 #include <netinet/in.h>
-#include <pcre2.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
+#include <linux/types.h>
 #include "bindwatch.h"
 #include "duration.h"
 #include "policy.h"
+#include "policy_regex.h"
 #include "recvars.h"
 #include "template.h"
 #include "util.h"
@@ -63,14 +43,7 @@
 #define COMM_MAX (BW_COMM_LEN - 1) /* the kernel truncates longer names */
 #define UID_MAX_VALID 4294967294LL /* (uid_t)-1 is "no uid" */
 #define QUOTE_MAX 80               /* bytes of a bad value shown in a message */
-#define NUM_LEN 24                 /* a 64-bit number in decimal, and a unit */
 #define PORT_ERR_LEN 128
-#define REGEX_ERR_LEN 128
-#define REGEX_MAX_LEN 4096         /* bytes of a pattern */
-#define REGEX_MAX_NEST 32          /* nested parentheses */
-#define REGEX_MATCH_LIMIT 100000   /* backtracking steps of one search: ~1-2 ms */
-#define REGEX_DEPTH_LIMIT 5000     /* nested backtracking points */
-#define REGEX_HEAP_LIMIT_KIB 2048  /* backtracking memory */
 #define DEFAULT_GRACE_MS 5000
 #define DEFAULT_COOLDOWN_MS 60000
 
@@ -132,15 +105,6 @@ static const struct keyword signals[] = {
 };
 
 #define SIGNALS_EXPECTED "TERM, INT, HUP, QUIT, KILL, USR1 or USR2"
-
-/* A compiled cmdline pattern, with what each search needs. */
-struct policy_regex {
-	pcre2_code *code;
-	pcre2_match_data *md;
-	pcre2_match_context *mctx; /* the limits */
-	char *source;              /* the pattern, for explanations */
-	bool reported;             /* a limit was reached and reported */
-};
 
 /* ---- errors */
 
@@ -557,70 +521,25 @@ static int cond_exe(struct parser *ps, void *obj)
 	return rc ? rc : check_exe(ps, NULL, c->exe);
 }
 
-static void regex_free(struct policy_regex *re)
-{
-	if (!re)
-		return;
-	pcre2_match_context_free(re->mctx);
-	pcre2_match_data_free(re->md);
-	pcre2_code_free(re->code);
-	free(re->source);
-	free(re);
-}
-
-/*
- * Compile s, its compile bounded by REGEX_MAX_LEN and REGEX_MAX_NEST (and
- * PCRE2's own limit on the compiled size), with the search limits set.
- */
-static int regex_compile(struct parser *ps, const char *s, struct policy_regex **out)
-{
-	pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
-	PCRE2_UCHAR msg[REGEX_ERR_LEN];
-	struct policy_regex *re;
-	PCRE2_SIZE off;
-	int err = 0;
-
-	re = calloc(1, sizeof(*re));
-	if (!re || !cctx) {
-		free(re);
-		pcre2_compile_context_free(cctx);
-		return nomem(ps);
-	}
-	pcre2_set_max_pattern_length(cctx, REGEX_MAX_LEN);
-	pcre2_set_parens_nest_limit(cctx, REGEX_MAX_NEST);
-	re->code = pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0, &err, &off, cctx);
-	pcre2_compile_context_free(cctx);
-	if (!re->code) {
-		regex_free(re);
-		if (err == PCRE2_ERROR_HEAP_FAILED)
-			return nomem(ps);
-		pcre2_get_error_message(err, msg, sizeof(msg));
-		return fail(ps, ps->line,
-			    "'cmdline': bad regular expression '%.*s': %s (at offset %zu)",
-			    QUOTED(s), (const char *)msg, (size_t)off);
-	}
-	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
-	re->mctx = pcre2_match_context_create(NULL);
-	re->source = strdup(s);
-	if (!re->md || !re->mctx || !re->source) {
-		regex_free(re);
-		return nomem(ps);
-	}
-	pcre2_set_match_limit(re->mctx, REGEX_MATCH_LIMIT);
-	pcre2_set_depth_limit(re->mctx, REGEX_DEPTH_LIMIT);
-	pcre2_set_heap_limit(re->mctx, REGEX_HEAP_LIMIT_KIB);
-	*out = re;
-	return 0;
-}
-
 static int cond_cmdline(struct parser *ps, void *obj)
 {
 	struct policy_cond *c = obj;
 	const char *s;
 	int rc;
 
+	char why[POLICY_REGEX_ERR_LEN];
+	size_t off;
+
 	rc = get_scalar(ps, "a regular expression", &s);
-	return rc ? rc : regex_compile(ps, s, &c->cmdline);
+	if (rc)
+		return rc;
+	rc = policy_regex_compile(s, &c->cmdline, why, sizeof(why), &off);
+	if (rc == -ENOMEM)
+		return nomem(ps);
+	if (rc)
+		return fail(ps, ps->line, "'cmdline': bad regular expression '%.*s': %s (at offset %zu)",
+			    QUOTED(s), why, off);
+	return 0;
 }
 
 static int cond_uid(struct parser *ps, void *obj)
@@ -1064,222 +983,6 @@ int policy_parse(const char *name, const char *text, size_t len,
 	return 0;
 }
 
-/* ---- the file */
-
-/* fd must be a regular file only root can write, of a sane size. */
-static int check_file(int fd, const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-	int rc;
-
-	if (fstat(fd, &st)) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		return rc;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: refused: not a regular file", path);
-		return -EINVAL;
-	}
-	if (st.st_uid != 0) {
-		snprintf(err, errlen, "%s: refused: owned by uid %u, must be owned by root", path,
-			 (unsigned int)st.st_uid);
-		return -EPERM;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen,
-			 "%s: refused: writable by group or others (mode %04o); chmod go-w %s",
-			 path, (unsigned int)(st.st_mode & 07777), path);
-		return -EPERM;
-	}
-	if (st.st_size > POLICY_MAX_SIZE) {
-		snprintf(err, errlen, "%s: refused: larger than %d bytes", path, POLICY_MAX_SIZE);
-		return -EFBIG;
-	}
-	return 0;
-}
-
-/* All of fd into *buf (malloc'd), at most POLICY_MAX_SIZE bytes. */
-static int read_file(int fd, const char *path, char **buf, size_t *len, char *err,
-		     size_t errlen)
-{
-	size_t cap = POLICY_MAX_SIZE + 1; /* one more: a file that grew is seen */
-	ssize_t n;
-	int rc;
-
-	*len = 0;
-	*buf = malloc(cap);
-	if (!*buf) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	while (*len < cap) {
-		n = read(fd, *buf + *len, cap - *len);
-		if (n == 0)
-			return 0;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-			return rc;
-		}
-		*len += (size_t)n;
-	}
-	snprintf(err, errlen, "%s: refused: larger than %d bytes", path, POLICY_MAX_SIZE);
-	return -EFBIG;
-}
-
-/*
- * Directory dir[0..len) of the policy's path, open as fd: refused unless
- * root owns it and nobody else can replace its entries.  Group or other
- * write is allowed only with the sticky bit (as /tmp), which keeps others
- * from renaming or removing root's entries.
- */
-static int check_dir(int fd, const char *path, const char *dir, int len, char *err,
-		     size_t errlen)
-{
-	struct stat st;
-	int rc;
-
-	if (fstat(fd, &st)) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %.*s: %s", path, len, dir, strerror(-rc));
-		return rc;
-	}
-	if (S_ISLNK(st.st_mode)) {
-		snprintf(err, errlen,
-			 "%s: refused: %.*s is a symbolic link; give the path without links "
-			 "(as realpath(1) prints it)", path, len, dir);
-		return -ELOOP;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: %.*s: %s", path, len, dir, strerror(ENOTDIR));
-		return -ENOTDIR;
-	}
-	if (st.st_uid != 0) {
-		snprintf(err, errlen,
-			 "%s: refused: directory %.*s is owned by uid %u, and whoever owns it can "
-			 "replace the policy; chown root %.*s, or keep the policy elsewhere",
-			 path, len, dir, (unsigned int)st.st_uid, len, dir);
-		return -EPERM;
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
-		snprintf(err, errlen,
-			 "%s: refused: directory %.*s is writable by group or others (mode %04o), "
-			 "who could replace the policy; chmod go-w %.*s",
-			 path, len, dir, (unsigned int)(st.st_mode & 07777), len, dir);
-		return -EPERM;
-	}
-	return 0;
-}
-
-/* path made absolute with the working directory (which getcwd() gives without links). */
-static int absolute(const char *path, char **abs, char *err, size_t errlen)
-{
-	char cwd[PATH_MAX];
-	int rc;
-
-	*abs = NULL;
-	if (path[0] == '/') {
-		*abs = strdup(path);
-	} else if (!getcwd(cwd, sizeof(cwd))) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: the working directory: %s", path, strerror(-rc));
-		return rc;
-	} else if (asprintf(abs, "%s/%s", cwd, path) < 0) {
-		*abs = NULL;
-	}
-	if (!*abs) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/*
- * Open the policy file path for reading, walking from / one component at a
- * time (openat with O_NOFOLLOW), each directory checked on its descriptor
- * before the next is looked up in it.  The fd, or -errno with err set.
- */
-static int open_checked(const char *path, char *err, size_t errlen)
-{
-	const char *c, *next;
-	char *abs, name[NAME_MAX + 1];
-	int dirfd, fd = -1, rc;
-	size_t n;
-
-	rc = absolute(path, &abs, err, errlen);
-	if (rc)
-		return rc;
-	dirfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	rc = dirfd < 0 ? -errno : check_dir(dirfd, path, "/", 1, err, errlen);
-	if (dirfd < 0)
-		snprintf(err, errlen, "%s: /: %s", path, strerror(-rc));
-	for (c = abs + strspn(abs, "/"); !rc; c = next + strspn(next, "/")) {
-		n = strcspn(c, "/");
-		next = c + n;
-		if (n > NAME_MAX) {
-			rc = -ENAMETOOLONG;
-			snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-			break;
-		}
-		memcpy(name, c, n);
-		name[n] = '\0';
-		if (!strcmp(name, "..")) {
-			rc = -EINVAL;
-			snprintf(err, errlen, "%s: refused: '..' in the path; give it without",
-				 path);
-			break;
-		}
-		if (!next[strspn(next, "/")]) { /* the file */
-			/* O_NONBLOCK: a FIFO must not hang the open; check_file() refuses it */
-			fd = openat(dirfd, n ? name : ".", O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-				    O_NONBLOCK);
-			rc = fd < 0 ? -errno : 0;
-			if (rc == -ELOOP)
-				snprintf(err, errlen, "%s: refused: a symbolic link", path);
-			else if (rc)
-				snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-			break;
-		}
-		if (!strcmp(name, "."))
-			continue;
-		fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		close(dirfd);
-		dirfd = fd;
-		rc = fd < 0 ? -errno : check_dir(fd, path, abs, (int)(next - abs), err, errlen);
-		if (fd < 0)
-			snprintf(err, errlen, "%s: %.*s: %s", path, (int)(next - abs), abs,
-				 strerror(-rc));
-	}
-	if (dirfd >= 0)
-		close(dirfd);
-	free(abs);
-	return rc ? rc : fd;
-}
-
-int policy_load(const char *path, struct policy **out, char *err, size_t errlen)
-{
-	char *buf = NULL;
-	size_t len;
-	int fd, rc;
-
-	*out = NULL;
-	fd = open_checked(path, err, errlen);
-	if (fd < 0)
-		return fd;
-	rc = check_file(fd, path, err, errlen);
-	if (!rc)
-		rc = read_file(fd, path, &buf, &len, err, errlen);
-	close(fd);
-	/* only now may a message quote the file */
-	if (!rc)
-		rc = policy_parse(path, buf, len, out, err, errlen);
-	free(buf);
-	return rc;
-}
-
 /* ---- freeing */
 
 static void free_cond(struct policy_cond *c)
@@ -1288,7 +991,7 @@ static void free_cond(struct policy_cond *c)
 	free(c->exe);
 	free(c->unit);
 	free(c->user_unit);
-	regex_free(c->cmdline);
+	policy_regex_free(c->cmdline);
 }
 
 void policy_free(struct policy *p)
@@ -1312,244 +1015,7 @@ void policy_free(struct policy *p)
 	free(p);
 }
 
-/* ---- matching */
-
-/* An empty string is as unknown as NULL (procinfo's "no container"). */
-static bool known(const char *s)
-{
-	return s && *s;
-}
-
-static bool glob_holds(const char *pattern, const char *s)
-{
-	return known(s) && !fnmatch(pattern, s, 0);
-}
-
-/*
- * Whether re finds a match in the first POLICY_CMDLINE_MAX bytes of s.  A
- * search that reaches a limit counts as none, and is reported the first
- * time, for rule r's side; *gave_up then says which limit.
- */
-static bool regex_holds(const struct policy *p, const struct policy_rule *r, const char *side,
-			struct policy_regex *re, const char *s, const char **gave_up)
-{
-	PCRE2_UCHAR why[REGEX_ERR_LEN];
-	int rc;
-
-	rc = pcre2_match(re->code, (PCRE2_SPTR)s, strnlen(s, POLICY_CMDLINE_MAX), 0, 0, re->md,
-			 re->mctx);
-	if (rc >= 0) /* 0: a match, its groups not kept */
-		return true;
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return false;
-	*gave_up = rc == PCRE2_ERROR_MATCHLIMIT ? "match limit" :
-		   rc == PCRE2_ERROR_DEPTHLIMIT ? "depth limit" :
-		   rc == PCRE2_ERROR_HEAPLIMIT ? "heap limit" : "error";
-	if (!re->reported) {
-		re->reported = true;
-		pcre2_get_error_message(rc, why, sizeof(why));
-		if (p->on_limit)
-			p->on_limit(p->on_limit_arg, r, side, (const char *)why);
-	}
-	return false;
-}
-
-/* Copy s (NULL: "") into dst[POLICY_MISS_VALUE_MAX], cut at a UTF-8 boundary if longer. */
-static void copy_value(char *dst, bool *cut, const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	*cut = n >= POLICY_MISS_VALUE_MAX;
-	if (*cut) /* never half a character: back up over continuation bytes */
-		for (n = POLICY_MISS_VALUE_MAX - 1; n && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
-			;
-	memcpy(dst, s ? s : "", n);
-	dst[n] = '\0';
-}
-
-/*
- * Record in m (if not NULL) that field of side failed: the condition want
- * and the value got (NULL: unknown), or the limit a pattern gave up on.
- * Returns false, for "return miss(...)".
- */
-static bool miss(struct policy_miss *m, const char *side, const char *field,
-		 const char *want, const char *got, const char *gave_up)
-{
-	bool cut;
-
-	if (!m)
-		return false;
-	m->side = side;
-	m->field = field;
-	m->known = got != NULL;
-	m->gave_up = gave_up;
-	copy_value(m->want, &cut, want);
-	copy_value(m->got, &m->got_cut, got);
-	return false;
-}
-
-static const char *state_word(enum policy_state s)
-{
-	return s == POLICY_STATE_LISTEN ? "listen" : s == POLICY_STATE_BOUND ? "bound" : NULL;
-}
-
-/* A number for miss(): its text in buf, or NULL when unknown (negative). */
-static const char *num(char *buf, size_t len, int64_t v)
-{
-	if (v < 0)
-		return NULL;
-	snprintf(buf, len, "%lld", (long long)v);
-	return buf;
-}
-
-/* A duration in ms as a policy writes it: the largest unit that is exact ("10m", "1500ms"). */
-static const char *ms(char *buf, size_t len, int64_t v)
-{
-	static const struct { const char *unit; int64_t ms; } units[] = {
-		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 },
-	};
-	size_t i;
-
-	if (v < 0)
-		return NULL;
-	for (i = 0; i < ARRAY_SIZE(units); i++)
-		if (v && v % units[i].ms == 0) {
-			snprintf(buf, len, "%lld%s", (long long)(v / units[i].ms), units[i].unit);
-			return buf;
-		}
-	snprintf(buf, len, "%lldms", (long long)v);
-	return buf;
-}
-
-/*
- * Whether rule r's conditions c on one side (named side) hold for pr; the
- * first that does not is described in m (if not NULL).  The cheap tests
- * first, the regular expression last.
- */
-static bool cond_holds(const struct policy *p, const struct policy_rule *r, const char *side,
-		       const struct policy_cond *c, const struct policy_proc *pr,
-		       struct policy_miss *m)
-{
-	static const struct policy_proc unknown = { .uid = -1, .age_ms = -1 };
-	char want[NUM_LEN], got[NUM_LEN];
-	const char *gave_up = NULL;
-
-	if (!pr)
-		pr = &unknown;
-	if (c->state != POLICY_STATE_ANY && pr->state != c->state)
-		return miss(m, side, "state", state_word(c->state), state_word(pr->state), NULL);
-	if (c->uid >= 0 && pr->uid != c->uid)
-		return miss(m, side, "uid", num(want, sizeof(want), c->uid),
-			    num(got, sizeof(got), pr->uid), NULL);
-	if (c->min_age_ms >= 0 && pr->age_ms < c->min_age_ms) /* unknown: -1 */
-		return miss(m, side, "min_age", ms(want, sizeof(want), c->min_age_ms),
-			    ms(got, sizeof(got), pr->age_ms), NULL);
-	if (c->comm && !(known(pr->comm) && !strcmp(c->comm, pr->comm)))
-		return miss(m, side, "comm", c->comm, known(pr->comm) ? pr->comm : NULL, NULL);
-	if (c->unit && !glob_holds(c->unit, pr->unit) && !glob_holds(c->unit, pr->container))
-		return miss(m, side, "unit", c->unit, known(pr->unit) ? pr->unit :
-			    known(pr->container) ? pr->container : NULL, NULL);
-	if (c->user_unit && !glob_holds(c->user_unit, pr->user_unit))
-		return miss(m, side, "user_unit", c->user_unit,
-			    known(pr->user_unit) ? pr->user_unit : NULL, NULL);
-	if (c->exe && !glob_holds(c->exe, pr->exe))
-		return miss(m, side, "exe", c->exe, known(pr->exe) ? pr->exe : NULL, NULL);
-	if (!c->cmdline)
-		return true;
-	if (!known(pr->cmdline))
-		return miss(m, side, "cmdline", c->cmdline->source, NULL, NULL);
-	if (!regex_holds(p, r, side, c->cmdline, pr->cmdline, &gave_up))
-		return miss(m, side, "cmdline", c->cmdline->source, pr->cmdline, gave_up);
-	return true;
-}
-
-static const char *proto_word(int proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "another protocol";
-}
-
-static bool rule_names(const struct policy_rule *r, unsigned int port, int proto)
-{
-	return portlist_has(r->ports, port) && (!r->proto || r->proto == proto);
-}
-
-bool policy_names(const struct policy *p, unsigned int port, int proto)
-{
-	size_t i;
-
-	for (i = 0; i < p->nrules; i++)
-		if (rule_names(&p->rules[i], port, proto))
-			return true;
-	return false;
-}
-
-bool policy_rule_holds(const struct policy *p, const struct policy_rule *r, unsigned int port,
-		       int proto, const struct policy_proc *holder,
-		       const struct policy_proc *requester, struct policy_miss *m)
-{
-	char want[NUM_LEN], got[NUM_LEN];
-
-	if (!portlist_has(r->ports, port))
-		return miss(m, NULL, "port", num(want, sizeof(want), port),
-			    num(got, sizeof(got), port), NULL);
-	if (r->proto && r->proto != proto)
-		return miss(m, NULL, "proto", proto_word(r->proto), proto_word(proto), NULL);
-	return cond_holds(p, r, "holder", &r->holder, holder, m) &&
-	       cond_holds(p, r, "requester", &r->requester, requester, m);
-}
-
-const struct policy_rule *policy_match(const struct policy *p, unsigned int port,
-				       int proto, const struct policy_proc *holder,
-				       const struct policy_proc *requester)
-{
-	size_t i;
-
-	for (i = 0; i < p->nrules; i++)
-		if (rule_names(&p->rules[i], port, proto) &&
-		    policy_rule_holds(p, &p->rules[i], port, proto, holder, requester, NULL))
-			return &p->rules[i];
-	return NULL;
-}
-
-const struct policy_rule *policy_first_miss(const struct policy *p, unsigned int port,
-					    int proto, const struct policy_proc *holder,
-					    const struct policy_proc *requester,
-					    struct policy_miss *m)
-{
-	size_t i;
-
-	for (i = 0; i < p->nrules; i++)
-		if (rule_names(&p->rules[i], port, proto))
-			return policy_rule_holds(p, &p->rules[i], port, proto, holder, requester, m)
-			       ? NULL : &p->rules[i];
-	return NULL;
-}
-
-static bool any_glob(char *const *globs, const char *s)
-{
-	for (; globs && *globs; globs++)
-		if (glob_holds(*globs, s))
-			return true;
-	return false;
-}
-
-bool policy_protected(const struct policy *p, const struct policy_proc *holder)
-{
-	char *const *comm;
-	size_t i;
-
-	if (!holder)
-		return false;
-	for (i = 0; i < p->protect.nuid && holder->uid >= 0; i++)
-		if (p->protect.uid[i] == holder->uid)
-			return true;
-	for (comm = p->protect.comm; comm && *comm && known(holder->comm); comm++)
-		if (!strcmp(*comm, holder->comm))
-			return true;
-	return any_glob(p->protect.unit, holder->unit) ||
-	       any_glob(p->protect.unit, holder->container) ||
-	       any_glob(p->protect.exe, holder->exe);
-}
+/* ---- describing rules */
 
 bool policy_cross_user(const struct policy_rule *r, char *msg, size_t len)
 {
