@@ -81,7 +81,7 @@ PURE := lib/strbuf lib/addr lib/portlist lib/duration \
 	capture/ledger output/escape output/json output/record
 # Modules that drive the kernel side.
 MAIN := main options lib/log lib/privs \
-	capture/loader capture/instance \
+	capture/loader capture/instance enrich/enrich \
 	explain/holders explain/diagnose explain/who \
 	act/checkpolicy act/hooks act/reclaim act/decider \
 	output/output output/notify output/metrics

@@ -11,11 +11,13 @@
  * The kernel batches wakeups: after a wakeup, records that follow within its
  * wakeup interval are queued silently.  So while records flow the poll times
  * out after BUSY_POLL_MS and drains the ring anyway; once a drain finds
- * nothing, the loop idles with a long timeout.  Each record is
- * enriched from /proc as soon as it arrives, while the requester most
- * likely still exists.  With a policy, conflicts on ports a rule names go
- * to the decider's thread (decider.c), which writes them once decided;
- * records are written under one lock, whichever thread writes them.  Once
+ * nothing, the loop idles with a long timeout.  Each record is enriched
+ * (enrich.c) as soon as it arrives, while the requester most likely still
+ * exists, and a conflict diagnosed (diagnose.c).  With a policy, conflicts
+ * on ports a rule names go to the decider's thread (decider.c), which
+ * writes them once decided; records are written under one lock, whichever
+ * thread writes them, and each record's JSON is rendered once for every
+ * sink and hook (emit()).  Once
  * per tick (TICK_MS, or the storm window if shorter) the kernel's
  * flush_storms runs: the storms that went quiet send their last window's
  * count, idle ones are retired, and each uid whose rate limit held
@@ -25,29 +27,24 @@
  */
 #include <errno.h>
 #include <linux/capability.h>
-#include <net/if.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
 #include "checkpolicy.h"
 #include "decider.h"
 #include "diagnose.h"
-#include "ledger.h"
+#include "enrich.h"
 #include "holders.h"
 #include "hooks.h"
 #include "instance.h"
+#include "ledger.h"
 #include "loader.h"
-#include "metrics.h"
-#include "netns.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "options.h"
 #include "output.h"
@@ -55,10 +52,10 @@
 #include "privs.h"
 #include "procinfo.h"
 #include "reclaim.h"
-#include "stallguard.h"
 #include "record.h"
-#include "who.h"
+#include "stallguard.h"
 #include "util.h"
+#include "who.h"
 
 #define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
 #define TICK_MS 1000      /* the longest poll, and the loss check interval */
@@ -83,9 +80,7 @@ struct monitor {
 	const char *policy_path;
 	int diag_err;            /* the last holder lookup's error, 0 */
 	struct output out;
-	__u32 own_netns;     /* bindwatch's network namespace */
-	struct netns_names netns; /* names of the others, from /run/netns */
-	int netns_err;       /* the last name lookup's error, 0 */
+	struct enricher enrich;  /* the requester's /proc, devices, namespaces */
 	uint64_t lost;       /* loss already reported */
 	uint64_t tick_ms;    /* how often flush() runs */
 	uint64_t last_tick;  /* CLOCK_MONOTONIC ns of its last run */
@@ -187,7 +182,6 @@ static int handle_event(void *arg, void *data, size_t size)
 	struct record_action act;
 	struct diagnosis diag = {};
 	struct proc_info pi;
-	int netns_err;
 
 	if (size < sizeof(*ev) || ev->version != BW_ABI_VERSION) {
 		warn("ignoring a record of unknown layout (%zu bytes)", size);
@@ -208,22 +202,7 @@ static int handle_event(void *arg, void *data, size_t size)
 		ledger_add(m->ledger, ev, &r.wall);
 	if (!ev->ret && !m->show_success)
 		return 0;
-	procinfo_read(&pi, ev->pid, ev->start_ns, ev->cgroup_id, ev->exe_ino);
-	/* a full buffer: the argv may have gone on */
-	procinfo_args_fallback(&pi, ev->args, ev->args_len < sizeof(ev->args) ?
-			       ev->args_len : sizeof(ev->args), ev->args_len >= sizeof(ev->args));
-	r.req = &pi;
-	/* an interface index means something only in its own namespace */
-	if (ev->sock.bound_ifindex && ev->sock.netns == m->own_netns &&
-	    !if_indextoname(ev->sock.bound_ifindex, r.bound_dev))
-		r.bound_dev[0] = '\0';
-	if (!netns_label(&m->netns, ev->sock.netns, m->own_netns, &pi, now_ns(CLOCK_MONOTONIC),
-			 r.netns_name, &netns_err))
-		r.netns_name[0] = '\0';
-	if (netns_err && netns_err != m->netns_err) /* once per kind of failure */
-		warn("%s: %s; records name no network namespace", NETNS_DIR, netns_err == -EPERM ?
-		     "refused: a link, or not a directory only root can write" : strerror(-netns_err));
-	m->netns_err = netns_err;
+	enrich_event(&m->enrich, &r, &pi);
 	if (ev->ret == -EADDRINUSE && m->holders) {
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 		int err = diagnose(m->holders, m->ledger, ev, &diag);
@@ -491,7 +470,6 @@ int main(int argc, char **argv)
 {
 	struct monitor m = { .out_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct bw_options o;
-	struct stat nsfs;
 	int err, lock[2];
 
 	if (argc > 1 && !strcmp(argv[1], "who"))
@@ -514,10 +492,7 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return EXIT_FAILURE;
 	}
-	m.own_netns = procinfo_own_netns();
-	/* namespace files are on nsfs: whatever device our own is on */
-	netns_names_init(&m.netns, NETNS_DIR, stat("/proc/self/ns/net", &nsfs) ? 0 : nsfs.st_dev, 0);
-	procinfo_set_cmdline_max(o.cmdline_max);
+	enrich_init(&m.enrich, o.cmdline_max);
 	m.show_success = o.report & BW_REPORT_SUCCESS;
 	m.tick_ms = o.window_ms && o.window_ms < TICK_MS ? o.window_ms : TICK_MS;
 	if (o.policy_path) {
@@ -559,7 +534,7 @@ int main(int argc, char **argv)
 		output_close(&m.out);
 	}
 	cgroup_fini();
-	netns_names_free(&m.netns);
+	enrich_fini(&m.enrich);
 	policy_free(m.policy);
 	hooks_fini(&m.hooks);
 	free(m.ledger);

@@ -17,7 +17,7 @@ import os
 import re
 import sys
 
-TOKEN_RE = re.compile(r"(bwreq-|bwhold-|bwt-|bw-marker=|bwpol-)[0-9a-f]+")
+TOKEN_RE = re.compile(r"(bwreq-|bwhold-|bwt-|bwtest-|bw-marker=|bwpol-)[0-9a-f]+")
 DIGITS_RE = re.compile(r"[0-9]+")
 
 
