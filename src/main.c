@@ -2,6 +2,10 @@
 /*
  * main.c - bindwatch's entry point and event loop.
  *
+ * It owns the monitor's life and the wiring of the pipeline (capture ->
+ * enrich -> explain -> decide -> output); it must not hold the logic of any
+ * stage.
+ *
  * parse options -> check what they name (--cgroup, --exec) -> check
  * capabilities -> take the monitor lock -> open sinks -> load and attach
  * (the loader picks the mode) -> drop the capabilities the running monitor

@@ -2,6 +2,9 @@
 /*
  * options.c - parse the command line.
  *
+ * It owns option syntax and the bounds of each value; it must not act on
+ * them.
+ *
  * Every list option (--port, --pid, --comm) is checked token by token here,
  * before any BPF is loaded, so a typo costs the operator one clear line
  * naming the token instead of a half-started monitor.  Errors exit 2 (bad

@@ -2,6 +2,9 @@
 /*
  * checkpolicy.c - bindwatch check-policy FILE [--replay LOG [--json]].
  *
+ * It owns the command's exit codes and report; it must not load BPF or
+ * signal anything.
+ *
  * Without --replay: 0 when FILE is a valid policy, 1 if not.  A rule that
  * lets one user have another's processes signalled is valid (the operator
  * named the requester's uid) but said so, as a warning.

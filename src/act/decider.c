@@ -3,6 +3,9 @@
  * decider.c - run the policy's decisions off the thread that reads the
  * ring buffer.
  *
+ * It owns the decision thread and its bounded queue; it must not decide
+ * itself (reclaim.c, verdict.c) or read the ring buffer.
+ *
  * Deciding a conflict means matching rules whose patterns run on command
  * lines other users choose, reading /proc for every process sharing the
  * socket, signalling, and then checking the port every few milliseconds

@@ -2,6 +2,9 @@
 /*
  * incident.c - one conflict seen over and over is one incident: page once.
  *
+ * It owns identities and the per-kind alert tables; it must not run hooks
+ * or signal.
+ *
  * A requester retrying every second against a stale holder makes a record
  * each time (records are never suppressed), but an alert hook (--exec, a
  * rule's exec) should run when the incident starts, when something changes

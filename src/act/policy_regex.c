@@ -2,6 +2,8 @@
 /*
  * policy_regex.c - cmdline patterns under PCRE2, bounded (policy_regex.h).
  *
+ * It owns PCRE2 and its limits; it must not know the schema.
+ *
  * A pattern runs on command lines other users choose, so it runs under
  * PCRE2 rather than glibc's regex engine, which could be made to take
  * gigabytes to compile or minutes to run on a command line the holder or

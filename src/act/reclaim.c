@@ -4,6 +4,10 @@
  * verify the port is free) done at the moment a deploy fails, for holders
  * the policy names, and for nothing else.
  *
+ * It owns the reclaims under way (pidfds, signals, grace, re-diagnosis); it
+ * must not decide whether to signal (verdict.c) or write records (its
+ * done() does).
+ *
  * This is the half that touches processes; whether a holder may be
  * signalled at all is verdict.c's decision, made from what is read here
  * just before it (each holder's uid, whether it is a kernel thread,

@@ -2,6 +2,9 @@
 /*
  * replay.c - decide a logged conflict under a policy (replay.h).
  *
+ * It owns reading a logged record back; it must not signal anything or
+ * write to the log.
+ *
  * A line is parsed with jansson (duplicate keys refused, no NUL in a
  * string), then every field the decision reads is checked for its type
  * before use: a record whose "exe" is a number is refused by name

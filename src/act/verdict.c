@@ -2,6 +2,9 @@
 /*
  * verdict.c - whether a conflict's holders may be signalled (verdict.h).
  *
+ * It owns every check before a signal, the cooldowns and the reclaim slots;
+ * it must not read /proc, open pidfds, signal or read a clock.
+ *
  * Killing the wrong process is the worst thing bindwatch could do, so a
  * reclaim passes these checks in order, and any that fails ends it with
  * the result recorded:

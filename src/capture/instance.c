@@ -2,6 +2,8 @@
 /*
  * instance.c - the monitor lock: one bindwatch monitor per host.
  *
+ * It owns the lock files; it must not load BPF.
+ *
  * Two monitors would each attach to every bind() on the host, double every
  * record and alert, and fight over the pins `bindwatch who` reads (the
  * second replaced the first's, and removed them when it stopped).  So a

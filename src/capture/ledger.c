@@ -7,6 +7,9 @@
  * host that binds all day; a lookup is a linear scan, microseconds, done
  * only when a conflict is diagnosed.
  *
+ * It owns the memory of successful binds, bounded per uid; it must not read
+ * /proc.
+ *
  * Any user can bind sockets by the thousand, and would push every other
  * user's binds out of a plain ring.  So one uid holds at most
  * LEDGER_UID_SHARE entries: past that its new binds replace its own oldest

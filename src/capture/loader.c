@@ -3,6 +3,9 @@
  * loader.c - the ladder of capture modes, and everything between
  * bpf_object open and a running set of attached programs.
  *
+ * It owns the BPF objects, their maps and the capture mode; it must not
+ * interpret records.
+ *
  * fexit costs nothing outside bind()/listen(), while any syscall tracepoint
  * sends every system call of every thread down the slow path; so auto mode
  * tries fexit first and falls back to the tracepoints.  Whether fexit works

@@ -2,6 +2,8 @@
 /*
  * cgpath.c - name the service behind a process from its cgroup path.
  *
+ * It owns the reading of cgroup paths; it must not read the file system.
+ *
  * A pid alone says little once the process has exited; the systemd unit
  * or container id in its cgroup path says which service to look at.  Both
  * lookups scan the path component by component and keep the last match,

@@ -2,6 +2,9 @@
 /*
  * cgroup.c - cgroup v2 ids and paths.
  *
+ * It owns cgroup id <-> path translation; it must not judge what a path
+ * means (cgpath.c).
+ *
  * The kernel stamps each record with the requester's cgroup id, which is
  * the kernfs file handle of the cgroup directory.  open_by_handle_at() on
  * the cgroup2 mount turns the id back into a directory, and so into a path,

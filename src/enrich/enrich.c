@@ -3,6 +3,9 @@
  * enrich.c - what the kernel's record leaves out, read from the system
  * (enrich.h).
  *
+ * It owns the enrichment of a record; it must not look for holders or write
+ * anything out.
+ *
  * The requester's /proc entries are read first: it may exit at any
  * moment, and what its entries no longer say, the kernel captured at the
  * call (its argv, when the read fails or is cut).  Reads of another

@@ -2,6 +2,8 @@
 /*
  * netns.c - name network namespaces by inode from /run/netns.
  *
+ * It owns the name cache of /run/netns; it must not enter a namespace.
+ *
  * `ip netns add NAME` bind-mounts the namespace file on /run/netns/NAME, so
  * stat() of an entry gives the namespace's inode on the nsfs device.  Only
  * root can write /run/netns, so its entries are names an administrator

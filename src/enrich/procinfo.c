@@ -3,6 +3,9 @@
  * procinfo.c - enrich a record with the requester's exe, command line and
  * cgroup, without ever describing the wrong process.
  *
+ * It owns every read of another process's /proc entries; it must not trust
+ * one it cannot tie to the process recorded.
+ *
  * By the time userspace reads a record the requester may have exited and
  * its pid been reused.  Two guards: the start time the kernel recorded must
  * equal /proc/PID/stat's, and every later read goes through a descriptor of

@@ -3,6 +3,9 @@
  * stallguard.c - a read that another process can make block for ever,
  * done by a reader thread and waited for only so long.
  *
+ * It owns the reader thread and its time limit; it must not let a read
+ * block the caller.
+ *
  * /proc/PID/cmdline is read out of the process's own memory, and any user
  * can put its argv on pages whose faults never complete: unmap the stack
  * page that holds it and map a file from a FUSE mount its own daemon never

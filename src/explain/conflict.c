@@ -3,6 +3,8 @@
  * conflict.c - decide, as the kernel does, whether a socket on the port
  * blocks a request, and say why in terms an operator can act on.
  *
+ * It owns the kernel's conflict rules; it must not look sockets up.
+ *
  * bindwatch finds every socket on the requested port; only those that
  * really clash under the kernel's rules (conflict.h) are named as holders.
  * Matching on the port number alone would blame a listener on 127.0.0.2

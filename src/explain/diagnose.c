@@ -3,6 +3,9 @@
  * diagnose.c - from "EADDRINUSE on 8080" to "held by python3[815], which
  * listens on 0.0.0.0:8080".
  *
+ * It owns the diagnosis of a conflict (holders that block it, named, main
+ * one first); it must not decide or signal.
+ *
  * The holder iterators return every socket on the port; the kernel's
  * rules (conflict.c) keep those that really block the request, and the
  * requesting socket itself is left out (after a shared SO_REUSEADDR bind

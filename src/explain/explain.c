@@ -2,6 +2,8 @@
 /*
  * explain.c - render a rule's first failed condition (explain.h).
  *
+ * It owns the sentence for a miss; it must not match.
+ *
  * Both values are quoted and text_escape()d, the process's because it
  * chose it (a comm or command line may hold quotes or terminal escapes),
  * the policy's so that the line stays one line whatever the file holds.

@@ -2,6 +2,9 @@
 /*
  * holders.c - run the holder iterators and collect what they write.
  *
+ * It owns the holder iterators and entering another netns to run them; it
+ * must not enrich or judge what they find.
+ *
  * The iterators stay attached for the life of bindwatch; each lookup puts
  * its target in the "targets" map under the reading thread's id and reads
  * one fresh iterator instance per walk, so a lookup costs one in-kernel

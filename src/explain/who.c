@@ -2,6 +2,9 @@
 /*
  * who.c - `bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--json]`.
  *
+ * It owns the command's output and exit codes; it must not keep anything
+ * running.
+ *
  * Loads only the holder iterators, asks the kernel once for the sockets on
  * PORT in the chosen network namespace, and prints every one with the
  * process holding it.  ss, lsof and fuser read every /proc/PID/fd on the

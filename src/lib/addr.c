@@ -2,6 +2,8 @@
 /*
  * addr.c - names for the numbers in a struct bw_event.
  *
+ * It owns number-to-name tables; it must know nothing of conflicts.
+ *
  * The kernel reports families, socket types, protocols and errors as
  * numbers; records carry the names a user would search for, in the
  * spelling ss(8) and the errno(3) table use.  Unknown values still get a

@@ -2,6 +2,8 @@
 /*
  * duration.c - parse "250ms", "5s", "10m", "1h", "2d".
  *
+ * It owns the duration syntax; it must know nothing of conflicts.
+ *
  * A unit is required (except for a plain "0"): a bare "5" reads as seconds
  * to one person and milliseconds to the next, and a grace period or a window that is off by
  * a factor of 1000 is a bug nobody notices until it matters.  Digits are

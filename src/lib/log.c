@@ -2,6 +2,8 @@
 /*
  * log.c - warn() and the libbpf log hook.
  *
+ * It owns bindwatch's own messages on stderr; it must never carry records.
+ *
  * libbpf prints warnings when a probe by trying fails (an fexit program the
  * kernel refuses, say), which is expected and handled; showing them by
  * default would read like an error.  bindwatch reports what matters in its

@@ -2,6 +2,9 @@
 /*
  * portlist.c - turn --port text into the bitmap the kernel filter tests.
  *
+ * It owns the port list syntax and bitmap; it must know nothing of
+ * conflicts.
+ *
  * The parser is strict because a port filter that silently drops or
  * misreads an entry hides the very failures the user asked to see: no
  * signs, no hex, no empty entries, no numbers that wrap around, and the

@@ -2,6 +2,8 @@
 /*
  * privs.c - capabilities, not uid 0.
  *
+ * It owns capability checks and drops; it must not look at uids.
+ *
  * bindwatch runs as root or as any user given the capabilities it needs
  * (README "Requirements" lists them per feature), e.g. a service user with
  * AmbientCapabilities=.  So every check asks capget(2) what the process may

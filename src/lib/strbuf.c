@@ -2,6 +2,9 @@
 /*
  * strbuf.c - the growable buffer every output record is built in.
  *
+ * It owns the buffer and its out-of-memory flag; it must know nothing of
+ * records.
+ *
  * Records are assembled in memory and written with one write(2), so the
  * buffer must grow without bound checks at each call site.  Instead of
  * returning an error from every append, a failure sets the sticky sb->oom

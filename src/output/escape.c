@@ -2,6 +2,8 @@
 /*
  * escape.c - print bytes chosen by a possibly hostile process safely.
  *
+ * It owns escaping; it must not decide what is written where.
+ *
  * A comm or command line can hold anything, and the records bindwatch
  * writes are read by JSON parsers and by people in terminals, so neither
  * output may be broken or steered by what a process put in its argv.  Both

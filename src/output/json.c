@@ -2,6 +2,8 @@
 /*
  * json.c - the one-line JSON writer behind --json output.
  *
+ * It owns JSON syntax; it must not know record keys.
+ *
  * Record code states fields in order and the writer decides where commas
  * go: each open object or array remembers whether it has a member yet.
  * Every string, keys included, goes through json_escape(), so no field can

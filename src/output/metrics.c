@@ -2,6 +2,8 @@
 /*
  * metrics.c - the Prometheus text exposition of bindwatch's counters.
  *
+ * It owns the counters and the HTTP endpoint; it must not block capture.
+ *
  * A fleet watches bindwatch through the Prometheus it already runs, so the
  * counters are few and their labels bounded: conflicts by syscall and
  * protocol (never by pid or port: those would make a series per process),

@@ -5,6 +5,8 @@
  * namespace).  With Type=notify, systemd considers the unit started only
  * once every program is attached, so nothing that starts after bindwatch
  * can slip past it.
+ *
+ * It owns the one datagram; it must not depend on libsystemd.
  */
 #include <errno.h>
 #include <stddef.h>

@@ -2,6 +2,9 @@
 /*
  * output.c - write rendered records to their sinks.
  *
+ * It owns the sinks and their retries; it must not render records
+ * (record.c).
+ *
  * Each record is rendered once per format into a reused buffer and written
  * with one write(2) ending in a newline, so concurrent readers (tail -f, a
  * log shipper) never see a partial line.  stdout carries text or JSON; the

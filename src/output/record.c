@@ -2,6 +2,9 @@
 /*
  * record.c - render records.
  *
+ * It owns the record formats (text, JSON, syslog line); it must not write
+ * to a sink.
+ *
  * The JSON keys are a public interface: log shippers and alert rules match
  * on them, so they only ever gain keys (and "version" changes if one must
  * change meaning).  A value that could not be learned is null, never left
