@@ -174,6 +174,8 @@ $(BUILD)/conflicts: tests/kernels/conflicts.c | $(BUILD)
 kernel-test: bindwatch $(BUILD)/conflicts
 	$(Q)scripts/kernel-matrix.sh
 
+include mk/kernels-arm64.mk
+
 # ---- benchmarks: report, never assert (see README, "Overhead")
 
 bench: all $(BUILD)/bindbench $(BUILD)/holdmany
