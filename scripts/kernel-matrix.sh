@@ -36,12 +36,13 @@
 #     with the expected syscall, proto, family, addr, port, requester pid,
 #     errno EADDRINUSE, the mode asked for and the socket options set.
 #
-# The binaries: on x86_64 ./bindwatch-static when it is built (make static),
-# else ./bindwatch with the shared libraries ldd lists, and build/conflicts;
-# on arm64 ./bindwatch-static-arm64 (make static ARCH=arm64; the guest has
-# no aarch64 libraries) and build/conflicts-arm64, which this script makes
-# (mk/kernels-arm64.mk).  A missing arm64 piece (qemu-system-aarch64, the
-# cross compiler, the binary) skips the arm64 half, it does not fail it.
+# The binaries: on x86_64 ./bindwatch-static when it is built (make static)
+# and not older than ./bindwatch, else ./bindwatch with the shared libraries
+# ldd lists, and build/conflicts; on arm64 ./bindwatch-static-arm64 (make
+# static ARCH=arm64; the guest has no aarch64 libraries) and
+# build/conflicts-arm64, which this script makes (mk/kernels-arm64.mk).  A
+# missing or stale arm64 piece (qemu-system-aarch64, the cross compiler, the
+# binary) skips the arm64 half, it does not fail it.
 #
 # fexit on arm64: BPF trampolines on kernel functions need ftrace direct
 # calls, which arm64 has from 6.4 on; Debian's arm64 6.1 kernel loads the
@@ -60,8 +61,7 @@
 # "kernels: N passed, N failed, N skipped"; exits 1 if anything failed.
 # Console logs stay in build/kernels/logs/.  Environment: KERNEL_ARCHES,
 # KERNELS, KERNELS_ARM64, MODES, BOOT_TIMEOUT (seconds per boot, default
-# 120; BOOT_TIMEOUT_ARM64, default 300), QEMU, QEMU_ARM64, BINDWATCH,
-# BINDWATCH_ARM64.
+# 120; BOOT_TIMEOUT_ARM64, default 300), QEMU, QEMU_ARM64.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -500,9 +500,11 @@ arch_config() {
 		qemu=$QEMU qemu_args=(-accel tcg -cpu max -m 512) console=ttyS0
 		kernels=$KERNELS boot_timeout=$BOOT_TIMEOUT prefix=""
 		busybox=/bin/busybox conflicts=$BUILD/conflicts initrd=$KDIR/initramfs.cpio.gz
-		# the static build when there is one: what a fleet runs
-		bindwatch=${BINDWATCH:-./bindwatch}
-		[ -z "${BINDWATCH:-}" ] && [ -x ./bindwatch-static ] && bindwatch=./bindwatch-static
+		# the static build, what a fleet runs, unless the sources changed
+		# since it was made (./bindwatch is newer)
+		bindwatch=./bindwatch
+		[ -x ./bindwatch-static ] && ! [ ./bindwatch -nt ./bindwatch-static ] &&
+			bindwatch=./bindwatch-static
 		command -v "$qemu" >/dev/null 2>&1 || setup="$setup $qemu (qemu-system-x86)"
 		# busybox-static's, not busybox's (dynamic): the initramfs has no libc
 		[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 &&
@@ -521,11 +523,17 @@ arch_config() {
 		# shellcheck disable=SC2054 # -cpu takes a comma-separated list
 		qemu=$QEMU_ARM64 qemu_args=(-M virt -accel tcg -cpu max,pauth-impdef=on -m 512)
 		console=ttyAMA0 kernels=$KERNELS_ARM64 boot_timeout=$BOOT_TIMEOUT_ARM64 prefix="arm64 "
-		bindwatch=${BINDWATCH_ARM64:-./bindwatch-static-arm64}
+		bindwatch=./bindwatch-static-arm64
 		conflicts=$BUILD/conflicts-arm64 initrd=$KDIR/initramfs-arm64.cpio.gz
 		command -v "$qemu" >/dev/null 2>&1 || { setup="not installed: $qemu (qemu-system-arm)"; return; }
 		if [ ! -x "$bindwatch" ]; then
 			setup="not built: $bindwatch (make static ARCH=arm64)"
+			return
+		fi
+		# built from older sources than ./bindwatch: its results would be
+		# about code that is gone
+		if [ ./bindwatch -nt "$bindwatch" ]; then
+			setup="$bindwatch is older than ./bindwatch (make static ARCH=arm64)"
 			return
 		fi
 		# the guest has no aarch64 libraries: only a static binary runs there
