@@ -52,7 +52,8 @@
 # attaches and every case passes.
 #
 # Cost: each boot runs both modes; an arm64 boot under TCG takes about as
-# long as an x86_64 one (a few seconds to /init, under a minute in all), so
+# long as an x86_64 one (measured on 2 busy vCPUs: /init after 2 s, 8-10 s
+# per boot with both modes, 32 s for the arm64 half, 39 s for x86_64), so
 # arm64 runs the same cases as x86_64, no subset.
 #
 # Prints one line per (kernel, mode, case), "ok ...", "FAIL ...: reason" or
@@ -269,7 +270,7 @@ EOF
 copy_libs() {
 	local lib
 
-	for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+	for lib in $(ldd "$1" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
 		mkdir -p "$2$(dirname "$lib")" && cp -L "$lib" "$2$lib" || return 1
 	done
 }
