@@ -24,6 +24,11 @@
 
 .PHONY: static
 
+# make test checks ./bindwatch-static (tests/static.sh); deps first, so that
+# the two install scripts never run apt at the same time under -j
+test: static
+static: deps
+
 # Debian architecture and GNU triple of each supported target (ARCH is the
 # kernel's name, as for vmlinux/$(ARCH)/)
 STATIC_DEB_x86 := amd64

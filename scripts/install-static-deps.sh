@@ -22,7 +22,8 @@ SRC_DIR=/etc/apt/sources.list.d
 SRC_NAME=bindwatch-deb-src
 # the -dev packages whose .a files are linked, per target architecture
 LIBS="libbpf-dev libelf-dev zlib1g-dev libyaml-dev libpcre2-dev libjansson-dev"
-TOOLS="dpkg-dev file"
+# dpkg-dev for apt-get source; file and strace for tests/static.sh
+TOOLS="dpkg-dev file strace"
 
 missing=""
 need_update=0
