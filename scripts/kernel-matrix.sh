@@ -37,7 +37,7 @@
 #     errno EADDRINUSE, the mode asked for and the socket options set.
 #
 # The binaries: on x86_64 ./bindwatch-static when it is built (make static)
-# and not older than ./bindwatch, else ./bindwatch with the shared libraries
+# and no source in src/, bpf/ or vmlinux/ is newer, else ./bindwatch with the shared libraries
 # ldd lists, and build/conflicts; on arm64 ./bindwatch-static-arm64 (make
 # static ARCH=arm64; the guest has no aarch64 libraries) and
 # build/conflicts-arm64, which this script makes (mk/kernels-arm64.mk).  A
@@ -490,6 +490,11 @@ for mode in modes:
 EOF
 }
 
+# The first source of bindwatch newer than binary $1, if any.
+newer_sources() {
+	find src bpf vmlinux -type f -newer "$1" -print -quit 2>/dev/null
+}
+
 # Set the configuration of architecture $1: qemu and its arguments, the
 # console, the kernels, the binaries for the initramfs and where it goes,
 # and the label prefix of its result lines; setup to why it cannot run
@@ -502,9 +507,9 @@ arch_config() {
 		kernels=$KERNELS boot_timeout=$BOOT_TIMEOUT prefix=""
 		busybox=/bin/busybox conflicts=$BUILD/conflicts initrd=$KDIR/initramfs.cpio.gz
 		# the static build, what a fleet runs, unless the sources changed
-		# since it was made (./bindwatch is newer)
+		# since it was made
 		bindwatch=./bindwatch
-		[ -x ./bindwatch-static ] && ! [ ./bindwatch -nt ./bindwatch-static ] &&
+		[ -x ./bindwatch-static ] && [ -z "$(newer_sources ./bindwatch-static)" ] &&
 			bindwatch=./bindwatch-static
 		command -v "$qemu" >/dev/null 2>&1 || setup="$setup $qemu (qemu-system-x86)"
 		# busybox-static's, not busybox's (dynamic): the initramfs has no libc
@@ -531,10 +536,10 @@ arch_config() {
 			setup="not built: $bindwatch (make static ARCH=arm64)"
 			return
 		fi
-		# built from older sources than ./bindwatch: its results would be
-		# about code that is gone
-		if [ ./bindwatch -nt "$bindwatch" ]; then
-			setup="$bindwatch is older than ./bindwatch (make static ARCH=arm64)"
+		# built from older sources: its results would be about code that
+		# is gone
+		if [ -n "$(newer_sources "$bindwatch")" ]; then
+			setup="$bindwatch is older than $(newer_sources "$bindwatch") (make static ARCH=arm64)"
 			return
 		fi
 		# the guest has no aarch64 libraries: only a static binary runs there
