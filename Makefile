@@ -28,6 +28,9 @@
 #                 AddressSanitizer and UBSan (in build/sanitize/)
 #   make bench    measure the cost of bindwatch on bind() and other syscalls,
 #                 and of naming a port's holder (vs ss, lsof, fuser)
+#   make static   ./bindwatch-static: statically linked, nothing needed on
+#                 the host (mk/static.mk); ARCH=arm64 cross-builds
+#                 ./bindwatch-static-arm64
 #   make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel
 #   make install  install the binary, man page, systemd unit and logrotate
 #                 snippet under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
@@ -195,6 +198,8 @@ $(BUILD)/conflicts: tests/kernels/conflicts.c | $(BUILD)
 kernel-test: bindwatch $(BUILD)/conflicts
 	$(Q)scripts/kernel-matrix.sh
 
+include mk/kernels-arm64.mk
+
 # ---- benchmarks: report, never assert (see README, "Overhead")
 
 bench: all $(BUILD)/bindbench $(BUILD)/holdmany
@@ -227,3 +232,5 @@ $(BUILD)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_POLICY_SRCS) $(wildcard sr
 $(BUILD)/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_REPLAY_SRCS) $(wildcard src/*.h src/*/*.h) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_REPLAY_SRCS) $(POLICY_LIBS) -o $@
+
+include mk/static.mk

@@ -6,6 +6,10 @@
 # `make run` and `make test` call it every time.  The package lists are
 # refreshed once, and only when something has to be installed (a fresh
 # machine may have empty or stale lists).
+#
+# arm64 is added as a foreign architecture (dpkg multiarch) so that apt can
+# download Debian's arm64 kernels and busybox-static for the kernel matrix's
+# aarch64 guests; nothing of arm64 is installed on the host.
 set -eu
 
 PACKAGES="
@@ -15,8 +19,13 @@ PACKAGES="
 	libcmocka-dev libmicrohttpd-dev libyaml-dev libpcre2-dev libjansson-dev
 	iproute2 util-linux python3
 	qemu-system-x86 busybox-static cpio
+	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	lsof psmisc
 "
+
+FOREIGN_ARCH=arm64
+need_arch=""
+dpkg --print-foreign-architectures | grep -qx "$FOREIGN_ARCH" || need_arch=$FOREIGN_ARCH
 
 missing=""
 for p in $PACKAGES; do
@@ -24,14 +33,19 @@ for p in $PACKAGES; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+[ -z "$missing$need_arch" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: missing packages:$missing; run as root to install them" >&2
+	echo "install-deps: missing packages:$missing${need_arch:+ (and dpkg architecture $need_arch)}; run as root to install them" >&2
 	exit 1
 fi
-echo "install-deps: installing$missing"
+if [ -n "$need_arch" ]; then
+	echo "install-deps: dpkg --add-architecture $need_arch"
+	dpkg --add-architecture "$need_arch"
+fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+[ -z "$missing" ] && exit 0
+echo "install-deps: installing$missing"
 # shellcheck disable=SC2086 # word splitting of the package list is wanted
 apt-get install -y -qq --no-install-recommends $missing

@@ -2,56 +2,93 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # kernel-matrix.sh - run bindwatch on other kernels than the host's, under
-# qemu, in both capture modes, and check the records it writes.
+# qemu, on x86_64 and arm64, in both capture modes, and check the records
+# it writes.
 #
 # Why: the host kernel refuses fentry/fexit (EPERM) and has the 6.6+
 # inet_sock layout, so the fexit programs and the pre-6.6 bitfield reads of
-# bpf/core_fixes.bpf.h would never run in `make test`.  Debian's kernels
-# have BTF and BPF trampolines; qemu boots them with no KVM (-accel tcg).
+# bpf/core_fixes.bpf.h would never run in `make test`; nor would anything
+# built for arm64.  Debian's kernels have BTF; qemu boots them with no KVM
+# (-accel tcg), aarch64 ones too (qemu-system-aarch64 -M virt).
 #
 #   scripts/kernel-matrix.sh [PACKAGE...]     (`make kernel-test` builds first)
 #
-# PACKAGE is a Debian kernel image package or a meta-package naming one;
-# default $KERNELS, which is the 6.1 cloud kernel (pre-6.6 layout) and the
-# 6.12 cloud kernel (inet_flags).  For each:
+# PACKAGE is a Debian kernel image package or a meta-package naming one,
+# arm64 ones with the :arm64 qualifier; default $KERNELS (x86_64) and
+# $KERNELS_ARM64, each the 6.1 cloud kernel (pre-6.6 layout) and the 6.12
+# cloud kernel (inet_flags).  For each architecture of $KERNEL_ARCHES
+# (default "x86_64 arm64") and each of its kernels:
 #
 #  1. resolve the package (apt-cache; `apt-get update` once if it is not
 #     found), `apt-get download` it into build/kernels/ unless the .deb is
-#     already there, and take boot/vmlinuz-* out of it (dpkg-deb);
-#  2. boot it with an initramfs (cpio newc, gzip) holding busybox (static),
-#     ./bindwatch with the shared libraries it needs (as ldd lists them),
-#     build/conflicts (static) and an /init that, for each
-#     mode in $MODES, starts `bindwatch --mode MODE --json -v` in the
-#     background, waits for its ready line, runs conflicts (which prints an
-#     "expect ..." line before each conflict it makes), stops bindwatch with
-#     SIGTERM and prints the expect lines, the JSON records and bindwatch's
-#     stderr between "=== bindwatch-matrix begin/end" markers on ttyS0;
-#     then powers off;
+#     already there, and take boot/vmlinuz-* out of it (dpkg-deb; on arm64
+#     it is a plain Image, which qemu boots as it is);
+#  2. boot it with an initramfs (cpio newc, gzip) holding busybox (static:
+#     the host's on x86_64, busybox-static:arm64's /bin/busybox, downloaded
+#     the same way, on arm64), bindwatch, conflicts (static) and an /init
+#     that, for each mode in $MODES, starts `bindwatch --mode MODE --json -v`
+#     in the background, waits for its ready line, runs conflicts (which
+#     prints an "expect ..." line before each conflict it makes), stops
+#     bindwatch with SIGTERM and prints the expect lines, the JSON records
+#     and bindwatch's stderr between "=== bindwatch-matrix begin/end"
+#     markers on the console (ttyS0, ttyAMA0 on arm64); then powers off;
 #  3. check the console (python3, stdlib): for every case, a conflict record
 #     with the expected syscall, proto, family, addr, port, requester pid,
 #     errno EADDRINUSE, the mode asked for and the socket options set.
 #
+# The binaries: on x86_64 ./bindwatch-static when it is built (make static)
+# and no source in src/, bpf/ or vmlinux/ is newer, else ./bindwatch with the shared libraries
+# ldd lists, and build/conflicts; on arm64 ./bindwatch-static-arm64 (make
+# static ARCH=arm64; the guest has no aarch64 libraries) and
+# build/conflicts-arm64, which this script makes (mk/kernels-arm64.mk).  A
+# missing or stale arm64 piece (qemu-system-aarch64, the cross compiler, the
+# binary) skips the arm64 half, it does not fail it.
+#
+# fexit on arm64: BPF trampolines on kernel functions need ftrace direct
+# calls, which arm64 has from 6.4 on; Debian's arm64 6.1 kernel loads the
+# fexit programs and refuses to attach them with ENOTSUPP (524).  There,
+# and only for that answer on arm64, the fexit cases are skipped with the
+# reason; any other refusal is a failure.  Measured on 6.12 arm64: fexit
+# attaches and every case passes.
+#
+# Cost: each boot runs both modes; an arm64 boot under TCG takes about as
+# long as an x86_64 one (measured on 2 busy vCPUs: /init after 2 s, 8-10 s
+# per boot with both modes, 32 s for the arm64 half, 39 s for x86_64), so
+# arm64 runs the same cases as x86_64, no subset.
+#
 # Prints one line per (kernel, mode, case), "ok ...", "FAIL ...: reason" or
-# "skip ...: reason" (no qemu, a kernel package that cannot be had), then
+# "skip ...: reason" (no qemu, a kernel package that cannot be had), the
+# arm64 ones starting with "arm64 ", then
 # "kernels: N passed, N failed, N skipped"; exits 1 if anything failed.
-# Console logs stay in build/kernels/logs/.  Environment: KERNELS, MODES,
-# BOOT_TIMEOUT (seconds per boot, default 120), QEMU.
+# Console logs stay in build/kernels/logs/.  Environment: KERNEL_ARCHES,
+# KERNELS, KERNELS_ARM64, MODES, BOOT_TIMEOUT (seconds per boot, default
+# 120; BOOT_TIMEOUT_ARM64, default 300), QEMU, QEMU_ARM64.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
 BUILD=build
 KDIR=$BUILD/kernels
 LOGDIR=$KDIR/logs
-BINDWATCH=./bindwatch
-CONFLICTS=$BUILD/conflicts
+KERNEL_ARCHES=${KERNEL_ARCHES:-x86_64 arm64}
 KERNELS=${KERNELS:-linux-image-cloud-amd64 linux-image-6.12-cloud-amd64}
+KERNELS_ARM64=${KERNELS_ARM64:-linux-image-cloud-arm64:arm64 linux-image-6.12-cloud-arm64:arm64}
 MODES=${MODES:-fexit tracepoint}
 CASES="bind-tcp-ipv4 bind-tcp-ipv6 bind-udp-ipv4 listen-tcp-ipv4 storm-tcp-ipv4 pid1-tcp-ipv4"
 PID1_PORT=4242 # the port the guest's PID 1 holds
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
+BOOT_TIMEOUT_ARM64=${BOOT_TIMEOUT_ARM64:-300}
 READY_TIMEOUT=90 # seconds the guest waits for bindwatch's ready line
 QEMU=${QEMU:-qemu-system-x86_64}
-[ $# -gt 0 ] && KERNELS="$*"
+QEMU_ARM64=${QEMU_ARM64:-qemu-system-aarch64}
+if [ $# -gt 0 ]; then
+	KERNELS="" KERNELS_ARM64=""
+	for k in "$@"; do
+		case $k in
+		*:arm64) KERNELS_ARM64="$KERNELS_ARM64 $k" ;;
+		*) KERNELS="$KERNELS $k" ;;
+		esac
+	done
+fi
 
 passed=0 failed=0 skipped=0
 updated=0
@@ -109,9 +146,11 @@ resolve() {
 	if [ -n "$pkg" ]; then echo "$pkg" >"$KDIR/$1.resolved"; fi
 }
 
+# The .deb of package $1 (NAME or NAME:ARCH) in $KDIR.
 cached_deb() {
-	local f
-	for f in "$KDIR/$1"_*.deb; do
+	local f pattern="$KDIR/$1_*.deb"
+	[[ $1 == *:* ]] && pattern="$KDIR/${1%%:*}_*_${1#*:}.deb"
+	for f in $pattern; do
 		[ -f "$f" ] && { echo "$f"; return 0; }
 	done
 	return 1
@@ -129,14 +168,15 @@ fetch() {
 	deb=$(cached_deb "$1")
 }
 
-# Extract boot/vmlinuz-* of .deb $1 into directory $2 (once); print its path.
-vmlinuz() {
+# Extract the files matching $3 (a tar wildcard, ./PATH) of .deb $1 into
+# directory $2 (once); print the path of the first.
+extract() {
 	local dir=$2 f
-	for f in "$dir"/boot/vmlinuz-*; do [ -f "$f" ] && { echo "$f"; return 0; }; done
+	for f in "$dir"/${3#./}; do [ -f "$f" ] && { echo "$f"; return 0; }; done
 	rm -rf "$dir" && mkdir -p "$dir" || return 1
-	# only the kernel: dpkg -x would also unpack every module
-	dpkg-deb --fsys-tarfile "$1" | tar -x -C "$dir" --wildcards './boot/vmlinuz-*' || return 1
-	for f in "$dir"/boot/vmlinuz-*; do [ -f "$f" ] && { echo "$f"; return 0; }; done
+	# only what is asked for: dpkg -x would also unpack every module
+	dpkg-deb --fsys-tarfile "$1" | tar -x -C "$dir" --wildcards "$3" || return 1
+	for f in "$dir"/${3#./}; do [ -f "$f" ] && { echo "$f"; return 0; }; done
 	return 1
 }
 
@@ -230,32 +270,33 @@ EOF
 copy_libs() {
 	local lib
 
-	for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+	for lib in $(ldd "$1" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
 		mkdir -p "$2$(dirname "$lib")" && cp -L "$lib" "$2$lib" || return 1
 	done
 }
 
-build_initramfs() { # OUT
-	local root=$KDIR/initramfs
+build_initramfs() { # OUT BUSYBOX BINDWATCH CONFLICTS
+	local root=${1%.cpio.gz}
 	rm -rf "$root" && mkdir -p "$root"/{bin,dev,proc,run,sys,tmp} || return 1
-	cp /bin/busybox "$root/bin/busybox" &&
-		cp "$BINDWATCH" "$root/bin/bindwatch" &&
-		copy_libs "$BINDWATCH" "$root" &&
-		cp "$CONFLICTS" "$root/bin/conflicts" || return 1
+	cp "$2" "$root/bin/busybox" &&
+		cp "$3" "$root/bin/bindwatch" &&
+		copy_libs "$3" "$root" &&
+		cp "$4" "$root/bin/conflicts" || return 1
 	write_init "$root/init"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$1.tmp" &&
 		mv "$1.tmp" "$1"
 }
 
-# Check console log $2 of kernel $1, booted with exit status $3.
+# Check console log $2 of kernel $1 (architecture $4), booted with exit
+# status $3 after at most $5 seconds.
 check() {
-	/usr/bin/python3 - "$1" "$2" "$3" "$BOOT_TIMEOUT" "$MODES" "$CASES" <<'EOF'
+	/usr/bin/python3 - "$1" "$2" "$3" "$5" "$MODES" "$CASES" "$4" <<'EOF'
 import json
 import re
 import sys
 
 kernel, log, status, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-modes, cases = sys.argv[5].split(), sys.argv[6].split()
+modes, cases, arch = sys.argv[5].split(), sys.argv[6].split(), sys.argv[7]
 BEGIN, END = "=== bindwatch-matrix begin ", "=== bindwatch-matrix end "
 
 # terminal escapes (the firmware clears the screen) and CRs out
@@ -304,6 +345,24 @@ def case_name(f):
 
 
 TYPES = {"tcp": "stream", "udp": "dgram"}
+# bindwatch's one line when the kernel will not attach the fexit programs
+FEXIT_REFUSED = "bindwatch: fexit mode unavailable: the kernel refused the fexit programs ("
+ENOTSUPP = 524  # the kernel's own "not supported", not EOPNOTSUPP
+
+
+def fexit_unsupported(block):
+    """On arm64, a kernel without ftrace direct calls (before 6.4) has no BPF
+    trampolines for kernel functions and answers the attach with ENOTSUPP;
+    the reason to skip fexit there.  Any other answer is a failure."""
+    if arch != "arm64":
+        return None
+    for l in block["stderr"]:
+        if l.startswith(FEXIT_REFUSED) and re.search(rf"\b{ENOTSUPP}\b", l):
+            return (f"this kernel refuses fexit with ENOTSUPP ({ENOTSUPP}): arm64 attaches BPF "
+                    f"trampolines to kernel functions through ftrace direct calls, from 6.4 on "
+                    f"(bindwatch said: {l[len('bindwatch: '):]})")
+    return None
+
 
 for mode in modes:
     block = blocks.get(mode)
@@ -314,7 +373,11 @@ for mode in modes:
         continue
     head = block["head"]
     if head.get("ready") != "1":
+        unsupported = fexit_unsupported(block) if mode == "fexit" else None
         for c in cases:
+            if unsupported:
+                print(f"skip {kernel} {mode} {c}: {unsupported}")
+                continue
             print(f"FAIL {kernel} {mode} {c}: bindwatch --mode {mode} did not get ready "
                   f"(exit status {head.get('bindwatch_rc')}): {stderr_gist(block)}")
         continue
@@ -427,72 +490,147 @@ for mode in modes:
 EOF
 }
 
+# The first source of bindwatch newer than binary $1, if any.
+newer_sources() {
+	find src bpf vmlinux -type f -newer "$1" -print -quit 2>/dev/null
+}
+
+# Set the configuration of architecture $1: qemu and its arguments, the
+# console, the kernels, the binaries for the initramfs and where it goes,
+# and the label prefix of its result lines; setup to why it cannot run
+# (empty when it can), status to what that makes its results.
+arch_config() {
+	setup="" status=skip
+	case $1 in
+	x86_64)
+		qemu=$QEMU qemu_args=(-accel tcg -cpu max -m 512) console=ttyS0
+		kernels=$KERNELS boot_timeout=$BOOT_TIMEOUT prefix=""
+		busybox=/bin/busybox conflicts=$BUILD/conflicts initrd=$KDIR/initramfs.cpio.gz
+		# the static build, what a fleet runs, unless the sources changed
+		# since it was made
+		bindwatch=./bindwatch
+		[ -x ./bindwatch-static ] && [ -z "$(newer_sources ./bindwatch-static)" ] &&
+			bindwatch=./bindwatch-static
+		command -v "$qemu" >/dev/null 2>&1 || setup="$setup $qemu (qemu-system-x86)"
+		# busybox-static's, not busybox's (dynamic): the initramfs has no libc
+		[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 &&
+			/bin/busybox --list 2>/dev/null | grep -qx ip ||
+			setup="$setup static /bin/busybox (busybox-static)"
+		[ -n "$setup" ] && { setup="not installed:$setup"; return; }
+		status=FAIL
+		for f in "$bindwatch" "$conflicts"; do
+			[ -x "$f" ] || setup="$setup $f"
+		done
+		[ -n "$setup" ] && setup="not built:$setup (make $bindwatch $conflicts)"
+		;;
+	arm64)
+		# pauth-impdef: qemu's default pointer authentication (QARMA) is
+		# the slowest part of an aarch64 guest under TCG
+		# shellcheck disable=SC2054 # -cpu takes a comma-separated list
+		qemu=$QEMU_ARM64 qemu_args=(-M virt -accel tcg -cpu max,pauth-impdef=on -m 512)
+		console=ttyAMA0 kernels=$KERNELS_ARM64 boot_timeout=$BOOT_TIMEOUT_ARM64 prefix="arm64 "
+		bindwatch=./bindwatch-static-arm64
+		conflicts=$BUILD/conflicts-arm64 initrd=$KDIR/initramfs-arm64.cpio.gz
+		command -v "$qemu" >/dev/null 2>&1 || { setup="not installed: $qemu (qemu-system-arm)"; return; }
+		if [ ! -x "$bindwatch" ]; then
+			setup="not built: $bindwatch (make static ARCH=arm64)"
+			return
+		fi
+		# built from older sources: its results would be about code that
+		# is gone
+		if [ -n "$(newer_sources "$bindwatch")" ]; then
+			setup="$bindwatch is older than $(newer_sources "$bindwatch") (make static ARCH=arm64)"
+			return
+		fi
+		# the guest has no aarch64 libraries: only a static binary runs there
+		if readelf -lW "$bindwatch" 2>/dev/null | grep -q 'Requesting program interpreter'; then
+			setup="$bindwatch is dynamically linked; the arm64 guest needs a static one (make static ARCH=arm64)"
+			return
+		fi
+		if ! make -s --no-print-directory "$conflicts" >&2; then
+			setup="cannot build $conflicts (mk/kernels-arm64.mk: needs gcc-aarch64-linux-gnu, libc6-dev-arm64-cross)"
+			return
+		fi
+		if ! fetch busybox-static:arm64 ||
+			! busybox=$(extract "$deb" "$KDIR/busybox-static-arm64" ./bin/busybox); then
+			setup="cannot get busybox-static:arm64 (apt-get download; dpkg --add-architecture arm64 and apt-get update first)"
+		fi
+		;;
+	*)
+		kernels=$1 prefix="" status=FAIL
+		setup="unknown architecture in KERNEL_ARCHES (expected x86_64 or arm64)"
+		;;
+	esac
+}
+
+# Boot each kernel of architecture $1 and check its console.
+run_arch() {
+	local k old label kernel log start boot status out line
+	arch_config "$1"
+	if [ -z "$setup" ] && ! build_initramfs "$initrd" "$busybox" "$bindwatch" "$conflicts"; then
+		setup="cannot build the initramfs $initrd" status=FAIL
+	fi
+	[ -z "$setup" ] && echo "kernel-matrix: $1: $bindwatch, $conflicts, $busybox" >&2
+	for k in $kernels; do
+		if [ -n "$setup" ]; then
+			result_all "$prefix$k" "$status" "$setup"
+			continue
+		fi
+		resolve "$k"
+		if [ -z "$pkg" ]; then
+			result_all "$prefix$k" skip "package $k not found by apt-cache, and none cached in $KDIR"
+			continue
+		fi
+		if ! fetch "$pkg"; then
+			# stale lists can name a build the archive has dropped: after the
+			# update fetch did, the package may resolve to a newer one
+			old=$pkg
+			resolve "$k"
+			if [ "$pkg" = "$old" ] || ! fetch "$pkg"; then
+				label=${old#linux-image-}
+				result_all "$prefix${label%%:*}" skip \
+					"apt-get download $old failed, and no $KDIR/${old%%:*}_*.deb"
+				continue
+			fi
+		fi
+		label=${pkg#linux-image-}
+		label=${label%%:*}
+		if ! kernel=$(extract "$deb" "$KDIR/${pkg%%:*}" './boot/vmlinuz-*'); then
+			result_all "$prefix$label" FAIL "no boot/vmlinuz-* in $deb"
+			continue
+		fi
+		log=$LOGDIR/$label.log
+		echo "kernel-matrix: booting $prefix$label" >&2
+		start=$(date +%s)
+		timeout -k 5 "$boot_timeout" "$qemu" "${qemu_args[@]}" -nographic -no-reboot \
+			-kernel "$kernel" -initrd "$initrd" \
+			-append "console=$console panic=-1 quiet" </dev/null >"$log" 2>&1
+		boot=$?
+		echo "kernel-matrix: $prefix$label: qemu exit status $boot after $(($(date +%s) - start)) s" >&2
+		out=$(check "$prefix$label" "$log" "$boot" "$1" "$boot_timeout") ||
+			out="FAIL $prefix$label: checker crashed (see $log)"
+		while IFS= read -r line; do
+			[ -n "$line" ] && result "${line%% *}" "${line#* }"
+		done <<<"$out"
+	done
+}
+
 # ---------------------------------------------------------------- main
 
 mkdir -p "$KDIR" "$LOGDIR" || exit 1
 
 missing=""
-command -v "$QEMU" >/dev/null 2>&1 || missing="$missing $QEMU (qemu-system-x86)"
-# busybox-static's, not busybox's (dynamic): the initramfs has no libc
-[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 &&
-	/bin/busybox --list 2>/dev/null | grep -qx ip ||
-	missing="$missing static /bin/busybox (busybox-static)"
 command -v cpio >/dev/null 2>&1 || missing="$missing cpio"
 command -v apt-get >/dev/null 2>&1 || missing="$missing apt-get"
 [ -x /usr/bin/python3 ] || missing="$missing /usr/bin/python3"
-if [ -n "$missing" ]; then
-	for k in $KERNELS; do result_all "$k" skip "not installed:$missing"; done
-	finish
-fi
-
-initrd=$KDIR/initramfs.cpio.gz
-setup=""
-for f in "$BINDWATCH" "$CONFLICTS"; do
-	[ -x "$f" ] || setup="$setup $f"
-done
-if [ -n "$setup" ]; then
-	setup="not built:$setup (make $BINDWATCH $CONFLICTS)"
-elif ! build_initramfs "$initrd"; then
-	setup="cannot build the initramfs $initrd"
-fi
-
-for k in $KERNELS; do
-	if [ -n "$setup" ]; then
-		result_all "$k" FAIL "$setup"
+for arch in $KERNEL_ARCHES; do
+	if [ -n "$missing" ]; then
+		arch_config "$arch"
+		for k in $kernels; do result_all "$prefix$k" skip "not installed:$missing"; done
 		continue
 	fi
-	resolve "$k"
-	if [ -z "$pkg" ]; then
-		result_all "$k" skip "package $k not found by apt-cache, and none cached in $KDIR"
-		continue
-	fi
-	if ! fetch "$pkg"; then
-		# stale lists can name a build the archive has dropped: after the
-		# update fetch did, the package may resolve to a newer one
-		old=$pkg
-		resolve "$k"
-		if [ "$pkg" = "$old" ] || ! fetch "$pkg"; then
-			result_all "${old#linux-image-}" skip \
-				"apt-get download $old failed, and no $KDIR/${old}_*.deb"
-			continue
-		fi
-	fi
-	label=${pkg#linux-image-}
-	if ! kernel=$(vmlinuz "$deb" "$KDIR/$pkg"); then
-		result_all "$label" FAIL "no boot/vmlinuz-* in $deb"
-		continue
-	fi
-	log=$LOGDIR/$label.log
-	echo "kernel-matrix: booting $label" >&2
-	start=$(date +%s)
-	timeout -k 5 "$BOOT_TIMEOUT" "$QEMU" -accel tcg -cpu max -m 512 -nographic -no-reboot \
-		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 quiet" </dev/null >"$log" 2>&1
-	status=$?
-	echo "kernel-matrix: $label: qemu exit status $status after $(($(date +%s) - start)) s" >&2
-	out=$(check "$label" "$log" "$status") || out="FAIL $label: checker crashed (see $log)"
-	while IFS= read -r line; do
-		[ -n "$line" ] && result "${line%% *}" "${line#* }"
-	done <<<"$out"
+	start_arch=$(date +%s)
+	run_arch "$arch"
+	echo "kernel-matrix: $arch: $(($(date +%s) - start_arch)) s in all" >&2
 done
 finish
