@@ -98,7 +98,12 @@ print(s.getsockname()[1], flush=True); time.sleep(60)' >"$tmp/port" &
 }
 
 if [ -x "$BIN" ]; then
-	check_static static_is_static "$BIN" "$(uname -m | sed 's/_/-/')"
+	case $(uname -m) in
+	x86_64) machine=x86-64 ;;
+	aarch64) machine="ARM aarch64" ;;
+	*) machine=$(uname -m) ;;
+	esac
+	check_static static_is_static "$BIN" "$machine"
 	check_version static_runs "$BIN"
 	check_no_dlopen
 	BINDWATCH=$BIN /usr/bin/python3 tests/e2e/run.py "${E2E_CASES[@]}" </dev/null >"$tmp/e2e" 2>&1
