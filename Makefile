@@ -204,3 +204,5 @@ $(BUILD)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_POLICY_SRCS) $(wildcard sr
 $(BUILD)/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_REPLAY_SRCS) $(wildcard src/*.h) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_REPLAY_SRCS) $(POLICY_LIBS) -o $@
+
+include mk/package.mk

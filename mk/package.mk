@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Release artifacts from the static binary, included by the top-level
+# Makefile.  The package and the image carry the static binary only: it
+# runs on any distribution (no Depends) and in an image FROM scratch.
+#
+#   make deb           build/bindwatch_VERSION_DEBARCH.deb (packaging/build-deb.sh)
+#   make deb ARCH=arm64
+#   make image         OCI image bindwatch:VERSION from packaging/image/Containerfile
+#                      (podman; ARCH=arm64 builds the linux/arm64 image)
+#   make release-test  tests/release/run.py: lintian, the package installed,
+#                      run and removed, the image run as a monitor, the DaemonSet
+#
+# PKG_BINARY is the binary packaged; it defaults to the static build of
+# ARCH.  VERSION comes from version.h, the one place it is written.
+
+VERSION_H := $(firstword $(wildcard src/version.h src/*/version.h))
+VERSION := $(shell sed -n 's/^\#define BINDWATCH_VERSION "\(.*\)"/\1/p' $(VERSION_H))
+DEB_ARCH := $(if $(filter x86,$(ARCH)),amd64,$(ARCH))
+OCI_ARCH := $(DEB_ARCH)
+PKG_BINARY ?= bindwatch-static
+DEB := $(BUILD)/bindwatch_$(VERSION)_$(DEB_ARCH).deb
+PODMAN ?= podman
+IMAGE ?= bindwatch:$(VERSION)
+
+.PHONY: deb image release-test
+
+deb: $(DEB)
+
+$(DEB): $(PKG_BINARY) packaging/build-deb.sh $(wildcard packaging/deb/*) \
+	packaging/examples/policy.yaml scripts/bindwatch.service \
+	scripts/bindwatch.logrotate doc/bindwatch.8 | $(BUILD)
+	$(call msg,DEB,$@)
+	$(Q)packaging/build-deb.sh $(PKG_BINARY) $(DEB_ARCH) $(VERSION) $@ >/dev/null
+
+# The build context is a directory holding the binary alone, so nothing
+# else of the tree is sent to the builder or can land in the image.
+image: $(PKG_BINARY) packaging/image/Containerfile
+	$(call msg,IMAGE,$(IMAGE) ($(OCI_ARCH)))
+	$(Q)rm -rf $(BUILD)/image-context && mkdir -p $(BUILD)/image-context
+	$(Q)cp $(PKG_BINARY) $(BUILD)/image-context/bindwatch
+	$(Q)$(PODMAN) build --quiet --platform linux/$(OCI_ARCH) --build-arg VERSION=$(VERSION) \
+		-f packaging/image/Containerfile -t $(IMAGE) $(BUILD)/image-context >/dev/null
+
+release-test:
+	$(Q)PKG_BINARY=$(PKG_BINARY) MAKE="$(MAKE)" /usr/bin/python3 tests/release/run.py
+
+# `make print-VAR`: the value of VAR, for the tests (tests/release/run.py)
+print-%:
+	@echo '$($*)'
