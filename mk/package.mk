@@ -12,30 +12,32 @@
 #                      run and removed, the image run as a monitor, the DaemonSet
 #
 # PKG_BINARY is the binary packaged; it defaults to the static build of
-# ARCH.  VERSION comes from version.h, the one place it is written.
+# ARCH (mk/static.mk).  VERSION comes from version.h, the one place it is written.
 
 VERSION_H := $(firstword $(wildcard src/version.h src/*/version.h))
 VERSION := $(shell sed -n 's/^\#define BINDWATCH_VERSION "\(.*\)"/\1/p' $(VERSION_H))
 DEB_ARCH := $(if $(filter x86,$(ARCH)),amd64,$(ARCH))
 OCI_ARCH := $(DEB_ARCH)
-PKG_BINARY ?= bindwatch-static
+# mk/static.mk's binary for ARCH, built by `make static`; another binary
+# given on the command line is taken as it is
+PKG_BINARY ?= $(STATIC_BINARY)
+PKG_PREREQ := $(if $(filter $(STATIC_BINARY),$(PKG_BINARY)),static,$(PKG_BINARY))
+PKG_STRIP ?= $(or $(STATIC_STRIP),strip)
 DEB := $(BUILD)/bindwatch_$(VERSION)_$(DEB_ARCH).deb
 PODMAN ?= podman
 IMAGE ?= bindwatch:$(VERSION)
 
 .PHONY: deb image release-test
 
-deb: $(DEB)
-
-$(DEB): $(PKG_BINARY) packaging/build-deb.sh $(wildcard packaging/deb/*) \
-	packaging/examples/policy.yaml scripts/bindwatch.service \
-	scripts/bindwatch.logrotate doc/bindwatch.8 | $(BUILD)
-	$(call msg,DEB,$@)
-	$(Q)packaging/build-deb.sh $(PKG_BINARY) $(DEB_ARCH) $(VERSION) $@ >/dev/null
+# Rebuilt each time (it takes a second): `static` is phony, so a file
+# rule on the binary could not tell whether it changed.
+deb: $(PKG_PREREQ) | $(BUILD)
+	$(call msg,DEB,$(DEB))
+	$(Q)STRIP=$(PKG_STRIP) packaging/build-deb.sh $(PKG_BINARY) $(DEB_ARCH) $(VERSION) $(DEB) >/dev/null
 
 # The build context is a directory holding the binary alone, so nothing
 # else of the tree is sent to the builder or can land in the image.
-image: $(PKG_BINARY) packaging/image/Containerfile
+image: $(PKG_PREREQ) | $(BUILD)
 	$(call msg,IMAGE,$(IMAGE) ($(OCI_ARCH)))
 	$(Q)rm -rf $(BUILD)/image-context && mkdir -p $(BUILD)/image-context
 	$(Q)cp $(PKG_BINARY) $(BUILD)/image-context/bindwatch

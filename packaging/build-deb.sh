@@ -38,7 +38,12 @@ trap 'rm -rf "$stage"' EXIT
 umask 022
 chmod 0755 "$stage"
 
-install -D -m 0755 "$binary" "$stage$sbindir/bindwatch"
+# stripped as dh_strip does (lintian: unstripped-binary-or-object);
+# STRIP is the target architecture's strip
+mkdir -p "$stage$sbindir"
+"${STRIP:-strip}" --strip-unneeded --remove-section=.comment --remove-section=.note \
+	-o "$stage$sbindir/bindwatch" "$binary"
+chmod 0755 "$stage$sbindir/bindwatch"
 mkdir -p "$stage$unitdir"
 sed "s|@SBINDIR@|$sbindir|g" "$top/scripts/bindwatch.service" >"$stage$unitdir/bindwatch.service"
 install -D -m 0644 "$top/scripts/bindwatch.logrotate" "$stage/etc/logrotate.d/bindwatch"
