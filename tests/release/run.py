@@ -297,8 +297,10 @@ def test_image_contents():
 # tracefs (mounted by bindwatch inside the container when missing), bpffs
 # and the lock directory shared with a monitor run by systemd.
 IMAGE_CAPS = ("BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH")
-IMAGE_MOUNTS = ("/sys/kernel/btf:/sys/kernel/btf:ro", "/sys/fs/bpf:/sys/fs/bpf",
-                "/run/bindwatch:/run/bindwatch")
+# the default seccomp profile refuses bpf(), AppArmor's the tracefs mount
+IMAGE_SECURITY = ("seccomp=unconfined", "apparmor=unconfined")
+IMAGE_MOUNTS = ("/sys/kernel/btf:/sys/kernel/btf:ro", "/sys/kernel/tracing:/sys/kernel/tracing",
+                "/sys/fs/bpf:/sys/fs/bpf", "/run/bindwatch:/run/bindwatch")
 
 
 def test_image_monitor():
@@ -310,14 +312,11 @@ def test_image_monitor():
     if made_rundir:
         os.mkdir("/run/bindwatch", 0o755)
     port = free_port()
-    cmd = ["podman", "run", "--rm", "--name", name, "--pid=host", "--net=host",
-           "--read-only", "--cap-drop=all", "--security-opt", "unmask=/sys/firmware",
-           "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined"]
-    cmd += [f"--cap-add={c}" for c in IMAGE_CAPS]
-    for m in IMAGE_MOUNTS:
-        cmd += ["-v", m]
-    cmd += ["--mount", "type=bind,src=/sys/kernel,dst=/sys/kernel,rw",
-            image, "--json", "--port", str(port)]
+    cmd = ["podman", "run", "--rm", "--name", name, "--pid=host", "--net=host", "--read-only",
+           "--cap-drop=all", "--cap-add=" + ",".join(IMAGE_CAPS)]
+    cmd += [a for o in IMAGE_SECURITY for a in ("--security-opt", o)]
+    cmd += [a for m in IMAGE_MOUNTS for a in ("-v", m)]
+    cmd += [image, "--json", "--port", str(port)]
     monitor = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         conflict_against(monitor, port)
