@@ -36,11 +36,13 @@ deb: $(PKG_PREREQ) | $(BUILD)
 	$(Q)STRIP=$(PKG_STRIP) packaging/build-deb.sh $(PKG_BINARY) $(DEB_ARCH) $(VERSION) $(DEB) >/dev/null
 
 # The build context is a directory holding the binary alone, so nothing
-# else of the tree is sent to the builder or can land in the image.
+# else of the tree is sent to the builder or can land in the image; the
+# binary is stripped as in the package.
 image: $(PKG_PREREQ) | $(BUILD)
 	$(call msg,IMAGE,$(IMAGE) ($(OCI_ARCH)))
 	$(Q)rm -rf $(BUILD)/image-context && mkdir -p $(BUILD)/image-context
-	$(Q)cp $(PKG_BINARY) $(BUILD)/image-context/bindwatch
+	$(Q)$(PKG_STRIP) --strip-unneeded --remove-section=.comment --remove-section=.note \
+		-o $(BUILD)/image-context/bindwatch $(PKG_BINARY)
 	$(Q)$(PODMAN) build --quiet --platform linux/$(OCI_ARCH) --build-arg VERSION=$(VERSION) \
 		-f packaging/image/Containerfile -t $(IMAGE) $(BUILD)/image-context >/dev/null
 
