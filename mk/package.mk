@@ -7,7 +7,7 @@
 #   make deb           build/bindwatch_VERSION_DEBARCH.deb (packaging/build-deb.sh)
 #   make deb ARCH=arm64
 #   make image         OCI image bindwatch:VERSION from packaging/image/Containerfile
-#                      (podman; ARCH=arm64 builds the linux/arm64 image)
+#                      (podman; ARCH=arm64 builds bindwatch:VERSION-arm64, linux/arm64)
 #   make release-test  tests/release/run.py: lintian, the package installed,
 #                      run and removed, the image run as a monitor, the DaemonSet
 #
@@ -25,7 +25,8 @@ PKG_PREREQ := $(if $(filter $(STATIC_BINARY),$(PKG_BINARY)),static,$(PKG_BINARY)
 PKG_STRIP ?= $(or $(STATIC_STRIP),strip)
 DEB := $(BUILD)/bindwatch_$(VERSION)_$(DEB_ARCH).deb
 PODMAN ?= podman
-IMAGE ?= bindwatch:$(VERSION)
+# a cross-built image is tagged apart, so it never replaces the host's
+IMAGE ?= bindwatch:$(VERSION)$(if $(STATIC_CROSS),-$(ARCH))
 
 .PHONY: deb image release-test
 

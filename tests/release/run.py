@@ -214,6 +214,8 @@ def test_deb_install_run_remove():
     try:
         check(dpkg_status("bindwatch") == "install ok installed", "not installed")
         check(os.access(SBIN, os.X_OK), f"no {SBIN}")
+        with open("/lib/systemd/system/bindwatch.service") as f:
+            check(f"ExecStart={SBIN} " in f.read(), f"the unit does not run {SBIN}")
         enabled = run(["systemctl", "is-enabled", "bindwatch.service"]).stdout.strip()
         check(enabled in ("disabled", ""), f"the unit is {enabled!r} after install")
         monitor = subprocess.Popen([SBIN, "--json", "--port", str(port := free_port())],
