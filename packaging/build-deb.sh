@@ -24,7 +24,7 @@ binary=$1 arch=$2 version=$3 out=$4
 top=$(cd "$(dirname "$0")/.." && pwd)
 deb=$top/packaging/deb
 sbindir=/usr/sbin
-# the Debian default: /usr/lib/systemd/system is still a symlink target there
+# where Debian 12 packages put units (the /usr merge moves them later)
 unitdir=/lib/systemd/system
 docdir=/usr/share/doc/bindwatch
 
