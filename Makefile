@@ -17,6 +17,9 @@
 #                 AddressSanitizer and UBSan (in build/sanitize/)
 #   make bench    measure the cost of bindwatch on bind() and other syscalls,
 #                 and of naming a port's holder (vs ss, lsof, fuser)
+#   make static   ./bindwatch-static: statically linked, nothing needed on
+#                 the host (mk/static.mk); ARCH=arm64 cross-builds
+#                 ./bindwatch-static-arm64
 #   make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel
 #   make install  install the binary, man page, systemd unit and logrotate
 #                 snippet under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)

@@ -6,6 +6,7 @@
 #   make static ARCH=arm64  ./bindwatch-static-arm64, cross-compiled with
 #                           gcc-aarch64-linux-gnu and Debian's arm64 -dev
 #                           packages (multiarch), BPF against vmlinux/arm64
+#   make static-all         both (make test builds them)
 #
 # Design: the static build is the normal build run again by a sub-make with
 # its own build directory (build/static/, build/static-arm64/: static and
@@ -22,7 +23,18 @@
 # The shipped binary has its debug info stripped; the unstripped one stays
 # in the build directory for debugging.
 
-.PHONY: static
+.PHONY: static static-all
+
+# make test checks the static binaries (tests/static.sh) and the kernel
+# matrix boots them: on x86_64 both this machine's and the arm64 one, built
+# one after the other (each may run apt), after deps for the same reason
+STATIC_ALL_ARCHES := $(ARCH) $(if $(filter x86,$(ARCH)),arm64)
+test: static-all
+static static-all: deps
+static-all:
+	$(Q)for arch in $(STATIC_ALL_ARCHES); do \
+		$(MAKE) --no-print-directory static ARCH=$$arch || exit 1; \
+	done
 
 # Debian architecture and GNU triple of each supported target (ARCH is the
 # kernel's name, as for vmlinux/$(ARCH)/)
@@ -54,9 +66,11 @@ endif
 		BINARY=$(STATIC_BUILD)/bindwatch CC=$(STATIC_CC) ARCH=$(ARCH) \
 		CFLAGS="$(CFLAGS) -I$(STATIC_DEPS)/include" LDLIBS="$(STATIC_LDLIBS)" \
 		$(STATIC_BUILD)/bindwatch
-	$(call msg,STRIP,$(STATIC_BINARY))
-	$(Q)$(STATIC_STRIP) --strip-debug -o $(STATIC_BINARY).tmp $(STATIC_BUILD)/bindwatch
-	$(Q)mv $(STATIC_BINARY).tmp $(STATIC_BINARY)
+	$(Q)if [ ! $(STATIC_BINARY) -nt $(STATIC_BUILD)/bindwatch ]; then \
+		printf '  %-8s %s\n' STRIP $(STATIC_BINARY) && \
+		$(STATIC_STRIP) --strip-debug -o $(STATIC_BINARY).tmp $(STATIC_BUILD)/bindwatch && \
+		mv $(STATIC_BINARY).tmp $(STATIC_BINARY); \
+	fi
 
 .PHONY: clean-static
 clean: clean-static

@@ -11,9 +11,11 @@
 # derived from the machine's own "deb" entries (same mirror, same suites,
 # same signing key), written once to its own file, never to the files the
 # system owns.  A foreign architecture (arm64 on an amd64 host) is added to
-# dpkg only when it is asked for, so a plain `make test` on a fresh machine
-# never changes dpkg's architectures.  Idempotent and quiet when nothing is
-# missing, like install-deps.sh.
+# dpkg only when a binary for it is asked for (make static ARCH=arm64, or
+# make static-all, which make test runs); apt may then bring the host's
+# copies of shared libraries to the same version as the arm64 ones, as
+# multiarch requires.  Idempotent and quiet when nothing is missing, like
+# install-deps.sh.
 set -eu
 
 ARCH=${1:-$(dpkg --print-architecture)}
@@ -22,7 +24,8 @@ SRC_DIR=/etc/apt/sources.list.d
 SRC_NAME=bindwatch-deb-src
 # the -dev packages whose .a files are linked, per target architecture
 LIBS="libbpf-dev libelf-dev zlib1g-dev libyaml-dev libpcre2-dev libjansson-dev"
-TOOLS="dpkg-dev file"
+# dpkg-dev for apt-get source; file and strace for tests/static.sh
+TOOLS="dpkg-dev file strace"
 
 missing=""
 need_update=0
