@@ -16,7 +16,7 @@ PACKAGES="
 	iproute2 util-linux python3
 	qemu-system-x86 busybox-static cpio
 	lsof psmisc
-	dpkg-dev lintian podman runc yamllint python3-yaml
+	dpkg-dev lintian file podman runc yamllint python3-yaml
 "
 
 missing=""

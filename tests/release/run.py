@@ -193,6 +193,26 @@ def test_deb_lintian():
     check(not errors, f"lintian errors: {errors}")
 
 
+def test_deb_arm64():
+    """The arm64 package carries an arm64 static binary, and lintian passes it."""
+    if not shutil.which("aarch64-linux-gnu-gcc"):
+        raise Skip("no aarch64-linux-gnu-gcc to cross-build the arm64 binary (make static ARCH=arm64)")
+    r = run([MAKE, "-s", "--no-print-directory", "print-DEB", "ARCH=arm64"], cwd=REPO)
+    deb = r.stdout.strip()
+    r = run([MAKE, "--no-print-directory", "deb", "ARCH=arm64"], cwd=REPO)
+    check(r.returncode == 0, f"make deb ARCH=arm64 failed:\n{r.stdout}{r.stderr}")
+    field = lambda f: run(["dpkg-deb", "-f", deb, f]).stdout.strip()
+    check(field("Architecture") == "arm64", f"Architecture: {field('Architecture')}")
+    check(field("Depends") == "", f"Depends: {field('Depends')!r}, expected none")
+    elf = subprocess.run(f"dpkg-deb --fsys-tarfile {deb} | tar -xO .{SBIN} | file -",
+                         shell=True, capture_output=True, text=True).stdout
+    check("ARM aarch64" in elf and "statically linked" in elf, f"{SBIN} in {deb}: {elf}")
+    if shutil.which("lintian"):
+        r = run(["lintian", deb])
+        errors = [l for l in r.stdout.splitlines() if l.startswith("E: ")]
+        check(not errors, f"lintian errors: {errors}")
+
+
 def test_example_policy_valid():
     binary = make_var("PKG_BINARY")
     if not os.path.exists(os.path.join(REPO, binary)):
@@ -399,7 +419,7 @@ def test_daemonset_yamllint():
     check(r.returncode == 0, r.stdout)
 
 
-TESTS = [test_deb_contents, test_deb_lintian, test_example_policy_valid,
+TESTS = [test_deb_contents, test_deb_lintian, test_deb_arm64, test_example_policy_valid,
          test_deb_install_run_remove, test_no_btf_one_line, test_image_contents,
          test_image_monitor, test_daemonset, test_daemonset_schema, test_daemonset_yamllint]
 
