@@ -234,3 +234,4 @@ $(BUILD)/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_REPLAY_SRCS) $(wildcard sr
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_REPLAY_SRCS) $(POLICY_LIBS) -o $@
 
 include mk/static.mk
+include mk/package.mk

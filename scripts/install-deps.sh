@@ -21,6 +21,7 @@ PACKAGES="
 	qemu-system-x86 busybox-static cpio
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	lsof psmisc
+	dpkg-dev lintian file podman runc yamllint python3-yaml
 "
 
 FOREIGN_ARCH=arm64

@@ -210,6 +210,14 @@ int loader_start(struct bw_loader *l, const struct bw_options *o)
 		warn("--btf: '%s': %s", o->btf_path, strerror(-err));
 		return err;
 	}
+	/*
+	 * Both modes send records through a ring buffer (Linux 5.8): without
+	 * one, each load would fail with an EINVAL that names no cause.
+	 */
+	if (!libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL)) {
+		warn("this kernel has no BPF ring buffer maps; bindwatch needs Linux 5.8 or later");
+		return -EOPNOTSUPP;
+	}
 	if (o->mode != BW_MODE_TRACEPOINT) {
 		err = try_mode(l, o, BW_MODE_FEXIT);
 		if (!err || o->mode == BW_MODE_FEXIT) {
