@@ -10,7 +10,7 @@ import time
 
 from harness import (CHILD_PRELUDE, NOBODY, PYTHON, RECORD_TIMEOUT, Holder, Netns, Skip,
                      bindwatch_argv, check, eq, fail, register, run_to_exit, socket_spec,
-                     test)
+                     start_bindwatch, test)
 
 NOBODY_UID = 65534
 TCP_TIMEWAIT_LEN_MS = 60 * 1000  # include/net/tcp.h: how long TIME_WAIT lasts
@@ -308,3 +308,14 @@ def wait_times_out_while_held():
             ans = json.loads(out)
             eq((ans["answer"], ans["reason"], ans["holders"][0]["pid"]),
                ("busy", "listener", h.pid), f"wait --timeout {timeout}: the last answer")
+
+
+@test()
+def check_with_a_monitor_running():
+    """With a monitor running, check answers through the iterators it pinned:
+    the same answers, TIME_WAIT time left included."""
+    with start_bindwatch() as bw:
+        listener_cases()
+        time_wait_cases()
+        rc, stderr = bw.stop()
+        eq(rc, 0, f"monitor exit code (stderr {stderr!r})")
