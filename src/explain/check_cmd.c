@@ -195,8 +195,10 @@ static int parse(int argc, char **argv, struct check_opts *o)
 	o->sock.uid = getuid();
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		err = parse_opt(o, c);
+		if (err > 0)
+			return err;
 		if (err)
-			return err > 0 ? err : (fputs(check_usage, stderr), err);
+			goto usage;
 	}
 	if (optind != argc - 1) {
 		warn("%s: expected one %s", o->cmd, BINDSPEC_EXPECTED);

@@ -16,6 +16,7 @@
  * /boot file and the compressed /proc one alike.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,21 +51,26 @@ static int hz_from(const char *path)
 	return hz;
 }
 
-int kconfig_hz(void)
+static int hz = -ENOENT;
+static pthread_once_t hz_once = PTHREAD_ONCE_INIT;
+
+/* Once per process: the monitor diagnoses from more than one thread. */
+static void read_hz(void)
 {
-	static int hz;
 	struct utsname u;
 	char path[sizeof("/boot/config-") + sizeof(u.release)];
 
-	if (hz)
-		return hz;
-	hz = -ENOENT;
 	if (!uname(&u)) {
 		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
 		hz = hz_from(path);
 	}
 	if (hz < 0)
 		hz = hz_from("/proc/config.gz");
+}
+
+int kconfig_hz(void)
+{
+	pthread_once(&hz_once, read_hz);
 	return hz;
 }
 
