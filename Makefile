@@ -79,13 +79,14 @@ LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -
 # Modules without libbpf: shared by bindwatch and the unit tests.
 PURE := lib/strbuf lib/addr lib/portlist lib/duration \
 	enrich/procinfo enrich/cgroup enrich/cgpath enrich/stallguard enrich/netns \
-	explain/conflict explain/explain \
+	explain/conflict explain/explain explain/bindspec \
 	act/policy act/policy_file act/policy_regex act/policy_match act/template act/recvars act/verdict act/replay act/incident \
 	capture/ledger output/escape output/json output/record
 # Modules that drive the kernel side.
 MAIN := main options lib/log lib/privs \
 	capture/loader capture/instance enrich/enrich \
 	explain/holders explain/diagnose explain/who \
+	explain/nsarg explain/check explain/check_cmd lib/kconfig \
 	act/checkpolicy act/hooks act/reclaim act/decider \
 	output/output output/notify output/metrics
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))

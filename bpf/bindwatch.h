@@ -231,7 +231,12 @@ struct bw_holder {
 	__u8 state;            /* TCP_* state; TCP_CLOSE with a port: bound */
 	__u8 kernel;           /* opened by the kernel itself (no file, no process) */
 	__u8 hidden;           /* has a file, but no process bindwatch can see holds it */
-	__u8 __pad[5];
+	__u8 __pad;
+	/*
+	 * TIME_WAIT: jiffies until the kernel frees it (its tw_timer), 0
+	 * otherwise; userspace turns it into ms with the kernel's HZ (kconfig.h)
+	 */
+	__u32 tw_jiffies_left;
 	struct bw_sock sock;
 	char comm[BW_COMM_LEN];
 };

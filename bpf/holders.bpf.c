@@ -220,6 +220,21 @@ int holders_task(struct bpf_iter__task *ctx)
 }
 
 /*
+ * Jiffies until a TIME_WAIT socket's timer frees it: 0 once it is due (it
+ * may wait for the timer softirq a little longer).  Jiffies, not ms: HZ is
+ * a build option of the kernel, read by userspace where libbpf's kconfig
+ * would fail the load of a kernel that ships no config.
+ */
+static __always_inline __u32 tw_jiffies_left(const struct inet_timewait_sock *tw)
+{
+	__u64 expires = BPF_CORE_READ(tw, tw_timer.expires);
+	__u64 now = bpf_jiffies64();
+
+	/* expires is an unsigned long of jiffies; both are the same 64-bit clock */
+	return expires > now ? (__u32)(expires - now) : 0;
+}
+
+/*
  * A socket from a table iterator that no process holds, or NULL: one in
  * TIME_WAIT, an orphan (closed by its process, still finishing), or one the
  * kernel opened for itself (a tunnel, an in-kernel server), which has a
@@ -236,8 +251,10 @@ static __always_inline bool unheld(const struct sock_common *skc, struct bw_hold
 	if (!read_sock_common(skc, &h->sock))
 		return false;
 	h->state = BPF_CORE_READ(skc, skc_state);
-	if (h->state == TCP_TIME_WAIT)
+	if (h->state == TCP_TIME_WAIT) {
+		h->tw_jiffies_left = tw_jiffies_left((const struct inet_timewait_sock *)skc);
 		return true;
+	}
 	/* request sockets belong to their listener */
 	if (h->state == TCP_NEW_SYN_RECV)
 		return false;

@@ -30,6 +30,7 @@ struct holder_info {
 	struct proc_info pi; /* all NULL when no process holds it */
 	const struct ledger_entry *bound_by; /* the bind() seen for it, or NULL */
 	bool binder_exited;  /* the process that bound it is gone */
+	int64_t tw_ms_left;  /* TIME_WAIT: ms until the kernel frees it; -1 otherwise or unknown */
 };
 
 /* Who holds the port a conflict was about, and why the kernel refused. */

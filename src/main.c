@@ -60,6 +60,7 @@
 #include "stallguard.h"
 #include "util.h"
 #include "who.h"
+#include "check_cmd.h"
 
 #define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
 #define TICK_MS 1000      /* the longest poll, and the loss check interval */
@@ -478,6 +479,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "who"))
 		return who_main(argc - 1, argv + 1);
+	if (argc > 1 && (!strcmp(argv[1], "check") || !strcmp(argv[1], "wait")))
+		return check_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "check-policy"))
 		return check_policy(argc - 1, argv + 1);
 	err = options_parse(argc, argv, &o);

@@ -43,9 +43,12 @@
 static const char usage_text[] =
 "Usage: bindwatch [OPTIONS]\n"
 "       bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--json]\n"
+"       bindwatch check [ADDR:]PORT[/tcp|/udp] [--reuseaddr] [--reuseport] [--json] ...\n"
+"       bindwatch wait [ADDR:]PORT[/tcp|/udp] ... --timeout DURATION\n"
 "       bindwatch check-policy FILE [--replay LOG [--json]]\n"
 "Catch every bind() and listen() that fails with EADDRINUSE, as it happens,\n"
-"and name the process that holds the port.  `bindwatch who --help` for who.\n"
+"and name the process that holds the port.  `bindwatch who --help` for who;\n"
+"`bindwatch check --help` for check and wait (would a bind succeed now?).\n"
 "\n"
 "Capture:\n"
 "  --mode MODE        auto (default), fexit or tracepoint\n"

@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <netinet/tcp.h>
 #include "diagnose.h"
+#include "kconfig.h"
 
 /* Lower sorts first: live listeners, then other held sockets, then the rest. */
 static int rank(const struct bw_holder *h)
@@ -68,6 +69,8 @@ int holder_infos(const struct holder_list *l, const struct ledger *ledger,
 			v[i].binder_exited = v[i].pi.exited;
 		else if (b)
 			v[i].binder_exited = !procinfo_alive(b->pid, b->start_ns);
+		v[i].tw_ms_left = v[i].h.state == TCP_TIME_WAIT ?
+				  kconfig_jiffies_ms(v[i].h.tw_jiffies_left) : -1;
 	}
 	*out = v;
 	return 0;
@@ -126,10 +129,16 @@ static int find_clashing(struct holders *h, struct holder_query *q, unsigned int
 int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
 	     struct diagnosis *d)
 {
+	return diagnose_in(h, ledger, ev, -1, d);
+}
+
+int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
+		int netns_fd, struct diagnosis *d)
+{
 	struct conflict_req req = { &ev->sock, ev->syscall == BW_SYS_LISTEN };
 	struct holder_query q = {
 		.netns = ev->sock.netns,
-		.netns_fd = -1,
+		.netns_fd = netns_fd,
 		.port = ev->sock.port,
 		.protocol = ev->sock.protocol,
 	};
@@ -137,7 +146,7 @@ int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_eve
 
 	memset(d, 0, sizeof(*d));
 	if (ev->sock.port) {
-		if (q.netns != holders_own_netns(h))
+		if (netns_fd < 0 && q.netns != holders_own_netns(h))
 			q.netns_fd = procinfo_open_netns(ev->pid, ev->start_ns);
 		/*
 		 * Sockets no process holds matter only when no process explains
@@ -146,7 +155,7 @@ int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_eve
 		err = find_clashing(h, &q, HOLDERS_PROCESSES, &req, ev, ledger, d);
 		if (!err && !d->n)
 			err = find_clashing(h, &q, HOLDERS_UNHELD, &req, ev, ledger, d);
-		if (q.netns_fd >= 0)
+		if (q.netns_fd >= 0 && q.netns_fd != netns_fd)
 			close(q.netns_fd);
 	}
 	d->reason = conflict_reason(&req, d->n ? &d->holders[0].h : NULL);

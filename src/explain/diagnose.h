@@ -18,6 +18,9 @@
  */
 int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
 	     struct diagnosis *d);
+/* The same in the network namespace open as netns_fd (-1: the requester's). */
+int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
+		int netns_fd, struct diagnosis *d);
 void diagnosis_free(struct diagnosis *d);
 
 /*

@@ -14,15 +14,10 @@
  * when it could not tell: never "free" for a lookup that did not happen.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <linux/nsfs.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -30,6 +25,7 @@
 #include "diagnose.h"
 #include "holders.h"
 #include "loader.h"
+#include "nsarg.h"
 #include "log.h"
 #include "portlist.h"
 #include "privs.h"
@@ -145,47 +141,6 @@ usage:
 	return -EINVAL;
 }
 
-/*
- * The network namespace to look in: *fd is -1 for bindwatch's own (nothing
- * asked for), else an open fd of it with *ino its inode.  0 or -errno.
- */
-static int open_netns(const struct who_opts *o, int *fd, __u32 *ino)
-{
-	char path[64];
-	const char *p = o->netns;
-	struct stat st;
-
-	if (o->pid) {
-		char *end;
-		long pid = strtol(o->pid, &end, 10);
-
-		if (*end || end == o->pid || pid < 1) {
-			warn("who: --pid: '%s': expected a process id", o->pid);
-			return -EINVAL;
-		}
-		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
-		p = path;
-	}
-	*fd = -1;
-	if (!p)
-		return 0;
-	*fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0) {
-		int err = -errno;
-
-		warn("who: cannot open '%s': %s", p, strerror(-err));
-		return err;
-	}
-	if (fstat(*fd, &st) || ioctl(*fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
-		warn("who: '%s': not a network namespace", p);
-		close(*fd);
-		*fd = -1;
-		return -EINVAL;
-	}
-	*ino = st.st_ino;
-	return 0;
-}
-
 static const char *proto_label(int protocol)
 {
 	return protocol == IPPROTO_TCP ? "tcp" : protocol == IPPROTO_UDP ? "udp" : NULL;
@@ -234,7 +189,7 @@ static int lookup(const struct who_opts *o)
 		return EXIT_UNKNOWN;
 	}
 	q.netns = holders_own_netns(h);
-	err = open_netns(o, &q.netns_fd, &q.netns);
+	err = nsarg_open("who", o->netns, o->pid, &q.netns_fd, &q.netns);
 	if (err) {
 		holders_close(h);
 		return err == -EINVAL ? EXIT_USAGE : EXIT_UNKNOWN;

@@ -25,6 +25,7 @@
 
 #define ERRNO_NAME_LEN 16
 #define PROTO_NAME_LEN 16
+#define MS_PER_S 1000
 
 const char *record_event_name(const struct bw_event *ev)
 {
@@ -250,6 +251,10 @@ static void json_holder(struct jw *w, const struct holder_info *hi)
 		jw_uint(w, "inode", h->ino);
 	else
 		jw_null(w, "inode");
+	if (h->state == TCP_TIME_WAIT && h->sock.protocol != IPPROTO_UDP && hi->tw_ms_left >= 0)
+		jw_uint(w, "timewait_left_ms", hi->tw_ms_left);
+	else
+		jw_null(w, "timewait_left_ms");
 	json_bound_by(w, hi);
 	jw_obj_end(w);
 }
@@ -465,6 +470,15 @@ static void text_ago(struct strbuf *sb, const struct timespec *then, const struc
 	strbuf_addf(sb, "%ld%s", d / units[i].secs, units[i].unit);
 }
 
+/* " (41.250 s left)": a TIME_WAIT socket's time before the kernel frees it */
+static void text_tw_left(struct strbuf *sb, const struct holder_info *hi)
+{
+	if (hi->h.state == TCP_TIME_WAIT && hi->h.sock.protocol != IPPROTO_UDP &&
+	    hi->tw_ms_left >= 0)
+		strbuf_addf(sb, " (%lld.%03lld s left)", (long long)hi->tw_ms_left / MS_PER_S,
+			    (long long)hi->tw_ms_left % MS_PER_S);
+}
+
 /* " (bound 3h ago by deploy.sh[812], since exited)" */
 static void text_bound_by(struct strbuf *sb, const struct holder_info *hi,
 			  const struct timespec *now)
@@ -493,6 +507,7 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 		text_owner(sb, h);
 		strbuf_addf(sb, " %s ", state_name(h));
 		text_endpoint(sb, &h->sock);
+		text_tw_left(sb, &d->holders[i]);
 		text_bound_by(sb, &d->holders[i], &r->wall);
 	}
 	if (d->omitted)
@@ -597,6 +612,7 @@ void who_text(struct strbuf *sb, const struct holder_info *v, size_t n)
 		strbuf_addf(sb, " uid=%u", h->sock.uid);
 		if (h->state == TCP_LISTEN && h->sock.protocol != IPPROTO_UDP)
 			strbuf_addf(sb, " queue=%u/%u", h->ack_backlog, h->max_ack_backlog);
+		text_tw_left(sb, &v[i]);
 		text_procinfo(sb, &v[i].pi);
 	}
 }
@@ -612,6 +628,44 @@ void who_json(struct strbuf *sb, const struct holder_info *v, size_t n,
 	jw_str(&w, "proto", proto);
 	jw_uint(&w, "netns", netns);
 	json_holders(&w, v, n);
+	jw_obj_end(&w);
+}
+
+/* What `bindwatch check` appends after the diagnosis when SO_REUSEADDR would do. */
+#define CHECK_REUSEADDR_HINT "SO_REUSEADDR on the new socket would make the bind succeed"
+
+void check_text(struct strbuf *sb, const struct bw_record *r, bool reuseaddr_frees)
+{
+	strbuf_adds(sb, r->diag->n ? "busy " : "free ");
+	text_endpoint(sb, &r->ev->sock);
+	if (!r->diag->n)
+		return;
+	text_diagnosis(sb, r);
+	if (reuseaddr_frees)
+		strbuf_adds(sb, "; " CHECK_REUSEADDR_HINT);
+}
+
+void check_json(struct strbuf *sb, const struct bw_record *r, bool reuseaddr_frees)
+{
+	const struct bw_event *ev = r->ev;
+	struct jw w;
+
+	json_head(&w, sb, "check", &r->wall);
+	jw_str(&w, "answer", r->diag->n ? "busy" : "free");
+	json_endpoint(&w, &ev->sock);
+	jw_str(&w, "call", ev->syscall == BW_SYS_LISTEN ? "listen" : "bind");
+	json_socket(&w, r);
+	jw_uint(&w, "uid", ev->sock.uid);
+	jw_uint(&w, "netns", ev->sock.netns);
+	if (r->diag->n) {
+		json_diagnosis(&w, r);
+	} else {
+		json_holders(&w, NULL, 0);
+		jw_uint(&w, "holders_omitted", 0);
+		jw_null(&w, "reason");
+		jw_null(&w, "reason_text");
+	}
+	jw_bool(&w, "reuseaddr_would_free", reuseaddr_frees);
 	jw_obj_end(&w);
 }
 

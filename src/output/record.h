@@ -40,6 +40,15 @@ void who_json(struct strbuf *sb, const struct holder_info *v, size_t n,
 	      unsigned int port, const char *proto, __u32 netns,
 	      const struct timespec *wall);
 
+/*
+ * The answer of `bindwatch check`: r->ev is the intended call, r->diag what
+ * blocks it (free when it has no holders), rendered with a conflict
+ * record's holders, reason and reason_text; reuseaddr_frees: SO_REUSEADDR
+ * on the new socket alone would make it free.
+ */
+void check_text(struct strbuf *sb, const struct bw_record *r, bool reuseaddr_frees);
+void check_json(struct strbuf *sb, const struct bw_record *r, bool reuseaddr_frees);
+
 /* Records the kernel could not deliver (ring buffer full). */
 void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall);
 void lost_summary(struct strbuf *sb, uint64_t count);

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * check.c - diagnose a bind() before it is made.
+ *
+ * It owns the synthetic request and what the answer adds to a diagnosis;
+ * it must not print (check_cmd.c does) or decide anything.
+ *
+ * The intended call becomes the struct bw_event the capture programs would
+ * have written for it, and goes through the same diagnosis as a live
+ * conflict (diagnose.c, conflict.c): the same sockets, the same kernel
+ * rules, so "check says free" and "the monitor would name no holder" can
+ * never disagree.  The answer holds only at the moment of the lookup; a
+ * caller that needs the port must still handle EADDRINUSE.
+ *
+ * listen() re-checks the port against the same rules as bind(), and the
+ * one socket that could fail it after a successful bind is a listener,
+ * which the bind already clashes with: the request is a bind() either
+ * way, and --listen only makes the answer say which call was asked about.
+ *
+ * When the only blockers are TIME_WAIT sockets, the same diagnosis is run
+ * again with SO_REUSEADDR on the request, rather than judging from the
+ * listed holders: a busy port may have more TIME_WAIT sockets than a
+ * diagnosis lists, each with the SO_REUSEADDR of the socket it came from.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+#include "check.h"
+#include "diagnose.h"
+
+#define CHECK_COMM "bindwatch"
+
+struct dev_lookup {
+	const char *dev;
+	int netns_fd;
+	__s32 ifindex; /* or -errno */
+};
+
+static void *dev_lookup_thread(void *arg)
+{
+	struct dev_lookup *dl = arg;
+	unsigned int i;
+
+	/* the thread's own namespace: the rest of the process stays where it is */
+	if (dl->netns_fd >= 0 && setns(dl->netns_fd, CLONE_NEWNET)) {
+		dl->ifindex = -errno;
+		return NULL;
+	}
+	i = if_nametoindex(dl->dev);
+	dl->ifindex = i ? (__s32)i : errno == ENXIO || errno == ENODEV ? -ENODEV : -errno;
+	return NULL;
+}
+
+int check_dev_index(const char *dev, int netns_fd, __s32 *ifindex)
+{
+	struct dev_lookup dl = { .dev = dev, .netns_fd = netns_fd };
+	pthread_t t;
+	int err = pthread_create(&t, NULL, dev_lookup_thread, &dl);
+
+	if (err)
+		return -err;
+	pthread_join(t, NULL);
+	if (dl.ifindex < 0)
+		return dl.ifindex;
+	*ifindex = dl.ifindex;
+	return 0;
+}
+
+/* The record the capture programs would write for this bind() by us. */
+static void synthetic_call(struct bw_event *ev, const struct bw_sock *sock, bool listen)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->version = BW_ABI_VERSION;
+	ev->syscall = listen ? BW_SYS_LISTEN : BW_SYS_BIND;
+	ev->kind = BW_EVENT_CALL;
+	ev->count = 1;
+	ev->pid = ev->tid = getpid();
+	ev->ppid = getppid();
+	ev->uid = sock->uid;
+	ev->gid = getgid();
+	ev->sock = *sock;
+	memcpy(ev->comm, CHECK_COMM, sizeof(CHECK_COMM));
+}
+
+/* Every blocker listed is a TIME_WAIT socket (there is at least one). */
+static bool time_wait_only(const struct diagnosis *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->holders[i].h.pid || d->holders[i].h.state != TCP_TIME_WAIT)
+			return false;
+	return d->n > 0;
+}
+
+int check_run(struct holders *h, const struct bw_sock *sock, bool listen, int netns_fd,
+	      struct check_answer *a)
+{
+	struct bw_event bind_ev;
+	struct diagnosis with_reuse;
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	synthetic_call(&a->ev, sock, listen);
+	/* diagnosed as the bind(): see the top of this file */
+	bind_ev = a->ev;
+	bind_ev.syscall = BW_SYS_BIND;
+	err = diagnose_in(h, NULL, &bind_ev, netns_fd, &a->diag);
+	if (err || !time_wait_only(&a->diag) || (sock->sockflags & BW_SF_REUSEADDR))
+		return err;
+	bind_ev.sock.sockflags |= BW_SF_REUSEADDR;
+	/* a failed second look only loses the hint, not the answer */
+	if (!diagnose_in(h, NULL, &bind_ev, netns_fd, &with_reuse))
+		a->reuseaddr_frees = !with_reuse.n;
+	diagnosis_free(&with_reuse);
+	return 0;
+}
+
+void check_answer_free(struct check_answer *a)
+{
+	diagnosis_free(&a->diag);
+}

@@ -1,0 +1,321 @@
+# test_check.py - end-to-end tests of `bindwatch check` and `bindwatch wait`:
+# for each way the kernel refuses (or allows) a bind, real sockets hold a
+# port, check answers, and right after it a child makes the real bind()
+# with the same options in the same namespace as the same uid: the two
+# answers must agree, and be the one the case is about.  wait must return
+# when the holder goes and give up at its timeout when it does not.
+import json
+import subprocess
+import time
+
+from harness import (CHILD_PRELUDE, NOBODY, PYTHON, RECORD_TIMEOUT, Holder, Netns, Skip,
+                     bindwatch_argv, check, eq, fail, register, run_to_exit, socket_spec,
+                     start_bindwatch, test)
+
+NOBODY_UID = 65534
+TCP_TIMEWAIT_LEN_MS = 60 * 1000  # include/net/tcp.h: how long TIME_WAIT lasts
+EXIT_FREE, EXIT_BUSY, EXIT_USAGE = 0, 1, 2
+
+# The real bind() (and listen(), when asked) with the options of op, made
+# once: prints "free", "busy" (EADDRINUSE) or "error ERRNO".
+PROBE_SRC = CHILD_PRELUDE + r'''
+import errno
+op = json.loads(sys.argv[1])
+s = new_socket(op)
+try:
+    s.bind((op["addr"], op["port"]))
+    if op.get("listen"):
+        s.listen()
+    print("free")
+except OSError as e:
+    print("busy" if e.errno == errno.EADDRINUSE else "error " + errno.errorcode[e.errno])
+'''
+
+# A port on 127.0.0.1 that only a TIME_WAIT socket holds, in this process's
+# namespace: the server side of a loopback connection closes first, so the
+# socket in TIME_WAIT is the one on the listener's port.  argv[1]: whether
+# the listener (and so the TIME_WAIT socket) sets SO_REUSEADDR.
+TIME_WAIT_SRC = r'''
+import socket, sys, time
+reuse = sys.argv[1] == "1"
+with socket.socket() as listener:
+    if reuse:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    with socket.create_connection(("127.0.0.1", port)) as client:
+        conn, _ = listener.accept()
+        conn.close()  # active close: the server's end goes to TIME_WAIT
+        client.settimeout(20)
+        assert client.recv(1) == b""
+local = "0100007F:%04X" % port
+while True:
+    with open("/proc/net/tcp") as f:
+        states = [l.split()[3] for l in f.readlines()[1:] if l.split()[1] == local]
+    if states == ["06"]:  # TCP_TIME_WAIT alone
+        break
+    time.sleep(0.01)
+print(port)
+'''
+
+
+def target(op):
+    """The [ADDR:]PORT/proto argument of check for op."""
+    addr = f"[{op['addr']}]" if op["family"] == "ipv6" else op["addr"]
+    return f"{addr}:{op['port']}/{op['proto']}"
+
+
+def check_argv(cmd, op, netns=None, uid=None, extra=()):
+    argv = [cmd, target(op), "--json", *extra]
+    for flag in ("reuseaddr", "reuseport", "v6only", "listen"):
+        if op.get(flag):
+            argv.append("--" + flag)
+    if op.get("device"):
+        argv += ["--dev", op["device"]]
+    if uid is not None:
+        argv += ["--uid", str(uid)]
+    if netns:
+        argv += ["--netns", netns.path]
+    return bindwatch_argv(*argv)
+
+
+def kernel_says(op, netns=None, uid=None):
+    """What a real bind() with op's options says now: "free" or "busy"."""
+    prefix = (netns.exec_prefix() if netns else []) + (list(NOBODY) if uid == NOBODY_UID else [])
+    rc, out, err = run_to_exit([*prefix, PYTHON, "-c", PROBE_SRC, json.dumps(op)])
+    eq(rc, 0, f"probe bind {op} exit status (stderr {err.strip()!r})")
+    check(out.strip() in ("free", "busy"), f"probe bind {op}: {out.strip()!r}")
+    return out.strip()
+
+
+def request(family="ipv4", proto="tcp", addr="127.0.0.1", port=0, v6only=None, **opts):
+    """A bind to check and to make; v6only is always explicit for IPv6, so the
+    probe does not depend on net.ipv6.bindv6only."""
+    if family == "ipv6" and v6only is None:
+        v6only = False
+    return dict(family=family, proto=proto, addr=addr, port=port, v6only=v6only, **opts)
+
+
+def agree(op, expect, reason=None, netns=None, uid=None):
+    """check answers expect (with reason when busy), and so does the kernel.
+    Returns check's JSON answer."""
+    rc, out, err = run_to_exit(check_argv("check", op, netns, uid))
+    kernel = kernel_says(op, netns, uid)  # right after: the holders have not moved
+    try:
+        ans = json.loads(out)
+    except ValueError:
+        fail(f"check {op}: exit {rc}, not JSON: {out!r} (stderr {err.strip()!r})")
+    eq(ans["answer"], kernel, f"check {op} vs the kernel's bind()")
+    eq(ans["answer"], expect, f"check {op}")
+    eq(rc, EXIT_FREE if expect == "free" else EXIT_BUSY, f"check {op} exit status")
+    eq(ans["event"], "check", "event")
+    eq((ans["port"], ans["addr"], ans["proto"]), (op["port"], op["addr"], op["proto"]),
+       "the request as check read it")
+    if expect == "busy":
+        check(ans["holders"], f"check {op}: busy without holders: {ans!r}")
+        eq(ans["reason"], reason, f"check {op} reason")
+        check(ans["reason_text"], f"check {op}: empty reason_text")
+    else:
+        eq((ans["holders"], ans["reason"]), ([], None), f"check {op}: free, holders and reason")
+    return ans
+
+
+def holder(*sockets, netns=None, uid=None):
+    return Holder(*sockets, uid=uid, prefix=netns.exec_prefix() if netns else ())
+
+
+def listener_cases(netns=None):
+    with holder(socket_spec(listen=1, reuseaddr=True), netns=netns) as h:
+        ans = agree(request(port=h.port), "busy", "listener", netns)
+        eq(ans["holders"][0]["pid"], h.pid, "the listener's pid")
+        # SO_REUSEADDR never gets past a listener
+        agree(request(port=h.port, reuseaddr=True), "busy", "listener", netns)
+        agree(request(addr="127.0.0.2", port=h.port), "free", netns=netns)
+
+
+def bound_cases(netns=None):
+    with holder(socket_spec(reuseaddr=True), netns=netns) as h:
+        agree(request(port=h.port), "busy", "bound", netns)
+        agree(request(port=h.port, reuseaddr=True), "free", netns=netns)
+        agree(request(port=h.port, reuseaddr=True, listen=True), "free", netns=netns)
+
+
+def time_wait_cases(netns=None):
+    prefix = netns.exec_prefix() if netns else []
+    for reuse in (True, False):
+        rc, out, err = run_to_exit([*prefix, PYTHON, "-c", TIME_WAIT_SRC, "1" if reuse else "0"])
+        eq(rc, 0, f"making a TIME_WAIT socket (stderr {err.strip()!r})")
+        port = int(out)
+        ans = agree(request(port=port), "busy", "time-wait", netns)
+        tw = ans["holders"][0]
+        eq((tw["pid"], tw["state"], tw["reuseaddr"]), (None, "TIME_WAIT", reuse),
+           "the TIME_WAIT holder")
+        left = tw["timewait_left_ms"]
+        check(type(left) is int and 0 < left <= TCP_TIMEWAIT_LEN_MS,
+              f"timewait_left_ms {left!r}: expected 1 to {TCP_TIMEWAIT_LEN_MS}")
+        # the hint is right exactly when the kernel lets a SO_REUSEADDR bind through
+        eq(ans["reuseaddr_would_free"], reuse, "reuseaddr_would_free")
+        agree(request(port=port, reuseaddr=True), "free" if reuse else "busy",
+              None if reuse else "time-wait", netns)
+
+
+def overlap_cases(netns=None):
+    with holder(socket_spec(addr="0.0.0.0", listen=1), netns=netns) as h:
+        agree(request(port=h.port), "busy", "wildcard-overlap", netns)
+    with holder(socket_spec(listen=1), netns=netns) as h:
+        agree(request(addr="0.0.0.0", port=h.port), "busy", "wildcard-overlap", netns)
+
+
+def dual_stack_cases(netns=None):
+    with holder(socket_spec(family="ipv6", addr="::", listen=1, v6only=False),
+                netns=netns) as h:
+        agree(request(addr="0.0.0.0", port=h.port), "busy", "dual-stack-overlap", netns)
+    with holder(socket_spec(addr="0.0.0.0", listen=1), netns=netns) as h:
+        agree(request(family="ipv6", addr="::", port=h.port), "busy", "dual-stack-overlap",
+              netns)
+        agree(request(family="ipv6", addr="::", port=h.port, v6only=True), "free",
+              netns=netns)
+    with holder(socket_spec(family="ipv6", addr="::", listen=1, v6only=True),
+                netns=netns) as h:
+        agree(request(addr="0.0.0.0", port=h.port), "free", netns=netns)
+
+
+def reuseport_cases(netns=None):
+    with holder(socket_spec(listen=1, reuseport=True), netns=netns) as h:
+        agree(request(port=h.port, reuseport=True), "free", netns=netns)
+        agree(request(port=h.port), "busy", "reuseport-one-sided", netns)
+    with holder(socket_spec(listen=1, reuseport=True), netns=netns, uid=NOBODY_UID) as h:
+        agree(request(port=h.port, reuseport=True), "busy", "reuseport-uid-mismatch", netns)
+        agree(request(port=h.port, reuseport=True), "free", netns=netns, uid=NOBODY_UID)
+
+
+def udp_cases(netns=None):
+    with holder(socket_spec(proto="udp", reuseaddr=True), netns=netns) as h:
+        agree(request(proto="udp", port=h.port), "busy", "udp-no-reuse", netns)
+        agree(request(proto="udp", port=h.port, reuseaddr=True), "free", netns=netns)
+
+
+def device_cases(netns):
+    """A socket bound to lo against one on another device (one end of a veth
+    pair in netns): different devices never clash, an unbound socket does."""
+    rc, _, err = run_to_exit(netns.exec_prefix() + [netns.ip, "link", "add", "bwd0",
+                                                    "type", "veth", "peer", "name", "bwd1"])
+    if rc != 0:
+        raise Skip(f"cannot create a veth pair: {err.strip()}")
+    with holder(socket_spec(listen=1, device="lo"), netns=netns) as h:
+        agree(request(port=h.port, device="bwd0"), "free", netns=netns)
+        agree(request(port=h.port, device="lo"), "busy", "listener", netns)
+        agree(request(port=h.port), "busy", "listener", netns)
+
+
+CASES = {
+    "listener": listener_cases, "bound": bound_cases, "time-wait": time_wait_cases,
+    "wildcard-overlap": overlap_cases, "dual-stack": dual_stack_cases,
+    "reuseport": reuseport_cases, "udp": udp_cases,
+}
+
+
+def register_cases():
+    for name, cases in CASES.items():
+        register(f"check: {name}, as the kernel answers", cases)
+
+        def in_netns(cases=cases):
+            with Netns() as ns:
+                cases(ns)
+        register(f"check: {name} in another netns, as the kernel answers", in_netns)
+
+
+register_cases()
+
+
+@test()
+def check_device_in_netns():
+    with Netns() as ns:
+        device_cases(ns)
+
+
+@test()
+def check_text_time_wait_and_hint():
+    rc, out, err = run_to_exit([PYTHON, "-c", TIME_WAIT_SRC, "1"])
+    eq(rc, 0, f"making a TIME_WAIT socket (stderr {err.strip()!r})")
+    port = int(out)
+    rc, out, err = run_to_exit(bindwatch_argv("check", f"127.0.0.1:{port}"))
+    eq(rc, EXIT_BUSY, f"check exit status (stderr {err.strip()!r})")
+    check(out.startswith(f"busy tcp 127.0.0.1:{port}; held by (no process) TIME_WAIT"),
+          f"text answer: {out!r}")
+    check(" s left)" in out and "; time-wait: " in out, f"time left and reason: {out!r}")
+    check(out.rstrip().endswith("SO_REUSEADDR on the new socket would make the bind succeed"),
+          f"the SO_REUSEADDR hint: {out!r}")
+
+
+@test()
+def check_usage_errors():
+    cases = [
+        (["check"], "expected one"),
+        (["check", "70000"], "port from 1 to 65535"),
+        (["check", "::1:8080"], "brackets"),
+        (["check", "8080/sctp"], "/tcp or /udp"),
+        (["check", "8080", "--v6only"], "--v6only"),
+        (["check", "8080/udp", "--listen"], "--listen"),
+        (["check", "8080", "--uid", "bob"], "--uid"),
+        (["check", "8080", "--timeout", "1s"], "--timeout"),
+        (["wait", "8080"], "--timeout"),
+        (["wait", "8080", "--timeout", "soon"], "--timeout"),
+        (["check", "8080", "--netns", "/run/netns/x", "--pid", "1"], "--netns and --pid"),
+        (["check", "8080", "--dev", "no-such-dev0"], "--dev"),
+    ]
+    for args, named in cases:
+        rc, out, err = run_to_exit(bindwatch_argv(*args))
+        eq(rc, EXIT_USAGE, f"bindwatch {' '.join(args)} exit status (stderr {err!r})")
+        check(named in err, f"bindwatch {' '.join(args)}: stderr does not name {named!r}: "
+              f"{err!r}")
+
+
+@test()
+def wait_returns_when_the_holder_exits():
+    with Holder(socket_spec(listen=1)) as h:
+        op = request(port=h.port)
+        proc = subprocess.Popen(check_argv("wait", op, extra=("--timeout", "60s")),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            rc, _, err = run_to_exit(check_argv("check", op))
+            eq(rc, EXIT_BUSY, f"check while the holder lives (stderr {err.strip()!r})")
+            if proc.poll() is not None:
+                fail(f"wait returned while the port was still held: {proc.communicate()!r}")
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+    try:
+        out, err = proc.communicate(timeout=RECORD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        fail("wait still running after the holder exited")
+    eq(proc.returncode, EXIT_FREE, f"wait exit status (stdout {out!r}, stderr {err!r})")
+    eq(json.loads(out)["answer"], "free", "wait's last answer")
+    eq(kernel_says(op), "free", "the kernel's answer after wait")
+
+
+@test()
+def wait_times_out_while_held():
+    with Holder(socket_spec(listen=1)) as h:
+        op = request(port=h.port)
+        for timeout in ("300ms", "0"):
+            rc, out, err = run_to_exit(check_argv("wait", op, extra=("--timeout", timeout)))
+            eq(rc, EXIT_BUSY, f"wait --timeout {timeout} exit status (stderr {err!r})")
+            ans = json.loads(out)
+            eq((ans["answer"], ans["reason"], ans["holders"][0]["pid"]),
+               ("busy", "listener", h.pid), f"wait --timeout {timeout}: the last answer")
+
+
+@test()
+def check_with_a_monitor_running():
+    """With a monitor running, check answers through the iterators it pinned:
+    the same answers, TIME_WAIT time left included."""
+    with start_bindwatch() as bw:
+        listener_cases()
+        time_wait_cases()
+        rc, stderr = bw.stop()
+        eq(rc, 0, f"monitor exit code (stderr {stderr!r})")
