@@ -6,8 +6,9 @@ import os
 import tempfile
 import time
 
-from harness import (PYTHON, RECORD_TIMEOUT, Requester, bind_conflict, check, eq, fail, running,
-                     start_bindwatch, test)
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Requester, bind_conflict, check, eq, fail,
+                     for_port, hold, running, start_bindwatch, test)
+from test_policy import write_policy
 
 # A hook: writes its pid, its stdin (the record) and its BINDWATCH_* variables
 # to OUT.PID.json, then sleeps SLEEP seconds.
@@ -72,6 +73,61 @@ def hook_gets_record():
     eq(env.get("BINDWATCH_HOLDER_PID"), str(rec["holders"][0]["pid"]), "BINDWATCH_HOLDER_PID")
     eq(env.get("BINDWATCH_REASON"), rec["reason"], "BINDWATCH_REASON")
     eq(env.get("BINDWATCH_SUPPRESSED"), "0", "BINDWATCH_SUPPRESSED")
+
+
+# A rule's exec: writes its arguments, stdin and BINDWATCH_* variables to
+# OUT.PID.json.
+RULE_HOOK = r'''
+import json, os, sys
+out = sys.argv[1]
+env = {k: v for k, v in os.environ.items() if k.startswith("BINDWATCH_")}
+with open(f"{out}.{os.getpid()}.json", "w") as f:
+    json.dump({"argv": sys.argv[2:], "record": sys.stdin.read(), "env": env}, f)
+'''
+
+
+@test()
+def rule_exec_variables():
+    """A rule's exec and its environment get every variable of the record,
+    from one table: nobody's bind against root's listener gives
+    {requester.uid} 65534 and {holder.uid} 0 in the arguments and
+    BINDWATCH_REQUESTER_UID / BINDWATCH_HOLDER_UID in the environment, and
+    the same for the rule, the action, the address and the executable."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)
+        script = os.path.join(tmp, "rule.py")
+        with open(script, "w") as f:
+            f.write(RULE_HOOK)
+        holder, port = hold("ipv4", "tcp", "127.0.0.1")
+        args = ["{port}", "--requester-uid={requester.uid}", "--holder-uid={holder.uid}",
+                "--addr={addr}", "--rule={rule}", "--action={action}",
+                "--suppressed={suppressed}", "--exe={requester.exe}", "--comm={holder.comm}"]
+        policy = write_policy(tmp, f'''version: 1
+rules:
+  - name: page
+    match: {{port: {port}}}
+    action: alert
+    exec: {json.dumps([PYTHON, script, os.path.join(tmp, "out")] + args)}
+''')
+        with holder, start_bindwatch("--policy", policy) as bw, Requester(prefix=NOBODY) as req:
+            req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
+                     port=port)
+            rec = bw.wait_record(for_port(port))
+            out = hook_outputs(tmp, 1)[0]
+    eq(rec["action"], {"rule": "page", "type": "alert"}, "the record's action")
+    exe = rec["requester"]["exe"]
+    check(exe, "the requester's exe is known")
+    eq(out["argv"], [str(port), "--requester-uid=65534", "--holder-uid=0", "--addr=127.0.0.1",
+                     "--rule=page", "--action=alert", "--suppressed=0", f"--exe={exe}",
+                     f"--comm={rec['holders'][0]['comm']}"], "the rule's exec arguments")
+    eq(json.loads(out["record"]), {**rec, "suppressed": 0}, "the record on the exec's stdin")
+    env = out["env"]
+    for name, value in [("PORT", str(port)), ("ADDR", "127.0.0.1"), ("REQUESTER_UID", "65534"),
+                        ("REQUESTER_PID", str(req.pid)), ("REQUESTER_EXE", exe),
+                        ("HOLDER_UID", "0"), ("HOLDER_PID", str(os.getpid())),
+                        ("RULE", "page"), ("ACTION", "alert"), ("REASON", "listener"),
+                        ("SUPPRESSED", "0")]:
+        eq(env.get("BINDWATCH_" + name), value, "BINDWATCH_" + name)
 
 
 @test()
