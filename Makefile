@@ -83,7 +83,7 @@ PURE := lib/strbuf lib/addr lib/portlist lib/duration \
 MAIN := main options lib/log lib/privs \
 	capture/loader capture/instance enrich/enrich \
 	explain/holders explain/diagnose explain/who \
-	act/checkpolicy act/hooks act/reclaim act/decider \
+	act/checkpolicy act/hooks act/reclaim act/decider act/ownership \
 	output/output output/notify output/metrics
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 

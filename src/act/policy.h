@@ -275,6 +275,10 @@ const struct policy_rule *policy_expect_miss(const struct policy *p, unsigned in
 					     int proto, const struct policy_proc *caller,
 					     struct policy_miss *m);
 
+/* The first expect rule of p (NULL: none) naming port of protocol proto, or NULL. */
+const struct policy_rule *policy_expect_names(const struct policy *p, unsigned int port,
+					      int proto);
+
 /* The ports p's expect rules name, of any protocol, into ports[PORTLIST_WORDS]. */
 void policy_expect_ports(const struct policy *p, uint64_t *ports);
 

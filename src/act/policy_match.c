@@ -233,6 +233,17 @@ const struct policy_rule *policy_expect_miss(const struct policy *p, unsigned in
 	return first;
 }
 
+const struct policy_rule *policy_expect_names(const struct policy *p, unsigned int port,
+					      int proto)
+{
+	size_t i;
+
+	for (i = 0; p && i < p->nexpects; i++)
+		if (rule_names(&p->expects[i], port, proto))
+			return &p->expects[i];
+	return NULL;
+}
+
 void policy_expect_ports(const struct policy *p, uint64_t *ports)
 {
 	size_t i, w;
