@@ -120,10 +120,11 @@ int ownership_reuseport_join(struct holders *h, const struct ledger *ledger,
 		l.n = DIAG_MAX_HOLDERS;
 	}
 	err = l.n ? holder_infos(&l, ledger, &d->holders) : 0;
+	if (!err)
+		d->n = l.n;
 	holder_list_free(&l);
 	if (err)
 		return err;
-	d->n = l.n;
 	for (i = 0; i < d->n && !other; i++)
 		other = differs(&d->holders[i], ev, pi);
 	if (!other)
