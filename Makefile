@@ -87,7 +87,7 @@ MAIN := main options lib/log lib/privs \
 	capture/loader capture/instance enrich/enrich \
 	explain/holders explain/diagnose explain/who \
 	explain/nsarg explain/check explain/check_cmd lib/kconfig \
-	act/checkpolicy act/hooks act/reclaim act/decider \
+	act/checkpolicy act/hooks act/reclaim act/decider act/ownership \
 	output/output output/notify output/metrics
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 

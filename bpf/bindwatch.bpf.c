@@ -18,7 +18,18 @@
  *    the outcome and emits it.
  *
  * Filters (--port, --pid, --comm, --cgroup) run before anything is parked
- * or reserved, so filtered-out calls cost a few loads.  Records are
+ * or reserved, so filtered-out calls cost a few loads.
+ *
+ * Successful calls are records only when asked for: all of them (--all),
+ * the bind()s the ledger learns of (within a budget per uid), and the
+ * watched ones (struct bw_request.watch): calls on the ports the policy's
+ * expect rules name ("expect_ports", written by userspace at start and at
+ * each reload), and, with --reuseport-watch, calls on SO_REUSEPORT
+ * sockets.  Both tests use what the call already read (the port, the
+ * socket's flags), so every other successful call costs a bit test more.
+ * A watched success over its uid's budget counts as lost, never silently
+ * dropped: a process must not hide its one bind on an expected port
+ * behind a loop of others.  Records are
  * submitted without waking userspace unless the last wakeup is older than
  * wakeup_interval_ns or the ring is filling up: one wakeup per record costs
  * several microseconds per failing bind() in a storm.  Userspace also polls
@@ -78,6 +89,10 @@ const volatile __u64 rate_interval_ns = 0;        /* rate limit: ns per record p
 const volatile __u64 rate_tolerance_ns = 0;       /* the burst: (records - 1) * rate_interval_ns */
 const volatile __u64 port_bitmap[BW_PORT_WORDS] = {};
 
+/* Ports the policy's expect rules name; userspace rewrites both on reload. */
+__u64 expect_ports[BW_PORT_WORDS] = {};
+__u32 expect_ports_set = 0; /* some bit of expect_ports is set */
+
 __u64 last_wakeup_ns = 0;
 __u64 storms_live = 0; /* entries of "storms" that count against storms_max */
 
@@ -102,7 +117,14 @@ struct bw_request {
 	struct bw_sock sock;
 	__u64 sock_ino;
 	__u8 syscall;
-	__u8 __pad[7];
+	__u8 watch;   /* enum req_watch: why a success would be a record */
+	__u8 __pad[6];
+};
+
+/* Why a successful call is wanted besides --all and the ledger. */
+enum req_watch {
+	REQ_FILTERED = 1 << 0, /* the port is in --port (or there is no --port) */
+	REQ_WATCHED = 1 << 1,  /* an expected port, or SO_REUSEPORT with --reuseport-watch */
 };
 
 struct {
@@ -131,6 +153,7 @@ struct bw_uid {
 	__u64 suppressed; /* failures held back since its last suppressed record */
 	__u64 since_ns;   /* when the first of them was held back */
 	__u64 ledger_tat; /* the same for successful bind()s sent for the ledger */
+	__u64 watch_tat;  /* the same for watched successful calls (bw_request.watch) */
 };
 
 /* Never deleted: a capture may hold a pointer to its uid's entry. */
@@ -218,7 +241,13 @@ static __always_inline bool port_wanted(__u16 port)
 	return (port_bitmap[port / 64] >> (port % 64)) & 1;
 }
 
-static __always_inline bool outcome_wanted(long ret, __u8 syscall)
+static __always_inline bool expected_port(__u16 port)
+{
+	return (expect_ports[port / 64] >> (port % 64)) & 1;
+}
+
+/* Whether outcome ret of syscall is asked for (--errors, --all, the ledger). */
+static __always_inline bool outcome_asked(long ret, __u8 syscall)
 {
 	if (ret == -EADDRINUSE)
 		return true;
@@ -226,6 +255,35 @@ static __always_inline bool outcome_wanted(long ret, __u8 syscall)
 		return report & BW_REPORT_SUCCESS ||
 		       (syscall == BW_SYS_BIND && report & BW_REPORT_BINDS);
 	return ret < 0 && report & BW_REPORT_ERRORS;
+}
+
+/*
+ * Whether a call with outcome ret may be wanted, before its socket is read
+ * (fexit): asked for, or a success that something may watch.
+ */
+static __always_inline bool outcome_wanted(long ret, __u8 syscall)
+{
+	return outcome_asked(ret, syscall) ||
+	       (ret == 0 && (report & BW_REPORT_REUSEPORT || expect_ports_set));
+}
+
+/* Whether req's call with outcome ret is wanted, now that its socket is known. */
+static __always_inline bool request_wanted(const struct bw_request *req, long ret)
+{
+	if (ret == 0 && req->watch & REQ_WATCHED)
+		return true;
+	return req->watch & REQ_FILTERED && outcome_asked(ret, req->syscall);
+}
+
+/* The watch bits of a request on socket s (enum req_watch). */
+static __always_inline __u8 watch_of(const struct bw_sock *s)
+{
+	__u8 w = port_wanted(s->port) ? REQ_FILTERED : 0;
+
+	if (expected_port(s->port) ||
+	    (report & BW_REPORT_REUSEPORT && s->sockflags & BW_SF_REUSEPORT))
+		w |= REQ_WATCHED;
+	return w;
 }
 
 /* The address bind() asked for, from a sockaddr the kernel already copied. */
@@ -247,7 +305,7 @@ static __always_inline void addr_from_sockaddr(struct bw_sock *s,
  * A successful bind() sent only for userspace's ledger is no record: its
  * loss costs a "bound_by", not a count.
  */
-static __always_inline void send(struct bw_event *e)
+static __always_inline void send(struct bw_event *e, bool watched)
 {
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
@@ -257,7 +315,7 @@ static __always_inline void send(struct bw_event *e)
 		flags = BPF_RB_FORCE_WAKEUP;
 	}
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags) &&
-	    (e->ret < 0 || report & BW_REPORT_SUCCESS))
+	    (e->ret < 0 || watched || report & BW_REPORT_SUCCESS))
 		stat_add(BW_STAT_LOST, e->count);
 }
 
@@ -283,7 +341,8 @@ static __always_inline bool bind_request(struct bw_request *e, const struct sock
 	addr_from_sockaddr(&e->sock, &sa);
 	e->sock_ino = sock_ino(sk);
 	e->syscall = BW_SYS_BIND;
-	return port_wanted(e->sock.port);
+	e->watch = watch_of(&e->sock);
+	return e->watch;
 }
 
 /* Same for listen(), which claims the address sk is already bound to. */
@@ -293,7 +352,8 @@ static __always_inline bool listen_request(struct bw_request *e, const struct so
 		return false;
 	e->sock_ino = sock_ino(sk);
 	e->syscall = BW_SYS_LISTEN;
-	return port_wanted(e->sock.port);
+	e->watch = watch_of(&e->sock);
+	return e->watch;
 }
 
 /* The head of the current task's argv and its executable; kernel threads have none. */
@@ -575,6 +635,34 @@ static __always_inline bool ledger_admit(__u32 uid, __u64 now)
 				 (LEDGER_RATE - 1) * (NSEC_PER_SEC / LEDGER_RATE));
 }
 
+/*
+ * The same budget, of its own, for watched successful calls: one past it
+ * counts as lost (send() counts what the ring has no room for).
+ */
+static __always_inline bool watch_admit(__u32 uid, __u64 now)
+{
+	struct bw_uid *u;
+
+	if (!rate_interval_ns)
+		return true;
+	u = uid_state(uid);
+	if (!u || rate_allows(&u->watch_tat, now, NSEC_PER_SEC / LEDGER_RATE,
+			      (LEDGER_RATE - 1) * (NSEC_PER_SEC / LEDGER_RATE)))
+		return true;
+	stat_add(BW_STAT_LOST, 1);
+	return false;
+}
+
+/* Whether the successful call in e, whose request req is, goes out. */
+static __always_inline bool success_admit(const struct bw_request *req, const struct bw_event *e)
+{
+	if (report & BW_REPORT_SUCCESS && req->watch & REQ_FILTERED)
+		return true;
+	if (req->watch & REQ_WATCHED)
+		return watch_admit(e->uid, e->ts_ns);
+	return ledger_admit(e->uid, e->ts_ns);
+}
+
 /* Make a record of req, its outcome ret and the calling task; send it. */
 static __always_inline void emit(const struct bw_request *req, long ret, __u8 mode)
 {
@@ -594,11 +682,11 @@ static __always_inline void emit(const struct bw_request *req, long ret, __u8 mo
 	fill(&cur->tmpl, req, ret, mode);
 	if (ret < 0 && window_ns)
 		cur->tmpl.count = storm_count(cur);
-	/* --all's successes are asked for: only the ledger's are limited */
+	/* --all's successes are asked for: the ledger's and watched ones are limited */
 	if (cur->tmpl.count &&
 	    (ret < 0 ? admit(cur->tmpl.uid, cur->tmpl.count, cur->tmpl.ts_ns) :
-	     report & BW_REPORT_SUCCESS || ledger_admit(cur->tmpl.uid, cur->tmpl.ts_ns)))
-		send(&cur->tmpl);
+	     success_admit(req, &cur->tmpl)))
+		send(&cur->tmpl, req->watch & REQ_WATCHED);
 	*nest = level;
 }
 
@@ -610,7 +698,7 @@ static __always_inline int fexit_bind(struct socket *sock,
 	struct bw_request e = {};
 
 	if (outcome_wanted(ret, BW_SYS_BIND) && task_wanted() &&
-	    bind_request(&e, BPF_CORE_READ(sock, sk), uaddr, false))
+	    bind_request(&e, BPF_CORE_READ(sock, sk), uaddr, false) && request_wanted(&e, ret))
 		emit(&e, ret, BW_MODE_FEXIT);
 	return 0;
 }
@@ -636,7 +724,7 @@ int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 	struct bw_request e = {};
 
 	if (outcome_wanted(ret, BW_SYS_LISTEN) && task_wanted() &&
-	    listen_request(&e, BPF_CORE_READ(sock, sk)))
+	    listen_request(&e, BPF_CORE_READ(sock, sk)) && request_wanted(&e, ret))
 		emit(&e, ret, BW_MODE_FEXIT);
 	return 0;
 }
@@ -677,7 +765,7 @@ static __always_inline int unpark(__u8 syscall, long ret)
 	if (!e)
 		return 0;
 	/* an entry left by a call whose exit we missed is no match */
-	if (e->syscall == syscall && outcome_wanted(ret, syscall))
+	if (e->syscall == syscall && request_wanted(e, ret))
 		emit(e, ret, BW_MODE_TRACEPOINT);
 	bpf_map_delete_elem(&inflight, &tid);
 	return 0;

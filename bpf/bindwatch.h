@@ -35,6 +35,7 @@ enum bw_report {
 	BW_REPORT_ERRORS = 1 << 0,  /* --errors all: every other failure */
 	BW_REPORT_SUCCESS = 1 << 1, /* --all: successful calls */
 	BW_REPORT_BINDS = 1 << 2,   /* successful bind()s, for the ledger */
+	BW_REPORT_REUSEPORT = 1 << 3, /* --reuseport-watch: successful calls on SO_REUSEPORT sockets */
 };
 
 /* In-kernel filters that are switched on (bw_config.filters). */

@@ -91,10 +91,26 @@ struct record_action {
 	int64_t remaining_ms; /* cooldown: how long it still lasts */
 };
 
+/* What a record reports (bw_record.kind): the call, or what it did to a port's ownership. */
+enum record_kind {
+	RECORD_CALL,             /* "conflict", "error" or "ok" */
+	RECORD_UNEXPECTED_OWNER, /* a success on an expected port by a caller no owner matches */
+	RECORD_REUSEPORT_JOIN,   /* a success joining a SO_REUSEPORT group of other processes */
+};
+
+struct policy_rule;
+struct policy_miss;
+
 struct bw_record {
 	const struct bw_event *ev;
+	enum record_kind kind;
+	/* ownership records: the expect rule naming the port, or NULL */
+	const struct policy_rule *expect;
+	const struct policy_miss *expect_miss; /* unexpected-owner: the owner condition missed */
+	bool alert;                   /* an ownership record the hooks alert with */
 	const struct proc_info *req;  /* the requester */
-	const struct diagnosis *diag; /* NULL unless a conflict was diagnosed */
+	const struct diagnosis *diag; /* NULL unless a conflict was diagnosed;
+					 reuseport-join: the group's other members */
 	const struct record_action *action; /* NULL when no rule matched */
 	const struct explain *unmatched; /* --dry-run: the first rule on the port did not match */
 	struct timespec wall;         /* CLOCK_REALTIME of the call */

@@ -52,6 +52,7 @@
 #include "notify.h"
 #include "options.h"
 #include "output.h"
+#include "ownership.h"
 #include "policy.h"
 #include "privs.h"
 #include "procinfo.h"
@@ -82,6 +83,8 @@ struct monitor {
 	uint64_t undecided;      /* conflicts the decider had no room for */
 	unsigned int stuck;      /* command-line reads that hung, as reported */
 	struct policy *policy;   /* --policy, read before loading: handed to reclaim */
+	struct policy *expect;   /* --policy again, for its expect rules: this thread's */
+	bool reuseport_all;      /* --reuseport-watch */
 	const char *policy_path;
 	int diag_err;            /* the last holder lookup's error, 0 */
 	struct output out;
@@ -179,6 +182,50 @@ static bool decide(struct monitor *m, struct bw_record *r, struct record_action 
 	return !err;
 }
 
+/*
+ * A successful call on an expected port, or on a SO_REUSEPORT socket
+ * watched: write what it did to the port's ownership, if anything.
+ */
+static void check_ownership(struct monitor *m, const struct bw_event *ev,
+			    const struct timespec *wall)
+{
+	const struct policy_rule *named = policy_expect_names(m->expect, ev->sock.port,
+							      ev->sock.protocol);
+	struct bw_record r = { .ev = ev, .wall = *wall, .expect = named };
+	struct policy_miss miss;
+	struct diagnosis diag;
+	struct proc_info pi;
+	int err;
+
+	if (!named && !(m->reuseport_all && ev->sock.sockflags & BW_SF_REUSEPORT))
+		return;
+	enrich_event(&m->enrich, &r, &pi);
+	if (named && (r.expect = ownership_expect_miss(m->expect, ev, &pi, &miss))) {
+		r.kind = RECORD_UNEXPECTED_OWNER;
+		r.expect_miss = &miss;
+		r.alert = r.expect->action == POLICY_ALERT;
+		emit(m, &r);
+	}
+	if (ev->syscall == BW_SYS_BIND && m->holders) {
+		err = ownership_reuseport_join(m->holders, m->ledger, ev, &pi, &diag);
+		if (err && err != m->diag_err)
+			warn("holder lookup failed: %s; SO_REUSEPORT joins go unreported",
+			     strerror(-err));
+		m->diag_err = err;
+		if (diag.n) {
+			r.kind = RECORD_REUSEPORT_JOIN;
+			r.expect = named;
+			r.expect_miss = NULL;
+			/* on a port no expect names, --reuseport-watch asked for it */
+			r.alert = !named || named->action == POLICY_ALERT;
+			r.diag = &diag;
+			emit(m, &r);
+		}
+		diagnosis_free(&diag);
+	}
+	procinfo_free(&pi);
+}
+
 static int handle_event(void *arg, void *data, size_t size)
 {
 	struct monitor *m = arg;
@@ -205,6 +252,8 @@ static int handle_event(void *arg, void *data, size_t size)
 	}
 	if (!ev->ret && ev->syscall == BW_SYS_BIND)
 		ledger_add(m->ledger, ev, &r.wall);
+	if (!ev->ret)
+		check_ownership(m, ev, &r.wall);
 	if (!ev->ret && !m->show_success)
 		return 0;
 	enrich_event(&m->enrich, &r, &pi);
@@ -288,6 +337,17 @@ static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 	m->last_tick = now_ns(CLOCK_MONOTONIC);
 }
 
+/* Make p's expect rules the ones in force, in the kernel too; the old ones go. */
+static void set_expect(struct monitor *m, struct policy *p)
+{
+	uint64_t ports[PORTLIST_WORDS];
+
+	policy_expect_ports(p, ports);
+	loader_set_expect(&m->loader, ports);
+	policy_free(m->expect);
+	m->expect = p;
+}
+
 /* SIGHUP: read the policy anew; a bad one leaves the running one in force. */
 static void reload_policy(struct monitor *m)
 {
@@ -300,9 +360,15 @@ static void reload_policy(struct monitor *m)
 		warn("policy not reloaded, the previous one stays in force: %s", err);
 		return;
 	}
-	warn("policy reloaded from %s: %zu %s", m->policy_path, p->nrules,
-	     plural(p->nrules, "rule", "rules"));
+	warn("policy reloaded from %s: %zu %s, %zu expect %s", m->policy_path, p->nrules,
+	     plural(p->nrules, "rule", "rules"), p->nexpects, plural(p->nexpects, "rule", "rules"));
 	decider_reload(m->decider, p);
+	/* the same file again for this thread: the decider owns p now */
+	if (policy_load(m->policy_path, &p, err, sizeof(err))) {
+		warn("expect rules not reloaded, the previous ones stay in force: %s", err);
+		return;
+	}
+	set_expect(m, p);
 }
 
 static int poll_loop(struct monitor *m, struct ring_buffer *rb)
@@ -387,6 +453,12 @@ static int run(struct monitor *m, const struct bw_options *o)
 	err = loader_start(&m->loader, o);
 	if (err)
 		return err;
+	if (m->expect) {
+		struct policy *p = m->expect;
+
+		m->expect = NULL;
+		set_expect(m, p);
+	}
 	err = holders_open(&m->holders, o->btf_path);
 	if (err)
 		warn("holder lookup unavailable, records will not name holders: "
@@ -513,12 +585,22 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 		m.policy_path = o.policy_path;
+		/* the same file again for the expect rules: the decider takes m.policy */
+		err = policy_load(o.policy_path, &m.expect, msg, sizeof(msg));
+		if (err) {
+			warn("--policy: %s", msg);
+			policy_free(m.policy);
+			options_free(&o);
+			return EXIT_FAILURE;
+		}
 	}
+	m.reuseport_all = o.report & BW_REPORT_REUSEPORT;
 	err = hooks_init(&m.hooks, o.exec, o.exec_max, o.exec_timeout, o.exec_interval_ms);
 	if (err) {
 		warn("--exec: '%s': %s", o.exec ? o.exec : "", err == -E2BIG ? "too many arguments" :
 		     strerror(-err));
 		policy_free(m.policy);
+		policy_free(m.expect);
 		options_free(&o);
 		return EXIT_USAGE;
 	}
@@ -528,6 +610,7 @@ int main(int argc, char **argv)
 		if (err == -ENOMEM)
 			warn("out of memory");
 		policy_free(m.policy);
+		policy_free(m.expect);
 		hooks_fini(&m.hooks);
 		free(m.ledger);
 		options_free(&o);
@@ -543,6 +626,7 @@ int main(int argc, char **argv)
 	cgroup_fini();
 	enrich_fini(&m.enrich);
 	policy_free(m.policy);
+	policy_free(m.expect);
 	hooks_fini(&m.hooks);
 	free(m.ledger);
 	options_free(&o);

@@ -58,6 +58,9 @@ static const char usage_text[] =
 "  --cgroup PATH      only processes in this cgroup v2 (or below it)\n"
 "  --errors WHICH     eaddrinuse (default) or all (EACCES, EADDRNOTAVAIL, ...)\n"
 "  --all              report successful calls too\n"
+"  --reuseport-watch  report a process of another executable, uid or cgroup\n"
+"                     joining a SO_REUSEPORT group on any port (the policy's\n"
+"                     expected ports are always watched)\n"
 "  --window DURATION  one record per storm of identical failures per window,\n"
 "                     with their count (default 1s, at most 1m; 0: a record\n"
 "                     per failure)\n"
@@ -120,6 +123,7 @@ enum {
 	OPT_CMDLINE_MAX,
 	OPT_RATE_LIMIT,
 	OPT_RATE_BURST,
+	OPT_REUSEPORT_WATCH,
 };
 
 static const struct option long_options[] = {
@@ -145,6 +149,7 @@ static const struct option long_options[] = {
 	{ "cmdline-max", required_argument, NULL, OPT_CMDLINE_MAX },
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
 	{ "rate-burst", required_argument, NULL, OPT_RATE_BURST },
+	{ "reuseport-watch", no_argument, NULL, OPT_REUSEPORT_WATCH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -292,6 +297,9 @@ static int parse_one(int c, struct bw_options *o)
 		return 0;
 	case OPT_ALL:
 		o->report |= BW_REPORT_SUCCESS;
+		return 0;
+	case OPT_REUSEPORT_WATCH:
+		o->report |= BW_REPORT_REUSEPORT;
 		return 0;
 	case OPT_BTF:
 		o->btf_path = optarg;

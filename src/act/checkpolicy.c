@@ -197,7 +197,10 @@ int check_policy(int argc, char **argv)
 	if (log) {
 		c = replay(p, log, json);
 	} else {
-		printf("%s: valid, %zu %s\n", argv[optind], p->nrules, plural(p->nrules, "rule", "rules"));
+		printf("%s: valid, %zu %s", argv[optind], p->nrules, plural(p->nrules, "rule", "rules"));
+		if (p->nexpects)
+			printf(", %zu expect %s", p->nexpects, plural(p->nexpects, "rule", "rules"));
+		putchar('\n');
 		c = 0;
 	}
 	policy_free(p);

@@ -452,15 +452,20 @@ static void alert(struct hooks *h, enum hook_kind kind, const struct bw_record *
 		strbuf_free(&args[i]);
 }
 
+/* A conflict, or an ownership record that alerts (expect's action: alert). */
+static bool alerts(const struct bw_record *r)
+{
+	return r->kind == RECORD_CALL ? r->ev->ret == -EADDRINUSE : r->alert;
+}
+
 bool hooks_wanted(const struct hooks *h, const struct bw_record *r)
 {
-	return r->ev->ret == -EADDRINUSE &&
-	       (hooks_enabled(h) || (r->action && r->action->exec));
+	return alerts(r) && (hooks_enabled(h) || (r->action && r->action->exec));
 }
 
 void hooks_alert(struct hooks *h, const struct bw_record *r, const struct strbuf *json)
 {
-	if (r->ev->ret != -EADDRINUSE)
+	if (!alerts(r))
 		return;
 	if (hooks_enabled(h))
 		alert(h, HOOK_EXEC, r, json);

@@ -64,6 +64,7 @@ struct parser {
 				   line, or its own in a list */
 	struct policy *p;
 	size_t rules_cap;
+	size_t expects_cap;
 };
 
 /* One key of a mapping and the function that reads its value into obj. */
@@ -97,6 +98,11 @@ static const struct keyword states[] = {
 
 static const struct keyword actions[] = {
 	{ "log", POLICY_LOG }, { "alert", POLICY_ALERT }, { "reclaim", POLICY_RECLAIM },
+};
+
+/* An expect rule only says or alerts: an owner is never reclaimed from. */
+static const struct keyword expect_actions[] = {
+	{ "log", POLICY_LOG }, { "alert", POLICY_ALERT },
 };
 
 static const struct keyword signals[] = {
@@ -572,7 +578,7 @@ static int cond_min_age(struct parser *ps, void *obj)
 static int cond_state(struct parser *ps, void *obj)
 {
 	struct policy_cond *c = obj;
-	int v, rc;
+	int v = 0, rc;
 
 	rc = get_keyword(ps, states, ARRAY_SIZE(states), "listen, bound or any", &v);
 	if (!rc)
@@ -595,9 +601,10 @@ static const struct field cond_fields[COND_FIELDS] = {
 
 enum { MATCH_PORT, MATCH_PROTO, MATCH_HOLDER, MATCH_REQUESTER, MATCH_FIELDS };
 
+/* One port or range into the bitmap obj (uint64_t[PORTLIST_WORDS]). */
 static int add_port(struct parser *ps, void *obj)
 {
-	struct policy_rule *r = obj;
+	uint64_t *ports = obj;
 	char msg[PORT_ERR_LEN];
 	const char *s;
 	int rc;
@@ -609,33 +616,39 @@ static int add_port(struct parser *ps, void *obj)
 		return fail(ps, ps->line,
 			    "port '%.*s': one port or range per entry (expected a list: [80, 443])",
 			    QUOTED(s));
-	if (portlist_parse(s, r->ports, msg, sizeof(msg)) < 0)
+	if (portlist_parse(s, ports, msg, sizeof(msg)) < 0)
 		return fail(ps, ps->line, "port %s", msg);
 	return 0;
 }
 
-static bool no_ports(const struct policy_rule *r)
+static bool no_ports(const uint64_t *ports)
 {
 	size_t i;
 
 	for (i = 0; i < PORTLIST_WORDS; i++)
-		if (r->ports[i])
+		if (ports[i])
 			return false;
 	return true;
 }
 
-static int match_port(struct parser *ps, void *obj)
+/* A port, a range or a list of them into the bitmap ports. */
+static int parse_ports(struct parser *ps, uint64_t *ports)
 {
 	size_t line = ps->line;
 	int rc;
 
 	if (ps->ev.type != YAML_SEQUENCE_START_EVENT)
-		return add_port(ps, obj);
-	rc = parse_list(ps, add_port, obj);
-	if (!rc && no_ports(obj))
+		return add_port(ps, ports);
+	rc = parse_list(ps, add_port, ports);
+	if (!rc && no_ports(ports))
 		return fail(ps, line,
 			    "'port': expected a port, a range or a list of them, got an empty list");
 	return rc;
+}
+
+static int match_port(struct parser *ps, void *obj)
+{
+	return parse_ports(ps, ((struct policy_rule *)obj)->ports);
 }
 
 static int match_proto(struct parser *ps, void *obj)
@@ -726,7 +739,7 @@ static int rule_match(struct parser *ps, void *obj)
 static int rule_action(struct parser *ps, void *obj)
 {
 	struct policy_rule *r = obj;
-	int v, rc;
+	int v = 0, rc;
 
 	rc = get_keyword(ps, actions, ARRAY_SIZE(actions), "log, alert or reclaim", &v);
 	if (!rc)
@@ -835,6 +848,104 @@ static int parse_rule(struct parser *ps, void *obj)
 	return check_unique(ps, r, lines[RULE_NAME]);
 }
 
+/* ---- expect: port ownership */
+
+enum { EXPECT_NAME, EXPECT_PORT, EXPECT_PROTO, EXPECT_OWNER, EXPECT_ACTION, EXPECT_FIELDS };
+
+static int expect_port(struct parser *ps, void *obj)
+{
+	return parse_ports(ps, ((struct policy_rule *)obj)->ports);
+}
+
+/* The owner's conditions are the requester's of a rule: the caller's. */
+static int expect_owner(struct parser *ps, void *obj)
+{
+	size_t lines[COND_FIELDS];
+	int rc;
+
+	rc = parse_mapping(ps, "in owner", cond_fields, COND_FIELDS,
+			   &((struct policy_rule *)obj)->requester, lines);
+	if (!rc && lines[COND_STATE])
+		return fail(ps, lines[COND_STATE],
+			    "'state' is not allowed in owner (the call is what the socket does)");
+	return rc;
+}
+
+static int expect_action(struct parser *ps, void *obj)
+{
+	struct policy_rule *r = obj;
+	int v = POLICY_LOG, rc;
+
+	rc = get_keyword(ps, expect_actions, ARRAY_SIZE(expect_actions), "log or alert", &v);
+	if (!rc)
+		r->action = (enum policy_action)v;
+	return rc;
+}
+
+static const struct field expect_fields[EXPECT_FIELDS] = {
+	[EXPECT_NAME] = { "name", rule_name },
+	[EXPECT_PORT] = { "port", expect_port },
+	[EXPECT_PROTO] = { "proto", match_proto },
+	[EXPECT_OWNER] = { "owner", expect_owner },
+	[EXPECT_ACTION] = { "action", expect_action },
+};
+
+/* A new expect rule at the end of p, owned by p from now on. */
+static int add_expect(struct parser *ps, struct policy_rule **out)
+{
+	struct policy *p = ps->p;
+	struct policy_rule *r;
+	size_t cap;
+
+	if (p->nexpects == POLICY_MAX_RULES)
+		return fail(ps, ps->line, "too many expect rules (at most %d)", POLICY_MAX_RULES);
+	if (p->nexpects == ps->expects_cap) {
+		cap = ps->expects_cap ? 2 * ps->expects_cap : 4;
+		r = realloc(p->expects, cap * sizeof(*r));
+		if (!r)
+			return nomem(ps);
+		p->expects = r;
+		ps->expects_cap = cap;
+	}
+	r = &p->expects[p->nexpects++];
+	memset(r, 0, sizeof(*r));
+	cond_init(&r->holder);
+	cond_init(&r->requester);
+	r->line = (unsigned int)ps->line;
+	*out = r;
+	return 0;
+}
+
+static int parse_expect(struct parser *ps, void *obj)
+{
+	size_t lines[EXPECT_FIELDS], line = ps->line;
+	struct policy_rule *r = NULL, *o;
+	int rc;
+
+	if (ps->ev.type != YAML_MAPPING_START_EVENT)
+		return fail(ps, line, "'expect': expected an expect rule (a mapping), got %s",
+			    what_is(&ps->ev));
+	rc = add_expect(ps, &r);
+	if (!rc)
+		rc = parse_mapping(ps, "in expect", expect_fields, EXPECT_FIELDS, r, lines);
+	if (rc)
+		return rc;
+	if (!lines[EXPECT_NAME])
+		return missing(ps, line, "name", "in expect");
+	if (!lines[EXPECT_PORT])
+		return missing(ps, line, "port", "in expect");
+	if (!lines[EXPECT_OWNER])
+		return missing(ps, line, "owner", "in expect");
+	if (!lines[EXPECT_ACTION])
+		return missing(ps, line, "action", "in expect");
+	for (o = ps->p->expects; o < r; o++)
+		if (!strcmp(o->name, r->name))
+			return fail(ps, lines[EXPECT_NAME],
+				    "duplicate expect name '%.*s' (first at line %u)",
+				    QUOTED(r->name), o->line);
+	return 0;
+}
+
 /* ---- the document */
 
 enum { PROTECT_COMM, PROTECT_UNIT, PROTECT_EXE, PROTECT_UID, PROTECT_FIELDS };
@@ -882,7 +993,7 @@ static const struct field protect_fields[PROTECT_FIELDS] = {
 	[PROTECT_UID] = { "uid", protect_uid },
 };
 
-enum { TOP_VERSION, TOP_PROTECT, TOP_RULES, TOP_FIELDS };
+enum { TOP_VERSION, TOP_PROTECT, TOP_RULES, TOP_EXPECT, TOP_FIELDS };
 
 static int top_version(struct parser *ps, void *obj)
 {
@@ -907,10 +1018,16 @@ static int top_rules(struct parser *ps, void *obj)
 	return parse_list(ps, parse_rule, obj);
 }
 
+static int top_expect(struct parser *ps, void *obj)
+{
+	return parse_list(ps, parse_expect, obj);
+}
+
 static const struct field top_fields[TOP_FIELDS] = {
 	[TOP_VERSION] = { "version", top_version },
 	[TOP_PROTECT] = { "protect", top_protect },
 	[TOP_RULES] = { "rules", top_rules },
+	[TOP_EXPECT] = { "expect", top_expect },
 };
 
 #define EMPTY_POLICY "empty policy (expected a mapping with 'version' and 'rules')"
@@ -994,19 +1111,25 @@ static void free_cond(struct policy_cond *c)
 	policy_regex_free(c->cmdline);
 }
 
-void policy_free(struct policy *p)
+static void free_rules(struct policy_rule *v, size_t n)
 {
 	size_t i;
 
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free_cond(&v[i].holder);
+		free_cond(&v[i].requester);
+		strv_free(v[i].exec);
+	}
+	free(v);
+}
+
+void policy_free(struct policy *p)
+{
 	if (!p)
 		return;
-	for (i = 0; i < p->nrules; i++) {
-		free(p->rules[i].name);
-		free_cond(&p->rules[i].holder);
-		free_cond(&p->rules[i].requester);
-		strv_free(p->rules[i].exec);
-	}
-	free(p->rules);
+	free_rules(p->rules, p->nrules);
+	free_rules(p->expects, p->nexpects);
 	strv_free(p->protect.comm);
 	strv_free(p->protect.unit);
 	strv_free(p->protect.exe);

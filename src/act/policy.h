@@ -35,6 +35,18 @@
  *         escalate: KILL         # then this signal; default none
  *         cooldown: 60s          # one reclaim per port per cooldown
  *       exec: ["/usr/local/bin/notify", "{port}", "{holder.pid}"]
+ *   expect:                      # port ownership; optional
+ *     - name: web                # required, unique among expect rules
+ *       port: [80, 443]          # required, as a rule's
+ *       proto: tcp               # tcp | udp | any (default)
+ *       owner: {unit: nginx.service} # required: the requester's conditions
+ *       action: alert            # log | alert; required
+ *
+ * An expect rule is held as a struct policy_rule: its owner in requester,
+ * no holder conditions, no reclaim, no exec.  A successful bind() or
+ * listen() on a port some expect rule names (of its proto) is
+ * "unexpected" when its caller meets the owner of none of them
+ * (policy_expect_miss()).
  *
  * Rules are tried in order; the first whose port set has the conflict's
  * port, whose proto is the conflict's (or any), and whose holder and
@@ -161,6 +173,8 @@ struct policy {
 	struct policy_protect protect;
 	struct policy_rule *rules;
 	size_t nrules;
+	struct policy_rule *expects; /* expect rules, owner in requester */
+	size_t nexpects;
 	policy_limit_fn *on_limit; /* NULL: not reported; else once per pattern */
 	void *on_limit_arg;
 };
@@ -250,6 +264,23 @@ const struct policy_rule *policy_first_miss(const struct policy *p, unsigned int
  * policy_match() can match at all, before what it needs is looked up.
  */
 bool policy_names(const struct policy *p, unsigned int port, int proto);
+
+/*
+ * The first expect rule of p naming port of protocol proto when caller
+ * meets the owner of none of those naming it, with why it missed that
+ * first one in m (if not NULL); NULL when caller is an expected owner or
+ * no expect rule names the port.
+ */
+const struct policy_rule *policy_expect_miss(const struct policy *p, unsigned int port,
+					     int proto, const struct policy_proc *caller,
+					     struct policy_miss *m);
+
+/* The first expect rule of p (NULL: none) naming port of protocol proto, or NULL. */
+const struct policy_rule *policy_expect_names(const struct policy *p, unsigned int port,
+					      int proto);
+
+/* The ports p's expect rules name, of any protocol, into ports[PORTLIST_WORDS]. */
+void policy_expect_ports(const struct policy *p, uint64_t *ports);
 
 /* True when p's protect list covers holder (NULL: false). */
 bool policy_protected(const struct policy *p, const struct policy_proc *holder);

@@ -210,6 +210,50 @@ const struct policy_rule *policy_first_miss(const struct policy *p, unsigned int
 	return NULL;
 }
 
+const struct policy_rule *policy_expect_miss(const struct policy *p, unsigned int port,
+					     int proto, const struct policy_proc *caller,
+					     struct policy_miss *m)
+{
+	const struct policy_rule *first = NULL;
+	struct policy_miss first_miss, *fm = m ? &first_miss : NULL;
+	size_t i;
+
+	for (i = 0; i < p->nexpects; i++) {
+		const struct policy_rule *r = &p->expects[i];
+
+		if (!rule_names(r, port, proto))
+			continue;
+		if (cond_holds(p, r, "owner", &r->requester, caller, first ? NULL : fm))
+			return NULL;
+		if (!first)
+			first = r;
+	}
+	if (first && m)
+		*m = first_miss;
+	return first;
+}
+
+const struct policy_rule *policy_expect_names(const struct policy *p, unsigned int port,
+					      int proto)
+{
+	size_t i;
+
+	for (i = 0; p && i < p->nexpects; i++)
+		if (rule_names(&p->expects[i], port, proto))
+			return &p->expects[i];
+	return NULL;
+}
+
+void policy_expect_ports(const struct policy *p, uint64_t *ports)
+{
+	size_t i, w;
+
+	memset(ports, 0, PORTLIST_WORDS * sizeof(*ports));
+	for (i = 0; i < p->nexpects; i++)
+		for (w = 0; w < PORTLIST_WORDS; w++)
+			ports[w] |= p->expects[i].ports[w];
+}
+
 static bool any_glob(char *const *globs, const char *s)
 {
 	for (; globs && *globs; globs++)

@@ -256,6 +256,20 @@ int loader_flush(const struct bw_loader *l, bool all)
 	return 0;
 }
 
+void loader_set_expect(const struct bw_loader *l, const uint64_t ports[BW_PORT_WORDS])
+{
+	struct bindwatch_bpf__bss *bss = l->skel->bss;
+	__u32 set = 0;
+	size_t i;
+
+	/* word by word: a call meanwhile sees the old or the new bit of its port */
+	for (i = 0; i < BW_PORT_WORDS; i++) {
+		bss->expect_ports[i] = ports ? ports[i] : 0;
+		set |= bss->expect_ports[i] != 0;
+	}
+	bss->expect_ports_set = set;
+}
+
 int loader_ringbuf_fd(const struct bw_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.events);

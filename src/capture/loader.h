@@ -27,6 +27,12 @@ void loader_destroy(struct bw_loader *l);
 int loader_ringbuf_fd(const struct bw_loader *l);
 
 /*
+ * Make successful calls on the ports in ports (NULL: none) records: the
+ * ports the policy's expect rules name, set at start and at each reload.
+ */
+void loader_set_expect(const struct bw_loader *l, const uint64_t ports[BW_PORT_WORDS]);
+
+/*
  * Queue the records storms owe: for each storm whose window is over (all:
  * every storm, once the programs are detached), the failures counted since
  * its last record; retire the storms idle for a window; queue one

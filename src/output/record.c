@@ -21,14 +21,21 @@
 #include "escape.h"
 #include "json.h"
 #include "log.h"
+#include "policy.h"
 #include "record.h"
 
 #define ERRNO_NAME_LEN 16
 #define PROTO_NAME_LEN 16
 #define MS_PER_S 1000
 
-const char *record_event_name(const struct bw_event *ev)
+const char *record_event_name(const struct bw_record *r)
 {
+	const struct bw_event *ev = r->ev;
+
+	if (r->kind == RECORD_UNEXPECTED_OWNER)
+		return "unexpected-owner";
+	if (r->kind == RECORD_REUSEPORT_JOIN)
+		return "reuseport-join";
 	if (ev->ret == -EADDRINUSE)
 		return "conflict";
 	return ev->ret < 0 ? "error" : "ok";
@@ -361,13 +368,39 @@ static void json_action(struct jw *w, const struct record_action *a)
 	jw_obj_end(w);
 }
 
+/*
+ * "expect":{"rule":NAME,"line":N,"action":"alert","unmet":{"field":..,"want":..,
+ * "got":..}} ("unmet" for unexpected-owner only), or "expect":null.
+ */
+static void json_expect(struct jw *w, const struct bw_record *r)
+{
+	const struct policy_miss *m = r->expect_miss;
+
+	if (!r->expect) {
+		jw_null(w, "expect");
+		return;
+	}
+	jw_obj_begin(w, "expect");
+	jw_str(w, "rule", r->expect->name);
+	jw_uint(w, "line", r->expect->line);
+	jw_str(w, "action", policy_action_name(r->expect->action));
+	if (m) {
+		jw_obj_begin(w, "unmet");
+		jw_str(w, "field", m->field);
+		jw_str(w, "want", m->want);
+		jw_str(w, "got", m->known ? m->got : NULL);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+}
+
 void record_json(struct strbuf *sb, const struct bw_record *r)
 {
 	const struct bw_event *ev = r->ev;
 	char err[ERRNO_NAME_LEN];
 	struct jw w;
 
-	json_head(&w, sb, record_event_name(ev), &r->wall);
+	json_head(&w, sb, record_event_name(r), &r->wall);
 	jw_uint(&w, "mono_ns", ev->ts_ns);
 	jw_str(&w, "syscall", syscall_name(ev));
 	jw_str(&w, "errno", ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : NULL);
@@ -377,8 +410,14 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 	jw_str(&w, "mode", mode_name(ev->mode));
 	json_socket(&w, r);
 	json_requester(&w, r);
-	if (r->diag)
+	if (r->kind == RECORD_REUSEPORT_JOIN) {
+		json_holders(&w, r->diag->holders, r->diag->n);
+		jw_uint(&w, "holders_omitted", r->diag->omitted);
+	} else if (r->diag) {
 		json_diagnosis(&w, r);
+	}
+	if (r->kind != RECORD_CALL)
+		json_expect(&w, r);
 	if (r->action)
 		json_action(&w, r->action);
 	if (r->unmatched) {
@@ -555,6 +594,47 @@ static void text_action(struct strbuf *sb, const struct record_action *a)
 		strbuf_addf(sb, ", port free after %lld ms", (long long)a->freed_after_ms);
 }
 
+/*
+ * "; unexpected owner (expect web, line 3: unit wants nginx.service, got
+ * app.service)", "; joins a SO_REUSEPORT group of nginx[812] (...)"
+ */
+static void text_ownership(struct strbuf *sb, const struct bw_record *r)
+{
+	const struct policy_miss *m = r->expect_miss;
+	size_t i;
+
+	if (r->kind == RECORD_REUSEPORT_JOIN) {
+		strbuf_adds(sb, "; joins a SO_REUSEPORT group of ");
+		for (i = 0; i < r->diag->n; i++) {
+			if (i)
+				strbuf_adds(sb, ", ");
+			text_owner(sb, &r->diag->holders[i].h);
+			if (r->diag->holders[i].pi.exe) {
+				strbuf_adds(sb, " exe=");
+				text_escape(sb, r->diag->holders[i].pi.exe,
+					    strlen(r->diag->holders[i].pi.exe));
+			}
+		}
+		if (r->diag->omitted)
+			strbuf_addf(sb, " and %zu more", r->diag->omitted);
+	} else {
+		strbuf_adds(sb, "; unexpected owner");
+	}
+	if (!r->expect)
+		return;
+	strbuf_adds(sb, " (expect ");
+	text_escape(sb, r->expect->name, strlen(r->expect->name));
+	strbuf_addf(sb, ", line %u", r->expect->line);
+	if (m) {
+		strbuf_addf(sb, ": %s wants ", m->field);
+		text_escape(sb, m->want, strlen(m->want));
+		strbuf_adds(sb, m->known ? ", got " : ", unknown");
+		if (m->known)
+			text_escape(sb, m->got, strlen(m->got));
+	}
+	strbuf_addc(sb, ')');
+}
+
 void record_text(struct strbuf *sb, const struct bw_record *r)
 {
 	time_local(sb, &r->wall);
@@ -586,7 +666,9 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 		text_escape(sb, r->netns_name, strlen(r->netns_name));
 	}
 	text_procinfo(sb, r->req);
-	if (r->diag)
+	if (r->kind != RECORD_CALL)
+		text_ownership(sb, r);
+	else if (r->diag)
 		text_diagnosis(sb, r);
 	if (r->action)
 		text_action(sb, r->action);

@@ -20,7 +20,7 @@
 const char *mode_name(int mode);
 
 /* "conflict" (EADDRINUSE), "error" (another errno) or "ok". */
-const char *record_event_name(const struct bw_event *ev);
+const char *record_event_name(const struct bw_record *r);
 
 /* Append one line / one JSON object, each without the trailing newline. */
 void record_text(struct strbuf *sb, const struct bw_record *r);

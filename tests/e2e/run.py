@@ -25,6 +25,7 @@ import test_replay  # noqa: E402,F401  (registers tests)
 import test_operations  # noqa: E402,F401  (registers tests)
 import test_records  # noqa: E402,F401  (registers tests)
 import test_check  # noqa: E402,F401  (registers tests)
+import test_ownership  # noqa: E402,F401  (registers tests)
 
 
 def one_line(text):

@@ -1208,6 +1208,174 @@ static void test_cross_user(void **state)
 			    "signalled");
 }
 
+
+/* ---- expect: port ownership */
+
+static const char expect_example[] =
+	"version: 1\n"                                      /*  1 */
+	"expect:\n"                                         /*  2 */
+	"  - name: web\n"                                   /*  3 */
+	"    port: [80, 443, \"8000-8001\"]\n"              /*  4 */
+	"    proto: tcp\n"                                  /*  5 */
+	"    owner: {unit: nginx.service}\n"                /*  6 */
+	"    action: alert\n"                               /*  7 */
+	"  - name: dns\n"                                   /*  8 */
+	"    port: 53\n"                                    /*  9 */
+	"    owner:\n"                                      /* 10 */
+	"      exe: \"/usr/sbin/unbound\"\n"                /* 11 */
+	"      uid: 101\n"                                  /* 12 */
+	"    action: log\n";                                /* 13 */
+
+static void test_expect_parse(void **state)
+{
+	uint64_t ports[PORTLIST_WORDS];
+	const struct policy_rule *r;
+
+	(void)state;
+	assert_parses(expect_example);
+	assert_int_equal(pol->nrules, 0);
+	assert_int_equal(pol->nexpects, 2);
+	r = &pol->expects[0];
+	assert_string_equal(r->name, "web");
+	assert_int_equal(r->line, 3);
+	assert_int_equal(r->proto, IPPROTO_TCP);
+	assert_int_equal(r->action, POLICY_ALERT);
+	assert_int_equal(count_ports(r), 4);
+	assert_true(portlist_has(r->ports, 8001));
+	assert_string_equal(r->requester.unit, "nginx.service");
+	assert_cond_unset(&r->holder);
+	r = &pol->expects[1];
+	assert_string_equal(r->name, "dns");
+	assert_int_equal(r->line, 8);
+	assert_int_equal(r->proto, 0);
+	assert_int_equal(r->action, POLICY_LOG);
+	assert_string_equal(r->requester.exe, "/usr/sbin/unbound");
+	assert_int_equal(r->requester.uid, 101);
+	policy_expect_ports(pol, ports);
+	assert_true(portlist_has(ports, 53));
+	assert_true(portlist_has(ports, 443));
+	assert_false(portlist_has(ports, 54));
+	/* version 1 without expect is still what it was */
+	assert_parses("version: 1\nrules: []\n");
+	assert_int_equal(pol->nexpects, 0);
+	assert_null(pol->expects);
+}
+
+static void test_expect_errors(void **state)
+{
+	(void)state;
+	assert_refused("version: 1\n"
+		       "expect:\n"
+		       "  - name: web\n"
+		       "    port: 80\n"
+		       "    owner: {comm: nginx}\n"
+		       "    action: reclaim\n",
+		       NAME ":6: 'action': expected log or alert, got 'reclaim'");
+	assert_refused("version: 1\n"
+		       "expect:\n"
+		       "  - name: web\n"
+		       "    port: 80\n"
+		       "    action: log\n",
+		       NAME ":3: missing required key 'owner' in expect");
+	assert_refused("version: 1\n"
+		       "expect:\n"
+		       "  - name: web\n"
+		       "    owner: {comm: nginx}\n"
+		       "    action: log\n",
+		       NAME ":3: missing required key 'port' in expect");
+	assert_refused("version: 1\n"
+		       "expect:\n"
+		       "  - name: web\n"
+		       "    port: 80\n"
+		       "    owner: {comm: nginx, state: listen}\n"
+		       "    action: log\n",
+		       NAME ":5: 'state' is not allowed in owner (the call is what the socket does)");
+	assert_refused("version: 1\n"
+		       "expect:\n"
+		       "  - name: web\n"
+		       "    port: 80\n"
+		       "    owner: {comm: nginx}\n"
+		       "    action: log\n"
+		       "    holder: {comm: x}\n",
+		       NAME ":7: unknown key 'holder' in expect");
+	assert_refused("version: 1\n"
+		       "expect:\n"
+		       "  - name: web\n"
+		       "    port: 80\n"
+		       "    owner: {comm: nginx}\n"
+		       "    action: log\n"
+		       "  - name: web\n"
+		       "    port: 81\n"
+		       "    owner: {comm: nginx}\n"
+		       "    action: log\n",
+		       NAME ":7: duplicate expect name 'web' (first at line 3)");
+	assert_refused("version: 1\n"
+		       "expect: {name: web}\n",
+		       NAME ":2: 'expect': expected a list, got a mapping");
+	assert_refused("version: 1\n"
+		       "expect:\n"
+		       "  - web\n",
+		       NAME ":3: 'expect': expected an expect rule (a mapping), got a string");
+	assert_refused("version: 1\n"
+		       "expect:\n"
+		       "  - name: web\n"
+		       "    port: 70000\n"
+		       "    owner: {comm: nginx}\n"
+		       "    action: log\n",
+		       NAME ":4: port '70000': port must be 1-65535");
+	assert_refused("version: 1\n"
+		       "expect:\n"
+		       "  - name: web\n"
+		       "    port: 80\n"
+		       "    proto: sctp\n"
+		       "    owner: {comm: nginx}\n"
+		       "    action: log\n",
+		       NAME ":5: 'proto': expected tcp, udp or any, got 'sctp'");
+}
+
+static void test_expect_match(void **state)
+{
+	struct policy_proc nginx = { .comm = "nginx", .exe = "/usr/sbin/nginx", .uid = 33,
+				     .age_ms = -1, .unit = "nginx.service" };
+	struct policy_proc other = { .comm = "python3", .exe = "/usr/bin/python3.11", .uid = 33,
+				     .age_ms = -1, .unit = "app.service" };
+	struct policy_proc caddy = { .comm = "caddy", .exe = "/usr/bin/caddy", .uid = 33,
+				     .age_ms = -1 };
+	const struct policy_rule *r;
+	struct policy_miss m;
+
+	(void)state;
+	assert_parses("version: 1\n"
+		      "expect:\n"
+		      "  - name: web\n"
+		      "    port: [80, 443]\n"
+		      "    proto: tcp\n"
+		      "    owner: {unit: nginx.service}\n"
+		      "    action: alert\n"
+		      "  - name: web-alt\n"
+		      "    port: 443\n"
+		      "    owner: {comm: caddy}\n"
+		      "    action: log\n");
+	assert_null(policy_expect_miss(pol, 80, IPPROTO_TCP, &nginx, &m));
+	r = policy_expect_miss(pol, 80, IPPROTO_TCP, &other, &m);
+	assert_non_null(r);
+	assert_string_equal(r->name, "web");
+	assert_string_equal(m.side, "owner");
+	assert_string_equal(m.field, "unit");
+	assert_string_equal(m.got, "app.service");
+	/* not named for udp, nor port 81 */
+	assert_null(policy_expect_miss(pol, 80, IPPROTO_UDP, &other, NULL));
+	assert_null(policy_expect_miss(pol, 81, IPPROTO_TCP, &other, NULL));
+	/* an owner of any rule naming the port is expected there */
+	assert_null(policy_expect_miss(pol, 443, IPPROTO_TCP, &caddy, NULL));
+	assert_null(policy_expect_miss(pol, 443, IPPROTO_TCP, &nginx, NULL));
+	r = policy_expect_miss(pol, 443, IPPROTO_TCP, &other, &m);
+	assert_string_equal(r->name, "web");
+	assert_string_equal(m.field, "unit");
+	/* an unknown caller meets no condition */
+	assert_non_null(policy_expect_miss(pol, 80, IPPROTO_TCP, NULL, NULL));
+}
+
 static void test_action_name(void **state)
 {
 	(void)state;
@@ -1452,6 +1620,9 @@ int main(void)
 		PARSE_TEST(test_protected),
 		PARSE_TEST(test_protect_uid),
 		PARSE_TEST(test_cross_user),
+		PARSE_TEST(test_expect_parse),
+		PARSE_TEST(test_expect_errors),
+		PARSE_TEST(test_expect_match),
 		
 		cmocka_unit_test(test_action_name),
 		FILE_TEST(test_load_good),
