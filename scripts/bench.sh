@@ -230,12 +230,9 @@ print(total)
 PY
 }
 
-# row FIGURE VALUE UNIT OP LIMIT: one line of the target table; OP is <= or >=
+# row FIGURE VALUE UNIT OP LIMIT: one line of the target table
 row() {
-	awk -v f="$1" -v v="$2" -v u="$3" -v op="$4" -v l="$5" 'BEGIN {
-		if (v == "") { printf "%s\tnot measured\t%s %s%s\t-\n", f, op, l, u; exit }
-		ok = op == "<=" ? v + 0 <= l + 0 : v + 0 >= l + 0
-		printf "%s\t%s%s\t%s %s%s\t%s\n", f, v, u, op, l, u, ok ? "ok" : "over" }' >>"$table"
+	scripts/bench-table.sh --row "$table" "$@"
 }
 
 # ratio KEY REF FIGURE: median of KEY over median of REF, or nothing
