@@ -27,7 +27,9 @@
 #                 the same with bindwatch and the unit tests built with
 #                 AddressSanitizer and UBSan (in build/sanitize/)
 #   make bench    measure the cost of bindwatch on bind() and other syscalls,
-#                 and of naming a port's holder (vs ss, lsof, fuser)
+#                 against nothing attached and against empty programs on the
+#                 same hooks, and of naming a port's holder (vs ss, lsof,
+#                 fuser); ends with the target table (mk/bench.mk)
 #   make static   ./bindwatch-static: statically linked, nothing needed on
 #                 the host (mk/static.mk); ARCH=arm64 cross-builds
 #                 ./bindwatch-static-arm64
@@ -190,7 +192,7 @@ clean:
 #                     (needs qemu-system-x86, busybox-static, cpio; downloads
 #                     the kernels into build/kernels/ the first time)
 
-.PHONY: kernel-test bench
+.PHONY: kernel-test
 
 $(BUILD)/conflicts: tests/kernels/conflicts.c | $(BUILD)
 	$(call msg,CC,$@)
@@ -201,15 +203,9 @@ kernel-test: bindwatch $(BUILD)/conflicts
 
 include mk/kernels-arm64.mk
 
-# ---- benchmarks: report, never assert (see README, "Overhead")
+# ---- benchmarks: make bench
 
-bench: all $(BUILD)/bindbench $(BUILD)/holdmany
-	$(Q)scripts/bench.sh $(BUILD)/bindbench
-	$(Q)scripts/bench-who.sh $(BUILD)/holdmany
-
-$(BUILD)/bindbench $(BUILD)/holdmany: $(BUILD)/%: tests/bench/%.c | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
+include mk/bench.mk
 
 # ---- fuzzing: the policy parser and the log replay under libFuzzer
 #      (tests/run runs each briefly)
