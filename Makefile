@@ -186,7 +186,7 @@ clean:
 #                     (needs qemu-system-x86, busybox-static, cpio; downloads
 #                     the kernels into build/kernels/ the first time)
 
-.PHONY: kernel-test bench
+.PHONY: kernel-test
 
 $(BUILD)/conflicts: tests/kernels/conflicts.c | $(BUILD)
 	$(call msg,CC,$@)
@@ -195,15 +195,9 @@ $(BUILD)/conflicts: tests/kernels/conflicts.c | $(BUILD)
 kernel-test: bindwatch $(BUILD)/conflicts
 	$(Q)scripts/kernel-matrix.sh
 
-# ---- benchmarks: report, never assert (see README, "Overhead")
+# ---- benchmarks: make bench
 
-bench: all $(BUILD)/bindbench $(BUILD)/holdmany
-	$(Q)scripts/bench.sh $(BUILD)/bindbench
-	$(Q)scripts/bench-who.sh $(BUILD)/holdmany
-
-$(BUILD)/bindbench $(BUILD)/holdmany: $(BUILD)/%: tests/bench/%.c | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
+include mk/bench.mk
 
 # ---- fuzzing: the policy parser and the log replay under libFuzzer
 #      (tests/run runs each briefly)

@@ -1,60 +1,85 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# What bindwatch costs the machine it watches.  Runs the bindbench
-# microbenchmark (tests/bench/bindbench.c: ns per failing bind() and per
-# getppid()) with nothing attached, then under each bindwatch configuration:
+# What bindwatch costs the machine it watches, against two references taken
+# in the same run: "bare" (nothing attached) and "floor" (build/floor:
+# empty BPF programs on exactly the hooks bindwatch attaches in that mode,
+# what the hooks cost by themselves).  Each configuration runs the
+# bindbench microbenchmark (tests/bench/bindbench.c), which reports ns per
+# call of:
 #
-#   tracepoint --json     the default: the benchmark's failing binds are one
-#                         storm, counted in the kernel, one record a second
-#                         formatted and written to /dev/null
-#   tracepoint --window 0 no aggregation and no rate limit: every failing
-#                         bind is a record, the full path
-#   tracepoint --port 1   the port filter drops the benchmark's binds in the
-#                         kernel: the filter fast path
-#   fexit --json          as the first, with fexit programs (skipped with the
-#                         reason when bindwatch refuses the mode)
+#   failing_bind_ns   bind() failing with EADDRINUSE, over and over: a storm
+#   getppid_ns        getppid(): the tax syscall tracepoints put on every call
+#   cycle_ns          socket() + bind() + close() that succeed
+#   storm2_same_ns    two processes on two CPUs failing at once on one port,
+#   storm2_diff_ns    then each on its own port
 #
-# getppid shows the tax that enabling a syscall tracepoint puts on every
-# syscall of every task, whether bindwatch cares about it or not.
+# under these configurations (fexit ones skipped, with the reason, where the
+# kernel refuses BPF trampolines):
 #
-# Baseline and monitored runs alternate (baseline, tracepoint, baseline,
-# port filter, ...) for BENCH_ROUNDS rounds, so drift in machine speed hits
-# both sides; each figure is the median over the rounds of bindbench's own
-# median.  bindwatch is started fresh for each monitored run, waited for
-# ("ready" on stderr), stopped with SIGTERM, and its summary line (records,
-# lost) is reported per run.  The benchmark's records go to /dev/null, but
-# producing them is part of the cost measured.  This reports; it never
-# fails on a threshold.
+#   bare                  nothing attached
+#   floor tracepoint      build/floor --mode tracepoint
+#   tracepoint --json     the default: storms counted in the kernel
+#   tracepoint --window 0 no aggregation, no rate limit: a record per failure
+#   tracepoint --port 1   the port filter drops every benchmark call
+#   floor fexit, fexit --json   the same in fexit mode
 #
-# Builds nothing: ./bindwatch and the benchmark must exist.  Needs root.
+# Rounds interleave every configuration (bare, floor, bindwatch, ...) for
+# BENCH_ROUNDS rounds, so drift in machine speed hits all alike; each figure
+# is the median over rounds of bindbench's own median.  bindwatch is started
+# fresh for each run, waited for ("ready" on stderr) and stopped with
+# SIGTERM.  Under "tracepoint --json" its JSON goes to a file, and the
+# failures its records stand for (conflict counts of bindbench's processes,
+# plus suppressed and lost counts) are checked against the failures
+# bindbench made: "exact" or the difference.
 #
-#   scripts/bench.sh [BINDBENCH [BINDBENCH-ARGS...]]
+# Then, on their own: the time from starting bindwatch to its "ready"
+# (median of BENCH_STARTS), and its resident memory after a flood of
+# BENCH_FLOOD failures plus BENCH_DISTINCT (P,Q: P processes x Q ports)
+# distinct storms, and its growth over a further BENCH_DISTINCT.
 #
-# BINDBENCH defaults to build/bindbench; extra arguments (-n N, -r R) go to
-# it.  Environment: BINDWATCH (default ./bindwatch), BENCH_ROUNDS (default 3).
+# Every figure of the target table goes, as "figure<TAB>value<TAB>target<TAB>
+# ok|over", to $BENCH_TABLE if set (scripts/bench-table.sh prints it), else
+# is printed at the end.  This reports; it never fails on a threshold.
+# Final numbers want a quiet machine: other load shifts the ratios.
+#
+# Builds nothing: ./bindwatch and the benchmarks must exist.  Needs root.
+#
+#   scripts/bench.sh [BINDBENCH [FLOOR [BINDBENCH-ARGS...]]]
+#
+# BINDBENCH defaults to build/bindbench, FLOOR to build/floor; extra
+# arguments (-n N, -r R) go to bindbench.  Environment: BINDWATCH (default
+# ./bindwatch), BENCH_ROUNDS (3), BENCH_STARTS (5), BENCH_FLOOD (1000000),
+# BENCH_DISTINCT (100,100), BENCH_TABLE.
 set -eu
+export LC_ALL=C         # $EPOCHREALTIME with a '.', plain sort and awk
 
 READY_TIMEOUT=30        # seconds for bindwatch to say "ready"
 STOP_TIMEOUT=30         # seconds for bindwatch to exit after SIGTERM
-POLL=0.1                # seconds between checks while waiting
-POLLS_PER_SECOND=10     # 1 / POLL
+POLL=0.01               # seconds between checks while waiting
+POLLS_PER_SECOND=100    # 1 / POLL
+KIB_PER_MIB=1024
+PYTHON=/usr/bin/python3
 
-# Resolve the benchmark against the caller's directory, then work from the
+# Resolve the programs against the caller's directory, then work from the
 # top of the repository.
-bench=${1:-}
-if [ $# -gt 0 ]; then
-	shift
-fi
 root=$(cd "$(dirname "$0")/.." && pwd)
-case $bench in
-"") bench=$root/build/bindbench ;;
-/*) ;;
-*) bench=$PWD/$bench ;;
-esac
+abspath() {
+	case $1 in
+	/*) echo "$1" ;;
+	*) echo "$PWD/$1" ;;
+	esac
+}
+bench=$(abspath "${1:-$root/build/bindbench}")
+floor=$(abspath "${2:-$root/build/floor}")
+[ $# -gt 0 ] && shift
+[ $# -gt 0 ] && shift
 cd "$root"
 bindwatch=${BINDWATCH:-./bindwatch}
 rounds=${BENCH_ROUNDS:-3}
+starts=${BENCH_STARTS:-5}
+flood=${BENCH_FLOOD:-1000000}
+distinct=${BENCH_DISTINCT:-100,100}
 
 die() {
 	echo "bench: $*" >&2
@@ -62,34 +87,49 @@ die() {
 }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (bindwatch loads BPF programs)"
-[ -x "$bench" ] || die "no benchmark at $bench; build it first"
+[ -x "$bench" ] || die "no benchmark at $bench; build it first (make bench)"
+[ -x "$floor" ] || die "no floor loader at $floor; build it first (make bench)"
 [ -x "$bindwatch" ] || die "no $bindwatch; run make first"
-case $rounds in
-'' | *[!0-9]* | 0) die "BENCH_ROUNDS must be a positive integer" ;;
+[ -x "$PYTHON" ] || die "no $PYTHON (scripts/install-deps.sh installs python3)"
+for v in rounds starts flood; do
+	case ${!v} in
+	'' | *[!0-9]* | 0) die "BENCH_${v^^} must be a positive integer" ;;
+	esac
+done
+case $distinct in
+[1-9]*,[1-9]*) ;;
+*) die "BENCH_DISTINCT must be P,Q (processes,ports), both positive" ;;
 esac
 
-# Monitored configurations, in run order: table label, bindwatch arguments.
-keys="tp_json tp_window0 tp_port fexit"
+# Configurations, in run order: label, program and its arguments, reference.
+keys="bare floor_tp tp_json tp_window0 tp_port floor_fexit fexit"
 declare -A label=(
-	[baseline]="baseline"
+	[bare]="bare"
+	[floor_tp]="floor tracepoint"
 	[tp_json]="tracepoint --json"
 	[tp_window0]="tracepoint --window 0"
 	[tp_port]="tracepoint --port 1"
+	[floor_fexit]="floor fexit"
 	[fexit]="fexit --json"
 )
-declare -A args=(
-	[tp_json]="--mode tracepoint --json"
-	[tp_window0]="--mode tracepoint --json --window 0 --rate-limit 0"
-	[tp_port]="--mode tracepoint --port 1"
-	[fexit]="--mode fexit --json"
+declare -A cmd=(
+	[floor_tp]="$floor --mode tracepoint"
+	[tp_json]="$bindwatch --mode tracepoint --json"
+	[tp_window0]="$bindwatch --mode tracepoint --json --window 0 --rate-limit 0"
+	[tp_port]="$bindwatch --mode tracepoint --port 1"
+	[floor_fexit]="$floor --mode fexit"
+	[fexit]="$bindwatch --mode fexit --json"
 )
+declare -A floor_of=([tp_json]=floor_tp [tp_window0]=floor_tp [tp_port]=floor_tp [fexit]=floor_fexit)
+figures="failing_bind_ns getppid_ns cycle_ns storm2_same_ns storm2_diff_ns"
 
 tmp=$(mktemp -d)
 bw_pid=""
+table=${BENCH_TABLE:-$tmp/table}
 
-# Stop bindwatch if it is still running (SIGTERM, then SIGKILL after
-# STOP_TIMEOUT); its exit status is left in bw_rc.
-stop_bindwatch() {
+# Stop what start_monitor started (SIGTERM, SIGKILL after STOP_TIMEOUT);
+# its exit status is left in bw_rc.
+stop_monitor() {
 	local waited=0
 
 	bw_rc=0
@@ -97,7 +137,7 @@ stop_bindwatch() {
 	kill -TERM "$bw_pid" 2>/dev/null || true
 	while kill -0 "$bw_pid" 2>/dev/null; do
 		if [ "$waited" -ge $((STOP_TIMEOUT * POLLS_PER_SECOND)) ]; then
-			echo "bench: bindwatch ignored SIGTERM; killing it" >&2
+			echo "bench: $bw_pid ignored SIGTERM; killing it" >&2
 			kill -KILL "$bw_pid" 2>/dev/null || true
 			break
 		fi
@@ -109,20 +149,21 @@ stop_bindwatch() {
 }
 
 cleanup() {
-	stop_bindwatch
+	stop_monitor
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# start_bindwatch ERRFILE ARGS...: start it and wait for "ready"; on failure
-# return 1 with bindwatch's last words in ERRFILE.
-start_bindwatch() {
-	local err=$1 waited=0
+# start_monitor OUT ERR CMD...: start it, wait for "ready"; ready_ms is the
+# time it took.  On failure return 1 with its last words in ERR.
+start_monitor() {
+	local out=$1 err=$2 waited=0 t0 t1
 
-	shift
-	"$bindwatch" "$@" >/dev/null 2>"$err" &
+	shift 2
+	t0=$EPOCHREALTIME
+	"$@" >"$out" 2>"$err" &
 	bw_pid=$!
 	until grep -q 'ready (mode:' "$err"; do
 		if ! kill -0 "$bw_pid" 2>/dev/null; then
@@ -131,37 +172,36 @@ start_bindwatch() {
 			return 1
 		fi
 		if [ "$waited" -ge $((READY_TIMEOUT * POLLS_PER_SECOND)) ]; then
-			stop_bindwatch
-			echo "bindwatch: not ready after ${READY_TIMEOUT}s" >>"$err"
+			stop_monitor
+			echo "not ready after ${READY_TIMEOUT}s" >>"$err"
 			return 1
 		fi
 		sleep "$POLL"
 		waited=$((waited + 1))
 	done
+	t1=$EPOCHREALTIME
+	t0=${t0/./} t1=${t1/./}
+	ready_ms=$(awk -v us=$((t1 - t0)) 'BEGIN { printf "%.1f", us / 1000 }')
 }
 
-# run_bench BINDBENCH-ARGS...: one benchmark run; prints "BIND_NS GETPPID_NS".
+# run_bench KEY BINDBENCH-ARGS...: one run, its figures appended to $tmp/KEY
+# as "NAME VALUE" lines tagged with the round.
 run_bench() {
-	local out bind_ns getppid_ns
+	local key=$1 out
 
-	out=$("$bench" "$@")
-	bind_ns=$(awk '$1 == "failing_bind_ns" { print $2 }' <<<"$out")
-	getppid_ns=$(awk '$1 == "getppid_ns" { print $2 }' <<<"$out")
-	if [ -z "$bind_ns" ] || [ -z "$getppid_ns" ]; then
-		die "unexpected benchmark output: $out"
-	fi
-	echo "$bind_ns $getppid_ns"
+	shift
+	out=$("$bench" "$@") || die "bindbench failed under ${label[$key]}"
+	for f in $figures failures; do
+		grep -q "^$f " <<<"$out" || die "unexpected bindbench output: $out"
+	done
+	echo "$out" >>"$tmp/$key"
+	echo "$out" >"$tmp/last"
 }
 
-# show ROUND KEY "BIND_NS GETPPID_NS": progress line for one run.
-show() {
-	printf 'round %d  %-22s failing bind %8s ns  getppid %6s ns\n' \
-		"$1" "${label[$2]}" "${3% *}" "${3#* }"
-}
-
-# median COLUMN FILE
+# median KEY FIGURE: over the rounds
 median() {
-	cut -d' ' -f"$1" "$2" | sort -g | awk '
+	[ -s "$tmp/$1" ] || return 0
+	awk -v f="$2" '$1 == f { print $2 }' "$tmp/$1" | sort -g | awk '
 		{ v[NR] = $1 }
 		END {
 			if (NR == 0) exit
@@ -170,56 +210,145 @@ median() {
 		}'
 }
 
-echo "bindbench: $bench${*:+ $*}"
-echo "bindwatch: $bindwatch ($rounds rounds, $(nproc) CPUs, kernel $(uname -r))"
+# counted JSONFILE: failures bindwatch's records stand for (bindbench's
+# conflicts, suppressed and lost records)
+counted() {
+	"$PYTHON" - "$1" <<'PY'
+import json, sys
+total = 0
+for line in open(sys.argv[1]):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    ev = r.get("event")
+    if ev in ("suppressed", "lost"):
+        total += r.get("count", 0)
+    elif r.get("requester", {}).get("comm") == "bindbench":
+        total += r.get("count", 0)
+print(total)
+PY
+}
+
+# row FIGURE VALUE UNIT OP LIMIT: one line of the target table
+row() {
+	scripts/bench-table.sh --row "$table" "$@"
+}
+
+# ratio KEY REF FIGURE: median of KEY over median of REF, or nothing
+ratio() {
+	local a b
+
+	a=$(median "$1" "$3")
+	b=$(median "$2" "$3")
+	[ -n "$a" ] && [ -n "$b" ] || return 0
+	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f\n", a / b }'
+}
+
+echo "bindbench: $bench${*:+ $*}; floor: $floor"
+echo "bindwatch: $bindwatch ($rounds rounds, $(nproc) CPUs, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg))"
 echo
-: >"$tmp/baseline"
-: >"$tmp/summaries"
 skipped=""
+: >"$tmp/exact"
 for round in $(seq 1 "$rounds"); do
 	for key in $keys; do
 		case " $skipped " in *" $key "*) continue ;; esac
-
-		result=$(run_bench "$@")
-		echo "$result" >>"$tmp/baseline"
-		show "$round" baseline "$result"
-
-		# shellcheck disable=SC2086 # a word list
-		if ! start_bindwatch "$tmp/err" ${args[$key]}; then
-			reason=$(tail -n 1 "$tmp/err")
-			echo "skip ${label[$key]%% *}: ${reason#bindwatch: }"
-			skipped="$skipped $key"
-			continue
+		if [ "$key" != bare ]; then
+			out=/dev/null
+			[ "$key" = tp_json ] && out=$tmp/json
+			# shellcheck disable=SC2086 # a word list
+			if ! start_monitor "$out" "$tmp/err" ${cmd[$key]}; then
+				reason=$(tail -n 1 "$tmp/err")
+				echo "skip ${label[$key]}: ${reason#*: }"
+				skipped="$skipped $key"
+				continue
+			fi
 		fi
-		result=$(run_bench "$@")
-		stop_bindwatch
-		echo "$result" >>"$tmp/$key"
-		show "$round" "$key" "$result"
-		summary=$(grep -E '^bindwatch: [0-9]+ records, [0-9]+ lost$' "$tmp/err" |
-			tail -n 1 || true)
-		summary=${summary#bindwatch: }
-		[ "$bw_rc" -eq 0 ] || summary="${summary:-no summary} (exit status $bw_rc)"
-		printf '  %-22s round %d: %s\n' "${label[$key]}" "$round" "${summary:-no summary}" \
-			>>"$tmp/summaries"
+		run_bench "$key" "$@"
+		stop_monitor
+		printf 'round %d  %-22s' "$round" "${label[$key]}"
+		awk '{ printf " %s %s", $1, $2 }' "$tmp/last"
+		echo
+		if [ "$key" = tp_json ]; then
+			made=$(awk '$1 == "failures" { print $2 }' "$tmp/last")
+			got=$(counted "$tmp/json")
+			echo "$((got - made))" >>"$tmp/exact"
+			echo "  counts: $got failures in records of $made made (exit status $bw_rc)"
+		fi
 	done
 done
 
-base_bind=$(median 1 "$tmp/baseline")
-base_getppid=$(median 2 "$tmp/baseline")
 echo
-printf '%-22s %16s %7s %12s %7s\n' configuration "failing bind ns" ratio "getppid ns" ratio
-printf '%-22s %16s %7s %12s %7s\n' "${label[baseline]}" "$base_bind" 1.00 "$base_getppid" 1.00
+printf '%-22s' configuration
+for f in $figures; do printf ' %16s' "${f%_ns}"; done
+echo
 for key in $keys; do
+	printf '%-22s' "${label[$key]}"
 	if [ ! -s "$tmp/$key" ]; then
-		printf '%-22s %16s\n' "${label[$key]}" skipped
+		echo " skipped"
 		continue
 	fi
-	bind_ns=$(median 1 "$tmp/$key")
-	getppid_ns=$(median 2 "$tmp/$key")
-	awk -v l="${label[$key]}" -v b="$bind_ns" -v bb="$base_bind" \
-		-v g="$getppid_ns" -v gb="$base_getppid" \
-		'BEGIN { printf "%-22s %16.1f %6.2fx %12.1f %6.2fx\n", l, b, b / bb, g, g / gb }'
+	for f in $figures; do printf ' %16s' "$(median "$key" "$f")"; done
+	echo
+	[ "$key" = bare ] && continue
+	printf '%-22s' "  vs bare"
+	for f in $figures; do printf ' %15sx' "$(ratio "$key" bare "$f")"; done
+	echo
+	[ -n "${floor_of[$key]:-}" ] || continue
+	printf '%-22s' "  vs ${label[${floor_of[$key]}]}"
+	for f in $figures; do printf ' %15sx' "$(ratio "$key" "${floor_of[$key]}" "$f")"; done
+	echo
 done
+
+# ---- start to ready, and memory after storms
+
 echo
-echo "bindwatch summaries (records, lost):"
-cat "$tmp/summaries"
+: >"$tmp/ready"
+for _ in $(seq 1 "$starts"); do
+	start_monitor /dev/null "$tmp/err" "$bindwatch" --json || die "bindwatch: $(tail -n 1 "$tmp/err")"
+	echo "$ready_ms" >>"$tmp/ready"
+	stop_monitor
+done
+ready=$(sort -g "$tmp/ready" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+echo "start to ready: $(tr '\n' ' ' <"$tmp/ready")ms; median $ready ms"
+
+rss_kib() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$bw_pid/status"; }
+start_monitor /dev/null "$tmp/err" "$bindwatch" --json || die "bindwatch: $(tail -n 1 "$tmp/err")"
+rss0=$(rss_kib)
+"$bench" --flood "$flood" >/dev/null || die "bindbench --flood failed"
+"$bench" --distinct "$distinct" >/dev/null || die "bindbench --distinct failed"
+sleep 1 # a window: the flusher has run
+rss1=$(rss_kib)
+"$bench" --distinct "$distinct" >/dev/null || die "bindbench --distinct failed"
+sleep 1
+rss2=$(rss_kib)
+stop_monitor
+echo "monitor RSS: $rss0 KiB at ready, $rss1 KiB after $flood failures + $distinct distinct storms, $rss2 KiB after $distinct more"
+
+# ---- the target table's rows
+
+exact=$(sort -u "$tmp/exact" | tr '\n' ' ')
+case $exact in
+"0 ") exact_word=exact ;;
+"") exact_word="not measured" ;;
+*) exact_word="off by $exact" ;;
+esac
+row "failing-bind storm (default --window), vs floor" "$(ratio tp_json floor_tp failing_bind_ns)" x "<=" 1.10
+row "failing bind, --window 0 (record per failure), vs floor" "$(ratio tp_window0 floor_tp failing_bind_ns)" x "<=" 1.30
+row "failing bind filtered out by --port, vs floor" "$(ratio tp_port floor_tp failing_bind_ns)" x "<=" 1.03
+row "successful socket+bind+close, vs floor" "$(ratio tp_json floor_tp cycle_ns)" x "<=" 1.03
+row "storm, 2 processes on 2 CPUs, same port, vs floor ($exact_word)" "$(ratio tp_json floor_tp storm2_same_ns)" x "<=" 1.20
+row "storm, 2 processes on 2 CPUs, different ports, vs floor ($exact_word)" "$(ratio tp_json floor_tp storm2_diff_ns)" x "<=" 1.20
+if [ -s "$tmp/fexit" ]; then
+	row "fexit: failing-bind storm, vs floor" "$(ratio fexit floor_fexit failing_bind_ns)" x "<=" 1.10
+	row "fexit: successful socket+bind+close, vs floor" "$(ratio fexit floor_fexit cycle_ns)" x "<=" 1.03
+fi
+row "monitor RSS after $flood failures + $distinct distinct storms" \
+	"$(awk -v k="$rss1" -v m=$KIB_PER_MIB 'BEGIN { printf "%.1f", k / m }')" " MiB" "<=" 12
+row "monitor RSS growth over $distinct more distinct storms" \
+	"$(awk -v a="$rss1" -v b="$rss2" -v m=$KIB_PER_MIB 'BEGIN { printf "%.1f", (b - a) / m }')" " MiB" "<=" 0
+row "start to ready (median of $starts)" "$ready" " ms" "<=" 250
+if [ -z "${BENCH_TABLE:-}" ]; then
+	echo
+	scripts/bench-table.sh "$table"
+fi

@@ -15,17 +15,34 @@
  *                    syscall of every task through the slow path, and this
  *                    shows that tax.
  *
+ *   cycle_ns         socket() + bind() to a free 127.0.0.1 port + close():
+ *                    the successful calls every service makes, which
+ *                    bindwatch must let through at (almost) no cost.
+ *   storm2_same_ns   failing bind() in PROCS processes at once, each
+ *   storm2_diff_ns   pinned to its own CPU (round robin), all on one held
+ *                    port, then each on a port of its own: the storm
+ *                    table shared across CPUs.  The figure is the mean of
+ *                    the processes' medians.
+ *
  * Each measurement is a short warm-up, then R timed runs of N calls; the
  * median of the R per-call averages is printed, which shrugs off a run hit
  * by an interrupt or a migration.  Any bind() that does not fail with
  * EADDRINUSE aborts the program: the numbers would mean something else.
+ * "failures" is every failing bind() made, warm-ups included, so that a
+ * monitor's counts can be checked against it exactly.
  *
- * Output: "failing_bind_ns X" and "getppid_ns Y", one per line, or with
- * --json a single JSON object.  scripts/bench.sh runs this with and without
- * bindwatch attached and compares.
+ * --flood N makes N failing binds and nothing else; --distinct P,Q opens Q
+ * held ports and has P fresh processes fail once on each: P x Q distinct
+ * storms (what a monitor's memory is measured after).  Both print only
+ * "failures".
+ *
+ * Output: "NAME VALUE" lines, or with --json a single JSON object.
+ * scripts/bench.sh runs this with nothing attached, with the floor and
+ * with bindwatch, and compares.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -33,6 +50,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sched.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "parse.h"
@@ -44,14 +63,21 @@
 #define WARMUP_DIVISOR        10   /* warm-up is N / WARMUP_DIVISOR calls */
 #define LISTEN_BACKLOG        1
 #define NS_PER_SEC            1000000000.0
+#define DEFAULT_PROCS         2
+#define MAX_PROCS             64
+#define MAX_DISTINCT_PORTS    1000
 
-enum { OPT_JSON = 0x100 };
+enum { OPT_JSON = 0x100, OPT_FLOOD, OPT_DISTINCT };
 
 struct config {
 	long bind_iters;
 	long getppid_iters;
 	int repeats;
+	int procs;
 	int json;
+	long flood;          /* --flood N: only N failing binds */
+	long distinct_procs; /* --distinct P,Q */
+	long distinct_ports;
 };
 
 struct target {
@@ -70,16 +96,21 @@ static void usage(FILE *f, const char *prog)
 		"           %ld for getppid)\n"
 		"  -r R     runs per measurement; the median is reported (default %d,\n"
 		"           at most %d)\n"
+		"  -p P     processes of the concurrent storms (default %d, at most %d)\n"
+		"  --flood N        only N failing binds\n"
+		"  --distinct P,Q   only: P processes fail once on each of Q ports\n"
 		"  --json   print one JSON object instead of name/value lines\n"
 		"  -h       show this help\n",
 		prog, DEFAULT_BIND_ITERS, DEFAULT_GETPPID_ITERS, DEFAULT_REPEATS,
-		MAX_REPEATS);
+		MAX_REPEATS, DEFAULT_PROCS, MAX_PROCS);
 }
 
 static int parse_args(int argc, char **argv, struct config *c)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "flood", required_argument, NULL, OPT_FLOOD },
+		{ "distinct", required_argument, NULL, OPT_DISTINCT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -90,8 +121,9 @@ static int parse_args(int argc, char **argv, struct config *c)
 		.bind_iters = DEFAULT_BIND_ITERS,
 		.getppid_iters = DEFAULT_GETPPID_ITERS,
 		.repeats = DEFAULT_REPEATS,
+		.procs = DEFAULT_PROCS,
 	};
-	while ((opt = getopt_long(argc, argv, "n:r:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:r:p:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			if (parse_long(optarg, 1, LONG_MAX, &v)) {
@@ -108,6 +140,33 @@ static int parse_args(int argc, char **argv, struct config *c)
 			}
 			c->repeats = (int)v;
 			break;
+		case 'p':
+			if (parse_long(optarg, 1, MAX_PROCS, &v)) {
+				fprintf(stderr, "bindbench: bad -p '%s' (1..%d)\n",
+					optarg, MAX_PROCS);
+				return -1;
+			}
+			c->procs = (int)v;
+			break;
+		case OPT_FLOOD:
+			if (parse_long(optarg, 1, LONG_MAX, &c->flood)) {
+				fprintf(stderr, "bindbench: bad --flood '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_DISTINCT: {
+			char *comma = strchr(optarg, ',');
+
+			if (!comma || (*comma = '\0', parse_long(optarg, 1, MAX_PROCS * MAX_PROCS,
+								  &c->distinct_procs)) ||
+			    parse_long(comma + 1, 1, MAX_DISTINCT_PORTS, &c->distinct_ports)) {
+				fprintf(stderr, "bindbench: bad --distinct (expected P,Q: "
+					"processes up to %d, ports up to %d)\n",
+					MAX_PROCS * MAX_PROCS, MAX_DISTINCT_PORTS);
+				return -1;
+			}
+			break;
+		}
 		case OPT_JSON:
 			c->json = 1;
 			break;
@@ -169,23 +228,28 @@ static void target_close(struct target *t)
 		close(t->listener);
 }
 
+/* One failing bind; -1 if it did something other than EADDRINUSE. */
+static int bind_fails(int sock, const struct sockaddr_in *addr)
+{
+	if (bind(sock, (const struct sockaddr *)addr, sizeof(*addr)) == 0) {
+		fprintf(stderr, "bindbench: bind to held port %u succeeded\n",
+			ntohs(addr->sin_port));
+		return -1;
+	}
+	if (errno != EADDRINUSE) {
+		fprintf(stderr, "bindbench: bind: %s (expected EADDRINUSE)\n",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* n failing binds; -1 if any call did something other than EADDRINUSE. */
 static int bind_loop(const struct target *t, long n)
 {
-	const struct sockaddr *sa = (const struct sockaddr *)&t->addr;
-
-	for (long i = 0; i < n; i++) {
-		if (bind(t->sock, sa, sizeof(t->addr)) == 0) {
-			fprintf(stderr, "bindbench: bind to held port %u succeeded\n",
-				ntohs(t->addr.sin_port));
+	for (long i = 0; i < n; i++)
+		if (bind_fails(t->sock, &t->addr))
 			return -1;
-		}
-		if (errno != EADDRINUSE) {
-			fprintf(stderr, "bindbench: bind: %s (expected EADDRINUSE)\n",
-				strerror(errno));
-			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -197,11 +261,42 @@ static int getppid_loop(const struct target *t, long n)
 	return 0;
 }
 
+/*
+ * n times socket() + bind() + close() on the port of t->addr plus one: the
+ * caller found it free (a closed, never-listening socket frees its port at
+ * once, so each cycle finds it free again).
+ */
+static int cycle_loop(const struct target *t, long n)
+{
+	struct sockaddr_in a = t->addr;
+
+	a.sin_port = htons(ntohs(t->addr.sin_port) + 1);
+	for (long i = 0; i < n; i++) {
+		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (s < 0 || bind(s, (const struct sockaddr *)&a, sizeof(a))) {
+			fprintf(stderr, "bindbench: socket+bind to 127.0.0.1:%u: %s\n",
+				ntohs(a.sin_port), strerror(errno));
+			if (s >= 0)
+				close(s);
+			return -1;
+		}
+		close(s);
+	}
+	return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+/* Calls measure() makes for n calls a run: the warm-up and the runs. */
+static long measure_calls(long n, int repeats)
+{
+	return n / WARMUP_DIVISOR + n * repeats;
 }
 
 /* Median over repeats runs of the average ns per call of loop(t, n). */
@@ -226,31 +321,167 @@ static int measure(int (*loop)(const struct target *, long),
 	return 0;
 }
 
+/* Pin the calling process to CPU i modulo the CPUs it may use. */
+static void pin(int i)
+{
+	cpu_set_t allowed, one;
+	int cpu, seen = -1;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return;
+	i %= CPU_COUNT(&allowed);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &allowed) && ++seen == i)
+			break;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
+/*
+ * c->procs processes failing bind() at once, each on its own CPU: on the
+ * port of *shared, or (shared NULL) each on a port of its own.  They start
+ * together (one byte each on a pipe); *ns is the mean of their medians.
+ */
+static int storm(const struct config *c, const struct target *shared, double *ns)
+{
+	int go[2], res[2], ok = 0, status;
+	double sum = 0, v;
+	char byte = 0;
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(res, O_CLOEXEC)) {
+		perror("bindbench: pipe");
+		return -1;
+	}
+	for (int i = 0; i < c->procs; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			perror("bindbench: fork");
+			break;
+		}
+		if (pid == 0) {
+			struct target own = { .listener = -1, .sock = -1 };
+			int err;
+
+			close(go[1]);
+			close(res[0]);
+			pin(i);
+			if (shared) {
+				own.addr = shared->addr;
+				own.sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+				err = own.sock < 0;
+			} else {
+				err = target_open(&own);
+			}
+			if (read(go[0], &byte, 1) != 1)
+				err = 1;
+			if (!err)
+				err = measure(bind_loop, &own, c->bind_iters, c->repeats, &v);
+			if (!err && write(res[1], &v, sizeof(v)) != sizeof(v))
+				err = 1;
+			_exit(err ? EXIT_FAILURE : EXIT_SUCCESS);
+		}
+	}
+	close(go[0]);
+	close(res[1]);
+	for (int i = 0; i < c->procs; i++)
+		if (write(go[1], &byte, 1) != 1)
+			break;
+	close(go[1]);
+	while (read(res[0], &v, sizeof(v)) == sizeof(v)) {
+		sum += v;
+		ok++;
+	}
+	close(res[0]);
+	while (wait(&status) > 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			ok = -1;
+	if (ok != c->procs) {
+		fprintf(stderr, "bindbench: a storm process failed\n");
+		return -1;
+	}
+	*ns = sum / c->procs;
+	return 0;
+}
+
+/* --distinct: P processes, one after another, fail once on each of Q ports. */
+static int distinct(const struct config *c)
+{
+	static struct target t[MAX_DISTINCT_PORTS];
+	int err = 0, status;
+	long p, q;
+
+	for (q = 0; q < c->distinct_ports && !err; q++)
+		err = target_open(&t[q]);
+	for (p = 0; p < c->distinct_procs && !err; p++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			perror("bindbench: fork");
+			err = -1;
+			break;
+		}
+		if (pid == 0) {
+			for (q = 0; q < c->distinct_ports; q++)
+				if (bind_fails(t[q].sock, &t[q].addr))
+					_exit(EXIT_FAILURE);
+			_exit(EXIT_SUCCESS);
+		}
+		if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			err = -1;
+	}
+	for (q = 0; q < c->distinct_ports; q++)
+		target_close(&t[q]);
+	if (err)
+		return -1;
+	printf("failures %ld\n", c->distinct_procs * c->distinct_ports);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct config c;
 	struct target t;
-	double bind_ns, getppid_ns;
+	double bind_ns, getppid_ns, cycle_ns, same_ns, diff_ns;
+	long failures;
 	int err;
 
 	if (parse_args(argc, argv, &c))
 		return EXIT_FAILURE;
+	if (c.distinct_procs)
+		return distinct(&c) || fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
 	if (target_open(&t)) {
 		target_close(&t);
 		return EXIT_FAILURE;
 	}
+	if (c.flood) {
+		err = bind_loop(&t, c.flood);
+		target_close(&t);
+		if (err)
+			return EXIT_FAILURE;
+		printf("failures %ld\n", c.flood);
+		return fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
+	}
 	err = measure(bind_loop, &t, c.bind_iters, c.repeats, &bind_ns) ||
-	      measure(getppid_loop, &t, c.getppid_iters, c.repeats, &getppid_ns);
+	      measure(getppid_loop, &t, c.getppid_iters, c.repeats, &getppid_ns) ||
+	      measure(cycle_loop, &t, c.bind_iters, c.repeats, &cycle_ns) ||
+	      storm(&c, &t, &same_ns) || storm(&c, NULL, &diff_ns);
 	target_close(&t);
 	if (err)
 		return EXIT_FAILURE;
+	failures = measure_calls(c.bind_iters, c.repeats) * (1 + 2 * c.procs);
 
 	if (c.json)
-		printf("{\"failing_bind_ns\":%.1f,\"getppid_ns\":%.1f,"
+		printf("{\"failing_bind_ns\":%.1f,\"getppid_ns\":%.1f,\"cycle_ns\":%.1f,"
+		       "\"storm2_same_ns\":%.1f,\"storm2_diff_ns\":%.1f,\"failures\":%ld,"
 		       "\"bind_iterations\":%ld,\"getppid_iterations\":%ld,"
-		       "\"repeats\":%d}\n",
-		       bind_ns, getppid_ns, c.bind_iters, c.getppid_iters, c.repeats);
+		       "\"repeats\":%d,\"procs\":%d}\n",
+		       bind_ns, getppid_ns, cycle_ns, same_ns, diff_ns, failures,
+		       c.bind_iters, c.getppid_iters, c.repeats, c.procs);
 	else
-		printf("failing_bind_ns %.1f\ngetppid_ns %.1f\n", bind_ns, getppid_ns);
+		printf("failing_bind_ns %.1f\ngetppid_ns %.1f\ncycle_ns %.1f\n"
+		       "storm2_same_ns %.1f\nstorm2_diff_ns %.1f\nfailures %ld\n",
+		       bind_ns, getppid_ns, cycle_ns, same_ns, diff_ns, failures);
 	return fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
