@@ -82,7 +82,7 @@ PURE := lib/strbuf lib/addr lib/portlist lib/duration \
 # Modules that drive the kernel side.
 MAIN := main options lib/log lib/privs \
 	capture/loader capture/instance enrich/enrich \
-	explain/holders explain/diagnose explain/who \
+	explain/holders explain/sockdiag explain/diagnose explain/who \
 	act/checkpolicy act/hooks act/reclaim act/decider \
 	output/output output/notify output/metrics
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
