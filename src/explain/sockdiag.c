@@ -22,8 +22,11 @@
  * What the tables do not tell: SO_REUSEADDR and SO_REUSEPORT are read from
  * the holder's socket itself (pidfd_getfd(), then getsockopt()) and are
  * unknown (off) for a socket no process holds; the start time comes from
- * /proc/PID/stat in clock ticks, not in nanoseconds; a socket the kernel
- * opened for itself shows as hidden (it has an inode and no process).
+ * /proc/PID/stat in clock ticks, not in nanoseconds.  A socket with a
+ * file no process in /proc holds is hidden, held from outside our pid
+ * namespace, except in the initial pid namespace, which sees every
+ * process: there it is one the kernel opened for itself (a file in flight
+ * in an SCM_RIGHTS message would look the same).
  * A namespace other than our own is entered by a short-lived thread that
  * only opens the netlink socket there, as holders.c does for the table
  * iterators.
@@ -80,6 +83,7 @@
 #define SOCKET_LINK_PREFIX "socket:["
 #define PROC_STAT_MAX 1024
 #define STAT_STARTTIME_FIELD 22 /* proc_pid_stat(5), counted from pid as 1 */
+#define PROC_PID_INIT_INO 0xEFFFFFFCU /* the initial pid namespace (include/linux/proc_ns.h) */
 
 /* One socket on the port, as the tables show it. */
 struct diag_sock {
@@ -461,22 +465,31 @@ static bool unheld(const struct diag_sock *s)
 
 int sockdiag_find(const struct holder_query *q, struct holder_list *out)
 {
+	struct holder_list seen_only = {};
 	struct diag_list l = {};
 	size_t i;
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	err = dump_all(q, &l);
-	for (i = 0; !err && i < l.n && q->kinds & HOLDERS_PROCESSES; i++)
+	/* only when some socket has a file; also to know which no process holds */
+	for (i = 0; !err && i < l.n; i++)
 		if (l.v[i].h.ino) {
-			err = scan_proc(&l, out); /* only when some socket has a file */
+			err = scan_proc(&l, q->kinds & HOLDERS_PROCESSES ? out : &seen_only);
 			break;
 		}
+	holder_list_free(&seen_only);
 	for (i = 0; !err && i < l.n && q->kinds & HOLDERS_UNHELD; i++)
 		if (unheld(&l.v[i])) {
 			struct bw_holder h = l.v[i].h;
 
-			h.hidden = h.ino != 0 && h.state != TCP_STATE_TIME_WAIT;
+			if (h.ino && h.state != TCP_STATE_TIME_WAIT) {
+				/* as the iterators: a kernel socket has no file to name */
+				h.kernel = procinfo_own_pidns() == PROC_PID_INIT_INO;
+				h.hidden = !h.kernel;
+				if (h.kernel)
+					h.ino = 0;
+			}
 			err = add(out, &h);
 		}
 	free(l.v);
