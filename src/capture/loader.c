@@ -39,7 +39,18 @@
 #include "privs.h"
 #include "util.h"
 
-#define RINGBUF_BYTES (4U << 20)
+/*
+ * The ring holds what the reader has not taken yet: a record is 400 bytes,
+ * and the default rate limit lets one uid send RATE_BURST (100) at once,
+ * then 20 a second, so 1 MiB (~2,600 records) is the bursts of 26 uids at
+ * the same instant, or the first records of 2,600 distinct storms between
+ * two wakeups of a reader that takes ~1,000 records per 5 ms wakeup
+ * (measured: trust_storm_table_fill's unlimited flood loses nothing with a
+ * quarter of it).  Its pages count in the monitor's resident memory once
+ * written, twice (the kernel maps the data area twice for wraparound): 4
+ * MiB was 8 MiB of RSS after one flood.
+ */
+#define RINGBUF_BYTES (1U << 20)
 #define WAKEUP_INTERVAL_NS (5 * 1000 * 1000ULL) /* at most ~200 wakeups/s; < BUSY_POLL_MS */
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"

@@ -192,6 +192,50 @@ fail:
 	return err;
 }
 
+struct holders_loading {
+	pthread_t thread;
+	const char *btf_path;
+	struct holders *h;
+	int err;
+};
+
+static void *loading_thread(void *arg)
+{
+	struct holders_loading *l = arg;
+
+	l->err = holders_open(&l->h, l->btf_path);
+	return NULL;
+}
+
+int holders_open_start(struct holders_loading **lp, const char *btf_path)
+{
+	struct holders_loading *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	l->btf_path = btf_path;
+	err = pthread_create(&l->thread, NULL, loading_thread, l);
+	if (err) {
+		free(l);
+		return -err;
+	}
+	*lp = l;
+	return 0;
+}
+
+int holders_open_wait(struct holders_loading *l, struct holders **hp)
+{
+	int err;
+
+	pthread_join(l->thread, NULL);
+	err = l->err;
+	if (!err)
+		*hp = l->h;
+	free(l);
+	return err;
+}
+
 /* The pinned targets map has this build's layout (a stale pin may not). */
 static bool targets_compatible(int fd)
 {
