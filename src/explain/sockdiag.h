@@ -15,7 +15,8 @@
 /*
  * Whether this host is small enough for sockdiag_find() to be the faster
  * source: its cost grows with every open file on the host, the
- * iterators' cost is mostly a fixed load.
+ * iterators' cost is mostly a fixed load.  The number of open files is
+ * the kernel's (/proc/sys/fs/file-nr), one read.
  */
 bool sockdiag_suits(void);
 
