@@ -138,9 +138,15 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
+# The light skeleton (-L): loaded by a BPF program of its own, relocated
+# and attached by the kernel, with no BTF parsed in userspace (holders.c).
+$(BUILD)/%.lskel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton -L $< name $*_lbpf > $@.tmp && mv $@.tmp $@
+
 # These include skeletons: generate them first.
 $(BUILD)/capture/loader.o: $(BUILD)/bindwatch.skel.h
-$(BUILD)/explain/holders.o: $(BUILD)/holders.skel.h
+$(BUILD)/explain/holders.o: $(BUILD)/holders.skel.h $(BUILD)/holders.lskel.h
 
 $(BUILD)/%.o: src/%.c | $(BUILD) $(addprefix $(BUILD)/,$(SRC_DIRS))
 	$(call msg,CC,$@)
