@@ -145,7 +145,7 @@ $(BUILD)/%.lskel.h: $(BUILD)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton -L $< name $*_lbpf > $@.tmp && mv $@.tmp $@
 
 # These include skeletons: generate them first.
-$(BUILD)/capture/loader.o: $(BUILD)/bindwatch.skel.h
+$(BUILD)/capture/loader.o: $(BUILD)/bindwatch.skel.h $(BUILD)/fexit_probe.lskel.h
 $(BUILD)/explain/holders.o: $(BUILD)/holders.skel.h $(BUILD)/holders.lskel.h
 
 $(BUILD)/%.o: src/%.c | $(BUILD) $(addprefix $(BUILD)/,$(SRC_DIRS))
