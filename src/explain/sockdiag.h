@@ -23,7 +23,8 @@ bool sockdiag_suits(void);
 /*
  * The same answer as holders_find() for the same query, from the socket
  * tables and /proc.  0 or -errno (-EOPNOTSUPP: this kernel cannot be asked
- * that way, use the iterators); out is empty on error and must be freed
+ * that way, or a socket may be held by a process whose descriptors we may
+ * not read: use the iterators); out is empty on error and must be freed
  * with holder_list_free() otherwise.
  */
 int sockdiag_find(const struct holder_query *q, struct holder_list *out);

@@ -226,7 +226,8 @@ static void print(const struct who_opts *o, const struct holder_info *v, size_t 
 
 /*
  * holders_find() on h, or without it sockdiag_find(), which hands over to
- * the iterators (loaded then into *h) on a kernel it cannot ask.
+ * the iterators (loaded then into *h) when the tables and /proc cannot
+ * tell.
  */
 static int find(const struct who_opts *o, struct holders **h, const struct holder_query *q,
 		struct holder_list *l)
@@ -236,6 +237,9 @@ static int find(const struct who_opts *o, struct holders **h, const struct holde
 	if (*h)
 		return holders_find(*h, q, l);
 	err = sockdiag_find(q, l);
+	if (err == -EOPNOTSUPP && !strcmp(o->source, "sockdiag"))
+		warn("who: --source sockdiag cannot tell: a socket on the port may be held by a "
+		     "process whose descriptors cannot be read; --source bpf can");
 	if (err != -EOPNOTSUPP || !strcmp(o->source, "sockdiag"))
 		return err;
 	err = holders_open(h, o->btf);
