@@ -9,7 +9,7 @@
  * Loading the holder iterators costs a fixed ~100 ms (libbpf reads the
  * kernel's BTF to relocate them) before any walk; ss answers in ~10 ms.
  * On a host with few processes the same answer is had the way ss has it,
- * but filtered earlier: four dumps (TCP and UDP, IPv4 and IPv6) with the
+ * but filtered earlier: three dumps (TCP, UDP IPv4, UDP IPv6) with the
  * port compared in the kernel (INET_DIAG_REQ_BYTECODE), so only the
  * sockets on the port come back, every state included (bound only ones
  * too, kernel 6.7+); then, only when one of them has a file, one pass over
@@ -204,18 +204,50 @@ static int diag_add(struct diag_list *l, const struct bw_holder *h)
 	return 0;
 }
 
-/* One dump of family x protocol, the port compared in the kernel. */
+/* The port filter: source port == port accepts (jumps to the end), else rejects (past it). */
+struct port_filter {
+	struct rtattr rta;
+	struct inet_diag_bc_op op[2];
+};
+
+static void port_filter(struct port_filter *f, __u16 port)
+{
+	f->rta.rta_len = RTA_LENGTH(sizeof(f->op));
+	f->rta.rta_type = INET_DIAG_REQ_BYTECODE;
+	f->op[0] = (struct inet_diag_bc_op){ .code = INET_DIAG_BC_S_EQ, .yes = sizeof(f->op),
+					     .no = sizeof(f->op) + sizeof(__u32) };
+	f->op[1] = (struct inet_diag_bc_op){ .no = port };
+}
+
+/*
+ * One dump of protocol, the port compared in the kernel.  TCP is asked
+ * the old way (TCPDIAG_GETSOCK), which dumps both families in one walk of
+ * the kernel's connection and bind tables (sized for the machine, walked
+ * whole, empty buckets too: the dearest part of a small answer); UDP, the
+ * current way (SOCK_DIAG_BY_FAMILY), once per family.
+ */
 static int dump(int fd, const struct holder_query *q, int family, int protocol,
 		struct diag_list *l)
 {
 	struct {
 		struct nlmsghdr nh;
-		struct inet_diag_req_v2 r;
-		struct rtattr rta;
-		struct inet_diag_bc_op op[2];
-	} req = {
+		struct inet_diag_req r;
+		struct port_filter f;
+	} tcp = {
 		.nh = {
-			.nlmsg_len = sizeof(req),
+			.nlmsg_len = sizeof(tcp),
+			.nlmsg_type = TCPDIAG_GETSOCK,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		},
+		.r = { .idiag_states = DUMP_STATES },
+	};
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 r;
+		struct port_filter f;
+	} udp = {
+		.nh = {
+			.nlmsg_len = sizeof(udp),
 			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 		},
@@ -225,13 +257,6 @@ static int dump(int fd, const struct holder_query *q, int family, int protocol,
 			.idiag_states = DUMP_STATES,
 			/* INET_DIAG_SKV6ONLY and INET_DIAG_SOCKOPT come unasked */
 		},
-		.rta = { .rta_len = RTA_LENGTH(sizeof(req.op)), .rta_type = INET_DIAG_REQ_BYTECODE },
-		/* source port == q->port: accept (jump to the end), else reject (past it) */
-		.op = {
-			{ .code = INET_DIAG_BC_S_EQ, .yes = sizeof(req.op),
-			  .no = sizeof(req.op) + sizeof(__u32) },
-			{ .no = q->port },
-		},
 	};
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	char *buf = malloc(RECV_BUF);
@@ -240,7 +265,11 @@ static int dump(int fd, const struct holder_query *q, int family, int protocol,
 
 	if (!buf)
 		return -ENOMEM;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+	port_filter(&tcp.f, q->port);
+	port_filter(&udp.f, q->port);
+	if (protocol == IPPROTO_TCP ?
+	    sendto(fd, &tcp, sizeof(tcp), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 :
+	    sendto(fd, &udp, sizeof(udp), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
 		err = -errno;
 	while (!err && !done) {
 		ssize_t n = recv(fd, buf, RECV_BUF, 0);
@@ -268,7 +297,7 @@ static int dump(int fd, const struct holder_query *q, int family, int protocol,
 				err = e->error == -ENOENT ? -EOPNOTSUPP : e->error ? e->error : -EPROTO;
 				break;
 			}
-			if (nh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+			if ((nh->nlmsg_type != SOCK_DIAG_BY_FAMILY && nh->nlmsg_type != TCPDIAG_GETSOCK) ||
 			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
 				continue;
 			from_msg(q, protocol, nh, &h);
@@ -293,7 +322,9 @@ static int dump_all(const struct holder_query *q, struct diag_list *l)
 		return fd;
 	for (i = 0; i < ARRAY_SIZE(protocols) && !err; i++)
 		for (j = 0; j < ARRAY_SIZE(families) && !err; j++)
-			if (!q->protocol || q->protocol == protocols[i])
+			/* one TCP dump has both families */
+			if ((!q->protocol || q->protocol == protocols[i]) &&
+			    (protocols[i] != IPPROTO_TCP || !j))
 				err = dump(fd, q, families[j], protocols[i], l);
 	close(fd);
 	return err;
