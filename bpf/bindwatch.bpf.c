@@ -262,12 +262,29 @@ static __always_inline void send(struct bw_event *e)
 }
 
 /*
- * Build the socket half of a bind() record: sk is the socket, uaddr the
- * requested sockaddr (in user memory for the tracepoint flavour, in the
- * kernel's copy for fexit).  False when it is not to be reported.
+ * The port a bind() asks for, from its sockaddr (in user memory for the
+ * tracepoint flavour, in the kernel's copy for fexit): sin_port and
+ * sin6_port sit at the same offset, so the family need not be known yet.
+ */
+static __always_inline __u16 requested_port(const void *uaddr, bool user)
+{
+	const struct sockaddr_in *sin = uaddr;
+	__be16 port = 0;
+
+	user ? bpf_probe_read_user(&port, sizeof(port), &sin->sin_port)
+	     : bpf_probe_read_kernel(&port, sizeof(port), &sin->sin_port);
+	return bpf_ntohs(port);
+}
+
+/*
+ * Build the socket half of a bind() record: sk is the socket, ino its
+ * inode number, uaddr the requested sockaddr (see requested_port()).
+ * False when it is not to be reported.  The caller has checked the port
+ * against the filter; the address is read here, at the call, because a
+ * failed bind() resets the socket's.
  */
 static __always_inline bool bind_request(struct bw_request *e, const struct sock *sk,
-					 const void *uaddr, bool user)
+					 __u64 ino, const void *uaddr, bool user)
 {
 	union bw_sockaddr sa = {};
 
@@ -281,17 +298,18 @@ static __always_inline bool bind_request(struct bw_request *e, const struct sock
 		     : bpf_probe_read_kernel(&sa.v4, sizeof(sa.v4), uaddr);
 	/* the socket's own address and port are what it had before the call */
 	addr_from_sockaddr(&e->sock, &sa);
-	e->sock_ino = sock_ino(sk);
+	e->sock_ino = ino;
 	e->syscall = BW_SYS_BIND;
-	return port_wanted(e->sock.port);
+	return true;
 }
 
 /* Same for listen(), which claims the address sk is already bound to. */
-static __always_inline bool listen_request(struct bw_request *e, const struct sock *sk)
+static __always_inline bool listen_request(struct bw_request *e, const struct sock *sk,
+					   __u64 ino)
 {
 	if (!sk || !read_sock(sk, &e->sock))
 		return false;
-	e->sock_ino = sock_ino(sk);
+	e->sock_ino = ino;
 	e->syscall = BW_SYS_LISTEN;
 	return port_wanted(e->sock.port);
 }
@@ -313,30 +331,50 @@ static __always_inline void read_args(struct bw_event *e, struct task_struct *ta
 		e->args_len = len;
 }
 
-/* Fill e with req, its outcome ret and the calling task. */
-static __always_inline void fill(struct bw_event *e, const struct bw_request *req,
-				 long ret, __u8 mode)
+/*
+ * The head of a record: req, its outcome ret and what the storm key needs
+ * of the calling task (pid, uid, process start), all cheap.  Every field
+ * fill_rest() does not set is set here, so the two leave nothing of the
+ * scratch record's last call behind.
+ */
+static __always_inline void fill_head(struct bw_event *e, const struct bw_request *req,
+				      long ret, __u8 mode, __u64 now)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid(), ugid = bpf_get_current_uid_gid();
 
-	/* the scratch record holds the last call's: clear args' tail */
-	__builtin_memset(e, 0, sizeof(*e));
-	e->sock = req->sock;
-	e->sock_ino = req->sock_ino;
-	e->syscall = req->syscall;
 	e->version = BW_ABI_VERSION;
+	e->syscall = req->syscall;
 	e->mode = mode;
 	e->ret = ret;
-	e->count = 1;
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = now;
+	e->start_ns = task_start_boottime(BPF_CORE_READ(task, group_leader));
+	e->sock_ino = req->sock_ino;
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
 	e->uid = (__u32)ugid;
 	e->gid = ugid >> 32;
+	e->count = 1;
+	e->kind = BW_EVENT_CALL;
+	e->scope = BW_SCOPE_ADDRESS;
+	e->__pad[0] = e->__pad[1] = 0;
+	e->sock = req->sock;
+}
+
+/*
+ * The rest, the costly part (parent, cgroup, comm, argv): only for a
+ * record that goes out or starts a storm.
+ */
+static __always_inline void fill_rest(struct bw_event *e)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	e->start_ns = task_start_boottime(BPF_CORE_READ(task, group_leader));
 	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->exe_ino = 0;
+	e->args_len = 0;
+	/* the scratch record holds the last call's argv: clear its tail */
+	__builtin_memset(e->args, 0, sizeof(e->args));
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	read_args(e, task);
 }
@@ -459,8 +497,8 @@ static __always_inline __u64 uid_storm(struct bw_storm *cur, struct bw_uid *u)
 }
 
 /*
- * Account the failure in cur->tmpl to its storm, setting cur->tmpl.scope to
- * the storm's.  Returns how many failures a record sent now must stand for:
+ * Account the failure in cur->tmpl, which has no storm of its address (ka,
+ * looked up by emit()), to its storm, setting cur->tmpl.scope to the storm's.  Returns how many failures a record sent now must stand for:
  * 1 for a storm's first failure, everything counted since the storm's last
  * record for the first failure after a window has passed, 0 inside the
  * window.  A failure on an address the process has no storm for starts
@@ -484,19 +522,15 @@ static __always_inline __u64 uid_storm(struct bw_storm *cur, struct bw_uid *u)
  * count into that new storm.  Capture programs on syscall tracepoints run
  * with preemption off, so there the hold-up is an interrupt's length.
  */
-static __always_inline __u64 storm_count(struct bw_storm *cur)
+static __always_inline __u64 storm_count(struct bw_storm *cur, const struct bw_storm_key *ka)
 {
 	struct bw_event *e = &cur->tmpl;
-	struct bw_storm_key k;
+	struct bw_storm_key k = *ka;
 	struct bw_storm *s;
 	struct bw_uid *u;
 	long n;
 
-	bw_storm_key_of(&k, e, BW_SCOPE_ADDRESS);
-	s = bpf_map_lookup_elem(&storms, &k);
-	if (s && (n = count_into(s, e->ts_ns)) >= 0)
-		return n;
-	/* a new storm, or one retired a moment ago */
+	/* emit() found no storm of the address (or a retired one): a new one */
 	u = uid_state(e->uid);
 	if (!u)
 		return 1; /* no uid to charge it to: a record of its own */
@@ -575,12 +609,22 @@ static __always_inline bool ledger_admit(__u32 uid, __u64 now)
 				 (LEDGER_RATE - 1) * (NSEC_PER_SEC / LEDGER_RATE));
 }
 
-/* Make a record of req, its outcome ret and the calling task; send it. */
+/*
+ * Make a record of req, its outcome ret and the calling task; send it.
+ * Cheapest first: a failure inside a storm's window is found from the
+ * record's head (the storm key) and only counted, and a successful bind()
+ * past the ledger's budget is dropped, both before the costly part of the
+ * record (fill_rest) is read.
+ */
 static __always_inline void emit(const struct bw_request *req, long ret, __u8 mode)
 {
 	__u32 zero = 0, level;
 	__u32 *nest = bpf_map_lookup_elem(&nesting, &zero);
-	struct bw_storm *cur;
+	__u64 now = bpf_ktime_get_ns();
+	struct bw_storm_key k;
+	struct bw_storm *cur, *s;
+	struct bw_event *e;
+	long n;
 
 	if (!nest)
 		return;
@@ -591,14 +635,39 @@ static __always_inline void emit(const struct bw_request *req, long ret, __u8 mo
 		return;
 	}
 	*nest = level + 1;
-	fill(&cur->tmpl, req, ret, mode);
-	if (ret < 0 && window_ns)
-		cur->tmpl.count = storm_count(cur);
-	/* --all's successes are asked for: only the ledger's are limited */
-	if (cur->tmpl.count &&
-	    (ret < 0 ? admit(cur->tmpl.uid, cur->tmpl.count, cur->tmpl.ts_ns) :
-	     report & BW_REPORT_SUCCESS || ledger_admit(cur->tmpl.uid, cur->tmpl.ts_ns)))
-		send(&cur->tmpl);
+	e = &cur->tmpl;
+	fill_head(e, req, ret, mode, now);
+	if (ret >= 0) {
+		/* --all's successes are asked for: only the ledger's are limited */
+		if (!(report & BW_REPORT_SUCCESS) && !ledger_admit(e->uid, now))
+			goto out;
+	} else if (window_ns) {
+		bw_storm_key_of(&k, e, BW_SCOPE_ADDRESS);
+		s = bpf_map_lookup_elem(&storms, &k);
+		n = s ? count_into(s, now) : -1;
+		if (!n)
+			goto out; /* counted: inside the storm's window */
+		if (n > 0) {
+			/* the first failure after the window: stands for n */
+			e->count = n;
+			if (!admit(e->uid, n, now))
+				goto out;
+			fill_rest(e);
+			send(e);
+			goto out;
+		}
+		/* no storm, or a retired one: start one with the whole record */
+		fill_rest(e);
+		e->count = storm_count(cur, &k);
+		if (e->count && admit(e->uid, e->count, now))
+			send(e);
+		goto out;
+	} else if (!admit(e->uid, 1, now)) {
+		goto out;
+	}
+	fill_rest(e);
+	send(e);
+out:
 	*nest = level;
 }
 
@@ -609,8 +678,10 @@ static __always_inline int fexit_bind(struct socket *sock,
 {
 	struct bw_request e = {};
 
-	if (outcome_wanted(ret, BW_SYS_BIND) && task_wanted() &&
-	    bind_request(&e, BPF_CORE_READ(sock, sk), uaddr, false))
+	if (outcome_wanted(ret, BW_SYS_BIND) && port_wanted(requested_port(uaddr, false)) &&
+	    task_wanted() &&
+	    bind_request(&e, BPF_CORE_READ(sock, sk), BPF_CORE_READ(sock, file, f_inode, i_ino),
+			 uaddr, false))
 		emit(&e, ret, BW_MODE_FEXIT);
 	return 0;
 }
@@ -636,27 +707,35 @@ int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 	struct bw_request e = {};
 
 	if (outcome_wanted(ret, BW_SYS_LISTEN) && task_wanted() &&
-	    listen_request(&e, BPF_CORE_READ(sock, sk)))
+	    listen_request(&e, BPF_CORE_READ(sock, sk), BPF_CORE_READ(sock, file, f_inode, i_ino)))
 		emit(&e, ret, BW_MODE_FEXIT);
 	return 0;
 }
 
 /* ---- tracepoint flavour ----------------------------------------------- */
 
-/* The socket behind fd in the current task, or NULL if fd is no socket. */
-static __always_inline struct sock *fd_to_sock(int fd)
+/*
+ * The socket behind fd in the current task, or NULL if fd is no socket;
+ * its inode number in *ino, read on the way.
+ */
+static __always_inline struct sock *fd_to_sock(int fd, __u64 *ino)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file **fds, *file = NULL;
+	struct inode *inode;
 	struct socket *sock;
 
 	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
 		return NULL;
 	fds = BPF_CORE_READ(fdt, fd);
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+	if (!file)
 		return NULL;
+	inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	*ino = BPF_CORE_READ(inode, i_ino);
 	sock = BPF_CORE_READ(file, private_data);
 	return BPF_CORE_READ(sock, sk);
 }
@@ -703,10 +782,16 @@ int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_bind")
 int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
 {
+	const void *uaddr = (const void *)ctx->args[1];
 	struct bw_request e = {};
+	struct sock *sk;
+	__u64 ino = 0;
 
-	if (task_wanted() &&
-	    bind_request(&e, fd_to_sock(ctx->args[0]), (const void *)ctx->args[1], true))
+	/* the filters first: a call they drop costs no socket lookup */
+	if (!port_wanted(requested_port(uaddr, true)) || !task_wanted())
+		return 0;
+	sk = fd_to_sock(ctx->args[0], &ino);
+	if (bind_request(&e, sk, ino, uaddr, true))
 		park(&e);
 	return 0;
 }
@@ -715,8 +800,9 @@ SEC("tracepoint/syscalls/sys_enter_listen")
 int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
 {
 	struct bw_request e = {};
+	__u64 ino = 0;
 
-	if (task_wanted() && listen_request(&e, fd_to_sock(ctx->args[0])))
+	if (task_wanted() && listen_request(&e, fd_to_sock(ctx->args[0], &ino), ino))
 		park(&e);
 	return 0;
 }

@@ -69,10 +69,4 @@ static __always_inline bool read_sock(const struct sock *sk, struct bw_sock *s)
 	return true;
 }
 
-/* The inode number of a socket's file (what ss and lsof show), or 0. */
-static __always_inline __u64 sock_ino(const struct sock *sk)
-{
-	return BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
-}
-
 #endif /* BW_SOCK_BPF_H */
