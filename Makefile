@@ -138,6 +138,11 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
+# holders.bpf.c built a second time with the faster descriptor walk (6.2+).
+$(BUILD)/holders_fast.bpf.o: bpf/holders.bpf.c $(VMLINUX) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DHOLDERS_FAST -MF $(@:.o=.d) -c $< -o $@
+
 # The light skeleton (-L): loaded by a BPF program of its own, relocated
 # and attached by the kernel, with no BTF parsed in userspace (holders.c).
 $(BUILD)/%.lskel.h: $(BUILD)/%.bpf.o
@@ -146,7 +151,8 @@ $(BUILD)/%.lskel.h: $(BUILD)/%.bpf.o
 
 # These include skeletons: generate them first.
 $(BUILD)/capture/loader.o: $(BUILD)/bindwatch.skel.h $(BUILD)/fexit_probe.lskel.h
-$(BUILD)/explain/holders.o: $(BUILD)/holders.skel.h $(BUILD)/holders.lskel.h
+$(BUILD)/explain/holders.o: $(BUILD)/holders.skel.h $(BUILD)/holders.lskel.h \
+	$(BUILD)/holders_fast.lskel.h
 
 $(BUILD)/%.o: src/%.c | $(BUILD) $(addprefix $(BUILD)/,$(SRC_DIRS))
 	$(call msg,CC,$@)

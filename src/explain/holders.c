@@ -45,6 +45,7 @@
 #include <bpf/libbpf.h>
 #include "holders.skel.h"
 #include "holders.lskel.h"
+#include "holders_fast.lskel.h"
 #include "holders.h"
 #include "procinfo.h"
 
@@ -92,8 +93,9 @@ static void pin_path(char path[PIN_PATH_LEN], int i)
 }
 
 struct holders {
-	struct holders_lbpf *lskel;        /* loaded by the light skeleton, */
-	struct holders_bpf *skel;          /* or by libbpf's; neither: a monitor's pins */
+	struct holders_fast_lbpf *fast;    /* loaded by the fast light skeleton, */
+	struct holders_lbpf *lskel;        /* or by the light skeleton, */
+	struct holders_bpf *skel;          /* or by libbpf's; none: a monitor's pins */
 	int link_fds[WALKERS];
 	int targets_fd;
 	__u32 own_netns;
@@ -183,20 +185,55 @@ static int attach(struct holders *h, int learn_fd, const volatile __u64 *fops,
 	return err;
 }
 
-/* Through the light skeleton: no BTF parsed here.  0 or -errno. */
+/* What a load left, whole or halfway: links, then the objects. */
+static void unload(struct holders *h)
+{
+	int i;
+
+	for (i = 0; i < WALKERS; i++) {
+		if (h->link_fds[i] >= 0)
+			close(h->link_fds[i]);
+		h->link_fds[i] = -1;
+	}
+	if (h->fast)
+		holders_fast_lbpf__destroy(h->fast);
+	if (h->lskel)
+		holders_lbpf__destroy(h->lskel);
+	holders_bpf__destroy(h->skel);
+	h->fast = NULL;
+	h->lskel = NULL;
+	h->skel = NULL;
+	h->targets_fd = -1;
+}
+
+/*
+ * Through a light skeleton (holders_lbpf, or holders_fast_lbpf, the same
+ * programs with the faster walk) into h->field: no BTF parsed here.
+ * 0 or -errno.
+ */
+#define OPEN_LIGHT(h, field, skel)						\
+({										\
+	int progs_[WALKERS];							\
+										\
+	(h)->field = skel##__open_and_load();					\
+	!(h)->field ? (errno ? -errno : -EINVAL) : (				\
+	progs_[WALK_TASK] = (h)->field->progs.holders_task.prog_fd,		\
+	progs_[WALK_TCP] = (h)->field->progs.holders_tcp.prog_fd,		\
+	progs_[WALK_UDP] = (h)->field->progs.holders_udp.prog_fd,		\
+	(h)->targets_fd = (h)->field->maps.targets.map_fd,			\
+	attach((h), (h)->field->progs.learn_socket_fops.prog_fd,		\
+	       &(h)->field->bss->socket_fops, progs_));				\
+})
+
+/* The fast walk where the kernel has bpf_rdonly_cast() (6.2+), else the plain one. */
 static int open_light(struct holders *h)
 {
-	int progs[WALKERS];
+	int err = OPEN_LIGHT(h, fast, holders_fast_lbpf);
 
-	h->lskel = holders_lbpf__open_and_load();
-	if (!h->lskel)
-		return errno ? -errno : -EINVAL;
-	progs[WALK_TASK] = h->lskel->progs.holders_task.prog_fd;
-	progs[WALK_TCP] = h->lskel->progs.holders_tcp.prog_fd;
-	progs[WALK_UDP] = h->lskel->progs.holders_udp.prog_fd;
-	h->targets_fd = h->lskel->maps.targets.map_fd;
-	return attach(h, h->lskel->progs.learn_socket_fops.prog_fd,
-		      &h->lskel->bss->socket_fops, progs);
+	if (!err)
+		return 0;
+	unload(h);
+	return OPEN_LIGHT(h, lskel, holders_lbpf);
 }
 
 /* Through libbpf's skeleton, relocated against btf_path or the kernel's. */
@@ -217,24 +254,6 @@ static int open_libbpf(struct holders *h, const char *btf_path)
 	h->targets_fd = bpf_map__fd(h->skel->maps.targets);
 	return attach(h, bpf_program__fd(h->skel->progs.learn_socket_fops),
 		      &h->skel->bss->socket_fops, progs);
-}
-
-/* What open_light() or open_libbpf() left: links, then the objects. */
-static void unload(struct holders *h)
-{
-	int i;
-
-	for (i = 0; i < WALKERS; i++) {
-		if (h->link_fds[i] >= 0)
-			close(h->link_fds[i]);
-		h->link_fds[i] = -1;
-	}
-	if (h->lskel)
-		holders_lbpf__destroy(h->lskel);
-	holders_bpf__destroy(h->skel);
-	h->lskel = NULL;
-	h->skel = NULL;
-	h->targets_fd = -1;
 }
 
 int holders_open(struct holders **hp, const char *btf_path)
@@ -446,7 +465,7 @@ void holders_close(struct holders *h)
 	if (h->pinned && pins_ours(h))
 		unpin();
 	/* a monitor's pinned map is ours to close; a loaded one, its object's */
-	if (!h->skel && !h->lskel && h->targets_fd >= 0)
+	if (!h->skel && !h->lskel && !h->fast && h->targets_fd >= 0)
 		close(h->targets_fd);
 	unload(h);
 	free(h);
