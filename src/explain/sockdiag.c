@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -386,9 +387,15 @@ static void read_reuse(int pidfd, __u32 fd, struct bw_holder *h)
 {
 	int sock = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0), on;
 	socklen_t len = sizeof(on);
+	struct stat st;
 
 	if (sock < 0)
 		return;
+	/* the holder may have closed fd and opened another since we read its link */
+	if (fstat(sock, &st) || st.st_ino != h->ino) {
+		close(sock);
+		return;
+	}
 	if (!getsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &on, &len) && on)
 		h->sock.sockflags |= BW_SF_REUSEADDR;
 	len = sizeof(on);
