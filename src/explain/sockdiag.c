@@ -45,6 +45,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -67,18 +68,12 @@
 /* The iterators' cap (bpf/holders.bpf.c): the same answer from both. */
 #define MAX_PER_PROCESS 64
 
-/* Kernel states (include/net/tcp_states.h) the uapi headers do not name. */
-#define TCP_STATE_CLOSE 7
-#define TCP_STATE_LISTEN 10
-#define TCP_STATE_ESTABLISHED 1
-#define TCP_STATE_SYN_RECV 3
-#define TCP_STATE_CLOSE_WAIT 8
-#define TCP_STATE_TIME_WAIT 6
+/* Kernel states (include/net/tcp_states.h) <netinet/tcp.h> does not name. */
 #define TCP_STATE_NEW_SYN_RECV 12
 #define TCP_STATE_BOUND_INACTIVE 13 /* a bound TCP socket's state in a dump (6.7+) */
 #define ALL_STATES 0xffffffffu
 /* requests belong to their listener (its accept queue), as for the iterators */
-#define DUMP_STATES (ALL_STATES & ~(1u << TCP_STATE_SYN_RECV | 1u << TCP_STATE_NEW_SYN_RECV))
+#define DUMP_STATES (ALL_STATES & ~(1u << TCP_SYN_RECV | 1u << TCP_STATE_NEW_SYN_RECV))
 /* idiag_timer of a TIME_WAIT socket, whose idiag_state is its substate */
 #define DIAG_TIMER_TIMEWAIT 3
 
@@ -171,10 +166,10 @@ static void from_msg(const struct holder_query *q, int protocol, const struct nl
 	h->ino = m->idiag_inode;
 	h->state = m->idiag_state;
 	if (protocol == IPPROTO_TCP && m->idiag_timer == DIAG_TIMER_TIMEWAIT)
-		h->state = TCP_STATE_TIME_WAIT;
+		h->state = TCP_TIME_WAIT;
 	else if (h->state == TCP_STATE_BOUND_INACTIVE)
-		h->state = TCP_STATE_CLOSE; /* what the socket's own state is */
-	if (h->state == TCP_STATE_LISTEN) {
+		h->state = TCP_CLOSE; /* what the socket's own state is */
+	if (h->state == TCP_LISTEN) {
 		h->ack_backlog = m->idiag_rqueue;
 		h->max_ack_backlog = m->idiag_wqueue;
 	}
@@ -406,8 +401,8 @@ static void read_reuse(int pidfd, __u32 fd, struct bw_holder *h)
 
 static bool is_connection(const struct bw_holder *h)
 {
-	return h->sock.protocol != IPPROTO_UDP && h->state != TCP_STATE_LISTEN &&
-	       h->state != TCP_STATE_CLOSE;
+	return h->sock.protocol != IPPROTO_UDP && h->state != TCP_LISTEN &&
+	       h->state != TCP_CLOSE;
 }
 
 static int add(struct holder_list *out, const struct bw_holder *h)
@@ -506,12 +501,12 @@ static bool unheld(const struct diag_sock *s)
 {
 	const struct bw_holder *h = &s->h;
 
-	if (h->state == TCP_STATE_TIME_WAIT)
+	if (h->state == TCP_TIME_WAIT)
 		return true;
 	if (h->ino)
-		return !s->seen && (h->sock.protocol == IPPROTO_UDP || h->state == TCP_STATE_LISTEN);
+		return !s->seen && (h->sock.protocol == IPPROTO_UDP || h->state == TCP_LISTEN);
 	return h->sock.protocol == IPPROTO_UDP ||
-	       (h->state != TCP_STATE_ESTABLISHED && h->state != TCP_STATE_CLOSE_WAIT);
+	       (h->state != TCP_ESTABLISHED && h->state != TCP_CLOSE_WAIT);
 }
 
 int sockdiag_find(const struct holder_query *q, struct holder_list *out)
@@ -543,7 +538,7 @@ int sockdiag_find(const struct holder_query *q, struct holder_list *out)
 		if (unheld(&l.v[i])) {
 			struct bw_holder h = l.v[i].h;
 
-			if (h.ino && h.state != TCP_STATE_TIME_WAIT) {
+			if (h.ino && h.state != TCP_TIME_WAIT) {
 				/* as the iterators: a kernel socket has no file to name */
 				h.kernel = procinfo_own_pidns() == PROC_PID_INIT_INO;
 				h.hidden = !h.kernel;
