@@ -49,17 +49,17 @@
 #include "util.h"
 
 /*
- * The ring holds what the reader has not taken yet: a record is 400 bytes,
- * and the default rate limit lets one uid send RATE_BURST (100) at once,
- * then 20 a second, so 1 MiB (~2,600 records) is the bursts of 26 uids at
- * the same instant, or the first records of 2,600 distinct storms between
- * two wakeups of the reader.  Measured with the end-to-end test
- * trust_storm_table_fill (34,000 distinct storms from one process, no rate
- * limit): 1 MiB loses nothing, 256 KiB loses records.  Its pages count in
- * the monitor's resident memory, twice (the kernel maps the data area
- * twice for wraparound): 4 MiB cost 6 MiB more RSS than 1 MiB does.
+ * The ring holds what the reader has not taken yet: a record is 400 bytes.
+ * The default rate limit lets one uid send RATE_BURST (100) at once, then
+ * 20 a second; without it (--rate-limit 0) one process's burst of distinct
+ * storms is what fills the ring: the end-to-end test trust_storm_table_fill
+ * (34,000 failures on distinct addresses and ports, one process) sends
+ * ~1,750 records (0.7 MB) at once, and measured, a 512 KiB ring lost
+ * records, 1 MiB none; 2 MiB keeps three times that burst.  Its pages
+ * count in the monitor's resident memory once written, twice (the kernel
+ * maps the data area twice for wraparound): 4 MiB cost up to 8 MiB.
  */
-#define RINGBUF_BYTES (1U << 20)
+#define RINGBUF_BYTES (2U << 20)
 #define WAKEUP_INTERVAL_NS (5 * 1000 * 1000ULL) /* at most ~200 wakeups/s; < BUSY_POLL_MS */
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
