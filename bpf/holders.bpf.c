@@ -49,9 +49,29 @@ struct {
 	__type(value, struct bw_target);
 } targets SEC(".maps");
 
+#ifdef HOLDERS_FAST
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#endif
+
 /* What the current reader looks for; NULL when it set nothing. */
 static __always_inline const struct bw_target *my_target(void)
 {
+#ifdef HOLDERS_FAST
+	/* plain loads from a task the verifier trusts; numbers[] has a variable index */
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pid *pid = task->thread_pid;
+	struct pid_namespace *ns;
+	struct upid up = {};
+	struct bw_reader r;
+
+	bpf_probe_read_kernel(&up, sizeof(up), (void *)pid +
+			      bpf_core_field_offset(struct pid, numbers) +
+			      (__u64)pid->level * bpf_core_type_size(struct upid));
+	ns = bpf_rdonly_cast(up.ns, bpf_core_type_id_kernel(struct pid_namespace));
+	r.tid = up.nr;
+	r.pidns = ns->ns.inum;
+	return bpf_map_lookup_elem(&targets, &r);
+#else
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct pid *pid = BPF_CORE_READ(task, thread_pid);
 	unsigned int level = BPF_CORE_READ(pid, level);
@@ -65,6 +85,7 @@ static __always_inline const struct bw_target *my_target(void)
 	r.tid = up.nr;
 	r.pidns = BPF_CORE_READ(up.ns, ns.inum);
 	return bpf_map_lookup_elem(&targets, &r);
+#endif
 }
 
 static __always_inline bool on_target(const struct bw_target *t, const struct bw_sock *s)
@@ -93,8 +114,6 @@ int learn_socket_fops(struct bpf_iter__task_file *ctx)
 #define BITS_PER_WORD 64
 
 #ifdef HOLDERS_FAST
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
 /* One word's file pointers, read at once (too big for the stack). */
 struct word_files {
 	struct file *files[BITS_PER_WORD];
@@ -243,17 +262,32 @@ int holders_task(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct fd_walk w = { .seq = ctx->meta->seq, .task = task };
-	const struct bw_target *t = my_target();
+	const struct bw_target *t;
 	struct files_struct *files;
 	struct fdtable *fdt;
-
 #ifdef HOLDERS_FAST
 	__u32 zero = 0;
 
-	w.word = bpf_map_lookup_elem(&scratch, &zero);
-	if (!w.word)
+	/* plain loads: ctx->task is a task the verifier trusts */
+	if (!task || !socket_fops)
 		return 0;
-#endif
+	files = task->files;
+	/* kernel threads have none; threads sharing their leader's would repeat it */
+	if (!files || (task->pid != task->tgid && files == task->group_leader->files))
+		return 0;
+	t = my_target();
+	w.word = bpf_map_lookup_elem(&scratch, &zero);
+	if (!t || !w.word)
+		return 0;
+	w.t = *t;
+	w.written = counters_start;
+	w.connection = counters_start;
+	fdt = files->fdt;
+	w.fds = fdt->fd;
+	w.open_fds = fdt->open_fds;
+	w.words = fdt->max_fds / BITS_PER_WORD;
+#else
+	t = my_target();
 	if (!task || !socket_fops || !t)
 		return 0;
 	w.t = *t;
@@ -268,6 +302,7 @@ int holders_task(struct bpf_iter__task *ctx)
 	w.fds = BPF_CORE_READ(fdt, fd);
 	w.open_fds = BPF_CORE_READ(fdt, open_fds);
 	w.words = BPF_CORE_READ(fdt, max_fds) / BITS_PER_WORD;
+#endif
 	bpf_loop(w.words, walk_word, &w, 0);
 	return 0;
 }
