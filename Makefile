@@ -27,7 +27,9 @@
 #                 the same with bindwatch and the unit tests built with
 #                 AddressSanitizer and UBSan (in build/sanitize/)
 #   make bench    measure the cost of bindwatch on bind() and other syscalls,
-#                 and of naming a port's holder (vs ss, lsof, fuser)
+#                 against nothing attached and against empty programs on the
+#                 same hooks, and of naming a port's holder (vs ss, lsof,
+#                 fuser); ends with the target table (mk/bench.mk)
 #   make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel
 #   make install  install the binary, man page, systemd unit and logrotate
 #                 snippet under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)

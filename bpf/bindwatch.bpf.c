@@ -80,6 +80,7 @@ const volatile __u64 port_bitmap[BW_PORT_WORDS] = {};
 
 __u64 last_wakeup_ns = 0;
 __u64 storms_live = 0; /* entries of "storms" that count against storms_max */
+__u64 parked = 0;      /* entries of "inflight": while 0, an exit has nothing to look up */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -740,25 +741,39 @@ static __always_inline struct sock *fd_to_sock(int fd, __u64 *ino)
 	return BPF_CORE_READ(sock, sk);
 }
 
+/*
+ * Park e for the exit half, counted in "parked" so that exits find out
+ * without a lookup when nothing is parked (every call the filters drop).
+ * An entry left by a call whose exit was missed is replaced, not counted
+ * again.
+ */
 static __always_inline void park(struct bw_request *e)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	if (bpf_map_update_elem(&inflight, &tid, e, BPF_ANY))
+	if (!bpf_map_update_elem(&inflight, &tid, e, BPF_NOEXIST))
+		__sync_fetch_and_add(&parked, 1);
+	else if (bpf_map_update_elem(&inflight, &tid, e, BPF_EXIST))
 		stat_add(BW_STAT_NOSLOT, 1);
 }
 
 static __always_inline int unpark(__u8 syscall, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct bw_request *e = bpf_map_lookup_elem(&inflight, &tid);
+	__u32 tid;
+	struct bw_request *e;
 
+	/* this thread's own park, if any, came before in its program order */
+	if (!*(volatile __u64 *)&parked)
+		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	e = bpf_map_lookup_elem(&inflight, &tid);
 	if (!e)
 		return 0;
 	/* an entry left by a call whose exit we missed is no match */
 	if (e->syscall == syscall && outcome_wanted(ret, syscall))
 		emit(e, ret, BW_MODE_TRACEPOINT);
-	bpf_map_delete_elem(&inflight, &tid);
+	if (!bpf_map_delete_elem(&inflight, &tid))
+		__sync_fetch_and_add(&parked, -1);
 	return 0;
 }
 

@@ -84,6 +84,7 @@ struct target {
 	int listener;              /* holds the port */
 	int sock;                  /* the socket we keep failing to bind */
 	struct sockaddr_in addr;   /* 127.0.0.1:port of the listener */
+	struct sockaddr_in free;   /* 127.0.0.1:port found free, for cycle_loop */
 };
 
 static void usage(FILE *f, const char *prog)
@@ -212,6 +213,17 @@ static int target_open(struct target *t)
 		perror("bindbench: listener");
 		return -1;
 	}
+	/* a port the kernel finds free now: bound, then let go at close */
+	t->free = t->addr;
+	t->free.sin_port = 0;
+	len = sizeof(t->free);
+	t->sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (t->sock < 0 || bind(t->sock, (struct sockaddr *)&t->free, sizeof(t->free)) ||
+	    getsockname(t->sock, (struct sockaddr *)&t->free, &len)) {
+		perror("bindbench: socket");
+		return -1;
+	}
+	close(t->sock);
 	t->sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (t->sock < 0) {
 		perror("bindbench: socket");
@@ -262,15 +274,13 @@ static int getppid_loop(const struct target *t, long n)
 }
 
 /*
- * n times socket() + bind() + close() on the port of t->addr plus one: the
- * caller found it free (a closed, never-listening socket frees its port at
- * once, so each cycle finds it free again).
+ * n times socket() + bind() + close() on t->free (a closed, never-listening
+ * socket frees its port at once, so each cycle finds it free again).
  */
 static int cycle_loop(const struct target *t, long n)
 {
-	struct sockaddr_in a = t->addr;
+	const struct sockaddr_in a = t->free;
 
-	a.sin_port = htons(ntohs(t->addr.sin_port) + 1);
 	for (long i = 0; i < n; i++) {
 		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
