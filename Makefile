@@ -87,7 +87,7 @@ PURE := lib/strbuf lib/addr lib/portlist lib/duration \
 # Modules that drive the kernel side.
 MAIN := main options lib/log lib/privs \
 	capture/loader capture/instance enrich/enrich \
-	explain/holders explain/diagnose explain/who \
+	explain/holders explain/sockdiag explain/diagnose explain/who \
 	explain/nsarg explain/check explain/check_cmd lib/kconfig \
 	act/checkpolicy act/hooks act/reclaim act/decider act/ownership \
 	output/output output/notify output/metrics
@@ -144,9 +144,21 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
+# holders.bpf.c built a second time with the faster descriptor walk (6.2+).
+$(BUILD)/holders_fast.bpf.o: bpf/holders.bpf.c $(VMLINUX) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DHOLDERS_FAST -MF $(@:.o=.d) -c $< -o $@
+
+# The light skeleton (-L): loaded by a BPF program of its own, relocated
+# and attached by the kernel, with no BTF parsed in userspace (holders.c).
+$(BUILD)/%.lskel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton -L $< name $*_lbpf > $@.tmp && mv $@.tmp $@
+
 # These include skeletons: generate them first.
-$(BUILD)/capture/loader.o: $(BUILD)/bindwatch.skel.h
-$(BUILD)/explain/holders.o: $(BUILD)/holders.skel.h
+$(BUILD)/capture/loader.o: $(BUILD)/bindwatch.skel.h $(BUILD)/fexit_probe.lskel.h
+$(BUILD)/explain/holders.o: $(BUILD)/holders.skel.h $(BUILD)/holders.lskel.h \
+	$(BUILD)/holders_fast.lskel.h
 
 $(BUILD)/%.o: src/%.c | $(BUILD) $(addprefix $(BUILD)/,$(SRC_DIRS))
 	$(call msg,CC,$@)

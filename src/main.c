@@ -31,6 +31,7 @@
  */
 #include <errno.h>
 #include <linux/capability.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -447,24 +448,33 @@ static void drop_caps(const struct monitor *m, const struct bw_options *o, bool 
 
 static int run(struct monitor *m, const struct bw_options *o)
 {
+	struct holders_loading *loading = NULL;
 	struct ring_buffer *rb;
-	int err;
+	int err, loaded;
 
+	/* the two loads side by side: start to ready is the longer, not the sum */
+	loaded = holders_open_start(&loading, o->btf_path);
 	err = loader_start(&m->loader, o);
-	if (err)
+	if (!loaded)
+		loaded = holders_open_wait(loading, &m->holders);
+	if (err) {
+		holders_close(m->holders);
+		m->holders = NULL;
 		return err;
+	}
 	if (m->expect) {
 		struct policy *p = m->expect;
 
 		m->expect = NULL;
 		set_expect(m, p);
 	}
-	err = holders_open(&m->holders, o->btf_path);
-	if (err)
+	if (loaded)
 		warn("holder lookup unavailable, records will not name holders: "
-		     "the kernel refused the BPF iterators (%s)", strerror(-err));
+		     "the kernel refused the BPF iterators (%s)", strerror(-loaded));
 	else if ((err = holders_pin(m->holders)))
 		warn("cannot pin the holder iterators for bindwatch who: %s", strerror(-err));
+	/* what loading parsed and freed (the kernel's BTF, twice) goes back */
+	malloc_trim(0);
 	/* before any thread starts: capabilities are each thread's own */
 	drop_caps(m, o, o->metrics);
 	err = o->metrics ? metrics_start(&m->metrics, o->metrics, mode_name(m->loader.mode)) : 0;

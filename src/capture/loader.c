@@ -14,6 +14,14 @@
  * module, a hypervisor policy).  The unused flavour is switched off with
  * bpf_program__set_autoload() so it costs nothing.
  *
+ * In auto mode the question is first put to the kernel with one empty fexit
+ * program (bpf/fexit_probe.bpf.c) through a light skeleton, which the
+ * kernel relocates and attaches from its own BTF: a refusal then costs a
+ * few milliseconds instead of libbpf parsing the kernel's whole BTF (~90
+ * ms) for the full flavour.  The probe only skips the fexit attempt when
+ * the light loader itself is known to work (a sleepable syscall program
+ * loads), so an old kernel without it still tries fexit the full way.
+ *
  * Flow: open (with --btf) -> set .rodata and map sizes -> load -> fill the
  * filter maps -> mount tracefs if the tracepoints need it -> attach.
  *
@@ -33,13 +41,25 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bindwatch.skel.h"
+#include "fexit_probe.lskel.h"
 #include "cgroup.h"
 #include "loader.h"
 #include "log.h"
 #include "privs.h"
 #include "util.h"
 
-#define RINGBUF_BYTES (4U << 20)
+/*
+ * The ring holds what the reader has not taken yet: a record is 400 bytes.
+ * The default rate limit lets one uid send RATE_BURST (100) at once, then
+ * 20 a second; without it (--rate-limit 0) one process's burst of distinct
+ * storms is what fills the ring: the end-to-end test trust_storm_table_fill
+ * (34,000 failures on distinct addresses and ports, one process) sends
+ * ~1,750 records (0.7 MB) at once, and measured, a 512 KiB ring lost
+ * records, 1 MiB none; 2 MiB keeps three times that burst.  Its pages
+ * count in the monitor's resident memory once written, twice (the kernel
+ * maps the data area twice for wraparound): 4 MiB cost up to 8 MiB.
+ */
+#define RINGBUF_BYTES (2U << 20)
 #define WAKEUP_INTERVAL_NS (5 * 1000 * 1000ULL) /* at most ~200 wakeups/s; < BUSY_POLL_MS */
 #define TRACEFS "/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
@@ -196,6 +216,37 @@ static int try_mode(struct bw_loader *l, const struct bw_options *o, enum bw_mod
 	return 0;
 }
 
+/* Whether the kernel loads a light skeleton's loader: a sleepable syscall program. */
+static bool light_loader_works(void)
+{
+	const struct bpf_insn ret0[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .prog_flags = BPF_F_SLEEPABLE);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SYSCALL, NULL, "GPL", ret0, ARRAY_SIZE(ret0), &opts);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/* The kernel refused the probe's fexit program (load or attach). */
+static bool fexit_refused(void)
+{
+	struct fexit_probe_lbpf *probe;
+	bool refused;
+
+	if (!light_loader_works())
+		return false;
+	probe = fexit_probe_lbpf__open_and_load();
+	refused = !probe || fexit_probe_lbpf__attach(probe) < 0;
+	if (probe)
+		fexit_probe_lbpf__destroy(probe);
+	return refused;
+}
+
 int loader_start(struct bw_loader *l, const struct bw_options *o)
 {
 	int err;
@@ -219,7 +270,11 @@ int loader_start(struct bw_loader *l, const struct bw_options *o)
 		return -EOPNOTSUPP;
 	}
 	if (o->mode != BW_MODE_TRACEPOINT) {
-		err = try_mode(l, o, BW_MODE_FEXIT);
+		/* --btf: a kernel without BTF of its own cannot relocate the probe */
+		if (o->mode == MODE_AUTO && !o->btf_path && fexit_refused())
+			err = -EPERM;
+		else
+			err = try_mode(l, o, BW_MODE_FEXIT);
 		if (!err || o->mode == BW_MODE_FEXIT) {
 			if (err)
 				warn("fexit mode unavailable: the kernel refused the fexit programs (%s); "

@@ -14,8 +14,12 @@
  * namespace a short-lived thread enters it with setns() and creates the
  * instance there; bindwatch's own threads never leave their namespace.
  *
- * Loading the iterators costs more than a lookup (libbpf reads the kernel's
- * BTF to relocate them).  So the monitor pins its links and the targets map
+ * Loading the iterators costs more than a lookup.  libbpf's skeleton reads
+ * and parses the kernel's whole BTF (5 MB, ~90 ms) to relocate them and to
+ * find their attach points; the light skeleton (bpftool gen skeleton -L)
+ * has the kernel do both from the BTF it already holds (~20 ms), and is
+ * tried first; libbpf's stays for kernels that cannot (before 5.17).  So
+ * much for loading; beyond it, the monitor pins its links and the targets map
  * in bpffs, and `bindwatch who` uses them when they are there: a running
  * monitor makes every `who` a walk and nothing else.  Only one monitor runs
  * at a time (instance.c), so when it pins, every bindwatch pin directory
@@ -40,6 +44,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "holders.skel.h"
+#include "holders.lskel.h"
+#include "holders_fast.lskel.h"
 #include "holders.h"
 #include "procinfo.h"
 
@@ -87,8 +93,9 @@ static void pin_path(char path[PIN_PATH_LEN], int i)
 }
 
 struct holders {
-	struct holders_bpf *skel;          /* NULL when using a monitor's pins */
-	struct bpf_link *links[WALKERS];   /* with skel */
+	struct holders_fast_lbpf *fast;    /* loaded by the fast light skeleton, */
+	struct holders_lbpf *lskel;        /* or by the light skeleton, */
+	struct holders_bpf *skel;          /* or by libbpf's; none: a monitor's pins */
 	int link_fds[WALKERS];
 	int targets_fd;
 	__u32 own_netns;
@@ -112,10 +119,10 @@ static struct holders *holders_new(void)
 }
 
 /* Read an iterator instance to its end, for its side effects only. */
-static int run_iter(struct bpf_link *link)
+static int run_iter(int link_fd)
 {
 	char buf[64];
-	int fd = bpf_iter_create(bpf_link__fd(link)), err = 0;
+	int fd = bpf_iter_create(link_fd), err = 0;
 	ssize_t n;
 
 	if (fd < 0)
@@ -128,67 +135,189 @@ static int run_iter(struct bpf_link *link)
 	return err;
 }
 
+static int iter_link(int prog_fd, union bpf_iter_link_info *info)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = info,
+		    .iter_info_len = info ? sizeof(*info) : 0);
+	int fd = bpf_link_create(prog_fd, 0, BPF_TRACE_ITER, &opts);
+
+	return fd < 0 ? -errno : fd;
+}
+
 /*
  * Have the kernel show which f_op socket files carry (holders_task compares
- * against it).  A socket of our own guarantees there is one to find, and
- * the walk is limited to this process where the kernel allows (6.1+).
+ * against it; learn_socket_fops writes it to *fops).  A socket of our own
+ * guarantees there is one to find, and the walk is limited to this process
+ * where the kernel allows (6.1+).
  */
-static int learn_socket_fops(struct holders_bpf *skel)
+static int learn_socket_fops(int prog_fd, const volatile __u64 *fops)
 {
 	union bpf_iter_link_info info = { .task.pid = getpid() };
-	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof(info));
 	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
-	struct bpf_link *link = bpf_program__attach_iter(skel->progs.learn_socket_fops, &opts);
+	int link = iter_link(prog_fd, &info);
 
-	if (!link) /* an older kernel: every process (cheap once one socket is seen) */
-		link = bpf_program__attach_iter(skel->progs.learn_socket_fops, NULL);
-	if (!link || sock < 0)
+	if (link < 0) /* an older kernel: every process (cheap once one socket is seen) */
+		link = iter_link(prog_fd, NULL);
+	if (sock < 0)
 		err = -errno;
 	else
-		err = run_iter(link);
-	if (!err && !skel->bss->socket_fops)
+		err = link < 0 ? link : run_iter(link);
+	if (!err && !*fops)
 		err = -ENOENT;
 	if (sock >= 0)
 		close(sock);
-	bpf_link__destroy(link);
+	if (link >= 0)
+		close(link);
 	return err;
+}
+
+/* Learn the socket f_op, then attach the walkers: their links in h. */
+static int attach(struct holders *h, int learn_fd, const volatile __u64 *fops,
+		  const int prog_fds[WALKERS])
+{
+	int i, err = learn_socket_fops(learn_fd, fops);
+
+	for (i = 0; i < WALKERS && !err; i++) {
+		h->link_fds[i] = iter_link(prog_fds[i], NULL);
+		if (h->link_fds[i] < 0)
+			err = h->link_fds[i];
+	}
+	return err;
+}
+
+/* What a load left, whole or halfway: links, then the objects. */
+static void unload(struct holders *h)
+{
+	int i;
+
+	for (i = 0; i < WALKERS; i++) {
+		if (h->link_fds[i] >= 0)
+			close(h->link_fds[i]);
+		h->link_fds[i] = -1;
+	}
+	if (h->fast)
+		holders_fast_lbpf__destroy(h->fast);
+	if (h->lskel)
+		holders_lbpf__destroy(h->lskel);
+	holders_bpf__destroy(h->skel);
+	h->fast = NULL;
+	h->lskel = NULL;
+	h->skel = NULL;
+	h->targets_fd = -1;
+}
+
+/*
+ * Through a light skeleton (holders_lbpf, or holders_fast_lbpf, the same
+ * programs with the faster walk) into h->field: no BTF parsed here.
+ * 0 or -errno.
+ */
+#define OPEN_LIGHT(h, field, skel)						\
+({										\
+	int progs_[WALKERS];							\
+										\
+	(h)->field = skel##__open_and_load();					\
+	!(h)->field ? (errno ? -errno : -EINVAL) : (				\
+	progs_[WALK_TASK] = (h)->field->progs.holders_task.prog_fd,		\
+	progs_[WALK_TCP] = (h)->field->progs.holders_tcp.prog_fd,		\
+	progs_[WALK_UDP] = (h)->field->progs.holders_udp.prog_fd,		\
+	(h)->targets_fd = (h)->field->maps.targets.map_fd,			\
+	attach((h), (h)->field->progs.learn_socket_fops.prog_fd,		\
+	       &(h)->field->bss->socket_fops, progs_));				\
+})
+
+/* The fast walk where the kernel has bpf_rdonly_cast() (6.2+), else the plain one. */
+static int open_light(struct holders *h)
+{
+	int err = OPEN_LIGHT(h, fast, holders_fast_lbpf);
+
+	if (!err)
+		return 0;
+	unload(h);
+	return OPEN_LIGHT(h, lskel, holders_lbpf);
+}
+
+/* Through libbpf's skeleton, relocated against btf_path or the kernel's. */
+static int open_libbpf(struct holders *h, const char *btf_path)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
+	int progs[WALKERS], err;
+
+	h->skel = holders_bpf__open_opts(&oo);
+	if (!h->skel)
+		return -errno;
+	err = holders_bpf__load(h->skel);
+	if (err)
+		return err;
+	progs[WALK_TASK] = bpf_program__fd(h->skel->progs.holders_task);
+	progs[WALK_TCP] = bpf_program__fd(h->skel->progs.holders_tcp);
+	progs[WALK_UDP] = bpf_program__fd(h->skel->progs.holders_udp);
+	h->targets_fd = bpf_map__fd(h->skel->maps.targets);
+	return attach(h, bpf_program__fd(h->skel->progs.learn_socket_fops),
+		      &h->skel->bss->socket_fops, progs);
 }
 
 int holders_open(struct holders **hp, const char *btf_path)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
 	struct holders *h = holders_new();
-	struct bpf_program *progs[WALKERS];
-	int i, err;
+	int err;
 
 	if (!h)
 		return -ENOMEM;
-	h->skel = holders_bpf__open_opts(&oo);
-	if (!h->skel) {
-		err = -errno;
-		goto fail;
+	/* --btf names BTF the kernel lacks: only libbpf can relocate against it */
+	err = btf_path ? -ENOTSUP : open_light(h);
+	if (err) {
+		unload(h);
+		err = open_libbpf(h, btf_path);
 	}
-	err = holders_bpf__load(h->skel);
-	if (!err)
-		err = learn_socket_fops(h->skel);
-	if (err)
-		goto fail;
-	progs[WALK_TASK] = h->skel->progs.holders_task;
-	progs[WALK_TCP] = h->skel->progs.holders_tcp;
-	progs[WALK_UDP] = h->skel->progs.holders_udp;
-	for (i = 0; i < WALKERS; i++) {
-		h->links[i] = bpf_program__attach_iter(progs[i], NULL);
-		if (!h->links[i]) {
-			err = -errno;
-			goto fail;
-		}
-		h->link_fds[i] = bpf_link__fd(h->links[i]);
+	if (err) {
+		holders_close(h);
+		return err;
 	}
-	h->targets_fd = bpf_map__fd(h->skel->maps.targets);
 	*hp = h;
 	return 0;
-fail:
-	holders_close(h);
+}
+
+struct holders_loading {
+	pthread_t thread;
+	const char *btf_path;
+	struct holders *h;
+	int err;
+};
+
+static void *loading_thread(void *arg)
+{
+	struct holders_loading *l = arg;
+
+	l->err = holders_open(&l->h, l->btf_path);
+	return NULL;
+}
+
+int holders_open_start(struct holders_loading **lp, const char *btf_path)
+{
+	struct holders_loading *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	l->btf_path = btf_path;
+	err = pthread_create(&l->thread, NULL, loading_thread, l);
+	if (err) {
+		free(l);
+		return -err;
+	}
+	*lp = l;
+	return 0;
+}
+
+int holders_open_wait(struct holders_loading *l, struct holders **hp)
+{
+	int err;
+
+	pthread_join(l->thread, NULL);
+	err = l->err;
+	if (!err)
+		*hp = l->h;
+	free(l);
 	return err;
 }
 
@@ -295,8 +424,8 @@ int holders_pin(struct holders *h)
 		return -errno;
 	for (i = 0; i < PINS && !err; i++) {
 		pin_path(path, i);
-		err = i < WALKERS ? bpf_link__pin(h->links[i], path)
-				  : bpf_map__pin(h->skel->maps.targets, path);
+		if (bpf_obj_pin(i < WALKERS ? h->link_fds[i] : h->targets_fd, path))
+			err = -errno;
 	}
 	if (err)
 		unpin();
@@ -331,21 +460,14 @@ static bool pins_ours(const struct holders *h)
 
 void holders_close(struct holders *h)
 {
-	int i;
-
 	if (!h)
 		return;
 	if (h->pinned && pins_ours(h))
 		unpin();
-	for (i = 0; i < WALKERS; i++) {
-		if (h->links[i])
-			bpf_link__destroy(h->links[i]);
-		else if (h->link_fds[i] >= 0)
-			close(h->link_fds[i]);
-	}
-	if (!h->skel && h->targets_fd >= 0)
+	/* a monitor's pinned map is ours to close; a loaded one, its object's */
+	if (!h->skel && !h->lskel && !h->fast && h->targets_fd >= 0)
 		close(h->targets_fd);
-	holders_bpf__destroy(h->skel);
+	unload(h);
 	free(h);
 }
 

@@ -35,6 +35,17 @@ struct holder_list {
 /* Load and attach the iterators.  0 or -errno. */
 int holders_open(struct holders **hp, const char *btf_path);
 
+/*
+ * holders_open() in a thread of its own, so that the monitor loads its
+ * capture programs meanwhile (each load spends most of its time parsing
+ * the kernel's BTF on one CPU).  holders_open_wait() joins it and gives
+ * holders_open()'s result; the thread is started with the caller's
+ * capabilities.  0 or -errno.
+ */
+struct holders_loading;
+int holders_open_start(struct holders_loading **lp, const char *btf_path);
+int holders_open_wait(struct holders_loading *l, struct holders **hp);
+
 /* Use the iterators a running monitor pinned.  0, or -ENOENT when none is. */
 int holders_open_pinned(struct holders **hp);
 

@@ -29,8 +29,10 @@
 #include "log.h"
 #include "portlist.h"
 #include "privs.h"
+#include "procinfo.h"
 #include "who.h"
 #include "record.h"
+#include "sockdiag.h"
 
 #define EXIT_HELD 0
 #define EXIT_NOT_HELD 1
@@ -46,6 +48,8 @@ static const char who_usage[] =
 "  --netns PATH   look in this network namespace (e.g. /run/netns/NAME)\n"
 "  --pid PID      look in the network namespace of process PID\n"
 "  --json         one JSON object on stdout\n"
+"  --source SRC   where to look: auto (default), bpf (the iterators) or\n"
+"                 sockdiag (the socket tables and /proc)\n"
 "  --btf FILE     kernel BTF, when /sys/kernel/btf/vmlinux is missing\n"
 "  -v, --verbose  show libbpf's log\n"
 "\n"
@@ -59,6 +63,7 @@ struct who_opts {
 	const char *netns;  /* --netns PATH */
 	const char *pid;    /* --pid PID */
 	const char *btf;
+	const char *source; /* --source: auto, bpf or sockdiag */
 	bool all;           /* --all: unheld sockets too, always */
 	bool json;
 	bool verbose;
@@ -93,6 +98,7 @@ static int parse(int argc, char **argv, struct who_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "btf", required_argument, NULL, 'b' },
+		{ "source", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -115,6 +121,13 @@ static int parse(int argc, char **argv, struct who_opts *o)
 			break;
 		case 'b':
 			o->btf = optarg;
+			break;
+		case 's':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "bpf") && strcmp(optarg, "sockdiag")) {
+				warn("who: --source: '%s': expected auto, bpf or sockdiag", optarg);
+				goto usage;
+			}
+			o->source = optarg;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -166,6 +179,28 @@ static void print(const struct who_opts *o, const struct holder_info *v, size_t 
 		     o->protocol ? proto_label(o->protocol) : "");
 }
 
+/*
+ * holders_find() on h, or without it sockdiag_find(), which hands over to
+ * the iterators (loaded then into *h) when the tables and /proc cannot
+ * tell.
+ */
+static int find(const struct who_opts *o, struct holders **h, const struct holder_query *q,
+		struct holder_list *l)
+{
+	int err;
+
+	if (*h)
+		return holders_find(*h, q, l);
+	err = sockdiag_find(q, l);
+	if (err == -EOPNOTSUPP && !strcmp(o->source, "sockdiag"))
+		warn("who: --source sockdiag cannot tell: a socket on the port may be held by a "
+		     "process whose descriptors cannot be read; --source bpf can");
+	if (err != -EOPNOTSUPP || !strcmp(o->source, "sockdiag"))
+		return err;
+	err = holders_open(h, o->btf);
+	return err ? err : holders_find(*h, q, l);
+}
+
 static int lookup(const struct who_opts *o)
 {
 	struct holder_query q = {
@@ -179,16 +214,23 @@ static int lookup(const struct who_opts *o)
 	bool held = false;
 	int err;
 
-	/* a running monitor's iterators spare loading our own */
-	err = holders_open_pinned(&h);
-	if (err)
+	/*
+	 * a running monitor's iterators spare loading our own; without them a
+	 * small host is answered from the socket tables (sockdiag.c), with
+	 * no BPF object opened at all
+	 */
+	err = strcmp(o->source, "sockdiag") ? holders_open_pinned(&h) : -ENOENT;
+	if (err && (!strcmp(o->source, "sockdiag") ||
+		    (!strcmp(o->source, "auto") && sockdiag_suits())))
+		err = 0;
+	else if (err)
 		err = holders_open(&h, o->btf);
 	if (err) {
 		warn("cannot load the holder iterators: %s (run with -v for libbpf's log)",
 		     strerror(-err));
 		return EXIT_UNKNOWN;
 	}
-	q.netns = holders_own_netns(h);
+	q.netns = h ? holders_own_netns(h) : procinfo_own_netns();
 	err = nsarg_open("who", o->netns, o->pid, &q.netns_fd, &q.netns);
 	if (err) {
 		holders_close(h);
@@ -196,10 +238,10 @@ static int lookup(const struct who_opts *o)
 	}
 	/* a busy server's port has thousands of TIME_WAIT sockets: not by default */
 	q.kinds = o->all ? HOLDERS_PROCESSES | HOLDERS_UNHELD : HOLDERS_PROCESSES;
-	err = holders_find(h, &q, &l);
+	err = find(o, &h, &q, &l);
 	if (!err && !l.n && !o->all) {
 		q.kinds = HOLDERS_UNHELD;
-		err = holders_find(h, &q, &l);
+		err = find(o, &h, &q, &l);
 	}
 	if (!err)
 		err = holder_infos(&l, NULL, &v);
@@ -221,7 +263,7 @@ static int lookup(const struct who_opts *o)
 
 int who_main(int argc, char **argv)
 {
-	struct who_opts o = {};
+	struct who_opts o = { .source = "auto" };
 	int err = parse(argc, argv, &o);
 
 	if (err)

@@ -694,3 +694,63 @@ def who_in_pid_namespace():
     rc, out, err = run_to_exit(["unshare", "-p", "-f", "--mount-proc", "sh", "-c", script])
     eq(rc, 0, f"exit code of who inside the pid namespace (stderr {err!r})")
     check(f"127.0.0.1:{port} python3[" in out, f"who did not name the holder: {out!r}")
+
+
+# ---------------------------------------------------------------- who's two sources
+
+SOURCES = ("bpf", "sockdiag")
+
+
+def comparable(holders):
+    """A who --json holder list with what the sources may tell differently
+    dropped or made coarse: the start time to the clock tick (/proc/PID/stat
+    has no finer), and SO_REUSEADDR and SO_REUSEPORT of a TIME_WAIT socket
+    (the socket tables do not carry them)."""
+    out = []
+    for h in holders:
+        h = dict(h)
+        if h["start_boottime_ns"] is not None:
+            h["start_boottime_ns"] = boottime_ns_to_ticks(h["start_boottime_ns"])
+        if h["state"] == "TIME_WAIT":
+            del h["reuseaddr"], h["reuseport"]
+        out.append(h)
+    return out
+
+
+def sources_agree(args, port, proto=None, netns=None, expect=None):
+    """who ARGS --json from the BPF iterators and from sock_diag and /proc:
+    the same holders, in the same order; expect, a list of (pid, state),
+    says what they must be."""
+    got = {}
+    for source in SOURCES:
+        holders = who_json(*args, "--source", source, port=port, proto=proto, netns=netns,
+                           expect_rc=None)
+        got[source] = comparable(on_addr(holders, "127.0.0.1"))
+    eq(got["sockdiag"], got["bpf"], f"holders of who {' '.join(args)} from sockdiag (vs bpf)")
+    if expect is not None:
+        eq([(h["pid"], h["state"]) for h in got["bpf"]], expect,
+           f"(pid, state) of the holders of who {' '.join(args)}")
+
+
+@test()
+def who_sources_agree():
+    """Both of who's sources name the same holders of the same real
+    sockets: a listener with SO_REUSEADDR, a TCP socket only bound, a UDP
+    socket, a listener shared by a process and its forked child, a
+    TIME_WAIT socket, and a listener in another network namespace."""
+    with Holder(socket_spec(listen=BACKLOG, reuseaddr=True)) as lis:
+        sources_agree([f"{lis.port}/tcp", "--all"], lis.port, "tcp",
+                      expect=[(lis.pid, "LISTEN")])
+    with Holder(socket_spec()) as bound:
+        sources_agree([f"{bound.port}/tcp"], bound.port, "tcp", expect=[(bound.pid, "BOUND")])
+    with Holder(socket_spec(proto="udp")) as udp:
+        sources_agree([str(udp.port)], udp.port, expect=[(udp.pid, "UDP")])
+    with Holder(socket_spec(listen=BACKLOG), fork=True) as shared:
+        sources_agree([f"{shared.port}/tcp"], shared.port, "tcp",
+                      expect=sorted([(shared.pid, "LISTEN"), (shared.child, "LISTEN")]))
+    port = time_wait_port()
+    sources_agree([f"{port}/tcp"], port, "tcp", expect=[(None, "TIME_WAIT")])
+    with Netns() as ns, \
+            Holder(socket_spec(listen=BACKLOG), prefix=ns.exec_prefix()) as other:
+        sources_agree([str(other.port), "--netns", ns.path], other.port, netns=ns.inode,
+                      expect=[(other.pid, "LISTEN")])
