@@ -53,6 +53,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include "procinfo.h"
+#include "kconfig.h"
 #include "sockdiag.h"
 #include "util.h"
 
@@ -167,8 +168,10 @@ static void from_msg(const struct holder_query *q, int protocol, const struct nl
 	       m->idiag_family == AF_INET ? sizeof(struct in_addr) : sizeof(h->sock.addr));
 	h->ino = m->idiag_inode;
 	h->state = m->idiag_state;
-	if (protocol == IPPROTO_TCP && m->idiag_timer == DIAG_TIMER_TIMEWAIT)
+	if (protocol == IPPROTO_TCP && m->idiag_timer == DIAG_TIMER_TIMEWAIT) {
 		h->state = TCP_TIME_WAIT;
+		h->tw_jiffies_left = kconfig_ms_jiffies(m->idiag_expires);
+	}
 	else if (h->state == TCP_STATE_BOUND_INACTIVE)
 		h->state = TCP_CLOSE; /* what the socket's own state is */
 	if (h->state == TCP_LISTEN) {

@@ -23,9 +23,9 @@
 #include <sys/utsname.h>
 #include <zlib.h>
 #include "kconfig.h"
+#include "util.h"
 
 #define CONFIG_LINE_LEN 512
-#define MS_PER_S 1000
 #define HZ_KEY "CONFIG_HZ="
 
 /* CONFIG_HZ in the config file path: > 0, or -ENOENT. */
@@ -78,5 +78,12 @@ int64_t kconfig_jiffies_ms(uint64_t jiffies)
 {
 	int hz = kconfig_hz();
 
-	return hz > 0 ? (int64_t)(jiffies * MS_PER_S / (uint64_t)hz) : -1;
+	return hz > 0 ? (int64_t)(jiffies * MSEC_PER_SEC / (uint64_t)hz) : -1;
+}
+
+uint32_t kconfig_ms_jiffies(uint32_t ms)
+{
+	int hz = kconfig_hz();
+
+	return hz > 0 ? (uint32_t)(((uint64_t)ms * (uint64_t)hz + MSEC_PER_SEC - 1) / MSEC_PER_SEC) : 0;
 }

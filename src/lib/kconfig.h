@@ -17,5 +17,7 @@ int kconfig_hz(void);
 
 /* jiffies as ms at the running kernel's HZ; -1 when HZ is unknown. */
 int64_t kconfig_jiffies_ms(uint64_t jiffies);
+/* ms in jiffies, rounded up (the socket tables give a TIME_WAIT's time in ms); 0 when HZ is unknown. */
+uint32_t kconfig_ms_jiffies(uint32_t ms);
 
 #endif /* BW_KCONFIG_H */

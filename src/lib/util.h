@@ -12,6 +12,7 @@
 /* Signed, so a difference of two stamps divides as a difference should. */
 #define NSEC_PER_SEC 1000000000LL
 #define NSEC_PER_MSEC 1000000LL
+#define MSEC_PER_SEC 1000LL
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -23,10 +23,10 @@
 #include "log.h"
 #include "policy.h"
 #include "record.h"
+#include "util.h"
 
 #define ERRNO_NAME_LEN 16
 #define PROTO_NAME_LEN 16
-#define MS_PER_S 1000
 
 const char *record_event_name(const struct bw_record *r)
 {
@@ -514,8 +514,8 @@ static void text_tw_left(struct strbuf *sb, const struct holder_info *hi)
 {
 	if (hi->h.state == TCP_TIME_WAIT && hi->h.sock.protocol != IPPROTO_UDP &&
 	    hi->tw_ms_left >= 0)
-		strbuf_addf(sb, " (%lld.%03lld s left)", (long long)hi->tw_ms_left / MS_PER_S,
-			    (long long)hi->tw_ms_left % MS_PER_S);
+		strbuf_addf(sb, " (%lld.%03lld s left)", (long long)hi->tw_ms_left / MSEC_PER_SEC,
+			    (long long)hi->tw_ms_left % MSEC_PER_SEC);
 }
 
 /* " (bound 3h ago by deploy.sh[812], since exited)" */

@@ -704,8 +704,9 @@ SOURCES = ("bpf", "sockdiag")
 def comparable(holders):
     """A who --json holder list with what the sources may tell differently
     dropped or made coarse: the start time to the clock tick (/proc/PID/stat
-    has no finer), and SO_REUSEADDR and SO_REUSEPORT of a TIME_WAIT socket
-    (the socket tables do not carry them)."""
+    has no finer), SO_REUSEADDR and SO_REUSEPORT of a TIME_WAIT socket
+    (the socket tables do not carry them), and its time left, which runs
+    down between the two calls: both must know it, within the 60 s timer."""
     out = []
     for h in holders:
         h = dict(h)
@@ -713,6 +714,8 @@ def comparable(holders):
             h["start_boottime_ns"] = boottime_ns_to_ticks(h["start_boottime_ns"])
         if h["state"] == "TIME_WAIT":
             del h["reuseaddr"], h["reuseport"]
+            left = h.pop("timewait_left_ms")
+            check(left is not None and 0 < left <= 60000, f"TIME_WAIT time left {left}")
         out.append(h)
     return out
 
