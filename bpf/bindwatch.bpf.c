@@ -235,16 +235,30 @@ static __always_inline bool task_wanted(void)
 	return true;
 }
 
+/*
+ * Bit port of a port bitmap.  The mask is a no-op for a 16-bit port, so
+ * the compiler would drop it (barrier_var() keeps it): verifiers before
+ * 6.18 lose a byte swap's bounds (bpf_ntohs) and would otherwise see the
+ * index as unbounded and refuse the program (seen on Debian's 6.12).
+ */
+static __always_inline bool port_bit(const __u64 *bitmap, __u16 port)
+{
+	__u32 word = port / 64;
+
+	barrier_var(word);
+	return (bitmap[word & (BW_PORT_WORDS - 1)] >> (port % 64)) & 1;
+}
+
 static __always_inline bool port_wanted(__u16 port)
 {
 	if (!(filters & BW_FILTER_PORT))
 		return true;
-	return (port_bitmap[port / 64] >> (port % 64)) & 1;
+	return port_bit((const __u64 *)port_bitmap, port);
 }
 
 static __always_inline bool expected_port(__u16 port)
 {
-	return (expect_ports[port / 64] >> (port % 64)) & 1;
+	return port_bit(expect_ports, port);
 }
 
 /* Whether outcome ret of syscall is asked for (--errors, --all, the ledger). */

@@ -9,6 +9,10 @@
 #   build/holdmany   a crowd of processes holding sockets
 #   build/floor      bpf/floor.bpf.c's empty programs on bindwatch's hooks:
 #                    the floor every bindwatch figure is also compared to
+#   build/bindbench-static, build/floor-static
+#                    the same, static, for the kernel-matrix guests: fexit
+#                    mode measured on Debian's 6.1 and 6.12 under qemu
+#                    (GUEST_BENCH=1 scripts/kernel-matrix.sh)
 #
 # scripts/bench.sh and scripts/bench-who.sh each add their rows of the
 # target table to $(BENCH_TABLE); scripts/bench-table.sh prints it last.
@@ -22,6 +26,9 @@ bench: all $(BENCH_TOOLS)
 	$(Q)rm -f $(BENCH_TABLE)
 	$(Q)BENCH_TABLE=$(BENCH_TABLE) scripts/bench.sh $(BUILD)/bindbench $(BUILD)/floor
 	$(Q)BENCH_TABLE=$(BENCH_TABLE) scripts/bench-who.sh $(BUILD)/holdmany
+	@echo "fexit in the kernel-matrix guests (qemu TCG: ratios only):"
+	$(Q)GUEST_BENCH=1 KERNEL_ARCHES=x86_64 MODES=fexit scripts/kernel-matrix.sh 2>/dev/null | \
+		grep -E '^(guest-bench|FAIL|skip)' || true
 	$(Q)scripts/bench-table.sh $(BENCH_TABLE)
 
 $(BUILD)/bindbench $(BUILD)/holdmany: $(BUILD)/%: tests/bench/%.c | $(BUILD)
@@ -31,3 +38,12 @@ $(BUILD)/bindbench $(BUILD)/holdmany: $(BUILD)/%: tests/bench/%.c | $(BUILD)
 $(BUILD)/floor: tests/bench/floor.c $(BUILD)/floor.skel.h | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(LDLIBS) -o $@
+
+# the guests have no libraries: Debian's .a (scripts/install-static-deps.sh)
+$(BUILD)/bindbench-static: tests/bench/bindbench.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(filter-out $(SAN_FLAGS),$(BW_CFLAGS)) -static $< -o $@
+
+$(BUILD)/floor-static: tests/bench/floor.c $(BUILD)/floor.skel.h | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(filter-out $(SAN_FLAGS),$(BW_CFLAGS)) -static $< -lbpf -lelf -lz -o $@

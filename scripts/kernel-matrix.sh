@@ -63,6 +63,14 @@
 # Console logs stay in build/kernels/logs/.  Environment: KERNEL_ARCHES,
 # KERNELS, KERNELS_ARM64, MODES, BOOT_TIMEOUT (seconds per boot, default
 # 120; BOOT_TIMEOUT_ARM64, default 300), QEMU, QEMU_ARM64.
+#
+# GUEST_BENCH=1 (make bench sets it, for x86_64 guests): the guest also
+# runs tests/bench/bindbench (static) with nothing attached, under the
+# floor (build/floor-static: empty programs on bindwatch's hooks) and under
+# bindwatch, in each of BENCH_MODES (default fexit: the mode the host may
+# refuse), BENCH_ROUNDS interleaved rounds, and a "guest-bench" line per
+# figure gives the medians and bindwatch's ratios against bare and floor.
+# Under TCG only the ratios mean anything, and those only roughly.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -80,6 +88,10 @@ BOOT_TIMEOUT_ARM64=${BOOT_TIMEOUT_ARM64:-300}
 READY_TIMEOUT=90 # seconds the guest waits for bindwatch's ready line
 QEMU=${QEMU:-qemu-system-x86_64}
 QEMU_ARM64=${QEMU_ARM64:-qemu-system-aarch64}
+GUEST_BENCH=${GUEST_BENCH:-}
+BENCH_MODES=${BENCH_MODES:-fexit}
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+BENCH_ARGS="-n 20000 -r 3" # bindbench's, scaled down for TCG
 if [ $# -gt 0 ]; then
 	KERNELS="" KERNELS_ARM64=""
 	for k in "$@"; do
@@ -188,6 +200,9 @@ write_init() {
 MODES="$MODES"
 READY_TIMEOUT=$READY_TIMEOUT
 PID1_PORT=$PID1_PORT
+BENCH_MODES="$BENCH_MODES"
+BENCH_ROUNDS=$BENCH_ROUNDS
+BENCH_ARGS="$BENCH_ARGS"
 EOF
 	cat >>"$1" <<'EOF'
 # PID 1 becomes conflicts, holding 127.0.0.1:PID1_PORT as systemd holds an
@@ -218,6 +233,27 @@ chmod 600 /tmp/policy.yaml
 
 alive() { # a zombie is not alive
 	[ -r /proc/$1/stat ] && ! grep -q '^[0-9]* ([^)]*) Z' /proc/$1/stat
+}
+
+# wait until process $1 says "ready" in file $2: 0, or 1 when it exits first
+wait_ready() {
+	i=0
+	while [ $i -lt $((READY_TIMEOUT * 10)) ]; do
+		grep -q 'ready (mode: ' "$2" && return 0
+		alive $1 || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# stop process $1: SIGTERM, SIGKILL after 15 s
+stop() {
+	kill -TERM $1 2>/dev/null
+	(sleep 15; kill -KILL $1 2>/dev/null) &
+	watchdog=$!
+	wait $1
+	kill $watchdog 2>/dev/null
 }
 
 echo # the firmware leaves the cursor mid-line
@@ -259,6 +295,29 @@ for mode in $MODES; do
 	fi | sed 's/^/stderr: /'
 	echo "=== bindwatch-matrix end mode=$mode"
 done
+# GUEST_BENCH: bare, floor and bindwatch, interleaved, BENCH_ROUNDS times
+for mode in $BENCH_MODES; do
+	[ -x /bin/bindbench ] || break
+	r=1
+	while [ $r -le $BENCH_ROUNDS ]; do
+		for config in bare floor bindwatch; do
+			pid=""
+			rm -f /tmp/bench.err
+			case $config in
+			floor) /bin/floor --mode "$mode" 2>/tmp/bench.err & pid=$! ;;
+			bindwatch) /bin/bindwatch --mode "$mode" --json >/dev/null 2>/tmp/bench.err & pid=$! ;;
+			esac
+			if [ -n "$pid" ] && ! wait_ready $pid /tmp/bench.err; then
+				echo "bench: mode=$mode config=$config error=$(tail -n 1 /tmp/bench.err)"
+				stop $pid
+				continue
+			fi
+			echo "bench: mode=$mode round=$r config=$config $(/bin/bindbench $BENCH_ARGS | tr '\n' ' ')"
+			[ -n "$pid" ] && stop $pid
+		done
+		r=$((r + 1))
+	done
+done
 dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|bpf.*(fail|error)' | sed 's/^/dmesg: /'
 echo "=== bindwatch-matrix done"
 poweroff -f
@@ -275,13 +334,16 @@ copy_libs() {
 	done
 }
 
-build_initramfs() { # OUT BUSYBOX BINDWATCH CONFLICTS
+build_initramfs() { # OUT BUSYBOX BINDWATCH CONFLICTS [BINDBENCH FLOOR]
 	local root=${1%.cpio.gz}
 	rm -rf "$root" && mkdir -p "$root"/{bin,dev,proc,run,sys,tmp} || return 1
 	cp "$2" "$root/bin/busybox" &&
 		cp "$3" "$root/bin/bindwatch" &&
 		copy_libs "$3" "$root" &&
 		cp "$4" "$root/bin/conflicts" || return 1
+	if [ $# -gt 4 ]; then
+		cp "$5" "$root/bin/bindbench" && cp "$6" "$root/bin/floor" || return 1
+	fi
 	write_init "$root/init"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$1.tmp" &&
 		mv "$1.tmp" "$1"
@@ -490,6 +552,38 @@ for mode in modes:
 EOF
 }
 
+# GUEST_BENCH: the "bench:" lines of console log $2 (kernel $1) as one
+# "guest-bench" line per mode and figure: medians of the rounds, and
+# bindwatch against bare and against the floor.
+guest_bench() {
+	/usr/bin/python3 - "$1" "$2" <<'EOF'
+import re
+import statistics
+import sys
+
+kernel, log = sys.argv[1], sys.argv[2]
+runs = {}  # (mode, config) -> {figure: [values]}
+for line in open(log, errors="replace"):
+    m = re.search(r"bench: mode=(\S+) (?:round=\d+ )?config=(\S+) (.*)", line)
+    if not m:
+        continue
+    mode, config, rest = m.groups()
+    if rest.startswith("error="):
+        print(f"guest-bench {kernel} {mode} {config}: not measured: {rest[6:].strip()}")
+        continue
+    for name, value in re.findall(r"(\w+) ([0-9.]+)", rest):
+        runs.setdefault((mode, config), {}).setdefault(name, []).append(float(value))
+for mode in sorted({m for m, _ in runs}):
+    bare, floor, bw = (runs.get((mode, c), {}) for c in ("bare", "floor", "bindwatch"))
+    for fig in ("failing_bind_ns", "cycle_ns", "storm2_same_ns", "storm2_diff_ns", "getppid_ns"):
+        if not (bare.get(fig) and floor.get(fig) and bw.get(fig)):
+            continue
+        b, f, w = (statistics.median(x[fig]) for x in (bare, floor, bw))
+        print(f"guest-bench {kernel} {mode} {fig}: bare {b:.0f} floor {f:.0f} bindwatch {w:.0f}"
+              f" ns; vs bare {w / b:.2f}x, vs floor {w / f:.2f}x (qemu TCG)")
+EOF
+}
+
 # The first source of bindwatch newer than binary $1, if any.
 newer_sources() {
 	find src bpf vmlinux -type f -newer "$1" -print -quit 2>/dev/null
@@ -500,7 +594,7 @@ newer_sources() {
 # and the label prefix of its result lines; setup to why it cannot run
 # (empty when it can), status to what that makes its results.
 arch_config() {
-	setup="" status=skip
+	setup="" status=skip bench_tools=() # GUEST_BENCH: x86_64 guests only
 	case $1 in
 	x86_64)
 		qemu=$QEMU qemu_args=(-accel tcg -cpu max -m 512) console=ttyS0
@@ -522,6 +616,11 @@ arch_config() {
 			[ -x "$f" ] || setup="$setup $f"
 		done
 		[ -n "$setup" ] && setup="not built:$setup (make $bindwatch $conflicts)"
+		if [ -n "$GUEST_BENCH" ] && [ -z "$setup" ]; then
+			bench_tools=("$BUILD/bindbench-static" "$BUILD/floor-static")
+			make -s --no-print-directory "${bench_tools[@]}" >&2 ||
+				setup="cannot build ${bench_tools[*]} (mk/bench.mk)"
+		fi
 		;;
 	arm64)
 		# pauth-impdef: qemu's default pointer authentication (QARMA) is
@@ -567,7 +666,8 @@ arch_config() {
 run_arch() {
 	local k old label kernel log start boot status out line
 	arch_config "$1"
-	if [ -z "$setup" ] && ! build_initramfs "$initrd" "$busybox" "$bindwatch" "$conflicts"; then
+	if [ -z "$setup" ] &&
+		! build_initramfs "$initrd" "$busybox" "$bindwatch" "$conflicts" "${bench_tools[@]}"; then
 		setup="cannot build the initramfs $initrd" status=FAIL
 	fi
 	[ -z "$setup" ] && echo "kernel-matrix: $1: $bindwatch, $conflicts, $busybox" >&2
@@ -612,6 +712,9 @@ run_arch() {
 		while IFS= read -r line; do
 			[ -n "$line" ] && result "${line%% *}" "${line#* }"
 		done <<<"$out"
+		if [ ${#bench_tools[@]} -gt 0 ]; then
+			guest_bench "$prefix$label" "$log"
+		fi
 	done
 }
 
