@@ -229,10 +229,9 @@ include mk/bench.mk
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
 	       -Ibpf $(SRC_INCLUDES) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_POLICY_SRCS := $(addprefix src/,$(addsuffix .c,act/policy act/policy_file act/policy_regex act/policy_match act/template act/recvars \
-		    explain/conflict lib/addr lib/portlist lib/strbuf lib/duration))
+		    enrich/cgpath explain/conflict lib/addr lib/portlist lib/strbuf lib/duration))
 FUZZ_REPLAY_SRCS := $(FUZZ_POLICY_SRCS) \
-		    $(addprefix src/,$(addsuffix .c,act/replay explain/explain output/escape output/json \
-		    enrich/cgpath))
+		    $(addprefix src/,$(addsuffix .c,act/replay explain/explain output/escape output/json))
 
 $(BUILD)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_POLICY_SRCS) $(wildcard src/*.h src/*/*.h) | $(BUILD)
 	$(call msg,CC,$@)

@@ -26,43 +26,15 @@
 #include "ownership.h"
 #include "util.h"
 
-/* What proc_of() points into. */
-struct proc_bufs {
-	char comm[BW_COMM_LEN + 1];
-	char container[CG_CONTAINER_ID_LEN + 1];
-};
-
-/* The caller of ev, of which /proc said pi, as the policy's conditions see it. */
-static void proc_of(struct policy_proc *pp, const struct bw_event *ev, const struct proc_info *pi,
-		    struct proc_bufs *b)
-{
-	uint64_t boot = now_ns(CLOCK_BOOTTIME);
-
-	memcpy(b->comm, ev->comm, BW_COMM_LEN);
-	b->comm[BW_COMM_LEN] = '\0';
-	memset(pp, 0, sizeof(*pp));
-	pp->comm = b->comm;
-	pp->exe = pi->exe;
-	pp->cmdline = pi->cmdline;
-	pp->unit = pi->unit;
-	pp->user_unit = pi->user_unit;
-	/* below a user's delegation a "container" is a name the user chose */
-	pp->container = pi->cgroup && pi->container[0] &&
-			!cgpath_system_container(pi->cgroup, b->container) ? b->container : NULL;
-	pp->uid = ev->uid;
-	pp->age_ms = boot > ev->start_ns ? (int64_t)((boot - ev->start_ns) / NSEC_PER_MSEC) : -1;
-	pp->state = POLICY_STATE_ANY;
-}
-
 const struct policy_rule *ownership_expect_miss(const struct policy *p, const struct bw_event *ev,
 						const struct proc_info *pi, struct policy_miss *m)
 {
+	struct policy_proc_bufs b;
 	struct policy_proc pp;
-	struct proc_bufs b;
 
 	if (!p || !p->nexpects)
 		return NULL;
-	proc_of(&pp, ev, pi, &b);
+	policy_proc_of(&pp, ev->comm, pi, ev->uid, ev->start_ns, now_ns(CLOCK_BOOTTIME), &b);
 	return policy_expect_miss(p, ev->sock.port, ev->sock.protocol, &pp, m);
 }
 
@@ -115,14 +87,7 @@ int ownership_reuseport_join(struct holders *h, const struct ledger *ledger,
 		if (same_group(&l.v[i], ev))
 			l.v[kept++] = l.v[i];
 	l.n = kept;
-	if (l.n > DIAG_MAX_HOLDERS) {
-		d->omitted = l.n - DIAG_MAX_HOLDERS;
-		l.n = DIAG_MAX_HOLDERS;
-	}
-	err = l.n ? holder_infos(&l, ledger, &d->holders) : 0;
-	if (!err)
-		d->n = l.n;
-	holder_list_free(&l);
+	err = diagnosis_fill(d, &l, ledger);
 	if (err)
 		return err;
 	for (i = 0; i < d->n && !other; i++)

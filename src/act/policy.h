@@ -98,7 +98,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
+#include "bindwatch.h"
+#include "cgpath.h"
 #include "portlist.h"
+#include "procinfo.h"
 #include "strbuf.h"
 
 #define POLICY_MAX_SIZE (1024 * 1024) /* bytes of policy_load()'s file */
@@ -122,6 +126,22 @@ struct policy_proc {
 	int64_t age_ms;        /* since the process started; -1: unknown */
 	enum policy_state state; /* the holder's socket; ANY: unknown */
 };
+
+/* What policy_proc_of() points into. */
+struct policy_proc_bufs {
+	char comm[BW_COMM_LEN + 1];
+	char container[CG_CONTAINER_ID_LEN + 1];
+};
+
+/*
+ * The process of which /proc said pi as the conditions see it, pointing
+ * into pi and b: comm (BW_COMM_LEN bytes as the kernel gave them, or NULL:
+ * unknown), its real uid (-1: unknown), its start (ns since boot) against
+ * boot_ns (CLOCK_BOOTTIME now) for its age; state unknown.  A container
+ * below a user's delegation is a name the user chose: not one.
+ */
+void policy_proc_of(struct policy_proc *pp, const char *comm, const struct proc_info *pi,
+		    int64_t uid, uint64_t start_ns, uint64_t boot_ns, struct policy_proc_bufs *b);
 
 /* The conditions on one side of a rule; each unset one always holds. */
 struct policy_cond {

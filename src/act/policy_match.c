@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include "cgpath.h"
 #include "policy.h"
 #include "policy_regex.h"
 #include "portlist.h"
@@ -280,3 +281,22 @@ bool policy_protected(const struct policy *p, const struct policy_proc *holder)
 	       any_glob(p->protect.exe, holder->exe);
 }
 
+void policy_proc_of(struct policy_proc *pp, const char *comm, const struct proc_info *pi,
+		    int64_t uid, uint64_t start_ns, uint64_t boot_ns, struct policy_proc_bufs *b)
+{
+	memset(pp, 0, sizeof(*pp));
+	if (comm) {
+		memcpy(b->comm, comm, BW_COMM_LEN);
+		b->comm[BW_COMM_LEN] = '\0';
+		pp->comm = b->comm;
+	}
+	pp->exe = pi->exe;
+	pp->cmdline = pi->cmdline;
+	pp->unit = pi->unit;
+	pp->user_unit = pi->user_unit;
+	pp->container = pi->cgroup && pi->container[0] &&
+			!cgpath_system_container(pi->cgroup, b->container) ? b->container : NULL;
+	pp->uid = uid;
+	pp->age_ms = boot_ns > start_ns ? (int64_t)((boot_ns - start_ns) / NSEC_PER_MSEC) : -1;
+	pp->state = POLICY_STATE_ANY;
+}

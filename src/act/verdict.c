@@ -63,12 +63,6 @@
 #define RUNNING_QUOTA (VERDICT_MAX_RUNNING / VERDICT_QUOTA_SHARE)
 #define COOLDOWNS_QUOTA (VERDICT_MAX_COOLDOWNS / VERDICT_QUOTA_SHARE)
 
-/* What policy_proc_of() points into. */
-struct proc_bufs {
-	char comm[BW_COMM_LEN + 1];
-	char container[CG_CONTAINER_ID_LEN + 1];
-};
-
 void verdicts_init(struct verdicts *v)
 {
 	memset(v, 0, sizeof(*v));
@@ -87,30 +81,11 @@ static bool running(const struct cooldown *c)
 	return c->until_ns == UINT64_MAX;
 }
 
-/* A process as the policy's conditions see it; pointing into pi and b. */
-static void policy_proc_of(struct policy_proc *pp, const char *comm, const struct proc_info *pi,
-			   int64_t uid, uint64_t start_ns, uint64_t boot_ns, struct proc_bufs *b)
-{
-	pp->comm = comm;
-	pp->exe = pi->exe;
-	pp->cmdline = pi->cmdline;
-	pp->unit = pi->unit;
-	pp->user_unit = pi->user_unit;
-	/* below a user's delegation a "container" is a name the user chose */
-	pp->container = pi->cgroup && pi->container[0] &&
-			!cgpath_system_container(pi->cgroup, b->container) ? b->container : NULL;
-	pp->uid = uid;
-	pp->age_ms = boot_ns > start_ns ? (int64_t)((boot_ns - start_ns) / NSEC_PER_MSEC) : -1;
-	pp->state = POLICY_STATE_ANY;
-}
-
 /* The holder hi, of which /proc said ck, as the policy sees it; pointing into hi and b. */
 static void holder_proc(struct policy_proc *pp, const struct holder_info *hi,
-			const struct holder_check *ck, uint64_t boot_ns, struct proc_bufs *b)
+			const struct holder_check *ck, uint64_t boot_ns, struct policy_proc_bufs *b)
 {
-	memcpy(b->comm, hi->h.comm, BW_COMM_LEN);
-	b->comm[BW_COMM_LEN] = '\0';
-	policy_proc_of(pp, hi->h.pid && !hi->pi.exited ? b->comm : NULL, &hi->pi,
+	policy_proc_of(pp, hi->h.pid && !hi->pi.exited ? hi->h.comm : NULL, &hi->pi,
 		       ck->err ? -1 : ck->uid, hi->h.start_ns, boot_ns, b);
 	if (hi->h.state == TCP_LISTEN)
 		pp->state = POLICY_STATE_LISTEN;
@@ -282,7 +257,7 @@ static enum action_result pick_targets(struct verdicts *v, const struct bw_recor
 	const struct diagnosis *d = r->diag;
 	const struct bw_event *ev = r->ev;
 	const struct holder_info *main = &d->holders[0];
-	struct proc_bufs bufs;
+	struct policy_proc_bufs bufs;
 	struct policy_proc pp;
 	size_t i;
 
@@ -428,7 +403,7 @@ enum verdict verdict_decide(struct verdicts *v, struct bw_record *r,
 	const struct diagnosis *diag = r->diag;
 	const struct bw_event *ev = r->ev;
 	struct policy_proc holder, requester;
-	struct proc_bufs hbufs, rbufs;
+	struct policy_proc_bufs hbufs, rbufs;
 	const struct cooldown *c;
 	struct identity id;
 
@@ -436,9 +411,7 @@ enum verdict verdict_decide(struct verdicts *v, struct bw_record *r,
 	/* most conflicts are on ports no rule names: no work for them */
 	if (!v->policy || !policy_names(v->policy, ev->sock.port, ev->sock.protocol))
 		return VERDICT_NONE;
-	memcpy(rbufs.comm, ev->comm, BW_COMM_LEN);
-	rbufs.comm[BW_COMM_LEN] = '\0';
-	policy_proc_of(&requester, rbufs.comm, r->req, ev->uid, ev->start_ns, in->boot_ns, &rbufs);
+	policy_proc_of(&requester, ev->comm, r->req, ev->uid, ev->start_ns, in->boot_ns, &rbufs);
 	if (diag->n)
 		holder_proc(&holder, &diag->holders[0], &in->checks[0], in->boot_ns, &hbufs);
 	*rule = policy_match(v->policy, ev->sock.port, ev->sock.protocol,

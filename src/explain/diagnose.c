@@ -97,6 +97,21 @@ static void keep_clashing(struct holder_list *l, const struct conflict_req *req,
 	l->n = kept;
 }
 
+int diagnosis_fill(struct diagnosis *d, struct holder_list *l, const struct ledger *ledger)
+{
+	int err;
+
+	if (l->n > DIAG_MAX_HOLDERS) {
+		d->omitted = l->n - DIAG_MAX_HOLDERS;
+		l->n = DIAG_MAX_HOLDERS;
+	}
+	err = l->n ? holder_infos(l, ledger, &d->holders) : 0;
+	if (!err)
+		d->n = l->n;
+	holder_list_free(l);
+	return err;
+}
+
 /*
  * The sockets of kinds in q's namespace that block req, other than the
  * requester's own, enriched.  0 or -errno.
@@ -115,15 +130,7 @@ static int find_clashing(struct holders *h, struct holder_query *q, unsigned int
 	keep_clashing(&l, req, ev->sock_ino);
 	if (l.n) /* l.v may be NULL then */
 		qsort(l.v, l.n, sizeof(*l.v), by_rank);
-	if (l.n > DIAG_MAX_HOLDERS) {
-		d->omitted = l.n - DIAG_MAX_HOLDERS;
-		l.n = DIAG_MAX_HOLDERS;
-	}
-	err = l.n ? holder_infos(&l, ledger, &d->holders) : 0;
-	if (!err)
-		d->n = l.n;
-	holder_list_free(&l);
-	return err;
+	return diagnosis_fill(d, &l, ledger);
 }
 
 int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,

@@ -12,6 +12,13 @@
 #include "event.h"
 
 /*
+ * The first DIAG_MAX_HOLDERS of the sockets in l (ranked) as d's holders,
+ * named (holder_infos(), bound_by from ledger), the rest counted in
+ * d->omitted; l is freed.  0 or -ENOMEM.
+ */
+int diagnosis_fill(struct diagnosis *d, struct holder_list *l, const struct ledger *ledger);
+
+/*
  * Find who blocks the call ev describes, in the network namespace where it
  * failed.  d is always filled (with no holders and reason "unknown" when
  * the lookup failed); returns 0 or the lookup's -errno.
