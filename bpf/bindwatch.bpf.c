@@ -331,42 +331,40 @@ static __always_inline void send(struct bw_event *e, bool watched)
 }
 
 /*
- * The port a bind() asks for, from its sockaddr (in user memory for the
- * tracepoint flavour, in the kernel's copy for fexit): sin_port and
- * sin6_port sit at the same offset, so the family need not be known yet.
+ * Copy the sockaddr a bind() asks for into sa (from user memory for the
+ * tracepoint flavour, from the kernel's copy for fexit) and return its
+ * port: sin_port and sin6_port sit at the same offset, so the family need
+ * not be known yet.  One read of a sockaddr_in6's size; a sockaddr_in at
+ * the very end of a mapping, which that read faults on, is read again at
+ * its own size.
  */
-static __always_inline __u16 requested_port(const void *uaddr, bool user)
+static __always_inline __u16 read_sockaddr(union bw_sockaddr *sa, const void *uaddr, bool user)
 {
-	const struct sockaddr_in *sin = uaddr;
-	__be16 port = 0;
+	long err = user ? bpf_probe_read_user(&sa->v6, sizeof(sa->v6), uaddr)
+			: bpf_probe_read_kernel(&sa->v6, sizeof(sa->v6), uaddr);
 
-	user ? bpf_probe_read_user(&port, sizeof(port), &sin->sin_port)
-	     : bpf_probe_read_kernel(&port, sizeof(port), &sin->sin_port);
-	return bpf_ntohs(port);
+	if (err) {
+		__builtin_memset(sa, 0, sizeof(*sa));
+		user ? bpf_probe_read_user(&sa->v4, sizeof(sa->v4), uaddr)
+		     : bpf_probe_read_kernel(&sa->v4, sizeof(sa->v4), uaddr);
+	}
+	return bpf_ntohs(sa->v4.sin_port);
 }
 
 /*
  * Build the socket half of a bind() record: sk is the socket, ino its
- * inode number, uaddr the requested sockaddr (see requested_port()).
- * False when it is not to be reported.  The caller has checked the port
- * against the filter; the address is read here, at the call, because a
- * failed bind() resets the socket's.
+ * inode number, sa the requested sockaddr (read_sockaddr()).  False when
+ * it is not to be reported.  The caller has checked the port against the
+ * filter; the address was read at the call, because a failed bind()
+ * resets the socket's.
  */
 static __always_inline bool bind_request(struct bw_request *e, const struct sock *sk,
-					 __u64 ino, const void *uaddr, bool user)
+					 __u64 ino, const union bw_sockaddr *sa)
 {
-	union bw_sockaddr sa = {};
-
 	if (!sk || !read_sock(sk, &e->sock))
 		return false;
-	if (e->sock.family == AF_INET6)
-		user ? bpf_probe_read_user(&sa.v6, sizeof(sa.v6), uaddr)
-		     : bpf_probe_read_kernel(&sa.v6, sizeof(sa.v6), uaddr);
-	else
-		user ? bpf_probe_read_user(&sa.v4, sizeof(sa.v4), uaddr)
-		     : bpf_probe_read_kernel(&sa.v4, sizeof(sa.v4), uaddr);
 	/* the socket's own address and port are what it had before the call */
-	addr_from_sockaddr(&e->sock, &sa);
+	addr_from_sockaddr(&e->sock, sa);
 	e->sock_ino = ino;
 	e->syscall = BW_SYS_BIND;
 	e->watch = watch_of(&e->sock);
@@ -713,7 +711,8 @@ static __always_inline bool success_admit(const struct bw_request *req, __u32 ui
  * Cheapest first: a failure inside a storm's window is found from the
  * record's head (the storm key) and only counted, and a successful bind()
  * past the ledger's budget is dropped, both before the costly part of the
- * record (fill_rest) is read.  Successes go out as success_admit() says.
+ * record (fill_rest) is read.  Successes go out as success_admit() says,
+ * asked before anything is looked up or read.
  */
 static __always_inline void emit(const struct bw_request *req, long ret, __u8 mode)
 {
@@ -725,6 +724,9 @@ static __always_inline void emit(const struct bw_request *req, long ret, __u8 mo
 	struct bw_event *e;
 	long n;
 
+	/* --all's successes are asked for: the ledger's and watched ones are limited */
+	if (ret >= 0 && !success_admit(req, (__u32)bpf_get_current_uid_gid(), now))
+		return;
 	if (!nest)
 		return;
 	level = *nest;
@@ -736,11 +738,7 @@ static __always_inline void emit(const struct bw_request *req, long ret, __u8 mo
 	*nest = level + 1;
 	e = &cur->tmpl;
 	fill_head(e, req, ret, mode, now);
-	if (ret >= 0) {
-		/* --all's successes are asked for: the ledger's and watched ones are limited */
-		if (!success_admit(req, e->uid, now))
-			goto out;
-	} else if (window_ns) {
+	if (ret < 0 && window_ns) {
 		bw_storm_key_of(&k, e, BW_SCOPE_ADDRESS);
 		s = bpf_map_lookup_elem(&storms, &k);
 		n = s ? count_into(s, now) : -1;
@@ -761,9 +759,9 @@ static __always_inline void emit(const struct bw_request *req, long ret, __u8 mo
 		if (e->count && admit(e->uid, e->count, now))
 			send(e, req->watch & REQ_WATCHED);
 		goto out;
-	} else if (!admit(e->uid, 1, now)) {
-		goto out;
 	}
+	if (ret < 0 && !admit(e->uid, 1, now))
+		goto out;
 	fill_rest(e);
 	send(e, req->watch & REQ_WATCHED);
 out:
@@ -776,11 +774,12 @@ static __always_inline int fexit_bind(struct socket *sock,
 				      const struct sockaddr *uaddr, int ret)
 {
 	struct bw_request e = {};
+	union bw_sockaddr sa;
 
-	if (outcome_wanted(ret, BW_SYS_BIND) && port_may_matter(requested_port(uaddr, false)) &&
+	if (outcome_wanted(ret, BW_SYS_BIND) && port_may_matter(read_sockaddr(&sa, uaddr, false)) &&
 	    task_wanted() &&
 	    bind_request(&e, BPF_CORE_READ(sock, sk), BPF_CORE_READ(sock, file, f_inode, i_ino),
-			 uaddr, false) && request_wanted(&e, ret))
+			 &sa) && request_wanted(&e, ret))
 		emit(&e, ret, BW_MODE_FEXIT);
 	return 0;
 }
@@ -898,14 +897,15 @@ int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
 {
 	const void *uaddr = (const void *)ctx->args[1];
 	struct bw_request e = {};
+	union bw_sockaddr sa;
 	struct sock *sk;
 	__u64 ino = 0;
 
 	/* the filters first: a call they drop costs no socket lookup */
-	if (!port_may_matter(requested_port(uaddr, true)) || !task_wanted())
+	if (!port_may_matter(read_sockaddr(&sa, uaddr, true)) || !task_wanted())
 		return 0;
 	sk = fd_to_sock(ctx->args[0], &ino);
-	if (bind_request(&e, sk, ino, uaddr, true))
+	if (bind_request(&e, sk, ino, &sa))
 		park(&e);
 	return 0;
 }
