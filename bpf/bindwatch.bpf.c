@@ -235,16 +235,30 @@ static __always_inline bool task_wanted(void)
 	return true;
 }
 
+/*
+ * port's bit in bitmap.  The word's index is masked behind a compiler
+ * barrier: the compiler knows a __u16 needs no mask, but verifiers before
+ * 6.x's byte-swap tracking (Debian's 6.1 and 6.12) lose the bound of a
+ * port that went through bpf_ntohs() and refuse the load unmasked.
+ */
+static __always_inline bool port_bit(const volatile __u64 *bitmap, __u16 port)
+{
+	__u32 word = port / 64;
+
+	asm volatile("" : "+r"(word));
+	return (bitmap[word & (BW_PORT_WORDS - 1)] >> (port % 64)) & 1;
+}
+
 static __always_inline bool port_wanted(__u16 port)
 {
 	if (!(filters & BW_FILTER_PORT))
 		return true;
-	return (port_bitmap[port / 64] >> (port % 64)) & 1;
+	return port_bit(port_bitmap, port);
 }
 
 static __always_inline bool expected_port(__u16 port)
 {
-	return (expect_ports[port / 64] >> (port % 64)) & 1;
+	return port_bit(expect_ports, port);
 }
 
 /* Whether outcome ret of syscall is asked for (--errors, --all, the ledger). */

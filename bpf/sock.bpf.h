@@ -56,6 +56,13 @@
 	val;									\
 })
 
+/*
+ * Where a span starts (rounded down) and its copy is placed: the verifier
+ * refuses a misaligned stack access, so each field must sit in the copy at
+ * the alignment it has in the object.
+ */
+#define BW_SPAN_ALIGN 8
+
 /* Room for sock_common up to skc_v6_rcv_saddr (88 bytes on x86_64 6.x). */
 #define BW_SKC_SPAN 96
 
@@ -68,7 +75,7 @@
 static __always_inline bool read_sock_common(const struct sock_common *skc,
 					     struct bw_sock *s)
 {
-	__u8 buf[BW_SKC_SPAN];
+	__u8 buf[BW_SKC_SPAN] __attribute__((aligned(BW_SPAN_ALIGN)));
 	const struct sock_common *c = (const void *)buf;
 	__u32 hi = BW_FIELD_END(struct sock_common, skc_v6_rcv_saddr);
 	struct net *net;
@@ -116,7 +123,7 @@ static __always_inline bool read_sock_common(const struct sock_common *skc,
  */
 static __always_inline bool read_sock(const struct sock *sk, struct bw_sock *s)
 {
-	__u8 buf[BW_SK_SPAN];
+	__u8 buf[BW_SK_SPAN] __attribute__((aligned(BW_SPAN_ALIGN)));
 	__u32 lo = bpf_core_field_offset(struct sock, sk_uid);
 	__u32 hi = BW_FIELD_END(struct sock, sk_uid);
 	__u32 off_type = __CORE_RELO(sk, sk_type, BYTE_OFFSET);
@@ -128,6 +135,7 @@ static __always_inline bool read_sock(const struct sock *sk, struct bw_sock *s)
 		lo = off_type;
 	if (off_proto < lo)
 		lo = off_proto;
+	lo &= ~(__u32)(BW_SPAN_ALIGN - 1);
 	if (end_type > hi)
 		hi = end_type;
 	if (end_proto > hi)
