@@ -72,6 +72,7 @@
 #define CAS_TRIES 4       /* compare-and-swap attempts before leaving it to later */
 #define LEDGER_RATE 1000  /* successful bind()s a second per uid sent for the ledger */
 #define NSEC_PER_SEC 1000000000ULL
+#define FDT_SPAN_WORDS 2  /* struct fdtable up to its fd array pointer (16 bytes on 64-bit) */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -835,13 +836,19 @@ static __always_inline struct sock *fd_to_sock(int fd, __u64 *ino)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	/* max_fds and fd, the table's first two fields: one span */
+	__u64 span[FDT_SPAN_WORDS] = {};
+	__u32 hi = BW_FIELD_END(struct fdtable, fd);
 	struct file **fds, *file = NULL;
 	struct inode *inode;
 	struct socket *sock;
 
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (BW_FIELD_END(struct fdtable, max_fds) > hi)
+		hi = BW_FIELD_END(struct fdtable, max_fds);
+	if (fd < 0 || hi > sizeof(span) || bpf_probe_read_kernel(span, hi, fdt) ||
+	    (unsigned int)fd >= BW_SPAN_FIELD(span, 0, fdt, max_fds))
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fds = (struct file **)BW_SPAN_FIELD(span, 0, fdt, fd);
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	if (!file)
 		return NULL;
