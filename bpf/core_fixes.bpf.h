@@ -62,6 +62,13 @@ static __always_inline __u32 inet_sockflags(const struct sock *sk)
 }
 
 /*
+ * Linux 5.6 turned sk_type and sk_protocol from bitfields into u16 fields
+ * (commit bf9765145b85, "sock: Make sk_protocol a 16-bit value"): read_sock()
+ * in sock.bpf.h reads them from a span with BW_SPAN_FIELD, which takes
+ * both layouts.
+ */
+
+/*
  * Linux 5.5 renamed task_struct.real_start_time to start_boottime: commit
  * cf25e24db61c ("time: Rename tsk->real_start_time to ->start_boottime").
  * Both count ns since boot including suspend, which is what /proc/PID/stat
