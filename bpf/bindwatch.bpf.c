@@ -72,6 +72,7 @@
 #define CAS_TRIES 4       /* compare-and-swap attempts before leaving it to later */
 #define LEDGER_RATE 1000  /* successful bind()s a second per uid sent for the ledger */
 #define NSEC_PER_SEC 1000000000ULL
+#define FDT_SPAN_WORDS 2  /* struct fdtable up to its fd array pointer (16 bytes on 64-bit) */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -236,12 +237,12 @@ static __always_inline bool task_wanted(void)
 }
 
 /*
- * Bit port of a port bitmap.  The mask is a no-op for a 16-bit port, so
- * the compiler would drop it (barrier_var() keeps it): verifiers before
- * 6.18 lose a byte swap's bounds (bpf_ntohs) and would otherwise see the
- * index as unbounded and refuse the program (seen on Debian's 6.12).
+ * port's bit in bitmap.  The word's index is masked behind a compiler
+ * barrier: the compiler knows a __u16 needs no mask, but verifiers before
+ * 6.x's byte-swap tracking (Debian's 6.1 and 6.12) lose the bound of a
+ * port that went through bpf_ntohs() and refuse the load unmasked.
  */
-static __always_inline bool port_bit(const __u64 *bitmap, __u16 port)
+static __always_inline bool port_bit(const volatile __u64 *bitmap, __u16 port)
 {
 	__u32 word = port / 64;
 
@@ -253,7 +254,7 @@ static __always_inline bool port_wanted(__u16 port)
 {
 	if (!(filters & BW_FILTER_PORT))
 		return true;
-	return port_bit((const __u64 *)port_bitmap, port);
+	return port_bit(port_bitmap, port);
 }
 
 static __always_inline bool expected_port(__u16 port)
@@ -345,42 +346,40 @@ static __always_inline void send(struct bw_event *e, bool watched)
 }
 
 /*
- * The port a bind() asks for, from its sockaddr (in user memory for the
- * tracepoint flavour, in the kernel's copy for fexit): sin_port and
- * sin6_port sit at the same offset, so the family need not be known yet.
+ * Copy the sockaddr a bind() asks for into sa (from user memory for the
+ * tracepoint flavour, from the kernel's copy for fexit) and return its
+ * port: sin_port and sin6_port sit at the same offset, so the family need
+ * not be known yet.  One read of a sockaddr_in6's size; a sockaddr_in at
+ * the very end of a mapping, which that read faults on, is read again at
+ * its own size.
  */
-static __always_inline __u16 requested_port(const void *uaddr, bool user)
+static __always_inline __u16 read_sockaddr(union bw_sockaddr *sa, const void *uaddr, bool user)
 {
-	const struct sockaddr_in *sin = uaddr;
-	__be16 port = 0;
+	long err = user ? bpf_probe_read_user(&sa->v6, sizeof(sa->v6), uaddr)
+			: bpf_probe_read_kernel(&sa->v6, sizeof(sa->v6), uaddr);
 
-	user ? bpf_probe_read_user(&port, sizeof(port), &sin->sin_port)
-	     : bpf_probe_read_kernel(&port, sizeof(port), &sin->sin_port);
-	return bpf_ntohs(port);
+	if (err) {
+		__builtin_memset(sa, 0, sizeof(*sa));
+		user ? bpf_probe_read_user(&sa->v4, sizeof(sa->v4), uaddr)
+		     : bpf_probe_read_kernel(&sa->v4, sizeof(sa->v4), uaddr);
+	}
+	return bpf_ntohs(sa->v4.sin_port);
 }
 
 /*
  * Build the socket half of a bind() record: sk is the socket, ino its
- * inode number, uaddr the requested sockaddr (see requested_port()).
- * False when it is not to be reported.  The caller has checked the port
- * against the filter; the address is read here, at the call, because a
- * failed bind() resets the socket's.
+ * inode number, sa the requested sockaddr (read_sockaddr()).  False when
+ * it is not to be reported.  The caller has checked the port against the
+ * filter; the address was read at the call, because a failed bind()
+ * resets the socket's.
  */
 static __always_inline bool bind_request(struct bw_request *e, const struct sock *sk,
-					 __u64 ino, const void *uaddr, bool user)
+					 __u64 ino, const union bw_sockaddr *sa)
 {
-	union bw_sockaddr sa = {};
-
 	if (!sk || !read_sock(sk, &e->sock))
 		return false;
-	if (e->sock.family == AF_INET6)
-		user ? bpf_probe_read_user(&sa.v6, sizeof(sa.v6), uaddr)
-		     : bpf_probe_read_kernel(&sa.v6, sizeof(sa.v6), uaddr);
-	else
-		user ? bpf_probe_read_user(&sa.v4, sizeof(sa.v4), uaddr)
-		     : bpf_probe_read_kernel(&sa.v4, sizeof(sa.v4), uaddr);
 	/* the socket's own address and port are what it had before the call */
-	addr_from_sockaddr(&e->sock, &sa);
+	addr_from_sockaddr(&e->sock, sa);
 	e->sock_ino = ino;
 	e->syscall = BW_SYS_BIND;
 	e->watch = watch_of(&e->sock);
@@ -727,7 +726,8 @@ static __always_inline bool success_admit(const struct bw_request *req, __u32 ui
  * Cheapest first: a failure inside a storm's window is found from the
  * record's head (the storm key) and only counted, and a successful bind()
  * past the ledger's budget is dropped, both before the costly part of the
- * record (fill_rest) is read.  Successes go out as success_admit() says.
+ * record (fill_rest) is read.  Successes go out as success_admit() says,
+ * asked before anything is looked up or read.
  */
 static __always_inline void emit(const struct bw_request *req, long ret, __u8 mode)
 {
@@ -739,6 +739,9 @@ static __always_inline void emit(const struct bw_request *req, long ret, __u8 mo
 	struct bw_event *e;
 	long n;
 
+	/* --all's successes are asked for: the ledger's and watched ones are limited */
+	if (ret >= 0 && !success_admit(req, (__u32)bpf_get_current_uid_gid(), now))
+		return;
 	if (!nest)
 		return;
 	level = *nest;
@@ -750,11 +753,7 @@ static __always_inline void emit(const struct bw_request *req, long ret, __u8 mo
 	*nest = level + 1;
 	e = &cur->tmpl;
 	fill_head(e, req, ret, mode, now);
-	if (ret >= 0) {
-		/* --all's successes are asked for: the ledger's and watched ones are limited */
-		if (!success_admit(req, e->uid, now))
-			goto out;
-	} else if (window_ns) {
+	if (ret < 0 && window_ns) {
 		bw_storm_key_of(&k, e, BW_SCOPE_ADDRESS);
 		s = bpf_map_lookup_elem(&storms, &k);
 		n = s ? count_into(s, now) : -1;
@@ -775,9 +774,9 @@ static __always_inline void emit(const struct bw_request *req, long ret, __u8 mo
 		if (e->count && admit(e->uid, e->count, now))
 			send(e, req->watch & REQ_WATCHED);
 		goto out;
-	} else if (!admit(e->uid, 1, now)) {
-		goto out;
 	}
+	if (ret < 0 && !admit(e->uid, 1, now))
+		goto out;
 	fill_rest(e);
 	send(e, req->watch & REQ_WATCHED);
 out:
@@ -790,11 +789,12 @@ static __always_inline int fexit_bind(struct socket *sock,
 				      const struct sockaddr *uaddr, int ret)
 {
 	struct bw_request e = {};
+	union bw_sockaddr sa;
 
-	if (outcome_wanted(ret, BW_SYS_BIND) && port_may_matter(requested_port(uaddr, false)) &&
+	if (outcome_wanted(ret, BW_SYS_BIND) && port_may_matter(read_sockaddr(&sa, uaddr, false)) &&
 	    task_wanted() &&
 	    bind_request(&e, BPF_CORE_READ(sock, sk), BPF_CORE_READ(sock, file, f_inode, i_ino),
-			 uaddr, false) && request_wanted(&e, ret))
+			 &sa) && request_wanted(&e, ret))
 		emit(&e, ret, BW_MODE_FEXIT);
 	return 0;
 }
@@ -836,13 +836,19 @@ static __always_inline struct sock *fd_to_sock(int fd, __u64 *ino)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	/* max_fds and fd, the table's first two fields: one span */
+	__u64 span[FDT_SPAN_WORDS] = {};
+	__u32 hi = BW_FIELD_END(struct fdtable, fd);
 	struct file **fds, *file = NULL;
 	struct inode *inode;
 	struct socket *sock;
 
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (BW_FIELD_END(struct fdtable, max_fds) > hi)
+		hi = BW_FIELD_END(struct fdtable, max_fds);
+	if (fd < 0 || hi > sizeof(span) || bpf_probe_read_kernel(span, hi, fdt) ||
+	    (unsigned int)fd >= BW_SPAN_FIELD(span, 0, fdt, max_fds))
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fds = (struct file **)BW_SPAN_FIELD(span, 0, fdt, fd);
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	if (!file)
 		return NULL;
@@ -912,14 +918,15 @@ int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
 {
 	const void *uaddr = (const void *)ctx->args[1];
 	struct bw_request e = {};
+	union bw_sockaddr sa;
 	struct sock *sk;
 	__u64 ino = 0;
 
 	/* the filters first: a call they drop costs no socket lookup */
-	if (!port_may_matter(requested_port(uaddr, true)) || !task_wanted())
+	if (!port_may_matter(read_sockaddr(&sa, uaddr, true)) || !task_wanted())
 		return 0;
 	sk = fd_to_sock(ctx->args[0], &ino);
-	if (bind_request(&e, sk, ino, uaddr, true))
+	if (bind_request(&e, sk, ino, &sa))
 		park(&e);
 	return 0;
 }

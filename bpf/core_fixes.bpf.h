@@ -15,6 +15,7 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
+#include "bindwatch.h"
 
 /*
  * Linux 6.6 moved the inet_sock flag bitfields (freebind, transparent, ...)
@@ -37,44 +38,35 @@ enum {
 	BW_INET_FLAGS_TRANSPARENT = 15,
 };
 
-static __always_inline bool inet_freebind(const struct sock *sk)
+/* BW_SF_FREEBIND and BW_SF_TRANSPARENT of sk: one read of the flag word since 6.6. */
+static __always_inline __u32 inet_sockflags(const struct sock *sk)
 {
+	__u32 flags = 0;
+
 	if (bpf_core_field_exists(struct inet_sock___66, inet_flags)) {
 		unsigned long f = BPF_CORE_READ((struct inet_sock___66 *)sk, inet_flags);
 
-		return f & (1UL << BW_INET_FLAGS_FREEBIND);
+		if (f & (1UL << BW_INET_FLAGS_FREEBIND))
+			flags |= BW_SF_FREEBIND;
+		if (f & (1UL << BW_INET_FLAGS_TRANSPARENT))
+			flags |= BW_SF_TRANSPARENT;
+		return flags;
 	}
 	const struct inet_sock___pre66 *old = (const void *)sk;
 
-	return BPF_CORE_READ_BITFIELD_PROBED(old, freebind);
-}
-
-static __always_inline bool inet_transparent(const struct sock *sk)
-{
-	if (bpf_core_field_exists(struct inet_sock___66, inet_flags)) {
-		unsigned long f = BPF_CORE_READ((struct inet_sock___66 *)sk, inet_flags);
-
-		return f & (1UL << BW_INET_FLAGS_TRANSPARENT);
-	}
-	const struct inet_sock___pre66 *old = (const void *)sk;
-
-	return BPF_CORE_READ_BITFIELD_PROBED(old, transparent);
+	if (BPF_CORE_READ_BITFIELD_PROBED(old, freebind))
+		flags |= BW_SF_FREEBIND;
+	if (BPF_CORE_READ_BITFIELD_PROBED(old, transparent))
+		flags |= BW_SF_TRANSPARENT;
+	return flags;
 }
 
 /*
- * Linux 5.6 turned sk_type and sk_protocol from bitfields into u16 fields:
- * commit bf9765145b85 ("sock: Make sk_protocol a 16-bit value").  The
- * PROBED bitfield read copes with both.
+ * Linux 5.6 turned sk_type and sk_protocol from bitfields into u16 fields
+ * (commit bf9765145b85, "sock: Make sk_protocol a 16-bit value"): read_sock()
+ * in sock.bpf.h reads them from a span with BW_SPAN_FIELD, which takes
+ * both layouts.
  */
-static __always_inline __u16 sk_type(const struct sock *sk)
-{
-	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
-}
-
-static __always_inline __u16 sk_protocol(const struct sock *sk)
-{
-	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
-}
 
 /*
  * Linux 5.5 renamed task_struct.real_start_time to start_boottime: commit
