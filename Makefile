@@ -88,7 +88,7 @@ PURE := lib/strbuf lib/addr lib/portlist lib/duration \
 MAIN := main options lib/log lib/privs \
 	capture/loader capture/instance enrich/enrich \
 	explain/holders explain/sockdiag explain/diagnose explain/who \
-	explain/nsarg explain/check explain/check_cmd lib/kconfig \
+	explain/nsarg explain/check explain/check_cmd lib/kconfig lib/nsrun \
 	act/checkpolicy act/hooks act/reclaim act/decider act/ownership \
 	output/output output/notify output/metrics
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))

@@ -25,48 +25,29 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
-#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "nsrun.h"
 #include "diagnose.h"
 
 #define CHECK_COMM "bindwatch"
 
-struct dev_lookup {
-	const char *dev;
-	int netns_fd;
-	__s32 ifindex; /* or -errno */
-};
-
-static void *dev_lookup_thread(void *arg)
+/* nsrun() call: the ifindex of the device named *arg, or -errno. */
+static int dev_index(void *arg)
 {
-	struct dev_lookup *dl = arg;
-	unsigned int i;
+	unsigned int i = if_nametoindex(arg);
 
-	/* the thread's own namespace: the rest of the process stays where it is */
-	if (dl->netns_fd >= 0 && setns(dl->netns_fd, CLONE_NEWNET)) {
-		dl->ifindex = -errno;
-		return NULL;
-	}
-	i = if_nametoindex(dl->dev);
-	dl->ifindex = i ? (__s32)i : errno == ENXIO || errno == ENODEV ? -ENODEV : -errno;
-	return NULL;
+	return i ? (int)i : errno == ENXIO || errno == ENODEV ? -ENODEV : -errno;
 }
 
 int check_dev_index(const char *dev, int netns_fd, __s32 *ifindex)
 {
-	struct dev_lookup dl = { .dev = dev, .netns_fd = netns_fd };
-	pthread_t t;
-	int err = pthread_create(&t, NULL, dev_lookup_thread, &dl);
+	int i = nsrun(netns_fd, dev_index, (void *)dev);
 
-	if (err)
-		return -err;
-	pthread_join(t, NULL);
-	if (dl.ifindex < 0)
-		return dl.ifindex;
-	*ifindex = dl.ifindex;
+	if (i < 0)
+		return i;
+	*ifindex = i;
 	return 0;
 }
 

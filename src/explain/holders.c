@@ -11,7 +11,7 @@
  * walk and no /proc scan.  iter/task sees every namespace at once and
  * filters by namespace inode itself.  iter/tcp and iter/udp are scoped to
  * the namespace of the thread that creates the instance, so for another
- * namespace a short-lived thread enters it with setns() and creates the
+ * namespace a short-lived thread enters it (nsrun.c) and creates the
  * instance there; bindwatch's own threads never leave their namespace.
  *
  * Loading the iterators costs more than a lookup.  libbpf's skeleton reads
@@ -31,7 +31,6 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +46,7 @@
 #include "holders.lskel.h"
 #include "holders_fast.lskel.h"
 #include "holders.h"
+#include "nsrun.h"
 #include "procinfo.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -521,34 +521,12 @@ static int drain(int fd, struct holder_list *out)
 	return err;
 }
 
-struct netns_iter {
-	int link_fd;
-	int netns_fd;
-	int result; /* iterator fd or -errno */
-};
-
-static void *netns_iter_thread(void *arg)
+/* nsrun() call: an instance of the iterator link *arg points to, or -errno. */
+static int iter_create(void *arg)
 {
-	struct netns_iter *ni = arg;
+	int fd = bpf_iter_create(*(int *)arg);
 
-	if (setns(ni->netns_fd, CLONE_NEWNET))
-		ni->result = -errno;
-	else if ((ni->result = bpf_iter_create(ni->link_fd)) < 0)
-		ni->result = -errno;
-	return NULL;
-}
-
-/* An iterator instance of link_fd created inside netns_fd's namespace. */
-static int iter_in_netns(int link_fd, int netns_fd)
-{
-	struct netns_iter ni = { .link_fd = link_fd, .netns_fd = netns_fd };
-	pthread_t t;
-	int err = pthread_create(&t, NULL, netns_iter_thread, &ni);
-
-	if (err)
-		return -err;
-	pthread_join(t, NULL);
-	return ni.result;
+	return fd < 0 ? -errno : fd;
 }
 
 /*
@@ -580,15 +558,9 @@ static int drain_table(struct holders *h, enum walker which,
 {
 	int fd;
 
-	if (q->netns == h->own_netns) {
-		fd = bpf_iter_create(h->link_fds[which]);
-		if (fd < 0)
-			fd = -errno;
-	} else if (q->netns_fd >= 0) {
-		fd = iter_in_netns(h->link_fds[which], q->netns_fd);
-	} else {
+	if (q->netns != h->own_netns && q->netns_fd < 0)
 		return 0;
-	}
+	fd = nsrun(q->netns == h->own_netns ? -1 : q->netns_fd, iter_create, &h->link_fds[which]);
 	return fd < 0 ? fd : drain(fd, out);
 }
 

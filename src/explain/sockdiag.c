@@ -36,8 +36,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +52,7 @@
 #include <linux/sock_diag.h>
 #include "procinfo.h"
 #include "kconfig.h"
+#include "nsrun.h"
 #include "sockdiag.h"
 #include "util.h"
 
@@ -110,42 +109,22 @@ bool sockdiag_suits(void)
 	return small;
 }
 
-struct netns_socket {
-	int netns_fd;
-	int result; /* the netlink socket or -errno */
-};
-
-static int diag_socket(void)
+/* nsrun() call (arg unused): a sock_diag socket, or -errno. */
+static int diag_socket(void *arg)
 {
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 
 	return fd < 0 ? -errno : fd;
 }
 
-static void *netns_socket_thread(void *arg)
-{
-	struct netns_socket *ns = arg;
-
-	ns->result = setns(ns->netns_fd, CLONE_NEWNET) ? -errno : diag_socket();
-	return NULL;
-}
-
 /* A sock_diag socket of q's namespace, or -errno. */
 static int open_diag(const struct holder_query *q)
 {
-	struct netns_socket ns = { .netns_fd = q->netns_fd };
-	pthread_t t;
-	int err;
-
 	if (q->netns == procinfo_own_netns())
-		return diag_socket();
+		return diag_socket(NULL);
 	if (q->netns_fd < 0)
 		return -ENOENT;
-	err = pthread_create(&t, NULL, netns_socket_thread, &ns);
-	if (err)
-		return -err;
-	pthread_join(t, NULL);
-	return ns.result;
+	return nsrun(q->netns_fd, diag_socket, NULL);
 }
 
 /* Fill h from one inet_diag_msg and its attributes. */
