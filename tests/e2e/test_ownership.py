@@ -14,8 +14,8 @@ import subprocess
 import tempfile
 import time
 
-from harness import (RECORD_TIMEOUT, Holder, Requester, Skip, bindwatch_argv, check,
-                     check_schema, eq, fail, free_port, run_to_exit, socket_spec,
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Holder, Requester, Skip, bindwatch_argv,
+                     check, check_schema, eq, fail, free_port, run_to_exit, socket_spec,
                      start_bindwatch, test)
 from test_policy import write_policy
 
@@ -227,3 +227,46 @@ def ownership_check_policy():
             rc, _, err = run_to_exit(bindwatch_argv("check-policy", bad))
             eq(rc, 1, f"check-policy exit code for {message}")
             check(f"{bad}{message}" in err, f"message {err!r}, expected {message!r}")
+
+
+# Binds 127.0.0.1:PORT N times, closing each socket: N successful calls on
+# an expected port; prints the seconds the loop took.
+BIND_LOOP = r'''
+import socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+start = time.monotonic()
+for _ in range(n):
+    s = socket.socket()
+    s.bind(("127.0.0.1", port))
+    s.close()
+print(time.monotonic() - start, flush=True)
+'''
+NOBODY_UID = 65534
+WATCH_RATE = 1000   # watched successes a uid may send a second (LEDGER_RATE)
+WATCH_BURST = 1000  # and at once
+
+
+@test()
+def ownership_flood_bounded_per_uid():
+    """nobody binds an expected port 20,000 times as fast as it can: its
+    unexpected-owner records stay within its uid's budget (1000 at once,
+    1000 a second), and every call is accounted for: records plus lost
+    equal the calls."""
+    n, port = 20000, free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_policy(tmp, expect_policy([port], "bw-owner-none", action="log"))
+        with start_bindwatch("--policy", path) as bw:
+            out = subprocess.run([*NOBODY, PYTHON, "-c", BIND_LOOP, str(port), str(n)],
+                                 capture_output=True, text=True, timeout=120)
+            eq(out.returncode, 0, f"the bind loop ({out.stderr.strip()})")
+            seconds = float(out.stdout)
+            time.sleep(1.5)  # the last window's records and the loss are flushed
+            rc, stderr = bw.stop()
+        eq(rc, 0, f"bindwatch exit code (stderr {stderr[-500:]!r})")
+    mine = [r for r in ownership_records(bw) if r["requester"]["uid"] == NOBODY_UID]
+    lost = sum(r["count"] for r in bw.records() if r["event"] == "lost")
+    bound = WATCH_BURST + WATCH_RATE * seconds + 1
+    print(f"    {n} binds in {seconds:.2f}s: {len(mine)} records, {lost} lost (budget {bound:.0f})")
+    check(len(mine) <= bound, f"{len(mine)} records for nobody's {n} binds in {seconds:.2f}s, "
+          f"over its budget of {bound:.0f}")
+    eq(len(mine) + lost, n, "records plus lost against the calls")
