@@ -89,6 +89,13 @@ const volatile __u32 storm_quota = 0;             /* storms of one uid, its own 
 const volatile __u64 rate_interval_ns = 0;        /* rate limit: ns per record per uid, 0: none */
 const volatile __u64 rate_tolerance_ns = 0;       /* the burst: (records - 1) * rate_interval_ns */
 const volatile __u64 port_bitmap[BW_PORT_WORDS] = {};
+/*
+ * The kernel has task-local storage and typed task pointers
+ * (bpf_get_current_task_btf()), both Linux 5.11: requests are parked in
+ * "requests" instead of "inflight", and the task's fields are plain loads
+ * instead of a probe read per pointer.
+ */
+const volatile bool task_btf = false;
 
 /* Ports the policy's expect rules name; userspace rewrites both on reload. */
 __u64 expect_ports[BW_PORT_WORDS] = {};
@@ -96,7 +103,7 @@ __u32 expect_ports_set = 0; /* some bit of expect_ports is set */
 
 __u64 last_wakeup_ns = 0;
 __u64 storms_live = 0; /* entries of "storms" that count against storms_max */
-__u64 parked = 0;      /* entries of "inflight": while 0, an exit has nothing to look up */
+__u32 parked = 0;      /* set once a request was parked: until then an exit has nothing to look up */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -118,7 +125,7 @@ struct {
 struct bw_request {
 	struct bw_sock sock;
 	__u64 sock_ino;
-	__u8 syscall;
+	__u8 syscall; /* 0 in "requests": nothing parked */
 	__u8 watch;   /* enum req_watch: why a success would be a record */
 	__u8 __pad[6];
 };
@@ -128,6 +135,18 @@ enum req_watch {
 	REQ_FILTERED = 1 << 0, /* the port is in --port (or there is no --port) */
 	REQ_WATCHED = 1 << 1,  /* an expected port, or SO_REUSEPORT with --reuseport-watch */
 };
+
+/*
+ * Requests parked between entry and exit: one per thread in its task-local
+ * storage, freed with the thread; before 5.11, a hash by thread id (the
+ * loader sizes the one not used to nothing).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct bw_request);
+} requests SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -327,22 +346,36 @@ static __always_inline void addr_from_sockaddr(struct bw_sock *s,
 }
 
 /*
- * Queue e (built in map memory); a record the ring has no room for is lost.
- * A successful bind() sent only for userspace's ledger is no record: its
- * loss costs a "bound_by", not a count.
+ * How a record queued at now is submitted: without waking userspace,
+ * unless the last wakeup is older than wakeup_interval_ns or the ring is
+ * filling up.
  */
+static __always_inline __u64 wakeup_flags(__u64 now)
+{
+	if (now - last_wakeup_ns >= wakeup_interval_ns ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+		last_wakeup_ns = now;
+		return BPF_RB_FORCE_WAKEUP;
+	}
+	return BPF_RB_NO_WAKEUP;
+}
+
+/*
+ * Count a record of n failures (or one success) that the ring had no room
+ * for.  A successful bind() sent only for userspace's ledger is no record:
+ * its loss costs a "bound_by", not a count.
+ */
+static __always_inline void lose(long ret, __u64 n, bool watched)
+{
+	if (ret < 0 || watched || report & BW_REPORT_SUCCESS)
+		stat_add(BW_STAT_LOST, n);
+}
+
+/* Queue e, built in map memory (a storm's record). */
 static __always_inline void send(struct bw_event *e, bool watched)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
-
-	if (e->ts_ns - last_wakeup_ns >= wakeup_interval_ns ||
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
-		last_wakeup_ns = e->ts_ns;
-		flags = BPF_RB_FORCE_WAKEUP;
-	}
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), flags) &&
-	    (e->ret < 0 || watched || report & BW_REPORT_SUCCESS))
-		stat_add(BW_STAT_LOST, e->count);
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), wakeup_flags(e->ts_ns)))
+		lose(e->ret, e->count, watched);
 }
 
 /*
@@ -398,21 +431,47 @@ static __always_inline bool listen_request(struct bw_request *e, const struct so
 	return e->watch;
 }
 
-/* The head of the current task's argv and its executable; kernel threads have none. */
-static __always_inline void read_args(struct bw_event *e, struct task_struct *task)
-{
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	unsigned long start, len;
+/* What a record's costly part takes from the current task's struct; none of it for kernel threads' argv. */
+struct task_view {
+	__u64 exe_ino;
+	unsigned long arg_start, arg_end;
+	__u32 ppid;
+};
 
-	if (!mm)
+/* Read v: plain loads with typed task pointers, a probe read per field before. */
+static __always_inline void read_task(struct task_view *v)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+
+	if (task_btf) {
+		task = bpf_get_current_task_btf();
+		mm = task->mm;
+		v->ppid = task->real_parent->tgid;
+		if (mm) {
+			v->exe_ino = mm->exe_file->f_inode->i_ino;
+			v->arg_start = mm->arg_start;
+			v->arg_end = mm->arg_end;
+		}
 		return;
-	e->exe_ino = BPF_CORE_READ(mm, exe_file, f_inode, i_ino);
-	start = BPF_CORE_READ(mm, arg_start);
-	len = BPF_CORE_READ(mm, arg_end) - start;
-	if (len > BW_ARGS_LEN)
-		len = BW_ARGS_LEN;
-	if (len && !bpf_probe_read_user(e->args, len, (const void *)start))
-		e->args_len = len;
+	}
+	task = (struct task_struct *)bpf_get_current_task();
+	mm = BPF_CORE_READ(task, mm);
+	v->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	if (mm) {
+		v->exe_ino = BPF_CORE_READ(mm, exe_file, f_inode, i_ino);
+		v->arg_start = BPF_CORE_READ(mm, arg_start);
+		v->arg_end = BPF_CORE_READ(mm, arg_end);
+	}
+}
+
+/* The current process's start, ns since boot: plain loads with typed task pointers. */
+static __always_inline __u64 process_start_ns(void)
+{
+	if (task_btf)
+		return bpf_get_current_task_btf()->group_leader->start_boottime;
+	return task_start_boottime(BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
+						 group_leader));
 }
 
 /*
@@ -424,7 +483,6 @@ static __always_inline void read_args(struct bw_event *e, struct task_struct *ta
 static __always_inline void fill_head(struct bw_event *e, const struct bw_request *req,
 				      long ret, __u8 mode, __u64 now)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid(), ugid = bpf_get_current_uid_gid();
 
 	e->version = BW_ABI_VERSION;
@@ -432,7 +490,7 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
 	e->mode = mode;
 	e->ret = ret;
 	e->ts_ns = now;
-	e->start_ns = task_start_boottime(BPF_CORE_READ(task, group_leader));
+	e->start_ns = process_start_ns();
 	e->sock_ino = req->sock_ino;
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
@@ -446,21 +504,27 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
 }
 
 /*
- * The rest, the costly part (parent, cgroup, comm, argv): only for a
- * record that goes out or starts a storm.
+ * The rest, the costly part (parent, cgroup, comm, executable, argv): only
+ * for a record that goes out or starts a storm.
  */
 static __always_inline void fill_rest(struct bw_event *e)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_view v = {};
+	unsigned long len;
 
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	read_task(&v);
+	e->ppid = v.ppid;
+	e->exe_ino = v.exe_ino;
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->exe_ino = 0;
-	e->args_len = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* the scratch record holds the last call's argv: clear its tail */
 	__builtin_memset(e->args, 0, sizeof(e->args));
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	read_args(e, task);
+	e->args_len = 0;
+	len = v.arg_end - v.arg_start;
+	if (len > BW_ARGS_LEN)
+		len = BW_ARGS_LEN;
+	if (len && !bpf_probe_read_user(e->args, len, (const void *)v.arg_start))
+		e->args_len = len;
 }
 
 /*
@@ -722,26 +786,43 @@ static __always_inline bool success_admit(const struct bw_request *req, __u32 ui
 }
 
 /*
- * Make a record of req, its outcome ret and the calling task; send it.
- * Cheapest first: a failure inside a storm's window is found from the
- * record's head (the storm key) and only counted, and a successful bind()
- * past the ledger's budget is dropped, both before the costly part of the
- * record (fill_rest) is read.  Successes go out as success_admit() says,
- * asked before anything is looked up or read.
+ * A record of one call, built where it goes, in the ring: a success, or a
+ * failure without storms (--window 0).
  */
-static __always_inline void emit(const struct bw_request *req, long ret, __u8 mode)
+static __always_inline void emit_one(const struct bw_request *req, long ret, __u8 mode,
+				     __u64 now)
+{
+	struct bw_event *e;
+
+	if (ret < 0 && !admit((__u32)bpf_get_current_uid_gid(), 1, now))
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		lose(ret, 1, req->watch & REQ_WATCHED);
+		return;
+	}
+	fill_head(e, req, ret, mode, now);
+	fill_rest(e);
+	bpf_ringbuf_submit(e, wakeup_flags(now));
+}
+
+/*
+ * A failure with storms on (--window): one inside a storm's window is found
+ * from the record's head (the storm key) and only counted, before the
+ * costly part of the record (fill_rest) is read.  The record is built in
+ * this CPU's scratch, since a storm's first one is also kept as its
+ * template.
+ */
+static __always_inline void emit_storm(const struct bw_request *req, long ret, __u8 mode,
+				       __u64 now)
 {
 	__u32 zero = 0, level;
 	__u32 *nest = bpf_map_lookup_elem(&nesting, &zero);
-	__u64 now = bpf_ktime_get_ns();
 	struct bw_storm_key k;
 	struct bw_storm *cur, *s;
 	struct bw_event *e;
 	long n;
 
-	/* --all's successes are asked for: the ledger's and watched ones are limited */
-	if (ret >= 0 && !success_admit(req, (__u32)bpf_get_current_uid_gid(), now))
-		return;
 	if (!nest)
 		return;
 	level = *nest;
@@ -753,34 +834,47 @@ static __always_inline void emit(const struct bw_request *req, long ret, __u8 mo
 	*nest = level + 1;
 	e = &cur->tmpl;
 	fill_head(e, req, ret, mode, now);
-	if (ret < 0 && window_ns) {
-		bw_storm_key_of(&k, e, BW_SCOPE_ADDRESS);
-		s = bpf_map_lookup_elem(&storms, &k);
-		n = s ? count_into(s, now) : -1;
-		if (!n)
-			goto out; /* counted: inside the storm's window */
-		if (n > 0) {
-			/* the first failure after the window: stands for n */
-			e->count = n;
-			if (!admit(e->uid, n, now))
-				goto out;
+	bw_storm_key_of(&k, e, BW_SCOPE_ADDRESS);
+	s = bpf_map_lookup_elem(&storms, &k);
+	n = s ? count_into(s, now) : -1;
+	if (!n)
+		goto out; /* counted: inside the storm's window */
+	if (n > 0) {
+		/* the first failure after the window: stands for n */
+		e->count = n;
+		if (admit(e->uid, n, now)) {
 			fill_rest(e);
 			send(e, req->watch & REQ_WATCHED);
-			goto out;
 		}
-		/* no storm, or a retired one: start one with the whole record */
-		fill_rest(e);
-		e->count = storm_count(cur, &k);
-		if (e->count && admit(e->uid, e->count, now))
-			send(e, req->watch & REQ_WATCHED);
 		goto out;
 	}
-	if (ret < 0 && !admit(e->uid, 1, now))
-		goto out;
+	/* no storm, or a retired one: start one with the whole record */
 	fill_rest(e);
-	send(e, req->watch & REQ_WATCHED);
+	e->count = storm_count(cur, &k);
+	if (e->count && admit(e->uid, e->count, now))
+		send(e, req->watch & REQ_WATCHED);
 out:
 	*nest = level;
+}
+
+/*
+ * Make a record of req, its outcome ret and the calling task; send it.
+ * Successes go out as success_admit() says, asked before anything is
+ * looked up or read, so one past the ledger's budget costs nothing more.
+ */
+static __always_inline void emit(const struct bw_request *req, long ret, __u8 mode)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	/* --all's successes are asked for: the ledger's and watched ones are limited */
+	if (ret >= 0) {
+		if (success_admit(req, (__u32)bpf_get_current_uid_gid(), now))
+			emit_one(req, ret, mode, now);
+	} else if (window_ns) {
+		emit_storm(req, ret, mode, now);
+	} else {
+		emit_one(req, ret, mode, now);
+	}
 }
 
 /* ---- fexit flavour ---------------------------------------------------- */
@@ -829,51 +923,96 @@ int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 /* ---- tracepoint flavour ----------------------------------------------- */
 
 /*
- * The socket behind fd in the current task, or NULL if fd is no socket;
- * its inode number in *ino, read on the way.
+ * The current task's open files: the file table's size and array, plain
+ * loads with typed task pointers; else one probe read of the table's first
+ * two fields after two for the pointers to it.
  */
-static __always_inline struct sock *fd_to_sock(int fd, __u64 *ino)
+static __always_inline struct file **task_files(unsigned int *max_fds)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct fdtable *fdt;
 	/* max_fds and fd, the table's first two fields: one span */
 	__u64 span[FDT_SPAN_WORDS] = {};
 	__u32 hi = BW_FIELD_END(struct fdtable, fd);
-	struct file **fds, *file = NULL;
-	struct inode *inode;
-	struct socket *sock;
 
+	if (task_btf) {
+		fdt = bpf_get_current_task_btf()->files->fdt;
+		*max_fds = fdt->max_fds;
+		return fdt->fd;
+	}
+	fdt = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), files, fdt);
 	if (BW_FIELD_END(struct fdtable, max_fds) > hi)
 		hi = BW_FIELD_END(struct fdtable, max_fds);
-	if (fd < 0 || hi > sizeof(span) || bpf_probe_read_kernel(span, hi, fdt) ||
-	    (unsigned int)fd >= BW_SPAN_FIELD(span, 0, fdt, max_fds))
+	if (hi > sizeof(span) || bpf_probe_read_kernel(span, hi, fdt))
 		return NULL;
-	fds = (struct file **)BW_SPAN_FIELD(span, 0, fdt, fd);
+	*max_fds = BW_SPAN_FIELD(span, 0, fdt, max_fds);
+	return (struct file **)BW_SPAN_FIELD(span, 0, fdt, fd);
+}
+
+/* Room for struct socket's sk and the first fields of the inode after it (176 bytes on x86_64 6.x). */
+#define BW_SOCKALLOC_SPAN 256
+
+/*
+ * The socket behind fd in the current task, or NULL if fd is no socket;
+ * its inode number in *ino, read on the way.  A socket's inode is the
+ * second half of its struct socket_alloc, so the inode's mode and number
+ * and the socket's sk lie in one span before and in the inode.
+ */
+static __always_inline struct sock *fd_to_sock(int fd, __u64 *ino)
+{
+	__u8 buf[BW_SOCKALLOC_SPAN] __attribute__((aligned(BW_SPAN_ALIGN)));
+	unsigned int max_fds = 0;
+	__u32 inode_at = bpf_core_field_offset(struct socket_alloc, vfs_inode);
+	__u32 lo = bpf_core_field_offset(struct socket_alloc, socket.sk);
+	__u32 end = inode_at + BW_FIELD_END(struct inode, i_ino);
+	struct file **fds, *file = NULL;
+	struct inode *inode;
+	const struct inode *in;
+
+	if (fd < 0)
+		return NULL;
+	fds = task_files(&max_fds);
+	if (!fds || (unsigned int)fd >= max_fds)
+		return NULL;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	if (!file)
 		return NULL;
 	inode = BPF_CORE_READ(file, f_inode);
-	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFSOCK)
+	lo &= ~(__u32)(BW_SPAN_ALIGN - 1);
+	if (!inode || end - lo > sizeof(buf) ||
+	    bpf_probe_read_kernel(buf, end - lo, (void *)inode - inode_at + lo))
 		return NULL;
-	*ino = BPF_CORE_READ(inode, i_ino);
-	sock = BPF_CORE_READ(file, private_data);
-	return BPF_CORE_READ(sock, sk);
+	in = (const void *)buf + (inode_at - lo);
+	if ((BW_SPAN_FIELD(in, 0, in, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	*ino = BW_SPAN_FIELD(in, 0, in, i_ino);
+	return (struct sock *)BW_SPAN_FIELD(buf, lo, (struct socket_alloc *)0, socket.sk);
 }
 
 /*
- * Park e for the exit half, counted in "parked" so that exits find out
- * without a lookup when nothing is parked (every call the filters drop).
- * An entry left by a call whose exit was missed is replaced, not counted
- * again.
+ * Park e for the exit half.  "parked" is set by the first park and never
+ * cleared, so exits look nothing up while the filters drop every call,
+ * and stay read-only on every CPU after: no cache line is shared by two
+ * calls.  A request left by a call whose exit was missed is replaced.
  */
-static __always_inline void park(struct bw_request *e)
+static __always_inline void park(const struct bw_request *e)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid;
+	struct bw_request *r;
 
-	if (!bpf_map_update_elem(&inflight, &tid, e, BPF_NOEXIST))
-		__sync_fetch_and_add(&parked, 1);
-	else if (bpf_map_update_elem(&inflight, &tid, e, BPF_EXIST))
-		stat_add(BW_STAT_NOSLOT, 1);
+	if (task_btf) {
+		r = bpf_task_storage_get(&requests, bpf_get_current_task_btf(), NULL,
+					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (r)
+			*r = *e;
+		else
+			stat_add(BW_STAT_NOSLOT, 1);
+	} else {
+		tid = (__u32)bpf_get_current_pid_tgid();
+		if (bpf_map_update_elem(&inflight, &tid, e, BPF_ANY))
+			stat_add(BW_STAT_NOSLOT, 1);
+	}
+	if (!*(volatile __u32 *)&parked)
+		parked = 1;
 }
 
 static __always_inline int unpark(__u8 syscall, long ret)
@@ -882,17 +1021,25 @@ static __always_inline int unpark(__u8 syscall, long ret)
 	struct bw_request *e;
 
 	/* this thread's own park, if any, came before in its program order */
-	if (!*(volatile __u64 *)&parked)
+	if (!*(volatile __u32 *)&parked)
 		return 0;
+	if (task_btf) {
+		e = bpf_task_storage_get(&requests, bpf_get_current_task_btf(), NULL, 0);
+		/* an entry left by a call whose exit we missed is no match */
+		if (e && e->syscall) {
+			if (e->syscall == syscall && request_wanted(e, ret))
+				emit(e, ret, BW_MODE_TRACEPOINT);
+			e->syscall = 0;
+		}
+		return 0;
+	}
 	tid = (__u32)bpf_get_current_pid_tgid();
 	e = bpf_map_lookup_elem(&inflight, &tid);
 	if (!e)
 		return 0;
-	/* an entry left by a call whose exit we missed is no match */
 	if (e->syscall == syscall && request_wanted(e, ret))
 		emit(e, ret, BW_MODE_TRACEPOINT);
-	if (!bpf_map_delete_elem(&inflight, &tid))
-		__sync_fetch_and_add(&parked, -1);
+	bpf_map_delete_elem(&inflight, &tid);
 	return 0;
 }
 

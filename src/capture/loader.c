@@ -115,6 +115,29 @@ static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode)
 	bpf_program__set_autoload(skel->progs.tp_exit_listen, !fexit);
 }
 
+/*
+ * Where the tracepoint flavour parks a request between entry and exit: the
+ * task's local storage where the kernel has it (and with it typed task
+ * pointers, both 5.11), else the "inflight" hash.  The map not used is
+ * made a one-entry array, which every kernel creates and nothing reads.
+ */
+static int park_requests(struct bindwatch_bpf *skel)
+{
+	struct bpf_map *unused = skel->maps.inflight;
+	int err;
+
+	skel->rodata->task_btf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) > 0;
+	if (!skel->rodata->task_btf) {
+		unused = skel->maps.requests;
+		err = bpf_map__set_type(unused, BPF_MAP_TYPE_ARRAY);
+		if (!err)
+			err = bpf_map__set_map_flags(unused, 0);
+		if (err)
+			return err;
+	}
+	return bpf_map__set_max_entries(unused, 1);
+}
+
 /* Everything decided before load: .rodata, map sizes, which flavour. */
 static int configure(struct bindwatch_bpf *skel, const struct bw_options *o,
 		     enum bw_mode mode)
@@ -156,7 +179,9 @@ static int configure(struct bindwatch_bpf *skel, const struct bw_options *o,
 		ro->filter_cgroup_level = level;
 	}
 	set_flavour(skel, mode);
-	err = bpf_map__set_max_entries(skel->maps.events, RINGBUF_BYTES);
+	err = park_requests(skel);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.events, RINGBUF_BYTES);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.storms, STORMS_MAX + UIDS_MAX);
 	if (!err)
