@@ -13,9 +13,10 @@
  *  - the syscalls:sys_{enter,exit}_{bind,listen} tracepoints, for kernels
  *    that refuse BPF trampolines.  The entry half looks the socket up from
  *    the fd and captures the requested address then, because the kernel
- *    resets the socket's address when bind() fails; it parks the partial
- *    record in the "inflight" map keyed by thread id.  The exit half adds
- *    the outcome and emits it.
+ *    resets the socket's address when bind() fails; it parks the request
+ *    in the thread's task-local storage ("requests"; the "inflight" hash
+ *    keyed by thread id before 5.11).  The exit half adds the outcome and
+ *    emits it.
  *
  * Filters (--port, --pid, --comm, --cgroup) run before anything is parked
  * or reserved, so filtered-out calls cost a few loads.
@@ -119,7 +120,7 @@ struct {
 
 /*
  * What a call asked for, known on entry: the socket half of a record.  Kept
- * small, on the stack and in "inflight"; the record itself is built in the
+ * small, on the stack and parked; the record itself is built in the
  * ring buffer.
  */
 struct bw_request {

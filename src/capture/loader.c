@@ -119,14 +119,18 @@ static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode)
  * Where the tracepoint flavour parks a request between entry and exit: the
  * task's local storage where the kernel has it (and with it typed task
  * pointers, both 5.11), else the "inflight" hash.  The map not used is
- * made a one-entry array, which every kernel creates and nothing reads.
+ * cut to one entry, and nothing reads it; task storage, which older
+ * kernels cannot create, becomes an array.
+ * BINDWATCH_TEST_NO_TASK_STORAGE=1 in the environment takes the older
+ * kernels' way here too, so that the tests run it on this one.
  */
 static int park_requests(struct bindwatch_bpf *skel)
 {
 	struct bpf_map *unused = skel->maps.inflight;
 	int err;
 
-	skel->rodata->task_btf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) > 0;
+	skel->rodata->task_btf = !getenv("BINDWATCH_TEST_NO_TASK_STORAGE") &&
+				 libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) > 0;
 	if (!skel->rodata->task_btf) {
 		unused = skel->maps.requests;
 		err = bpf_map__set_type(unused, BPF_MAP_TYPE_ARRAY);

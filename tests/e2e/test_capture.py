@@ -1,7 +1,10 @@
 # test_capture.py - end-to-end tests of what bindwatch captures: bind() and
 # listen() conflicts over TCP/UDP and IPv4/IPv6 in each capture mode, the
 # socket options and requester details of a record, and the text output.
+import json
+import os
 import socket
+import subprocess
 
 from harness import (Bindwatch, Requester, Skip, bind_conflict, check, check_socket, eq,
                      hold, listen_conflict, mode_args, register, start_bindwatch, test)
@@ -30,8 +33,36 @@ def listen(bw):
     listen_conflict(bw)
 
 
+# Where the tracepoint programs park a request between entry and exit: the
+# map type and size of "requests" (task-local storage, 5.11+; its size is
+# reported as 0) and "inflight" (the hash older kernels use); the one not
+# used is cut to one entry, task storage as an array.
+PARKING = {"task": {"requests": ("task_storage", 0), "inflight": ("hash", 1)},
+           "hash": {"requests": ("array", 1), "inflight": ("hash", 8192)}}
+
+
+def check_parking(how):
+    """The running monitor's parking maps are as PARKING[how] says."""
+    maps = json.loads(subprocess.run(["bpftool", "-j", "map", "show"], check=True,
+                                     capture_output=True, text=True).stdout)
+    types = {m["name"]: (m["type"], m["max_entries"]) for m in maps
+             if m.get("name") in PARKING[how]}
+    eq(types, PARKING[how], "types and sizes of the parking maps")
+
+
 def start_in_mode(mode):
-    """A ready bindwatch in this capture mode; skips if the kernel refuses fexit."""
+    """A ready bindwatch in this capture mode; skips if the kernel refuses fexit.
+    "compat" is tracepoint mode the way kernels before 5.11 run it: requests
+    parked in a hash, the task read by probe reads."""
+    if mode == "compat":
+        env = dict(os.environ, BINDWATCH_TEST_NO_TASK_STORAGE="1")
+        bw = start_bindwatch("--mode", "tracepoint", env=env)
+        try:
+            check_parking("hash")
+        except BaseException:
+            bw.stop()
+            raise
+        return bw
     if mode != "fexit":
         return start_bindwatch(*mode_args(mode))
     bw = Bindwatch(*mode_args(mode))
@@ -41,13 +72,16 @@ def start_in_mode(mode):
 
 
 def register_mode_cases():
-    """Cases 1-4 in tracepoint, default (auto) and, where it works, fexit mode."""
+    """Cases 1-4 in tracepoint, default (auto), compat and, where it works, fexit mode."""
     for scenario in (tcp4, tcp6, udp4, listen):
-        for mode in ("tracepoint", "auto", "fexit"):
+        for mode in ("tracepoint", "auto", "compat", "fexit"):
             def run(scenario=scenario, mode=mode):
                 with start_in_mode(mode) as bw:
+                    if mode == "tracepoint":
+                        check_parking("task")
                     if mode != "auto":
-                        eq(bw.mode, mode, "mode in the ready line")
+                        eq(bw.mode, "tracepoint" if mode == "compat" else mode,
+                           "mode in the ready line")
                     scenario(bw)
             register(f"{scenario.__name__}_conflict[{mode}]", run)
 
