@@ -11,17 +11,28 @@
  * without /proc and without racing the process's exit.  On hybrid systems
  * cgroup2 is mounted at /sys/fs/cgroup/unified; the mount is found from
  * /proc/self/mountinfo rather than assumed.
+ *
+ * A conflict names its requester's and its holders' cgroups, mostly the
+ * same few: the last CACHE_SLOTS paths are kept for CACHE_NS, so that a
+ * record costs one translation (three system calls) per cgroup, not one
+ * per process.  Ids are never reused while the system runs; a cgroup
+ * renamed meanwhile (a delegated user may rename its own) shows its
+ * old name for at most CACHE_NS.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cgroup.h"
+#include "util.h"
 
 #define FILEID_KERNFS 0xfe /* include/linux/exportfs.h */
+#define CACHE_SLOTS 16
+#define CACHE_NS (1 * NSEC_PER_SEC)
 
 static char mount_path[PATH_MAX];
 static int mount_fd = -1;
@@ -77,7 +88,44 @@ void cgroup_fini(void)
 	mount_fd = -1;
 }
 
-int cgroup_path_from_id(uint64_t id, char *path, size_t len)
+/* Recent translations, by id modulo CACHE_SLOTS: every thread's. */
+static struct cached_path {
+	uint64_t id;
+	uint64_t when_ns; /* CLOCK_MONOTONIC of the translation */
+	char *path;       /* NULL: empty slot */
+} cache[CACHE_SLOTS];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The cached path of id into path (0), or -ENOENT. */
+static int cache_get(uint64_t id, uint64_t now, char *path, size_t len)
+{
+	struct cached_path *c = &cache[id % CACHE_SLOTS];
+	int err = -ENOENT;
+
+	pthread_mutex_lock(&cache_lock);
+	if (c->path && c->id == id && now - c->when_ns < CACHE_NS &&
+	    snprintf(path, len, "%s", c->path) < (int)len)
+		err = 0;
+	pthread_mutex_unlock(&cache_lock);
+	return err;
+}
+
+static void cache_put(uint64_t id, uint64_t now, const char *path)
+{
+	struct cached_path *c = &cache[id % CACHE_SLOTS];
+	char *copy = strdup(path);
+
+	if (!copy)
+		return;
+	pthread_mutex_lock(&cache_lock);
+	free(c->path);
+	c->id = id;
+	c->when_ns = now;
+	c->path = copy;
+	pthread_mutex_unlock(&cache_lock);
+}
+
+static int translate(uint64_t id, char *path, size_t len)
 {
 	struct cgroup_handle h = {
 		.fh = { .handle_bytes = sizeof(uint64_t), .handle_type = FILEID_KERNFS },
@@ -106,6 +154,19 @@ int cgroup_path_from_id(uint64_t id, char *path, size_t len)
 	if (snprintf(path, len, "%s", full[mlen] ? full + mlen : "/") >= (int)len)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+int cgroup_path_from_id(uint64_t id, char *path, size_t len)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	int err = cache_get(id, now, path, len);
+
+	if (err) {
+		err = translate(id, path, len);
+		if (!err)
+			cache_put(id, now, path);
+	}
+	return err;
 }
 
 int cgroup_id_from_path(const char *path, uint64_t *id, unsigned int *level)

@@ -42,12 +42,20 @@ void enrich_fini(struct enricher *e)
 void enrich_event(struct enricher *e, struct bw_record *r, struct proc_info *pi)
 {
 	const struct bw_event *ev = r->ev;
+	/* a full buffer: the argv may have gone on */
+	bool cut = ev->args_len >= sizeof(ev->args);
+	size_t len = cut ? sizeof(ev->args) : ev->args_len;
+	/*
+	 * The argv the kernel read at the call, whole when it ends inside the
+	 * buffer with its last argument's NUL (a title rewritten past the
+	 * argument area does not): then /proc's command line, a read another
+	 * thread must make in case the process blocks it, is not needed.
+	 */
+	bool whole = !cut && len && !ev->args[len - 1];
 	int err;
 
-	procinfo_read(pi, ev->pid, ev->start_ns, ev->cgroup_id, ev->exe_ino);
-	/* a full buffer: the argv may have gone on */
-	procinfo_args_fallback(pi, ev->args, ev->args_len < sizeof(ev->args) ?
-			       ev->args_len : sizeof(ev->args), ev->args_len >= sizeof(ev->args));
+	procinfo_read(pi, ev->pid, ev->start_ns, ev->cgroup_id, ev->exe_ino, !whole);
+	procinfo_args(pi, ev->args, len, cut);
 	r->req = pi;
 	/* an interface index means something only in its own namespace */
 	if (ev->sock.bound_ifindex && ev->sock.netns == e->own_netns &&

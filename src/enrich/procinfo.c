@@ -200,7 +200,7 @@ static void read_cmdline(struct proc_info *pi, int dirfd)
 	set_args(pi, s, pi->cmdline_truncated ? cmdline_max : len);
 }
 
-void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len, bool cut)
+void procinfo_args(struct proc_info *pi, const char *args, size_t len, bool cut)
 {
 	char *s;
 
@@ -247,7 +247,7 @@ static void describe_cgroup(struct proc_info *pi)
 }
 
 void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
-		   uint64_t cgroup_id, uint64_t exe_ino)
+		   uint64_t cgroup_id, uint64_t exe_ino, bool cmdline)
 {
 	char path[PATH_MAX];
 	int dirfd;
@@ -263,7 +263,7 @@ void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 	} else {
 		pi->exe = read_exe(dirfd, exe_ino);
 		/* no exe: exec'd since the call, so this cmdline is another program's */
-		if (pi->exe || !exe_ino)
+		if (cmdline && (pi->exe || !exe_ino))
 			read_cmdline(pi, dirfd);
 		if (!pi->cgroup)
 			pi->cgroup = read_cgroup_file(dirfd);

@@ -40,17 +40,20 @@ void procinfo_set_cmdline_max(size_t max);
  * then (0: not known).  Never fails: whatever cannot be read stays NULL,
  * and pi->exited tells why.  A process that exec'd another program since
  * the call gets no exe or cmdline: /proc no longer describes the call.
+ * cmdline false: the command line is not read from /proc (the caller has
+ * the whole argv from the call itself: procinfo_args()).
  */
 void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
-		   uint64_t cgroup_id, uint64_t exe_ino);
+		   uint64_t cgroup_id, uint64_t exe_ino, bool cmdline);
 void procinfo_free(struct proc_info *pi);
 
 /*
- * Without a command line from /proc (the requester exited or exec'd first),
- * use the NUL-separated argv head args[0..len) the kernel captured at the
- * call; cut: the kernel captured only the head of a longer argv.
+ * Without a command line from /proc (not read, or the requester exited or
+ * exec'd first), use the NUL-separated argv head args[0..len) the kernel
+ * captured at the call; cut: the kernel captured only the head of a longer
+ * argv.
  */
-void procinfo_args_fallback(struct proc_info *pi, const char *args, size_t len, bool cut);
+void procinfo_args(struct proc_info *pi, const char *args, size_t len, bool cut);
 
 /*
  * An fd of the network namespace of process pid, if it is still the one
