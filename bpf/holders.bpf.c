@@ -54,7 +54,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #endif
 
 /* What the current reader looks for; NULL when it set nothing. */
-static __always_inline const struct bw_target *my_target(void)
+static __always_inline const struct bw_target *lookup_target(void)
 {
 #ifdef HOLDERS_FAST
 	/* plain loads from a task the verifier trusts; numbers[] has a variable index */
@@ -88,6 +88,56 @@ static __always_inline const struct bw_target *my_target(void)
 #endif
 }
 
+/*
+ * The target of the iterator session being read, as this CPU last looked
+ * it up: a session (one open iterator) has one reader and one target, and
+ * its id is never reused, so the reader's target is looked up once per
+ * session and CPU rather than once per task or socket visited.  A program
+ * stays on its CPU but may be preempted there by another session's, which
+ * may rewrite the entry: it is copied out and kept only if its session id
+ * is the same before and after, and a writer clears the id first.
+ */
+struct session_target {
+	__u64 session_id;
+	struct bw_target t;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct session_target);
+} sessions SEC(".maps");
+
+/* What the current reader looks for, into *out; false when it set nothing. */
+static __always_inline bool my_target(const struct bpf_iter_meta *meta, struct bw_target *out)
+{
+	struct session_target *c;
+	const struct bw_target *t;
+	__u64 id = meta->session_id;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&sessions, &zero);
+	if (c && *(volatile __u64 *)&c->session_id == id) {
+		*out = c->t;
+		barrier();
+		if (*(volatile __u64 *)&c->session_id == id)
+			return true;
+	}
+	t = lookup_target();
+	if (!t)
+		return false;
+	*out = *t;
+	if (c) {
+		*(volatile __u64 *)&c->session_id = 0;
+		barrier();
+		c->t = *out;
+		barrier();
+		*(volatile __u64 *)&c->session_id = id;
+	}
+	return true;
+}
+
 static __always_inline bool on_target(const struct bw_target *t, const struct bw_sock *s)
 {
 	return s->port == t->port && s->netns == t->netns &&
@@ -114,9 +164,15 @@ int learn_socket_fops(struct bpf_iter__task_file *ctx)
 #define BITS_PER_WORD 64
 
 #ifdef HOLDERS_FAST
-/* One word's file pointers, read at once (too big for the stack). */
+/*
+ * One word's file pointers, read at once (too big for the stack), and the
+ * bits of those that are sockets on the port: kept in map memory, whose
+ * values the verifier does not follow, so that it sees one mask, not one
+ * per combination of bits.
+ */
 struct word_files {
 	struct file *files[BITS_PER_WORD];
+	unsigned long hits;
 };
 
 struct {
@@ -235,6 +291,36 @@ static long walk_bit(__u32 j, struct fd_walk *w)
 	return 0;
 }
 
+#ifdef HOLDERS_FAST
+/*
+ * The bits of w->bits whose file is a socket on the target's port: an
+ * unrolled pass of plain loads over the word, so that only those cost a
+ * loop callback (an indirect call each) and check_fd()'s reads.
+ */
+static __always_inline unsigned long port_hits(const struct fd_walk *w)
+{
+	struct socket *sock;
+	struct file *f;
+	struct sock *sk;
+	int j;
+
+	w->word->hits = 0;
+#pragma unroll
+	for (j = 0; j < BITS_PER_WORD; j++) {
+		if (!(w->bits & (1UL << j)))
+			continue;
+		f = bpf_rdonly_cast(w->word->files[j], bpf_core_type_id_kernel(struct file));
+		if (!f || (__u64)f->f_op != socket_fops)
+			continue;
+		sock = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
+		sk = sock->sk;
+		if (sk && sk->__sk_common.skc_num == w->t.port)
+			w->word->hits |= 1UL << j;
+	}
+	return w->word->hits;
+}
+#endif
+
 static long walk_word(__u32 i, struct fd_walk *w)
 {
 	if (i >= w->words || w->written >= MAX_PER_PROCESS)
@@ -246,6 +332,8 @@ static long walk_word(__u32 i, struct fd_walk *w)
 	/* max_fds is a whole number of words: the word's pointers are all there */
 	if (w->bits && bpf_probe_read_kernel(w->word, sizeof(*w->word), &w->fds[w->base]))
 		return 1;
+	if (w->bits)
+		w->bits = port_hits(w);
 #endif
 	if (w->bits)
 		bpf_loop(BITS_PER_WORD, walk_bit, w, 0);
@@ -262,7 +350,6 @@ int holders_task(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct fd_walk w = { .seq = ctx->meta->seq, .task = task };
-	const struct bw_target *t;
 	struct files_struct *files;
 	struct fdtable *fdt;
 #ifdef HOLDERS_FAST
@@ -275,11 +362,9 @@ int holders_task(struct bpf_iter__task *ctx)
 	/* kernel threads have none; threads sharing their leader's would repeat it */
 	if (!files || (task->pid != task->tgid && files == task->group_leader->files))
 		return 0;
-	t = my_target();
 	w.word = bpf_map_lookup_elem(&scratch, &zero);
-	if (!t || !w.word)
+	if (!w.word || !my_target(ctx->meta, &w.t))
 		return 0;
-	w.t = *t;
 	w.written = counters_start;
 	w.connection = counters_start;
 	fdt = files->fdt;
@@ -287,10 +372,8 @@ int holders_task(struct bpf_iter__task *ctx)
 	w.open_fds = fdt->open_fds;
 	w.words = fdt->max_fds / BITS_PER_WORD;
 #else
-	t = my_target();
-	if (!task || !socket_fops || !t)
+	if (!task || !socket_fops || !my_target(ctx->meta, &w.t))
 		return 0;
-	w.t = *t;
 	w.written = counters_start;
 	w.connection = counters_start;
 	files = BPF_CORE_READ(task, files);
@@ -372,32 +455,35 @@ static __always_inline bool unheld(const struct sock_common *skc, struct bw_hold
 }
 
 /* Table iterators are scoped to one namespace; the netns check still holds. */
-static __always_inline void emit_unheld(struct seq_file *seq, const struct sock_common *skc,
-					__u32 uid, __u16 type, __u16 protocol)
+static __always_inline void emit_unheld(const struct bpf_iter_meta *meta,
+					const struct sock_common *skc, __u32 uid, __u16 type,
+					__u16 protocol)
 {
-	const struct bw_target *t = my_target();
+	struct seq_file *seq = meta->seq;
 	struct bw_holder h = {};
+	struct bw_target t;
 
-	if (!t || !skc || BPF_CORE_READ(skc, skc_num) != t->port || !unheld(skc, &h))
+	if (!skc || !my_target(meta, &t) || BPF_CORE_READ(skc, skc_num) != t.port ||
+	    !unheld(skc, &h))
 		return;
 	h.sock.type = type;
 	h.sock.protocol = protocol;
 	h.sock.uid = uid;
-	if (on_target(t, &h.sock))
+	if (on_target(&t, &h.sock))
 		bpf_seq_write(seq, &h, sizeof(h));
 }
 
 SEC("iter/tcp")
 int holders_tcp(struct bpf_iter__tcp *ctx)
 {
-	emit_unheld(ctx->meta->seq, ctx->sk_common, ctx->uid, SOCK_STREAM, IPPROTO_TCP);
+	emit_unheld(ctx->meta, ctx->sk_common, ctx->uid, SOCK_STREAM, IPPROTO_TCP);
 	return 0;
 }
 
 SEC("iter/udp")
 int holders_udp(struct bpf_iter__udp *ctx)
 {
-	emit_unheld(ctx->meta->seq, (struct sock_common *)ctx->udp_sk, ctx->uid,
+	emit_unheld(ctx->meta, (struct sock_common *)ctx->udp_sk, ctx->uid,
 		    SOCK_DGRAM, IPPROTO_UDP);
 	return 0;
 }

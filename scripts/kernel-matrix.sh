@@ -410,6 +410,14 @@ TYPES = {"tcp": "stream", "udp": "dgram"}
 # bindwatch's one line when the kernel will not attach the fexit programs
 FEXIT_REFUSED = "bindwatch: fexit mode unavailable: the kernel refused the fexit programs ("
 ENOTSUPP = 524  # the kernel's own "not supported", not EOPNOTSUPP
+# which holder walk bindwatch -v says it loaded: the fast one from 6.2 on
+# (bpf_rdonly_cast), which falls back silently, so only this line tells
+WALK = "bindwatch: holder iterators: the "
+
+
+def walk_expected(release):
+    m = re.match(r"(\d+)\.(\d+)", release)
+    return "fast" if m and (int(m[1]), int(m[2])) >= (6, 2) else "portable"
 
 
 def fexit_unsupported(block):
@@ -472,6 +480,11 @@ for mode in modes:
         general.append(f"asked for mode {mode}, got '{ready[0]}'")
     if bad:
         general.append(f"{bad} record lines that do not parse as JSON")
+    walk = [l for l in block["stderr"] if l.startswith(WALK)]
+    want = walk_expected(head.get("kernel", ""))
+    if not walk or not walk[0][len(WALK):].startswith(want):
+        general.append(f"expected the {want} holder walk on {head.get('kernel')}, "
+                       f"bindwatch said {walk[0] if walk else 'nothing'}")
     if not block["ended"]:
         general.append(f"result block cut short: {boot_problem() or 'no end marker'}")
     lost = sum(r.get("count", 0) for r in records if r.get("event") == "lost")

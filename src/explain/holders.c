@@ -46,6 +46,7 @@
 #include "holders.lskel.h"
 #include "holders_fast.lskel.h"
 #include "holders.h"
+#include "log.h"
 #include "nsrun.h"
 #include "procinfo.h"
 
@@ -230,10 +231,15 @@ static int open_light(struct holders *h)
 {
 	int err = OPEN_LIGHT(h, fast, holders_fast_lbpf);
 
-	if (!err)
+	if (!err) {
+		note("holder iterators: the fast walk (bpf_rdonly_cast)");
 		return 0;
+	}
 	unload(h);
-	return OPEN_LIGHT(h, lskel, holders_lbpf);
+	err = OPEN_LIGHT(h, lskel, holders_lbpf);
+	if (!err)
+		note("holder iterators: the portable walk (probe reads)");
+	return err;
 }
 
 /* Through libbpf's skeleton, relocated against btf_path or the kernel's. */

@@ -7,21 +7,39 @@
  * libbpf prints warnings when a probe by trying fails (an fexit program the
  * kernel refuses, say), which is expected and handled; showing them by
  * default would read like an error.  bindwatch reports what matters in its
- * own words and leaves libbpf's detail to -v.
+ * own words and leaves libbpf's detail, and its own (note()), to -v.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 
+static bool verbose;
+
+static void say(const char *fmt, va_list ap)
+{
+	fputs("bindwatch: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void warn(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("bindwatch: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	say(fmt, ap);
+	va_end(ap);
+}
+
+void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	say(fmt, ap);
 	va_end(ap);
 }
 
@@ -35,7 +53,8 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-void log_setup_libbpf(bool verbose)
+void log_setup_libbpf(bool on)
 {
-	libbpf_set_print(verbose ? libbpf_verbose : libbpf_quiet);
+	verbose = on;
+	libbpf_set_print(on ? libbpf_verbose : libbpf_quiet);
 }
