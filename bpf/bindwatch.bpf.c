@@ -993,7 +993,9 @@ static __always_inline struct sock *fd_to_sock(int fd, __u64 *ino)
  * Park e for the exit half.  "parked" is set by the first park and never
  * cleared, so exits look nothing up while the filters drop every call,
  * and stay read-only on every CPU after: no cache line is shared by two
- * calls.  A request left by a call whose exit was missed is replaced.
+ * calls.  After it, an exit of a thread that never parked anything finds
+ * it has no task-local storage at all, with one load.  A request left by
+ * a call whose exit was missed is replaced.
  */
 static __always_inline void park(const struct bw_request *e)
 {
@@ -1018,6 +1020,7 @@ static __always_inline void park(const struct bw_request *e)
 
 static __always_inline int unpark(__u8 syscall, long ret)
 {
+	struct task_struct *task;
 	__u32 tid;
 	struct bw_request *e;
 
@@ -1025,7 +1028,11 @@ static __always_inline int unpark(__u8 syscall, long ret)
 	if (!*(volatile __u32 *)&parked)
 		return 0;
 	if (task_btf) {
-		e = bpf_task_storage_get(&requests, bpf_get_current_task_btf(), NULL, 0);
+		task = bpf_get_current_task_btf();
+		/* a thread that never parked has no local storage: no lookup */
+		if (!task->bpf_storage)
+			return 0;
+		e = bpf_task_storage_get(&requests, task, NULL, 0);
 		/* an entry left by a call whose exit we missed is no match */
 		if (e && e->syscall) {
 			if (e->syscall == syscall && request_wanted(e, ret))
