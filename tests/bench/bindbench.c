@@ -46,6 +46,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,8 @@
 #define DEFAULT_PROCS         2
 #define MAX_PROCS             64
 #define MAX_DISTINCT_PORTS    1000
+#define FREE_PORT_FIRST       20000 /* the cycle's port: below the usual ephemeral range */
+#define FREE_PORT_SPAN        10000
 
 enum { OPT_JSON = 0x100, OPT_FLOOD, OPT_DISTINCT };
 
@@ -198,6 +201,8 @@ static double now_ns(void)
 static int target_open(struct target *t)
 {
 	socklen_t len = sizeof(t->addr);
+	unsigned int port, tries;
+	bool bound = false;
 
 	t->listener = t->sock = -1;
 	memset(&t->addr, 0, sizeof(t->addr));
@@ -213,17 +218,31 @@ static int target_open(struct target *t)
 		perror("bindbench: listener");
 		return -1;
 	}
-	/* a port the kernel finds free now: bound, then let go at close */
+	/*
+	 * A port free now and below the ephemeral range, where no other
+	 * process's connect() or bind() to port 0 can take it between two
+	 * cycles: bound, then let go at close.
+	 */
 	t->free = t->addr;
-	t->free.sin_port = 0;
-	len = sizeof(t->free);
-	t->sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (t->sock < 0 || bind(t->sock, (struct sockaddr *)&t->free, sizeof(t->free)) ||
-	    getsockname(t->sock, (struct sockaddr *)&t->free, &len)) {
-		perror("bindbench: socket");
+	for (port = FREE_PORT_FIRST + getpid() % FREE_PORT_SPAN, tries = 0;
+	     tries < FREE_PORT_SPAN; tries++, port = port + 1 < FREE_PORT_FIRST + FREE_PORT_SPAN ?
+	     port + 1 : FREE_PORT_FIRST) {
+		t->free.sin_port = htons(port);
+		t->sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (t->sock < 0) {
+			perror("bindbench: socket");
+			return -1;
+		}
+		bound = !bind(t->sock, (struct sockaddr *)&t->free, sizeof(t->free));
+		close(t->sock);
+		if (bound)
+			break;
+	}
+	if (!bound) {
+		fprintf(stderr, "bindbench: no free port in %u-%u\n", FREE_PORT_FIRST,
+			FREE_PORT_FIRST + FREE_PORT_SPAN - 1);
 		return -1;
 	}
-	close(t->sock);
 	t->sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (t->sock < 0) {
 		perror("bindbench: socket");
