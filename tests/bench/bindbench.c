@@ -69,6 +69,7 @@
 #define MAX_DISTINCT_PORTS    1000
 #define FREE_PORT_FIRST       20000 /* the cycle's port: below the usual ephemeral range */
 #define FREE_PORT_SPAN        10000
+#define CYCLE_MOVES           3
 
 enum { OPT_JSON = 0x100, OPT_FLOOD, OPT_DISTINCT };
 
@@ -197,12 +198,39 @@ static double now_ns(void)
 	return ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
+/*
+ * A port of 127.0.0.1 free now, below the ephemeral range where no other
+ * process's connect() or bind() to port 0 takes it, into a->sin_port: bound,
+ * then let go at close.  0 or -1.
+ */
+static int pick_free_port(struct sockaddr_in *a)
+{
+	unsigned int port = FREE_PORT_FIRST + getpid() % FREE_PORT_SPAN, tries;
+
+	for (tries = 0; tries < FREE_PORT_SPAN; tries++) {
+		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool bound;
+
+		if (s < 0) {
+			perror("bindbench: socket");
+			return -1;
+		}
+		a->sin_port = htons(port);
+		bound = !bind(s, (struct sockaddr *)a, sizeof(*a));
+		close(s);
+		if (bound)
+			return 0;
+		port = port + 1 < FREE_PORT_FIRST + FREE_PORT_SPAN ? port + 1 : FREE_PORT_FIRST;
+	}
+	fprintf(stderr, "bindbench: no free port in %u-%u\n", FREE_PORT_FIRST,
+		FREE_PORT_FIRST + FREE_PORT_SPAN - 1);
+	return -1;
+}
+
 /* A listener on an ephemeral 127.0.0.1 port, and a second, unbound socket. */
 static int target_open(struct target *t)
 {
 	socklen_t len = sizeof(t->addr);
-	unsigned int port, tries;
-	bool bound = false;
 
 	t->listener = t->sock = -1;
 	memset(&t->addr, 0, sizeof(t->addr));
@@ -218,31 +246,9 @@ static int target_open(struct target *t)
 		perror("bindbench: listener");
 		return -1;
 	}
-	/*
-	 * A port free now and below the ephemeral range, where no other
-	 * process's connect() or bind() to port 0 can take it between two
-	 * cycles: bound, then let go at close.
-	 */
 	t->free = t->addr;
-	for (port = FREE_PORT_FIRST + getpid() % FREE_PORT_SPAN, tries = 0;
-	     tries < FREE_PORT_SPAN; tries++, port = port + 1 < FREE_PORT_FIRST + FREE_PORT_SPAN ?
-	     port + 1 : FREE_PORT_FIRST) {
-		t->free.sin_port = htons(port);
-		t->sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (t->sock < 0) {
-			perror("bindbench: socket");
-			return -1;
-		}
-		bound = !bind(t->sock, (struct sockaddr *)&t->free, sizeof(t->free));
-		close(t->sock);
-		if (bound)
-			break;
-	}
-	if (!bound) {
-		fprintf(stderr, "bindbench: no free port in %u-%u\n", FREE_PORT_FIRST,
-			FREE_PORT_FIRST + FREE_PORT_SPAN - 1);
+	if (pick_free_port(&t->free))
 		return -1;
-	}
 	t->sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (t->sock < 0) {
 		perror("bindbench: socket");
@@ -294,23 +300,32 @@ static int getppid_loop(const struct target *t, long n)
 
 /*
  * n times socket() + bind() + close() on t->free (a closed, never-listening
- * socket frees its port at once, so each cycle finds it free again).
+ * socket frees its port at once, so each cycle finds it free again).  Now
+ * and then the port is still taken for a moment (seen under load, cause
+ * not found): the cycle then moves to another free port, at most
+ * CYCLE_MOVES times a loop.
  */
 static int cycle_loop(const struct target *t, long n)
 {
-	const struct sockaddr_in a = t->free;
+	struct sockaddr_in a = t->free;
+	int moves = 0;
 
 	for (long i = 0; i < n; i++) {
 		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int err = s < 0 || bind(s, (const struct sockaddr *)&a, sizeof(a)) ? errno : 0;
 
-		if (s < 0 || bind(s, (const struct sockaddr *)&a, sizeof(a))) {
+		if (s >= 0)
+			close(s);
+		if (err == EADDRINUSE && moves < CYCLE_MOVES) {
+			moves++;
+			if (pick_free_port(&a))
+				return -1;
+			i--;
+		} else if (err) {
 			fprintf(stderr, "bindbench: socket+bind to 127.0.0.1:%u: %s\n",
-				ntohs(a.sin_port), strerror(errno));
-			if (s >= 0)
-				close(s);
+				ntohs(a.sin_port), strerror(err));
 			return -1;
 		}
-		close(s);
 	}
 	return 0;
 }
