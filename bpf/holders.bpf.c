@@ -22,9 +22,11 @@
  * Built twice: as is, and with HOLDERS_FAST (holders_fast.bpf.o), where the
  * descriptor walk reads a word's 64 file pointers in one helper call and
  * follows file -> socket -> sock with plain loads through bpf_rdonly_cast()
- * (kernel 6.2+), instead of four helper calls per descriptor: the walk of
- * a host with 20,000 open sockets is what a conflict record waits for.
- * holders.c loads the fast build first and falls back to this one.
+ * (kernel 6.2+), instead of four helper calls per descriptor, in one
+ * unrolled pass over the word, so that only a socket on the port costs a
+ * loop callback: the walk of a host with 20,000 open sockets is what a
+ * conflict record waits for.  holders.c loads the fast build first and
+ * falls back to this one (-v says which).
  *
  * Each reader puts its target (port, protocol, namespace) in the "targets"
  * map under its own thread before it reads: a program runs in the reader's

@@ -92,7 +92,7 @@ static const char usage_text[] =
 "                     the port from a stale holder (YAML; SIGHUP reloads it)\n"
 "  --dry-run          decide and record what the policy would do, signal nothing\n"
 "\n"
-"  -v, --verbose      show libbpf's log\n"
+"  -v, --verbose      show libbpf's log and which holder walk loaded\n"
 "  -h, --help         show this help\n"
 "  -V, --version      show the version\n"
 "\n"

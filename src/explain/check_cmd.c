@@ -68,7 +68,7 @@ static const char check_usage[] =
 "  --timeout DURATION wait only: how long, e.g. 30s, 500ms (0: check once)\n"
 "  --json             one JSON object on stdout\n"
 "  --btf FILE         kernel BTF, when /sys/kernel/btf/vmlinux is missing\n"
-"  -v, --verbose      show libbpf's log\n"
+"  -v, --verbose      show libbpf's log and which holder walk loaded\n"
 "\n"
 "Exit status: 0 free, 1 busy (wait: still busy at the timeout, the last\n"
 "answer printed), 2 bad usage, 3 could not look (not root, BPF refused, a\n"

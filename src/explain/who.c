@@ -51,7 +51,7 @@ static const char who_usage[] =
 "  --source SRC   where to look: auto (default), bpf (the iterators) or\n"
 "                 sockdiag (the socket tables and /proc)\n"
 "  --btf FILE     kernel BTF, when /sys/kernel/btf/vmlinux is missing\n"
-"  -v, --verbose  show libbpf's log\n"
+"  -v, --verbose  show libbpf's log and which holder walk loaded\n"
 "\n"
 "Exit status: 0 when something holds the port, 1 when nothing does, 2 for\n"
 "bad usage, 3 when it could not look (not root, BPF refused, a namespace\n"

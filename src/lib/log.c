@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * log.c - warn() and the libbpf log hook.
+ * log.c - warn(), note() and the libbpf log hook.
  *
  * It owns bindwatch's own messages on stderr; it must never carry records.
  *
