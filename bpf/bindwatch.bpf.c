@@ -15,7 +15,7 @@
  *    the fd and captures the requested address then, because the kernel
  *    resets the socket's address when bind() fails; it parks the request
  *    in the thread's task-local storage ("requests"; the "inflight" hash
- *    keyed by thread id before 5.11).  The exit half adds the outcome and
+ *    keyed by thread id before 5.13).  The exit half adds the outcome and
  *    emits it.
  *
  * Filters (--port, --pid, --comm, --cgroup) run before anything is parked
@@ -91,8 +91,10 @@ const volatile __u64 rate_interval_ns = 0;        /* rate limit: ns per record p
 const volatile __u64 rate_tolerance_ns = 0;       /* the burst: (records - 1) * rate_interval_ns */
 const volatile __u64 port_bitmap[BW_PORT_WORDS] = {};
 /*
- * The kernel has task-local storage and typed task pointers
- * (bpf_get_current_task_btf()), both Linux 5.11: requests are parked in
+ * The kernel lets tracing programs use task-local storage (Linux 5.13,
+ * commit a10787e6d58c, "bpf: Enable task local storage for tracing
+ * programs"; typed task pointers, bpf_get_current_task_btf(), came in
+ * 5.11): requests are parked in
  * "requests" instead of "inflight", and the task's fields are plain loads
  * instead of a probe read per pointer.
  */
@@ -139,7 +141,7 @@ enum req_watch {
 
 /*
  * Requests parked between entry and exit: one per thread in its task-local
- * storage, freed with the thread; before 5.11, a hash by thread id (the
+ * storage, freed with the thread; before 5.13, a hash by thread id (the
  * loader sizes the one not used to nothing).
  */
 struct {

@@ -117,12 +117,15 @@ static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode)
 
 /*
  * Where the tracepoint flavour parks a request between entry and exit: the
- * task's local storage where the kernel has it (and with it typed task
- * pointers, both 5.11), else the "inflight" hash.  The map not used is
- * cut to one entry, and nothing reads it; task storage, which older
- * kernels cannot create, becomes an array.
- * BINDWATCH_TEST_NO_TASK_STORAGE=1 in the environment takes the older
- * kernels' way here too, so that the tests run it on this one.
+ * task's local storage where tracing programs may use it (Linux 5.13; the
+ * map type alone came in 5.11, for BPF LSM programs only), and with it
+ * typed task pointers (5.11), else the "inflight" hash.  Both are asked of
+ * the kernel: the map type by creating one, the helper by loading a
+ * tracepoint program that calls it.  The map not used is cut to one
+ * entry, and nothing reads it; task storage, which older kernels cannot
+ * create, becomes an array.  BINDWATCH_TEST_NO_TASK_STORAGE=1 in the
+ * environment takes the older kernels' way here too, so that the tests
+ * run it on this one.
  */
 static int park_requests(struct bindwatch_bpf *skel)
 {
@@ -130,7 +133,11 @@ static int park_requests(struct bindwatch_bpf *skel)
 	int err;
 
 	skel->rodata->task_btf = !getenv("BINDWATCH_TEST_NO_TASK_STORAGE") &&
-				 libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) > 0;
+		libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) > 0 &&
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_storage_get,
+					NULL) > 0 &&
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf,
+					NULL) > 0;
 	if (!skel->rodata->task_btf) {
 		unused = skel->maps.requests;
 		err = bpf_map__set_type(unused, BPF_MAP_TYPE_ARRAY);

@@ -34,7 +34,7 @@ def listen(bw):
 
 
 # Where the tracepoint programs park a request between entry and exit: the
-# map type and size of "requests" (task-local storage, 5.11+; its size is
+# map type and size of "requests" (task-local storage, 5.13+; its size is
 # reported as 0) and "inflight" (the hash older kernels use); the one not
 # used is cut to one entry, task storage as an array.
 PARKING = {"task": {"requests": ("task_storage", 0), "inflight": ("hash", 1)},
@@ -52,7 +52,7 @@ def check_parking(how):
 
 def start_in_mode(mode):
     """A ready bindwatch in this capture mode; skips if the kernel refuses fexit.
-    "compat" is tracepoint mode the way kernels before 5.11 run it: requests
+    "compat" is tracepoint mode the way kernels before 5.13 run it: requests
     parked in a hash, the task read by probe reads."""
     if mode == "compat":
         env = dict(os.environ, BINDWATCH_TEST_NO_TASK_STORAGE="1")

@@ -79,7 +79,7 @@ def storm_burst_exact():
 
 @test()
 def storm_burst_exact_compat():
-    """The same burst with requests parked the way kernels before 5.11 park
+    """The same burst with requests parked the way kernels before 5.13 park
     them (a hash by thread, probe reads): counts exact."""
     comm = new_marker()
     sock, port = hold("ipv4", "tcp", "127.0.0.1")
