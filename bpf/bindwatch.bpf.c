@@ -1023,8 +1023,8 @@ static __always_inline void park(const struct bw_request *e)
 static __always_inline int unpark(__u8 syscall, long ret)
 {
 	struct task_struct *task;
-	__u32 tid;
 	struct bw_request *e;
+	__u32 tid = 0;
 
 	/* this thread's own park, if any, came before in its program order */
 	if (!*(volatile __u32 *)&parked)
@@ -1035,21 +1035,20 @@ static __always_inline int unpark(__u8 syscall, long ret)
 		if (!task->bpf_storage)
 			return 0;
 		e = bpf_task_storage_get(&requests, task, NULL, 0);
-		/* an entry left by a call whose exit we missed is no match */
-		if (e && e->syscall) {
-			if (e->syscall == syscall && request_wanted(e, ret))
-				emit(e, ret, BW_MODE_TRACEPOINT);
-			e->syscall = 0;
-		}
-		return 0;
+	} else {
+		tid = (__u32)bpf_get_current_pid_tgid();
+		e = bpf_map_lookup_elem(&inflight, &tid);
 	}
-	tid = (__u32)bpf_get_current_pid_tgid();
-	e = bpf_map_lookup_elem(&inflight, &tid);
-	if (!e)
+	/* nothing parked (a storage's request is marked taken with syscall 0) */
+	if (!e || !e->syscall)
 		return 0;
+	/* an entry left by a call whose exit we missed is no match */
 	if (e->syscall == syscall && request_wanted(e, ret))
 		emit(e, ret, BW_MODE_TRACEPOINT);
-	bpf_map_delete_elem(&inflight, &tid);
+	if (task_btf)
+		e->syscall = 0;
+	else
+		bpf_map_delete_elem(&inflight, &tid);
 	return 0;
 }
 
