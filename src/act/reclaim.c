@@ -367,7 +367,7 @@ bool reclaim_decide(struct reclaimer *rc, struct held_record *rec, struct bw_rec
 	const struct policy_rule *rule;
 	struct verdict_input in = { 0 };
 
-	/* most conflicts are on ports no rule names: no /proc reads for them */
+	/* most conflicts are on ports no rule names: no work for them */
 	if (!rc->v.policy || !policy_names(rc->v.policy, r->ev->sock.port, r->ev->sock.protocol))
 		return false;
 	in.now_ns = now_ns(CLOCK_MONOTONIC);
