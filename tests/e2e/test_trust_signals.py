@@ -277,8 +277,8 @@ def trust_uid_judged_dropped_worker():
     (socket owner 0, process uids 65534) and replay agrees: would-reclaim."""
     rec, answer, nobody_may, alive = decided_and_replayed(NOBODY_UID, NOBODY_UID, NOBODY_UID)
     check(nobody_may, "kill(2) did not let nobody signal its own process")
-    h = rec["holders"][0]
-    eq((h["ruid"], h["euid"], h["suid"]), (NOBODY_UID,) * 3, "holders[0].ruid, euid, suid")
     eq(rec["action"]["result"], "reclaimed", f"action {rec['action']}")
     check_agree(rec, answer, NOBODY_UID)
+    h = rec["holders"][0]
+    eq((h["ruid"], h["euid"], h["suid"]), (NOBODY_UID,) * 3, "holders[0].ruid, euid, suid")
     check(not alive, "the server still runs")
