@@ -110,6 +110,23 @@ static int get_bool(struct reader *rd, json_t *o, const char *where, const char 
 	return 0;
 }
 
+/*
+ * The recorded container, as the reclaimer takes it: a record names one
+ * only from the system manager's part of the cgroup path, which the
+ * monitor told from the cgroups' owners, gone by now.  So the id must also
+ * be the one the path's names give (cgpath_system_len() without owners):
+ * an older bindwatch recorded a container from anywhere in the path.
+ */
+static const char *recorded_container(const char *cgroup, const char *container,
+				      char id[CG_CONTAINER_ID_LEN + 1])
+{
+	if (!cgroup || !container || !*container ||
+	    cgpath_container(cgroup, cgpath_system_len(cgroup, NULL, NULL), id) ||
+	    strcmp(id, container))
+		return NULL;
+	return id;
+}
+
 /* A requester or holder object o (named where, "requester."), at the call mono_ns. */
 static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mono_ns,
 		     bool holder, struct side *s)
@@ -134,9 +151,7 @@ static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mo
 	    (err = get_str(rd, o, where, "container", &container)) ||
 	    (err = get_str(rd, o, where, "state", &state)))
 		return err;
-	/* as the reclaimer takes it: only from the system manager's cgroups */
-	s->pp.container = cgroup && container && *container &&
-			  !cgpath_system_container(cgroup, s->container) ? s->container : NULL;
+	s->pp.container = recorded_container(cgroup, container, s->container);
 	s->pp.age_ms = start >= 0 && mono_ns >= start ? (mono_ns - start) / NSEC_PER_MSEC : -1;
 	s->pp.state = !state ? POLICY_STATE_ANY : !strcmp(state, "LISTEN") ? POLICY_STATE_LISTEN :
 		      !strcmp(state, "BOUND") ? POLICY_STATE_BOUND : POLICY_STATE_ANY;
