@@ -255,7 +255,7 @@ static void judge(const struct policy *p, const struct policy_rule *r,
 static void text_side(struct strbuf *sb, const struct side *s)
 {
 	if (s->pp.comm)
-		text_comm(sb, s->pp.comm, strlen(s->pp.comm));
+		text_field(sb, TEXT_COMM, s->pp.comm, strlen(s->pp.comm));
 	else
 		strbuf_adds(sb, "?");
 	if (s->pid >= 0)
@@ -264,10 +264,20 @@ static void text_side(struct strbuf *sb, const struct side *s)
 		strbuf_addf(sb, " uid=%lld", (long long)s->pp.uid);
 }
 
+/* A word of the operator's (the log's name, a rule's) */
 static void text_str(struct strbuf *sb, const char *s)
 {
 	s = s ? s : "?";
 	text_escape(sb, s, strlen(s));
+}
+
+/* A value the log gives: it may be any string, so quoted by text_name()'s rule */
+static void text_value(struct strbuf *sb, const char *s)
+{
+	if (s)
+		text_name(sb, s, strlen(s));
+	else
+		strbuf_addc(sb, '?');
 }
 
 static void text_head(struct strbuf *sb, const char *name, unsigned long lineno,
@@ -275,11 +285,11 @@ static void text_head(struct strbuf *sb, const char *name, unsigned long lineno,
 {
 	text_str(sb, name);
 	strbuf_addf(sb, ":%lu: ", lineno);
-	text_str(sb, c->time);
+	text_value(sb, c->time);
 	strbuf_addc(sb, ' ');
-	text_str(sb, c->proto_name);
+	text_value(sb, c->proto_name);
 	strbuf_addc(sb, ' ');
-	text_str(sb, c->addr);
+	text_value(sb, c->addr);
 	strbuf_addf(sb, ":%u by ", c->port);
 	text_side(sb, &c->req);
 	strbuf_adds(sb, ", held by ");
