@@ -271,11 +271,11 @@ static void text_str(struct strbuf *sb, const char *s)
 	text_escape(sb, s, strlen(s));
 }
 
-/* A value the log gives: it may be any string, so quoted by text_name()'s rule */
+/* A value the log gives: it may be any string */
 static void text_value(struct strbuf *sb, const char *s)
 {
 	if (s)
-		text_name(sb, s, strlen(s));
+		text_field(sb, TEXT_LOGGED, s, strlen(s));
 	else
 		strbuf_addc(sb, '?');
 }

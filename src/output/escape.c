@@ -230,26 +230,10 @@ void text_escape(struct strbuf *sb, const void *data, size_t n)
 	escape(sb, data, n, &text);
 }
 
-void text_name(struct strbuf *sb, const void *data, size_t n)
-{
-	const char *s = data;
-	size_t i;
-
-	for (i = 0; i < n && s[i] && strchr(bare_name_bytes, s[i]); i++)
-		;
-	if (n && i == n) {
-		strbuf_add(sb, s, n);
-		return;
-	}
-	strbuf_addc(sb, '"');
-	text_escape(sb, data, n);
-	strbuf_addc(sb, '"');
-}
-
 static const char *const text_field_keys[TEXT_FIELDS] = {
 	[TEXT_COMM] = NULL, [TEXT_UNIT] = "unit", [TEXT_USER_UNIT] = "user_unit",
 	[TEXT_CONTAINER] = "container", [TEXT_NETNS] = "netns", [TEXT_DEV] = "dev",
-	[TEXT_EXE] = "exe", [TEXT_GOT] = NULL,
+	[TEXT_EXE] = "exe", [TEXT_GOT] = NULL, [TEXT_LOGGED] = NULL,
 };
 
 const char *text_field_key(enum text_field f)
@@ -259,13 +243,22 @@ const char *text_field_key(enum text_field f)
 
 void text_field(struct strbuf *sb, enum text_field f, const void *value, size_t n)
 {
-	const char *key = text_field_key(f);
+	const char *key = text_field_key(f), *s = value;
+	size_t i;
 
 	if (key) {
 		strbuf_adds(sb, key);
 		strbuf_addc(sb, '=');
 	}
-	text_name(sb, value, n);
+	for (i = 0; i < n && s[i] && strchr(bare_name_bytes, s[i]); i++)
+		;
+	if (n && i == n) {
+		strbuf_add(sb, s, n);
+		return;
+	}
+	strbuf_addc(sb, '"');
+	text_escape(sb, value, n);
+	strbuf_addc(sb, '"');
 }
 
 /* One argument arg[0..n), quoted only when a shell would need it. */

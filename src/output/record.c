@@ -451,7 +451,7 @@ static void text_endpoint(struct strbuf *sb, const struct bw_sock *s)
 		strbuf_adds(sb, addr);
 }
 
-/* "python3[815]", "\"sshd[1] uid=0 \"[31909]": see text_name() */
+/* "python3[815]", "\"sshd[1] uid=0 \"[31909]": see text_field() */
 static void text_process(struct strbuf *sb, const char *comm, size_t len, __u32 pid)
 {
 	text_field(sb, TEXT_COMM, comm, strnlen(comm, len));

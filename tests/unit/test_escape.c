@@ -7,8 +7,8 @@
  * promises in escape.h with an independent decoder: the JSON output is one
  * valid JSON string of valid UTF-8, the text output one line that holds
  * no control character (bidirectional controls and U+2028/U+2029
- * included); text_name() output is one bare word or one quoted string,
- * and so is the value of every guarded field (enum text_field).
+ * included); the value of every guarded field (enum text_field) is one
+ * bare word or one quoted string.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,10 +49,15 @@ static const char *run(escape_fn *fn, const void *in, size_t n)
 	return ok ? out : NULL;
 }
 
+static void comm(struct strbuf *sb, const void *data, size_t n)
+{
+	text_field(sb, TEXT_COMM, data, n);
+}
+
 /* String literals keep their embedded NULs. */
 #define JSON(lit) run(json_escape, lit, sizeof(lit) - 1)
 #define TEXT(lit) run(text_escape, lit, sizeof(lit) - 1)
-#define NAME(lit) run(text_name, lit, sizeof(lit) - 1)
+#define NAME(lit) run(comm, lit, sizeof(lit) - 1)
 
 /* U+202E RIGHT-TO-LEFT OVERRIDE, U+2028 LINE SEPARATOR, U+2066 LRI */
 #define RLO "\xe2\x80\xae"
@@ -380,7 +385,7 @@ static void test_name_quoted(void **state)
 	assert_string_equal(NAME("ab\0c"), "\"ab\\x00c\"");
 }
 
-/* What a text line's reader needs of a name: one bare word, or one quoted string. */
+/* What a text line's reader needs of a value: one bare word, or one quoted string. */
 static void check_one_name(const char *s)
 {
 	size_t i;
@@ -402,7 +407,7 @@ static void check_one_name(const char *s)
 
 /*
  * The list of guarded fields: each writes KEY= (or nothing) and its value
- * by text_name()'s rule, a forged record included.
+ * by the same rule, a forged record included.
  */
 static void test_every_field(void **state)
 {
