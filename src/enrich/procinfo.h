@@ -18,9 +18,10 @@ struct proc_info {
 	size_t cmdline_len; /* of both */
 	bool cmdline_truncated; /* cut at the command-line limit */
 	char *cgroup;      /* relative to the cgroup2 root; NULL when unknown */
+	/* the cgroup's names (cgpath.h): the system part's, then the delegated part's */
 	char *unit;        /* innermost systemd unit the system manager named, or NULL */
-	char *user_unit;   /* innermost unit in a user's delegated subtree, or NULL */
-	char container[CG_CONTAINER_ID_LEN + 1]; /* "" when none */
+	char *user_unit;   /* innermost unit in a delegated subtree, or NULL */
+	char container[CG_CONTAINER_ID_LEN + 1]; /* the system part's; "" when none */
 };
 
 #define PROCINFO_CMDLINE_DEFAULT 4096   /* bytes of a command line kept */

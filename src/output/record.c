@@ -451,11 +451,27 @@ static void text_endpoint(struct strbuf *sb, const struct bw_sock *s)
 		strbuf_adds(sb, addr);
 }
 
-/* "python3[815]", "\"sshd[1] uid=0 \"[31909]": see text_comm() */
+/* "python3[815]", "\"sshd[1] uid=0 \"[31909]": see text_field() */
 static void text_process(struct strbuf *sb, const char *comm, size_t len, __u32 pid)
 {
-	text_comm(sb, comm, strnlen(comm, len));
+	text_field(sb, TEXT_COMM, comm, strnlen(comm, len));
 	strbuf_addf(sb, "[%u]", pid);
+}
+
+/* " unit=api.service", " user_unit=\"a b.service\"": nothing for NULL or "" */
+static void text_opt(struct strbuf *sb, enum text_field f, const char *value)
+{
+	if (!value || !*value)
+		return;
+	strbuf_addc(sb, ' ');
+	text_field(sb, f, value, strlen(value));
+}
+
+/* "tcp 127.0.0.1:8080 dev=eth0": the endpoint and the device the call named */
+static void text_socket(struct strbuf *sb, const struct bw_record *r)
+{
+	text_endpoint(sb, &r->ev->sock);
+	text_opt(sb, TEXT_DEV, r->bound_dev);
 }
 
 /* "python3[815]", "(kernel)", "(a process bindwatch cannot see)" or "(no process)" */
@@ -468,13 +484,12 @@ static void text_owner(struct strbuf *sb, const struct bw_holder *h)
 			    "(no process)");
 }
 
-/* " unit=x cmd=\"...\" (exited)" */
+/* " unit=x user_unit=y container=z cmd=\"...\" (exited)" */
 static void text_procinfo(struct strbuf *sb, const struct proc_info *pi)
 {
-	if (pi->unit) {
-		strbuf_adds(sb, " unit=");
-		text_escape(sb, pi->unit, strlen(pi->unit));
-	}
+	text_opt(sb, TEXT_UNIT, pi->unit);
+	text_opt(sb, TEXT_USER_UNIT, pi->user_unit);
+	text_opt(sb, TEXT_CONTAINER, pi->container);
 	if (pi->cmdline) {
 		struct strbuf quoted;
 
@@ -609,11 +624,7 @@ static void text_ownership(struct strbuf *sb, const struct bw_record *r)
 			if (i)
 				strbuf_adds(sb, ", ");
 			text_owner(sb, &r->diag->holders[i].h);
-			if (r->diag->holders[i].pi.exe) {
-				strbuf_adds(sb, " exe=");
-				text_escape(sb, r->diag->holders[i].pi.exe,
-					    strlen(r->diag->holders[i].pi.exe));
-			}
+			text_opt(sb, TEXT_EXE, r->diag->holders[i].pi.exe);
 		}
 		if (r->diag->omitted)
 			strbuf_addf(sb, " and %zu more", r->diag->omitted);
@@ -630,7 +641,7 @@ static void text_ownership(struct strbuf *sb, const struct bw_record *r)
 		text_escape(sb, m->want, strlen(m->want));
 		strbuf_adds(sb, m->known ? ", got " : ", unknown");
 		if (m->known)
-			text_escape(sb, m->got, strlen(m->got));
+			text_field(sb, TEXT_GOT, m->got, strlen(m->got));
 	}
 	strbuf_addc(sb, ')');
 }
@@ -656,15 +667,12 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 		strbuf_addf(sb, "(%u times, storms of this uid) ", ev->count);
 	else if (ev->count > 1)
 		strbuf_addf(sb, "(%u times) ", ev->count);
-	text_endpoint(sb, &ev->sock);
+	text_socket(sb, r);
 	strbuf_adds(sb, " by ");
 	text_process(sb, ev->comm, sizeof(ev->comm), ev->pid);
 	strbuf_addf(sb, " uid=%u", ev->uid);
 	/* only a named namespace other than the host's: quiet by default */
-	if (r->netns_name[0]) {
-		strbuf_adds(sb, " netns=");
-		text_escape(sb, r->netns_name, strlen(r->netns_name));
-	}
+	text_opt(sb, TEXT_NETNS, r->netns_name);
 	text_procinfo(sb, r->req);
 	if (r->kind != RECORD_CALL)
 		text_ownership(sb, r);
@@ -719,7 +727,7 @@ void who_json(struct strbuf *sb, const struct holder_info *v, size_t n,
 void check_text(struct strbuf *sb, const struct bw_record *r, bool reuseaddr_frees)
 {
 	strbuf_adds(sb, r->diag->n ? "busy " : "free ");
-	text_endpoint(sb, &r->ev->sock);
+	text_socket(sb, r);
 	if (!r->diag->n)
 		return;
 	text_diagnosis(sb, r);
