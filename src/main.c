@@ -416,13 +416,20 @@ static int install_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL) ? -errno : 0;
 }
 
+/* Whether hooks may run: --exec, or a policy whose rules may have an exec. */
+static bool hooks_may_run(const struct bw_options *o)
+{
+	return o->exec || o->policy_path;
+}
+
 /*
  * The capabilities a monitor uses once attached (README "Requirements"):
  * reading other users' /proc entries and naming cgroups by id; entering
  * another network namespace to name a holder there (CAP_SYS_ADMIN: only
  * with holder lookup); signalling a stale holder (only with a policy that
- * may reclaim).  bind_low: also CAP_NET_BIND_SERVICE, until the metrics
- * server has bound its port.
+ * may reclaim), or what a hook left behind when no cgroup.kill ends it
+ * (hooks_signal()).  bind_low: also CAP_NET_BIND_SERVICE, until the
+ * metrics server has bound its port.
  */
 static privs_set keep_caps(const struct monitor *m, const struct bw_options *o, bool bind_low)
 {
@@ -430,7 +437,7 @@ static privs_set keep_caps(const struct monitor *m, const struct bw_options *o, 
 
 	if (m->holders)
 		keep |= PRIV(CAP_SYS_ADMIN);
-	if (o->policy_path && !o->dry_run)
+	if ((o->policy_path && !o->dry_run) || (hooks_may_run(o) && hooks_signal(&m->hooks)))
 		keep |= PRIV(CAP_KILL);
 	if (bind_low)
 		keep |= PRIV(CAP_NET_BIND_SERVICE);
@@ -626,6 +633,9 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return EXIT_FAILURE;
 	}
+	/* a leftover of a monitor that died is killed: only with the lock held */
+	if (hooks_may_run(&o))
+		hooks_contain(&m.hooks);
 	err = install_signals();
 	if (!err)
 		err = output_open(&m.out, &o, &exiting);
