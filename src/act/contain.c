@@ -61,8 +61,8 @@
 #define NAME_TRIES 64             /* hook-N names taken by leftovers skipped */
 #define EVENTS_LEN 256            /* cgroup.events: "populated 0\nfrozen 0\n" */
 #define PROC_PATH_LEN 64
-#define LEFTOVER_WAIT_NS (1 * NSEC_PER_SEC) /* for a dead bindwatch's hooks to go */
-#define LEFTOVER_PASS_MS 10
+#define GONE_WAIT_NS (1 * NSEC_PER_SEC) /* at start and stop: for cgroups to empty */
+#define GONE_PASS_MS 10
 #define EXIT_CANNOT_RUN 127       /* as a shell says it */
 
 /* What a child that could not exec tells its parent through the pipe. */
@@ -106,8 +106,8 @@ static int populated(int dirfd)
 /* The hooks' parent left by a bindwatch that died: its hooks end now, their cgroups go. */
 static void kill_leftovers(struct containment *c)
 {
-	struct timespec pass = { .tv_nsec = LEFTOVER_PASS_MS * NSEC_PER_MSEC };
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + LEFTOVER_WAIT_NS;
+	struct timespec pass = { .tv_nsec = GONE_PASS_MS * NSEC_PER_MSEC };
+	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + GONE_WAIT_NS;
 	int fd = dup(c->dirfd);
 	struct dirent *e;
 	DIR *d;
@@ -191,10 +191,19 @@ void contain_init(struct containment *c, const char *dir, char *why, size_t len)
 
 void contain_fini(struct containment *c)
 {
+	struct timespec pass = { .tv_nsec = GONE_PASS_MS * NSEC_PER_MSEC };
+	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + GONE_WAIT_NS;
+
 	if (c->mode != CONTAIN_CGROUP)
 		return;
 	close(c->dirfd);
-	rmdir(c->dir);
+	/*
+	 * EBUSY for a moment after the last hook-N went: it goes offline
+	 * asynchronously.  In the root cgroup, whose directory is mode 0555,
+	 * EACCES once capabilities are dropped: left empty, reused next time.
+	 */
+	while (rmdir(c->dir) && errno == EBUSY && now_ns(CLOCK_MONOTONIC) < deadline)
+		nanosleep(&pass, NULL);
 	c->mode = CONTAIN_GROUP;
 }
 
