@@ -4,15 +4,20 @@
  * hook that leaves a background job, a setsid session and a double-forked
  * daemon behind exits, and all three are gone once it has ended, both in
  * a cgroup of its own (root, with cgroup.kill) and as child subreapers;
- * and a program that cannot be run leaves nothing.
+ * what a bindwatch that died left in its cgroups is killed at the next
+ * start; and a program that cannot be run leaves nothing.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -148,6 +153,55 @@ static void cgroup_leaves_nothing(void **state)
 	assert_int_equal(access(c.dir, F_OK), -1); /* removed */
 }
 
+/* A process of ours in a hook-N of dir, as a bindwatch killed outright leaves it; or -1. */
+static pid_t leftover(const char *dir, char *hook, size_t len)
+{
+	char own[PATH_MAX], procs[PATH_MAX + 16];
+	pid_t pid;
+	int fd;
+
+	if (geteuid() || cgroup_self_dir(own, sizeof(own)))
+		return -1;
+	if (snprintf(hook, len, "%s/%s", own, dir) >= (int)len)
+		return -1;
+	mkdir(hook, 0755);
+	if (snprintf(hook, len, "%s/%s/hook-7", own, dir) >= (int)len ||
+	    snprintf(procs, sizeof(procs), "%s/cgroup.procs", hook) >= (int)sizeof(procs) ||
+	    mkdir(hook, 0755) || (fd = open(procs, O_WRONLY)) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(dprintf(fd, "%d", (int)pid) > 0);
+	close(fd);
+	return pid;
+}
+
+static void leftovers_killed_at_start(void **state)
+{
+	struct containment c = { 0 };
+	char why[256], hook[PATH_MAX];
+	pid_t pid = leftover(TEST_DIR, hook, sizeof(hook));
+	int status;
+
+	if (pid < 0)
+		skip(); /* not root, or no cgroup2 of our own to write */
+	contain_init(&c, TEST_DIR, why, sizeof(why));
+	if (c.mode != CONTAIN_CGROUP) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		rmdir(hook);
+		print_message("skip: %s\n", why);
+		skip();
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(access(hook, F_OK), -1); /* and its cgroup removed */
+	contain_fini(&c);
+}
+
 static void cannot_run_leaves_nothing(void **state)
 {
 	char *argv[] = { "/nonexistent/bindwatch-hook", NULL };
@@ -173,6 +227,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(subreaper_leaves_nothing),
 		cmocka_unit_test(cgroup_leaves_nothing),
+		cmocka_unit_test(leftovers_killed_at_start),
 		cmocka_unit_test(cannot_run_leaves_nothing),
 	};
 
