@@ -416,10 +416,15 @@ static int install_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL) ? -errno : 0;
 }
 
-/* Whether hooks may run: --exec, or a policy whose rules may have an exec. */
-static bool hooks_may_run(const struct bw_options *o)
+/* Whether hooks run: --exec, or a rule's exec in p, the policy read at start. */
+static bool hooks_run(const struct bw_options *o, const struct policy *p)
 {
-	return o->exec || o->policy_path;
+	size_t i;
+
+	for (i = 0; p && i < p->nrules; i++)
+		if (p->rules[i].exec)
+			return true;
+	return o->exec != NULL;
 }
 
 /*
@@ -437,7 +442,7 @@ static privs_set keep_caps(const struct monitor *m, const struct bw_options *o, 
 
 	if (m->holders)
 		keep |= PRIV(CAP_SYS_ADMIN);
-	if ((o->policy_path && !o->dry_run) || (hooks_may_run(o) && hooks_signal(&m->hooks)))
+	if ((o->policy_path && !o->dry_run) || (hooks_run(o, m->policy) && hooks_signal(&m->hooks)))
 		keep |= PRIV(CAP_KILL);
 	if (bind_low)
 		keep |= PRIV(CAP_NET_BIND_SERVICE);
@@ -633,8 +638,9 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return EXIT_FAILURE;
 	}
-	/* a leftover of a monitor that died is killed: only with the lock held */
-	if (hooks_may_run(&o))
+	/* a leftover of a monitor that died is killed: only with the lock held;
+	 * with any policy, as a reload may bring rules with an exec */
+	if (o.exec || o.policy_path)
 		hooks_contain(&m.hooks);
 	err = install_signals();
 	if (!err)
