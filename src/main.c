@@ -638,8 +638,10 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return EXIT_FAILURE;
 	}
-	/* a leftover of a monitor that died is killed: only with the lock held;
-	 * with any policy, as a reload may bring rules with an exec */
+	/*
+	 * Only with the lock held: what a monitor that died left is killed.
+	 * With any policy, as a reload may bring rules with an exec.
+	 */
 	if (o.exec || o.policy_path)
 		hooks_contain(&m.hooks);
 	err = install_signals();

@@ -218,7 +218,8 @@ int cgroup_self_dir(char *path, size_t len)
 	while ((n = getline(&line, &cap, f)) > 0) {
 		if (strncmp(line, "0::/", strlen("0::/")))
 			continue;
-		line[n - 1] = line[n - 1] == '\n' ? '\0' : line[n - 1];
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
 		/* "0::/" is the root: the mount itself */
 		err = snprintf(path, len, "%s%s", mount_path, line[4] ? line + 3 : "") >= (int)len ?
 		      -ENAMETOOLONG : 0;
