@@ -416,13 +416,25 @@ static int install_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL) ? -errno : 0;
 }
 
+/* Whether hooks run: --exec, or a rule's exec in p, the policy read at start. */
+static bool hooks_run(const struct bw_options *o, const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; p && i < p->nrules; i++)
+		if (p->rules[i].exec)
+			return true;
+	return o->exec != NULL;
+}
+
 /*
  * The capabilities a monitor uses once attached (README "Requirements"):
  * reading other users' /proc entries and naming cgroups by id; entering
  * another network namespace to name a holder there (CAP_SYS_ADMIN: only
  * with holder lookup); signalling a stale holder (only with a policy that
- * may reclaim).  bind_low: also CAP_NET_BIND_SERVICE, until the metrics
- * server has bound its port.
+ * may reclaim), or what a hook left behind when no cgroup.kill ends it
+ * (hooks_signal()).  bind_low: also CAP_NET_BIND_SERVICE, until the
+ * metrics server has bound its port.
  */
 static privs_set keep_caps(const struct monitor *m, const struct bw_options *o, bool bind_low)
 {
@@ -430,7 +442,7 @@ static privs_set keep_caps(const struct monitor *m, const struct bw_options *o, 
 
 	if (m->holders)
 		keep |= PRIV(CAP_SYS_ADMIN);
-	if (o->policy_path && !o->dry_run)
+	if ((o->policy_path && !o->dry_run) || (hooks_run(o, m->policy) && hooks_signal(&m->hooks)))
 		keep |= PRIV(CAP_KILL);
 	if (bind_low)
 		keep |= PRIV(CAP_NET_BIND_SERVICE);
@@ -626,6 +638,12 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return EXIT_FAILURE;
 	}
+	/*
+	 * Only with the lock held: what a monitor that died left is killed.
+	 * With any policy, as a reload may bring rules with an exec.
+	 */
+	if (o.exec || o.policy_path)
+		hooks_contain(&m.hooks);
 	err = install_signals();
 	if (!err)
 		err = output_open(&m.out, &o, &exiting);

@@ -2,8 +2,9 @@
 /*
  * cgroup.c - cgroup v2 ids and paths.
  *
- * It owns cgroup id <-> path translation and what the cgroup2 mount says
- * of a cgroup's owner; it must not judge what a path's names mean
+ * It owns cgroup id <-> path translation, where the cgroup2 mount and
+ * bindwatch's own cgroup are, and what the mount says of a cgroup's owner;
+ * it must not judge what a path's names mean
  * (cgpath.c).
  *
  * The kernel stamps each record with the requester's cgroup id, which is
@@ -293,4 +294,33 @@ int cgroup_id_from_path(const char *path, uint64_t *id, unsigned int *level)
 		if (*p != '/' && p[-1] == '/')
 			(*level)++;
 	return 0;
+}
+
+/* The cgroup v2 line of /proc/self/cgroup is "0::/path". */
+int cgroup_self_dir(char *path, size_t len)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int err = -ENOENT;
+
+	if (mount_fd < 0)
+		return -ENOENT;
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -errno;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (strncmp(line, "0::/", strlen("0::/")))
+			continue;
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		/* "0::/" is the root: the mount itself */
+		err = snprintf(path, len, "%s%s", mount_path, line[4] ? line + 3 : "") >= (int)len ?
+		      -ENAMETOOLONG : 0;
+		break;
+	}
+	free(line);
+	fclose(f);
+	return err;
 }

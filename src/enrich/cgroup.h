@@ -41,4 +41,11 @@ size_t cgroup_system_len_at(int rootfd, const char *path);
  */
 int cgroup_id_from_path(const char *path, uint64_t *id, unsigned int *level);
 
+/*
+ * The directory of this process's own cgroup v2, under the mount
+ * ("/sys/fs/cgroup/system.slice/bindwatch.service"), from /proc/self/cgroup.
+ * 0 or -errno (-ENOENT without a cgroup2 mount).
+ */
+int cgroup_self_dir(char *path, size_t len);
+
 #endif /* BW_CGROUP_H */
