@@ -13,7 +13,9 @@
  * comes first: a listener held by a live process is the likeliest answer
  * to "who has my port".  Sockets no process holds (TIME_WAIT, kernel
  * sockets) are looked for only when no process-held socket blocks the
- * request.  Holders are enriched right away, while their
+ * request; the holders no descriptor table shows (a socket in flight in
+ * an SCM_RIGHTS message, one in an io_uring's registered files) only when
+ * then a socket with a file has no process, or nothing blocks it at all.  Holders are enriched right away, while their
  * processes most likely still run; one that exits meanwhile is reported as
  * seen, marked exited.
  *
@@ -49,6 +51,19 @@ static int by_rank(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/* What the holders found say of a socket no process was named for. */
+static void say_why_hidden(struct holder_info *hi)
+{
+	if (!hi->h.hidden)
+		return;
+	if (hi->h.via == BW_VIA_INFLIGHT)
+		hi->h.hidden = HOLDER_IN_FLIGHT;
+	else if (procinfo_own_pidns() != PROC_PID_INIT_INO)
+		hi->h.hidden = HOLDER_OTHER_PIDNS;
+	else
+		hi->h.hidden = HOLDER_HIDDEN;
+}
+
 int holder_infos(const struct holder_list *l, const struct ledger *ledger,
 		 struct holder_info **out)
 {
@@ -71,6 +86,7 @@ int holder_infos(const struct holder_list *l, const struct ledger *ledger,
 			v[i].binder_exited = !procinfo_alive(b->pid, b->start_ns);
 		v[i].tw_ms_left = v[i].h.state == TCP_TIME_WAIT ?
 				  kconfig_jiffies_ms(v[i].h.tw_jiffies_left) : -1;
+		say_why_hidden(&v[i]);
 	}
 	*out = v;
 	return 0;
@@ -114,23 +130,19 @@ int diagnosis_fill(struct diagnosis *d, struct holder_list *l, const struct ledg
 
 /*
  * The sockets of kinds in q's namespace that block req, other than the
- * requester's own, enriched.  0 or -errno.
+ * requester's own, into l (emptied first).  0 or -errno.
  */
 static int find_clashing(struct holders *h, struct holder_query *q, unsigned int kinds,
-			 const struct conflict_req *req, const struct bw_event *ev,
-			 const struct ledger *ledger, struct diagnosis *d)
+			 const struct conflict_req *req, __u64 own_ino, struct holder_list *l)
 {
-	struct holder_list l;
 	int err;
 
+	holder_list_free(l);
 	q->kinds = kinds;
-	err = holders_find(h, q, &l);
-	if (err)
-		return err;
-	keep_clashing(&l, req, ev->sock_ino);
-	if (l.n) /* l.v may be NULL then */
-		qsort(l.v, l.n, sizeof(*l.v), by_rank);
-	return diagnosis_fill(d, &l, ledger);
+	err = holders_find(h, q, l);
+	if (!err)
+		keep_clashing(l, req, own_ino);
+	return err;
 }
 
 int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
@@ -149,6 +161,7 @@ int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_
 		.port = ev->sock.port,
 		.protocol = ev->sock.protocol,
 	};
+	struct holder_list l = {};
 	int err = 0;
 
 	memset(d, 0, sizeof(*d));
@@ -158,10 +171,20 @@ int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_
 		/*
 		 * Sockets no process holds matter only when no process explains
 		 * the conflict: a busy server's port has thousands in TIME_WAIT.
+		 * Sockets in flight and in rings are looked for only when a
+		 * socket has a file and no process, or nothing explains it.
 		 */
-		err = find_clashing(h, &q, HOLDERS_PROCESSES, &req, ev, ledger, d);
-		if (!err && !d->n)
-			err = find_clashing(h, &q, HOLDERS_UNHELD, &req, ev, ledger, d);
+		err = find_clashing(h, &q, HOLDERS_PROCESSES, &req, ev->sock_ino, &l);
+		if (!err && !l.n)
+			err = find_clashing(h, &q, HOLDERS_UNHELD, &req, ev->sock_ino, &l);
+		if (!err && (!l.n || holder_list_hidden(&l)))
+			err = find_clashing(h, &q, HOLDERS_UNHELD | HOLDERS_INDIRECT, &req,
+					    ev->sock_ino, &l);
+		if (l.n) /* l.v may be NULL then */
+			qsort(l.v, l.n, sizeof(*l.v), by_rank);
+		if (!err)
+			err = diagnosis_fill(d, &l, ledger);
+		holder_list_free(&l);
 		if (q.netns_fd >= 0 && q.netns_fd != netns_fd)
 			close(q.netns_fd);
 	}

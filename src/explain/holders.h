@@ -6,6 +6,7 @@
 #ifndef BW_HOLDERS_H
 #define BW_HOLDERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "bindwatch.h"
@@ -16,6 +17,7 @@ struct holders;
 enum holder_kind {
 	HOLDERS_PROCESSES = 1 << 0, /* held through a process's descriptor */
 	HOLDERS_UNHELD = 1 << 1,    /* no process holds them: TIME_WAIT, orphans, kernel */
+	HOLDERS_INDIRECT = 1 << 2,  /* held in flight (SCM_RIGHTS) or in an io_uring */
 };
 
 struct holder_query {
@@ -68,5 +70,12 @@ __u32 holders_own_netns(const struct holders *h);
  */
 int holders_find(struct holders *h, const struct holder_query *q, struct holder_list *out);
 void holder_list_free(struct holder_list *l);
+/*
+ * Whether a socket in l has a file no process was seen holding: then the
+ * indirect holders (HOLDERS_INDIRECT) may name who holds it.
+ */
+bool holder_list_hidden(const struct holder_list *l);
+/* Append h to l.  0 or -ENOMEM. */
+int holder_list_add(struct holder_list *l, const struct bw_holder *h);
 
 #endif /* BW_HOLDERS_H */
