@@ -56,10 +56,11 @@ static void say_why_hidden(struct holder_info *hi)
 {
 	if (!hi->h.hidden)
 		return;
-	if (hi->h.via == BW_VIA_INFLIGHT)
-		hi->h.hidden = HOLDER_IN_FLIGHT;
-	else if (procinfo_own_pidns() != PROC_PID_INIT_INO)
+	/* the process may be out of sight, wherever the socket is */
+	if (procinfo_own_pidns() != PROC_PID_INIT_INO)
 		hi->h.hidden = HOLDER_OTHER_PIDNS;
+	else if (hi->h.via == BW_VIA_INFLIGHT)
+		hi->h.hidden = HOLDER_IN_FLIGHT;
 	else
 		hi->h.hidden = HOLDER_HIDDEN;
 }
