@@ -636,7 +636,7 @@ def who_uses_monitor_pins():
             check(dirs, f"no pin directory in {BPFFS}")
             mine = max(dirs, key=lambda d: os.stat(os.path.join(BPFFS, d)).st_mtime_ns)
             pins = sorted(os.listdir(os.path.join(BPFFS, mine)))
-            eq(pins, ["targets", "task", "tcp", "udp"], f"pins in {mine}")
+            eq(pins, ["indirect", "targets", "task", "tcp", "udp", "unix"], f"pins in {mine}")
             holders = on_addr(who_json(f"{port}/tcp", port=port, proto="tcp"), "127.0.0.1")
             eq([h["pid"] for h in holders], [os.getpid()], "holder pids through the pins")
             rc, stderr = bw.stop()
