@@ -769,40 +769,6 @@ def who_sources_agree():
                       expect=[(other.pid, "LISTEN")])
 
 
-# ---------------------------------------------------------------- holders no descriptor shows
-
-def squatted_conflict(squatter):
-    """A root bindwatch, and root's bind() of the squatter's port failing;
-    the record's holders (checked), the text record's tail."""
-    with start_bindwatch() as bw, Requester() as req:
-        req.call("EADDRINUSE", op="bind", family="ipv4", proto=squatter.proto,
-                 addr="127.0.0.1", port=squatter.port)
-        rec = bw.wait_record(for_port(squatter.port))
-    return diagnosis(rec)
-
-
-def check_named(h, squatter, via, uid=NOBODY):
-    """h names the squatter's process as holding its socket by via."""
-    eq((h["pid"], h["comm"], h["uid"], h["inode"], h["hidden"], h["hidden_reason"]),
-       (squatter.pid, "squatter", uid, squatter.inode, False, None),
-       "(pid, comm, uid, inode, hidden, hidden_reason) of the holder")
-    eq((h["via"], h["via_inode"]), (via, squatter.carrier_inode), "(via, via_inode)")
-    eq(h["cmdline"], " ".join(squatter.argv), "holder cmdline")
-
-
-@test()
-def holder_in_flight_named():
-    """Attack: nobody sends its listening socket over its own socketpair
-    (SCM_RIGHTS) and closes its descriptor.  The root monitor names the
-    squatter, which holds the unix socket whose queue carries it, not
-    "a process bindwatch cannot see"."""
-    with Squatter("inflight", prefix=AS_NOBODY) as sq:
-        holders = squatted_conflict(sq)
-        eq(len(holders), 1, f"holders {holders}")
-        check_named(holders[0], sq, "in-flight")
-        eq((holders[0]["via_hops"], holders[0]["state"]), (1, "LISTEN"), "(via_hops, state)")
-
-
 @test()
 def holder_in_flight_chain_named():
     """The carrier itself sent on, twice: who still names the process at
@@ -814,27 +780,3 @@ def holder_in_flight_chain_named():
         rc, out, err = run_to_exit(bindwatch_argv("who", f"{sq.port}/tcp"))
         check(f"squatter[{sq.pid}] (in flight on socket:[" in out and "itself in flight" in out,
               f"who's text does not say so: {out!r}")
-
-
-@test()
-def holder_in_io_uring_named():
-    """Attack: nobody registers its UDP socket in an io_uring's file table
-    and closes its descriptor.  The root monitor names the ring's holder."""
-    with Squatter("io_uring", proto="udp", prefix=AS_NOBODY) as sq:
-        holders = squatted_conflict(sq)
-        eq(len(holders), 1, f"holders {holders}")
-        check_named(holders[0], sq, "io_uring")
-        eq((holders[0]["via_hops"], holders[0]["state"]), (None, "UDP"), "(via_hops, state)")
-
-
-@test()
-def holder_by_descriptor_unchanged():
-    """Control: a socket held by its descriptor is named as before, via
-    "fd", and a root holder by root."""
-    with Squatter("fd") as sq:
-        holders = squatted_conflict(sq)
-        eq(len(holders), 1, f"holders {holders}")
-        h = holders[0]
-        eq((h["pid"], h["uid"], h["inode"], h["hidden"], h["via"], h["via_inode"]),
-           (sq.pid, 0, sq.inode, False, "fd", None),
-           "(pid, uid, inode, hidden, via, via_inode) of the holder")

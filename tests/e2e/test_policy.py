@@ -13,9 +13,8 @@ import urllib.error
 import urllib.request
 
 from test_options import samples, scrape
-from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Holder, Skip, Squatter, bindwatch_argv, check,
-                     end_child, eq, fail, free_port, run_to_exit, running, socket_spec,
-                     start_bindwatch, test)
+from harness import (PYTHON, RECORD_TIMEOUT, Holder, Skip, bindwatch_argv, check, end_child, eq,
+                     fail, free_port, run_to_exit, running, socket_spec, start_bindwatch, test)
 
 # A squatter on PORT: an HTTP server answering 503 "Stale process".  With
 # BEHAVIOUR "ignore-term" it ignores SIGTERM; with "slow-exit" it leaves
@@ -408,17 +407,3 @@ def policy_check_and_reload():
             rec = conflict_on(bw, port)
             eq(rec["action"]["result"], "dry-run", "the old policy still in force")
 
-
-@test()
-def policy_reclaims_in_flight_squatter():
-    """Control for the holders no descriptor shows: nobody's squatter that
-    keeps its listener only in flight (SCM_RIGHTS on its own socketpair)
-    is named, so a rule that matches it reclaims the port: it is
-    signalled, and its exit frees the socket it carried."""
-    with Squatter("inflight", prefix=NOBODY) as sq:
-        rec = reclaim_once(sq.port, reclaim_rule(sq.port, holder="comm: squatter\n        uid: 65534"))
-        action = rec.get("action") or {}
-        eq((action.get("result"), action.get("pids")), ("reclaimed", [sq.pid]),
-           f"reclaim of the in-flight squatter ({action})")
-        eq(rec["holders"][0]["via"], "in-flight", "holder via")
-        check(gone(sq), "the squatter is still running")
