@@ -19,6 +19,10 @@
  *    TIME_WAIT sockets, orphaned connections, and sockets the kernel opened
  *    for itself (VXLAN, in-kernel servers).
  *
+ *  - iter/unix and a second iter/task (holders_indirect) find who holds a
+ *    socket no descriptor table shows: in flight, or in an io_uring (see
+ *    there).
+ *
  * Built twice: as is, and with HOLDERS_FAST (holders_fast.bpf.o), where the
  * descriptor walk reads a word's 64 file pointers in one helper call and
  * follows file -> socket -> sock with plain loads through bpf_rdonly_cast()

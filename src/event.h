@@ -50,6 +50,7 @@ struct diagnosis {
 	size_t n;
 	size_t omitted;              /* clashing sockets left out past DIAG_MAX_HOLDERS */
 	enum conflict_reason reason;
+	bool walk_skipped;           /* the requester uid's walk budget was spent: not looked */
 };
 
 /* How a reclaim ended (the record's action.result). */

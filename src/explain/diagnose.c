@@ -19,6 +19,14 @@
  * processes most likely still run; one that exits meanwhile is reported as
  * seen, marked exited.
  *
+ * A monitor first asks the ledger: the socket tables show the sockets on
+ * the port, the ledger who bound each, and only those processes are
+ * walked (find_by_ledger()); every process is walked only when that does
+ * not account for every reference to every socket, and such walks are
+ * counted against the requester uid's walk budget (walkbudget.c): any
+ * user can hold sockets by the hundred thousand and make conflicts all
+ * day, and a walk of every process costs in proportion to all of them.
+ *
  * A port's sockets and the processes sharing them are anyone's to
  * multiply (fork a thousand children, open SO_REUSEPORT sockets), and each
  * holder costs /proc reads and a command line in the record.  So only the
@@ -29,9 +37,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include "diagnose.h"
 #include "kconfig.h"
+#include "sockdiag.h"
+#include "util.h"
+
+/* Processes the ledger may name for one port before the full walk is cheaper. */
+#define FAST_MAX_BINDERS 8
 
 /* Lower sorts first: live listeners, then other held sockets, then the rest. */
 static int rank(const struct bw_holder *h)
@@ -146,14 +160,115 @@ static int find_clashing(struct holders *h, struct holder_query *q, unsigned int
 	return err;
 }
 
-int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
-	     struct diagnosis *d)
+/* A socket that is a connection, not a listener, a bound socket or UDP. */
+static bool is_connection(const struct bw_holder *h)
 {
-	return diagnose_in(h, ledger, ev, -1, d);
+	return h->sock.protocol != IPPROTO_UDP && h->state != TCP_LISTEN && h->state != TCP_CLOSE;
 }
 
-int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
-		int netns_fd, struct diagnosis *d)
+/* Add pid to the set of FAST_MAX_BINDERS in p; false when it is full. */
+static bool add_binder(__u32 p[FAST_MAX_BINDERS], size_t *n, __u32 pid)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (p[i] == pid)
+			return true;
+	if (*n == FAST_MAX_BINDERS)
+		return false;
+	p[(*n)++] = pid;
+	return true;
+}
+
+/* Whether every reference to the socket ino is one of l's descriptors. */
+static bool all_refs_seen(const struct holder_list *l, __u64 ino)
+{
+	size_t i, fds = 0;
+	__u32 refs = 0;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].ino == ino) {
+			fds++;
+			refs = l->v[i].file_refs;
+		}
+	return fds && fds == refs;
+}
+
+/*
+ * The processes holding q's port, found without walking every process:
+ * the socket tables show the sockets on the port (sock_diag filters by
+ * port in the kernel), the ledger says which process bound each (or, for
+ * one bound before bindwatch started, a hint says which process the last
+ * walk found holding it), and the descriptor tables of those processes
+ * alone are walked.  It holds only
+ * when each socket with a file is found there with every reference to it
+ * (a socket shared after fork(), in flight or in a ring has more), and
+ * no socket is a connection (accepted ones were never bound, so the
+ * ledger cannot know them); then l has what the full walk would have
+ * found, one record per descriptor.  -EAGAIN when it does not hold.
+ */
+static int find_by_ledger(struct holders *h, const struct ledger *ledger,
+			  const struct walk_budget *walks, const struct holder_query *q,
+			  struct holder_list *l)
+{
+	const struct ledger_entry *b;
+	__u32 binders[FAST_MAX_BINDERS], pid;
+	struct holder_list tab = {};
+	size_t i, n = 0;
+	int err = 0;
+
+	if (!ledger || !walks || !sockdiag_shows_bound() || sockdiag_sockets(q, &tab))
+		return -EAGAIN;
+	for (i = 0; i < tab.n && !err; i++) {
+		if (!tab.v[i].ino)
+			continue; /* TIME_WAIT and orphans: no process holds them */
+		b = ledger_find(ledger, tab.v[i].ino);
+		pid = b ? b->pid : walk_hint_find(walks, tab.v[i].ino);
+		if (is_connection(&tab.v[i]) || !pid || !add_binder(binders, &n, pid))
+			err = -EAGAIN;
+	}
+	for (i = 0; i < n && !err; i++)
+		err = holders_find_in(h, q, binders[i], l) ? -EAGAIN : 0;
+	for (i = 0; i < tab.n && !err; i++)
+		if (tab.v[i].ino && !all_refs_seen(l, tab.v[i].ino))
+			err = -EAGAIN;
+	holder_list_free(&tab);
+	if (err)
+		holder_list_free(l);
+	return err;
+}
+
+/*
+ * The sockets of q's port that block req, from the ledger's binders when
+ * that holds, else from a walk of every process if uid's walk budget has
+ * one left (*skipped is set when not).  Into l.  0 or -errno.
+ */
+static int find_processes(struct holders *h, const struct ledger *ledger,
+			  struct walk_budget *budget, __u32 uid, struct holder_query *q,
+			  const struct conflict_req *req, __u64 own_ino, struct holder_list *l,
+			  bool *skipped)
+{
+	int err = find_by_ledger(h, ledger, budget, q, l);
+	size_t i;
+
+	if (!err) {
+		holder_list_dedup(l);
+		keep_clashing(l, req, own_ino);
+		return 0;
+	}
+	if (budget && !walk_budget_take(budget, uid, now_ns(CLOCK_MONOTONIC))) {
+		*skipped = true;
+		return 0;
+	}
+	err = find_clashing(h, q, HOLDERS_PROCESSES, req, own_ino, l);
+	for (i = 0; !err && budget && i < l->n && i < DIAG_MAX_HOLDERS; i++)
+		walk_hint_add(budget, l->v[i].ino, l->v[i].pid);
+	return err;
+}
+
+static int diagnose_walk(struct holders *h, const struct ledger *ledger,
+			 struct walk_budget *budget, const struct bw_event *ev, int netns_fd,
+			 struct diagnosis *d)
 {
 	struct conflict_req req = { &ev->sock, ev->syscall == BW_SYS_LISTEN };
 	struct holder_query q = {
@@ -173,14 +288,20 @@ int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_
 		 * Sockets no process holds matter only when no process explains
 		 * the conflict: a busy server's port has thousands in TIME_WAIT.
 		 * Sockets in flight and in rings are looked for only when a
-		 * socket has a file and no process, or nothing explains it.
+		 * socket has a file and no process, or nothing explains it;
+		 * that walk of every process is within the budget too.
 		 */
-		err = find_clashing(h, &q, HOLDERS_PROCESSES, &req, ev->sock_ino, &l);
-		if (!err && !l.n)
+		err = find_processes(h, ledger, budget, ev->uid, &q, &req, ev->sock_ino, &l,
+				     &d->walk_skipped);
+		if (!err && !l.n && !d->walk_skipped)
 			err = find_clashing(h, &q, HOLDERS_UNHELD, &req, ev->sock_ino, &l);
-		if (!err && (!l.n || holder_list_hidden(&l)))
-			err = find_clashing(h, &q, HOLDERS_UNHELD | HOLDERS_INDIRECT, &req,
-					    ev->sock_ino, &l);
+		if (!err && (!l.n || holder_list_hidden(&l)) && !d->walk_skipped) {
+			if (budget && !walk_budget_take(budget, ev->uid, now_ns(CLOCK_MONOTONIC)))
+				d->walk_skipped = true;
+			else
+				err = find_clashing(h, &q, HOLDERS_UNHELD | HOLDERS_INDIRECT, &req,
+						    ev->sock_ino, &l);
+		}
 		if (l.n) /* l.v may be NULL then */
 			qsort(l.v, l.n, sizeof(*l.v), by_rank);
 		if (!err)
@@ -191,6 +312,18 @@ int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_
 	}
 	d->reason = conflict_reason(&req, d->n ? &d->holders[0].h : NULL);
 	return err;
+}
+
+int diagnose(struct holders *h, const struct ledger *ledger, struct walk_budget *budget,
+	     const struct bw_event *ev, struct diagnosis *d)
+{
+	return diagnose_walk(h, ledger, budget, ev, -1, d);
+}
+
+int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
+		int netns_fd, struct diagnosis *d)
+{
+	return diagnose_walk(h, ledger, NULL, ev, netns_fd, d);
 }
 
 void diagnosis_free(struct diagnosis *d)

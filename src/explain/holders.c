@@ -106,6 +106,7 @@ struct holders {
 	struct holders_lbpf *lskel;        /* or by the light skeleton, */
 	struct holders_bpf *skel;          /* or by libbpf's; none: a monitor's pins */
 	int link_fds[WALKERS];             /* -1: that walker is not loaded */
+	int task_prog_fd;                  /* holders_task, for one process's walk; -1: pins */
 	int targets_fd;
 	__u32 own_netns;
 	__u32 pidns;                       /* bindwatch's pid namespace */
@@ -121,6 +122,7 @@ static struct holders *holders_new(void)
 		return NULL;
 	for (i = 0; i < WALKERS; i++)
 		h->link_fds[i] = -1;
+	h->task_prog_fd = -1;
 	h->targets_fd = -1;
 	h->own_netns = procinfo_own_netns();
 	h->pidns = procinfo_own_pidns();
@@ -215,6 +217,7 @@ static int attach(struct holders *h, int learn_fd, const struct learnt *l,
 {
 	int i, err = learn_fops(learn_fd, l);
 
+	h->task_prog_fd = prog_fds[WALK_TASK];
 	for (i = 0; i < WALKERS && !err; i++) {
 		if (prog_fds[i] < 0)
 			continue;
@@ -243,6 +246,7 @@ static void unload(struct holders *h)
 	h->fast = NULL;
 	h->lskel = NULL;
 	h->skel = NULL;
+	h->task_prog_fd = -1;
 	h->targets_fd = -1;
 }
 
@@ -606,7 +610,7 @@ static int iter_create(void *arg)
  * socket a table walk found with a file is dropped when a process was seen
  * holding it (process entries come first).
  */
-static void drop_duplicates(struct holder_list *l)
+void holder_list_dedup(struct holder_list *l)
 {
 	size_t i, j, kept = 0;
 
@@ -790,8 +794,32 @@ int holders_find(struct holders *h, const struct holder_query *q, struct holder_
 		holder_list_free(out);
 		return err;
 	}
-	drop_duplicates(out);
+	holder_list_dedup(out);
 	return 0;
+}
+
+int holders_find_in(struct holders *h, const struct holder_query *q, __u32 pid,
+		    struct holder_list *out)
+{
+	struct bw_target t = { .port = q->port, .protocol = q->protocol, .netns = q->netns };
+	struct bw_reader self = { .tid = gettid(), .pidns = h->pidns };
+	union bpf_iter_link_info info = { .task.pid = pid };
+	int link, fd, err;
+
+	if (h->task_prog_fd < 0)
+		return -EOPNOTSUPP;
+	/* a kernel without the filter (before 6.1) would walk every process */
+	link = iter_link(h->task_prog_fd, &info);
+	if (link < 0)
+		return link == -EINVAL ? -EOPNOTSUPP : link;
+	err = set_target(h, &t);
+	if (!err) {
+		fd = bpf_iter_create(link);
+		err = fd < 0 ? -errno : drain(fd, out);
+		bpf_map_delete_elem(h->targets_fd, &self);
+	}
+	close(link);
+	return err;
 }
 
 void holder_list_free(struct holder_list *l)

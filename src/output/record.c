@@ -327,6 +327,7 @@ static void json_diagnosis(struct jw *w, const struct bw_record *r)
 
 	json_holders(w, d->holders, d->n);
 	jw_uint(w, "holders_omitted", d->omitted);
+	jw_str(w, "holders_skipped", d->walk_skipped ? "walk-budget" : NULL);
 	jw_str(w, "reason", conflict_reason_code(d->reason));
 	strbuf_init(&why);
 	conflict_explain(&why, d->reason, &req, d->n ? &d->holders[0].h : NULL);
@@ -614,6 +615,8 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 	}
 	if (d->omitted)
 		strbuf_addf(sb, " and %zu more", d->omitted);
+	if (d->walk_skipped)
+		strbuf_addf(sb, "; holders not looked for (uid %u's walk budget spent)", r->ev->uid);
 	strbuf_addf(sb, "; %s: ", conflict_reason_code(d->reason));
 	conflict_explain(sb, d->reason, &req, d->n ? &d->holders[0].h : NULL);
 }

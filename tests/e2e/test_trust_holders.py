@@ -1,12 +1,19 @@
 # test_trust_holders.py - a user cannot hide the holder of a port from
 # root's bindwatch, or from the policy: a socket kept only in flight
 # (SCM_RIGHTS on a unix socket of its own) or only in an io_uring's
-# registered files is named as held by the process that can take it back
-# (README "Threat model").  The attacker runs as nobody
-# (children/squatter.c); the control holds its socket the ordinary way.
-from harness import (NOBODY as AS_NOBODY, Requester, Squatter, check, eq, for_port,
-                     start_bindwatch, test)
-from test_holders import NOBODY, diagnosis
+# registered files is named as held by the process that can take it back;
+# nor make root's holder lookups wait on walks of everyone's files: each
+# uid has a budget of them, and a socket bound while the monitor runs is
+# named without one (README "Threat model").  The attacker runs as nobody
+# (children/squatter.c, harness.Holder); the controls are root's.
+from harness import (NOBODY as AS_NOBODY, Holder, Requester, Squatter, check, eq, for_port,
+                     free_port, socket_spec, start_bindwatch, test)
+from test_holders import BACKLOG, NOBODY, diagnosis
+from test_options import samples, scrape
+
+# conflicts, one per requester process (~0.1 s each), that pass a uid's
+# walk budget: 20 at once, then 1 a second (src/explain/walkbudget.h)
+OVER_BUDGET = 32
 from test_policy import gone, reclaim_once, reclaim_rule
 
 
@@ -79,3 +86,71 @@ def trust_in_flight_squatter_reclaimed():
            f"reclaim of the in-flight squatter ({action})")
         eq(rec["holders"][0]["via"], "in-flight", "holder via")
         check(gone(sq), "the squatter is still running")
+
+
+def conflicts(bw, port, n, prefix=()):
+    """n conflicts on port, each from a requester process of its own (as
+    prefix says); their records, in order."""
+    recs = []
+    for _ in range(n):
+        with Requester(prefix=prefix) as req:
+            req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
+                     port=port)
+            recs.append(bw.wait_record(lambda r, p=req.pid: r.get("port") == port and
+                                       r.get("requester", {}).get("pid") == p))
+    return recs
+
+
+def skipped(recs):
+    """How many of recs say their holder walk was skipped; checks that
+    those have no holders, the others theirs."""
+    n = 0
+    for rec in recs:
+        if rec["holders_skipped"] is None:
+            check(rec["holders"], f"a record with its walk made names no holder: {rec}")
+            continue
+        eq((rec["holders_skipped"], rec["holders"], rec["reason"]), ("walk-budget", [], "unknown"),
+           "(holders_skipped, holders, reason) of a record past the walk budget")
+        n += 1
+    return n
+
+
+@test()
+def trust_walk_budget_per_uid():
+    """Attack: nobody makes conflicts on its own socket bound before the
+    monitor started and shared with a forked child (neither the ledger nor
+    the last walk's hint accounts for every reference to it: every process
+    is walked each time), more and faster than its walk budget.  Past it, its records say
+    holders_skipped "walk-budget", counted in /metrics.  Control: root's
+    conflicts then still get their walks, and name root's holder."""
+    metrics = free_port()
+    with Holder(socket_spec(listen=BACKLOG), uid=NOBODY, fork=True) as theirs, \
+            Holder(socket_spec(listen=BACKLOG)) as ours, \
+            start_bindwatch("--metrics", str(metrics)) as bw:
+        recs = conflicts(bw, theirs.port, OVER_BUDGET, prefix=AS_NOBODY)
+        n = skipped(recs)
+        check(n >= 1, f"no record of nobody's {OVER_BUDGET} conflicts says its walk was skipped")
+        eq(recs[0]["holders"][0]["pid"], theirs.pid, "nobody's holder, within its budget")
+        _, body = scrape(metrics)
+        eq(samples(body).get("bindwatch_holder_walks_skipped_total"), float(n),
+           "bindwatch_holder_walks_skipped_total")
+        rec = conflicts(bw, ours.port, 1)[0]
+        eq((rec["holders_skipped"], [h["pid"] for h in rec["holders"]]), (None, [ours.pid]),
+           "root's conflict after nobody spent its budget: (holders_skipped, holder pids)")
+
+
+@test()
+def trust_ledger_names_without_walk():
+    """Control: a socket bound while the monitor runs is named from the
+    ledger, by a walk of its binder alone, which the walk budget does not
+    limit: after root spends its budget on a socket bound before the
+    monitor started (shared with a forked child, so walked each time), its
+    conflict on one bound since still names the holder, with bound_by."""
+    with Holder(socket_spec(listen=BACKLOG), fork=True) as old, start_bindwatch() as bw:
+        check(skipped(conflicts(bw, old.port, OVER_BUDGET)) >= 1,
+              f"no record of root's {OVER_BUDGET} conflicts says its walk was skipped")
+        with Holder(socket_spec(listen=BACKLOG)) as new:
+            rec = conflicts(bw, new.port, 1)[0]
+            eq((rec["holders_skipped"], [h["pid"] for h in rec["holders"]]), (None, [new.pid]),
+               "(holders_skipped, holder pids) of a conflict on a socket the ledger knows")
+            eq(rec["holders"][0]["bound_by"]["pid"], new.pid, "bound_by.pid")
