@@ -86,8 +86,8 @@ conflicts=${BENCH_CONFLICTS:-50}
 warmup=${BENCH_WARMUP:-5}
 gap_ms=${BENCH_GAP_MS:-20}
 storm=${BENCH_STORM:-5}
-attack_procs=${BENCH_ATTACK_PROCS:-4}
-attack_sockets=${BENCH_ATTACK_SOCKETS:-15000}
+attack_procs=${BENCH_ATTACK_PROCS:-6}
+attack_sockets=${BENCH_ATTACK_SOCKETS:-10000}
 attack_ports=${BENCH_ATTACK_PORTS:-40}
 
 die() {
@@ -408,7 +408,7 @@ try:
                                         stdout=subprocess.PIPE, start_new_session=True))
         holder, port = map(int, helpers[-1].stdout.readline().split())
     if attack:
-        helpers.append(subprocess.Popen(["sh", "-c", attack], stdin=subprocess.DEVNULL,
+        helpers.append(subprocess.Popen(["bash", "-c", attack], stdin=subprocess.DEVNULL,
                                         stdout=subprocess.PIPE, start_new_session=True))
         if helpers[-1].stdout.readline().strip() != b"attacking":
             fail("the attacker did not start")

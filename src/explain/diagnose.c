@@ -19,10 +19,10 @@
  * processes most likely still run; one that exits meanwhile is reported as
  * seen, marked exited.
  *
- * A monitor first asks the ledger: the socket tables show the sockets on
- * the port, the ledger who bound each, and only those processes are
- * walked (find_by_ledger()); every process is walked only when that does
- * not account for every reference to every socket, and such walks are
+ * A monitor first asks the ledger (and what its last walks found) which
+ * processes hold sockets where the request would clash, and walks those
+ * alone (find_by_ledger()); every process is walked only when that finds
+ * no blocking socket or not every reference to one, and such walks are
  * counted against the requester uid's walk budget (walkbudget.c): any
  * user can hold sockets by the hundred thousand and make conflicts all
  * day, and a walk of every process costs in proportion to all of them.
@@ -41,7 +41,6 @@
 #include <netinet/tcp.h>
 #include "diagnose.h"
 #include "kconfig.h"
-#include "sockdiag.h"
 #include "util.h"
 
 /* Processes the ledger may name for one port before the full walk is cheaper. */
@@ -160,12 +159,6 @@ static int find_clashing(struct holders *h, struct holder_query *q, unsigned int
 	return err;
 }
 
-/* A socket that is a connection, not a listener, a bound socket or UDP. */
-static bool is_connection(const struct bw_holder *h)
-{
-	return h->sock.protocol != IPPROTO_UDP && h->state != TCP_LISTEN && h->state != TCP_CLOSE;
-}
-
 /* Add pid to the set of FAST_MAX_BINDERS in p; false when it is full. */
 static bool add_binder(__u32 p[FAST_MAX_BINDERS], size_t *n, __u32 pid)
 {
@@ -194,48 +187,61 @@ static bool all_refs_seen(const struct holder_list *l, __u64 ino)
 	return fds && fds == refs;
 }
 
+/* Add to binders each process the ledger or a hint places on a socket that may block req. */
+static bool candidates(const struct ledger *ledger, const struct walk_budget *walks,
+		       const struct conflict_req *req, __u32 binders[FAST_MAX_BINDERS], size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < ledger->n; i++)
+		if (ledger->v[i].sock.port && conflict_may_clash(req, &ledger->v[i].sock) &&
+		    !add_binder(binders, n, ledger->v[i].pid))
+			return false;
+	for (i = 0; i < WALK_HINTS; i++)
+		if (walks->hints[i].ino && conflict_may_clash(req, &walks->hints[i].sock) &&
+		    !add_binder(binders, n, walks->hints[i].pid))
+			return false;
+	return *n > 0;
+}
+
 /*
  * The processes holding q's port, found without walking every process:
- * the socket tables show the sockets on the port (sock_diag filters by
- * port in the kernel), the ledger says which process bound each (or, for
- * one bound before bindwatch started, a hint says which process the last
- * walk found holding it), and the descriptor tables of those processes
- * alone are walked.  It holds only
- * when each socket with a file is found there with every reference to it
- * (a socket shared after fork(), in flight or in a ring has more), and
- * no socket is a connection (accepted ones were never bound, so the
- * ledger cannot know them); then l has what the full walk would have
- * found, one record per descriptor.  -EAGAIN when it does not hold.
+ * the ledger says which processes bound a socket where req would clash
+ * (a bind of port 0 cannot tell where: the kernel chose the port), hints
+ * say which processes the last walks found holding one, and the
+ * descriptor tables of those processes alone are walked.  It holds when
+ * a socket that blocks req is found there, and every reference to each
+ * such socket is one of those descriptors (a socket shared after fork(),
+ * in flight or in a ring has more, and then more holders).  A socket on
+ * the port that no ledger entry or hint points to is not looked for:
+ * another process's, bound before bindwatch started and never found by a
+ * walk, is left out of the record.  -EAGAIN when it does not hold.
  */
 static int find_by_ledger(struct holders *h, const struct ledger *ledger,
 			  const struct walk_budget *walks, const struct holder_query *q,
-			  struct holder_list *l)
+			  const struct conflict_req *req, __u64 own_ino, struct holder_list *l)
 {
-	const struct ledger_entry *b;
-	__u32 binders[FAST_MAX_BINDERS], pid;
-	struct holder_list tab = {};
+	__u32 binders[FAST_MAX_BINDERS];
 	size_t i, n = 0;
+	bool blocked = false;
 	int err = 0;
 
-	if (!ledger || !walks || !sockdiag_shows_bound() || sockdiag_sockets(q, &tab))
+	if (!ledger || !walks || !candidates(ledger, walks, req, binders, &n))
 		return -EAGAIN;
-	for (i = 0; i < tab.n && !err; i++) {
-		if (!tab.v[i].ino)
-			continue; /* TIME_WAIT and orphans: no process holds them */
-		b = ledger_find(ledger, tab.v[i].ino);
-		pid = b ? b->pid : walk_hint_find(walks, tab.v[i].ino);
-		if (is_connection(&tab.v[i]) || !pid || !add_binder(binders, &n, pid))
-			err = -EAGAIN;
-	}
-	for (i = 0; i < n && !err; i++)
-		err = holders_find_in(h, q, binders[i], l) ? -EAGAIN : 0;
-	for (i = 0; i < tab.n && !err; i++)
-		if (tab.v[i].ino && !all_refs_seen(l, tab.v[i].ino))
-			err = -EAGAIN;
-	holder_list_free(&tab);
-	if (err)
+	/* a binder gone (ESRCH) holds nothing */
+	for (i = 0; i < n && (!err || err == -ESRCH); i++)
+		err = holders_find_in(h, q, binders[i], l);
+	for (i = 0; i < l->n && (!err || err == -ESRCH); i++)
+		if (l->v[i].ino != own_ino && conflict_clash(req, &l->v[i])) {
+			blocked = true;
+			if (!all_refs_seen(l, l->v[i].ino))
+				err = -EAGAIN;
+		}
+	if ((err && err != -ESRCH) || !blocked) {
 		holder_list_free(l);
-	return err;
+		return -EAGAIN;
+	}
+	return 0;
 }
 
 /*
@@ -248,7 +254,7 @@ static int find_processes(struct holders *h, const struct ledger *ledger,
 			  const struct conflict_req *req, __u64 own_ino, struct holder_list *l,
 			  bool *skipped)
 {
-	int err = find_by_ledger(h, ledger, budget, q, l);
+	int err = find_by_ledger(h, ledger, budget, q, req, own_ino, l);
 	size_t i;
 
 	if (!err) {
@@ -262,7 +268,7 @@ static int find_processes(struct holders *h, const struct ledger *ledger,
 	}
 	err = find_clashing(h, q, HOLDERS_PROCESSES, req, own_ino, l);
 	for (i = 0; !err && budget && i < l->n && i < DIAG_MAX_HOLDERS; i++)
-		walk_hint_add(budget, l->v[i].ino, l->v[i].pid);
+		walk_hint_add(budget, &l->v[i]);
 	return err;
 }
 

@@ -310,57 +310,6 @@ static int dump_all(const struct holder_query *q, struct diag_list *l)
 	return err;
 }
 
-int sockdiag_sockets(const struct holder_query *q, struct holder_list *out)
-{
-	struct diag_list l = {};
-	size_t i;
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	err = dump_all(q, &l);
-	for (i = 0; !err && i < l.n; i++)
-		err = holder_list_add(out, &l.v[i].h);
-	free(l.v);
-	if (err)
-		holder_list_free(out);
-	return err;
-}
-
-/*
- * Whether a TCP socket only bound is in this kernel's dumps (6.7+,
- * TCP_BOUND_INACTIVE): one of our own, bound for the purpose, is looked
- * for.  Asked once.
- */
-bool sockdiag_shows_bound(void)
-{
-	static int shows = -1;
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct holder_query q = { .netns = procinfo_own_netns(), .netns_fd = -1,
-				  .protocol = IPPROTO_TCP };
-	struct holder_list l = {};
-	socklen_t len = sizeof(a);
-	struct stat st;
-	size_t i;
-	int fd;
-
-	if (shows >= 0)
-		return shows;
-	shows = 0;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	if (!bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len) && !fstat(fd, &st)) {
-		q.port = ntohs(a.sin_port);
-		if (!sockdiag_sockets(&q, &l))
-			for (i = 0; i < l.n; i++)
-				shows |= l.v[i].ino == st.st_ino;
-		holder_list_free(&l);
-	}
-	close(fd);
-	return shows;
-}
-
 /*
  * The socket inode a /proc/PID/fd entry links to, or 0; *unreadable is
  * set when the kernel would not say (a process more privileged than us).

@@ -29,13 +29,4 @@ bool sockdiag_suits(void);
  */
 int sockdiag_find(const struct holder_query *q, struct holder_list *out);
 
-/*
- * Every socket the tables show on q's port (no process looked for: pid 0;
- * SO_REUSEADDR and SO_REUSEPORT unknown).  0 or -errno; out as above.
- */
-int sockdiag_sockets(const struct holder_query *q, struct holder_list *out);
-
-/* Whether those include TCP sockets only bound (kernel 6.7+). */
-bool sockdiag_shows_bound(void);
-
 #endif /* BW_SOCKDIAG_H */

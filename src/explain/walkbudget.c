@@ -10,9 +10,9 @@
  * WALK_BUDGET_RATE a second.  One user's conflicts then cost the monitor
  * a bounded share of a CPU, and never another uid's walks.
  *
- * A walk's findings are kept as hints (socket inode -> a process holding
- * it, WALK_HINTS of them in a ring): the next conflict on the same socket
- * walks that process alone, as for a socket the ledger knows.  Only
+ * A walk's findings are kept as hints (a socket, where it is bound, and a
+ * process holding it, WALK_HINTS of them in a ring): the next conflict on
+ * the same port walks that process alone, as for a socket the ledger knows.  Only
  * budgeted walks add hints, at most DIAG_MAX_HOLDERS each, so one user
  * pushes out others' hints at the pace of its budget.
  *
@@ -67,24 +67,12 @@ bool walk_budget_take(struct walk_budget *b, __u32 uid, uint64_t now_ns)
 	return true;
 }
 
-void walk_hint_add(struct walk_budget *b, __u64 ino, __u32 pid)
+void walk_hint_add(struct walk_budget *b, const struct bw_holder *h)
 {
-	struct walk_hint *h = &b->hints[b->next_hint];
+	struct walk_hint *k = &b->hints[b->next_hint];
 
-	h->ino = ino;
-	h->pid = pid;
+	k->ino = h->ino;
+	k->pid = h->pid;
+	k->sock = h->sock;
 	b->next_hint = (b->next_hint + 1) % WALK_HINTS;
-}
-
-__u32 walk_hint_find(const struct walk_budget *b, __u64 ino)
-{
-	size_t i, slot;
-
-	/* newest first: an inode is reused once its socket is closed */
-	for (i = 1; ino && i <= WALK_HINTS; i++) {
-		slot = (b->next_hint + WALK_HINTS - i) % WALK_HINTS;
-		if (b->hints[slot].ino == ino)
-			return b->hints[slot].pid;
-	}
-	return 0;
 }

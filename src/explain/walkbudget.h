@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include "bindwatch.h"
 
 #define WALK_BUDGET_RATE 1   /* full walks a second, per uid */
 #define WALK_BUDGET_BURST 20 /* at once, per uid */
@@ -24,8 +25,9 @@ struct walk_bucket {
 };
 
 struct walk_hint {
-	__u64 ino;  /* a socket */
-	__u32 pid;  /* a process a walk found holding it */
+	__u64 ino;           /* a socket */
+	__u32 pid;           /* a process a walk found holding it */
+	struct bw_sock sock; /* where it is bound */
 };
 
 struct walk_budget {
@@ -41,10 +43,7 @@ struct walk_budget {
  */
 bool walk_budget_take(struct walk_budget *b, __u32 uid, uint64_t now_ns);
 
-/* Remember that a walk found pid holding socket ino. */
-void walk_hint_add(struct walk_budget *b, __u64 ino, __u32 pid);
-
-/* The process a walk last found holding socket ino, or 0. */
-__u32 walk_hint_find(const struct walk_budget *b, __u64 ino);
+/* Remember that a walk found h (a process holding a socket). */
+void walk_hint_add(struct walk_budget *b, const struct bw_holder *h);
 
 #endif /* BW_WALKBUDGET_H */

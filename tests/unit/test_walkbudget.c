@@ -67,21 +67,22 @@ static void full_table_keeps_the_exhausted(void **state)
 	free(b);
 }
 
-/* Hints: the newest for an inode wins, the oldest are forgotten. */
-static void hints_newest_and_bounded(void **state)
+/* Hints: a ring, the oldest forgotten. */
+static void hints_bounded(void **state)
 {
 	struct walk_budget *b = calloc(1, sizeof(*b));
-	__u64 ino;
+	struct bw_holder h = { .ino = 100, .pid = 1, .sock.port = 8080 };
+	size_t i;
 
-	walk_hint_add(b, 100, 1);
-	walk_hint_add(b, 100, 2);
-	assert_int_equal(walk_hint_find(b, 100), 2);
-	assert_int_equal(walk_hint_find(b, 200), 0);
-	assert_int_equal(walk_hint_find(b, 0), 0);
-	for (ino = 1000; ino < 1000 + WALK_HINTS; ino++)
-		walk_hint_add(b, ino, 3);
-	assert_int_equal(walk_hint_find(b, 100), 0);
-	assert_int_equal(walk_hint_find(b, 1000), 3);
+	walk_hint_add(b, &h);
+	assert_int_equal(b->hints[0].ino, 100);
+	assert_int_equal(b->hints[0].pid, 1);
+	assert_int_equal(b->hints[0].sock.port, 8080);
+	h.ino = 200;
+	for (i = 0; i < WALK_HINTS; i++)
+		walk_hint_add(b, &h);
+	for (i = 0; i < WALK_HINTS; i++)
+		assert_int_equal(b->hints[i].ino, 200);
 	free(b);
 }
 
@@ -91,7 +92,7 @@ int main(void)
 		cmocka_unit_test(burst_then_rate),
 		cmocka_unit_test(uids_apart),
 		cmocka_unit_test(full_table_keeps_the_exhausted),
-		cmocka_unit_test(hints_newest_and_bounded),
+		cmocka_unit_test(hints_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
