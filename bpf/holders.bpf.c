@@ -230,13 +230,19 @@ struct fd_walk {
 __u32 counters_start = 0;
 
 /*
- * h's socket fields from sk, the socket of file, and whether it is on t
- * (its port was compared already).
+ * h's socket fields from sk (a struct sock *), the socket of file (a
+ * struct file *), and whether it is on t (its port was compared already).
+ * A global function, so that the verifier checks read_sock() once, not
+ * once for each loop that calls it: the indirect walks' loops made
+ * loading the object twice as slow.
  */
-static __always_inline bool fill_sock(struct bw_holder *h, struct sock *sk, struct file *file,
-				      const struct bw_target *t)
+__noinline bool fill_sock(struct bw_holder *h, __u64 sk_addr, __u64 file_addr,
+			  const struct bw_target *t)
 {
-	if (!read_sock(sk, &h->sock) || !on_target(t, &h->sock))
+	struct sock *sk = (struct sock *)sk_addr;
+	struct file *file = (struct file *)file_addr;
+
+	if (!h || !t || !read_sock(sk, &h->sock) || !on_target(t, &h->sock))
 		return false;
 	h->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	h->ino = BPF_CORE_READ(file, f_inode, i_ino);
@@ -286,6 +292,8 @@ static __always_inline void check_fd(struct fd_walk *w, __u32 fd)
 	/* one load rejects almost every socket: the port */
 	if (!sk || sk->__sk_common.skc_num != w->t.port)
 		return;
+	/* fill_sock() takes addresses, not the verifier's typed pointers */
+	sk = BPF_CORE_READ(sock, sk);
 #else
 	struct socket *sock;
 
@@ -298,7 +306,7 @@ static __always_inline void check_fd(struct fd_walk *w, __u32 fd)
 	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_num) != w->t.port)
 		return;
 #endif
-	if (!fill_sock(&h, sk, file, &w->t))
+	if (!fill_sock(&h, (__u64)sk, (__u64)file, &w->t))
 		return;
 	if (is_connection(&h) && w->connection)
 		return;
@@ -587,7 +595,7 @@ static long walk_scm_file(__u32 i, struct queue_walk *w)
 		sock = BPF_CORE_READ(file, private_data);
 		sk = BPF_CORE_READ(sock, sk);
 		if (!sk || BPF_CORE_READ(sk, __sk_common.skc_num) != w->t.port ||
-		    !fill_sock(&h, sk, file, &w->t))
+		    !fill_sock(&h, (__u64)sk, (__u64)file, &w->t))
 			return 0;
 	}
 	h.via = BW_VIA_INFLIGHT;
@@ -638,31 +646,27 @@ int holders_unix(struct bpf_iter__unix *ctx)
 }
 
 /*
- * One process's descriptor table, for the indirect holders.  The walk
- * stops at the carrier or at an io_uring, which are dealt with one loop
- * level up and the walk resumed after them: nested loops each have a
- * stack frame, and the verifier allows 512 bytes for all of them.
+ * One process's descriptor table, for the indirect holders: every slot
+ * read in one flat loop (this walk runs only for a socket no process was
+ * seen holding; one loop level instead of two keeps its verification as
+ * cheap as the rest of the object's).
  */
 struct indirect_walk {
 	struct seq_file *seq;
 	struct task_struct *task;
 	struct file **fds;
-	unsigned long *open_fds;
 	struct bw_target t;
-	struct file *stop_file;   /* the carrier or io_uring the walk stopped at, or NULL */
-	__u32 stop_fd;
-	__u32 next_fd;            /* where the walk resumes */
-	__u32 ring_files;         /* slots of the ring being walked */
-	__u32 words;
-	__u32 base;
-	unsigned long bits;
+	struct file *ring;        /* the io_uring being walked */
+	__u32 ring_fd;
+	__u32 ring_files;         /* its slots */
+	__u32 max_fds;
 	__u32 written;
 };
 
-/* Slot i of the ring w stopped at: a socket on the port? */
+/* Slot i of the ring being walked: a socket on the port? */
 static long walk_ring_slot(__u32 i, struct indirect_walk *w)
 {
-	struct file *ring = w->stop_file;
+	struct file *ring = w->ring;
 	struct io_ring_ctx *ctx = BPF_CORE_READ(ring, private_data);
 	struct bw_holder h = {};
 	struct socket *sock;
@@ -677,9 +681,9 @@ static long walk_ring_slot(__u32 i, struct indirect_walk *w)
 	sock = BPF_CORE_READ(file, private_data);
 	sk = BPF_CORE_READ(sock, sk);
 	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_num) != w->t.port ||
-	    !fill_sock(&h, sk, file, &w->t))
+	    !fill_sock(&h, (__u64)sk, (__u64)file, &w->t))
 		return 0;
-	fill_process(&h, w->task, w->stop_fd);
+	fill_process(&h, w->task, w->ring_fd);
 	h.via = BW_VIA_IO_URING;
 	h.via_ino = BPF_CORE_READ(ring, f_inode, i_ino);
 	if (!bpf_seq_write(w->seq, &h, sizeof(h)))
@@ -687,93 +691,51 @@ static long walk_ring_slot(__u32 i, struct indirect_walk *w)
 	return 0;
 }
 
-/* Whether descriptor fd is where the walk stops: the carrier, or an io_uring. */
-static __always_inline bool is_stop(struct indirect_walk *w, __u32 fd)
-{
-	struct file *file = NULL;
-	__u64 f_op;
-
-	bpf_probe_read_kernel(&file, sizeof(file), &w->fds[fd]);
-	if (!file)
-		return false;
-	f_op = (__u64)BPF_CORE_READ(file, f_op);
-	if (w->t.carrier ? f_op != socket_fops || BPF_CORE_READ(file, f_inode, i_ino) != w->t.carrier :
-			   !io_uring_fops || f_op != io_uring_fops)
-		return false;
-	w->stop_file = file;
-	w->stop_fd = fd;
-	return true;
-}
-
-static long walk_indirect_bit(__u32 j, struct indirect_walk *w)
-{
-	__u32 bit = j & (BITS_PER_WORD - 1);
-
-	if (!w->bits)
-		return 1;
-	if (w->bits & (1UL << bit)) {
-		w->bits &= ~(1UL << bit);
-		if (is_stop(w, w->base + bit))
-			return 1;
-	}
-	return 0;
-}
-
-/* Word i of the open-descriptor bitmap, from w->next_fd on. */
-static long walk_indirect_word(__u32 i, struct indirect_walk *w)
-{
-	if (i >= w->words || w->stop_file)
-		return 1;
-	w->base = i * BITS_PER_WORD;
-	if (w->base + BITS_PER_WORD <= w->next_fd)
-		return 0;
-	w->bits = 0;
-	bpf_probe_read_kernel(&w->bits, sizeof(w->bits), &w->open_fds[i]);
-	if (w->next_fd > w->base)
-		w->bits &= ~0UL << (w->next_fd - w->base);
-	if (w->bits)
-		bpf_loop(BITS_PER_WORD, walk_indirect_bit, w, 0);
-	return 0;
-}
-
-/* Write that the process holds the carrier, as descriptor w->stop_fd. */
-static __noinline void write_carrier_holder(struct indirect_walk *w)
+/* Write that the process holds the carrier, as descriptor fd. */
+static __noinline void write_carrier_holder(struct indirect_walk *w, __u32 fd)
 {
 	struct bw_holder h = {};
 
 	if (!w)
 		return;
 	h.ino = w->t.carrier;
-	fill_process(&h, w->task, w->stop_fd);
+	fill_process(&h, w->task, fd);
 	if (!bpf_seq_write(w->seq, &h, sizeof(h)))
 		w->written++;
 }
 
-/* Rings (or carriers) of one process the walk stops at. */
-#define MAX_STOPS 64
-
 /*
- * Walk to the next stop and deal with it: the carrier is written (once
- * per process: the first descriptor), a ring is walked.
+ * Descriptor fd: the carrier looked for (written once per process: the
+ * first descriptor), or an io_uring, whose registered files are walked.
  */
-static long walk_to_stop(__u32 i, struct indirect_walk *w)
+static long walk_indirect_fd(__u32 fd, struct indirect_walk *w)
 {
-	struct file *ring;
+	struct file *file = NULL;
+	__u64 f_op;
 
-	w->stop_file = NULL;
-	bpf_loop(w->words, walk_indirect_word, w, 0);
-	ring = w->stop_file;
-	if (!ring || w->written >= MAX_PER_PROCESS)
+	if (fd >= w->max_fds || w->written >= MAX_PER_PROCESS)
 		return 1;
+	bpf_probe_read_kernel(&file, sizeof(file), &w->fds[fd]);
+	if (!file)
+		return 0;
+	f_op = (__u64)BPF_CORE_READ(file, f_op);
 	if (w->t.carrier) {
-		write_carrier_holder(w);
+		if (f_op != socket_fops || BPF_CORE_READ(file, f_inode, i_ino) != w->t.carrier)
+			return 0;
+		write_carrier_holder(w, fd);
 		return 1;
 	}
-	w->ring_files = io_ring_files(BPF_CORE_READ(ring, private_data));
+	if (!io_uring_fops || f_op != io_uring_fops)
+		return 0;
+	w->ring = file;
+	w->ring_fd = fd;
+	w->ring_files = io_ring_files(BPF_CORE_READ(file, private_data));
 	bpf_loop(MAX_RING_FILES, walk_ring_slot, w, 0);
-	w->next_fd = w->stop_fd + 1;
 	return 0;
 }
+
+/* Descriptors walked of one process: the kernel's default nr_open. */
+#define MAX_INDIRECT_FDS (1 << 20)
 
 SEC("iter/task")
 int holders_indirect(struct bpf_iter__task *ctx)
@@ -789,15 +751,13 @@ int holders_indirect(struct bpf_iter__task *ctx)
 	if (!w.t.carrier && !io_uring_fops)
 		return 0;
 	w.written = counters_start;
-	w.next_fd = counters_start;
 	files = BPF_CORE_READ(task, files);
 	if (!files || (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid) &&
 		       files == BPF_CORE_READ(task, group_leader, files)))
 		return 0;
 	fdt = BPF_CORE_READ(files, fdt);
 	w.fds = BPF_CORE_READ(fdt, fd);
-	w.open_fds = BPF_CORE_READ(fdt, open_fds);
-	w.words = BPF_CORE_READ(fdt, max_fds) / BITS_PER_WORD;
-	bpf_loop(MAX_STOPS, walk_to_stop, &w, 0);
+	w.max_fds = BPF_CORE_READ(fdt, max_fds);
+	bpf_loop(w.max_fds < MAX_INDIRECT_FDS ? w.max_fds : MAX_INDIRECT_FDS, walk_indirect_fd, &w, 0);
 	return 0;
 }
