@@ -14,6 +14,14 @@
  * namespace a short-lived thread enters it (nsrun.c) and creates the
  * instance there; bindwatch's own threads never leave their namespace.
  *
+ * A socket with a file that no process was seen holding may be in flight
+ * or in an io_uring (HOLDERS_INDIRECT): iter/unix finds it in a unix
+ * socket's queue and the carrier's holder is looked for in turn, a
+ * carrier at a time (name_carrier()); holders_indirect walks the rings.
+ * holders_find_in() walks one process's descriptors alone, through an
+ * iterator link made for that process (the monitor's diagnosis, when the
+ * ledger says where to look).
+ *
  * Loading the iterators costs more than a lookup.  libbpf's skeleton reads
  * and parses the kernel's whole BTF (5 MB, ~90 ms) to relocate them and to
  * find their attach points; the light skeleton (bpftool gen skeleton -L)

@@ -406,4 +406,3 @@ def policy_check_and_reload():
                   f"stderr after a bad reload: {line!r}")
             rec = conflict_on(bw, port)
             eq(rec["action"]["result"], "dry-run", "the old policy still in force")
-
