@@ -74,6 +74,7 @@ static volatile sig_atomic_t reopen; /* SIGHUP: logrotate moved the log */
 struct monitor {
 	struct bw_loader loader;
 	struct ledger *ledger;   /* binds seen, to say who bound a held port */
+	struct walk_budget *walks; /* each uid's walks of every process */
 	bool show_success;       /* --all: print successful calls too */
 	struct holders *holders; /* NULL when the kernel lacks the iterators */
 	struct metrics *metrics; /* NULL without --metrics */
@@ -260,9 +261,11 @@ static int handle_event(void *arg, void *data, size_t size)
 	enrich_event(&m->enrich, &r, &pi);
 	if (ev->ret == -EADDRINUSE && m->holders) {
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
-		int err = diagnose(m->holders, m->ledger, ev, &diag);
+		int err = diagnose(m->holders, m->ledger, m->walks, ev, &diag);
 
 		metrics_lookup(m->metrics, (double)(now_ns(CLOCK_MONOTONIC) - t0) / NSEC_PER_SEC);
+		if (diag.walk_skipped)
+			metrics_walk_skipped(m->metrics);
 		/* say so once per kind of failure, not once per record */
 		if (err && err != m->diag_err)
 			warn("holder lookup failed: %s; records say \"unknown\"", strerror(-err));
@@ -627,7 +630,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	m.ledger = calloc(1, sizeof(*m.ledger));
-	err = m.ledger ? instance_lock(lock) : -ENOMEM;
+	m.walks = calloc(1, sizeof(*m.walks));
+	err = m.ledger && m.walks ? instance_lock(lock) : -ENOMEM;
 	if (err) {
 		if (err == -ENOMEM)
 			warn("out of memory");
@@ -635,6 +639,7 @@ int main(int argc, char **argv)
 		policy_free(m.expect);
 		hooks_fini(&m.hooks);
 		free(m.ledger);
+		free(m.walks);
 		options_free(&o);
 		return EXIT_FAILURE;
 	}
@@ -657,6 +662,7 @@ int main(int argc, char **argv)
 	policy_free(m.expect);
 	hooks_fini(&m.hooks);
 	free(m.ledger);
+	free(m.walks);
 	options_free(&o);
 	instance_unlock(lock);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -87,6 +87,9 @@ int procinfo_identity(uint32_t pid, uint64_t start_ns, int64_t *uid, bool *kthre
 uint32_t procinfo_own_netns(void);
 uint32_t procinfo_own_pidns(void);
 
+/* The initial pid namespace's inode (include/linux/proc_ns.h): it sees every process. */
+#define PROC_PID_INIT_INO 0xEFFFFFFCU
+
 /* Clock ticks since boot, as /proc/PID/stat field 22 gives a start time. */
 uint64_t procinfo_ticks(uint64_t ns);
 

@@ -223,6 +223,48 @@ static void json_bound_by(struct jw *w, const struct holder_info *hi)
 	jw_obj_end(w);
 }
 
+/* bw_holder.hidden, as JSON says it; NULL when a process is named or none holds it. */
+static const char *hidden_name(const struct bw_holder *h)
+{
+	switch (h->hidden) {
+	case HOLDER_SEEN:
+		return NULL;
+	case HOLDER_OTHER_PIDNS:
+		return "other-pidns";
+	case HOLDER_IN_FLIGHT:
+		return "in-flight";
+	default:
+		return "unknown";
+	}
+}
+
+/* How the named process holds the socket; NULL when none is named. */
+static const char *via_name(const struct bw_holder *h)
+{
+	static const char *const names[] = {
+		[BW_VIA_FD] = "fd", [BW_VIA_INFLIGHT] = "in-flight", [BW_VIA_IO_URING] = "io_uring",
+	};
+
+	if (!h->pid && h->via != BW_VIA_INFLIGHT)
+		return NULL;
+	return h->via < sizeof(names) / sizeof(names[0]) ? names[h->via] : NULL;
+}
+
+/* "via", "via_inode", "via_hops" and "hidden_reason" of a holder. */
+static void json_via(struct jw *w, const struct bw_holder *h)
+{
+	jw_str(w, "via", via_name(h));
+	if (h->via != BW_VIA_FD && h->via_ino)
+		jw_uint(w, "via_inode", h->via_ino);
+	else
+		jw_null(w, "via_inode");
+	if (h->via == BW_VIA_INFLIGHT)
+		jw_uint(w, "via_hops", h->via_hops);
+	else
+		jw_null(w, "via_hops");
+	jw_str(w, "hidden_reason", hidden_name(h));
+}
+
 static void json_holder(struct jw *w, const struct holder_info *hi)
 {
 	const struct bw_holder *h = &hi->h;
@@ -241,6 +283,7 @@ static void json_holder(struct jw *w, const struct holder_info *hi)
 	}
 	jw_bool(w, "kernel", h->kernel);
 	jw_bool(w, "hidden", h->hidden);
+	json_via(w, h);
 	jw_uint(w, "uid", h->sock.uid);
 	json_procinfo(w, &hi->pi);
 	jw_bool(w, "exited", h->pid && hi->pi.exited);
@@ -284,6 +327,7 @@ static void json_diagnosis(struct jw *w, const struct bw_record *r)
 
 	json_holders(w, d->holders, d->n);
 	jw_uint(w, "holders_omitted", d->omitted);
+	jw_str(w, "holders_skipped", d->walk_skipped ? "walk-budget" : NULL);
 	jw_str(w, "reason", conflict_reason_code(d->reason));
 	strbuf_init(&why);
 	conflict_explain(&why, d->reason, &req, d->n ? &d->holders[0].h : NULL);
@@ -474,14 +518,34 @@ static void text_socket(struct strbuf *sb, const struct bw_record *r)
 	text_opt(sb, TEXT_DEV, r->bound_dev);
 }
 
-/* "python3[815]", "(kernel)", "(a process bindwatch cannot see)" or "(no process)" */
+/* Why no process is named for a socket with a file, in words. */
+static const char *text_hidden(const struct bw_holder *h)
+{
+	switch (h->hidden) {
+	case HOLDER_OTHER_PIDNS:
+		return "(a process bindwatch cannot see)";
+	case HOLDER_IN_FLIGHT:
+		return "(in flight on a unix socket no process holds)";
+	default:
+		return "(held where bindwatch cannot find it)";
+	}
+}
+
+/*
+ * "python3[815]", "python3[815] (in flight on socket:[9912])", "(kernel)",
+ * "(a process bindwatch cannot see)" or "(no process)"
+ */
 static void text_owner(struct strbuf *sb, const struct bw_holder *h)
 {
 	if (h->pid)
 		text_process(sb, h->comm, sizeof(h->comm), h->pid);
 	else
-		strbuf_adds(sb, h->kernel ? "(kernel)" : h->hidden ? "(a process bindwatch cannot see)" :
-			    "(no process)");
+		strbuf_adds(sb, h->kernel ? "(kernel)" : h->hidden ? text_hidden(h) : "(no process)");
+	if (h->pid && h->via == BW_VIA_INFLIGHT)
+		strbuf_addf(sb, " (in flight on socket:[%llu]%s)", (unsigned long long)h->via_ino,
+			    h->via_hops > 1 ? ", itself in flight" : "");
+	else if (h->pid && h->via == BW_VIA_IO_URING)
+		strbuf_addf(sb, " (in io_uring anon_inode:[%llu])", (unsigned long long)h->via_ino);
 }
 
 /* " unit=x user_unit=y container=z cmd=\"...\" (exited)" */
@@ -566,6 +630,8 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 	}
 	if (d->omitted)
 		strbuf_addf(sb, " and %zu more", d->omitted);
+	if (d->walk_skipped)
+		strbuf_addf(sb, "; holders not looked for (uid %u's walk budget spent)", r->ev->uid);
 	strbuf_addf(sb, "; %s: ", conflict_reason_code(d->reason));
 	conflict_explain(sb, d->reason, &req, d->n ? &d->holders[0].h : NULL);
 }
