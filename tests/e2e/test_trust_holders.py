@@ -104,14 +104,20 @@ def conflicts(bw, port, n, prefix=()):
 
 def skipped(recs):
     """How many of recs say their holder walk was skipped; checks that
-    those have no holders, the others theirs."""
+    those name no process, the others their holder."""
     n = 0
     for rec in recs:
         if rec["holders_skipped"] is None:
             check(rec["holders"], f"a record with its walk made names no holder: {rec}")
             continue
-        eq((rec["holders_skipped"], rec["holders"], rec["reason"]), ("walk-budget", [], "unknown"),
-           "(holders_skipped, holders, reason) of a record past the walk budget")
+        # the budget may run out between the walk of every process and the
+        # walk for a socket in flight: the socket itself is then listed, with
+        # no process, as the kernel's tables show it
+        eq(rec["holders_skipped"], "walk-budget", "holders_skipped")
+        check(all(h["pid"] is None and h["hidden"] for h in rec["holders"]),
+              f"a record past the walk budget names a process: {rec['holders']}")
+        eq(rec["reason"], "listener" if rec["holders"] else "unknown",
+           "reason of a record past the walk budget")
         n += 1
     return n
 
