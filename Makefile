@@ -231,7 +231,8 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOUR
 FUZZ_POLICY_SRCS := $(addprefix src/,$(addsuffix .c,act/policy act/policy_file act/policy_regex act/policy_match act/template act/recvars \
 		    enrich/cgpath explain/conflict lib/addr lib/portlist lib/strbuf lib/duration))
 FUZZ_REPLAY_SRCS := $(FUZZ_POLICY_SRCS) \
-		    $(addprefix src/,$(addsuffix .c,act/replay explain/explain output/escape output/json))
+		    $(addprefix src/,$(addsuffix .c,act/replay act/verdict act/incident explain/explain \
+		    output/escape output/json))
 
 $(BUILD)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_POLICY_SRCS) $(wildcard src/*.h src/*/*.h) | $(BUILD)
 	$(call msg,CC,$@)

@@ -141,17 +141,15 @@ void incidents_init(struct incidents *t, uint64_t interval_ms, uint64_t seed)
 void incident_key_of(struct incident_key *k, uint64_t seed, const struct bw_record *r)
 {
 	const struct holder_info *h = r->diag && r->diag->n ? &r->diag->holders[0] : NULL;
-	int64_t uid = -1;
-	bool kthread;
 
 	memset(k, 0, sizeof(*k));
 	k->netns = r->ev->sock.netns;
 	k->port = r->ev->sock.port;
 	k->proto = r->ev->sock.protocol;
 	identity_of_ino(&k->requester, seed, r->ev->exe_ino, r->ev->uid);
-	if (h && h->h.pid && procinfo_identity(h->h.pid, h->h.start_ns, &uid, &kthread))
-		uid = -1;
-	identity_of(&k->holder, seed, h && h->h.pid ? &h->pi : NULL, uid);
+	/* the process's real uid, as diagnosed: the uid reclaims judge it by */
+	identity_of(&k->holder, seed, h && h->h.pid ? &h->pi : NULL,
+		    h && h->h.pid ? h->pi.id.ruid : -1);
 }
 
 static bool key_eq(const struct incident_key *a, const struct incident_key *b)

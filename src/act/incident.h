@@ -73,8 +73,8 @@ struct incidents {
 void incidents_init(struct incidents *t, uint64_t interval_ms, uint64_t seed);
 
 /*
- * The incident of conflict record r: its main holder (identity_of(), the
- * uid read from /proc) and its requester (identity_of_ino()).
+ * The incident of conflict record r: its main holder (identity_of(), its
+ * real uid as diagnosed) and its requester (identity_of_ino()).
  */
 void incident_key_of(struct incident_key *k, uint64_t seed, const struct bw_record *r);
 

@@ -9,13 +9,20 @@
  * done() does).
  *
  * This is the half that touches processes; whether a holder may be
- * signalled at all is verdict.c's decision, made from what is read here
- * just before it (each holder's uid, whether it is a kernel thread,
- * whether its pid still names the process diagnosed: start time).  Then
- * check 5: each target is opened with pidfd_open() and only then checked
- * to be the process that was diagnosed (pid and start time, still running
- * the executable it had); every signal goes through that pidfd, so a pid
- * reused in between is never signalled.  None left: failed.
+ * signalled at all is verdict.c's decision, made on the diagnosis: each
+ * holder's identity (procinfo.h: start time, executable, real, effective
+ * and saved uids) as read then, and what else /proc said.  Then check 5:
+ * each target is opened with pidfd_open() and only then checked to be the
+ * process that was diagnosed (pid and start time); every signal goes
+ * through that pidfd, so a pid reused in between is never signalled.  And
+ * immediately before every signal, the first and the escalation alike,
+ * each target's identity is read again (/proc/PID opened after its pidfd,
+ * checked against the start time) and compared with the decision's: a
+ * holder that exec'd another program (a setuid-root one makes it root) or
+ * changed users since is not the process decided about, so that signal
+ * goes to none of the targets and the reclaim fails, saying which holder
+ * changed and how.  A target gone by then is passed over; only a signal
+ * delivered to at least one target is recorded.  None left: failed.
  *
  * All of this runs on the decider's thread (decider.c), never on the one
  * that reads the ring buffer.  Then the rule's signal goes out and the
@@ -45,6 +52,14 @@
 #include "verdict.h"
 
 #define CHECK_MS 50
+#define SIG_NAME_LEN 32 /* "SIGKILL", "signal 64" */
+
+/* A process a reclaim signals: act.pids[i] is targets[i]'s pid. */
+struct target {
+	int pidfd;                  /* -1: gone */
+	uint64_t start_ns;          /* since boot, as diagnosed */
+	struct proc_identity seen;  /* as the decision saw it */
+};
 
 /* A reclaim under way: its own copy of the record and of the rule's settings. */
 struct job {
@@ -52,8 +67,9 @@ struct job {
 	struct record_action act;
 	char *rule;                 /* act.rule points here */
 	char **exec;                /* act.exec: the rule's exec templates, or NULL */
+	char why[VERDICT_WHY_LEN];  /* act.why, when it is the job's own */
 	struct policy_reclaim how;
-	int pidfds[ACTION_MAX_PIDS];
+	struct target targets[ACTION_MAX_PIDS];
 	uint64_t start_ns;          /* first signal, CLOCK_MONOTONIC */
 	uint64_t deadline_ns;       /* end of the current grace period */
 	uint64_t next_check_ns;
@@ -92,8 +108,8 @@ static void job_free(struct job *j)
 	unsigned int i;
 
 	for (i = 0; i < j->act.npids; i++)
-		if (j->pidfds[i] >= 0)
-			close(j->pidfds[i]);
+		if (j->targets[i].pidfd >= 0)
+			close(j->targets[i].pidfd);
 	held_record_free(&j->rec);
 	free(j->rule);
 	strv_free(j->exec);
@@ -128,19 +144,84 @@ void reclaim_set_policy(struct reclaimer *rc, struct policy *p)
 		p->on_limit = on_limit;
 }
 
-/* Send sig to every target still open; record it once. */
-static void send_signal(struct job *j, int sig)
+/* Target t is gone: nothing more is sent to it. */
+static void forget(struct target *t)
 {
-	unsigned int i;
+	close(t->pidfd);
+	t->pidfd = -1;
+}
+
+/* "SIGKILL", or "signal 40" for one without a name. */
+static void signal_name(char *buf, size_t len, int sig)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, len, "SIG%s", abbrev);
+	else
+		snprintf(buf, len, "signal %d", sig);
+}
+
+/*
+ * Whether each target of j still running is the process the decision was
+ * about, read now; a target gone is forgotten.  -ECANCELED when one is
+ * not, with why (len bytes) naming it and what changed, for sig.
+ */
+static int recheck(struct job *j, int sig, char *why, size_t len)
+{
+	char what[PROCINFO_EXPLAIN_LEN], name[SIG_NAME_LEN];
+	struct proc_identity now;
+	unsigned int i, changes;
 
 	for (i = 0; i < j->act.npids; i++) {
-		if (j->pidfds[i] < 0)
+		struct target *t = &j->targets[i];
+
+		if (t->pidfd < 0)
 			continue;
-		if (syscall(SYS_pidfd_send_signal, j->pidfds[i], sig, NULL, 0) && errno != ESRCH)
+		if (procinfo_identity(j->act.pids[i], t->start_ns, &now)) {
+			forget(t);
+			continue;
+		}
+		changes = procinfo_identity_changes(&t->seen, &now);
+		if (!changes)
+			continue;
+		procinfo_identity_explain(what, sizeof(what), changes, &t->seen, &now);
+		signal_name(name, sizeof(name), sig);
+		snprintf(why, len, "holder %u is not the process the decision was about: %s; %s "
+			 "was sent to no holder", j->act.pids[i], what, name);
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+/*
+ * Send sig to every target of j still running, once each is checked to be
+ * the process the decision was about; record sig if it reached one.  The
+ * number of targets it reached, or -ECANCELED with why (len bytes) when
+ * one was another process by then: then it was sent to none.
+ */
+static int signal_targets(struct job *j, int sig, char *why, size_t len)
+{
+	unsigned int i, sent = 0;
+	int err = recheck(j, sig, why, len);
+
+	if (err)
+		return err;
+	for (i = 0; i < j->act.npids; i++) {
+		struct target *t = &j->targets[i];
+
+		if (t->pidfd < 0)
+			continue;
+		if (!syscall(SYS_pidfd_send_signal, t->pidfd, sig, NULL, 0))
+			sent++;
+		else if (errno == ESRCH)
+			forget(t);
+		else
 			warn("cannot signal %u: %s", j->act.pids[i], strerror(errno));
 	}
-	if (j->act.nsignals < ACTION_MAX_SIGNALS)
+	if (sent && j->act.nsignals < ACTION_MAX_SIGNALS)
 		j->act.signals[j->act.nsignals++] = sig;
+	return sent;
 }
 
 /* A reclaim has ended: the record goes out (and with it the rule's exec). */
@@ -205,9 +286,12 @@ bool reclaim_tend(struct reclaimer *rc)
 			j->act.freed_after_ms = (now_ns(CLOCK_MONOTONIC) - j->start_ns) / NSEC_PER_MSEC;
 			result = ACTION_RECLAIMED;
 		} else if (now >= j->deadline_ns && j->how.escalate && !j->escalated) {
-			send_signal(j, j->how.escalate);
 			j->escalated = true;
 			j->deadline_ns = now + j->how.grace_ms * NSEC_PER_MSEC;
+			if (signal_targets(j, j->how.escalate, j->why, sizeof(j->why)) < 0) {
+				j->act.why = j->why;
+				result = ACTION_FAILED;
+			}
 		} else if (now >= j->deadline_ns) {
 			result = ACTION_TIMEOUT;
 		}
@@ -222,14 +306,18 @@ bool reclaim_tend(struct reclaimer *rc)
 	return rc->njobs > 0;
 }
 
-/* Check 5 and the first signal: a job that owns the record from now on. */
+/*
+ * Check 5 and the first signal: a job that owns the record from now on.
+ * False when nothing was signalled: act says why.
+ */
 static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct held_record *rec,
 		  struct record_action *act)
 {
 	const struct diagnosis *diag = &rec->diag;
 	struct job *j;
-	unsigned int i, alive = 0;
+	unsigned int i;
 	size_t k;
+	int sent;
 
 	j = calloc(1, sizeof(*j));
 	if (!j || !(j->rule = strdup(rule->name)) || (rule->exec && !(j->exec = strv_dup(rule->exec)))) {
@@ -243,26 +331,22 @@ static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct h
 	j->act = *act;
 	j->act.rule = j->rule;
 	j->act.exec = j->exec;
-	for (i = 0; i < ACTION_MAX_PIDS; i++)
-		j->pidfds[i] = -1;
 	/* the targets in the order verdict_decide() listed them in act->pids */
 	for (k = 0, i = 0; k < diag->n; k++) {
 		const struct holder_info *hi = &diag->holders[k];
 
 		if (!verdict_is_target(diag, hi))
 			continue;
-		j->pidfds[i] = procinfo_pidfd(hi->h.pid, hi->h.start_ns);
-		/* checked as it was diagnosed: an exec since then makes it another program */
-		if (j->pidfds[i] >= 0 && !procinfo_runs(hi->h.pid, hi->h.start_ns, hi->pi.exe)) {
-			act->why = "a holder exec'd another program before it could be signalled";
-			act->result = ACTION_FAILED;
-			job_free(j);
-			return false;
-		}
-		alive += j->pidfds[i++] >= 0;
+		j->targets[i] = (struct target){ .start_ns = hi->h.start_ns, .seen = hi->pi.id };
+		j->targets[i++].pidfd = procinfo_pidfd(hi->h.pid, hi->h.start_ns);
 	}
-	if (!alive) {
-		act->why = "the holder exited (or its pid was reused) before it could be signalled";
+	for (; i < ACTION_MAX_PIDS; i++)
+		j->targets[i].pidfd = -1;
+	j->how = rule->reclaim;
+	sent = signal_targets(j, j->how.signal, rc->v.why, sizeof(rc->v.why));
+	if (sent <= 0) {
+		act->why = sent ? rc->v.why :
+			   "the holder exited (or its pid was reused) before it could be signalled";
 		act->result = ACTION_FAILED;
 		job_free(j);
 		return false;
@@ -270,41 +354,22 @@ static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct h
 	/* the job owns the record from now on: its heap parts move, pointers stay valid */
 	j->rec = *rec;
 	memset(rec, 0, sizeof(*rec));
-	j->how = rule->reclaim;
 	j->start_ns = now_ns(CLOCK_MONOTONIC);
 	j->deadline_ns = j->start_ns + j->how.grace_ms * NSEC_PER_MSEC;
 	j->next_check_ns = j->start_ns + CHECK_MS * NSEC_PER_MSEC;
-	send_signal(j, j->how.signal);
 	rc->jobs[rc->njobs++] = j;
 	return true;
-}
-
-/* What /proc says now of each holder of d, for verdict_decide(). */
-static void check_holders(const struct diagnosis *d, struct holder_check *checks)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		const struct bw_holder *h = &d->holders[i].h;
-
-		checks[i] = (struct holder_check){ .err = -ESRCH, .uid = -1 };
-		if (h->pid)
-			checks[i].err = procinfo_identity(h->pid, h->start_ns, &checks[i].uid,
-							  &checks[i].kthread);
-	}
 }
 
 bool reclaim_decide(struct reclaimer *rc, struct held_record *rec, struct bw_record *r,
 		    struct record_action *act)
 {
-	struct holder_check checks[DIAG_MAX_HOLDERS];
 	const struct policy_rule *rule;
-	struct verdict_input in = { .checks = checks };
+	struct verdict_input in = { 0 };
 
-	/* most conflicts are on ports no rule names: no /proc reads for them */
+	/* most conflicts are on ports no rule names: no work for them */
 	if (!rc->v.policy || !policy_names(rc->v.policy, r->ev->sock.port, r->ev->sock.protocol))
 		return false;
-	check_holders(&rec->diag, checks);
 	in.now_ns = now_ns(CLOCK_MONOTONIC);
 	in.boot_ns = now_ns(CLOCK_BOOTTIME);
 	clock_gettime(CLOCK_REALTIME, &in.wall);

@@ -24,6 +24,7 @@
 #include "json.h"
 #include "replay.h"
 #include "util.h"
+#include "verdict.h"
 
 #define PORT_MAX 65535
 #define UID_MAX_VALID 4294967295LL
@@ -46,9 +47,9 @@ struct conflict {
 };
 
 /* What the rule that matched would come to, as far as the record tells. */
-struct verdict {
+struct ruling {
 	const char *result;  /* NULL: a log or alert rule */
-	char why[256];
+	char why[VERDICT_WHY_LEN];
 };
 
 struct reader {
@@ -111,6 +112,20 @@ static int get_bool(struct reader *rd, json_t *o, const char *where, const char 
 }
 
 /*
+ * A holder's uid as the monitor judges it: its process's real uid ("ruid",
+ * verdict.h's verdict_uid(); null: unknown) over *uid.  A record written
+ * before holders had one gives only the socket's owner ("uid", already in
+ * *uid): the best there is, and the same unless the process changed users
+ * after it opened the socket.
+ */
+static int holder_uid(struct reader *rd, json_t *o, const char *where, int64_t *uid)
+{
+	if (!json_object_get(o, "ruid"))
+		return 0;
+	return get_num(rd, o, where, "ruid", UID_MAX_VALID, false, uid);
+}
+
+/*
  * The recorded container, as the reclaimer takes it: a record names one
  * only from the system manager's part of the cgroup path, which the
  * monitor told from the cgroups' owners, gone by now.  So the id must also
@@ -140,6 +155,7 @@ static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mo
 		return bad(rd, "%.*s: expected an object", (int)strlen(where) - 1, where);
 	if ((err = get_num(rd, o, where, "pid", INT_MAX, !holder, &s->pid)) ||
 	    (err = get_num(rd, o, where, "uid", UID_MAX_VALID, true, &s->pp.uid)) ||
+	    (holder && (err = holder_uid(rd, o, where, &s->pp.uid))) ||
 	    (err = get_num(rd, o, where, "start_boottime_ns", INT64_MAX, false, &start)) ||
 	    (err = get_bool(rd, o, where, "exited", &exited)) ||
 	    (err = get_str(rd, o, where, "comm", &s->pp.comm)) ||
@@ -200,7 +216,7 @@ static int read_conflict(struct reader *rd, json_t *root, struct conflict *c)
 }
 
 /* "SIGTERM (then SIGKILL after 5000 ms), if ...": what a reclaim would send. */
-static void signals(struct verdict *v, size_t off, const struct policy_rule *r)
+static void signals(struct ruling *v, size_t off, const struct policy_rule *r)
 {
 	const char *sig = sigabbrev_np(r->reclaim.signal), *esc = sigabbrev_np(r->reclaim.escalate);
 
@@ -210,8 +226,9 @@ static void signals(struct verdict *v, size_t off, const struct policy_rule *r)
 		snprintf(then, sizeof(then), " (then SIG%s after %llu ms)", esc,
 			 (unsigned long long)r->reclaim.grace_ms);
 	snprintf(v->why + off, sizeof(v->why) - off, "SIG%s%s, if the checks on the live "
-		 "processes pass (not replayed: the holder still running as recorded, its uid now, "
-		 "the processes sharing the socket, the cooldown)", sig ? sig : "?", then);
+		 "processes pass (not replayed: the holder still the process recorded, the same "
+		 "program as the same uids, the processes sharing the socket, the cooldown)",
+		 sig ? sig : "?", then);
 }
 
 /*
@@ -219,7 +236,7 @@ static void signals(struct verdict *v, size_t off, const struct policy_rule *r)
  * (reclaim.c); what needs the live processes is left to the monitor.
  */
 static void judge(const struct policy *p, const struct policy_rule *r,
-		  const struct conflict *c, struct verdict *v)
+		  const struct conflict *c, struct ruling *v)
 {
 	const struct side *h = &c->hold;
 	int64_t req = c->req.pp.uid;
@@ -240,11 +257,7 @@ static void judge(const struct policy *p, const struct policy_rule *r,
 		snprintf(v->why, sizeof(v->why), "the requester holds the socket itself");
 	} else if (policy_protected(p, &h->pp)) {
 		snprintf(v->why, sizeof(v->why), "the holder is on the protect list");
-	} else if (req != 0 && req != h->pp.uid && r->requester.uid < 0) {
-		snprintf(v->why, sizeof(v->why), "the holder runs as uid %lld and the requester as "
-			 "uid %lld: a reclaim crosses users only when the rule names requester uid",
-			 (long long)h->pp.uid, (long long)req);
-	} else {
+	} else if (verdict_may_signal(r, req, h->pp.uid, v->why, sizeof(v->why))) {
 		v->result = "would-reclaim";
 		n = snprintf(v->why, sizeof(v->why), "pid %lld with ", (long long)h->pid);
 		signals(v, n, r);
@@ -300,7 +313,7 @@ static void text_head(struct strbuf *sb, const char *name, unsigned long lineno,
 	strbuf_addc(sb, '\n');
 }
 
-static void text_decision(struct strbuf *sb, const struct policy_rule *r, const struct verdict *v)
+static void text_decision(struct strbuf *sb, const struct policy_rule *r, const struct ruling *v)
 {
 	strbuf_adds(sb, "  decision: ");
 	if (!r) {
@@ -350,7 +363,7 @@ static void json_head(struct jw *w, const char *name, unsigned long lineno,
 		jw_null(w, "holder");
 }
 
-static void json_decision(struct jw *w, const struct policy_rule *r, const struct verdict *v)
+static void json_decision(struct jw *w, const struct policy_rule *r, const struct ruling *v)
 {
 	jw_obj_begin(w, "decision");
 	jw_str(w, "rule", r ? r->name : NULL);
@@ -374,7 +387,7 @@ static void answer(const struct policy *p, const char *name, unsigned long linen
 {
 	const struct policy_proc *holder = c->held ? &c->hold.pp : NULL;
 	const struct policy_rule *match, *r;
-	struct verdict v = { 0 };
+	struct ruling v = { 0 };
 	struct explain e;
 	struct jw w;
 

@@ -21,8 +21,9 @@
  *  2. A target that is PID 1, a kernel thread, bindwatch itself, the
  *     requester itself or on the protect list, a socket PID 1 also holds
  *     (systemd socket activation), a target of another user than the
- *     requester (unless the requester is root, or the rule names the
- *     requester's uid: the operator's choice), or a target the rule does
+ *     requester (its real uid, verdict_uid(), unless the requester is
+ *     root, or the rule names the requester's uid: the operator's
+ *     choice), or a target the rule does
  *     not match by itself (it was matched on the main holder only):
  *     protected.  Everything a requester shows but its uid is its own
  *     choice; the uid check is what keeps a user from having root's
@@ -46,8 +47,9 @@
  *     first rule naming its port did not match, when it did not
  *     (policy.unmatched), to test a policy before enabling it.
  *
- * Check 5, that each target is still the process diagnosed when its pidfd
- * is opened, and the signals are reclaim.c's.  One table holds both the
+ * Check 5, that each target is still the process decided about (its
+ * start time, executable and uids, as diagnosed) immediately before each
+ * signal, and the signals are reclaim.c's.  One table holds both the
  * running reclaims and the cooldowns that follow them: a slot is taken
  * when a reclaim is decided and cools down from verdict_end() on.
  */
@@ -81,12 +83,17 @@ static bool running(const struct cooldown *c)
 	return c->until_ns == UINT64_MAX;
 }
 
-/* The holder hi, of which /proc said ck, as the policy sees it; pointing into hi and b. */
-static void holder_proc(struct policy_proc *pp, const struct holder_info *hi,
-			const struct holder_check *ck, uint64_t boot_ns, struct policy_proc_bufs *b)
+/*
+ * The holder hi as the policy sees it; pointing into hi and b.  Its uid is
+ * the process's real uid (verdict_uid()).
+ */
+static void holder_proc(struct policy_proc *pp, const struct holder_info *hi, uint64_t boot_ns,
+			struct policy_proc_bufs *b)
 {
-	policy_proc_of(pp, hi->h.pid && !hi->pi.exited ? hi->h.comm : NULL, &hi->pi,
-		       ck->err ? -1 : ck->uid, hi->h.start_ns, boot_ns, b);
+	bool live = hi->h.pid && !hi->pi.exited;
+
+	policy_proc_of(pp, live ? hi->h.comm : NULL, &hi->pi, live ? verdict_uid(hi) : -1,
+		       hi->h.start_ns, boot_ns, b);
 	if (hi->h.state == TCP_LISTEN)
 		pp->state = POLICY_STATE_LISTEN;
 	else if (hi->h.state == TCP_CLOSE)
@@ -170,24 +177,19 @@ static void wait_cooldown(struct record_action *act, const struct cooldown *c, u
 	act->remaining_ms = (int64_t)((c->until_ns - now) / NSEC_PER_MSEC);
 }
 
-/*
- * Whether a requester of uid req may have target (of uid target, -1:
- * unknown) signalled under rule: root may, a user only its own processes,
- * unless the rule names the requester's uid.  If not, v->why says why.
- */
-static bool may_signal(struct verdicts *v, const struct policy_rule *rule, uint32_t req,
-		       int64_t target)
+bool verdict_may_signal(const struct policy_rule *rule, int64_t req, int64_t target, char *why,
+			size_t len)
 {
-	if (req == 0 || (int64_t)req == target || rule->requester.uid >= 0)
+	if (req == 0 || req == target || rule->requester.uid >= 0)
 		return true;
 	if (target < 0)
-		snprintf(v->why, sizeof(v->why),
-			 "the holder's uid could not be read and the requester's is %u: a reclaim "
-			 "crosses users only when the rule names requester uid", req);
+		snprintf(why, len, "the holder's uid could not be read and the requester's is %lld: "
+			 "a reclaim crosses users only when the rule names requester uid",
+			 (long long)req);
 	else
-		snprintf(v->why, sizeof(v->why),
-			 "the holder runs as uid %lld and the requester as uid %u: a reclaim "
-			 "crosses users only when the rule names requester uid", (long long)target, req);
+		snprintf(why, len, "the holder runs as uid %lld and the requester as uid %lld: a "
+			 "reclaim crosses users only when the rule names requester uid",
+			 (long long)target, (long long)req);
 	return false;
 }
 
@@ -289,7 +291,6 @@ static enum action_result pick_targets(struct verdicts *v, const struct bw_recor
 	}
 	for (i = 0; i < d->n; i++) {
 		const struct holder_info *hi = &d->holders[i];
-		const struct holder_check *ck = &in->checks[i];
 
 		if (!verdict_is_target(d, hi))
 			continue;
@@ -301,12 +302,12 @@ static enum action_result pick_targets(struct verdicts *v, const struct bw_recor
 			act->why = "the requester holds the socket itself";
 			return ACTION_PROTECTED;
 		}
-		if (ck->err || hi->pi.exited) {
+		if (hi->pi.exited) {
 			act->why = "a holder exited (or its pid was reused) before it could be checked";
 			return ACTION_FAILED;
 		}
-		holder_proc(&pp, hi, ck, in->boot_ns, &bufs);
-		if (ck->kthread) {
+		holder_proc(&pp, hi, in->boot_ns, &bufs);
+		if (hi->pi.id.kthread) {
 			act->why = "the holder is a kernel thread";
 			return ACTION_PROTECTED;
 		}
@@ -314,7 +315,7 @@ static enum action_result pick_targets(struct verdicts *v, const struct bw_recor
 			act->why = "the holder is on the protect list";
 			return ACTION_PROTECTED;
 		}
-		if (!may_signal(v, rule, ev->uid, pp.uid)) {
+		if (!verdict_may_signal(rule, ev->uid, pp.uid, v->why, sizeof(v->why))) {
 			act->why = v->why;
 			return ACTION_PROTECTED;
 		}
@@ -417,7 +418,7 @@ enum verdict verdict_decide(struct verdicts *v, struct bw_record *r,
 		return VERDICT_NONE;
 	policy_proc_of(&requester, ev->comm, r->req, ev->uid, ev->start_ns, in->boot_ns, &rbufs);
 	if (diag->n)
-		holder_proc(&holder, &diag->holders[0], &in->checks[0], in->boot_ns, &hbufs);
+		holder_proc(&holder, &diag->holders[0], in->boot_ns, &hbufs);
 	*rule = policy_match(v->policy, ev->sock.port, ev->sock.protocol,
 			     diag->n ? &holder : NULL, &requester);
 	if (v->dry_run)

@@ -4,8 +4,9 @@
  * whether its holders may be signalled, given what /proc said of them.
  * It owns the checks that keep bindwatch from signalling the wrong process,
  * the cooldowns and the running reclaims' slots; it must not read /proc,
- * open pidfds, signal or read a clock (reclaim.c does, and hands the
- * results in), so that every refusal is tested without a kernel.
+ * open pidfds, signal or read a clock (the diagnosis brings what /proc said
+ * of each holder, its identity included, and reclaim.c the clocks), so that
+ * every refusal is tested without a kernel.
  */
 #ifndef BW_VERDICT_H
 #define BW_VERDICT_H
@@ -21,7 +22,7 @@
 #define VERDICT_MAX_RUNNING 16    /* reclaims under way */
 #define VERDICT_MAX_COOLDOWNS 256 /* holders recently reclaimed (or tried) */
 #define VERDICT_QUOTA_SHARE 4     /* a uid or netns may hold 1/VERDICT_QUOTA_SHARE of each */
-#define VERDICT_WHY_LEN 192
+#define VERDICT_WHY_LEN 384
 
 /*
  * A reclaim under way (until_ns UINT64_MAX), or its holder cooling down
@@ -52,16 +53,8 @@ struct verdicts {
 	struct explain unmatched;   /* --dry-run: a record's policy.unmatched, likewise */
 };
 
-/* What /proc said of one holder just before the decision (procinfo_identity()). */
-struct holder_check {
-	int err;          /* -ESRCH: gone, or another process has its pid now */
-	int64_t uid;      /* real uid, -1: unknown */
-	bool kthread;
-};
-
-/* The moment of a decision and what was read for it. */
+/* The moment of a decision. */
 struct verdict_input {
-	const struct holder_check *checks; /* one per holder of the diagnosis */
 	uint64_t now_ns;                   /* CLOCK_MONOTONIC */
 	uint64_t boot_ns;                  /* CLOCK_BOOTTIME: processes' ages */
 	struct timespec wall;              /* CLOCK_REALTIME */
@@ -97,6 +90,31 @@ enum verdict verdict_decide(struct verdicts *v, struct bw_record *r,
  */
 void verdict_end(struct verdicts *v, uint64_t id, uint64_t cooldown_ms, uint64_t now_ns,
 		 const struct timespec *wall);
+
+/*
+ * The uid a holder is judged by, in the cross-user check and in holder
+ * conditions: its process's real uid (-1: unknown), as read when it was
+ * diagnosed.  kill(2) lets a user signal a process whose real or saved uid
+ * is its own, so a requester of this uid could signal the holder itself: a
+ * reclaim does nothing for it that it could not do.  Not the socket's owner
+ * (the process may have changed users since it opened the socket, as an
+ * nginx worker does), nor the effective uid (what the process acts as on
+ * files; kill(2) does not look at it).  Records give it as holders[].ruid,
+ * and check-policy --replay reads it from there (replay.c).
+ */
+static inline int64_t verdict_uid(const struct holder_info *hi)
+{
+	return hi->pi.id.ruid;
+}
+
+/*
+ * Whether a requester of uid req may have a holder of uid target (-1:
+ * unknown; verdict_uid()) signalled under rule: root may, a user only its
+ * own processes, unless the rule names the requester's uid.  If not, why
+ * (len bytes) says why.  The monitor's decision and check-policy --replay's.
+ */
+bool verdict_may_signal(const struct policy_rule *rule, int64_t req, int64_t target, char *why,
+			size_t len);
 
 /* Whether r's holder is one the jobs target: a process holding the matched socket. */
 static inline bool verdict_is_target(const struct diagnosis *d, const struct holder_info *hi)

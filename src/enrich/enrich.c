@@ -54,7 +54,8 @@ void enrich_event(struct enricher *e, struct bw_record *r, struct proc_info *pi)
 	bool whole = !cut && len && !ev->args[len - 1];
 	int err;
 
-	procinfo_read(pi, ev->pid, ev->start_ns, ev->cgroup_id, ev->exe_ino, !whole);
+	procinfo_read(pi, ev->pid, ev->start_ns, ev->cgroup_id, ev->exe_ino,
+		      whole ? 0 : PROCINFO_CMDLINE);
 	procinfo_args(pi, ev->args, len, cut);
 	r->req = pi;
 	/* an interface index means something only in its own namespace */

@@ -20,10 +20,17 @@
  * arguments themselves, to print them exactly.  Trailing empty arguments
  * are not kept: they cannot be told from the NUL padding a process that
  * rewrites its title (setproctitle(), as nginx) leaves behind.
+ *
+ * A holder's identity (struct proc_identity: start time, the executable's
+ * device and inode, real, effective and saved uids) is read with the rest
+ * and read again before each signal a reclaim sends; comparing the two
+ * (procinfo_identity_changes(), pure) tells a process that exec'd another
+ * program or changed users since the decision from the one decided about.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,20 +151,56 @@ static int open_same_process(uint32_t pid, uint64_t start_ns)
 	return dirfd;
 }
 
-/* The executable's path, unless it is no longer the one with inode ino. */
-static char *read_exe(int dirfd, uint64_t ino)
+/* The executable's device and inode into id; false when unreadable (or none). */
+static bool stat_exe(int dirfd, struct proc_identity *id)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, "exe", &st, 0))
+		return false;
+	id->exe_dev = st.st_dev;
+	id->exe_ino = st.st_ino;
+	return true;
+}
+
+/*
+ * The executable's path, and its device and inode into id, unless it is no
+ * longer the one with inode ino (0: any).  Without its device and inode
+ * there is no path either: a path alone cannot tell an exec'd program from
+ * the one named.
+ */
+static char *read_exe(int dirfd, uint64_t ino, struct proc_identity *id)
 {
 	char buf[PATH_MAX];
-	struct stat st;
 	ssize_t n;
 
-	if (ino && (fstatat(dirfd, "exe", &st, 0) || st.st_ino != ino))
+	if (!stat_exe(dirfd, id) || (ino && id->exe_ino != ino)) {
+		id->exe_dev = id->exe_ino = 0;
 		return NULL;
+	}
 	n = readlinkat(dirfd, "exe", buf, sizeof(buf) - 1);
 	if (n < 0)
 		return NULL;
 	buf[n] = '\0';
 	return strdup(buf);
+}
+
+/*
+ * The real, effective and saved uids on the "Uid:" line of /proc/PID/status
+ * (the fourth is the filesystem uid) into id; unknown when unreadable.
+ */
+static void read_uids(int dirfd, struct proc_identity *id)
+{
+	char *status = read_at(dirfd, "status", 4096, NULL), *p;
+	unsigned long r, e, s;
+
+	p = status ? strstr(status, "\nUid:") : NULL;
+	if (p && sscanf(p + strlen("\nUid:"), " %lu %lu %lu", &r, &e, &s) == 3) {
+		id->ruid = r;
+		id->euid = e;
+		id->suid = s;
+	}
+	free(status);
 }
 
 /*
@@ -248,31 +291,40 @@ static void describe_cgroup(struct proc_info *pi, size_t sys_len)
 }
 
 void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
-		   uint64_t cgroup_id, uint64_t exe_ino, bool cmdline)
+		   uint64_t cgroup_id, uint64_t exe_ino, unsigned int what)
 {
+	uint64_t ticks = procinfo_ticks(start_ns);
+	unsigned long flags = 0;
 	char path[PATH_MAX];
 	size_t sys_len = 0;
 	int dirfd;
 
 	memset(pi, 0, sizeof(*pi));
+	pi->id = PROC_IDENTITY_UNKNOWN;
 	/* the id the kernel recorded is the cgroup at the time of the call */
 	if (!cgroup_path_from_id(cgroup_id, path, sizeof(path), &sys_len))
 		pi->cgroup = strdup(path);
 
-	dirfd = open_same_process(pid, start_ns);
-	if (dirfd < 0) {
+	dirfd = open_pid_dir(pid);
+	if (dirfd < 0 || !same_process(dirfd, ticks, &flags)) {
 		pi->exited = true;
 	} else {
-		pi->exe = read_exe(dirfd, exe_ino);
+		pi->id.start_ticks = ticks;
+		pi->exe = read_exe(dirfd, exe_ino, &pi->id);
 		/* no exe: exec'd since the call, so this cmdline is another program's */
-		if (cmdline && (pi->exe || !exe_ino))
+		if ((what & PROCINFO_CMDLINE) && (pi->exe || !exe_ino))
 			read_cmdline(pi, dirfd);
 		if (!pi->cgroup && (pi->cgroup = read_cgroup_file(dirfd)))
 			sys_len = cgroup_system_len(pi->cgroup);
+		if (what & PROCINFO_IDENTITY) {
+			pi->id.kthread = flags & PF_KTHREAD;
+			read_uids(dirfd, &pi->id);
+		}
 		/* the process may have exited while we read */
-		pi->exited = !same_process(dirfd, procinfo_ticks(start_ns), NULL);
-		close(dirfd);
+		pi->exited = !same_process(dirfd, ticks, NULL);
 	}
+	if (dirfd >= 0)
+		close(dirfd);
 	describe_cgroup(pi, sys_len);
 }
 
@@ -313,50 +365,103 @@ int procinfo_pidfd(uint32_t pid, uint64_t start_ns)
 	return pidfd;
 }
 
-bool procinfo_runs(uint32_t pid, uint64_t start_ns, const char *exe)
+int procinfo_identity(uint32_t pid, uint64_t start_ns, struct proc_identity *id)
 {
-	int dirfd = open_same_process(pid, start_ns);
-	char *now;
-	bool same;
-
-	if (dirfd < 0)
-		return false;
-	now = read_exe(dirfd, 0);
-	close(dirfd);
-	same = now && exe && !strcmp(now, exe);
-	free(now);
-	return same;
-}
-
-/* The real uid on the "Uid:" line of /proc/PID/status, or -1. */
-static int64_t read_uid(int dirfd)
-{
-	char *status = read_at(dirfd, "status", 4096, NULL), *p;
-	unsigned long uid;
-	int64_t v = -1;
-
-	p = status ? strstr(status, "\nUid:") : NULL;
-	if (p && sscanf(p + 5, " %lu", &uid) == 1)
-		v = uid;
-	free(status);
-	return v;
-}
-
-int procinfo_identity(uint32_t pid, uint64_t start_ns, int64_t *uid, bool *kthread)
-{
+	uint64_t ticks = procinfo_ticks(start_ns);
 	int dirfd = open_pid_dir(pid);
 	unsigned long flags = 0;
 	bool same;
 
+	*id = PROC_IDENTITY_UNKNOWN;
 	if (dirfd < 0)
 		return -ESRCH;
-	*uid = read_uid(dirfd);
-	same = same_process(dirfd, procinfo_ticks(start_ns), &flags);
+	same = same_process(dirfd, ticks, &flags);
+	if (same) {
+		id->start_ticks = ticks;
+		id->kthread = flags & PF_KTHREAD;
+		/* the executable first, the uids after: as procinfo_read() */
+		stat_exe(dirfd, id);
+		read_uids(dirfd, id);
+		/* reads through dirfd fail once the process is gone: recheck it ran on */
+		same = same_process(dirfd, ticks, NULL);
+	}
 	close(dirfd);
-	if (!same)
-		return -ESRCH;
-	*kthread = flags & PF_KTHREAD;
-	return 0;
+	return same ? 0 : -ESRCH;
+}
+
+/* Whether uid a is known and b is it. */
+static bool same_uid(int64_t a, int64_t b)
+{
+	return a >= 0 && a == b;
+}
+
+unsigned int procinfo_identity_changes(const struct proc_identity *then,
+				       const struct proc_identity *now)
+{
+	unsigned int c = 0;
+
+	if (then->start_ticks != now->start_ticks)
+		c |= PROC_CHANGED_START;
+	if (!then->exe_ino || then->exe_ino != now->exe_ino || then->exe_dev != now->exe_dev)
+		c |= PROC_CHANGED_EXE;
+	if (!same_uid(then->ruid, now->ruid))
+		c |= PROC_CHANGED_RUID;
+	if (!same_uid(then->euid, now->euid))
+		c |= PROC_CHANGED_EUID;
+	if (!same_uid(then->suid, now->suid))
+		c |= PROC_CHANGED_SUID;
+	return c;
+}
+
+/* "65534, 65534, 0": id's real, effective and saved uids, "?" for one unknown. */
+static void uids_text(char *buf, size_t len, const struct proc_identity *id)
+{
+	const int64_t uids[] = { id->ruid, id->euid, id->suid };
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(uids) && n < len; i++)
+		n += uids[i] < 0 ? snprintf(buf + n, len - n, "%s?", i ? ", " : "") :
+		     snprintf(buf + n, len - n, "%s%lld", i ? ", " : "", (long long)uids[i]);
+}
+
+/* Room for "4294967295, 4294967295, 4294967295". */
+#define UIDS_TEXT_LEN 40
+
+/* Append a clause to buf[0..*n), after "; " unless it is the first. */
+__attribute__((format(printf, 4, 5)))
+static void clause(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*n >= len)
+		return;
+	if (*n)
+		*n += snprintf(buf + *n, len - *n, "; ");
+	if (*n >= len)
+		return;
+	va_start(ap, fmt);
+	*n += vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+}
+
+void procinfo_identity_explain(char *buf, size_t len, unsigned int changes,
+			       const struct proc_identity *then,
+			       const struct proc_identity *now)
+{
+	char was[UIDS_TEXT_LEN], is[UIDS_TEXT_LEN];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (changes & PROC_CHANGED_START)
+		clause(buf, len, &n, "its start time changed (its pid is another process's)");
+	if (changes & PROC_CHANGED_EXE)
+		clause(buf, len, &n, "it exec'd another program (its executable changed)");
+	if (changes & (PROC_CHANGED_RUID | PROC_CHANGED_EUID | PROC_CHANGED_SUID)) {
+		uids_text(was, sizeof(was), then);
+		uids_text(is, sizeof(is), now);
+		clause(buf, len, &n, "its uids (real, effective, saved) %s are now %s", was, is);
+	}
 }
 
 static uint32_t own_ns(const char *path)

@@ -90,7 +90,10 @@ int holder_infos(const struct holder_list *l, const struct ledger *ledger,
 	for (i = 0; i < l->n; i++) {
 		v[i].h = l->v[i];
 		if (v[i].h.pid)
-			procinfo_read(&v[i].pi, v[i].h.pid, v[i].h.start_ns, v[i].h.cgroup_id, 0, true);
+			procinfo_read(&v[i].pi, v[i].h.pid, v[i].h.start_ns, v[i].h.cgroup_id, 0,
+				      PROCINFO_CMDLINE | PROCINFO_IDENTITY);
+		else
+			v[i].pi.id = PROC_IDENTITY_UNKNOWN; /* no process: no uid, not root's */
 		b = ledger ? ledger_find(ledger, v[i].h.ino) : NULL;
 		v[i].bound_by = b;
 		/* a server usually bound its own socket: then /proc was just read */

@@ -223,6 +223,29 @@ static void json_bound_by(struct jw *w, const struct holder_info *hi)
 	jw_obj_end(w);
 }
 
+/* A uid, or null when unknown (-1). */
+static void json_uid(struct jw *w, const char *key, int64_t uid)
+{
+	if (uid >= 0)
+		jw_int(w, key, uid);
+	else
+		jw_null(w, key);
+}
+
+/*
+ * The holding process's real, effective and saved uids as diagnosed (null
+ * without a process): the real one is what reclaims judge it by.
+ */
+static void json_proc_uids(struct jw *w, const struct holder_info *hi)
+{
+	const struct proc_identity *id = &hi->pi.id;
+	bool known = hi->h.pid;
+
+	json_uid(w, "ruid", known ? id->ruid : -1);
+	json_uid(w, "euid", known ? id->euid : -1);
+	json_uid(w, "suid", known ? id->suid : -1);
+}
+
 /* bw_holder.hidden, as JSON says it; NULL when a process is named or none holds it. */
 static const char *hidden_name(const struct bw_holder *h)
 {
@@ -285,6 +308,7 @@ static void json_holder(struct jw *w, const struct holder_info *hi)
 	jw_bool(w, "hidden", h->hidden);
 	json_via(w, h);
 	jw_uint(w, "uid", h->sock.uid);
+	json_proc_uids(w, hi);
 	json_procinfo(w, &hi->pi);
 	jw_bool(w, "exited", h->pid && hi->pi.exited);
 	jw_str(w, "state", state_name(h));
@@ -612,6 +636,21 @@ static void text_bound_by(struct strbuf *sb, const struct holder_info *hi,
 	strbuf_adds(sb, hi->binder_exited ? ", since exited)" : ")");
 }
 
+/*
+ * " uid=65534": the holding process's real uid, the one reclaims judge it
+ * by, and " euid=0" after it when the effective one differs.
+ */
+static void text_proc_uids(struct strbuf *sb, const struct holder_info *hi)
+{
+	const struct proc_identity *id = &hi->pi.id;
+
+	if (!hi->h.pid || id->ruid < 0)
+		return;
+	strbuf_addf(sb, " uid=%lld", (long long)id->ruid);
+	if (id->euid >= 0 && id->euid != id->ruid)
+		strbuf_addf(sb, " euid=%lld", (long long)id->euid);
+}
+
 static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 {
 	const struct diagnosis *d = r->diag;
@@ -623,6 +662,7 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 
 		strbuf_adds(sb, i ? ", " : "; held by ");
 		text_owner(sb, h);
+		text_proc_uids(sb, &d->holders[i]);
 		strbuf_addf(sb, " %s ", state_name(h));
 		text_endpoint(sb, &h->sock);
 		text_tw_left(sb, &d->holders[i]);

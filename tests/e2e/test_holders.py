@@ -114,6 +114,7 @@ def check_holder_process(h, holder, pid=None, uid=0, where="holder"):
     eq(boottime_ns_to_ticks(h["start_boottime_ns"]), start_ticks(pid),
        f"{where}.start_boottime_ns in clock ticks (/proc/{pid}/stat field 22)")
     eq(h["uid"], uid, f"{where}.uid")
+    eq((h["ruid"], h["euid"], h["suid"]), (uid, uid, uid), f"{where}.ruid, euid, suid")
     eq(h["exited"], False, f"{where}.exited")
     eq(h["exe"], os.path.realpath(PYTHON), f"{where}.exe")
     eq(h["cmdline"], " ".join(holder.argv), f"{where}.cmdline")
@@ -201,7 +202,7 @@ def holders_tcp4_listener():
         eq((b["pid"], b["comm"], b["start_boottime_ns"], b["exited"]),
            (holder.pid, holder.comm, h["start_boottime_ns"], False), "bound_by")
     text = line.decode("utf-8", "replace")
-    tail = f"; held by {holder.comm}[{holder.pid}] LISTEN tcp 127.0.0.1:{port}; listener: "
+    tail = f"; held by {holder.comm}[{holder.pid}] uid=0 LISTEN tcp 127.0.0.1:{port}; listener: "
     check(tail in text, f"text line {text!r} lacks {tail!r}")
     check(f"{holder.comm}[{holder.pid}]" not in text.split(tail)[1],
           f"text line names a second holder: {text!r}")
@@ -385,7 +386,7 @@ def holders_ledger():
            "bound_by.start_boottime_ns in clock ticks")
         eq(b["exited"], True, "bound_by.exited")
     text = line.decode("utf-8", "replace")
-    want = (f"; held by {holder.comm}[{holder.child}] LISTEN tcp 127.0.0.1:{port} (bound ",
+    want = (f"; held by {holder.comm}[{holder.child}] uid=0 LISTEN tcp 127.0.0.1:{port} (bound ",
             f" ago by {holder.comm}[{holder.pid}], since exited); listener: ")
     check(all(w in text for w in want) and text.index(want[0]) < text.index(want[1]),
           f"text line {text!r} lacks {want!r}")

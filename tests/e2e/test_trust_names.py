@@ -265,7 +265,7 @@ def trust_forged_cgroup_name_quoted():
     check(want in line, f"text line lacks {want!r}: {line!r}")
     skeleton = unquoted(line)
     eq(skeleton.count("held by"), 1, f"'held by' outside quotes in {line!r}")
-    eq(skeleton.count("uid="), 1, f"uid= outside quotes in {line!r}")
+    eq(skeleton.count("uid="), 2, f"uid= outside quotes (requester, holder) in {line!r}")
     eq(len(who), 1, f"who lines: {who!r}")
     check(want in who[0], f"who line lacks {want!r}: {who[0]!r}")
     skeleton = unquoted(who[0])

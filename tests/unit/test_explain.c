@@ -213,6 +213,11 @@ static void test_agrees_with_match(void **state)
 #define HOLDER_JSON(exe, comm, uid, pid) \
 	"\"holders\":[{\"pid\":" pid ",\"comm\":\"" comm "\",\"uid\":" uid ",\"exe\":\"" exe \
 	"\",\"state\":\"LISTEN\",\"cmdline\":\"9x\",\"start_boottime_ns\":0,\"exited\":false}]"
+/* A holder whose socket is uid's, its process of real uid ruid and effective uid euid. */
+#define HOLDER_UIDS(uid, ruid, euid) \
+	"\"holders\":[{\"pid\":40,\"comm\":\"r\",\"uid\":" uid ",\"ruid\":" ruid \
+	",\"euid\":" euid ",\"suid\":" ruid ",\"exe\":\"/usr/bin/redis-server\"," \
+	"\"state\":\"LISTEN\",\"start_boottime_ns\":0,\"exited\":false}]"
 #define CONFLICT(req_uid, holders) \
 	"{\"event\":\"conflict\",\"time\":\"T\",\"mono_ns\":700000000000,\"proto\":\"tcp\"," \
 	"\"addr\":\"127.0.0.1\",\"port\":6379,\"socket\":{\"protocol\":6}," \
@@ -236,18 +241,39 @@ static void test_replay(void **state)
 		"log:7: T tcp 127.0.0.1:6379 by \"a\\x1b]0;x\\x07\"[42] uid=1000, held by "
 		"redis-server[40] uid=1000\n"
 		"  decision: rule old (line 15): reclaim: would reclaim pid 40 with SIGTERM, if the "
-		"checks on the live processes pass (not replayed: the holder still running as "
-		"recorded, its uid now, the processes sharing the socket, the cooldown)\n"
+		"checks on the live processes pass (not replayed: the holder still the process "
+		"recorded, the same program as the same uids, the processes sharing the socket, "
+		"the cooldown)\n"
 		"  rule redis: holder.exe \"/usr/bin/redis-check-rdb\" does not match "
 		"\"/usr/bin/redis-server\"\n"
 		"  rule udp-only: proto tcp is not udp\n");
-	/* another user's holder: the cross-user rule, on the recorded uids */
+	/*
+	 * another user's holder: the cross-user rule, on the recorded uids; a
+	 * record without ruid (older than it) gives the socket's owner
+	 */
 	assert_int_equal(replay(CONFLICT("1000", HOLDER_JSON("/usr/bin/redis-server", "r",
 				"0", "40")), true, &out, err), 0);
 	assert_non_null(strstr(out.s, "\"decision\":{\"rule\":\"redis\",\"line\":4,\"type\":"
 			       "\"reclaim\",\"result\":\"protected\",\"why\":\"the holder runs as uid 0 "
 			       "and the requester as uid 1000"));
 	assert_non_null(strstr(out.s, "\"unmatched\":[]}\n"));
+	/*
+	 * The holder's uid is its process's real uid (ruid), as the monitor's: root
+	 * bound the socket, the process runs as 1000 now (nginx's workers)...
+	 */
+	assert_int_equal(replay(CONFLICT("1000", HOLDER_UIDS("0", "1000", "1000")), true, &out,
+				err), 0);
+	assert_non_null(strstr(out.s, "\"holder\":{\"pid\":40,\"comm\":\"r\",\"uid\":1000,"));
+	assert_non_null(strstr(out.s, "\"result\":\"would-reclaim\""));
+	/* ...and root's process acting as 1000 for a while (seteuid) is root's */
+	assert_int_equal(replay(CONFLICT("1000", HOLDER_UIDS("1000", "0", "1000")), true, &out,
+				err), 0);
+	assert_non_null(strstr(out.s, "\"result\":\"protected\",\"why\":\"the holder runs as "
+			       "uid 0 and the requester as uid 1000"));
+	/* unknown (null): as the monitor, refused */
+	assert_int_equal(replay(CONFLICT("1000", HOLDER_UIDS("1000", "null", "null")), true, &out,
+				err), 0);
+	assert_non_null(strstr(out.s, "\"why\":\"the holder's uid could not be read"));
 	/* on the protect list */
 	assert_int_equal(replay(CONFLICT("0", HOLDER_JSON("/usr/sbin/x", "x", "0", "40")), false,
 				&out, err), 0);
@@ -326,6 +352,8 @@ static void test_replay_refuses(void **state)
 		{ CONFLICT("0", "\"holders\":[{\"uid\":0,\"exe\":5}]"), -EINVAL,
 		  "holders[0].exe: expected a string or null" },
 		{ CONFLICT("0", "\"holders\":{}"), -EINVAL, "holders: expected a list" },
+		{ CONFLICT("0", "\"holders\":[{\"uid\":0,\"ruid\":\"0\"}]"), -EINVAL,
+		  "holders[0].ruid: expected a number from 0 to 4294967295" },
 		{ "{\"event\":\"conflict\",\"comm\":\"a\\u0000b\"}", -EINVAL, "not JSON: " },
 	};
 	char err[ERR_LEN];

@@ -3,8 +3,8 @@
  * test_reclaim.c - the reclaim decision (verdict.c) without a kernel:
  * every refusal that keeps bindwatch from signalling the wrong process
  * (PID 1, a kernel thread, itself, the requester, the protect list, a
- * sharer the rule does not match, another user's process, a pid whose
- * start time no longer matches, holders left out, no process), the
+ * sharer the rule does not match, another user's process (by its real
+ * uid), a holder gone when diagnosed, holders left out, no process), the
  * cooldown and in-progress keys (holder identity, port, protocol,
  * network namespace), the quotas, and --dry-run.
  */
@@ -56,7 +56,6 @@ struct world {
 	struct bw_event ev;
 	struct proc_info req;
 	struct holder_info holders[DIAG_MAX_HOLDERS];
-	struct holder_check checks[DIAG_MAX_HOLDERS];
 	struct diagnosis diag;
 	struct bw_record r;
 	struct record_action act;
@@ -99,12 +98,12 @@ static void add_holder(struct world *w, uint32_t pid, uint64_t ino, int64_t uid)
 						     .state = TCP_LISTEN, .comm = "python3" } };
 	w->holders[i].h.sock.uid = (uint32_t)uid;
 	w->holders[i].pi = (struct proc_info){ .exe = exe, .unit = unit, .cgroup = cgroup };
-	w->checks[i] = (struct holder_check){ .uid = uid };
+	w->holders[i].pi.id = (struct proc_identity){ .ruid = uid, .euid = uid, .suid = uid };
 }
 
 static enum verdict decide(struct world *w)
 {
-	struct verdict_input in = { .checks = w->checks, .now_ns = NOW, .boot_ns = BOOT,
+	struct verdict_input in = { .now_ns = NOW, .boot_ns = BOOT,
 				    .wall = { .tv_sec = 1764583323 } };
 
 	w->r = (struct bw_record){ .ev = &w->ev, .req = &w->req, .diag = &w->diag };
@@ -187,7 +186,7 @@ static void refuses_kernel_thread(void **state)
 
 	(void)state;
 	add_holder(w, 815, 77, USER);
-	w->checks[0].kthread = true;
+	w->holders[0].pi.id.kthread = true;
 	assert_refused(w, ACTION_PROTECTED, "kernel thread");
 	free_world(w);
 }
@@ -235,11 +234,35 @@ static void refuses_other_users_process(void **state)
 	(void)state;
 	add_holder(w, 815, 77, 0); /* root's python3 */
 	assert_refused(w, ACTION_PROTECTED, "the holder runs as uid 0 and the requester as uid 1000");
-	w->checks[0].uid = -1; /* unreadable: refused too */
+	w->holders[0].pi.id.ruid = -1; /* unreadable: refused too */
 	assert_refused(w, ACTION_PROTECTED, "the holder's uid could not be read");
-	w->checks[0].uid = OTHER;
+	w->holders[0].pi.id.ruid = OTHER;
 	w->ev.uid = 0; /* root may */
 	assert_int_equal(decide(w), VERDICT_SIGNAL);
+	free_world(w);
+}
+
+/*
+ * The uid a holder is judged by is its process's real uid: neither the
+ * socket's owner nor the effective uid.
+ */
+static void judges_by_real_uid(void **state)
+{
+	struct world *w = new_world(false);
+
+	(void)state;
+	/* root bound the socket, then the process dropped to the requester's uid (nginx) */
+	add_holder(w, 815, 77, USER);
+	w->holders[0].h.sock.uid = 0;
+	assert_int_equal(decide(w), VERDICT_SIGNAL);
+	free_world(w);
+
+	/* root's process acting as the requester's uid for a while (seteuid) */
+	w = new_world(false);
+	add_holder(w, 815, 77, 0);
+	w->holders[0].h.sock.uid = USER;
+	w->holders[0].pi.id.euid = USER;
+	assert_refused(w, ACTION_PROTECTED, "the holder runs as uid 0 and the requester as uid 1000");
 	free_world(w);
 }
 
@@ -261,10 +284,8 @@ static void refuses_reused_pid(void **state)
 
 	(void)state;
 	add_holder(w, 815, 77, USER);
-	w->checks[0].err = -ESRCH; /* the pid's start time is another process's now */
-	assert_refused(w, ACTION_FAILED, "exited (or its pid was reused)");
-	w->checks[0].err = 0;
-	w->holders[0].pi.exited = true; /* gone before /proc was read: no comm to match */
+	/* gone (or the pid's start time another process's) when diagnosed: no comm to match */
+	w->holders[0].pi.exited = true;
 	assert_int_equal(decide(w), VERDICT_NONE);
 	w->ev.sock.port = 8082; /* a rule without holder conditions */
 	assert_refused(w, ACTION_FAILED, "exited (or its pid was reused)");
@@ -394,6 +415,7 @@ int main(void)
 		cmocka_unit_test(refuses_protected),
 		cmocka_unit_test(refuses_unmatched_sharer),
 		cmocka_unit_test(refuses_other_users_process),
+		cmocka_unit_test(judges_by_real_uid),
 		cmocka_unit_test(crosses_users_when_rule_says),
 		cmocka_unit_test(refuses_reused_pid),
 		cmocka_unit_test(refuses_unknowns),
