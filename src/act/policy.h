@@ -122,7 +122,14 @@ struct policy_proc {
 	const char *unit;      /* the innermost unit the system manager named */
 	const char *user_unit; /* the innermost unit in a user's delegated subtree */
 	const char *container; /* the container id, from the system manager's part */
-	int64_t uid;           /* -1: unknown */
+	int64_t uid;           /* the real uid; -1: unknown */
+	/*
+	 * A holder's process identity, NULL when unknown (and for a
+	 * requester): protect by uid holds when its real, effective or saved
+	 * uid is listed, so a setuid-root program a user started is root's
+	 * to protect.
+	 */
+	const struct proc_identity *id;
 	int64_t age_ms;        /* since the process started; -1: unknown */
 	enum policy_state state; /* the holder's socket; ANY: unknown */
 };

@@ -269,8 +269,10 @@ bool policy_protected(const struct policy *p, const struct policy_proc *holder)
 
 	if (!holder)
 		return false;
-	for (i = 0; i < p->protect.nuid && holder->uid >= 0; i++)
-		if (p->protect.uid[i] == holder->uid)
+	for (i = 0; i < p->protect.nuid; i++)
+		if (p->protect.uid[i] == holder->uid ||
+		    (holder->id && (p->protect.uid[i] == holder->id->euid ||
+				    p->protect.uid[i] == holder->id->suid)))
 			return true;
 	for (comm = p->protect.comm; comm && *comm && known(holder->comm); comm++)
 		if (!strcmp(*comm, holder->comm))

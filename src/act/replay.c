@@ -34,6 +34,7 @@
 /* One side of the conflict as the record gives it. */
 struct side {
 	struct policy_proc pp;
+	struct proc_identity id; /* a holder's recorded uids, for pp.id */
 	int64_t pid;         /* -1: none */
 	char container[CG_CONTAINER_ID_LEN + 1];
 };
@@ -113,16 +114,26 @@ static int get_bool(struct reader *rd, json_t *o, const char *where, const char 
 
 /*
  * A holder's uid as the monitor judges it: its process's real uid ("ruid",
- * verdict.h's verdict_uid(); null: unknown) over *uid.  A record written
- * before holders had one gives only the socket's owner ("uid", already in
- * *uid): the best there is, and the same unless the process changed users
- * after it opened the socket.
+ * verdict.h's verdict_uid(); null: unknown) over s->pp.uid, and its
+ * effective and saved uids, which protect by uid also looks at, into
+ * s->id.  A record written before holders had them gives only the
+ * socket's owner ("uid", already in s->pp.uid): the best there is, and the
+ * same unless the process changed users after it opened the socket.
  */
-static int holder_uid(struct reader *rd, json_t *o, const char *where, int64_t *uid)
+static int holder_uids(struct reader *rd, json_t *o, const char *where, struct side *s)
 {
+	int err;
+
+	s->id = PROC_IDENTITY_UNKNOWN;
 	if (!json_object_get(o, "ruid"))
 		return 0;
-	return get_num(rd, o, where, "ruid", UID_MAX_VALID, false, uid);
+	if ((err = get_num(rd, o, where, "ruid", UID_MAX_VALID, false, &s->pp.uid)) ||
+	    (err = get_num(rd, o, where, "euid", UID_MAX_VALID, false, &s->id.euid)) ||
+	    (err = get_num(rd, o, where, "suid", UID_MAX_VALID, false, &s->id.suid)))
+		return err;
+	s->id.ruid = s->pp.uid;
+	s->pp.id = &s->id;
+	return 0;
 }
 
 /*
@@ -155,7 +166,7 @@ static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mo
 		return bad(rd, "%.*s: expected an object", (int)strlen(where) - 1, where);
 	if ((err = get_num(rd, o, where, "pid", INT_MAX, !holder, &s->pid)) ||
 	    (err = get_num(rd, o, where, "uid", UID_MAX_VALID, true, &s->pp.uid)) ||
-	    (holder && (err = holder_uid(rd, o, where, &s->pp.uid))) ||
+	    (holder && (err = holder_uids(rd, o, where, s))) ||
 	    (err = get_num(rd, o, where, "start_boottime_ns", INT64_MAX, false, &start)) ||
 	    (err = get_bool(rd, o, where, "exited", &exited)) ||
 	    (err = get_str(rd, o, where, "comm", &s->pp.comm)) ||
@@ -175,6 +186,7 @@ static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mo
 		/* as the monitor: no process, or a gone one, has no comm and no uid */
 		s->pp.comm = NULL;
 		s->pp.uid = -1;
+		s->pp.id = NULL;
 	}
 	return 0;
 }

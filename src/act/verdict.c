@@ -94,6 +94,7 @@ static void holder_proc(struct policy_proc *pp, const struct holder_info *hi, ui
 
 	policy_proc_of(pp, live ? hi->h.comm : NULL, &hi->pi, live ? verdict_uid(hi) : -1,
 		       hi->h.start_ns, boot_ns, b);
+	pp->id = live ? &hi->pi.id : NULL;
 	if (hi->h.state == TCP_LISTEN)
 		pp->state = POLICY_STATE_LISTEN;
 	else if (hi->h.state == TCP_CLOSE)

@@ -283,6 +283,39 @@ static void test_replay(void **state)
 	strbuf_free(&out);
 }
 
+/*
+ * protect by uid looks at the recorded real, effective and saved uids, as
+ * the monitor does: a setuid-root program nobody started is root's.
+ */
+static void test_replay_protect_uid(void **state)
+{
+	static const char text[] = "version: 1\nprotect: {uid: [0]}\nrules:\n"
+				   "  - {name: r, match: {port: 6379}, action: reclaim}\n";
+	static const struct { const char *line; bool protected; } cases[] = {
+		{ CONFLICT("65534", HOLDER_UIDS("65534", "65534", "65534")), false },
+		{ CONFLICT("65534", HOLDER_UIDS("65534", "65534", "0")), true },
+		/* an older record: the socket's owner stands for the process */
+		{ CONFLICT("65534", HOLDER_JSON("/usr/bin/x", "x", "65534", "40")), false },
+	};
+	struct policy *p;
+	struct strbuf out;
+	char err[ERR_LEN];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(policy_parse("u.yaml", text, sizeof(text) - 1, &p, err, sizeof(err)), 0);
+	strbuf_init(&out);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strbuf_reset(&out);
+		assert_int_equal(replay_line(p, "log", 1, cases[i].line, strlen(cases[i].line), true,
+					     &out, err, ERR_LEN), 0);
+		assert_int_equal(strstr(out.s, "\"result\":\"protected\"") != NULL,
+				 cases[i].protected);
+	}
+	strbuf_free(&out);
+	policy_free(p);
+}
+
 /* A redis-server holder of uid 0 recorded in cgroup with container id */
 #define IN_CGROUP(cgroup, id) \
 	"\"holders\":[{\"pid\":40,\"comm\":\"r\",\"uid\":0,\"exe\":\"/usr/bin/redis-server\"," \
@@ -379,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_agrees_with_match),
 		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_replay_protect_uid),
 		cmocka_unit_test(test_replay_container),
 		cmocka_unit_test(test_replay_quotes_log_values),
 		cmocka_unit_test(test_replay_refuses),

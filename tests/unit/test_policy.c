@@ -1175,6 +1175,20 @@ static void test_protect_uid(void **state)
 	h.comm = "sshd"; /* a squatter's chosen name */
 	assert_false(policy_protected(pol, &h));
 
+	/* a setuid-root program nobody started: root's by its effective or saved uid */
+	struct proc_identity id = PROC_IDENTITY_UNKNOWN;
+
+	h.id = &id;
+	assert_false(policy_protected(pol, &h));
+	id.ruid = NOBODY;
+	id.euid = 0;
+	id.suid = 0;
+	assert_true(policy_protected(pol, &h));
+	id.euid = NOBODY;
+	assert_true(policy_protected(pol, &h)); /* saved: it can be root again at will */
+	id.suid = NOBODY;
+	assert_false(policy_protected(pol, &h));
+
 	assert_refused("version: 1\nprotect:\n  uid: [0, root]\n",
 		       NAME ":3: 'uid': bad uid 'root' (expected an integer 0-4294967294)");
 	assert_refused("version: 1\nprotect:\n  uid: 0\n",
