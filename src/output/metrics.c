@@ -2,12 +2,14 @@
 /*
  * metrics.c - the Prometheus text exposition of bindwatch's counters.
  *
- * It owns the counters and the HTTP endpoint; it must not block capture.
+ * It owns the counters and their exposition (scrape.c serves it); it must
+ * not block capture.
  *
  * A fleet watches bindwatch through the Prometheus it already runs, so the
  * counters are few and their labels bounded: conflicts by syscall and
- * protocol (never by pid or port: those would make a series per process),
- * records lost, failures suppressed by the rate limit, records dropped by the
+ * protocol (never by pid or port: those would make a series per process,
+ * nor by uid), failures lost, failures suppressed by the rate limit (a
+ * failure is in exactly one of those three), records dropped by the
  * hook queue, records a sink (stdout, log, syslog) could not take, reclaim decisions by result, holder lookup latency as a
  * histogram, and an info metric
  * with the capture mode.  scrape.c serves them from a thread of its own;
@@ -78,16 +80,18 @@ static void render(struct metrics *m, struct strbuf *sb)
 	uint64_t cumulative = 0;
 	size_t i;
 
-	strbuf_adds(sb, "# HELP bindwatch_conflicts_total bind() and listen() calls that failed with EADDRINUSE.\n"
+	strbuf_adds(sb, "# HELP bindwatch_conflicts_total bind() and listen() calls that failed with EADDRINUSE, "
+			"in records (those held back are in bindwatch_failures_suppressed_total, those lost in "
+			"bindwatch_events_lost_total).\n"
 			"# TYPE bindwatch_conflicts_total counter\n");
 	for (i = 0; i < m->nseries; i++)
 		strbuf_addf(sb, "bindwatch_conflicts_total{syscall=\"%s\",proto=\"%s\"} %llu\n",
 			    syscall_label(m->series[i].syscall), m->series[i].proto,
 			    (unsigned long long)m->series[i].conflicts);
-	strbuf_addf(sb, "# HELP bindwatch_events_lost_total Records the kernel could not queue.\n"
+	strbuf_addf(sb, "# HELP bindwatch_events_lost_total Failures (and calls to be recorded) the kernel had no room to record.\n"
 			"# TYPE bindwatch_events_lost_total counter\n"
 			"bindwatch_events_lost_total %llu\n", (unsigned long long)m->lost);
-	strbuf_addf(sb, "# HELP bindwatch_failures_suppressed_total Failures not recorded one by one: over their uid's rate limit.\n"
+	strbuf_addf(sb, "# HELP bindwatch_failures_suppressed_total Failures over their uid's rate limit, counted in suppressed records instead.\n"
 			"# TYPE bindwatch_failures_suppressed_total counter\n"
 			"bindwatch_failures_suppressed_total %llu\n", (unsigned long long)m->suppressed);
 	strbuf_addf(sb, "# HELP bindwatch_hooks_dropped_total Records not handed to an alert hook: the hook queue was full.\n"

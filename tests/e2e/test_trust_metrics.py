@@ -3,14 +3,18 @@
 # do: see README.md, "Threat model".  nobody holds a thousand slow
 # connections from 127.0.0.1 and from hundreds of 127.x addresses, and
 # root's scrapes are still answered at once; nobody's own ordinary scrape
-# works while it is within its share.
+# works while it is within its share; and the counters add up to the
+# failures a nobody flood made.
 import json
 import os
+import re
 import subprocess
 import time
 import urllib.request
 
-from harness import NOBODY, PYTHON, RECORD_TIMEOUT, check, eq, fail, free_port, start_bindwatch, test
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, check, eq, fail, free_port, new_marker,
+                     start_bindwatch, test)
+from test_trust_storms import Attacker
 
 SLOWCLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children",
                           "slowclient.py")
@@ -117,3 +121,36 @@ def trust_metrics_own_scrape_within_share():
     eq(report["open"], PER_UID - 1, f"nobody's slow connections still open ({report})")
     print(f"    nobody's scrape with {report['open']} slow connections of its own: "
           f"{got['seconds'] * 1000:.1f} ms")
+
+
+def metric_sum(text, name):
+    """The sum of every series of the counter name (0 if it has none)."""
+    return sum(float(m.group(1)) for m in
+               re.finditer(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
+
+
+@test()
+def trust_metrics_counts_every_failure():
+    """nobody starts 400 storms at once (a new port each), past its rate
+    limit: bindwatch_conflicts_total (the failures in records) plus
+    bindwatch_failures_suppressed_total plus bindwatch_events_lost_total
+    equals the failures nobody counted, once the last window is flushed."""
+    comm = new_marker()
+    mport = free_port()
+    with start_bindwatch("--metrics", str(mport), "--comm", comm) as bw, \
+            Attacker(comm) as attacker:
+        failures = attacker.run(op="ports", n=400)
+        deadline = time.monotonic() + RECORD_TIMEOUT
+        while True:
+            text = scrape(mport)[1]
+            counts = [metric_sum(text, f"bindwatch_{name}_total")
+                      for name in ("conflicts", "failures_suppressed", "events_lost")]
+            if sum(counts) == failures or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        bw.stop()
+    conflicts, suppressed, lost = counts
+    print(f"    {failures} failures: conflicts {conflicts:.0f} + suppressed {suppressed:.0f} "
+          f"+ lost {lost:.0f}")
+    check(suppressed > 0, "nothing was suppressed: the test shows nothing")
+    eq(conflicts + suppressed + lost, failures, "conflicts + suppressed + lost")

@@ -285,3 +285,89 @@ def trust_storm_idle_retired():
     eq(len(first), ports, "ports with a record after the quiet second")
     eq({(r["scope"], r["count"]) for r in first.values()}, {("address", 1)},
        "first record of each later storm")
+
+
+CHILDREN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children")
+UIDS_KEPT = 4096       # uids the kernel keeps a share for at once (README "Storms")
+CYCLED_UIDS = 4600     # more uids than that, one after the other
+CYCLE_RATE = 600       # uids a second
+CYCLE_FIRST_UID = 300000
+LOSS_FLOOD = 30000     # failures, one record each: more than the ring holds
+
+
+def uids_entries():
+    """Entries of the kernel's "uids" map (bpftool), or None without bpftool."""
+    bpftool = shutil.which("bpftool")
+    if not bpftool:
+        return None
+    out = subprocess.run([bpftool, "-j", "map", "dump", "name", "uids"], capture_output=True,
+                         text=True, timeout=RECORD_TIMEOUT)
+    eq(out.returncode, 0, f"bpftool map dump name uids (stderr {out.stderr!r})")
+    return len(json.loads(out.stdout))
+
+
+@test()
+def trust_storm_uids_pruned():
+    """Thousands of uids fail a bind each, one after the other (4,600 uids,
+    600 a second, 3 failures each, by one process that setresuid()s
+    through them): the kernel's table of uids never fills, since a uid's
+    entry goes once it holds nothing; so every uid, the last ones too, gets
+    a storm of its own (a record of 1, then one of 2), and once all is
+    quiet the table is back to a few entries."""
+    sock, port = hold("ipv4", "tcp", "0.0.0.0")
+    with sock, start_bindwatch("--port", str(port)) as bw:
+        cycler = subprocess.Popen([PYTHON, os.path.join(CHILDREN, "uidcycler.py"), str(port),
+                                   str(CYCLE_FIRST_UID), str(CYCLED_UIDS), "3",
+                                   str(CYCLE_RATE)], stdout=subprocess.PIPE)
+        most = 0
+        while cycler.poll() is None:
+            n = uids_entries()
+            most = max(most, n or 0)
+            time.sleep(0.5)
+        result = json.loads(cycler.stdout.read())
+        time.sleep(3 * QUIET_SECONDS)  # the last storms retire, then their uids
+        after = uids_entries()
+        recs = stop(bw)
+    eq(result["failures"], 3 * CYCLED_UIDS, "failures of the cycler")
+    lost = sum(r["count"] for r in recs if r["event"] == "lost")
+    by_uid = {}
+    for r in recs:
+        if r["event"] == "conflict" and r["requester"]["pid"] == result["pid"]:
+            by_uid.setdefault(r["requester"]["uid"], []).append(r["count"])
+    shapes = {}
+    for counts in by_uid.values():
+        shapes[tuple(counts)] = shapes.get(tuple(counts), 0) + 1
+    print(f"    {CYCLED_UIDS} uids: records per uid {shapes}; {lost} lost; table at most "
+          f"{most} entries while they ran, {after} once quiet")
+    eq(lost, 0, "failures lost")
+    eq(len(by_uid), CYCLED_UIDS, "uids with records")
+    eq(shapes, {(1, 2): CYCLED_UIDS}, "records per uid (counts)")
+    if after is not None:
+        check(most < UIDS_KEPT, f"the table held {most} entries")
+        check(after < CYCLED_UIDS // 100, f"{after} entries once quiet")
+
+
+@test()
+def trust_storm_loss_attributed():
+    """nobody fails 30,000 binds at once with aggregation and the rate
+    limit off (--window 0 --rate-limit 0), more records than the ring
+    holds: what is lost is reported in lost records of uid 65534, and its
+    records' counts plus its lost counts equal its failures; no loss is
+    left without a uid."""
+    comm = new_marker()
+    sock, port = hold("ipv4", "tcp", "0.0.0.0")
+    with sock, start_bindwatch("--port", str(port), "--window", "0", "--rate-limit", "0") as bw, \
+            Attacker(comm) as attacker:
+        failures = attacker.run(op="addresses", port=port, n=LOSS_FLOOD)
+        recs = stop(bw)
+    losses = [r for r in recs if r["event"] == "lost"]
+    mine = sum(r["count"] for r in losses if r["uid"] == NOBODY_UID)
+    unknown = sum(r["count"] for r in losses if r["uid"] is None)
+    counted = sum(r["count"] for r in calls(recs, NOBODY_UID))
+    print(f"    {failures} failures: {counted} in records, {mine} lost of uid {NOBODY_UID} "
+          f"in {len(losses)} lost records, {unknown} lost of no uid")
+    check(mine > 0, "nothing was lost: the test shows nothing")
+    eq(unknown, 0, "failures lost with no uid")
+    eq(counted + mine, failures, "records' counts + lost of the uid")
+    for r in losses:
+        eq(sorted(r), ["count", "event", "time", "uid", "version"], "lost record keys")
