@@ -1324,18 +1324,23 @@ static __always_inline void prune(__u32 uid, struct bw_uid *u, __u64 now)
 /*
  * Send the records uid is owed, of the failures its rate limit held back
  * and of those the ring had no room for; then delete its entry if idle.
+ * A record the ring has no room for is owed again at the next window; at
+ * the last flush (all), suppressed failures then count as lost, and lost
+ * ones as lost of no uid ("stats" needs no ring).
  */
 static long flush_uid(struct bpf_map *map, __u32 *uid, struct bw_uid *u, struct flush_ctx *c)
 {
 	__u64 n = u->suppressed ? __sync_lock_test_and_set(&u->suppressed, 0) : 0;
 
-	/* no room for the record: those failures are lost, and said so below */
 	if (n && owe(BW_EVENT_SUPPRESSED, *uid, n, u->since_ns, c->now))
-		__sync_fetch_and_add(&u->lost, n);
+		__sync_fetch_and_add(c->all ? &u->lost : &u->suppressed, n);
 	n = u->lost ? __sync_lock_test_and_set(&u->lost, 0) : 0;
-	/* no room for that either: lost with no uid ("stats" needs no ring) */
-	if (n && owe(BW_EVENT_LOST, *uid, n, 0, c->now))
-		stat_add(BW_STAT_LOST, n);
+	if (n && owe(BW_EVENT_LOST, *uid, n, 0, c->now)) {
+		if (c->all)
+			stat_add(BW_STAT_LOST, n);
+		else
+			__sync_fetch_and_add(&u->lost, n);
+	}
 	prune(*uid, u, c->now);
 	return 0;
 }

@@ -80,7 +80,7 @@ enum bw_scope {
  */
 enum bw_stat {
 	BW_STAT_LOST = 0,   /* records the ring buffer had no room for, of a uid with no entry in
-			     * "uids" or no room for its BW_EVENT_LOST record either */
+			     * "uids", or with no room for its BW_EVENT_LOST record at exit */
 	BW_STAT_NOSLOT = 1, /* requests the in-flight map had no room for */
 	BW_STAT_MAX = 2,
 };
