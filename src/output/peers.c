@@ -19,12 +19,10 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
 #include "peers.h"
 
 #define IPV6_PREFIX_BYTES 8 /* a /64 */
-#define V4MAPPED_LEN 12     /* ::ffff: before an IPv4 address */
-
-static const uint8_t v4mapped[V4MAPPED_LEN] = { [10] = 0xff, [11] = 0xff };
 
 void peer_key_local(struct peer_key *k, uint32_t uid)
 {
@@ -33,13 +31,20 @@ void peer_key_local(struct peer_key *k, uint32_t uid)
 	k->uid = uid;
 }
 
-void peer_key_remote(struct peer_key *k, const uint8_t addr[PEER_ADDR_LEN])
+void peer_key_remote(struct peer_key *k, const struct sockaddr *sa)
 {
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)sa;
+
 	memset(k, 0, sizeof(*k));
-	if (!memcmp(addr, v4mapped, sizeof(v4mapped)))
-		memcpy(k->addr, addr, PEER_ADDR_LEN);
-	else
-		memcpy(k->addr, addr, IPV6_PREFIX_BYTES);
+	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+		memcpy(k->addr, &v6->sin6_addr, PEER_ADDR_LEN);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(k->addr, &v6->sin6_addr, IPV6_PREFIX_BYTES);
+	} else {
+		k->addr[PEER_V4MAPPED_LEN - 2] = k->addr[PEER_V4MAPPED_LEN - 1] = 0xff;
+		memcpy(k->addr + PEER_V4MAPPED_LEN, &v4->sin_addr, sizeof(v4->sin_addr));
+	}
 }
 
 /* Connections of k held. */

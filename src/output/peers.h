@@ -9,10 +9,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define PEERS_MAX 64     /* connections at once */
 #define PEERS_PER_KEY 4  /* connections of one peer at once */
 #define PEER_ADDR_LEN 16 /* an IPv6 address; IPv4 as ::ffff:a.b.c.d */
+#define PEER_V4MAPPED_LEN 12 /* the ::ffff: before an IPv4 address */
 
 /*
  * Whom a connection counts against: a process of this host by the uid
@@ -37,11 +39,12 @@ struct peers {
 void peer_key_local(struct peer_key *k, uint32_t uid);
 
 /*
- * The key of a remote peer at addr (PEER_ADDR_LEN bytes, IPv4 mapped):
- * an IPv6 address counts by its first 64 bits, the network a host is
- * given, so that one host cannot pass for many by changing the rest.
+ * The key of a remote peer at sa (AF_INET or AF_INET6): an IPv6 address
+ * counts by its first 64 bits, the network a host is given, so that one
+ * host cannot pass for many by changing the rest; an IPv4 one (mapped or
+ * not) by all of it.
  */
-void peer_key_remote(struct peer_key *k, const uint8_t addr[PEER_ADDR_LEN]);
+void peer_key_remote(struct peer_key *k, const struct sockaddr *sa);
 
 /*
  * Admit a connection of k that came at now: the slot it takes, or

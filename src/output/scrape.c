@@ -24,15 +24,14 @@
  * So one user's thousand slow connections leave another user's scrape an
  * accept and a lookup away.
  *
- * Why not libmicrohttpd, which served this before: it limits connections
- * per address only and times out idle connections, not requests, so a
- * user trickling a byte a second from 16 loopback addresses held all of
- * its connections; neither can be changed from outside it.  What the
- * endpoint needs of HTTP is small (http.c), and a server of its own also
- * drops a library, and its TLS-less rebuild, from the static binaries.
+ * Why not libmicrohttpd: it limits connections per address only, and
+ * times out idle connections, not requests, so a user trickling a byte a
+ * second from 16 loopback addresses holds all of its connections; neither
+ * can be changed from outside it.  What the endpoint needs of HTTP is
+ * small (http.c), and a server of its own also keeps a library, and a
+ * TLS-less build of it, out of the static binaries.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -52,7 +51,6 @@
 #define ACCEPT_PAUSE_MS 100      /* out of descriptors: try accept() again after */
 #define EVENTS_MAX 64            /* events taken per epoll_wait() */
 #define ACCEPTS_PER_TURN PEERS_MAX /* then the connections under way get their turn */
-#define V4MAPPED_LEN 12          /* ::ffff: before an IPv4 address */
 
 /* epoll data of the two descriptors that are not connections (those: their slot) */
 enum { EV_LISTEN = PEERS_MAX, EV_WAKE };
@@ -112,22 +110,7 @@ static void unmap(struct sockaddr_storage *ss)
 	memset(ss, 0, sizeof(*ss));
 	v4->sin_family = AF_INET;
 	v4->sin_port = v6.sin6_port;
-	memcpy(&v4->sin_addr, &v6.sin6_addr.s6_addr[V4MAPPED_LEN], sizeof(v4->sin_addr));
-}
-
-/* ss's address in PEER_ADDR_LEN bytes, IPv4 mapped. */
-static void peer_addr(const struct sockaddr_storage *ss, uint8_t addr[PEER_ADDR_LEN])
-{
-	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
-	const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
-
-	if (ss->ss_family == AF_INET6) {
-		memcpy(addr, &v6->sin6_addr, PEER_ADDR_LEN);
-		return;
-	}
-	memset(addr, 0, PEER_ADDR_LEN);
-	addr[V4MAPPED_LEN - 2] = addr[V4MAPPED_LEN - 1] = 0xff;
-	memcpy(addr + V4MAPPED_LEN, &v4->sin_addr, sizeof(v4->sin_addr));
+	memcpy(&v4->sin_addr, &v6.sin6_addr.s6_addr[PEER_V4MAPPED_LEN], sizeof(v4->sin_addr));
 }
 
 /*
@@ -139,7 +122,6 @@ static void classify(struct scrape *s, int fd, struct sockaddr_storage *peer, st
 {
 	struct sockaddr_storage local;
 	socklen_t len = sizeof(local);
-	uint8_t addr[PEER_ADDR_LEN];
 	uint32_t uid;
 	int err = s->diag_fd;
 
@@ -160,8 +142,7 @@ static void classify(struct scrape *s, int fd, struct sockaddr_storage *peer, st
 		     "such peers count by address", strerror(-err));
 	if (err != -ENOENT)
 		s->diag_err = err;
-	peer_addr(peer, addr);
-	peer_key_remote(k, addr);
+	peer_key_remote(k, (struct sockaddr *)peer);
 }
 
 /* Admit fd, from peer, or close it: over its peer's limit. */

@@ -20,7 +20,8 @@ SLOWCLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children"
                           "slowclient.py")
 PER_UID = 4           # connections one uid may hold (README "Fleets")
 SLOW_FROM_LO = 500    # slow connections from 127.0.0.1
-SLOW_RANGE = "127.0.1.1-127.0.1.250"
+SLOW_RANGE_ADDRS = 250
+SLOW_RANGE = f"127.0.1.1-127.0.1.{SLOW_RANGE_ADDRS}"
 SLOW_PER_RANGE_ADDR = 2  # ... and this many from each address of SLOW_RANGE
 SCRAPES = 10
 SCRAPE_BOUND = 1.0    # seconds: the bound for another uid's scrape
@@ -92,7 +93,8 @@ def trust_metrics_slow_local_peers():
                 timings.append(took)
             time.sleep(TRICKLE_WATCH)
             reports = [lo.ask("report"), many.ask("report")]
-        bw.stop()
+        rc, err = bw.stop()
+    eq(rc, 0, f"bindwatch exit status (stderr {err[-2000:]!r})")
     held = sum(r["open"] for r in reports)
     opened = sum(r["opened"] for r in reports)
     longest = max(r["longest"] for r in reports)
@@ -101,7 +103,8 @@ def trust_metrics_slow_local_peers():
           f"{', '.join(f'{t * 1000:.1f}' for t in timings)} ms; threads {before} -> {during}")
     check(max(timings) < SCRAPE_BOUND, f"scrapes took {timings}")
     check(held <= PER_UID, f"nobody holds {held} connections ({reports})")
-    check(opened >= SLOW_FROM_LO + 250 * SLOW_PER_RANGE_ADDR, f"slow connections opened: {opened}")
+    check(opened >= SLOW_FROM_LO + SLOW_RANGE_ADDRS * SLOW_PER_RANGE_ADDR,
+          f"slow connections opened: {opened}")
     check(0 < longest < TRICKLE_WATCH, f"longest life of a trickling connection: {longest:.1f}s")
     eq(during, before, "bindwatch's threads with the slow connections open")
 
@@ -116,7 +119,8 @@ def trust_metrics_own_scrape_within_share():
         time.sleep(1)
         got = slow.ask("scrape")
         report = slow.ask("report")
-        bw.stop()
+        rc, err = bw.stop()
+    eq(rc, 0, f"bindwatch exit status (stderr {err[-2000:]!r})")
     eq(got["status"], 200, f"nobody's scrape ({got})")
     eq(report["open"], PER_UID - 1, f"nobody's slow connections still open ({report})")
     print(f"    nobody's scrape with {report['open']} slow connections of its own: "
@@ -148,7 +152,8 @@ def trust_metrics_counts_every_failure():
             if sum(counts) == failures or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
-        bw.stop()
+        rc, err = bw.stop()
+    eq(rc, 0, f"bindwatch exit status (stderr {err[-2000:]!r})")
     conflicts, suppressed, lost = counts
     print(f"    {failures} failures: conflicts {conflicts:.0f} + suppressed {suppressed:.0f} "
           f"+ lost {lost:.0f}")

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <cmocka.h>
 #include "peers.h"
 
@@ -57,34 +59,56 @@ static void test_per_uid(void **state)
 	assert_int_equal(admit_uid(NOBODY, 104, &evicted), -EBUSY);
 }
 
+static struct sockaddr_in v4(const char *addr)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+
+	assert_int_equal(inet_pton(AF_INET, addr, &sa.sin_addr), 1);
+	return sa;
+}
+
+static struct sockaddr_in6 v6(const char *addr)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+
+	assert_int_equal(inet_pton(AF_INET6, addr, &sa.sin6_addr), 1);
+	return sa;
+}
+
 static void test_remote_by_address(void **state)
 {
-	uint8_t a[PEER_ADDR_LEN] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 1 };
-	uint8_t b[PEER_ADDR_LEN] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 2 };
-	uint8_t v6a[PEER_ADDR_LEN] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, [15] = 1 };
-	uint8_t v6b[PEER_ADDR_LEN] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, [8] = 0xaa, [15] = 2 };
-	struct peer_key ka, kb, k6a, k6b, local;
+	struct sockaddr_in a = v4("192.0.2.1"), b = v4("192.0.2.2");
+	struct sockaddr_in6 mapped = v6("::ffff:192.0.2.1");
+	struct sockaddr_in6 v6a = v6("2001:db8:0:1::1"), v6b = v6("2001:db8:0:1:aa::2");
+	struct sockaddr_in6 v6c = v6("2001:db8:0:2::1");
+	struct peer_key ka, kb, km, k6a, k6b, k6c, local;
 	bool evicted;
 	int i;
 
 	(void)state;
-	peer_key_remote(&ka, a);
-	peer_key_remote(&kb, b);
-	peer_key_remote(&k6a, v6a);
-	peer_key_remote(&k6b, v6b);
+	peer_key_remote(&ka, (struct sockaddr *)&a);
+	peer_key_remote(&kb, (struct sockaddr *)&b);
+	peer_key_remote(&km, (struct sockaddr *)&mapped);
+	peer_key_remote(&k6a, (struct sockaddr *)&v6a);
+	peer_key_remote(&k6b, (struct sockaddr *)&v6b);
+	peer_key_remote(&k6c, (struct sockaddr *)&v6c);
 	peer_key_local(&local, ROOT);
 	assert_memory_not_equal(&ka, &kb, sizeof(ka));
-	/* one IPv6 /64 is one peer */
+	/* an IPv4 peer of an IPv6 listener is the same peer */
+	assert_memory_equal(&ka, &km, sizeof(ka));
+	/* one IPv6 /64 is one peer, another /64 another */
 	assert_memory_equal(&k6a, &k6b, sizeof(k6a));
+	assert_memory_not_equal(&k6a, &k6c, sizeof(k6a));
 	/* a uid is no address */
 	assert_memory_not_equal(&ka, &local, sizeof(ka));
 	for (i = 0; i < PEERS_PER_KEY; i++)
 		assert_true(peers_admit(&table, &ka, (uint64_t)i, &evicted) >= 0);
-	assert_int_equal(peers_admit(&table, &ka, 10, &evicted), -EBUSY);
+	assert_int_equal(peers_admit(&table, &km, 10, &evicted), -EBUSY);
 	assert_true(peers_admit(&table, &kb, 11, &evicted) >= 0);
 	for (i = 0; i < PEERS_PER_KEY; i++)
 		assert_true(peers_admit(&table, &k6a, (uint64_t)(20 + i), &evicted) >= 0);
 	assert_int_equal(peers_admit(&table, &k6b, 30, &evicted), -EBUSY);
+	assert_true(peers_admit(&table, &k6c, 31, &evicted) >= 0);
 }
 
 /* One user with PEERS_MAX uids, one connection each: the table is full. */
