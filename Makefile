@@ -80,8 +80,8 @@ LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -
 # Modules without libbpf: shared by bindwatch and the unit tests.
 PURE := lib/strbuf lib/addr lib/portlist lib/duration \
 	enrich/procinfo enrich/cgroup enrich/cgpath enrich/stallguard enrich/netns \
-	explain/conflict explain/explain explain/bindspec \
-	act/policy act/policy_file act/policy_regex act/policy_match act/template act/recvars act/verdict act/replay act/incident \
+	explain/conflict explain/explain explain/bindspec explain/walkbudget \
+	act/policy act/policy_file act/policy_regex act/policy_match act/template act/recvars act/verdict act/replay act/incident act/contain \
 	capture/ledger output/escape output/json output/record output/http output/peers
 # Modules that drive the kernel side.
 MAIN := main options lib/log lib/privs \

@@ -204,14 +204,19 @@ struct bw_flush_args {
 	__u32 __pad;
 };
 
-/* What a holder lookup looks for, set by each reader of the iterators. */
+/*
+ * What a holder lookup looks for, set by each reader of the iterators:
+ * the sockets on a port, or (carrier set) who holds one unix socket, in a
+ * descriptor table or in flight on another unix socket's queue.
+ */
 struct bw_target {
 	__u16 port;
 	__u16 protocol; /* IPPROTO_*, 0 for any */
 	__u32 netns;    /* inode of the network namespace */
+	__u64 carrier;  /* inode of a unix socket to find, or 0: the port */
 };
 
-_Static_assert(sizeof(struct bw_target) == 8, "struct bw_target layout changed");
+_Static_assert(sizeof(struct bw_target) == 16, "struct bw_target layout changed");
 
 /* Who reads an iterator: a thread, by its id in its own pid namespace. */
 struct bw_reader {
@@ -221,10 +226,22 @@ struct bw_reader {
 
 _Static_assert(sizeof(struct bw_reader) == 8, "struct bw_reader layout changed");
 
+/* How a process holds a socket (bw_holder.via). */
+enum bw_via {
+	BW_VIA_FD = 0,       /* in its descriptor table */
+	BW_VIA_INFLIGHT = 1, /* in an SCM_RIGHTS message queued on a unix socket it holds */
+	BW_VIA_IO_URING = 2, /* in the registered file table of an io_uring it holds */
+};
+
 /*
  * A socket on the port in question, written by the holder iterators: one
  * per (process, fd) holding it, or one with pid 0 for a socket no process
- * holds (TIME_WAIT, orphaned).
+ * holds (TIME_WAIT, orphaned).  The walks of the indirect holders write
+ * the same: a socket in flight (via BW_VIA_INFLIGHT, pid 0, via_ino the
+ * unix socket whose queue carries it), a socket in an io_uring's file
+ * table (via BW_VIA_IO_URING, pid and fd those of the ring), and, for a
+ * carrier target, each holder of the carrier (ino the carrier's; pid 0
+ * and via_ino the next carrier when it is itself in flight).
  */
 struct bw_holder {
 	__u64 ino;             /* socket inode; 0 without a file */
@@ -236,8 +253,8 @@ struct bw_holder {
 	__u32 max_ack_backlog; /* listeners: the listen() backlog */
 	__u8 state;            /* TCP_* state; TCP_CLOSE with a port: bound */
 	__u8 kernel;           /* opened by the kernel itself (no file, no process) */
-	__u8 hidden;           /* has a file, but no process bindwatch can see holds it */
-	__u8 __pad;
+	__u8 hidden;           /* 1: has a file, but no process bindwatch can see holds it */
+	__u8 via;              /* enum bw_via */
 	/*
 	 * TIME_WAIT: jiffies until the kernel frees it (its tw_timer), 0
 	 * otherwise; userspace turns it into ms with the kernel's HZ (kconfig.h)
@@ -245,8 +262,11 @@ struct bw_holder {
 	__u32 tw_jiffies_left;
 	struct bw_sock sock;
 	char comm[BW_COMM_LEN];
+	__u64 via_ino;         /* BW_VIA_INFLIGHT: the carrier's inode; BW_VIA_IO_URING: the ring's */
+	__u32 file_refs;       /* references to the socket's file when it was read */
+	__u32 via_hops;        /* BW_VIA_INFLIGHT: carriers from the holder to the socket */
 };
 
-_Static_assert(sizeof(struct bw_holder) == 104, "struct bw_holder layout changed");
+_Static_assert(sizeof(struct bw_holder) == 120, "struct bw_holder layout changed");
 
 #endif /* BINDWATCH_H */

@@ -87,4 +87,76 @@ static __always_inline __u64 task_start_boottime(const struct task_struct *t)
 	return BPF_CORE_READ(old, real_start_time);
 }
 
+/*
+ * Linux 6.13 made struct file's reference count a file_ref_t, f_ref,
+ * whose counter holds the references less one (commit 90ee6ed776c0,
+ * "fs: port files to file_ref"); before, atomic_long_t f_count held them.
+ */
+struct file___pre613 {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 file_refs(const struct file *f)
+{
+	if (bpf_core_field_exists(f->f_ref))
+		return BPF_CORE_READ(f, f_ref.refcnt.counter) + 1;
+	const struct file___pre613 *old = (const void *)f;
+
+	return BPF_CORE_READ(old, f_count.counter);
+}
+
+/*
+ * An io_uring's registered files.  Up to 6.12 they are
+ * ctx->file_table.files[i].file_ptr, ctx->nr_user_files of them; Linux
+ * 6.13's rework of io_uring resources (io_uring/rsrc: "io_uring/filetable:
+ * kill io_fixed_file", the table became file_table.data) keeps them as
+ * ctx->file_table.data.nodes[i]->file_ptr, data.nr of them, a node NULL
+ * for an empty slot.  Either way the file pointer's low bits are flags
+ * (FFS_NOWAIT, FFS_ISREG, and FFS_SCM up to 6.6).
+ */
+struct io_fixed_file___pre613 {
+	unsigned long file_ptr;
+} __attribute__((preserve_access_index));
+
+struct io_file_table___pre613 {
+	struct io_fixed_file___pre613 *files;
+} __attribute__((preserve_access_index));
+
+struct io_ring_ctx___pre613 {
+	struct io_file_table___pre613 file_table;
+	unsigned int nr_user_files;
+} __attribute__((preserve_access_index));
+
+#define BW_IO_FILE_FLAGS 7UL
+
+/* How many file slots ring has. */
+static __always_inline __u32 io_ring_files(const struct io_ring_ctx *ctx)
+{
+	if (bpf_core_field_exists(ctx->file_table.data))
+		return BPF_CORE_READ(ctx, file_table.data.nr);
+	const struct io_ring_ctx___pre613 *old = (const void *)ctx;
+
+	return BPF_CORE_READ(old, nr_user_files);
+}
+
+/* The file registered in slot i of ctx's table, or NULL. */
+static __always_inline struct file *io_ring_file(const struct io_ring_ctx *ctx, __u32 i)
+{
+	unsigned long ptr = 0;
+
+	if (bpf_core_field_exists(ctx->file_table.data)) {
+		struct io_rsrc_node **nodes = BPF_CORE_READ(ctx, file_table.data.nodes);
+		struct io_rsrc_node *node = NULL;
+
+		bpf_probe_read_kernel(&node, sizeof(node), &nodes[i]);
+		ptr = node ? BPF_CORE_READ(node, file_ptr) : 0;
+	} else {
+		const struct io_ring_ctx___pre613 *old = (const void *)ctx;
+		struct io_fixed_file___pre613 *files = BPF_CORE_READ(old, file_table.files);
+
+		bpf_probe_read_kernel(&ptr, sizeof(ptr), &files[i].file_ptr);
+	}
+	return (struct file *)(ptr & ~BW_IO_FILE_FLAGS);
+}
+
 #endif /* BW_CORE_FIXES_BPF_H */

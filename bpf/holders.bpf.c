@@ -19,6 +19,10 @@
  *    TIME_WAIT sockets, orphaned connections, and sockets the kernel opened
  *    for itself (VXLAN, in-kernel servers).
  *
+ *  - iter/unix and a second iter/task (holders_indirect) find who holds a
+ *    socket no descriptor table shows: in flight, or in an io_uring (see
+ *    there).
+ *
  * Built twice: as is, and with HOLDERS_FAST (holders_fast.bpf.o), where the
  * descriptor walk reads a word's 64 file pointers in one helper call and
  * follows file -> socket -> sock with plain loads through bpf_rdonly_cast()
@@ -153,6 +157,14 @@ static __always_inline bool on_target(const struct bw_target *t, const struct bw
  */
 __u64 socket_fops = 0;
 
+/*
+ * The f_op of every io_uring file, learnt from one bindwatch sets up for
+ * the purpose, whose descriptor plus one userspace puts in learn_ring (0:
+ * none, io_uring_setup() was refused: no ring is walked).
+ */
+__u64 io_uring_fops = 0;
+__u32 learn_ring = 0;
+
 SEC("iter/task_file")
 int learn_socket_fops(struct bpf_iter__task_file *ctx)
 {
@@ -160,6 +172,8 @@ int learn_socket_fops(struct bpf_iter__task_file *ctx)
 
 	if (file && !socket_fops && bpf_sock_from_file(file))
 		socket_fops = (__u64)BPF_CORE_READ(file, f_op);
+	if (file && !io_uring_fops && learn_ring && ctx->fd == learn_ring - 1)
+		io_uring_fops = (__u64)BPF_CORE_READ(file, f_op);
 	return 0;
 }
 
@@ -215,6 +229,39 @@ struct fd_walk {
  */
 __u32 counters_start = 0;
 
+/*
+ * h's socket fields from sk (a struct sock *), the socket of file (a
+ * struct file *), and whether it is on t (its port was compared already).
+ * A global function, so that the verifier checks read_sock() once, not
+ * once for each loop that calls it: the indirect walks' loops made
+ * loading the object twice as slow.
+ */
+__noinline bool fill_sock(struct bw_holder *h, __u64 sk_addr, __u64 file_addr,
+			  const struct bw_target *t)
+{
+	struct sock *sk = (struct sock *)sk_addr;
+	struct file *file = (struct file *)file_addr;
+
+	if (!h || !t || !read_sock(sk, &h->sock) || !on_target(t, &h->sock))
+		return false;
+	h->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	h->ino = BPF_CORE_READ(file, f_inode, i_ino);
+	h->file_refs = file_refs(file);
+	h->ack_backlog = BPF_CORE_READ(sk, sk_ack_backlog);
+	h->max_ack_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
+	return true;
+}
+
+/* h's process fields: task holds it through descriptor fd. */
+static __always_inline void fill_process(struct bw_holder *h, struct task_struct *task, __u32 fd)
+{
+	h->pid = BPF_CORE_READ(task, tgid);
+	h->fd = fd;
+	h->start_ns = task_start_boottime(BPF_CORE_READ(task, group_leader));
+	h->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
+}
+
 /* A socket that is a connection, not a listener, a bound socket or UDP. */
 static __always_inline bool is_connection(const struct bw_holder *h)
 {
@@ -245,6 +292,8 @@ static __always_inline void check_fd(struct fd_walk *w, __u32 fd)
 	/* one load rejects almost every socket: the port */
 	if (!sk || sk->__sk_common.skc_num != w->t.port)
 		return;
+	/* fill_sock() takes addresses, not the verifier's typed pointers */
+	sk = BPF_CORE_READ(sock, sk);
 #else
 	struct socket *sock;
 
@@ -257,20 +306,12 @@ static __always_inline void check_fd(struct fd_walk *w, __u32 fd)
 	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_num) != w->t.port)
 		return;
 #endif
-	if (!read_sock(sk, &h.sock) || !on_target(&w->t, &h.sock))
+	if (!fill_sock(&h, (__u64)sk, (__u64)file, &w->t))
 		return;
-	h.state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	if (is_connection(&h) && w->connection)
 		return;
 	w->connection |= is_connection(&h);
-	h.ino = BPF_CORE_READ(file, f_inode, i_ino);
-	h.pid = BPF_CORE_READ(task, tgid);
-	h.fd = fd;
-	h.start_ns = task_start_boottime(BPF_CORE_READ(task, group_leader));
-	h.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	h.ack_backlog = BPF_CORE_READ(sk, sk_ack_backlog);
-	h.max_ack_backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
-	BPF_CORE_READ_STR_INTO(&h.comm, task, comm);
+	fill_process(&h, task, fd);
 	if (!bpf_seq_write(w->seq, &h, sizeof(h)))
 		w->written++;
 }
@@ -487,5 +528,236 @@ int holders_udp(struct bpf_iter__udp *ctx)
 {
 	emit_unheld(ctx->meta, (struct sock_common *)ctx->udp_sk, ctx->uid,
 		    SOCK_DGRAM, IPPROTO_UDP);
+	return 0;
+}
+
+/*
+ * Holders no descriptor table shows, looked for only when a socket on the
+ * port has a file and no process was seen holding it (holders.c):
+ *
+ *  - iter/unix visits the unix sockets of the namespace the iterator was
+ *    created in, and each message queued on one: a message sent with
+ *    SCM_RIGHTS carries files (UNIXCB(skb).fp), which stay open, held by
+ *    nobody's descriptor, until someone receives them.  A socket on the
+ *    port found there is written with the carrier's inode (via_ino); the
+ *    process that can receive it is whoever holds the carrier.  With a
+ *    carrier target it looks for that unix socket in flight instead, for a
+ *    carrier that was itself sent away.
+ *
+ *  - holders_indirect, an iter/task, walks every descriptor table for a
+ *    carrier target (who holds this unix socket), or, for a port, into
+ *    the registered file table of each io_uring open there: a registered
+ *    file stays open after its descriptor is closed.
+ *
+ * Both read with probe reads: queues and tables change under the walk,
+ * and a read that races with a free reads garbage, never faults.  Each
+ * loop is bounded.
+ */
+
+/* Messages walked on one unix socket's queue (a default one holds a few hundred). */
+#define MAX_QUEUED_SKBS 4096
+/* Files in one SCM_RIGHTS message: the kernel's SCM_MAX_FD. */
+#define BW_SCM_MAX_FD 253
+/* Slots walked of one io_uring's registered file table. */
+#define MAX_RING_FILES 65536
+
+/* One unix socket's receive queue, walked a message at a time. */
+struct queue_walk {
+	struct seq_file *seq;
+	struct bw_target t;
+	struct sk_buff *skb;    /* the message to look at next */
+	struct scm_fp_list *fp; /* its files */
+	__u64 carrier;          /* the queue's socket's inode */
+	__u32 nfiles;           /* files in fp */
+	__u32 left;             /* messages not yet looked at */
+	__u32 written;
+};
+
+/* File i of the current message: a socket on the target port, or the carrier looked for. */
+static long walk_scm_file(__u32 i, struct queue_walk *w)
+{
+	struct bw_holder h = {};
+	struct file *file = NULL;
+	struct socket *sock;
+	struct sock *sk;
+
+	if (i >= w->nfiles || w->written >= MAX_PER_PROCESS)
+		return 1;
+	bpf_probe_read_kernel(&file, sizeof(file), (void *)w->fp +
+			      bpf_core_field_offset(struct scm_fp_list, fp) + (__u64)i * sizeof(file));
+	if (!file || (__u64)BPF_CORE_READ(file, f_op) != socket_fops)
+		return 0;
+	if (w->t.carrier) {
+		if (BPF_CORE_READ(file, f_inode, i_ino) != w->t.carrier)
+			return 0;
+		h.ino = w->t.carrier;
+	} else {
+		sock = BPF_CORE_READ(file, private_data);
+		sk = BPF_CORE_READ(sock, sk);
+		if (!sk || BPF_CORE_READ(sk, __sk_common.skc_num) != w->t.port ||
+		    !fill_sock(&h, (__u64)sk, (__u64)file, &w->t))
+			return 0;
+	}
+	h.via = BW_VIA_INFLIGHT;
+	h.via_ino = w->carrier;
+	if (!bpf_seq_write(w->seq, &h, sizeof(h)))
+		w->written++;
+	return 0;
+}
+
+static long walk_skb(__u32 i, struct queue_walk *w)
+{
+	struct sk_buff *skb = w->skb;
+	struct scm_fp_list *fp = NULL;
+
+	if (!skb || !w->left || w->written >= MAX_PER_PROCESS)
+		return 1;
+	w->left--;
+	/* UNIXCB(skb): struct unix_skb_parms in skb->cb */
+	bpf_probe_read_kernel(&fp, sizeof(fp), (void *)skb +
+			      bpf_core_field_offset(struct sk_buff, cb) +
+			      bpf_core_field_offset(struct unix_skb_parms, fp));
+	if (fp) {
+		w->fp = fp;
+		w->nfiles = (__u16)BPF_CORE_READ(fp, count);
+		bpf_loop(BW_SCM_MAX_FD, walk_scm_file, w, 0);
+	}
+	w->skb = BPF_CORE_READ(skb, next);
+	return 0;
+}
+
+SEC("iter/unix")
+int holders_unix(struct bpf_iter__unix *ctx)
+{
+	struct unix_sock *u = ctx->unix_sk;
+	struct queue_walk w = { .seq = ctx->meta->seq };
+
+	if (!u || !socket_fops || !bpf_core_type_exists(struct unix_skb_parms) ||
+	    !my_target(ctx->meta, &w.t))
+		return 0;
+	w.left = BPF_CORE_READ(u, sk.sk_receive_queue.qlen);
+	if (!w.left)
+		return 0;
+	w.skb = BPF_CORE_READ(u, sk.sk_receive_queue.next);
+	w.carrier = BPF_CORE_READ(u, sk.sk_socket, file, f_inode, i_ino);
+	w.written = counters_start;
+	bpf_loop(MAX_QUEUED_SKBS, walk_skb, &w, 0);
+	return 0;
+}
+
+/*
+ * One process's descriptor table, for the indirect holders: every slot
+ * read in one flat loop (this walk runs only for a socket no process was
+ * seen holding; one loop level instead of two keeps its verification as
+ * cheap as the rest of the object's).
+ */
+struct indirect_walk {
+	struct seq_file *seq;
+	struct task_struct *task;
+	struct file **fds;
+	struct bw_target t;
+	struct file *ring;        /* the io_uring being walked */
+	__u32 ring_fd;
+	__u32 ring_files;         /* its slots */
+	__u32 max_fds;
+	__u32 written;
+};
+
+/* Slot i of the ring being walked: a socket on the port? */
+static long walk_ring_slot(__u32 i, struct indirect_walk *w)
+{
+	struct file *ring = w->ring;
+	struct io_ring_ctx *ctx = BPF_CORE_READ(ring, private_data);
+	struct bw_holder h = {};
+	struct socket *sock;
+	struct file *file;
+	struct sock *sk;
+
+	if (i >= w->ring_files || w->written >= MAX_PER_PROCESS)
+		return 1;
+	file = io_ring_file(ctx, i);
+	if (!file || (__u64)BPF_CORE_READ(file, f_op) != socket_fops)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_num) != w->t.port ||
+	    !fill_sock(&h, (__u64)sk, (__u64)file, &w->t))
+		return 0;
+	fill_process(&h, w->task, w->ring_fd);
+	h.via = BW_VIA_IO_URING;
+	h.via_ino = BPF_CORE_READ(ring, f_inode, i_ino);
+	if (!bpf_seq_write(w->seq, &h, sizeof(h)))
+		w->written++;
+	return 0;
+}
+
+/* Write that the process holds the carrier, as descriptor fd. */
+static __noinline void write_carrier_holder(struct indirect_walk *w, __u32 fd)
+{
+	struct bw_holder h = {};
+
+	if (!w)
+		return;
+	h.ino = w->t.carrier;
+	fill_process(&h, w->task, fd);
+	if (!bpf_seq_write(w->seq, &h, sizeof(h)))
+		w->written++;
+}
+
+/*
+ * Descriptor fd: the carrier looked for (written once per process: the
+ * first descriptor), or an io_uring, whose registered files are walked.
+ */
+static long walk_indirect_fd(__u32 fd, struct indirect_walk *w)
+{
+	struct file *file = NULL;
+	__u64 f_op;
+
+	if (fd >= w->max_fds || w->written >= MAX_PER_PROCESS)
+		return 1;
+	bpf_probe_read_kernel(&file, sizeof(file), &w->fds[fd]);
+	if (!file)
+		return 0;
+	f_op = (__u64)BPF_CORE_READ(file, f_op);
+	if (w->t.carrier) {
+		if (f_op != socket_fops || BPF_CORE_READ(file, f_inode, i_ino) != w->t.carrier)
+			return 0;
+		write_carrier_holder(w, fd);
+		return 1;
+	}
+	if (!io_uring_fops || f_op != io_uring_fops)
+		return 0;
+	w->ring = file;
+	w->ring_fd = fd;
+	w->ring_files = io_ring_files(BPF_CORE_READ(file, private_data));
+	bpf_loop(MAX_RING_FILES, walk_ring_slot, w, 0);
+	return 0;
+}
+
+/* Descriptors walked of one process: the kernel's default nr_open. */
+#define MAX_INDIRECT_FDS (1 << 20)
+
+SEC("iter/task")
+int holders_indirect(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct indirect_walk w = { .seq = ctx->meta->seq, .task = task };
+	struct files_struct *files;
+	struct fdtable *fdt;
+
+	if (!task || !socket_fops || !my_target(ctx->meta, &w.t))
+		return 0;
+	/* a port's sockets are found here only in rings */
+	if (!w.t.carrier && !io_uring_fops)
+		return 0;
+	w.written = counters_start;
+	files = BPF_CORE_READ(task, files);
+	if (!files || (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid) &&
+		       files == BPF_CORE_READ(task, group_leader, files)))
+		return 0;
+	fdt = BPF_CORE_READ(files, fdt);
+	w.fds = BPF_CORE_READ(fdt, fd);
+	w.max_fds = BPF_CORE_READ(fdt, max_fds);
+	bpf_loop(w.max_fds < MAX_INDIRECT_FDS ? w.max_fds : MAX_INDIRECT_FDS, walk_indirect_fd, &w, 0);
 	return 0;
 }

@@ -86,13 +86,16 @@ conflicts=${BENCH_CONFLICTS:-50}
 warmup=${BENCH_WARMUP:-5}
 gap_ms=${BENCH_GAP_MS:-20}
 storm=${BENCH_STORM:-5}
+attack_procs=${BENCH_ATTACK_PROCS:-6}
+attack_sockets=${BENCH_ATTACK_SOCKETS:-10000}
+attack_ports=${BENCH_ATTACK_PORTS:-40}
 
 die() {
 	echo "bench-who: $*" >&2
 	exit 1
 }
 
-for v in runs procs sockets conflicts gap_ms storm; do
+for v in runs procs sockets conflicts gap_ms storm attack_procs attack_sockets attack_ports; do
 	case ${!v} in
 	'' | *[!0-9]* | 0) die "BENCH_${v^^} must be a positive integer" ;;
 	esac
@@ -326,8 +329,29 @@ cat >"$tmp/record.py" <<'PY'
 """Conflict record latency: fail bind() on PORT, time until bindwatch's line."""
 import calendar, errno, json, os, select, signal, socket, statistics, subprocess, sys, time
 
-bindwatch, port, holder, n, warm, gap_ms, storm, errpath, pidpath = sys.argv[1:]
+bindwatch, port, holder, n, warm, gap_ms, storm, errpath, pidpath = sys.argv[1:10]
 port, holder, n, warm, gap_ms, storm = int(port), int(holder), int(n), int(warm), int(gap_ms), int(storm)
+# "late": the port's holder is started here once bindwatch is ready (the
+# ledger saw its bind); ATTACK: a command started then too, and stopped at
+# the end (its process group), while the first records are measured
+late, attack = (sys.argv[10] == "late", sys.argv[11]) if len(sys.argv) > 10 else (False, "")
+HOLDER = """
+import os, signal, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+print(os.getpid(), s.getsockname()[1], flush=True)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+while True:
+    signal.pause()
+"""
+
+
+def cpu_ticks(pid):
+    """utime + stime of pid, clock ticks (/proc/PID/stat fields 14, 15)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 READY_TIMEOUT, RECORD_TIMEOUT, STOP_TIMEOUT = 30.0, 5.0, 30.0
 P99 = 99 - 1  # index of the 99th percentile in statistics.quantiles(n=100)
 
@@ -358,7 +382,8 @@ def failing_bind(s):
 
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
 with open(errpath, "w") as err:
-    bw = subprocess.Popen([bindwatch, "--json", "--port", str(port)],
+    # a late holder's port is not known yet, and the attack is on others
+    bw = subprocess.Popen([bindwatch, "--json", *([] if late else ["--port", str(port)])],
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
 with open(pidpath, "w") as f:
     print(bw.pid, file=f)
@@ -377,25 +402,39 @@ try:
         time.sleep(0.05)
 
     fd, buf = bw.stdout.fileno(), b""
+    helpers = []
+    if late:
+        helpers.append(subprocess.Popen([sys.executable, "-c", HOLDER], stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, start_new_session=True))
+        holder, port = map(int, helpers[-1].stdout.readline().split())
+    if attack:
+        helpers.append(subprocess.Popen(["bash", "-c", attack], stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, start_new_session=True))
+        if helpers[-1].stdout.readline().strip() != b"attacking":
+            fail("the attacker did not start")
 
     def read_record(pid):
-        """The next line, a conflict of pid naming the holder; and when read."""
+        """The next line, a conflict of pid naming the holder; and when read
+        (unwatched, bindwatch writes the attacker's records too: skipped)."""
         global buf
         deadline = time.monotonic() + RECORD_TIMEOUT
-        while b"\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                fail("no record within %.0fs" % RECORD_TIMEOUT)
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                fail("bindwatch closed its stdout")
-            buf += chunk
-        line, buf = buf.split(b"\n", 1)
-        t1 = time.clock_gettime_ns(time.CLOCK_REALTIME)
-        r = json.loads(line)
-        if r.get("event") != "conflict" or r.get("port") != port or \
-                r.get("requester", {}).get("pid") != pid:
-            fail("unexpected record: " + line.decode()[:300])
+        while True:
+            while b"\n" not in buf:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([fd], [], [], left)[0]:
+                    fail("no record within %.0fs" % RECORD_TIMEOUT)
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    fail("bindwatch closed its stdout")
+                buf += chunk
+            line, buf = buf.split(b"\n", 1)
+            t1 = time.clock_gettime_ns(time.CLOCK_REALTIME)
+            r = json.loads(line)
+            if r.get("event") == "conflict" and r.get("port") == port and \
+                    r.get("requester", {}).get("pid") == pid:
+                break
+            if not late:
+                fail("unexpected record: " + line.decode()[:300])
         if holder not in [h.get("pid") for h in r.get("holders") or []]:
             fail("record does not name the holder %d: %s" % (holder, line.decode()[:300]))
         return r, t1
@@ -422,12 +461,14 @@ try:
         return t0, t1, r
 
     first, first_time = [], []
+    cpu0, wall0 = cpu_ticks(bw.pid), time.monotonic()
     for i in range(warm + n):
         time.sleep(gap_ms / 1000)
         t0, t1, r = distinct_conflict()
         if i >= warm:
             first.append((t1 - t0) / 1e6)
             first_time.append((t1 - rfc3339_ns(r["time"])) / 1e6)
+    cpu = (cpu_ticks(bw.pid) - cpu0) / os.sysconf("SC_CLK_TCK") / (time.monotonic() - wall0)
 
     # the storm: its first record at once, then one per window
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -441,10 +482,17 @@ try:
         window.append((t1 - t0) / 1e6)
     s.close()
     q = statistics.quantiles(first, n=100, method="inclusive")
-    print("mode %s n %d p50 %.3f p99 %.3f max %.3f time_median %.3f storm_n %d storm_p50 %.3f"
-          % (mode, n, statistics.median(first), q[P99], max(first),
-             statistics.median(first_time), storm, statistics.median(window)))
+    print("mode %s n %d p50 %.3f p99 %.3f max %.3f time_median %.3f storm_n %d storm_p50 %.3f "
+          "cpu_pct %.2f" % (mode, n, statistics.median(first), q[P99], max(first),
+                            statistics.median(first_time), storm, statistics.median(window),
+                            cpu * 100))
 finally:
+    for h in helpers:
+        try:
+            os.killpg(h.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        h.wait()
     if bw.poll() is None:
         bw.send_signal(signal.SIGTERM)
         try:
@@ -455,12 +503,14 @@ finally:
     os.unlink(pidpath)
 PY
 
-# record PHASE: one bindwatch session; the result line in $tmp/record.PHASE
+# record PHASE [late ATTACK]: one bindwatch session; the result line in
+# $tmp/record.PHASE (see record.py for late and ATTACK)
 record() {
 	local phase=$1 rc=0 summary
 
+	shift
 	"$PYTHON" "$tmp/record.py" "$bindwatch" "$port" "$holder_pid" "$conflicts" \
-		"$warmup" "$gap_ms" "$storm" "$tmp/record.err" "$tmp/record.bwpid" \
+		"$warmup" "$gap_ms" "$storm" "$tmp/record.err" "$tmp/record.bwpid" "$@" \
 		</dev/null >"$tmp/record.$phase" 2>"$tmp/record.py.err" &
 	record_job=$!
 	wait "$record_job" || rc=$?
@@ -487,6 +537,31 @@ lookups() {
 field() {
 	awk -v k="$2" '{ for (i = 1; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$1"
 }
+
+# ---- the attacker: binds PORTS listeners, says "attacking", then fails a
+# bind on each of them, round after round, ATTACK_PAUSE_S between rounds
+ATTACKER='
+import socket, sys, time
+held = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    held.append(s.getsockname()[1])
+print("attacking", flush=True)
+while True:
+    for port in held:
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            pass
+        s.close()
+    time.sleep(ATTACK_PAUSE_S)
+'
+ATTACKER=${ATTACKER/ATTACK_PAUSE_S/0.01}
+AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+attack_scale="$attack_procs procs x $attack_sockets sockets"
 
 # ---- run
 
@@ -518,6 +593,19 @@ lookups scale
 record scale
 stop_crowd
 
+# under attack: another user holds a crowd of sockets and fails binds in a
+# loop while root's conflicts are timed; against the same run without it
+echo "fresh holder (bound after bindwatch started), no attack:"
+record fresh late ""
+echo "starting nobody's crowd: $attack_scale"
+"${AS_NOBODY[@]}" "$holdmany" -n "$attack_procs" -s "$attack_sockets" -l 0 </dev/null >"$tmp/crowd" 2>&1 &
+crowd_pid=$!
+wait_for "$tmp/crowd" '^ready ' "$crowd_pid" "holdmany as nobody"
+echo "  $(cat "$tmp/crowd"); host: $(cut -f1 /proc/sys/fs/file-nr) open files"
+echo "under attack: nobody fails binds on $attack_ports ports of its own in a loop:"
+record attack late "$(printf '%q ' "${AS_NOBODY[@]}" "$PYTHON" -c "$ATTACKER" "$attack_ports")"
+stop_crowd
+
 # ---- report
 
 echo
@@ -543,15 +631,18 @@ echo "conflict record latency, ms from the failing bind() returning to the line 
 echo "(first records: $conflicts conflicts from $conflicts distinct processes, $gap_ms ms apart, after $warmup uncounted;"
 echo " storm window: $storm later failures of one process, each counted until its storm's window closes; mode $(field "$tmp/record.baseline" mode))"
 printf '%-32s %8s %8s %8s %14s %14s\n' "" p50 p99 max 'p50 from "time"' 'storm window'
-for phase in baseline scale; do
+for phase in baseline scale fresh attack; do
 	name=$phase
 	[ "$phase" = scale ] && name=$scale
+	[ "$phase" = fresh ] && name="fresh holder"
+	[ "$phase" = attack ] && name="fresh holder, nobody attacking"
 	awk -v l="$name" -v m="$(field "$tmp/record.$phase" p50)" \
 		-v p="$(field "$tmp/record.$phase" p99)" -v x="$(field "$tmp/record.$phase" max)" \
 		-v t="$(field "$tmp/record.$phase" time_median)" -v w="$(field "$tmp/record.$phase" storm_p50)" \
 		'BEGIN { printf "%-32s %8.2f %8.2f %8.2f %14.2f %14.2f\n", l, m, p, x, t, w }'
 done
-echo "bindwatch summaries (records, lost): baseline $(cat "$tmp/summary.baseline"); scale $(cat "$tmp/summary.scale")"
+echo "bindwatch summaries (records, lost): baseline $(cat "$tmp/summary.baseline"); scale $(cat "$tmp/summary.scale"); fresh $(cat "$tmp/summary.fresh"); attack $(cat "$tmp/summary.attack")"
+echo "bindwatch CPU while the first records were timed: fresh $(field "$tmp/record.fresh" cpu_pct)%, under attack $(field "$tmp/record.attack" cpu_pct)% of one CPU"
 
 # ---- the target table's rows
 
@@ -571,6 +662,10 @@ row "storm window latency, p50 (a later failure of a storm waits for --window)" 
 row "holder lookup added to a record at $scale" \
 	"$(awk -v b="$(field "$tmp/record.baseline" p50)" -v s="$(field "$tmp/record.scale" p50)" \
 		'BEGIN { printf "%.2f", s - b }')" " ms" "<=" 3
+row "first record, p99, nobody holding $attack_scale and failing binds on $attack_ports ports" \
+	"$(field "$tmp/record.attack" p99)" " ms" "<=" 20
+row "  the same without the attack (fresh holder)" "$(field "$tmp/record.fresh" p99)" " ms" - -
+row "bindwatch CPU under that attack, % of one CPU" "$(field "$tmp/record.attack" cpu_pct)" "%" "<=" 5
 row "who PORT, no monitor, quiet host: times slower than ss" \
 	"$(awk -v w="$(median "$tmp/lookup.baseline.who")" -v s="$ss_base" 'BEGIN { printf "%.2f", w / s }')" x "<=" 1.0
 row "who PORT, no monitor, $scale: times faster than ss" "$(times_faster who scale)" x ">=" 4

@@ -35,6 +35,9 @@
 #  3. check the console (python3, stdlib): for every case, a conflict record
 #     with the expected syscall, proto, family, addr, port, requester pid,
 #     errno EADDRINUSE, the mode asked for and the socket options set.
+#     For a holder no descriptor shows (sent away with SCM_RIGHTS, or
+#     registered in an io_uring: the UNIXCB and ring layouts), the record
+#     names the process holding it and how ("via").
 #
 # The binaries: on x86_64 ./bindwatch-static when it is built (make static)
 # and no source in src/, bpf/ or vmlinux/ is newer, else ./bindwatch with the shared libraries
@@ -81,7 +84,7 @@ KERNEL_ARCHES=${KERNEL_ARCHES:-x86_64 arm64}
 KERNELS=${KERNELS:-linux-image-cloud-amd64 linux-image-6.12-cloud-amd64}
 KERNELS_ARM64=${KERNELS_ARM64:-linux-image-cloud-arm64:arm64 linux-image-6.12-cloud-arm64:arm64}
 MODES=${MODES:-fexit tracepoint}
-CASES="bind-tcp-ipv4 bind-tcp-ipv6 bind-udp-ipv4 listen-tcp-ipv4 storm-tcp-ipv4 pid1-tcp-ipv4"
+CASES="bind-tcp-ipv4 bind-tcp-ipv6 bind-udp-ipv4 listen-tcp-ipv4 storm-tcp-ipv4 inflight-tcp-ipv4 ring-udp-ipv4 pid1-tcp-ipv4"
 PID1_PORT=4242 # the port the guest's PID 1 holds
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
 BOOT_TIMEOUT_ARM64=${BOOT_TIMEOUT_ARM64:-300}
@@ -460,7 +463,7 @@ for mode in modes:
             records.append(json.loads(l))
         except ValueError:
             bad += 1
-    expects, errors, storm, pid1 = {}, {}, None, None
+    expects, errors, storm, pid1, indirect = {}, {}, None, None, {}
     for l in block["out"]:
         f = l.split()
         if f[:1] == ["expect"] and len(f) >= 7:
@@ -469,6 +472,8 @@ for mode in modes:
             storm = [int(x) for x in f[1:]]
         elif f[:1] == ["pid1"] and len(f) == 3:
             pid1 = [int(x) for x in f[1:]]
+        elif f[:1] == ["indirect"] and len(f) == 5:
+            indirect[f[1]] = (int(f[2]), int(f[3]), f[4])
         elif l.startswith("conflicts: error "):
             name = l.split()[2].rstrip(":")
             errors.setdefault(name, []).append(l)
@@ -508,6 +513,21 @@ for mode in modes:
                     problems.append(f"expected a first record of count 1 and a few more, "
                                     f"got counts {counts[:10]}")
                 detail = f"{len(mine)} records for {failed} failures, {lost} lost"
+        elif c in indirect or c.startswith(("inflight-", "ring-")):
+            # a holder no descriptor shows: named by what holds it
+            if c not in indirect:
+                problems.append(f"conflicts printed no indirect line for it "
+                                f"(exit status {head.get('conflicts_rc')})")
+            else:
+                port, pid, via = indirect[c]
+                mine = [r for r in records if r.get("port") == port]
+                holder = ((mine[0].get("holders") if mine else None) or [{}])[0]
+                if not mine:
+                    problems.append(f"no record for port {port}")
+                elif (holder.get("pid"), holder.get("via")) != (pid, via):
+                    problems.append(f"holder (pid, via) ({holder.get('pid')}, "
+                                    f"{holder.get('via')!r}), expected ({pid}, {via!r})")
+                detail = f"port {port}: held by {holder.get('pid')} via {holder.get('via')}"
         elif c.startswith("pid1-"):
             # a reclaim rule names PID 1's port: refused, whatever the rule says
             if pid1 is None:

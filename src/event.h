@@ -24,6 +24,17 @@
 #include "netns.h"
 #include "procinfo.h"
 
+/*
+ * Why no process is named for a socket that has a file (bw_holder.hidden):
+ * the kernel writes HOLDER_HIDDEN, holder_infos() says which case it is.
+ */
+enum holder_hidden {
+	HOLDER_SEEN = 0,
+	HOLDER_HIDDEN = 1,       /* held where no walk bindwatch made could find it */
+	HOLDER_OTHER_PIDNS = 2,  /* bindwatch's pid namespace may not show the process */
+	HOLDER_IN_FLIGHT = 3,    /* in flight on a unix socket no process was found holding */
+};
+
 /* A socket on the port and what /proc said of the process holding it. */
 struct holder_info {
 	struct bw_holder h;
@@ -39,6 +50,7 @@ struct diagnosis {
 	size_t n;
 	size_t omitted;              /* clashing sockets left out past DIAG_MAX_HOLDERS */
 	enum conflict_reason reason;
+	bool walk_skipped;           /* the requester uid's walk budget was spent: not looked */
 };
 
 /* How a reclaim ended (the record's action.result). */

@@ -75,6 +75,7 @@ static volatile sig_atomic_t reopen; /* SIGHUP: logrotate moved the log */
 struct monitor {
 	struct bw_loader loader;
 	struct ledger *ledger;   /* binds seen, to say who bound a held port */
+	struct walk_budget *walks; /* each uid's walks of every process */
 	bool show_success;       /* --all: print successful calls too */
 	struct holders *holders; /* NULL when the kernel lacks the iterators */
 	struct metrics *metrics; /* NULL without --metrics */
@@ -289,9 +290,11 @@ static int handle_event(void *arg, void *data, size_t size)
 	enrich_event(&m->enrich, &r, &pi);
 	if (ev->ret == -EADDRINUSE && m->holders) {
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
-		int err = diagnose(m->holders, m->ledger, ev, &diag);
+		int err = diagnose(m->holders, m->ledger, m->walks, ev, &diag);
 
 		metrics_lookup(m->metrics, (double)(now_ns(CLOCK_MONOTONIC) - t0) / NSEC_PER_SEC);
+		if (diag.walk_skipped)
+			metrics_walk_skipped(m->metrics);
 		/* say so once per kind of failure, not once per record */
 		if (err && err != m->diag_err)
 			warn("holder lookup failed: %s; records say \"unknown\"", strerror(-err));
@@ -426,13 +429,25 @@ static int install_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL) ? -errno : 0;
 }
 
+/* Whether hooks run: --exec, or a rule's exec in p, the policy read at start. */
+static bool hooks_run(const struct bw_options *o, const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; p && i < p->nrules; i++)
+		if (p->rules[i].exec)
+			return true;
+	return o->exec != NULL;
+}
+
 /*
  * The capabilities a monitor uses once attached (README "Requirements"):
  * reading other users' /proc entries and naming cgroups by id; entering
  * another network namespace to name a holder there (CAP_SYS_ADMIN: only
  * with holder lookup); signalling a stale holder (only with a policy that
- * may reclaim).  bind_low: also CAP_NET_BIND_SERVICE, until the metrics
- * server has bound its port.
+ * may reclaim), or what a hook left behind when no cgroup.kill ends it
+ * (hooks_signal()).  bind_low: also CAP_NET_BIND_SERVICE, until the
+ * metrics server has bound its port.
  */
 static privs_set keep_caps(const struct monitor *m, const struct bw_options *o, bool bind_low)
 {
@@ -440,7 +455,7 @@ static privs_set keep_caps(const struct monitor *m, const struct bw_options *o, 
 
 	if (m->holders)
 		keep |= PRIV(CAP_SYS_ADMIN);
-	if (o->policy_path && !o->dry_run)
+	if ((o->policy_path && !o->dry_run) || (hooks_run(o, m->policy) && hooks_signal(&m->hooks)))
 		keep |= PRIV(CAP_KILL);
 	if (bind_low)
 		keep |= PRIV(CAP_NET_BIND_SERVICE);
@@ -625,7 +640,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	m.ledger = calloc(1, sizeof(*m.ledger));
-	err = m.ledger ? instance_lock(lock) : -ENOMEM;
+	m.walks = calloc(1, sizeof(*m.walks));
+	err = m.ledger && m.walks ? instance_lock(lock) : -ENOMEM;
 	if (err) {
 		if (err == -ENOMEM)
 			warn("out of memory");
@@ -633,9 +649,16 @@ int main(int argc, char **argv)
 		policy_free(m.expect);
 		hooks_fini(&m.hooks);
 		free(m.ledger);
+		free(m.walks);
 		options_free(&o);
 		return EXIT_FAILURE;
 	}
+	/*
+	 * Only with the lock held: what a monitor that died left is killed.
+	 * With any policy, as a reload may bring rules with an exec.
+	 */
+	if (o.exec || o.policy_path)
+		hooks_contain(&m.hooks);
 	err = install_signals();
 	if (!err)
 		err = output_open(&m.out, &o, &exiting);
@@ -649,6 +672,7 @@ int main(int argc, char **argv)
 	policy_free(m.expect);
 	hooks_fini(&m.hooks);
 	free(m.ledger);
+	free(m.walks);
 	options_free(&o);
 	instance_unlock(lock);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;

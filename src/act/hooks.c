@@ -24,13 +24,15 @@
  * take is dropped and counted (hooks_take_dropped(): a metric and a
  * record), never silently.
  *
- * Each hook runs in a process group of its own, and the whole group is
- * killed (SIGKILL) at its timeout and when the hook itself exits, so
- * nothing it started outlives it: a hook that must leave something running
- * hands it to the service manager (systemd-run).  A hook is our child and
- * is reaped only after its group is killed (waitid() with WNOWAIT sees the
- * exit first), so its pid, which is the group's id, cannot have been
- * reused when it is signalled.
+ * Everything a hook starts ends with it (contain.c: a cgroup of its own,
+ * or child subreapers): all of it is killed (SIGKILL) at its timeout and
+ * when the hook itself exits, and its slot is free only once all of it is
+ * gone, so the slots bound processes, not just hooks.  A hook that must
+ * leave something running hands it to the service manager (systemd-run).
+ * A hook is our child and is reaped only after that kill (waitid() with
+ * WNOWAIT sees the exit first), so its pid, which is its process group's
+ * id, cannot have been reused when it is signalled.  At stop, running
+ * hooks get a short, bounded wait, then are killed the same way.
  *
  * A hook alerts once per incident (incident.c): for --exec and for rules'
  * exec each on its own, hooks_alert() asks whether a record's is due and
@@ -45,9 +47,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,17 +67,20 @@
 #define ENV_MAX (RECORD_VARS + 1) /* and PATH */
 #define ENV_LEN 256
 #define HOOK_NAME_LEN 64
+#define HOOK_STOP_PASS_MS 10 /* at stop, between looks at the running hooks */
+#define HOOK_WHY_LEN 128     /* what contain_init() says, past a path */
 
 _Static_assert(POLICY_MAX_EXEC == HOOK_MAX_ARGS, "a rule's exec must fit a hook's argv");
 
 extern char **environ;
 
 struct hook_child {
-	pid_t pid;            /* and its process group's id */
+	struct contained proc; /* the hook, and all it starts */
 	uint32_t uid;         /* the requester's, for the fair share */
 	char name[HOOK_NAME_LEN]; /* the program, for messages */
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC */
 	bool killed;          /* SIGKILL sent; reaped on a later pass */
+	bool reaped;          /* the slot waits for the rest of it to be gone */
 };
 
 /* A hook to run: a copy of all it needs, so the record may be gone. */
@@ -89,6 +94,8 @@ struct hook_job {
 	size_t json_len;
 	char data[];          /* the arguments, then the JSON */
 };
+
+static void stop_running(struct hooks *h);
 
 int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 	       unsigned int timeout_s, uint64_t interval_ms)
@@ -130,7 +137,6 @@ int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 	return 0;
 }
 
-/* Running hooks are left to finish: they may be paging someone. */
 void hooks_fini(struct hooks *h)
 {
 	unsigned int i;
@@ -139,6 +145,9 @@ void hooks_fini(struct hooks *h)
 		warn("%u queued hooks not run: bindwatch is stopping", h->nqueued);
 	for (i = 0; i < h->nqueued; i++)
 		free(h->queue[i]);
+	h->nqueued = 0;
+	stop_running(h);
+	contain_fini(&h->contain);
 	free(h->running);
 	free(h->incidents);
 	free(h->buf);
@@ -194,32 +203,6 @@ static int record_fd(const char *json, size_t len)
 		return err;
 	}
 	return fd;
-}
-
-static int spawn(char *const argv[], int in, char *const envp[], pid_t *pid)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, dfl;
-	int err;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE); /* bindwatch ignores it; the hook should not */
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &dfl);
-	/* a group of its own (pgid = pid), killed as a whole */
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-				 POSIX_SPAWN_SETPGROUP);
-	posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, STDERR_FILENO, STDOUT_FILENO);
-	err = posix_spawnp(pid, argv[0], &fa, &at, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	return -err;
 }
 
 /* A copy of argv, json and r's variables, or NULL without memory. */
@@ -351,6 +334,7 @@ static int next_job(const struct hooks *h)
 static void start(struct hooks *h, const struct hook_job *j)
 {
 	struct hook_child *c = &h->running[h->nrunning];
+	const char *what;
 	int in, err;
 
 	in = record_fd(j->json, j->json_len);
@@ -358,16 +342,17 @@ static void start(struct hooks *h, const struct hook_job *j)
 		warn("%s: cannot pass the record: %s", j->argv[0], strerror(-in));
 		return;
 	}
-	err = spawn(j->argv, in, j->envp, &c->pid);
+	err = contain_spawn(&h->contain, j->argv, j->envp, in, &c->proc, &what);
 	close(in);
 	if (err) {
-		warn("hook: cannot run %s: %s", j->argv[0], strerror(-err));
+		warn("hook: cannot %s %s: %s", what, j->argv[0], strerror(-err));
 		return;
 	}
 	snprintf(c->name, sizeof(c->name), "%s", j->argv[0]);
 	c->uid = j->uid;
 	c->deadline_ns = now_ns(CLOCK_MONOTONIC) + h->timeout_ns;
 	c->killed = false;
+	c->reaped = false;
 	h->nrunning++;
 }
 
@@ -473,27 +458,65 @@ void hooks_alert(struct hooks *h, const struct bw_record *r, const struct strbuf
 		alert(h, HOOK_RULE, r, json);
 }
 
-/*
- * Whether hook c has exited; if so its group is killed and it is reaped.
- * Until then its pid stays ours, so kill(-pid) reaches its group only.
- */
-static bool reap(struct hook_child *c)
+/* Kill hook c and all it started. */
+static void end(struct hooks *h, struct hook_child *c)
 {
+	int err = contain_end(&h->contain, &c->proc);
+
+	if (err)
+		warn("hook %s[%d]: cannot kill what it started: %s", c->name, c->proc.pid,
+		     strerror(-err));
+}
+
+/*
+ * Whether hook c has exited; if so all it started is killed and it is
+ * reaped.  Until then its pid stays ours, so kill(-pid) reaches its group
+ * only.
+ */
+static bool reap(struct hooks *h, struct hook_child *c)
+{
+	pid_t pid = c->proc.pid;
 	siginfo_t si = { 0 };
 
-	if (waitid(P_PID, c->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != c->pid)
+	if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != pid)
 		return false;
 	/* exited, or not our child any more (nothing left to wait for) */
-	if (si.si_pid == c->pid) {
-		kill(-c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
+	if (si.si_pid == pid) {
+		end(h, c);
+		waitpid(pid, NULL, 0);
 	}
 	if (si.si_code == CLD_EXITED && si.si_status)
-		warn("hook %s[%d] exited with status %d", c->name, c->pid, si.si_status);
+		warn("hook %s[%d] exited with status %d", c->name, pid, si.si_status);
 	return true;
 }
 
-static bool tend(struct hooks *h)
+/* Whether hook c's slot is free: it is reaped, and all it started is gone. */
+static bool gone(struct hooks *h, struct hook_child *c)
+{
+	int err;
+
+	if (!c->reaped)
+		return false;
+	err = contain_release(&h->contain, &c->proc);
+	if (err && err != -EBUSY)
+		warn("hook %s[%d]: cannot remove its cgroup: %s", c->name, c->proc.pid, strerror(-err));
+	return err != -EBUSY;
+}
+
+/* contain_tend()'s question: whether pid is a running hook, not an orphan. */
+static bool is_hook(void *arg, pid_t pid)
+{
+	const struct hooks *h = arg;
+	unsigned int i;
+
+	for (i = 0; i < h->nrunning; i++)
+		if (!h->running[i].reaped && h->running[i].proc.pid == pid)
+			return true;
+	return false;
+}
+
+/* Reap finished hooks, kill overdue ones; true while any, or anything they started, is left. */
+static bool tend_running(struct hooks *h)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC);
 	unsigned int i = 0;
@@ -501,20 +524,95 @@ static bool tend(struct hooks *h)
 	while (i < h->nrunning) {
 		struct hook_child *c = &h->running[i];
 
-		if (reap(c)) {
+		if (!c->reaped)
+			c->reaped = reap(h, c);
+		if (!c->reaped && !c->killed && now >= c->deadline_ns) {
+			warn("hook %s[%d] still running after its timeout: killed, with all it started",
+			     c->name, c->proc.pid);
+			end(h, c);
+			c->killed = true;
+		}
+		if (gone(h, c)) {
 			h->running[i] = h->running[--h->nrunning];
 			continue;
 		}
-		if (!c->killed && now >= c->deadline_ns) {
-			warn("hook %s[%d] still running after its timeout: killed, with its process group",
-			     c->name, c->pid);
-			kill(-c->pid, SIGKILL);
-			c->killed = true;
-		}
 		i++;
 	}
+	return contain_tend(&h->contain, is_hook, h) || h->nrunning;
+}
+
+static bool tend(struct hooks *h)
+{
+	bool busy = tend_running(h);
+
 	start_queued(h);
-	return h->nrunning || h->nqueued;
+	return busy || h->nrunning || h->nqueued;
+}
+
+/* Tend the running hooks until nothing of them is left, for HOOK_STOP_WAIT_MS at most: whether so. */
+static bool wait_running(struct hooks *h)
+{
+	struct timespec pass = { .tv_nsec = HOOK_STOP_PASS_MS * NSEC_PER_MSEC };
+	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + HOOK_STOP_WAIT_MS * NSEC_PER_MSEC;
+	bool left;
+
+	while ((left = tend_running(h)) && now_ns(CLOCK_MONOTONIC) < deadline)
+		nanosleep(&pass, NULL);
+	return !left;
+}
+
+/*
+ * At stop, no hook may run on unbounded: a running one gets a moment (its
+ * timeout still kills it), then it is killed with all it started.
+ */
+static void stop_running(struct hooks *h)
+{
+	struct hook_child *c;
+	unsigned int i;
+
+	if (wait_running(h))
+		return;
+	for (i = 0; i < h->nrunning; i++) {
+		c = &h->running[i];
+		if (c->reaped || c->killed)
+			continue;
+		warn("hook %s[%d] still running at stop: killed, with all it started", c->name,
+		     c->proc.pid);
+		end(h, c);
+		c->killed = true;
+	}
+	if (wait_running(h))
+		return;
+	for (i = 0; i < h->nrunning; i++)
+		warn("hook %s[%d]: what it started has not exited %d ms after SIGKILL; left behind",
+		     h->running[i].name, h->running[i].proc.pid, HOOK_STOP_WAIT_MS);
+}
+
+void hooks_contain(struct hooks *h)
+{
+	char why[PATH_MAX + HOOK_WHY_LEN];
+
+	contain_init(&h->contain, CONTAIN_DIR, why, sizeof(why));
+	switch (h->contain.mode) {
+	case CONTAIN_CGROUP:
+		note("hooks: each runs in a cgroup of its own in %s, killed whole (cgroup.kill) "
+		     "when it ends", h->contain.dir);
+		break;
+	case CONTAIN_SUBREAPER:
+		warn("hooks: no cgroup of their own (%s): each runs as a child subreaper, and what "
+		     "it leaves behind is killed when it ends", why);
+		break;
+	case CONTAIN_GROUP:
+		warn("hooks: no cgroup of their own (%s), and no /proc/PID/task/TID/children to "
+		     "find what they leave behind: only a hook's process group is killed when it "
+		     "ends", why);
+		break;
+	}
+}
+
+bool hooks_signal(const struct hooks *h)
+{
+	return h->contain.mode != CONTAIN_CGROUP;
 }
 
 bool hooks_tend(struct hooks *h)

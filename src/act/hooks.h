@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "contain.h"
 #include "incident.h"
 #include "event.h"
 #include "strbuf.h"
@@ -19,6 +20,7 @@
 #define HOOK_MAX_ARGS 32
 #define HOOK_QUEUE_MAX 64          /* hooks waiting for a slot, all users */
 #define HOOK_QUEUE_BYTES (4U << 20) /* and the memory they may take */
+#define HOOK_STOP_WAIT_MS 1000     /* at stop: for running hooks, then for the killed */
 
 struct hook_child;
 struct hook_job;
@@ -44,6 +46,7 @@ struct hooks {
 	uint64_t dropped;              /* hooks not run: the queue was full */
 	uint64_t dropped_reported;     /* of those, handed to hooks_take_dropped() */
 	struct incidents *incidents;   /* HOOK_KINDS tables: alerts already made */
+	struct containment contain;    /* how all a hook starts ends with it */
 };
 
 /*
@@ -54,7 +57,18 @@ struct hooks {
  */
 int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 	       unsigned int timeout_s, uint64_t interval_ms);
-/* Queued hooks are not run (and said so); running ones are left to finish. */
+/*
+ * Set up how hooks are contained (contain.h) and say which way, once: call
+ * after the monitor lock is taken, when hooks may run.
+ */
+void hooks_contain(struct hooks *h);
+/* Whether ending a hook signals its processes (no cgroup.kill): CAP_KILL is kept. */
+bool hooks_signal(const struct hooks *h);
+/*
+ * Queued hooks are not run (and said so); running ones get at most
+ * HOOK_STOP_WAIT_MS (less if their timeout comes first), then are killed
+ * with all they started (and said so).
+ */
 void hooks_fini(struct hooks *h);
 
 /* Whether hooks_init() set an --exec command up. */

@@ -64,8 +64,9 @@
  *    are fnmatch(3) globs without flags, so '*' also matches '/':
  *    "*bin/python3" matches /usr/local/bin/python3.  A unit glob holds when
  *    it matches the systemd unit or the container id the system manager's
- *    part of the cgroup tree gives (cgpath.h); a unit a user named in its
- *    delegated subtree is only ever a user_unit.  cmdline is a PCRE2
+ *    part of the cgroup tree gives (cgpath.h); a unit named below a
+ *    delegation (a user's manager, a service with Delegate=) is only ever
+ *    a user_unit.  cmdline is a PCRE2
  *    regular expression searched in the first POLICY_CMDLINE_MAX bytes of
  *    the command line (argv joined by spaces): anchor it with ^ and $ to
  *    match the whole line.  A search that reaches PCRE2's match, depth or
@@ -100,7 +101,6 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "bindwatch.h"
-#include "cgpath.h"
 #include "portlist.h"
 #include "procinfo.h"
 #include "strbuf.h"
@@ -130,15 +130,14 @@ struct policy_proc {
 /* What policy_proc_of() points into. */
 struct policy_proc_bufs {
 	char comm[BW_COMM_LEN + 1];
-	char container[CG_CONTAINER_ID_LEN + 1];
 };
 
 /*
  * The process of which /proc said pi as the conditions see it, pointing
  * into pi and b: comm (BW_COMM_LEN bytes as the kernel gave them, or NULL:
  * unknown), its real uid (-1: unknown), its start (ns since boot) against
- * boot_ns (CLOCK_BOOTTIME now) for its age; state unknown.  A container
- * below a user's delegation is a name the user chose: not one.
+ * boot_ns (CLOCK_BOOTTIME now) for its age; state unknown.  unit and
+ * container are pi's, the system manager's part of the cgroup path only.
  */
 void policy_proc_of(struct policy_proc *pp, const char *comm, const struct proc_info *pi,
 		    int64_t uid, uint64_t start_ns, uint64_t boot_ns, struct policy_proc_bufs *b);

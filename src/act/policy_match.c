@@ -15,7 +15,6 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include "cgpath.h"
 #include "policy.h"
 #include "policy_regex.h"
 #include "portlist.h"
@@ -294,8 +293,7 @@ void policy_proc_of(struct policy_proc *pp, const char *comm, const struct proc_
 	pp->cmdline = pi->cmdline;
 	pp->unit = pi->unit;
 	pp->user_unit = pi->user_unit;
-	pp->container = pi->cgroup && pi->container[0] &&
-			!cgpath_system_container(pi->cgroup, b->container) ? b->container : NULL;
+	pp->container = pi->container[0] ? pi->container : NULL;
 	pp->uid = uid;
 	pp->age_ms = boot_ns > start_ns ? (int64_t)((boot_ns - start_ns) / NSEC_PER_MSEC) : -1;
 	pp->state = POLICY_STATE_ANY;

@@ -162,7 +162,7 @@ static void job_finish(struct reclaimer *rc, struct job *j, enum action_result r
 static bool still_held(struct reclaimer *rc, struct job *j)
 {
 	struct diagnosis d = {};
-	bool held = diagnose(rc->holders, NULL, &j->rec.ev, &d) || d.n;
+	bool held = diagnose(rc->holders, NULL, NULL, &j->rec.ev, &d) || d.n;
 
 	diagnosis_free(&d);
 	return held;

@@ -110,6 +110,23 @@ static int get_bool(struct reader *rd, json_t *o, const char *where, const char 
 	return 0;
 }
 
+/*
+ * The recorded container, as the reclaimer takes it: a record names one
+ * only from the system manager's part of the cgroup path, which the
+ * monitor told from the cgroups' owners, gone by now.  So the id must also
+ * be the one the path's names give (cgpath_system_len() without owners):
+ * an older bindwatch recorded a container from anywhere in the path.
+ */
+static const char *recorded_container(const char *cgroup, const char *container,
+				      char id[CG_CONTAINER_ID_LEN + 1])
+{
+	if (!cgroup || !container || !*container ||
+	    cgpath_container(cgroup, cgpath_system_len(cgroup, NULL, NULL), id) ||
+	    strcmp(id, container))
+		return NULL;
+	return id;
+}
+
 /* A requester or holder object o (named where, "requester."), at the call mono_ns. */
 static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mono_ns,
 		     bool holder, struct side *s)
@@ -134,9 +151,7 @@ static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mo
 	    (err = get_str(rd, o, where, "container", &container)) ||
 	    (err = get_str(rd, o, where, "state", &state)))
 		return err;
-	/* as the reclaimer takes it: only from the system manager's cgroups */
-	s->pp.container = cgroup && container && *container &&
-			  !cgpath_system_container(cgroup, s->container) ? s->container : NULL;
+	s->pp.container = recorded_container(cgroup, container, s->container);
 	s->pp.age_ms = start >= 0 && mono_ns >= start ? (mono_ns - start) / NSEC_PER_MSEC : -1;
 	s->pp.state = !state ? POLICY_STATE_ANY : !strcmp(state, "LISTEN") ? POLICY_STATE_LISTEN :
 		      !strcmp(state, "BOUND") ? POLICY_STATE_BOUND : POLICY_STATE_ANY;
@@ -240,7 +255,7 @@ static void judge(const struct policy *p, const struct policy_rule *r,
 static void text_side(struct strbuf *sb, const struct side *s)
 {
 	if (s->pp.comm)
-		text_comm(sb, s->pp.comm, strlen(s->pp.comm));
+		text_field(sb, TEXT_COMM, s->pp.comm, strlen(s->pp.comm));
 	else
 		strbuf_adds(sb, "?");
 	if (s->pid >= 0)
@@ -249,10 +264,20 @@ static void text_side(struct strbuf *sb, const struct side *s)
 		strbuf_addf(sb, " uid=%lld", (long long)s->pp.uid);
 }
 
+/* A word of the operator's (the log's name, a rule's) */
 static void text_str(struct strbuf *sb, const char *s)
 {
 	s = s ? s : "?";
 	text_escape(sb, s, strlen(s));
+}
+
+/* A value the log gives: it may be any string */
+static void text_value(struct strbuf *sb, const char *s)
+{
+	if (s)
+		text_field(sb, TEXT_LOGGED, s, strlen(s));
+	else
+		strbuf_addc(sb, '?');
 }
 
 static void text_head(struct strbuf *sb, const char *name, unsigned long lineno,
@@ -260,11 +285,11 @@ static void text_head(struct strbuf *sb, const char *name, unsigned long lineno,
 {
 	text_str(sb, name);
 	strbuf_addf(sb, ":%lu: ", lineno);
-	text_str(sb, c->time);
+	text_value(sb, c->time);
 	strbuf_addc(sb, ' ');
-	text_str(sb, c->proto_name);
+	text_value(sb, c->proto_name);
 	strbuf_addc(sb, ' ');
-	text_str(sb, c->addr);
+	text_value(sb, c->addr);
 	strbuf_addf(sb, ":%u by ", c->port);
 	text_side(sb, &c->req);
 	strbuf_adds(sb, ", held by ");

@@ -279,7 +279,11 @@ static enum action_result pick_targets(struct verdicts *v, const struct bw_recor
 	}
 	if (!act->npids) {
 		act->why = main->h.kernel ? "the kernel holds the socket" :
-			   main->h.hidden ? "a process bindwatch cannot see holds the socket" :
+			   main->h.hidden == HOLDER_OTHER_PIDNS ?
+			   "a process bindwatch cannot see holds the socket" :
+			   main->h.hidden == HOLDER_IN_FLIGHT ?
+			   "the socket is in flight on a unix socket no process holds" :
+			   main->h.hidden ? "no process bindwatch can find holds the socket" :
 			   "no process holds the socket";
 		return ACTION_FAILED;
 	}

@@ -51,6 +51,7 @@ void ledger_add(struct ledger *l, const struct bw_event *ev, const struct timesp
 	e->seq = ++l->seq;
 	e->pid = ev->pid;
 	e->uid = ev->uid;
+	e->sock = ev->sock;
 	memcpy(e->comm, ev->comm, sizeof(e->comm));
 	e->wall = *wall;
 }

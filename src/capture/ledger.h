@@ -21,6 +21,7 @@ struct ledger_entry {
 	__u64 seq;             /* order of addition: higher is newer */
 	__u32 pid;
 	__u32 uid;             /* the binder's */
+	struct bw_sock sock;   /* the address bound (port 0: the kernel chose one) */
 	char comm[BW_COMM_LEN];
 	struct timespec wall;  /* when it was bound */
 };

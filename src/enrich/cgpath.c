@@ -2,7 +2,8 @@
 /*
  * cgpath.c - name the service behind a process from its cgroup path.
  *
- * It owns the reading of cgroup paths; it must not read the file system.
+ * It owns the reading of cgroup paths; it must not read the file system
+ * (what it needs to know of it, a caller's cgpath_owner_fn tells).
  *
  * A pid alone says little once the process has exited; the systemd unit
  * or container id in its cgroup path says which service to look at.  Both
@@ -10,10 +11,12 @@
  * because the innermost cgroup is the most specific: a container scope
  * nested in a service, or a session scope inside a user slice.  Only
  * whole components match, so "/foo.service.d/x" names no unit and a hex
- * run of the wrong length is not mistaken for a container id.  The unit is
- * looked for only up to the first delegated component (user@UID.service),
- * the user_unit only after it: a user names cgroups below it at will, and
- * a name the user chose must never pass for one the system gave.
+ * run of the wrong length is not mistaken for a container id.  The unit and
+ * the container are looked for only up to the end of the first delegated
+ * cgroup, the user_unit only after it: whoever has the delegation names
+ * cgroups below it at will, and a name it chose must never pass for one
+ * the system gave.  A cgroup the caller cannot vouch for ends the system
+ * part before its name: unknown names are not trusted.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -27,7 +30,7 @@ static const char *const unit_suffixes[] = {
 	".service", SCOPE_SUFFIX, ".socket", ".mount", ".swap", NULL,
 };
 
-/* Units whose subtree systemd delegates to a user's service manager. */
+/* Units whose subtree systemd always delegates, to a user's service manager. */
 static const struct {
 	const char *prefix;
 	bool digits; /* the instance is a uid */
@@ -105,7 +108,7 @@ static const char *match_container(const char *s, size_t n, size_t *len)
 	return NULL;
 }
 
-/* Whether component s[0..n) is a unit whose subtree is delegated. */
+/* Whether component s[0..n) is named as a unit whose subtree is always delegated. */
 static bool is_delegating(const char *s, size_t n)
 {
 	size_t i, plen, k;
@@ -126,14 +129,18 @@ static bool is_delegating(const char *s, size_t n)
 	return false;
 }
 
-size_t cgpath_system_len(const char *path)
+size_t cgpath_system_len(const char *path, cgpath_owner_fn *owner, void *arg)
 {
 	const char *s = path;
+	enum cgpath_owner who;
 	size_t n;
 
 	for (s += strspn(s, "/"); *s; s += strspn(s, "/")) {
 		n = strcspn(s, "/");
-		if (is_delegating(s, n))
+		who = owner ? owner(path, (size_t)(s + n - path), arg) : CGPATH_SYSTEM;
+		if (who == CGPATH_UNKNOWN)
+			return (size_t)(s - path);
+		if (who == CGPATH_DELEGATED || is_delegating(s, n))
 			return (size_t)(s + n - path);
 		s += n;
 	}
@@ -172,42 +179,31 @@ static int copy_unit(const char *found, size_t n, char *unit, size_t len)
 	return 0;
 }
 
-int cgpath_unit(const char *path, char *unit, size_t len)
+int cgpath_unit(const char *path, size_t sys_len, char *unit, size_t len)
 {
 	size_t n = 0;
-	const char *found = find_last(path, cgpath_system_len(path), match_unit, &n);
+	const char *found = find_last(path, sys_len, match_unit, &n);
 
 	return copy_unit(found, n, unit, len);
 }
 
-int cgpath_user_unit(const char *path, char *unit, size_t len)
+int cgpath_user_unit(const char *path, size_t sys_len, char *unit, size_t len)
 {
-	size_t sys = cgpath_system_len(path), n = 0;
-	const char *found = find_last(path + sys, strlen(path + sys), match_unit, &n);
+	size_t n = 0;
+	const char *found = find_last(path + sys_len, strlen(path + sys_len), match_unit, &n);
 
 	return copy_unit(found, n, unit, len);
 }
 
-/* The last container id in path[0..end) into id: 0, or -ENOENT. */
-static int container_in(const char *path, size_t end, char id[CG_CONTAINER_ID_LEN + 1])
+int cgpath_container(const char *path, size_t sys_len, char id[CG_CONTAINER_ID_LEN + 1])
 {
 	const char *found;
 	size_t n;
 
-	found = find_last(path, end, match_container, &n);
+	found = find_last(path, sys_len, match_container, &n);
 	if (!found)
 		return -ENOENT;
 	memcpy(id, found, n);
 	id[n] = '\0';
 	return 0;
-}
-
-int cgpath_container(const char *path, char id[CG_CONTAINER_ID_LEN + 1])
-{
-	return container_in(path, strlen(path), id);
-}
-
-int cgpath_system_container(const char *path, char id[CG_CONTAINER_ID_LEN + 1])
-{
-	return container_in(path, cgpath_system_len(path), id);
 }

@@ -8,12 +8,20 @@
  * .../cri-containerd-<id>.scope", "/machine.slice/libpod-<id>.scope").
  *
  * Not all of the path is the system's word.  systemd delegates the subtree
- * of "user@UID.service" (and "capsule@NAME.service") to that user's own
- * service manager, and the user can create any cgroup below it: a
- * "user@1000.service/app.slice/legacy.service" says only that uid 1000
- * chose the name legacy.service.  So the unit is read from the system
- * manager's part of the path, and what lies below the delegation is the
- * user_unit, a name the user chose.
+ * of a unit to whoever runs it: "user@UID.service" and "capsule@NAME.
+ * service" to a user's own service manager, any unit with Delegate=yes to
+ * its service (a CI runner, a container engine), and whoever has the
+ * subtree creates and names cgroups below it as it likes: a ".../ci-runner.
+ * service/system.slice/nginx.service" says only that the runner's user
+ * chose the name nginx.service.  So the path has two parts: the system
+ * part, up to and including the first delegated cgroup, whose names the
+ * system manager gave, and the rest, the user's.  The unit and the
+ * container id are read from the system part only; the user_unit is the
+ * innermost unit in the user's part.
+ *
+ * Which cgroup is delegated is a fact of the file system (its owner, an
+ * extended attribute), which this module does not read: cgpath_system_len()
+ * asks a caller's function (cgroup.c answers from the cgroup2 mount).
  */
 #ifndef BW_CGPATH_H
 #define BW_CGPATH_H
@@ -22,44 +30,58 @@
 
 #define CG_CONTAINER_ID_LEN 64
 
-/*
- * How many bytes at the start of path the system manager manages: up to
- * the end of the first component "user@UID.service" or "capsule@NAME.
- * service" (whose subtree is delegated), or all of path without one.
- */
-size_t cgpath_system_len(const char *path);
+/* Who a cgroup on a path belongs to, as the caller can tell. */
+enum cgpath_owner {
+	CGPATH_SYSTEM,    /* root's, not delegated: the cgroups below it are named by the system */
+	CGPATH_DELEGATED, /* handed over: its own name is the system's, none below it is */
+	CGPATH_UNKNOWN,   /* cannot be told (gone meanwhile): not even its own name is trusted */
+};
 
 /*
- * The innermost systemd unit in the system manager's part of path (see
- * cgpath_system_len()): the last component ending in ".service", ".scope",
+ * The owner of the cgroup path[0..len), where len ends a component of path.
+ * cgpath_system_len() asks for each component in turn from the root, and
+ * stops asking where the system part ends.
+ */
+typedef enum cgpath_owner cgpath_owner_fn(const char *path, size_t len, void *arg);
+
+/*
+ * How many bytes at the start of path the system manager named: up to the
+ * end of the first component that owner (with arg) calls CGPATH_DELEGATED
+ * or that is "user@UID.service" or "capsule@NAME.service" (whose subtrees
+ * systemd always delegates), or up to the start of the first it calls
+ * CGPATH_UNKNOWN, or all of path.  owner NULL: every cgroup is the
+ * system's but for those two names (a path read from a log, whose
+ * cgroups may be gone).
+ */
+size_t cgpath_system_len(const char *path, cgpath_owner_fn *owner, void *arg);
+
+/*
+ * The innermost systemd unit in path[0..sys_len), the system part of path
+ * (cgpath_system_len()): the last component ending in ".service", ".scope",
  * ".socket", ".mount" or ".swap" (not ".slice").  A process anywhere in a
- * user's delegated subtree has the unit "user@UID.service".  Copies it to
- * unit (of size len) and returns 0, or -ENOENT when there is none,
- * -ENAMETOOLONG when it does not fit.
+ * delegated subtree has the delegated unit, "user@UID.service" or
+ * "ci-runner.service".  Copies it to unit (of size len) and returns 0, or
+ * -ENOENT when there is none, -ENAMETOOLONG when it does not fit.
  */
-int cgpath_unit(const char *path, char *unit, size_t len);
+int cgpath_unit(const char *path, size_t sys_len, char *unit, size_t len);
 
 /*
- * The same below the delegation point: the innermost unit that a user's
- * own manager (or the user) named, "legacy.service" in ".../user@1000.
- * service/app.slice/legacy.service".  -ENOENT when path has no delegated
- * part or no unit in it.
+ * The same in the user's part of path, after sys_len: the innermost unit
+ * that a user's own manager (or the user) named, "legacy.service" in
+ * ".../user@1000.service/app.slice/legacy.service".  -ENOENT when path has
+ * no user's part or no unit in it.
  */
-int cgpath_user_unit(const char *path, char *unit, size_t len);
+int cgpath_user_unit(const char *path, size_t sys_len, char *unit, size_t len);
 
 /*
- * The innermost container id in path: a run of exactly 64 lowercase hex
- * digits forming a whole component, or following "docker-", "libpod-",
- * "crio-", "cri-containerd-" in a component ending in ".scope".  Copies the
- * 64 digits plus NUL to id and returns 0, or -ENOENT when there is none.
+ * The innermost container id in the system part path[0..sys_len): a run of
+ * exactly 64 lowercase hex digits forming a whole component, or following
+ * "docker-", "libpod-", "crio-", "cri-containerd-" in a component ending in
+ * ".scope".  Below a delegation a user names cgroups as it likes,
+ * "docker-<64 hex>.scope" too, so only the system part may stand for a
+ * container.  Copies the 64 digits plus NUL to id and returns 0, or
+ * -ENOENT when there is none.
  */
-int cgpath_container(const char *path, char id[CG_CONTAINER_ID_LEN + 1]);
-
-/*
- * The same in the system manager's part of path only (cgpath_system_len()):
- * below a user's delegation the user names cgroups as it likes,
- * "docker-<64 hex>.scope" too, so only this one may stand for a container.
- */
-int cgpath_system_container(const char *path, char id[CG_CONTAINER_ID_LEN + 1]);
+int cgpath_container(const char *path, size_t sys_len, char id[CG_CONTAINER_ID_LEN + 1]);
 
 #endif /* BW_CGPATH_H */

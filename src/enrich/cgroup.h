@@ -16,9 +16,23 @@ void cgroup_fini(void);
 /*
  * Path of cgroup id relative to the cgroup2 root ("/system.slice/x.service"),
  * resolved through the kernel (open_by_handle_at), so it works after the
- * process has exited as long as the cgroup exists.  0 or -errno.
+ * process has exited as long as the cgroup exists, and in *sys_len how
+ * much of it the system manager named (cgroup_system_len()).  0 or -errno.
  */
-int cgroup_path_from_id(uint64_t id, char *path, size_t len);
+int cgroup_path_from_id(uint64_t id, char *path, size_t len, size_t *sys_len);
+
+/*
+ * How many bytes at the start of path (relative to the cgroup2 root) the
+ * system manager named, by cgpath_system_len(): a cgroup is delegated when
+ * someone other than root may create cgroups in it (its directory is not
+ * root's, or is writable by its group or others) or systemd marked it so
+ * (the trusted.delegate attribute, readable only with CAP_SYS_ADMIN); one
+ * whose directory cannot be opened is unknown.  0 without a cgroup2 mount.
+ */
+size_t cgroup_system_len(const char *path);
+
+/* The same in the tree whose root directory is open as rootfd. */
+size_t cgroup_system_len_at(int rootfd, const char *path);
 
 /*
  * Id and depth (root = 0) of the cgroup at path: an absolute filesystem path
@@ -26,5 +40,12 @@ int cgroup_path_from_id(uint64_t id, char *path, size_t len);
  * 0 or -errno.
  */
 int cgroup_id_from_path(const char *path, uint64_t *id, unsigned int *level);
+
+/*
+ * The directory of this process's own cgroup v2, under the mount
+ * ("/sys/fs/cgroup/system.slice/bindwatch.service"), from /proc/self/cgroup.
+ * 0 or -errno (-ENOENT without a cgroup2 mount).
+ */
+int cgroup_self_dir(char *path, size_t len);
 
 #endif /* BW_CGROUP_H */

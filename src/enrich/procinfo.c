@@ -232,17 +232,18 @@ static char *read_cgroup_file(int dirfd)
 	return path;
 }
 
-static void describe_cgroup(struct proc_info *pi)
+/* unit, user_unit and container from pi->cgroup, of which sys_len bytes are the system's */
+static void describe_cgroup(struct proc_info *pi, size_t sys_len)
 {
 	char unit[NAME_MAX + 1];
 
 	if (!pi->cgroup)
 		return;
-	if (!cgpath_unit(pi->cgroup, unit, sizeof(unit)))
+	if (!cgpath_unit(pi->cgroup, sys_len, unit, sizeof(unit)))
 		pi->unit = strdup(unit);
-	if (!cgpath_user_unit(pi->cgroup, unit, sizeof(unit)))
+	if (!cgpath_user_unit(pi->cgroup, sys_len, unit, sizeof(unit)))
 		pi->user_unit = strdup(unit);
-	if (cgpath_container(pi->cgroup, pi->container))
+	if (cgpath_container(pi->cgroup, sys_len, pi->container))
 		pi->container[0] = '\0';
 }
 
@@ -250,11 +251,12 @@ void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 		   uint64_t cgroup_id, uint64_t exe_ino, bool cmdline)
 {
 	char path[PATH_MAX];
+	size_t sys_len = 0;
 	int dirfd;
 
 	memset(pi, 0, sizeof(*pi));
 	/* the id the kernel recorded is the cgroup at the time of the call */
-	if (!cgroup_path_from_id(cgroup_id, path, sizeof(path)))
+	if (!cgroup_path_from_id(cgroup_id, path, sizeof(path), &sys_len))
 		pi->cgroup = strdup(path);
 
 	dirfd = open_same_process(pid, start_ns);
@@ -265,13 +267,13 @@ void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 		/* no exe: exec'd since the call, so this cmdline is another program's */
 		if (cmdline && (pi->exe || !exe_ino))
 			read_cmdline(pi, dirfd);
-		if (!pi->cgroup)
-			pi->cgroup = read_cgroup_file(dirfd);
+		if (!pi->cgroup && (pi->cgroup = read_cgroup_file(dirfd)))
+			sys_len = cgroup_system_len(pi->cgroup);
 		/* the process may have exited while we read */
 		pi->exited = !same_process(dirfd, procinfo_ticks(start_ns), NULL);
 		close(dirfd);
 	}
-	describe_cgroup(pi);
+	describe_cgroup(pi, sys_len);
 }
 
 int procinfo_open_netns(uint32_t pid, uint64_t start_ns)

@@ -18,9 +18,10 @@ struct proc_info {
 	size_t cmdline_len; /* of both */
 	bool cmdline_truncated; /* cut at the command-line limit */
 	char *cgroup;      /* relative to the cgroup2 root; NULL when unknown */
+	/* the cgroup's names (cgpath.h): the system part's, then the delegated part's */
 	char *unit;        /* innermost systemd unit the system manager named, or NULL */
-	char *user_unit;   /* innermost unit in a user's delegated subtree, or NULL */
-	char container[CG_CONTAINER_ID_LEN + 1]; /* "" when none */
+	char *user_unit;   /* innermost unit in a delegated subtree, or NULL */
+	char container[CG_CONTAINER_ID_LEN + 1]; /* the system part's; "" when none */
 };
 
 #define PROCINFO_CMDLINE_DEFAULT 4096   /* bytes of a command line kept */
@@ -85,6 +86,9 @@ int procinfo_identity(uint32_t pid, uint64_t start_ns, int64_t *uid, bool *kthre
 /* Inodes of bindwatch's own network and pid namespaces, or 0. */
 uint32_t procinfo_own_netns(void);
 uint32_t procinfo_own_pidns(void);
+
+/* The initial pid namespace's inode (include/linux/proc_ns.h): it sees every process. */
+#define PROC_PID_INIT_INO 0xEFFFFFFCU
 
 /* Clock ticks since boot, as /proc/PID/stat field 22 gives a start time. */
 uint64_t procinfo_ticks(uint64_t ns);

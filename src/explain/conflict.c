@@ -113,14 +113,20 @@ static bool reuseport_shared(const struct bw_sock *a, const struct bw_sock *b)
 	return has(a, BW_SF_REUSEPORT) && has(b, BW_SF_REUSEPORT);
 }
 
+bool conflict_may_clash(const struct conflict_req *req, const struct bw_sock *b)
+{
+	const struct bw_sock *a = req->sock;
+
+	return a->protocol == b->protocol && a->port == b->port && a->netns == b->netns &&
+	       devices_compatible(a, b) && addr_overlap(a, b);
+}
+
 bool conflict_clash(const struct conflict_req *req, const struct bw_holder *h)
 {
 	const struct bw_sock *a = req->sock, *b = &h->sock;
 	bool both_reuse = has(a, BW_SF_REUSEADDR) && has(b, BW_SF_REUSEADDR);
 
-	if (a->protocol != b->protocol || a->port != b->port || a->netns != b->netns)
-		return false;
-	if (!devices_compatible(a, b) || !addr_overlap(a, b))
+	if (!conflict_may_clash(req, b))
 		return false;
 	if (a->protocol == IPPROTO_UDP)
 		return !both_reuse && !(reuseport_shared(a, b) && a->uid == b->uid);

@@ -56,6 +56,13 @@ struct conflict_req {
 bool conflict_clash(const struct conflict_req *req, const struct bw_holder *h);
 
 /*
+ * False when socket s cannot block req whatever its options
+ * (SO_REUSEADDR, SO_REUSEPORT) and state: another protocol, port or
+ * namespace, another device, or addresses that do not overlap.
+ */
+bool conflict_may_clash(const struct conflict_req *req, const struct bw_sock *s);
+
+/*
  * Why req failed, given the holder that blocks it (NULL when none was
  * found).  The most specific explanation wins: ephemeral exhaustion, then
  * listen(), SO_REUSEPORT mismatches, address overlaps, then the holder's

@@ -13,9 +13,19 @@
  * comes first: a listener held by a live process is the likeliest answer
  * to "who has my port".  Sockets no process holds (TIME_WAIT, kernel
  * sockets) are looked for only when no process-held socket blocks the
- * request.  Holders are enriched right away, while their
+ * request; the holders no descriptor table shows (a socket in flight in
+ * an SCM_RIGHTS message, one in an io_uring's registered files) only when
+ * then a socket with a file has no process, or nothing blocks it at all.  Holders are enriched right away, while their
  * processes most likely still run; one that exits meanwhile is reported as
  * seen, marked exited.
+ *
+ * A monitor first asks the ledger (and what its last walks found) which
+ * processes hold sockets where the request would clash, and walks those
+ * alone (find_by_ledger()); every process is walked only when that finds
+ * no blocking socket or not every reference to one, and such walks are
+ * counted against the requester uid's walk budget (walkbudget.c): any
+ * user can hold sockets by the hundred thousand and make conflicts all
+ * day, and a walk of every process costs in proportion to all of them.
  *
  * A port's sockets and the processes sharing them are anyone's to
  * multiply (fork a thousand children, open SO_REUSEPORT sockets), and each
@@ -27,9 +37,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include "diagnose.h"
 #include "kconfig.h"
+#include "util.h"
+
+/* Processes the ledger may name for one port before the full walk is cheaper. */
+#define FAST_MAX_BINDERS 8
 
 /* Lower sorts first: live listeners, then other held sockets, then the rest. */
 static int rank(const struct bw_holder *h)
@@ -47,6 +62,20 @@ static int by_rank(const void *a, const void *b)
 	if (rank(x) != rank(y))
 		return rank(x) - rank(y);
 	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* What the holders found say of a socket no process was named for. */
+static void say_why_hidden(struct holder_info *hi)
+{
+	if (!hi->h.hidden)
+		return;
+	/* the process may be out of sight, wherever the socket is */
+	if (procinfo_own_pidns() != PROC_PID_INIT_INO)
+		hi->h.hidden = HOLDER_OTHER_PIDNS;
+	else if (hi->h.via == BW_VIA_INFLIGHT)
+		hi->h.hidden = HOLDER_IN_FLIGHT;
+	else
+		hi->h.hidden = HOLDER_HIDDEN;
 }
 
 int holder_infos(const struct holder_list *l, const struct ledger *ledger,
@@ -71,6 +100,7 @@ int holder_infos(const struct holder_list *l, const struct ledger *ledger,
 			v[i].binder_exited = !procinfo_alive(b->pid, b->start_ns);
 		v[i].tw_ms_left = v[i].h.state == TCP_TIME_WAIT ?
 				  kconfig_jiffies_ms(v[i].h.tw_jiffies_left) : -1;
+		say_why_hidden(&v[i]);
 	}
 	*out = v;
 	return 0;
@@ -114,33 +144,137 @@ int diagnosis_fill(struct diagnosis *d, struct holder_list *l, const struct ledg
 
 /*
  * The sockets of kinds in q's namespace that block req, other than the
- * requester's own, enriched.  0 or -errno.
+ * requester's own, into l (emptied first).  0 or -errno.
  */
 static int find_clashing(struct holders *h, struct holder_query *q, unsigned int kinds,
-			 const struct conflict_req *req, const struct bw_event *ev,
-			 const struct ledger *ledger, struct diagnosis *d)
+			 const struct conflict_req *req, __u64 own_ino, struct holder_list *l)
 {
-	struct holder_list l;
 	int err;
 
+	holder_list_free(l);
 	q->kinds = kinds;
-	err = holders_find(h, q, &l);
-	if (err)
-		return err;
-	keep_clashing(&l, req, ev->sock_ino);
-	if (l.n) /* l.v may be NULL then */
-		qsort(l.v, l.n, sizeof(*l.v), by_rank);
-	return diagnosis_fill(d, &l, ledger);
+	err = holders_find(h, q, l);
+	if (!err)
+		keep_clashing(l, req, own_ino);
+	return err;
 }
 
-int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
-	     struct diagnosis *d)
+/* Add pid to the set of FAST_MAX_BINDERS in p; false when it is full. */
+static bool add_binder(__u32 p[FAST_MAX_BINDERS], size_t *n, __u32 pid)
 {
-	return diagnose_in(h, ledger, ev, -1, d);
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (p[i] == pid)
+			return true;
+	if (*n == FAST_MAX_BINDERS)
+		return false;
+	p[(*n)++] = pid;
+	return true;
 }
 
-int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
-		int netns_fd, struct diagnosis *d)
+/* Whether every reference to the socket ino is one of l's descriptors. */
+static bool all_refs_seen(const struct holder_list *l, __u64 ino)
+{
+	size_t i, fds = 0;
+	__u32 refs = 0;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].ino == ino) {
+			fds++;
+			refs = l->v[i].file_refs;
+		}
+	return fds && fds == refs;
+}
+
+/* Add to binders each process the ledger or a hint places on a socket that may block req. */
+static bool candidates(const struct ledger *ledger, const struct walk_budget *walks,
+		       const struct conflict_req *req, __u32 binders[FAST_MAX_BINDERS], size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < ledger->n; i++)
+		if (ledger->v[i].sock.port && conflict_may_clash(req, &ledger->v[i].sock) &&
+		    !add_binder(binders, n, ledger->v[i].pid))
+			return false;
+	for (i = 0; i < WALK_HINTS; i++)
+		if (walks->hints[i].ino && conflict_may_clash(req, &walks->hints[i].sock) &&
+		    !add_binder(binders, n, walks->hints[i].pid))
+			return false;
+	return *n > 0;
+}
+
+/*
+ * The processes holding q's port, found without walking every process:
+ * the ledger says which processes bound a socket where req would clash
+ * (a bind of port 0 cannot tell where: the kernel chose the port), hints
+ * say which processes the last walks found holding one, and the
+ * descriptor tables of those processes alone are walked.  It holds when
+ * a socket that blocks req is found there, and every reference to each
+ * such socket is one of those descriptors (a socket shared after fork(),
+ * in flight or in a ring has more, and then more holders).  A socket on
+ * the port that no ledger entry or hint points to is not looked for:
+ * another process's, bound before bindwatch started and never found by a
+ * walk, is left out of the record.  -EAGAIN when it does not hold.
+ */
+static int find_by_ledger(struct holders *h, const struct ledger *ledger,
+			  const struct walk_budget *walks, const struct holder_query *q,
+			  const struct conflict_req *req, __u64 own_ino, struct holder_list *l)
+{
+	__u32 binders[FAST_MAX_BINDERS];
+	size_t i, n = 0;
+	bool blocked = false;
+	int err = 0;
+
+	if (!ledger || !walks || !candidates(ledger, walks, req, binders, &n))
+		return -EAGAIN;
+	/* a binder gone (ESRCH) holds nothing */
+	for (i = 0; i < n && (!err || err == -ESRCH); i++)
+		err = holders_find_in(h, q, binders[i], l);
+	for (i = 0; i < l->n && (!err || err == -ESRCH); i++)
+		if (l->v[i].ino != own_ino && conflict_clash(req, &l->v[i])) {
+			blocked = true;
+			if (!all_refs_seen(l, l->v[i].ino))
+				err = -EAGAIN;
+		}
+	if ((err && err != -ESRCH) || !blocked) {
+		holder_list_free(l);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/*
+ * The sockets of q's port that block req, from the ledger's binders when
+ * that holds, else from a walk of every process if uid's walk budget has
+ * one left (*skipped is set when not).  Into l.  0 or -errno.
+ */
+static int find_processes(struct holders *h, const struct ledger *ledger,
+			  struct walk_budget *budget, __u32 uid, struct holder_query *q,
+			  const struct conflict_req *req, __u64 own_ino, struct holder_list *l,
+			  bool *skipped)
+{
+	int err = find_by_ledger(h, ledger, budget, q, req, own_ino, l);
+	size_t i;
+
+	if (!err) {
+		holder_list_dedup(l);
+		keep_clashing(l, req, own_ino);
+		return 0;
+	}
+	if (budget && !walk_budget_take(budget, uid, now_ns(CLOCK_MONOTONIC))) {
+		*skipped = true;
+		return 0;
+	}
+	err = find_clashing(h, q, HOLDERS_PROCESSES, req, own_ino, l);
+	for (i = 0; !err && budget && i < l->n && i < DIAG_MAX_HOLDERS; i++)
+		walk_hint_add(budget, &l->v[i]);
+	return err;
+}
+
+static int diagnose_walk(struct holders *h, const struct ledger *ledger,
+			 struct walk_budget *budget, const struct bw_event *ev, int netns_fd,
+			 struct diagnosis *d)
 {
 	struct conflict_req req = { &ev->sock, ev->syscall == BW_SYS_LISTEN };
 	struct holder_query q = {
@@ -149,6 +283,7 @@ int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_
 		.port = ev->sock.port,
 		.protocol = ev->sock.protocol,
 	};
+	struct holder_list l = {};
 	int err = 0;
 
 	memset(d, 0, sizeof(*d));
@@ -158,15 +293,43 @@ int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_
 		/*
 		 * Sockets no process holds matter only when no process explains
 		 * the conflict: a busy server's port has thousands in TIME_WAIT.
+		 * Sockets in flight and in rings are looked for only when a
+		 * socket has a file and no process, or nothing explains it;
+		 * that walk of every process is within the budget too.
 		 */
-		err = find_clashing(h, &q, HOLDERS_PROCESSES, &req, ev, ledger, d);
-		if (!err && !d->n)
-			err = find_clashing(h, &q, HOLDERS_UNHELD, &req, ev, ledger, d);
+		err = find_processes(h, ledger, budget, ev->uid, &q, &req, ev->sock_ino, &l,
+				     &d->walk_skipped);
+		if (!err && !l.n && !d->walk_skipped)
+			err = find_clashing(h, &q, HOLDERS_UNHELD, &req, ev->sock_ino, &l);
+		if (!err && (!l.n || holder_list_hidden(&l)) && !d->walk_skipped) {
+			if (budget && !walk_budget_take(budget, ev->uid, now_ns(CLOCK_MONOTONIC)))
+				d->walk_skipped = true;
+			else
+				err = find_clashing(h, &q, HOLDERS_UNHELD | HOLDERS_INDIRECT, &req,
+						    ev->sock_ino, &l);
+		}
+		if (l.n) /* l.v may be NULL then */
+			qsort(l.v, l.n, sizeof(*l.v), by_rank);
+		if (!err)
+			err = diagnosis_fill(d, &l, ledger);
+		holder_list_free(&l);
 		if (q.netns_fd >= 0 && q.netns_fd != netns_fd)
 			close(q.netns_fd);
 	}
 	d->reason = conflict_reason(&req, d->n ? &d->holders[0].h : NULL);
 	return err;
+}
+
+int diagnose(struct holders *h, const struct ledger *ledger, struct walk_budget *budget,
+	     const struct bw_event *ev, struct diagnosis *d)
+{
+	return diagnose_walk(h, ledger, budget, ev, -1, d);
+}
+
+int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
+		int netns_fd, struct diagnosis *d)
+{
+	return diagnose_walk(h, ledger, NULL, ev, netns_fd, d);
 }
 
 void diagnosis_free(struct diagnosis *d)

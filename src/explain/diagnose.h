@@ -10,6 +10,7 @@
 #include "holders.h"
 #include "ledger.h"
 #include "event.h"
+#include "walkbudget.h"
 
 /*
  * The first DIAG_MAX_HOLDERS of the sockets in l (ranked) as d's holders,
@@ -21,11 +22,14 @@ int diagnosis_fill(struct diagnosis *d, struct holder_list *l, const struct ledg
 /*
  * Find who blocks the call ev describes, in the network namespace where it
  * failed.  d is always filled (with no holders and reason "unknown" when
- * the lookup failed); returns 0 or the lookup's -errno.
+ * the lookup failed); returns 0 or the lookup's -errno.  A walk of every
+ * process (when the ledger cannot name the holders) is taken from the
+ * requester uid's share of budget; past it none is made and
+ * d->walk_skipped says so.  budget NULL: no limit.
  */
-int diagnose(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
-	     struct diagnosis *d);
-/* The same in the network namespace open as netns_fd (-1: the requester's). */
+int diagnose(struct holders *h, const struct ledger *ledger, struct walk_budget *budget,
+	     const struct bw_event *ev, struct diagnosis *d);
+/* The same in the network namespace open as netns_fd (-1: the requester's), no limit. */
 int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
 		int netns_fd, struct diagnosis *d);
 void diagnosis_free(struct diagnosis *d);

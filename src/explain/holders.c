@@ -14,6 +14,14 @@
  * namespace a short-lived thread enters it (nsrun.c) and creates the
  * instance there; bindwatch's own threads never leave their namespace.
  *
+ * A socket with a file that no process was seen holding may be in flight
+ * or in an io_uring (HOLDERS_INDIRECT): iter/unix finds it in a unix
+ * socket's queue and the carrier's holder is looked for in turn, a
+ * carrier at a time (name_carrier()); holders_indirect walks the rings.
+ * holders_find_in() walks one process's descriptors alone, through an
+ * iterator link made for that process (the monitor's diagnosis, when the
+ * ledger says where to look).
+ *
  * Loading the iterators costs more than a lookup.  libbpf's skeleton reads
  * and parses the kernel's whole BTF (5 MB, ~90 ms) to relocate them and to
  * find their attach points; the light skeleton (bpftool gen skeleton -L)
@@ -38,7 +46,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -63,7 +73,13 @@
 #define PIN_DIR_FMT BPFFS "/" PIN_DIR_PREFIX STR(BW_ABI_VERSION) "-%08x"
 #define PIN_DIR_LEN (sizeof(PIN_DIR_FMT) + 8)
 
-enum walker { WALK_TASK, WALK_TCP, WALK_UDP, WALKERS };
+enum walker { WALK_TASK, WALK_TCP, WALK_UDP, WALK_UNIX, WALK_INDIRECT, WALKERS };
+
+/*
+ * Carriers followed from a socket in flight to a process: its unix
+ * socket, that one's carrier when it was sent away too, and so on.
+ */
+#define MAX_CARRIER_HOPS 4
 
 /* What is pinned: the walkers' links, then the targets map. */
 #define PINS (WALKERS + 1)
@@ -88,7 +104,7 @@ static const char *pin_dir(void)
 
 static void pin_path(char path[PIN_PATH_LEN], int i)
 {
-	static const char *const names[PINS] = { "task", "tcp", "udp", "targets" };
+	static const char *const names[PINS] = { "task", "tcp", "udp", "unix", "indirect", "targets" };
 
 	snprintf(path, PIN_PATH_LEN, "%s/%s", pin_dir(), names[i]);
 }
@@ -97,7 +113,8 @@ struct holders {
 	struct holders_fast_lbpf *fast;    /* loaded by the fast light skeleton, */
 	struct holders_lbpf *lskel;        /* or by the light skeleton, */
 	struct holders_bpf *skel;          /* or by libbpf's; none: a monitor's pins */
-	int link_fds[WALKERS];
+	int link_fds[WALKERS];             /* -1: that walker is not loaded */
+	int task_prog_fd;                  /* holders_task, for one process's walk; -1: pins */
 	int targets_fd;
 	__u32 own_netns;
 	__u32 pidns;                       /* bindwatch's pid namespace */
@@ -113,6 +130,7 @@ static struct holders *holders_new(void)
 		return NULL;
 	for (i = 0; i < WALKERS; i++)
 		h->link_fds[i] = -1;
+	h->task_prog_fd = -1;
 	h->targets_fd = -1;
 	h->own_netns = procinfo_own_netns();
 	h->pidns = procinfo_own_pidns();
@@ -145,40 +163,72 @@ static int iter_link(int prog_fd, union bpf_iter_link_info *info)
 	return fd < 0 ? -errno : fd;
 }
 
+/* What learn_socket_fops reads and writes, in the loaded object. */
+struct learnt {
+	const volatile __u64 *socket_fops;
+	const volatile __u64 *io_uring_fops;
+	volatile __u32 *learn_ring; /* our ring's fd plus one */
+};
+
 /*
- * Have the kernel show which f_op socket files carry (holders_task compares
- * against it; learn_socket_fops writes it to *fops).  A socket of our own
- * guarantees there is one to find, and the walk is limited to this process
- * where the kernel allows (6.1+).
+ * An io_uring of our own, to learn the f_op of io_uring files from: -1
+ * when the kernel refuses one (none, or io_uring_disabled), and then no
+ * process can have one either, or only one we are not let to walk.
  */
-static int learn_socket_fops(int prog_fd, const volatile __u64 *fops)
+static int own_ring(void)
+{
+	struct io_uring_params p = {};
+	long fd = syscall(__NR_io_uring_setup, 1, &p);
+
+	return fd < 0 ? -1 : (int)fd;
+}
+
+/*
+ * Have the kernel show which f_op socket and io_uring files carry (the
+ * walks compare against them; learn_socket_fops writes them).  A socket
+ * and a ring of our own guarantee there is one to find, and the walk is
+ * limited to this process where the kernel allows (6.1+).
+ */
+static int learn_fops(int prog_fd, const struct learnt *l)
 {
 	union bpf_iter_link_info info = { .task.pid = getpid() };
 	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err;
+	int ring = own_ring();
 	int link = iter_link(prog_fd, &info);
 
 	if (link < 0) /* an older kernel: every process (cheap once one socket is seen) */
 		link = iter_link(prog_fd, NULL);
+	*l->learn_ring = ring >= 0 ? ring + 1 : 0;
 	if (sock < 0)
 		err = -errno;
 	else
 		err = link < 0 ? link : run_iter(link);
-	if (!err && !*fops)
+	if (!err && !*l->socket_fops)
 		err = -ENOENT;
+	if (!err && !*l->io_uring_fops)
+		note("holder iterators: no io_uring could be set up: rings are not walked");
 	if (sock >= 0)
 		close(sock);
+	if (ring >= 0)
+		close(ring);
 	if (link >= 0)
 		close(link);
 	return err;
 }
 
-/* Learn the socket f_op, then attach the walkers: their links in h. */
-static int attach(struct holders *h, int learn_fd, const volatile __u64 *fops,
+/*
+ * Learn the f_ops, then attach the walkers: their links in h.  A walker
+ * not loaded (prog fd -1) stays unattached.
+ */
+static int attach(struct holders *h, int learn_fd, const struct learnt *l,
 		  const int prog_fds[WALKERS])
 {
-	int i, err = learn_socket_fops(learn_fd, fops);
+	int i, err = learn_fops(learn_fd, l);
 
+	h->task_prog_fd = prog_fds[WALK_TASK];
 	for (i = 0; i < WALKERS && !err; i++) {
+		if (prog_fds[i] < 0)
+			continue;
 		h->link_fds[i] = iter_link(prog_fds[i], NULL);
 		if (h->link_fds[i] < 0)
 			err = h->link_fds[i];
@@ -204,6 +254,7 @@ static void unload(struct holders *h)
 	h->fast = NULL;
 	h->lskel = NULL;
 	h->skel = NULL;
+	h->task_prog_fd = -1;
 	h->targets_fd = -1;
 }
 
@@ -221,9 +272,13 @@ static void unload(struct holders *h)
 	progs_[WALK_TASK] = (h)->field->progs.holders_task.prog_fd,		\
 	progs_[WALK_TCP] = (h)->field->progs.holders_tcp.prog_fd,		\
 	progs_[WALK_UDP] = (h)->field->progs.holders_udp.prog_fd,		\
+	progs_[WALK_UNIX] = (h)->field->progs.holders_unix.prog_fd,		\
+	progs_[WALK_INDIRECT] = (h)->field->progs.holders_indirect.prog_fd,	\
 	(h)->targets_fd = (h)->field->maps.targets.map_fd,			\
 	attach((h), (h)->field->progs.learn_socket_fops.prog_fd,		\
-	       &(h)->field->bss->socket_fops, progs_));				\
+	       &(struct learnt){ &(h)->field->bss->socket_fops,			\
+				 &(h)->field->bss->io_uring_fops,		\
+				 &(h)->field->bss->learn_ring }, progs_));	\
 })
 
 /* The fast walk where the kernel has bpf_rdonly_cast() (6.2+), else the plain one. */
@@ -242,7 +297,11 @@ static int open_light(struct holders *h)
 	return err;
 }
 
-/* Through libbpf's skeleton, relocated against btf_path or the kernel's. */
+/*
+ * Through libbpf's skeleton, relocated against btf_path or the kernel's.
+ * A kernel without iter/unix (before 5.17) loads the rest: the indirect
+ * holders are then not looked for (-v says so).
+ */
 static int open_libbpf(struct holders *h, const char *btf_path)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_path);
@@ -252,14 +311,28 @@ static int open_libbpf(struct holders *h, const char *btf_path)
 	if (!h->skel)
 		return -errno;
 	err = holders_bpf__load(h->skel);
-	if (err)
-		return err;
+	if (err) {
+		holders_bpf__destroy(h->skel);
+		h->skel = holders_bpf__open_opts(&oo);
+		if (!h->skel)
+			return -errno;
+		bpf_program__set_autoload(h->skel->progs.holders_unix, false);
+		bpf_program__set_autoload(h->skel->progs.holders_indirect, false);
+		err = holders_bpf__load(h->skel);
+		if (err)
+			return err;
+		note("holder iterators: iter/unix did not load: sockets in flight and in "
+		     "io_uring rings are not looked for");
+	}
 	progs[WALK_TASK] = bpf_program__fd(h->skel->progs.holders_task);
 	progs[WALK_TCP] = bpf_program__fd(h->skel->progs.holders_tcp);
 	progs[WALK_UDP] = bpf_program__fd(h->skel->progs.holders_udp);
+	progs[WALK_UNIX] = bpf_program__fd(h->skel->progs.holders_unix);
+	progs[WALK_INDIRECT] = bpf_program__fd(h->skel->progs.holders_indirect);
 	h->targets_fd = bpf_map__fd(h->skel->maps.targets);
 	return attach(h, bpf_program__fd(h->skel->progs.learn_socket_fops),
-		      &h->skel->bss->socket_fops, progs);
+		      &(struct learnt){ &h->skel->bss->socket_fops, &h->skel->bss->io_uring_fops,
+					&h->skel->bss->learn_ring }, progs);
 }
 
 int holders_open(struct holders **hp, const char *btf_path)
@@ -351,7 +424,10 @@ int holders_open_pinned(struct holders **hp)
 
 		pin_path(path, i);
 		*fd = bpf_obj_get(path);
-		if (*fd < 0)
+		/* a monitor whose kernel has no iter/unix pins no indirect walkers */
+		if (*fd < 0 && (i == WALK_UNIX || i == WALK_INDIRECT))
+			*fd = -1;
+		else if (*fd < 0)
 			err = -errno;
 	}
 	if (!err && !targets_compatible(h->targets_fd))
@@ -429,8 +505,10 @@ int holders_pin(struct holders *h)
 	if (mkdir(pin_dir(), 0700) && errno != EEXIST)
 		return -errno;
 	for (i = 0; i < PINS && !err; i++) {
+		int fd = i < WALKERS ? h->link_fds[i] : h->targets_fd;
+
 		pin_path(path, i);
-		if (bpf_obj_pin(i < WALKERS ? h->link_fds[i] : h->targets_fd, path))
+		if (fd >= 0 && bpf_obj_pin(fd, path))
 			err = -errno;
 	}
 	if (err)
@@ -540,7 +618,7 @@ static int iter_create(void *arg)
  * socket a table walk found with a file is dropped when a process was seen
  * holding it (process entries come first).
  */
-static void drop_duplicates(struct holder_list *l)
+void holder_list_dedup(struct holder_list *l)
 {
 	size_t i, j, kept = 0;
 
@@ -555,9 +633,39 @@ static void drop_duplicates(struct holder_list *l)
 	l->n = kept;
 }
 
+bool holder_list_hidden(const struct holder_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].hidden)
+			return true;
+	return false;
+}
+
+int holder_list_add(struct holder_list *l, const struct bw_holder *h)
+{
+	struct bw_holder *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	v[l->n++] = *h;
+	return 0;
+}
+
+/* Make t what this thread's walks look for.  0 or -errno. */
+static int set_target(struct holders *h, const struct bw_target *t)
+{
+	struct bw_reader self = { .tid = gettid(), .pidns = h->pidns };
+
+	return bpf_map_update_elem(h->targets_fd, &self, t, BPF_ANY) ? -errno : 0;
+}
+
 /*
- * Walk a socket table (iter/tcp, iter/udp) of q's namespace.  Without a way
- * into another namespace only the process-held sockets are known: 0.
+ * Walk a socket table (iter/tcp, iter/udp, iter/unix) of q's namespace.
+ * Without a way into another namespace only the process-held sockets are
+ * known: 0.
  */
 static int drain_table(struct holders *h, enum walker which,
 		       const struct holder_query *q, struct holder_list *out)
@@ -570,14 +678,106 @@ static int drain_table(struct holders *h, enum walker which,
 	return fd < 0 ? fd : drain(fd, out);
 }
 
-static int walk(struct holders *h, const struct holder_query *q, struct holder_list *out)
+/* Walk every process (iter/task, or holders_indirect). */
+static int drain_tasks(struct holders *h, enum walker which, struct holder_list *out)
 {
-	int fd, err = 0;
+	int fd = bpf_iter_create(h->link_fds[which]);
 
-	if (q->kinds & HOLDERS_PROCESSES) {
-		fd = bpf_iter_create(h->link_fds[WALK_TASK]);
-		err = fd < 0 ? -errno : drain(fd, out);
+	return fd < 0 ? -errno : drain(fd, out);
+}
+
+/* s, the socket in flight, as held by the process of c (holding its carrier). */
+static struct bw_holder held_through(const struct bw_holder *s, const struct bw_holder *c)
+{
+	struct bw_holder named = *s;
+
+	named.pid = c->pid;
+	named.fd = c->fd;
+	named.start_ns = c->start_ns;
+	named.cgroup_id = c->cgroup_id;
+	memcpy(named.comm, c->comm, sizeof(named.comm));
+	return named;
+}
+
+/*
+ * Name who can receive s, a socket in flight on the unix socket
+ * s->via_ino: each process holding that carrier, or the one that carrier
+ * was itself sent on, and so on up to MAX_CARRIER_HOPS (via_hops says how
+ * many); s itself, hidden, when none does.  Appended to out.  The walks
+ * look for the carrier; t, the port, is the target again after.
+ */
+static int name_carrier(struct holders *h, const struct holder_query *q,
+			const struct bw_target *t, struct bw_holder *s, struct holder_list *out)
+{
+	struct bw_target ct = *t;
+	struct holder_list found = {};
+	bool named = false;
+	size_t i;
+	int err = 0, reset;
+
+	for (ct.carrier = s->via_ino, s->via_hops = 1;
+	     !err && !named && ct.carrier && s->via_hops <= MAX_CARRIER_HOPS; s->via_hops++) {
+		err = set_target(h, &ct);
+		if (!err)
+			err = drain_tasks(h, WALK_INDIRECT, &found);
+		for (i = 0; !err && i < found.n; i++) {
+			struct bw_holder n = held_through(s, &found.v[i]);
+
+			err = holder_list_add(out, &n);
+		}
+		named = found.n > 0;
+		holder_list_free(&found);
+		if (!err && !named)
+			err = drain_table(h, WALK_UNIX, q, &found);
+		ct.carrier = !err && found.n ? found.v[0].via_ino : 0;
+		holder_list_free(&found);
 	}
+	if (named)
+		s->via_hops--;
+	if (!err && !named) {
+		s->hidden = 1;
+		err = holder_list_add(out, s);
+	}
+	reset = set_target(h, t);
+	return err ? err : reset;
+}
+
+/*
+ * The holders no descriptor table shows: sockets on the port in flight
+ * (named by who holds their carrier) and in io_uring rings.  Nothing when
+ * the kernel could not load the walks.
+ */
+static int walk_indirect(struct holders *h, const struct holder_query *q,
+			 const struct bw_target *t, struct holder_list *out)
+{
+	struct holder_list inflight = {};
+	size_t i;
+	int err;
+
+	if (h->link_fds[WALK_UNIX] < 0 || h->link_fds[WALK_INDIRECT] < 0)
+		return 0;
+	err = drain_table(h, WALK_UNIX, q, &inflight);
+	if (!err)
+		err = drain_tasks(h, WALK_INDIRECT, out);
+	for (i = 0; !err && i < inflight.n; i++)
+		err = name_carrier(h, q, t, &inflight.v[i], out);
+	holder_list_free(&inflight);
+	return err;
+}
+
+/*
+ * The indirect holders come first: a socket the tables found with a file
+ * and no process (hidden) is then dropped when they named it.
+ */
+static int walk(struct holders *h, const struct holder_query *q, const struct bw_target *t,
+		struct holder_list *out)
+{
+	int err = 0;
+
+	if (q->kinds & HOLDERS_INDIRECT)
+		err = walk_indirect(h, q, t, out);
+	if (!err && q->kinds & HOLDERS_PROCESSES)
+		err = drain_tasks(h, WALK_TASK, out);
 	if (!err && q->kinds & HOLDERS_UNHELD && q->protocol != IPPROTO_UDP)
 		err = drain_table(h, WALK_TCP, q, out);
 	if (!err && q->kinds & HOLDERS_UNHELD && q->protocol != IPPROTO_TCP)
@@ -593,16 +793,41 @@ int holders_find(struct holders *h, const struct holder_query *q, struct holder_
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (bpf_map_update_elem(h->targets_fd, &self, &t, BPF_ANY))
-		return -errno;
-	err = walk(h, q, out);
+	err = set_target(h, &t);
+	if (err)
+		return err;
+	err = walk(h, q, &t, out);
 	bpf_map_delete_elem(h->targets_fd, &self);
 	if (err) {
 		holder_list_free(out);
 		return err;
 	}
-	drop_duplicates(out);
+	holder_list_dedup(out);
 	return 0;
+}
+
+int holders_find_in(struct holders *h, const struct holder_query *q, __u32 pid,
+		    struct holder_list *out)
+{
+	struct bw_target t = { .port = q->port, .protocol = q->protocol, .netns = q->netns };
+	struct bw_reader self = { .tid = gettid(), .pidns = h->pidns };
+	union bpf_iter_link_info info = { .task.pid = pid };
+	int link, fd, err;
+
+	if (h->task_prog_fd < 0)
+		return -EOPNOTSUPP;
+	/* a kernel without the filter (before 6.1) would walk every process */
+	link = iter_link(h->task_prog_fd, &info);
+	if (link < 0)
+		return link == -EINVAL ? -EOPNOTSUPP : link;
+	err = set_target(h, &t);
+	if (!err) {
+		fd = bpf_iter_create(link);
+		err = fd < 0 ? -errno : drain(fd, out);
+		bpf_map_delete_elem(h->targets_fd, &self);
+	}
+	close(link);
+	return err;
 }
 
 void holder_list_free(struct holder_list *l)

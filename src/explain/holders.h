@@ -6,6 +6,7 @@
 #ifndef BW_HOLDERS_H
 #define BW_HOLDERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "bindwatch.h"
@@ -16,6 +17,7 @@ struct holders;
 enum holder_kind {
 	HOLDERS_PROCESSES = 1 << 0, /* held through a process's descriptor */
 	HOLDERS_UNHELD = 1 << 1,    /* no process holds them: TIME_WAIT, orphans, kernel */
+	HOLDERS_INDIRECT = 1 << 2,  /* held in flight (SCM_RIGHTS) or in an io_uring */
 };
 
 struct holder_query {
@@ -67,6 +69,27 @@ __u32 holders_own_netns(const struct holders *h);
  * on error and must be freed with holder_list_free() otherwise.
  */
 int holders_find(struct holders *h, const struct holder_query *q, struct holder_list *out);
+
+/*
+ * The same for the process pid alone (HOLDERS_PROCESSES), appended to out
+ * as they come, one record per descriptor (with the socket's file_refs):
+ * a walk of one descriptor table.  0 or -errno (-EOPNOTSUPP: the kernel,
+ * or iterators a monitor pinned, cannot limit a walk to one process).
+ */
+int holders_find_in(struct holders *h, const struct holder_query *q, __u32 pid,
+		    struct holder_list *out);
 void holder_list_free(struct holder_list *l);
+/*
+ * Whether a socket in l has a file no process was seen holding: then the
+ * indirect holders (HOLDERS_INDIRECT) may name who holds it.
+ */
+bool holder_list_hidden(const struct holder_list *l);
+/*
+ * One entry per (process, socket) of l, as holders_find() leaves it:
+ * several descriptors of one process on one socket are one holder.
+ */
+void holder_list_dedup(struct holder_list *l);
+/* Append h to l.  0 or -ENOMEM. */
+int holder_list_add(struct holder_list *l, const struct bw_holder *h);
 
 #endif /* BW_HOLDERS_H */

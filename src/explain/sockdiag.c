@@ -25,11 +25,12 @@
  * /proc/PID/stat in clock ticks, not in nanoseconds.  A socket with a
  * file no process in /proc holds is hidden, held from outside our pid
  * namespace, except in the initial pid namespace, which sees every
- * process: there it is one the kernel opened for itself (a file in flight
- * in an SCM_RIGHTS message would look the same).  When a process's
+ * process: there it is one the kernel opened for itself, or a file in
+ * flight in an SCM_RIGHTS message, or one registered in an io_uring, and
+ * only the iterators can tell which: -EOPNOTSUPP, as when a process's
  * descriptors cannot be read (one more privileged than us) and a socket
- * is left that no process was seen holding, only the iterators can tell:
- * -EOPNOTSUPP.  A namespace other than our own is entered by a short-lived thread that
+ * is left that no process was seen holding.  The indirect holders
+ * (HOLDERS_INDIRECT) are the iterators' alone: -EOPNOTSUPP too.  A namespace other than our own is entered by a short-lived thread that
  * only opens the netlink socket there, as holders.c does for the table
  * iterators.
  *
@@ -90,7 +91,6 @@
 #define SOCKET_LINK_PREFIX "socket:["
 #define PROC_STAT_MAX 1024
 #define STAT_STARTTIME_FIELD 22 /* proc_pid_stat(5), counted from pid as 1 */
-#define PROC_PID_INIT_INO 0xEFFFFFFCU /* the initial pid namespace (include/linux/proc_ns.h) */
 
 /* One socket on the port, as the tables show it. */
 struct diag_sock {
@@ -401,17 +401,6 @@ static bool is_connection(const struct bw_holder *h)
 	       h->state != TCP_CLOSE;
 }
 
-static int add(struct holder_list *out, const struct bw_holder *h)
-{
-	struct bw_holder *v = realloc(out->v, (out->n + 1) * sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	out->v = v;
-	v[out->n++] = *h;
-	return 0;
-}
-
 /* The sockets of l that process pid holds, in descriptor order. */
 static int scan_process(int proc, const char *pid_name, struct diag_list *l,
 			struct holder_list *out, bool *unreadable)
@@ -458,7 +447,7 @@ static int scan_process(int proc, const char *pid_name, struct diag_list *l,
 		memcpy(h.comm, proc_h.comm, sizeof(h.comm));
 		h.fd = strtoul(e->d_name, NULL, 10);
 		read_reuse(pidfd, h.fd, &h);
-		err = add(out, &h);
+		err = holder_list_add(out, &h);
 		written++;
 	}
 	closedir(d);
@@ -509,11 +498,14 @@ int sockdiag_find(const struct holder_query *q, struct holder_list *out)
 {
 	struct holder_list seen_only = {};
 	struct diag_list l = {};
+	bool init_pidns = procinfo_own_pidns() == PROC_PID_INIT_INO;
 	bool unreadable = false;
 	size_t i;
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	if (q->kinds & HOLDERS_INDIRECT)
+		return -EOPNOTSUPP;
 	err = dump_all(q, &l);
 	/* only when some socket has a file; also to know which no process holds */
 	for (i = 0; !err && i < l.n; i++)
@@ -527,21 +519,17 @@ int sockdiag_find(const struct holder_query *q, struct holder_list *out)
 	 * A socket no readable process holds may be held by one whose
 	 * descriptors we may not read: only the iterators can tell.
 	 */
-	for (i = 0; !err && unreadable && i < l.n; i++)
+	for (i = 0; !err && (unreadable || init_pidns) && i < l.n; i++)
 		if (l.v[i].h.ino && !l.v[i].seen)
 			err = -EOPNOTSUPP;
 	for (i = 0; !err && i < l.n && q->kinds & HOLDERS_UNHELD; i++)
 		if (unheld(&l.v[i])) {
 			struct bw_holder h = l.v[i].h;
 
-			if (h.ino && h.state != TCP_TIME_WAIT) {
-				/* as the iterators: a kernel socket has no file to name */
-				h.kernel = procinfo_own_pidns() == PROC_PID_INIT_INO;
-				h.hidden = !h.kernel;
-				if (h.kernel)
-					h.ino = 0;
-			}
-			err = add(out, &h);
+			/* outside the initial pid namespace (which handed over above) */
+			if (h.ino && h.state != TCP_TIME_WAIT)
+				h.hidden = 1;
+			err = holder_list_add(out, &h);
 		}
 	free(l.v);
 	if (err)

@@ -193,8 +193,9 @@ static int find(const struct who_opts *o, struct holders **h, const struct holde
 		return holders_find(*h, q, l);
 	err = sockdiag_find(q, l);
 	if (err == -EOPNOTSUPP && !strcmp(o->source, "sockdiag"))
-		warn("who: --source sockdiag cannot tell: a socket on the port may be held by a "
-		     "process whose descriptors cannot be read; --source bpf can");
+		warn("who: --source sockdiag cannot tell: a socket on the port has a file no "
+		     "process was seen holding (in flight, in an io_uring, or held by a process "
+		     "whose descriptors cannot be read); --source bpf can");
 	if (err != -EOPNOTSUPP || !strcmp(o->source, "sockdiag"))
 		return err;
 	err = holders_open(h, o->btf);
@@ -241,6 +242,12 @@ static int lookup(const struct who_opts *o)
 	err = find(o, &h, &q, &l);
 	if (!err && !l.n && !o->all) {
 		q.kinds = HOLDERS_UNHELD;
+		err = find(o, &h, &q, &l);
+	}
+	/* as a conflict's diagnosis: who holds a socket no descriptor table shows */
+	if (!err && holder_list_hidden(&l)) {
+		holder_list_free(&l);
+		q.kinds |= HOLDERS_UNHELD | HOLDERS_INDIRECT;
 		err = find(o, &h, &q, &l);
 	}
 	if (!err)

@@ -18,10 +18,12 @@
  * and the line and paragraph separators U+2028/U+2029, which some viewers
  * and JavaScript treat as line breaks (a forged second line).
  *
- * A text record also names processes as COMM[PID]; a comm is bare only when
- * every byte of it is one that cannot be read as part of the line's syntax
- * (letters, digits and ._-/:@+#~), else it is quoted, so "sshd[1] uid=0 "
- * cannot pose as a pid and a uid.
+ * A text record also names processes as COMM[PID] and writes KEY=VALUE
+ * fields; a value chosen by someone else than bindwatch (escape.h, enum
+ * text_field) is bare only when every byte of it is one that cannot be
+ * read as part of the line's syntax (letters, digits and ._-/:@+#~), else
+ * it is quoted, so "sshd[1] uid=0 " cannot pose as a pid and a uid, nor a
+ * cgroup named "x; held by sshd[1] uid=0 LISTEN ..." as a second holder.
  *
  * A command line is shown as a shell would read it back (shell_quote_argv):
  * joined by spaces, "nginx -g daemon off;" would read as three arguments
@@ -53,8 +55,8 @@ static const struct { uint32_t first, last; } invisible_controls[] = {
 	{ 0x2066, 0x2069 }, /* isolates, POP DIRECTIONAL ISOLATE */
 };
 
-/* Bytes of a comm that the text line can show bare (see the top comment). */
-static const char bare_comm_bytes[] =
+/* Bytes of a name that the text line can show bare (see the top comment). */
+static const char bare_name_bytes[] =
 	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@+#~";
 
 /* Bytes of an argument a shell reads as they are, outside quotes. */
@@ -228,19 +230,34 @@ void text_escape(struct strbuf *sb, const void *data, size_t n)
 	escape(sb, data, n, &text);
 }
 
-void text_comm(struct strbuf *sb, const void *data, size_t n)
+static const char *const text_field_keys[TEXT_FIELDS] = {
+	[TEXT_COMM] = NULL, [TEXT_UNIT] = "unit", [TEXT_USER_UNIT] = "user_unit",
+	[TEXT_CONTAINER] = "container", [TEXT_NETNS] = "netns", [TEXT_DEV] = "dev",
+	[TEXT_EXE] = "exe", [TEXT_GOT] = NULL, [TEXT_LOGGED] = NULL,
+};
+
+const char *text_field_key(enum text_field f)
 {
-	const char *s = data;
+	return (unsigned int)f < TEXT_FIELDS ? text_field_keys[f] : NULL;
+}
+
+void text_field(struct strbuf *sb, enum text_field f, const void *value, size_t n)
+{
+	const char *key = text_field_key(f), *s = value;
 	size_t i;
 
-	for (i = 0; i < n && s[i] && strchr(bare_comm_bytes, s[i]); i++)
+	if (key) {
+		strbuf_adds(sb, key);
+		strbuf_addc(sb, '=');
+	}
+	for (i = 0; i < n && s[i] && strchr(bare_name_bytes, s[i]); i++)
 		;
 	if (n && i == n) {
 		strbuf_add(sb, s, n);
 		return;
 	}
 	strbuf_addc(sb, '"');
-	text_escape(sb, data, n);
+	text_escape(sb, value, n);
 	strbuf_addc(sb, '"');
 }
 

@@ -39,12 +39,37 @@ void json_escape(struct strbuf *sb, const void *data, size_t n);
 void text_escape(struct strbuf *sb, const void *data, size_t n);
 
 /*
- * Append a command name (data[0..n)) for a text record: as it is when it
- * is not empty and holds only letters, digits and ._-/:@+#~; otherwise in
- * double quotes, text_escape()d inside, so that "sshd[1] uid=0 " reads as
- * one name and not as a pid and a uid.
+ * The fields of a text record whose value bindwatch did not choose: a
+ * process chose it, or a user named the thing (its cgroup, its executable,
+ * an interface, a namespace), or a log it reads back says it.  Each is
+ * written only by text_field(), wherever text is written (records, syslog,
+ * `who`, `check`, `check-policy --replay`).  A command line (cmd=) is not
+ * one of them: it is quoted as a shell would (shell_quote_argv()), then
+ * always double-quoted.
  */
-void text_comm(struct strbuf *sb, const void *data, size_t n);
+enum text_field {
+	TEXT_COMM,      /* COMM[PID]: a process's comm, keyless */
+	TEXT_UNIT,      /* unit=: the system manager's unit */
+	TEXT_USER_UNIT, /* user_unit=: a unit named below a delegation */
+	TEXT_CONTAINER, /* container= */
+	TEXT_NETNS,     /* netns=: a /run/netns name, or a container id */
+	TEXT_DEV,       /* dev=: the socket's bound device (SO_BINDTODEVICE) */
+	TEXT_EXE,       /* exe= */
+	TEXT_GOT,       /* keyless: the value an expect rule's owner condition got */
+	TEXT_LOGGED,    /* keyless: a time, protocol or address replay read in a log */
+	TEXT_FIELDS
+};
+
+/* "unit", ...: field f's key, without '='; NULL for a keyless one. */
+const char *text_field_key(enum text_field f);
+
+/*
+ * Append "KEY=" (nothing for a keyless field), then value[0..n) as it is
+ * when it is not empty and holds only letters, digits and ._-/:@+#~;
+ * otherwise in double quotes, text_escape()d inside, so that "sshd[1]
+ * uid=0 " reads as one name and not as a pid and a uid.
+ */
+void text_field(struct strbuf *sb, enum text_field f, const void *value, size_t n);
 
 /*
  * Append the argv in args[0..n) (arguments separated by '\0') as a shell

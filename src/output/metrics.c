@@ -57,6 +57,7 @@ struct metrics {
 	uint64_t lost;
 	uint64_t suppressed;
 	uint64_t hooks_dropped;
+	uint64_t walks_skipped;
 	uint64_t output_errors[METRICS_SINKS]; /* by enum metrics_sink */
 	uint64_t reclaims[ACTION_IN_PROGRESS + 1]; /* by enum action_result */
 	uint64_t lookup_le[BUCKETS]; /* lookups in each bucket (not cumulative) */
@@ -97,6 +98,9 @@ static void render(struct metrics *m, struct strbuf *sb)
 	strbuf_addf(sb, "# HELP bindwatch_hooks_dropped_total Records not handed to an alert hook: the hook queue was full.\n"
 			"# TYPE bindwatch_hooks_dropped_total counter\n"
 			"bindwatch_hooks_dropped_total %llu\n", (unsigned long long)m->hooks_dropped);
+	strbuf_addf(sb, "# HELP bindwatch_holder_walks_skipped_total Conflicts whose holders were not looked for: the requester uid's budget of walks of every process was spent.\n"
+			"# TYPE bindwatch_holder_walks_skipped_total counter\n"
+			"bindwatch_holder_walks_skipped_total %llu\n", (unsigned long long)m->walks_skipped);
 	strbuf_adds(sb, "# HELP bindwatch_output_errors_total Records a sink could not take when written (kept for a retry, or dropped).\n"
 			"# TYPE bindwatch_output_errors_total counter\n");
 	for (i = 0; i < METRICS_SINKS; i++)
@@ -249,6 +253,12 @@ void metrics_hooks_dropped(struct metrics *m, uint64_t n)
 {
 	if (m)
 		count(m, &m->hooks_dropped, n);
+}
+
+void metrics_walk_skipped(struct metrics *m)
+{
+	if (m)
+		count(m, &m->walks_skipped, 1);
 }
 
 void metrics_lookup(struct metrics *m, double seconds)

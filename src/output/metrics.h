@@ -37,6 +37,8 @@ void metrics_reclaim(struct metrics *m, enum action_result result);
 void metrics_lookup(struct metrics *m, double seconds);
 /* Records not handed to an alert hook: its queue was full. */
 void metrics_hooks_dropped(struct metrics *m, uint64_t count);
+/* A conflict whose holder walk was skipped: its uid's walk budget was spent. */
+void metrics_walk_skipped(struct metrics *m);
 /* A record a sink could not take at once (kept for a retry, or lost). */
 void metrics_output_error(struct metrics *m, enum metrics_sink sink);
 

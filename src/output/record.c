@@ -223,6 +223,48 @@ static void json_bound_by(struct jw *w, const struct holder_info *hi)
 	jw_obj_end(w);
 }
 
+/* bw_holder.hidden, as JSON says it; NULL when a process is named or none holds it. */
+static const char *hidden_name(const struct bw_holder *h)
+{
+	switch (h->hidden) {
+	case HOLDER_SEEN:
+		return NULL;
+	case HOLDER_OTHER_PIDNS:
+		return "other-pidns";
+	case HOLDER_IN_FLIGHT:
+		return "in-flight";
+	default:
+		return "unknown";
+	}
+}
+
+/* How the named process holds the socket; NULL when none is named. */
+static const char *via_name(const struct bw_holder *h)
+{
+	static const char *const names[] = {
+		[BW_VIA_FD] = "fd", [BW_VIA_INFLIGHT] = "in-flight", [BW_VIA_IO_URING] = "io_uring",
+	};
+
+	if (!h->pid && h->via != BW_VIA_INFLIGHT)
+		return NULL;
+	return h->via < sizeof(names) / sizeof(names[0]) ? names[h->via] : NULL;
+}
+
+/* "via", "via_inode", "via_hops" and "hidden_reason" of a holder. */
+static void json_via(struct jw *w, const struct bw_holder *h)
+{
+	jw_str(w, "via", via_name(h));
+	if (h->via != BW_VIA_FD && h->via_ino)
+		jw_uint(w, "via_inode", h->via_ino);
+	else
+		jw_null(w, "via_inode");
+	if (h->via == BW_VIA_INFLIGHT)
+		jw_uint(w, "via_hops", h->via_hops);
+	else
+		jw_null(w, "via_hops");
+	jw_str(w, "hidden_reason", hidden_name(h));
+}
+
 static void json_holder(struct jw *w, const struct holder_info *hi)
 {
 	const struct bw_holder *h = &hi->h;
@@ -241,6 +283,7 @@ static void json_holder(struct jw *w, const struct holder_info *hi)
 	}
 	jw_bool(w, "kernel", h->kernel);
 	jw_bool(w, "hidden", h->hidden);
+	json_via(w, h);
 	jw_uint(w, "uid", h->sock.uid);
 	json_procinfo(w, &hi->pi);
 	jw_bool(w, "exited", h->pid && hi->pi.exited);
@@ -284,6 +327,7 @@ static void json_diagnosis(struct jw *w, const struct bw_record *r)
 
 	json_holders(w, d->holders, d->n);
 	jw_uint(w, "holders_omitted", d->omitted);
+	jw_str(w, "holders_skipped", d->walk_skipped ? "walk-budget" : NULL);
 	jw_str(w, "reason", conflict_reason_code(d->reason));
 	strbuf_init(&why);
 	conflict_explain(&why, d->reason, &req, d->n ? &d->holders[0].h : NULL);
@@ -451,30 +495,65 @@ static void text_endpoint(struct strbuf *sb, const struct bw_sock *s)
 		strbuf_adds(sb, addr);
 }
 
-/* "python3[815]", "\"sshd[1] uid=0 \"[31909]": see text_comm() */
+/* "python3[815]", "\"sshd[1] uid=0 \"[31909]": see text_field() */
 static void text_process(struct strbuf *sb, const char *comm, size_t len, __u32 pid)
 {
-	text_comm(sb, comm, strnlen(comm, len));
+	text_field(sb, TEXT_COMM, comm, strnlen(comm, len));
 	strbuf_addf(sb, "[%u]", pid);
 }
 
-/* "python3[815]", "(kernel)", "(a process bindwatch cannot see)" or "(no process)" */
+/* " unit=api.service", " user_unit=\"a b.service\"": nothing for NULL or "" */
+static void text_opt(struct strbuf *sb, enum text_field f, const char *value)
+{
+	if (!value || !*value)
+		return;
+	strbuf_addc(sb, ' ');
+	text_field(sb, f, value, strlen(value));
+}
+
+/* "tcp 127.0.0.1:8080 dev=eth0": the endpoint and the device the call named */
+static void text_socket(struct strbuf *sb, const struct bw_record *r)
+{
+	text_endpoint(sb, &r->ev->sock);
+	text_opt(sb, TEXT_DEV, r->bound_dev);
+}
+
+/* Why no process is named for a socket with a file, in words. */
+static const char *text_hidden(const struct bw_holder *h)
+{
+	switch (h->hidden) {
+	case HOLDER_OTHER_PIDNS:
+		return "(a process bindwatch cannot see)";
+	case HOLDER_IN_FLIGHT:
+		return "(in flight on a unix socket no process holds)";
+	default:
+		return "(held where bindwatch cannot find it)";
+	}
+}
+
+/*
+ * "python3[815]", "python3[815] (in flight on socket:[9912])", "(kernel)",
+ * "(a process bindwatch cannot see)" or "(no process)"
+ */
 static void text_owner(struct strbuf *sb, const struct bw_holder *h)
 {
 	if (h->pid)
 		text_process(sb, h->comm, sizeof(h->comm), h->pid);
 	else
-		strbuf_adds(sb, h->kernel ? "(kernel)" : h->hidden ? "(a process bindwatch cannot see)" :
-			    "(no process)");
+		strbuf_adds(sb, h->kernel ? "(kernel)" : h->hidden ? text_hidden(h) : "(no process)");
+	if (h->pid && h->via == BW_VIA_INFLIGHT)
+		strbuf_addf(sb, " (in flight on socket:[%llu]%s)", (unsigned long long)h->via_ino,
+			    h->via_hops > 1 ? ", itself in flight" : "");
+	else if (h->pid && h->via == BW_VIA_IO_URING)
+		strbuf_addf(sb, " (in io_uring anon_inode:[%llu])", (unsigned long long)h->via_ino);
 }
 
-/* " unit=x cmd=\"...\" (exited)" */
+/* " unit=x user_unit=y container=z cmd=\"...\" (exited)" */
 static void text_procinfo(struct strbuf *sb, const struct proc_info *pi)
 {
-	if (pi->unit) {
-		strbuf_adds(sb, " unit=");
-		text_escape(sb, pi->unit, strlen(pi->unit));
-	}
+	text_opt(sb, TEXT_UNIT, pi->unit);
+	text_opt(sb, TEXT_USER_UNIT, pi->user_unit);
+	text_opt(sb, TEXT_CONTAINER, pi->container);
 	if (pi->cmdline) {
 		struct strbuf quoted;
 
@@ -551,6 +630,8 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 	}
 	if (d->omitted)
 		strbuf_addf(sb, " and %zu more", d->omitted);
+	if (d->walk_skipped)
+		strbuf_addf(sb, "; holders not looked for (uid %u's walk budget spent)", r->ev->uid);
 	strbuf_addf(sb, "; %s: ", conflict_reason_code(d->reason));
 	conflict_explain(sb, d->reason, &req, d->n ? &d->holders[0].h : NULL);
 }
@@ -609,11 +690,7 @@ static void text_ownership(struct strbuf *sb, const struct bw_record *r)
 			if (i)
 				strbuf_adds(sb, ", ");
 			text_owner(sb, &r->diag->holders[i].h);
-			if (r->diag->holders[i].pi.exe) {
-				strbuf_adds(sb, " exe=");
-				text_escape(sb, r->diag->holders[i].pi.exe,
-					    strlen(r->diag->holders[i].pi.exe));
-			}
+			text_opt(sb, TEXT_EXE, r->diag->holders[i].pi.exe);
 		}
 		if (r->diag->omitted)
 			strbuf_addf(sb, " and %zu more", r->diag->omitted);
@@ -630,7 +707,7 @@ static void text_ownership(struct strbuf *sb, const struct bw_record *r)
 		text_escape(sb, m->want, strlen(m->want));
 		strbuf_adds(sb, m->known ? ", got " : ", unknown");
 		if (m->known)
-			text_escape(sb, m->got, strlen(m->got));
+			text_field(sb, TEXT_GOT, m->got, strlen(m->got));
 	}
 	strbuf_addc(sb, ')');
 }
@@ -656,15 +733,12 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 		strbuf_addf(sb, "(%u times, storms of this uid) ", ev->count);
 	else if (ev->count > 1)
 		strbuf_addf(sb, "(%u times) ", ev->count);
-	text_endpoint(sb, &ev->sock);
+	text_socket(sb, r);
 	strbuf_adds(sb, " by ");
 	text_process(sb, ev->comm, sizeof(ev->comm), ev->pid);
 	strbuf_addf(sb, " uid=%u", ev->uid);
 	/* only a named namespace other than the host's: quiet by default */
-	if (r->netns_name[0]) {
-		strbuf_adds(sb, " netns=");
-		text_escape(sb, r->netns_name, strlen(r->netns_name));
-	}
+	text_opt(sb, TEXT_NETNS, r->netns_name);
 	text_procinfo(sb, r->req);
 	if (r->kind != RECORD_CALL)
 		text_ownership(sb, r);
@@ -719,7 +793,7 @@ void who_json(struct strbuf *sb, const struct holder_info *v, size_t n,
 void check_text(struct strbuf *sb, const struct bw_record *r, bool reuseaddr_frees)
 {
 	strbuf_adds(sb, r->diag->n ? "busy " : "free ");
-	text_endpoint(sb, &r->ev->sock);
+	text_socket(sb, r);
 	if (!r->diag->n)
 		return;
 	text_diagnosis(sb, r);

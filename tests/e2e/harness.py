@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -719,3 +720,57 @@ class Netns:
 
     def __exit__(self, *exc):
         self.delete()
+
+
+# ---------------------------------------------------------------- C children
+
+CHILDREN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children")
+_built = {}
+
+
+def child_binary(name):
+    """tests/e2e/children/NAME.c compiled with cc, once per run, into a
+    directory every user may read (children run as nobody too); skips the
+    test when there is no C compiler."""
+    if name in _built:
+        return _built[name]
+    cc = shutil.which("cc")
+    if not cc:
+        raise Skip("no C compiler (cc) to build tests/e2e/children/" + name + ".c")
+    out_dir = tempfile.mkdtemp(prefix="bw-children-")
+    os.chmod(out_dir, 0o755)
+    path = os.path.join(out_dir, name)
+    rc, _, err = run_to_exit([cc, "-O2", "-Wall", "-o", path,
+                              os.path.join(CHILDREN_DIR, name + ".c")])
+    if rc != 0:
+        fail(f"building children/{name}.c failed: {err!r}")
+    _built[name] = path
+    return path
+
+
+class Squatter(StdinChild):
+    """children/squatter.c: a process holding a port by MODE ("fd",
+    "inflight", "io_uring"; see there) until closed, as uid (NOBODY's
+    prefix for 65534).  Attributes: pid, proto, port, inode (of the socket),
+    carrier_inode (the unix socket or ring holding it), argv."""
+
+    def __init__(self, mode, proto="tcp", port=0, hops=1, prefix=()):
+        self.proto = proto
+        self.argv = [child_binary("squatter"), mode, proto, str(port), str(hops)]
+        self.proc = subprocess.Popen([*prefix, *self.argv], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.out = LineReader(self.proc.stdout)
+        try:
+            line = self.out.next(time.monotonic() + RECORD_TIMEOUT)
+        except queue.Empty:
+            line = None
+        if not line:
+            self.close()
+            fail(f"squatter {self.argv} did not start; stderr: "
+                 f"{self.proc.stderr.read().decode('utf-8', 'replace')!r}")
+        info = json.loads(line)
+        if "skip" in info:
+            self.close()
+            raise Skip(f"squatter {mode}: {info['skip']}")
+        self.pid, self.port = info["pid"], info["port"]
+        self.inode, self.carrier_inode = info["inode"], info["carrier_inode"]

@@ -12,7 +12,8 @@ import socket
 import tempfile
 import time
 
-from harness import (PYTHON, RECORD_TIMEOUT, TIME_RE, Holder, Netns, Requester, Skip,
+from harness import (NOBODY as AS_NOBODY, PYTHON, RECORD_TIMEOUT, TIME_RE, Holder, Netns,
+                     Requester, Skip, Squatter,
                      bindwatch_argv, boottime_ns_to_ticks, check, check_record, check_requester,
                      check_socket, eq, fail, for_port, free_port, hold, listen_conflict, register,
                      run_to_exit, socket_fds, socket_spec, start_bindwatch, test)
@@ -50,6 +51,9 @@ HOLDER_TYPES = {
     "bound_ifindex": is_int_or_null, "accept_queue": is_int_or_null,
     "backlog": is_int_or_null, "inode": is_int_or_null,
     "bound_by": lambda v: v is None or isinstance(v, dict),
+    "via": lambda v: v in (None, "fd", "in-flight", "io_uring"), "via_inode": is_int_or_null,
+    "via_hops": is_int_or_null,
+    "hidden_reason": lambda v: v in (None, "other-pidns", "in-flight", "unknown"),
 }
 BOUND_BY_TYPES = {"pid": is_int, "comm": lambda v: isinstance(v, str),
                   "start_boottime_ns": is_int,
@@ -65,6 +69,12 @@ def check_holder_schema(h, where):
         for key, ok in BOUND_BY_TYPES.items():
             check(key in h["bound_by"] and ok(h["bound_by"][key]),
                   f"{where}.bound_by.{key}: {h['bound_by'].get(key, '(missing)')!r}")
+    eq(h["hidden_reason"] is None, not h["hidden"], f"{where}.hidden_reason is null exactly "
+       "when not hidden")
+    eq(h["via_hops"] is None, h["via"] != "in-flight", f"{where}.via_hops is null exactly when "
+       "not in flight")
+    if h["pid"] is not None:
+        check(h["via"] is not None, f"{where}.via is null for a named holder")
     if h["pid"] is None:
         for key in ("comm", "fd", "start_boottime_ns"):
             eq(h[key], None, f"{where}.{key} of a socket no process holds")
@@ -626,7 +636,7 @@ def who_uses_monitor_pins():
             check(dirs, f"no pin directory in {BPFFS}")
             mine = max(dirs, key=lambda d: os.stat(os.path.join(BPFFS, d)).st_mtime_ns)
             pins = sorted(os.listdir(os.path.join(BPFFS, mine)))
-            eq(pins, ["targets", "task", "tcp", "udp"], f"pins in {mine}")
+            eq(pins, ["indirect", "targets", "task", "tcp", "udp", "unix"], f"pins in {mine}")
             holders = on_addr(who_json(f"{port}/tcp", port=port, proto="tcp"), "127.0.0.1")
             eq([h["pid"] for h in holders], [os.getpid()], "holder pids through the pins")
             rc, stderr = bw.stop()
@@ -677,8 +687,8 @@ def who_hidden_holder():
         inode = os.fstat(listener.fileno()).st_ino
     eq(rc, 0, f"exit code of who (stderr {err!r})")
     holders = json.loads(out)["holders"]
-    eq([(h["pid"], h["hidden"], h["state"], h["inode"]) for h in holders],
-       [(None, True, "LISTEN", inode)], "holders seen from inside the namespace")
+    eq([(h["pid"], h["hidden"], h["hidden_reason"], h["state"], h["inode"]) for h in holders],
+       [(None, True, "other-pidns", "LISTEN", inode)], "holders seen from inside the namespace")
 
 
 @test()
@@ -757,3 +767,16 @@ def who_sources_agree():
             Holder(socket_spec(listen=BACKLOG), prefix=ns.exec_prefix()) as other:
         sources_agree([str(other.port), "--netns", ns.path], other.port, netns=ns.inode,
                       expect=[(other.pid, "LISTEN")])
+
+
+@test()
+def holder_in_flight_chain_named():
+    """The carrier itself sent on, twice: who still names the process at
+    the end of the chain, and says how many carriers it went through."""
+    with Squatter("inflight", hops=3, prefix=AS_NOBODY) as sq:
+        holders = who_json(f"{sq.port}/tcp", port=sq.port, proto="tcp")
+        eq([(h["pid"], h["via"], h["via_hops"], h["inode"]) for h in holders],
+           [(sq.pid, "in-flight", 3, sq.inode)], "(pid, via, via_hops, inode)")
+        rc, out, err = run_to_exit(bindwatch_argv("who", f"{sq.port}/tcp"))
+        check(f"squatter[{sq.pid}] (in flight on socket:[" in out and "itself in flight" in out,
+              f"who's text does not say so: {out!r}")

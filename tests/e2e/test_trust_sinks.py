@@ -138,30 +138,6 @@ def log_fifo_refused_at_reopen():
 
 # ---------------------------------------------------------------- hooks
 
-# A hook that starts three `sleep MARK` (argv[2]) in the background, then
-# sleeps MARK itself (argv[1]: "wait") or exits after a second ("exit").
-ORPHAN_HOOK = r'''#!/bin/sh
-for i in 1 2 3; do sleep "$2" & done
-if [ "$1" = wait ]; then sleep "$2"; else sleep 1; fi
-exit 0
-'''
-
-
-def sleeps(mark):
-    """Pids of live processes whose command line is `sleep MARK`."""
-    found = []
-    for pid in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if f.read() == b"sleep\0" + mark.encode() + b"\0":
-                    with open(f"/proc/{pid}/stat") as s:
-                        if s.read().rsplit(")", 1)[1].split()[0] != "Z":
-                            found.append(int(pid))
-        except (FileNotFoundError, ProcessLookupError, NotADirectoryError):
-            continue
-    return found
-
-
 def wait_for(predicate, what, timeout=RECORD_TIMEOUT):
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -169,44 +145,6 @@ def wait_for(predicate, what, timeout=RECORD_TIMEOUT):
             fail(f"{what} within {timeout}s")
         time.sleep(0.05)
     return time.monotonic()
-
-
-def check_hook_group_killed(mode, timeout_s):
-    mark = f"{1000 + int.from_bytes(os.urandom(2), 'big')}.{os.getpid()}"
-    with tempfile.TemporaryDirectory() as tmp:
-        script = os.path.join(tmp, "hook.sh")
-        with open(script, "w") as f:
-            f.write(ORPHAN_HOOK)
-        os.chmod(script, 0o755)
-        holder, port = hold("ipv4", "tcp", "127.0.0.1")
-        with holder, start_bindwatch("--exec", f"{script} {mode} {mark}", "--exec-timeout",
-                                     str(timeout_s), "--port", str(port)) as bw, \
-                Requester(prefix=NOBODY) as req:
-            req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
-                     port=port)
-            bw.wait_record(lambda r: r.get("port") == port)
-            started = wait_for(lambda: len(sleeps(mark)) >= 3, "no hook children seen")
-            gone = wait_for(lambda: not sleeps(mark), f"`sleep {mark}` still running")
-            rc, stderr = bw.stop()
-        eq(rc, 0, f"exit code (stderr {stderr!r})")
-    return gone - started, stderr
-
-
-@test()
-def hook_children_killed_at_timeout():
-    """A hook that starts `sleep` children and sleeps is killed at its
-    timeout with all its children: none survives."""
-    took, stderr = check_hook_group_killed("wait", 1)
-    check("killed, with its process group" in stderr, f"stderr: {stderr!r}")
-    print(f"  hook and its 3 children gone {took:.2f}s after they were seen (timeout 1s)")
-
-
-@test()
-def hook_children_killed_at_exit():
-    """A hook that leaves `sleep` children behind and exits: they are killed
-    when it exits, long before the timeout."""
-    took, _ = check_hook_group_killed("exit", 600)
-    print(f"  3 children gone {took:.2f}s after they were seen (timeout 600s)")
 
 
 # A hook that notes the requester's uid and the port in OUT/UID.PORT.PID,

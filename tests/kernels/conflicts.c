@@ -21,6 +21,13 @@
  *   storm-tcp-ipv4   holder listens on 127.0.0.1:P; requester bind()s it
  *                    STORM_BINDS times                  -> a few records whose
  *                    counts add up to the failures
+ *   inflight-tcp-ipv4  holder listens on 127.0.0.1:P, is sent with
+ *                    SCM_RIGHTS on a socketpair and closed; requester
+ *                    bind()s it                         -> bind EADDRINUSE, the
+ *                    holder named via "in-flight" (iter/unix, UNIXCB layout)
+ *   ring-udp-ipv4    holder bound to 127.0.0.1:P, registered in an io_uring
+ *                    and closed; requester bind()s it   -> bind EADDRINUSE, the
+ *                    holder named via "io_uring" (the ring's file table layout)
  *   pid1-tcp-ipv4    PID 1 listens on 127.0.0.1:PORT (the first argument);
  *                    requester bind()s it               -> bind EADDRINUSE, and
  *                    a reclaim rule for PORT refused ("protected")
@@ -46,13 +53,16 @@
  *
  * e.g. "expect bind udp ipv4 127.0.0.1 40123 57 reuseaddr=0 freebind=1
  * transparent=0"; the KEY=VALUE fields are the JSON record's socket.KEY
- * booleans.  After the storm it prints "storm PORT PID FAILURES", and
+ * booleans.  Before each indirect case it prints "indirect CASE PORT PID
+ * VIA" (VIA: the holder's expected "via").  After the storm it prints
+ * "storm PORT PID FAILURES", and
  * before the PID 1 case "pid1 PORT PID".  When a call does not fail with EADDRINUSE (or a setup call
  * fails) it prints "conflicts: error CASE: what happened" and the exit
  * status is 1; the checker reports that reason against the case.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/io_uring.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -62,6 +72,7 @@
 #include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -298,6 +309,83 @@ out:
 	hold(holder);
 }
 
+/* Send fd with SCM_RIGHTS on a new socketpair, close it: the pair's other end holds it. */
+static int send_away(const char *name, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 'x';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return error(name, errno, "socketpair()");
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sv[0], &msg, 0) != 1) {
+		close(sv[0]);
+		close(sv[1]);
+		return error(name, errno, "sendmsg(SCM_RIGHTS)");
+	}
+	close(sv[0]);
+	return sv[1];
+}
+
+/* Register fd in a new io_uring's file table, close it: the ring holds it. */
+static int register_in_ring(const char *name, int fd)
+{
+	struct io_uring_params p = { 0 };
+	int ring = syscall(__NR_io_uring_setup, 1, &p);
+
+	if (ring < 0)
+		return error(name, errno, "io_uring_setup()");
+	if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_FILES, &fd, 1)) {
+		close(ring);
+		return error(name, errno, "io_uring_register(IORING_REGISTER_FILES)");
+	}
+	return ring;
+}
+
+/*
+ * A holder no descriptor shows (sent away, or in a ring: away() takes it
+ * and returns what holds it now); the requester binds its port.
+ */
+static void indirect_conflict(const char *name, int type, const char *via,
+			      int (*away)(const char *, int))
+{
+	int holder, keeper, req = -1, port, ret, err;
+	union addr a;
+
+	holder = new_socket(name, AF_INET, type, &OPT_NONE);
+	if (holder < 0)
+		return;
+	port = bind_any_port(name, holder, AF_INET, &a);
+	if (port < 0 || (type == SOCK_STREAM && listen(holder, 1))) {
+		if (port >= 0)
+			error(name, errno, "holder listen()");
+		hold(holder);
+		return;
+	}
+	keeper = away(name, holder);
+	if (keeper < 0) {
+		hold(holder);
+		return;
+	}
+	close(holder);
+	hold(keeper);
+	req = new_socket(name, AF_INET, type, &OPT_NONE);
+	if (req < 0)
+		return;
+	printf("indirect %s %d %d %s\n", name, port, (int)getpid(), via);
+	ret = bind(req, &a.sa, sizeof(a.v4));
+	err = errno;
+	outcome(name, "bind()", ret, err);
+	hold(req);
+}
+
 /* A requester binds 127.0.0.1:port, which PID 1 holds. */
 static void pid1_conflict(const char *name, int port)
 {
@@ -351,6 +439,8 @@ int main(int argc, char **argv)
 	bind_conflict("bind-udp-ipv4", AF_INET, SOCK_DGRAM, &OPT_FREEBIND);
 	listen_conflict("listen-tcp-ipv4");
 	storm("storm-tcp-ipv4");
+	indirect_conflict("inflight-tcp-ipv4", SOCK_STREAM, "in-flight", send_away);
+	indirect_conflict("ring-udp-ipv4", SOCK_DGRAM, "io_uring", register_in_ring);
 	if (argc > 1)
 		pid1_conflict("pid1-tcp-ipv4", atoi(argv[1]));
 	usleep(HOLD_MS * 1000);

@@ -7,7 +7,10 @@
  * two ways this goes wrong: naming a slice or a made-up unit, and taking
  * a hex run of the wrong length, or a runtime's helper scope, for a
  * container id.  The unit/user_unit cases pin the trust boundary: below
- * user@UID.service a user names cgroups at will, so nothing there is a unit.
+ * user@UID.service, or any cgroup the caller's owner function calls
+ * delegated, a user names cgroups at will, so nothing there is a unit or a
+ * container; a cgroup the owner function cannot vouch for is not even the
+ * system's by its own name.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -32,16 +35,23 @@ _Static_assert(sizeof(ID_63) == CG_CONTAINER_ID_LEN, "ID_63 is one short");
 static char unit[UNIT_LEN];
 static char id[CG_CONTAINER_ID_LEN + 1];
 
+/* The system part by the names alone (no owners known) */
+static size_t names_len(const char *path)
+{
+	return cgpath_system_len(path, NULL, NULL);
+}
+
 static int get_unit(const char *path)
 {
 	memset(unit, 0, sizeof(unit));
-	return cgpath_unit(path, unit, sizeof(unit));
+	return cgpath_unit(path, names_len(path), unit, sizeof(unit));
 }
 
+/* A container id anywhere in path */
 static int get_id(const char *path)
 {
 	memset(id, 0, sizeof(id));
-	return cgpath_container(path, id);
+	return cgpath_container(path, strlen(path), id);
 }
 
 static void test_unit_service(void **state)
@@ -83,7 +93,7 @@ static void test_unit_innermost(void **state)
 static int get_user_unit(const char *path)
 {
 	memset(unit, 0, sizeof(unit));
-	return cgpath_user_unit(path, unit, sizeof(unit));
+	return cgpath_user_unit(path, names_len(path), unit, sizeof(unit));
 }
 
 #define USER_1000 "/user.slice/user-1000.slice/user@1000.service"
@@ -142,12 +152,11 @@ static void test_user_unit(void **state)
 static void test_system_len(void **state)
 {
 	(void)state;
-	assert_int_equal(cgpath_system_len(""), 0);
-	assert_int_equal(cgpath_system_len("/system.slice/api.service"),
+	assert_int_equal(names_len(""), 0);
+	assert_int_equal(names_len("/system.slice/api.service"),
 			 strlen("/system.slice/api.service"));
-	assert_int_equal(cgpath_system_len(USER_1000 "/app.slice/legacy.service"),
-			 strlen(USER_1000));
-	assert_int_equal(cgpath_system_len(USER_1000), strlen(USER_1000));
+	assert_int_equal(names_len(USER_1000 "/app.slice/legacy.service"), strlen(USER_1000));
+	assert_int_equal(names_len(USER_1000), strlen(USER_1000));
 }
 
 static void test_unit_container_scope(void **state)
@@ -174,17 +183,15 @@ static void test_no_unit(void **state)
 
 static void test_unit_buffer_size(void **state)
 {
+	static const char path[] = "/system.slice/api.service";
 	char small[sizeof("api.service")];
 
 	(void)state;
-	assert_int_equal(cgpath_unit("/system.slice/api.service", small,
-				     sizeof(small)), 0);
+	assert_int_equal(cgpath_unit(path, strlen(path), small, sizeof(small)), 0);
 	assert_string_equal(small, "api.service");
-	assert_int_equal(cgpath_unit("/system.slice/api.service", small,
-				     sizeof(small) - 1), -ENAMETOOLONG);
-	assert_int_equal(cgpath_unit("/system.slice/api.service", small, 0),
-			 -ENAMETOOLONG);
-	assert_int_equal(cgpath_unit("/", small, 0), -ENOENT);
+	assert_int_equal(cgpath_unit(path, strlen(path), small, sizeof(small) - 1), -ENAMETOOLONG);
+	assert_int_equal(cgpath_unit(path, strlen(path), small, 0), -ENAMETOOLONG);
+	assert_int_equal(cgpath_unit("/", 1, small, 0), -ENOENT);
 }
 
 static void test_docker(void **state)
@@ -271,19 +278,146 @@ static void test_not_a_runtime_scope(void **state)
  */
 static void test_system_container(void **state)
 {
-	char id[CG_CONTAINER_ID_LEN + 1];
+	static const char user[] = "/user.slice/user-1000.slice/user@1000.service/app.slice/"
+				   "docker-" ID ".scope",
+			  nested[] = "/system.slice/docker-" ID ".scope/user@1000.service/docker-"
+				     ID2 ".scope";
 
 	(void)state;
-	assert_int_equal(cgpath_system_container("/system.slice/docker-" ID ".scope", id), 0);
+	assert_int_equal(cgpath_container("/system.slice/docker-" ID ".scope",
+					  names_len("/system.slice/docker-" ID ".scope"), id), 0);
 	assert_string_equal(id, ID);
-	assert_int_equal(cgpath_system_container("/user.slice/user-1000.slice/user@1000.service/"
-						 "app.slice/docker-" ID ".scope", id), -ENOENT);
-	assert_int_equal(cgpath_container("/user.slice/user-1000.slice/user@1000.service/"
-					  "app.slice/docker-" ID ".scope", id), 0);
+	assert_int_equal(cgpath_container(user, names_len(user), id), -ENOENT);
+	assert_int_equal(get_id(user), 0);
 	/* a system container holding a user's delegated tree: the system's id */
-	assert_int_equal(cgpath_system_container("/system.slice/docker-" ID ".scope/user@1000."
-						 "service/docker-" ID2 ".scope", id), 0);
+	assert_int_equal(cgpath_container(nested, names_len(nested), id), 0);
 	assert_string_equal(id, ID);
+}
+
+/* What a fake file system says of each cgroup: the owners of listed prefixes. */
+static const struct fake_cgroup {
+	const char *path;
+	enum cgpath_owner owner;
+} fake_tree[] = {
+	{ "/ci-runner.service", CGPATH_DELEGATED },     /* Delegate=yes, User=runner */
+	{ "/system.slice/ci.service", CGPATH_DELEGATED },
+	{ "/system.slice/gone.service", CGPATH_UNKNOWN }, /* removed meanwhile */
+	{ "/system.slice/gone.service/x.service", CGPATH_SYSTEM },
+};
+
+/* The prefixes asked about, in order, for the walk-order check. */
+static char asked[8][256];
+static size_t nasked;
+
+static enum cgpath_owner fake_owner(const char *path, size_t len, void *arg)
+{
+	size_t i;
+
+	assert_ptr_equal(arg, fake_tree);
+	assert_true(nasked < 8 && len < sizeof(asked[0]));
+	memcpy(asked[nasked], path, len);
+	asked[nasked++][len] = '\0';
+	for (i = 0; i < sizeof(fake_tree) / sizeof(fake_tree[0]); i++)
+		if (strlen(fake_tree[i].path) == len && !memcmp(fake_tree[i].path, path, len))
+			return fake_tree[i].owner;
+	return CGPATH_SYSTEM;
+}
+
+static size_t fake_len(const char *path)
+{
+	nasked = 0;
+	return cgpath_system_len(path, fake_owner, (void *)fake_tree);
+}
+
+/* names of path, its system part as fake_tree says */
+static void names(const char *path, const char *want_unit, const char *want_user_unit,
+		  const char *want_id)
+{
+	size_t sys = fake_len(path);
+	char got[UNIT_LEN];
+
+	if (want_unit) {
+		assert_int_equal(cgpath_unit(path, sys, got, sizeof(got)), 0);
+		assert_string_equal(got, want_unit);
+	} else {
+		assert_int_equal(cgpath_unit(path, sys, got, sizeof(got)), -ENOENT);
+	}
+	if (want_user_unit) {
+		assert_int_equal(cgpath_user_unit(path, sys, got, sizeof(got)), 0);
+		assert_string_equal(got, want_user_unit);
+	} else {
+		assert_int_equal(cgpath_user_unit(path, sys, got, sizeof(got)), -ENOENT);
+	}
+	if (want_id) {
+		assert_int_equal(cgpath_container(path, sys, id), 0);
+		assert_string_equal(id, want_id);
+	} else {
+		assert_int_equal(cgpath_container(path, sys, id), -ENOENT);
+	}
+}
+
+/*
+ * The issue's attacks: a service with Delegate=yes whose user names
+ * cgroups like the system's.  The delegated cgroup's own name is the
+ * system's; below it nothing is a unit or a container.
+ */
+static void test_delegated_by_owner(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_len("/ci-runner.service/system.slice/nginx.service"),
+			 strlen("/ci-runner.service"));
+	names("/ci-runner.service/system.slice/nginx.service", "ci-runner.service",
+	      "nginx.service", NULL);
+	/* a squatter one level down is still in the protected unit */
+	names("/ci-runner.service/sub", "ci-runner.service", NULL, NULL);
+	names("/ci-runner.service", "ci-runner.service", NULL, NULL);
+	/* a docker-like scope below the delegation is no container */
+	names("/ci-runner.service/docker-" ID ".scope", "ci-runner.service",
+	      "docker-" ID ".scope", NULL);
+	names("/system.slice/ci.service/a/b.scope", "ci.service", "b.scope", NULL);
+	/* not delegated: the system's names all the way down */
+	names("/system.slice/docker-" ID ".scope/x.service", "x.service", NULL, ID);
+	names("/system.slice/ci.service.d/x.service", "x.service", NULL, NULL);
+}
+
+/* The walk asks about each cgroup from the root, and stops where the system part ends. */
+static void test_walk_order(void **state)
+{
+	(void)state;
+	fake_len("/system.slice/ci.service/a/b");
+	assert_int_equal(nasked, 2);
+	assert_string_equal(asked[0], "/system.slice");
+	assert_string_equal(asked[1], "/system.slice/ci.service");
+	fake_len("//a//b/c/");
+	assert_int_equal(nasked, 3);
+	assert_string_equal(asked[0], "//a");
+	assert_string_equal(asked[1], "//a//b");
+	assert_string_equal(asked[2], "//a//b/c");
+	fake_len("/");
+	assert_int_equal(nasked, 0);
+	/* the name rule needs no owner beyond the delegating cgroup */
+	fake_len("/user.slice/user@1000.service/app.slice");
+	assert_int_equal(nasked, 2);
+}
+
+/* A cgroup that cannot be told (gone) ends the system part before its name. */
+static void test_unknown_owner(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_len("/system.slice/gone.service/x.service"),
+			 strlen("/system.slice/"));
+	names("/system.slice/gone.service/x.service", NULL, "x.service", NULL);
+	names("/system.slice/gone.service", NULL, "gone.service", NULL);
+}
+
+/* Both rules hold: a delegating name ends the system part whatever its owner says. */
+static void test_name_rule_kept(void **state)
+{
+	(void)state;
+	names("/user.slice/user@1000.service/app.slice/legacy.service", "user@1000.service",
+	      "legacy.service", NULL);
+	names("/ci-runner.service/user@0.service/x.service", "ci-runner.service",
+	      "x.service", NULL);
 }
 
 int main(void)
@@ -304,6 +438,10 @@ int main(void)
 		cmocka_unit_test(test_not_an_id),
 		cmocka_unit_test(test_not_a_runtime_scope),
 		cmocka_unit_test(test_system_container),
+		cmocka_unit_test(test_delegated_by_owner),
+		cmocka_unit_test(test_walk_order),
+		cmocka_unit_test(test_unknown_owner),
+		cmocka_unit_test(test_name_rule_kept),
 	};
 
 	return cmocka_run_group_tests_name("cgpath", tests, NULL, NULL);

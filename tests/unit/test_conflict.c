@@ -134,6 +134,29 @@ static const char *explain(struct strbuf *sb, enum conflict_reason r,
 	return sb->s;
 }
 
+/*
+ * What can be ruled out without a socket's options: another address or
+ * device; the same or an overlapping address may clash, whatever the
+ * options say.
+ */
+static void test_may_clash(void **state)
+{
+	struct bw_sock req = tcp("127.0.0.1", 0);
+	struct conflict_req r = { .sock = &req };
+	struct bw_sock other = tcp("127.0.1.1", 0), any = tcp("0.0.0.0", 0);
+	struct bw_sock shared = tcp("127.0.0.1", BW_SF_REUSEADDR | BW_SF_REUSEPORT);
+	struct bw_sock dev = on_device(tcp("127.0.0.1", 0), 7);
+	struct bw_sock u = udp("127.0.0.1", 0);
+
+	(void)state;
+	assert_false(conflict_may_clash(&r, &other));
+	assert_true(conflict_may_clash(&r, &any));
+	assert_true(conflict_may_clash(&r, &shared));
+	assert_false(conflict_may_clash(&r, &u));
+	req = on_device(req, 3);
+	assert_false(conflict_may_clash(&r, &dev));
+}
+
 static void test_same_address_listener(void **state)
 {
 	struct bw_holder h = holder(tcp("127.0.0.1", 0), TCP_LISTEN);
@@ -531,6 +554,7 @@ static void test_explain_appends(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_may_clash),
 		cmocka_unit_test(test_same_address_listener),
 		cmocka_unit_test(test_different_addresses),
 		cmocka_unit_test(test_ipv4_wildcard),

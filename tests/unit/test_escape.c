@@ -7,7 +7,8 @@
  * promises in escape.h with an independent decoder: the JSON output is one
  * valid JSON string of valid UTF-8, the text output one line that holds
  * no control character (bidirectional controls and U+2028/U+2029
- * included); text_comm() output is one bare word or one quoted string.
+ * included); the value of every guarded field (enum text_field) is one
+ * bare word or one quoted string.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -48,10 +49,15 @@ static const char *run(escape_fn *fn, const void *in, size_t n)
 	return ok ? out : NULL;
 }
 
+static void comm(struct strbuf *sb, const void *data, size_t n)
+{
+	text_field(sb, TEXT_COMM, data, n);
+}
+
 /* String literals keep their embedded NULs. */
 #define JSON(lit) run(json_escape, lit, sizeof(lit) - 1)
 #define TEXT(lit) run(text_escape, lit, sizeof(lit) - 1)
-#define COMM(lit) run(text_comm, lit, sizeof(lit) - 1)
+#define NAME(lit) run(comm, lit, sizeof(lit) - 1)
 
 /* U+202E RIGHT-TO-LEFT OVERRIDE, U+2028 LINE SEPARATOR, U+2066 LRI */
 #define RLO "\xe2\x80\xae"
@@ -354,29 +360,94 @@ static void test_text_invisible_controls(void **state)
 	assert_string_equal(TEXT("\xe2\x80\x8d"), "\xe2\x80\x8d");
 }
 
-static void test_comm_bare(void **state)
+static void test_name_bare(void **state)
 {
 	(void)state;
-	assert_string_equal(COMM("python3"), "python3");
-	assert_string_equal(COMM("kworker/0:1-ev"), "kworker/0:1-ev");
-	assert_string_equal(COMM("Chrome_IO.x+@#~"), "Chrome_IO.x+@#~");
+	assert_string_equal(NAME("python3"), "python3");
+	assert_string_equal(NAME("kworker/0:1-ev"), "kworker/0:1-ev");
+	assert_string_equal(NAME("Chrome_IO.x+@#~"), "Chrome_IO.x+@#~");
 }
 
-static void test_comm_quoted(void **state)
+static void test_name_quoted(void **state)
 {
 	(void)state;
-	assert_string_equal(COMM("sshd[1] uid=0 "), "\"sshd[1] uid=0 \"");
-	assert_string_equal(COMM(""), "\"\"");
-	assert_string_equal(COMM("a b"), "\"a b\"");
-	assert_string_equal(COMM("a=b"), "\"a=b\"");
-	assert_string_equal(COMM("(sd-pam)"), "\"(sd-pam)\"");
-	assert_string_equal(COMM("x\"y"), "\"x\\\"y\"");
-	assert_string_equal(COMM("a;b,c"), "\"a;b,c\"");
-	assert_string_equal(COMM("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
-	assert_string_equal(COMM("a" RLO "b"), "\"a\\xe2\\x80\\xaeb\"");
-	assert_string_equal(COMM("a\nb"), "\"a\\x0ab\"");
+	assert_string_equal(NAME("sshd[1] uid=0 "), "\"sshd[1] uid=0 \"");
+	assert_string_equal(NAME(""), "\"\"");
+	assert_string_equal(NAME("a b"), "\"a b\"");
+	assert_string_equal(NAME("a=b"), "\"a=b\"");
+	assert_string_equal(NAME("(sd-pam)"), "\"(sd-pam)\"");
+	assert_string_equal(NAME("x\"y"), "\"x\\\"y\"");
+	assert_string_equal(NAME("a;b,c"), "\"a;b,c\"");
+	assert_string_equal(NAME("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+	assert_string_equal(NAME("a" RLO "b"), "\"a\\xe2\\x80\\xaeb\"");
+	assert_string_equal(NAME("a\nb"), "\"a\\x0ab\"");
 	/* a NUL inside the given length is not the end of the name */
-	assert_string_equal(COMM("ab\0c"), "\"ab\\x00c\"");
+	assert_string_equal(NAME("ab\0c"), "\"ab\\x00c\"");
+}
+
+/* What a text line's reader needs of a value: one bare word, or one quoted string. */
+static void check_one_name(const char *s)
+{
+	size_t i;
+
+	if (*s != '"') {
+		assert_true(*s);
+		assert_int_equal(strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "0123456789._-/:@+#~"), strlen(s));
+		return;
+	}
+	for (i = 1; s[i] && s[i] != '"'; i++)
+		if (s[i] == '\\')
+			i++;
+	assert_int_equal(s[i], '"');
+	assert_int_equal(s[i + 1], '\0');
+}
+
+#define FORGED "x uid=0 cmd=sshd; held by sshd[1] uid=0 LISTEN tcp 127.0.0.1:41095; z.service"
+
+/*
+ * The list of guarded fields: each writes KEY= (or nothing) and its value
+ * by the same rule, a forged record included.
+ */
+static void test_every_field(void **state)
+{
+	static const char *const values[] = {
+		FORGED, "nginx.service", "", "a\"b", "a\\\"", "\n uid=0", "docker-" "0123456789abcdef"
+		"0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+	};
+	const char *key, *val;
+	struct strbuf sb;
+	size_t i;
+	int f;
+
+	(void)state;
+	for (f = 0; f < TEXT_FIELDS; f++) {
+		key = text_field_key(f);
+		for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+			strbuf_init(&sb);
+			text_field(&sb, f, values[i], strlen(values[i]));
+			assert_false(sb.oom);
+			val = sb.s;
+			if (key) {
+				assert_int_equal(strncmp(val, key, strlen(key)), 0);
+				assert_int_equal(val[strlen(key)], '=');
+				val += strlen(key) + 1;
+			}
+			check_one_name(val);
+			strbuf_free(&sb);
+		}
+	}
+	assert_null(text_field_key(TEXT_COMM));
+	assert_null(text_field_key(TEXT_FIELDS));
+	assert_string_equal(text_field_key(TEXT_UNIT), "unit");
+	assert_string_equal(text_field_key(TEXT_USER_UNIT), "user_unit");
+	strbuf_init(&sb);
+	text_field(&sb, TEXT_USER_UNIT, FORGED, strlen(FORGED));
+	assert_string_equal(sb.s, "user_unit=\"" FORGED "\"");
+	strbuf_reset(&sb);
+	text_field(&sb, TEXT_UNIT, "api.service", strlen("api.service"));
+	assert_string_equal(sb.s, "unit=api.service");
+	strbuf_free(&sb);
 }
 
 /* Every three-byte input with lead byte 0xe2, where the bidi controls live. */
@@ -470,8 +541,9 @@ int main(void)
 		cmocka_unit_test(test_text_utf8),
 		cmocka_unit_test(test_json_invisible_controls),
 		cmocka_unit_test(test_text_invisible_controls),
-		cmocka_unit_test(test_comm_bare),
-		cmocka_unit_test(test_comm_quoted),
+		cmocka_unit_test(test_name_bare),
+		cmocka_unit_test(test_name_quoted),
+		cmocka_unit_test(test_every_field),
 		cmocka_unit_test(test_all_short_inputs),
 		cmocka_unit_test(test_all_e2_inputs),
 		cmocka_unit_test(test_random_inputs),

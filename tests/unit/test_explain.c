@@ -26,11 +26,11 @@
 #define PORT 6379
 #define LONG_LEN 300 /* a value longer than POLICY_MISS_VALUE_MAX */
 #define DIGITS 4096  /* a command line a backtracking pattern gives up on */
+#define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static const char policy_text[] =
 	"version: 1\n"
-	"protect:\n"
-	"  exe: [\"/usr/sbin/*\"]\n"
+	"protect: {exe: [\"/usr/sbin/*\"], unit: [\"" CID "\"]}\n"
 	"rules:\n"
 	"  - name: redis\n"
 	"    match:\n"
@@ -235,7 +235,7 @@ static void test_replay(void **state)
 	assert_string_equal(out.s,
 		"log:7: T tcp 127.0.0.1:6379 by \"a\\x1b]0;x\\x07\"[42] uid=1000, held by "
 		"redis-server[40] uid=1000\n"
-		"  decision: rule old (line 16): reclaim: would reclaim pid 40 with SIGTERM, if the "
+		"  decision: rule old (line 15): reclaim: would reclaim pid 40 with SIGTERM, if the "
 		"checks on the live processes pass (not replayed: the holder still running as "
 		"recorded, its uid now, the processes sharing the socket, the cooldown)\n"
 		"  rule redis: holder.exe \"/usr/bin/redis-check-rdb\" does not match "
@@ -244,16 +244,68 @@ static void test_replay(void **state)
 	/* another user's holder: the cross-user rule, on the recorded uids */
 	assert_int_equal(replay(CONFLICT("1000", HOLDER_JSON("/usr/bin/redis-server", "r",
 				"0", "40")), true, &out, err), 0);
-	assert_non_null(strstr(out.s, "\"decision\":{\"rule\":\"redis\",\"line\":5,\"type\":"
+	assert_non_null(strstr(out.s, "\"decision\":{\"rule\":\"redis\",\"line\":4,\"type\":"
 			       "\"reclaim\",\"result\":\"protected\",\"why\":\"the holder runs as uid 0 "
 			       "and the requester as uid 1000"));
 	assert_non_null(strstr(out.s, "\"unmatched\":[]}\n"));
 	/* on the protect list */
 	assert_int_equal(replay(CONFLICT("0", HOLDER_JSON("/usr/sbin/x", "x", "0", "40")), false,
 				&out, err), 0);
-	assert_non_null(strstr(out.s, "decision: rule any (line 28): alert\n"));
+	assert_non_null(strstr(out.s, "decision: rule any (line 27): alert\n"));
 	assert_int_equal(replay(CONFLICT("0", "\"holders\":[]"), false, &out, err), 0);
 	assert_non_null(strstr(out.s, "held by nothing recorded\n  decision: rule any"));
+	strbuf_free(&out);
+}
+
+/* A redis-server holder of uid 0 recorded in cgroup with container id */
+#define IN_CGROUP(cgroup, id) \
+	"\"holders\":[{\"pid\":40,\"comm\":\"r\",\"uid\":0,\"exe\":\"/usr/bin/redis-server\"," \
+	"\"cgroup\":\"" cgroup "\",\"container\":\"" id "\"}]"
+
+/*
+ * The recorded container counts (here: for protect unit) only when the
+ * recorded cgroup's names give the same id in the system manager's part.
+ */
+static void test_replay_container(void **state)
+{
+	static const struct { const char *line; bool protected; } cases[] = {
+		{ CONFLICT("0", IN_CGROUP("/system.slice/docker-" CID ".scope", CID)), true },
+		/* an older record: the id came from a user's delegated subtree */
+		{ CONFLICT("0", IN_CGROUP("/user.slice/user@1000.service/docker-" CID ".scope", CID)),
+		  false },
+		/* a record that names an id its cgroup does not give */
+		{ CONFLICT("0", IN_CGROUP("/system.slice/api.service", CID)), false },
+		{ CONFLICT("0", IN_CGROUP("/system.slice/docker-" CID ".scope", "")), false },
+	};
+	char err[ERR_LEN];
+	struct strbuf out;
+	size_t i;
+
+	(void)state;
+	strbuf_init(&out);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(replay(cases[i].line, false, &out, err), 0);
+		assert_int_equal(strstr(out.s, "reclaim: protected: the holder is on the protect "
+					"list") != NULL, cases[i].protected);
+	}
+	strbuf_free(&out);
+}
+
+/* Values read from the log are quoted when they could pass for the line's syntax. */
+static void test_replay_quotes_log_values(void **state)
+{
+	static const char line[] =
+		"{\"event\":\"conflict\",\"time\":\"T, held by x[1] uid=0\",\"proto\":\"tcp\","
+		"\"addr\":\"127.0.0.1 by y[2]\",\"port\":6379,\"socket\":{\"protocol\":6},"
+		"\"requester\":{\"pid\":42,\"uid\":0,\"comm\":\"a\"},\"holders\":[]}";
+	char err[ERR_LEN];
+	struct strbuf out;
+
+	(void)state;
+	strbuf_init(&out);
+	assert_int_equal(replay(line, false, &out, err), 0);
+	assert_non_null(strstr(out.s, "log:7: \"T, held by x[1] uid=0\" tcp \"127.0.0.1 by y[2]\""
+				":6379 by a[42] uid=0, held by nothing recorded\n"));
 	strbuf_free(&out);
 }
 
@@ -299,6 +351,8 @@ int main(void)
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_agrees_with_match),
 		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_replay_container),
+		cmocka_unit_test(test_replay_quotes_log_values),
 		cmocka_unit_test(test_replay_refuses),
 	};
 

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * test_record_text.c - every text line bindwatch writes stays one record
+ * whatever a process puts in the fields it controls (escape.h, enum
+ * text_field).
+ *
+ * Records, `who` lines and `check` answers are rendered with a hostile
+ * value in every guarded field: names made to read as more of the line's
+ * syntax ("x uid=0 cmd=sshd; held by sshd[1] uid=0 LISTEN ..."), with
+ * quotes, backslashes and newlines.  An independent reader then splits
+ * each line into what is quoted and what is not: outside the quotes the
+ * line must have exactly the structure bindwatch wrote (one "held by",
+ * one "uid=" per process it names, every guarded key once with a quoted
+ * value), and each quoted part must decode back to the value put in.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+#include "escape.h"
+#include "event.h"
+#include "policy.h"
+#include "record.h"
+
+/* The issue's forgery, as a cgroup name; fits a container buffer when cut */
+#define FORGED "x uid=0 cmd=sshd; held by sshd[1] uid=0 LISTEN tcp 127.0.0.1:41095; z.service"
+/* The same with a quote, a backslash and a newline, to break out of quotes */
+#define BREAKOUT "q\" uid=0 \\\" held by r[2]\n uid=0 \""
+/* 15 bytes: a comm (BW_COMM_LEN) or an interface name (IF_NAMESIZE) */
+#define SHORT "a\"; held by b[1"
+#define LINE_MAX_LEN 8192
+#define QUOTED_MAX 16
+
+_Static_assert(sizeof(SHORT) == BW_COMM_LEN && sizeof(SHORT) == IF_NAMESIZE,
+	       "SHORT fills a comm and a device name");
+
+/* A line split by the reader: the skeleton (quoted parts as "") and the quoted values. */
+struct parsed {
+	char skeleton[LINE_MAX_LEN];
+	char quoted[QUOTED_MAX][LINE_MAX_LEN];
+	size_t nquoted;
+};
+
+static int hex(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Read a text line as its reader would: "..." with \" \\ \xNN inside. */
+static void parse(const char *line, struct parsed *p)
+{
+	size_t k = 0, q;
+
+	memset(p, 0, sizeof(*p));
+	assert_null(strchr(line, '\n'));
+	while (*line) {
+		if (*line != '"') {
+			p->skeleton[k++] = *line++;
+			continue;
+		}
+		assert_true(p->nquoted < QUOTED_MAX);
+		for (q = 0, line++; *line != '"'; q++) {
+			assert_true(*line); /* an unterminated quote */
+			if (*line != '\\') {
+				p->quoted[p->nquoted][q] = *line++;
+			} else if (line[1] == 'x') {
+				assert_true(hex(line[2]) >= 0 && hex(line[3]) >= 0);
+				p->quoted[p->nquoted][q] = (char)(hex(line[2]) << 4 | hex(line[3]));
+				line += 4;
+			} else {
+				assert_true(line[1] == '"' || line[1] == '\\');
+				p->quoted[p->nquoted][q] = line[1];
+				line += 2;
+			}
+		}
+		line++;
+		p->nquoted++;
+		memcpy(p->skeleton + k, "\"\"", 2);
+		k += 2;
+	}
+}
+
+static size_t count(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (; (s = strstr(s, needle)); s++)
+		n++;
+	return n;
+}
+
+/* Each quoted value is one the test put in (a hostile one, or a command line). */
+static void values_round_trip(const struct parsed *p, const char *hostile)
+{
+	size_t i;
+
+	for (i = 0; i < p->nquoted; i++)
+		assert_true(!strcmp(p->quoted[i], hostile) || !strcmp(p->quoted[i], SHORT) ||
+			    !strncmp(p->quoted[i], hostile, CG_CONTAINER_ID_LEN) ||
+			    strstr(p->quoted[i], "python3") == p->quoted[i]);
+}
+
+/* The world of one hostile record: a requester and one holder, every guarded field set. */
+struct scene {
+	struct bw_event ev;
+	struct proc_info req;
+	struct holder_info holder;
+	struct ledger_entry binder;
+	struct diagnosis diag;
+	struct bw_record r;
+	char args[64];
+};
+
+static void hostile_proc(struct proc_info *pi, const char *value)
+{
+	pi->unit = (char *)value;
+	pi->user_unit = (char *)value;
+	snprintf(pi->container, sizeof(pi->container), "%s", value);
+}
+
+static void set_sock(struct bw_sock *s)
+{
+	s->family = AF_INET;
+	s->type = SOCK_STREAM;
+	s->protocol = IPPROTO_TCP;
+	s->port = 8080;
+	inet_pton(AF_INET, "127.0.0.1", s->addr);
+}
+
+static void build(struct scene *s, const char *value)
+{
+	memset(s, 0, sizeof(*s));
+	s->ev.ret = -EADDRINUSE;
+	s->ev.count = 1;
+	s->ev.pid = 4242;
+	s->ev.uid = 1000;
+	memcpy(s->ev.comm, SHORT, sizeof(SHORT));
+	set_sock(&s->ev.sock);
+	s->ev.sock.bound_ifindex = 1;
+	hostile_proc(&s->req, value);
+	memcpy(s->args, "python3\0-c\0x", sizeof("python3\0-c\0x"));
+	s->req.args = s->args;
+	s->req.cmdline = "python3 -c x";
+	s->req.cmdline_len = sizeof("python3\0-c\0x") - 1;
+
+	s->holder.h.pid = 815;
+	s->holder.h.state = TCP_LISTEN;
+	memcpy(s->holder.h.comm, SHORT, sizeof(SHORT));
+	set_sock(&s->holder.h.sock);
+	hostile_proc(&s->holder.pi, value);
+	s->holder.pi.exe = (char *)value;
+	s->binder.pid = 812;
+	memcpy(s->binder.comm, SHORT, sizeof(SHORT));
+	s->holder.bound_by = &s->binder;
+	s->holder.binder_exited = true;
+	s->holder.tw_ms_left = -1;
+	s->diag = (struct diagnosis){ .holders = &s->holder, .n = 1, .reason = REASON_LISTENER };
+
+	s->r = (struct bw_record){ .ev = &s->ev, .req = &s->req, .diag = &s->diag };
+	memcpy(s->r.bound_dev, SHORT, sizeof(SHORT));
+	snprintf(s->r.netns_name, sizeof(s->r.netns_name), "%s", value);
+}
+
+/* "KEY=\"\"" once in the skeleton for every keyed field the line should have. */
+static void keys_quoted(const struct parsed *p, const enum text_field *fields, size_t n)
+{
+	char want[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), " %s=\"\"", text_field_key(fields[i]));
+		assert_int_equal(count(p->skeleton, want), 1);
+	}
+}
+
+static void render(void (*fn)(struct strbuf *, const struct scene *), const struct scene *s,
+		   struct parsed *p, const char *value)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb);
+	fn(&sb, s);
+	assert_false(sb.oom);
+	assert_true(sb.len < LINE_MAX_LEN);
+	parse(sb.s, p);
+	values_round_trip(p, value);
+	strbuf_free(&sb);
+}
+
+static void summary(struct strbuf *sb, const struct scene *s)
+{
+	record_summary(sb, &s->r);
+}
+
+static void who(struct strbuf *sb, const struct scene *s)
+{
+	who_text(sb, &s->holder, 1);
+}
+
+static void check(struct strbuf *sb, const struct scene *s)
+{
+	check_text(sb, &s->r, false);
+}
+
+static const char *const hostile[] = { FORGED, BREAKOUT };
+
+/* A conflict record: the requester, its device and namespace, and one holder. */
+static void test_conflict_line(void **state)
+{
+	static const enum text_field keyed[] = { TEXT_DEV, TEXT_NETNS };
+	struct scene s;
+	struct parsed *p = malloc(sizeof(*p));
+	size_t i;
+
+	(void)state;
+	assert_non_null(p);
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		build(&s, hostile[i]);
+		render(summary, &s, p, hostile[i]);
+		assert_int_equal(count(p->skeleton, "held by"), 1);
+		assert_int_equal(count(p->skeleton, "uid="), 1);
+		assert_int_equal(count(p->skeleton, ";"), 2); /* "; held by", "; listener:" */
+		assert_non_null(strstr(p->skeleton, "bind EADDRINUSE tcp 127.0.0.1:8080 dev=\"\" "
+					   "by \"\"[4242] uid=1000 netns=\"\" unit=\"\" "
+					   "user_unit=\"\" container=\"\" cmd=\"\"; held by \"\"[815] "
+					   "LISTEN tcp 127.0.0.1:8080 (bound 0s ago by \"\"[812], "
+					   "since exited); listener: "));
+		keys_quoted(p, keyed, sizeof(keyed) / sizeof(keyed[0]));
+	}
+	free(p);
+}
+
+/* `bindwatch who`: one line per holder, its uid the only uid=. */
+static void test_who_line(void **state)
+{
+	static const enum text_field keyed[] = { TEXT_UNIT, TEXT_USER_UNIT, TEXT_CONTAINER };
+	struct scene s;
+	struct parsed *p = malloc(sizeof(*p));
+	size_t i;
+
+	(void)state;
+	assert_non_null(p);
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		build(&s, hostile[i]);
+		render(who, &s, p, hostile[i]);
+		assert_int_equal(count(p->skeleton, "uid="), 1);
+		assert_int_equal(count(p->skeleton, "held by"), 0);
+		assert_non_null(strstr(p->skeleton, "tcp 127.0.0.1:8080 \"\"[815] fd=0 uid=0 "));
+		keys_quoted(p, keyed, sizeof(keyed) / sizeof(keyed[0]));
+	}
+	free(p);
+}
+
+/* `bindwatch check`: the device asked about and the holders. */
+static void test_check_line(void **state)
+{
+	static const enum text_field keyed[] = { TEXT_DEV };
+	struct scene s;
+	struct parsed *p = malloc(sizeof(*p));
+
+	(void)state;
+	assert_non_null(p);
+	build(&s, FORGED);
+	render(check, &s, p, FORGED);
+	assert_int_equal(count(p->skeleton, "held by"), 1);
+	assert_non_null(strstr(p->skeleton, "busy tcp 127.0.0.1:8080 dev=\"\"; held by \"\"[815] "));
+	keys_quoted(p, keyed, sizeof(keyed) / sizeof(keyed[0]));
+	free(p);
+}
+
+/* Ownership records: a reuseport group's exe, an owner condition's got value. */
+static void test_ownership_lines(void **state)
+{
+	static const enum text_field keyed[] = { TEXT_EXE };
+	struct policy_rule rule = { .name = "web", .line = 3, .action = POLICY_ALERT };
+	struct policy_miss miss = { .field = "unit", .want = "nginx.service", .known = true };
+	struct scene s;
+	struct parsed *p = malloc(sizeof(*p));
+
+	(void)state;
+	assert_non_null(p);
+	build(&s, FORGED);
+	s.ev.ret = 0;
+	s.r.kind = RECORD_REUSEPORT_JOIN;
+	render(summary, &s, p, FORGED);
+	assert_non_null(strstr(p->skeleton, "; joins a SO_REUSEPORT group of \"\"[815] exe=\"\""));
+	keys_quoted(p, keyed, sizeof(keyed) / sizeof(keyed[0]));
+
+	snprintf(miss.got, sizeof(miss.got), "%s", FORGED);
+	s.r.kind = RECORD_UNEXPECTED_OWNER;
+	s.r.diag = NULL;
+	s.r.expect = &rule;
+	s.r.expect_miss = &miss;
+	render(summary, &s, p, FORGED);
+	assert_int_equal(count(p->skeleton, "uid="), 1);
+	assert_non_null(strstr(p->skeleton, "; unexpected owner (expect web, line 3: unit wants "
+				   "nginx.service, got \"\")"));
+	free(p);
+}
+
+/* Every guarded field is in some line above, quoted: the list and the renderer agree. */
+static void test_every_field_rendered(void **state)
+{
+	struct scene s;
+	struct strbuf sb;
+	char want[64];
+	int f;
+
+	(void)state;
+	build(&s, FORGED);
+	strbuf_init(&sb);
+	record_summary(&sb, &s.r);
+	strbuf_addc(&sb, '\t');
+	s.r.kind = RECORD_REUSEPORT_JOIN;
+	record_summary(&sb, &s.r);
+	assert_false(sb.oom);
+	for (f = 0; f < TEXT_FIELDS; f++) {
+		if (!text_field_key(f))
+			continue;
+		snprintf(want, sizeof(want), " %s=\"", text_field_key(f));
+		assert_non_null(strstr(sb.s, want));
+	}
+	strbuf_free(&sb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conflict_line),
+		cmocka_unit_test(test_who_line),
+		cmocka_unit_test(test_check_line),
+		cmocka_unit_test(test_ownership_lines),
+		cmocka_unit_test(test_every_field_rendered),
+	};
+
+	return cmocka_run_group_tests_name("record_text", tests, NULL, NULL);
+}
