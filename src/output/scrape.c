@@ -171,6 +171,16 @@ static void take(struct scrape *s, int fd, struct sockaddr_storage *peer)
 		drop(s, slot);
 }
 
+/* Listen for connections, or (paused) not; said when epoll refuses. */
+static void listen_events(struct scrape *s, uint32_t events)
+{
+	int err = watch(s, EPOLL_CTL_MOD, s->listen_fd, events, EV_LISTEN);
+
+	if (err)
+		warn("--metrics: cannot %s accepting connections: %s", events ? "resume" : "pause",
+		     strerror(-err));
+}
+
 /* Stop accepting for ACCEPT_PAUSE_MS: the listener would stay ready, and the loop spin. */
 static void pause_accept(struct scrape *s, int err)
 {
@@ -179,7 +189,7 @@ static void pause_accept(struct scrape *s, int err)
 		     strerror(err), ACCEPT_PAUSE_MS);
 	s->accept_err = err;
 	s->paused_until = now_ns(CLOCK_MONOTONIC) + ACCEPT_PAUSE_MS * NSEC_PER_MSEC;
-	watch(s, EPOLL_CTL_MOD, s->listen_fd, 0, EV_LISTEN);
+	listen_events(s, 0);
 }
 
 static void accept_some(struct scrape *s)
@@ -291,7 +301,7 @@ static void expire(struct scrape *s)
 			drop(s, i);
 	if (s->paused_until && s->paused_until <= now) {
 		s->paused_until = 0;
-		watch(s, EPOLL_CTL_MOD, s->listen_fd, EPOLLIN, EV_LISTEN);
+		listen_events(s, EPOLLIN);
 	}
 }
 
