@@ -75,7 +75,6 @@ JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljanss
 # what the policy modules (PURE: policy, replay) need, wherever they are linked
 POLICY_LIBS := $(YAML_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS)
 LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
-	  $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) \
 	  $(POLICY_LIBS)
 
 # Modules without libbpf: shared by bindwatch and the unit tests.
@@ -83,14 +82,14 @@ PURE := lib/strbuf lib/addr lib/portlist lib/duration \
 	enrich/procinfo enrich/cgroup enrich/cgpath enrich/stallguard enrich/netns \
 	explain/conflict explain/explain explain/bindspec explain/walkbudget \
 	act/policy act/policy_file act/policy_regex act/policy_match act/template act/recvars act/verdict act/replay act/incident act/contain \
-	capture/ledger output/escape output/json output/record
+	capture/ledger output/escape output/json output/record output/http output/peers
 # Modules that drive the kernel side.
 MAIN := main options lib/log lib/privs \
 	capture/loader capture/instance enrich/enrich \
 	explain/holders explain/sockdiag explain/diagnose explain/who \
 	explain/nsarg explain/check explain/check_cmd lib/kconfig lib/nsrun \
 	act/checkpolicy act/hooks act/reclaim act/decider act/ownership \
-	output/output output/notify output/metrics
+	output/output output/notify output/metrics output/scrape
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 ifeq ($(V),1)

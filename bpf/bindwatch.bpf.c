@@ -56,7 +56,10 @@
  * its failures count into one aggregate of its own, which always has room;
  * and each uid has a budget of records (a token bucket, rate_interval_ns
  * and rate_tolerance_ns): failures it cannot pay for are counted, exactly,
- * in a suppressed record that flush_storms sends per uid and window.
+ * in a suppressed record that flush_storms sends per uid and window.  What
+ * the ring has no room for is counted per uid too, and sent the same way
+ * as a lost record of that uid.  A uid's entry goes once it holds nothing
+ * (prune()), so the table of uids is never full of uids long gone.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -170,17 +173,29 @@ struct {
 	__type(value, struct bw_storm);
 } storms SEC(".maps");
 
-/* One uid's share: its storms, its rate limit, what the limit held back. */
+/* One uid's share: its storms, its rate limit, what the limit held back, what was lost. */
 struct bw_uid {
+	__u64 gate;       /* the uid, and the holds on the entry: see uid_hold() */
 	__u64 storms;     /* its entries in "storms", its own aggregate aside */
 	__u64 tat;        /* rate limit: GCRA's theoretical arrival time, CLOCK_MONOTONIC */
 	__u64 suppressed; /* failures held back since its last suppressed record */
 	__u64 since_ns;   /* when the first of them was held back */
-	__u64 ledger_tat; /* the same for successful bind()s sent for the ledger */
+	__u64 lost;       /* its records the ring had no room for, in failures, since its last lost record */
+	__u64 ledger_tat; /* the same as tat for successful bind()s sent for the ledger */
 	__u64 watch_tat;  /* the same for watched successful calls (bw_request.watch) */
 };
 
-/* Never deleted: a capture may hold a pointer to its uid's entry. */
+/*
+ * The gate of an entry (bw_uid.gate): its uid in the upper half, and in the
+ * lower the holds taken on it (uid_hold()) or UID_RETIRED while
+ * flush_uid() deletes it.
+ */
+#define UID_RETIRED (1ULL << 31)
+
+/*
+ * Entries are deleted once idle (see prune()), so that one user cycling
+ * through many uids does not keep the table full for good.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1); /* resized by the loader */
@@ -235,6 +250,82 @@ static __always_inline void stat_add(__u32 idx, __u64 n)
 
 	if (v)
 		__sync_fetch_and_add(v, n);
+}
+
+static __always_inline __u64 uid_gate(__u32 uid)
+{
+	return (__u64)uid << 32;
+}
+
+/*
+ * uid's share, created on first use; NULL when "uids" is full.  What is
+ * only a limit (the tat fields) may be read and moved through it as is;
+ * what is counted (storms, suppressed, lost) only under uid_hold().
+ */
+static __always_inline struct bw_uid *uid_state(__u32 uid)
+{
+	struct bw_uid *u = bpf_map_lookup_elem(&uids, &uid), fresh = { .gate = uid_gate(uid) };
+
+	if (u)
+		return u;
+	bpf_map_update_elem(&uids, &uid, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&uids, &uid);
+}
+
+/*
+ * Take a hold on u, looked up as uid's entry, so that flush_uid() cannot
+ * delete it while something is counted in it: false if it is being
+ * deleted, or if it is no longer uid's.  The kernel may give a deleted
+ * element's memory to the next entry created at once (the hash's memory
+ * allocator reuses it on the same CPU, without waiting for readers), so a
+ * pointer looked up a moment ago may now be another uid's entry, or a
+ * deleted one: the hold is a compare-and-swap of the gate that succeeds
+ * only while the gate still names uid and is not retired, so nothing is
+ * ever written to an entry that is not uid's live one.  (A gate read while
+ * a reused element is being filled could, in principle, be torn; that
+ * needs this program stalled from its lookup through a whole flush and
+ * the creation of another entry on another CPU.)
+ */
+static __always_inline bool uid_hold(struct bw_uid *u, __u32 uid)
+{
+	__u64 g;
+	int i;
+
+	for (i = 0; i < CAS_TRIES; i++) {
+		g = *(volatile __u64 *)&u->gate;
+		if (g >> 32 != uid || g & UID_RETIRED)
+			return false;
+		if (__sync_val_compare_and_swap(&u->gate, g, g + 1) == g)
+			return true;
+	}
+	return false; /* other holders keep beating us to it */
+}
+
+static __always_inline void uid_release(struct bw_uid *u)
+{
+	__sync_fetch_and_add(&u->gate, -1);
+}
+
+/*
+ * Count n failures (or watched successes) of uid as lost: in uid's entry,
+ * which flush_uid() reports in a lost record of uid; in "stats", of no
+ * uid, when uid has none.  A function of its own (a global one, verified
+ * once), not inlined: it is called from many places, and only when the
+ * ring is full.  Not from the entry programs, whose stack has no room
+ * left for its frame (the verifier of 6.1 counts 544 bytes): a request
+ * they have no room to park counts in BW_STAT_NOSLOT, of no uid.
+ */
+__noinline int lose_uid(__u32 uid, __u64 n)
+{
+	struct bw_uid *u = uid_state(uid);
+
+	if (u && uid_hold(u, uid)) {
+		__sync_fetch_and_add(&u->lost, n);
+		uid_release(u);
+		return 0;
+	}
+	stat_add(BW_STAT_LOST, n);
+	return 0;
 }
 
 static __always_inline bool task_wanted(void)
@@ -364,21 +455,21 @@ static __always_inline __u64 wakeup_flags(__u64 now)
 }
 
 /*
- * Count a record of n failures (or one success) that the ring had no room
- * for.  A successful bind() sent only for userspace's ledger is no record:
- * its loss costs a "bound_by", not a count.
+ * Count a record of uid's n failures (or one success) that the ring had no
+ * room for.  A successful bind() sent only for userspace's ledger is no
+ * record: its loss costs a "bound_by", not a count.
  */
-static __always_inline void lose(long ret, __u64 n, bool watched)
+static __always_inline void lose(__u32 uid, long ret, __u64 n, bool watched)
 {
 	if (ret < 0 || watched || report & BW_REPORT_SUCCESS)
-		stat_add(BW_STAT_LOST, n);
+		lose_uid(uid, n);
 }
 
 /* Queue e, built in map memory (a storm's record). */
 static __always_inline void send(struct bw_event *e, bool watched)
 {
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), wakeup_flags(e->ts_ns)))
-		lose(e->ret, e->count, watched);
+		lose(e->uid, e->ret, e->count, watched);
 }
 
 /*
@@ -564,17 +655,6 @@ static __always_inline long count_into(struct bw_storm *s, __u64 now)
 	return take_count(s, now, false);
 }
 
-/* uid's share, created on first use; NULL when "uids" is full. */
-static __always_inline struct bw_uid *uid_state(__u32 uid)
-{
-	struct bw_uid *u = bpf_map_lookup_elem(&uids, &uid), fresh = {};
-
-	if (u)
-		return u;
-	bpf_map_update_elem(&uids, &uid, &fresh, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&uids, &uid);
-}
-
 /*
  * Start storm k with the failure in cur: true once it is in the table.  A
  * storm of scope address or port takes one of u's storm_quota entries and
@@ -672,19 +752,19 @@ static __always_inline __u64 uid_storm(struct bw_storm *cur, struct bw_uid *u)
  * until the entry was deleted and its memory reused by a new storm, would
  * count into that new storm.  Capture programs on syscall tracepoints run
  * with preemption off, so there the hold-up is an interrupt's length.
+ *
+ * u is the uid's entry, held (uid_hold()): what start_storm() counts in it
+ * cannot land in an entry flush_uid() deletes.
  */
-static __always_inline __u64 storm_count(struct bw_storm *cur, const struct bw_storm_key *ka)
+static __always_inline __u64 storm_join(struct bw_storm *cur, const struct bw_storm_key *ka,
+					struct bw_uid *u)
 {
 	struct bw_event *e = &cur->tmpl;
 	struct bw_storm_key k = *ka;
 	struct bw_storm *s;
-	struct bw_uid *u;
 	long n;
 
 	/* emit() found no storm of the address (or a retired one): a new one */
-	u = uid_state(e->uid);
-	if (!u)
-		return 1; /* no uid to charge it to: a record of its own */
 	n = port_storm(cur, u);
 	if (n >= 0) {
 		e->scope = BW_SCOPE_PORT;
@@ -700,6 +780,21 @@ static __always_inline __u64 storm_count(struct bw_storm *cur, const struct bw_s
 		return n;
 	}
 	return uid_storm(cur, u);
+}
+
+/* storm_join() with the failure's uid entry held. */
+static __always_inline __u64 storm_count(struct bw_storm *cur, const struct bw_storm_key *ka)
+{
+	__u32 uid = cur->tmpl.uid;
+	struct bw_uid *u = uid_state(uid);
+	__u64 n;
+
+	/* no uid to charge it to (or its entry is being deleted): a record of its own */
+	if (!u || !uid_hold(u, uid))
+		return 1;
+	n = storm_join(cur, ka, u);
+	uid_release(u);
+	return n;
 }
 
 /*
@@ -736,10 +831,13 @@ static __always_inline bool admit(__u32 uid, __u64 n, __u64 now)
 	if (!rate_interval_ns)
 		return true;
 	u = uid_state(uid);
-	if (!u || rate_allows(&u->tat, now, rate_interval_ns, rate_tolerance_ns))
-		return true; /* no room to keep a limit for uid: not limited */
+	/* no room to keep a limit for uid, nor to count what it holds back: not limited */
+	if (!u || rate_allows(&u->tat, now, rate_interval_ns, rate_tolerance_ns) ||
+	    !uid_hold(u, uid))
+		return true;
 	if (!__sync_fetch_and_add(&u->suppressed, n))
 		u->since_ns = now;
+	uid_release(u);
 	return false;
 }
 
@@ -774,7 +872,7 @@ static __always_inline bool watch_admit(__u32 uid, __u64 now)
 	if (!u || rate_allows(&u->watch_tat, now, NSEC_PER_SEC / LEDGER_RATE,
 			      (LEDGER_RATE - 1) * (NSEC_PER_SEC / LEDGER_RATE)))
 		return true;
-	stat_add(BW_STAT_LOST, 1);
+	lose_uid(uid, 1);
 	return false;
 }
 
@@ -795,13 +893,14 @@ static __always_inline bool success_admit(const struct bw_request *req, __u32 ui
 static __always_inline void emit_one(const struct bw_request *req, long ret, __u8 mode,
 				     __u64 now)
 {
+	__u32 uid = bpf_get_current_uid_gid();
 	struct bw_event *e;
 
-	if (ret < 0 && !admit((__u32)bpf_get_current_uid_gid(), 1, now))
+	if (ret < 0 && !admit(uid, 1, now))
 		return;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		lose(ret, 1, req->watch & REQ_WATCHED);
+		lose(uid, ret, 1, req->watch & REQ_WATCHED);
 		return;
 	}
 	fill_head(e, req, ret, mode, now);
@@ -831,7 +930,7 @@ static __always_inline void emit_storm(const struct bw_request *req, long ret, _
 	level = *nest;
 	cur = bpf_map_lookup_elem(&scratch, &level);
 	if (!cur) { /* nested deeper than SCRATCH_LEVELS */
-		stat_add(BW_STAT_LOST, 1);
+		lose_uid(bpf_get_current_uid_gid(), 1);
 		return;
 	}
 	*nest = level + 1;
@@ -1145,7 +1244,7 @@ static long flush_storm(struct bpf_map *map, struct bw_storm_key *k,
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		stat_add(BW_STAT_LOST, n);
+		lose_uid(k->uid, n);
 		return 0;
 	}
 	__builtin_memcpy(e, &s->tmpl, sizeof(*e));
@@ -1156,38 +1255,102 @@ static long flush_storm(struct bpf_map *map, struct bw_storm_key *k,
 	return 0;
 }
 
-/* Send one record of the failures uid's rate limit held back, if any. */
-static long flush_uid(struct bpf_map *map, __u32 *uid, struct bw_uid *u, struct flush_ctx *c)
+/*
+ * Queue a record of kind (BW_EVENT_SUPPRESSED, BW_EVENT_LOST) of uid's n
+ * failures, the first at since (0: not said): 0, or -1 when the ring has
+ * no room for it.
+ */
+static __always_inline int owe(__u8 kind, __u32 uid, __u64 n, __u64 since, __u64 now)
 {
-	struct bw_event *e;
-	__u64 n;
+	struct bw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
-	if (!u->suppressed)
-		return 0;
-	n = __sync_lock_test_and_set(&u->suppressed, 0);
-	if (!n)
-		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(BW_STAT_LOST, n);
-		return 0;
-	}
+	if (!e)
+		return -1;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->version = BW_ABI_VERSION;
-	e->kind = BW_EVENT_SUPPRESSED;
-	e->uid = *uid;
+	e->kind = kind;
+	e->uid = uid;
 	e->count = n;
-	e->ts_ns = c->now;
-	e->since_ns = u->since_ns;
+	e->ts_ns = now;
+	e->since_ns = since;
+	/* userspace, which runs this program, drains the ring right after */
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+/*
+ * Whether uid's entry u holds nothing a fresh one would not: no storm of
+ * its share, nor its own aggregate; nothing owed; every budget full again.
+ */
+static __always_inline bool uid_idle(__u32 uid, const struct bw_uid *u, __u64 now)
+{
+	struct bw_storm_key k;
+
+	if (u->storms || u->suppressed || u->lost || (__s64)(u->tat - now) > 0 ||
+	    (__s64)(u->ledger_tat - now) > 0 || (__s64)(u->watch_tat - now) > 0)
+		return false;
+	/* the key of its aggregate, as bw_storm_key_of() makes it */
+	__builtin_memset(&k, 0, sizeof(k));
+	k.uid = uid;
+	k.scope = BW_SCOPE_UID;
+	return !bpf_map_lookup_elem(&storms, &k);
+}
+
+/*
+ * Delete uid's entry u if it is idle, so that the table holds the uids at
+ * work, not every uid ever seen.  A capture may be about to count in it
+ * (it looked the entry up a moment ago): the gate is retired only while
+ * nobody holds it, and a hold asked for after that fails, so that capture
+ * counts elsewhere (see uid_hold()); what a hold counted and gave back
+ * between the first look and the retirement is seen by the second look,
+ * which then keeps the entry.  So no count is ever lost with an entry.  A
+ * capture that only moves a budget (the tat fields) takes no hold: one
+ * that does so just as the entry goes lets its uid start again with a full
+ * budget, one record early.
+ */
+static __always_inline void prune(__u32 uid, struct bw_uid *u, __u64 now)
+{
+	__u64 live = uid_gate(uid);
+
+	if (!uid_idle(uid, u, now) ||
+	    __sync_val_compare_and_swap(&u->gate, live, live | UID_RETIRED) != live)
+		return;
+	if (uid_idle(uid, u, now) && !bpf_map_delete_elem(&uids, &uid))
+		return;
+	/* busy again: no hold writes a retired gate, so it is ours to reopen */
+	u->gate = live;
+}
+
+/*
+ * Send the records uid is owed, of the failures its rate limit held back
+ * and of those the ring had no room for; then delete its entry if idle.
+ * A record the ring has no room for is owed again at the next window; at
+ * the last flush (all), suppressed failures then count as lost, and lost
+ * ones as lost of no uid ("stats" needs no ring).
+ */
+static long flush_uid(struct bpf_map *map, __u32 *uid, struct bw_uid *u, struct flush_ctx *c)
+{
+	__u64 n = u->suppressed ? __sync_lock_test_and_set(&u->suppressed, 0) : 0;
+
+	if (n && owe(BW_EVENT_SUPPRESSED, *uid, n, u->since_ns, c->now))
+		__sync_fetch_and_add(c->all ? &u->lost : &u->suppressed, n);
+	n = u->lost ? __sync_lock_test_and_set(&u->lost, 0) : 0;
+	if (n && owe(BW_EVENT_LOST, *uid, n, 0, c->now)) {
+		if (c->all)
+			stat_add(BW_STAT_LOST, n);
+		else
+			__sync_fetch_and_add(&u->lost, n);
+	}
+	prune(*uid, u, c->now);
 	return 0;
 }
 
 /*
  * Run by userspace once per window (bpf_prog_test_run): a storm that has
  * stopped still owes a record for its last window's failures, one idle for
- * a window gives its entry back, and a uid over its rate limit is owed a
- * record of what was held back.
+ * a window gives its entry back, a uid over its rate limit is owed a
+ * record of what was held back and one whose records the ring had no room
+ * for a record of that, and a uid with nothing left goes.
  */
 SEC("syscall")
 int flush_storms(struct bw_flush_args *args)

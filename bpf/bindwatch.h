@@ -59,6 +59,7 @@ enum bw_sockflag {
 enum bw_event_kind {
 	BW_EVENT_CALL = 0,       /* a bind() or listen(), possibly standing for a storm */
 	BW_EVENT_SUPPRESSED = 1, /* failures of one uid over its rate limit (uid, count, since_ns) */
+	BW_EVENT_LOST = 2,       /* records of one uid the ring had no room for, in failures (uid, count) */
 };
 
 /*
@@ -73,10 +74,14 @@ enum bw_scope {
 	BW_SCOPE_UID = 2,
 };
 
-/* Per-CPU counters in the "stats" map, summed by userspace. */
+/*
+ * Per-CPU counters in the "stats" map, summed by userspace: the loss no
+ * uid is known for.  The rest is counted per uid and sent as BW_EVENT_LOST.
+ */
 enum bw_stat {
-	BW_STAT_LOST = 0,   /* records the ring buffer had no room for */
-	BW_STAT_NOSLOT = 1, /* entries the in-flight map had no room for */
+	BW_STAT_LOST = 0,   /* records the ring buffer had no room for, of a uid with no entry in
+			     * "uids", or with no room for its BW_EVENT_LOST record at exit */
+	BW_STAT_NOSLOT = 1, /* requests the in-flight map had no room for */
 	BW_STAT_MAX = 2,
 };
 

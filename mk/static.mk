@@ -14,9 +14,7 @@
 # own link line; the compile rules stay those of the top-level Makefile, so
 # they cannot drift apart.  Every library is Debian's .a
 # (scripts/install-static-deps.sh installs the packages, for a foreign
-# architecture through dpkg multiarch); libmicrohttpd is rebuilt from
-# Debian's source package without HTTPS (scripts/build-static-deps.sh), so
-# gnutls and its seven dependencies stay out.  The BPF objects are embedded
+# architecture through dpkg multiarch).  The BPF objects are embedded
 # as skeletons as in the dynamic binary.  src/ does no NSS lookup (no
 # getpwnam, getaddrinfo...), so glibc's static link has nothing it must
 # dlopen at run time: the link fails (--fatal-warnings) if that changes.
@@ -51,20 +49,18 @@ STATIC_BUILD := build/static$(if $(STATIC_CROSS),-$(ARCH))
 STATIC_BINARY := bindwatch-static$(if $(STATIC_CROSS),-$(ARCH))
 STATIC_CC := $(if $(STATIC_CROSS),$(STATIC_GNU)-gcc,$(CC))
 STATIC_STRIP := $(if $(STATIC_CROSS),$(STATIC_GNU)-strip,strip)
-STATIC_DEPS := $(STATIC_BUILD)/deps
-# libbpf needs libelf and zlib; libmicrohttpd is the one built without TLS
-STATIC_LDLIBS := -static -Wl,--fatal-warnings -L$(STATIC_DEPS)/lib \
-		 -lbpf -lelf -lz -lmicrohttpd -lyaml -lpcre2-8 -ljansson -lpthread
+# libbpf needs libelf and zlib
+STATIC_LDLIBS := -static -Wl,--fatal-warnings \
+		 -lbpf -lelf -lz -lyaml -lpcre2-8 -ljansson -lpthread
 
 static:
 ifeq ($(STATIC_GNU),)
 	$(error make static: ARCH=$(ARCH) is not supported (expected x86 or arm64))
 endif
 	$(Q)scripts/install-static-deps.sh $(STATIC_DEB)
-	$(Q)scripts/build-static-deps.sh $(STATIC_DEB) $(STATIC_GNU) $(STATIC_DEPS)
 	$(Q)$(MAKE) --no-print-directory SANITIZE= BUILD=$(STATIC_BUILD) \
 		BINARY=$(STATIC_BUILD)/bindwatch CC=$(STATIC_CC) ARCH=$(ARCH) \
-		CFLAGS="$(CFLAGS) -I$(STATIC_DEPS)/include" LDLIBS="$(STATIC_LDLIBS)" \
+		CFLAGS="$(CFLAGS)" LDLIBS="$(STATIC_LDLIBS)" \
 		$(STATIC_BUILD)/bindwatch
 	$(Q)if [ ! $(STATIC_BINARY) -nt $(STATIC_BUILD)/bindwatch ]; then \
 		printf '  %-8s %s\n' STRIP $(STATIC_BINARY) && \

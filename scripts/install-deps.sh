@@ -16,7 +16,7 @@ PACKAGES="
 	make gcc pkg-config
 	clang llvm bpftool libclang-rt-dev
 	libbpf-dev libelf-dev zlib1g-dev
-	libcmocka-dev libmicrohttpd-dev libyaml-dev libpcre2-dev libjansson-dev
+	libcmocka-dev libyaml-dev libpcre2-dev libjansson-dev
 	iproute2 util-linux python3
 	qemu-system-x86 busybox-static cpio
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross

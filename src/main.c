@@ -25,9 +25,10 @@
  * per tick (TICK_MS, or the storm window if shorter) the kernel's
  * flush_storms runs: the storms that went quiet send their last window's
  * count, idle ones are retired, and each uid whose rate limit held
- * failures back gets its suppressed record (see bpf/bindwatch.bpf.c); then
- * the kernel's loss counters are checked; any loss is written out as a
- * record of its own.
+ * failures back gets its suppressed record, and each whose records the
+ * ring had no room for its lost record (see bpf/bindwatch.bpf.c); then the
+ * kernel's count of the loss it could name no uid for is checked, and any
+ * is written out as a lost record of no uid.
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -91,7 +92,8 @@ struct monitor {
 	int diag_err;            /* the last holder lookup's error, 0 */
 	struct output out;
 	struct enricher enrich;  /* the requester's /proc, devices, namespaces */
-	uint64_t lost;       /* loss already reported */
+	uint64_t lost;       /* loss already reported, of uids and of none */
+	uint64_t lost_nouid; /* the kernel's count of loss of no uid, as last read */
 	uint64_t tick_ms;    /* how often flush() runs */
 	uint64_t last_tick;  /* CLOCK_MONOTONIC ns of its last run */
 	int tick_err;        /* the last tick's error, 0 */
@@ -228,6 +230,27 @@ static void check_ownership(struct monitor *m, const struct bw_event *ev,
 	procinfo_free(&pi);
 }
 
+/* Write and count a loss of count failures of uid (NULL: of no uid known); under out_lock. */
+static void report_lost(struct monitor *m, const uint32_t *uid, uint64_t count)
+{
+	output_lost(&m->out, uid, count);
+	metrics_lost(m->metrics, count);
+	m->lost += count;
+}
+
+/* What the kernel lost since the last look and could name no uid for; under out_lock. */
+static void report_lost_nouid(struct monitor *m)
+{
+	uint64_t stats[BW_STAT_MAX], lost;
+
+	if (loader_stats(&m->loader, stats))
+		return;
+	lost = stats[BW_STAT_LOST] + stats[BW_STAT_NOSLOT];
+	if (lost > m->lost_nouid)
+		report_lost(m, NULL, lost - m->lost_nouid);
+	m->lost_nouid = lost;
+}
+
 static int handle_event(void *arg, void *data, size_t size)
 {
 	struct monitor *m = arg;
@@ -249,6 +272,12 @@ static int handle_event(void *arg, void *data, size_t size)
 		pthread_mutex_lock(&m->out_lock);
 		output_suppressed(&m->out, ev->uid, ev->count, &since, &r.wall);
 		metrics_suppressed(m->metrics, ev->count);
+		pthread_mutex_unlock(&m->out_lock);
+		return 0;
+	}
+	if (ev->kind == BW_EVENT_LOST) {
+		pthread_mutex_lock(&m->out_lock);
+		report_lost(m, &ev->uid, ev->count);
 		pthread_mutex_unlock(&m->out_lock);
 		return 0;
 	}
@@ -280,25 +309,6 @@ static int handle_event(void *arg, void *data, size_t size)
 	return 0;
 }
 
-static uint64_t kernel_lost(const struct monitor *m)
-{
-	uint64_t stats[BW_STAT_MAX];
-
-	if (loader_stats(&m->loader, stats))
-		return m->lost;
-	return stats[BW_STAT_LOST] + stats[BW_STAT_NOSLOT];
-}
-
-static void report_lost(struct monitor *m)
-{
-	uint64_t lost = kernel_lost(m);
-
-	if (lost > m->lost) {
-		output_lost(&m->out, lost - m->lost);
-		metrics_lost(m->metrics, lost - m->lost);
-	}
-	m->lost = lost;
-}
 
 /* Say when a process made a read of its memory hang, once per new one. */
 static void report_stuck(struct monitor *m)
@@ -329,7 +339,7 @@ static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 		warn("flushing storm counts failed: %s", strerror(-err));
 	m->tick_err = err;
 	pthread_mutex_lock(&m->out_lock);
-	report_lost(m);
+	report_lost_nouid(m);
 	dropped = hooks_take_dropped(&m->hooks);
 	if (dropped) {
 		output_hooks_dropped(&m->out, dropped);

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.." || exit 1
 BIN=$PWD/bindwatch-static
 BIN_ARM64=$PWD/bindwatch-static-arm64
 # the e2e cases run with the static binary: a capture with its holder, and
-# the metrics endpoint (libmicrohttpd is the one built for the static link)
+# the metrics endpoint
 E2E_CASES=("tcp4_conflict[auto]" "metrics_endpoint")
 VERSION_RE='^bindwatch [0-9]+\.[0-9]+\.[0-9]+$'
 

@@ -33,6 +33,10 @@
  * (HOLDERS_INDIRECT) are the iterators' alone: -EOPNOTSUPP too.  A namespace other than our own is entered by a short-lived thread that
  * only opens the netlink socket there, as holders.c does for the table
  * iterators.
+ *
+ * The same tables tell the metrics endpoint who is at the other end of a
+ * connection from this host (sockdiag_peer_uid()): one exact lookup of
+ * the peer's socket by its four addresses and ports, no dump.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -81,6 +85,9 @@
 #define DIAG_TIMER_TIMEWAIT 3
 
 #define RECV_BUF (32 * 1024)
+#define PEER_REPLY_BUF 1024 /* one inet_diag_msg and the attributes sent unasked */
+/* the loopback device's index in every namespace (LOOPBACK_IFINDEX, include/net/net_namespace.h) */
+#define LOOPBACK_IFINDEX 1
 #define SOCKET_LINK_PREFIX "socket:["
 #define PROC_STAT_MAX 1024
 #define STAT_STARTTIME_FIELD 22 /* proc_pid_stat(5), counted from pid as 1 */
@@ -115,6 +122,11 @@ static int diag_socket(void *arg)
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 
 	return fd < 0 ? -errno : fd;
+}
+
+int sockdiag_open(void)
+{
+	return diag_socket(NULL);
 }
 
 /* A sock_diag socket of q's namespace, or -errno. */
@@ -523,4 +535,84 @@ int sockdiag_find(const struct holder_query *q, struct holder_list *out)
 	if (err)
 		holder_list_free(out);
 	return err;
+}
+
+/* sa's port and address, as inet_diag_sockid holds them. */
+static void sockid_end(const struct sockaddr *sa, __be16 *port, __be32 addr[4])
+{
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)sa;
+
+	if (sa->sa_family == AF_INET6) {
+		*port = v6->sin6_port;
+		memcpy(addr, &v6->sin6_addr, sizeof(v6->sin6_addr));
+	} else {
+		*port = v4->sin_port;
+		addr[0] = v4->sin_addr.s_addr;
+	}
+}
+
+/*
+ * The kernel looks the socket up as a packet from local to peer would
+ * find it: by the exact four addresses and ports, else a listener on the
+ * peer's address and port (any of our sockets may listen there).  So the
+ * answer counts only if it is no listener and is connected to our port;
+ * and a socket no process holds (closing, or TIME_WAIT, whose uid the
+ * kernel reports as 0) has no owner to tell.  idiag_if is the loopback
+ * device, which a socket of this host reaching one of its addresses goes
+ * through: it also finds sockets bound to that device, and unbound ones.
+ */
+int sockdiag_peer_uid(int fd, const struct sockaddr *peer, const struct sockaddr *local,
+		      uint32_t *uid)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 r;
+	} req = {
+		.nh = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST,
+		},
+		.r = {
+			.sdiag_family = peer->sa_family,
+			.sdiag_protocol = IPPROTO_TCP,
+			.idiag_states = ALL_STATES,
+			.id = {
+				.idiag_if = LOOPBACK_IFINDEX,
+				.idiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE },
+			},
+		},
+	};
+	union {
+		struct nlmsghdr nh;
+		char buf[PEER_REPLY_BUF];
+	} reply;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	const struct inet_diag_msg *m = NLMSG_DATA(&reply.nh);
+	ssize_t n;
+
+	sockid_end(peer, &req.r.id.idiag_sport, req.r.id.idiag_src);
+	sockid_end(local, &req.r.id.idiag_dport, req.r.id.idiag_dst);
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		return -errno;
+	/* the kernel answered while sendto() ran: nothing to wait for */
+	n = recv(fd, &reply, sizeof(reply), MSG_DONTWAIT);
+	if (n < 0)
+		return -errno;
+	if (!NLMSG_OK(&reply.nh, (size_t)n))
+		return -EPROTO;
+	if (reply.nh.nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(&reply.nh);
+
+		return e->error ? e->error : -EPROTO;
+	}
+	if (reply.nh.nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    reply.nh.nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+		return -EPROTO;
+	if (m->idiag_state == TCP_LISTEN || m->id.idiag_dport != req.r.id.idiag_dport ||
+	    m->id.idiag_sport != req.r.id.idiag_sport || !m->idiag_inode)
+		return -ENOENT;
+	*uid = m->idiag_uid;
+	return 0;
 }

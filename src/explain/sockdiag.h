@@ -10,6 +10,8 @@
 #define BW_SOCKDIAG_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include "holders.h"
 
 /*
@@ -28,5 +30,20 @@ bool sockdiag_suits(void);
  * with holder_list_free() otherwise.
  */
 int sockdiag_find(const struct holder_query *q, struct holder_list *out);
+
+/* A sock_diag socket of our own network namespace, or -errno. */
+int sockdiag_open(void);
+
+/*
+ * The uid owning the socket at the other end of a TCP connection we
+ * accepted, when that end is a socket of this network namespace: peer is
+ * its address (the connection's remote end), local ours, both of one
+ * family (AF_INET or AF_INET6; an IPv4 peer of an IPv6 listener unmapped
+ * first).  0; -ENOENT when no process of this namespace holds that end (a
+ * remote peer, or one that closed its socket); or -errno.  fd is a
+ * sockdiag_open() socket; one request, one answer, never waited for.
+ */
+int sockdiag_peer_uid(int fd, const struct sockaddr *peer, const struct sockaddr *local,
+		      uint32_t *uid);
 
 #endif /* BW_SOCKDIAG_H */

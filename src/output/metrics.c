@@ -2,48 +2,39 @@
 /*
  * metrics.c - the Prometheus text exposition of bindwatch's counters.
  *
- * It owns the counters and the HTTP endpoint; it must not block capture.
+ * It owns the counters and their exposition (scrape.c serves it); it must
+ * not block capture.
  *
  * A fleet watches bindwatch through the Prometheus it already runs, so the
  * counters are few and their labels bounded: conflicts by syscall and
- * protocol (never by pid or port: those would make a series per process),
- * records lost, failures suppressed by the rate limit, records dropped by the
+ * protocol (never by pid or port: those would make a series per process,
+ * nor by uid), failures lost, failures suppressed by the rate limit (a
+ * failure is in exactly one of those three), records dropped by the
  * hook queue, records a sink (stdout, log, syslog) could not take, reclaim decisions by result, holder lookup latency as a
  * histogram, and an info metric
- * with the capture mode.  libmicrohttpd serves them from its own thread,
- * with every signal blocked there so SIGTERM and SIGHUP keep reaching the
- * main loop; the counters are shared under one mutex, held only to update
- * or copy them.  It listens on loopback unless told an address: metrics
- * name processes' ports and a fleet scrapes through its own network setup.
- * Any local user can connect, so connections are bounded per address and
- * in time (see CONNECTION_LIMIT).
+ * with the capture mode.  scrape.c serves them from a thread of its own;
+ * the counters are shared under one mutex, held only to update or copy
+ * them.  It listens on loopback unless told an address: metrics name
+ * processes' ports and a fleet scrapes through its own network setup.
+ * Any local user can connect: scrape.c bounds what each may hold.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <microhttpd.h>
 #include "addr.h"
 #include "log.h"
 #include "metrics.h"
 #include "version.h"
 #include "portlist.h"
+#include "scrape.h"
 #include "strbuf.h"
 
 #define MAX_SERIES 32          /* syscall x protocol combinations kept */
 #define PROTO_NAME_LEN 16
-/*
- * A scrape is one short request, so a connection that stays idle for
- * CONNECTION_TIMEOUT_S is closed, and one address holds at most
- * PER_IP_CONNECTION_LIMIT connections: clients that trickle a header line
- * now and then (slowloris) from one address cannot take the
- * CONNECTION_LIMIT connections a scraper at another address needs.
- */
-#define CONNECTION_LIMIT 64
-#define PER_IP_CONNECTION_LIMIT 4
-#define CONNECTION_TIMEOUT_S 3
+#define METRICS_PATH "/metrics"
+#define METRICS_TYPE "text/plain; version=0.0.4" /* Prometheus' text format */
 
 /* Upper bounds of the lookup histogram's buckets, seconds. */
 static const double lookup_buckets[] = {
@@ -58,7 +49,7 @@ struct series {
 };
 
 struct metrics {
-	struct MHD_Daemon *daemon;
+	struct scrape *server;
 	pthread_mutex_t lock;
 	const char *mode;
 	struct series series[MAX_SERIES];
@@ -90,16 +81,18 @@ static void render(struct metrics *m, struct strbuf *sb)
 	uint64_t cumulative = 0;
 	size_t i;
 
-	strbuf_adds(sb, "# HELP bindwatch_conflicts_total bind() and listen() calls that failed with EADDRINUSE.\n"
+	strbuf_adds(sb, "# HELP bindwatch_conflicts_total bind() and listen() calls that failed with EADDRINUSE, "
+			"in records (those held back are in bindwatch_failures_suppressed_total, those lost in "
+			"bindwatch_events_lost_total).\n"
 			"# TYPE bindwatch_conflicts_total counter\n");
 	for (i = 0; i < m->nseries; i++)
 		strbuf_addf(sb, "bindwatch_conflicts_total{syscall=\"%s\",proto=\"%s\"} %llu\n",
 			    syscall_label(m->series[i].syscall), m->series[i].proto,
 			    (unsigned long long)m->series[i].conflicts);
-	strbuf_addf(sb, "# HELP bindwatch_events_lost_total Records the kernel could not queue.\n"
+	strbuf_addf(sb, "# HELP bindwatch_events_lost_total Failures (and calls to be recorded) the kernel had no room to record.\n"
 			"# TYPE bindwatch_events_lost_total counter\n"
 			"bindwatch_events_lost_total %llu\n", (unsigned long long)m->lost);
-	strbuf_addf(sb, "# HELP bindwatch_failures_suppressed_total Failures not recorded one by one: over their uid's rate limit.\n"
+	strbuf_addf(sb, "# HELP bindwatch_failures_suppressed_total Failures over their uid's rate limit, counted in suppressed records instead.\n"
 			"# TYPE bindwatch_failures_suppressed_total counter\n"
 			"bindwatch_failures_suppressed_total %llu\n", (unsigned long long)m->suppressed);
 	strbuf_addf(sb, "# HELP bindwatch_hooks_dropped_total Records not handed to an alert hook: the hook queue was full.\n"
@@ -135,44 +128,14 @@ static void render(struct metrics *m, struct strbuf *sb)
 			"bindwatch_info{mode=\"%s\",version=\"%s\"} 1\n", m->mode, BINDWATCH_VERSION);
 }
 
-static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status,
-			       const char *type, char *body, size_t len)
+/* scrape_render: the exposition, rendered under the lock. */
+static void render_locked(void *arg, struct strbuf *sb)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	enum MHD_Result ret;
+	struct metrics *m = arg;
 
-	if (!r) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-			      const char *method, const char *version, const char *upload,
-			      size_t *upload_len, void **state)
-{
-	struct metrics *m = cls;
-	struct strbuf sb;
-
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-			       strdup("GET /metrics\n"), strlen("GET /metrics\n"));
-	if (strcmp(url, "/metrics"))
-		return respond(c, MHD_HTTP_NOT_FOUND, "text/plain",
-			       strdup("not found: try /metrics\n"), strlen("not found: try /metrics\n"));
-	strbuf_init(&sb);
 	pthread_mutex_lock(&m->lock);
-	render(m, &sb);
+	render(m, sb);
 	pthread_mutex_unlock(&m->lock);
-	if (sb.oom) {
-		strbuf_free(&sb);
-		return MHD_NO;
-	}
-	return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4", sb.s, sb.len);
 }
 
 int metrics_parse_listen(const char *s, struct sockaddr_storage *ss)
@@ -206,7 +169,7 @@ int metrics_start(struct metrics **mp, const char *listen, const char *mode)
 {
 	struct sockaddr_storage ss;
 	struct metrics *m;
-	sigset_t all, old;
+	int err;
 
 	if (metrics_parse_listen(listen, &ss))
 		return -EINVAL; /* options_parse() said why */
@@ -215,22 +178,12 @@ int metrics_start(struct metrics **mp, const char *listen, const char *mode)
 		return -ENOMEM;
 	pthread_mutex_init(&m->lock, NULL);
 	m->mode = mode;
-	/* the server thread inherits this mask: signals stay with the main loop */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	m->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_IPv6 * (ss.ss_family == AF_INET6),
-				     0, NULL, NULL, handle, m,
-				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
-				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PER_IP_CONNECTION_LIMIT,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
-				     MHD_OPTION_END);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!m->daemon) {
-		warn("--metrics: cannot listen on '%s' (in use, or not an address of this host)", listen);
+	err = scrape_start(&m->server, &ss, METRICS_PATH, METRICS_TYPE, render_locked, m);
+	if (err) {
+		warn("--metrics: cannot listen on '%s': %s", listen, strerror(-err));
 		pthread_mutex_destroy(&m->lock);
 		free(m);
-		return -EADDRINUSE;
+		return err;
 	}
 	*mp = m;
 	return 0;
@@ -240,7 +193,7 @@ void metrics_stop(struct metrics *m)
 {
 	if (!m)
 		return;
-	MHD_stop_daemon(m->daemon);
+	scrape_stop(m->server);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }

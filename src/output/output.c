@@ -492,9 +492,26 @@ void output_suppressed(struct output *out, uint32_t uid, uint64_t count,
 	}
 }
 
-void output_lost(struct output *out, uint64_t count)
+void output_lost(struct output *out, const uint32_t *uid, uint64_t count)
 {
-	output_count(out, count, LOG_ERR, lost_text, lost_summary, lost_json);
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (!out->json) {
+		strbuf_reset(&out->line);
+		lost_text(&out->line, uid, count, &now);
+		put_text(out);
+	}
+	if (out->json || out->log.fd >= 0) {
+		strbuf_reset(&out->line);
+		lost_json(&out->line, uid, count, &now);
+		put_json(out);
+	}
+	if (out->syslog) {
+		strbuf_reset(&out->line);
+		lost_summary(&out->line, uid, count);
+		put_syslog(out, LOG_ERR);
+	}
 }
 
 void output_hooks_dropped(struct output *out, uint64_t count)

@@ -60,7 +60,8 @@ void output_retry(struct output *out);
 bool output_wants_json(const struct output *out);
 /* Write r to every sink; json: its record_json(), when output_wants_json(). */
 void output_record(struct output *out, const struct bw_record *r, const struct strbuf *json);
-void output_lost(struct output *out, uint64_t count);
+/* count failures lost of uid (NULL: of no uid known). */
+void output_lost(struct output *out, const uint32_t *uid, uint64_t count);
 /* count failures of uid held back by its rate limit since since, until wall. */
 void output_suppressed(struct output *out, uint32_t uid, uint64_t count,
 		       const struct timespec *since, const struct timespec *wall);

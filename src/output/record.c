@@ -865,11 +865,16 @@ void check_json(struct strbuf *sb, const struct bw_record *r, bool reuseaddr_fre
 	jw_obj_end(&w);
 }
 
-void lost_json(struct strbuf *sb, uint64_t count, const struct timespec *wall)
+void lost_json(struct strbuf *sb, const uint32_t *uid, uint64_t count,
+	       const struct timespec *wall)
 {
 	struct jw w;
 
 	json_head(&w, sb, "lost", wall);
+	if (uid)
+		jw_uint(&w, "uid", *uid);
+	else
+		jw_null(&w, "uid");
 	jw_uint(&w, "count", count);
 	jw_obj_end(&w);
 }
@@ -896,17 +901,21 @@ void hooks_dropped_summary(struct strbuf *sb, uint64_t count)
 		    (unsigned long long)count, plural(count, "record", "records"));
 }
 
-void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall)
+void lost_text(struct strbuf *sb, const uint32_t *uid, uint64_t count,
+	       const struct timespec *wall)
 {
 	time_local(sb, wall);
 	strbuf_addc(sb, ' ');
-	lost_summary(sb, count);
+	lost_summary(sb, uid, count);
 }
 
-void lost_summary(struct strbuf *sb, uint64_t count)
+void lost_summary(struct strbuf *sb, const uint32_t *uid, uint64_t count)
 {
-	strbuf_addf(sb, "lost %llu %s: the ring buffer was full", (unsigned long long)count,
+	strbuf_addf(sb, "lost %llu %s", (unsigned long long)count,
 		    plural(count, "record", "records"));
+	if (uid)
+		strbuf_addf(sb, " of uid %u", *uid);
+	strbuf_adds(sb, ": the ring buffer was full");
 }
 
 void suppressed_json(struct strbuf *sb, uint32_t uid, uint64_t count,

@@ -49,10 +49,15 @@ void who_json(struct strbuf *sb, const struct holder_info *v, size_t n,
 void check_text(struct strbuf *sb, const struct bw_record *r, bool reuseaddr_frees);
 void check_json(struct strbuf *sb, const struct bw_record *r, bool reuseaddr_frees);
 
-/* Records the kernel could not deliver (ring buffer full). */
-void lost_text(struct strbuf *sb, uint64_t count, const struct timespec *wall);
-void lost_summary(struct strbuf *sb, uint64_t count);
-void lost_json(struct strbuf *sb, uint64_t count, const struct timespec *wall);
+/*
+ * Records the kernel could not deliver (ring buffer full), in failures:
+ * of uid, or of no uid known (uid NULL).
+ */
+void lost_text(struct strbuf *sb, const uint32_t *uid, uint64_t count,
+	       const struct timespec *wall);
+void lost_summary(struct strbuf *sb, const uint32_t *uid, uint64_t count);
+void lost_json(struct strbuf *sb, const uint32_t *uid, uint64_t count,
+	       const struct timespec *wall);
 
 /*
  * count failures of uid that its rate limit held back, the first of them at

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, StdinChild, check, eq, fail, hold,
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Skip, StdinChild, check, eq, fail, hold,
                      new_marker, start_bindwatch, test)
 from test_storms import burst, burst_result
 
@@ -285,3 +285,84 @@ def trust_storm_idle_retired():
     eq(len(first), ports, "ports with a record after the quiet second")
     eq({(r["scope"], r["count"]) for r in first.values()}, {("address", 1)},
        "first record of each later storm")
+
+
+CHILDREN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children")
+UIDS_KEPT = 4096       # uids the kernel keeps a share for at once (README "Storms")
+CYCLED_UIDS = 4600     # more uids than that, one after the other
+CYCLE_RATE = 400       # uids a second
+CYCLE_FIRST_UID = 300000
+UIDS_QUIET = 4         # seconds: the last storms retire (a window idle), then their uids
+LOSS_FLOOD = 30000     # failures, one record each: more than the ring holds
+
+
+def uids_entries():
+    """Entries of the kernel's "uids" map (bpftool)."""
+    out = subprocess.run(["bpftool", "-j", "map", "dump", "name", "uids"], capture_output=True,
+                         text=True, timeout=RECORD_TIMEOUT)
+    eq(out.returncode, 0, f"bpftool map dump name uids (stderr {out.stderr!r})")
+    return len(json.loads(out.stdout))
+
+
+@test()
+def trust_storm_uids_pruned():
+    """Thousands of uids fail a bind each, one after the other (4,600 uids,
+    400 a second, by one process that setresuid()s through them): the
+    kernel's table of uids (4,096 entries) never fills, since a uid's entry
+    goes once it holds nothing, and once all is quiet it is back to a few
+    entries (bpftool); so a uid that comes after them still gets its rate
+    limit: nobody's 400 storms at once are partly suppressed."""
+    if not shutil.which("bpftool"):
+        raise Skip("bpftool is not installed: the test counts the kernel table's entries with it")
+    comm, cycler_comm = new_marker(), new_marker()
+    sock, port = hold("ipv4", "tcp", "0.0.0.0")
+    with sock, start_bindwatch("--comm", f"{cycler_comm},{comm}") as bw:
+        cycler = subprocess.Popen([PYTHON, os.path.join(CHILDREN, "uidcycler.py"), cycler_comm,
+                                   str(port), str(CYCLE_FIRST_UID), str(CYCLED_UIDS), "1",
+                                   str(CYCLE_RATE)], stdout=subprocess.PIPE)
+        most = 0
+        while cycler.poll() is None:
+            most = max(most, uids_entries())
+            time.sleep(0.5)
+        result = json.loads(cycler.stdout.read())
+        time.sleep(UIDS_QUIET)
+        after = uids_entries()
+        with Attacker(comm) as attacker:
+            failures = attacker.run(op="ports", n=400)
+        recs = stop(bw)
+    eq(result["failures"], CYCLED_UIDS, "failures of the cycler")
+    cycled = {r["requester"]["uid"] for r in recs
+              if r["event"] == "conflict" and r["requester"]["pid"] == result["pid"]}
+    mine, held = check_accounting(recs, NOBODY_UID, failures)
+    print(f"    {CYCLED_UIDS} uids, {len(cycled)} with a record: the table held at most "
+          f"{most} entries while they ran, {after} once quiet; then nobody's {failures} "
+          f"failures: {len(mine)} records, {sum(r['count'] for r in held)} suppressed")
+    check(most < UIDS_KEPT, f"the table held {most} entries")
+    check(after < CYCLED_UIDS // 100, f"{after} entries once quiet")
+    check(held, "nobody, after the cycled uids, has no rate limit: no suppressed record")
+
+
+@test()
+def trust_storm_loss_attributed():
+    """nobody fails 30,000 binds at once with aggregation and the rate
+    limit off (--window 0 --rate-limit 0), more records than the ring
+    holds: what is lost is reported in lost records of uid 65534, and its
+    records' counts plus its lost counts equal its failures; no loss is
+    left without a uid."""
+    comm = new_marker()
+    sock, port = hold("ipv4", "tcp", "0.0.0.0")
+    with sock, start_bindwatch("--port", str(port), "--window", "0", "--rate-limit", "0") as bw, \
+            Attacker(comm) as attacker:
+        failures = attacker.run(op="addresses", port=port, n=LOSS_FLOOD)
+        recs = stop(bw)
+    losses = [r for r in recs if r["event"] == "lost"]
+    mine = sum(r["count"] for r in losses if r["uid"] == NOBODY_UID)
+    unknown = sum(r["count"] for r in losses if r["uid"] is None)
+    counted = sum(r["count"] for r in calls(recs, NOBODY_UID))
+    print(f"    {failures} failures: {counted} in records, {mine} lost of uid {NOBODY_UID} "
+          f"in {len(losses)} lost records, {unknown} lost of no uid")
+    check(mine > 0, "nothing was lost: the test shows nothing")
+    eq(unknown, 0, "failures lost with no uid")
+    eq(counted + mine, failures, "records' counts + lost of the uid")
+    for r in losses:
+        eq(sorted(r), ["count", "event", "time", "uid", "version"], "lost record keys")
