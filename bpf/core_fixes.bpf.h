@@ -96,12 +96,22 @@ struct file___pre613 {
 	atomic_long_t f_count;
 } __attribute__((preserve_access_index));
 
+/* spelled out: a vmlinux.h of an older kernel (arm64's) has no file_ref_t */
+struct file_ref___613 {
+	atomic_long_t refcnt;
+};
+
+struct file___613 {
+	struct file_ref___613 f_ref;
+} __attribute__((preserve_access_index));
+
 static __always_inline __u32 file_refs(const struct file *f)
 {
-	if (bpf_core_field_exists(f->f_ref))
-		return BPF_CORE_READ(f, f_ref.refcnt.counter) + 1;
+	const struct file___613 *now = (const void *)f;
 	const struct file___pre613 *old = (const void *)f;
 
+	if (bpf_core_field_exists(now->f_ref))
+		return BPF_CORE_READ(now, f_ref.refcnt.counter) + 1;
 	return BPF_CORE_READ(old, f_count.counter);
 }
 
@@ -127,31 +137,51 @@ struct io_ring_ctx___pre613 {
 	unsigned int nr_user_files;
 } __attribute__((preserve_access_index));
 
+/* spelled out too: a vmlinux.h of an older kernel (arm64's) has neither */
+struct io_rsrc_node___613 {
+	unsigned long file_ptr;
+} __attribute__((preserve_access_index));
+
+struct io_rsrc_data___613 {
+	unsigned int nr;
+	struct io_rsrc_node___613 **nodes;
+} __attribute__((preserve_access_index));
+
+struct io_file_table___613 {
+	struct io_rsrc_data___613 data;
+} __attribute__((preserve_access_index));
+
+struct io_ring_ctx___613 {
+	struct io_file_table___613 file_table;
+} __attribute__((preserve_access_index));
+
 #define BW_IO_FILE_FLAGS 7UL
 
 /* How many file slots ring has. */
 static __always_inline __u32 io_ring_files(const struct io_ring_ctx *ctx)
 {
-	if (bpf_core_field_exists(ctx->file_table.data))
-		return BPF_CORE_READ(ctx, file_table.data.nr);
+	const struct io_ring_ctx___613 *now = (const void *)ctx;
 	const struct io_ring_ctx___pre613 *old = (const void *)ctx;
 
+	if (bpf_core_field_exists(now->file_table.data))
+		return BPF_CORE_READ(now, file_table.data.nr);
 	return BPF_CORE_READ(old, nr_user_files);
 }
 
 /* The file registered in slot i of ctx's table, or NULL. */
 static __always_inline struct file *io_ring_file(const struct io_ring_ctx *ctx, __u32 i)
 {
+	const struct io_ring_ctx___613 *now = (const void *)ctx;
+	const struct io_ring_ctx___pre613 *old = (const void *)ctx;
 	unsigned long ptr = 0;
 
-	if (bpf_core_field_exists(ctx->file_table.data)) {
-		struct io_rsrc_node **nodes = BPF_CORE_READ(ctx, file_table.data.nodes);
-		struct io_rsrc_node *node = NULL;
+	if (bpf_core_field_exists(now->file_table.data)) {
+		struct io_rsrc_node___613 **nodes = BPF_CORE_READ(now, file_table.data.nodes);
+		struct io_rsrc_node___613 *node = NULL;
 
 		bpf_probe_read_kernel(&node, sizeof(node), &nodes[i]);
 		ptr = node ? BPF_CORE_READ(node, file_ptr) : 0;
 	} else {
-		const struct io_ring_ctx___pre613 *old = (const void *)ctx;
 		struct io_fixed_file___pre613 *files = BPF_CORE_READ(old, file_table.files);
 
 		bpf_probe_read_kernel(&ptr, sizeof(ptr), &files[i].file_ptr);
