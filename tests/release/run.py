@@ -323,7 +323,12 @@ def test_image_contents():
     cid = run(["podman", "create", image]).stdout.strip()
     try:
         tmp = tempfile.mkdtemp()
-        subprocess.run(f"podman export {cid} | tar -x -C {tmp}", shell=True, check=True)
+        # to a file: Debian's podman 4.3 may write nothing when its stdout is
+        # a pipe or a file it did not open itself
+        tar = os.path.join(tmp, "export.tar")
+        subprocess.run(["podman", "export", "-o", tar, cid], check=True)
+        subprocess.run(["tar", "-x", "-C", tmp, "-f", tar], check=True)
+        os.unlink(tar)
         files = [os.path.relpath(os.path.join(d, f), tmp)
                  for d, _, fs in os.walk(tmp) for f in fs]
         shutil.rmtree(tmp)
