@@ -154,8 +154,8 @@ DOC = os.path.join(REPO, "doc")
 # a page named as NAME(SECTION) in a document, or .BR NAME (SECTION) in a
 # page's source: bindwatch's own must exist
 PAGE_REF = re.compile(r"\b(bindwatch(?:-[a-z]+)?) ?\((\d)\)")
-# a relative link in a Markdown document: [text](path) or [text](path#anchor)
-MD_LINK = re.compile(r"\]\((?![a-z]+:)([^)#\s]+)(?:#[^)\s]*)?\)")
+# a relative link in a Markdown document: [text](path), [text](path#anchor), [text](#anchor)
+MD_LINK = re.compile(r"\]\((?![a-z]+:)([^)#\s]*)(?:#([^)\s]*))?\)")
 
 
 def man_pages():
@@ -198,14 +198,25 @@ def test_man_pages():
             check(f"{ref}.{section}" in pages, f"{name} names {ref}({section}), which is not in doc/")
 
 
+def anchors(path):
+    """The anchors a Markdown file's headings get, as GitHub makes them."""
+    with open(path) as f:
+        heads = [m.group(1) for m in re.finditer(r"^#+ (.+)$", re.sub(r"```.*?```", "", f.read(), flags=re.S), re.M)]
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in heads}
+
+
 def test_doc_links():
-    """The README's and the documents' relative links lead to files."""
+    """The README's and the documents' relative links lead to files, and
+    their anchors to headings."""
     for name in ["README.md"] + [f"doc/{d}" for d in sorted(os.listdir(DOC)) if d.endswith(".md")]:
         with open(os.path.join(REPO, name)) as f:
             text = f.read()
-        for target in MD_LINK.findall(text):
-            path = os.path.normpath(os.path.join(REPO, os.path.dirname(name), target))
+        for target, anchor in MD_LINK.findall(text):
+            path = os.path.normpath(os.path.join(REPO, os.path.dirname(name), target or os.path.basename(name)))
             check(os.path.exists(path), f"{name}: link to {target}, which does not exist")
+            if anchor:
+                check(path.endswith(".md") and anchor in anchors(path),
+                      f"{name}: link to {target}#{anchor}, a heading that does not exist")
 
 
 # ---------------------------------------------------------------- the package
