@@ -68,12 +68,10 @@
 #include <bpf/bpf_endian.h>
 #include "bindwatch.h"
 #include "sock.bpf.h"
-
-#define EADDRINUSE 98 /* uapi asm-generic/errno.h */
+#include "filters.bpf.h"
 
 #define INFLIGHT_MAX 8192 /* threads inside bind()/listen() at once */
 #define SCRATCH_LEVELS 4  /* records built at once on one CPU */
-#define CAS_TRIES 4       /* compare-and-swap attempts before leaving it to later */
 #define LEDGER_RATE 1000  /* successful bind()s a second per uid sent for the ledger */
 #define NSEC_PER_SEC 1000000000ULL
 #define FDT_SPAN_WORDS 2  /* struct fdtable up to its fd array pointer (16 bytes on 64-bit) */
@@ -81,10 +79,6 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the loader between open and load. */
-const volatile __u32 filters = 0;                 /* enum bw_filter bits */
-const volatile __u32 report = 0;                  /* enum bw_report bits */
-const volatile __u64 filter_cgroup_id = 0;
-const volatile __u32 filter_cgroup_level = 0;
 const volatile __u64 wakeup_interval_ns = 0;
 const volatile __u64 wakeup_bytes = 0;
 const volatile __u64 window_ns = 0;               /* storm window, 0: none */
@@ -92,20 +86,6 @@ const volatile __u32 storms_max = 0;              /* storms of all uids, own agg
 const volatile __u32 storm_quota = 0;             /* storms of one uid, its own aggregate aside */
 const volatile __u64 rate_interval_ns = 0;        /* rate limit: ns per record per uid, 0: none */
 const volatile __u64 rate_tolerance_ns = 0;       /* the burst: (records - 1) * rate_interval_ns */
-const volatile __u64 port_bitmap[BW_PORT_WORDS] = {};
-/*
- * The kernel lets tracing programs use task-local storage (Linux 5.13,
- * commit a10787e6d58c, "bpf: Enable task local storage for tracing
- * programs"; typed task pointers, bpf_get_current_task_btf(), came in
- * 5.11): requests are parked in
- * "requests" instead of "inflight", and the task's fields are plain loads
- * instead of a probe read per pointer.
- */
-const volatile bool task_btf = false;
-
-/* Ports the policy's expect rules name; userspace rewrites both on reload. */
-__u64 expect_ports[BW_PORT_WORDS] = {};
-__u32 expect_ports_set = 0; /* some bit of expect_ports is set */
 
 __u64 last_wakeup_ns = 0;
 __u64 storms_live = 0; /* entries of "storms" that count against storms_max */
@@ -115,32 +95,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22); /* resized by the loader */
 } events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, BW_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-/*
- * What a call asked for, known on entry: the socket half of a record.  Kept
- * small, on the stack and parked; the record itself is built in the
- * ring buffer.
- */
-struct bw_request {
-	struct bw_sock sock;
-	__u64 sock_ino;
-	__u8 syscall; /* 0 in "requests": nothing parked */
-	__u8 watch;   /* enum req_watch: why a success would be a record */
-	__u8 __pad[6];
-};
-
-/* Why a successful call is wanted besides --all and the ledger. */
-enum req_watch {
-	REQ_FILTERED = 1 << 0, /* the port is in --port (or there is no --port) */
-	REQ_WATCHED = 1 << 1,  /* an expected port, or SO_REUSEPORT with --reuseport-watch */
-};
 
 /*
  * Requests parked between entry and exit: one per thread in its task-local
@@ -224,33 +178,10 @@ struct {
 	__type(value, __u32);
 } nesting SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1); /* resized to the --pid list */
-	__type(key, __u32);
-	__type(value, __u8);
-} pid_filter SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1); /* resized to the --comm list */
-	__type(key, char[BW_COMM_LEN]);
-	__type(value, __u8);
-} comm_filter SEC(".maps");
-
 union bw_sockaddr {
 	struct sockaddr_in v4;
 	struct sockaddr_in6 v6;
 };
-
-/* Atomic: the flusher may run on the same CPU as a capture program. */
-static __always_inline void stat_add(__u32 idx, __u64 n)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
-
-	if (v)
-		__sync_fetch_and_add(v, n);
-}
 
 static __always_inline __u64 uid_gate(__u32 uid)
 {
@@ -326,103 +257,6 @@ __noinline int lose_uid(__u32 uid, __u64 n)
 	}
 	stat_add(BW_STAT_LOST, n);
 	return 0;
-}
-
-static __always_inline bool task_wanted(void)
-{
-	if (filters & BW_FILTER_PID) {
-		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-		if (!bpf_map_lookup_elem(&pid_filter, &tgid))
-			return false;
-	}
-	if (filters & BW_FILTER_COMM) {
-		char comm[BW_COMM_LEN] = {};
-
-		bpf_get_current_comm(comm, sizeof(comm));
-		if (!bpf_map_lookup_elem(&comm_filter, comm))
-			return false;
-	}
-	if (filters & BW_FILTER_CGROUP &&
-	    bpf_get_current_ancestor_cgroup_id(filter_cgroup_level) != filter_cgroup_id)
-		return false;
-	return true;
-}
-
-/*
- * port's bit in bitmap.  The word's index is masked behind a compiler
- * barrier: the compiler knows a __u16 needs no mask, but verifiers before
- * 6.x's byte-swap tracking (Debian's 6.1 and 6.12) lose the bound of a
- * port that went through bpf_ntohs() and refuse the load unmasked.
- */
-static __always_inline bool port_bit(const volatile __u64 *bitmap, __u16 port)
-{
-	__u32 word = port / 64;
-
-	barrier_var(word);
-	return (bitmap[word & (BW_PORT_WORDS - 1)] >> (port % 64)) & 1;
-}
-
-static __always_inline bool port_wanted(__u16 port)
-{
-	if (!(filters & BW_FILTER_PORT))
-		return true;
-	return port_bit(port_bitmap, port);
-}
-
-static __always_inline bool expected_port(__u16 port)
-{
-	return port_bit(expect_ports, port);
-}
-
-/* Whether outcome ret of syscall is asked for (--errors, --all, the ledger). */
-static __always_inline bool outcome_asked(long ret, __u8 syscall)
-{
-	if (ret == -EADDRINUSE)
-		return true;
-	if (ret == 0)
-		return report & BW_REPORT_SUCCESS ||
-		       (syscall == BW_SYS_BIND && report & BW_REPORT_BINDS);
-	return ret < 0 && report & BW_REPORT_ERRORS;
-}
-
-/*
- * Whether a call with outcome ret may be wanted, before its socket is read
- * (fexit): asked for, or a success that something may watch.
- */
-static __always_inline bool outcome_wanted(long ret, __u8 syscall)
-{
-	return outcome_asked(ret, syscall) ||
-	       (ret == 0 && (report & BW_REPORT_REUSEPORT || expect_ports_set));
-}
-
-/* Whether req's call with outcome ret is wanted, now that its socket is known. */
-static __always_inline bool request_wanted(const struct bw_request *req, long ret)
-{
-	if (ret == 0 && req->watch & REQ_WATCHED)
-		return true;
-	return req->watch & REQ_FILTERED && outcome_asked(ret, req->syscall);
-}
-
-/*
- * Whether a call on port may be wanted, before its socket is read: in
- * --port, expected, or any port with --reuseport-watch (the socket's flag
- * decides then).
- */
-static __always_inline bool port_may_matter(__u16 port)
-{
-	return port_wanted(port) || expected_port(port) || report & BW_REPORT_REUSEPORT;
-}
-
-/* The watch bits of a request on socket s (enum req_watch). */
-static __always_inline __u8 watch_of(const struct bw_sock *s)
-{
-	__u8 w = port_wanted(s->port) ? REQ_FILTERED : 0;
-
-	if (expected_port(s->port) ||
-	    (report & BW_REPORT_REUSEPORT && s->sockflags & BW_SF_REUSEPORT))
-		w |= REQ_WATCHED;
-	return w;
 }
 
 /* The address bind() asked for, from a sockaddr the kernel already copied. */
