@@ -13,71 +13,44 @@
  *  - the syscalls:sys_{enter,exit}_{bind,listen} tracepoints, for kernels
  *    that refuse BPF trampolines.  The entry half looks the socket up from
  *    the fd and captures the requested address then, because the kernel
- *    resets the socket's address when bind() fails; it parks the request
- *    in the thread's task-local storage ("requests"; the "inflight" hash
- *    keyed by thread id before 5.13).  The exit half adds the outcome and
- *    emits it.
+ *    resets the socket's address when bind() fails, and parks the request
+ *    for the exit half, which adds the outcome and emits it.
  *
- * Filters (--port, --pid, --comm, --cgroup) run before anything is parked
- * or reserved, so filtered-out calls cost a few loads.
+ * A third entry point, the storm flusher, is run by userspace.
  *
- * Successful calls are records only when asked for: all of them (--all),
- * the bind()s the ledger learns of (within a budget per uid), and the
- * watched ones (struct bw_request.watch): calls on the ports the policy's
- * expect rules name ("expect_ports", written by userspace at start and at
- * each reload), and, with --reuseport-watch, calls on SO_REUSEPORT
- * sockets.  Both tests use what the call already read (the port, the
- * socket's flags), so every other successful call costs a bit test more.
- * A watched success over its uid's budget counts as lost, never silently
- * dropped: a process must not hide its one bind on an expected port
- * behind a loop of others.  Records are
- * submitted without waking userspace unless the last wakeup is older than
- * wakeup_interval_ns or the ring is filling up: one wakeup per record costs
- * several microseconds per failing bind() in a storm.  Userspace also polls
- * with a timeout, so a record never waits longer than that.  A record the
- * ring has no room for is counted in "stats", never dropped silently.
+ * This file holds the entry points and nothing they share: that is in the
+ * capture headers, one concern each, each including only headers listed
+ * before it:
  *
- * Storms: a crash-looping service can fail bind() hundreds of thousands of
- * times a second.  Identical failures (struct bw_storm_key: the same
- * process, call and outcome on the same socket, every option included,
- * so that a record stands only for calls it describes) are counted in
- * the "storms" map: the first goes out at once, later ones only add to a
- * count, and the first failure after window_ns sends one record standing
- * for all of them (bw_event.count).  Failures after a storm's last record
- * are sent by flush_storms, which userspace runs once per window; it also
- * retires a storm idle for a window, whether or not its process lives on.
- * Loss is counted in failures, not records, so the counts plus the loss
- * add up to the failures exactly.
+ *   capture.bpf.h    the request (struct bw_request), "stats", task_btf
+ *   filters.bpf.h    which calls are wanted: --port, --pid, --comm,
+ *                    --cgroup, the outcomes asked for, the watched successes
+ *   request.bpf.h    reading a call: its sockaddr, its socket, its fd
+ *   uids.bpf.h       each uid's share of what is kept
+ *   ratelimit.bpf.h  each uid's budgets of records
+ *   storms.bpf.h     identical failures counted, not each recorded
+ *   record.bpf.h     a record built from the request and the task
+ *   emit.bpf.h       a record sent through the ring buffer
+ *   park.bpf.h       a request carried from a tracepoint's entry to its exit
+ *   flush.bpf.h      the flusher's walks of the storms and the uids
  *
- * Bounds, so that one user cannot flood the log or blind the accounting
- * of others: a process failing on more than BW_STORM_ADDRESSES addresses
- * of one port gets one storm for the port; each uid may hold storm_quota
- * entries of the table (the "uids" map keeps its share) and, beyond,
- * its failures count into one aggregate of its own, which always has room;
- * and each uid has a budget of records (a token bucket, rate_interval_ns
- * and rate_tolerance_ns): failures it cannot pay for are counted, exactly,
- * in a suppressed record that flush_storms sends per uid and window.  What
- * the ring has no room for is counted per uid too, and sent the same way
- * as a lost record of that uid.  A uid's entry goes once it holds nothing
- * (prune()), so the table of uids is never full of uids long gone.
+ * and in those it shares with holders.bpf.c: bindwatch.h (the ABI),
+ * sock.bpf.h (reading a socket) and core_fixes.bpf.h (every kernel-layout
+ * difference).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include <bpf/bpf_endian.h>
 #include "bindwatch.h"
-#include "sock.bpf.h"
+#include "capture.bpf.h"
 #include "filters.bpf.h"
 #include "request.bpf.h"
 #include "uids.bpf.h"
 #include "storms.bpf.h"
-#include "ratelimit.bpf.h"
-#include "record.bpf.h"
 #include "emit.bpf.h"
 #include "park.bpf.h"
 #include "flush.bpf.h"
-
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
