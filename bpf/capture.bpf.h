@@ -10,11 +10,11 @@
  * variables, not only functions: bindwatch.bpf.c alone includes them, and
  * its skeleton is their one home.  Another BPF object (holders.bpf.c)
  * must not include them, or it would carry maps of the same names of its
- * own.  Each header includes those below it; none includes one above.
+ * own.  Each includes only headers listed before it at the head of
+ * bindwatch.bpf.c, so that they read, and build, bottom up.
  *
  * Must not: hold what only one concern uses (it goes to that concern's
- * header), nor anything that depends on the kernel's version (that is
- * core_fixes.bpf.h).
+ * header), nor a kernel-layout difference (core_fixes.bpf.h has them all).
  */
 #ifndef BW_CAPTURE_BPF_H
 #define BW_CAPTURE_BPF_H

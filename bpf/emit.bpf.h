@@ -7,8 +7,9 @@
  * Records are submitted without waking userspace each time (see
  * wakeup_flags()): one wakeup per record costs several microseconds per
  * failing bind() in a storm.  Userspace also polls with a timeout, so a
- * record never waits longer than that.  A record the ring has no room for is counted as lost, of its uid
- * (uids.bpf.h) or, with none, in "stats": never dropped silently.
+ * record never waits longer than that.  A record the ring has no room for
+ * is counted as lost, of its uid (uids.bpf.h) or, with none, in "stats":
+ * never dropped silently.
  *
  * Must not: read the socket (the request is complete when it comes here),
  * nor wake userspace for every record.

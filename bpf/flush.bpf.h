@@ -2,9 +2,7 @@
 /*
  * flush.bpf.h - the flusher's two walks, of the storm table (flush_storm())
  * and of the uids (flush_uid()), for flush_storms in bindwatch.bpf.c: a
- * program userspace runs once per window, never a hook.  Its records are
- * submitted without a wakeup: userspace, which runs it, drains the ring
- * right after.
+ * program userspace runs once per window, never a hook.
  *
  * Must not: delete a storm or a uid's entry that a capture program may
  * still count in.  A storm is retired first (its count marked

@@ -3,19 +3,19 @@
  * ratelimit.bpf.h - each uid's budgets of records, so that one user cannot
  * fill the ring buffer that carries everyone's conflicts.
  *
- * A budget is a token bucket kept as GCRA's one "theoretical arrival time"
- * in the uid's entry (uids.bpf.h).  Records of failures spend the budget
- * of rate_interval_ns and rate_tolerance_ns; failures a uid cannot pay for
- * are counted, exactly, in a suppressed record that the flusher
- * (flush.bpf.h) sends per uid and window.  Successful bind()s sent for userspace's ledger
- * and watched successes (filters.bpf.h) have a budget each of their own,
- * LEDGER_RATE a second: past it the ledger just does not learn of a bind(),
- * but a watched success counts as lost, never silently dropped: a process
- * must not hide its one bind on an expected port behind a loop of others.
+ * A budget is a token bucket (rate_allows()) kept in the uid's entry
+ * (uids.bpf.h).  Records of failures spend the budget of rate_interval_ns
+ * and rate_tolerance_ns; failures a uid cannot pay for are counted,
+ * exactly, in a suppressed record that the flusher (flush.bpf.h) sends per
+ * uid and window.  Successful bind()s sent for userspace's ledger and
+ * watched successes (filters.bpf.h) have a budget each of their own; a
+ * watched success past its budget counts as lost, never silently dropped:
+ * a process must not hide its one bind on an expected port behind a loop
+ * of others.
  *
  * Must not: send anything (it says yes or no, and counts what it refuses
- * in the uid's entry), nor take more than a compare-and-swap per budget:
- * it runs for every record.
+ * in the uid's entry), nor retry a budget more than CAS_TRIES times: it
+ * runs for every record.
  */
 #ifndef BW_RATELIMIT_BPF_H
 #define BW_RATELIMIT_BPF_H
