@@ -32,14 +32,14 @@
 
 static const struct policy_proc subjects[] = {
 	{ "python3", "/usr/bin/python3.11", "python3 manage.py runserver 0.0.0.0:8080",
-	  "api.service", NULL, NULL, 1000, 600000, POLICY_STATE_LISTEN },
+	  "api.service", NULL, NULL, 1000, NULL, 600000, POLICY_STATE_LISTEN },
 	{ "sshd", "/usr/sbin/sshd", "sshd: /usr/sbin/sshd -D [listener]", "ssh.service",
-	  NULL, NULL, 0, 86400000, POLICY_STATE_BOUND },
-	{ "node", "/usr/bin/node", "", "docker-" CONTAINER ".scope", NULL, CONTAINER, 1001, 0,
+	  NULL, NULL, 0, NULL, 86400000, POLICY_STATE_BOUND },
+	{ "node", "/usr/bin/node", "", "docker-" CONTAINER ".scope", NULL, CONTAINER, 1001, NULL, 0,
 	  POLICY_STATE_ANY },
 	{ "java", "/usr/lib/jvm/bin/java", LONG_CMDLINE, "user@1000.service", "app.service",
-	  NULL, 1000, 3600000, POLICY_STATE_LISTEN },
-	{ NULL, NULL, NULL, NULL, NULL, NULL, -1, -1, POLICY_STATE_ANY },
+	  NULL, 1000, NULL, 3600000, POLICY_STATE_LISTEN },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, -1, NULL, -1, POLICY_STATE_ANY },
 };
 
 static const unsigned int ports[] = { 1, 80, 8080, 8099, 65535 };
