@@ -203,7 +203,8 @@ static void check_ownership(struct monitor *m, const struct bw_event *ev,
 
 	if (!named && !(m->reuseport_all && ev->sock.sockflags & BW_SF_REUSEPORT))
 		return;
-	enrich_event(&m->enrich, &r, &pi);
+	enrich_event(&m->enrich, ev, &pi, r.bound_dev, r.netns_name);
+	r.req = &pi;
 	if (named && (r.expect = ownership_expect_miss(m->expect, ev, &pi, &miss))) {
 		r.kind = RECORD_UNEXPECTED_OWNER;
 		r.expect_miss = &miss;
@@ -287,7 +288,8 @@ static int handle_event(void *arg, void *data, size_t size)
 		check_ownership(m, ev, &r.wall);
 	if (!ev->ret && !m->show_success)
 		return 0;
-	enrich_event(&m->enrich, &r, &pi);
+	enrich_event(&m->enrich, ev, &pi, r.bound_dev, r.netns_name);
+	r.req = &pi;
 	if (ev->ret == -EADDRINUSE && m->holders) {
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 		int err = diagnose(m->holders, m->ledger, m->walks, ev, &diag);

@@ -23,7 +23,7 @@
  * Which ports a rule names is known to the ring-buffer thread from its own
  * copy (three port bitmaps made when the policy is handed over), so it never
  * reads the policy this thread may be replacing.  A queued conflict is a
- * held_record (diagnose.h): it owns all it points to, the ledger entries
+ * held_record (event.h): it owns all it points to, the ledger entries
  * its holders were bound by included.
  */
 #include <errno.h>

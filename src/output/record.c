@@ -18,8 +18,11 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include "addr.h"
+#include "conflict.h"
 #include "escape.h"
+#include "explain.h"
 #include "json.h"
+#include "ledger.h"
 #include "log.h"
 #include "policy.h"
 #include "record.h"
