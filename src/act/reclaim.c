@@ -95,7 +95,7 @@ int reclaim_new(struct reclaimer **out, struct holders *holders, bool dry_run,
 	verdicts_init(&rc->v);
 	rc->v.dry_run = dry_run;
 	rc->v.self = (uint32_t)getpid();
-	rc->v.seed = incident_seed();
+	rc->v.seed = identity_seed();
 	rc->holders = holders;
 	rc->done = done;
 	rc->arg = arg;
