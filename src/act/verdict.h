@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <time.h>
 #include "event.h"
-#include "explain.h"
+#include "policy_explain.h"
 #include "identity.h"
 #include "policy.h"
 

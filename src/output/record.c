@@ -20,7 +20,7 @@
 #include "addr.h"
 #include "conflict.h"
 #include "escape.h"
-#include "explain.h"
+#include "policy_explain.h"
 #include "json.h"
 #include "ledger.h"
 #include "log.h"
