@@ -480,8 +480,8 @@ static int run(struct monitor *m, const struct bw_options *o)
 	int err, loaded;
 
 	/* the two loads side by side: start to ready is the longer, not the sum */
-	loaded = holders_open_start(&loading, o->btf_path);
-	err = loader_start(&m->loader, o);
+	loaded = holders_open_start(&loading, o->capture.btf_path);
+	err = loader_start(&m->loader, &o->capture);
 	if (!loaded)
 		loaded = holders_open_wait(loading, &m->holders);
 	if (err) {
@@ -598,7 +598,7 @@ int main(int argc, char **argv)
 	log_setup_libbpf(o.verbose);
 	/* without cgroup2, records simply carry no cgroup path */
 	err = cgroup_init();
-	if (o.cgroup_path && check_cgroup(o.cgroup_path, err)) {
+	if (o.capture.cgroup_path && check_cgroup(o.capture.cgroup_path, err)) {
 		cgroup_fini();
 		options_free(&o);
 		return EXIT_USAGE;
@@ -609,8 +609,10 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	enrich_init(&m.enrich, o.cmdline_max);
-	m.show_success = o.report & BW_REPORT_SUCCESS;
-	m.tick_ms = o.window_ms && o.window_ms < TICK_MS ? o.window_ms : TICK_MS;
+	m.show_success = o.capture.report & BW_REPORT_SUCCESS;
+	/* the storm window, if shorter */
+	m.tick_ms = o.capture.window_ms && o.capture.window_ms < TICK_MS ?
+		    o.capture.window_ms : TICK_MS;
 	if (o.policy_path) {
 		char msg[512];
 
@@ -631,7 +633,7 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	}
-	m.reuseport_all = o.report & BW_REPORT_REUSEPORT;
+	m.reuseport_all = o.capture.report & BW_REPORT_REUSEPORT;
 	err = hooks_init(&m.hooks, o.exec, o.exec_max, o.exec_timeout, o.exec_interval_ms);
 	if (err) {
 		warn("--exec: '%s': %s", o.exec ? o.exec : "", err == -E2BIG ? "too many arguments" :
@@ -663,7 +665,7 @@ int main(int argc, char **argv)
 		hooks_contain(&m.hooks);
 	err = install_signals();
 	if (!err)
-		err = output_open(&m.out, &o, &exiting);
+		err = output_open(&m.out, &o.output, &exiting);
 	if (!err) {
 		err = run(&m, &o);
 		output_close(&m.out);
