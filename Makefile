@@ -5,16 +5,21 @@
 # bpf/*.bpf.c is compiled once for the bpf target against vmlinux/$(ARCH)/
 # vmlinux.h (CO-RE: the same object loads on any kernel with BTF), turned
 # into a skeleton header by bpftool, and linked into ./bindwatch with the
-# userspace objects from src/, whose folders follow a conflict's way
-# through the monitor (README, "How it works"):
+# userspace objects from src/, whose folders are floors: a file includes
+# and calls only what lies on its own floor or below (doc/architecture.md):
 #
-#   src/capture/  the kernel half: load, attach, the ring buffer, the ledger
-#   src/enrich/   the requester's /proc, cgroup, unit and network namespace
-#   src/explain/  the kernel's conflict rules, the holders, the diagnosis
-#   src/act/      the policy, its decisions, reclaims and hooks
-#   src/output/   records rendered and written, metrics
-#   src/lib/      helpers with no knowledge of conflicts
-#   src/          main.c, the command line, and event.h, the data model
+#   src/main.c      the table of commands
+#   src/cmd/        one file per command (monitor.c: the event loop), the
+#                   command line and the exit codes
+#   src/output/     the sinks: records rendered and written, metrics, hooks
+#                   and the incidents they alert once for
+#   src/act/        the policy, its decisions and reclaims, port ownership
+#   src/explain/    the kernel's conflict rules, the holders, the diagnosis
+#   src/event.[ch]  the data model: a conflict's types
+#   src/capture/    the kernel half: load, attach, the ring buffer, the ledger
+#   src/enrich/     the requester's /proc, cgroup, unit, network namespace
+#                   and identity
+#   src/lib/        helpers with no knowledge of conflicts
 #
 # The build finds its sources by folder: every src/*.c and src/*/*.c is
 # compiled and linked into ./bindwatch, so a new file in a stage folder

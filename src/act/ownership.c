@@ -5,7 +5,7 @@
  * meets none of their owners (unexpected-owner), or a bind() that joins a
  * SO_REUSEPORT group whose other members run another executable, as
  * another uid or in another cgroup (reuseport-join).  It owns those two
- * judgements; it must not write records (main.c emits them) or touch the
+ * judgements; it must not write records (monitor.c emits them) or touch the
  * kernel's maps (loader.c).
  *
  * The group is read after the fact, from the holder iterators: the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * main.c - bindwatch's entry point and event loop.
+ * monitor.c - `bindwatch [OPTIONS]`: the monitor and its event loop.
  *
  * It owns the monitor's life and the wiring of the pipeline (capture ->
  * enrich -> explain -> decide -> output); it must not hold the logic of any
@@ -40,10 +40,11 @@
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
-#include "checkpolicy.h"
+#include "cmd.h"
 #include "decider.h"
 #include "diagnose.h"
 #include "enrich.h"
+#include "exitcode.h"
 #include "holders.h"
 #include "hooks.h"
 #include "instance.h"
@@ -62,12 +63,9 @@
 #include "record.h"
 #include "stallguard.h"
 #include "util.h"
-#include "who.h"
-#include "check_cmd.h"
 
 #define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
 #define TICK_MS 1000      /* the longest poll, and the loss check interval */
-#define EXIT_USAGE 2
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t reopen; /* SIGHUP: logrotate moved the log */
@@ -580,104 +578,112 @@ static int check_cgroup(const char *path, int mount_err)
 	return err;
 }
 
-int main(int argc, char **argv)
+/*
+ * What the monitor needs before it takes the lock: the enricher, the
+ * policy, the hooks, the ledger.  0, or the exit status after saying why.
+ */
+static int prepare(struct monitor *m, const struct bw_options *o)
+{
+	int err;
+
+	enrich_init(&m->enrich, o->cmdline_max);
+	m->show_success = o->capture.report & BW_REPORT_SUCCESS;
+	m->reuseport_all = o->capture.report & BW_REPORT_REUSEPORT;
+	/* the storm window, if shorter */
+	m->tick_ms = o->capture.window_ms && o->capture.window_ms < TICK_MS ?
+		     o->capture.window_ms : TICK_MS;
+	if (o->policy_path) {
+		char msg[512];
+
+		/* a bad policy is a bad start: say so before loading anything */
+		err = policy_load(o->policy_path, &m->policy, msg, sizeof(msg));
+		if (err) {
+			warn("--policy: %s", msg);
+			return EXIT_FAILURE;
+		}
+		m->policy_path = o->policy_path;
+		/* the same file again for the expect rules: the decider takes m->policy */
+		err = policy_load(o->policy_path, &m->expect, msg, sizeof(msg));
+		if (err) {
+			warn("--policy: %s", msg);
+			return EXIT_FAILURE;
+		}
+	}
+	err = hooks_init(&m->hooks, o->exec, o->exec_max, o->exec_timeout, o->exec_interval_ms);
+	if (err) {
+		warn("--exec: '%s': %s", o->exec ? o->exec : "", err == -E2BIG ? "too many arguments" :
+		     strerror(-err));
+		return EXIT_USAGE;
+	}
+	m->ledger = calloc(1, sizeof(*m->ledger));
+	m->walks = calloc(1, sizeof(*m->walks));
+	if (!m->ledger || !m->walks) {
+		warn("out of memory");
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* Undo prepare(), however far it went (m was zeroed before it). */
+static void release(struct monitor *m)
+{
+	enrich_fini(&m->enrich);
+	policy_free(m->policy);
+	policy_free(m->expect);
+	hooks_fini(&m->hooks);
+	free(m->ledger);
+	free(m->walks);
+}
+
+/* With the monitor lock held: run until stopped.  The exit status. */
+static int monitor(struct monitor *m, const struct bw_options *o)
+{
+	int err;
+
+	/*
+	 * Only with the lock held: what a monitor that died left is killed.
+	 * With any policy, as a reload may bring rules with an exec.
+	 */
+	if (o->exec || o->policy_path)
+		hooks_contain(&m->hooks);
+	err = install_signals();
+	if (!err)
+		err = output_open(&m->out, &o->output, &exiting);
+	if (!err) {
+		err = run(m, o);
+		output_close(&m->out);
+	}
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int cmd_monitor(int argc, char **argv)
 {
 	struct monitor m = { .out_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct bw_options o;
-	int err, lock[2];
+	bool locked = false;
+	int status, err, lock[2];
 
-	if (argc > 1 && !strcmp(argv[1], "who"))
-		return who_main(argc - 1, argv + 1);
-	if (argc > 1 && (!strcmp(argv[1], "check") || !strcmp(argv[1], "wait")))
-		return check_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "check-policy"))
-		return check_policy(argc - 1, argv + 1);
 	err = options_parse(argc, argv, &o);
 	if (err)
 		return err > 0 ? EXIT_SUCCESS : EXIT_USAGE;
 	log_setup_libbpf(o.verbose);
 	/* without cgroup2, records simply carry no cgroup path */
 	err = cgroup_init();
-	if (o.capture.cgroup_path && check_cgroup(o.capture.cgroup_path, err)) {
-		cgroup_fini();
-		options_free(&o);
-		return EXIT_USAGE;
+	if (o.capture.cgroup_path && check_cgroup(o.capture.cgroup_path, err))
+		status = EXIT_USAGE;
+	else if (privs_check())
+		status = EXIT_FAILURE;
+	else
+		status = prepare(&m, &o);
+	if (!status) {
+		locked = !instance_lock(lock);
+		status = locked ? monitor(&m, &o) : EXIT_FAILURE;
 	}
-	if (privs_check()) {
-		cgroup_fini();
-		options_free(&o);
-		return EXIT_FAILURE;
-	}
-	enrich_init(&m.enrich, o.cmdline_max);
-	m.show_success = o.capture.report & BW_REPORT_SUCCESS;
-	/* the storm window, if shorter */
-	m.tick_ms = o.capture.window_ms && o.capture.window_ms < TICK_MS ?
-		    o.capture.window_ms : TICK_MS;
-	if (o.policy_path) {
-		char msg[512];
-
-		/* a bad policy is a bad start: say so before loading anything */
-		err = policy_load(o.policy_path, &m.policy, msg, sizeof(msg));
-		if (err) {
-			warn("--policy: %s", msg);
-			options_free(&o);
-			return EXIT_FAILURE;
-		}
-		m.policy_path = o.policy_path;
-		/* the same file again for the expect rules: the decider takes m.policy */
-		err = policy_load(o.policy_path, &m.expect, msg, sizeof(msg));
-		if (err) {
-			warn("--policy: %s", msg);
-			policy_free(m.policy);
-			options_free(&o);
-			return EXIT_FAILURE;
-		}
-	}
-	m.reuseport_all = o.capture.report & BW_REPORT_REUSEPORT;
-	err = hooks_init(&m.hooks, o.exec, o.exec_max, o.exec_timeout, o.exec_interval_ms);
-	if (err) {
-		warn("--exec: '%s': %s", o.exec ? o.exec : "", err == -E2BIG ? "too many arguments" :
-		     strerror(-err));
-		policy_free(m.policy);
-		policy_free(m.expect);
-		options_free(&o);
-		return EXIT_USAGE;
-	}
-	m.ledger = calloc(1, sizeof(*m.ledger));
-	m.walks = calloc(1, sizeof(*m.walks));
-	err = m.ledger && m.walks ? instance_lock(lock) : -ENOMEM;
-	if (err) {
-		if (err == -ENOMEM)
-			warn("out of memory");
-		policy_free(m.policy);
-		policy_free(m.expect);
-		hooks_fini(&m.hooks);
-		free(m.ledger);
-		free(m.walks);
-		options_free(&o);
-		return EXIT_FAILURE;
-	}
-	/*
-	 * Only with the lock held: what a monitor that died left is killed.
-	 * With any policy, as a reload may bring rules with an exec.
-	 */
-	if (o.exec || o.policy_path)
-		hooks_contain(&m.hooks);
-	err = install_signals();
-	if (!err)
-		err = output_open(&m.out, &o.output, &exiting);
-	if (!err) {
-		err = run(&m, &o);
-		output_close(&m.out);
-	}
+	/* hooks still running end while the lock is held */
+	release(&m);
+	if (locked)
+		instance_unlock(lock);
 	cgroup_fini();
-	enrich_fini(&m.enrich);
-	policy_free(m.policy);
-	policy_free(m.expect);
-	hooks_fini(&m.hooks);
-	free(m.ledger);
-	free(m.walks);
 	options_free(&o);
-	instance_unlock(lock);
-	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+	return status;
 }
