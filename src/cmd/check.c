@@ -68,7 +68,7 @@ static const char check_usage[] =
 "\n"
 "Exit status: 0 free, 1 busy (wait: still busy at the timeout, the last\n"
 "answer printed), 2 bad usage, 3 could not look (not root, BPF refused, a\n"
-"namespace that cannot be opened).\n";
+"namespace that cannot be opened).  See bindwatch-check(8).\n";
 
 struct check_opts {
 	const char *cmd;       /* "check" or "wait" */

@@ -33,7 +33,7 @@
 
 static const char usage[] =
 	"Usage: bindwatch check-policy FILE [--replay LOG [--json]]\n"
-	"Check a policy file (see bindwatch(8)) without loading anything.\n"
+	"Check a policy file (see bindwatch-policy(5)) without loading anything.\n"
 	"  --replay LOG  for each conflict in LOG (bindwatch's JSON records, - for\n"
 	"                stdin), say what FILE would decide now, and for each rule\n"
 	"                naming the port that does not match, the first condition\n"

@@ -50,7 +50,7 @@ static const char who_usage[] =
 "\n"
 "Exit status: 0 when something holds the port, 1 when nothing does, 2 for\n"
 "bad usage, 3 when it could not look (not root, BPF refused, a namespace\n"
-"that cannot be opened).\n";
+"that cannot be opened).  See bindwatch-who(8).\n";
 
 struct who_opts {
 	unsigned int port;
