@@ -139,6 +139,12 @@ struct bw_record {
 };
 
 /*
+ * Where a stage hands a record to be written (the monitor's emit()): from
+ * whichever thread the stage runs on, so it must be safe to call from any.
+ */
+typedef void (*bw_emit_fn)(void *arg, const struct bw_record *r);
+
+/*
  * A conflict's record that owns everything it points to, for a record
  * written later (once decided, once a reclaim ends).  The diagnosis's
  * bound_by entries are copied: the ledger they point into moves on.

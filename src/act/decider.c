@@ -47,7 +47,7 @@ struct portset {
 
 struct decider {
 	struct reclaimer *rc;
-	reclaim_done_fn done;
+	bw_emit_fn done;
 	void *arg;
 	struct portset names;         /* the submitting thread's */
 	pthread_t thread;
@@ -134,7 +134,7 @@ static void *run(void *arg)
 }
 
 int decider_start(struct decider **out, struct reclaimer *rc, struct policy *p,
-		  reclaim_done_fn done, void *arg)
+		  bw_emit_fn done, void *arg)
 {
 	struct decider *d = calloc(1, sizeof(*d));
 	pthread_condattr_t ca;

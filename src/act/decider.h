@@ -24,7 +24,7 @@ struct decider;
  * 0 or -errno.
  */
 int decider_start(struct decider **out, struct reclaimer *rc, struct policy *p,
-		  reclaim_done_fn done, void *arg);
+		  bw_emit_fn done, void *arg);
 
 /* Whether some rule names port of protocol proto: whether to submit. */
 bool decider_names(const struct decider *d, unsigned int port, int proto);

@@ -79,14 +79,14 @@ struct job {
 struct reclaimer {
 	struct verdicts v;
 	struct holders *holders;
-	reclaim_done_fn done;
+	bw_emit_fn done;
 	void *arg;
 	struct job *jobs[VERDICT_MAX_RUNNING];
 	size_t njobs;
 };
 
 int reclaim_new(struct reclaimer **out, struct holders *holders, bool dry_run,
-		reclaim_done_fn done, void *arg)
+		bw_emit_fn done, void *arg)
 {
 	struct reclaimer *rc = calloc(1, sizeof(*rc));
 

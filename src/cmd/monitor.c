@@ -17,18 +17,19 @@
  * out after BUSY_POLL_MS and drains the ring anyway; once a drain finds
  * nothing, the loop idles with a long timeout.  Each record is enriched
  * (enrich.c) as soon as it arrives, while the requester most likely still
- * exists, and a conflict diagnosed (diagnose.c).  With a policy, conflicts
- * on ports a rule names go to the decider's thread (decider.c), which
- * writes them once decided; records are written under one lock, whichever
- * thread writes them, and each record's JSON is rendered once for every
- * sink and hook (emit()).  Once
- * per tick (TICK_MS, or the storm window if shorter) the kernel's
- * flush_storms runs: the storms that went quiet send their last window's
- * count, idle ones are retired, and each uid whose rate limit held
- * failures back gets its suppressed record, and each whose records the
- * ring had no room for its lost record (see bpf/bindwatch.bpf.c); then the
- * kernel's count of the loss it could name no uid for is checked, and any
- * is written out as a lost record of no uid.
+ * exists, and a conflict diagnosed (diagnose.c); a successful call goes to
+ * ownership.c, which writes what it did to a port's ownership, if anything.
+ * With a policy, conflicts on ports a rule names go to the decider's thread
+ * (decider.c), which writes them once decided; records are written under
+ * one lock, whichever thread writes them, and each record's JSON is
+ * rendered once for every sink and hook (emit()).  Once per tick (TICK_MS,
+ * or the storm window if shorter) the kernel's flush_storms runs: the
+ * storms that went quiet send their last window's count, idle ones are
+ * retired, and each uid whose rate limit held failures back gets its
+ * suppressed record, and each whose records the ring had no room for its
+ * lost record (see bpf/bindwatch.bpf.c); then the kernel's count of the
+ * loss it could name no uid for is checked, and any is written out as a
+ * lost record of no uid.
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -85,7 +86,7 @@ struct monitor {
 	unsigned int stuck;      /* command-line reads that hung, as reported */
 	struct policy *policy;   /* --policy, read before loading: handed to reclaim */
 	struct policy *expect;   /* --policy again, for its expect rules: this thread's */
-	bool reuseport_all;      /* --reuseport-watch */
+	struct ownership own;    /* successful calls on expected ports, SO_REUSEPORT joins */
 	const char *policy_path;
 	int diag_err;            /* the last holder lookup's error, 0 */
 	struct output out;
@@ -184,51 +185,6 @@ static bool decide(struct monitor *m, struct bw_record *r, struct record_action 
 	return !err;
 }
 
-/*
- * A successful call on an expected port, or on a SO_REUSEPORT socket
- * watched: write what it did to the port's ownership, if anything.
- */
-static void check_ownership(struct monitor *m, const struct bw_event *ev,
-			    const struct timespec *wall)
-{
-	const struct policy_rule *named = policy_expect_names(m->expect, ev->sock.port,
-							      ev->sock.protocol);
-	struct bw_record r = { .ev = ev, .wall = *wall, .expect = named };
-	struct policy_miss miss;
-	struct diagnosis diag;
-	struct proc_info pi;
-	int err;
-
-	if (!named && !(m->reuseport_all && ev->sock.sockflags & BW_SF_REUSEPORT))
-		return;
-	enrich_event(&m->enrich, ev, &pi, r.bound_dev, r.netns_name);
-	r.req = &pi;
-	if (named && (r.expect = ownership_expect_miss(m->expect, ev, &pi, &miss))) {
-		r.kind = RECORD_UNEXPECTED_OWNER;
-		r.expect_miss = &miss;
-		r.alert = r.expect->action == POLICY_ALERT;
-		emit(m, &r);
-	}
-	if (ev->syscall == BW_SYS_BIND && m->holders) {
-		err = ownership_reuseport_join(m->holders, m->ledger, ev, &pi, &diag);
-		if (err && err != m->diag_err)
-			warn("holder lookup failed: %s; SO_REUSEPORT joins go unreported",
-			     strerror(-err));
-		m->diag_err = err;
-		if (diag.n) {
-			r.kind = RECORD_REUSEPORT_JOIN;
-			r.expect = named;
-			r.expect_miss = NULL;
-			/* on a port no expect names, --reuseport-watch asked for it */
-			r.alert = !named || named->action == POLICY_ALERT;
-			r.diag = &diag;
-			emit(m, &r);
-		}
-		diagnosis_free(&diag);
-	}
-	procinfo_free(&pi);
-}
-
 /* Write and count a loss of count failures of uid (NULL: of no uid known); under out_lock. */
 static void report_lost(struct monitor *m, const uint32_t *uid, uint64_t count)
 {
@@ -283,7 +239,7 @@ static int handle_event(void *arg, void *data, size_t size)
 	if (!ev->ret && ev->syscall == BW_SYS_BIND)
 		ledger_add(m->ledger, ev, &r.wall);
 	if (!ev->ret)
-		check_ownership(m, ev, &r.wall);
+		ownership_check(&m->own, m->holders, m->ledger, ev, &r.wall);
 	if (!ev->ret && !m->show_success)
 		return 0;
 	enrich_event(&m->enrich, ev, &pi, r.bound_dev, r.netns_name);
@@ -360,6 +316,7 @@ static void set_expect(struct monitor *m, struct policy *p)
 	loader_set_expect(&m->loader, ports);
 	policy_free(m->expect);
 	m->expect = p;
+	m->own.expect = p;
 }
 
 /* SIGHUP: read the policy anew; a bad one leaves the running one in force. */
@@ -588,7 +545,10 @@ static int prepare(struct monitor *m, const struct bw_options *o)
 
 	enrich_init(&m->enrich, o->cmdline_max);
 	m->show_success = o->capture.report & BW_REPORT_SUCCESS;
-	m->reuseport_all = o->capture.report & BW_REPORT_REUSEPORT;
+	m->own = (struct ownership){
+		.reuseport_all = o->capture.report & BW_REPORT_REUSEPORT,
+		.enrich = &m->enrich, .emit = emit, .arg = m, .lookup_err = &m->diag_err,
+	};
 	/* the storm window, if shorter */
 	m->tick_ms = o->capture.window_ms && o->capture.window_ms < TICK_MS ?
 		     o->capture.window_ms : TICK_MS;
