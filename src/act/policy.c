@@ -159,6 +159,8 @@ int policy_parse(const char *name, const char *text, size_t len,
 	if (errlen)
 		err[0] = '\0';
 	ps.p = calloc(1, sizeof(*ps.p));
+	if (ps.p)
+		ps.p->refs = 1;
 	if (!ps.p || !(ps.p->path = strdup(name))) {
 		free(ps.p);
 		return ps_nomem(&ps);
@@ -180,11 +182,18 @@ int policy_parse(const char *name, const char *text, size_t len,
 	return 0;
 }
 
-/* ---- freeing */
+/* ---- references */
+
+struct policy *policy_ref(struct policy *p)
+{
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+	return p;
+}
 
 void policy_free(struct policy *p)
 {
-	if (!p)
+	/* whatever the other holders did with it happened before the last drop */
+	if (!p || __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	policy_rules_free(p->rules, p->nrules);
 	policy_rules_free(p->expects, p->nexpects);

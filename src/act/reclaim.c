@@ -129,19 +129,10 @@ void reclaim_free(struct reclaimer *rc)
 	free(rc);
 }
 
-/* Once per pattern: the match gave up, so the rule did not apply where it might have. */
-static void on_limit(void *arg, const struct policy_rule *r, const char *side, const char *why)
-{
-	warn("rule %s (line %u): its %s cmdline pattern gave up on a command line (%s) and "
-	     "counts as not matching; further cases are not reported", r->name, r->line, side, why);
-}
-
 void reclaim_set_policy(struct reclaimer *rc, struct policy *p)
 {
 	policy_free(rc->v.policy);
 	rc->v.policy = p;
-	if (p)
-		p->on_limit = on_limit;
 }
 
 /* Target t is gone: nothing more is sent to it. */

@@ -29,8 +29,9 @@ int reclaim_new(struct reclaimer **out, struct holders *holders, bool dry_run,
 void reclaim_free(struct reclaimer *rc);
 
 /*
- * Use policy p from now on (the reclaimer owns it and frees the one before);
- * running reclaims finish with the rule they started with.
+ * Use policy p from now on (the reclaimer takes over the caller's
+ * reference and drops the one before); running reclaims finish with the
+ * rule they started with.
  */
 void reclaim_set_policy(struct reclaimer *rc, struct policy *p);
 

@@ -29,7 +29,9 @@
  * suppressed record, and each whose records the ring had no room for its
  * lost record (see bpf/bindwatch.bpf.c); then the kernel's count of the
  * loss it could name no uid for is checked, and any is written out as a
- * lost record of no uid.
+ * lost record of no uid.  SIGHUP reopens the log and reads the policy
+ * anew, once: the decider's rules and the expect rules are that one read's
+ * (load_policy()).
  */
 #include <errno.h>
 #include <linux/capability.h>
@@ -84,8 +86,11 @@ struct monitor {
 	pthread_mutex_t out_lock; /* out and metrics: both threads write */
 	uint64_t undecided;      /* conflicts the decider had no room for */
 	unsigned int stuck;      /* command-line reads that hung, as reported */
-	struct policy *policy;   /* --policy, read before loading: handed to reclaim */
-	struct policy *expect;   /* --policy again, for its expect rules: this thread's */
+	/*
+	 * --policy, the one in force: this thread's reference, for its expect
+	 * rules; the decider holds another (one read, one object: policy.h)
+	 */
+	struct policy *policy;
 	struct ownership own;    /* successful calls on expected ports, SO_REUSEPORT joins */
 	const char *policy_path;
 	int diag_err;            /* the last holder lookup's error, 0 */
@@ -307,16 +312,35 @@ static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 	m->last_tick = now_ns(CLOCK_MONOTONIC);
 }
 
-/* Make p's expect rules the ones in force, in the kernel too; the old ones go. */
-static void set_expect(struct monitor *m, struct policy *p)
+/* Once per pattern: the match gave up, so the rule did not apply where it might have. */
+static void on_limit(void *arg, const struct policy_rule *r, const char *side, const char *why)
+{
+	warn("rule %s (line %u): its %s cmdline pattern gave up on a command line (%s) and "
+	     "counts as not matching; further cases are not reported", r->name, r->line, side, why);
+}
+
+/*
+ * Read the policy file path once: the decider's rules and the expect rules
+ * both come from this one read, so a file replaced while it is being read
+ * can never give them from two files.  0, or -errno with why in err.
+ */
+static int load_policy(const char *path, struct policy **out, char *err, size_t len)
+{
+	int rc = policy_load(path, out, err, len);
+
+	/* before anyone else holds it: it is immutable from then on */
+	if (!rc)
+		(*out)->on_limit = on_limit;
+	return rc;
+}
+
+/* Have the kernel report successful calls on the ports the policy in force expects. */
+static void watch_expected(struct monitor *m)
 {
 	uint64_t ports[PORTLIST_WORDS];
 
-	policy_expect_ports(p, ports);
+	policy_expect_ports(m->policy, ports);
 	loader_set_expect(&m->loader, ports);
-	policy_free(m->expect);
-	m->expect = p;
-	m->own.expect = p;
 }
 
 /* SIGHUP: read the policy anew; a bad one leaves the running one in force. */
@@ -327,19 +351,17 @@ static void reload_policy(struct monitor *m)
 
 	if (!m->reclaim)
 		return;
-	if (policy_load(m->policy_path, &p, err, sizeof(err))) {
+	if (load_policy(m->policy_path, &p, err, sizeof(err))) {
 		warn("policy not reloaded, the previous one stays in force: %s", err);
 		return;
 	}
 	warn("policy reloaded from %s: %zu %s, %zu expect %s", m->policy_path, p->nrules,
 	     plural(p->nrules, "rule", "rules"), p->nexpects, plural(p->nexpects, "rule", "rules"));
-	decider_reload(m->decider, p);
-	/* the same file again for this thread: the decider owns p now */
-	if (policy_load(m->policy_path, &p, err, sizeof(err))) {
-		warn("expect rules not reloaded, the previous ones stay in force: %s", err);
-		return;
-	}
-	set_expect(m, p);
+	decider_reload(m->decider, policy_ref(p));
+	policy_free(m->policy);
+	m->policy = p;
+	m->own.expect = p;
+	watch_expected(m);
 }
 
 static int poll_loop(struct monitor *m, struct ring_buffer *rb)
@@ -444,12 +466,8 @@ static int run(struct monitor *m, const struct bw_options *o)
 		m->holders = NULL;
 		return err;
 	}
-	if (m->expect) {
-		struct policy *p = m->expect;
-
-		m->expect = NULL;
-		set_expect(m, p);
-	}
+	if (m->policy)
+		watch_expected(m);
 	if (loaded)
 		warn("holder lookup unavailable, records will not name holders: "
 		     "the kernel refused the BPF iterators (%s)", strerror(-loaded));
@@ -468,8 +486,7 @@ static int run(struct monitor *m, const struct bw_options *o)
 	if (m->policy) {
 		err = reclaim_new(&m->reclaim, m->holders, o->dry_run, emit, m);
 		if (!err) {
-			err = decider_start(&m->decider, m->reclaim, m->policy, emit, m);
-			m->policy = NULL;
+			err = decider_start(&m->decider, m->reclaim, policy_ref(m->policy), emit, m);
 		}
 		if (err)
 			goto out;
@@ -556,18 +573,13 @@ static int prepare(struct monitor *m, const struct bw_options *o)
 		char msg[512];
 
 		/* a bad policy is a bad start: say so before loading anything */
-		err = policy_load(o->policy_path, &m->policy, msg, sizeof(msg));
+		err = load_policy(o->policy_path, &m->policy, msg, sizeof(msg));
 		if (err) {
 			warn("--policy: %s", msg);
 			return EXIT_FAILURE;
 		}
 		m->policy_path = o->policy_path;
-		/* the same file again for the expect rules: the decider takes m->policy */
-		err = policy_load(o->policy_path, &m->expect, msg, sizeof(msg));
-		if (err) {
-			warn("--policy: %s", msg);
-			return EXIT_FAILURE;
-		}
+		m->own.expect = m->policy;
 	}
 	err = hooks_init(&m->hooks, o->exec, o->exec_max, o->exec_timeout, o->exec_interval_ms);
 	if (err) {
@@ -589,7 +601,6 @@ static void release(struct monitor *m)
 {
 	enrich_fini(&m->enrich);
 	policy_free(m->policy);
-	policy_free(m->expect);
 	hooks_fini(&m->hooks);
 	free(m->ledger);
 	free(m->walks);
