@@ -5,20 +5,33 @@
 # bpf/*.bpf.c is compiled once for the bpf target against vmlinux/$(ARCH)/
 # vmlinux.h (CO-RE: the same object loads on any kernel with BTF), turned
 # into a skeleton header by bpftool, and linked into ./bindwatch with the
-# userspace objects from src/, whose folders follow a conflict's way
-# through the monitor (doc/architecture.md):
+# userspace objects from src/, whose folders are floors: a file includes
+# and calls only what lies on its own floor or below (doc/architecture.md):
 #
-#   src/capture/  the kernel half: load, attach, the ring buffer, the ledger
-#   src/enrich/   the requester's /proc, cgroup, unit and network namespace
-#   src/explain/  the kernel's conflict rules, the holders, the diagnosis
-#   src/act/      the policy, its decisions, reclaims and hooks
-#   src/output/   records rendered and written, metrics
-#   src/lib/      helpers with no knowledge of conflicts
-#   src/          main.c, the command line, and event.h, the data model
+#   src/main.c      the table of commands
+#   src/cmd/        one file per command (monitor.c: the event loop), the
+#                   command line and the exit codes
+#   src/output/     the sinks: records rendered and written, metrics, hooks
+#                   and the incidents they alert once for
+#   src/act/        the policy, its decisions and reclaims, port ownership
+#   src/explain/    the kernel's conflict rules, the holders, the diagnosis
+#   src/event.[ch]  the data model: a conflict's types
+#   src/capture/    the kernel half: load, attach, the ring buffer, the ledger
+#   src/enrich/     the requester's /proc, cgroup, unit, network namespace
+#                   and identity
+#   src/lib/        helpers with no knowledge of conflicts
 #
-# Pure modules (no libbpf) are also linked into the cmocka unit tests
-# under tests/unit/.  Everything is built in build/, in the same folders;
-# header dependencies are tracked with -MMD.  V=1 shows commands.
+# The build finds its sources by folder: every src/*.c and src/*/*.c is
+# compiled and linked into ./bindwatch, so a new file in a stage folder
+# (or a new folder) needs no change here.  The modules that need libbpf
+# are told apart by a marker the code carries anyway: they include a
+# libbpf header (<bpf/...>) or a BPF skeleton.  All the others are pure
+# and go into $(BUILD)/libpure.a, which the cmocka unit tests under
+# tests/unit/ link against without -lbpf (the fuzzers likewise, from
+# their own instrumented build of the same modules): the linker takes
+# only the modules a test uses, and a test that came to need a libbpf
+# one would fail to link.  Everything is built in build/, in the same
+# folders; header dependencies are tracked with -MMD.  V=1 shows commands.
 #
 #   make          build ./bindwatch
 #   make run      install missing packages, build, run with defaults
@@ -62,7 +75,7 @@ VMLINUX := $(VMLINUX_DIR)/vmlinux.h
 # CFLAGS is the user's (make CFLAGS=...); what the build needs is kept apart
 # so that setting CFLAGS on the command line never drops it.
 CFLAGS ?= -g -O2
-SRC_DIRS := capture enrich explain act output lib
+SRC_DIRS := $(patsubst src/%/,%,$(wildcard src/*/))
 SRC_INCLUDES := -Isrc $(addprefix -Isrc/,$(SRC_DIRS))
 BW_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -MMD -MP \
 	     -D_GNU_SOURCE -I$(BUILD) -Ibpf $(SRC_INCLUDES) $(SAN_FLAGS)
@@ -77,19 +90,14 @@ POLICY_LIBS := $(YAML_LIBS) $(PCRE2_LIBS) $(JANSSON_LIBS)
 LDLIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz \
 	  $(POLICY_LIBS)
 
-# Modules without libbpf: shared by bindwatch and the unit tests.
-PURE := lib/strbuf lib/addr lib/portlist lib/duration \
-	enrich/procinfo enrich/cgroup enrich/cgpath enrich/stallguard enrich/netns \
-	explain/conflict explain/explain explain/bindspec explain/walkbudget \
-	act/policy act/policy_file act/policy_regex act/policy_match act/template act/recvars act/verdict act/replay act/incident act/contain \
-	capture/ledger output/escape output/json output/record output/http output/peers
-# Modules that drive the kernel side.
-MAIN := main options lib/log lib/privs \
-	capture/loader capture/instance enrich/enrich \
-	explain/holders explain/sockdiag explain/diagnose explain/who \
-	explain/nsarg explain/check explain/check_cmd lib/kconfig lib/nsrun \
-	act/checkpolicy act/hooks act/reclaim act/decider act/ownership \
-	output/output output/notify output/metrics output/scrape
+SRCS := $(wildcard src/*.c src/*/*.c)
+# the modules that need libbpf (see the top of this file)
+KERNEL_SRCS := $(shell grep -l -E '^\#include (<bpf/|"[^"]*skel\.h")' $(SRCS))
+PURE_SRCS := $(filter-out src/main.c $(KERNEL_SRCS),$(SRCS))
+OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(SRCS))
+PURE_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(PURE_SRCS))
+SKELS := $(BUILD)/bindwatch.skel.h $(BUILD)/fexit_probe.lskel.h $(BUILD)/holders.skel.h \
+	 $(BUILD)/holders.lskel.h $(BUILD)/holders_fast.lskel.h
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 ifeq ($(V),1)
@@ -154,24 +162,26 @@ $(BUILD)/%.lskel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton -L $< name $*_lbpf > $@.tmp && mv $@.tmp $@
 
-# These include skeletons: generate them first.
-$(BUILD)/capture/loader.o: $(BUILD)/bindwatch.skel.h $(BUILD)/fexit_probe.lskel.h
-$(BUILD)/explain/holders.o: $(BUILD)/holders.skel.h $(BUILD)/holders.lskel.h \
-	$(BUILD)/holders_fast.lskel.h
+# The modules that need libbpf may include a skeleton: generate them first.
+$(patsubst src/%.c,$(BUILD)/%.o,$(KERNEL_SRCS)): $(SKELS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD) $(addprefix $(BUILD)/,$(SRC_DIRS))
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BINARY): $(addprefix $(BUILD)/,$(addsuffix .o,$(MAIN) $(PURE)))
+$(BINARY): $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/libpure.a: $(PURE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(addprefix $(BUILD)/,$(addsuffix .o,$(PURE)))
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libpure.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -lcmocka $(POLICY_LIBS) -lpthread -o $@
 
@@ -200,7 +210,7 @@ clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf build bindwatch
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d $(BUILD)/fuzz/*/*.d)
 
 # ---- kernel matrix: bindwatch under qemu on Debian's 6.1 and 6.12 kernels
 #
@@ -231,21 +241,29 @@ include mk/bench.mk
 #                                  them first, libFuzzer adds to the directory
 #   build/fuzz_replay CORPUS_DIR   the same from tests/fuzz/replay-corpus/
 
+# The fuzzers link against the pure modules as the unit tests do, built
+# again with libFuzzer's instrumentation into $(BUILD)/fuzz/.
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
-	       -Ibpf $(SRC_INCLUDES) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_POLICY_SRCS := $(addprefix src/,$(addsuffix .c,act/policy act/policy_file act/policy_regex act/policy_match act/template act/recvars \
-		    enrich/cgpath explain/conflict lib/addr lib/portlist lib/strbuf lib/duration))
-FUZZ_REPLAY_SRCS := $(FUZZ_POLICY_SRCS) \
-		    $(addprefix src/,$(addsuffix .c,act/replay act/verdict act/incident explain/explain \
-		    output/escape output/json))
+	       -Ibpf $(SRC_INCLUDES) -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS := $(patsubst src/%.c,$(BUILD)/fuzz/%.o,$(PURE_SRCS))
 
-$(BUILD)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_POLICY_SRCS) $(wildcard src/*.h src/*/*.h) | $(BUILD)
+$(BUILD)/fuzz/%.o: src/%.c
 	$(call msg,CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_POLICY_SRCS) $(POLICY_LIBS) -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
-$(BUILD)/fuzz_replay: tests/fuzz/fuzz_replay.c $(FUZZ_REPLAY_SRCS) $(wildcard src/*.h src/*/*.h) | $(BUILD)
+$(BUILD)/fuzz/fuzz_%.o: tests/fuzz/fuzz_%.c
 	$(call msg,CC,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_REPLAY_SRCS) $(POLICY_LIBS) -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/libpure.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/libpure.a
+	$(call msg,LINK,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(POLICY_LIBS) -o $@
 
 include mk/static.mk
 include mk/package.mk

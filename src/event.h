@@ -6,8 +6,10 @@
  * (the action).  Every stage of the pipeline speaks in these types: the
  * capture hands a bw_event to enrichment, diagnose.c fills a diagnosis,
  * reclaim.c an action, and the renderers (record.h), hooks, metrics and
- * the decider read a bw_record.  Types and the names of their values only:
- * no I/O.
+ * the decider read a bw_record.  Plain types, and forward declarations of
+ * what the stages above own (a policy's rules, a rule's explanation): it
+ * includes nothing above enrich/ and capture/, so every stage may include
+ * it.  What frees or copies these types is event.c's; no I/O.
  */
 #ifndef BW_EVENT_H
 #define BW_EVENT_H
@@ -18,11 +20,28 @@
 #include <time.h>
 #include <linux/types.h>
 #include "bindwatch.h"
-#include "conflict.h"
-#include "explain.h"
-#include "ledger.h"
 #include "netns.h"
 #include "procinfo.h"
+
+struct explain;
+struct ledger_entry;
+struct policy_miss;
+struct policy_rule;
+
+/* Why the kernel refused a conflict's call (conflict.h says which applies). */
+enum conflict_reason {
+	REASON_UNKNOWN = 0,          /* no holder found that explains it */
+	REASON_LISTENER,             /* a listening socket has the address */
+	REASON_BOUND,                /* a bound, not listening, socket; SO_REUSEADDR missing */
+	REASON_TIME_WAIT,            /* a TIME_WAIT socket; SO_REUSEADDR missing */
+	REASON_WILDCARD_OVERLAP,     /* a different address, but one side is a wildcard */
+	REASON_DUAL_STACK_OVERLAP,   /* IPv6 [::] without V6ONLY against IPv4, or the reverse */
+	REASON_REUSEPORT_UID,        /* both SO_REUSEPORT, different owners */
+	REASON_REUSEPORT_ONE_SIDED,  /* only one side set SO_REUSEPORT */
+	REASON_LISTEN_CONFLICT,      /* listen() after a shared (SO_REUSEADDR) bind */
+	REASON_UDP_NO_REUSE,         /* UDP without SO_REUSEADDR/SO_REUSEPORT on both */
+	REASON_EPHEMERAL_EXHAUSTED,  /* port 0: no free ephemeral port */
+};
 
 /*
  * Why no process is named for a socket that has a file (bw_holder.hidden):
@@ -66,17 +85,7 @@ enum action_result {
 };
 
 /* "reclaimed", "dry-run", ... (the record's action.result); NULL for ACTION_NONE. */
-static inline const char *action_result_name(enum action_result r)
-{
-	static const char *const names[] = {
-		[ACTION_RECLAIMED] = "reclaimed", [ACTION_DRY_RUN] = "dry-run",
-		[ACTION_PROTECTED] = "protected", [ACTION_COOLDOWN] = "cooldown",
-		[ACTION_FAILED] = "failed", [ACTION_TIMEOUT] = "timeout",
-		[ACTION_IN_PROGRESS] = "in-progress",
-	};
-
-	return (unsigned int)r < sizeof(names) / sizeof(names[0]) ? names[r] : NULL;
-}
+const char *action_result_name(enum action_result r);
 
 #define ACTION_MAX_PIDS 16
 /* Holders a diagnosis lists at most: as many as one reclaim may signal. */
@@ -110,9 +119,6 @@ enum record_kind {
 	RECORD_REUSEPORT_JOIN,   /* a success joining a SO_REUSEPORT group of other processes */
 };
 
-struct policy_rule;
-struct policy_miss;
-
 struct bw_record {
 	const struct bw_event *ev;
 	enum record_kind kind;
@@ -133,6 +139,12 @@ struct bw_record {
 };
 
 /*
+ * Where a stage hands a record to be written (the monitor's emit()): from
+ * whichever thread the stage runs on, so it must be safe to call from any.
+ */
+typedef void (*bw_emit_fn)(void *arg, const struct bw_record *r);
+
+/*
  * A conflict's record that owns everything it points to, for a record
  * written later (once decided, once a reclaim ends).  The diagnosis's
  * bound_by entries are copied: the ledger they point into moves on.
@@ -146,5 +158,22 @@ struct held_record {
 	char bound_dev[IF_NAMESIZE];
 	char netns_name[NETNS_NAME_LEN];
 };
+
+/* Free d's holders (their /proc reads); d is left empty. */
+void diagnosis_free(struct diagnosis *d);
+/* Free v[0..n) and what /proc said of each; NULL is fine. */
+void holder_infos_free(struct holder_info *v, size_t n);
+
+/*
+ * Take the record r, whose requester and diagnosis are req and diag (left
+ * empty), into h.  0, or -ENOMEM with nothing taken.
+ */
+int held_record_take(struct held_record *h, const struct bw_record *r, struct proc_info *req,
+		     struct diagnosis *diag);
+
+/* r as a record pointing into h, with no action. */
+void held_record_view(struct held_record *h, struct bw_record *r);
+
+void held_record_free(struct held_record *h);
 
 #endif /* BW_EVENT_H */

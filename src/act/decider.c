@@ -23,7 +23,7 @@
  * Which ports a rule names is known to the ring-buffer thread from its own
  * copy (three port bitmaps made when the policy is handed over), so it never
  * reads the policy this thread may be replacing.  A queued conflict is a
- * held_record (diagnose.h): it owns all it points to, the ledger entries
+ * held_record (event.h): it owns all it points to, the ledger entries
  * its holders were bound by included.
  */
 #include <errno.h>
@@ -47,7 +47,7 @@ struct portset {
 
 struct decider {
 	struct reclaimer *rc;
-	reclaim_done_fn done;
+	bw_emit_fn done;
 	void *arg;
 	struct portset names;         /* the submitting thread's */
 	pthread_t thread;
@@ -134,7 +134,7 @@ static void *run(void *arg)
 }
 
 int decider_start(struct decider **out, struct reclaimer *rc, struct policy *p,
-		  reclaim_done_fn done, void *arg)
+		  bw_emit_fn done, void *arg)
 {
 	struct decider *d = calloc(1, sizeof(*d));
 	pthread_condattr_t ca;

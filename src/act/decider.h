@@ -18,13 +18,13 @@
 struct decider;
 
 /*
- * Start the thread that decides for reclaimer rc by policy p (handed to rc,
- * which frees it, whatever the outcome) and writes each decided record
+ * Start the thread that decides for reclaimer rc by policy p (the caller's
+ * reference, handed to rc whatever the outcome) and writes each decided record
  * through done(arg, ...), which must be safe to call from that thread.
  * 0 or -errno.
  */
 int decider_start(struct decider **out, struct reclaimer *rc, struct policy *p,
-		  reclaim_done_fn done, void *arg);
+		  bw_emit_fn done, void *arg);
 
 /* Whether some rule names port of protocol proto: whether to submit. */
 bool decider_names(const struct decider *d, unsigned int port, int proto);
@@ -38,7 +38,7 @@ bool decider_names(const struct decider *d, unsigned int port, int proto);
 int decider_submit(struct decider *d, const struct bw_record *r, struct proc_info *req,
 		   struct diagnosis *diag);
 
-/* Decide by policy p from now on (taken over; running reclaims keep theirs). */
+/* Decide by policy p from now on (a reference taken over; running reclaims keep theirs). */
 void decider_reload(struct decider *d, struct policy *p);
 
 /*

@@ -5,8 +5,8 @@
  * meets none of their owners (unexpected-owner), or a bind() that joins a
  * SO_REUSEPORT group whose other members run another executable, as
  * another uid or in another cgroup (reuseport-join).  It owns those two
- * judgements; it must not write records (main.c emits them) or touch the
- * kernel's maps (loader.c).
+ * judgements and the kind of record each makes; it must not write records
+ * (its emit() does) or touch the kernel's maps (loader.c).
  *
  * The group is read after the fact, from the holder iterators: the
  * sockets of processes in the caller's network namespace on the same
@@ -23,11 +23,17 @@
 #include <unistd.h>
 #include "cgpath.h"
 #include "diagnose.h"
+#include "log.h"
 #include "ownership.h"
 #include "util.h"
 
-const struct policy_rule *ownership_expect_miss(const struct policy *p, const struct bw_event *ev,
-						const struct proc_info *pi, struct policy_miss *m)
+/*
+ * The first expect rule of p naming ev's port and protocol when ev's caller
+ * (of which /proc said pi) meets the owner of none of them, with why in m;
+ * NULL when the caller is an expected owner, or nothing names the port.
+ */
+static const struct policy_rule *expect_miss(const struct policy *p, const struct bw_event *ev,
+					     const struct proc_info *pi, struct policy_miss *m)
 {
 	struct policy_proc_bufs b;
 	struct policy_proc pp;
@@ -57,9 +63,16 @@ static bool differs(const struct holder_info *m, const struct bw_event *ev,
 	return !m->pi.exe || !pi->exe || strcmp(m->pi.exe, pi->exe);
 }
 
-int ownership_reuseport_join(struct holders *h, const struct ledger *ledger,
-			     const struct bw_event *ev, const struct proc_info *pi,
-			     struct diagnosis *d)
+/*
+ * The other members of the SO_REUSEPORT group the successful bind() ev
+ * joined, enriched, into d, when one of them differs from the caller (pi)
+ * in executable, socket uid or cgroup; d is left empty otherwise (no group,
+ * or only instances of the caller's own program).  0 or -errno; free d
+ * with diagnosis_free().
+ */
+static int reuseport_join(struct holders *h, const struct ledger *ledger,
+			  const struct bw_event *ev, const struct proc_info *pi,
+			  struct diagnosis *d)
 {
 	struct holder_query q = {
 		.kinds = HOLDERS_PROCESSES,
@@ -95,4 +108,45 @@ int ownership_reuseport_join(struct holders *h, const struct ledger *ledger,
 	if (!other)
 		diagnosis_free(d);
 	return 0;
+}
+
+void ownership_check(struct ownership *o, struct holders *h, const struct ledger *ledger,
+		     const struct bw_event *ev, const struct timespec *wall)
+{
+	const struct policy_rule *named = policy_expect_names(o->expect, ev->sock.port,
+							      ev->sock.protocol);
+	struct bw_record r = { .ev = ev, .wall = *wall, .expect = named };
+	struct policy_miss miss;
+	struct diagnosis diag;
+	struct proc_info pi;
+	int err;
+
+	if (!named && !(o->reuseport_all && ev->sock.sockflags & BW_SF_REUSEPORT))
+		return;
+	enrich_event(o->enrich, ev, &pi, r.bound_dev, r.netns_name);
+	r.req = &pi;
+	if (named && (r.expect = expect_miss(o->expect, ev, &pi, &miss))) {
+		r.kind = RECORD_UNEXPECTED_OWNER;
+		r.expect_miss = &miss;
+		r.alert = r.expect->action == POLICY_ALERT;
+		o->emit(o->arg, &r);
+	}
+	if (ev->syscall == BW_SYS_BIND && h) {
+		err = reuseport_join(h, ledger, ev, &pi, &diag);
+		if (err && err != *o->lookup_err)
+			warn("holder lookup failed: %s; SO_REUSEPORT joins go unreported",
+			     strerror(-err));
+		*o->lookup_err = err;
+		if (diag.n) {
+			r.kind = RECORD_REUSEPORT_JOIN;
+			r.expect = named;
+			r.expect_miss = NULL;
+			/* on a port no expect names, --reuseport-watch asked for it */
+			r.alert = !named || named->action == POLICY_ALERT;
+			r.diag = &diag;
+			o->emit(o->arg, &r);
+		}
+		diagnosis_free(&diag);
+	}
+	procinfo_free(&pi);
 }

@@ -128,6 +128,14 @@ struct policy_protect {
 typedef void policy_limit_fn(void *arg, const struct policy_rule *r, const char *side,
 			     const char *why);
 
+/*
+ * One read of a policy file, immutable once it is shared: the monitor's
+ * decider and its expect rules use the same object, each holding a
+ * reference (policy_ref()), so what is in force always comes from one
+ * file, and a reload replaces all of it at once.  Matching writes nothing
+ * in it but each pattern's once-only "reported" mark (policy_regex.h), so
+ * any thread may match.
+ */
 struct policy {
 	char *path;           /* the name given to policy_parse() */
 	struct policy_protect protect;
@@ -135,13 +143,19 @@ struct policy {
 	size_t nrules;
 	struct policy_rule *expects; /* expect rules, owner in requester */
 	size_t nexpects;
-	policy_limit_fn *on_limit; /* NULL: not reported; else once per pattern */
+	/*
+	 * NULL: not reported; else once per pattern of a rule (not of an
+	 * expect rule: its give-up is an unexpected owner, recorded).  Set
+	 * by whoever read the policy, before it is shared.
+	 */
+	policy_limit_fn *on_limit;
 	void *on_limit_arg;
+	unsigned int refs;    /* references held; the last policy_free() frees */
 };
 
 /*
  * Parse the policy text[0..len) (not NUL-terminated) read from name.
- * Returns 0 and a policy in *out to free with policy_free(), -EINVAL with
+ * Returns 0 and a policy in *out (one reference, for policy_free()), -EINVAL with
  * "NAME:LINE: what was expected" in err (of size errlen), or -ENOMEM.
  */
 int policy_parse(const char *name, const char *text, size_t len,
@@ -164,7 +178,10 @@ int policy_parse(const char *name, const char *text, size_t len,
  */
 int policy_load(const char *path, struct policy **out, char *err, size_t errlen);
 
-/* Free p and everything it holds; NULL is fine. */
+/* Another reference to p, for policy_free(); p is returned.  Any thread. */
+struct policy *policy_ref(struct policy *p);
+
+/* Drop a reference to p: the last frees p and everything it holds.  NULL is fine. */
 void policy_free(struct policy *p);
 
 /*

@@ -31,7 +31,6 @@ void policy_regex_free(struct policy_regex *re)
 	if (!re)
 		return;
 	pcre2_match_context_free(re->mctx);
-	pcre2_match_data_free(re->md);
 	pcre2_code_free(re->code);
 	free(re->source);
 	free(re);
@@ -67,10 +66,9 @@ int policy_regex_compile(const char *s, struct policy_regex **out, char *why, si
 		*offset = off;
 		return -EINVAL;
 	}
-	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
 	re->mctx = pcre2_match_context_create(NULL);
 	re->source = strdup(s);
-	if (!re->md || !re->mctx || !re->source) {
+	if (!re->mctx || !re->source) {
 		policy_regex_free(re);
 		return -ENOMEM;
 	}
@@ -84,11 +82,14 @@ int policy_regex_compile(const char *s, struct policy_regex **out, char *why, si
 bool policy_regex_holds(const struct policy *p, const struct policy_rule *r, const char *side,
 			struct policy_regex *re, const char *s, const char **gave_up)
 {
+	/* one pair: where the match is, which nothing reads; its groups are not kept */
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
 	PCRE2_UCHAR why[POLICY_REGEX_ERR_LEN];
 	int rc;
 
-	rc = pcre2_match(re->code, (PCRE2_SPTR)s, strnlen(s, POLICY_CMDLINE_MAX), 0, 0, re->md,
-			 re->mctx);
+	rc = md ? pcre2_match(re->code, (PCRE2_SPTR)s, strnlen(s, POLICY_CMDLINE_MAX), 0, 0, md,
+			      re->mctx) : PCRE2_ERROR_NOMEMORY;
+	pcre2_match_data_free(md);
 	if (rc >= 0) /* 0: a match, its groups not kept */
 		return true;
 	if (rc == PCRE2_ERROR_NOMATCH)
@@ -96,11 +97,9 @@ bool policy_regex_holds(const struct policy *p, const struct policy_rule *r, con
 	*gave_up = rc == PCRE2_ERROR_MATCHLIMIT ? "match limit" :
 		   rc == PCRE2_ERROR_DEPTHLIMIT ? "depth limit" :
 		   rc == PCRE2_ERROR_HEAPLIMIT ? "heap limit" : "error";
-	if (!re->reported) {
-		re->reported = true;
+	if (p && p->on_limit && !__atomic_exchange_n(&re->reported, true, __ATOMIC_RELAXED)) {
 		pcre2_get_error_message(rc, why, sizeof(why));
-		if (p->on_limit)
-			p->on_limit(p->on_limit_arg, r, side, (const char *)why);
+		p->on_limit(p->on_limit_arg, r, side, (const char *)why);
 	}
 	return false;
 }

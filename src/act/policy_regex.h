@@ -15,13 +15,16 @@
 
 #define POLICY_REGEX_ERR_LEN 128
 
-/* A compiled cmdline pattern, with what each search needs. */
+/*
+ * A compiled cmdline pattern and its limits: read-only once compiled, so
+ * the threads that share a policy may search with it at once (each search
+ * brings its own match data).
+ */
 struct policy_regex {
 	pcre2_code *code;
-	pcre2_match_data *md;
 	pcre2_match_context *mctx; /* the limits */
 	char *source;              /* the pattern, for explanations */
-	bool reported;             /* a limit was reached and reported */
+	bool reported;             /* a limit was reached and reported: set once, atomically */
 };
 
 /*
@@ -35,9 +38,9 @@ void policy_regex_free(struct policy_regex *re);
 
 /*
  * Whether re matches the first POLICY_CMDLINE_MAX bytes of s.  A search
- * that hits a limit counts as no match: *gave_up names the limit, and the
- * first time for re, p->on_limit is told (rule r, side "holder" or
- * "requester").
+ * that hits a limit (or finds no memory for its match data) counts as no
+ * match: *gave_up names the limit, and the first time for re, p->on_limit
+ * is told (rule r, side "holder" or "requester"); p NULL: nobody is.
  */
 bool policy_regex_holds(const struct policy *p, const struct policy_rule *r, const char *side,
 			struct policy_regex *re, const char *s, const char **gave_up);

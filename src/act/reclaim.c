@@ -79,14 +79,14 @@ struct job {
 struct reclaimer {
 	struct verdicts v;
 	struct holders *holders;
-	reclaim_done_fn done;
+	bw_emit_fn done;
 	void *arg;
 	struct job *jobs[VERDICT_MAX_RUNNING];
 	size_t njobs;
 };
 
 int reclaim_new(struct reclaimer **out, struct holders *holders, bool dry_run,
-		reclaim_done_fn done, void *arg)
+		bw_emit_fn done, void *arg)
 {
 	struct reclaimer *rc = calloc(1, sizeof(*rc));
 
@@ -95,7 +95,7 @@ int reclaim_new(struct reclaimer **out, struct holders *holders, bool dry_run,
 	verdicts_init(&rc->v);
 	rc->v.dry_run = dry_run;
 	rc->v.self = (uint32_t)getpid();
-	rc->v.seed = incident_seed();
+	rc->v.seed = identity_seed();
 	rc->holders = holders;
 	rc->done = done;
 	rc->arg = arg;
@@ -129,19 +129,10 @@ void reclaim_free(struct reclaimer *rc)
 	free(rc);
 }
 
-/* Once per pattern: the match gave up, so the rule did not apply where it might have. */
-static void on_limit(void *arg, const struct policy_rule *r, const char *side, const char *why)
-{
-	warn("rule %s (line %u): its %s cmdline pattern gave up on a command line (%s) and "
-	     "counts as not matching; further cases are not reported", r->name, r->line, side, why);
-}
-
 void reclaim_set_policy(struct reclaimer *rc, struct policy *p)
 {
 	policy_free(rc->v.policy);
 	rc->v.policy = p;
-	if (p)
-		p->on_limit = on_limit;
 }
 
 /* Target t is gone: nothing more is sent to it. */

@@ -17,23 +17,21 @@
 
 struct reclaimer;
 
-/* Called with each record whose reclaim has ended, its action filled in. */
-typedef void (*reclaim_done_fn)(void *arg, const struct bw_record *r);
-
 /*
  * A reclaimer that checks ports with holders, signals nothing when
  * dry_run, and hands finished records to done(arg, ...) (which runs the
  * rule's exec with them, record_action.exec).  0 or -ENOMEM.
  */
 int reclaim_new(struct reclaimer **out, struct holders *holders, bool dry_run,
-		reclaim_done_fn done, void *arg);
+		bw_emit_fn done, void *arg);
 
 /* Running reclaims are abandoned: their processes stay as they are. */
 void reclaim_free(struct reclaimer *rc);
 
 /*
- * Use policy p from now on (the reclaimer owns it and frees the one before);
- * running reclaims finish with the rule they started with.
+ * Use policy p from now on (the reclaimer takes over the caller's
+ * reference and drops the one before); running reclaims finish with the
+ * rule they started with.
  */
 void reclaim_set_policy(struct reclaimer *rc, struct policy *p);
 

@@ -20,7 +20,7 @@
 #include <jansson.h>
 #include "cgpath.h"
 #include "escape.h"
-#include "explain.h"
+#include "policy_explain.h"
 #include "json.h"
 #include "replay.h"
 #include "util.h"

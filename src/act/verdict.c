@@ -31,7 +31,7 @@
  *  3. A reclaim of the same holder within the rule's cooldown (from the
  *     end of that reclaim): cooldown, naming that reclaim, its rule, when
  *     it ended and the time left; no pids, none was signalled.  The holder
- *     is its identity (incident.h: uid and container, service unit or
+ *     is its identity (identity.h: uid and container, service unit or
  *     executable), so a service manager that restarts it at once does not
  *     meet a kill loop, and another stale process on the port is not held
  *     off by the first one's reclaim.  Each reclaim that gets this far

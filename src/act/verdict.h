@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <time.h>
 #include "event.h"
-#include "explain.h"
-#include "incident.h"
+#include "policy_explain.h"
+#include "identity.h"
 #include "policy.h"
 
 #define VERDICT_MAX_RUNNING 16    /* reclaims under way */
@@ -46,7 +46,7 @@ struct verdicts {
 	bool dry_run;
 	bool stopping;              /* start nothing more */
 	uint32_t self;              /* bindwatch's pid */
-	uint64_t seed;              /* for holder identities (incident.h) */
+	uint64_t seed;              /* for holder identities (identity.h) */
 	uint64_t last_id;           /* the last reclaim's number */
 	struct cooldown cooldowns[VERDICT_MAX_COOLDOWNS];
 	char why[VERDICT_WHY_LEN];  /* a decision's why, until the next decision */

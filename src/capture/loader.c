@@ -150,7 +150,7 @@ static int park_requests(struct bindwatch_bpf *skel)
 }
 
 /* Everything decided before load: .rodata, map sizes, which flavour. */
-static int configure(struct bindwatch_bpf *skel, const struct bw_options *o,
+static int configure(struct bindwatch_bpf *skel, const struct capture_config *o,
 		     enum bw_mode mode)
 {
 	struct bindwatch_bpf__rodata *ro = skel->rodata;
@@ -204,7 +204,7 @@ static int configure(struct bindwatch_bpf *skel, const struct bw_options *o,
 	return err;
 }
 
-static int fill_filters(struct bindwatch_bpf *skel, const struct bw_options *o)
+static int fill_filters(struct bindwatch_bpf *skel, const struct capture_config *o)
 {
 	__u8 one = 1;
 	size_t i;
@@ -226,7 +226,7 @@ static int fill_filters(struct bindwatch_bpf *skel, const struct bw_options *o)
 }
 
 /* Try one mode from scratch; on failure nothing is left loaded. */
-static int try_mode(struct bw_loader *l, const struct bw_options *o, enum bw_mode mode)
+static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw_mode mode)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
 	struct bindwatch_bpf *skel = bindwatch_bpf__open_opts(&oo);
@@ -283,7 +283,7 @@ static bool fexit_refused(void)
 	return refused;
 }
 
-int loader_start(struct bw_loader *l, const struct bw_options *o)
+int loader_start(struct bw_loader *l, const struct capture_config *o)
 {
 	int err;
 

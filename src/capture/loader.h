@@ -7,8 +7,30 @@
 #define BW_LOADER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include "options.h"
+#include <linux/types.h>
+#include "bindwatch.h"
+#include "portlist.h"
+
+#define MODE_AUTO 0 /* besides enum bw_mode: try fexit, fall back */
+
+/* What the capture is asked for: the command line's capture options. */
+struct capture_config {
+	int mode;                 /* MODE_AUTO or enum bw_mode */
+	const char *btf_path;     /* kernel BTF; NULL: the running kernel's */
+	const char *cgroup_path;  /* only this cgroup v2 and below it; NULL: all */
+	uint64_t window_ms;       /* storm aggregation, 0 for none */
+	unsigned int rate_limit;  /* records a second per uid, 0 for none */
+	unsigned int rate_burst;  /* records at once per uid */
+	__u32 report;             /* enum bw_report bits */
+	bool port_filter;         /* only the ports in ports */
+	uint64_t ports[PORTLIST_WORDS];
+	uint32_t *pids;           /* only these processes, when npids */
+	size_t npids;
+	char (*comms)[BW_COMM_LEN]; /* only these command names, when ncomms */
+	size_t ncomms;
+};
 
 struct bindwatch_bpf;
 
@@ -17,8 +39,8 @@ struct bw_loader {
 	enum bw_mode mode;
 };
 
-/* Load and attach in o->mode (auto: fexit, else tracepoint).  0 or -errno. */
-int loader_start(struct bw_loader *l, const struct bw_options *o);
+/* Load and attach in c->mode (auto: fexit, else tracepoint).  0 or -errno. */
+int loader_start(struct bw_loader *l, const struct capture_config *c);
 
 /* Detach every program; the maps stay readable until loader_destroy(). */
 void loader_detach(struct bw_loader *l);

@@ -39,9 +39,9 @@ void enrich_fini(struct enricher *e)
 	netns_names_free(&e->netns);
 }
 
-void enrich_event(struct enricher *e, struct bw_record *r, struct proc_info *pi)
+void enrich_event(struct enricher *e, const struct bw_event *ev, struct proc_info *pi,
+		  char bound_dev[IF_NAMESIZE], char netns_name[NETNS_NAME_LEN])
 {
-	const struct bw_event *ev = r->ev;
 	/* a full buffer: the argv may have gone on */
 	bool cut = ev->args_len >= sizeof(ev->args);
 	size_t len = cut ? sizeof(ev->args) : ev->args_len;
@@ -57,14 +57,13 @@ void enrich_event(struct enricher *e, struct bw_record *r, struct proc_info *pi)
 	procinfo_read(pi, ev->pid, ev->start_ns, ev->cgroup_id, ev->exe_ino,
 		      whole ? 0 : PROCINFO_CMDLINE);
 	procinfo_args(pi, ev->args, len, cut);
-	r->req = pi;
 	/* an interface index means something only in its own namespace */
 	if (ev->sock.bound_ifindex && ev->sock.netns == e->own_netns &&
-	    !if_indextoname(ev->sock.bound_ifindex, r->bound_dev))
-		r->bound_dev[0] = '\0';
+	    !if_indextoname(ev->sock.bound_ifindex, bound_dev))
+		bound_dev[0] = '\0';
 	if (!netns_label(&e->netns, ev->sock.netns, e->own_netns, pi, now_ns(CLOCK_MONOTONIC),
-			 r->netns_name, &err))
-		r->netns_name[0] = '\0';
+			 netns_name, &err))
+		netns_name[0] = '\0';
 	if (err && err != e->netns_err) /* once per kind of failure */
 		warn("%s: %s; records name no network namespace", NETNS_DIR, err == -EPERM ?
 		     "refused: a link, or not a directory only root can write" : strerror(-err));

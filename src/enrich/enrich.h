@@ -9,10 +9,12 @@
 #ifndef BW_ENRICH_H
 #define BW_ENRICH_H
 
+#include <net/if.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "event.h"
+#include "bindwatch.h"
 #include "netns.h"
+#include "procinfo.h"
 
 struct enricher {
 	uint32_t own_netns;        /* bindwatch's network namespace */
@@ -25,10 +27,13 @@ void enrich_init(struct enricher *e, size_t cmdline_max);
 void enrich_fini(struct enricher *e);
 
 /*
- * Read what r->ev's requester shows now into *pi (procinfo_free() it) and
- * point r->req at it; name r's bound device and network namespace.  Called
- * as soon as the record arrives, while the requester most likely exists.
+ * Read what ev's requester shows now into *pi (procinfo_free() it); name
+ * the device its socket is bound to and its network namespace into
+ * bound_dev and netns_name ("" when unknown: a record's fields of those
+ * names).  Called as soon as the record arrives, while the requester most
+ * likely exists.
  */
-void enrich_event(struct enricher *e, struct bw_record *r, struct proc_info *pi);
+void enrich_event(struct enricher *e, const struct bw_event *ev, struct proc_info *pi,
+		  char bound_dev[IF_NAMESIZE], char netns_name[NETNS_NAME_LEN]);
 
 #endif /* BW_ENRICH_H */

@@ -30,21 +30,8 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "bindwatch.h"
+#include "event.h"
 #include "strbuf.h"
-
-enum conflict_reason {
-	REASON_UNKNOWN = 0,          /* no holder found that explains it */
-	REASON_LISTENER,             /* a listening socket has the address */
-	REASON_BOUND,                /* a bound, not listening, socket; SO_REUSEADDR missing */
-	REASON_TIME_WAIT,            /* a TIME_WAIT socket; SO_REUSEADDR missing */
-	REASON_WILDCARD_OVERLAP,     /* a different address, but one side is a wildcard */
-	REASON_DUAL_STACK_OVERLAP,   /* IPv6 [::] without V6ONLY against IPv4, or the reverse */
-	REASON_REUSEPORT_UID,        /* both SO_REUSEPORT, different owners */
-	REASON_REUSEPORT_ONE_SIDED,  /* only one side set SO_REUSEPORT */
-	REASON_LISTEN_CONFLICT,      /* listen() after a shared (SO_REUSEADDR) bind */
-	REASON_UDP_NO_REUSE,         /* UDP without SO_REUSEADDR/SO_REUSEPORT on both */
-	REASON_EPHEMERAL_EXHAUSTED,  /* port 0: no free ephemeral port */
-};
 
 /* What asked: the socket (with the requested address) and the call. */
 struct conflict_req {

@@ -39,6 +39,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include "conflict.h"
 #include "diagnose.h"
 #include "kconfig.h"
 #include "util.h"
@@ -107,15 +108,6 @@ int holder_infos(const struct holder_list *l, const struct ledger *ledger,
 	}
 	*out = v;
 	return 0;
-}
-
-void holder_infos_free(struct holder_info *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; v && i < n; i++)
-		procinfo_free(&v[i].pi);
-	free(v);
 }
 
 /* Keep only the sockets in l that block req, other than the requester's own. */
@@ -333,56 +325,4 @@ int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_
 		int netns_fd, struct diagnosis *d)
 {
 	return diagnose_walk(h, ledger, NULL, ev, netns_fd, d);
-}
-
-void diagnosis_free(struct diagnosis *d)
-{
-	holder_infos_free(d->holders, d->n);
-	memset(d, 0, sizeof(*d));
-}
-
-int held_record_take(struct held_record *h, const struct bw_record *r, struct proc_info *req,
-		     struct diagnosis *diag)
-{
-	size_t i;
-
-	memset(h, 0, sizeof(*h));
-	if (diag->n && !(h->bound = calloc(diag->n, sizeof(*h->bound))))
-		return -ENOMEM;
-	h->ev = *r->ev;
-	h->wall = r->wall;
-	memcpy(h->bound_dev, r->bound_dev, sizeof(h->bound_dev));
-	memcpy(h->netns_name, r->netns_name, sizeof(h->netns_name));
-	h->req = *req;
-	h->diag = *diag;
-	memset(req, 0, sizeof(*req));
-	memset(diag, 0, sizeof(*diag));
-	for (i = 0; i < h->diag.n; i++) {
-		struct holder_info *hi = &h->diag.holders[i];
-
-		if (hi->bound_by) {
-			h->bound[i] = *hi->bound_by;
-			hi->bound_by = &h->bound[i];
-		}
-	}
-	return 0;
-}
-
-void held_record_view(struct held_record *h, struct bw_record *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->ev = &h->ev;
-	r->req = &h->req;
-	r->diag = &h->diag;
-	r->wall = h->wall;
-	memcpy(r->bound_dev, h->bound_dev, sizeof(r->bound_dev));
-	memcpy(r->netns_name, h->netns_name, sizeof(r->netns_name));
-}
-
-void held_record_free(struct held_record *h)
-{
-	procinfo_free(&h->req);
-	diagnosis_free(&h->diag);
-	free(h->bound);
-	memset(h, 0, sizeof(*h));
 }

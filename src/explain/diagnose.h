@@ -32,7 +32,6 @@ int diagnose(struct holders *h, const struct ledger *ledger, struct walk_budget 
 /* The same in the network namespace open as netns_fd (-1: the requester's), no limit. */
 int diagnose_in(struct holders *h, const struct ledger *ledger, const struct bw_event *ev,
 		int netns_fd, struct diagnosis *d);
-void diagnosis_free(struct diagnosis *d);
 
 /*
  * Enrich every socket in l from /proc and, when ledger is not NULL, with
@@ -40,18 +39,5 @@ void diagnosis_free(struct diagnosis *d);
  */
 int holder_infos(const struct holder_list *l, const struct ledger *ledger,
 		 struct holder_info **out);
-void holder_infos_free(struct holder_info *v, size_t n);
-
-/*
- * Take the record r, whose requester and diagnosis are req and diag (left
- * empty), into h.  0, or -ENOMEM with nothing taken.
- */
-int held_record_take(struct held_record *h, const struct bw_record *r, struct proc_info *req,
-		     struct diagnosis *diag);
-
-/* r as a record pointing into h, with no action. */
-void held_record_view(struct held_record *h, struct bw_record *r);
-
-void held_record_free(struct held_record *h);
 
 #endif /* BW_DIAGNOSE_H */

@@ -258,7 +258,7 @@ fail:
 	return err;
 }
 
-int output_open(struct output *out, const struct bw_options *o,
+int output_open(struct output *out, const struct output_config *o,
 		const volatile sig_atomic_t *stop)
 {
 	char why[WHY_LEN];

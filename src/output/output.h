@@ -9,9 +9,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "metrics.h"
-#include "options.h"
 #include "event.h"
 #include "strbuf.h"
+
+/* Where records go: the command line's output options. */
+struct output_config {
+	bool json;            /* --json: JSON lines on stdout, not text */
+	bool syslog;          /* --syslog: also to syslog, LOG_DAEMON */
+	const char *log_path; /* --log FILE; NULL: none */
+};
 
 /* One destination of records. */
 struct sink {
@@ -39,10 +45,10 @@ struct output {
 };
 
 /*
- * Open the sinks o names; a write blocked on a slow reader gives up once
+ * Open the sinks c names; a write blocked on a slow reader gives up once
  * *stop is set.  0 or -errno (reported).
  */
-int output_open(struct output *out, const struct bw_options *o,
+int output_open(struct output *out, const struct output_config *c,
 		const volatile sig_atomic_t *stop);
 void output_close(struct output *out);
 

@@ -22,6 +22,12 @@ const char *mode_name(int mode);
 /* "conflict" (EADDRINUSE), "error" (another errno) or "ok". */
 const char *record_event_name(const struct bw_record *r);
 
+/* Names both renderings give: "bind" or "listen"; "LISTEN", "UDP", ... of a holder's socket. */
+const char *record_syscall_name(const struct bw_event *ev);
+const char *record_state_name(const struct bw_holder *h);
+/* "TERM" for SIGTERM (into nothing); the number, in buf (len bytes), for one without a name. */
+const char *record_signal_abbrev(char *buf, size_t len, int sig);
+
 /* Append one line / one JSON object, each without the trailing newline. */
 void record_text(struct strbuf *sb, const struct bw_record *r);
 /* The text line without its time, for logs that stamp their own (syslog). */

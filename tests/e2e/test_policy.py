@@ -1,11 +1,12 @@
 # test_policy.py - end-to-end tests of --policy: the classic stale server
 # reclaimed for the API that needs its port, and every safety rule: dry-run,
 # the protect list, PID 1, cooldown, escalation, a holder that leaves by
-# itself, check-policy and reloading on SIGHUP.
+# itself, check-policy and reloading on SIGHUP, atomically.
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -13,8 +14,9 @@ import urllib.error
 import urllib.request
 
 from test_options import samples, scrape
-from harness import (PYTHON, RECORD_TIMEOUT, Holder, Skip, bindwatch_argv, check, end_child, eq,
-                     fail, free_port, run_to_exit, running, socket_spec, start_bindwatch, test)
+from harness import (PYTHON, RECORD_TIMEOUT, Holder, Requester, Skip, StdinChild, bindwatch_argv,
+                     check, end_child, eq, fail, free_port, run_to_exit, running, socket_spec,
+                     start_bindwatch, test)
 
 # A squatter on PORT: an HTTP server answering 503 "Stale process".  With
 # BEHAVIOUR "ignore-term" it ignores SIGTERM; with "slow-exit" it leaves
@@ -406,3 +408,91 @@ def policy_check_and_reload():
                   f"stderr after a bad reload: {line!r}")
             rec = conflict_on(bw, port)
             eq(rec["action"]["result"], "dry-run", "the old policy still in force")
+
+
+CHILDREN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children")
+SWAP_RELOADS = 40  # reloads while the file is swapped: a mix is likelier than not in each
+RELOADED_RE = re.compile(rb"policy reloaded from .*: (\d+) rules?, (\d+) expect rules?$")
+
+
+class Swapper(StdinChild):
+    """children/policy_swapper.py: files a and b put over path in turn, until closed."""
+
+    def __init__(self, path, a, b):
+        self.proc = subprocess.Popen([PYTHON, os.path.join(CHILDREN, "policy_swapper.py"),
+                                      path, a, b], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        line = self.proc.stdout.readline()
+        if line != b"ready\n":
+            self.close()
+            fail(f"policy swapper did not start: {line!r} {self.proc.stderr.read()!r}")
+
+
+def listener(port):
+    """A socket of this process listening on 127.0.0.1:port."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", port))
+    s.listen()
+    return s
+
+
+def reloaded_counts(bw):
+    """SIGHUP bw; its (rules, expect rules) from the line the reload says."""
+    bw.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + RECORD_TIMEOUT
+    while True:
+        line = bw.err.next(deadline)
+        check(line is not None, "bindwatch ended during a reload")
+        check(b"not reloaded" not in line, f"a reload failed: {line!r}")
+        m = RELOADED_RE.search(line)
+        if m:
+            return int(m.group(1)), int(m.group(2))
+
+
+@test()
+def policy_reload_swapped_file_is_one_file():
+    """SIGHUP reads the policy once: while another process puts two valid
+    files over its path in turn as fast as it can, every reload's rules
+    and its expect rules come from one of them.  File A has a rule (a log
+    rule on one port) and no expect rule, B no rule and an expect rule
+    (another port, an owner no caller meets); after each reload a conflict
+    on A's port and a successful bind on B's show which file each half is
+    from, and both must be the file the reload line counts."""
+    rule_port, expect_port, sentinel = free_port(), free_port(), free_port()
+    a = f"version: 1\nrules:\n  - name: from-a\n    match: {{port: {rule_port}}}\n" \
+        f"    action: log\n"
+    b = f"version: 1\nexpect:\n  - name: from-b\n    port: {expect_port}\n" \
+        f"    owner: {{uid: 4242}}\n    action: log\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        file_a, file_b = (os.path.join(tmp, name) for name in ("a.yaml", "b.yaml"))
+        for name, text in ((file_a, a), (file_b, b)):
+            with open(name, "w") as f:
+                f.write(text)
+            os.chmod(name, 0o600)
+        path = write_policy(tmp, a)
+        with listener(rule_port), listener(sentinel), Requester() as req, \
+                start_bindwatch("--policy", path, "--window", "0", "--rate-limit", "0") as bw, \
+                Swapper(path, file_a, file_b):
+            op = dict(op="bind", family="ipv4", proto="tcp")
+            for i in range(SWAP_RELOADS):
+                counts = reloaded_counts(bw)
+                check(counts in ((1, 0), (0, 1)), f"reload {i}: {counts[0]} rules and "
+                      f"{counts[1]} expect rules: the two files mixed in one reload")
+                addr = f"127.0.1.{i + 1}"
+                req.call(None, port=expect_port, addr=addr, **op)
+                req.call("EADDRINUSE", port=rule_port, addr="127.0.0.1", **op)
+                seen = []
+                rec = bw.wait_record(lambda r: seen.append(r) or (
+                    r.get("event") == "conflict" and r.get("port") == rule_port))
+                # the ring's order: a record of the bind above comes before this one's
+                req.call("EADDRINUSE", port=sentinel, addr="127.0.0.1", **op)
+                bw.wait_record(lambda r: seen.append(r) or (
+                    r.get("event") == "conflict" and r.get("port") == sentinel))
+                rules_from = "A" if (rec.get("action") or {}).get("rule") == "from-a" else "B"
+                expect_from = "B" if any(r.get("event") == "unexpected-owner" and
+                                         r.get("port") == expect_port and r.get("addr") == addr
+                                         for r in seen) else "A"
+                line_from = "A" if counts == (1, 0) else "B"
+                eq((rules_from, expect_from), (line_from, line_from),
+                   f"reload {i}: the files the rules and the expect rules came from "
+                   f"(the reload line counted file {line_from})")

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * test_explain.c - why a rule did not match (policy_rule_holds() with a
- * policy_miss, explain.c's sentences) and check-policy --replay's reading
+ * policy_miss, policy_explain.c's sentences) and check-policy --replay's reading
  * and answer for one log line (replay.c).
  *
  * The explanation comes from the matcher itself, so one test pins that
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <cmocka.h>
-#include "explain.h"
+#include "policy_explain.h"
 #include "replay.h"
 
 #define ERR_LEN 512

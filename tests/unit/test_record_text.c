@@ -29,6 +29,7 @@
 #include <cmocka.h>
 #include "escape.h"
 #include "event.h"
+#include "ledger.h"
 #include "policy.h"
 #include "record.h"
 

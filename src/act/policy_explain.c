@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * explain.c - render a rule's first failed condition (explain.h).
+ * policy_explain.c - render a rule's first failed condition (policy_explain.h).
  *
  * It owns the sentence for a miss; it must not match.
  *
@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "escape.h"
-#include "explain.h"
+#include "policy_explain.h"
 
 #define FIELD_LEN 32 /* "requester.user_unit" */
 

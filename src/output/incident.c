@@ -2,8 +2,7 @@
 /*
  * incident.c - one conflict seen over and over is one incident: page once.
  *
- * It owns identities and the per-kind alert tables; it must not run hooks
- * or signal.
+ * It owns the per-kind alert tables; it must not run hooks or signal.
  *
  * A requester retrying every second against a stale holder makes a record
  * each time (records are never suppressed), but an alert hook (--exec, a
@@ -14,8 +13,8 @@
  * or service unit a supervisor restarts) and the requester's (uid and the
  * inode of its executable, known even once it has exited): a
  * different holder or requester is a change, so a new incident.  A
- * restarted holder of the same identity stays the same incident, which is
- * also what keys a reclaim's cooldown (reclaim.c).
+ * restarted holder of the same identity (identity.h) stays the same
+ * incident, which is also what keys a reclaim's cooldown (verdict.c).
  *
  * The table is fixed (INCIDENTS_MAX) and any local user makes conflicts at
  * will, so it is shared out by requester uid: one uid holds at most
@@ -26,110 +25,10 @@
  * only ever makes its next conflict alert again (as new): a user cannot
  * silence another's alerts, and re-triggers them only by holding more
  * incidents than that user.
- *
- * Identities are hashed (SipHash-2-4 with a key drawn at start) into 64
- * bits next to the exact uid: the table stays small whatever the paths,
- * and a name crafted to collide would need the key.
  */
 #include <string.h>
-#include <sys/random.h>
 #include "incident.h"
 #include "util.h"
-
-#define SIP_C_ROUNDS 2
-#define SIP_D_ROUNDS 4
-
-static inline uint64_t rotl(uint64_t x, int b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
-static void sip_round(uint64_t v[4])
-{
-	v[0] += v[1]; v[1] = rotl(v[1], 13); v[1] ^= v[0]; v[0] = rotl(v[0], 32);
-	v[2] += v[3]; v[3] = rotl(v[3], 16); v[3] ^= v[2];
-	v[0] += v[3]; v[3] = rotl(v[3], 21); v[3] ^= v[0];
-	v[2] += v[1]; v[1] = rotl(v[1], 17); v[1] ^= v[2]; v[2] = rotl(v[2], 32);
-}
-
-/* SipHash-2-4 of s[0..n) under the key (k0, k1). */
-static uint64_t siphash(uint64_t k0, uint64_t k1, const char *s, size_t n)
-{
-	uint64_t v[4] = { k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
-			  k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL };
-	uint64_t m, b = (uint64_t)n << 56;
-	size_t i, left = n % 8;
-	int r;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&m, s + i, 8); /* little-endian hosts only: a key of our own */
-		v[3] ^= m;
-		for (r = 0; r < SIP_C_ROUNDS; r++)
-			sip_round(v);
-		v[0] ^= m;
-	}
-	for (i = 0; i < left; i++)
-		b |= (uint64_t)(unsigned char)s[n - left + i] << (8 * i);
-	v[3] ^= b;
-	for (r = 0; r < SIP_C_ROUNDS; r++)
-		sip_round(v);
-	v[0] ^= b;
-	v[2] ^= 0xff;
-	for (r = 0; r < SIP_D_ROUNDS; r++)
-		sip_round(v);
-	return v[0] ^ v[1] ^ v[2] ^ v[3];
-}
-
-uint64_t incident_seed(void)
-{
-	uint64_t seed = 0;
-
-	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		seed = 0;
-	return seed;
-}
-
-/* Hash of "kind" NUL "name": a unit cannot pose as an exe of the same text. */
-static uint64_t hash_of(uint64_t seed, const char *kind, const char *name)
-{
-	size_t nk = strlen(kind) + 1, nn = strlen(name);
-	uint64_t h = siphash(seed, ~seed, kind, nk);
-
-	return siphash(seed, h, name, nn) | 1; /* never 0: that is "nothing known" */
-}
-
-/* Whether unit names a service: a supervisor restarts those (not scopes, slices). */
-static bool is_service(const char *unit)
-{
-	static const char sfx[] = ".service";
-	size_t n = strlen(unit), k = sizeof(sfx) - 1;
-
-	return n > k && !strcmp(unit + n - k, sfx) && strncmp(unit, "user@", strlen("user@"));
-}
-
-void identity_of(struct identity *out, uint64_t seed, const struct proc_info *pi, int64_t uid)
-{
-	out->uid = uid;
-	out->id = 0;
-	if (!pi)
-		return;
-	/* below a user's delegation the user names cgroups as it likes: the exe then */
-	if (!pi->user_unit && pi->container[0])
-		out->id = hash_of(seed, "container", pi->container);
-	else if (!pi->user_unit && pi->unit && is_service(pi->unit))
-		out->id = hash_of(seed, "unit", pi->unit);
-	else if (pi->exe)
-		out->id = hash_of(seed, "exe", pi->exe);
-}
-
-void identity_of_ino(struct identity *out, uint64_t seed, uint64_t exe_ino, int64_t uid)
-{
-	char ino[sizeof(exe_ino)];
-
-	memcpy(ino, &exe_ino, sizeof(ino));
-	out->uid = uid;
-	out->id = exe_ino ? siphash(seed, ~seed, ino, sizeof(ino)) | 1 : 0;
-}
 
 void incidents_init(struct incidents *t, uint64_t interval_ms, uint64_t seed)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * checkpolicy.c - bindwatch check-policy FILE [--replay LOG [--json]].
+ * check_policy.c - bindwatch check-policy FILE [--replay LOG [--json]].
  *
  * It owns the command's exit codes and report; it must not load BPF or
  * signal anything.
@@ -22,18 +22,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "checkpolicy.h"
+#include "cmd.h"
 #include "escape.h"
+#include "exitcode.h"
 #include "log.h"
 #include "policy.h"
 #include "replay.h"
 
-#define EXIT_USAGE 2
 #define ERR_LEN 512
 
 static const char usage[] =
 	"Usage: bindwatch check-policy FILE [--replay LOG [--json]]\n"
-	"Check a policy file (see bindwatch(8)) without loading anything.\n"
+	"Check a policy file (see bindwatch-policy(5)) without loading anything.\n"
 	"  --replay LOG  for each conflict in LOG (bindwatch's JSON records, - for\n"
 	"                stdin), say what FILE would decide now, and for each rule\n"
 	"                naming the port that does not match, the first condition\n"
@@ -149,7 +149,7 @@ static int replay(const struct policy *p, const char *log, bool json)
 	return err;
 }
 
-int check_policy(int argc, char **argv)
+int cmd_check_policy(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "replay", required_argument, NULL, 'r' },

@@ -89,7 +89,8 @@ static const char usage_text[] =
 "\n"
 "Policy:\n"
 "  --policy FILE      act on conflicts as FILE says: log, alert, or reclaim\n"
-"                     the port from a stale holder (YAML; SIGHUP reloads it)\n"
+"                     the port from a stale holder (YAML, bindwatch-policy(5);\n"
+"                     SIGHUP reloads it)\n"
 "  --dry-run          decide and record what the policy would do, signal nothing\n"
 "\n"
 "  -v, --verbose      show libbpf's log and which holder walk loaded\n"
@@ -201,11 +202,11 @@ static int add_pid(struct bw_options *o, const char *tok)
 		warn("--pid: '%s': expected a process id from 1 to %d", tok, PID_MAX_LIMIT);
 		return -EINVAL;
 	}
-	pids = realloc(o->pids, (o->npids + 1) * sizeof(*pids));
+	pids = realloc(o->capture.pids, (o->capture.npids + 1) * sizeof(*pids));
 	if (!pids)
 		return -ENOMEM;
-	pids[o->npids++] = v;
-	o->pids = pids;
+	pids[o->capture.npids++] = v;
+	o->capture.pids = pids;
 	return 0;
 }
 
@@ -218,12 +219,12 @@ static int add_comm(struct bw_options *o, const char *tok)
 		     tok, BW_COMM_LEN - 1);
 		return -EINVAL;
 	}
-	comms = realloc(o->comms, (o->ncomms + 1) * sizeof(*comms));
+	comms = realloc(o->capture.comms, (o->capture.ncomms + 1) * sizeof(*comms));
 	if (!comms)
 		return -ENOMEM;
-	memset(comms[o->ncomms], 0, BW_COMM_LEN);
-	memcpy(comms[o->ncomms++], tok, strlen(tok));
-	o->comms = comms;
+	memset(comms[o->capture.ncomms], 0, BW_COMM_LEN);
+	memcpy(comms[o->capture.ncomms++], tok, strlen(tok));
+	o->capture.comms = comms;
 	return 0;
 }
 
@@ -260,52 +261,52 @@ static int parse_one(int c, struct bw_options *o)
 
 	switch (c) {
 	case OPT_MODE:
-		if (parse_mode(optarg, &o->mode)) {
+		if (parse_mode(optarg, &o->capture.mode)) {
 			warn("--mode: '%s': expected auto, fexit or tracepoint", optarg);
 			return -EINVAL;
 		}
 		return 0;
 	case OPT_JSON:
-		o->json = true;
+		o->output.json = true;
 		return 0;
 	case OPT_LOG:
-		o->log_path = optarg;
+		o->output.log_path = optarg;
 		return 0;
 	case OPT_PORT:
-		if (portlist_parse(optarg, o->ports, err, sizeof(err)) < 0) {
+		if (portlist_parse(optarg, o->capture.ports, err, sizeof(err)) < 0) {
 			warn("--port: %s", err);
 			return -EINVAL;
 		}
-		o->port_filter = true;
+		o->capture.port_filter = true;
 		return 0;
 	case OPT_PID:
 		return for_each_token(optarg, o, add_pid);
 	case OPT_COMM:
 		return for_each_token(optarg, o, add_comm);
 	case OPT_CGROUP:
-		o->cgroup_path = optarg;
+		o->capture.cgroup_path = optarg;
 		return 0;
 	case OPT_ERRORS:
 		if (!strcmp(optarg, "all"))
-			o->report |= BW_REPORT_ERRORS;
+			o->capture.report |= BW_REPORT_ERRORS;
 		else if (!strcmp(optarg, "eaddrinuse"))
-			o->report &= ~BW_REPORT_ERRORS;
+			o->capture.report &= ~BW_REPORT_ERRORS;
 		else {
 			warn("--errors: '%s': expected eaddrinuse or all", optarg);
 			return -EINVAL;
 		}
 		return 0;
 	case OPT_ALL:
-		o->report |= BW_REPORT_SUCCESS;
+		o->capture.report |= BW_REPORT_SUCCESS;
 		return 0;
 	case OPT_REUSEPORT_WATCH:
-		o->report |= BW_REPORT_REUSEPORT;
+		o->capture.report |= BW_REPORT_REUSEPORT;
 		return 0;
 	case OPT_BTF:
-		o->btf_path = optarg;
+		o->capture.btf_path = optarg;
 		return 0;
 	case OPT_SYSLOG:
-		o->syslog = true;
+		o->output.syslog = true;
 		return 0;
 	case OPT_EXEC:
 		if (!optarg[strspn(optarg, " \t")]) {
@@ -325,9 +326,9 @@ static int parse_one(int c, struct bw_options *o)
 		}
 		return 0;
 	case OPT_RATE_LIMIT:
-		return parse_count("--rate-limit", 0, RATE_MAX, &o->rate_limit);
+		return parse_count("--rate-limit", 0, RATE_MAX, &o->capture.rate_limit);
 	case OPT_RATE_BURST:
-		return parse_count("--rate-burst", 1, RATE_MAX, &o->rate_burst);
+		return parse_count("--rate-burst", 1, RATE_MAX, &o->capture.rate_burst);
 	case OPT_POLICY:
 		o->policy_path = optarg;
 		return 0;
@@ -344,8 +345,8 @@ static int parse_one(int c, struct bw_options *o)
 	}
 	case OPT_WINDOW:
 		/* the cap keeps a window's count within the record's 32 bits */
-		if (duration_parse(optarg, strlen(optarg), &o->window_ms) ||
-		    o->window_ms > WINDOW_MAX_MS) {
+		if (duration_parse(optarg, strlen(optarg), &o->capture.window_ms) ||
+		    o->capture.window_ms > WINDOW_MAX_MS) {
 			warn("--window: '%s': expected %s, at most 1m, or 0", optarg,
 			     DURATION_EXPECTED);
 			return -EINVAL;
@@ -421,14 +422,14 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 	int c, err;
 
 	memset(o, 0, sizeof(*o));
-	o->mode = MODE_AUTO;
+	o->capture.mode = MODE_AUTO;
 	o->exec_timeout = EXEC_TIMEOUT_DEFAULT;
 	o->exec_max = EXEC_MAX_DEFAULT;
 	o->exec_interval_ms = INCIDENT_INTERVAL_DEFAULT_MS;
-	o->window_ms = WINDOW_DEFAULT_MS;
+	o->capture.window_ms = WINDOW_DEFAULT_MS;
 	o->cmdline_max = PROCINFO_CMDLINE_DEFAULT;
-	o->rate_limit = RATE_LIMIT_DEFAULT;
-	o->rate_burst = RATE_BURST_DEFAULT;
+	o->capture.rate_limit = RATE_LIMIT_DEFAULT;
+	o->capture.rate_burst = RATE_BURST_DEFAULT;
 	while ((c = getopt_long(argc, argv, "vhV", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
@@ -463,6 +464,6 @@ usage:
 
 void options_free(struct bw_options *o)
 {
-	free(o->pids);
-	free(o->comms);
+	free(o->capture.pids);
+	free(o->capture.comms);
 }

@@ -100,7 +100,7 @@ static void stop_running(struct hooks *h);
 int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 	       unsigned int timeout_s, uint64_t interval_ms)
 {
-	uint64_t seed = incident_seed();
+	uint64_t seed = identity_seed();
 	char *save = NULL, *tok;
 	int n = 0, k;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * explain.h - say why a policy rule did not match a conflict, in the
+ * policy_explain.h - say why a policy rule did not match a conflict, in the
  * words check-policy --replay and --dry-run records use.
  *
  * The matcher itself finds the first condition that failed (policy.h,
@@ -16,8 +16,8 @@
  *   holder.cmdline "aaaa...": the pattern "(a|aa)+$" gave up (match limit), which
  *     counts as no match
  */
-#ifndef BW_EXPLAIN_H
-#define BW_EXPLAIN_H
+#ifndef BW_POLICY_EXPLAIN_H
+#define BW_POLICY_EXPLAIN_H
 
 #include "json.h"
 #include "policy.h"
@@ -40,4 +40,4 @@ void explain_text(struct strbuf *sb, const struct explain *e);
  */
 void explain_json(struct jw *w, const char *key, const struct explain *e);
 
-#endif /* BW_EXPLAIN_H */
+#endif /* BW_POLICY_EXPLAIN_H */

@@ -22,22 +22,17 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include "cgroup.h"
+#include "cmd.h"
 #include "diagnose.h"
+#include "exitcode.h"
 #include "holders.h"
-#include "loader.h"
-#include "nsarg.h"
 #include "log.h"
+#include "nsarg.h"
 #include "portlist.h"
 #include "privs.h"
 #include "procinfo.h"
-#include "who.h"
 #include "record.h"
 #include "sockdiag.h"
-
-#define EXIT_HELD 0
-#define EXIT_NOT_HELD 1
-#define EXIT_USAGE 2
-#define EXIT_UNKNOWN 3 /* could not look: a script must not read it as "free" */
 
 static const char who_usage[] =
 "Usage: bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--all] [--json]\n"
@@ -55,7 +50,7 @@ static const char who_usage[] =
 "\n"
 "Exit status: 0 when something holds the port, 1 when nothing does, 2 for\n"
 "bad usage, 3 when it could not look (not root, BPF refused, a namespace\n"
-"that cannot be opened).\n";
+"that cannot be opened).  See bindwatch-who(8).\n";
 
 struct who_opts {
 	unsigned int port;
@@ -268,7 +263,7 @@ static int lookup(const struct who_opts *o)
 	return held ? EXIT_HELD : EXIT_NOT_HELD;
 }
 
-int who_main(int argc, char **argv)
+int cmd_who(int argc, char **argv)
 {
 	struct who_opts o = { .source = "auto" };
 	int err = parse(argc, argv, &o);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * check_cmd.c - `bindwatch check [ADDR:]PORT[/tcp|/udp] [OPTIONS]` and
+ * check.c - `bindwatch check [ADDR:]PORT[/tcp|/udp] [OPTIONS]` and
  * `bindwatch wait ... --timeout DURATION`.
  *
  * It owns the two commands' options, output and exit codes; it must not
@@ -30,18 +30,14 @@
 #include "bindspec.h"
 #include "cgroup.h"
 #include "check.h"
-#include "check_cmd.h"
+#include "cmd.h"
 #include "duration.h"
+#include "exitcode.h"
 #include "holders.h"
 #include "log.h"
 #include "nsarg.h"
 #include "privs.h"
 #include "record.h"
-
-#define EXIT_FREE 0
-#define EXIT_BUSY 1 /* also: wait's timeout ended first */
-#define EXIT_USAGE 2
-#define EXIT_UNKNOWN 3 /* could not look: a script must not read it as "free" */
 
 #define WAIT_POLL_MS 100 /* a modest rate: each poll walks every process's fds */
 #define NS_PER_MS 1000000ULL
@@ -72,7 +68,7 @@ static const char check_usage[] =
 "\n"
 "Exit status: 0 free, 1 busy (wait: still busy at the timeout, the last\n"
 "answer printed), 2 bad usage, 3 could not look (not root, BPF refused, a\n"
-"namespace that cannot be opened).\n";
+"namespace that cannot be opened).  See bindwatch-check(8).\n";
 
 struct check_opts {
 	const char *cmd;       /* "check" or "wait" */
@@ -310,7 +306,7 @@ out:
 	return status;
 }
 
-int check_main(int argc, char **argv)
+int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = {};
 	int err = parse(argc, argv, &o);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * options.h - bindwatch's command line, parsed into one struct that the
- * loader (kernel filters) and the outputs read.
+ * options.h - bindwatch's command line, parsed into one struct: the
+ * loader's part (kernel filters) and the outputs' are their own config
+ * structs, handed to each as they are.
  */
 #ifndef BW_OPTIONS_H
 #define BW_OPTIONS_H
@@ -10,37 +11,21 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
-#include "bindwatch.h"
-#include "portlist.h"
-
-#define MODE_AUTO 0 /* besides enum bw_mode: try fexit, fall back */
+#include "loader.h"
+#include "output.h"
 
 struct bw_options {
-	int mode;                 /* MODE_AUTO or enum bw_mode */
-	bool json;
-	bool syslog;              /* --syslog: also to syslog, LOG_DAEMON */
+	struct capture_config capture; /* --mode, --port, --pid, --comm, --cgroup, ... */
+	struct output_config output;   /* --json, --log, --syslog */
 	bool verbose;
-	const char *log_path;
-	const char *btf_path;
-	const char *cgroup_path;
 	const char *metrics;      /* --metrics ADDR:PORT */
 	const char *exec;         /* --exec CMD */
 	unsigned int exec_timeout; /* --exec-timeout SECONDS */
 	unsigned int exec_max;    /* --exec-max N */
 	uint64_t exec_interval_ms; /* --exec-interval: an incident's hooks again after */
-	uint64_t window_ms;       /* --window: storm aggregation, 0 for none */
 	size_t cmdline_max;       /* --cmdline-max: bytes of a command line kept */
-	unsigned int rate_limit;  /* --rate-limit: records a second per uid, 0 for none */
-	unsigned int rate_burst;  /* --rate-burst: records at once per uid */
 	const char *policy_path;  /* --policy FILE */
 	bool dry_run;             /* --dry-run: decide, signal nothing */
-	__u32 report;             /* enum bw_report bits */
-	bool port_filter;
-	uint64_t ports[PORTLIST_WORDS];
-	uint32_t *pids;
-	size_t npids;
-	char (*comms)[BW_COMM_LEN];
-	size_t ncomms;
 };
 
 /*

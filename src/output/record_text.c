@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * record_text.c - a record as one line a person reads (record.h), and the
+ * syslog line (the same without its time); also `who`'s and `check`'s
+ * answers.
+ *
+ * It owns the text format; it must not write to a sink.
+ *
+ * Every value bindwatch did not choose goes through text_field() or
+ * text_escape() (escape.h), so a comm or a path cannot make one line read
+ * as two, or as other fields.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include "addr.h"
+#include "conflict.h"
+#include "escape.h"
+#include "ledger.h"
+#include "log.h"
+#include "policy.h"
+#include "policy_explain.h"
+#include "record.h"
+#include "util.h"
+
+#define ERRNO_NAME_LEN 16
+#define PROTO_NAME_LEN 16
+/* What `bindwatch check` appends after the diagnosis when SO_REUSEADDR would do. */
+#define CHECK_REUSEADDR_HINT "SO_REUSEADDR on the new socket would make the bind succeed"
+
+static void time_local(struct strbuf *sb, const struct timespec *ts)
+{
+	struct tm tm;
+	char buf[16];
+
+	localtime_r(&ts->tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+	strbuf_addf(sb, "%s.%03ld", buf, ts->tv_nsec / 1000000);
+}
+
+/* "tcp 127.0.0.1:8080" */
+static void text_endpoint(struct strbuf *sb, const struct bw_sock *s)
+{
+	char addr[ADDR_STRLEN], proto[PROTO_NAME_LEN];
+
+	strbuf_addf(sb, "%s ", proto_name(proto, sizeof(proto), s->type, s->protocol));
+	if (addr_port_format(addr, sizeof(addr), s->family, s->addr, s->port))
+		strbuf_addf(sb, "?:%u", s->port);
+	else
+		strbuf_adds(sb, addr);
+}
+
+/* "python3[815]", "\"sshd[1] uid=0 \"[31909]": see text_field() */
+static void text_process(struct strbuf *sb, const char *comm, size_t len, __u32 pid)
+{
+	text_field(sb, TEXT_COMM, comm, strnlen(comm, len));
+	strbuf_addf(sb, "[%u]", pid);
+}
+
+/* " unit=api.service", " user_unit=\"a b.service\"": nothing for NULL or "" */
+static void text_opt(struct strbuf *sb, enum text_field f, const char *value)
+{
+	if (!value || !*value)
+		return;
+	strbuf_addc(sb, ' ');
+	text_field(sb, f, value, strlen(value));
+}
+
+/* "tcp 127.0.0.1:8080 dev=eth0": the endpoint and the device the call named */
+static void text_socket(struct strbuf *sb, const struct bw_record *r)
+{
+	text_endpoint(sb, &r->ev->sock);
+	text_opt(sb, TEXT_DEV, r->bound_dev);
+}
+
+/* Why no process is named for a socket with a file, in words. */
+static const char *text_hidden(const struct bw_holder *h)
+{
+	switch (h->hidden) {
+	case HOLDER_OTHER_PIDNS:
+		return "(a process bindwatch cannot see)";
+	case HOLDER_IN_FLIGHT:
+		return "(in flight on a unix socket no process holds)";
+	default:
+		return "(held where bindwatch cannot find it)";
+	}
+}
+
+/*
+ * "python3[815]", "python3[815] (in flight on socket:[9912])", "(kernel)",
+ * "(a process bindwatch cannot see)" or "(no process)"
+ */
+static void text_owner(struct strbuf *sb, const struct bw_holder *h)
+{
+	if (h->pid)
+		text_process(sb, h->comm, sizeof(h->comm), h->pid);
+	else
+		strbuf_adds(sb, h->kernel ? "(kernel)" : h->hidden ? text_hidden(h) : "(no process)");
+	if (h->pid && h->via == BW_VIA_INFLIGHT)
+		strbuf_addf(sb, " (in flight on socket:[%llu]%s)", (unsigned long long)h->via_ino,
+			    h->via_hops > 1 ? ", itself in flight" : "");
+	else if (h->pid && h->via == BW_VIA_IO_URING)
+		strbuf_addf(sb, " (in io_uring anon_inode:[%llu])", (unsigned long long)h->via_ino);
+}
+
+/* " unit=x user_unit=y container=z cmd=\"...\" (exited)" */
+static void text_procinfo(struct strbuf *sb, const struct proc_info *pi)
+{
+	text_opt(sb, TEXT_UNIT, pi->unit);
+	text_opt(sb, TEXT_USER_UNIT, pi->user_unit);
+	text_opt(sb, TEXT_CONTAINER, pi->container);
+	if (pi->cmdline) {
+		struct strbuf quoted;
+
+		/* quoted as a shell would, then escaped as any text is */
+		strbuf_init(&quoted);
+		shell_quote_argv(&quoted, pi->args, pi->cmdline_len);
+		strbuf_adds(sb, " cmd=\"");
+		if (quoted.oom)
+			sb->oom = true;
+		else
+			text_escape(sb, quoted.s, quoted.len);
+		strbuf_free(&quoted);
+		strbuf_addc(sb, '"');
+		if (pi->cmdline_truncated)
+			strbuf_adds(sb, " (truncated)");
+	}
+	if (pi->exited)
+		strbuf_adds(sb, " (exited)");
+}
+
+/* "3h", "12m", "40s": how long before now something happened */
+static void text_ago(struct strbuf *sb, const struct timespec *then, const struct timespec *now)
+{
+	static const struct { long secs; const char *unit; } units[] = {
+		{ 86400, "d" }, { 3600, "h" }, { 60, "m" }, { 1, "s" },
+	};
+	long d = now->tv_sec > then->tv_sec ? now->tv_sec - then->tv_sec : 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]) - 1 && d < units[i].secs; i++)
+		;
+	strbuf_addf(sb, "%ld%s", d / units[i].secs, units[i].unit);
+}
+
+/* " (41.250 s left)": a TIME_WAIT socket's time before the kernel frees it */
+static void text_tw_left(struct strbuf *sb, const struct holder_info *hi)
+{
+	if (hi->h.state == TCP_TIME_WAIT && hi->h.sock.protocol != IPPROTO_UDP &&
+	    hi->tw_ms_left >= 0)
+		strbuf_addf(sb, " (%lld.%03lld s left)", (long long)hi->tw_ms_left / MSEC_PER_SEC,
+			    (long long)hi->tw_ms_left % MSEC_PER_SEC);
+}
+
+/* " (bound 3h ago by deploy.sh[812], since exited)" */
+static void text_bound_by(struct strbuf *sb, const struct holder_info *hi,
+			  const struct timespec *now)
+{
+	const struct ledger_entry *b = hi->bound_by;
+
+	if (!b || (b->pid == hi->h.pid && b->start_ns == hi->h.start_ns && !hi->binder_exited))
+		return;
+	strbuf_adds(sb, " (bound ");
+	text_ago(sb, &b->wall, now);
+	strbuf_adds(sb, " ago by ");
+	text_process(sb, b->comm, sizeof(b->comm), b->pid);
+	strbuf_adds(sb, hi->binder_exited ? ", since exited)" : ")");
+}
+
+/*
+ * " uid=65534": the holding process's real uid, the one reclaims judge it
+ * by, and " euid=0" after it when the effective one differs.
+ */
+static void text_proc_uids(struct strbuf *sb, const struct holder_info *hi)
+{
+	const struct proc_identity *id = &hi->pi.id;
+
+	if (!hi->h.pid || id->ruid < 0)
+		return;
+	strbuf_addf(sb, " uid=%lld", (long long)id->ruid);
+	if (id->euid >= 0 && id->euid != id->ruid)
+		strbuf_addf(sb, " euid=%lld", (long long)id->euid);
+}
+
+static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
+{
+	const struct diagnosis *d = r->diag;
+	struct conflict_req req = { &r->ev->sock, r->ev->syscall == BW_SYS_LISTEN };
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct bw_holder *h = &d->holders[i].h;
+
+		strbuf_adds(sb, i ? ", " : "; held by ");
+		text_owner(sb, h);
+		text_proc_uids(sb, &d->holders[i]);
+		strbuf_addf(sb, " %s ", record_state_name(h));
+		text_endpoint(sb, &h->sock);
+		text_tw_left(sb, &d->holders[i]);
+		text_bound_by(sb, &d->holders[i], &r->wall);
+	}
+	if (d->omitted)
+		strbuf_addf(sb, " and %zu more", d->omitted);
+	if (d->walk_skipped)
+		strbuf_addf(sb, "; holders not looked for (uid %u's walk budget spent)", r->ev->uid);
+	strbuf_addf(sb, "; %s: ", conflict_reason_code(d->reason));
+	conflict_explain(sb, d->reason, &req, d->n ? &d->holders[0].h : NULL);
+}
+
+/*
+ * "; rule stale-api: reclaim #3 reclaimed (TERM to 812), port free after 120 ms",
+ * "; rule stale-api: reclaim cooldown (reclaim #3 by rule stale-api, ended
+ * 10:02:03.456, 59000 ms left)"
+ */
+static void text_action(struct strbuf *sb, const struct record_action *a)
+{
+	char buf[16];
+	unsigned int i;
+
+	strbuf_adds(sb, "; rule ");
+	text_escape(sb, a->rule, strlen(a->rule));
+	strbuf_addf(sb, ": %s", a->type);
+	if (a->result == ACTION_NONE)
+		return;
+	if (a->id)
+		strbuf_addf(sb, " #%llu", (unsigned long long)a->id);
+	strbuf_addf(sb, " %s", action_result_name(a->result));
+	if (a->result == ACTION_COOLDOWN || a->result == ACTION_IN_PROGRESS) {
+		strbuf_addf(sb, " (reclaim #%llu by rule ", (unsigned long long)a->wait_id);
+		text_escape(sb, a->wait_rule, strlen(a->wait_rule));
+		strbuf_adds(sb, a->result == ACTION_COOLDOWN ? ", ended " : ", started ");
+		time_local(sb, &a->wait_since);
+		if (a->result == ACTION_COOLDOWN)
+			strbuf_addf(sb, ", %lld ms left", (long long)a->remaining_ms);
+		strbuf_addc(sb, ')');
+	}
+	for (i = 0; i < a->nsignals; i++)
+		strbuf_addf(sb, "%s%s", i ? "," : " (", record_signal_abbrev(buf, sizeof(buf), a->signals[i]));
+	for (i = 0; i < a->npids; i++)
+		strbuf_addf(sb, "%s%u", i ? "," : a->nsignals ? " to " : " (", a->pids[i]);
+	if (a->nsignals || a->npids)
+		strbuf_addc(sb, ')');
+	if (a->why)
+		strbuf_addf(sb, ": %s", a->why);
+	if (a->freed_after_ms >= 0)
+		strbuf_addf(sb, ", port free after %lld ms", (long long)a->freed_after_ms);
+}
+
+/*
+ * "; unexpected owner (expect web, line 3: unit wants nginx.service, got
+ * app.service)", "; joins a SO_REUSEPORT group of nginx[812] (...)"
+ */
+static void text_ownership(struct strbuf *sb, const struct bw_record *r)
+{
+	const struct policy_miss *m = r->expect_miss;
+	size_t i;
+
+	if (r->kind == RECORD_REUSEPORT_JOIN) {
+		strbuf_adds(sb, "; joins a SO_REUSEPORT group of ");
+		for (i = 0; i < r->diag->n; i++) {
+			if (i)
+				strbuf_adds(sb, ", ");
+			text_owner(sb, &r->diag->holders[i].h);
+			text_opt(sb, TEXT_EXE, r->diag->holders[i].pi.exe);
+		}
+		if (r->diag->omitted)
+			strbuf_addf(sb, " and %zu more", r->diag->omitted);
+	} else {
+		strbuf_adds(sb, "; unexpected owner");
+	}
+	if (!r->expect)
+		return;
+	strbuf_adds(sb, " (expect ");
+	text_escape(sb, r->expect->name, strlen(r->expect->name));
+	strbuf_addf(sb, ", line %u", r->expect->line);
+	if (m) {
+		strbuf_addf(sb, ": %s wants ", m->field);
+		text_escape(sb, m->want, strlen(m->want));
+		strbuf_adds(sb, m->known ? ", got " : ", unknown");
+		if (m->known)
+			text_field(sb, TEXT_GOT, m->got, strlen(m->got));
+	}
+	strbuf_addc(sb, ')');
+}
+
+void record_text(struct strbuf *sb, const struct bw_record *r)
+{
+	time_local(sb, &r->wall);
+	strbuf_addc(sb, ' ');
+	record_summary(sb, r);
+}
+
+void record_summary(struct strbuf *sb, const struct bw_record *r)
+{
+	const struct bw_event *ev = r->ev;
+	char err[ERRNO_NAME_LEN];
+
+	strbuf_addf(sb, "%s %s ", record_syscall_name(ev),
+		    ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : "ok");
+	/* a storm's record stands for the failures since its last one */
+	if (ev->scope == BW_SCOPE_PORT)
+		strbuf_addf(sb, "(%u times, addresses of this port) ", ev->count);
+	else if (ev->scope == BW_SCOPE_UID)
+		strbuf_addf(sb, "(%u times, storms of this uid) ", ev->count);
+	else if (ev->count > 1)
+		strbuf_addf(sb, "(%u times) ", ev->count);
+	text_socket(sb, r);
+	strbuf_adds(sb, " by ");
+	text_process(sb, ev->comm, sizeof(ev->comm), ev->pid);
+	strbuf_addf(sb, " uid=%u", ev->uid);
+	/* only a named namespace other than the host's: quiet by default */
+	text_opt(sb, TEXT_NETNS, r->netns_name);
+	text_procinfo(sb, r->req);
+	if (r->kind != RECORD_CALL)
+		text_ownership(sb, r);
+	else if (r->diag)
+		text_diagnosis(sb, r);
+	if (r->action)
+		text_action(sb, r->action);
+	if (r->unmatched) {
+		strbuf_adds(sb, "; not matched: ");
+		explain_text(sb, r->unmatched);
+	}
+}
+
+void who_text(struct strbuf *sb, const struct holder_info *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct bw_holder *h = &v[i].h;
+
+		strbuf_addf(sb, "%s%-11s ", i ? "\n" : "", record_state_name(h));
+		text_endpoint(sb, &h->sock);
+		strbuf_adds(sb, " ");
+		text_owner(sb, h);
+		if (h->pid)
+			strbuf_addf(sb, " fd=%u", h->fd);
+		strbuf_addf(sb, " uid=%u", h->sock.uid);
+		if (h->state == TCP_LISTEN && h->sock.protocol != IPPROTO_UDP)
+			strbuf_addf(sb, " queue=%u/%u", h->ack_backlog, h->max_ack_backlog);
+		text_tw_left(sb, &v[i]);
+		text_procinfo(sb, &v[i].pi);
+	}
+}
+
+void check_text(struct strbuf *sb, const struct bw_record *r, bool reuseaddr_frees)
+{
+	strbuf_adds(sb, r->diag->n ? "busy " : "free ");
+	text_socket(sb, r);
+	if (!r->diag->n)
+		return;
+	text_diagnosis(sb, r);
+	if (reuseaddr_frees)
+		strbuf_adds(sb, "; " CHECK_REUSEADDR_HINT);
+}
+
+void hooks_dropped_text(struct strbuf *sb, uint64_t count, const struct timespec *wall)
+{
+	time_local(sb, wall);
+	strbuf_addc(sb, ' ');
+	hooks_dropped_summary(sb, count);
+}
+
+void hooks_dropped_summary(struct strbuf *sb, uint64_t count)
+{
+	strbuf_addf(sb, "hooks dropped: %llu %s not handed to a hook, the queue was full",
+		    (unsigned long long)count, plural(count, "record", "records"));
+}
+
+void lost_text(struct strbuf *sb, const uint32_t *uid, uint64_t count,
+	       const struct timespec *wall)
+{
+	time_local(sb, wall);
+	strbuf_addc(sb, ' ');
+	lost_summary(sb, uid, count);
+}
+
+void lost_summary(struct strbuf *sb, const uint32_t *uid, uint64_t count)
+{
+	strbuf_addf(sb, "lost %llu %s", (unsigned long long)count,
+		    plural(count, "record", "records"));
+	if (uid)
+		strbuf_addf(sb, " of uid %u", *uid);
+	strbuf_adds(sb, ": the ring buffer was full");
+}
+
+void suppressed_text(struct strbuf *sb, uint32_t uid, uint64_t count,
+		     const struct timespec *since, const struct timespec *wall)
+{
+	time_local(sb, wall);
+	strbuf_addc(sb, ' ');
+	suppressed_summary(sb, uid, count, since);
+}
+
+void suppressed_summary(struct strbuf *sb, uint32_t uid, uint64_t count,
+			const struct timespec *since)
+{
+	strbuf_addf(sb, "suppressed %llu %s of uid %u since ", (unsigned long long)count,
+		    plural(count, "failure", "failures"), uid);
+	time_local(sb, since);
+	strbuf_adds(sb, ": over its rate limit (--rate-limit)");
+}
