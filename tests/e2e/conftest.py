@@ -1,0 +1,89 @@
+# conftest.py - pytest's side of the end-to-end tests: fixtures for the
+# monitor, port holders (squatters too), requesters and network namespaces
+# (harness.py's classes, closed when the test ends, the last made first, as
+# nested with statements would close them), the root check (a test that needs root is
+# skipped, saying so, when not run as root; the few that do not are marked
+# unprivileged), and the test's name for BW_E2E_CAPTURE's files.
+#
+#   python3 -m pytest tests/e2e                   every test (as root)
+#   python3 -m pytest tests/e2e -k trust_         by name
+#   python3 -m pytest tests/e2e --junitxml=FILE   with a JUnit XML report
+import contextlib
+import os
+
+import pytest
+
+import harness
+
+TEST_PREFIX = "test_"
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.geteuid() == 0:
+        return
+    needs_root = pytest.mark.skip(reason="needs root")
+    for item in items:
+        if item.get_closest_marker("unprivileged") is None:
+            item.add_marker(needs_root)
+
+
+@pytest.fixture(autouse=True)
+def capture_name(request):
+    """BW_E2E_CAPTURE names a monitor's capture file after its test: the
+    test's name without "test_" (tcp4_conflict[auto].1.out)."""
+    name = request.node.name
+    harness.CURRENT_TEST = name[len(TEST_PREFIX):] if name.startswith(TEST_PREFIX) else name
+    yield
+    harness.CURRENT_TEST = None
+
+
+@pytest.fixture
+def closing():
+    """What the fixtures below made, closed at the end of the test in the
+    reverse order of making."""
+    with contextlib.ExitStack() as stack:
+        yield stack
+
+
+@pytest.fixture
+def monitor(closing):
+    """monitor(*args, json_output=True, env=None): a bindwatch monitor with
+    these arguments, ready (harness.start_bindwatch); stopped at the end of
+    the test unless the test stopped it.  One monitor runs at a time: a test
+    that starts a second one stops the first, or runs them in with blocks."""
+    def start(*args, **kwargs):
+        return closing.enter_context(harness.start_bindwatch(*args, **kwargs))
+    return start
+
+
+@pytest.fixture
+def make_requester(closing):
+    """make_requester(comm=None, prefix=(), args=()): a harness.Requester."""
+    def start(*args, **kwargs):
+        return closing.enter_context(harness.Requester(*args, **kwargs))
+    return start
+
+
+@pytest.fixture
+def make_holder(closing):
+    """make_holder(*sockets, comm=None, uid=None, fork=False, exit=False,
+    prefix=()): a harness.Holder holding sockets (harness.socket_spec)."""
+    def start(*sockets, **kwargs):
+        return closing.enter_context(harness.Holder(*sockets, **kwargs))
+    return start
+
+
+@pytest.fixture
+def make_squatter(closing):
+    """make_squatter(mode, proto="tcp", port=0, hops=1, prefix=()): a
+    harness.Squatter, a holder no descriptor shows (children/squatter.c)."""
+    def start(*args, **kwargs):
+        return closing.enter_context(harness.Squatter(*args, **kwargs))
+    return start
+
+
+@pytest.fixture
+def netns(closing):
+    """A new network namespace (harness.Netns), deleted after everything
+    the test started in it has been closed."""
+    return closing.enter_context(harness.Netns())
