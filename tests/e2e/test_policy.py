@@ -12,77 +12,21 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from test_options import samples, scrape
-from harness import (PYTHON, RECORD_TIMEOUT, Holder, Skip, bindwatch_argv, check, end_child, eq,
-                     fail, free_port, run_to_exit, running, socket_spec, start_bindwatch, test)
+from harness import (PYTHON, RECORD_TIMEOUT, bindwatch_argv, check, child, end_child, eq, fail,
+                     free_port, run_to_exit, running, socket_spec, start_bindwatch)
 
-# A squatter on PORT: an HTTP server answering 503 "Stale process".  With
-# BEHAVIOUR "ignore-term" it ignores SIGTERM; with "slow-exit" it leaves
-# 0.4 s after SIGTERM, on its own.  Prints "ready" once it listens.
-STALE = r'''
-import http.server, signal, sys, threading, os
-port, behaviour = int(sys.argv[1]), sys.argv[2]
-class Stale(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(503)
-        self.end_headers()
-        self.wfile.write(b"Stale process")
-    def log_message(self, *args):
-        pass
-if behaviour == "ignore-term":
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-elif behaviour == "slow-exit":
-    signal.signal(signal.SIGTERM, lambda *a: threading.Timer(0.4, os._exit, (0,)).start())
-server = http.server.HTTPServer(("127.0.0.1", port), Stale)
-print("ready", flush=True)
-server.serve_forever()
-'''
-
-# The API: binds PORT, retrying every 0.1 s for up to 20 s as a service
-# manager's Restart= would, then serves "API OK".  Prints "bound N" with
-# the number of failed attempts once it has the port.
-API = r'''
-import http.server, sys, time
-port = int(sys.argv[1])
-class Api(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"API OK")
-    def log_message(self, *args):
-        pass
-failures, deadline = 0, time.monotonic() + 20
-while True:
-    try:
-        server = http.server.HTTPServer(("127.0.0.1", port), Api)
-        break
-    except OSError:
-        failures += 1
-        if time.monotonic() > deadline:
-            sys.exit("api: port never came free")
-        time.sleep(0.1)
-print("bound", failures, flush=True)
-server.serve_forever()
-'''
-
-# One bind() of 0.0.0.0:PORT with SO_REUSEADDR; exits 0 when it failed with EADDRINUSE.
-BIND_ONCE = r'''
-import errno, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind((sys.argv[2], int(sys.argv[1])))
-except OSError as e:
-    sys.exit(0 if e.errno == errno.EADDRINUSE else 2)
-sys.exit(1)
-'''
+# The rule of these tests names the stale server by its command line.
+STALE_CMDLINE = "stale_server"
 
 
 class Proc:
-    """A child python3 program (src, args) whose stdout lines can be read."""
+    """A child python3 program (children/NAME, args) whose stdout lines can be read."""
 
-    def __init__(self, src, *args):
-        self.proc = subprocess.Popen([PYTHON, "-c", src, *map(str, args)],
+    def __init__(self, name, *args):
+        self.proc = subprocess.Popen([PYTHON, child(name), *map(str, args)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         self.pid = self.proc.pid
@@ -90,7 +34,7 @@ class Proc:
     def line(self):
         line = self.proc.stdout.readline()
         if not line:
-            fail(f"child {self.proc.args[3:]} ended: {self.proc.stderr.read()!r}")
+            fail(f"child {self.proc.args[1:]} ended: {self.proc.stderr.read()!r}")
         return line.split()
 
     def alive(self):
@@ -109,7 +53,8 @@ class Proc:
 
 
 def stale(port, behaviour="plain"):
-    p = Proc(STALE, port, behaviour)
+    """children/stale_server.py on port (see there for behaviour), ready."""
+    p = Proc("stale_server.py", port, behaviour)
     eq(p.line(), ["ready"], "stale server start")
     return p
 
@@ -122,7 +67,7 @@ def write_policy(tmp, text, mode=0o600):
     return path
 
 
-def reclaim_rule(port, extra="", name="stale-squatter", holder='cmdline: "Stale process"'):
+def reclaim_rule(port, extra="", name="stale-squatter", holder=f'cmdline: "{STALE_CMDLINE}"'):
     return f'''version: 1
 rules:
   - name: {name}
@@ -139,7 +84,7 @@ rules:
 
 def fail_bind(port):
     """One bind() of 127.0.0.1:port, which must fail with EADDRINUSE."""
-    rc, _, err = run_to_exit([PYTHON, "-c", BIND_ONCE, str(port), "127.0.0.1"])
+    rc, _, err = run_to_exit([PYTHON, child("bind_once.py"), str(port), "127.0.0.1"])
     eq(rc, 0, f"bind of port {port} should fail with EADDRINUSE ({err.strip()})")
 
 
@@ -157,8 +102,7 @@ def gone(p, timeout=RECORD_TIMEOUT):
         return False
 
 
-@test()
-def policy_classic_stale_server():
+def test_policy_classic_stale_server(monitor):
     """The classic case: a stale server squats the API's port; the API
     fails with EADDRINUSE; bindwatch terminates the squatter; the API's
     retry binds and answers. A holder on a port no rule names is left alone
@@ -172,8 +116,8 @@ def policy_classic_stale_server():
             eq((e.code, e.read()), (503, b"Stale process"), "the stale server's answer")
         policy = write_policy(tmp, reclaim_rule(port))
         metrics = free_port()
-        with start_bindwatch("--policy", policy, "--metrics", str(metrics)) as bw, \
-                Proc(API, port) as api:
+        bw = monitor("--policy", policy, "--metrics", str(metrics))
+        with Proc("api_server.py", port) as api:
             rec = bw.wait_record(lambda r: r.get("port") == port and "action" in r)
             action = rec["action"]
             eq((action["rule"], action["type"], action["result"]),
@@ -199,7 +143,6 @@ def policy_classic_stale_server():
                "reclaims in /metrics")
 
 
-
 def reclaim_once(port, policy_text, *args):
     """bindwatch with policy_text and args; one failing bind on port; the
     conflict record (written once any reclaim has ended)."""
@@ -209,42 +152,25 @@ def reclaim_once(port, policy_text, *args):
             return conflict_on(bw, port)
 
 
-@test()
-def policy_forked_holders():
+def test_policy_forked_holders(make_holder):
     """Every process sharing the matched socket after fork() is signalled."""
-    h = Holder(socket_spec(listen=8), fork=True)
-    with h:
-        rec = reclaim_once(h.port, reclaim_rule(h.port, holder=f"comm: {h.comm}"))
-        action = rec["action"]
-        eq((action["result"], sorted(action["pids"])), ("reclaimed", sorted([h.pid, h.child])),
-           f"action {action}")
-        for pid in (h.pid, h.child):
-            check(not running(pid), f"holder process {pid} still running")
+    h = make_holder(socket_spec(listen=8), fork=True)
+    rec = reclaim_once(h.port, reclaim_rule(h.port, holder=f"comm: {h.comm}"))
+    action = rec["action"]
+    eq((action["result"], sorted(action["pids"])), ("reclaimed", sorted([h.pid, h.child])),
+       f"action {action}")
+    for pid in (h.pid, h.child):
+        check(not running(pid), f"holder process {pid} still running")
 
 
-# A listener on PORT shared with a child that exec'd sleep(1): the child
-# does not match a rule written for the parent's command line.
-SHARED = r'''
-import os, socket, sys, time
-s = socket.socket()
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen()
-os.set_inheritable(s.fileno(), True)
-if os.fork() == 0:
-    os.execv("/bin/sleep", ["sleep", "60"])
-print("ready", flush=True)
-time.sleep(60)  # Stale process
-'''
-
-
-@test()
-def policy_every_sharer_must_match():
-    """A rule matched on the main holder does not reach a process sharing
-    the socket that the rule does not describe: protected, nobody signalled."""
+def test_policy_every_sharer_must_match():
+    """A rule matched on the main holder (children/shared_listener.py, by its
+    command line) does not reach a process sharing the socket that the rule
+    does not describe (the sleep(1) it forked): protected, nobody signalled."""
     port = free_port()
-    with Proc(SHARED, port) as parent:
+    with Proc("shared_listener.py", port) as parent:
         eq(parent.line(), ["ready"], "shared listener start")
-        rec = reclaim_once(port, reclaim_rule(port))
+        rec = reclaim_once(port, reclaim_rule(port, holder='cmdline: "shared_listener"'))
         pids = sorted(h["pid"] for h in rec["holders"])
         eq(len(pids), 2, f"holders {rec['holders']}")
         eq(rec["holders"][0]["pid"], parent.pid, "main holder")
@@ -255,8 +181,7 @@ def policy_every_sharer_must_match():
         os.kill(pids[1], signal.SIGKILL)
 
 
-@test()
-def policy_dry_run():
+def test_policy_dry_run():
     """--dry-run decides and records, and signals nothing."""
     port = free_port()
     with stale(port) as squatter:
@@ -269,8 +194,7 @@ def policy_dry_run():
         check(squatter.alive(), "the squatter was signalled in a dry run")
 
 
-@test()
-def policy_protect_list():
+def test_policy_protect_list():
     """A holder on the protect list is never signalled, whatever a rule says."""
     port = free_port()
     text = reclaim_rule(port).replace("rules:", f'protect:\n  exe: ["{os.path.realpath(PYTHON)}*"]\nrules:', 1)
@@ -294,14 +218,13 @@ def pid1_port():
     return None
 
 
-@test()
-def policy_pid1_refused():
+def test_policy_pid1_refused():
     """A socket PID 1 holds is never reclaimed, whatever a rule says. Run
     with --dry-run, so a broken guard would show as "dry-run" and still
     signal nothing."""
     port = pid1_port()
     if port is None:
-        raise Skip("PID 1 holds no TCP listener that bindwatch who can see on this machine")
+        pytest.skip("PID 1 holds no TCP listener that bindwatch who can see on this machine")
     rec = reclaim_once(port, reclaim_rule(port, holder="uid: 0"), "--dry-run")
     eq(rec["holders"][0]["pid"], 1, "holder of the port")
     eq((rec["action"]["result"], rec["action"]["signals"]), ("protected", []),
@@ -309,8 +232,7 @@ def policy_pid1_refused():
     check("PID 1" in rec["action"]["why"], f"why: {rec['action']['why']!r}")
 
 
-@test()
-def policy_cooldown():
+def test_policy_cooldown():
     """A holder restarted at once (as a service manager would) is not
     reclaimed again within the cooldown."""
     port = free_port()
@@ -329,8 +251,7 @@ def policy_cooldown():
                 check(again.alive(), "the restarted holder was signalled within the cooldown")
 
 
-@test()
-def policy_escalate_to_kill():
+def test_policy_escalate_to_kill():
     """A holder that ignores SIGTERM gets SIGKILL once the grace period is over."""
     port = free_port()
     with stale(port, "ignore-term") as squatter:
@@ -343,8 +264,7 @@ def policy_escalate_to_kill():
         eq(squatter.proc.returncode, -signal.SIGKILL, "how the squatter ended")
 
 
-@test()
-def policy_holder_leaves_during_grace():
+def test_policy_holder_leaves_during_grace():
     """A holder that shuts down by itself within the grace period is not
     escalated against: the port is checked, and found free."""
     port = free_port()
@@ -357,8 +277,7 @@ def policy_holder_leaves_during_grace():
         eq(squatter.proc.returncode, 0, "the squatter's own exit status")
 
 
-@test()
-def policy_stop_during_grace():
+def test_policy_stop_during_grace():
     """bindwatch stopped while a reclaim waits still writes its record."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp, stale(port, "ignore-term") as squatter:
@@ -376,8 +295,7 @@ def policy_stop_during_grace():
         check(squatter.alive(), "the squatter (ignoring TERM) died")
 
 
-@test()
-def policy_check_and_reload():
+def test_policy_check_and_reload():
     """check-policy: 0 for a valid file, 1 naming file and line otherwise,
     and a file others may write is refused. SIGHUP reloads; a bad new
     policy keeps the old one running and says why."""
