@@ -15,15 +15,23 @@ import pytest
 
 import harness
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 TEST_PREFIX = "test_"
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "unprivileged: runs without root (every other test is skipped, saying so, "
+        "when not root)")
+
+
 def pytest_collection_modifyitems(config, items):
+    """(Called with the items of every suite in the session: only ours.)"""
     if os.geteuid() == 0:
         return
     needs_root = pytest.mark.skip(reason="needs root")
     for item in items:
-        if item.get_closest_marker("unprivileged") is None:
+        if item.path.is_relative_to(HERE) and item.get_closest_marker("unprivileged") is None:
             item.add_marker(needs_root)
 
 

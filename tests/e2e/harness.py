@@ -28,7 +28,8 @@ CHILDREN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "childre
 NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 
 # BW_E2E_CAPTURE=DIR: every bindwatch a test starts leaves its stdout in
-# DIR/TEST.N.out, for tests/e2e/compare_records.py (same records before and
+# DIR/TEST.N.out (TEST: the test's name without "test_", parameters
+# included), for tests/e2e/compare_records.py (same records before and
 # after a change to the code, minus times and pids).
 CAPTURE_DIR = os.environ.get("BW_E2E_CAPTURE")
 CURRENT_TEST = None  # set by conftest.py
