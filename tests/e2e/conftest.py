@@ -1,9 +1,10 @@
 # conftest.py - pytest's side of the end-to-end tests: fixtures for the
 # monitor, port holders (squatters too), requesters and network namespaces
-# (harness.py's classes, closed when the test ends, the last made first, as
-# nested with statements would close them), the root check (a test that needs root is
-# skipped, saying so, when not run as root; the few that do not are marked
-# unprivileged), and the test's name for BW_E2E_CAPTURE's files.
+# (harness.py's classes, closed when the test ends, the last made first,
+# as nested with statements would close them); the root check (a test that
+# needs root is skipped, saying so, when not run as root; the few that do
+# not are marked unprivileged); and the test's name for BW_E2E_CAPTURE's
+# files.  The child programs the tests run are files in children/.
 #
 #   python3 -m pytest tests/e2e                   every test (as root)
 #   python3 -m pytest tests/e2e -k trust_         by name
@@ -26,7 +27,8 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """(Called with the items of every suite in the session: only ours.)"""
+    """Not root: skip the tests that need it.  (The hook gets the items of
+    every suite in the session; those of this directory are ours.)"""
     if os.geteuid() == 0:
         return
     needs_root = pytest.mark.skip(reason="needs root")
@@ -57,8 +59,9 @@ def closing():
 def monitor(closing):
     """monitor(*args, json_output=True, env=None): a bindwatch monitor with
     these arguments, ready (harness.start_bindwatch); stopped at the end of
-    the test unless the test stopped it.  One monitor runs at a time: a test
-    that starts a second one stops the first, or runs them in with blocks."""
+    the test unless the test stopped it (bw.stop()).  One monitor runs at a
+    time: a test that starts another stops the first, or runs them in with
+    blocks of their own."""
     def start(*args, **kwargs):
         return closing.enter_context(harness.start_bindwatch(*args, **kwargs))
     return start
