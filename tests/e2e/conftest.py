@@ -56,6 +56,18 @@ def closing():
 
 
 @pytest.fixture
+def held_port(closing):
+    """held_port(family="ipv4", proto="tcp", addr="127.0.0.1"): a free port
+    this process holds (harness.hold: a socket bound to it, listening for
+    TCP) until the end of the test."""
+    def take(*args):
+        sock, port = harness.hold(*args)
+        closing.enter_context(sock)
+        return port
+    return take
+
+
+@pytest.fixture
 def monitor(closing):
     """monitor(*args, json_output=True, env=None): a bindwatch monitor with
     these arguments, ready (harness.start_bindwatch); stopped at the end of

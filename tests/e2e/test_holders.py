@@ -332,23 +332,22 @@ def test_holders_time_wait(text_monitor, make_requester):
           f"text line {line!r} lacks {tail.pattern!r}")
 
 
-def test_holders_other_netns(netns, monitor, make_holder, make_requester):
+def test_holders_other_netns(held_port, netns, monitor, make_holder, make_requester):
     """Holder and requester in another network namespace, bindwatch in the
     root one: the lookup happens in the requester's namespace, so a listener
     on the same port in the root namespace is not listed."""
-    root_listener, port = hold("ipv4", "tcp", "127.0.0.1")
-    with root_listener:
-        bw = monitor()
-        holder = make_holder(socket_spec(port=port, listen=BACKLOG), prefix=netns.exec_prefix())
-        req = make_requester(prefix=netns.exec_prefix())
-        eq(os.stat(f"/proc/{holder.pid}/ns/net").st_ino, netns.inode, "holder's namespace")
-        rec = request(bw, req, port)
-        eq(rec["requester"]["netns"], netns.inode, "requester.netns")
-        holders = diagnosis(rec, "listener")
-        check(os.getpid() not in [h["pid"] for h in holders],
-              f"the root namespace's listener is listed: {holders}")
-        eq(len(holders), 1, f"number of holders in {holders}")
-        check_holder_process(holders[0], holder)
+    port = held_port()  # the root namespace's listener
+    bw = monitor()
+    holder = make_holder(socket_spec(port=port, listen=BACKLOG), prefix=netns.exec_prefix())
+    req = make_requester(prefix=netns.exec_prefix())
+    eq(os.stat(f"/proc/{holder.pid}/ns/net").st_ino, netns.inode, "holder's namespace")
+    rec = request(bw, req, port)
+    eq(rec["requester"]["netns"], netns.inode, "requester.netns")
+    holders = diagnosis(rec, "listener")
+    check(os.getpid() not in [h["pid"] for h in holders],
+          f"the root namespace's listener is listed: {holders}")
+    eq(len(holders), 1, f"number of holders in {holders}")
+    check_holder_process(holders[0], holder)
 
 
 def test_holders_fork_shared(monitor, make_holder, make_requester):

@@ -7,7 +7,7 @@ import tempfile
 import time
 
 from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, bind_conflict, check, child, eq, fail,
-                     for_port, hold, running)
+                     for_port, running)
 from test_policy import write_policy
 
 
@@ -60,7 +60,7 @@ def test_hook_gets_record(monitor, make_requester):
     eq(env.get("BINDWATCH_SUPPRESSED"), "0", "BINDWATCH_SUPPRESSED")
 
 
-def test_rule_exec_variables(monitor, make_requester):
+def test_rule_exec_variables(held_port, monitor, make_requester):
     """A rule's exec and its environment get every variable of the record,
     from one table: nobody's bind against root's listener gives
     {requester.uid} 65534 and {holder.uid} 0 in the arguments and
@@ -68,7 +68,7 @@ def test_rule_exec_variables(monitor, make_requester):
     the same for the rule, the action, the address and the executable."""
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o755)
-        holder, port = hold("ipv4", "tcp", "127.0.0.1")
+        port = held_port()
         args = ["{port}", "--requester-uid={requester.uid}", "--holder-uid={holder.uid}",
                 "--addr={addr}", "--rule={rule}", "--action={action}",
                 "--suppressed={suppressed}", "--exe={requester.exe}", "--comm={holder.comm}"]
@@ -79,12 +79,11 @@ rules:
     action: alert
     exec: {json.dumps([PYTHON, child("rule_hook.py"), os.path.join(tmp, "out")] + args)}
 ''')
-        with holder:
-            bw, req = monitor("--policy", policy), make_requester(prefix=NOBODY)
-            req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
-                     port=port)
-            rec = bw.wait_record(for_port(port))
-            out = hook_outputs(tmp, 1)[0]
+        bw, req = monitor("--policy", policy), make_requester(prefix=NOBODY)
+        req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
+                 port=port)
+        rec = bw.wait_record(for_port(port))
+        out = hook_outputs(tmp, 1)[0]
     eq(rec["action"], {"rule": "page", "type": "alert"}, "the record's action")
     exe = rec["requester"]["exe"]
     check(exe, "the requester's exe is known")

@@ -44,28 +44,25 @@ def only_second_reported(bw, first, second):
     check_requester(rec, requester, result)
 
 
-def test_filter_port(make_requester, monitor):
-    (h1, p1), (h2, p2) = hold("ipv4", "tcp", "127.0.0.1"), hold("ipv4", "tcp", "127.0.0.1")
+def test_filter_port(held_port, make_requester, monitor):
+    p1, p2 = held_port(), held_port()
     span = f"{p1 + 1}-{p2}" if p1 < p2 else f"{p2}-{p1 - 1}"  # a range ending next to p1
-    with h1, h2:
-        req, bw = make_requester(), monitor("--port", f"1,{span}")
-        only_second_reported(bw, (req, p1), (req, p2))
+    req, bw = make_requester(), monitor("--port", f"1,{span}")
+    only_second_reported(bw, (req, p1), (req, p2))
 
 
-def test_filter_comm(make_requester, monitor):
-    holder, port = hold("ipv4", "tcp", "127.0.0.1")
-    with holder:
-        other, req = make_requester(), make_requester()
-        bw = monitor("--comm", f"bwnomatch,{req.comm}")
-        only_second_reported(bw, (other, port), (req, port))
+def test_filter_comm(held_port, make_requester, monitor):
+    port = held_port()
+    other, req = make_requester(), make_requester()
+    bw = monitor("--comm", f"bwnomatch,{req.comm}")
+    only_second_reported(bw, (other, port), (req, port))
 
 
-def test_filter_pid(make_requester, monitor):
-    holder, port = hold("ipv4", "tcp", "127.0.0.1")
-    with holder:
-        other, req = make_requester(), make_requester()
-        bw = monitor("--pid", str(req.pid))
-        only_second_reported(bw, (other, port), (req, port))
+def test_filter_pid(held_port, make_requester, monitor):
+    port = held_port()
+    other, req = make_requester(), make_requester()
+    bw = monitor("--pid", str(req.pid))
+    only_second_reported(bw, (other, port), (req, port))
 
 
 def cgroup2_mount():
@@ -100,17 +97,16 @@ def test_errors_all(monitor, make_requester):
     check_requester(rec, req, result)
 
 
-def test_errors_default_only_eaddrinuse(monitor, make_requester):
-    holder, port = hold("ipv4", "tcp", "127.0.0.1")
-    with holder:
-        bw, req = monitor(), make_requester()
-        tcp4_bind(req, "EADDRNOTAVAIL", port, UNREACHABLE)
-        result = tcp4_bind(req, "EADDRINUSE", port)
-        rec = bw.wait_record(for_port(port),
-                             forbid=lambda rec: rec.get("errno") != "EADDRINUSE"
-                             or rec.get("addr") == UNREACHABLE)
-        check_record(rec, bw, "conflict", "bind", "EADDRINUSE", "ipv4", "tcp", "127.0.0.1", port)
-        check_requester(rec, req, result)
+def test_errors_default_only_eaddrinuse(held_port, monitor, make_requester):
+    port = held_port()
+    bw, req = monitor(), make_requester()
+    tcp4_bind(req, "EADDRNOTAVAIL", port, UNREACHABLE)
+    result = tcp4_bind(req, "EADDRINUSE", port)
+    rec = bw.wait_record(for_port(port),
+                         forbid=lambda rec: rec.get("errno") != "EADDRINUSE"
+                         or rec.get("addr") == UNREACHABLE)
+    check_record(rec, bw, "conflict", "bind", "EADDRINUSE", "ipv4", "tcp", "127.0.0.1", port)
+    check_requester(rec, req, result)
 
 
 def test_all_reports_success(monitor, make_requester):

@@ -102,7 +102,7 @@ def gone(p, timeout=RECORD_TIMEOUT):
         return False
 
 
-def test_policy_classic_stale_server(monitor):
+def test_policy_classic_stale_server():
     """The classic case: a stale server squats the API's port; the API
     fails with EADDRINUSE; bindwatch terminates the squatter; the API's
     retry binds and answers. A holder on a port no rule names is left alone
@@ -116,8 +116,8 @@ def test_policy_classic_stale_server(monitor):
             eq((e.code, e.read()), (503, b"Stale process"), "the stale server's answer")
         policy = write_policy(tmp, reclaim_rule(port))
         metrics = free_port()
-        bw = monitor("--policy", policy, "--metrics", str(metrics))
-        with Proc("api_server.py", port) as api:
+        with start_bindwatch("--policy", policy, "--metrics", str(metrics)) as bw, \
+                Proc("api_server.py", port) as api:
             rec = bw.wait_record(lambda r: r.get("port") == port and "action" in r)
             action = rec["action"]
             eq((action["rule"], action["type"], action["result"]),

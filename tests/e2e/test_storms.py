@@ -69,22 +69,21 @@ def test_storm_burst_exact_compat():
     check_exact(recs, result, comm)
 
 
-def test_storm_window_records_while_running(monitor):
+def test_storm_window_records_while_running(held_port, monitor):
     """A storm that lasts several windows gets a record per window while it
     runs, not only when it stops."""
     comm = new_marker()
-    sock, port = hold("ipv4", "tcp", "127.0.0.1")
-    with sock:
-        bw = monitor("--comm", comm, "--window", "200ms")
-        proc = burst(comm, port, seconds=30)
-        try:
-            bw.wait_record(lambda r: r["event"] == "conflict" and r["count"] == 1)
-            later = bw.wait_record(lambda r: r["event"] == "conflict")
-            check(later["count"] > 1, f"second record of the storm: {later!r}")
-            check(proc.poll() is None, "the storm ended before its second record")
-        finally:
-            proc.terminate()
-            proc.wait(RECORD_TIMEOUT)
+    port = held_port()
+    bw = monitor("--comm", comm, "--window", "200ms")
+    proc = burst(comm, port, seconds=30)
+    try:
+        bw.wait_record(lambda r: r["event"] == "conflict" and r["count"] == 1)
+        later = bw.wait_record(lambda r: r["event"] == "conflict")
+        check(later["count"] > 1, f"second record of the storm: {later!r}")
+        check(proc.poll() is None, "the storm ended before its second record")
+    finally:
+        proc.terminate()
+        proc.wait(RECORD_TIMEOUT)
 
 
 def test_storm_separate_processes_and_window_zero():
