@@ -6,7 +6,7 @@
 # vmlinux.h (CO-RE: the same object loads on any kernel with BTF), turned
 # into a skeleton header by bpftool, and linked into ./bindwatch with the
 # userspace objects from src/, whose folders follow a conflict's way
-# through the monitor (README, "How it works"):
+# through the monitor (doc/architecture.md):
 #
 #   src/capture/  the kernel half: load, attach, the ring buffer, the ledger
 #   src/enrich/   the requester's /proc, cgroup, unit and network namespace
@@ -34,8 +34,8 @@
 #                 the host (mk/static.mk); ARCH=arm64 cross-builds
 #                 ./bindwatch-static-arm64
 #   make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from this kernel
-#   make install  install the binary, man page, systemd unit and logrotate
-#                 snippet under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
+#   make install  install the binary, man pages, documents, systemd unit and
+#                 logrotate snippet under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
 
 UNAME_M := $(shell uname -m)
 ARCH ?= $(shell echo $(UNAME_M) | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
@@ -178,13 +178,19 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(addprefix $(BUILD)/,$(addsuffix
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/bindwatch
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 LOGROTATEDIR ?= /etc/logrotate.d
+# the man pages (doc/NAME.SECTION) and the documents they point to
+MAN_PAGES := $(wildcard doc/*.[1-8])
+DOCS := $(wildcard doc/*.md)
 
 install: $(BINARY)
 	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/bindwatch)
 	$(Q)install -D -m 0755 bindwatch $(DESTDIR)$(SBINDIR)/bindwatch
-	$(Q)install -D -m 0644 doc/bindwatch.8 $(DESTDIR)$(MANDIR)/man8/bindwatch.8
+	$(Q)for m in $(MAN_PAGES); do \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#doc/} || exit; done
+	$(Q)install -d $(DESTDIR)$(DOCDIR) && install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 	$(Q)mkdir -p $(DESTDIR)$(UNITDIR)
 	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' scripts/bindwatch.service > $(DESTDIR)$(UNITDIR)/bindwatch.service
 	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/bindwatch.service

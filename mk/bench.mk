@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# Benchmarks: `make bench` reports, never asserts (see README, "Overhead").
+# Benchmarks: `make bench` reports, never asserts (see doc/overhead.md).
 # Included by the top-level Makefile, whose variables ($(BUILD), $(CC),
 # $(ALL_CFLAGS), $(LDLIBS), msg, Q) and pattern rules ($(BUILD)/%.bpf.o,
 # $(BUILD)/%.skel.h) it uses.

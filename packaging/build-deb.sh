@@ -10,8 +10,9 @@
 #
 #   /usr/sbin/bindwatch                          the binary (static: no Depends)
 #   /lib/systemd/system/bindwatch.service        the unit, @SBINDIR@ filled in
-#   /usr/share/man/man8/bindwatch.8.gz           the man page
+#   /usr/share/man/man{5,8}/*.gz                 the man pages (doc/*.5, doc/*.8)
 #   /etc/logrotate.d/bindwatch                   conffile
+#   /usr/share/doc/bindwatch/*.md                the documents (doc/*.md)
 #   /usr/share/doc/bindwatch/examples/policy.yaml
 #   /usr/share/doc/bindwatch/{copyright,changelog.gz}
 set -eu
@@ -47,8 +48,13 @@ chmod 0755 "$stage$sbindir/bindwatch"
 mkdir -p "$stage$unitdir"
 sed "s|@SBINDIR@|$sbindir|g" "$top/scripts/bindwatch.service" >"$stage$unitdir/bindwatch.service"
 install -D -m 0644 "$top/scripts/bindwatch.logrotate" "$stage/etc/logrotate.d/bindwatch"
-mkdir -p "$stage/usr/share/man/man8" "$stage$docdir/examples"
-gzip -9n <"$top/doc/bindwatch.8" >"$stage/usr/share/man/man8/bindwatch.8.gz"
+mkdir -p "$stage$docdir/examples"
+for page in "$top"/doc/*.[1-8]; do
+	name=$(basename "$page")
+	mkdir -p "$stage/usr/share/man/man${name##*.}"
+	gzip -9n <"$page" >"$stage/usr/share/man/man${name##*.}/$name.gz"
+done
+install -m 0644 "$top"/doc/*.md "$stage$docdir/"
 install -m 0644 "$top/packaging/examples/policy.yaml" "$stage$docdir/examples/policy.yaml"
 install -m 0644 "$deb/copyright" "$stage$docdir/copyright"
 sed "s|@VERSION@|$version|g" "$deb/changelog" | gzip -9n >"$stage$docdir/changelog.gz"

@@ -22,6 +22,7 @@ PACKAGES="
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	lsof psmisc
 	dpkg-dev lintian file podman runc yamllint python3-yaml
+	man-db groff-base
 "
 
 FOREIGN_ARCH=arm64

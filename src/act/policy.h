@@ -1,97 +1,31 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * policy.h - the reclaim policy: which port conflicts bindwatch resolves
- * by signalling the port's holder, and which processes it never touches.
+ * by signalling the port's holder, which processes it never touches, and
+ * who is expected to own which ports.
  *
- * The policy is a YAML file (version 1):
+ * The file's schema, what each key means, which keys are safe against a
+ * process that chooses its own names, and worked examples are in
+ * bindwatch-policy(5) (doc/bindwatch-policy.5), the one description of the
+ * format: change the parser and that page together.  This header is the
+ * parsed form: struct policy holds the protect list, the rules (tried in
+ * order, the first that matches decides) and the expect rules, each held
+ * as a struct policy_rule with its owner in requester and no holder
+ * conditions, reclaim or exec.
  *
- *   version: 1
- *   protect:                     # never reclaimed, whatever a rule says
- *     comm: [sshd, systemd]      # exact comm names
- *     uid: [0]                   # uids: the robust form, with exe
- *     exe: ["/usr/lib/systemd*"] # globs on the executable path
- *     unit: ["docker.service"]   # globs on the systemd unit or container id
- *   rules:                       # first match wins; no match: log only
- *     - name: stale-api-squatter # required, unique
- *       match:
- *         port: [8080, "9000-9009"]  # required: a port, a range, a list
- *         proto: tcp             # tcp | udp | any (default)
- *         holder:                # every condition given must hold
- *           comm: python3        # exact
- *           exe: "/usr/bin/python3*"
- *           cmdline: "manage\.py runserver"
- *           uid: 1000
- *           unit: "*.service"      # the system manager's unit
- *           user_unit: "app.service" # a unit in a user's delegated subtree
- *           min_age: 10m         # the process is at least this old
- *           state: listen        # listen | bound | any (default)
- *         requester:             # the same conditions, except state
- *           uid: 1000            # needed to reclaim another user's holder
- *           exe: "/usr/bin/python3*"
- *       action: reclaim          # log | alert | reclaim; required
- *       reclaim:                 # only with action: reclaim; all optional
- *         signal: TERM           # default TERM
- *         grace: 5s              # wait this long for the port; default 5s
- *         escalate: KILL         # then this signal; default none
- *         cooldown: 60s          # one reclaim per port per cooldown
- *       exec: ["/usr/local/bin/notify", "{port}", "{holder.pid}"]
- *   expect:                      # port ownership; optional
- *     - name: web                # required, unique among expect rules
- *       port: [80, 443]          # required, as a rule's
- *       proto: tcp               # tcp | udp | any (default)
- *       owner: {unit: nginx.service} # required: the requester's conditions
- *       action: alert            # log | alert; required
- *
- * An expect rule is held as a struct policy_rule: its owner in requester,
- * no holder conditions, no reclaim, no exec.  A successful bind() or
- * listen() on a port some expect rule names (of its proto) is
- * "unexpected" when its caller meets the owner of none of them
- * (policy_expect_miss()).
- *
- * Rules are tried in order; the first whose port set has the conflict's
- * port, whose proto is the conflict's (or any), and whose holder and
- * requester conditions all hold is the answer; none means log only.  With
- * the file above, python3 (/usr/bin/python3.11, "python3 manage.py
- * runserver", uid 1000, 11 minutes old, in api.service, listening) holding
- * TCP 8080 against a /usr/bin/python3.11 requester matches
- * stale-api-squatter; the same holder on UDP, or 9 minutes old, or with
- * its uid unknown, matches no rule.  In detail:
- *  - A condition on a field the caller does not know (NULL or "" string,
- *    -1 number, POLICY_STATE_ANY state) does not hold.  A side without
- *    conditions holds for any process, known or not.
- *  - comm is compared exactly (the kernel keeps 15 characters, so a longer
- *    name is refused when the policy is read).  exe, unit and user_unit
- *    are fnmatch(3) globs without flags, so '*' also matches '/':
- *    "*bin/python3" matches /usr/local/bin/python3.  A unit glob holds when
- *    it matches the systemd unit or the container id the system manager's
- *    part of the cgroup tree gives (cgpath.h); a unit named below a
- *    delegation (a user's manager, a service with Delegate=) is only ever
- *    a user_unit.  cmdline is a PCRE2
- *    regular expression searched in the first POLICY_CMDLINE_MAX bytes of
- *    the command line (argv joined by spaces): anchor it with ^ and $ to
- *    match the whole line.  A search that reaches PCRE2's match, depth or
- *    heap limit (a pattern that backtracks without end on this subject)
- *    counts as no match, and is reported once per pattern through on_limit.
+ * What the matching functions below assume of their callers:
+ *  - A field the caller does not know is NULL or "" (strings), -1
+ *    (numbers) or POLICY_STATE_ANY (state), and a condition on it does
+ *    not hold.  A side without conditions holds for any process, known or
+ *    not.
  *  - protect is checked apart (policy_protected()) and wins over any rule;
  *    it, too, ignores fields that are unknown, so the reclaimer must not
- *    signal a holder it could not identify.  uid and exe are what a process
- *    cannot choose; comm is its own to set (prctl), so a squatter can take
- *    a protected name, and a protect list should not rest on it.
- *  - A reclaim never crosses users unless the rule says so: the reclaimer
- *    signals only holders of the requester's uid (or any, for a requester
- *    of uid 0), except for rules that name requester: uid, which the
- *    operator chose; policy_cross_user() describes such a rule.
- *
- * Durations are decimal digits and a unit, ms, s, m, h or d ("250ms",
- * "10m"), or a plain 0; at most 365d.  Signals are TERM INT HUP QUIT KILL
- * USR1 USR2, with or without "SIG".  exec is an argv run without a shell;
- * its arguments may hold the placeholders of recvars.h (template.h), its
- * first element (the program) may not.  A placeholder whose value a process
- * chooses (its comm or exe) must follow fixed text in its argument
- * ("--comm={requester.comm}"): as a whole argument, or its start, a name
- * like "-f/etc/shadow" would be an option to the program, run as root.
- * YAML anchors, aliases and tags are refused, as are unknown keys, and
- * every error names the file and line.
+ *    signal a holder it could not identify.
+ *  - A cmdline search that reaches PCRE2's match, depth or heap limit
+ *    counts as no match, and is reported once per pattern through
+ *    on_limit.
+ *  - The cross-user rule is the reclaimer's (verdict.c); policy_cross_user()
+ *    only describes a rule that lets a requester cross users.
  */
 #ifndef BW_POLICY_H
 #define BW_POLICY_H

@@ -57,21 +57,26 @@ def test_mounts_tracefs():
 
 
 def test_make_install():
-    """make install puts the binary, man page, unit and logrotate snippet
-    under DESTDIR with the unit pointing at the installed binary; the unit
-    passes systemd-analyze verify where systemd is installed."""
+    """make install puts the binary, every man page (man5 and man8), the
+    documents, the unit and the logrotate snippet under PREFIX with the
+    unit pointing at the installed binary; the unit passes systemd-analyze
+    verify where systemd is installed."""
     with tempfile.TemporaryDirectory() as tmp:
         prefix = os.path.join(tmp, "prefix")
         rc, out, err = run_to_exit(["make", "-C", REPO, "--no-print-directory", "install",
                                     f"PREFIX={prefix}", f"LOGROTATEDIR={tmp}/logrotate.d"],
                                    timeout=300)
         eq(rc, 0, f"make install (stderr {err!r})")
-        modes = {rel: os.stat(os.path.join(tmp, rel)).st_mode & 0o777 for rel in (
-            "prefix/sbin/bindwatch", "prefix/share/man/man8/bindwatch.8",
-            "prefix/lib/systemd/system/bindwatch.service", "logrotate.d/bindwatch")}
-        eq(modes, {"prefix/sbin/bindwatch": 0o755, "prefix/share/man/man8/bindwatch.8": 0o644,
-                   "prefix/lib/systemd/system/bindwatch.service": 0o644,
-                   "logrotate.d/bindwatch": 0o644}, "installed files and modes")
+        docs = sorted(os.listdir(os.path.join(REPO, "doc")))
+        want = {"prefix/sbin/bindwatch": 0o755,
+                "prefix/lib/systemd/system/bindwatch.service": 0o644,
+                "logrotate.d/bindwatch": 0o644}
+        want.update({f"prefix/share/man/man{d[-1]}/{d}": 0o644 for d in docs if d[-2:] in (".5", ".8")})
+        want.update({f"prefix/share/doc/bindwatch/{d}": 0o644 for d in docs if d.endswith(".md")})
+        check("prefix/share/man/man5/bindwatch-policy.5" in want, "no bindwatch-policy.5 in doc/")
+        modes = {rel: os.stat(os.path.join(tmp, rel)).st_mode & 0o777
+                 for rel in want if os.path.exists(os.path.join(tmp, rel))}
+        eq(modes, want, "installed files and modes")
         unit = os.path.join(prefix, "lib/systemd/system/bindwatch.service")
         with open(unit) as f:
             text = f.read()

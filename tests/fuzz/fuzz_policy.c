@@ -30,16 +30,25 @@
 #define X4K X512 X512 X512 X512 X512 X512 X512 X512
 #define LONG_CMDLINE "java -jar app.jar " X4K " --port 8080 " X512
 
+/* a setuid-root program a user started */
+static const struct proc_identity setuid_root = { .ruid = 1000, .euid = 0, .suid = 0 };
+
+#define SUBJECT(c, e, cmd, u, uu, ctr, id_, age, st) \
+	{ .comm = c, .exe = e, .cmdline = cmd, .unit = u, .user_unit = uu, .container = ctr, \
+	  .uid = id_, .age_ms = age, .state = st }
+
 static const struct policy_proc subjects[] = {
-	{ "python3", "/usr/bin/python3.11", "python3 manage.py runserver 0.0.0.0:8080",
-	  "api.service", NULL, NULL, 1000, 600000, POLICY_STATE_LISTEN },
-	{ "sshd", "/usr/sbin/sshd", "sshd: /usr/sbin/sshd -D [listener]", "ssh.service",
-	  NULL, NULL, 0, 86400000, POLICY_STATE_BOUND },
-	{ "node", "/usr/bin/node", "", "docker-" CONTAINER ".scope", NULL, CONTAINER, 1001, 0,
-	  POLICY_STATE_ANY },
-	{ "java", "/usr/lib/jvm/bin/java", LONG_CMDLINE, "user@1000.service", "app.service",
-	  NULL, 1000, 3600000, POLICY_STATE_LISTEN },
-	{ NULL, NULL, NULL, NULL, NULL, NULL, -1, -1, POLICY_STATE_ANY },
+	SUBJECT("python3", "/usr/bin/python3.11", "python3 manage.py runserver 0.0.0.0:8080",
+		"api.service", NULL, NULL, 1000, 600000, POLICY_STATE_LISTEN),
+	SUBJECT("sshd", "/usr/sbin/sshd", "sshd: /usr/sbin/sshd -D [listener]", "ssh.service",
+		NULL, NULL, 0, 86400000, POLICY_STATE_BOUND),
+	SUBJECT("node", "/usr/bin/node", "", "docker-" CONTAINER ".scope", NULL, CONTAINER, 1001,
+		0, POLICY_STATE_ANY),
+	SUBJECT("java", "/usr/lib/jvm/bin/java", LONG_CMDLINE, "user@1000.service", "app.service",
+		NULL, 1000, 3600000, POLICY_STATE_LISTEN),
+	{ .comm = "su", .exe = "/usr/bin/su", .uid = 1000, .id = &setuid_root, .age_ms = 10,
+	  .state = POLICY_STATE_LISTEN },
+	SUBJECT(NULL, NULL, NULL, NULL, NULL, NULL, -1, -1, POLICY_STATE_ANY),
 };
 
 static const unsigned int ports[] = { 1, 80, 8080, 8099, 65535 };

@@ -1,17 +1,19 @@
-# test_release.py - tests of what bindwatch ships: the Debian package
-# (lintian, then installed with dpkg, run as a monitor against a real
-# conflict, removed and purged), the OCI image (run with podman as a
-# monitor on the host), the Kubernetes DaemonSet (parsed, checked against
-# what bindwatch accepts), and the one line bindwatch prints on a kernel
-# without BTF.  It builds what it tests with make (deb, image): `make
-# release-test` and tests/run run it (python3 -m pytest tests/release).  A
-# piece whose tool is missing (dpkg, lintian, podman) is skipped with the
-# reason.
+# test_release.py - tests of what bindwatch ships: the manual (every man
+# page renders without a warning, every page and link it names exists),
+# the Debian package (lintian, then installed with dpkg, run as a monitor
+# against a real conflict, removed and purged), the OCI image (run with
+# podman as a monitor on the host), the Kubernetes DaemonSet (parsed,
+# checked against what bindwatch accepts), and the one line bindwatch
+# prints on a kernel without BTF.  It builds what it tests with make (deb,
+# image): `make release-test` and tests/run run it (python3 -m pytest
+# tests/release).  A piece whose tool is missing (dpkg, lintian, podman)
+# is skipped with the reason.
 #
 # Environment: PKG_BINARY, the binary packaged (make's default otherwise);
 # MAKE, the make to build with.
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -137,6 +139,77 @@ def conflict_against(monitor, port):
         holder.wait()
 
 
+# ---------------------------------------------------------------- the manual
+
+DOC = os.path.join(REPO, "doc")
+# a page named as NAME(SECTION) in a document, or .BR NAME (SECTION) in a
+# page's source: bindwatch's own must exist
+PAGE_REF = re.compile(r"\b(bindwatch(?:-[a-z]+)?) ?\((\d)\)")
+# a relative link in a Markdown document: [text](path), [text](path#anchor), [text](#anchor)
+MD_LINK = re.compile(r"\]\((?![a-z]+:)([^)#\s]*)(?:#([^)\s]*))?\)")
+
+
+def man_pages():
+    """The man pages in doc/, as NAME.SECTION."""
+    return sorted(p for p in os.listdir(DOC) if re.fullmatch(r"[a-z-]+\.[1-8]", p))
+
+
+def render(page):
+    """The page as man shows it, and the warnings man gives for it as
+    lintian asks (--warnings, -Tutf8 -Z): (text, warnings)."""
+    env = dict(os.environ, LC_ALL="C.UTF-8", MANWIDTH="80")
+    path = os.path.join(DOC, page)
+    warnings = run(["man", "--warnings", "-E", "UTF-8", "-l", "-Tutf8", "-Z", path], env=env).stderr
+    return run(["man", "-l", path], env=env).stdout, warnings
+
+
+def test_man_pages():
+    """Every man page renders without a warning (groff -ww, as lintian runs
+    man), has the sections a page needs, and every bindwatch page it, the
+    README or a document names exists."""
+    if not shutil.which("groff") or not shutil.which("man"):
+        pytest.skip("groff or man is not installed")
+    pages = man_pages()
+    check(pages, "no man pages in doc/")
+    texts = []
+    for page in pages:
+        r = run(["groff", "-man", "-Tutf8", "-ww", "-z", os.path.join(DOC, page)])
+        check(r.returncode == 0 and not r.stderr, f"groff -ww {page}: {r.stderr.strip()}")
+        out, err = render(page)
+        check(not err, f"man --warnings {page}: {err.strip()}")
+        for section in ("NAME", "SYNOPSIS", "DESCRIPTION", "SEE ALSO"):
+            check(re.search(rf"^{section}$", out, re.M), f"{page}: no {section} section")
+        with open(os.path.join(DOC, page)) as f:
+            texts.append((page, f.read().replace("\\-", "-")))
+    for name in ["README.md"] + [f"doc/{d}" for d in sorted(os.listdir(DOC)) if d.endswith(".md")]:
+        with open(os.path.join(REPO, name)) as f:
+            texts.append((name, f.read()))
+    for name, text in texts:
+        for ref, section in PAGE_REF.findall(text):
+            check(f"{ref}.{section}" in pages, f"{name} names {ref}({section}), which is not in doc/")
+
+
+def anchors(path):
+    """The anchors a Markdown file's headings get, as GitHub makes them."""
+    with open(path) as f:
+        heads = [m.group(1) for m in re.finditer(r"^#+ (.+)$", re.sub(r"```.*?```", "", f.read(), flags=re.S), re.M)]
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in heads}
+
+
+def test_doc_links():
+    """The README's and the documents' relative links lead to files, and
+    their anchors to headings."""
+    for name in ["README.md"] + [f"doc/{d}" for d in sorted(os.listdir(DOC)) if d.endswith(".md")]:
+        with open(os.path.join(REPO, name)) as f:
+            text = f.read()
+        for target, anchor in MD_LINK.findall(text):
+            path = os.path.normpath(os.path.join(REPO, os.path.dirname(name), target or os.path.basename(name)))
+            check(os.path.exists(path), f"{name}: link to {target}, which does not exist")
+            if anchor:
+                check(path.endswith(".md") and anchor in anchors(path),
+                      f"{name}: link to {target}#{anchor}, a heading that does not exist")
+
+
 # ---------------------------------------------------------------- the package
 
 def dpkg_status(pkg):
@@ -150,10 +223,12 @@ def test_deb_contents():
     r = run(["dpkg-deb", "-c", deb])
     check(r.returncode == 0, f"dpkg-deb -c {deb}: {r.stderr}")
     paths = {line.split()[-1].lstrip(".") for line in r.stdout.splitlines()}
-    for want in (SBIN, "/lib/systemd/system/bindwatch.service",
-                 "/usr/share/man/man8/bindwatch.8.gz", "/etc/logrotate.d/bindwatch",
+    pages = [f"/usr/share/man/man{p.rsplit('.', 1)[1]}/{p}.gz" for p in man_pages()]
+    docs = [f"/usr/share/doc/bindwatch/{d}" for d in sorted(os.listdir(DOC)) if d.endswith(".md")]
+    for want in (SBIN, "/lib/systemd/system/bindwatch.service", "/etc/logrotate.d/bindwatch",
                  "/usr/share/doc/bindwatch/examples/policy.yaml",
-                 "/usr/share/doc/bindwatch/copyright", "/usr/share/doc/bindwatch/changelog.gz"):
+                 "/usr/share/doc/bindwatch/copyright", "/usr/share/doc/bindwatch/changelog.gz",
+                 *pages, *docs):
         check(want in paths, f"{deb}: no {want}")
     field = lambda f: run(["dpkg-deb", "-f", deb, f]).stdout.strip()
     check(field("Depends") == "", f"Depends: {field('Depends')!r}, expected none")
@@ -314,7 +389,12 @@ def test_image_contents():
     cid = run(["podman", "create", image]).stdout.strip()
     try:
         tmp = tempfile.mkdtemp()
-        subprocess.run(f"podman export {cid} | tar -x -C {tmp}", shell=True, check=True)
+        # to a file: Debian's podman 4.3 may write nothing when its stdout is
+        # a pipe or a file it did not open itself
+        tar = os.path.join(tmp, "export.tar")
+        subprocess.run(["podman", "export", "-o", tar, cid], check=True)
+        subprocess.run(["tar", "-x", "-C", tmp, "-f", tar], check=True)
+        os.unlink(tar)
         files = [os.path.relpath(os.path.join(d, f), tmp)
                  for d, _, fs in os.walk(tmp) for f in fs]
         shutil.rmtree(tmp)
@@ -408,4 +488,3 @@ def test_daemonset_yamllint():
     r = run(["yamllint", "-s", "-d", "{extends: default, rules: {line-length: {max: 120}}}",
              os.path.join(REPO, "deploy/kubernetes/daemonset.yaml")])
     check(r.returncode == 0, r.stdout)
-
