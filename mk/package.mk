@@ -8,7 +8,7 @@
 #   make deb ARCH=arm64
 #   make image         OCI image bindwatch:VERSION from packaging/image/Containerfile
 #                      (podman; ARCH=arm64 builds bindwatch:VERSION-arm64, linux/arm64)
-#   make release-test  tests/release/run.py: lintian, the package installed,
+#   make release-test  tests/release/ (pytest): lintian, the package installed,
 #                      run and removed, the image run as a monitor, the DaemonSet
 #
 # PKG_BINARY is the binary packaged; it defaults to the static build of
@@ -48,8 +48,8 @@ image: $(PKG_PREREQ) | $(BUILD)
 		-f packaging/image/Containerfile -t $(IMAGE) $(BUILD)/image-context >/dev/null
 
 release-test:
-	$(Q)PKG_BINARY=$(PKG_BINARY) MAKE="$(MAKE)" /usr/bin/python3 tests/release/run.py
+	$(Q)PKG_BINARY=$(PKG_BINARY) MAKE="$(MAKE)" /usr/bin/python3 -m pytest tests/release
 
-# `make print-VAR`: the value of VAR, for the tests (tests/release/run.py)
+# `make print-VAR`: the value of VAR, for the tests (tests/release/)
 print-%:
 	@echo '$($*)'

@@ -23,7 +23,7 @@
 
 .PHONY: static static-all
 
-# make test checks the static binaries (tests/static.sh) and the kernel
+# make test checks the static binaries (tests/static/) and the kernel
 # matrix boots them: on x86_64 both this machine's and the arm64 one, built
 # one after the other (each may run apt), after deps for the same reason
 STATIC_ALL_ARCHES := $(ARCH) $(if $(filter x86,$(ARCH)),arm64)

@@ -210,24 +210,10 @@ median() {
 		}'
 }
 
-# counted JSONFILE: failures bindwatch's records stand for (bindbench's
-# conflicts, suppressed and lost records)
+# counted JSONFILE: failures bindwatch's records stand for
+# (tests/bench/counted.py)
 counted() {
-	"$PYTHON" - "$1" <<'PY'
-import json, sys
-total = 0
-for line in open(sys.argv[1]):
-    try:
-        r = json.loads(line)
-    except ValueError:
-        continue
-    ev = r.get("event")
-    if ev in ("suppressed", "lost"):
-        total += r.get("count", 0)
-    elif r.get("requester", {}).get("comm") == "bindbench":
-        total += r.get("count", 0)
-print(total)
-PY
+	"$PYTHON" tests/bench/counted.py "$1"
 }
 
 # row FIGURE VALUE UNIT OP LIMIT: one line of the target table

@@ -17,7 +17,7 @@ PACKAGES="
 	clang llvm bpftool libclang-rt-dev
 	libbpf-dev libelf-dev zlib1g-dev
 	libcmocka-dev libyaml-dev libpcre2-dev libjansson-dev
-	iproute2 util-linux python3
+	iproute2 util-linux python3 python3-pytest
 	qemu-system-x86 busybox-static cpio
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	lsof psmisc

@@ -17,7 +17,7 @@ ARCH=${1:-$(dpkg --print-architecture)}
 HOST_ARCH=$(dpkg --print-architecture)
 # the -dev packages whose .a files are linked, per target architecture
 LIBS="libbpf-dev libelf-dev zlib1g-dev libyaml-dev libpcre2-dev libjansson-dev"
-# file and strace for tests/static.sh
+# file and strace for tests/static/
 TOOLS="file strace"
 
 missing=""

@@ -3,7 +3,9 @@
 #
 # kernel-matrix.sh - run bindwatch on other kernels than the host's, under
 # qemu, on x86_64 and arm64, in both capture modes, and check the records
-# it writes.
+# it writes.  This is the driver: the guest's /init, the checker and the
+# bench parser are files of tests/kernels/ (init.sh, check.py,
+# guest_bench.py), the conflicts the guest makes tests/kernels/conflicts.c.
 #
 # Why: the host kernel refuses fentry/fexit (EPERM) and has the 6.6+
 # inet_sock layout, so the fexit programs and the pre-6.6 bitfield reads of
@@ -26,15 +28,17 @@
 #  2. boot it with an initramfs (cpio newc, gzip) holding busybox (static:
 #     the host's on x86_64, busybox-static:arm64's /bin/busybox, downloaded
 #     the same way, on arm64), bindwatch, conflicts (static) and an /init
-#     that, for each mode in $MODES, starts `bindwatch --mode MODE --json -v`
+#     (tests/kernels/init.sh, its settings in /etc/matrix.env) that, for
+#     each mode in $MODES, starts `bindwatch --mode MODE --json -v`
 #     in the background, waits for its ready line, runs conflicts (which
 #     prints an "expect ..." line before each conflict it makes), stops
 #     bindwatch with SIGTERM and prints the expect lines, the JSON records
 #     and bindwatch's stderr between "=== bindwatch-matrix begin/end"
 #     markers on the console (ttyS0, ttyAMA0 on arm64); then powers off;
-#  3. check the console (python3, stdlib): for every case, a conflict record
-#     with the expected syscall, proto, family, addr, port, requester pid,
-#     errno EADDRINUSE, the mode asked for and the socket options set.
+#  3. check the console (tests/kernels/check.py): for every case, a
+#     conflict record with the expected syscall, proto, family, addr, port,
+#     requester pid, errno EADDRINUSE, the mode asked for and the socket
+#     options set.
 #     For a holder no descriptor shows (sent away with SCM_RIGHTS, or
 #     registered in an io_uring: the UNIXCB and ring layouts), the record
 #     names the process holding it and how ("via").
@@ -72,7 +76,8 @@
 # floor (build/floor-static: empty programs on bindwatch's hooks) and under
 # bindwatch, in each of BENCH_MODES (default fexit: the mode the host may
 # refuse), BENCH_ROUNDS interleaved rounds, and a "guest-bench" line per
-# figure gives the medians and bindwatch's ratios against bare and floor.
+# figure gives the medians and bindwatch's ratios against bare and floor
+# (tests/kernels/guest_bench.py).
 # Under TCG only the ratios mean anything, and those only roughly.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -195,11 +200,9 @@ extract() {
 	return 1
 }
 
-# The guest's /init.  Markers and prefixes keep the results apart from any
-# kernel message on the console; printk is turned down to errors first.
-write_init() {
+# The settings of the guest's /init (tests/kernels/init.sh), to $1.
+write_settings() {
 	cat >"$1" <<EOF
-#!/bin/busybox sh
 MODES="$MODES"
 READY_TIMEOUT=$READY_TIMEOUT
 PID1_PORT=$PID1_PORT
@@ -207,125 +210,6 @@ BENCH_MODES="$BENCH_MODES"
 BENCH_ROUNDS=$BENCH_ROUNDS
 BENCH_ARGS="$BENCH_ARGS"
 EOF
-	cat >>"$1" <<'EOF'
-# PID 1 becomes conflicts, holding 127.0.0.1:PID1_PORT as systemd holds an
-# activated socket, and runs this script again as its child
-if [ $$ = 1 ]; then
-	/bin/busybox mount -t proc proc /proc
-	exec /bin/conflicts init "$PID1_PORT" /bin/busybox sh /init
-fi
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
-mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
-echo 3 >/proc/sys/kernel/printk
-ip link set lo up
-# a reclaim rule for PID 1's port: bindwatch must refuse it
-cat >/tmp/policy.yaml <<POLICY
-version: 1
-rules:
-  - name: pid1
-    match:
-      port: $PID1_PORT
-    action: reclaim
-POLICY
-chmod 600 /tmp/policy.yaml
-
-alive() { # a zombie is not alive
-	[ -r /proc/$1/stat ] && ! grep -q '^[0-9]* ([^)]*) Z' /proc/$1/stat
-}
-
-# wait until process $1 says "ready" in file $2: 0, or 1 when it exits first
-wait_ready() {
-	i=0
-	while [ $i -lt $((READY_TIMEOUT * 10)) ]; do
-		grep -q 'ready (mode: ' "$2" && return 0
-		alive $1 || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# stop process $1: SIGTERM, SIGKILL after 15 s
-stop() {
-	kill -TERM $1 2>/dev/null
-	(sleep 15; kill -KILL $1 2>/dev/null) &
-	watchdog=$!
-	wait $1
-	kill $watchdog 2>/dev/null
-}
-
-echo # the firmware leaves the cursor mid-line
-for mode in $MODES; do
-	rm -f /tmp/bw.json /tmp/bw.err /tmp/conflicts.out
-	/bin/bindwatch --mode "$mode" --json -v --policy /tmp/policy.yaml --dry-run \
-		>/tmp/bw.json 2>/tmp/bw.err &
-	pid=$!
-	ready=0 crc=- i=0
-	while [ $i -lt $((READY_TIMEOUT * 10)) ]; do
-		if grep -q '^bindwatch: ready' /tmp/bw.err; then ready=1; break; fi
-		alive $pid || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if [ $ready = 1 ]; then
-		/bin/conflicts "$PID1_PORT" >/tmp/conflicts.out 2>&1
-		crc=$?
-		sleep 0.5
-	fi
-	kill -TERM $pid 2>/dev/null
-	(sleep 15; kill -KILL $pid 2>/dev/null) &
-	watchdog=$!
-	wait $pid
-	rc=$?
-	kill $watchdog 2>/dev/null
-	echo "=== bindwatch-matrix begin mode=$mode kernel=$(uname -r) ready=$ready bindwatch_rc=$rc conflicts_rc=$crc"
-	sed 's/^/out: /' /tmp/conflicts.out 2>/dev/null
-	sed 's/^/json: /' /tmp/bw.json
-	# libbpf's whole log when something went wrong, the gist otherwise:
-	# bindwatch's own lines, and which inet_sock layout CO-RE matched
-	# (inet_flags from 6.6 on, the freebind/transparent bitfields before)
-	if [ $ready = 1 ] && [ $rc = 0 ]; then
-		grep -E '^bindwatch:|^libbpf: .*(fail|error|warn|refus)' /tmp/bw.err
-		grep -oE 'matching candidate #[0-9]+ <byte_off> \[[0-9]+\] struct inet_sock\.[a-z_]+' /tmp/bw.err |
-			sed 's/.*struct /libbpf: CO-RE matched struct /' | sort -u
-	else
-		cat /tmp/bw.err
-	fi | sed 's/^/stderr: /'
-	echo "=== bindwatch-matrix end mode=$mode"
-done
-# GUEST_BENCH: bare, floor and bindwatch, interleaved, BENCH_ROUNDS times
-for mode in $BENCH_MODES; do
-	[ -x /bin/bindbench ] || break
-	r=1
-	while [ $r -le $BENCH_ROUNDS ]; do
-		for config in bare floor bindwatch; do
-			pid=""
-			rm -f /tmp/bench.err
-			case $config in
-			floor) /bin/floor --mode "$mode" 2>/tmp/bench.err & pid=$! ;;
-			bindwatch) /bin/bindwatch --mode "$mode" --json >/dev/null 2>/tmp/bench.err & pid=$! ;;
-			esac
-			if [ -n "$pid" ] && ! wait_ready $pid /tmp/bench.err; then
-				echo "bench: mode=$mode config=$config error=$(tail -n 1 /tmp/bench.err)"
-				stop $pid
-				continue
-			fi
-			echo "bench: mode=$mode round=$r config=$config $(/bin/bindbench $BENCH_ARGS | tr '\n' ' ')"
-			[ -n "$pid" ] && stop $pid
-		done
-		r=$((r + 1))
-	done
-done
-dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|bpf.*(fail|error)' | sed 's/^/dmesg: /'
-echo "=== bindwatch-matrix done"
-poweroff -f
-EOF
-	chmod 755 "$1"
 }
 
 # Copy the shared libraries and loader program $1 needs to the same paths under $2.
@@ -339,7 +223,7 @@ copy_libs() {
 
 build_initramfs() { # OUT BUSYBOX BINDWATCH CONFLICTS [BINDBENCH FLOOR]
 	local root=${1%.cpio.gz}
-	rm -rf "$root" && mkdir -p "$root"/{bin,dev,proc,run,sys,tmp} || return 1
+	rm -rf "$root" && mkdir -p "$root"/{bin,dev,etc,proc,run,sys,tmp} || return 1
 	cp "$2" "$root/bin/busybox" &&
 		cp "$3" "$root/bin/bindwatch" &&
 		copy_libs "$3" "$root" &&
@@ -347,274 +231,21 @@ build_initramfs() { # OUT BUSYBOX BINDWATCH CONFLICTS [BINDBENCH FLOOR]
 	if [ $# -gt 4 ]; then
 		cp "$5" "$root/bin/bindbench" && cp "$6" "$root/bin/floor" || return 1
 	fi
-	write_init "$root/init"
+	cp tests/kernels/init.sh "$root/init" && write_settings "$root/etc/matrix.env" || return 1
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$1.tmp" &&
 		mv "$1.tmp" "$1"
 }
 
 # Check console log $2 of kernel $1 (architecture $4), booted with exit
-# status $3 after at most $5 seconds.
+# status $3 after at most $5 seconds (tests/kernels/check.py).
 check() {
-	/usr/bin/python3 - "$1" "$2" "$3" "$5" "$MODES" "$CASES" "$4" <<'EOF'
-import json
-import re
-import sys
-
-kernel, log, status, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-modes, cases, arch = sys.argv[5].split(), sys.argv[6].split(), sys.argv[7]
-BEGIN, END = "=== bindwatch-matrix begin ", "=== bindwatch-matrix end "
-
-# terminal escapes (the firmware clears the screen) and CRs out
-ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[@-~])|\r")
-with open(log, encoding="utf-8", errors="replace") as f:
-    lines = [ESCAPES.sub("", l.rstrip("\n")) for l in f]
-
-blocks = {}  # mode -> {"head": {...}, "out": [...], "json": [...], "stderr": [...]}
-cur = None
-for line in lines:
-    if line.startswith(BEGIN):
-        head = dict(kv.split("=", 1) for kv in line[len(BEGIN):].split() if "=" in kv)
-        cur = blocks[head.get("mode")] = {"head": head, "out": [], "json": [], "stderr": [],
-                                           "ended": False}
-    elif line.startswith(END):
-        if cur is not None:
-            cur["ended"] = True
-        cur = None
-    elif cur is not None:
-        for key in ("out", "json", "stderr"):
-            if line.startswith(key + ": "):
-                cur[key].append(line[len(key) + 2:])
-
-
-def tail(n=3):
-    return " | ".join(l.strip() for l in lines if l.strip())[-n * 100:] if lines else "(empty console)"
-
-
-def boot_problem():
-    if status == 124:
-        return f"guest did not finish in {timeout} s (console: {log})"
-    if "=== bindwatch-matrix done" in lines:
-        return None
-    return f"guest stopped early, qemu status {status}; console ends: {tail()}"
-
-
-def stderr_gist(block):
-    errs = [l for l in block["stderr"] if l.startswith("bindwatch:") and "ready" not in l]
-    libbpf = [l for l in block["stderr"] if l.startswith("libbpf:") and
-              any(w in l for w in ("fail", "error", "refus", "invalid"))]
-    return "; ".join((libbpf[-3:] + errs[-2:])) or "no message"
-
-
-def case_name(f):
-    return f"{f[0]}-{f[1]}-{f[2]}"
-
-
-TYPES = {"tcp": "stream", "udp": "dgram"}
-# bindwatch's one line when the kernel will not attach the fexit programs
-FEXIT_REFUSED = "bindwatch: fexit mode unavailable: the kernel refused the fexit programs ("
-ENOTSUPP = 524  # the kernel's own "not supported", not EOPNOTSUPP
-# which holder walk bindwatch -v says it loaded: the fast one from 6.2 on
-# (bpf_rdonly_cast), which falls back silently, so only this line tells
-WALK = "bindwatch: holder iterators: the "
-
-
-def walk_expected(release):
-    m = re.match(r"(\d+)\.(\d+)", release)
-    return "fast" if m and (int(m[1]), int(m[2])) >= (6, 2) else "portable"
-
-
-def fexit_unsupported(block):
-    """On arm64, a kernel without ftrace direct calls (before 6.4) has no BPF
-    trampolines for kernel functions and answers the attach with ENOTSUPP;
-    the reason to skip fexit there.  Any other answer is a failure."""
-    if arch != "arm64":
-        return None
-    for l in block["stderr"]:
-        if l.startswith(FEXIT_REFUSED) and re.search(rf"\b{ENOTSUPP}\b", l):
-            return (f"this kernel refuses fexit with ENOTSUPP ({ENOTSUPP}): arm64 attaches BPF "
-                    f"trampolines to kernel functions through ftrace direct calls, from 6.4 on "
-                    f"(bindwatch said: {l[len('bindwatch: '):]})")
-    return None
-
-
-for mode in modes:
-    block = blocks.get(mode)
-    if block is None:
-        reason = boot_problem() or f"no result block for mode {mode}"
-        for c in cases:
-            print(f"FAIL {kernel} {mode} {c}: {reason}")
-        continue
-    head = block["head"]
-    if head.get("ready") != "1":
-        unsupported = fexit_unsupported(block) if mode == "fexit" else None
-        for c in cases:
-            if unsupported:
-                print(f"skip {kernel} {mode} {c}: {unsupported}")
-                continue
-            print(f"FAIL {kernel} {mode} {c}: bindwatch --mode {mode} did not get ready "
-                  f"(exit status {head.get('bindwatch_rc')}): {stderr_gist(block)}")
-        continue
-    ready = [l for l in block["stderr"] if l.startswith("bindwatch: ready")]
-    matched = "libbpf: CO-RE matched struct "
-    layout = " ".join(sorted(l[len(matched):] for l in block["stderr"] if l.startswith(matched)))
-    records, bad = [], 0
-    for l in block["json"]:
-        try:
-            records.append(json.loads(l))
-        except ValueError:
-            bad += 1
-    expects, errors, storm, pid1, indirect = {}, {}, None, None, {}
-    for l in block["out"]:
-        f = l.split()
-        if f[:1] == ["expect"] and len(f) >= 7:
-            expects[case_name(f[1:4])] = f[1:]
-        elif f[:1] == ["storm"] and len(f) == 4:
-            storm = [int(x) for x in f[1:]]
-        elif f[:1] == ["pid1"] and len(f) == 3:
-            pid1 = [int(x) for x in f[1:]]
-        elif f[:1] == ["indirect"] and len(f) == 5:
-            indirect[f[1]] = (int(f[2]), int(f[3]), f[4])
-        elif l.startswith("conflicts: error "):
-            name = l.split()[2].rstrip(":")
-            errors.setdefault(name, []).append(l)
-    general = []
-    if head.get("bindwatch_rc") != "0":
-        general.append(f"bindwatch exited with status {head.get('bindwatch_rc')} after SIGTERM: "
-                       f"{stderr_gist(block)}")
-    if ready and ready[0] != f"bindwatch: ready (mode: {mode})":
-        general.append(f"asked for mode {mode}, got '{ready[0]}'")
-    if bad:
-        general.append(f"{bad} record lines that do not parse as JSON")
-    walk = [l for l in block["stderr"] if l.startswith(WALK)]
-    want = walk_expected(head.get("kernel", ""))
-    if not walk or not walk[0][len(WALK):].startswith(want):
-        general.append(f"expected the {want} holder walk on {head.get('kernel')}, "
-                       f"bindwatch said {walk[0] if walk else 'nothing'}")
-    if not block["ended"]:
-        general.append(f"result block cut short: {boot_problem() or 'no end marker'}")
-    lost = sum(r.get("count", 0) for r in records if r.get("event") == "lost")
-    for c in cases:
-        problems = list(general) + errors.get(c, []) + errors.get("setup", [])
-        e = expects.get(c)
-        if c.startswith("storm-"):
-            # exact accounting: the counts plus the loss are the failures
-            if storm is None:
-                problems.append("conflicts printed no storm line "
-                                f"(exit status {head.get('conflicts_rc')})")
-            else:
-                port, pid, failed = storm
-                mine = [r for r in records if r.get("port") == port]
-                counts = [r.get("count") for r in mine]
-                if any((r.get("requester") or {}).get("pid") != pid for r in mine):
-                    problems.append(f"records for port {port} not all from pid {pid}")
-                if sum(counts) + lost != failed:
-                    problems.append(f"counts {counts} plus {lost} lost != {failed} failures")
-                if not counts or counts[0] != 1 or len(counts) > 100:
-                    problems.append(f"expected a first record of count 1 and a few more, "
-                                    f"got counts {counts[:10]}")
-                detail = f"{len(mine)} records for {failed} failures, {lost} lost"
-        elif c in indirect or c.startswith(("inflight-", "ring-")):
-            # a holder no descriptor shows: named by what holds it
-            if c not in indirect:
-                problems.append(f"conflicts printed no indirect line for it "
-                                f"(exit status {head.get('conflicts_rc')})")
-            else:
-                port, pid, via = indirect[c]
-                mine = [r for r in records if r.get("port") == port]
-                holder = ((mine[0].get("holders") if mine else None) or [{}])[0]
-                if not mine:
-                    problems.append(f"no record for port {port}")
-                elif (holder.get("pid"), holder.get("via")) != (pid, via):
-                    problems.append(f"holder (pid, via) ({holder.get('pid')}, "
-                                    f"{holder.get('via')!r}), expected ({pid}, {via!r})")
-                detail = f"port {port}: held by {holder.get('pid')} via {holder.get('via')}"
-        elif c.startswith("pid1-"):
-            # a reclaim rule names PID 1's port: refused, whatever the rule says
-            if pid1 is None:
-                problems.append("conflicts printed no pid1 line "
-                                f"(exit status {head.get('conflicts_rc')})")
-            else:
-                port, pid = pid1
-                mine = [r for r in records if r.get("port") == port]
-                rec = mine[0] if mine else {}
-                holder = (rec.get("holders") or [{}])[0]
-                action = rec.get("action") or {}
-                if not mine:
-                    problems.append(f"no record for PID 1's port {port}")
-                elif (rec.get("requester") or {}).get("pid") != pid or holder.get("pid") != 1:
-                    problems.append(f"requester {(rec.get('requester') or {}).get('pid')} "
-                                    f"(expected {pid}), holder {holder.get('pid')} (expected 1)")
-                elif action.get("result") != "protected" or action.get("signals"):
-                    problems.append(f"action {action}, expected protected with no signal")
-                detail = f"port {port}: {action.get('result')}: {action.get('why')}"
-        elif e is None:
-            problems.append("conflicts printed no expect line for it "
-                            f"(exit status {head.get('conflicts_rc')})")
-        else:
-            syscall, proto, family, addr, port, pid = e[:6]
-            opts = dict(kv.split("=", 1) for kv in e[6:] if "=" in kv)
-            want = {"event": "conflict", "syscall": syscall, "errno": "EADDRINUSE",
-                    "proto": proto, "family": family, "addr": addr, "port": int(port),
-                    "mode": mode, "count": 1}
-            cands = [r for r in records if r.get("port") == int(port)
-                     and r.get("syscall") == syscall]
-            if not cands:
-                problems.append(f"no {syscall} record for port {port} "
-                                f"({len(records)} records in all)")
-            else:
-                diffs_best = None
-                for r in cands:
-                    diffs = [f"{k}={r.get(k)!r}, expected {v!r}" for k, v in want.items()
-                             if r.get(k) != v]
-                    req, sock = r.get("requester") or {}, r.get("socket") or {}
-                    if req.get("pid") != int(pid):
-                        diffs.append(f"requester.pid={req.get('pid')!r}, expected {pid}")
-                    if sock.get("type") != TYPES.get(proto):
-                        diffs.append(f"socket.type={sock.get('type')!r}, expected {TYPES.get(proto)!r}")
-                    for k, v in opts.items():
-                        if sock.get(k) is not (v == "1"):
-                            diffs.append(f"socket.{k}={sock.get(k)!r}, expected {v == '1'}")
-                    if diffs_best is None or len(diffs) < len(diffs_best):
-                        diffs_best = diffs
-                problems += diffs_best
-            detail = f"{e[3]} port {e[4]} pid {e[5]}, " + " ".join(e[6:])
-        if problems:
-            print(f"FAIL {kernel} {mode} {c}: " + "; ".join(problems))
-        else:
-            print(f"ok {kernel} {mode} {c} ({detail}" + (f"; CO-RE: {layout}" if layout else "") + ")")
-EOF
+	/usr/bin/python3 tests/kernels/check.py "$1" "$2" "$3" "$5" "$MODES" "$CASES" "$4"
 }
 
 # GUEST_BENCH: the "bench:" lines of console log $2 (kernel $1) as one
-# "guest-bench" line per mode and figure: medians of the rounds, and
-# bindwatch against bare and against the floor.
+# "guest-bench" line per mode and figure (tests/kernels/guest_bench.py).
 guest_bench() {
-	/usr/bin/python3 - "$1" "$2" <<'EOF'
-import re
-import statistics
-import sys
-
-kernel, log = sys.argv[1], sys.argv[2]
-runs = {}  # (mode, config) -> {figure: [values]}
-for line in open(log, errors="replace"):
-    m = re.search(r"bench: mode=(\S+) (?:round=\d+ )?config=(\S+) (.*)", line)
-    if not m:
-        continue
-    mode, config, rest = m.groups()
-    if rest.startswith("error="):
-        print(f"guest-bench {kernel} {mode} {config}: not measured: {rest[6:].strip()}")
-        continue
-    for name, value in re.findall(r"(\w+) ([0-9.]+)", rest):
-        runs.setdefault((mode, config), {}).setdefault(name, []).append(float(value))
-for mode in sorted({m for m, _ in runs}):
-    bare, floor, bw = (runs.get((mode, c), {}) for c in ("bare", "floor", "bindwatch"))
-    for fig in ("failing_bind_ns", "cycle_ns", "storm2_same_ns", "storm2_diff_ns", "getppid_ns"):
-        if not (bare.get(fig) and floor.get(fig) and bw.get(fig)):
-            continue
-        b, f, w = (statistics.median(x[fig]) for x in (bare, floor, bw))
-        print(f"guest-bench {kernel} {mode} {fig}: bare {b:.0f} floor {f:.0f} bindwatch {w:.0f}"
-              f" ns; vs bare {w / b:.2f}x, vs floor {w / f:.2f}x (qemu TCG)")
-EOF
+	/usr/bin/python3 tests/kernels/guest_bench.py "$1" "$2"
 }
 
 # The first source of bindwatch newer than binary $1, if any.

@@ -1,8 +1,8 @@
 # compare_records.py - are two captured e2e runs the same records, minus
 # what changes from run to run (times, pids, ports, counts, random names)?
 #
-# Usage: BW_E2E_CAPTURE=A python3 tests/e2e/run.py; (change the code);
-#        BW_E2E_CAPTURE=B python3 tests/e2e/run.py;
+# Usage: BW_E2E_CAPTURE=A python3 -m pytest tests/e2e; (change the code);
+#        BW_E2E_CAPTURE=B python3 -m pytest tests/e2e;
 #        python3 tests/e2e/compare_records.py A B [NOISE]
 #
 # Each stdout line is normalized: every run of digits becomes N and every

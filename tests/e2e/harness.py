@@ -1,6 +1,8 @@
-# harness.py - shared helpers for the bindwatch end-to-end tests: starting
+# harness.py - the domain code of the bindwatch end-to-end tests: starting
 # and stopping bindwatch, requester child processes that make real failing
-# bind()/listen() calls, port holders, record checks and the test registry.
+# bind()/listen() calls, port holders, network namespaces and record
+# checks.  conftest.py makes fixtures of them; the child programs are files
+# in children/.
 import json
 import os
 import queue
@@ -14,19 +16,23 @@ import tempfile
 import threading
 import time
 
+import pytest
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("BINDWATCH") or os.path.join(REPO, "bindwatch")
 PYTHON = "/usr/bin/python3"
+CHILDREN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children")
 
 # A command prefix that runs a child as an unprivileged local user (nobody),
 # the attacker of the trust tests; it exec()s the command, so pids match.
 NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 
 # BW_E2E_CAPTURE=DIR: every bindwatch a test starts leaves its stdout in
-# DIR/TEST.N.out, for tests/e2e/compare_records.py (same records before and
+# DIR/TEST.N.out (TEST: the test's name without "test_", parameters
+# included), for tests/e2e/compare_records.py (same records before and
 # after a change to the code, minus times and pids).
 CAPTURE_DIR = os.environ.get("BW_E2E_CAPTURE")
-CURRENT_TEST = None  # set by run.py
+CURRENT_TEST = None  # set by conftest.py
 _captured = {}       # test name -> bindwatch instances captured so far
 
 READY_TIMEOUT = 60   # seconds to wait for the "ready" line
@@ -38,10 +44,6 @@ TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
 
 
 # ---------------------------------------------------------------- outcomes
-
-class Skip(Exception):
-    """Raised by a test that cannot run on this machine."""
-
 
 def fail(message):
     raise AssertionError(message)
@@ -55,23 +57,6 @@ def check(condition, message):
 def eq(actual, expected, what):
     if actual != expected:
         fail(f"{what}: expected {expected!r}, got {actual!r}")
-
-
-# ---------------------------------------------------------------- registry
-
-TESTS = []  # (name, function, needs_root), in registration order
-
-
-def register(name, function, root=True):
-    TESTS.append((name, function, root))
-
-
-def test(root=True):
-    """Decorator: register the function as a test under its own name."""
-    def wrap(function):
-        register(function.__name__, function, root)
-        return function
-    return wrap
 
 
 # ---------------------------------------------------------------- processes
@@ -274,78 +259,6 @@ def start_bindwatch(*args, json_output=True, env=None):
     return bw
 
 
-# What the child processes below share: their comm, and sockets made from a
-# JSON description (family, proto and the options the tests set).
-CHILD_PRELUDE = r'''
-import ctypes, json, os, socket, sys
-libc = ctypes.CDLL(None, use_errno=True)
-FAMILY = {"ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
-TYPE = {"tcp": socket.SOCK_STREAM, "udp": socket.SOCK_DGRAM}
-
-def set_comm(comm):
-    if libc.prctl(15, ctypes.c_char_p(comm), 0, 0, 0) != 0:  # PR_SET_NAME
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME)")
-
-def new_socket(op):
-    s = socket.socket(FAMILY[op["family"]], TYPE[op["proto"]])
-    if op.get("reuseaddr"):
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if op.get("reuseport"):
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    if op.get("v6only") is not None:
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(op["v6only"]))
-    if op.get("device"):
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, op["device"].encode())
-    if op.get("freebind"):
-        s.setsockopt(socket.SOL_IP, 15, 1)  # IP_FREEBIND
-    if op.get("transparent"):
-        s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT
-    return s
-'''
-
-# The requester: sets its comm, then for each JSON operation read on stdin
-# makes the calls in a new thread (which inherits the comm) and prints
-# {"pid", "tid", "errno"}; it exits when stdin closes, so it is still alive
-# while bindwatch reads its /proc entries.
-REQUESTER_SRC = CHILD_PRELUDE + r'''
-import errno, threading
-set_comm(bytes.fromhex(sys.argv[2]))
-sockets = []
-
-def attempt(call):
-    try:
-        call()
-        return None
-    except OSError as e:
-        return errno.errorcode.get(e.errno, str(e.errno))
-
-def run(op, result):
-    try:
-        where = (op["addr"], op["port"])
-        if op["op"] == "bind":
-            s = new_socket(op)
-            sockets.append(s)  # kept open for the rest of the requester's life
-            result["errno"] = attempt(lambda: s.bind(where))
-        elif op["op"] == "listen":  # two sockets bound to one port, both listen
-            first, second = new_socket(op), new_socket(op)
-            sockets.extend((first, second))
-            first.bind(where)
-            second.bind(where)
-            first.listen()
-            result["errno"] = attempt(second.listen)
-        result["tid"] = threading.get_native_id()
-    except Exception as e:
-        result["error"] = repr(e)
-
-for line in sys.stdin:
-    result = {"pid": os.getpid()}
-    worker = threading.Thread(target=run, args=(json.loads(line), result))
-    worker.start()
-    worker.join()
-    print(json.dumps(result), flush=True)
-'''
-
-
 def new_marker():
     """A unique comm for a requester: "bwreq-" and 8 hex digits (14 bytes)."""
     return "bwreq-" + secrets.token_hex(4)
@@ -363,16 +276,14 @@ class Requester(StdinChild):
         self.comm_bytes = (comm.encode() if isinstance(comm, str) else comm)[:15]
         self.comm = self.comm_bytes.decode("utf-8", "replace")  # as JSON should show it
         self.marker = "--bw-marker=" + secrets.token_hex(6)
-        self.argv = [PYTHON, "-c", "import os; exec(os.environ['BW_REQUESTER'])",
-                     self.marker, self.comm_bytes.hex(), *args]
-        env = dict(os.environ, BW_REQUESTER=REQUESTER_SRC)
+        self.argv = [PYTHON, child("requester.py"), self.marker, self.comm_bytes.hex(), *args]
         self.proc = subprocess.Popen([*prefix, *self.argv], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.pid = self.proc.pid
         self.out = LineReader(self.proc.stdout)
 
     def call(self, expect, **op):
-        """Run one operation (see REQUESTER_SRC); check that it ended with
+        """Run one operation (see children/requester.py); check that it ended with
         errno name `expect` (None: success); return {"pid", "tid", "errno"}."""
         self.proc.stdin.write((json.dumps(op) + "\n").encode())
         self.proc.stdin.flush()
@@ -546,66 +457,6 @@ def listen_conflict(bw, requester=None):
 
 # ---------------------------------------------------------------- holders
 
-# A port holder process: argv[1] is a JSON spec {"comm", "uid", "sockets":
-# [{"family", "proto", "addr", "port", "reuseaddr", "reuseport", "v6only",
-# "listen": backlog or null}], "fork", "exit"}. It sets its comm, drops to
-# "uid" if given (before socket(), so the sockets are owned by it), opens the
-# sockets, forks if "fork" (the child shares them and waits too), then prints
-# {"pid", "start_ticks", "sockets": [{"fd", "port"}], "child"} and waits for
-# stdin to close. With "exit", a forked "binder" process does all that
-# instead and exits at once, leaving its child holding the sockets; the
-# holder, a subreaper, then prints {"exited": binder pid} and waits.
-HOLDER_SRC = CHILD_PRELUDE + r"""
-spec = json.loads(sys.argv[1])
-set_comm(spec["comm"].encode())
-if spec.get("uid") is not None:
-    os.setgroups([])
-    os.setgid(spec["uid"])
-    os.setuid(spec["uid"])
-
-def hold():
-    keep, out = [], {"pid": os.getpid(), "sockets": [], "child": None}
-    with open("/proc/self/stat") as f:
-        out["start_ticks"] = int(f.read().rsplit(")", 1)[1].split()[19])  # field 22
-    for op in spec["sockets"]:
-        s = new_socket(op)
-        keep.append(s)
-        s.bind((op["addr"], op.get("port", 0)))
-        if op.get("listen") is not None:
-            s.listen(op["listen"])
-        out["sockets"].append({"fd": s.fileno(), "port": s.getsockname()[1]})
-    if spec.get("fork") or spec.get("exit"):
-        out["child"] = os.fork()
-        if out["child"] == 0:
-            sys.stdin.read()
-            os._exit(0)
-    print(json.dumps(out), flush=True)
-    if spec.get("exit"):
-        os._exit(0)
-    sys.stdin.read()
-
-if spec.get("exit"):
-    if libc.prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER: the orphan stays ours
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
-    binder = os.fork()
-    if binder == 0:
-        try:
-            hold()
-        finally:
-            os._exit(1)
-    status = os.waitpid(binder, 0)[1]
-    print(json.dumps({"exited": binder, "status": status}), flush=True)
-    sys.stdin.read()
-else:
-    hold()
-while True:
-    try:
-        os.wait()
-    except ChildProcessError:
-        break
-"""
-
-
 def new_holder_comm():
     """A unique comm for a holder: "bwhold-" and 8 hex digits (15 bytes)."""
     return "bwhold-" + secrets.token_hex(4)
@@ -617,7 +468,7 @@ def socket_spec(family="ipv4", proto="tcp", addr="127.0.0.1", port=0, listen=Non
 
 
 class Holder(StdinChild):
-    """A child process holding sockets (see HOLDER_SRC) until closed.
+    """A child process holding sockets (see children/holder.py) until closed.
     Attributes: pid (of the process that opened the sockets: the binder,
     already exited and reaped, with exit=True), start_ticks, sockets
     ([{"fd", "port"}]), port (of the first socket), child (pid of the
@@ -627,10 +478,9 @@ class Holder(StdinChild):
         self.comm = comm or new_holder_comm()
         spec = {"comm": self.comm, "uid": uid, "sockets": list(sockets), "fork": fork,
                 "exit": exit}
-        self.argv = [PYTHON, "-c", "import os; exec(os.environ['BW_HOLDER'])", json.dumps(spec)]
-        env = dict(os.environ, BW_HOLDER=HOLDER_SRC)
+        self.argv = [PYTHON, child("holder.py"), json.dumps(spec)]
         self.proc = subprocess.Popen([*prefix, *self.argv], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.out = LineReader(self.proc.stdout)
         try:
             line = self.out.next(time.monotonic() + RECORD_TIMEOUT)
@@ -694,12 +544,12 @@ class Netns:
     def __init__(self):
         self.ip = shutil.which("ip")
         if not self.ip:
-            raise Skip("ip (iproute2) is not installed")
+            pytest.skip("ip (iproute2) is not installed")
         self.name = "bwt-" + secrets.token_hex(4)
         self.path = f"/run/netns/{self.name}"
         rc, _, err = run_to_exit([self.ip, "netns", "add", self.name])
         if rc != 0:
-            raise Skip(f"ip netns add failed: {err.strip()}")
+            pytest.skip(f"ip netns add failed: {err.strip()}")
         try:
             rc, _, err = run_to_exit(self.exec_prefix() + [self.ip, "link", "set", "lo", "up"])
             check(rc == 0, f"cannot set lo up in {self.name}: {err.strip()}")
@@ -722,10 +572,15 @@ class Netns:
         self.delete()
 
 
-# ---------------------------------------------------------------- C children
+# ---------------------------------------------------------------- children
 
-CHILDREN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children")
 _built = {}
+
+
+def child(name):
+    """The path of the child program children/NAME (run by path, so that a
+    record shows it in the child's command line)."""
+    return os.path.join(CHILDREN_DIR, name)
 
 
 def child_binary(name):
@@ -736,7 +591,7 @@ def child_binary(name):
         return _built[name]
     cc = shutil.which("cc")
     if not cc:
-        raise Skip("no C compiler (cc) to build tests/e2e/children/" + name + ".c")
+        pytest.skip("no C compiler (cc) to build tests/e2e/children/" + name + ".c")
     out_dir = tempfile.mkdtemp(prefix="bw-children-")
     os.chmod(out_dir, 0o755)
     path = os.path.join(out_dir, name)
@@ -771,6 +626,6 @@ class Squatter(StdinChild):
         info = json.loads(line)
         if "skip" in info:
             self.close()
-            raise Skip(f"squatter {mode}: {info['skip']}")
+            pytest.skip(f"squatter {mode}: {info['skip']}")
         self.pid, self.port = info["pid"], info["port"]
         self.inode, self.carrier_inode = info["inode"], info["carrier_inode"]

@@ -6,9 +6,15 @@ import os
 import socket
 import subprocess
 
-from harness import (Bindwatch, Requester, Skip, bind_conflict, check, check_socket, eq,
-                     hold, listen_conflict, mode_args, register, start_bindwatch, test)
+import pytest
 
+from harness import (Bindwatch, bind_conflict, check, check_socket, eq, hold, listen_conflict,
+                     mode_args, start_bindwatch)
+
+# The capture modes each conflict is made in: tracepoint, the default
+# (auto), compat (tracepoint as kernels before 5.13 run it) and, where it
+# works, fexit.
+MODES = ("tracepoint", "auto", "compat", "fexit")
 # Text-mode output must not carry raw control bytes (terminal escapes etc).
 CONTROL_BYTES = set(range(0x20)) | {0x7f}
 HOSTILE_COMM = b'a"b\\c\x1b[31m$(x)\xff'  # 15 bytes: quote, backslash, ESC, invalid UTF-8
@@ -67,36 +73,48 @@ def start_in_mode(mode):
         return start_bindwatch(*mode_args(mode))
     bw = Bindwatch(*mode_args(mode))
     if not bw.wait_ready():
-        raise Skip(f"kernel refuses fexit mode: {bw.err.text().strip()}")
+        pytest.skip(f"kernel refuses fexit mode: {bw.err.text().strip()}")
     return bw
 
 
-def register_mode_cases():
-    """Cases 1-4 in tracepoint, default (auto), compat and, where it works, fexit mode."""
-    for scenario in (tcp4, tcp6, udp4, listen):
-        for mode in ("tracepoint", "auto", "compat", "fexit"):
-            def run(scenario=scenario, mode=mode):
-                with start_in_mode(mode) as bw:
-                    if mode == "tracepoint":
-                        check_parking("task")
-                    if mode != "auto":
-                        eq(bw.mode, "tracepoint" if mode == "compat" else mode,
-                           "mode in the ready line")
-                    scenario(bw)
-            register(f"{scenario.__name__}_conflict[{mode}]", run)
+def in_mode(mode, scenario):
+    """scenario(bw) with a monitor in this capture mode, which its ready line
+    and (tracepoint) its parking maps must show."""
+    with start_in_mode(mode) as bw:
+        if mode == "tracepoint":
+            check_parking("task")
+        if mode != "auto":
+            eq(bw.mode, "tracepoint" if mode == "compat" else mode, "mode in the ready line")
+        scenario(bw)
 
 
-register_mode_cases()
+@pytest.mark.parametrize("mode", MODES)
+def test_tcp4_conflict(mode):
+    in_mode(mode, tcp4)
 
 
-@test()
-def fexit_mode():
+@pytest.mark.parametrize("mode", MODES)
+def test_tcp6_conflict(mode):
+    in_mode(mode, tcp6)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_udp4_conflict(mode):
+    in_mode(mode, udp4)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_listen_conflict(mode):
+    in_mode(mode, listen)
+
+
+def test_fexit_mode():
     with Bindwatch("--mode", "fexit") as bw:
         if bw.wait_ready():
             eq(bw.mode, "fexit", "mode in the ready line")
             tcp4(bw)
-            raise Skip("kernel accepts fexit, so the refusal check does not apply "
-                       "(tcp4 conflict passed in fexit mode)")
+            pytest.skip("kernel accepts fexit, so the refusal check does not apply "
+                        "(tcp4 conflict passed in fexit mode)")
         stderr = bw.err.text()
     eq(bw.proc.returncode, 1, f"exit code of --mode fexit (stderr {stderr!r})")
     check("fexit" in stderr.lower(), f"stderr does not mention fexit: {stderr!r}")
@@ -104,10 +122,9 @@ def fexit_mode():
         eq(bw.mode, "tracepoint", "auto mode when fexit is refused")
 
 
-@test()
-def socket_options():
-    with start_bindwatch() as bw:
-        rec, _, _ = bind_conflict(bw, reuseport=True, device="lo", freebind=True, transparent=True)
+def test_socket_options(monitor):
+    rec, _, _ = bind_conflict(monitor(), reuseport=True, device="lo", freebind=True,
+                              transparent=True)
     check_socket(rec, reuseport=True, bound_dev="lo", bound_ifindex=socket.if_nametoindex("lo"),
                  freebind=True, transparent=True)
 
@@ -125,19 +142,17 @@ def text_line(bw, requester):
     return line, port
 
 
-@test()
-def text_mode():
-    with start_bindwatch(json_output=False) as bw, Requester() as req:
-        line, port = text_line(bw, req)
+def test_text_mode(monitor, make_requester):
+    bw, req = monitor(json_output=False), make_requester()
+    line, port = text_line(bw, req)
     expected = f"bind EADDRINUSE tcp 127.0.0.1:{port} by {req.comm}[{req.pid}]".encode()
     check(expected in line, f"text line {line!r} lacks {expected!r}")
 
 
-@test()
-def hostile_comm():
-    with Requester(HOSTILE_COMM) as req:
-        with start_bindwatch() as bw:
-            bind_conflict(bw, requester=req)  # checks requester.comm == decoded bytes
-        with start_bindwatch(json_output=False) as bw:
-            line, _ = text_line(bw, req)
+def test_hostile_comm(make_requester):
+    req = make_requester(HOSTILE_COMM)
+    with start_bindwatch() as bw:
+        bind_conflict(bw, requester=req)  # checks requester.comm == decoded bytes
+    with start_bindwatch(json_output=False) as bw:
+        line, _ = text_line(bw, req)
     check(f"[{req.pid}]".encode() in line, f"text line lacks the requester pid: {line!r}")

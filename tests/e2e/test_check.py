@@ -6,58 +6,15 @@
 # when the holder goes and give up at its timeout when it does not.
 import json
 import subprocess
-import time
 
-from harness import (CHILD_PRELUDE, NOBODY, PYTHON, RECORD_TIMEOUT, Holder, Netns, Skip,
-                     bindwatch_argv, check, eq, fail, register, run_to_exit, socket_spec,
-                     start_bindwatch, test)
+import pytest
+
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Holder, bindwatch_argv, check, child, eq,
+                     fail, run_to_exit, socket_spec)
 
 NOBODY_UID = 65534
 TCP_TIMEWAIT_LEN_MS = 60 * 1000  # include/net/tcp.h: how long TIME_WAIT lasts
 EXIT_FREE, EXIT_BUSY, EXIT_USAGE = 0, 1, 2
-
-# The real bind() (and listen(), when asked) with the options of op, made
-# once: prints "free", "busy" (EADDRINUSE) or "error ERRNO".
-PROBE_SRC = CHILD_PRELUDE + r'''
-import errno
-op = json.loads(sys.argv[1])
-s = new_socket(op)
-try:
-    s.bind((op["addr"], op["port"]))
-    if op.get("listen"):
-        s.listen()
-    print("free")
-except OSError as e:
-    print("busy" if e.errno == errno.EADDRINUSE else "error " + errno.errorcode[e.errno])
-'''
-
-# A port on 127.0.0.1 that only a TIME_WAIT socket holds, in this process's
-# namespace: the server side of a loopback connection closes first, so the
-# socket in TIME_WAIT is the one on the listener's port.  argv[1]: whether
-# the listener (and so the TIME_WAIT socket) sets SO_REUSEADDR.
-TIME_WAIT_SRC = r'''
-import socket, sys, time
-reuse = sys.argv[1] == "1"
-with socket.socket() as listener:
-    if reuse:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    port = listener.getsockname()[1]
-    with socket.create_connection(("127.0.0.1", port)) as client:
-        conn, _ = listener.accept()
-        conn.close()  # active close: the server's end goes to TIME_WAIT
-        client.settimeout(20)
-        assert client.recv(1) == b""
-local = "0100007F:%04X" % port
-while True:
-    with open("/proc/net/tcp") as f:
-        states = [l.split()[3] for l in f.readlines()[1:] if l.split()[1] == local]
-    if states == ["06"]:  # TCP_TIME_WAIT alone
-        break
-    time.sleep(0.01)
-print(port)
-'''
 
 
 def target(op):
@@ -83,7 +40,7 @@ def check_argv(cmd, op, netns=None, uid=None, extra=()):
 def kernel_says(op, netns=None, uid=None):
     """What a real bind() with op's options says now: "free" or "busy"."""
     prefix = (netns.exec_prefix() if netns else []) + (list(NOBODY) if uid == NOBODY_UID else [])
-    rc, out, err = run_to_exit([*prefix, PYTHON, "-c", PROBE_SRC, json.dumps(op)])
+    rc, out, err = run_to_exit([*prefix, PYTHON, child("probe_bind.py"), json.dumps(op)])
     eq(rc, 0, f"probe bind {op} exit status (stderr {err.strip()!r})")
     check(out.strip() in ("free", "busy"), f"probe bind {op}: {out.strip()!r}")
     return out.strip()
@@ -144,7 +101,8 @@ def bound_cases(netns=None):
 def time_wait_cases(netns=None):
     prefix = netns.exec_prefix() if netns else []
     for reuse in (True, False):
-        rc, out, err = run_to_exit([*prefix, PYTHON, "-c", TIME_WAIT_SRC, "1" if reuse else "0"])
+        rc, out, err = run_to_exit([*prefix, PYTHON, child("time_wait.py"),
+                                    "1" if reuse else "0"])
         eq(rc, 0, f"making a TIME_WAIT socket (stderr {err.strip()!r})")
         port = int(out)
         ans = agree(request(port=port), "busy", "time-wait", netns)
@@ -202,7 +160,7 @@ def device_cases(netns):
     rc, _, err = run_to_exit(netns.exec_prefix() + [netns.ip, "link", "add", "bwd0",
                                                     "type", "veth", "peer", "name", "bwd1"])
     if rc != 0:
-        raise Skip(f"cannot create a veth pair: {err.strip()}")
+        pytest.skip(f"cannot create a veth pair: {err.strip()}")
     with holder(socket_spec(listen=1, device="lo"), netns=netns) as h:
         agree(request(port=h.port, device="bwd0"), "free", netns=netns)
         agree(request(port=h.port, device="lo"), "busy", "listener", netns)
@@ -216,28 +174,22 @@ CASES = {
 }
 
 
-def register_cases():
-    for name, cases in CASES.items():
-        register(f"check: {name}, as the kernel answers", cases)
-
-        def in_netns(cases=cases):
-            with Netns() as ns:
-                cases(ns)
-        register(f"check: {name} in another netns, as the kernel answers", in_netns)
+@pytest.mark.parametrize("cases", list(CASES.values()), ids=list(CASES))
+def test_check_as_the_kernel_answers(cases):
+    cases()
 
 
-register_cases()
+@pytest.mark.parametrize("cases", list(CASES.values()), ids=list(CASES))
+def test_check_in_another_netns_as_the_kernel_answers(cases, netns):
+    cases(netns)
 
 
-@test()
-def check_device_in_netns():
-    with Netns() as ns:
-        device_cases(ns)
+def test_check_device_in_netns(netns):
+    device_cases(netns)
 
 
-@test()
-def check_text_time_wait_and_hint():
-    rc, out, err = run_to_exit([PYTHON, "-c", TIME_WAIT_SRC, "1"])
+def test_check_text_time_wait_and_hint():
+    rc, out, err = run_to_exit([PYTHON, child("time_wait.py"), "1"])
     eq(rc, 0, f"making a TIME_WAIT socket (stderr {err.strip()!r})")
     port = int(out)
     rc, out, err = run_to_exit(bindwatch_argv("check", f"127.0.0.1:{port}"))
@@ -249,8 +201,7 @@ def check_text_time_wait_and_hint():
           f"the SO_REUSEADDR hint: {out!r}")
 
 
-@test()
-def check_usage_errors():
+def test_check_usage_errors():
     cases = [
         (["check"], "expected one"),
         (["check", "70000"], "port from 1 to 65535"),
@@ -272,8 +223,7 @@ def check_usage_errors():
               f"{err!r}")
 
 
-@test()
-def wait_returns_when_the_holder_exits():
+def test_wait_returns_when_the_holder_exits():
     with Holder(socket_spec(listen=1)) as h:
         op = request(port=h.port)
         proc = subprocess.Popen(check_argv("wait", op, extra=("--timeout", "60s")),
@@ -298,8 +248,7 @@ def wait_returns_when_the_holder_exits():
     eq(kernel_says(op), "free", "the kernel's answer after wait")
 
 
-@test()
-def wait_times_out_while_held():
+def test_wait_times_out_while_held():
     with Holder(socket_spec(listen=1)) as h:
         op = request(port=h.port)
         for timeout in ("300ms", "0"):
@@ -310,12 +259,11 @@ def wait_times_out_while_held():
                ("busy", "listener", h.pid), f"wait --timeout {timeout}: the last answer")
 
 
-@test()
-def check_with_a_monitor_running():
+def test_check_with_a_monitor_running(monitor):
     """With a monitor running, check answers through the iterators it pinned:
     the same answers, TIME_WAIT time left included."""
-    with start_bindwatch() as bw:
-        listener_cases()
-        time_wait_cases()
-        rc, stderr = bw.stop()
-        eq(rc, 0, f"monitor exit code (stderr {stderr!r})")
+    bw = monitor()
+    listener_cases()
+    time_wait_cases()
+    rc, stderr = bw.stop()
+    eq(rc, 0, f"monitor exit code (stderr {stderr!r})")

@@ -7,27 +7,25 @@ import shutil
 import subprocess
 import tempfile
 
-from harness import (REPO, Skip, bind_conflict, bindwatch_argv, check, eq, run_to_exit,
-                     start_bindwatch, test)
+import pytest
+
+from harness import REPO, bind_conflict, bindwatch_argv, check, eq, run_to_exit, start_bindwatch
 
 KERNEL_BTF = "/sys/kernel/btf/vmlinux"
 TRACEFS = "/sys/kernel/tracing"
 
 
-@test()
-def btf_file():
+def test_btf_file(monitor):
     """--btf FILE loads with that BTF instead of the kernel's own."""
     if not os.path.exists(KERNEL_BTF):
-        raise Skip(f"no {KERNEL_BTF} to copy a BTF file from")
+        pytest.skip(f"no {KERNEL_BTF} to copy a BTF file from")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "vmlinux.btf")
         shutil.copyfile(KERNEL_BTF, path)
-        with start_bindwatch("--mode", "tracepoint", "--btf", path) as bw:
-            bind_conflict(bw)
+        bind_conflict(monitor("--mode", "tracepoint", "--btf", path))
 
 
-@test()
-def btf_file_missing():
+def test_btf_file_missing():
     """A --btf file that does not exist: exit 1, and the message names it."""
     path = "/nonexistent/bindwatch-test.btf"
     rc, _, stderr = run_to_exit(bindwatch_argv("--btf", path))
@@ -40,15 +38,14 @@ def tracefs_mounted():
         return any(line.split()[1] == TRACEFS and line.split()[2] == "tracefs" for line in f)
 
 
-@test()
-def mounts_tracefs():
+def test_mounts_tracefs():
     """Tracepoint mode on a host where tracefs is not mounted mounts it."""
     if os.path.exists("/sys/kernel/debug/tracing/events"):
-        raise Skip("tracefs is reachable through debugfs here, so it is never missing")
+        pytest.skip("tracefs is reachable through debugfs here, so it is never missing")
     if tracefs_mounted():
         umount = subprocess.run(["umount", TRACEFS], capture_output=True, text=True)
         if umount.returncode != 0:
-            raise Skip(f"cannot unmount {TRACEFS} to test: {umount.stderr.strip()}")
+            pytest.skip(f"cannot unmount {TRACEFS} to test: {umount.stderr.strip()}")
     try:
         check(not tracefs_mounted(), f"{TRACEFS} still mounted")
         with start_bindwatch("--mode", "tracepoint") as bw:
@@ -59,8 +56,7 @@ def mounts_tracefs():
             subprocess.run(["mount", "-t", "tracefs", "nodev", TRACEFS], check=False)
 
 
-@test()
-def make_install():
+def test_make_install():
     """make install puts the binary, every man page (man5 and man8), the
     documents, the unit and the logrotate snippet under PREFIX with the
     unit pointing at the installed binary; the unit passes systemd-analyze
@@ -87,7 +83,7 @@ def make_install():
         check(f"ExecStart={prefix}/sbin/bindwatch " in text, "ExecStart does not name the binary")
         check("Type=notify" in text, "the unit is not Type=notify")
         if not shutil.which("systemd-analyze"):
-            raise Skip("files checked; systemd-analyze is not installed to verify the unit")
+            pytest.skip("files checked; systemd-analyze is not installed to verify the unit")
         rc, out, err = run_to_exit(["systemd-analyze", "verify", unit])
         problems = [l for l in (out + err).splitlines() if l and "man bindwatch(8)" not in l]
         eq(problems, [], "systemd-analyze verify (the man page is outside MANPATH here)")

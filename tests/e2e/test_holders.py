@@ -12,11 +12,13 @@ import socket
 import tempfile
 import time
 
+import pytest
+
 from harness import (NOBODY as AS_NOBODY, PYTHON, RECORD_TIMEOUT, TIME_RE, Holder, Netns,
-                     Requester, Skip, Squatter,
+                     Requester, Squatter,
                      bindwatch_argv, boottime_ns_to_ticks, check, check_record, check_requester,
-                     check_socket, eq, fail, for_port, free_port, hold, listen_conflict, register,
-                     run_to_exit, socket_fds, socket_spec, start_bindwatch, test)
+                     check_socket, child, eq, fail, for_port, free_port, hold, listen_conflict,
+                     run_to_exit, socket_fds, socket_spec, start_bindwatch)
 
 REASONS = {"listener", "bound", "time-wait", "wildcard-overlap", "dual-stack-overlap",
            "reuseport-uid-mismatch", "reuseport-one-sided", "listen-conflict", "udp-no-reuse",
@@ -177,30 +179,35 @@ class TextMonitor:
         return checked(rec, self.bw, req, result, port), line
 
 
+@pytest.fixture
+def text_monitor(closing):
+    """A TextMonitor, stopped at the end of the test."""
+    return closing.enter_context(TextMonitor())
+
+
 # ---------------------------------------------------------------- records
 
-@test()
-def holders_tcp4_listener():
+def test_holders_tcp4_listener(text_monitor, make_holder, make_requester):
     """A listener in another process: pid, comm, fd, inode, queue and backlog,
     bound_by (bindwatch saw the bind), and the text-mode "held by" tail.
     A listener on 127.0.0.2 on the same port does not block 127.0.0.1 and
     must not be listed."""
-    with TextMonitor() as tw, Holder(socket_spec(listen=BACKLOG)) as holder, \
-            Holder(socket_spec(addr="127.0.0.2", port=holder.port, listen=BACKLOG)), \
-            Requester() as req:
-        port = holder.port
-        rec, line = tw.request(req, port)
-        holders = diagnosis(rec, "listener")
-        eq(len(holders), 1, f"number of holders in {holders}")
-        h = holders[0]
-        check_holder_process(h, holder)
-        check_endpoint(h, state="LISTEN", proto="tcp", family="ipv4", addr="127.0.0.1",
-                       port=port, reuseaddr=False, reuseport=False, v6only=None,
-                       bound_ifindex=None, accept_queue=0, backlog=BACKLOG)
-        b = h["bound_by"]
-        check(b is not None, "bound_by is null although bindwatch saw the bind")
-        eq((b["pid"], b["comm"], b["start_boottime_ns"], b["exited"]),
-           (holder.pid, holder.comm, h["start_boottime_ns"], False), "bound_by")
+    holder = make_holder(socket_spec(listen=BACKLOG))
+    make_holder(socket_spec(addr="127.0.0.2", port=holder.port, listen=BACKLOG))
+    req = make_requester()
+    port = holder.port
+    rec, line = text_monitor.request(req, port)
+    holders = diagnosis(rec, "listener")
+    eq(len(holders), 1, f"number of holders in {holders}")
+    h = holders[0]
+    check_holder_process(h, holder)
+    check_endpoint(h, state="LISTEN", proto="tcp", family="ipv4", addr="127.0.0.1",
+                   port=port, reuseaddr=False, reuseport=False, v6only=None,
+                   bound_ifindex=None, accept_queue=0, backlog=BACKLOG)
+    b = h["bound_by"]
+    check(b is not None, "bound_by is null although bindwatch saw the bind")
+    eq((b["pid"], b["comm"], b["start_boottime_ns"], b["exited"]),
+       (holder.pid, holder.comm, h["start_boottime_ns"], False), "bound_by")
     text = line.decode("utf-8", "replace")
     tail = f"; held by {holder.comm}[{holder.pid}] uid=0 LISTEN tcp 127.0.0.1:{port}; listener: "
     check(tail in text, f"text line {text!r} lacks {tail!r}")
@@ -224,24 +231,22 @@ def wait_accept_queue(port, n):
         time.sleep(0.01)
 
 
-@test()
-def holders_accept_queue():
+def test_holders_accept_queue(monitor, make_holder, make_requester):
     """Connections waiting to be accepted show in the listener's accept_queue
     (record and who); the sockets of those connections, which no process
     holds yet, come after it."""
-    with start_bindwatch() as bw, Holder(socket_spec(listen=BACKLOG)) as holder, \
-            Requester() as req:
-        port = holder.port
-        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
-        try:
-            wait_accept_queue(port, 2)
-            rec = request(bw, req, port)
-            holders = diagnosis(rec, "listener")
-            check_holder_process(holders[0], holder)
-            out, _ = who(f"{port}/tcp")
-        finally:
-            for c in clients:
-                c.close()
+    bw, holder, req = monitor(), make_holder(socket_spec(listen=BACKLOG)), make_requester()
+    port = holder.port
+    clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+    try:
+        wait_accept_queue(port, 2)
+        rec = request(bw, req, port)
+        holders = diagnosis(rec, "listener")
+        check_holder_process(holders[0], holder)
+        out, _ = who(f"{port}/tcp")
+    finally:
+        for c in clients:
+            c.close()
     check_endpoint(holders[0], state="LISTEN", accept_queue=2, backlog=BACKLOG)
     eq([h["pid"] for h in holders[1:] if h["pid"] is not None], [],
        "pids of the holders after the listener")
@@ -251,26 +256,23 @@ def holders_accept_queue():
     check(f" queue=2/{BACKLOG} " in lines[0], f"who line lacks queue=2/{BACKLOG}: {lines[0]!r}")
 
 
-@test()
-def holders_udp():
-    with start_bindwatch() as bw, Holder(socket_spec(proto="udp")) as holder, \
-            Requester() as req:
-        rec = request(bw, req, holder.port, proto="udp")
-        holders = diagnosis(rec, "udp-no-reuse")
-        eq(len(holders), 1, f"number of holders in {holders}")
-        check_holder_process(holders[0], holder)
-        check_endpoint(holders[0], state="UDP", proto="udp", addr="127.0.0.1",
-                       port=holder.port, accept_queue=None, backlog=None)
+def test_holders_udp(monitor, make_holder, make_requester):
+    bw, holder, req = monitor(), make_holder(socket_spec(proto="udp")), make_requester()
+    rec = request(bw, req, holder.port, proto="udp")
+    holders = diagnosis(rec, "udp-no-reuse")
+    eq(len(holders), 1, f"number of holders in {holders}")
+    check_holder_process(holders[0], holder)
+    check_endpoint(holders[0], state="UDP", proto="udp", addr="127.0.0.1",
+                   port=holder.port, accept_queue=None, backlog=None)
 
 
-@test()
-def holders_listen_conflict():
+def test_holders_listen_conflict(monitor, make_requester):
     """listen() after a shared SO_REUSEADDR bind: the first (listening) socket
     holds the port; the requester's own second socket sits on the port too
     but is never listed."""
-    with start_bindwatch() as bw, Requester() as req:
-        rec, _, _ = listen_conflict(bw, requester=req)
-        fds = socket_fds(req.pid)
+    bw, req = monitor(), make_requester()
+    rec, _, _ = listen_conflict(bw, requester=req)
+    fds = socket_fds(req.pid)
     eq(len(fds), 2, f"sockets of the requester {fds}")
     (first_fd, first), (_, second) = sorted(fds.items())  # created in fd order
     holders = diagnosis(rec, "listen-conflict")
@@ -316,11 +318,10 @@ def check_time_wait(h, port):
                    bound_by=None)
 
 
-@test()
-def holders_time_wait():
-    with TextMonitor() as tw, Requester() as req:
-        port = time_wait_port()
-        rec, line = tw.request(req, port)
+def test_holders_time_wait(text_monitor, make_requester):
+    req = make_requester()
+    port = time_wait_port()
+    rec, line = text_monitor.request(req, port)
     holders = diagnosis(rec, "time-wait")
     eq(len(holders), 1, f"number of holders in {holders}")
     check_time_wait(holders[0], port)
@@ -331,60 +332,58 @@ def holders_time_wait():
           f"text line {line!r} lacks {tail.pattern!r}")
 
 
-@test()
-def holders_other_netns():
+def test_holders_other_netns(held_port, netns, monitor, make_holder, make_requester):
     """Holder and requester in another network namespace, bindwatch in the
     root one: the lookup happens in the requester's namespace, so a listener
     on the same port in the root namespace is not listed."""
-    root_listener, port = hold("ipv4", "tcp", "127.0.0.1")
-    with root_listener, Netns() as ns, start_bindwatch() as bw, \
-            Holder(socket_spec(port=port, listen=BACKLOG), prefix=ns.exec_prefix()) as holder, \
-            Requester(prefix=ns.exec_prefix()) as req:
-        eq(os.stat(f"/proc/{holder.pid}/ns/net").st_ino, ns.inode, "holder's namespace")
-        rec = request(bw, req, port)
-        eq(rec["requester"]["netns"], ns.inode, "requester.netns")
-        holders = diagnosis(rec, "listener")
-        check(os.getpid() not in [h["pid"] for h in holders],
-              f"the root namespace's listener is listed: {holders}")
-        eq(len(holders), 1, f"number of holders in {holders}")
-        check_holder_process(holders[0], holder)
+    port = held_port()  # the root namespace's listener
+    bw = monitor()
+    holder = make_holder(socket_spec(port=port, listen=BACKLOG), prefix=netns.exec_prefix())
+    req = make_requester(prefix=netns.exec_prefix())
+    eq(os.stat(f"/proc/{holder.pid}/ns/net").st_ino, netns.inode, "holder's namespace")
+    rec = request(bw, req, port)
+    eq(rec["requester"]["netns"], netns.inode, "requester.netns")
+    holders = diagnosis(rec, "listener")
+    check(os.getpid() not in [h["pid"] for h in holders],
+          f"the root namespace's listener is listed: {holders}")
+    eq(len(holders), 1, f"number of holders in {holders}")
+    check_holder_process(holders[0], holder)
 
 
-@test()
-def holders_fork_shared():
+def test_holders_fork_shared(monitor, make_holder, make_requester):
     """One listening socket shared by a parent and its forked child: both
     processes are listed, on the same socket."""
-    with start_bindwatch() as bw, Holder(socket_spec(listen=BACKLOG), fork=True) as holder, \
-            Requester() as req:
-        rec = request(bw, req, holder.port)
-        holders = diagnosis(rec, "listener")
-        eq(sorted(h["pid"] for h in holders), sorted([holder.pid, holder.child]),
-           "pids of the holders (parent and forked child)")
-        for h in holders:
-            check_holder_process(h, holder, pid=h["pid"], where=f"holder {h['pid']}")
-            eq(h["state"], "LISTEN", f"holder {h['pid']}.state")
+    bw = monitor()
+    holder = make_holder(socket_spec(listen=BACKLOG), fork=True)
+    req = make_requester()
+    rec = request(bw, req, holder.port)
+    holders = diagnosis(rec, "listener")
+    eq(sorted(h["pid"] for h in holders), sorted([holder.pid, holder.child]),
+       "pids of the holders (parent and forked child)")
+    for h in holders:
+        check_holder_process(h, holder, pid=h["pid"], where=f"holder {h['pid']}")
+        eq(h["state"], "LISTEN", f"holder {h['pid']}.state")
 
 
-@test()
-def holders_ledger():
+def test_holders_ledger(text_monitor, make_holder, make_requester):
     """A binder binds and listens, forks a child that inherits the socket,
     and exits: the holder is the child, bound_by names the binder, exited."""
-    with TextMonitor() as tw, Holder(socket_spec(listen=BACKLOG), exit=True) as holder, \
-            Requester() as req:
-        check(not os.path.exists(f"/proc/{holder.pid}"), f"binder {holder.pid} still exists")
-        port = holder.port
-        rec, line = tw.request(req, port)
-        holders = diagnosis(rec, "listener")
-        eq(len(holders), 1, f"number of holders in {holders}")
-        h = holders[0]
-        check_holder_process(h, holder, pid=holder.child)
-        b = h["bound_by"]
-        check(b is not None, "bound_by is null although bindwatch saw the bind")
-        eq(b["pid"], holder.pid, "bound_by.pid (the binder)")
-        eq(b["comm"], holder.comm, "bound_by.comm")
-        eq(boottime_ns_to_ticks(b["start_boottime_ns"]), holder.start_ticks,
-           "bound_by.start_boottime_ns in clock ticks")
-        eq(b["exited"], True, "bound_by.exited")
+    holder = make_holder(socket_spec(listen=BACKLOG), exit=True)
+    req = make_requester()
+    check(not os.path.exists(f"/proc/{holder.pid}"), f"binder {holder.pid} still exists")
+    port = holder.port
+    rec, line = text_monitor.request(req, port)
+    holders = diagnosis(rec, "listener")
+    eq(len(holders), 1, f"number of holders in {holders}")
+    h = holders[0]
+    check_holder_process(h, holder, pid=holder.child)
+    b = h["bound_by"]
+    check(b is not None, "bound_by is null although bindwatch saw the bind")
+    eq(b["pid"], holder.pid, "bound_by.pid (the binder)")
+    eq(b["comm"], holder.comm, "bound_by.comm")
+    eq(boottime_ns_to_ticks(b["start_boottime_ns"]), holder.start_ticks,
+       "bound_by.start_boottime_ns in clock ticks")
+    eq(b["exited"], True, "bound_by.exited")
     text = line.decode("utf-8", "replace")
     want = (f"; held by {holder.comm}[{holder.child}] uid=0 LISTEN tcp 127.0.0.1:{port} (bound ",
             f" ago by {holder.comm}[{holder.pid}], since exited); listener: ")
@@ -405,38 +404,33 @@ def reason_case(reason, holder_socket, holder_uid=None, **request_opts):
         return holders[0]
 
 
-@test()
-def reason_bound():
+def test_reason_bound():
     h = reason_case("bound", socket_spec())
     check_endpoint(h, state="BOUND", accept_queue=None, backlog=None)
 
 
-@test()
-def reason_wildcard_overlap():
+def test_reason_wildcard_overlap():
     h = reason_case("wildcard-overlap", socket_spec(addr="0.0.0.0", listen=BACKLOG))
     check_endpoint(h, state="LISTEN", family="ipv4", addr="0.0.0.0")
 
 
-@test()
-def reason_dual_stack_overlap():
+def test_reason_dual_stack_overlap():
     try:
         socket.socket(socket.AF_INET6).close()
     except OSError as e:
-        raise Skip(f"no IPv6 here: {e}")
+        pytest.skip(f"no IPv6 here: {e}")
     h = reason_case("dual-stack-overlap",
                     socket_spec("ipv6", addr="::", v6only=False, listen=BACKLOG))
     check_endpoint(h, state="LISTEN", family="ipv6", addr="::", v6only=False)
 
 
-@test()
-def reason_reuseport_uid_mismatch():
+def test_reason_reuseport_uid_mismatch():
     h = reason_case("reuseport-uid-mismatch", socket_spec(reuseport=True, listen=BACKLOG),
                     holder_uid=NOBODY, reuseport=True)
     check_endpoint(h, state="LISTEN", reuseport=True, uid=NOBODY)
 
 
-@test()
-def reason_reuseport_one_sided():
+def test_reason_reuseport_one_sided():
     h = reason_case("reuseport-one-sided", socket_spec(reuseport=True, listen=BACKLOG))
     check_endpoint(h, state="LISTEN", reuseport=True)
 
@@ -484,8 +478,7 @@ def on_addr(holders, addr):
     return [h for h in holders if h["addr"] == addr]
 
 
-@test()
-def who_listener():
+def test_who_listener():
     with Holder(socket_spec(listen=BACKLOG)) as holder:
         port = holder.port
         holders = on_addr(who_json(str(port), port=port), "127.0.0.1")
@@ -500,20 +493,17 @@ def who_listener():
     check(lines[0].startswith(want), f"who line {lines[0]!r} does not start with {want!r}")
 
 
-@test()
-def who_nothing():
+def test_who_nothing(netns):
     """Nothing on the port (in a new, empty network namespace): exit 1."""
-    with Netns() as ns:
-        port = 8080
-        out, err = who(str(port), "--netns", ns.path, expect_rc=1)
-        eq(out, "", "stdout of who on a free port")
-        check(str(port) in err, f"stderr does not name port {port}: {err!r}")
-        eq(who_json(str(port), "--netns", ns.path, port=port, netns=ns.inode, expect_rc=1), [],
-           "holders of a free port")
+    port = 8080
+    out, err = who(str(port), "--netns", netns.path, expect_rc=1)
+    eq(out, "", "stdout of who on a free port")
+    check(str(port) in err, f"stderr does not name port {port}: {err!r}")
+    eq(who_json(str(port), "--netns", netns.path, port=port, netns=netns.inode, expect_rc=1),
+       [], "holders of a free port")
 
 
-@test()
-def who_udp():
+def test_who_udp():
     """/udp and /tcp select the protocol: a UDP holder and a TCP listener
     (this process) on one port number."""
     tcp_listener, port = hold("ipv4", "tcp", "127.0.0.1")
@@ -533,25 +523,23 @@ def who_udp():
            [("tcp", os.getpid()), ("udp", holder.pid)], "holders on 127.0.0.1 without /PROTO")
 
 
-@test()
-def who_time_wait():
+def test_who_time_wait():
     port = time_wait_port()
     holders = on_addr(who_json(f"{port}/tcp", port=port, proto="tcp"), "127.0.0.1")
     eq(len(holders), 1, f"number of holders on 127.0.0.1 in {holders}")
     check_time_wait(holders[0], port)
 
 
-@test()
-def who_netns():
+def test_who_netns(netns, make_holder):
     """--netns PATH and --pid PID look in that namespace only; without them,
     who looks in its own."""
     root_listener, port = hold("ipv4", "tcp", "127.0.0.1")
-    with root_listener, Netns() as ns, \
-            Holder(socket_spec(port=port, listen=BACKLOG), prefix=ns.exec_prefix()) as holder:
+    with root_listener:
+        holder = make_holder(socket_spec(port=port, listen=BACKLOG), prefix=netns.exec_prefix())
         holders = on_addr(who_json(str(port), port=port), "127.0.0.1")
         eq([h["pid"] for h in holders], [os.getpid()], "pids on 127.0.0.1 in the root namespace")
-        for how in (["--netns", ns.path], ["--pid", str(holder.pid)]):
-            holders = who_json(str(port), *how, port=port, netns=ns.inode)
+        for how in (["--netns", netns.path], ["--pid", str(holder.pid)]):
+            holders = who_json(str(port), *how, port=port, netns=netns.inode)
             eq([h["pid"] for h in holders], [holder.pid], f"pids of the holders ({' '.join(how)})")
             check_holder_process(holders[0], holder)
 
@@ -562,43 +550,48 @@ def who_bad_usage(args, names):
     check(names in err, f"stderr of who {' '.join(args)} does not name {names!r}: {err!r}")
 
 
-register("who_bad_port", lambda: who_bad_usage(["70000"], "70000"), root=False)
-register("who_bad_proto", lambda: who_bad_usage(["80/sctp"], "80/sctp"), root=False)
-register("who_netns_and_pid",
-         lambda: who_bad_usage(["80", "--netns", "/run/netns/x", "--pid", "1"], "--netns"),
-         root=False)
+@pytest.mark.unprivileged
+def test_who_bad_port():
+    who_bad_usage(["70000"], "70000")
+
+
+@pytest.mark.unprivileged
+def test_who_bad_proto():
+    who_bad_usage(["80/sctp"], "80/sctp")
+
+
+@pytest.mark.unprivileged
+def test_who_netns_and_pid():
+    who_bad_usage(["80", "--netns", "/run/netns/x", "--pid", "1"], "--netns")
 
 
 VXLAN_PORT = 4789  # IANA's VXLAN port; the namespace is fresh, so it is free
 
 
-@test()
-def holders_kernel_socket():
+def test_holders_kernel_socket(netns, monitor, make_requester):
     """A socket the kernel opened for itself (a VXLAN device's UDP socket)
     has no file and no process: who and conflict records name it as such."""
-    with Netns() as ns:
-        rc, _, err = run_to_exit(ns.exec_prefix() + [
-            ns.ip, "link", "add", "vxbw0", "type", "vxlan", "id", "42",
-            "dstport", str(VXLAN_PORT), "dev", "lo"])
-        if rc != 0:
-            raise Skip(f"cannot create a VXLAN device: {err.strip()}")
-        run_to_exit(ns.exec_prefix() + [ns.ip, "link", "set", "vxbw0", "up"])
-        holders = who_json(f"{VXLAN_PORT}/udp", "--netns", ns.path, port=VXLAN_PORT,
-                           proto="udp", netns=ns.inode)
-        eq([(h["pid"], h["kernel"], h["state"]) for h in holders], [(None, True, "UDP")],
-           "(pid, kernel, state) of the holders of the VXLAN port")
-        with start_bindwatch("--port", str(VXLAN_PORT)) as bw, \
-                Requester(prefix=ns.exec_prefix()) as req:
-            req.call("EADDRINUSE", op="bind", family="ipv4", proto="udp", addr="0.0.0.0",
-                     port=VXLAN_PORT)
-            rec = bw.wait_record(for_port(VXLAN_PORT))
-        eq([(h["pid"], h["kernel"]) for h in rec["holders"]], [(None, True)],
+    ns = netns
+    rc, _, err = run_to_exit(ns.exec_prefix() + [
+        ns.ip, "link", "add", "vxbw0", "type", "vxlan", "id", "42",
+        "dstport", str(VXLAN_PORT), "dev", "lo"])
+    if rc != 0:
+        pytest.skip(f"cannot create a VXLAN device: {err.strip()}")
+    run_to_exit(ns.exec_prefix() + [ns.ip, "link", "set", "vxbw0", "up"])
+    holders = who_json(f"{VXLAN_PORT}/udp", "--netns", ns.path, port=VXLAN_PORT,
+                       proto="udp", netns=ns.inode)
+    eq([(h["pid"], h["kernel"], h["state"]) for h in holders], [(None, True, "UDP")],
+       "(pid, kernel, state) of the holders of the VXLAN port")
+    bw, req = monitor("--port", str(VXLAN_PORT)), make_requester(prefix=ns.exec_prefix())
+    req.call("EADDRINUSE", op="bind", family="ipv4", proto="udp", addr="0.0.0.0",
+             port=VXLAN_PORT)
+    rec = bw.wait_record(for_port(VXLAN_PORT))
+    eq([(h["pid"], h["kernel"]) for h in rec["holders"]], [(None, True)],
            "(pid, kernel) of the record's holders")
-        eq(rec["reason"], "udp-no-reuse", "reason")
+    eq(rec["reason"], "udp-no-reuse", "reason")
 
 
-@test()
-def who_all_time_wait_beside_listener():
+def test_who_all_time_wait_beside_listener():
     """A listener and a TIME_WAIT socket on one port: who names the listener
     only (a busy server's port has thousands in TIME_WAIT); --all adds it."""
     listener, port = hold("ipv4", "tcp", "127.0.0.1")
@@ -625,8 +618,7 @@ def pin_dirs():
         if os.path.isdir(BPFFS) else []
 
 
-@test()
-def who_uses_monitor_pins():
+def test_who_uses_monitor_pins():
     """A running monitor pins its holder iterators; who answers through them
     (the same answer), and the pins go when the monitor stops."""
     listener, port = hold("ipv4", "tcp", "127.0.0.1")
@@ -647,8 +639,7 @@ def who_uses_monitor_pins():
         eq([h["pid"] for h in holders], [os.getpid()], "holder pids without a monitor")
 
 
-@test()
-def who_busy_listener():
+def test_who_busy_listener():
     """A listener with hundreds of accepted connections on its port: the
     listener and one connection are named, and the lookup does not fail
     (hundreds of records from one process overflowed the iterator)."""
@@ -668,19 +659,17 @@ def who_busy_listener():
                 s.close()
 
 
-@test()
-def who_cannot_look():
+def test_who_cannot_look():
     """Exit 3, not 1 ("free"), when who cannot look: a --pid that does not exist."""
     out, err = who("80", "--pid", "2147483646", expect_rc=3)
     check("cannot open" in err, f"stderr does not say why: {err!r}")
 
 
-@test()
-def who_hidden_holder():
+def test_who_hidden_holder():
     """who inside a pid namespace still names a listener held by a process
     outside it, which it cannot see: pid null, hidden, with the inode."""
     if not shutil.which("unshare"):
-        raise Skip("unshare (util-linux) is not installed")
+        pytest.skip("unshare (util-linux) is not installed")
     listener, port = hold("ipv4", "tcp", "127.0.0.1")
     with listener:
         rc, out, err = run_to_exit(["unshare", "-p", "-f", "--mount-proc",
@@ -692,17 +681,13 @@ def who_hidden_holder():
        [(None, True, "other-pidns", "LISTEN", inode)], "holders seen from inside the namespace")
 
 
-@test()
-def who_in_pid_namespace():
+def test_who_in_pid_namespace():
     """who run inside a pid namespace finds a holder in that namespace."""
     if not shutil.which("unshare"):
-        raise Skip("unshare (util-linux) is not installed")
+        pytest.skip("unshare (util-linux) is not installed")
     port = free_port()
-    script = (f"{PYTHON} -c 'import socket, time; s = socket.socket(); "
-              f"s.bind((\"127.0.0.1\", {port})); s.listen(); time.sleep(20)' & "
-              f"for i in $(seq 100); do {' '.join(bindwatch_argv('who', f'{port}/tcp'))} && exit 0; "
-              f"sleep 0.1; done; exit 1")
-    rc, out, err = run_to_exit(["unshare", "-p", "-f", "--mount-proc", "sh", "-c", script])
+    rc, out, err = run_to_exit(["unshare", "-p", "-f", "--mount-proc", child("who_in_pidns.sh"),
+                                PYTHON, bindwatch_argv()[0], str(port)])
     eq(rc, 0, f"exit code of who inside the pid namespace (stderr {err!r})")
     check(f"127.0.0.1:{port} python3[" in out, f"who did not name the holder: {out!r}")
 
@@ -746,8 +731,7 @@ def sources_agree(args, port, proto=None, netns=None, expect=None):
            f"(pid, state) of the holders of who {' '.join(args)}")
 
 
-@test()
-def who_sources_agree():
+def test_who_sources_agree():
     """Both of who's sources name the same holders of the same real
     sockets: a listener with SO_REUSEADDR, a TCP socket only bound, a UDP
     socket, a listener shared by a process and its forked child, a
@@ -770,8 +754,7 @@ def who_sources_agree():
                       expect=[(other.pid, "LISTEN")])
 
 
-@test()
-def holder_in_flight_chain_named():
+def test_holder_in_flight_chain_named():
     """The carrier itself sent on, twice: who still names the process at
     the end of the chain, and says how many carriers it went through."""
     with Squatter("inflight", hops=3, prefix=AS_NOBODY) as sq:

@@ -6,28 +6,14 @@ import os
 import tempfile
 import time
 
-from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Requester, bind_conflict, check, eq, fail,
-                     for_port, hold, running, start_bindwatch, test)
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, bind_conflict, check, child, eq, fail,
+                     for_port, running)
 from test_policy import write_policy
-
-# A hook: writes its pid, its stdin (the record) and its BINDWATCH_* variables
-# to OUT.PID.json, then sleeps SLEEP seconds.
-HOOK = r'''
-import json, os, sys, time
-out, sleep = sys.argv[1], float(sys.argv[2])
-record = sys.stdin.read()
-env = {k: v for k, v in os.environ.items() if k.startswith("BINDWATCH_")}
-with open(f"{out}.{os.getpid()}.json", "w") as f:
-    json.dump({"pid": os.getpid(), "record": record, "env": env}, f)
-time.sleep(sleep)
-'''
 
 
 def hook_command(tmp, sleep=0):
-    script = os.path.join(tmp, "hook.py")
-    with open(script, "w") as f:
-        f.write(HOOK)
-    return f"{PYTHON} {script} {os.path.join(tmp, 'out')} {sleep}"
+    """--exec's command line: children/hook_record.py, its output in tmp."""
+    return f"{PYTHON} {child('hook_record.py')} {os.path.join(tmp, 'out')} {sleep}"
 
 
 def hook_outputs(tmp, count):
@@ -52,16 +38,15 @@ def hook_outputs(tmp, count):
     return outs
 
 
-@test()
-def hook_gets_record():
+def test_hook_gets_record(monitor, make_requester):
     """The hook's stdin is the conflict's JSON record and its variables name
     the port, the requester and the holder; a comm of "$(touch ...)" is
     passed as text and runs nothing."""
     hostile = "$(touch bwpwn)"
     with tempfile.TemporaryDirectory() as tmp:
-        with start_bindwatch("--exec", hook_command(tmp)) as bw, Requester(hostile) as req:
-            rec, _, _ = bind_conflict(bw, requester=req)
-            out = hook_outputs(tmp, 1)[0]
+        bw, req = monitor("--exec", hook_command(tmp)), make_requester(hostile)
+        rec, _, _ = bind_conflict(bw, requester=req)
+        out = hook_outputs(tmp, 1)[0]
         check(not os.path.exists("bwpwn") and not os.path.exists(os.path.join(tmp, "bwpwn")),
               "the hostile comm was run by a shell")
     eq(json.loads(out["record"]), {**rec, "suppressed": 0}, "the record on the hook's stdin")
@@ -75,19 +60,7 @@ def hook_gets_record():
     eq(env.get("BINDWATCH_SUPPRESSED"), "0", "BINDWATCH_SUPPRESSED")
 
 
-# A rule's exec: writes its arguments, stdin and BINDWATCH_* variables to
-# OUT.PID.json.
-RULE_HOOK = r'''
-import json, os, sys
-out = sys.argv[1]
-env = {k: v for k, v in os.environ.items() if k.startswith("BINDWATCH_")}
-with open(f"{out}.{os.getpid()}.json", "w") as f:
-    json.dump({"argv": sys.argv[2:], "record": sys.stdin.read(), "env": env}, f)
-'''
-
-
-@test()
-def rule_exec_variables():
+def test_rule_exec_variables(held_port, monitor, make_requester):
     """A rule's exec and its environment get every variable of the record,
     from one table: nobody's bind against root's listener gives
     {requester.uid} 65534 and {holder.uid} 0 in the arguments and
@@ -95,10 +68,7 @@ def rule_exec_variables():
     the same for the rule, the action, the address and the executable."""
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o755)
-        script = os.path.join(tmp, "rule.py")
-        with open(script, "w") as f:
-            f.write(RULE_HOOK)
-        holder, port = hold("ipv4", "tcp", "127.0.0.1")
+        port = held_port()
         args = ["{port}", "--requester-uid={requester.uid}", "--holder-uid={holder.uid}",
                 "--addr={addr}", "--rule={rule}", "--action={action}",
                 "--suppressed={suppressed}", "--exe={requester.exe}", "--comm={holder.comm}"]
@@ -107,13 +77,13 @@ rules:
   - name: page
     match: {{port: {port}}}
     action: alert
-    exec: {json.dumps([PYTHON, script, os.path.join(tmp, "out")] + args)}
+    exec: {json.dumps([PYTHON, child("rule_hook.py"), os.path.join(tmp, "out")] + args)}
 ''')
-        with holder, start_bindwatch("--policy", policy) as bw, Requester(prefix=NOBODY) as req:
-            req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
-                     port=port)
-            rec = bw.wait_record(for_port(port))
-            out = hook_outputs(tmp, 1)[0]
+        bw, req = monitor("--policy", policy), make_requester(prefix=NOBODY)
+        req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
+                 port=port)
+        rec = bw.wait_record(for_port(port))
+        out = hook_outputs(tmp, 1)[0]
     eq(rec["action"], {"rule": "page", "type": "alert"}, "the record's action")
     exe = rec["requester"]["exe"]
     check(exe, "the requester's exe is known")
@@ -130,20 +100,19 @@ rules:
         eq(env.get("BINDWATCH_" + name), value, "BINDWATCH_" + name)
 
 
-@test()
-def hook_timeout_does_not_block():
+def test_hook_timeout_does_not_block(monitor, make_requester):
     """A hook that hangs is killed after --exec-timeout, and records keep
     coming while it runs."""
     with tempfile.TemporaryDirectory() as tmp:
-        with start_bindwatch("--exec", hook_command(tmp, sleep=600), "--exec-timeout", "1") as bw, \
-                Requester() as req:
-            bind_conflict(bw, requester=req)
-            first = hook_outputs(tmp, 1)[0]
-            bind_conflict(bw, requester=req)  # capture goes on while the hook hangs
-            deadline = time.monotonic() + RECORD_TIMEOUT
-            while running(first["pid"]):
-                check(time.monotonic() < deadline, "the hanging hook was not killed")
-                time.sleep(0.05)
-            rc, stderr = bw.stop()
+        bw = monitor("--exec", hook_command(tmp, sleep=600), "--exec-timeout", "1")
+        req = make_requester()
+        bind_conflict(bw, requester=req)
+        first = hook_outputs(tmp, 1)[0]
+        bind_conflict(bw, requester=req)  # capture goes on while the hook hangs
+        deadline = time.monotonic() + RECORD_TIMEOUT
+        while running(first["pid"]):
+            check(time.monotonic() < deadline, "the hanging hook was not killed")
+            time.sleep(0.05)
+        rc, stderr = bw.stop()
         eq(rc, 0, f"exit code (stderr {stderr!r})")
         check("killed" in stderr, f"stderr does not say the hook was killed: {stderr!r}")

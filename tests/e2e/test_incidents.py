@@ -12,9 +12,9 @@ import subprocess
 import tempfile
 import time
 
-from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Holder, Requester, check, eq, fail,
-                     free_port, socket_spec, start_bindwatch, test)
-from test_policy import STALE, Proc, fail_bind, gone, reclaim_rule, stale, write_policy
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Holder, Requester, check, child, eq, fail,
+                     free_port, socket_spec, start_bindwatch)
+from test_policy import Proc, fail_bind, gone, reclaim_rule, stale, write_policy
 
 NOBODY_UID = 65534
 
@@ -22,8 +22,8 @@ NOBODY_UID = 65534
 class NobodyProc(Proc):
     """Proc, run as uid 65534."""
 
-    def __init__(self, src, *args):
-        self.proc = subprocess.Popen([*NOBODY, PYTHON, "-c", src, *map(str, args)],
+    def __init__(self, name, *args):
+        self.proc = subprocess.Popen([*NOBODY, PYTHON, child(name), *map(str, args)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         self.pid = self.proc.pid
@@ -31,7 +31,7 @@ class NobodyProc(Proc):
 
 def stale_as_nobody(port):
     """The stale server of test_policy, as uid 65534: another holder identity."""
-    p = NobodyProc(STALE, port, "plain")
+    p = NobodyProc("stale_server.py", port, "plain")
     eq(p.line(), ["ready"], "nobody's stale server start")
     return p
 
@@ -44,8 +44,7 @@ def reclaim_record(bw, port):
     return bw.wait_record(lambda r: r.get("port") == port and "action" in r)
 
 
-@test()
-def incident_cooldown_per_holder():
+def test_incident_cooldown_per_holder():
     """A holder reclaimed, then restarted at once: cooldown, naming the
     reclaim, with the time left and no pid, and it is not signalled. Then
     another stale process (another uid) on the same port: reclaimed."""
@@ -85,8 +84,7 @@ def incident_cooldown_per_holder():
           f"nobody's stale server: reclaim #{first_id + 1}")
 
 
-@test()
-def incident_in_progress():
+def test_incident_in_progress():
     """A failure while the reclaim of the same holder is in its grace period
     is "in-progress" with that reclaim's id, written before it, no pid."""
     port = free_port()
@@ -104,43 +102,6 @@ def incident_in_progress():
        f"the reclaim's action {done['action']}")
     eq(waiting["action"]["in_progress"]["reclaim"], done["action"]["id"], "reclaim waited for")
     eq(waiting["action"]["in_progress"]["rule"], "stale-squatter", "rule waited for")
-
-
-# A hook: writes its stdin (the record) and BINDWATCH_* variables to
-# OUT/TAG.UID.PORT.PID.json, UID and PORT the requester's and the conflict's.
-HOOK = r'''
-import json, os, sys
-out, tag = sys.argv[1], sys.argv[2]
-record = sys.stdin.read()
-rec = json.loads(record)
-env = {k: v for k, v in os.environ.items() if k.startswith("BINDWATCH_")}
-name = f"{tag}.{rec['requester']['uid']}.{rec['port']}.{os.getpid()}.json"
-with open(os.path.join(out, name + ".tmp"), "w") as f:
-    json.dump({"record": rec, "env": env}, f)
-os.rename(os.path.join(out, name + ".tmp"), os.path.join(out, name))
-'''
-
-# Fails bind() of 127.0.0.1:PORT (SO_REUSEADDR, like a retrying server) for
-# SECONDS seconds, every millisecond; prints the number of failures.
-STORM = r'''
-import errno, socket, sys, time
-port, seconds = int(sys.argv[1]), float(sys.argv[2])
-n, end = 0, time.monotonic() + seconds
-while True:
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(("127.0.0.1", port))
-        sys.exit("bind succeeded")
-    except OSError as e:
-        assert e.errno == errno.EADDRINUSE
-        n += 1
-    s.close()
-    if time.monotonic() >= end:
-        break
-    time.sleep(0.001)
-print(n, flush=True)
-'''
 
 
 def hook_files(out, tag, uid=None, port=None):
@@ -165,22 +126,20 @@ def wait_runs(out, tag, n, **which):
 
 
 def storm(port, seconds):
-    out = subprocess.run([PYTHON, "-c", STORM, str(port), str(seconds)], capture_output=True,
-                         text=True, timeout=seconds + RECORD_TIMEOUT)
+    out = subprocess.run([PYTHON, child("bind_storm.py"), str(port), str(seconds)],
+                         capture_output=True, text=True, timeout=seconds + RECORD_TIMEOUT)
     eq(out.returncode, 0, f"storm ({out.stderr.strip()})")
     return int(out.stdout)
 
 
 def hook_setup(tmp):
-    script, out = os.path.join(tmp, "hook.py"), os.path.join(tmp, "out")
+    """The alert hook (children/incident_hook.py) and its output directory in tmp."""
+    out = os.path.join(tmp, "out")
     os.mkdir(out)
-    with open(script, "w") as f:
-        f.write(HOOK)
-    return script, out
+    return child("incident_hook.py"), out
 
 
-@test()
-def incident_alerts_once_under_storm():
+def test_incident_alerts_once_under_storm():
     """A 10 s storm of one requester against one holder (--window 250ms):
     the --exec hook and the rule's exec each run once; a different
     requester (nobody) is a change: once more each; the same incident after
@@ -236,29 +195,7 @@ rules:
           f"the last with suppressed={skipped}")
 
 
-# nobody holds N listeners on free ports and fails a bind() on each.
-FLOOD = r'''
-import errno, socket, sys
-n, held = int(sys.argv[1]), []
-for _ in range(n):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    s.listen()
-    held.append(s)
-for s in held:
-    t = socket.socket()
-    try:
-        t.bind(s.getsockname())
-        sys.exit("bind succeeded")
-    except OSError as e:
-        assert e.errno == errno.EADDRINUSE
-    t.close()
-print("done", flush=True)
-'''
-
-
-@test()
-def incident_flood_cannot_evict():
+def test_incident_flood_cannot_evict():
     """root's incident alerted once; nobody then makes 400 incidents of its
     own (more than the table holds): root's next conflict of the same
     incident is still suppressed, not re-alerted, while a new root incident
@@ -272,8 +209,8 @@ def incident_flood_cannot_evict():
             bind = dict(op="bind", family="ipv4", proto="tcp", addr="127.0.0.1")
             root.call("EADDRINUSE", port=h1.port, **bind)
             wait_runs(out, "exec", 1, uid=0, port=h1.port)
-            rc = subprocess.run([*NOBODY, PYTHON, "-c", FLOOD, str(flood)], capture_output=True,
-                                text=True, timeout=60)
+            rc = subprocess.run([*NOBODY, PYTHON, child("listeners_flood.py"), str(flood)],
+                                capture_output=True, text=True, timeout=60)
             eq((rc.returncode, rc.stdout.strip()), (0, "done"), f"flood ({rc.stderr.strip()})")
             seen = 0
             while seen < flood:

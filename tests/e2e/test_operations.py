@@ -11,14 +11,15 @@ import shlex
 import socket
 import subprocess
 import tempfile
-import time
 import urllib.request
+
+import pytest
 
 import harness
 from test_policy import reclaim_rule
-from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Bindwatch, Holder, Requester, Skip,
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Bindwatch, Holder, Requester,
                      bind_conflict, bindwatch_argv, check, eq, fail, for_port, free_port,
-                     run_to_exit, socket_spec, start_bindwatch, test)
+                     run_to_exit, socket_spec, start_bindwatch)
 
 NOBODY_UID = 65534
 CAPS = "+bpf,+perfmon,+dac_read_search,+sys_ptrace"
@@ -43,8 +44,7 @@ def bad_input(args, expected_line, rc=2):
     eq(out, "", "stdout")
 
 
-@test()
-def operations_bad_cgroup():
+def test_operations_bad_cgroup():
     """--cgroup with a missing path, and with a directory outside cgroup2:
     one line each naming the path and why, exit 2, no libbpf message."""
     bad_input(["--cgroup", "/nonexistent"],
@@ -54,8 +54,7 @@ def operations_bad_cgroup():
               "the cgroup2 mount, or a path relative to its root, as /system.slice)")
 
 
-@test()
-def operations_bad_exec():
+def test_operations_bad_exec():
     """--exec naming a program that is not there, or not executable: exit 2
     at start, one line (the first conflict never has to find out)."""
     bad_input(["--exec", "/nonexistent --flag"],
@@ -66,8 +65,7 @@ def operations_bad_exec():
     bad_input(["--exec", "/tmp"], "bindwatch: --exec: '/tmp': not an executable file")
 
 
-@test()
-def operations_log_link():
+def test_operations_log_link():
     """--log on a symbolic link: refused, saying links are refused (issue 9's
     check, here with its exit status and its one line)."""
     with tempfile.TemporaryDirectory() as d:
@@ -85,41 +83,39 @@ def scrape_errors(port):
             re.finditer(r'^bindwatch_output_errors_total\{sink="(\w+)"\} (\d+)$', text, re.M)}
 
 
-@test()
-def operations_syslog_missing():
+def test_operations_syslog_missing(monitor):
     """--syslog without /dev/log: one warning at start; each record that
     cannot be sent counts in bindwatch_output_errors_total{sink="syslog"};
     once a syslog daemon is there, records reach it and that is said once."""
     if os.path.exists("/dev/log"):
-        raise Skip("/dev/log exists: the test plays a syslog daemon that is not there yet")
+        pytest.skip("/dev/log exists: the test plays a syslog daemon that is not there yet")
     mport = free_port()
-    with start_bindwatch("--syslog", "--metrics", str(mport)) as bw:
-        err_at_start = bw.err.text()
-        warnings = err_at_start.count("cannot reach the system log at /dev/log")
-        eq(warnings, 1, f"warnings at start: {err_at_start!r}")
-        eq(scrape_errors(mport), {"stdout": 0, "log": 0, "syslog": 0}, "errors before records")
-        recs = [bind_conflict(bw)[0] for _ in range(3)]
-        eq(scrape_errors(mport), {"stdout": 0, "log": 0, "syslog": len(recs)},
-           "errors after 3 records with no /dev/log")
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as log:
-            log.bind("/dev/log")
-            log.settimeout(RECORD_TIMEOUT)
-            try:
-                rec = bind_conflict(bw)[0]
-                message = log.recv(65536).decode("utf-8", "replace")
-            finally:
-                os.unlink("/dev/log")
-        check(f"127.0.0.1:{rec['port']} by " in message, f"syslog message {message!r}")
-        check(message.startswith(f"<{(3 << 3) | 4}>"), f"priority of {message!r}")
-        eq(scrape_errors(mport)["syslog"], len(recs), "errors once /dev/log was there")
-        rc, err = bw.stop()
+    bw = monitor("--syslog", "--metrics", str(mport))
+    err_at_start = bw.err.text()
+    warnings = err_at_start.count("cannot reach the system log at /dev/log")
+    eq(warnings, 1, f"warnings at start: {err_at_start!r}")
+    eq(scrape_errors(mport), {"stdout": 0, "log": 0, "syslog": 0}, "errors before records")
+    recs = [bind_conflict(bw)[0] for _ in range(3)]
+    eq(scrape_errors(mport), {"stdout": 0, "log": 0, "syslog": len(recs)},
+       "errors after 3 records with no /dev/log")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as log:
+        log.bind("/dev/log")
+        log.settimeout(RECORD_TIMEOUT)
+        try:
+            rec = bind_conflict(bw)[0]
+            message = log.recv(65536).decode("utf-8", "replace")
+        finally:
+            os.unlink("/dev/log")
+    check(f"127.0.0.1:{rec['port']} by " in message, f"syslog message {message!r}")
+    check(message.startswith(f"<{(3 << 3) | 4}>"), f"priority of {message!r}")
+    eq(scrape_errors(mport)["syslog"], len(recs), "errors once /dev/log was there")
+    rc, err = bw.stop()
     eq(rc, 0, f"exit status (stderr {err!r})")
     eq(err.count("/dev/log"), 2, f"syslog reports (one failing, one working again) in {err!r}")
     check("sending records to the system log at /dev/log again" in err, f"recovery in {err!r}")
 
 
-@test()
-def operations_plurals():
+def test_operations_plurals():
     """One rule, one record: singular."""
     with tempfile.TemporaryDirectory() as d:
         os.chmod(d, 0o755)
@@ -147,8 +143,7 @@ def text_cmd(argv):
     return 'cmd="' + line.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-@test()
-def operations_argv_exact():
+def test_operations_argv_exact():
     """A requester whose argv holds an empty argument, a space, quotes and a
     control character, against a holder whose argv holds a Python program
     and JSON: JSON argv gives them exactly (cmdline still joins them); the
@@ -178,16 +173,15 @@ def operations_argv_exact():
     check(re.search(r"^bindwatch: 1 record, 0 lost$", err, re.M), f"summary in {err!r}")
 
 
-@test()
-def operations_argv_truncated():
+def test_operations_argv_truncated(make_holder, make_requester, monitor):
     """--cmdline-max caps argv and cmdline alike (the first 64 bytes of
     the arguments), and says so."""
     args = ("x" * 40, "", "y y" * 20)
-    with Holder(socket_spec(listen=8)) as holder, Requester(args=args) as req:
-        with start_bindwatch("--port", str(holder.port), "--cmdline-max", "64") as bw:
-            req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp",
-                     addr="127.0.0.1", port=holder.port)
-            rec = bw.wait_record(for_port(holder.port))
+    holder, req = make_holder(socket_spec(listen=8)), make_requester(args=args)
+    bw = monitor("--port", str(holder.port), "--cmdline-max", "64")
+    req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp",
+             addr="127.0.0.1", port=holder.port)
+    rec = bw.wait_record(for_port(holder.port))
     r = rec["requester"]
     eq(r["cmdline_truncated"], True, "cmdline_truncated")
     # a cut that ends an argument keeps no empty one after it
@@ -258,8 +252,7 @@ def start_caps(*args, caps=CAPS):
     return bw
 
 
-@test()
-def operations_capability_only():
+def test_operations_capability_only():
     """uid 65534 with CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH and
     CAP_SYS_PTRACE (no root, tracefs mounted): the monitor starts, names
     the holder of a conflict (pid, exe, argv), keeps only
@@ -267,8 +260,8 @@ def operations_capability_only():
     ones for hooks), and excludes a root monitor, and the reverse;
     `bindwatch who` works the same way."""
     if not tracefs_mounted():
-        raise Skip("tracefs is not mounted on /sys/kernel/tracing, and mounting it needs "
-                   "CAP_SYS_ADMIN, which this run is meant to do without")
+        pytest.skip("tracefs is not mounted on /sys/kernel/tracing, and mounting it needs "
+                    "CAP_SYS_ADMIN, which this run is meant to do without")
     with LockDir():
         with Holder(socket_spec(listen=8)) as holder:
             port = holder.port
@@ -306,12 +299,11 @@ def operations_capability_only():
                       f"its refusal: {err!r}")
 
 
-@test()
-def operations_capability_reclaim_keeps_kill():
+def test_operations_capability_reclaim_keeps_kill():
     """With a reclaim policy, CAP_KILL stays (and only then): a rule may
     have to signal another user's stale holder."""
     if not tracefs_mounted():
-        raise Skip("tracefs is not mounted on /sys/kernel/tracing")
+        pytest.skip("tracefs is not mounted on /sys/kernel/tracing")
     caps = CAPS + ",+kill"
     with tempfile.TemporaryDirectory() as d, LockDir():
         os.chmod(d, 0o755)
@@ -327,25 +319,23 @@ def operations_capability_reclaim_keeps_kill():
                "CapEff with --dry-run")
 
 
-@test()
-def operations_root_drops_capabilities():
+def test_operations_root_drops_capabilities(monitor):
     """A root monitor keeps, once ready, what it still uses: reading /proc,
     entering namespaces for holder lookup; no CAP_BPF, no CAP_KILL without
     a policy."""
-    with start_bindwatch() as bw:
-        eff = caps_of(bw.proc.pid)["CapEff"]
-        eq(eff, {CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN}, "a root monitor's CapEff")
-        rec = bind_conflict(bw)[0]  # names the requester (exe, argv) as before
-        eq(len(rec["holders"]), 1, "holders named after the drop")
+    bw = monitor()
+    eff = caps_of(bw.proc.pid)["CapEff"]
+    eq(eff, {CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN}, "a root monitor's CapEff")
+    rec = bind_conflict(bw)[0]  # names the requester (exe, argv) as before
+    eq(len(rec["holders"]), 1, "holders named after the drop")
 
 
-@test()
-def operations_service_lock_dir():
+def test_operations_service_lock_dir():
     """A root monitor with a root-owned /run/bindwatch (the service's
     RuntimeDirectory=, where ProtectSystem=strict lets it write) locks
     there, naming its pid; a second monitor is refused, naming it too."""
     if os.path.exists(LOCK_DIR):
-        raise Skip(f"{LOCK_DIR} exists: it may be a running service's")
+        pytest.skip(f"{LOCK_DIR} exists: it may be a running service's")
     os.mkdir(LOCK_DIR, 0o755)
     try:
         with start_bindwatch("--port", "1") as bw:

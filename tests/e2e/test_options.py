@@ -15,9 +15,11 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import (READY_TIMEOUT, RECORD_TIMEOUT, Requester, Skip, bind_conflict, bindwatch_argv, check,
-                     check_record, check_requester, eq, fail, for_port, free_port, hold, listen_conflict,
-                     register, run_to_exit, start_bindwatch, test)
+import pytest
+
+from harness import (READY_TIMEOUT, RECORD_TIMEOUT, Requester, bind_conflict, bindwatch_argv,
+                     check, check_record, check_requester, eq, fail, for_port, free_port, hold,
+                     listen_conflict, run_to_exit, start_bindwatch)
 
 UNREACHABLE = "198.51.100.1"  # TEST-NET-2: not local, so bind() fails EADDRNOTAVAIL
 
@@ -42,28 +44,25 @@ def only_second_reported(bw, first, second):
     check_requester(rec, requester, result)
 
 
-@test()
-def filter_port():
-    (h1, p1), (h2, p2) = hold("ipv4", "tcp", "127.0.0.1"), hold("ipv4", "tcp", "127.0.0.1")
+def test_filter_port(held_port, make_requester, monitor):
+    p1, p2 = held_port(), held_port()
     span = f"{p1 + 1}-{p2}" if p1 < p2 else f"{p2}-{p1 - 1}"  # a range ending next to p1
-    with h1, h2, Requester() as req, start_bindwatch("--port", f"1,{span}") as bw:
-        only_second_reported(bw, (req, p1), (req, p2))
+    req, bw = make_requester(), monitor("--port", f"1,{span}")
+    only_second_reported(bw, (req, p1), (req, p2))
 
 
-@test()
-def filter_comm():
-    holder, port = hold("ipv4", "tcp", "127.0.0.1")
-    with holder, Requester() as other, Requester() as req, \
-            start_bindwatch("--comm", f"bwnomatch,{req.comm}") as bw:
-        only_second_reported(bw, (other, port), (req, port))
+def test_filter_comm(held_port, make_requester, monitor):
+    port = held_port()
+    other, req = make_requester(), make_requester()
+    bw = monitor("--comm", f"bwnomatch,{req.comm}")
+    only_second_reported(bw, (other, port), (req, port))
 
 
-@test()
-def filter_pid():
-    holder, port = hold("ipv4", "tcp", "127.0.0.1")
-    with holder, Requester() as other, Requester() as req, \
-            start_bindwatch("--pid", str(req.pid)) as bw:
-        only_second_reported(bw, (other, port), (req, port))
+def test_filter_pid(held_port, make_requester, monitor):
+    port = held_port()
+    other, req = make_requester(), make_requester()
+    bw = monitor("--pid", str(req.pid))
+    only_second_reported(bw, (other, port), (req, port))
 
 
 def cgroup2_mount():
@@ -71,12 +70,11 @@ def cgroup2_mount():
         return next((l.split()[1] for l in f if l.split()[2] == "cgroup2"), None)
 
 
-@test()
-def filter_cgroup():
+def test_filter_cgroup():
     """--cgroup PATH: only processes in that cgroup v2 (or below it)."""
     mount = cgroup2_mount()
     if mount is None:
-        raise Skip("no cgroup2 mount")
+        pytest.skip("no cgroup2 mount")
     path = os.path.join(mount, "bwtest-" + secrets.token_hex(4))
     os.mkdir(path)
     holder, port = hold("ipv4", "tcp", "127.0.0.1")
@@ -90,41 +88,37 @@ def filter_cgroup():
         os.rmdir(path)  # empty again once the requesters exited
 
 
-@test()
-def errors_all():
+def test_errors_all(monitor, make_requester):
     port = free_port()
-    with start_bindwatch("--errors", "all") as bw, Requester() as req:
-        result = tcp4_bind(req, "EADDRNOTAVAIL", port, UNREACHABLE)
-        rec = bw.wait_record(for_port(port))
-        check_record(rec, bw, "error", "bind", "EADDRNOTAVAIL", "ipv4", "tcp", UNREACHABLE, port)
-        check_requester(rec, req, result)
+    bw, req = monitor("--errors", "all"), make_requester()
+    result = tcp4_bind(req, "EADDRNOTAVAIL", port, UNREACHABLE)
+    rec = bw.wait_record(for_port(port))
+    check_record(rec, bw, "error", "bind", "EADDRNOTAVAIL", "ipv4", "tcp", UNREACHABLE, port)
+    check_requester(rec, req, result)
 
 
-@test()
-def errors_default_only_eaddrinuse():
-    holder, port = hold("ipv4", "tcp", "127.0.0.1")
-    with holder, start_bindwatch() as bw, Requester() as req:
-        tcp4_bind(req, "EADDRNOTAVAIL", port, UNREACHABLE)
-        result = tcp4_bind(req, "EADDRINUSE", port)
-        rec = bw.wait_record(for_port(port),
-                             forbid=lambda rec: rec.get("errno") != "EADDRINUSE"
-                             or rec.get("addr") == UNREACHABLE)
-        check_record(rec, bw, "conflict", "bind", "EADDRINUSE", "ipv4", "tcp", "127.0.0.1", port)
-        check_requester(rec, req, result)
+def test_errors_default_only_eaddrinuse(held_port, monitor, make_requester):
+    port = held_port()
+    bw, req = monitor(), make_requester()
+    tcp4_bind(req, "EADDRNOTAVAIL", port, UNREACHABLE)
+    result = tcp4_bind(req, "EADDRINUSE", port)
+    rec = bw.wait_record(for_port(port),
+                         forbid=lambda rec: rec.get("errno") != "EADDRINUSE"
+                         or rec.get("addr") == UNREACHABLE)
+    check_record(rec, bw, "conflict", "bind", "EADDRINUSE", "ipv4", "tcp", "127.0.0.1", port)
+    check_requester(rec, req, result)
 
 
-@test()
-def all_reports_success():
+def test_all_reports_success(monitor, make_requester):
     port = free_port()
-    with start_bindwatch("--all") as bw, Requester() as req:
-        result = tcp4_bind(req, None, port)
-        rec = bw.wait_record(for_port(port))
-        check_record(rec, bw, "ok", "bind", None, "ipv4", "tcp", "127.0.0.1", port)
-        check_requester(rec, req, result)
+    bw, req = monitor("--all"), make_requester()
+    result = tcp4_bind(req, None, port)
+    rec = bw.wait_record(for_port(port))
+    check_record(rec, bw, "ok", "bind", None, "ipv4", "tcp", "127.0.0.1", port)
+    check_requester(rec, req, result)
 
 
-@test()
-def log_file():
+def test_log_file():
     """The log gets exactly the JSON lines stdout got, and a second run
     appends to them (other processes on the host may add records of their
     own: both sinks must carry those too)."""
@@ -145,8 +139,7 @@ def log_file():
             eq(logged, printed, "records in the log after run %d" % (run + 1))
 
 
-@test()
-def notify_socket():
+def test_notify_socket():
     with tempfile.TemporaryDirectory() as tmp, \
             socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         path = os.path.join(tmp, "notify")
@@ -177,20 +170,23 @@ def stop_summary(sig, conflicts):
     eq(int(m.group(2)), 0, f"lost in summary {summary[0]!r}")
 
 
-register("sigterm_summary", lambda: stop_summary(signal.SIGTERM, 2))
-register("sigint_summary", lambda: stop_summary(signal.SIGINT, 0))
+def test_sigterm_summary():
+    stop_summary(signal.SIGTERM, 2)
 
 
-@test()
-def not_root():
+def test_sigint_summary():
+    stop_summary(signal.SIGINT, 0)
+
+
+def test_not_root():
     setpriv = shutil.which("setpriv")
     if not setpriv:
-        raise Skip("setpriv is not installed")
+        pytest.skip("setpriv is not installed")
     drop = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
             "--bounding-set=-all"]
     rc, _, stderr = run_to_exit(drop + ["/bin/true"])
     if rc != 0:
-        raise Skip(f"setpriv cannot drop privileges here: {stderr.strip()}")
+        pytest.skip(f"setpriv cannot drop privileges here: {stderr.strip()}")
     rc, _, stderr = run_to_exit(drop + bindwatch_argv())
     eq(rc, 1, f"exit code without privileges (stderr {stderr!r})")
     lines = stderr.strip().splitlines()
@@ -207,16 +203,22 @@ def bad_usage(args, stderr_check):
     eq(stdout, "", "stdout")
 
 
-register("bad_flag", lambda: bad_usage(["--bogus"], lambda e: "usage" in e.lower()), root=False)
-register("bad_port", lambda: bad_usage(["--port", "80,70000"],
-                                       lambda e: re.search(r"[\"'`‘“]70000[\"'’”]", e)),
-         root=False)
-register("bad_mode", lambda: bad_usage(["--mode", "warp"], lambda e: e.strip() != ""),
-         root=False)
+@pytest.mark.unprivileged
+def test_bad_flag():
+    bad_usage(["--bogus"], lambda e: "usage" in e.lower())
 
 
-@test()
-def stdout_reader_gone():
+@pytest.mark.unprivileged
+def test_bad_port():
+    bad_usage(["--port", "80,70000"], lambda e: re.search(r"[\"'`‘“]70000[\"'’”]", e))
+
+
+@pytest.mark.unprivileged
+def test_bad_mode():
+    bad_usage(["--mode", "warp"], lambda e: e.strip() != "")
+
+
+def test_stdout_reader_gone():
     """bindwatch | head -n 1: once head exits, bindwatch stops too."""
     holder, port = hold("ipv4", "tcp", "127.0.0.1")
     pipeline = subprocess.Popen(
@@ -235,8 +237,7 @@ def stdout_reader_gone():
     eq(json.loads(line)["port"], port, "port of the one record head printed")
 
 
-@test()
-def log_symlink_refused():
+def test_log_symlink_refused():
     """--log through a symbolic link is refused (bindwatch runs as root)."""
     with tempfile.TemporaryDirectory() as tmp:
         target, link = os.path.join(tmp, "target"), os.path.join(tmp, "link")
@@ -247,8 +248,7 @@ def log_symlink_refused():
         check(not os.path.exists(target), "the link's target was created")
 
 
-@test()
-def log_rotation():
+def test_log_rotation():
     """logrotate's way: rename the log, SIGHUP; records before go to the old
     file, after to a new one, and together they are exactly what stdout got."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -274,15 +274,14 @@ def log_rotation():
         eq(oct(os.stat(path).st_mode & 0o777), oct(0o640), "mode of the new log file")
 
 
-@test()
-def log_full_disk_retried():
+def test_log_full_disk_retried():
     """A full disk (ENOSPC) stops nothing: the records are kept, written
     whole once there is room again, and the failure and recovery are said
     once each."""
     with tempfile.TemporaryDirectory() as tmp:
         rc, _, err = run_to_exit(["mount", "-t", "tmpfs", "-o", "size=64k", "bwfull", tmp])
         if rc != 0:
-            raise Skip(f"cannot mount a tmpfs: {err.strip()}")
+            pytest.skip(f"cannot mount a tmpfs: {err.strip()}")
         try:
             path, filler = os.path.join(tmp, "bindwatch.log"), os.path.join(tmp, "filler")
             with start_bindwatch("--log", path) as bw:
@@ -310,12 +309,11 @@ def log_full_disk_retried():
             run_to_exit(["umount", "-l", tmp])
 
 
-@test()
-def syslog_records():
+def test_syslog_records():
     """--syslog: a conflict reaches syslog as daemon.warning with its text.
     The test plays the syslog daemon on /dev/log (skipped if one runs)."""
     if os.path.exists("/dev/log"):
-        raise Skip("/dev/log exists: a real syslog daemon would get the test's messages")
+        pytest.skip("/dev/log exists: a real syslog daemon would get the test's messages")
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as log:
         log.bind("/dev/log")
         log.settimeout(RECORD_TIMEOUT)
@@ -356,20 +354,20 @@ def samples(text):
     return out
 
 
-@test()
-def metrics_endpoint():
+def test_metrics_endpoint(monitor, make_requester):
     """--metrics: a real HTTP client reads the counters after real conflicts."""
     port = free_port()
-    with start_bindwatch("--metrics", str(port)) as bw, Requester() as req:
-        before = samples(scrape(port)[1])
-        for _ in range(2):
-            bind_conflict(bw, requester=req)
-        bind_conflict(bw, "ipv4", "udp", "127.0.0.1", requester=req)
-        listen_conflict(bw, requester=req)
-        status, text = scrape(port)
-        eq(status, 200, "status of GET /metrics")
-        after = samples(text)
-        eq(scrape(port, "/")[0], 404, "status of GET /")
+    bw, req = monitor("--metrics", str(port)), make_requester()
+    before = samples(scrape(port)[1])
+    for _ in range(2):
+        bind_conflict(bw, requester=req)
+    bind_conflict(bw, "ipv4", "udp", "127.0.0.1", requester=req)
+    listen_conflict(bw, requester=req)
+    status, text = scrape(port)
+    eq(status, 200, "status of GET /metrics")
+    after = samples(text)
+    eq(scrape(port, "/")[0], 404, "status of GET /")
+
     def grew(key):
         return after.get(key, 0) - before.get(key, 0)
     # other processes on the host may add conflicts: at least ours are counted

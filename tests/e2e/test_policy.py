@@ -1,7 +1,8 @@
 # test_policy.py - end-to-end tests of --policy: the classic stale server
 # reclaimed for the API that needs its port, and every safety rule: dry-run,
 # the protect list, PID 1, cooldown, escalation, a holder that leaves by
-# itself, check-policy and reloading on SIGHUP, atomically.
+# itself, check-policy and reloading on SIGHUP (one file per reload, even
+# while the file is swapped under it).
 import json
 import os
 import re
@@ -13,78 +14,21 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from test_options import samples, scrape
-from harness import (PYTHON, RECORD_TIMEOUT, Holder, Requester, Skip, StdinChild, bindwatch_argv,
-                     check, end_child, eq, fail, free_port, run_to_exit, running, socket_spec,
-                     start_bindwatch, test)
+from harness import (PYTHON, RECORD_TIMEOUT, StdinChild, bindwatch_argv, check, child, end_child,
+                     eq, fail, free_port, run_to_exit, running, socket_spec, start_bindwatch)
 
-# A squatter on PORT: an HTTP server answering 503 "Stale process".  With
-# BEHAVIOUR "ignore-term" it ignores SIGTERM; with "slow-exit" it leaves
-# 0.4 s after SIGTERM, on its own.  Prints "ready" once it listens.
-STALE = r'''
-import http.server, signal, sys, threading, os
-port, behaviour = int(sys.argv[1]), sys.argv[2]
-class Stale(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(503)
-        self.end_headers()
-        self.wfile.write(b"Stale process")
-    def log_message(self, *args):
-        pass
-if behaviour == "ignore-term":
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-elif behaviour == "slow-exit":
-    signal.signal(signal.SIGTERM, lambda *a: threading.Timer(0.4, os._exit, (0,)).start())
-server = http.server.HTTPServer(("127.0.0.1", port), Stale)
-print("ready", flush=True)
-server.serve_forever()
-'''
-
-# The API: binds PORT, retrying every 0.1 s for up to 20 s as a service
-# manager's Restart= would, then serves "API OK".  Prints "bound N" with
-# the number of failed attempts once it has the port.
-API = r'''
-import http.server, sys, time
-port = int(sys.argv[1])
-class Api(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"API OK")
-    def log_message(self, *args):
-        pass
-failures, deadline = 0, time.monotonic() + 20
-while True:
-    try:
-        server = http.server.HTTPServer(("127.0.0.1", port), Api)
-        break
-    except OSError:
-        failures += 1
-        if time.monotonic() > deadline:
-            sys.exit("api: port never came free")
-        time.sleep(0.1)
-print("bound", failures, flush=True)
-server.serve_forever()
-'''
-
-# One bind() of 0.0.0.0:PORT with SO_REUSEADDR; exits 0 when it failed with EADDRINUSE.
-BIND_ONCE = r'''
-import errno, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind((sys.argv[2], int(sys.argv[1])))
-except OSError as e:
-    sys.exit(0 if e.errno == errno.EADDRINUSE else 2)
-sys.exit(1)
-'''
+# The rule of these tests names the stale server by its command line.
+STALE_CMDLINE = "stale_server"
 
 
 class Proc:
-    """A child python3 program (src, args) whose stdout lines can be read."""
+    """A child python3 program (children/NAME, args) whose stdout lines can be read."""
 
-    def __init__(self, src, *args):
-        self.proc = subprocess.Popen([PYTHON, "-c", src, *map(str, args)],
+    def __init__(self, name, *args):
+        self.proc = subprocess.Popen([PYTHON, child(name), *map(str, args)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         self.pid = self.proc.pid
@@ -92,7 +36,7 @@ class Proc:
     def line(self):
         line = self.proc.stdout.readline()
         if not line:
-            fail(f"child {self.proc.args[3:]} ended: {self.proc.stderr.read()!r}")
+            fail(f"child {self.proc.args[1:]} ended: {self.proc.stderr.read()!r}")
         return line.split()
 
     def alive(self):
@@ -111,7 +55,8 @@ class Proc:
 
 
 def stale(port, behaviour="plain"):
-    p = Proc(STALE, port, behaviour)
+    """children/stale_server.py on port (see there for behaviour), ready."""
+    p = Proc("stale_server.py", port, behaviour)
     eq(p.line(), ["ready"], "stale server start")
     return p
 
@@ -124,7 +69,7 @@ def write_policy(tmp, text, mode=0o600):
     return path
 
 
-def reclaim_rule(port, extra="", name="stale-squatter", holder='cmdline: "Stale process"'):
+def reclaim_rule(port, extra="", name="stale-squatter", holder=f'cmdline: "{STALE_CMDLINE}"'):
     return f'''version: 1
 rules:
   - name: {name}
@@ -141,7 +86,7 @@ rules:
 
 def fail_bind(port):
     """One bind() of 127.0.0.1:port, which must fail with EADDRINUSE."""
-    rc, _, err = run_to_exit([PYTHON, "-c", BIND_ONCE, str(port), "127.0.0.1"])
+    rc, _, err = run_to_exit([PYTHON, child("bind_once.py"), str(port), "127.0.0.1"])
     eq(rc, 0, f"bind of port {port} should fail with EADDRINUSE ({err.strip()})")
 
 
@@ -159,8 +104,7 @@ def gone(p, timeout=RECORD_TIMEOUT):
         return False
 
 
-@test()
-def policy_classic_stale_server():
+def test_policy_classic_stale_server():
     """The classic case: a stale server squats the API's port; the API
     fails with EADDRINUSE; bindwatch terminates the squatter; the API's
     retry binds and answers. A holder on a port no rule names is left alone
@@ -175,7 +119,7 @@ def policy_classic_stale_server():
         policy = write_policy(tmp, reclaim_rule(port))
         metrics = free_port()
         with start_bindwatch("--policy", policy, "--metrics", str(metrics)) as bw, \
-                Proc(API, port) as api:
+                Proc("api_server.py", port) as api:
             rec = bw.wait_record(lambda r: r.get("port") == port and "action" in r)
             action = rec["action"]
             eq((action["rule"], action["type"], action["result"]),
@@ -201,7 +145,6 @@ def policy_classic_stale_server():
                "reclaims in /metrics")
 
 
-
 def reclaim_once(port, policy_text, *args):
     """bindwatch with policy_text and args; one failing bind on port; the
     conflict record (written once any reclaim has ended)."""
@@ -211,42 +154,25 @@ def reclaim_once(port, policy_text, *args):
             return conflict_on(bw, port)
 
 
-@test()
-def policy_forked_holders():
+def test_policy_forked_holders(make_holder):
     """Every process sharing the matched socket after fork() is signalled."""
-    h = Holder(socket_spec(listen=8), fork=True)
-    with h:
-        rec = reclaim_once(h.port, reclaim_rule(h.port, holder=f"comm: {h.comm}"))
-        action = rec["action"]
-        eq((action["result"], sorted(action["pids"])), ("reclaimed", sorted([h.pid, h.child])),
-           f"action {action}")
-        for pid in (h.pid, h.child):
-            check(not running(pid), f"holder process {pid} still running")
+    h = make_holder(socket_spec(listen=8), fork=True)
+    rec = reclaim_once(h.port, reclaim_rule(h.port, holder=f"comm: {h.comm}"))
+    action = rec["action"]
+    eq((action["result"], sorted(action["pids"])), ("reclaimed", sorted([h.pid, h.child])),
+       f"action {action}")
+    for pid in (h.pid, h.child):
+        check(not running(pid), f"holder process {pid} still running")
 
 
-# A listener on PORT shared with a child that exec'd sleep(1): the child
-# does not match a rule written for the parent's command line.
-SHARED = r'''
-import os, socket, sys, time
-s = socket.socket()
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen()
-os.set_inheritable(s.fileno(), True)
-if os.fork() == 0:
-    os.execv("/bin/sleep", ["sleep", "60"])
-print("ready", flush=True)
-time.sleep(60)  # Stale process
-'''
-
-
-@test()
-def policy_every_sharer_must_match():
-    """A rule matched on the main holder does not reach a process sharing
-    the socket that the rule does not describe: protected, nobody signalled."""
+def test_policy_every_sharer_must_match():
+    """A rule matched on the main holder (children/shared_listener.py, by its
+    command line) does not reach a process sharing the socket that the rule
+    does not describe (the sleep(1) it forked): protected, nobody signalled."""
     port = free_port()
-    with Proc(SHARED, port) as parent:
+    with Proc("shared_listener.py", port) as parent:
         eq(parent.line(), ["ready"], "shared listener start")
-        rec = reclaim_once(port, reclaim_rule(port))
+        rec = reclaim_once(port, reclaim_rule(port, holder='cmdline: "shared_listener"'))
         pids = sorted(h["pid"] for h in rec["holders"])
         eq(len(pids), 2, f"holders {rec['holders']}")
         eq(rec["holders"][0]["pid"], parent.pid, "main holder")
@@ -257,8 +183,7 @@ def policy_every_sharer_must_match():
         os.kill(pids[1], signal.SIGKILL)
 
 
-@test()
-def policy_dry_run():
+def test_policy_dry_run():
     """--dry-run decides and records, and signals nothing."""
     port = free_port()
     with stale(port) as squatter:
@@ -271,8 +196,7 @@ def policy_dry_run():
         check(squatter.alive(), "the squatter was signalled in a dry run")
 
 
-@test()
-def policy_protect_list():
+def test_policy_protect_list():
     """A holder on the protect list is never signalled, whatever a rule says."""
     port = free_port()
     text = reclaim_rule(port).replace("rules:", f'protect:\n  exe: ["{os.path.realpath(PYTHON)}*"]\nrules:', 1)
@@ -296,14 +220,13 @@ def pid1_port():
     return None
 
 
-@test()
-def policy_pid1_refused():
+def test_policy_pid1_refused():
     """A socket PID 1 holds is never reclaimed, whatever a rule says. Run
     with --dry-run, so a broken guard would show as "dry-run" and still
     signal nothing."""
     port = pid1_port()
     if port is None:
-        raise Skip("PID 1 holds no TCP listener that bindwatch who can see on this machine")
+        pytest.skip("PID 1 holds no TCP listener that bindwatch who can see on this machine")
     rec = reclaim_once(port, reclaim_rule(port, holder="uid: 0"), "--dry-run")
     eq(rec["holders"][0]["pid"], 1, "holder of the port")
     eq((rec["action"]["result"], rec["action"]["signals"]), ("protected", []),
@@ -311,8 +234,7 @@ def policy_pid1_refused():
     check("PID 1" in rec["action"]["why"], f"why: {rec['action']['why']!r}")
 
 
-@test()
-def policy_cooldown():
+def test_policy_cooldown():
     """A holder restarted at once (as a service manager would) is not
     reclaimed again within the cooldown."""
     port = free_port()
@@ -331,8 +253,7 @@ def policy_cooldown():
                 check(again.alive(), "the restarted holder was signalled within the cooldown")
 
 
-@test()
-def policy_escalate_to_kill():
+def test_policy_escalate_to_kill():
     """A holder that ignores SIGTERM gets SIGKILL once the grace period is over."""
     port = free_port()
     with stale(port, "ignore-term") as squatter:
@@ -345,8 +266,7 @@ def policy_escalate_to_kill():
         eq(squatter.proc.returncode, -signal.SIGKILL, "how the squatter ended")
 
 
-@test()
-def policy_holder_leaves_during_grace():
+def test_policy_holder_leaves_during_grace():
     """A holder that shuts down by itself within the grace period is not
     escalated against: the port is checked, and found free."""
     port = free_port()
@@ -359,8 +279,7 @@ def policy_holder_leaves_during_grace():
         eq(squatter.proc.returncode, 0, "the squatter's own exit status")
 
 
-@test()
-def policy_stop_during_grace():
+def test_policy_stop_during_grace():
     """bindwatch stopped while a reclaim waits still writes its record."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp, stale(port, "ignore-term") as squatter:
@@ -378,8 +297,7 @@ def policy_stop_during_grace():
         check(squatter.alive(), "the squatter (ignoring TERM) died")
 
 
-@test()
-def policy_check_and_reload():
+def test_policy_check_and_reload():
     """check-policy: 0 for a valid file, 1 naming file and line otherwise,
     and a file others may write is refused. SIGHUP reloads; a bad new
     policy keeps the old one running and says why."""
@@ -410,7 +328,6 @@ def policy_check_and_reload():
             eq(rec["action"]["result"], "dry-run", "the old policy still in force")
 
 
-CHILDREN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children")
 SWAP_RELOADS = 40  # reloads while the file is swapped: a mix is likelier than not in each
 RELOADED_RE = re.compile(rb"policy reloaded from .*: (\d+) rules?, (\d+) expect rules?$")
 
@@ -419,21 +336,20 @@ class Swapper(StdinChild):
     """children/policy_swapper.py: files a and b put over path in turn, until closed."""
 
     def __init__(self, path, a, b):
-        self.proc = subprocess.Popen([PYTHON, os.path.join(CHILDREN, "policy_swapper.py"),
-                                      path, a, b], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen([PYTHON, child("policy_swapper.py"), path, a, b],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
         line = self.proc.stdout.readline()
         if line != b"ready\n":
             self.close()
             fail(f"policy swapper did not start: {line!r} {self.proc.stderr.read()!r}")
 
 
-def listener(port):
-    """A socket of this process listening on 127.0.0.1:port."""
-    s = socket.socket()
+def listener(closing, port):
+    """A socket of this process listening on 127.0.0.1:port until the test ends."""
+    s = closing.enter_context(socket.socket())
     s.bind(("127.0.0.1", port))
     s.listen()
-    return s
 
 
 def reloaded_counts(bw):
@@ -449,8 +365,7 @@ def reloaded_counts(bw):
             return int(m.group(1)), int(m.group(2))
 
 
-@test()
-def policy_reload_swapped_file_is_one_file():
+def test_policy_reload_swapped_file_is_one_file(closing, monitor, make_requester, tmp_path):
     """SIGHUP reads the policy once: while another process puts two valid
     files over its path in turn as fast as it can, every reload's rules
     and its expect rules come from one of them.  File A has a rule (a log
@@ -463,36 +378,39 @@ def policy_reload_swapped_file_is_one_file():
         f"    action: log\n"
     b = f"version: 1\nexpect:\n  - name: from-b\n    port: {expect_port}\n" \
         f"    owner: {{uid: 4242}}\n    action: log\n"
-    with tempfile.TemporaryDirectory() as tmp:
-        file_a, file_b = (os.path.join(tmp, name) for name in ("a.yaml", "b.yaml"))
-        for name, text in ((file_a, a), (file_b, b)):
-            with open(name, "w") as f:
-                f.write(text)
-            os.chmod(name, 0o600)
-        path = write_policy(tmp, a)
-        with listener(rule_port), listener(sentinel), Requester() as req, \
-                start_bindwatch("--policy", path, "--window", "0", "--rate-limit", "0") as bw, \
-                Swapper(path, file_a, file_b):
-            op = dict(op="bind", family="ipv4", proto="tcp")
-            for i in range(SWAP_RELOADS):
-                counts = reloaded_counts(bw)
-                check(counts in ((1, 0), (0, 1)), f"reload {i}: {counts[0]} rules and "
-                      f"{counts[1]} expect rules: the two files mixed in one reload")
-                addr = f"127.0.1.{i + 1}"
-                req.call(None, port=expect_port, addr=addr, **op)
-                req.call("EADDRINUSE", port=rule_port, addr="127.0.0.1", **op)
-                seen = []
-                rec = bw.wait_record(lambda r: seen.append(r) or (
-                    r.get("event") == "conflict" and r.get("port") == rule_port))
-                # the ring's order: a record of the bind above comes before this one's
-                req.call("EADDRINUSE", port=sentinel, addr="127.0.0.1", **op)
-                bw.wait_record(lambda r: seen.append(r) or (
-                    r.get("event") == "conflict" and r.get("port") == sentinel))
-                rules_from = "A" if (rec.get("action") or {}).get("rule") == "from-a" else "B"
-                expect_from = "B" if any(r.get("event") == "unexpected-owner" and
-                                         r.get("port") == expect_port and r.get("addr") == addr
-                                         for r in seen) else "A"
-                line_from = "A" if counts == (1, 0) else "B"
-                eq((rules_from, expect_from), (line_from, line_from),
-                   f"reload {i}: the files the rules and the expect rules came from "
-                   f"(the reload line counted file {line_from})")
+    tmp = str(tmp_path)
+    os.chmod(tmp, 0o700)
+    file_a, file_b = (os.path.join(tmp, name) for name in ("a.yaml", "b.yaml"))
+    for name, text in ((file_a, a), (file_b, b)):
+        with open(name, "w") as f:
+            f.write(text)
+        os.chmod(name, 0o600)
+    path = write_policy(tmp, a)
+    listener(closing, rule_port)
+    listener(closing, sentinel)
+    req = make_requester()
+    bw = monitor("--policy", path, "--window", "0", "--rate-limit", "0")
+    closing.enter_context(Swapper(path, file_a, file_b))
+    op = dict(op="bind", family="ipv4", proto="tcp")
+    for i in range(SWAP_RELOADS):
+        counts = reloaded_counts(bw)
+        check(counts in ((1, 0), (0, 1)), f"reload {i}: {counts[0]} rules and "
+              f"{counts[1]} expect rules: the two files mixed in one reload")
+        addr = f"127.0.1.{i + 1}"
+        req.call(None, port=expect_port, addr=addr, **op)
+        req.call("EADDRINUSE", port=rule_port, addr="127.0.0.1", **op)
+        seen = []
+        rec = bw.wait_record(lambda r: seen.append(r) or (
+            r.get("event") == "conflict" and r.get("port") == rule_port))
+        # the ring's order: a record of the bind above comes before this one's
+        req.call("EADDRINUSE", port=sentinel, addr="127.0.0.1", **op)
+        bw.wait_record(lambda r: seen.append(r) or (
+            r.get("event") == "conflict" and r.get("port") == sentinel))
+        rules_from = "A" if (rec.get("action") or {}).get("rule") == "from-a" else "B"
+        expect_from = "B" if any(r.get("event") == "unexpected-owner" and
+                                 r.get("port") == expect_port and r.get("addr") == addr
+                                 for r in seen) else "A"
+        line_from = "A" if counts == (1, 0) else "B"
+        eq((rules_from, expect_from), (line_from, line_from),
+           f"reload {i}: the files the rules and the expect rules came from "
+           f"(the reload line counted file {line_from})")

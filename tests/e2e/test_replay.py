@@ -7,8 +7,10 @@ import os
 import subprocess
 import tempfile
 
-from harness import (NOBODY, Holder, Requester, bindwatch_argv, check, eq, for_port,
-                     run_to_exit, socket_spec, start_bindwatch, test)
+import pytest
+
+from harness import (NOBODY, bindwatch_argv, check, eq, for_port, run_to_exit, socket_spec,
+                     start_bindwatch)
 
 HOSTILE_COMM = 'bw\x1b[31m"q'  # an escape sequence and a quote: must come out escaped
 
@@ -42,17 +44,16 @@ def replay(*args, stdin=None):
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
-@test()
-def replay_log():
+def test_replay_log(make_holder, make_requester):
     """A matching conflict (rule stale), a non-matching one (rule redis
     names /usr/bin/redis-server, the holder runs python3) and one from
     nobody against root's holder (protected: the cross-user rule on the
     recorded uids); the monitor's --dry-run records carry the same
     explanation as the replay; bad lines are reported by number, skipped."""
-    with tempfile.TemporaryDirectory() as tmp, \
-            Holder(socket_spec(listen=True), comm="bwstale") as stale, \
-            Holder(socket_spec(listen=True), comm="bwredis") as redis, \
-            Requester() as req, Requester(comm=HOSTILE_COMM, prefix=NOBODY) as nobody:
+    stale = make_holder(socket_spec(listen=True), comm="bwstale")
+    redis = make_holder(socket_spec(listen=True), comm="bwredis")
+    req, nobody = make_requester(), make_requester(comm=HOSTILE_COMM, prefix=NOBODY)
+    with tempfile.TemporaryDirectory() as tmp:
         pol = os.path.join(tmp, "policy.yaml")
         with open(pol, "w") as f:
             f.write(policy_text(stale.port, redis.port))
@@ -124,8 +125,8 @@ def replay_log():
         check(f"-:2: skipped" in err, f"the corrupt line on stdin reported: {err!r}")
 
 
-@test(root=False)
-def replay_usage():
+@pytest.mark.unprivileged
+def test_replay_usage():
     """--json without --replay, and an unreadable log: usage 2, failure 1."""
     rc, _, err = run_to_exit(bindwatch_argv("check-policy", "/nonexistent", "--json"))
     eq(rc, 2, f"--json alone ({err!r})")

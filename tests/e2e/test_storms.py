@@ -7,34 +7,14 @@ import os
 import socket
 import subprocess
 
-from harness import (PYTHON, RECORD_TIMEOUT, Requester, check, eq, hold, new_marker,
-                     start_bindwatch, test)
-
-# A process that fails bind() on PORT, as comm COMM, N times (or for SECONDS
-# seconds when N is 0), then prints {"pid", "failures"}: the EADDRINUSE
-# failures it saw, counted by the caller of bind() itself.
-BURST = r'''
-import ctypes, errno, json, os, socket, sys, time
-comm, port, n, seconds = sys.argv[1].encode(), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-ctypes.CDLL(None).prctl(15, ctypes.c_char_p(comm), 0, 0, 0)  # PR_SET_NAME
-s = socket.socket()
-bind, addr, failures, i = s.bind, ("127.0.0.1", port), 0, 0
-end = time.monotonic() + seconds
-while (i < n) if n else (time.monotonic() < end):
-    i += 1
-    try:
-        bind(addr)
-    except OSError as e:
-        if e.errno != errno.EADDRINUSE:
-            raise
-        failures += 1
-print(json.dumps({"pid": os.getpid(), "failures": failures}), flush=True)
-'''
+from harness import (PYTHON, RECORD_TIMEOUT, Requester, check, child, eq, hold, new_marker,
+                     start_bindwatch)
 
 
 def burst(comm, port, n=0, seconds=0.0):
-    """Start the burst process; returns the Popen (stdout: its JSON line)."""
-    return subprocess.Popen([PYTHON, "-c", BURST, comm, str(port), str(n), str(seconds)],
+    """Start children/burst.py, failing binds on port as comm, n times (or for
+    seconds); returns the Popen (stdout: its JSON line)."""
+    return subprocess.Popen([PYTHON, child("burst.py"), comm, str(port), str(n), str(seconds)],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
 
 
@@ -64,8 +44,7 @@ def check_exact(recs, result, comm):
     return mine
 
 
-@test()
-def storm_burst_exact():
+def test_storm_burst_exact():
     """300,000 failing binds in a burst: a handful of records, counts exact."""
     comm = new_marker()
     sock, port = hold("ipv4", "tcp", "127.0.0.1")
@@ -77,8 +56,7 @@ def storm_burst_exact():
     check(len(mine) <= 300, f"{len(mine)} records for one burst, expected a few")
 
 
-@test()
-def storm_burst_exact_compat():
+def test_storm_burst_exact_compat():
     """The same burst with requests parked the way kernels before 5.13 park
     them (a hash by thread, probe reads): counts exact."""
     comm = new_marker()
@@ -91,26 +69,24 @@ def storm_burst_exact_compat():
     check_exact(recs, result, comm)
 
 
-@test()
-def storm_window_records_while_running():
+def test_storm_window_records_while_running(held_port, monitor):
     """A storm that lasts several windows gets a record per window while it
     runs, not only when it stops."""
     comm = new_marker()
-    sock, port = hold("ipv4", "tcp", "127.0.0.1")
-    with sock, start_bindwatch("--comm", comm, "--window", "200ms") as bw:
-        proc = burst(comm, port, seconds=30)
-        try:
-            bw.wait_record(lambda r: r["event"] == "conflict" and r["count"] == 1)
-            later = bw.wait_record(lambda r: r["event"] == "conflict")
-            check(later["count"] > 1, f"second record of the storm: {later!r}")
-            check(proc.poll() is None, "the storm ended before its second record")
-        finally:
-            proc.terminate()
-            proc.wait(RECORD_TIMEOUT)
+    port = held_port()
+    bw = monitor("--comm", comm, "--window", "200ms")
+    proc = burst(comm, port, seconds=30)
+    try:
+        bw.wait_record(lambda r: r["event"] == "conflict" and r["count"] == 1)
+        later = bw.wait_record(lambda r: r["event"] == "conflict")
+        check(later["count"] > 1, f"second record of the storm: {later!r}")
+        check(proc.poll() is None, "the storm ended before its second record")
+    finally:
+        proc.terminate()
+        proc.wait(RECORD_TIMEOUT)
 
 
-@test()
-def storm_separate_processes_and_window_zero():
+def test_storm_separate_processes_and_window_zero():
     """--window 0 (and no rate limit): one record per failure; and storms of
     two processes never merge (each record names its own requester)."""
     comm = new_marker()
@@ -125,8 +101,7 @@ def storm_separate_processes_and_window_zero():
         eq({r["count"] for r in mine}, {1}, "counts with --window 0")
 
 
-@test()
-def storm_text_count():
+def test_storm_text_count():
     """Text records say how many failures they stand for."""
     comm = new_marker()
     sock, port = hold("ipv4", "tcp", "127.0.0.1")
@@ -172,8 +147,7 @@ def reuseaddr_pair(port, *args):
     return [by_tid[c["tid"]] for c in calls]
 
 
-@test()
-def storm_keeps_socket_options():
+def test_storm_keeps_socket_options():
     """Two failures of one process on one address within a window, without
     and with SO_REUSEADDR, are two storms: each record carries its own
     call's options and reason, the same as under --window 0."""

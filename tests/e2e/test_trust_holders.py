@@ -7,15 +7,15 @@
 # named without one (README "Threat model").  The attacker runs as nobody
 # (children/squatter.c, harness.Holder); the controls are root's.
 from harness import (NOBODY as AS_NOBODY, Holder, Requester, Squatter, check, eq, for_port,
-                     free_port, socket_spec, start_bindwatch, test)
+                     free_port, socket_spec, start_bindwatch)
 from test_holders import BACKLOG, NOBODY, diagnosis
 from test_options import samples, scrape
+from test_policy import gone, reclaim_once, reclaim_rule
 
 # conflicts, one per requester process (~0.1 s each), that pass a uid's
 # walk budget: 20 at once, then 1 a second (src/explain/walkbudget.h); one
 # on a socket in flight takes two (every process, then the indirect walks)
 OVER_BUDGET = 24
-from test_policy import gone, reclaim_once, reclaim_rule
 
 
 def squatted_conflict(squatter):
@@ -37,8 +37,7 @@ def check_named(h, squatter, via, uid=NOBODY):
     eq(h["cmdline"], " ".join(squatter.argv), "holder cmdline")
 
 
-@test()
-def trust_in_flight_holder_named():
+def test_trust_in_flight_holder_named():
     """Attack: nobody sends its listening socket over its own socketpair
     (SCM_RIGHTS) and closes its descriptor.  The root monitor names the
     squatter, which holds the unix socket whose queue carries it, not
@@ -50,8 +49,7 @@ def trust_in_flight_holder_named():
         eq((holders[0]["via_hops"], holders[0]["state"]), (1, "LISTEN"), "(via_hops, state)")
 
 
-@test()
-def trust_io_uring_holder_named():
+def test_trust_io_uring_holder_named():
     """Attack: nobody registers its UDP socket in an io_uring's file table
     and closes its descriptor.  The root monitor names the ring's holder."""
     with Squatter("io_uring", proto="udp", prefix=AS_NOBODY) as sq:
@@ -61,8 +59,7 @@ def trust_io_uring_holder_named():
         eq((holders[0]["via_hops"], holders[0]["state"]), (None, "UDP"), "(via_hops, state)")
 
 
-@test()
-def trust_holder_by_descriptor_unchanged():
+def test_trust_holder_by_descriptor_unchanged():
     """Control: a socket held by its descriptor is named as before, via
     "fd", and a root holder by root."""
     with Squatter("fd") as sq:
@@ -74,8 +71,7 @@ def trust_holder_by_descriptor_unchanged():
            "(pid, uid, inode, hidden, via, via_inode) of the holder")
 
 
-@test()
-def trust_in_flight_squatter_reclaimed():
+def test_trust_in_flight_squatter_reclaimed():
     """Control for the holders no descriptor shows: nobody's squatter that
     keeps its listener only in flight (SCM_RIGHTS on its own socketpair)
     is named, so a rule that matches it reclaims the port: it is
@@ -122,8 +118,7 @@ def skipped(recs):
     return n
 
 
-@test()
-def trust_walk_budget_per_uid():
+def test_trust_walk_budget_per_uid(make_squatter, make_holder, monitor):
     """Attack: nobody makes conflicts on its own socket kept in flight (no
     descriptor, so neither the ledger nor the last walks point to a
     holder: every process is walked each time), more and faster than its
@@ -131,23 +126,22 @@ def trust_walk_budget_per_uid():
     counted in /metrics.  Control: root's conflicts then still get their
     walks, and name root's holder."""
     metrics = free_port()
-    with Squatter("inflight", prefix=AS_NOBODY) as theirs, \
-            Holder(socket_spec(listen=BACKLOG)) as ours, \
-            start_bindwatch("--metrics", str(metrics)) as bw:
-        recs = conflicts(bw, theirs.port, OVER_BUDGET, prefix=AS_NOBODY)
-        n = skipped(recs)
-        check(n >= 1, f"no record of nobody's {OVER_BUDGET} conflicts says its walk was skipped")
-        eq(recs[0]["holders"][0]["pid"], theirs.pid, "nobody's holder, within its budget")
-        _, body = scrape(metrics)
-        eq(samples(body).get("bindwatch_holder_walks_skipped_total"), float(n),
-           "bindwatch_holder_walks_skipped_total")
-        rec = conflicts(bw, ours.port, 1)[0]
-        eq((rec["holders_skipped"], [h["pid"] for h in rec["holders"]]), (None, [ours.pid]),
-           "root's conflict after nobody spent its budget: (holders_skipped, holder pids)")
+    theirs = make_squatter("inflight", prefix=AS_NOBODY)
+    ours = make_holder(socket_spec(listen=BACKLOG))
+    bw = monitor("--metrics", str(metrics))
+    recs = conflicts(bw, theirs.port, OVER_BUDGET, prefix=AS_NOBODY)
+    n = skipped(recs)
+    check(n >= 1, f"no record of nobody's {OVER_BUDGET} conflicts says its walk was skipped")
+    eq(recs[0]["holders"][0]["pid"], theirs.pid, "nobody's holder, within its budget")
+    _, body = scrape(metrics)
+    eq(samples(body).get("bindwatch_holder_walks_skipped_total"), float(n),
+       "bindwatch_holder_walks_skipped_total")
+    rec = conflicts(bw, ours.port, 1)[0]
+    eq((rec["holders_skipped"], [h["pid"] for h in rec["holders"]]), (None, [ours.pid]),
+       "root's conflict after nobody spent its budget: (holders_skipped, holder pids)")
 
 
-@test()
-def trust_ledger_names_without_walk():
+def test_trust_ledger_names_without_walk():
     """Control: a socket bound while the monitor runs is named from the
     ledger, by a walk of its binder alone, which the walk budget does not
     limit: after root spends its budget on a socket of its own in flight

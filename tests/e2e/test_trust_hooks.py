@@ -12,18 +12,20 @@ import os
 import tempfile
 import time
 
-from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Requester, Skip, check, eq, fail, hold,
-                     register, running, run_to_exit, start_bindwatch)
+import pytest
+
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Requester, check, child, eq, hold, running,
+                     run_to_exit, start_bindwatch)
 from test_hooks import hook_command, hook_outputs
 from test_policy import write_policy
 from test_trust_sinks import NOBODY_UID, wait_for
 
-CHILDREN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children")
-ESCAPE_HOOK = os.path.join(CHILDREN, "escape_hook.sh")
-BIND_FLOOD = os.path.join(CHILDREN, "bind_flood.py")
+ESCAPE_HOOK = child("escape_hook.sh")
+BIND_FLOOD = child("bind_flood.py")
 KINDS = ("background", "setsid", "daemon")
 NO_CGROUP = "BINDWATCH_TEST_NO_HOOK_CGROUP"
 CONTAINMENTS = ("cgroup", "subreaper")
+HOOK_KINDS = ("exec", "rule")  # --exec, and a policy rule's exec
 HOOK_CGROUP = "/bindwatch-hooks/hook-"
 STOP_BOUND = 10      # seconds: at stop bindwatch waits 1 s, then kills (generous)
 FLOOD_SECONDS = 10
@@ -48,7 +50,7 @@ def marked(token):
     return found
 
 
-def monitor(how, *args):
+def contained_monitor(how, *args):
     """bindwatch with args, its hooks contained how; skips when the kernel
     cannot contain them that way, fails when bindwatch says another way."""
     env = dict(os.environ, **{NO_CGROUP: "1"}) if how == "subreaper" else None
@@ -56,7 +58,7 @@ def monitor(how, *args):
     said = b"".join(bw.err.lines).decode("utf-8", "replace")
     if how == "cgroup" and "no cgroup of their own" in said:
         bw.stop()
-        raise Skip(said.strip().splitlines()[-2])
+        pytest.skip(said.strip().splitlines()[-2])
     if how == "subreaper":
         check("each runs as a child subreaper" in said, f"not the subreaper fallback: {said!r}")
     return bw
@@ -118,7 +120,7 @@ def escape_run(how, kind, then, timeout_s):
         out = os.path.join(tmp, "out")
         os.mkdir(out)
         holder, port = hold("ipv4", "tcp", "127.0.0.1")
-        with holder, monitor(how, *hook_args(kind, out, token, then, port, tmp),
+        with holder, contained_monitor(how, *hook_args(kind, out, token, then, port, tmp),
                              "--exec-timeout", str(timeout_s)) as bw:
             rec = nobody_conflict(bw, port)
             wait_for(lambda: hook_runs(out, token), "the hook did not report")
@@ -134,7 +136,9 @@ def escape_run(how, kind, then, timeout_s):
     return gone - seen, stderr
 
 
-def leaves_nothing_at_exit(how, kind):
+@pytest.mark.parametrize("how", CONTAINMENTS)
+@pytest.mark.parametrize("kind", HOOK_KINDS)
+def test_trust_hook_leaves_nothing(kind, how):
     """nobody's conflict runs root's hook, which starts a background job, a
     setsid session and a double-forked daemon, then exits: none of them
     is left (long before the timeout)."""
@@ -143,7 +147,9 @@ def leaves_nothing_at_exit(how, kind):
     print(f"  hook exited; its 3 escapees gone {took:.2f}s after it reported (timeout 600s)")
 
 
-def leaves_nothing_at_timeout(how, kind):
+@pytest.mark.parametrize("how", CONTAINMENTS)
+@pytest.mark.parametrize("kind", HOOK_KINDS)
+def test_trust_hook_timeout_leaves_nothing(kind, how):
     """The same hook, but it sleeps on after starting them: at its timeout
     it is killed with all three."""
     took, stderr = escape_run(how, kind, "wait", 1)
@@ -152,7 +158,8 @@ def leaves_nothing_at_timeout(how, kind):
     print(f"  hook and its 3 escapees gone {took:.2f}s after it reported (timeout 1s)")
 
 
-def killed_at_stop(how):
+@pytest.mark.parametrize("how", CONTAINMENTS)
+def test_trust_hook_killed_at_stop(how):
     """A hook still running when bindwatch stops (timeout 600 s) is killed,
     with all it started, after a short bounded wait, and bindwatch says so;
     the hooks' cgroup is removed."""
@@ -162,7 +169,7 @@ def killed_at_stop(how):
         out = os.path.join(tmp, "out")
         os.mkdir(out)
         holder, port = hold("ipv4", "tcp", "127.0.0.1")
-        with holder, monitor(how, *hook_args("exec", out, token, "wait", port, tmp),
+        with holder, contained_monitor(how, *hook_args("exec", out, token, "wait", port, tmp),
                              "--exec-timeout", "600") as bw:
             nobody_conflict(bw, port)
             wait_for(lambda: hook_runs(out, token), "the hook did not report")
@@ -191,13 +198,14 @@ def killed_at_stop(how):
     print(f"  stopped in {took:.2f}s, the running hook and its 3 escapees killed")
 
 
-def quick_hook_runs(how):
+@pytest.mark.parametrize("how", CONTAINMENTS)
+def test_hook_quick_runs(how):
     """Control: root's own conflicts run a normal hook that exits at once:
     each gets its record, exits 0, and nothing is said of it; in a cgroup of
     its own, which is gone once it ended."""
     with tempfile.TemporaryDirectory() as tmp:
         holder, port = hold("ipv4", "tcp", "127.0.0.1")
-        with holder, monitor(how, "--exec", hook_command(tmp), "--exec-interval", "0",
+        with holder, contained_monitor(how, "--exec", hook_command(tmp), "--exec-interval", "0",
                              "--port", str(port)) as bw, Requester() as req:
             recs = []
             for _ in range(3):
@@ -214,7 +222,8 @@ def quick_hook_runs(how):
           f"bindwatch said something of its hooks: {stderr!r}")
 
 
-def flood_leaves_nothing(how):
+@pytest.mark.parametrize("how", CONTAINMENTS)
+def test_trust_hook_flood_leaves_nothing(how):
     """The issue's attack: nobody floods conflicts for 10 s against root's
     hook (--exec-interval 0: one per conflict) that leaves three processes
     behind each run; once the flood's hooks have ended, none is left."""
@@ -225,7 +234,7 @@ def flood_leaves_nothing(how):
         os.mkdir(out)
         os.chmod(out, 0o755)
         holder, port = hold("ipv4", "tcp", "127.0.0.1")
-        with holder, monitor(how, *hook_args("exec", out, token, "exit", port, tmp),
+        with holder, contained_monitor(how, *hook_args("exec", out, token, "exit", port, tmp),
                              "--exec-interval", "0", "--window", "0", "--rate-limit", "0",
                              "--exec-timeout", "600") as bw:
             rc, flood_out, err = run_to_exit([*NOBODY, PYTHON, BIND_FLOOD, str(port),
@@ -244,14 +253,3 @@ def flood_leaves_nothing(how):
     print(f"  {flood_out.strip()} conflicts in {FLOOD_SECONDS}s, {len(runs)} hooks ran and "
           f"started {3 * len(runs)} escapees; {at_end} marked processes at the flood's end, "
           f"0 left {gone - ended:.2f}s later")
-
-
-for how in CONTAINMENTS:
-    for kind in ("exec", "rule"):
-        register(f"trust_hook_{kind}_leaves_nothing_{how}",
-                 lambda how=how, kind=kind: leaves_nothing_at_exit(how, kind))
-        register(f"trust_hook_{kind}_timeout_leaves_nothing_{how}",
-                 lambda how=how, kind=kind: leaves_nothing_at_timeout(how, kind))
-    register(f"trust_hook_killed_at_stop_{how}", lambda how=how: killed_at_stop(how))
-    register(f"hook_quick_runs_{how}", lambda how=how: quick_hook_runs(how))
-    register(f"trust_hook_flood_leaves_nothing_{how}", lambda how=how: flood_leaves_nothing(how))

@@ -6,18 +6,16 @@
 # works while it is within its share; and the counters add up to the
 # failures a nobody flood made.
 import json
-import os
 import re
 import subprocess
 import time
 import urllib.request
 
-from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, check, eq, fail, free_port, new_marker,
-                     start_bindwatch, test)
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, check, child, eq, fail, free_port,
+                     new_marker, start_bindwatch)
 from test_trust_storms import Attacker
 
-SLOWCLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children",
-                          "slowclient.py")
+SLOWCLIENT = child("slowclient.py")
 PER_UID = 4           # connections one uid may hold (README "Fleets")
 SLOW_FROM_LO = 500    # slow connections from 127.0.0.1
 SLOW_RANGE_ADDRS = 250
@@ -70,8 +68,7 @@ def threads(pid):
         return int(next(line for line in f if line.startswith("Threads:")).split()[1])
 
 
-@test()
-def trust_metrics_slow_local_peers():
+def test_trust_metrics_slow_local_peers():
     """nobody keeps a thousand slow connections open to /metrics (500 from
     127.0.0.1, 2 from each of 250 other loopback addresses), each sending a
     header byte a second and opened again whenever closed: root's 10
@@ -109,8 +106,7 @@ def trust_metrics_slow_local_peers():
     eq(during, before, "bindwatch's threads with the slow connections open")
 
 
-@test()
-def trust_metrics_own_scrape_within_share():
+def test_trust_metrics_own_scrape_within_share():
     """Control: nobody holds 3 slow connections (one fewer than its share)
     and scrapes /metrics in the ordinary way: it is answered (200)."""
     mport = free_port()
@@ -133,8 +129,7 @@ def metric_sum(text, name):
                re.finditer(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
 
 
-@test()
-def trust_metrics_counts_every_failure():
+def test_trust_metrics_counts_every_failure():
     """nobody starts 400 storms at once (a new port each), past its rate
     limit: bindwatch_conflicts_total (the failures in records) plus
     bindwatch_failures_suppressed_total plus bindwatch_events_lost_total

@@ -7,8 +7,8 @@ import os
 import subprocess
 import time
 
-from harness import (EXIT_TIMEOUT, NOBODY, PYTHON, Holder, Requester, check, eq, for_port,
-                     hold, run_to_exit, socket_spec, start_bindwatch, test)
+from harness import (EXIT_TIMEOUT, NOBODY, PYTHON, Requester, check, child, eq, for_port, hold,
+                     run_to_exit, socket_spec, start_bindwatch)
 
 BPFFS = "/sys/fs/bpf"
 LONG_ARG = "x" * (120 * 1024)  # a command line of over 120 KiB
@@ -18,8 +18,7 @@ def pin_dirs():
     return {d for d in os.listdir(BPFFS) if d.startswith("bindwatch-v")}
 
 
-@test()
-def monitor_one_at_a_time():
+def test_monitor_one_at_a_time():
     """A second monitor is refused while one runs, naming its pid; a monitor
     killed with SIGKILL leaves nothing that stops the next one, which
     removes every stale pin directory and serves `who` from its own."""
@@ -50,8 +49,7 @@ def monitor_one_at_a_time():
         check(f'"pid":{os.getpid()}' in out.replace(" ", ""), f"who does not name us: {out!r}")
 
 
-@test()
-def monitor_cmdline_capped():
+def test_monitor_cmdline_capped():
     """nobody fails a bind with a 120 KiB command line: the record keeps
     4096 bytes of it and says it was cut; --cmdline-max sets the limit."""
     listener, port = hold("ipv4", "tcp", "127.0.0.1")
@@ -74,30 +72,14 @@ def monitor_cmdline_capped():
               f"message for --cmdline-max 10: {err!r}")
 
 
-# nobody's holder: one listening socket shared by N forked children.
-SHARED_SRC = r'''
-import os, socket, sys
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen()
-for _ in range(int(sys.argv[1])):
-    if os.fork() == 0:
-        sys.stdin.read()
-        os._exit(0)
-print(s.getsockname()[1], flush=True)
-sys.stdin.read()
-for _ in range(int(sys.argv[1])):
-    os.wait()
-'''
-
-
-@test()
-def monitor_holders_capped():
+def test_monitor_holders_capped():
     """nobody shares one listening socket among 41 processes, each with a
-    120 KiB command line: a conflict on its port lists 16 holders with cut
-    command lines and counts the other 25, in JSON and in text."""
+    120 KiB command line (children/shared_holder.py): a conflict on its port
+    lists 16 holders with cut command lines and counts the other 25, in
+    JSON and in text."""
     children = 40
-    holder = subprocess.Popen([*NOBODY, PYTHON, "-c", SHARED_SRC, str(children), LONG_ARG],
+    holder = subprocess.Popen([*NOBODY, PYTHON, child("shared_holder.py"), str(children),
+                               LONG_ARG],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         port = int(holder.stdout.readline())
@@ -123,28 +105,17 @@ def monitor_holders_capped():
         holder.wait(EXIT_TIMEOUT)
 
 
-# nobody binds and closes N sockets, each on a port of its own.
-BINDS_SRC = r'''
-import socket, sys
-for _ in range(int(sys.argv[1])):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-print("done", flush=True)
-'''
-
-
-@test()
-def monitor_ledger_share():
+def test_monitor_ledger_share(monitor, make_holder):
     """nobody binds 6,000 sockets after root's listener bound its port: the
     conflict on root's port still says who bound it (one user's binds
     cannot push another's out of the ledger)."""
-    with start_bindwatch() as bw, Holder(socket_spec(listen=8), exit=True) as holder:
-        rc, out, err = run_to_exit([*NOBODY, PYTHON, "-c", BINDS_SRC, "6000"], timeout=120)
-        eq((rc, out.strip()), (0, "done"), f"nobody's binds (stderr {err!r})")
-        with Requester() as req:
-            req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
-                     port=holder.port)
-            rec = bw.wait_record(for_port(holder.port))
+    bw, holder = monitor(), make_holder(socket_spec(listen=8), exit=True)
+    rc, out, err = run_to_exit([*NOBODY, PYTHON, child("bind_many.py"), "6000"], timeout=120)
+    eq((rc, out.strip()), (0, "done"), f"nobody's binds (stderr {err!r})")
+    with Requester() as req:
+        req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
+                 port=holder.port)
+        rec = bw.wait_record(for_port(holder.port))
     b = rec["holders"][0]["bound_by"]
     check(b is not None, "bound_by is null: nobody's binds pushed root's out of the ledger")
     eq((b["pid"], b["exited"]), (holder.pid, True), "bound_by (the binder, exited)")

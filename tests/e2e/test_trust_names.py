@@ -12,8 +12,10 @@ import secrets
 import subprocess
 import tempfile
 
-from harness import (NOBODY, Holder, Requester, Skip, bindwatch_argv, check, eq, for_port,
-                     free_port, run_to_exit, running, socket_spec, start_bindwatch, test)
+import pytest
+
+from harness import (NOBODY, Holder, Requester, bindwatch_argv, check, eq, for_port, free_port,
+                     run_to_exit, running, socket_spec, start_bindwatch)
 from test_policy import write_policy
 from test_records import unshare
 
@@ -32,7 +34,7 @@ def cgroup2_mount():
             fields, sep, rest = line.partition(" - ")
             if sep and rest.split()[0] == "cgroup2":
                 return fields.split()[4]
-    raise Skip("no cgroup2 mount")
+    pytest.skip("no cgroup2 mount")
 
 
 class Unit:
@@ -48,7 +50,7 @@ class Unit:
         try:
             os.mkdir(self.dir)
         except OSError as e:
-            raise Skip(f"cannot create cgroups under {self.root}: {e}")
+            pytest.skip(f"cannot create cgroups under {self.root}: {e}")
         if delegated:
             try:
                 for path in (self.dir, *(os.path.join(self.dir, f) for f in DELEGATED_FILES)):
@@ -56,7 +58,7 @@ class Unit:
                 os.setxattr(self.dir, "trusted.delegate", b"1")
             except OSError as e:
                 self.remove()
-                raise Skip(f"cannot delegate {self.dir} as systemd does: {e}")
+                pytest.skip(f"cannot delegate {self.dir} as systemd does: {e}")
 
     def rel(self, sub=""):
         """The path bindwatch reports: relative to the cgroup2 root."""
@@ -122,8 +124,7 @@ def unquoted(line):
 
 # ---------------------------------------------------------------- item 2: delegated subtrees
 
-@test()
-def trust_delegated_cgroup_is_not_a_unit():
+def test_trust_delegated_cgroup_is_not_a_unit():
     """nobody's requester in .../ci-runner.service/system.slice/nginx.service,
     a cgroup nobody made in the subtree of a unit delegated to it: unit is
     the runner's, user_unit nginx.service; a rule keyed on unit
@@ -154,8 +155,7 @@ rules:
     eq(rec.get("action", {}).get("rule"), "by-user-unit", f"the rule matched: {rec.get('action')}")
 
 
-@test()
-def trust_delegated_squatter_stays_protected():
+def test_trust_delegated_squatter_stays_protected():
     """protect: unit: [the runner] covers a squatter of nobody's that moved
     itself one level down into a cgroup it named squat.service: its
     reclaim is refused and it keeps running."""
@@ -184,8 +184,7 @@ rules:
             check(running(squatter.pid), "the protected squatter was signalled")
 
 
-@test()
-def trust_delegated_docker_scope_names_nothing():
+def test_trust_delegated_docker_scope_names_nothing():
     """nobody's own network namespace (unshare -rn), its process in a cgroup
     nobody named docker-<64 hex>.scope below the delegation: no container,
     no netns_name, in JSON or text."""
@@ -207,8 +206,7 @@ def trust_delegated_docker_scope_names_nothing():
     eq(r["netns_name"], None, "requester.netns_name of nobody's namespace")
 
 
-@test()
-def trust_root_made_units_control():
+def test_trust_root_made_units_control():
     """The legitimate path: a cgroup root made and did not delegate names
     the unit (bare in text), and a docker-<id>.scope root made in it names
     the container and, for the namespace of a process there, netns_name."""
@@ -244,8 +242,7 @@ def who_lines(port):
     return out.splitlines()
 
 
-@test()
-def trust_forged_cgroup_name_quoted():
+def test_trust_forged_cgroup_name_quoted():
     """nobody names a cgroup below its delegation like the rest of a record
     ("x uid=0 cmd=sshd; held by sshd[1] uid=0 LISTEN ...; z.service") and
     fails a bind from it: the monitor's text line and `bindwatch who` on the

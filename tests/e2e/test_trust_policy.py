@@ -9,67 +9,30 @@ import errno
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import tempfile
 import time
 
-from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Holder, Netns, Requester, Skip,
-                     bindwatch_argv, check, end_child, eq, fail, free_port, run_to_exit,
-                     running, socket_spec, start_bindwatch, test)
-from test_policy import stale, write_policy
+import pytest
+
+from harness import (CHILDREN_DIR, NOBODY, PYTHON, RECORD_TIMEOUT, Holder, Netns, Requester,
+                     bindwatch_argv, check, child, end_child, eq, fail, free_port, run_to_exit,
+                     running, socket_spec, start_bindwatch)
+from test_policy import STALE_CMDLINE, stale, write_policy
 
 NOBODY_UID = 65534
 
-# The hook of the injection test, an option parser like logger's: "-fFILE"
-# reads FILE. It writes {"argv", "read": what it read} to argv[0] + ".out".
-ARGV_HOOK = r'''#!/usr/bin/python3
-import json, os, sys
-read = [open(a[2:]).read() for a in sys.argv[1:] if a.startswith("-f")]
-out = sys.argv[0] + ".out"
-with open(out + ".tmp", "w") as f:
-    json.dump({"argv": sys.argv, "read": read}, f)
-os.rename(out + ".tmp", out)
-'''
-
-# One bind() of ADDR:PORT (argv 1, 2) that must fail with EADDRINUSE; prints
-# "failed" and waits for stdin to close, so /proc still shows the process
-# (and its command line, the rest of argv) while bindwatch reads it.
-FAIL_AND_WAIT = r'''
-import errno, socket, sys
-s = socket.socket()
-try:
-    s.bind((sys.argv[1], int(sys.argv[2])))
-    print("bound", flush=True)
-except OSError as e:
-    print("failed" if e.errno == errno.EADDRINUSE else f"errno {e.errno}", flush=True)
-sys.stdin.read()
-'''
-
-# A stale holder that ignores SIGTERM: listens on 127.0.0.1:PORT (argv 1),
-# prints "ready", waits for stdin to close.
-TERM_IGNORING = r'''
-import signal, socket, sys
-signal.signal(signal.SIGTERM, signal.SIG_IGN)
-s = socket.socket()
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen()
-print("ready", flush=True)
-sys.stdin.read()
-'''
-
-
-# FAIL_AND_WAIT on localhost: no "digits.digits" in the command line but the
-# digits argument's.
-DIGITS_REQUESTER = FAIL_AND_WAIT.replace("(sys.argv[1], int(sys.argv[2]))",
-                                         "(\"localhost\", int(sys.argv[1]))")
-
 
 class Child:
-    """A python3 child (src, args) behind a command prefix, its stdout read line by line."""
+    """A python3 child (children/NAME, args) behind a command prefix, its
+    stdout read line by line.  It runs in children/, by its name alone: no
+    directory of the checkout shows in its command line, which the rules
+    of these tests match."""
 
-    def __init__(self, src, *args, prefix=()):
-        self.proc = subprocess.Popen([*prefix, PYTHON, "-c", src, *map(str, args)],
+    def __init__(self, name, *args, prefix=()):
+        self.proc = subprocess.Popen([*prefix, PYTHON, name, *map(str, args)], cwd=CHILDREN_DIR,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         self.pid = self.proc.pid
@@ -96,17 +59,15 @@ def conflict_with_action(bw, port, timeout=RECORD_TIMEOUT):
 
 # ---------------------------------------------------------------- item 1: exec injection
 
-@test()
-def trust_exec_comm_is_never_an_option():
+def test_trust_exec_comm_is_never_an_option():
     """nobody names itself "-f/etc/shadow" and fails a bind on a port whose
     rule's exec passes {requester.comm}: the hook gets the name as text
     after the fixed "comm=", in one argument, and nothing of /etc/shadow
     shows anywhere. check-policy refuses the issue's logger rule, where the
     name would be a whole argument, naming file and line."""
     with tempfile.TemporaryDirectory() as tmp:
-        hook = os.path.join(tmp, "hook")
-        with open(hook, "w") as f:
-            f.write(ARGV_HOOK)
+        hook = os.path.join(tmp, "hook")  # writes hook.out next to itself
+        shutil.copyfile(child("argv_hook.py"), hook)
         os.chmod(hook, 0o755)
         holder = Holder(socket_spec(listen=8))
         with holder:
@@ -174,20 +135,16 @@ rules:
       grace: 2s
 '''
 
-# The attacker's requester: python3 -c '...bind(("0.0.0.0", P))' P /opt/api.py
-API_LOOKALIKE = FAIL_AND_WAIT.replace("(sys.argv[1], int(sys.argv[2]))",
-                                      "(\"0.0.0.0\", int(sys.argv[1]))")
-
 
 def lookalike(port, prefix=NOBODY):
-    """nobody's python3 -c '...bind(("0.0.0.0", port))' PORT /opt/api.py, failed."""
-    c = Child(API_LOOKALIKE, port, "/opt/api.py", prefix=prefix)
+    """The attacker's requester, nobody's python3 children/fail_and_wait.py
+    0.0.0.0 PORT /opt/api.py, failed."""
+    c = Child("fail_and_wait.py", "0.0.0.0", port, "/opt/api.py", prefix=prefix)
     eq(c.line(), "failed", "the lookalike's bind")
     return c
 
 
-@test()
-def trust_no_reclaim_of_another_users_holder():
+def test_trust_no_reclaim_of_another_users_holder():
     """With a rule shaped like the README's example, nobody's python3 with
     /opt/api.py in its command line fails a bind on the port root's holder
     listens on: the record says protected, naming both uids, and root's
@@ -222,8 +179,7 @@ def trust_no_reclaim_of_another_users_holder():
                       "nobody's own holder still runs")
 
 
-@test()
-def trust_cross_user_rule_is_warned():
+def test_trust_cross_user_rule_is_warned():
     """A rule that names requester uid may cross users (the operator's
     choice); check-policy says which uid may have whose processes signalled,
     and still exits 0."""
@@ -254,7 +210,7 @@ class DelegatedCgroup:
             mounts = [l.split() for l in f]
         root = next((m[1] for m in mounts if m[2] == "cgroup2"), None)
         if root is None:
-            raise Skip("no cgroup2 mount")
+            pytest.skip("no cgroup2 mount")
         self.top = os.path.join(root, f"bwt-{secrets.token_hex(4)}.slice")
         self.rel = "/" + os.path.relpath(self.top, root) + \
             f"/user@{NOBODY_UID}.service/app.slice/legacy.service"
@@ -268,7 +224,7 @@ class DelegatedCgroup:
                 path = os.path.join(path, part) if part else path
         except OSError as e:
             self.remove()
-            raise Skip(f"cannot create cgroups under {root}: {e}")
+            pytest.skip(f"cannot create cgroups under {root}: {e}")
 
     def enter(self, pid):
         with open(os.path.join(self.leaf, "cgroup.procs"), "w") as f:
@@ -296,8 +252,7 @@ class DelegatedCgroup:
         self.remove()
 
 
-@test()
-def trust_user_unit_is_not_unit():
+def test_trust_user_unit_is_not_unit():
     """nobody's requester in a cgroup named legacy.service below
     user@65534.service: the record says user_unit legacy.service, unit
     user@65534.service; a rule on unit legacy.service does not match it;
@@ -338,8 +293,7 @@ rules:
 
 # ---------------------------------------------------------------- item 9: protect by uid
 
-@test()
-def trust_protect_uid_not_comm():
+def test_trust_protect_uid_not_comm():
     """protect: {uid: [0]} protects root's holder whatever its name, and a
     squatter of nobody's that renamed itself sshd is not protected by it:
     its own user's reclaim goes ahead."""
@@ -380,8 +334,7 @@ SLOTS = 16       # reclaim.c's MAX_JOBS
 PER_UID = 4      # and its quota per uid
 
 
-@test()
-def trust_reclaim_slots_quota():
+def test_trust_reclaim_slots_quota():
     """nobody holds a TERM-ignoring stale listener on port P in each of 17
     network namespaces and fails a bind on P in each: only 4 of its
     reclaims run (its quota), the others fail naming the quota; root's
@@ -396,7 +349,7 @@ rules:
   - name: stale
     match:
       port: {port}
-      holder: {{cmdline: "SIGTERM|Stale process"}}
+      holder: {{cmdline: "term_ignoring|{STALE_CMDLINE}"}}
     action: reclaim
     reclaim: {{grace: 30s}}
 ''')
@@ -404,12 +357,13 @@ rules:
             for _ in range(count):
                 ns = Netns()
                 namespaces.append(ns)
-                h = Child(TERM_IGNORING, port, prefix=[*ns.exec_prefix(), *NOBODY])
+                h = Child("term_ignoring.py", port, prefix=[*ns.exec_prefix(), *NOBODY])
                 holders.append(h)
                 eq(h.line(), "ready", "a TERM-ignoring holder")
             with start_bindwatch("--policy", policy) as bw:
                 for ns in namespaces:
-                    r = Child(FAIL_AND_WAIT, "127.0.0.1", port, prefix=[*ns.exec_prefix(), *NOBODY])
+                    r = Child("fail_and_wait.py", "127.0.0.1", port,
+                              prefix=[*ns.exec_prefix(), *NOBODY])
                     requesters.append(r)
                     eq(r.line(), "failed", "nobody's bind in its namespace")
                 quota = [bw.wait_record(lambda r: r.get("port") == port and "action" in r)
@@ -420,7 +374,7 @@ rules:
                         f"reclaim quota: requester uid {NOBODY_UID} already has {PER_UID} "
                         "reclaims under way"), f"why: {rec['action']['why']!r}")
                 with stale(port) as root_stale:  # root's, in bindwatch's namespace
-                    r = Child(FAIL_AND_WAIT, "127.0.0.1", port)
+                    r = Child("fail_and_wait.py", "127.0.0.1", port)
                     requesters.append(r)
                     eq(r.line(), "failed", "root's bind")
                     rec = bw.wait_record(lambda x: x.get("port") == port and "action" in x
@@ -439,8 +393,7 @@ rules:
 
 # ---------------------------------------------------------------- item 4: regex never stalls capture
 
-@test()
-def trust_regex_does_not_stall_capture():
+def test_trust_regex_does_not_stall_capture():
     """Rules with cmdline "[0-9]+\\.[0-9]+" (the issue's) and a nested
     "(\\d+)+\\D$" (which backtracks without end) on port P; nobody runs 20
     requesters whose argv is 64 KB of digits, failing on P; right after, an
@@ -467,7 +420,10 @@ rules:
         with other, start_bindwatch("--policy", policy) as bw:
             try:
                 for _ in range(20):
-                    requesters.append(Child(DIGITS_REQUESTER, port, digits, prefix=NOBODY))
+                    # on localhost: no "digits.digits" in the command line but
+                    # the digits argument's
+                    requesters.append(Child("fail_and_wait.py", "localhost", port, digits,
+                                            prefix=NOBODY))
                 for r in requesters:
                     eq(r.line(), "failed", "a digits requester's bind")
                 s = socket.socket()
@@ -499,8 +455,7 @@ rules:
 
 # ---------------------------------------------------------------- item 6: where the policy lives
 
-@test()
-def trust_policy_in_open_or_linked_dir():
+def test_trust_policy_in_open_or_linked_dir():
     """A policy in a 0777 directory, or reached through a symbolic link to a
     directory, is refused by check-policy and --policy, naming the directory
     and the fix, and without quoting the file; a sticky 1777 one (as /tmp)

@@ -14,21 +14,22 @@ import subprocess
 import tempfile
 import time
 
-from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Requester, Skip, bindwatch_argv, check,
-                     end_child, eq, fail, free_port, run_to_exit, running, start_bindwatch, test)
+import pytest
+
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Requester, bindwatch_argv, check, child,
+                     end_child, eq, fail, free_port, run_to_exit, running, start_bindwatch)
 from test_policy import write_policy
 
 NOBODY_UID = 65534
-CHILDREN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children")
 
 
 def build(tmp, name, mode=0o755):
     """tests/e2e/children/NAME.c compiled to tmp/NAME (root's), with mode."""
     cc = shutil.which("cc")
     if not cc:
-        raise Skip("no C compiler (cc) to build the test's child programs")
+        pytest.skip("no C compiler (cc) to build the test's child programs")
     out = os.path.join(tmp, name)
-    rc, _, err = run_to_exit([cc, "-O2", "-Wall", "-o", out, os.path.join(CHILDREN, name + ".c")])
+    rc, _, err = run_to_exit([cc, "-O2", "-Wall", "-o", out, child(name + ".c")])
     eq(rc, 0, f"cc {name}.c ({err.strip()})")
     os.chmod(out, mode)
     return out
@@ -37,10 +38,10 @@ def build(tmp, name, mode=0o755):
 def setuid_dir():
     """A temporary directory nobody may enter, where a setuid-root program works."""
     if os.statvfs(tempfile.gettempdir()).f_flag & os.ST_NOSUID:
-        raise Skip(f"{tempfile.gettempdir()} is mounted nosuid: no setuid program to exec")
+        pytest.skip(f"{tempfile.gettempdir()} is mounted nosuid: no setuid program to exec")
     with open("/proc/self/status") as f:
         if any(line.split() == ["NoNewPrivs:", "1"] for line in f):
-            raise Skip("the tests run with no_new_privs: a setuid program gains nothing")
+            pytest.skip("the tests run with no_new_privs: a setuid program gains nothing")
     tmp = tempfile.TemporaryDirectory()
     os.chmod(tmp.name, 0o755)
     return tmp
@@ -117,8 +118,7 @@ def reclaim_by_nobody(policy, port):
 
 # ---------------------------------------------------------------- item 1: every signal re-checked
 
-@test()
-def trust_no_kill_after_setuid_exec():
+def test_trust_no_kill_after_setuid_exec():
     """nobody's squatter, reclaimed at nobody's request with TERM then KILL,
     exec()s a setuid-root program in the grace period (keeping the socket):
     that program becomes root through and through, and the escalation, which
@@ -133,7 +133,7 @@ def trust_no_kill_after_setuid_exec():
             rec, _ = reclaim_by_nobody(policy, port)
             got = h.line()  # from the setuid program, after TERM
             if got != "uids 0 0 0":
-                raise Skip(f"the setuid-root program did not become root here: {got!r}")
+                pytest.skip(f"the setuid-root program did not become root here: {got!r}")
             action = rec["action"]
             eq((action["rule"], action["result"]), ("squatter", "failed"), f"action {action}")
             eq(action["signals"], ["TERM"], "signals delivered")
@@ -152,8 +152,7 @@ def trust_no_kill_after_setuid_exec():
             print(f"    why: {why}")
 
 
-@test()
-def trust_own_squatter_still_killed():
+def test_trust_own_squatter_still_killed():
     """The control: the same squatter ignoring TERM without exec()ing
     anything is still reclaimed at nobody's request: KILL after the grace
     period, the port free."""
@@ -170,8 +169,7 @@ def trust_own_squatter_still_killed():
             check(port_free(port), "the port is still held")
 
 
-@test()
-def trust_signal_to_nobody_not_recorded():
+def test_trust_signal_to_nobody_not_recorded():
     """A squatter that hands its socket to a child and exits on TERM is gone
     at the escalation: no KILL goes to anyone, and none is recorded (the
     record lists only signals delivered). The child, never diagnosed, is
@@ -196,8 +194,7 @@ def trust_signal_to_nobody_not_recorded():
 
 def may_signal_as_nobody(pid):
     """Whether kill(2) lets nobody signal process pid (signal 0 sends nothing)."""
-    rc, _, _ = run_to_exit([*NOBODY, PYTHON, "-c", "import os, sys; os.kill(int(sys.argv[1]), 0)",
-                            str(pid)])
+    rc, _, _ = run_to_exit([*NOBODY, "kill", "-0", str(pid)])
     return rc == 0
 
 
@@ -216,7 +213,7 @@ def decided_and_replayed(ruid, euid, suid):
     fails a bind on its port under a reclaim rule. (record, replay answer,
     whether kill(2) let nobody signal the server, whether it still runs)."""
     with tempfile.TemporaryDirectory() as tmp, \
-            Child(PYTHON, os.path.join(CHILDREN, "drop_after_bind.py"), ruid, euid, suid) as srv:
+            Child(PYTHON, child("drop_after_bind.py"), ruid, euid, suid) as srv:
         words = srv.line().split()
         eq(words[0], "ready", "the server's start")
         port = int(words[1])
@@ -250,8 +247,7 @@ def check_agree(rec, answer, uid):
         eq(again["why"], live["why"], "replay's why against the monitor's")
 
 
-@test()
-def trust_uid_judged_is_the_real_one():
+def test_trust_uid_judged_is_the_real_one():
     """A root server acting as nobody for a while (setresuid(0, 65534, 0)):
     kill(2) would not let nobody signal it, and neither does bindwatch at
     nobody's request: protected, naming uid 0. The record gives the socket's
@@ -269,8 +265,7 @@ def trust_uid_judged_is_the_real_one():
     check(alive, "root's server was signalled")
 
 
-@test()
-def trust_uid_judged_dropped_worker():
+def test_trust_uid_judged_dropped_worker():
     """The control: a server root started that dropped to nobody for good
     (setresuid(65534, 65534, 65534), as nginx's workers) is nobody's, which
     kill(2) agrees with: reclaimed at nobody's request. Its record says so

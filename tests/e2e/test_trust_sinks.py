@@ -13,8 +13,10 @@ import tempfile
 import time
 import urllib.request
 
-from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Requester, Skip, bindwatch_argv, check, eq,
-                     fail, free_port, hold, run_to_exit, start_bindwatch, test)
+import pytest
+
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Requester, bindwatch_argv, check, child, eq,
+                     fail, free_port, hold, run_to_exit, start_bindwatch)
 
 NOBODY_UID = 65534
 
@@ -61,8 +63,7 @@ def refused_log(path, why):
 
 # ---------------------------------------------------------------- --log
 
-@test()
-def log_fifo_refused_at_start():
+def test_log_fifo_refused_at_start():
     """A FIFO that nobody put at the --log path (no reader) is refused at
     once, not waited on for ever."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,14 +72,13 @@ def log_fifo_refused_at_start():
         refused_log(path, "a FIFO, not a regular file")
 
 
-@test()
-def log_foreign_file_refused():
+def test_log_foreign_file_refused():
     """A log file nobody pre-created with mode 0666 is refused (and left as
     it was); so is a file of root's that others may write."""
     with tempfile.TemporaryDirectory() as tmp:
         shared = sticky_dir(tmp)
         path = os.path.join(shared, "bindwatch.log")
-        as_nobody(PYTHON, "-c", f"import os; os.umask(0); open({path!r}, 'w').write('x')")
+        as_nobody(PYTHON, child("world_writable.py"), path)
         eq(os.stat(path).st_mode & 0o777, 0o666, "mode of nobody's file")
         refused_log(path, f"owned by uid {NOBODY_UID}")
         with open(path) as f:
@@ -90,8 +90,7 @@ def log_foreign_file_refused():
         refused_log(loose, "writable by group or others (chmod go-w)")
 
 
-@test()
-def log_fifo_refused_at_reopen():
+def test_log_fifo_refused_at_reopen():
     """logrotate renames the log; nobody puts a FIFO at the path in the
     sticky directory and keeps it open for reading; at SIGHUP bindwatch
     refuses it at once, says so, and goes on writing to the old file."""
@@ -107,11 +106,8 @@ def log_fifo_refused_at_reopen():
             os.rename(path, rotated)
             as_nobody("mkfifo", "-m", "0666", path)
             # a reader, so that opening the FIFO for writing would succeed
-            reader = subprocess.Popen([*NOBODY, PYTHON, "-c",
-                                       "import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY | "
-                                       "os.O_NONBLOCK); print('open', flush=True); "
-                                       "sys.stdin.read(); print(len(os.read(fd, 65536)))",
-                                       path], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            reader = subprocess.Popen([*NOBODY, PYTHON, child("fifo_reader.py"), path],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             try:
                 eq(reader.stdout.readline(), b"open\n", "the FIFO reader's start")
                 start = time.monotonic()
@@ -147,17 +143,6 @@ def wait_for(predicate, what, timeout=RECORD_TIMEOUT):
     return time.monotonic()
 
 
-# A hook that notes the requester's uid and the port in OUT/UID.PORT.PID,
-# then sleeps 2 s.
-QUEUE_HOOK = r'''
-import json, os, sys, time
-rec = json.load(sys.stdin)
-name = f"{rec['requester']['uid']}.{rec['port']}.{os.getpid()}"
-open(os.path.join(sys.argv[1], name), "w").close()
-time.sleep(2)
-'''
-
-
 def hook_runs(out, uid):
     return [n for n in os.listdir(out) if n.startswith(f"{uid}.")]
 
@@ -174,18 +159,15 @@ def metric(text, name):
     fail(f"no {name} in {text!r}")
 
 
-@test()
-def hook_queue_fair_to_other_users():
+def test_hook_queue_fair_to_other_users():
     """nobody makes NOISE conflicts while the hook (2 s, --exec-max 4) is
     slow; then root makes one: root's hook runs at once (nobody holds only
     half the slots), and the hooks the full queue could not take are
     counted exactly, in hooks_dropped records and the metric."""
     noise = 120
     with tempfile.TemporaryDirectory() as tmp:
-        script, out = os.path.join(tmp, "hook.py"), os.path.join(tmp, "out")
+        script, out = child("queue_hook.py"), os.path.join(tmp, "out")
         os.mkdir(out)
-        with open(script, "w") as f:
-            f.write(QUEUE_HOOK)
         holder, port = hold("ipv4", "tcp", "127.0.0.1")
         mport = free_port()
         # --rate-limit 0, --exec-interval 0: the queue itself is under test, not the
@@ -230,55 +212,13 @@ def hook_queue_fair_to_other_users():
 
 # ---------------------------------------------------------------- metrics
 
-# Opens N connections to 127.0.0.1:PORT from 127.0.0.2 and starts a request
-# on each; one second later prints how many the server has not closed; then
-# sends one more header line on each every 3 s until stdin closes.
-SLOWLORIS = r'''
-import json, os, select, socket, sys, time
-port, n = int(sys.argv[1]), int(sys.argv[2])
-conns = []
-for _ in range(n):
-    s = socket.socket()
-    s.bind(("127.0.0.2", 0))
-    s.connect(("127.0.0.1", port))
-    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
-    conns.append(s)
-
-def alive():
-    n = 0
-    for s in conns:
-        if s.fileno() < 0:
-            continue
-        if select.select([s], [], [], 0)[0]:
-            try:
-                if not s.recv(1, socket.MSG_PEEK):
-                    raise OSError
-            except OSError:
-                s.close()
-                continue
-        n += 1
-    return n
-
-time.sleep(1)
-print(json.dumps({"alive": alive()}), flush=True)
-while not select.select([sys.stdin], [], [], 3)[0]:
-    for s in conns:
-        try:
-            s.sendall(b"X-Slow: 1\r\n")
-        except OSError:
-            pass
-print(json.dumps({"alive": alive()}), flush=True)
-'''
-
-
-@test()
-def metrics_survive_slowloris():
+def test_metrics_survive_slowloris():
     """nobody opens 100 slow connections from 127.0.0.2; the per-address
     limit keeps all but a few out, and a scrape from 127.0.0.1 is served."""
     slow = 100
     mport = free_port()
     with start_bindwatch("--metrics", f"0.0.0.0:{mport}") as bw:
-        loris = subprocess.Popen([*NOBODY, PYTHON, "-c", SLOWLORIS, str(mport), str(slow)],
+        loris = subprocess.Popen([*NOBODY, PYTHON, child("slowloris.py"), str(mport), str(slow)],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         try:
             line = loris.stdout.readline()
@@ -316,8 +256,7 @@ def text_line(bw, pid):
     return bw.wait_line(lambda line: f"[{pid}] uid={NOBODY_UID}".encode() in line).decode()
 
 
-@test()
-def text_quotes_forged_comm():
+def test_text_quotes_forged_comm():
     """A comm of "sshd[1] uid=0 " prints quoted, so the line names the real
     pid and uid; a U+202E or U+2028 in a comm prints as \\x escapes, in
     text and (as \\u escapes) in JSON."""
@@ -344,12 +283,11 @@ def text_quotes_forged_comm():
     print(f"  text: {forged.split(' by ', 1)[1][:40]!r}, {line.split(' by ', 1)[1][:40]!r}")
 
 
-@test()
-def syslog_escapes_comm():
+def test_syslog_escapes_comm():
     """--syslog gets the same quoted, escaped comm as the text line.  The
     test plays the syslog daemon on /dev/log (skipped if one runs)."""
     if os.path.exists("/dev/log"):
-        raise Skip("/dev/log exists: a real syslog daemon would get the test's messages")
+        pytest.skip("/dev/log exists: a real syslog daemon would get the test's messages")
     holder, port = hold("ipv4", "tcp", "127.0.0.1")
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as log:
         log.bind("/dev/log")

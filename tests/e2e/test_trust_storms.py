@@ -12,8 +12,10 @@ import subprocess
 import tempfile
 import time
 
-from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Skip, StdinChild, check, eq, fail, hold,
-                     new_marker, start_bindwatch, test)
+import pytest
+
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, StdinChild, check, child, eq, fail, hold,
+                     new_marker, start_bindwatch)
 from test_storms import burst, burst_result
 
 NOBODY_UID = 65534
@@ -22,62 +24,14 @@ FLOOD_SECONDS = 10
 TABLE_FILL = 17000     # distinct addresses (and then ports) of the table-fill attack
 QUIET_SECONDS = 1.0    # several windows of --window 200ms: the attacker's storms retire
 
-# The attacker: sets its comm (argv[1]), then for each JSON command on stdin
-# fails bind() with EADDRINUSE, counting the failures itself, and prints
-# {"pid", "failures", "ports"} (ports: how many distinct ones it failed on);
-# exits when stdin closes.  Commands:
-#   {"op": "addresses", "port": P, "seconds": S} or ... "n": N}: one socket
-#     binds 127.x.y.z:P, a new address each time (P is held on 0.0.0.0);
-#   {"op": "ports", "n": N}: N times, hold a new ephemeral port on 127.0.0.1
-#     and fail to bind it again with a second socket (a new storm each).
-ATTACKER = r'''
-import ctypes, errno, json, os, socket, struct, sys, time
-ctypes.CDLL(None).prctl(15, ctypes.c_char_p(sys.argv[1].encode()), 0, 0, 0)  # PR_SET_NAME
-LOOPBACK = 127 << 24
-
-def failed(s, addr):
-    try:
-        s.bind(addr)
-    except OSError as e:
-        if e.errno != errno.EADDRINUSE:
-            raise
-        return 1
-    raise RuntimeError(f"bind {addr} succeeded")
-
-def addresses(cmd):
-    s, n, i = socket.socket(), 0, 0
-    ports.add(cmd["port"])
-    end = time.monotonic() + cmd.get("seconds", 0)
-    while (i < cmd["n"]) if "n" in cmd else (time.monotonic() < end):
-        i += 1
-        n += failed(s, (socket.inet_ntoa(struct.pack("!I", LOOPBACK | i)), cmd["port"]))
-    s.close()
-    return n
-
-def new_ports(cmd):
-    s, n = socket.socket(), 0
-    for _ in range(cmd["n"]):
-        with socket.socket() as held:
-            held.bind(("127.0.0.1", 0))
-            held.listen()
-            ports.add(held.getsockname()[1])
-            n += failed(s, ("127.0.0.1", held.getsockname()[1]))
-    s.close()
-    return n
-
-for line in sys.stdin:
-    cmd, ports = json.loads(line), set()
-    n = {"addresses": addresses, "ports": new_ports}[cmd["op"]](cmd)
-    print(json.dumps({"pid": os.getpid(), "failures": n, "ports": len(ports)}), flush=True)
-'''
-
 
 class Attacker(StdinChild):
-    """A long-lived nobody process that fails binds on request (ATTACKER)."""
+    """A long-lived nobody process that fails binds on request
+    (children/attacker.py)."""
 
     def __init__(self, comm, *extra_args):
         self.comm = comm
-        self.proc = subprocess.Popen([*NOBODY, PYTHON, "-c", ATTACKER, comm, *extra_args],
+        self.proc = subprocess.Popen([*NOBODY, PYTHON, child("attacker.py"), comm, *extra_args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         self.pid = self.proc.pid
@@ -122,8 +76,7 @@ def check_accounting(recs, uid, failures):
     return mine, held
 
 
-@test()
-def trust_storm_flood_distinct_addresses():
+def test_trust_storm_flood_distinct_addresses():
     """Attack 3: nobody, with a 120 KiB command line, fails binds on a new
     127.x.y.z address of a held port each time for 10 s under --log: the
     failures aggregate per (process, port) past 8 addresses, the log stays
@@ -157,8 +110,7 @@ def trust_storm_flood_distinct_addresses():
     check(size <= 1 << 20, f"{size} bytes of log for the flood")
 
 
-@test()
-def trust_storm_table_fill():
+def test_trust_storm_table_fill():
     """Attack 5: one long-lived nobody process fails on 17,000 addresses of a
     port, then on 17,000 ports, one each, and stays alive; root's 300,000
     failure storm afterwards still gives a handful of records and loses
@@ -190,8 +142,7 @@ def trust_storm_table_fill():
     eq({r["requester"]["pid"] for r in victims}, {result["pid"]}, "the victim's records' pid")
 
 
-@test()
-def trust_storm_rate_limit_suppressed():
+def test_trust_storm_rate_limit_suppressed():
     """nobody starts 400 storms in a burst (a new port each): the default
     rate limit (100 at once, 20 a second) lets about 100 records through and
     the rest are counted in suppressed records for uid 65534, in JSON (the
@@ -226,31 +177,12 @@ def trust_storm_rate_limit_suppressed():
           f"text line: {text!r}")
 
 
-# 50 processes forked at once, each failing bind() on PORT once; prints the
-# failures.
-FIFTY = r'''
-import errno, os, socket, sys
-port, pids = int(sys.argv[1]), []
-for _ in range(50):
-    pid = os.fork()
-    if pid == 0:
-        try:
-            socket.socket().bind(("127.0.0.1", port))
-        except OSError as e:
-            os._exit(0 if e.errno == errno.EADDRINUSE else 2)
-        os._exit(1)
-    pids.append(pid)
-print(sum(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) == 0 for p in pids))
-'''
-
-
-@test()
-def trust_storm_legit_burst_not_suppressed():
+def test_trust_storm_legit_burst_not_suppressed():
     """A legitimate burst: 50 root processes fail on one port at once; each
     gets its record at the default rate limit, none is suppressed."""
     sock, port = hold("ipv4", "tcp", "127.0.0.1")
     with sock, start_bindwatch("--port", str(port)) as bw:
-        out = subprocess.run([PYTHON, "-c", FIFTY, str(port)], capture_output=True,
+        out = subprocess.run([PYTHON, child("fifty_binds.py"), str(port)], capture_output=True,
                              timeout=RECORD_TIMEOUT, check=True).stdout
         eq(int(out), 50, "processes that failed")
         recs = stop(bw)
@@ -259,8 +191,7 @@ def trust_storm_legit_burst_not_suppressed():
     eq(len({r["requester"]["pid"] for r in mine}), 50, "processes with a record")
 
 
-@test()
-def trust_storm_idle_retired():
+def test_trust_storm_idle_retired():
     """A storm's entry is retired after a quiet window while its process
     lives on: nobody uses up its share of the storm table (1,100 ports, two
     entries each, past its 2,048), the rest going to its uid's aggregate;
@@ -287,7 +218,6 @@ def trust_storm_idle_retired():
        "first record of each later storm")
 
 
-CHILDREN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "children")
 UIDS_KEPT = 4096       # uids the kernel keeps a share for at once (README "Storms")
 CYCLED_UIDS = 4600     # more uids than that, one after the other
 CYCLE_RATE = 400       # uids a second
@@ -304,8 +234,7 @@ def uids_entries():
     return len(json.loads(out.stdout))
 
 
-@test()
-def trust_storm_uids_pruned():
+def test_trust_storm_uids_pruned():
     """Thousands of uids fail a bind each, one after the other (4,600 uids,
     400 a second, by one process that setresuid()s through them): the
     kernel's table of uids (4,096 entries) never fills, since a uid's entry
@@ -313,11 +242,11 @@ def trust_storm_uids_pruned():
     entries (bpftool); so a uid that comes after them still gets its rate
     limit: nobody's 400 storms at once are partly suppressed."""
     if not shutil.which("bpftool"):
-        raise Skip("bpftool is not installed: the test counts the kernel table's entries with it")
+        pytest.skip("bpftool is not installed: the test counts the kernel table's entries with it")
     comm, cycler_comm = new_marker(), new_marker()
     sock, port = hold("ipv4", "tcp", "0.0.0.0")
     with sock, start_bindwatch("--comm", f"{cycler_comm},{comm}") as bw:
-        cycler = subprocess.Popen([PYTHON, os.path.join(CHILDREN, "uidcycler.py"), cycler_comm,
+        cycler = subprocess.Popen([PYTHON, child("uidcycler.py"), cycler_comm,
                                    str(port), str(CYCLE_FIRST_UID), str(CYCLED_UIDS), "1",
                                    str(CYCLE_RATE)], stdout=subprocess.PIPE)
         most = 0
@@ -342,8 +271,7 @@ def trust_storm_uids_pruned():
     check(held, "nobody, after the cycled uids, has no rate limit: no suppressed record")
 
 
-@test()
-def trust_storm_loss_attributed():
+def test_trust_storm_loss_attributed():
     """nobody fails 30,000 binds at once with aggregation and the rate
     limit off (--window 0 --rate-limit 0), more records than the ring
     holds: what is lost is reported in lost records of uid 65534, and its

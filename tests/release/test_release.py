@@ -1,13 +1,13 @@
-# run.py - tests of what bindwatch ships: the manual (every man page renders
-# without a warning, every page and link it names exists), the Debian package (lintian, then
-# installed with dpkg, run as a monitor against a real conflict, removed
-# and purged), the OCI image (run with podman as a monitor on the host),
-# the Kubernetes DaemonSet (parsed, checked against what bindwatch
-# accepts), and the one line bindwatch prints on a kernel without BTF.
-# It builds what it tests with make (deb, image): `make release-test` and
-# tests/run call it.  A piece whose tool is missing (dpkg, lintian,
-# podman) is skipped with the reason.  Prints one line per test and ends
-# with "release: N passed, N failed, N skipped"; exits 1 if any failed.
+# test_release.py - tests of what bindwatch ships: the manual (every man
+# page renders without a warning, every page and link it names exists),
+# the Debian package (lintian, then installed with dpkg, run as a monitor
+# against a real conflict, removed and purged), the OCI image (run with
+# podman as a monitor on the host), the Kubernetes DaemonSet (parsed,
+# checked against what bindwatch accepts), and the one line bindwatch
+# prints on a kernel without BTF.  It builds what it tests with make (deb,
+# image): `make release-test` and tests/run run it (python3 -m pytest
+# tests/release).  A piece whose tool is missing (dpkg, lintian, podman)
+# is skipped with the reason.
 #
 # Environment: PKG_BINARY, the binary packaged (make's default otherwise);
 # MAKE, the make to build with.
@@ -18,14 +18,15 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import daemonset_check  # noqa: E402
+import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import daemonset_check
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
 PYTHON = "/usr/bin/python3"
 MAKE = os.environ.get("MAKE", "make")
 SBIN = "/usr/sbin/bindwatch"
@@ -33,10 +34,6 @@ READY_TIMEOUT = 60   # seconds to wait for "ready (mode: ...)"
 RECORD_TIMEOUT = 20  # seconds to wait for the conflict record
 EXIT_TIMEOUT = 30    # seconds for a monitor to stop after SIGTERM
 PORT_BASE, PORT_SPAN = 20000, 10000  # where a free test port is looked for
-
-
-class Skip(Exception):
-    """A test that cannot run on this machine, with the reason."""
 
 
 def check(condition, message):
@@ -77,19 +74,13 @@ def free_port():
             continue
         finally:
             s.close()
-    raise Skip("no free TCP port")
+    pytest.skip("no free TCP port")
 
 
 # ---------------------------------------------------------------- a real conflict
 
-HOLDER = ("import socket,sys,time\n"
-          "s=socket.socket(); s.bind(('127.0.0.1',int(sys.argv[1]))); s.listen()\n"
-          "print('held',flush=True); time.sleep(600)\n")
-REQUESTER = ("import errno,socket,sys\n"
-             "s=socket.socket()\n"
-             "try: s.bind(('127.0.0.1',int(sys.argv[1])))\n"
-             "except OSError as e: sys.exit(0 if e.errno==errno.EADDRINUSE else 1)\n"
-             "sys.exit(1)\n")
+HOLDER = os.path.join(HERE, "holder.py")
+REQUESTER = os.path.join(HERE, "requester.py")
 
 
 def wait_line(stream, want, timeout, seen):
@@ -122,10 +113,10 @@ def conflict_against(monitor, port):
     err_lines, out_lines = [], []
     ready = wait_line(monitor.stderr, lambda l: "ready (mode:" in l, READY_TIMEOUT, err_lines)
     check(ready, "no ready line; stderr: " + " | ".join(err_lines))
-    holder = subprocess.Popen([PYTHON, "-c", HOLDER, str(port)], stdout=subprocess.PIPE)
+    holder = subprocess.Popen([PYTHON, HOLDER, str(port)], stdout=subprocess.PIPE)
     try:
         check(holder.stdout.readline() == b"held\n", "the holder did not bind")
-        requester = subprocess.Popen([PYTHON, "-c", REQUESTER, str(port)])
+        requester = subprocess.Popen([PYTHON, REQUESTER, str(port)])
         check(requester.wait(EXIT_TIMEOUT) == 0, "the second bind did not fail with EADDRINUSE")
 
         def is_conflict(line):
@@ -177,7 +168,7 @@ def test_man_pages():
     man), has the sections a page needs, and every bindwatch page it, the
     README or a document names exists."""
     if not shutil.which("groff") or not shutil.which("man"):
-        raise Skip("groff or man is not installed")
+        pytest.skip("groff or man is not installed")
     pages = man_pages()
     check(pages, "no man pages in doc/")
     texts = []
@@ -259,7 +250,7 @@ def test_deb_contents():
 
 def test_deb_lintian():
     if not shutil.which("lintian"):
-        raise Skip("lintian is not installed (scripts/install-deps.sh installs it)")
+        pytest.skip("lintian is not installed (scripts/install-deps.sh installs it)")
     deb = make_var("DEB")
     build("deb")
     r = run(["lintian", "--no-tag-display-limit", deb])
@@ -271,7 +262,7 @@ def test_deb_lintian():
 def test_deb_arm64():
     """The arm64 package carries an arm64 static binary, and lintian passes it."""
     if not shutil.which("aarch64-linux-gnu-gcc"):
-        raise Skip("no aarch64-linux-gnu-gcc to cross-build the arm64 binary (make static ARCH=arm64)")
+        pytest.skip("no aarch64-linux-gnu-gcc to cross-build the arm64 binary (make static ARCH=arm64)")
     r = run([MAKE, "-s", "--no-print-directory", "print-DEB", "ARCH=arm64"], cwd=REPO)
     deb = r.stdout.strip()
     r = run([MAKE, "--no-print-directory", "deb", "ARCH=arm64"], cwd=REPO)
@@ -299,9 +290,9 @@ def test_example_policy_valid():
 
 def test_deb_install_run_remove():
     if os.geteuid():
-        raise Skip("dpkg -i needs root")
+        pytest.skip("dpkg -i needs root")
     if dpkg_status("bindwatch") != "not-installed" or os.path.lexists(SBIN):
-        raise Skip(f"{SBIN} or a bindwatch package is already on this machine: not replaced")
+        pytest.skip(f"{SBIN} or a bindwatch package is already on this machine: not replaced")
     deb = make_var("DEB")
     build("deb")
     r = run(["dpkg", "-i", deb])
@@ -342,7 +333,7 @@ def test_deb_install_run_remove():
 def test_no_btf_one_line():
     """A kernel without /sys/kernel/btf/vmlinux: one line, exit status 1."""
     if os.geteuid() or not shutil.which("unshare"):
-        raise Skip("needs root and unshare to hide /sys/kernel/btf in a mount namespace")
+        pytest.skip("needs root and unshare to hide /sys/kernel/btf in a mount namespace")
     binary = os.path.join(REPO, make_var("PKG_BINARY"))
     if not os.path.exists(binary):
         build("deb")
@@ -368,9 +359,9 @@ LIMITS_FALLBACK = ("--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096"
 def podman_usable():
     """The podman options that run a container here: (global, run) lists."""
     if not shutil.which("podman"):
-        raise Skip("podman is not installed (scripts/install-deps.sh installs it)")
+        pytest.skip("podman is not installed (scripts/install-deps.sh installs it)")
     if os.geteuid():
-        raise Skip("the image runs a monitor on the host: needs root")
+        pytest.skip("the image runs a monitor on the host: needs root")
     build("image")
     image = make_var("IMAGE")
     errors = []
@@ -381,12 +372,12 @@ def podman_usable():
                 print(f"  podman needs {' '.join(glob + opts)} here: {errors[0]}")
             return list(glob), list(opts)
         errors.append(r.stderr.strip().splitlines()[-1] if r.stderr.strip() else f"exit {r.returncode}")
-    raise Skip(f"podman cannot run a container here: {' / '.join(errors)}")
+    pytest.skip(f"podman cannot run a container here: {' / '.join(errors)}")
 
 
 def test_image_contents():
     if not shutil.which("podman"):
-        raise Skip("podman is not installed (scripts/install-deps.sh installs it)")
+        pytest.skip("podman is not installed (scripts/install-deps.sh installs it)")
     build("image")
     image = make_var("IMAGE")
     r = run(["podman", "image", "inspect", image])
@@ -472,15 +463,15 @@ K8S_MODELS = "kubernetes-models@5.1.0"
 def test_daemonset_schema():
     """The DaemonSet against the Kubernetes API schema, offline."""
     if not (shutil.which("node") and shutil.which("npm")):
-        raise Skip("node and npm are not installed: no offline Kubernetes schema validator")
+        pytest.skip("node and npm are not installed: no offline Kubernetes schema validator")
     import yaml
     work = os.path.join(REPO, "build", "k8s-schema")
     if not os.path.isdir(os.path.join(work, "node_modules", "kubernetes-models")):
         os.makedirs(work, exist_ok=True)
         r = run(["npm", "install", "--prefix", work, "--no-audit", "--no-fund", K8S_MODELS])
         if r.returncode:
-            raise Skip(f"npm install {K8S_MODELS} failed: {r.stderr.strip().splitlines()[-1:]}")
-    shutil.copy(os.path.join(REPO, "tests/release/k8s-validate.mjs"), work)
+            pytest.skip(f"npm install {K8S_MODELS} failed: {r.stderr.strip().splitlines()[-1:]}")
+    shutil.copy(os.path.join(HERE, "k8s-validate.mjs"), work)
     with open(os.path.join(REPO, "deploy/kubernetes/daemonset.yaml")) as f:
         ds = yaml.safe_load(f)
     r = run(["node", os.path.join(work, "k8s-validate.mjs")], input=json.dumps(ds))
@@ -493,40 +484,7 @@ def test_daemonset_schema():
 
 def test_daemonset_yamllint():
     if not shutil.which("yamllint"):
-        raise Skip("yamllint is not installed (scripts/install-deps.sh installs it)")
+        pytest.skip("yamllint is not installed (scripts/install-deps.sh installs it)")
     r = run(["yamllint", "-s", "-d", "{extends: default, rules: {line-length: {max: 120}}}",
              os.path.join(REPO, "deploy/kubernetes/daemonset.yaml")])
     check(r.returncode == 0, r.stdout)
-
-
-TESTS = [test_man_pages, test_doc_links, test_deb_contents, test_deb_lintian, test_deb_arm64, test_example_policy_valid,
-         test_deb_install_run_remove, test_no_btf_one_line, test_image_contents,
-         test_image_monitor, test_daemonset, test_daemonset_schema, test_daemonset_yamllint]
-
-
-def main():
-    want = sys.argv[1:]
-    passed = failed = skipped = 0
-    for t in TESTS:
-        name = t.__name__[len("test_"):]
-        if want and not any(w in name for w in want):
-            continue
-        start = time.monotonic()
-        try:
-            t()
-        except Skip as e:
-            print(f"skip {name}: {e}", flush=True)
-            skipped += 1
-            continue
-        except Exception as e:  # noqa: BLE001 - a crash is a failure of that test
-            print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
-            failed += 1
-            continue
-        print(f"ok {name} ({time.monotonic() - start:.1f}s)", flush=True)
-        passed += 1
-    print(f"release: {passed} passed, {failed} failed, {skipped} skipped")
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,240 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# check.py KERNEL LOG STATUS TIMEOUT MODES CASES ARCH - the kernel matrix's
+# checker (scripts/kernel-matrix.sh runs it after each boot): reads the
+# console log LOG of KERNEL (architecture ARCH), which qemu ended with
+# STATUS after at most TIMEOUT seconds, and prints one line per mode of
+# MODES and case of CASES (both space-separated): "ok KERNEL MODE CASE
+# (...)", "FAIL KERNEL MODE CASE: reason" or "skip KERNEL MODE CASE:
+# reason".  For every case, a conflict record with the expected syscall,
+# proto, family, addr, port, requester pid, errno EADDRINUSE, the mode
+# asked for and the socket options set (tests/kernels/init.sh prints them
+# between its markers, tests/kernels/conflicts.c the expect lines); for a
+# holder no descriptor shows, the process holding it and how ("via"); a
+# storm's counts adding up exactly; PID 1's port protected.
+import json
+import re
+import sys
+
+kernel, log, status, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+modes, cases, arch = sys.argv[5].split(), sys.argv[6].split(), sys.argv[7]
+BEGIN, END = "=== bindwatch-matrix begin ", "=== bindwatch-matrix end "
+
+# terminal escapes (the firmware clears the screen) and CRs out
+ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[@-~])|\r")
+with open(log, encoding="utf-8", errors="replace") as f:
+    lines = [ESCAPES.sub("", l.rstrip("\n")) for l in f]
+
+blocks = {}  # mode -> {"head": {...}, "out": [...], "json": [...], "stderr": [...]}
+cur = None
+for line in lines:
+    if line.startswith(BEGIN):
+        head = dict(kv.split("=", 1) for kv in line[len(BEGIN):].split() if "=" in kv)
+        cur = blocks[head.get("mode")] = {"head": head, "out": [], "json": [], "stderr": [],
+                                           "ended": False}
+    elif line.startswith(END):
+        if cur is not None:
+            cur["ended"] = True
+        cur = None
+    elif cur is not None:
+        for key in ("out", "json", "stderr"):
+            if line.startswith(key + ": "):
+                cur[key].append(line[len(key) + 2:])
+
+
+def tail(n=3):
+    return " | ".join(l.strip() for l in lines if l.strip())[-n * 100:] if lines else "(empty console)"
+
+
+def boot_problem():
+    if status == 124:
+        return f"guest did not finish in {timeout} s (console: {log})"
+    if "=== bindwatch-matrix done" in lines:
+        return None
+    return f"guest stopped early, qemu status {status}; console ends: {tail()}"
+
+
+def stderr_gist(block):
+    errs = [l for l in block["stderr"] if l.startswith("bindwatch:") and "ready" not in l]
+    libbpf = [l for l in block["stderr"] if l.startswith("libbpf:") and
+              any(w in l for w in ("fail", "error", "refus", "invalid"))]
+    return "; ".join((libbpf[-3:] + errs[-2:])) or "no message"
+
+
+def case_name(f):
+    return f"{f[0]}-{f[1]}-{f[2]}"
+
+
+TYPES = {"tcp": "stream", "udp": "dgram"}
+# bindwatch's one line when the kernel will not attach the fexit programs
+FEXIT_REFUSED = "bindwatch: fexit mode unavailable: the kernel refused the fexit programs ("
+ENOTSUPP = 524  # the kernel's own "not supported", not EOPNOTSUPP
+# which holder walk bindwatch -v says it loaded: the fast one from 6.2 on
+# (bpf_rdonly_cast), which falls back silently, so only this line tells
+WALK = "bindwatch: holder iterators: the "
+
+
+def walk_expected(release):
+    m = re.match(r"(\d+)\.(\d+)", release)
+    return "fast" if m and (int(m[1]), int(m[2])) >= (6, 2) else "portable"
+
+
+def fexit_unsupported(block):
+    """On arm64, a kernel without ftrace direct calls (before 6.4) has no BPF
+    trampolines for kernel functions and answers the attach with ENOTSUPP;
+    the reason to skip fexit there.  Any other answer is a failure."""
+    if arch != "arm64":
+        return None
+    for l in block["stderr"]:
+        if l.startswith(FEXIT_REFUSED) and re.search(rf"\b{ENOTSUPP}\b", l):
+            return (f"this kernel refuses fexit with ENOTSUPP ({ENOTSUPP}): arm64 attaches BPF "
+                    f"trampolines to kernel functions through ftrace direct calls, from 6.4 on "
+                    f"(bindwatch said: {l[len('bindwatch: '):]})")
+    return None
+
+
+for mode in modes:
+    block = blocks.get(mode)
+    if block is None:
+        reason = boot_problem() or f"no result block for mode {mode}"
+        for c in cases:
+            print(f"FAIL {kernel} {mode} {c}: {reason}")
+        continue
+    head = block["head"]
+    if head.get("ready") != "1":
+        unsupported = fexit_unsupported(block) if mode == "fexit" else None
+        for c in cases:
+            if unsupported:
+                print(f"skip {kernel} {mode} {c}: {unsupported}")
+                continue
+            print(f"FAIL {kernel} {mode} {c}: bindwatch --mode {mode} did not get ready "
+                  f"(exit status {head.get('bindwatch_rc')}): {stderr_gist(block)}")
+        continue
+    ready = [l for l in block["stderr"] if l.startswith("bindwatch: ready")]
+    matched = "libbpf: CO-RE matched struct "
+    layout = " ".join(sorted(l[len(matched):] for l in block["stderr"] if l.startswith(matched)))
+    records, bad = [], 0
+    for l in block["json"]:
+        try:
+            records.append(json.loads(l))
+        except ValueError:
+            bad += 1
+    expects, errors, storm, pid1, indirect = {}, {}, None, None, {}
+    for l in block["out"]:
+        f = l.split()
+        if f[:1] == ["expect"] and len(f) >= 7:
+            expects[case_name(f[1:4])] = f[1:]
+        elif f[:1] == ["storm"] and len(f) == 4:
+            storm = [int(x) for x in f[1:]]
+        elif f[:1] == ["pid1"] and len(f) == 3:
+            pid1 = [int(x) for x in f[1:]]
+        elif f[:1] == ["indirect"] and len(f) == 5:
+            indirect[f[1]] = (int(f[2]), int(f[3]), f[4])
+        elif l.startswith("conflicts: error "):
+            name = l.split()[2].rstrip(":")
+            errors.setdefault(name, []).append(l)
+    general = []
+    if head.get("bindwatch_rc") != "0":
+        general.append(f"bindwatch exited with status {head.get('bindwatch_rc')} after SIGTERM: "
+                       f"{stderr_gist(block)}")
+    if ready and ready[0] != f"bindwatch: ready (mode: {mode})":
+        general.append(f"asked for mode {mode}, got '{ready[0]}'")
+    if bad:
+        general.append(f"{bad} record lines that do not parse as JSON")
+    walk = [l for l in block["stderr"] if l.startswith(WALK)]
+    want = walk_expected(head.get("kernel", ""))
+    if not walk or not walk[0][len(WALK):].startswith(want):
+        general.append(f"expected the {want} holder walk on {head.get('kernel')}, "
+                       f"bindwatch said {walk[0] if walk else 'nothing'}")
+    if not block["ended"]:
+        general.append(f"result block cut short: {boot_problem() or 'no end marker'}")
+    lost = sum(r.get("count", 0) for r in records if r.get("event") == "lost")
+    for c in cases:
+        problems = list(general) + errors.get(c, []) + errors.get("setup", [])
+        e = expects.get(c)
+        if c.startswith("storm-"):
+            # exact accounting: the counts plus the loss are the failures
+            if storm is None:
+                problems.append("conflicts printed no storm line "
+                                f"(exit status {head.get('conflicts_rc')})")
+            else:
+                port, pid, failed = storm
+                mine = [r for r in records if r.get("port") == port]
+                counts = [r.get("count") for r in mine]
+                if any((r.get("requester") or {}).get("pid") != pid for r in mine):
+                    problems.append(f"records for port {port} not all from pid {pid}")
+                if sum(counts) + lost != failed:
+                    problems.append(f"counts {counts} plus {lost} lost != {failed} failures")
+                if not counts or counts[0] != 1 or len(counts) > 100:
+                    problems.append(f"expected a first record of count 1 and a few more, "
+                                    f"got counts {counts[:10]}")
+                detail = f"{len(mine)} records for {failed} failures, {lost} lost"
+        elif c in indirect or c.startswith(("inflight-", "ring-")):
+            # a holder no descriptor shows: named by what holds it
+            if c not in indirect:
+                problems.append(f"conflicts printed no indirect line for it "
+                                f"(exit status {head.get('conflicts_rc')})")
+            else:
+                port, pid, via = indirect[c]
+                mine = [r for r in records if r.get("port") == port]
+                holder = ((mine[0].get("holders") if mine else None) or [{}])[0]
+                if not mine:
+                    problems.append(f"no record for port {port}")
+                elif (holder.get("pid"), holder.get("via")) != (pid, via):
+                    problems.append(f"holder (pid, via) ({holder.get('pid')}, "
+                                    f"{holder.get('via')!r}), expected ({pid}, {via!r})")
+                detail = f"port {port}: held by {holder.get('pid')} via {holder.get('via')}"
+        elif c.startswith("pid1-"):
+            # a reclaim rule names PID 1's port: refused, whatever the rule says
+            if pid1 is None:
+                problems.append("conflicts printed no pid1 line "
+                                f"(exit status {head.get('conflicts_rc')})")
+            else:
+                port, pid = pid1
+                mine = [r for r in records if r.get("port") == port]
+                rec = mine[0] if mine else {}
+                holder = (rec.get("holders") or [{}])[0]
+                action = rec.get("action") or {}
+                if not mine:
+                    problems.append(f"no record for PID 1's port {port}")
+                elif (rec.get("requester") or {}).get("pid") != pid or holder.get("pid") != 1:
+                    problems.append(f"requester {(rec.get('requester') or {}).get('pid')} "
+                                    f"(expected {pid}), holder {holder.get('pid')} (expected 1)")
+                elif action.get("result") != "protected" or action.get("signals"):
+                    problems.append(f"action {action}, expected protected with no signal")
+                detail = f"port {port}: {action.get('result')}: {action.get('why')}"
+        elif e is None:
+            problems.append("conflicts printed no expect line for it "
+                            f"(exit status {head.get('conflicts_rc')})")
+        else:
+            syscall, proto, family, addr, port, pid = e[:6]
+            opts = dict(kv.split("=", 1) for kv in e[6:] if "=" in kv)
+            want = {"event": "conflict", "syscall": syscall, "errno": "EADDRINUSE",
+                    "proto": proto, "family": family, "addr": addr, "port": int(port),
+                    "mode": mode, "count": 1}
+            cands = [r for r in records if r.get("port") == int(port)
+                     and r.get("syscall") == syscall]
+            if not cands:
+                problems.append(f"no {syscall} record for port {port} "
+                                f"({len(records)} records in all)")
+            else:
+                diffs_best = None
+                for r in cands:
+                    diffs = [f"{k}={r.get(k)!r}, expected {v!r}" for k, v in want.items()
+                             if r.get(k) != v]
+                    req, sock = r.get("requester") or {}, r.get("socket") or {}
+                    if req.get("pid") != int(pid):
+                        diffs.append(f"requester.pid={req.get('pid')!r}, expected {pid}")
+                    if sock.get("type") != TYPES.get(proto):
+                        diffs.append(f"socket.type={sock.get('type')!r}, expected {TYPES.get(proto)!r}")
+                    for k, v in opts.items():
+                        if sock.get(k) is not (v == "1"):
+                            diffs.append(f"socket.{k}={sock.get(k)!r}, expected {v == '1'}")
+                    if diffs_best is None or len(diffs) < len(diffs_best):
+                        diffs_best = diffs
+                problems += diffs_best
+            detail = f"{e[3]} port {e[4]} pid {e[5]}, " + " ".join(e[6:])
+        if problems:
+            print(f"FAIL {kernel} {mode} {c}: " + "; ".join(problems))
+        else:
+            print(f"ok {kernel} {mode} {c} ({detail}" + (f"; CO-RE: {layout}" if layout else "") + ")")
