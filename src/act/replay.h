@@ -3,8 +3,7 @@
  * replay.h - what a policy would decide now for the conflicts a log holds
  * (bindwatch check-policy FILE --replay LOG).
  *
- * Each line of LOG is one of bindwatch's JSON records (README, "JSON
- * records").  For a conflict record the answer names the rule that
+ * Each line of LOG is one of bindwatch's JSON records (doc/records.md).  For a conflict record the answer names the rule that
  * matches, with the decision the record alone can support, and for each
  * rule naming the port that was tried before it (or for every one, when
  * none matches) the first condition that failed, with both values.
@@ -24,7 +23,7 @@
  *
  * A reclaim is checked as far as the record allows: no process holding
  * the socket, PID 1, the requester itself, the protect list and the
- * cross-user rule (README, "Threat model") on the recorded uids.  What
+ * cross-user rule (doc/security.md) on the recorded uids.  What
  * needs the live processes (the uid of a live holder, the pidfd and
  * start-time check, the processes sharing the socket, the cooldown) is
  * not replayed: the answer is "would reclaim, if the live checks pass".

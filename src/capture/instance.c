@@ -19,8 +19,8 @@
  * The file is opened without following links and must be a regular file
  * owned by root, so nothing another user placed there is written to.
  *
- * A monitor that is not root (a service user with capabilities, README
- * "Requirements") cannot create files in /run: its lock is
+ * A monitor that is not root (a service user with capabilities, bindwatch(8),
+ * CAPABILITIES) cannot create files in /run: its lock is
  * /run/bindwatch/bindwatch.lock, in a directory its user owns
  * (RuntimeDirectory=bindwatch).  So is a root monitor's when that
  * directory is root's: the service's, where ProtectSystem=strict leaves

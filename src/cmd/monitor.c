@@ -420,7 +420,7 @@ static bool hooks_run(const struct bw_options *o, const struct policy *p)
 }
 
 /*
- * The capabilities a monitor uses once attached (README "Requirements"):
+ * The capabilities a monitor uses once attached (bindwatch(8), CAPABILITIES):
  * reading other users' /proc entries and naming cgroups by id; entering
  * another network namespace to name a holder there (CAP_SYS_ADMIN: only
  * with holder lookup); signalling a stale holder (only with a policy that

@@ -36,6 +36,7 @@
 
 static const char who_usage[] =
 "Usage: bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--all] [--json]\n"
+"                     [--source auto|bpf|sockdiag]\n"
 "Show the sockets on PORT and the processes holding them.  Sockets no process\n"
 "holds (TIME_WAIT, kernel sockets) are shown when no process holds the port.\n"
 "\n"

@@ -5,7 +5,7 @@
  * It owns capability checks and drops; it must not look at uids.
  *
  * bindwatch runs as root or as any user given the capabilities it needs
- * (README "Requirements" lists them per feature), e.g. a service user with
+ * (bindwatch(8), CAPABILITIES, lists them per feature), e.g. a service user with
  * AmbientCapabilities=.  So every check asks capget(2) what the process may
  * do; access(2) would not do: it judges by the real uid and, for a uid
  * other than 0, ignores capabilities altogether.

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * record.h - the two renderings of a record (event.h): a readable line and
- * a JSON object (the public schema, documented in README.md, "JSON
- * records"), and those of the records about bindwatch itself (loss,
+ * a JSON object (the public schema, documented in
+ * doc/records.md), and those of the records about bindwatch itself (loss,
  * suppressed failures, dropped hooks).
  */
 #ifndef BW_RECORD_H

@@ -4,7 +4,7 @@
 # registered files is named as held by the process that can take it back;
 # nor make root's holder lookups wait on walks of everyone's files: each
 # uid has a budget of them, and a socket bound while the monitor runs is
-# named without one (README "Threat model").  The attacker runs as nobody
+# named without one (doc/security.md).  The attacker runs as nobody
 # (children/squatter.c, harness.Holder); the controls are root's.
 from harness import (NOBODY as AS_NOBODY, Holder, Requester, Squatter, check, eq, for_port,
                      free_port, socket_spec, start_bindwatch)

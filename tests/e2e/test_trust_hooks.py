@@ -1,5 +1,5 @@
 # test_trust_hooks.py - end-to-end tests that nothing an alert hook starts
-# outlives its run, nor bindwatch (README.md, "Threat model"): nobody's
+# outlives its run, nor bindwatch (doc/security.md): nobody's
 # conflicts run root's hooks (--exec, and a policy rule's exec) that leave
 # processes behind the three usual ways (children/escape_hook.sh: a
 # background job, setsid, a double fork).  None is left once the hook exits,

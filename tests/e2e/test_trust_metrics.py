@@ -1,6 +1,6 @@
 # test_trust_metrics.py - end-to-end tests of what a hostile local user
 # (nobody, through harness.NOBODY) cannot make a root bindwatch's /metrics
-# do: see README.md, "Threat model".  nobody holds a thousand slow
+# do: see doc/security.md.  nobody holds a thousand slow
 # connections from 127.0.0.1 and from hundreds of 127.x addresses, and
 # root's scrapes are still answered at once; nobody's own ordinary scrape
 # works while it is within its share; and the counters add up to the
@@ -16,7 +16,7 @@ from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, check, child, eq, fail, fre
 from test_trust_storms import Attacker
 
 SLOWCLIENT = child("slowclient.py")
-PER_UID = 4           # connections one uid may hold (README "Fleets")
+PER_UID = 4           # connections one uid may hold (bindwatch(8), METRICS)
 SLOW_FROM_LO = 500    # slow connections from 127.0.0.1
 SLOW_RANGE_ADDRS = 250
 SLOW_RANGE = f"127.0.1.1-127.0.1.{SLOW_RANGE_ADDRS}"

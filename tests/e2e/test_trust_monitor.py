@@ -2,7 +2,7 @@
 # against a hostile local user (nobody, through harness.NOBODY): command
 # lines and holder lists in records are capped, one user's binds cannot
 # push another's out of the ledger, and one monitor runs at a time (see
-# README.md, "Threat model").
+# doc/security.md).
 import os
 import subprocess
 import time

@@ -1,6 +1,6 @@
 # test_trust_names.py - end-to-end tests of what a hostile local user (nobody,
 # through harness.NOBODY) cannot make a root bindwatch believe or print with
-# the names it gives its own cgroups: see README.md, "Threat model". A
+# the names it gives its own cgroups: see doc/security.md. A
 # service with Delegate=yes run as nobody (as systemd hands a CI runner or a
 # container engine its subtree) lets nobody create and name cgroups below
 # it. Those names are nobody's: never a unit, a container or a namespace

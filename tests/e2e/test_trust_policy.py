@@ -1,6 +1,6 @@
 # test_trust_policy.py - end-to-end tests of what a hostile local user (nobody,
-# through harness.NOBODY) cannot make a root bindwatch do: see README.md,
-# "Threat model". Here: the policy's part. No option injection into a
+# through harness.NOBODY) cannot make a root bindwatch do: see
+# doc/security.md. Here: the policy's part. No option injection into a
 # rule's exec; no reclaim of another user's process; no unit a user named
 # for itself; no protection bought with a comm; no reclaim slots hogged;
 # no capture stalled by a pathological cmdline pattern; no policy file
@@ -116,9 +116,9 @@ rules:
 
 # ---------------------------------------------------------------- item 2: no cross-user reclaim
 
-# The README's example rule, as an attacker reads it: the requester's
+# bindwatch-policy(5)'s example rule, as an attacker reads it: the requester's
 # conditions are all of its own choosing.
-README_SHAPED = '''version: 1
+EXAMPLE_SHAPED = '''version: 1
 rules:
   - name: stale-api-squatter
     match:
@@ -145,7 +145,7 @@ def lookalike(port, prefix=NOBODY):
 
 
 def test_trust_no_reclaim_of_another_users_holder():
-    """With a rule shaped like the README's example, nobody's python3 with
+    """With a rule shaped like bindwatch-policy(5)'s example, nobody's python3 with
     /opt/api.py in its command line fails a bind on the port root's holder
     listens on: the record says protected, naming both uids, and root's
     holder still runs. The same rule against a holder of nobody's own
@@ -153,7 +153,7 @@ def test_trust_no_reclaim_of_another_users_holder():
     with tempfile.TemporaryDirectory() as tmp:
         root_holder = Holder(socket_spec(addr="127.0.0.1", listen=8), comm="stale-api")
         with root_holder:
-            policy = write_policy(tmp, README_SHAPED.format(port=root_holder.port,
+            policy = write_policy(tmp, EXAMPLE_SHAPED.format(port=root_holder.port,
                                                             comm="stale-api"))
             with start_bindwatch("--policy", policy) as bw:
                 with lookalike(root_holder.port):
@@ -170,7 +170,7 @@ def test_trust_no_reclaim_of_another_users_holder():
 
         own = Holder(socket_spec(addr="127.0.0.1", listen=8), comm="stale-api", uid=NOBODY_UID)
         with own:
-            policy = write_policy(tmp, README_SHAPED.format(port=own.port, comm="stale-api"))
+            policy = write_policy(tmp, EXAMPLE_SHAPED.format(port=own.port, comm="stale-api"))
             with start_bindwatch("--policy", policy) as bw:
                 with lookalike(own.port):
                     rec = conflict_with_action(bw, own.port)

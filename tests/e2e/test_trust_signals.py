@@ -1,6 +1,6 @@
 # test_trust_signals.py - end-to-end tests of what a hostile local user
 # (nobody, through harness.NOBODY) cannot make a root bindwatch do with its
-# signals (README, "Threat model"): a signal reaches only the process the
+# signals (doc/security.md): a signal reaches only the process the
 # decision was about, even when the holder exec()s a setuid-root program in
 # the grace period; only signals delivered are recorded; and the uid a
 # holder is judged by is the one its record gives and replay reads. Each

@@ -1,6 +1,6 @@
 # test_trust_sinks.py - end-to-end tests of what a hostile local user (nobody,
-# through harness.NOBODY) cannot make a root bindwatch do: see README.md,
-# "Threat model".  Here, through what bindwatch writes and runs: the --log
+# through harness.NOBODY) cannot make a root bindwatch do: see
+# doc/security.md.  Here, through what bindwatch writes and runs: the --log
 # file, alert hooks, the metrics endpoint, and text and syslog records.
 import json
 import os

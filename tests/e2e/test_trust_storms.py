@@ -1,6 +1,6 @@
 # test_trust_storms.py - end-to-end tests of what a hostile local user (nobody,
-# through harness.NOBODY) cannot make a root bindwatch do: see README.md,
-# "Threat model".  Here: flood the log, or blind the storm accounting of
+# through harness.NOBODY) cannot make a root bindwatch do: see
+# doc/security.md.  Here: flood the log, or blind the storm accounting of
 # others, by failing binds on many addresses or ports, or by many storms.
 # Every test also checks the accounting: for the attacker's uid, the counts
 # of its records plus its suppressed counts plus the loss equal the failures
@@ -218,7 +218,7 @@ def test_trust_storm_idle_retired():
        "first record of each later storm")
 
 
-UIDS_KEPT = 4096       # uids the kernel keeps a share for at once (README "Storms")
+UIDS_KEPT = 4096       # uids the kernel keeps a share for at once (doc/records.md, "Storms")
 CYCLED_UIDS = 4600     # more uids than that, one after the other
 CYCLE_RATE = 400       # uids a second
 CYCLE_FIRST_UID = 300000
