@@ -109,6 +109,16 @@ class StdinChild:
     def close(self):
         end_child(self.proc)
 
+    def start_ready(self, argv, what):
+        """Start argv as self.proc, its stdin, stdout and stderr pipes, and
+        wait for its "ready" line; fail, naming what, when another comes."""
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        line = self.proc.stdout.readline()
+        if line != b"ready\n":
+            self.close()
+            fail(f"{what} did not start: {line!r} {self.proc.stderr.read()!r}")
+
 
 def running(pid):
     """Whether pid is a live process (not gone, not a zombie)."""

@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Requester, bindwatch_argv, check,
-                     check_schema, child, eq, fail, free_port, run_to_exit, socket_spec,
+from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Requester, StdinChild, bindwatch_argv,
+                     check, check_schema, child, eq, free_port, run_to_exit, socket_spec,
                      start_bindwatch)
 from test_policy import write_policy
 
@@ -97,7 +97,7 @@ def test_ownership_alert_and_reload(make_requester):
             eq((rec["port"], rec["expect"]["action"]), (second, "log"), "after the reload")
 
 
-class Perl:
+class Perl(StdinChild):
     """A perl process holding UDP 127.0.0.1:port with SO_REUSEPORT
     (children/reuseport_member.pl)."""
 
@@ -106,24 +106,8 @@ class Perl:
         if not perl:
             pytest.skip("perl is not installed")
         self.exe = os.path.realpath(perl)
-        self.proc = subprocess.Popen([perl, child("reuseport_member.pl"), str(port)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        line = self.proc.stdout.readline()
-        if line != b"ready\n":
-            self.close()
-            fail(f"perl member did not start: {line!r} {self.proc.stderr.read()!r}")
+        self.start_ready([perl, child("reuseport_member.pl"), str(port)], "perl member")
         self.pid = self.proc.pid
-
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 @pytest.fixture

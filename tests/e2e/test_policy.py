@@ -336,13 +336,7 @@ class Swapper(StdinChild):
     """children/policy_swapper.py: files a and b put over path in turn, until closed."""
 
     def __init__(self, path, a, b):
-        self.proc = subprocess.Popen([PYTHON, child("policy_swapper.py"), path, a, b],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        line = self.proc.stdout.readline()
-        if line != b"ready\n":
-            self.close()
-            fail(f"policy swapper did not start: {line!r} {self.proc.stderr.read()!r}")
+        self.start_ready([PYTHON, child("policy_swapper.py"), path, a, b], "policy swapper")
 
 
 def listener(closing, port):
