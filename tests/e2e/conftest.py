@@ -60,8 +60,8 @@ def held_port(closing):
     """held_port(family="ipv4", proto="tcp", addr="127.0.0.1"): a free port
     this process holds (harness.hold: a socket bound to it, listening for
     TCP) until the end of the test."""
-    def take(*args):
-        sock, port = harness.hold(*args)
+    def take(family="ipv4", proto="tcp", addr="127.0.0.1"):
+        sock, port = harness.hold(family, proto, addr)
         closing.enter_context(sock)
         return port
     return take
