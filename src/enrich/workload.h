@@ -45,4 +45,28 @@ struct workload {
 	int container_port;                 /* WORKLOAD_PROXY: the port forwarded to; -1 unknown */
 };
 
+/*
+ * The workload of a process in the cgroup at path (relative to the cgroup2
+ * root), whose first sys_len bytes the system manager named
+ * (cgpath_system_len()): a new object the caller frees with
+ * workload_free(), or NULL when that part names no container (or on
+ * ENOMEM).  A container whose runtime files cannot be read still gets its
+ * runtime and id.
+ */
+struct workload *workload_of_cgroup(const char *path, size_t sys_len);
+
+/*
+ * The workload of container id (a runtime's full id) of runtime ("podman",
+ * "docker", "containerd", "cri-o"; NULL: whichever knows it), with the
+ * source and container port given: for a proxy holder.  NULL when no
+ * runtime knows the id (or on ENOMEM).
+ */
+struct workload *workload_of_container(const char *runtime, const char *id,
+				       enum workload_source source, int container_port);
+
+/* A deep copy of w (NULL for NULL, or on ENOMEM). */
+struct workload *workload_dup(const struct workload *w);
+
+void workload_free(struct workload *w);
+
 #endif /* BW_WORKLOAD_H */
