@@ -82,7 +82,7 @@ static bool is_lower_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
-static bool is_container_id(const char *s, size_t n)
+bool cgpath_is_container_id(const char *s, size_t n)
 {
 	size_t i;
 
@@ -118,7 +118,7 @@ static const char *match_scope(const char *s, size_t n, size_t *i)
 	for (*i = 0; *i < ARRAY_SIZE(runtime_prefixes); (*i)++) {
 		plen = strlen(runtime_prefixes[*i].prefix);
 		if (n >= plen && !memcmp(s, runtime_prefixes[*i].prefix, plen) &&
-		    is_container_id(s + plen, n - plen))
+		    cgpath_is_container_id(s + plen, n - plen))
 			return s + plen;
 	}
 	return NULL;
@@ -222,8 +222,7 @@ static bool is_alnum(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* containerd's identifier rule (pkg/identifiers), at most max bytes. */
-static bool is_identifier(const char *s, size_t n, size_t max)
+bool cgpath_is_identifier(const char *s, size_t n, size_t max)
 {
 	size_t i;
 
@@ -249,7 +248,7 @@ static void set_ctr(struct cgpath_ctr *c, enum cgpath_runtime rt, const char *id
 	memset(c, 0, sizeof(*c));
 	c->runtime = rt;
 	memcpy(c->id, id, id_len);
-	if (ns && is_identifier(ns, ns_len, CG_NAMESPACE_LEN))
+	if (ns && cgpath_is_identifier(ns, ns_len, CG_NAMESPACE_LEN))
 		memcpy(c->ns, ns, ns_len);
 }
 
@@ -259,13 +258,13 @@ static bool match_ctr(const char *p, size_t pn, const char *s, size_t n, struct 
 	size_t plen = strlen(PODMAN_PREFIX), i;
 	const char *id;
 
-	if (is_container_id(s, n)) {
+	if (cgpath_is_container_id(s, n)) {
 		set_ctr(c, is_word(p, pn, DOCKER_PARENT) ? CGPATH_RUNTIME_DOCKER :
 			CGPATH_RUNTIME_UNKNOWN, s, n, p, pn);
 		return true;
 	}
 	if (is_word(p, pn, PODMAN_PARENT) && n > plen && !memcmp(s, PODMAN_PREFIX, plen) &&
-	    is_container_id(s + plen, n - plen)) {
+	    cgpath_is_container_id(s + plen, n - plen)) {
 		set_ctr(c, CGPATH_RUNTIME_PODMAN, s + plen, n - plen, NULL, 0);
 		return true;
 	}
@@ -297,8 +296,8 @@ static bool match_ctr_named(const char *path, size_t sys_len, struct cgpath_ctr 
 	/* docker's and podman's cgroupfs parents hold their helpers (conmon) too */
 	if (k != CTR_COMPONENTS || is_word(comp[0], n[0], DOCKER_PARENT) ||
 	    is_word(comp[0], n[0], PODMAN_PARENT) || is_systemd_name(comp[0], n[0]) ||
-	    is_systemd_name(comp[1], n[1]) || !is_identifier(comp[0], n[0], CG_NAMESPACE_LEN) ||
-	    !is_identifier(comp[1], n[1], CG_CONTAINER_ID_LEN))
+	    is_systemd_name(comp[1], n[1]) || !cgpath_is_identifier(comp[0], n[0], CG_NAMESPACE_LEN) ||
+	    !cgpath_is_identifier(comp[1], n[1], CG_CONTAINER_ID_LEN))
 		return false;
 	set_ctr(c, CGPATH_RUNTIME_CONTAINERD, comp[1], n[1], comp[0], n[0]);
 	c->named = true;

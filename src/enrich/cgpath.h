@@ -116,13 +116,21 @@ struct cgpath_ctr {
 };
 
 /*
+ * Whether s[0..n) is a containerd identifier of at most max bytes: a
+ * letter or digit, then letters, digits and single '.', '_' or '-'
+ * between them (containerd's pkg/identifiers); so never "..", never a '/'.
+ */
+bool cgpath_is_identifier(const char *s, size_t n, size_t max);
+
+/* Whether s[0..n) is a container id of 64 lowercase hex digits. */
+bool cgpath_is_container_id(const char *s, size_t n);
+
+/*
  * The innermost container in the system part path[0..sys_len), with the
  * runtime its layout names: what cgpath_container() finds, "libpod-<id>"
  * below "/libpod_parent" (podman's cgroupfs layout), or, when the path
  * holds no such id, a path of exactly two components that are containerd
- * identifiers (a letter or digit, then letters, digits and single '.',
- * '_' or '-' between them; an id of at most CG_CONTAINER_ID_LEN) and no
- * systemd names, the first neither "docker" nor "libpod_parent"
+ * identifiers (an id of at most CG_CONTAINER_ID_LEN) and no systemd names, the first neither "docker" nor "libpod_parent"
  * (c->named).  0, or -ENOENT when there is none.
  */
 int cgpath_container_of(const char *path, size_t sys_len, struct cgpath_ctr *c);
