@@ -385,6 +385,10 @@ static void test_replay_workload(void **state)
 		  "  decision: rule web (line 7): reclaim: would reclaim pid 40" },
 		{ CONFLICT("0", WITH_WORKLOAD("nginx", WORKLOAD("null", "null", "cgroup"))),
 		  "  rule web: holder.container.name is unknown (the rule wants \"web\")\n" },
+		/* a name whoever started the container chose: escaped */
+		{ CONFLICT("0", WITH_WORKLOAD("nginx", WORKLOAD("\"w\\\"\\u001b[0m\"", "null",
+							   "cgroup"))),
+		  "  rule api: holder.container.name \"w\\\"\\x1b[0m\" does not match \"api*\"\n" },
 		{ CONFLICT("0", WITH_WORKLOAD("nginx", "null")),
 		  "  decision: no rule matches: log only\n"
 		  "  rule api: holder.container.name is unknown (the rule wants \"api*\")\n" },
