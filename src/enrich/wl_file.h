@@ -7,6 +7,7 @@
 #ifndef BW_WL_FILE_H
 #define BW_WL_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 #include "workload.h"
@@ -58,7 +59,8 @@ char *wl_str(const json_t *obj, const char *key);
 void wl_pod_fill(struct workload_pod *pod, const json_t *map);
 
 /* The readers: 0 when the runtime knows container id (what they learn in w), else -errno. */
-int wl_storage_read(const char *id, struct workload *w);                 /* podman, CRI-O */
+/* podman: the layout says so, and the index's entry is enough */
+int wl_storage_read(const char *id, bool podman, struct workload *w);    /* podman, CRI-O */
 int wl_docker_read(const char *id, struct workload *w);                  /* Docker */
 int wl_containerd_read(const char *ns, const char *id, struct workload *w); /* ns "": any */
 
