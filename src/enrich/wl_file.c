@@ -82,12 +82,12 @@ json_t *wl_load(const char *path, size_t max, int *err)
 		close(fd);
 		return NULL;
 	}
-	/* one byte more than allowed tells a file that grew since fstat() */
-	buf = stallguard_read(fd, max + 1, STALLGUARD_WAIT_MS, &len, err);
+	/* one byte more than fstat() said tells a file that grew meanwhile */
+	buf = stallguard_read(fd, (size_t)st.st_size + 1, STALLGUARD_WAIT_MS, &len, err);
 	if (!buf)
 		return NULL;
-	j = len > max ? NULL : json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	*err = len > max ? -EFBIG : j ? 0 : -EINVAL;
+	j = len > (size_t)st.st_size ? NULL : json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	*err = len > (size_t)st.st_size ? -EAGAIN : j ? 0 : -EINVAL;
 	free(buf);
 	return j;
 }

@@ -38,7 +38,7 @@ int wl_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(p
  * link, of at most max bytes, read in a bounded time (stallguard.h) and
  * parsed with duplicate keys refused.  A new reference, or NULL with
  * *err: -ENOENT, -EPERM (a file someone else could have written), -EFBIG,
- * -EINVAL (not JSON), -ETIMEDOUT, -errno.
+ * -EAGAIN (it grew while read), -EINVAL (not JSON), -ETIMEDOUT, -errno.
  */
 json_t *wl_load(const char *path, size_t max, int *err);
 
