@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "cgpath.h"
 
 struct proc_info;
@@ -49,18 +50,18 @@ struct proxy_args {
 int proxy_parse(const char *exe, const char *args, size_t len, struct proxy_args *pa);
 
 /*
- * Whether Docker's config.v2.json of a container, parsed from buf[0..len),
- * says it runs with pa's container IP and publishes pa's container port to
- * pa's host port.
+ * Whether Docker's config.v2.json of a container, as parsed, says it runs
+ * with pa's container IP and publishes pa's container port to pa's host
+ * port.
  */
-bool proxy_docker_config_matches(const char *buf, size_t len, const struct proxy_args *pa);
+bool proxy_docker_config_matches(const json_t *config, const struct proxy_args *pa);
 
 /*
- * The container port a CNI cache entry (libcni's cniCacheV1 JSON, in
- * buf[0..len)) maps host_port of protocol proto ("tcp", "udp") to; -1 when
- * it maps none.
+ * The container port a CNI cache entry (libcni's cniCacheV1 JSON, as
+ * parsed) maps host_port of protocol proto ("tcp", "udp") to; -1 when it
+ * maps none.
  */
-int proxy_cni_container_port(const char *buf, size_t len, const char *proto, int host_port);
+int proxy_cni_container_port(const json_t *entry, const char *proto, int host_port);
 
 /*
  * The workload a holder is the proxy of, when the process pi describes

@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cgpath.h"
 #include "proxy.h"
+#include "util.h"
 
 #define PORT_MAX 65535
 #define PORT_KEY_LEN 16 /* "65535/tcp" */
@@ -66,7 +68,7 @@ static enum proxy_kind kind_of(const char *exe)
 	const char *name = base_name(exe);
 	size_t i;
 
-	for (i = 0; i < sizeof(proxy_exes) / sizeof(proxy_exes[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(proxy_exes); i++)
 		if (!strcmp(name, proxy_exes[i].name))
 			return proxy_exes[i].kind;
 	return PROXY_NONE;
@@ -125,9 +127,7 @@ static int copy_whole(char *buf, size_t len, const char *s)
 
 static bool is_container_id(const char *s)
 {
-	size_t n = s ? strspn(s, "0123456789abcdef") : 0;
-
-	return n == CG_CONTAINER_ID_LEN && !s[n];
+	return s && cgpath_is_container_id(s, strlen(s));
 }
 
 /* A port number, digits only, 1..65535; -1 otherwise. */
@@ -239,7 +239,7 @@ static bool has_ip(json_t *networks, const char *ip)
 }
 
 /* Whether bindings (Docker's [{"HostIp", "HostPort"}]) hold host_port. */
-static bool binds_host_port(json_t *bindings, int host_port)
+static bool binds_host_port(const json_t *bindings, int host_port)
 {
 	size_t i;
 	json_t *b;
@@ -250,20 +250,16 @@ static bool binds_host_port(json_t *bindings, int host_port)
 	return false;
 }
 
-bool proxy_docker_config_matches(const char *buf, size_t len, const struct proxy_args *pa)
+bool proxy_docker_config_matches(const json_t *config, const struct proxy_args *pa)
 {
-	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
-	json_t *settings = json_object_get(root, "NetworkSettings");
+	json_t *settings = json_object_get(config, "NetworkSettings");
 	char key[PORT_KEY_LEN];
-	bool match;
 
 	snprintf(key, sizeof(key), "%d/%s", pa->container_port, pa->proto);
-	match = json_is_true(json_object_get(json_object_get(root, "State"), "Running")) &&
-		has_ip(json_object_get(settings, "Networks"), pa->container_ip) &&
-		binds_host_port(json_object_get(json_object_get(settings, "Ports"), key),
-				pa->host_port);
-	json_decref(root);
-	return match;
+	return json_is_true(json_object_get(json_object_get(config, "State"), "Running")) &&
+	       has_ip(json_object_get(settings, "Networks"), pa->container_ip) &&
+	       binds_host_port(json_object_get(json_object_get(settings, "Ports"), key),
+			       pa->host_port);
 }
 
 static bool same_string(const char *a, const char *b)
@@ -271,12 +267,11 @@ static bool same_string(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
-int proxy_cni_container_port(const char *buf, size_t len, const char *proto, int host_port)
+int proxy_cni_container_port(const json_t *entry, const char *proto, int host_port)
 {
-	json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
-	json_t *maps = json_object_get(json_object_get(root, "capabilityArgs"), "portMappings");
+	const json_t *maps = json_object_get(json_object_get(entry, "capabilityArgs"),
+					     "portMappings");
 	json_int_t cport;
-	int port = -1;
 	size_t i;
 	json_t *m;
 
@@ -284,11 +279,8 @@ int proxy_cni_container_port(const char *buf, size_t len, const char *proto, int
 		cport = json_integer_value(json_object_get(m, "containerPort"));
 		if (json_integer_value(json_object_get(m, "hostPort")) == host_port &&
 		    same_string(json_string_value(json_object_get(m, "protocol")), proto) &&
-		    cport >= 1 && cport <= PORT_MAX) {
-			port = (int)cport;
-			break;
-		}
+		    cport >= 1 && cport <= PORT_MAX)
+			return (int)cport;
 	}
-	json_decref(root);
-	return port;
+	return -1;
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include "proxy.h"
 
 #define ID "89027aceb4f7bea5d61054318beb0d6ffec7341fd466876f0602d142cdb7c3bd"
@@ -171,10 +172,21 @@ static void test_not_proxies(void **state)
 	"\"Ports\":" ports "}}"
 #define PORTS_48112 "{\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"48112\"}]}"
 
-static bool docker_matches(const char *json)
+/* Parsed as wl_load() parses a runtime's file: NULL when it is no JSON */
+static json_t *parse(const char *text)
 {
+	return json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+}
+
+static bool docker_matches(const char *text)
+{
+	json_t *config = parse(text);
+	bool match;
+
 	assert_int_equal(proxy_parse("/usr/sbin/docker-proxy", ARGS(DOCKER_PROXY_ARGS), &pa), 0);
-	return proxy_docker_config_matches(json, strlen(json), &pa);
+	match = proxy_docker_config_matches(config, &pa);
+	json_decref(config);
+	return match;
 }
 
 static void test_docker_config(void **state)
@@ -206,9 +218,13 @@ static void test_docker_config(void **state)
 	"\"hostIP\":\"127.0.0.1\"},{\"hostPort\":48111,\"containerPort\":53," \
 	"\"protocol\":\"udp\",\"hostIP\":\"\"}]"
 
-static int cni_port(const char *json, const char *proto, int host_port)
+static int cni_port(const char *text, const char *proto, int host_port)
 {
-	return proxy_cni_container_port(json, strlen(json), proto, host_port);
+	json_t *entry = parse(text);
+	int port = proxy_cni_container_port(entry, proto, host_port);
+
+	json_decref(entry);
+	return port;
 }
 
 static void test_cni_cache(void **state)
