@@ -31,22 +31,46 @@
  * the proxy's host port.  conmon's container port is in libcni's cache
  * (CNI_RESULTS/NETWORK-ID-IFNAME, podman's CNI network backend); podman
  * with netavark keeps it in its database only, and it stays unknown.
- * Files are read through wl_load(): root's, bounded in size and in time.
+ * Files are read through wl_load(): root's, bounded in size and in time;
+ * a search also ends SCAN_BUDGET_MS after it began, whatever is left.
+ *
+ * A docker-proxy forwards to one container as long as it runs (Docker
+ * starts one per published port and stops it with the container), and a
+ * conflict on a published port names the same proxy again and again: the
+ * container found for a proxy process (pid and start time) is kept for
+ * CACHE_NS in CACHE_SLOTS slots, the oldest making room, so that a storm
+ * on the port costs one search.
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "procinfo.h"
 #include "proxy.h"
+#include "util.h"
 #include "wl_file.h"
 #include "workload.h"
 
 #define CNI_RESULTS "/var/lib/cni/results" /* libcni's cache directory */
 #define SCAN_MAX 512 /* directory entries looked at per search */
+#define SCAN_BUDGET_MS 100
+#define CACHE_SLOTS 16
+#define CACHE_NS (30 * NSEC_PER_SEC)
+
+/* The container a docker-proxy process was found to forward to. */
+struct slot {
+	uint32_t pid;
+	uint64_t start_ticks;
+	uint64_t at; /* CLOCK_MONOTONIC; 0: empty */
+	char id[CG_CONTAINER_ID_LEN + 1];
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct slot cache[CACHE_SLOTS];
 
 static const char *proto_name(int protocol)
 {
@@ -68,7 +92,13 @@ static bool believed(const struct proc_info *pi, uint32_t pid)
 	       st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH));
 }
 
-/* The JSON file dir/name (a host path, wl_path()) as wl_load() reads it, or NULL. */
+/* Whether a search that began at start (CLOCK_MONOTONIC) may go on. */
+static bool within_budget(uint64_t start)
+{
+	return now_ns(CLOCK_MONOTONIC) - start < SCAN_BUDGET_MS * NSEC_PER_MSEC;
+}
+
+/* The JSON file dir/name + file (dir a host path: wl_path()) as wl_load() reads it, or NULL. */
 static json_t *load_in(const char *dir, const char *name, const char *file)
 {
 	char path[PATH_MAX];
@@ -83,6 +113,7 @@ static json_t *load_in(const char *dir, const char *name, const char *file)
 static int cni_container_port(const char *id, const char *proto, int port)
 {
 	char dir[PATH_MAX], infix[CG_CONTAINER_ID_LEN + 3];
+	uint64_t start = now_ns(CLOCK_MONOTONIC);
 	int cport = -1, seen = 0;
 	struct dirent *d;
 	json_t *entry;
@@ -91,7 +122,7 @@ static int cni_container_port(const char *id, const char *proto, int port)
 	if (!proto || wl_path(dir, sizeof(dir), CNI_RESULTS) || !(dp = opendir(dir)))
 		return -1;
 	snprintf(infix, sizeof(infix), "-%s-", id);
-	while (cport < 0 && seen++ < SCAN_MAX && (d = readdir(dp)))
+	while (cport < 0 && seen++ < SCAN_MAX && within_budget(start) && (d = readdir(dp)))
 		if (strstr(d->d_name, infix) && (entry = load_in(dir, d->d_name, ""))) {
 			cport = proxy_cni_container_port(entry, proto, port);
 			json_decref(entry);
@@ -101,8 +132,9 @@ static int cni_container_port(const char *id, const char *proto, int port)
 }
 
 /* The id of Docker's running container pa's docker-proxy forwards to, into id: 0 or -ENOENT. */
-static int docker_container(const struct proxy_args *pa, char id[CG_CONTAINER_ID_LEN + 1])
+static int search_docker(const struct proxy_args *pa, char id[CG_CONTAINER_ID_LEN + 1])
 {
+	uint64_t start = now_ns(CLOCK_MONOTONIC);
 	char dir[PATH_MAX];
 	struct dirent *d;
 	json_t *config;
@@ -111,7 +143,7 @@ static int docker_container(const struct proxy_args *pa, char id[CG_CONTAINER_ID
 
 	if (wl_path(dir, sizeof(dir), WL_DOCKER_ROOT "/containers") || !(dp = opendir(dir)))
 		return -ENOENT;
-	while (err && seen++ < SCAN_MAX && (d = readdir(dp))) {
+	while (err && seen++ < SCAN_MAX && within_budget(start) && (d = readdir(dp))) {
 		if (!cgpath_is_container_id(d->d_name, strlen(d->d_name)) ||
 		    !(config = load_in(dir, d->d_name, "/config.v2.json")))
 			continue;
@@ -123,6 +155,58 @@ static int docker_container(const struct proxy_args *pa, char id[CG_CONTAINER_ID
 	}
 	closedir(dp);
 	return err;
+}
+
+/* The cached container of proxy process pid (started start_ticks), if fresh: true then. */
+static bool cached(uint32_t pid, uint64_t start_ticks, uint64_t now,
+		   char id[CG_CONTAINER_ID_LEN + 1])
+{
+	bool hit = false;
+	size_t i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < CACHE_SLOTS && !hit; i++) {
+		hit = cache[i].at && now - cache[i].at < CACHE_NS && cache[i].pid == pid &&
+		      cache[i].start_ticks == start_ticks;
+		if (hit)
+			memcpy(id, cache[i].id, CG_CONTAINER_ID_LEN + 1);
+	}
+	pthread_mutex_unlock(&lock);
+	return hit;
+}
+
+/* Keep id as proxy process pid's container, in its slot, an empty one or the oldest. */
+static void remember(uint32_t pid, uint64_t start_ticks, uint64_t now, const char *id)
+{
+	struct slot *s = &cache[0];
+	size_t i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < CACHE_SLOTS; i++) {
+		if (cache[i].at && cache[i].pid == pid && cache[i].start_ticks == start_ticks) {
+			s = &cache[i];
+			break;
+		}
+		if (cache[i].at < s->at)
+			s = &cache[i];
+	}
+	*s = (struct slot){ .pid = pid, .start_ticks = start_ticks, .at = now };
+	memcpy(s->id, id, CG_CONTAINER_ID_LEN + 1);
+	pthread_mutex_unlock(&lock);
+}
+
+/* The container docker-proxy process pid (pi, pa) forwards to, from the cache or a search. */
+static int docker_container(const struct proc_info *pi, uint32_t pid,
+			    const struct proxy_args *pa, char id[CG_CONTAINER_ID_LEN + 1])
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+	if (cached(pid, pi->id.start_ticks, now, id))
+		return 0;
+	if (search_docker(pa, id))
+		return -ENOENT;
+	remember(pid, pi->id.start_ticks, now, id);
+	return 0;
 }
 
 struct workload *proxy_workload(const struct proc_info *pi, uint32_t pid, int protocol,
@@ -141,7 +225,7 @@ struct workload *proxy_workload(const struct proc_info *pi, uint32_t pid, int pr
 	case PROXY_DOCKER:
 		/* it forwards one port: a socket on another is not what its argv describes */
 		if (!proto || strcmp(pa.proto, proto) || pa.host_port != port ||
-		    docker_container(&pa, id))
+		    docker_container(pi, pid, &pa, id))
 			return NULL;
 		return workload_of_container(pa.runtime, id, WORKLOAD_PROXY, pa.container_port);
 	case PROXY_CONTAINERD_SHIM:
