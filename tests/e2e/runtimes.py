@@ -133,13 +133,27 @@ def remove_tree(directory):
     shutil.rmtree(directory, ignore_errors=True)
 
 
-def remove_cgroups(paths):
-    """rmdir of cgroups (paths relative to a hierarchy's root) in every
-    hierarchy mounted: cgroup v2 and, on hybrid hosts, the v1 controllers;
-    a cgroup a process is still in stays."""
+def cgroup_roots():
+    """Every cgroup hierarchy mounted: cgroup v2 and, on hybrid hosts, the v1 controllers."""
     with open("/proc/self/mounts") as f:
-        roots = [line.split()[1] for line in f if line.split()[2] in ("cgroup", "cgroup2")]
-    for root in roots:
+        return [line.split()[1] for line in f if line.split()[2] in ("cgroup", "cgroup2")]
+
+
+def missing_cgroups(path):
+    """The cgroups from path (relative to a hierarchy's root) up that no
+    hierarchy has yet, deepest first: those a task run at path makes."""
+    roots, missing = cgroup_roots(), []
+    while path not in ("", "/"):
+        if not any(os.path.isdir(root + path) for root in roots):
+            missing.append(path)
+        path = os.path.dirname(path)
+    return missing
+
+
+def remove_cgroups(paths):
+    """rmdir of cgroups (paths relative to a hierarchy's root, deepest
+    first) in every hierarchy; a cgroup still in use stays."""
+    for root in cgroup_roots():
         for path in paths:
             try:
                 os.rmdir(root + path)
@@ -307,7 +321,7 @@ class Containerd(Runtime):
         self.sock = os.path.join(self.dir, "containerd.sock")
         self.rootfs = busybox_rootfs(os.path.join(self.dir, "rootfs"))
         self.tasks = []
-        self.pod_cgroups = []  # the pods' cgroups runc made (it removes the tasks' own)
+        self.made_cgroups = []  # the pods' cgroups runc made (it removes the tasks' own)
         self.proc = None
         try:
             self._start()
@@ -340,13 +354,14 @@ class Containerd(Runtime):
         annotations = dict(zip(CRI_ANNOTATIONS, ("container", pod["name"], pod["namespace"],
                                                  pod["uid"], pod["container"], pod["image"])))
         cgroup = f"/kubepods/besteffort/pod{pod['uid']}/{cid}"
+        made = missing_cgroups(os.path.dirname(cgroup))
         opts = [arg for k, v in annotations.items() for arg in ("--annotation", f"{k}={v}")]
         rc, _, err = self.ctr("run", "-d", "--net-host", "--rootfs", "--cgroup", cgroup, *opts,
                               self.rootfs, cid, *argv)
         if rc != 0:
             pytest.skip(f"containerd cannot run a task here: {err.strip()}")
         self.tasks.append(cid)
-        self.pod_cgroups.append(os.path.dirname(cgroup))
+        self.made_cgroups.extend(made)
         return cid
 
     def bundle(self, cid):
@@ -375,5 +390,5 @@ class Containerd(Runtime):
                 self.ctr("container", "delete", cid)
         if self.proc is not None:
             stop_process(self.proc)
-        remove_cgroups(self.pod_cgroups)
+        remove_cgroups(self.made_cgroups)
         remove_tree(self.dir)
