@@ -46,7 +46,7 @@ static int read_task(const char *ns, const char *id, struct workload *w)
 	w->image = wl_str(ann, IMAGE_ANNOTATION);
 	wl_pod_fill(&w->pod, ann);
 	/* ctr's id is the name it was given; the CRI's is 64 hex digits, no name */
-	if (strlen(id) != CG_CONTAINER_ID_LEN)
+	if (!cgpath_is_container_id(id, strlen(id)))
 		w->name = strdup(id);
 	json_decref(spec);
 	return 0;

@@ -15,7 +15,9 @@
  * read the capture thread waits for is bounded all the same.  Strings are
  * taken only whole: a name too long to keep, or holding a NUL, is
  * unknown, never cut into another name.  Control bytes and the like are
- * kept as they are, for the writers to escape.
+ * kept as they are, for the writers to escape.  A file that is there but
+ * refused is said once per kind of refusal: otherwise containers would
+ * lose their names with nothing to tell why.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "log.h"
 #include "stallguard.h"
 #include "util.h"
 #include "wl_file.h"
@@ -59,7 +62,29 @@ static bool roots_own(const struct stat *st)
 	return S_ISREG(st->st_mode) && st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
-json_t *wl_load(const char *path, size_t max, int *err)
+/* Why a file that is there was not read, in words: once per kind, for the operator. */
+static const struct {
+	int err;
+	const char *why;
+} refusals[] = {
+	{ -EPERM, "not a regular file that only root may write" },
+	{ -EFBIG, "over its size limit" },
+	{ -EINVAL, "not JSON" },
+	{ -ETIMEDOUT, "its read did not finish in time" },
+};
+
+static void say_once(const char *path, int err)
+{
+	static bool said[ARRAY_SIZE(refusals)];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(refusals); i++)
+		if (refusals[i].err == err && !__atomic_exchange_n(&said[i], true, __ATOMIC_RELAXED))
+			warn("%s: %s; containers whose runtime keeps such a file are named "
+			     "by their id only", path, refusals[i].why);
+}
+
+static json_t *load(const char *path, size_t max, int *err)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	json_error_t jerr;
@@ -82,13 +107,22 @@ json_t *wl_load(const char *path, size_t max, int *err)
 		close(fd);
 		return NULL;
 	}
-	/* one byte more than allowed tells a file that grew since fstat() */
-	buf = stallguard_read(fd, max + 1, STALLGUARD_WAIT_MS, &len, err);
+	/* one byte more than fstat() said tells a file that grew meanwhile */
+	buf = stallguard_read(fd, (size_t)st.st_size + 1, STALLGUARD_WAIT_MS, &len, err);
 	if (!buf)
 		return NULL;
-	j = len > max ? NULL : json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	*err = len > max ? -EFBIG : j ? 0 : -EINVAL;
+	j = len > (size_t)st.st_size ? NULL : json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	*err = len > (size_t)st.st_size ? -EAGAIN : j ? 0 : -EINVAL;
 	free(buf);
+	return j;
+}
+
+json_t *wl_load(const char *path, size_t max, int *err)
+{
+	json_t *j = load(path, max, err);
+
+	if (!j)
+		say_once(path, *err);
 	return j;
 }
 

@@ -7,6 +7,7 @@
 #ifndef BW_WL_FILE_H
 #define BW_WL_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 #include "workload.h"
@@ -37,7 +38,7 @@ int wl_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(p
  * link, of at most max bytes, read in a bounded time (stallguard.h) and
  * parsed with duplicate keys refused.  A new reference, or NULL with
  * *err: -ENOENT, -EPERM (a file someone else could have written), -EFBIG,
- * -EINVAL (not JSON), -ETIMEDOUT, -errno.
+ * -EAGAIN (it grew while read), -EINVAL (not JSON), -ETIMEDOUT, -errno.
  */
 json_t *wl_load(const char *path, size_t max, int *err);
 
@@ -58,7 +59,8 @@ char *wl_str(const json_t *obj, const char *key);
 void wl_pod_fill(struct workload_pod *pod, const json_t *map);
 
 /* The readers: 0 when the runtime knows container id (what they learn in w), else -errno. */
-int wl_storage_read(const char *id, struct workload *w);                 /* podman, CRI-O */
+/* podman: the layout says so, and the index's entry is enough */
+int wl_storage_read(const char *id, bool podman, struct workload *w);    /* podman, CRI-O */
 int wl_docker_read(const char *id, struct workload *w);                  /* Docker */
 int wl_containerd_read(const char *ns, const char *id, struct workload *w); /* ns "": any */
 

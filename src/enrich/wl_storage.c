@@ -13,10 +13,14 @@
  * config.json (userdata/, under the graph root for podman, the run root
  * for CRI-O) has the annotations: "io.container.manager" names the
  * runtime, CRI-O adds its own and Kubernetes' (the pod, its namespace
- * and uid, the container's name in the pod, the image).
+ * and uid, the container's name in the pod, the image).  A container its
+ * layout calls podman's and that the index lists needs no bundle: podman
+ * writes no Kubernetes names there, and the bundle's seccomp profile,
+ * kilobytes of JSON, would double the cost of a lookup.
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 #include "util.h"
 #include "wl_file.h"
@@ -111,7 +115,7 @@ static int from_bundle(const char *driver, const char *id, struct workload *w)
 	return 0;
 }
 
-int wl_storage_read(const char *id, struct workload *w)
+int wl_storage_read(const char *id, bool podman, struct workload *w)
 {
 	json_t *e = NULL;
 	int err = -ENOENT, bundle = -ENOENT;
@@ -126,7 +130,9 @@ int wl_storage_read(const char *id, struct workload *w)
 		} else if (!err) {
 			err = -ENOENT; /* an index that does not list it */
 		}
-		bundle = from_bundle(drivers[i], id, w);
+		/* podman's bundle adds no name, and its seccomp profile is most of a parse */
+		if (err || !podman)
+			bundle = from_bundle(drivers[i], id, w);
 	}
 	return err && bundle ? err : 0;
 }

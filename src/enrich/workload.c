@@ -75,7 +75,7 @@ static int read_any(const struct cgpath_ctr *c, struct workload *w)
 
 	if (err) {
 		forget(w);
-		err = wl_storage_read(c->id, w);
+		err = wl_storage_read(c->id, false, w);
 	}
 	if (err) {
 		forget(w);
@@ -95,7 +95,7 @@ static int ask(const struct cgpath_ctr *c, struct workload *w)
 		return wl_docker_read(c->id, w);
 	case CGPATH_RUNTIME_PODMAN:
 	case CGPATH_RUNTIME_CRIO:
-		return wl_storage_read(c->id, w);
+		return wl_storage_read(c->id, c->runtime == CGPATH_RUNTIME_PODMAN, w);
 	case CGPATH_RUNTIME_CONTAINERD:
 		return wl_containerd_read(c->ns, c->id, w);
 	case CGPATH_RUNTIME_UNKNOWN:
