@@ -10,6 +10,9 @@
 # arm64 is added as a foreign architecture (dpkg multiarch) so that apt can
 # download Debian's arm64 kernels and busybox-static for the kernel matrix's
 # aarch64 guests; nothing of arm64 is installed on the host.
+#
+# docker.io and containerd are for the workload tests, which start daemons
+# of their own (tests/e2e/runtimes.py); they need not run as services.
 set -eu
 
 PACKAGES="
@@ -22,6 +25,7 @@ PACKAGES="
 	qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	lsof psmisc
 	dpkg-dev lintian file podman runc yamllint python3-yaml
+	docker.io containerd
 	man-db groff-base
 "
 
