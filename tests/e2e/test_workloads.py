@@ -4,16 +4,20 @@
 # docker-proxy), named as the container it forwards to; a process inside a
 # podman or Docker container, or in a containerd task carrying the CRI's
 # annotations, that fails to bind is named with its container or pod; and
-# bindwatch who says the same.  A process that merely calls itself conmon
-# is not believed.  Each test looks at its own ports only.
+# bindwatch who says the same; a policy rule keyed on a container's name
+# matches its published port (and never has the proxy signalled).  A
+# process that merely calls itself conmon is not believed.  Each test
+# looks at its own ports only.
 import json
 import os
 import secrets
+import tempfile
 import uuid
 
 from harness import (NOBODY, bindwatch_argv, check, eq, fail, for_port, free_port,
-                     run_to_exit, socket_spec)
+                     run_to_exit, socket_spec, start_bindwatch)
 import runtimes
+from test_policy import write_policy
 
 CONTAINER_PORT = 80  # what the containers serve on, inside
 
@@ -111,6 +115,35 @@ def test_workload_who_podman(podman):
     rc, out, err = run_to_exit(bindwatch_argv("who", f"{port}/tcp"), env=podman.env())
     eq(rc, 0, f"exit code of bindwatch who {port}/tcp (stderr {err!r})")
     check(f"container {name}" in out, f"who {port} does not name container {name}: {out!r}")
+
+
+def test_workload_policy_container_name(podman, make_requester):
+    """A reclaim rule keyed on holder container name matches the port the
+    container publishes, held by conmon: the record names the rule, and
+    the result is protected, naming the container (a runtime's proxy is
+    never signalled); conmon lives on and the port stays published.  A
+    rule on another name, first in the file, does not match."""
+    port, name, cid, conmon = published_by_podman(podman)
+    policy_text = f"""version: 1
+rules:
+  - name: other-name
+    match: {{port: {port}, holder: {{container: {{name: "not-{name}"}}}}}}
+    action: reclaim
+  - name: by-name
+    match: {{port: {port}, holder: {{container: {{name: "{name}", runtime: podman}}}}}}
+    action: reclaim
+"""
+    with tempfile.TemporaryDirectory() as tmp:
+        policy = write_policy(tmp, policy_text)
+        with start_bindwatch("--policy", policy, env=podman.env()) as bw:
+            rec = conflict_on(bw, make_requester, port)
+    action = rec.get("action")
+    check(action is not None, f"no rule matched the container's port: {rec}")
+    eq((action["rule"], action["result"], action["signals"]), ("by-name", "protected", []),
+       f"action {action}")
+    check(name in action["why"] and "proxy" in action["why"], f"why: {action['why']!r}")
+    eq(comm(conmon), "conmon", "conmon after the decision")
+    eq(listener_pid(port), conmon, f"the process holding {port} after the decision")
 
 
 def test_workload_fake_conmon(podman, monitor, make_requester, make_holder):
