@@ -197,7 +197,7 @@ DOCS := $(wildcard doc/*.md)
 
 install: $(BINARY)
 	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/bindwatch)
-	$(Q)install -D -m 0755 bindwatch $(DESTDIR)$(SBINDIR)/bindwatch
+	$(Q)install -D -m 0755 $(BINARY) $(DESTDIR)$(SBINDIR)/bindwatch
 	$(Q)for m in $(MAN_PAGES); do \
 		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#doc/} || exit; done
 	$(Q)install -d $(DESTDIR)$(DOCDIR) && install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
