@@ -22,7 +22,8 @@
 BENCH_TABLE := $(BUILD)/bench-table.txt
 BENCH_TOOLS := $(BUILD)/bindbench $(BUILD)/holdmany $(BUILD)/floor
 
-bench: all $(BENCH_TOOLS)
+# the test tools: lsof and fuser to compare with, qemu for the guests
+bench: test-deps all $(BENCH_TOOLS)
 	$(Q)rm -f $(BENCH_TABLE)
 	$(Q)BENCH_TABLE=$(BENCH_TABLE) scripts/bench.sh $(BUILD)/bindbench $(BUILD)/floor
 	$(Q)BENCH_TABLE=$(BENCH_TABLE) scripts/bench-who.sh $(BUILD)/holdmany

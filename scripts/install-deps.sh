@@ -32,6 +32,7 @@ IMAGE_PACKAGES="
 # one a line, so that adding one merges cleanly
 TEST_PACKAGES="
 	libclang-rt-dev
+	logrotate
 	libcmocka-dev
 	iproute2
 	util-linux
