@@ -222,8 +222,9 @@ clean:
 #
 #   make kernel-test  build bindwatch and build/conflicts, run
 #                     scripts/kernel-matrix.sh
-#                     (needs qemu-system-x86, busybox-static, cpio; downloads
-#                     the kernels into build/kernels/ the first time)
+#                     (installs the test set, qemu-system-x86, busybox-static,
+#                     cpio...; downloads the kernels into build/kernels/ the
+#                     first time)
 
 .PHONY: kernel-test
 
@@ -231,7 +232,7 @@ $(BUILD)/conflicts: tests/kernels/conflicts.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(filter-out $(SAN_FLAGS),$(BW_CFLAGS)) -static $< -o $@
 
-kernel-test: bindwatch $(BUILD)/conflicts
+kernel-test: test-deps bindwatch $(BUILD)/conflicts
 	$(Q)scripts/kernel-matrix.sh
 
 include mk/kernels-arm64.mk
