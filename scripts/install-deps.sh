@@ -17,6 +17,9 @@
 # multiarch) so that apt can download Debian's arm64 kernels and
 # busybox-static for the kernel matrix's aarch64 guests; nothing of arm64
 # is installed on the host.
+#
+# docker.io and containerd are for the workload tests, which start daemons
+# of their own (tests/e2e/runtimes.py); they need not run as services.
 set -eu
 
 BUILD_PACKAGES="
@@ -51,6 +54,8 @@ TEST_PACKAGES="
 	file
 	yamllint
 	python3-yaml
+	docker.io
+	containerd
 	man-db
 	groff-base
 "

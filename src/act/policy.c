@@ -28,7 +28,8 @@
 
 /* ---- the document */
 
-enum { PROTECT_COMM, PROTECT_UNIT, PROTECT_EXE, PROTECT_UID, PROTECT_FIELDS };
+enum { PROTECT_COMM, PROTECT_UNIT, PROTECT_EXE, PROTECT_UID, PROTECT_CONTAINER, PROTECT_POD,
+       PROTECT_FIELDS };
 
 static int protect_comm(struct parser *ps, void *obj)
 {
@@ -66,11 +67,49 @@ static int protect_uid(struct parser *ps, void *obj)
 	return ps_parse_list(ps, push_uid, &((struct policy *)obj)->protect);
 }
 
+/* A list of globs of protect's container: or pod: (obj: its struct wl_map, slots a char **[]). */
+static int protect_wl(struct parser *ps, void *obj)
+{
+	const struct wl_map *wl = obj;
+	size_t slot = policy_wl_slot(ps, wl);
+
+	return ps_parse_strings(ps, &((char ***)wl->slots)[slot], false,
+				slot == POLICY_WL_RUNTIME ? policy_check_runtime : NULL);
+}
+
+static const struct field protect_container_fields[POLICY_WL_CONTAINER_KEYS] = {
+	{ "name", protect_wl }, { "image", protect_wl }, { "runtime", protect_wl },
+};
+
+static const struct field protect_pod_fields[POLICY_WL_POD_KEYS] = {
+	{ "namespace", protect_wl }, { "name", protect_wl }, { "container", protect_wl },
+};
+
+static int protect_container(struct parser *ps, void *obj)
+{
+	struct wl_map wl = { protect_container_fields, POLICY_WL_CONTAINER_KEYS, POLICY_WL_NAME,
+			     ((struct policy *)obj)->protect.wl };
+	size_t lines[POLICY_WL_CONTAINER_KEYS];
+
+	return ps_parse_mapping(ps, "in container", wl.fields, wl.n, &wl, lines);
+}
+
+static int protect_pod(struct parser *ps, void *obj)
+{
+	struct wl_map wl = { protect_pod_fields, POLICY_WL_POD_KEYS, POLICY_WL_POD_NAMESPACE,
+			     ((struct policy *)obj)->protect.wl };
+	size_t lines[POLICY_WL_POD_KEYS];
+
+	return ps_parse_mapping(ps, "in pod", wl.fields, wl.n, &wl, lines);
+}
+
 static const struct field protect_fields[PROTECT_FIELDS] = {
 	[PROTECT_COMM] = { "comm", protect_comm },
 	[PROTECT_UNIT] = { "unit", protect_unit },
 	[PROTECT_EXE] = { "exe", protect_exe },
 	[PROTECT_UID] = { "uid", protect_uid },
+	[PROTECT_CONTAINER] = { "container", protect_container },
+	[PROTECT_POD] = { "pod", protect_pod },
 };
 
 enum { TOP_VERSION, TOP_PROTECT, TOP_RULES, TOP_EXPECT, TOP_FIELDS };
@@ -192,9 +231,13 @@ struct policy *policy_ref(struct policy *p)
 
 void policy_free(struct policy *p)
 {
+	size_t i;
+
 	/* whatever the other holders did with it happened before the last drop */
 	if (!p || __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	for (i = 0; i < POLICY_WL_FIELDS; i++)
+		strv_free(p->protect.wl[i]);
 	policy_rules_free(p->rules, p->nrules);
 	policy_rules_free(p->expects, p->nexpects);
 	strv_free(p->protect.comm);

@@ -48,6 +48,23 @@ enum policy_action { POLICY_LOG, POLICY_ALERT, POLICY_RECLAIM };
 
 enum policy_state { POLICY_STATE_ANY, POLICY_STATE_LISTEN, POLICY_STATE_BOUND };
 
+/*
+ * What a condition or a protect entry can name of a process's workload
+ * (workload.h), in the order of the keys of container: and of pod:.
+ */
+enum policy_wl {
+	POLICY_WL_NAME,          /* container.name: the runtime's name for it */
+	POLICY_WL_IMAGE,         /* container.image */
+	POLICY_WL_RUNTIME,       /* container.runtime: podman, docker, containerd, cri-o */
+	POLICY_WL_POD_NAMESPACE, /* pod.namespace */
+	POLICY_WL_POD_NAME,      /* pod.name */
+	POLICY_WL_POD_CONTAINER, /* pod.container: Kubernetes' name for the container in its pod */
+	POLICY_WL_FIELDS
+};
+
+#define POLICY_WL_CONTAINER_KEYS POLICY_WL_POD_NAMESPACE /* container:'s, from 0 */
+#define POLICY_WL_POD_KEYS (POLICY_WL_FIELDS - POLICY_WL_POD_NAMESPACE)
+
 /* One side of a conflict, as the caller knows it. */
 struct policy_proc {
 	const char *comm;      /* NULL or "": unknown, for each string */
@@ -66,6 +83,15 @@ struct policy_proc {
 	const struct proc_identity *id;
 	int64_t age_ms;        /* since the process started; -1: unknown */
 	enum policy_state state; /* the holder's socket; ANY: unknown */
+	/*
+	 * Its workload: the container it runs in or, for a runtime's port
+	 * proxy (proxy true), the container it publishes a port for.  wl_id
+	 * is the container's id (NULL: no workload known), each of wl NULL
+	 * when unknown (or, for the pod's, outside a pod).
+	 */
+	const char *wl_id;
+	const char *wl[POLICY_WL_FIELDS];
+	bool proxy;
 };
 
 /* What policy_proc_of() points into. */
@@ -78,7 +104,8 @@ struct policy_proc_bufs {
  * into pi and b: comm (BW_COMM_LEN bytes as the kernel gave them, or NULL:
  * unknown), its real uid (-1: unknown), its start (ns since boot) against
  * boot_ns (CLOCK_BOOTTIME now) for its age; state unknown.  unit and
- * container are pi's, the system manager's part of the cgroup path only.
+ * container are pi's, the system manager's part of the cgroup path only,
+ * and so is its workload (pi->workload).
  */
 void policy_proc_of(struct policy_proc *pp, const char *comm, const struct proc_info *pi,
 		    int64_t uid, uint64_t start_ns, uint64_t boot_ns, struct policy_proc_bufs *b);
@@ -90,6 +117,7 @@ struct policy_cond {
 	char *unit;
 	char *user_unit;
 	struct policy_regex *cmdline;
+	char *wl[POLICY_WL_FIELDS]; /* globs on the workload's fields */
 	int64_t uid;          /* -1: unset */
 	int64_t min_age_ms;   /* -1: unset */
 	enum policy_state state; /* ANY: unset; always ANY for the requester */
@@ -117,6 +145,7 @@ struct policy_protect {
 	char **comm;          /* NULL-terminated, or NULL when empty */
 	char **unit;
 	char **exe;
+	char **wl[POLICY_WL_FIELDS]; /* globs on the workload's fields */
 	int64_t *uid;         /* nuid uids */
 	size_t nuid;
 };
@@ -203,7 +232,8 @@ const struct policy_rule *policy_match(const struct policy *p, unsigned int port
  * text, copied (at most POLICY_MISS_VALUE_MAX - 1 bytes, cut between
  * characters): it outlives the processes it was matched on.  Fields:
  * "port", "proto" (side NULL); "state", "uid", "min_age", "comm", "unit",
- * "user_unit", "exe", "cmdline" (side "holder" or "requester").  A number
+ * "user_unit", "container.name" and the workload's others (policy_wl_field()),
+ * "exe", "cmdline" (side "holder" or "requester").  A number
  * is in decimal, a duration as a policy writes it ("10m", "1500ms"), a
  * state or proto as a policy names it.
  */
@@ -261,6 +291,17 @@ void policy_expect_ports(const struct policy *p, uint64_t *ports);
 
 /* True when p's protect list covers holder (NULL: false). */
 bool policy_protected(const struct policy *p, const struct policy_proc *holder);
+
+/*
+ * Whether p's protect list names a workload field, which it cannot see
+ * on holder: a holder in a container (its id known) of which nothing but
+ * the runtime and id could be read.  The reclaimer must not signal it, as
+ * it must not signal a holder whose unit it could not read.
+ */
+bool policy_protect_blind(const struct policy *p, const struct policy_proc *holder);
+
+/* "container.name", "pod.namespace": how policies and messages name field f. */
+const char *policy_wl_field(enum policy_wl f);
 
 /*
  * Whether rule r lets a requester have another user's processes signalled:

@@ -12,6 +12,8 @@
  *   holder.min_age: the process was 1500ms old, the rule wants 10m
  *   holder.state bound is not listen
  *   holder.exe is unknown (the rule wants "/usr/bin/python3*")
+ *   holder.container.name "web" does not match "api*"
+ *   requester.pod.namespace is unknown (the rule wants "ci")
  *   proto udp is not tcp
  *   holder.cmdline "aaaa...": the pattern "(a|aa)+$" gave up (match limit), which
  *     counts as no match

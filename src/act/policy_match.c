@@ -19,6 +19,7 @@
 #include "policy_regex.h"
 #include "portlist.h"
 #include "util.h"
+#include "workload.h"
 
 #define NUM_LEN 24                 /* a 64-bit number in decimal, and a unit */
 
@@ -31,6 +32,20 @@ static bool known(const char *s)
 static bool glob_holds(const char *pattern, const char *s)
 {
 	return known(s) && !fnmatch(pattern, s, 0);
+}
+
+static const char *const wl_fields[POLICY_WL_FIELDS] = {
+	[POLICY_WL_NAME] = "container.name",
+	[POLICY_WL_IMAGE] = "container.image",
+	[POLICY_WL_RUNTIME] = "container.runtime",
+	[POLICY_WL_POD_NAMESPACE] = "pod.namespace",
+	[POLICY_WL_POD_NAME] = "pod.name",
+	[POLICY_WL_POD_CONTAINER] = "pod.container",
+};
+
+const char *policy_wl_field(enum policy_wl f)
+{
+	return wl_fields[f];
 }
 
 /*
@@ -118,6 +133,7 @@ static bool cond_holds(const struct policy *p, const struct policy_rule *r, cons
 	static const struct policy_proc unknown = { .uid = -1, .age_ms = -1 };
 	char want[NUM_LEN], got[NUM_LEN];
 	const char *gave_up = NULL;
+	size_t i;
 
 	if (!pr)
 		pr = &unknown;
@@ -137,6 +153,10 @@ static bool cond_holds(const struct policy *p, const struct policy_rule *r, cons
 	if (c->user_unit && !glob_holds(c->user_unit, pr->user_unit))
 		return miss(m, side, "user_unit", c->user_unit,
 			    known(pr->user_unit) ? pr->user_unit : NULL, NULL);
+	for (i = 0; i < POLICY_WL_FIELDS; i++)
+		if (c->wl[i] && !glob_holds(c->wl[i], pr->wl[i]))
+			return miss(m, side, wl_fields[i], c->wl[i],
+				    known(pr->wl[i]) ? pr->wl[i] : NULL, NULL);
 	if (c->exe && !glob_holds(c->exe, pr->exe))
 		return miss(m, side, "exe", c->exe, known(pr->exe) ? pr->exe : NULL, NULL);
 	if (!c->cmdline)
@@ -278,9 +298,43 @@ bool policy_protected(const struct policy *p, const struct policy_proc *holder)
 	for (comm = p->protect.comm; comm && *comm && known(holder->comm); comm++)
 		if (!strcmp(*comm, holder->comm))
 			return true;
+	for (i = 0; i < POLICY_WL_FIELDS; i++)
+		if (any_glob(p->protect.wl[i], holder->wl[i]))
+			return true;
 	return any_glob(p->protect.unit, holder->unit) ||
 	       any_glob(p->protect.unit, holder->container) ||
 	       any_glob(p->protect.exe, holder->exe);
+}
+
+bool policy_protect_blind(const struct policy *p, const struct policy_proc *holder)
+{
+	bool names = false;
+	size_t i;
+
+	for (i = 0; i < POLICY_WL_FIELDS; i++)
+		names |= p->protect.wl[i] != NULL;
+	if (!names || !holder || !(known(holder->container) || known(holder->wl_id)))
+		return false;
+	/* the runtime comes from the cgroup path; the rest from its files */
+	for (i = 0; i < POLICY_WL_FIELDS; i++)
+		if (i != POLICY_WL_RUNTIME && known(holder->wl[i]))
+			return false;
+	return true;
+}
+
+/* Point pp's workload fields at w's (NULL: none known); "" counts as unknown. */
+static void proc_workload(struct policy_proc *pp, const struct workload *w)
+{
+	if (!w)
+		return;
+	pp->wl_id = w->id[0] ? w->id : NULL;
+	pp->wl[POLICY_WL_NAME] = w->name;
+	pp->wl[POLICY_WL_IMAGE] = w->image;
+	pp->wl[POLICY_WL_RUNTIME] = w->runtime[0] ? w->runtime : NULL;
+	pp->wl[POLICY_WL_POD_NAMESPACE] = w->pod.namespace;
+	pp->wl[POLICY_WL_POD_NAME] = w->pod.name;
+	pp->wl[POLICY_WL_POD_CONTAINER] = w->pod.container;
+	pp->proxy = w->source == WORKLOAD_PROXY;
 }
 
 void policy_proc_of(struct policy_proc *pp, const char *comm, const struct proc_info *pi,
@@ -297,6 +351,7 @@ void policy_proc_of(struct policy_proc *pp, const char *comm, const struct proc_
 	pp->unit = pi->unit;
 	pp->user_unit = pi->user_unit;
 	pp->container = pi->container[0] ? pi->container : NULL;
+	proc_workload(pp, pi->workload);
 	pp->uid = uid;
 	pp->age_ms = boot_ns > start_ns ? (int64_t)((boot_ns - start_ns) / NSEC_PER_MSEC) : -1;
 	pp->state = POLICY_STATE_ANY;

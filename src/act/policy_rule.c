@@ -105,6 +105,36 @@ int policy_check_exe(struct parser *ps, const struct strlist *l, const char *s)
 	return 0;
 }
 
+/* ---- workloads: container: and pod: */
+
+/* The runtimes whose containers workload.h names; a runtime: of another could never match. */
+static const char *const runtimes[] = { "podman", "docker", "containerd", "cri-o" };
+
+int policy_check_runtime(struct parser *ps, const struct strlist *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(runtimes); i++)
+		if (!strcmp(s, runtimes[i]))
+			return 0;
+	return ps_fail(ps, ps->line,
+		       "'runtime': expected podman, docker, containerd or cri-o, got '%.*s'",
+		       QUOTED(s));
+}
+
+/*
+ * Which of the slots of wl a key of container: or pod: fills: the
+ * mapping's fields are in enum policy_wl's order from first.
+ */
+size_t policy_wl_slot(const struct parser *ps, const struct wl_map *wl)
+{
+	size_t i;
+
+	for (i = 0; i < wl->n && strcmp(ps->key, wl->fields[i].key); i++)
+		;
+	return wl->first + i; /* ps_parse_mapping() calls only for a key of fields */
+}
+
 /* ---- exec templates */
 
 /* The program is exec'd as is; each argument is a template. */
@@ -146,7 +176,7 @@ static int check_exec(struct parser *ps, const struct strlist *l, const char *s)
 /* ---- conditions on a holder or requester */
 
 enum { COND_COMM, COND_EXE, COND_CMDLINE, COND_UID, COND_UNIT, COND_USER_UNIT, COND_MIN_AGE,
-       COND_STATE, COND_FIELDS };
+       COND_STATE, COND_CONTAINER, COND_POD, COND_FIELDS };
 
 static int cond_comm(struct parser *ps, void *obj)
 {
@@ -223,6 +253,45 @@ static int cond_state(struct parser *ps, void *obj)
 	return rc;
 }
 
+/* One glob of a condition's container: or pod: (obj: its struct wl_map, slots a char *[]). */
+static int cond_wl(struct parser *ps, void *obj)
+{
+	const struct wl_map *wl = obj;
+	size_t slot = policy_wl_slot(ps, wl);
+	char **dst = &((char **)wl->slots)[slot];
+	int rc = ps_get_string(ps, false, dst);
+
+	if (!rc && slot == POLICY_WL_RUNTIME)
+		rc = policy_check_runtime(ps, NULL, *dst);
+	return rc;
+}
+
+static const struct field cond_container_fields[POLICY_WL_CONTAINER_KEYS] = {
+	{ "name", cond_wl }, { "image", cond_wl }, { "runtime", cond_wl },
+};
+
+static const struct field cond_pod_fields[POLICY_WL_POD_KEYS] = {
+	{ "namespace", cond_wl }, { "name", cond_wl }, { "container", cond_wl },
+};
+
+static int cond_container(struct parser *ps, void *obj)
+{
+	struct wl_map wl = { cond_container_fields, POLICY_WL_CONTAINER_KEYS, POLICY_WL_NAME,
+			     ((struct policy_cond *)obj)->wl };
+	size_t lines[POLICY_WL_CONTAINER_KEYS];
+
+	return ps_parse_mapping(ps, "in container", wl.fields, wl.n, &wl, lines);
+}
+
+static int cond_pod(struct parser *ps, void *obj)
+{
+	struct wl_map wl = { cond_pod_fields, POLICY_WL_POD_KEYS, POLICY_WL_POD_NAMESPACE,
+			     ((struct policy_cond *)obj)->wl };
+	size_t lines[POLICY_WL_POD_KEYS];
+
+	return ps_parse_mapping(ps, "in pod", wl.fields, wl.n, &wl, lines);
+}
+
 static const struct field cond_fields[COND_FIELDS] = {
 	[COND_COMM] = { "comm", cond_comm },
 	[COND_EXE] = { "exe", cond_exe },
@@ -232,6 +301,8 @@ static const struct field cond_fields[COND_FIELDS] = {
 	[COND_USER_UNIT] = { "user_unit", cond_user_unit },
 	[COND_MIN_AGE] = { "min_age", cond_min_age },
 	[COND_STATE] = { "state", cond_state },
+	[COND_CONTAINER] = { "container", cond_container },
+	[COND_POD] = { "pod", cond_pod },
 };
 
 /* ---- match */
@@ -585,6 +656,10 @@ int policy_parse_expect(struct parser *ps, void *obj)
 
 static void free_cond(struct policy_cond *c)
 {
+	size_t i;
+
+	for (i = 0; i < POLICY_WL_FIELDS; i++)
+		free(c->wl[i]);
 	free(c->comm);
 	free(c->exe);
 	free(c->unit);

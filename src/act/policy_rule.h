@@ -22,5 +22,22 @@ void policy_rules_free(struct policy_rule *v, size_t n);
 int policy_check_comm(struct parser *ps, const struct strlist *l, const char *s);
 /* Refuse an executable s that is no absolute path (or glob of one). */
 int policy_check_exe(struct parser *ps, const struct strlist *l, const char *s);
+/* Refuse a runtime s no workload is ever of. */
+int policy_check_runtime(struct parser *ps, const struct strlist *l, const char *s);
+
+/*
+ * A container: or pod: mapping being read: its fields, which fill the
+ * slots[first..first + n) of a struct policy_cond's or policy_protect's
+ * wl, in enum policy_wl's order.
+ */
+struct wl_map {
+	const struct field *fields;
+	size_t n;
+	size_t first;
+	void *slots; /* char *[POLICY_WL_FIELDS] or char **[POLICY_WL_FIELDS] */
+};
+
+/* The slot of wl the key being read (ps->key, one of wl's fields) fills. */
+size_t policy_wl_slot(const struct parser *ps, const struct wl_map *wl);
 
 #endif /* BW_POLICY_RULE_H */

@@ -3,8 +3,9 @@
  * recvars.c - read a conflict record's hook variables (recvars.h).
  *
  * Every value is text as the record has it: numbers in decimal, comm and
- * exe as the bytes the process chose (a hook gets them as one argument or
- * one variable, never through a shell).  A value the record lacks (no
+ * exe as the bytes the process chose, a container's and a pod's names as
+ * its runtime's files have them (a hook gets them as one argument or one
+ * variable, never through a shell).  A value the record lacks (no
  * process holds the port, no rule matched) is absent from the environment
  * and expands to nothing.
  */
@@ -12,6 +13,7 @@
 #include "addr.h"
 #include "conflict.h"
 #include "recvars.h"
+#include "workload.h"
 
 /* The main holder, when a process holds the port. */
 static const struct holder_info *holder(const struct bw_record *r)
@@ -86,6 +88,93 @@ static const char *holder_exe(const struct bw_record *r, char *buf)
 	return holder(r) ? holder(r)->pi.exe : NULL;
 }
 
+/* The workload of the requester, of the main holder: NULL when none. */
+static const struct workload *req_wl(const struct bw_record *r)
+{
+	return r->req ? r->req->workload : NULL;
+}
+
+static const struct workload *holder_wl(const struct bw_record *r)
+{
+	return holder(r) ? holder(r)->pi.workload : NULL;
+}
+
+/* Its container's name, else (the runtime's files give none) its id. */
+static const char *wl_container(const struct workload *w)
+{
+	return !w ? NULL : w->name ? w->name : w->id[0] ? w->id : NULL;
+}
+
+static const char *wl_image(const struct workload *w)
+{
+	return w ? w->image : NULL;
+}
+
+static const char *wl_runtime(const struct workload *w)
+{
+	return w && w->runtime[0] ? w->runtime : NULL;
+}
+
+static const char *wl_pod(const struct workload *w)
+{
+	return w ? w->pod.name : NULL;
+}
+
+static const char *wl_namespace(const struct workload *w)
+{
+	return w ? w->pod.namespace : NULL;
+}
+
+static const char *req_container(const struct bw_record *r, char *buf)
+{
+	return wl_container(req_wl(r));
+}
+
+static const char *req_image(const struct bw_record *r, char *buf)
+{
+	return wl_image(req_wl(r));
+}
+
+static const char *req_runtime(const struct bw_record *r, char *buf)
+{
+	return wl_runtime(req_wl(r));
+}
+
+static const char *req_pod(const struct bw_record *r, char *buf)
+{
+	return wl_pod(req_wl(r));
+}
+
+static const char *req_namespace(const struct bw_record *r, char *buf)
+{
+	return wl_namespace(req_wl(r));
+}
+
+static const char *holder_container(const struct bw_record *r, char *buf)
+{
+	return wl_container(holder_wl(r));
+}
+
+static const char *holder_image(const struct bw_record *r, char *buf)
+{
+	return wl_image(holder_wl(r));
+}
+
+static const char *holder_runtime(const struct bw_record *r, char *buf)
+{
+	return wl_runtime(holder_wl(r));
+}
+
+static const char *holder_pod(const struct bw_record *r, char *buf)
+{
+	return wl_pod(holder_wl(r));
+}
+
+static const char *holder_namespace(const struct bw_record *r, char *buf)
+{
+	return wl_namespace(holder_wl(r));
+}
+
 static const char *reason(const struct bw_record *r, char *buf)
 {
 	return r->diag ? conflict_reason_code(r->diag->reason) : NULL;
@@ -120,6 +209,17 @@ const struct record_var record_vars[RECORD_VARS] = {
 	{ "holder.uid", "BINDWATCH_HOLDER_UID", false, holder_uid },
 	{ "holder.comm", "BINDWATCH_HOLDER_COMM", true, holder_comm },
 	{ "holder.exe", "BINDWATCH_HOLDER_EXE", true, holder_exe },
+	/* workloads (workload.h): named by whoever can start a container */
+	{ "requester.container", "BINDWATCH_REQUESTER_CONTAINER", true, req_container },
+	{ "requester.image", "BINDWATCH_REQUESTER_IMAGE", true, req_image },
+	{ "requester.runtime", "BINDWATCH_REQUESTER_RUNTIME", false, req_runtime },
+	{ "requester.pod", "BINDWATCH_REQUESTER_POD", true, req_pod },
+	{ "requester.namespace", "BINDWATCH_REQUESTER_NAMESPACE", true, req_namespace },
+	{ "holder.container", "BINDWATCH_HOLDER_CONTAINER", true, holder_container },
+	{ "holder.image", "BINDWATCH_HOLDER_IMAGE", true, holder_image },
+	{ "holder.runtime", "BINDWATCH_HOLDER_RUNTIME", false, holder_runtime },
+	{ "holder.pod", "BINDWATCH_HOLDER_POD", true, holder_pod },
+	{ "holder.namespace", "BINDWATCH_HOLDER_NAMESPACE", true, holder_namespace },
 	{ "reason", "BINDWATCH_REASON", false, reason },
 	{ "rule", "BINDWATCH_RULE", false, rule },
 	{ "action", "BINDWATCH_ACTION", false, action },

@@ -17,12 +17,12 @@
 struct record_var {
 	const char *name;  /* the placeholder: {name} */
 	const char *env;   /* the hook's environment variable */
-	bool chosen;       /* the process in the record chooses the value */
+	bool chosen;       /* the process in the record (or whoever started its container) chooses it */
 	/* the value for r (buf: RECORD_VAR_LEN bytes for it), NULL when r has none */
 	const char *(*value)(const struct bw_record *r, char *buf);
 };
 
-#define RECORD_VARS 15
+#define RECORD_VARS 25
 extern const struct record_var record_vars[RECORD_VARS];
 
 /* The placeholders, for template_check(): every name, values NULL. */

@@ -30,6 +30,7 @@
 #define UID_MAX_VALID 4294967295LL
 #define PID_1 1
 #define THEN_LEN 64
+#define WHERE_LEN 48 /* "holders[0].workload.pod." */
 
 /* One side of the conflict as the record gives it. */
 struct side {
@@ -153,6 +154,60 @@ static const char *recorded_container(const char *cgroup, const char *container,
 	return id;
 }
 
+/* o's object key (absent or null: NULL) in *v. */
+static int get_obj(struct reader *rd, json_t *o, const char *where, const char *key,
+		   json_t **v)
+{
+	*v = json_object_get(o, key);
+	if (*v && json_is_null(*v))
+		*v = NULL;
+	if (*v && !json_is_object(*v))
+		return bad(rd, "%s%s: expected an object or null", where, key);
+	return 0;
+}
+
+/*
+ * The side's "workload" object (doc/records.md; absent or null: none
+ * known) into s->pp's workload fields, as the monitor had them.  Its
+ * source must be one this version knows: a proxy read as a container's
+ * own process could be reclaimed.
+ */
+static int read_workload(struct reader *rd, json_t *o, const char *where, struct side *s)
+{
+	static const struct { const char *key; enum policy_wl f; } container_keys[] = {
+		{ "name", POLICY_WL_NAME }, { "image", POLICY_WL_IMAGE },
+		{ "runtime", POLICY_WL_RUNTIME },
+	}, pod_keys[] = {
+		{ "namespace", POLICY_WL_POD_NAMESPACE }, { "name", POLICY_WL_POD_NAME },
+		{ "container", POLICY_WL_POD_CONTAINER },
+	};
+	char wwhere[WHERE_LEN], pwhere[WHERE_LEN + sizeof("pod.")];
+	const char *source;
+	json_t *w, *pod;
+	size_t i;
+	int err;
+
+	if ((err = get_obj(rd, o, where, "workload", &w)) || !w)
+		return err;
+	snprintf(wwhere, sizeof(wwhere), "%sworkload.", where);
+	snprintf(pwhere, sizeof(pwhere), "%spod.", wwhere);
+	if ((err = get_str(rd, w, wwhere, "id", &s->pp.wl_id)) ||
+	    (err = get_str(rd, w, wwhere, "source", &source)) ||
+	    (err = get_obj(rd, w, wwhere, "pod", &pod)))
+		return err;
+	for (i = 0; i < ARRAY_SIZE(container_keys); i++)
+		if ((err = get_str(rd, w, wwhere, container_keys[i].key,
+				   &s->pp.wl[container_keys[i].f])))
+			return err;
+	for (i = 0; pod && i < ARRAY_SIZE(pod_keys); i++)
+		if ((err = get_str(rd, pod, pwhere, pod_keys[i].key, &s->pp.wl[pod_keys[i].f])))
+			return err;
+	if (!source || (strcmp(source, "cgroup") && strcmp(source, "proxy")))
+		return bad(rd, "%ssource: expected \"cgroup\" or \"proxy\"", wwhere);
+	s->pp.proxy = !strcmp(source, "proxy");
+	return 0;
+}
+
 /* A requester or holder object o (named where, "requester."), at the call mono_ns. */
 static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mono_ns,
 		     bool holder, struct side *s)
@@ -176,7 +231,8 @@ static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mo
 	    (err = get_str(rd, o, where, "user_unit", &s->pp.user_unit)) ||
 	    (err = get_str(rd, o, where, "cgroup", &cgroup)) ||
 	    (err = get_str(rd, o, where, "container", &container)) ||
-	    (err = get_str(rd, o, where, "state", &state)))
+	    (err = get_str(rd, o, where, "state", &state)) ||
+	    (err = read_workload(rd, o, where, s)))
 		return err;
 	s->pp.container = recorded_container(cgroup, container, s->container);
 	s->pp.age_ms = start >= 0 && mono_ns >= start ? (mono_ns - start) / NSEC_PER_MSEC : -1;
@@ -267,6 +323,8 @@ static void judge(const struct policy *p, const struct policy_rule *r,
 		snprintf(v->why, sizeof(v->why), "PID 1 holds the socket (socket activation?)");
 	} else if (h->pid == c->req.pid) {
 		snprintf(v->why, sizeof(v->why), "the requester holds the socket itself");
+	} else if (verdict_is_proxy(&h->pp, v->why, sizeof(v->why))) {
+		/* v->why names the container */
 	} else if (policy_protected(p, &h->pp)) {
 		snprintf(v->why, sizeof(v->why), "the holder is on the protect list");
 	} else if (verdict_may_signal(r, req, h->pp.uid, v->why, sizeof(v->why))) {

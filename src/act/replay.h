@@ -12,7 +12,9 @@
  *
  *  - comm, exe, cmdline, unit, user_unit and the container id as
  *    recorded; the container only from the system manager's part of the
- *    cgroup path, as the reclaimer takes it.
+ *    cgroup path, as the reclaimer takes it.  The workload (container
+ *    and pod names, and whether the process is a runtime's port proxy)
+ *    as recorded: the monitor took it from that part too.
  *  - uid: the requester's real uid; the holder's is the socket's owner
  *    (the monitor reads the live process's uid, mostly the same).
  *  - age: from the process's start to the call (mono_ns minus
@@ -22,8 +24,9 @@
  *    is not recorded, so a state condition on it is unknown and fails.
  *
  * A reclaim is checked as far as the record allows: no process holding
- * the socket, PID 1, the requester itself, the protect list and the
- * cross-user rule (doc/security.md) on the recorded uids.  What
+ * the socket, PID 1, the requester itself, a runtime's port proxy, the
+ * protect list and the cross-user rule (doc/security.md) on the recorded
+ * uids.  What
  * needs the live processes (the uid of a live holder, the pidfd and
  * start-time check, the processes sharing the socket, the cooldown) is
  * not replayed: the answer is "would reclaim, if the live checks pass".

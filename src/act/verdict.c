@@ -27,7 +27,10 @@
  *     not match by itself (it was matched on the main holder only):
  *     protected.  Everything a requester shows but its uid is its own
  *     choice; the uid check is what keeps a user from having root's
- *     processes killed by looking like the rule's requester.
+ *     processes killed by looking like the rule's requester.  A target
+ *     that is a container runtime's port proxy (conmon, docker-proxy...)
+ *     is protected too, the why naming the container: the port is the
+ *     container's, published, and stopping the container frees it.
  *  3. A reclaim of the same holder within the rule's cooldown (from the
  *     end of that reclaim): cooldown, naming that reclaim, its rule, when
  *     it ended and the time left; no pids, none was signalled.  The holder
@@ -59,8 +62,13 @@
 #include <string.h>
 #include <netinet/tcp.h>
 #include "cgpath.h"
+#include "escape.h"
+#include "strbuf.h"
 #include "util.h"
 #include "verdict.h"
+
+#define SHORT_ID_LEN 12 /* of a container id, as docker ps shows it */
+#define PROXY_NAME_MAX 64 /* bytes of a container's name a why quotes */
 
 #define RUNNING_QUOTA (VERDICT_MAX_RUNNING / VERDICT_QUOTA_SHARE)
 #define COOLDOWNS_QUOTA (VERDICT_MAX_COOLDOWNS / VERDICT_QUOTA_SHARE)
@@ -194,6 +202,37 @@ bool verdict_may_signal(const struct policy_rule *rule, int64_t req, int64_t tar
 	return false;
 }
 
+/* s, at most max bytes of it, escaped: the runtime's files (or a log) gave it */
+static void add_escaped(struct strbuf *sb, const char *s, size_t max)
+{
+	text_escape(sb, s, strnlen(s, max));
+}
+
+bool verdict_is_proxy(const struct policy_proc *holder, char *why, size_t len)
+{
+	const char *name = holder->wl[POLICY_WL_NAME], *runtime = holder->wl[POLICY_WL_RUNTIME];
+	struct strbuf sb;
+
+	if (!holder->proxy)
+		return false;
+	strbuf_init(&sb);
+	if (runtime && *runtime)
+		add_escaped(&sb, runtime, PROXY_NAME_MAX);
+	else
+		strbuf_adds(&sb, "a container runtime");
+	strbuf_adds(&sb, "'s port proxy for container ");
+	if (name && *name)
+		add_escaped(&sb, name, PROXY_NAME_MAX);
+	else if (holder->wl_id && *holder->wl_id)
+		add_escaped(&sb, holder->wl_id, SHORT_ID_LEN);
+	else
+		strbuf_addc(&sb, '?');
+	snprintf(why, len, "the holder is %s: stop or restart the container instead",
+		 sb.oom ? "a container runtime's port proxy" : sb.s);
+	strbuf_free(&sb);
+	return true;
+}
+
 /* A share of the reclaim slots and how much of it one holder uses. */
 struct quota {
 	size_t held;
@@ -312,6 +351,10 @@ static enum action_result pick_targets(struct verdicts *v, const struct bw_recor
 			act->why = "the holder is a kernel thread";
 			return ACTION_PROTECTED;
 		}
+		if (verdict_is_proxy(&pp, v->why, sizeof(v->why))) {
+			act->why = v->why;
+			return ACTION_PROTECTED;
+		}
 		if (policy_protected(v->policy, &pp)) {
 			act->why = "the holder is on the protect list";
 			return ACTION_PROTECTED;
@@ -327,6 +370,11 @@ static enum action_result pick_targets(struct verdicts *v, const struct bw_recor
 		}
 		if (v->policy->protect.unit && !pp.unit && !pp.container) {
 			act->why = "the holder's unit could not be read, and the protect list names units";
+			return ACTION_FAILED;
+		}
+		if (policy_protect_blind(v->policy, &pp)) {
+			act->why = "the holder's container could not be identified (only its id is known), "
+				   "and the protect list names containers or pods";
 			return ACTION_FAILED;
 		}
 		/* the rule was matched on the main holder: every sharer must match it too */

@@ -116,6 +116,16 @@ static inline int64_t verdict_uid(const struct holder_info *hi)
 bool verdict_may_signal(const struct policy_rule *rule, int64_t req, int64_t target, char *why,
 			size_t len);
 
+/*
+ * Whether holder is a container runtime's port proxy (conmon,
+ * docker-proxy, ...) for a container: it holds the port because the
+ * container publishes it, and signalling it would cut the container off
+ * (or kill it) without freeing the port for good.  If so, why (len bytes)
+ * names the container and says what to do instead.  The monitor's
+ * decision and check-policy --replay's.
+ */
+bool verdict_is_proxy(const struct policy_proc *holder, char *why, size_t len);
+
 /* Whether r's holder is one the jobs target: a process holding the matched socket. */
 static inline bool verdict_is_target(const struct diagnosis *d, const struct holder_info *hi)
 {

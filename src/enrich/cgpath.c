@@ -17,11 +17,16 @@
  * cgroups below it at will, and a name it chose must never pass for one
  * the system gave.  A cgroup the caller cannot vouch for ends the system
  * part before its name: unknown names are not trusted.
+ *
+ * A container's layout also names its runtime (a scope's prefix, the
+ * parent of a cgroupfs id); ctr's "/NAMESPACE/ID", whose id is any name,
+ * is only a shape here, marked so, for the runtime's files to confirm.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 #include "cgpath.h"
+#include "util.h"
 
 #define SCOPE_SUFFIX ".scope"
 
@@ -41,9 +46,23 @@ static const struct {
 #define SERVICE_SUFFIX ".service"
 
 /* Runtimes that name their systemd scope "<prefix><id>.scope". */
-static const char *const runtime_prefixes[] = {
-	"docker-", "libpod-", "crio-", "cri-containerd-", NULL,
+static const struct {
+	const char *prefix;
+	enum cgpath_runtime runtime;
+	const char *ns; /* the containerd namespace it implies, or NULL */
+} runtime_prefixes[] = {
+	{ "docker-", CGPATH_RUNTIME_DOCKER, NULL },
+	{ "libpod-", CGPATH_RUNTIME_PODMAN, NULL },
+	{ "crio-", CGPATH_RUNTIME_CRIO, NULL },
+	{ "cri-containerd-", CGPATH_RUNTIME_CONTAINERD, CG_CRI_NAMESPACE },
 };
+
+/* Parents of a bare id, or of "libpod-<id>", that name its runtime (cgroupfs layouts). */
+#define DOCKER_PARENT "docker"
+#define PODMAN_PARENT "libpod_parent"
+#define PODMAN_PREFIX "libpod-"
+#define SLICE_SUFFIX ".slice"
+#define CTR_COMPONENTS 2 /* ctr's "/NAMESPACE/ID" */
 
 /*
  * Look at component s[0..n): return where the part of interest starts and
@@ -63,7 +82,7 @@ static bool is_lower_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
-static bool is_container_id(const char *s, size_t n)
+bool cgpath_is_container_id(const char *s, size_t n)
 {
 	size_t i;
 
@@ -88,21 +107,18 @@ static const char *match_unit(const char *s, size_t n, size_t *len)
 	return NULL;
 }
 
-static const char *match_container(const char *s, size_t n, size_t *len)
+/* The scope "<prefix><id>.scope" s[0..n): the id, and the prefix's index in *i; NULL when not one. */
+static const char *match_scope(const char *s, size_t n, size_t *i)
 {
-	const char *const *prefix;
 	size_t plen;
 
-	*len = CG_CONTAINER_ID_LEN;
-	if (is_container_id(s, n))
-		return s;
 	if (!has_suffix(s, n, SCOPE_SUFFIX))
 		return NULL;
 	n -= strlen(SCOPE_SUFFIX);
-	for (prefix = runtime_prefixes; *prefix; prefix++) {
-		plen = strlen(*prefix);
-		if (n >= plen && !memcmp(s, *prefix, plen) &&
-		    is_container_id(s + plen, n - plen))
+	for (*i = 0; *i < ARRAY_SIZE(runtime_prefixes); (*i)++) {
+		plen = strlen(runtime_prefixes[*i].prefix);
+		if (n >= plen && !memcmp(s, runtime_prefixes[*i].prefix, plen) &&
+		    cgpath_is_container_id(s + plen, n - plen))
 			return s + plen;
 	}
 	return NULL;
@@ -195,15 +211,122 @@ int cgpath_user_unit(const char *path, size_t sys_len, char *unit, size_t len)
 	return copy_unit(found, n, unit, len);
 }
 
+/* Whether s[0..n) is the literal word. */
+static bool is_word(const char *s, size_t n, const char *word)
+{
+	return n == strlen(word) && !memcmp(s, word, n);
+}
+
+static bool is_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool cgpath_is_identifier(const char *s, size_t n, size_t max)
+{
+	size_t i;
+
+	if (!n || n > max || !is_alnum(s[0]) || !is_alnum(s[n - 1]))
+		return false;
+	for (i = 1; i < n; i++)
+		if (!is_alnum(s[i]) && (!strchr("._-", s[i]) || !is_alnum(s[i - 1])))
+			return false;
+	return true;
+}
+
+/* A systemd name: a slice or a unit, never ctr's. */
+static bool is_systemd_name(const char *s, size_t n)
+{
+	size_t len;
+
+	return has_suffix(s, n, SLICE_SUFFIX) || match_unit(s, n, &len);
+}
+
+static void set_ctr(struct cgpath_ctr *c, enum cgpath_runtime rt, const char *id, size_t id_len,
+		    const char *ns, size_t ns_len)
+{
+	memset(c, 0, sizeof(*c));
+	c->runtime = rt;
+	memcpy(c->id, id, id_len);
+	if (ns && cgpath_is_identifier(ns, ns_len, CG_NAMESPACE_LEN))
+		memcpy(c->ns, ns, ns_len);
+}
+
+/* Whether component s[0..n), below parent p[0..pn), names a container: then into *c. */
+static bool match_ctr(const char *p, size_t pn, const char *s, size_t n, struct cgpath_ctr *c)
+{
+	size_t plen = strlen(PODMAN_PREFIX), i;
+	const char *id;
+
+	if (cgpath_is_container_id(s, n)) {
+		set_ctr(c, is_word(p, pn, DOCKER_PARENT) ? CGPATH_RUNTIME_DOCKER :
+			CGPATH_RUNTIME_UNKNOWN, s, n, p, pn);
+		return true;
+	}
+	if (is_word(p, pn, PODMAN_PARENT) && n > plen && !memcmp(s, PODMAN_PREFIX, plen) &&
+	    cgpath_is_container_id(s + plen, n - plen)) {
+		set_ctr(c, CGPATH_RUNTIME_PODMAN, s + plen, n - plen, NULL, 0);
+		return true;
+	}
+	id = match_scope(s, n, &i);
+	if (!id)
+		return false;
+	set_ctr(c, runtime_prefixes[i].runtime, id, CG_CONTAINER_ID_LEN, runtime_prefixes[i].ns,
+		runtime_prefixes[i].ns ? strlen(runtime_prefixes[i].ns) : 0);
+	return true;
+}
+
+/*
+ * ctr's "/NAMESPACE/ID": exactly two components, both identifiers, no
+ * systemd name, not below another runtime's parent.
+ */
+static bool match_ctr_named(const char *path, size_t sys_len, struct cgpath_ctr *c)
+{
+	const char *s = path, *stop = path + sys_len, *comp[CTR_COMPONENTS];
+	size_t n[CTR_COMPONENTS], k = 0, len;
+
+	for (s += strspn(s, "/"); s < stop && *s; s += strspn(s, "/")) {
+		len = strcspn(s, "/");
+		if (k == CTR_COMPONENTS || s + len > stop)
+			return false;
+		comp[k] = s;
+		n[k++] = len;
+		s += len;
+	}
+	/* docker's and podman's cgroupfs parents hold their helpers (conmon) too */
+	if (k != CTR_COMPONENTS || is_word(comp[0], n[0], DOCKER_PARENT) ||
+	    is_word(comp[0], n[0], PODMAN_PARENT) || is_systemd_name(comp[0], n[0]) ||
+	    is_systemd_name(comp[1], n[1]) || !cgpath_is_identifier(comp[0], n[0], CG_NAMESPACE_LEN) ||
+	    !cgpath_is_identifier(comp[1], n[1], CG_CONTAINER_ID_LEN))
+		return false;
+	set_ctr(c, CGPATH_RUNTIME_CONTAINERD, comp[1], n[1], comp[0], n[0]);
+	c->named = true;
+	return true;
+}
+
+int cgpath_container_of(const char *path, size_t sys_len, struct cgpath_ctr *c)
+{
+	const char *s = path, *stop = path + sys_len, *parent = "";
+	size_t n, pn = 0;
+	bool found = false;
+
+	for (s += strspn(s, "/"); s < stop && *s; s += strspn(s, "/")) {
+		n = strcspn(s, "/");
+		if (match_ctr(parent, pn, s, n, c))
+			found = true;
+		parent = s;
+		pn = n;
+		s += n;
+	}
+	return found || match_ctr_named(path, sys_len, c) ? 0 : -ENOENT;
+}
+
 int cgpath_container(const char *path, size_t sys_len, char id[CG_CONTAINER_ID_LEN + 1])
 {
-	const char *found;
-	size_t n;
+	struct cgpath_ctr c;
 
-	found = find_last(path, sys_len, match_container, &n);
-	if (!found)
+	if (cgpath_container_of(path, sys_len, &c) || c.named)
 		return -ENOENT;
-	memcpy(id, found, n);
-	id[n] = '\0';
+	memcpy(id, c.id, sizeof(c.id));
 	return 0;
 }

@@ -26,6 +26,7 @@
 #ifndef BW_CGPATH_H
 #define BW_CGPATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CG_CONTAINER_ID_LEN 64
@@ -83,5 +84,55 @@ int cgpath_user_unit(const char *path, size_t sys_len, char *unit, size_t len);
  * -ENOENT when there is none.
  */
 int cgpath_container(const char *path, size_t sys_len, char id[CG_CONTAINER_ID_LEN + 1]);
+
+/* The container runtime a path's layout names. */
+enum cgpath_runtime {
+	CGPATH_RUNTIME_UNKNOWN,    /* a bare id: Kubernetes' cgroupfs layout, a custom parent */
+	CGPATH_RUNTIME_DOCKER,     /* docker-ID.scope, /docker/ID */
+	CGPATH_RUNTIME_PODMAN,     /* libpod-ID.scope, /libpod_parent/libpod-ID */
+	CGPATH_RUNTIME_CRIO,       /* crio-ID.scope */
+	CGPATH_RUNTIME_CONTAINERD, /* cri-containerd-ID.scope, ctr's /NAMESPACE/ID */
+};
+
+#define CG_NAMESPACE_LEN 76 /* containerd's longest namespace (and id) */
+#define CG_CRI_NAMESPACE "k8s.io" /* the containerd namespace of the CRI's containers */
+
+/* A container as a cgroup path names it. */
+struct cgpath_ctr {
+	enum cgpath_runtime runtime;
+	char id[CG_CONTAINER_ID_LEN + 1];
+	/*
+	 * The containerd namespace the layout names (CG_CRI_NAMESPACE for
+	 * cri-containerd-ID.scope), or the component holding a bare id, which
+	 * may be one; "" when neither.
+	 */
+	char ns[CG_NAMESPACE_LEN + 1];
+	/*
+	 * id is a name, not 64 hex digits: the path is "/NAMESPACE/ID", the
+	 * shape of a container ctr runs, which only containerd's own task
+	 * directory confirms (any two cgroups at the root have that shape).
+	 */
+	bool named;
+};
+
+/*
+ * Whether s[0..n) is a containerd identifier of at most max bytes: a
+ * letter or digit, then letters, digits and single '.', '_' or '-'
+ * between them (containerd's pkg/identifiers); so never "..", never a '/'.
+ */
+bool cgpath_is_identifier(const char *s, size_t n, size_t max);
+
+/* Whether s[0..n) is a container id of 64 lowercase hex digits. */
+bool cgpath_is_container_id(const char *s, size_t n);
+
+/*
+ * The innermost container in the system part path[0..sys_len), with the
+ * runtime its layout names: what cgpath_container() finds, "libpod-<id>"
+ * below "/libpod_parent" (podman's cgroupfs layout), or, when the path
+ * holds no such id, a path of exactly two components that are containerd
+ * identifiers (an id of at most CG_CONTAINER_ID_LEN) and no systemd names, the first neither "docker" nor "libpod_parent"
+ * (c->named).  0, or -ENOENT when there is none.
+ */
+int cgpath_container_of(const char *path, size_t sys_len, struct cgpath_ctr *c);
 
 #endif /* BW_CGPATH_H */

@@ -41,6 +41,7 @@
 #include "procinfo.h"
 #include "stallguard.h"
 #include "util.h"
+#include "workload.h"
 
 #define STAT_STATE_FIELD 3      /* proc(5): "state" */
 #define STAT_FLAGS_FIELD 9      /* proc(5): "flags" */
@@ -275,7 +276,10 @@ static char *read_cgroup_file(int dirfd)
 	return path;
 }
 
-/* unit, user_unit and container from pi->cgroup, of which sys_len bytes are the system's */
+/*
+ * unit, user_unit, container and workload from pi->cgroup, of which
+ * sys_len bytes are the system's
+ */
 static void describe_cgroup(struct proc_info *pi, size_t sys_len)
 {
 	char unit[NAME_MAX + 1];
@@ -288,6 +292,7 @@ static void describe_cgroup(struct proc_info *pi, size_t sys_len)
 		pi->user_unit = strdup(unit);
 	if (cgpath_container(pi->cgroup, sys_len, pi->container))
 		pi->container[0] = '\0';
+	pi->workload = workload_of_cgroup(pi->cgroup, sys_len);
 }
 
 void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
@@ -489,5 +494,6 @@ void procinfo_free(struct proc_info *pi)
 	free(pi->cgroup);
 	free(pi->unit);
 	free(pi->user_unit);
+	workload_free(pi->workload);
 	memset(pi, 0, sizeof(*pi));
 }

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include "cgpath.h"
 
+struct workload;
+
 /*
  * What makes a process the one a decision was about, read together through
  * one descriptor of /proc/PID: the same process (start time), running the
@@ -48,6 +50,7 @@ struct proc_info {
 	char *unit;        /* innermost systemd unit the system manager named, or NULL */
 	char *user_unit;   /* innermost unit in a delegated subtree, or NULL */
 	char container[CG_CONTAINER_ID_LEN + 1]; /* the system part's; "" when none */
+	struct workload *workload; /* its container or pod (workload.h); NULL: none, or unknown */
 	/* its executable's device and inode with exe; the rest with PROCINFO_IDENTITY only */
 	struct proc_identity id;
 };

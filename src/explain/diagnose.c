@@ -42,6 +42,7 @@
 #include "conflict.h"
 #include "diagnose.h"
 #include "kconfig.h"
+#include "proxy.h"
 #include "util.h"
 
 /* Processes the ledger may name for one port before the full walk is cheaper. */
@@ -79,6 +80,18 @@ static void say_why_hidden(struct holder_info *hi)
 		hi->h.hidden = HOLDER_HIDDEN;
 }
 
+/*
+ * A runtime's port proxy (conmon, docker-proxy, a containerd shim) is in
+ * no container itself: it gets the workload of the container it holds
+ * the port for (proxy.c says when it is believed).
+ */
+static void name_proxy(struct holder_info *hi)
+{
+	if (!hi->pi.workload)
+		hi->pi.workload = proxy_workload(&hi->pi, hi->h.pid, hi->h.sock.protocol,
+						 hi->h.sock.port);
+}
+
 int holder_infos(const struct holder_list *l, const struct ledger *ledger,
 		 struct holder_info **out)
 {
@@ -90,11 +103,13 @@ int holder_infos(const struct holder_list *l, const struct ledger *ledger,
 		return -ENOMEM;
 	for (i = 0; i < l->n; i++) {
 		v[i].h = l->v[i];
-		if (v[i].h.pid)
+		if (v[i].h.pid) {
 			procinfo_read(&v[i].pi, v[i].h.pid, v[i].h.start_ns, v[i].h.cgroup_id, 0,
 				      PROCINFO_CMDLINE | PROCINFO_IDENTITY);
-		else
+			name_proxy(&v[i]);
+		} else {
 			v[i].pi.id = PROC_IDENTITY_UNKNOWN; /* no process: no uid, not root's */
+		}
 		b = ledger ? ledger_find(ledger, v[i].h.ino) : NULL;
 		v[i].bound_by = b;
 		/* a server usually bound its own socket: then /proc was just read */

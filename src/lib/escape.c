@@ -234,6 +234,7 @@ static const char *const text_field_keys[TEXT_FIELDS] = {
 	[TEXT_COMM] = NULL, [TEXT_UNIT] = "unit", [TEXT_USER_UNIT] = "user_unit",
 	[TEXT_CONTAINER] = "container", [TEXT_NETNS] = "netns", [TEXT_DEV] = "dev",
 	[TEXT_EXE] = "exe", [TEXT_GOT] = NULL, [TEXT_LOGGED] = NULL,
+	[TEXT_WORKLOAD] = NULL,
 };
 
 const char *text_field_key(enum text_field f)

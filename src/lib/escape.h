@@ -57,6 +57,7 @@ enum text_field {
 	TEXT_EXE,       /* exe= */
 	TEXT_GOT,       /* keyless: the value an expect rule's owner condition got */
 	TEXT_LOGGED,    /* keyless: a time, protocol or address replay read in a log */
+	TEXT_WORKLOAD,  /* keyless: a container's name or image, a pod's names (the runtime's files) */
 	TEXT_FIELDS
 };
 

@@ -24,6 +24,7 @@
 #include "policy_explain.h"
 #include "record.h"
 #include "util.h"
+#include "workload.h"
 
 #define ERRNO_NAME_LEN 16
 #define PROTO_NAME_LEN 16
@@ -119,6 +120,48 @@ static void json_argv(struct jw *w, const struct proc_info *pi)
 	jw_arr_end(w);
 }
 
+/* A string that is "" when unknown, as null then. */
+static void json_known(struct jw *w, const char *key, const char *s)
+{
+	jw_str(w, key, s[0] ? s : NULL);
+}
+
+/* "pod":{...}, or null outside a pod (no field known). */
+static void json_pod(struct jw *w, const struct workload_pod *pod)
+{
+	if (!pod->name && !pod->namespace && !pod->uid && !pod->container) {
+		jw_null(w, "pod");
+		return;
+	}
+	jw_obj_begin(w, "pod");
+	jw_str(w, "name", pod->name);
+	jw_str(w, "namespace", pod->namespace);
+	jw_str(w, "uid", pod->uid);
+	jw_str(w, "container", pod->container);
+	jw_obj_end(w);
+}
+
+/* "workload":{...}: the container or pod of a process (workload.h), or null. */
+static void json_workload(struct jw *w, const struct workload *wl)
+{
+	if (!wl) {
+		jw_null(w, "workload");
+		return;
+	}
+	jw_obj_begin(w, "workload");
+	json_known(w, "runtime", wl->runtime);
+	json_known(w, "id", wl->id);
+	jw_str(w, "name", wl->name);
+	jw_str(w, "image", wl->image);
+	json_pod(w, &wl->pod);
+	jw_str(w, "source", wl->source == WORKLOAD_PROXY ? "proxy" : "cgroup");
+	if (wl->container_port >= 0)
+		jw_int(w, "container_port", wl->container_port);
+	else
+		jw_null(w, "container_port");
+	jw_obj_end(w);
+}
+
 /* What /proc told about a process: shared by requester and holders. */
 static void json_procinfo(struct jw *w, const struct proc_info *pi)
 {
@@ -133,6 +176,7 @@ static void json_procinfo(struct jw *w, const struct proc_info *pi)
 	jw_str(w, "unit", pi->unit);
 	jw_str(w, "user_unit", pi->user_unit);
 	jw_str(w, "container", pi->container[0] ? pi->container : NULL);
+	json_workload(w, pi->workload);
 }
 
 /* The address family, protocol, address and port of s. */

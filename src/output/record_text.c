@@ -25,8 +25,11 @@
 #include "policy_explain.h"
 #include "record.h"
 #include "util.h"
+#include "workload.h"
 
 #define ERRNO_NAME_LEN 16
+#define WORKLOAD_SHORT_ID_LEN 12 /* digits of a container id shown for it, as the runtimes' ps */
+#define TEXT_FORWARD "\u2192"    /* a proxy's port, then the container's it forwards to */
 #define PROTO_NAME_LEN 16
 /* What `bindwatch check` appends after the diagnosis when SO_REUSEADDR would do. */
 #define CHECK_REUSEADDR_HINT "SO_REUSEADDR on the new socket would make the bind succeed"
@@ -104,6 +107,80 @@ static void text_owner(struct strbuf *sb, const struct bw_holder *h)
 			    h->via_hops > 1 ? ", itself in flight" : "");
 	else if (h->pid && h->via == BW_VIA_IO_URING)
 		strbuf_addf(sb, " (in io_uring anon_inode:[%llu])", (unsigned long long)h->via_ino);
+}
+
+/* A workload's name: keyless, quoted unless bare (text_field()); "?" when unknown. */
+static void text_wl_name(struct strbuf *sb, const char *s, size_t n)
+{
+	if (s && n)
+		text_field(sb, TEXT_WORKLOAD, s, n);
+	else
+		strbuf_addc(sb, '?');
+}
+
+/*
+ * "container web (podman, image localhost/web)", "pod default/web-7d9/nginx
+ * (containerd, image nginx:1.25)": a container is named by its name, else
+ * the head of its id; the parentheses hold what is known.
+ */
+static void text_workload(struct strbuf *sb, const struct workload *wl)
+{
+	const struct workload_pod *pod = &wl->pod;
+	const char *sep = " (";
+
+	if (pod->name || pod->namespace) {
+		strbuf_adds(sb, "pod ");
+		text_wl_name(sb, pod->namespace, pod->namespace ? strlen(pod->namespace) : 0);
+		strbuf_addc(sb, '/');
+		text_wl_name(sb, pod->name, pod->name ? strlen(pod->name) : 0);
+		if (pod->container) {
+			strbuf_addc(sb, '/');
+			text_wl_name(sb, pod->container, strlen(pod->container));
+		}
+	} else {
+		strbuf_adds(sb, "container ");
+		if (wl->name)
+			text_wl_name(sb, wl->name, strlen(wl->name));
+		else
+			text_wl_name(sb, wl->id, strnlen(wl->id, WORKLOAD_SHORT_ID_LEN));
+	}
+	if (wl->runtime[0]) {
+		strbuf_addf(sb, "%s%s", sep, wl->runtime);
+		sep = ", ";
+	}
+	if (wl->image) {
+		strbuf_addf(sb, "%simage ", sep);
+		text_wl_name(sb, wl->image, strlen(wl->image));
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		strbuf_addc(sb, ')');
+}
+
+/* " in container job (docker)": the workload a process runs in, if any. */
+static void text_in_workload(struct strbuf *sb, const struct proc_info *pi)
+{
+	if (!pi->workload || pi->workload->source != WORKLOAD_CGROUP)
+		return;
+	strbuf_adds(sb, " in ");
+	text_workload(sb, pi->workload);
+}
+
+/*
+ * "nginx[812] in container web (docker)", "container web (podman, image
+ * localhost/web) via conmon[21197]": a runtime's proxy stands for the
+ * container it forwards to.
+ */
+static void text_holder(struct strbuf *sb, const struct holder_info *hi)
+{
+	const struct workload *wl = hi->pi.workload;
+
+	if (wl && wl->source == WORKLOAD_PROXY) {
+		text_workload(sb, wl);
+		strbuf_adds(sb, " via ");
+	}
+	text_owner(sb, &hi->h);
+	text_in_workload(sb, &hi->pi);
 }
 
 /* " unit=x user_unit=y container=z cmd=\"...\" (exited)" */
@@ -194,11 +271,15 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 	for (i = 0; i < d->n; i++) {
 		const struct bw_holder *h = &d->holders[i].h;
 
+		const struct workload *wl = d->holders[i].pi.workload;
+
 		strbuf_adds(sb, i ? ", " : "; held by ");
-		text_owner(sb, h);
+		text_holder(sb, &d->holders[i]);
 		text_proc_uids(sb, &d->holders[i]);
 		strbuf_addf(sb, " %s ", record_state_name(h));
 		text_endpoint(sb, &h->sock);
+		if (wl && wl->source == WORKLOAD_PROXY && wl->container_port >= 0)
+			strbuf_addf(sb, " " TEXT_FORWARD " %d", wl->container_port);
 		text_tw_left(sb, &d->holders[i]);
 		text_bound_by(sb, &d->holders[i], &r->wall);
 	}
@@ -311,6 +392,7 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 	strbuf_adds(sb, " by ");
 	text_process(sb, ev->comm, sizeof(ev->comm), ev->pid);
 	strbuf_addf(sb, " uid=%u", ev->uid);
+	text_in_workload(sb, r->req);
 	/* only a named namespace other than the host's: quiet by default */
 	text_opt(sb, TEXT_NETNS, r->netns_name);
 	text_procinfo(sb, r->req);
@@ -336,7 +418,7 @@ void who_text(struct strbuf *sb, const struct holder_info *v, size_t n)
 		strbuf_addf(sb, "%s%-11s ", i ? "\n" : "", record_state_name(h));
 		text_endpoint(sb, &h->sock);
 		strbuf_adds(sb, " ");
-		text_owner(sb, h);
+		text_holder(sb, &v[i]);
 		if (h->pid)
 			strbuf_addf(sb, " fd=%u", h->fd);
 		strbuf_addf(sb, " uid=%u", h->sock.uid);

@@ -1,7 +1,8 @@
 # conftest.py - pytest's side of the end-to-end tests: fixtures for the
-# monitor, port holders (squatters too), requesters and network namespaces
-# (harness.py's classes, closed when the test ends, the last made first,
-# as nested with statements would close them); the root check (a test that
+# monitor, port holders (squatters too), requesters, network namespaces
+# and container runtimes (harness.py's and runtimes.py's classes, closed
+# when the test ends, the last made first, as nested with statements
+# would close them); the root check (a test that
 # needs root is skipped, saying so, when not run as root; the few that do
 # not are marked unprivileged); and the test's name for BW_E2E_CAPTURE's
 # files.  The child programs the tests run are files in children/.
@@ -15,6 +16,7 @@ import os
 import pytest
 
 import harness
+import runtimes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEST_PREFIX = "test_"
@@ -90,7 +92,7 @@ def make_requester(closing):
 @pytest.fixture
 def make_holder(closing):
     """make_holder(*sockets, comm=None, uid=None, fork=False, exit=False,
-    prefix=()): a harness.Holder holding sockets (harness.socket_spec)."""
+    prefix=(), args=()): a harness.Holder holding sockets (harness.socket_spec)."""
     def start(*sockets, **kwargs):
         return closing.enter_context(harness.Holder(*sockets, **kwargs))
     return start
@@ -110,3 +112,24 @@ def netns(closing):
     """A new network namespace (harness.Netns), deleted after everything
     the test started in it has been closed."""
     return closing.enter_context(harness.Netns())
+
+
+@pytest.fixture
+def podman(closing):
+    """The host's podman with a busybox image of the test's (runtimes.Podman);
+    its containers and image removed at the end of the test."""
+    return closing.enter_context(runtimes.Podman())
+
+
+@pytest.fixture
+def dockerd(closing):
+    """A dockerd of the test's own (runtimes.Dockerd), stopped and its
+    directories removed at the end of the test."""
+    return closing.enter_context(runtimes.Dockerd())
+
+
+@pytest.fixture
+def containerd(closing):
+    """A containerd of the test's own (runtimes.Containerd), its tasks and
+    itself stopped and its directories removed at the end of the test."""
+    return closing.enter_context(runtimes.Containerd())

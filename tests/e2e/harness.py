@@ -484,13 +484,15 @@ class Holder(StdinChild):
     Attributes: pid (of the process that opened the sockets: the binder,
     already exited and reaped, with exit=True), start_ticks, sockets
     ([{"fd", "port"}]), port (of the first socket), child (pid of the
-    forked child or None), comm, argv."""
+    forked child or None), comm, argv.  args: more command-line arguments,
+    which the holder ignores (what a process claims to be in its argv)."""
 
-    def __init__(self, *sockets, comm=None, uid=None, fork=False, exit=False, prefix=()):
+    def __init__(self, *sockets, comm=None, uid=None, fork=False, exit=False, prefix=(),
+                 args=()):
         self.comm = comm or new_holder_comm()
         spec = {"comm": self.comm, "uid": uid, "sockets": list(sockets), "fork": fork,
                 "exit": exit}
-        self.argv = [PYTHON, child("holder.py"), json.dumps(spec)]
+        self.argv = [PYTHON, child("holder.py"), json.dumps(spec), *args]
         self.proc = subprocess.Popen([*prefix, *self.argv], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.out = LineReader(self.proc.stdout)

@@ -6,6 +6,7 @@
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -408,3 +409,130 @@ def test_policy_reload_swapped_file_is_one_file(closing, monitor, make_requester
         eq((rules_from, expect_from), (line_from, line_from),
            f"reload {i}: the files the rules and the expect rules came from "
            f"(the reload line counted file {line_from})")
+
+
+# ---------------------------------------------------------------- containers and pods
+
+# The annotations Kubernetes' CRI plugin writes in a containerd task's OCI
+# bundle (config.json), which the workload lookup reads.
+CRI_ANNOTATIONS = {
+    "io.kubernetes.cri.container-type": "container",
+    "io.kubernetes.cri.sandbox-name": "web-7d9f",
+    "io.kubernetes.cri.sandbox-uid": "4b0c8e5e-6c8a-4f4e-9f1e-0d3c2b1a0f9e",
+    "io.kubernetes.cri.container-name": "nginx",
+    "io.kubernetes.cri.image-name": "docker.io/library/nginx:1.25",
+}
+CRI_TASKS = "run/containerd/io.containerd.runtime.v2.task/k8s.io"
+
+
+class CriTask:
+    """A containerd task of the CRI, as the workload lookup sees one: its
+    OCI bundle's config.json (root's, 0644) under a root given to the
+    monitor as BINDWATCH_TEST_WORKLOAD_ROOT, for pod web-7d9f of namespace
+    in Kubernetes' namespace, and its cgroup cri-containerd-ID.scope, made
+    by root in a test unit (test_trust_names.Unit), that a process is put
+    in. No containerd is involved: the real runtimes are
+    test_workloads.py's."""
+
+    def __init__(self, root, namespace):
+        # imported here: test_trust_names imports this module
+        from test_trust_names import Unit
+        self.id = secrets.token_hex(32)
+        bundle = os.path.join(root, CRI_TASKS, self.id)
+        os.makedirs(bundle)
+        spec = {"ociVersion": "1.0.2",
+                "annotations": {**CRI_ANNOTATIONS,
+                                "io.kubernetes.cri.sandbox-namespace": namespace}}
+        path = os.path.join(bundle, "config.json")
+        with open(path, "w") as f:
+            json.dump(spec, f)
+        os.chmod(path, 0o644)
+        self.unit = Unit("wl", delegated=False)
+        self.scope = f"cri-containerd-{self.id}.scope"
+        self.unit.root_mkdir(self.scope)
+
+    def enter(self, pid):
+        """Move process pid into the container's cgroup, as its runtime starts it."""
+        with open(os.path.join(self.unit.dir, self.scope, "cgroup.procs"), "w") as f:
+            f.write(str(pid))
+
+    def close(self):
+        self.unit.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def pod_rule(port):
+    return f'''version: 1
+protect:
+  pod: {{namespace: [kube-system]}}
+rules:
+  - name: api-pod
+    match:
+      port: {port}
+      holder:
+        container: {{name: "api*"}}
+    action: reclaim
+  - name: web-pod
+    match:
+      port: {port}
+      holder:
+        pod: {{namespace: "*", container: nginx}}
+        container: {{runtime: containerd}}
+    action: reclaim
+    reclaim:
+      grace: 3s
+'''
+
+
+def pod_conflict(namespace):
+    """A stale server in a CRI task of pod web-7d9f in namespace, a policy
+    with a rule on that pod's container nginx and protect by pod namespace
+    kube-system, one failing bind: the conflict record and the server."""
+    port = free_port()
+    root = tempfile.mkdtemp(prefix="bw-wl-")
+    try:
+        with CriTask(root, namespace) as task, stale(port) as server:
+            task.enter(server.pid)
+            env = {**os.environ, "BINDWATCH_TEST_WORKLOAD_ROOT": root}
+            with tempfile.TemporaryDirectory() as tmp:
+                policy = write_policy(tmp, pod_rule(port))
+                with start_bindwatch("--policy", policy, env=env) as bw:
+                    rec = conflict_on(bw, port)
+            wl = rec["holders"][0].get("workload")
+            check(wl is not None, f"the holder has no workload: {rec['holders'][0]}")
+            eq((wl["runtime"], wl["id"], wl["source"]), ("containerd", task.id, "cgroup"),
+               f"holder workload {wl}")
+            eq(wl["pod"] and (wl["pod"]["namespace"], wl["pod"]["container"]),
+               (namespace, "nginx"), f"holder pod {wl}")
+            time.sleep(0.3)
+            return rec, server.alive()
+    finally:
+        subprocess.run(["rm", "-rf", "--", root], check=True)
+
+
+def test_policy_pod_protected_by_namespace():
+    """A holder in a pod of namespace kube-system, which protect names, is
+    never signalled, though a rule keyed on its pod's container matches
+    (after one on a container name it does not have)."""
+    rec, alive = pod_conflict("kube-system")
+    action = rec.get("action")
+    check(action is not None, f"no rule matched: {rec}")
+    eq((action["rule"], action["result"], action["signals"]), ("web-pod", "protected", []),
+       f"action {action}")
+    check("protect list" in action["why"], f"why: {action['why']!r}")
+    check(alive, "a holder in a protected pod namespace was signalled")
+
+
+def test_policy_pod_rule_reclaims():
+    """Control: the same holder in a pod of namespace default matches the
+    rule on its pod's container and is reclaimed."""
+    rec, alive = pod_conflict("default")
+    action = rec.get("action")
+    check(action is not None, f"no rule matched: {rec}")
+    eq((action["rule"], action["result"]), ("web-pod", "reclaimed"), f"action {action}")
+    check(not alive, "the holder in the pod was not reclaimed")

@@ -2,7 +2,7 @@
 # bindwatch to run as README "Install on a fleet" describes, checked
 # without a cluster: every option it passes exists in `bindwatch --help`,
 # the host namespaces, capabilities and mounts the monitor needs are
-# there, the root file system is read-only, records go to stdout as JSON,
+# there (the runtimes' directories read-only), the root file system is read-only, records go to stdout as JSON,
 # the metrics port is the one the scrape annotations name, and memory has
 # a request and a limit.  check() returns the list of problems.
 import re
@@ -11,6 +11,8 @@ import yaml
 
 CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH"}
 MOUNTS = {"/sys/kernel/btf", "/sys/kernel/tracing", "/sys/fs/bpf", "/run/bindwatch"}
+# the runtimes' files the workload lookup reads (src/enrich/wl_file.h), read-only
+RUNTIME_MOUNTS = {"/run/containerd", "/var/lib/containers", "/run/containers", "/var/lib/docker"}
 METRICS = "0.0.0.0:9464"
 
 
@@ -66,6 +68,9 @@ def check(path, help_text):
         if v is not None:
             want(v.get("hostPath", {}).get("path") == m["mountPath"],
                  f"{m['mountPath']} is not the host's own")
+        if m["mountPath"] in RUNTIME_MOUNTS:
+            want(m.get("readOnly") is True, f"{m['mountPath']} is not read-only")
         mounted.add(m["mountPath"])
-    want(mounted == MOUNTS, f"mounts {sorted(mounted)}, expected {sorted(MOUNTS)}")
+    want(mounted == MOUNTS | RUNTIME_MOUNTS,
+         f"mounts {sorted(mounted)}, expected {sorted(MOUNTS | RUNTIME_MOUNTS)}")
     return problems

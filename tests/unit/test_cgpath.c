@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -420,6 +421,100 @@ static void test_name_rule_kept(void **state)
 	      "x.service", NULL);
 }
 
+static struct cgpath_ctr ctr;
+
+/* The container and runtime cgpath_container_of() finds in the whole path (names only) */
+static int get_ctr(const char *path)
+{
+	memset(&ctr, 0xa5, sizeof(ctr));
+	return cgpath_container_of(path, names_len(path), &ctr);
+}
+
+/* Found in path: runtime rt, id, namespace ns, named or not. */
+static void expect_ctr(const char *path, enum cgpath_runtime rt, const char *cid,
+		       const char *ns, bool named)
+{
+	assert_int_equal(get_ctr(path), 0);
+	assert_int_equal(ctr.runtime, rt);
+	assert_string_equal(ctr.id, cid);
+	assert_string_equal(ctr.ns, ns);
+	assert_int_equal(ctr.named, named);
+}
+
+/* Every layout the runtimes create, systemd's and cgroupfs' */
+static void test_runtime_layouts(void **state)
+{
+	(void)state;
+	expect_ctr("/system.slice/docker-" ID ".scope", CGPATH_RUNTIME_DOCKER, ID, "", false);
+	expect_ctr("/docker/" ID, CGPATH_RUNTIME_DOCKER, ID, "docker", false);
+	expect_ctr("/machine.slice/libpod-" ID ".scope", CGPATH_RUNTIME_PODMAN, ID, "", false);
+	expect_ctr("/machine.slice/libpod-" ID ".scope/container", CGPATH_RUNTIME_PODMAN, ID, "",
+		   false);
+	/* podman's cgroupfs layout, as a real run here makes it */
+	expect_ctr("/libpod_parent/libpod-" ID, CGPATH_RUNTIME_PODMAN, ID, "", false);
+	expect_ctr("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-" POD ".slice/"
+		   "crio-" ID ".scope", CGPATH_RUNTIME_CRIO, ID, "", false);
+	expect_ctr("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-" POD ".slice/"
+		   "cri-containerd-" ID ".scope", CGPATH_RUNTIME_CONTAINERD, ID, "k8s.io", false);
+	/* Kubernetes' cgroupfs layout names no runtime; the pod's cgroup is no namespace */
+	expect_ctr("/kubepods/burstable/" POD "/" ID, CGPATH_RUNTIME_UNKNOWN, ID, POD, false);
+	/* ctr's default: namespace and the id it was given */
+	expect_ctr("/default/web", CGPATH_RUNTIME_CONTAINERD, "web", "default", true);
+	expect_ctr("/bw-e2e/job_1.x-2", CGPATH_RUNTIME_CONTAINERD, "job_1.x-2", "bw-e2e", true);
+	expect_ctr("/default/" ID, CGPATH_RUNTIME_UNKNOWN, ID, "default", false);
+	/* cgpath_container() agrees, but for a named id */
+	assert_int_equal(get_id("/libpod_parent/libpod-" ID), 0);
+	assert_string_equal(id, ID);
+	assert_int_equal(get_id("/default/web"), -ENOENT);
+}
+
+/* Shapes that name no container, or none a runtime's files could confirm */
+static void test_runtime_not_a_layout(void **state)
+{
+	(void)state;
+	/* a runtime's helper scopes (conmon), a prefix out of its place */
+	assert_int_equal(get_ctr("/machine.slice/libpod-conmon-" ID ".scope"), -ENOENT);
+	assert_int_equal(get_ctr("/machine.slice/libpod-" ID), -ENOENT);
+	assert_int_equal(get_ctr("/libpod_parent/libpod-" ID_63), -ENOENT);
+	assert_int_equal(get_ctr("/libpod_parent/conmon"), -ENOENT);
+	assert_int_equal(get_ctr("/system.slice/docker-" ID ".service"), -ENOENT);
+	/* systemd's own two-component paths are not ctr's */
+	assert_int_equal(get_ctr("/system.slice/cron.service"), -ENOENT);
+	assert_int_equal(get_ctr("/user.slice/user-1000.slice"), -ENOENT);
+	assert_int_equal(get_ctr("/machine.slice/web"), -ENOENT);
+	assert_int_equal(get_ctr("/init.scope"), -ENOENT);
+	assert_int_equal(get_ctr("/default"), -ENOENT);
+	assert_int_equal(get_ctr("/a/b/c"), -ENOENT);
+	/* hostile names: dots, separators at the ends or doubled, too long */
+	assert_int_equal(get_ctr("/default/.."), -ENOENT);
+	assert_int_equal(get_ctr("/../web"), -ENOENT);
+	assert_int_equal(get_ctr("/default/.web"), -ENOENT);
+	assert_int_equal(get_ctr("/default/web-"), -ENOENT);
+	assert_int_equal(get_ctr("/default/we..b"), -ENOENT);
+	assert_int_equal(get_ctr("/default/w\x1b[2Jb"), -ENOENT);
+	assert_int_equal(get_ctr("/default/" ID "0"), -ENOENT);
+	assert_int_equal(get_ctr("/default/" ID "a" ID), -ENOENT);
+	assert_int_equal(get_ctr("/" ID ID ID "/web"), -ENOENT);
+}
+
+/* Below a delegation nothing is a container, whatever its shape */
+static void test_runtime_delegated(void **state)
+{
+	const char *user = "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID
+			   ".scope";
+	const char *nested = "/system.slice/docker-" ID ".scope/docker-" ID2 ".scope";
+
+	(void)state;
+	assert_int_equal(cgpath_container_of(user, names_len(user), &ctr), -ENOENT);
+	/* the delegated cgroup itself is the system's: its id, not the one inside */
+	assert_int_equal(cgpath_container_of(nested, strlen("/system.slice/docker-" ID ".scope"),
+					     &ctr), 0);
+	assert_string_equal(ctr.id, ID);
+	/* ctr's shape cut by the delegation: the system named only the namespace */
+	assert_int_equal(cgpath_container_of("/default/web", strlen("/default"), &ctr), -ENOENT);
+	assert_int_equal(cgpath_container_of("/default/web", 0, &ctr), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +537,9 @@ int main(void)
 		cmocka_unit_test(test_walk_order),
 		cmocka_unit_test(test_unknown_owner),
 		cmocka_unit_test(test_name_rule_kept),
+		cmocka_unit_test(test_runtime_layouts),
+		cmocka_unit_test(test_runtime_not_a_layout),
+		cmocka_unit_test(test_runtime_delegated),
 	};
 
 	return cmocka_run_group_tests_name("cgpath", tests, NULL, NULL);

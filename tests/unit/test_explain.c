@@ -350,6 +350,68 @@ static void test_replay_container(void **state)
 	strbuf_free(&out);
 }
 
+/* A holder (pid 40, uid 0) with the recorded workload object wl. */
+#define WITH_WORKLOAD(comm, wl) \
+	"\"holders\":[{\"pid\":40,\"comm\":\"" comm "\",\"uid\":0,\"ruid\":0,\"euid\":0," \
+	"\"suid\":0,\"exe\":\"/usr/bin/" comm "\",\"workload\":" wl "}]"
+#define WORKLOAD(name, pod, source) \
+	"{\"runtime\":\"podman\",\"id\":\"" CID "\",\"name\":" name ",\"image\":\"localhost/web\"," \
+	"\"pod\":" pod ",\"source\":\"" source "\",\"container_port\":80}"
+#define KUBE_SYSTEM "{\"name\":\"coredns-5d\",\"namespace\":\"kube-system\",\"uid\":\"u\"," \
+	"\"container\":\"coredns\"}"
+
+/* The workload objects of a log replay the rules written on containers and pods. */
+static void test_replay_workload(void **state)
+{
+	static const char text[] =
+		"version: 1\n"                                              /* 1 */
+		"protect: {pod: {namespace: [kube-system]}}\n"              /* 2 */
+		"rules:\n"                                                  /* 3 */
+		"  - name: api\n"                                           /* 4 */
+		"    match: {port: 6379, holder: {container: {name: \"api*\"}}}\n"
+		"    action: reclaim\n"                                     /* 6 */
+		"  - name: web\n"                                           /* 7 */
+		"    match: {port: 6379, holder: {container: {name: web}}}\n"
+		"    action: reclaim\n";                                    /* 9 */
+	static const struct { const char *line, *want; } cases[] = {
+		{ CONFLICT("0", WITH_WORKLOAD("conmon", WORKLOAD("\"web\"", "null", "proxy"))),
+		  "  decision: rule web (line 7): reclaim: protected: the holder is podman's port "
+		  "proxy for container web: stop or restart the container instead\n"
+		  "  rule api: holder.container.name \"web\" does not match \"api*\"\n" },
+		{ CONFLICT("0", WITH_WORKLOAD("nginx", WORKLOAD("\"web\"", KUBE_SYSTEM, "cgroup"))),
+		  "  decision: rule web (line 7): reclaim: protected: the holder is on the protect "
+		  "list\n" },
+		{ CONFLICT("0", WITH_WORKLOAD("nginx", WORKLOAD("\"web\"", "null", "cgroup"))),
+		  "  decision: rule web (line 7): reclaim: would reclaim pid 40" },
+		{ CONFLICT("0", WITH_WORKLOAD("nginx", WORKLOAD("null", "null", "cgroup"))),
+		  "  rule web: holder.container.name is unknown (the rule wants \"web\")\n" },
+		/* a name whoever started the container chose: escaped */
+		{ CONFLICT("0", WITH_WORKLOAD("nginx", WORKLOAD("\"w\\\"\\u001b[0m\"", "null",
+							   "cgroup"))),
+		  "  rule api: holder.container.name \"w\\\"\\x1b[0m\" does not match \"api*\"\n" },
+		{ CONFLICT("0", WITH_WORKLOAD("nginx", "null")),
+		  "  decision: no rule matches: log only\n"
+		  "  rule api: holder.container.name is unknown (the rule wants \"api*\")\n" },
+	};
+	struct policy *p;
+	struct strbuf out;
+	char err[ERR_LEN];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(policy_parse("w.yaml", text, sizeof(text) - 1, &p, err, sizeof(err)), 0);
+	strbuf_init(&out);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		strbuf_reset(&out);
+		assert_int_equal(replay_line(p, "log", 1, cases[i].line, strlen(cases[i].line), false,
+					     &out, err, ERR_LEN), 0);
+		if (!strstr(out.s, cases[i].want))
+			fail_msg("case %zu: %s", i, out.s);
+	}
+	strbuf_free(&out);
+	policy_free(p);
+}
+
 /* Values read from the log are quoted when they could pass for the line's syntax. */
 static void test_replay_quotes_log_values(void **state)
 {
@@ -388,6 +450,19 @@ static void test_replay_refuses(void **state)
 		{ CONFLICT("0", "\"holders\":[{\"uid\":0,\"ruid\":\"0\"}]"), -EINVAL,
 		  "holders[0].ruid: expected a number from 0 to 4294967295" },
 		{ "{\"event\":\"conflict\",\"comm\":\"a\\u0000b\"}", -EINVAL, "not JSON: " },
+		{ CONFLICT("0", WITH_WORKLOAD("x", "5")), -EINVAL,
+		  "holders[0].workload: expected an object or null" },
+		{ CONFLICT("0", WITH_WORKLOAD("x", WORKLOAD("\"web\"", "null", "sidecar"))), -EINVAL,
+		  "holders[0].workload.source: expected \"cgroup\" or \"proxy\"" },
+		{ CONFLICT("0", WITH_WORKLOAD("x", "{\"name\":\"web\"}")), -EINVAL,
+		  "holders[0].workload.source: expected \"cgroup\" or \"proxy\"" },
+		{ CONFLICT("0", WITH_WORKLOAD("x", WORKLOAD("1", "null", "cgroup"))), -EINVAL,
+		  "holders[0].workload.name: expected a string or null" },
+		{ CONFLICT("0", WITH_WORKLOAD("x", WORKLOAD("\"web\"", "[]", "cgroup"))), -EINVAL,
+		  "holders[0].workload.pod: expected an object or null" },
+		{ CONFLICT("0", WITH_WORKLOAD("x", WORKLOAD("\"web\"", "{\"namespace\":7}",
+							    "cgroup"))), -EINVAL,
+		  "holders[0].workload.pod.namespace: expected a string or null" },
 	};
 	char err[ERR_LEN];
 	struct strbuf out;
@@ -414,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_replay_protect_uid),
 		cmocka_unit_test(test_replay_container),
+		cmocka_unit_test(test_replay_workload),
 		cmocka_unit_test(test_replay_quotes_log_values),
 		cmocka_unit_test(test_replay_refuses),
 	};

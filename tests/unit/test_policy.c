@@ -1223,6 +1223,257 @@ static void test_cross_user(void **state)
 }
 
 
+/* ---- workloads: container: and pod: */
+
+static const char workload_example[] =
+	"version: 1\n"                                                      /*  1 */
+	"protect:\n"                                                        /*  2 */
+	"  pod: {namespace: [kube-system, \"monitoring-*\"]}\n"             /*  3 */
+	"  container:\n"                                                    /*  4 */
+	"    name: [db]\n"                                                  /*  5 */
+	"    image: [\"registry.k8s.io/*\"]\n"                              /*  6 */
+	"rules:\n"                                                          /*  7 */
+	"  - name: api\n"                                                   /*  8 */
+	"    match:\n"                                                      /*  9 */
+	"      port: 8080\n"                                                /* 10 */
+	"      holder:\n"                                                   /* 11 */
+	"        container: {name: \"api-*\", image: \"localhost/api:*\", runtime: podman}\n"
+	"        pod: {namespace: default, name: \"api-7d9*\", container: api}\n" /* 13 */
+	"      requester:\n"                                                /* 14 */
+	"        container: {runtime: docker}\n"                            /* 15 */
+	"    action: reclaim\n";                                            /* 16 */
+
+static void test_workload_parse(void **state)
+{
+	const struct policy_rule *r;
+	size_t i;
+
+	(void)state;
+	assert_parses(workload_example);
+	assert_string_equal(pol->protect.wl[POLICY_WL_POD_NAMESPACE][0], "kube-system");
+	assert_string_equal(pol->protect.wl[POLICY_WL_POD_NAMESPACE][1], "monitoring-*");
+	assert_null(pol->protect.wl[POLICY_WL_POD_NAMESPACE][2]);
+	assert_string_equal(pol->protect.wl[POLICY_WL_NAME][0], "db");
+	assert_string_equal(pol->protect.wl[POLICY_WL_IMAGE][0], "registry.k8s.io/*");
+	assert_null(pol->protect.wl[POLICY_WL_RUNTIME]);
+	assert_null(pol->protect.wl[POLICY_WL_POD_NAME]);
+	r = &pol->rules[0];
+	assert_string_equal(r->holder.wl[POLICY_WL_NAME], "api-*");
+	assert_string_equal(r->holder.wl[POLICY_WL_IMAGE], "localhost/api:*");
+	assert_string_equal(r->holder.wl[POLICY_WL_RUNTIME], "podman");
+	assert_string_equal(r->holder.wl[POLICY_WL_POD_NAMESPACE], "default");
+	assert_string_equal(r->holder.wl[POLICY_WL_POD_NAME], "api-7d9*");
+	assert_string_equal(r->holder.wl[POLICY_WL_POD_CONTAINER], "api");
+	assert_string_equal(r->requester.wl[POLICY_WL_RUNTIME], "docker");
+	for (i = 0; i < POLICY_WL_FIELDS; i++)
+		if (i != POLICY_WL_RUNTIME)
+			assert_null(r->requester.wl[i]);
+	assert_string_equal(policy_wl_field(POLICY_WL_NAME), "container.name");
+	assert_string_equal(policy_wl_field(POLICY_WL_POD_CONTAINER), "pod.container");
+
+	/* an expect rule's owner takes them too */
+	assert_parses("version: 1\nexpect:\n  - name: web\n    port: 80\n"
+		      "    owner: {container: {name: web}, pod: {namespace: prod}}\n    action: log\n");
+	assert_string_equal(pol->expects[0].requester.wl[POLICY_WL_NAME], "web");
+	assert_string_equal(pol->expects[0].requester.wl[POLICY_WL_POD_NAMESPACE], "prod");
+}
+
+static void test_workload_errors(void **state)
+{
+	(void)state;
+	assert_refused("version: 1\nrules:\n  - name: a\n    match:\n      port: 80\n"
+		       "      holder:\n        container: {name: web, tag: latest}\n",
+		       NAME ":7: unknown key 'tag' in container");
+	assert_refused("version: 1\nrules:\n  - name: a\n    match:\n      port: 80\n"
+		       "      requester:\n        pod:\n          namespace: a\n          uid: x\n",
+		       NAME ":9: unknown key 'uid' in pod");
+	assert_refused("version: 1\nrules:\n  - name: a\n    match:\n      port: 80\n"
+		       "      holder:\n        container: web\n",
+		       NAME ":7: 'container': expected a mapping, got a string");
+	assert_refused("version: 1\nrules:\n  - name: a\n    match:\n      port: 80\n"
+		       "      holder:\n        container:\n          name: [web]\n",
+		       NAME ":8: 'name': expected a string, got a list");
+	assert_refused("version: 1\nrules:\n  - name: a\n    match:\n      port: 80\n"
+		       "      holder:\n        pod: {namespace: \"\"}\n",
+		       NAME ":7: 'namespace': expected a non-empty string");
+	assert_refused("version: 1\nrules:\n  - name: a\n    match:\n      port: 80\n"
+		       "      holder:\n        container: {name: a, name: b}\n",
+		       NAME ":7: duplicate key 'name' in container (first at line 7)");
+	assert_refused("version: 1\nrules:\n  - name: a\n    match:\n      port: 80\n"
+		       "      holder:\n        container:\n          runtime: \"pod*\"\n",
+		       NAME ":8: 'runtime': expected podman, docker, containerd or cri-o, got 'pod*'");
+	/* the schema's shape, not the keys a record's workload has */
+	assert_refused("version: 1\nrules:\n  - name: a\n    match:\n      port: 80\n"
+		       "      holder:\n        container: {id: \"0123*\"}\n",
+		       NAME ":7: unknown key 'id' in container");
+	assert_refused("version: 1\nrules:\n  - name: a\n    match:\n      port: 80\n"
+		       "      holder:\n        container: {pod: {name: x}}\n",
+		       NAME ":7: unknown key 'pod' in container");
+
+	assert_refused("version: 1\nprotect:\n  pod: {namespace: kube-system}\n",
+		       NAME ":3: 'namespace': expected a list, got a string");
+	assert_refused("version: 1\nprotect:\n  pod: [kube-system]\n",
+		       NAME ":3: 'pod': expected a mapping, got a list");
+	assert_refused("version: 1\nprotect:\n  container:\n    runtime: [docker, rkt]\n",
+		       NAME ":4: 'runtime': expected podman, docker, containerd or cri-o, got 'rkt'");
+	assert_refused("version: 1\nprotect:\n  container:\n    label: [x]\n",
+		       NAME ":4: unknown key 'label' in container");
+	assert_refused("version: 1\nprotect:\n  pod_namespace: [kube-system]\n",
+		       NAME ":3: unknown key 'pod_namespace' in protect");
+}
+
+/* A holder in container web of podman, in no pod. */
+static struct policy_proc web_proc(void)
+{
+	struct policy_proc h = unknown_proc();
+
+	h.container = CONTAINER;
+	h.wl_id = CONTAINER;
+	h.wl[POLICY_WL_NAME] = "web";
+	h.wl[POLICY_WL_IMAGE] = "localhost/web:1.25";
+	h.wl[POLICY_WL_RUNTIME] = "podman";
+	return h;
+}
+
+static void test_workload_match(void **state)
+{
+	struct policy_proc h = web_proc(), r = unknown_proc();
+
+	(void)state;
+	holder_rule("container: {name: \"web*\"}");
+	assert_true(holder_matches(&h));
+	assert_false(holder_matches(NULL));
+	h.wl[POLICY_WL_NAME] = "api";
+	assert_false(holder_matches(&h));
+	h.wl[POLICY_WL_NAME] = NULL; /* unknown: the runtime's files could not be read */
+	assert_false(holder_matches(&h));
+	h.wl[POLICY_WL_NAME] = "";
+	assert_false(holder_matches(&h));
+
+	/* every key given must hold */
+	holder_rule("container: {name: web, image: \"localhost/web:*\", runtime: podman}");
+	h = web_proc();
+	assert_true(holder_matches(&h));
+	h.wl[POLICY_WL_RUNTIME] = "docker";
+	assert_false(holder_matches(&h));
+	h = web_proc();
+	h.wl[POLICY_WL_IMAGE] = "docker.io/library/web:1.25";
+	assert_false(holder_matches(&h));
+
+	/* a process in no container: a condition on one does not hold */
+	holder_rule("container: {runtime: docker}");
+	assert_false(holder_matches(&r));
+	holder_rule("pod: {namespace: \"*\"}");
+	h = web_proc();
+	assert_false(holder_matches(&h)); /* a container in no pod */
+	h.wl[POLICY_WL_POD_NAMESPACE] = "default";
+	h.wl[POLICY_WL_POD_NAME] = "web-7d9f";
+	h.wl[POLICY_WL_POD_CONTAINER] = "nginx";
+	assert_true(holder_matches(&h));
+
+	holder_rule("pod: {namespace: default, name: \"web-*\", container: nginx}");
+	assert_true(holder_matches(&h));
+	h.wl[POLICY_WL_POD_CONTAINER] = "sidecar";
+	assert_false(holder_matches(&h));
+	h.wl[POLICY_WL_POD_CONTAINER] = "nginx";
+	h.wl[POLICY_WL_POD_NAMESPACE] = "kube-system";
+	assert_false(holder_matches(&h));
+
+	/* a runtime's proxy is matched as the container it publishes a port for */
+	holder_rule("container: {name: web}");
+	h = web_proc();
+	h.container = NULL;
+	h.proxy = true;
+	assert_true(holder_matches(&h));
+
+	/* the requester's side */
+	assert_parses("version: 1\nrules:\n"
+		      "  - {name: r, match: {port: 80, requester: {pod: {namespace: ci}}}, action: log}\n");
+	r.wl[POLICY_WL_POD_NAMESPACE] = "ci";
+	assert_string_equal(matched(80, IPPROTO_TCP, NULL, &r), "r");
+	r.wl[POLICY_WL_POD_NAMESPACE] = "cix";
+	assert_null(matched(80, IPPROTO_TCP, NULL, &r));
+}
+
+/* The first workload condition that failed, with both values, for --replay and --dry-run. */
+static void test_workload_miss(void **state)
+{
+	struct policy_proc h = web_proc();
+	struct policy_miss m;
+
+	(void)state;
+	holder_rule("container: {name: \"api*\"}");
+	assert_false(policy_rule_holds(pol, &pol->rules[0], 80, IPPROTO_TCP, &h, NULL, &m));
+	assert_string_equal(m.side, "holder");
+	assert_string_equal(m.field, "container.name");
+	assert_string_equal(m.want, "api*");
+	assert_string_equal(m.got, "web");
+	assert_true(m.known);
+
+	holder_rule("pod: {namespace: kube-system}");
+	assert_false(policy_rule_holds(pol, &pol->rules[0], 80, IPPROTO_TCP, &h, NULL, &m));
+	assert_string_equal(m.field, "pod.namespace");
+	assert_false(m.known);
+}
+
+static void test_workload_protect(void **state)
+{
+	struct policy_proc h = web_proc();
+
+	(void)state;
+	assert_parses(workload_example);
+	assert_false(policy_protected(pol, &h));
+	h.wl[POLICY_WL_NAME] = "db";
+	assert_true(policy_protected(pol, &h));
+	h = web_proc();
+	h.wl[POLICY_WL_IMAGE] = "registry.k8s.io/coredns/coredns:v1.11";
+	assert_true(policy_protected(pol, &h));
+	h = web_proc();
+	h.wl[POLICY_WL_POD_NAMESPACE] = "kube-system";
+	assert_true(policy_protected(pol, &h));
+	h.wl[POLICY_WL_POD_NAMESPACE] = "monitoring-prod";
+	assert_true(policy_protected(pol, &h));
+	h.wl[POLICY_WL_POD_NAMESPACE] = "kube-systems";
+	assert_false(policy_protected(pol, &h));
+	h.wl[POLICY_WL_POD_NAMESPACE] = NULL;
+	assert_false(policy_protected(pol, &h));
+
+	assert_parses("version: 1\nprotect:\n  container: {runtime: [docker]}\n");
+	h = web_proc();
+	assert_false(policy_protected(pol, &h));
+	h.wl[POLICY_WL_RUNTIME] = "docker";
+	assert_true(policy_protected(pol, &h));
+}
+
+/* What protect cannot see: a container of which only the id is known. */
+static void test_workload_protect_blind(void **state)
+{
+	struct policy_proc h = web_proc(), plain = unknown_proc();
+	size_t i;
+
+	(void)state;
+	assert_parses(example); /* no workload keys in protect */
+	for (i = 0; i < POLICY_WL_FIELDS; i++)
+		h.wl[i] = NULL;
+	assert_false(policy_protect_blind(pol, &h));
+
+	assert_parses(workload_example);
+	assert_true(policy_protect_blind(pol, &h)); /* runtime files unread */
+	h.wl[POLICY_WL_RUNTIME] = "podman"; /* from the cgroup path: not the runtime's files */
+	assert_true(policy_protect_blind(pol, &h));
+	h.wl_id = NULL; /* no workload at all, but a container id in the cgroup path */
+	assert_true(policy_protect_blind(pol, &h));
+	h.wl[POLICY_WL_NAME] = "web";
+	assert_false(policy_protect_blind(pol, &h));
+	h = web_proc();
+	h.wl[POLICY_WL_NAME] = NULL;
+	h.wl[POLICY_WL_IMAGE] = NULL;
+	h.wl[POLICY_WL_POD_NAMESPACE] = "default";
+	assert_false(policy_protect_blind(pol, &h));
+	assert_false(policy_protect_blind(pol, &plain)); /* in no container */
+	assert_false(policy_protect_blind(pol, NULL));
+}
+
 /* ---- expect: port ownership */
 
 static const char expect_example[] =
@@ -1634,6 +1885,12 @@ int main(void)
 		PARSE_TEST(test_protected),
 		PARSE_TEST(test_protect_uid),
 		PARSE_TEST(test_cross_user),
+		PARSE_TEST(test_workload_parse),
+		PARSE_TEST(test_workload_errors),
+		PARSE_TEST(test_workload_match),
+		PARSE_TEST(test_workload_miss),
+		PARSE_TEST(test_workload_protect),
+		PARSE_TEST(test_workload_protect_blind),
 		PARSE_TEST(test_expect_parse),
 		PARSE_TEST(test_expect_errors),
 		PARSE_TEST(test_expect_match),

@@ -4,7 +4,8 @@
  * every refusal that keeps bindwatch from signalling the wrong process
  * (PID 1, a kernel thread, itself, the requester, the protect list, a
  * sharer the rule does not match, another user's process (by its real
- * uid), a holder gone when diagnosed, holders left out, no process), the
+ * uid), a runtime's port proxy, a container protect cannot see, a holder
+ * gone when diagnosed, holders left out, no process), the
  * cooldown and in-progress keys (holder identity, port, protocol,
  * network namespace), the quotas, and --dry-run.
  */
@@ -21,6 +22,7 @@
 #include <sys/socket.h>
 #include "util.h"
 #include "verdict.h"
+#include "workload.h"
 
 #define ERR_LEN 512
 #define SELF 4000
@@ -29,11 +31,14 @@
 #define NOW (100ULL * NSEC_PER_SEC)
 #define BOOT (3600ULL * NSEC_PER_SEC)
 #define COOLDOWN_MS 60000
+#define CONTAINER "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define PUBLISHED_PORT 80
 
 static const char policy_text[] =
 	"version: 1\n"
 	"protect:\n"
 	"  comm: [sshd]\n"
+	"  pod: {namespace: [kube-system]}\n"
 	"rules:\n"
 	"  - name: stale\n"
 	"    match: {port: [8080, 8081], holder: {comm: python3}}\n"
@@ -48,7 +53,10 @@ static const char policy_text[] =
 	"    action: reclaim\n"
 	"  - name: watch\n"
 	"    match: {port: 9090}\n"
-	"    action: alert\n";
+	"    action: alert\n"
+	"  - name: web\n"
+	"    match: {port: 8083, holder: {container: {name: \"web*\"}}}\n"
+	"    action: reclaim\n";
 
 /* One conflict: the requester, the holders and what /proc says of them. */
 struct world {
@@ -315,6 +323,109 @@ static void refuses_unknowns(void **state)
 	free_world(w);
 }
 
+/* Container web of podman (name and image from its files), in no pod. */
+static char web_name[] = "web", web_image[] = "localhost/web:1.25";
+
+static struct workload web_workload(enum workload_source source)
+{
+	struct workload wl = { .source = source, .runtime = "podman", .id = CONTAINER,
+			       .name = web_name, .image = web_image, .container_port = -1 };
+
+	if (source == WORKLOAD_PROXY)
+		wl.container_port = PUBLISHED_PORT;
+	return wl;
+}
+
+/* Holder 0 runs in container wl (its cgroup path's). */
+static void in_container(struct world *w, struct workload *wl)
+{
+	memcpy(w->holders[0].pi.container, CONTAINER, sizeof(CONTAINER));
+	w->holders[0].pi.unit = NULL;
+	w->holders[0].pi.workload = wl;
+}
+
+static void signals_container_holder(void **state)
+{
+	struct world *w = new_world(false);
+	struct workload wl = web_workload(WORKLOAD_CGROUP);
+
+	(void)state;
+	w->ev.sock.port = 8083;
+	add_holder(w, 815, 77, USER);
+	in_container(w, &wl);
+	assert_int_equal(decide(w), VERDICT_SIGNAL);
+	assert_string_equal(w->rule->name, "web");
+	wl.name = NULL; /* the name unknown: the rule does not match */
+	w->ev.sock.port = 8084; /* a new port: no reclaim under way */
+	assert_int_equal(decide(w), VERDICT_NONE);
+	free_world(w);
+}
+
+/* conmon, docker-proxy: the port is the container's; stopping the container frees it. */
+static void refuses_proxy(void **state)
+{
+	struct world *w = new_world(false);
+	struct workload wl = web_workload(WORKLOAD_PROXY);
+	char hostile[] = "web\n\033[2J";
+
+	(void)state;
+	w->ev.sock.port = 8083; /* the rule names the container it proxies for */
+	add_holder(w, 815, 77, USER);
+	memcpy(w->holders[0].h.comm, "conmon", 7);
+	w->holders[0].pi.workload = &wl;
+	assert_refused(w, ACTION_PROTECTED, "the holder is podman's port proxy for container web: "
+		       "stop or restart the container instead");
+	assert_string_equal(w->act.why, "the holder is podman's port proxy for container web: "
+			    "stop or restart the container instead");
+	w->ev.sock.port = 8082; /* any holder: a proxy still is not one */
+	assert_refused(w, ACTION_PROTECTED, "port proxy for container web");
+	wl.name = NULL;
+	assert_refused(w, ACTION_PROTECTED, "podman's port proxy for container 0123456789ab: ");
+	wl.name = hostile; /* named by whoever started it: one line, no escapes */
+	assert_refused(w, ACTION_PROTECTED, "port proxy for container web\\x0a\\x1b[2J: ");
+	wl.runtime[0] = '\0';
+	assert_refused(w, ACTION_PROTECTED, "the holder is a container runtime's port proxy");
+	free_world(w);
+}
+
+static void refuses_protected_pod(void **state)
+{
+	struct world *w = new_world(false);
+	struct workload wl = web_workload(WORKLOAD_CGROUP);
+	char ns[] = "kube-system", other[] = "default";
+
+	(void)state;
+	w->ev.sock.port = 8083;
+	add_holder(w, 815, 77, USER);
+	in_container(w, &wl);
+	wl.pod.namespace = ns;
+	assert_refused(w, ACTION_PROTECTED, "the holder is on the protect list");
+	wl.pod.namespace = other;
+	assert_int_equal(decide(w), VERDICT_SIGNAL);
+	free_world(w);
+}
+
+/* protect names pods: a container whose runtime files could not be read may be one. */
+static void refuses_unidentified_container(void **state)
+{
+	struct world *w = new_world(false);
+	struct workload wl = web_workload(WORKLOAD_CGROUP);
+
+	(void)state;
+	w->ev.sock.port = 8082; /* a rule without holder conditions */
+	add_holder(w, 815, 77, USER);
+	in_container(w, &wl);
+	wl.name = NULL;
+	wl.image = NULL;
+	assert_refused(w, ACTION_FAILED, "the holder's container could not be identified");
+	w->holders[0].pi.workload = NULL; /* not looked up: as blind */
+	assert_refused(w, ACTION_FAILED, "the holder's container could not be identified");
+	w->holders[0].pi.container[0] = '\0'; /* in no container: nothing to see */
+	w->holders[0].pi.unit = unit;
+	assert_int_equal(decide(w), VERDICT_SIGNAL);
+	free_world(w);
+}
+
 static void cooldown_keys(void **state)
 {
 	struct world *w = new_world(false);
@@ -419,6 +530,10 @@ int main(void)
 		cmocka_unit_test(crosses_users_when_rule_says),
 		cmocka_unit_test(refuses_reused_pid),
 		cmocka_unit_test(refuses_unknowns),
+		cmocka_unit_test(signals_container_holder),
+		cmocka_unit_test(refuses_proxy),
+		cmocka_unit_test(refuses_protected_pod),
+		cmocka_unit_test(refuses_unidentified_container),
 		cmocka_unit_test(cooldown_keys),
 		cmocka_unit_test(quotas),
 		cmocka_unit_test(dry_run),

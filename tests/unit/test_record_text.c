@@ -32,6 +32,7 @@
 #include "ledger.h"
 #include "policy.h"
 #include "record.h"
+#include "workload.h"
 
 /* The forgery, as a cgroup name; fits a container buffer when cut */
 #define FORGED "x uid=0 cmd=sshd; held by sshd[1] uid=0 LISTEN tcp 127.0.0.1:41095; z.service"
@@ -335,6 +336,52 @@ static void test_every_field_rendered(void **state)
 	strbuf_free(&sb);
 }
 
+/* A requester in a container, a holder that is a proxy for a pod's: every name quoted. */
+static void test_workload_lines(void **state)
+{
+	struct workload req = { .source = WORKLOAD_CGROUP, .runtime = "docker",
+				.container_port = -1 };
+	struct workload proxy = { .source = WORKLOAD_PROXY, .runtime = "containerd",
+				  .container_port = 80 };
+	struct parsed *p = malloc(sizeof(*p));
+	struct scene s;
+	size_t i;
+
+	(void)state;
+	assert_non_null(p);
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		build(&s, hostile[i]);
+		req.name = req.image = (char *)hostile[i];
+		proxy.image = proxy.pod.name = proxy.pod.namespace = proxy.pod.container =
+			(char *)hostile[i];
+		s.req.workload = &req;
+		s.holder.pi.workload = &proxy;
+		render(summary, &s, p, hostile[i]);
+		assert_int_equal(count(p->skeleton, "held by"), 1);
+		assert_int_equal(count(p->skeleton, "uid="), 2);
+		assert_non_null(strstr(p->skeleton, "by \"\"[4242] uid=1000 in container \"\" "
+					   "(docker, image \"\") netns=\"\" "));
+		assert_non_null(strstr(p->skeleton, "; held by pod \"\"/\"\"/\"\" (containerd, "
+					   "image \"\") via \"\"[815] uid=65534 LISTEN tcp "
+					   "127.0.0.1:8080 \u2192 80 (bound "));
+		render(who, &s, p, hostile[i]);
+		assert_non_null(strstr(p->skeleton, "LISTEN      tcp 127.0.0.1:8080 pod "
+					   "\"\"/\"\"/\"\" (containerd, image \"\") via \"\"[815] fd=0 "));
+		/* a process in the pod itself, its runtime's only; a container known by its id */
+		proxy.source = WORKLOAD_CGROUP;
+		req.name = req.image = NULL;
+		snprintf(req.id, sizeof(req.id), "%s", "0123456789abcdef0123");
+		render(summary, &s, p, hostile[i]);
+		assert_non_null(strstr(p->skeleton, "uid=1000 in container 0123456789ab (docker) "));
+		assert_non_null(strstr(p->skeleton, "; held by \"\"[815] in pod \"\"/\"\"/\"\" "
+					   "(containerd, image \"\") uid=65534 LISTEN tcp "
+					   "127.0.0.1:8080 (bound "));
+		proxy.source = WORKLOAD_PROXY;
+		req.id[0] = '\0';
+	}
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_check_line),
 		cmocka_unit_test(test_ownership_lines),
 		cmocka_unit_test(test_every_field_rendered),
+		cmocka_unit_test(test_workload_lines),
 	};
 
 	return cmocka_run_group_tests_name("record_text", tests, NULL, NULL);

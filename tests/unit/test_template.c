@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include "recvars.h"
 #include "template.h"
+#include "workload.h"
 
 static const struct template_var vars[] = {
 	{ "port", "8080", false }, { "holder.pid", "4242", false }, { "holder.exe", NULL, true },
@@ -87,7 +88,10 @@ static void test_check(void **state)
 	assert_int_equal(template_check("-{holder.exe}", vars, NVARS, &bad), TEMPLATE_OK);
 }
 
-/* Every variable has a distinct name and environment variable; comm and exe are chosen. */
+/*
+ * Every variable has a distinct name and environment variable; comm and
+ * exe are chosen, and a workload's names.
+ */
 static void test_table(void **state)
 {
 	size_t i, j;
@@ -97,7 +101,11 @@ static void test_table(void **state)
 		assert_non_null(record_vars[i].name);
 		assert_int_equal(strncmp(record_vars[i].env, "BINDWATCH_", 10), 0);
 		assert_int_equal(record_vars[i].chosen,
-				 strstr(record_vars[i].name, ".comm") || strstr(record_vars[i].name, ".exe"));
+				 strstr(record_vars[i].name, ".comm") || strstr(record_vars[i].name, ".exe") ||
+				 strstr(record_vars[i].name, ".container") ||
+				 strstr(record_vars[i].name, ".image") ||
+				 strstr(record_vars[i].name, ".pod") ||
+				 strstr(record_vars[i].name, ".namespace"));
 		for (j = 0; j < i; j++) {
 			assert_string_not_equal(record_vars[i].name, record_vars[j].name);
 			assert_string_not_equal(record_vars[i].env, record_vars[j].env);
@@ -176,6 +184,44 @@ static void test_values(void **state)
 	assert_null(value_of(v, "holder.comm"));
 }
 
+/* A requester's container and a holder's pod, by name; a container without one by its id. */
+static void test_workload_values(void **state)
+{
+	struct bw_event ev = { .ret = -EADDRINUSE, .pid = 815 };
+	struct workload job = { .runtime = "docker", .id = "0123", .name = "job",
+				.image = "busybox:1", .container_port = -1 };
+	struct workload web = { .runtime = "containerd", .id = "4567", .source = WORKLOAD_PROXY,
+				.pod = { .name = "web-7d9", .namespace = "default" },
+				.container_port = 80 };
+	struct holder_info hi = { .h = { .pid = 42 }, .pi = { .workload = &web } };
+	struct diagnosis d = { .holders = &hi, .n = 1 };
+	struct proc_info req = { .workload = &job };
+	struct bw_record r = { .ev = &ev, .req = &req, .diag = &d };
+	char bufs[RECORD_VARS][RECORD_VAR_LEN];
+	struct template_var v[RECORD_VARS];
+
+	(void)state;
+	record_vars_values(&r, v, bufs);
+	assert_string_equal(value_of(v, "requester.container"), "job");
+	assert_string_equal(value_of(v, "requester.image"), "busybox:1");
+	assert_string_equal(value_of(v, "requester.runtime"), "docker");
+	assert_null(value_of(v, "requester.pod"));
+	assert_null(value_of(v, "requester.namespace"));
+	assert_string_equal(value_of(v, "holder.container"), "4567");
+	assert_null(value_of(v, "holder.image"));
+	assert_string_equal(value_of(v, "holder.runtime"), "containerd");
+	assert_string_equal(value_of(v, "holder.pod"), "web-7d9");
+	assert_string_equal(value_of(v, "holder.namespace"), "default");
+	/* no workload: absent */
+	req.workload = NULL;
+	hi.h.pid = 0;
+	record_vars_values(&r, v, bufs);
+	assert_null(value_of(v, "requester.container"));
+	assert_null(value_of(v, "requester.runtime"));
+	assert_null(value_of(v, "holder.container"));
+	assert_null(value_of(v, "holder.pod"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_workload_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
