@@ -34,8 +34,10 @@
 # folders; header dependencies are tracked with -MMD.  V=1 shows commands.
 #
 #   make          build ./bindwatch
-#   make run      install missing packages, build, run with defaults
-#   make test     install missing packages, build, run the whole suite
+#   make run      install what building and running need (make deps),
+#                 build, run with defaults
+#   make test     install that and the test tools (make test-deps), build,
+#                 run the whole suite
 #   make test SANITIZE=1
 #                 the same with bindwatch and the unit tests built with
 #                 AddressSanitizer and UBSan (in build/sanitize/)
@@ -108,27 +110,31 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all run test deps vmlinux clean unit-tests install
+.PHONY: all run test deps test-deps vmlinux clean unit-tests install
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: $(BINARY)
 
 # Every goal below that compiles needs a vmlinux.h for this architecture.
-ifeq ($(filter clean deps vmlinux,$(MAKECMDGOALS)),)
+ifeq ($(filter clean deps test-deps vmlinux,$(MAKECMDGOALS)),)
 ifeq ($(wildcard $(VMLINUX)),)
 $(error unsupported architecture '$(ARCH)' (uname -m: $(UNAME_M)): no $(VMLINUX); generate it on such a machine with 'make vmlinux')
 endif
 endif
 
+# the missing Debian packages of a set (scripts/install-deps.sh)
 deps:
-	$(Q)scripts/install-deps.sh
+	$(Q)scripts/install-deps.sh build
+
+test-deps:
+	$(Q)scripts/install-deps.sh test
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	./$(BINARY) $(ARGS)
 
-test: deps
+test: test-deps
 	$(Q)$(MAKE) --no-print-directory all unit-tests $(BUILD)/conflicts $(BUILD)/fuzz_policy $(BUILD)/fuzz_replay
 	$(Q)BUILD=$(BUILD) BINDWATCH=$(CURDIR)/$(BINARY) tests/run
 
@@ -216,8 +222,9 @@ clean:
 #
 #   make kernel-test  build bindwatch and build/conflicts, run
 #                     scripts/kernel-matrix.sh
-#                     (needs qemu-system-x86, busybox-static, cpio; downloads
-#                     the kernels into build/kernels/ the first time)
+#                     (installs the test set, qemu-system-x86, busybox-static,
+#                     cpio...; downloads the kernels into build/kernels/ the
+#                     first time)
 
 .PHONY: kernel-test
 
@@ -225,7 +232,7 @@ $(BUILD)/conflicts: tests/kernels/conflicts.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(filter-out $(SAN_FLAGS),$(BW_CFLAGS)) -static $< -o $@
 
-kernel-test: bindwatch $(BUILD)/conflicts
+kernel-test: test-deps bindwatch $(BUILD)/conflicts
 	$(Q)scripts/kernel-matrix.sh
 
 include mk/kernels-arm64.mk

@@ -7,7 +7,8 @@
 #   make deb           build/bindwatch_VERSION_DEBARCH.deb (packaging/build-deb.sh)
 #   make deb ARCH=arm64
 #   make image         OCI image bindwatch:VERSION from packaging/image/Containerfile
-#                      (podman; ARCH=arm64 builds bindwatch:VERSION-arm64, linux/arm64)
+#                      (podman; ARCH=arm64 builds bindwatch:VERSION-arm64, linux/arm64;
+#                      IMAGE=NAME:TAG names it otherwise)
 #   make release-test  tests/release/ (pytest): lintian, the package installed,
 #                      run and removed, the image run as a monitor, the DaemonSet
 #
@@ -40,6 +41,7 @@ deb: $(PKG_PREREQ) | $(BUILD)
 # else of the tree is sent to the builder or can land in the image; the
 # binary is stripped as in the package.
 image: $(PKG_PREREQ) | $(BUILD)
+	$(Q)scripts/install-deps.sh image
 	$(call msg,IMAGE,$(IMAGE) ($(OCI_ARCH)))
 	$(Q)rm -rf $(BUILD)/image-context && mkdir -p $(BUILD)/image-context
 	$(Q)$(PKG_STRIP) --strip-unneeded --remove-section=.comment --remove-section=.note \

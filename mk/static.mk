@@ -25,10 +25,12 @@
 
 # make test checks the static binaries (tests/static/) and the kernel
 # matrix boots them: on x86_64 both this machine's and the arm64 one, built
-# one after the other (each may run apt), after deps for the same reason
+# one after the other (each may run apt), after deps for the same reason,
+# and under make test after test-deps too
 STATIC_ALL_ARCHES := $(ARCH) $(if $(filter x86,$(ARCH)),arm64)
 test: static-all
 static static-all: deps
+static-all: $(if $(filter test,$(MAKECMDGOALS)),test-deps)
 static-all:
 	$(Q)for arch in $(STATIC_ALL_ARCHES); do \
 		$(MAKE) --no-print-directory static ARCH=$$arch || exit 1; \

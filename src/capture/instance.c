@@ -19,6 +19,14 @@
  * The file is opened without following links and must be a regular file
  * owned by root, so nothing another user placed there is written to.
  *
+ * A root monitor in an empty root (a chroot, a minimal container: the
+ * static binary needs nothing else) finds no /run; it makes it, as the
+ * boot would have: root's, mode 0755 whatever the umask (other users read
+ * /run/netns and the like).  Nothing is followed: mkdir(2) follows no
+ * link, and what it made is opened without following one before its mode
+ * is set.  Only /run is made: a monitor that is not root keeps its lock
+ * in a directory that must already be its user's.
+ *
  * A monitor that is not root (a service user with capabilities, bindwatch(8),
  * CAPABILITIES) cannot create files in /run: its lock is
  * /run/bindwatch/bindwatch.lock, in a directory its user owns
@@ -47,6 +55,7 @@
 #include "log.h"
 
 #define LOCK_MODE 0644
+#define RUN_DIR_MODE 0755
 #define PID_TEXT_LEN 24
 #define LOCKS_LINE_LEN 256 /* a /proc/locks line */
 
@@ -183,6 +192,21 @@ static int lock_other(const char *path)
 	return fd;
 }
 
+/* Make INSTANCE_RUN_DIR if it is missing (see the top of this file). */
+static int make_run_dir(void)
+{
+	int fd, err = 0;
+
+	if (mkdir(INSTANCE_RUN_DIR, RUN_DIR_MODE))
+		return errno == EEXIST ? 0 : -errno;
+	fd = open(INSTANCE_RUN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchmod(fd, RUN_DIR_MODE))
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 /*
  * This monitor's own lock file: in /run/bindwatch/ when not root, or when
  * that is root's directory (a root service's RuntimeDirectory=, the one
@@ -200,8 +224,14 @@ static const char *own_path(void)
 int instance_lock(int fds[2])
 {
 	const char *own = own_path();
-	int other;
+	int other, err;
 
+	/* own_path() gives INSTANCE_LOCK_PATH to root alone */
+	if (!strcmp(own, INSTANCE_LOCK_PATH) && (err = make_run_dir())) {
+		warn("cannot create %s for the lock file %s: %s", INSTANCE_RUN_DIR, own,
+		     strerror(-err));
+		return err;
+	}
 	fds[0] = lock_own(own);
 	if (fds[0] < 0)
 		return fds[0];

@@ -153,8 +153,10 @@ def mode_args(mode):
 class Bindwatch:
     """A running bindwatch. Use as a context manager so it is always stopped."""
 
-    def __init__(self, *args, json_output=True, env=None):
-        argv = bindwatch_argv(*args, *(["--json"] if json_output else []))
+    def __init__(self, *args, json_output=True, env=None, prefix=()):
+        """prefix: a command that runs (exec()s) bindwatch, e.g. in another
+        root (tests/static/empty-root.sh)."""
+        argv = [*prefix, *bindwatch_argv(*args, *(["--json"] if json_output else []))]
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=env)
         self.out = LineReader(self.proc.stdout)
@@ -260,9 +262,9 @@ class Bindwatch:
         return rc, self.err.text()
 
 
-def start_bindwatch(*args, json_output=True, env=None):
+def start_bindwatch(*args, json_output=True, env=None, prefix=()):
     """Start bindwatch and wait for its ready line; fail if it exits instead."""
-    bw = Bindwatch(*args, json_output=json_output, env=env)
+    bw = Bindwatch(*args, json_output=json_output, env=env, prefix=prefix)
     if not bw.wait_ready():
         fail(f"bindwatch {' '.join(args)} exited {bw.proc.returncode} before ready; "
              f"stderr: {bw.err.text()!r}")

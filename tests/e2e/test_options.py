@@ -17,11 +17,15 @@ import urllib.request
 
 import pytest
 
+import harness
 from harness import (READY_TIMEOUT, RECORD_TIMEOUT, Requester, bind_conflict, bindwatch_argv,
                      check, check_record, check_requester, eq, fail, for_port, free_port, hold,
                      listen_conflict, run_to_exit, start_bindwatch)
 
 UNREACHABLE = "198.51.100.1"  # TEST-NET-2: not local, so bind() fails EADDRNOTAVAIL
+LOGROTATE_SNIPPET = os.path.join(harness.REPO, "scripts", "bindwatch.logrotate")
+LOGROTATE_LOGS = "/var/log/bindwatch/*.log"  # what the snippet rotates
+SERVICE_LOCK_DIR = "/run/bindwatch"  # a root monitor locks there when it is root's
 
 
 def tcp4_bind(requester, expect, port, addr="127.0.0.1"):
@@ -248,15 +252,41 @@ def test_log_symlink_refused():
         check(not os.path.exists(target), "the link's target was created")
 
 
-def test_log_rotation():
-    """logrotate's way: rename the log, SIGHUP; records before go to the old
-    file, after to a new one, and together they are exactly what stdout got."""
+def rotate_by_signal(bw, path):
+    os.rename(path, path + ".1")
+    bw.proc.send_signal(signal.SIGHUP)
+
+
+def rotate_by_logrotate(bw, path):
+    """The shipped snippet, run by logrotate on path's directory: its
+    postrotate reaches a monitor started without systemd through the pid in
+    the lock (this one holds /run/bindwatch.lock: no /run/bindwatch)."""
+    conf, state = path + ".conf", path + ".state"
+    with open(LOGROTATE_SNIPPET, encoding="utf-8") as f:
+        text = f.read()
+    check(LOGROTATE_LOGS in text, f"{LOGROTATE_SNIPPET} does not rotate {LOGROTATE_LOGS}")
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write(text.replace(LOGROTATE_LOGS, os.path.join(os.path.dirname(path), "*.log")))
+    rc, out, err = run_to_exit(["logrotate", "--force", "--state", state, conf])
+    eq(rc, 0, f"logrotate's exit status (stdout {out!r}, stderr {err!r})")
+
+
+@pytest.mark.parametrize("rotate", [rotate_by_signal, rotate_by_logrotate],
+                         ids=["sighup", "logrotate"])
+def test_log_rotation(rotate):
+    """logrotate's way: rename the log, SIGHUP, by hand and as the shipped
+    snippet does it without systemd; records before go to the old file,
+    after to a new one, and together they are exactly what stdout got."""
+    if rotate is rotate_by_logrotate:
+        if not shutil.which("logrotate"):
+            pytest.skip("logrotate is not installed")
+        if os.path.isdir(SERVICE_LOCK_DIR):
+            pytest.skip(f"{SERVICE_LOCK_DIR} exists: the monitor locks there, as a unit does")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "bindwatch.log")
         with start_bindwatch("--log", path) as bw:
             first = bind_conflict(bw)[0]
-            os.rename(path, path + ".1")
-            bw.proc.send_signal(signal.SIGHUP)
+            rotate(bw, path)
             deadline = time.monotonic() + RECORD_TIMEOUT
             while not os.path.exists(path):  # reopened once the loop sees the signal
                 check(time.monotonic() < deadline, "no new log file after SIGHUP")
