@@ -581,7 +581,7 @@ static int prepare(struct monitor *m, const struct bw_options *o)
 		m->policy_path = o->policy_path;
 		m->own.expect = m->policy;
 	}
-	err = hooks_init(&m->hooks, o->exec, o->exec_max, o->exec_timeout, o->exec_interval_ms);
+	err = hooks_init(&m->hooks, o->exec, o->exec_max, o->exec_timeout_ms, o->exec_interval_ms);
 	if (err) {
 		warn("--exec: '%s': %s", o->exec ? o->exec : "", err == -E2BIG ? "too many arguments" :
 		     strerror(-err));
