@@ -17,10 +17,10 @@
  * Exit 3 when it could not look: never "free" for a lookup that did not
  * happen.
  *
- * ":PORT" is every address, as a service written `bind :PORT` or
- * `listen PORT` may take it either way: the answer is for both binds, to
- * 0.0.0.0 and to [::] (--v6only applies to the latter), one line or JSON
- * object each, free only when both are.
+ * ":PORT" is every address of both families: a script cannot tell which
+ * one the service will bind, so the answer is for both binds, to 0.0.0.0
+ * and to [::] (--v6only applies to the latter), one line or JSON object
+ * each, free only when both are.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -33,7 +33,6 @@
 #include "version.h"
 
 #define PID_MAX_LIMIT (4 * 1024 * 1024) /* include/linux/threads.h, 64-bit */
-#define PAGE "bindwatch(8)"
 #define EXEC_TIMEOUT_DEFAULT_MS (10 * 1000)
 #define EXEC_TIMEOUT_MIN_MS 1
 #define EXEC_TIMEOUT_MAX_MS (3600 * 1000)
@@ -188,7 +187,7 @@ static int for_each_token(const char *list, struct bw_options *o,
 	if (!copy)
 		return -ENOMEM;
 	if (!*copy || copy[strlen(copy) - 1] == ',' || *copy == ',' || strstr(copy, ",,")) {
-		usage_error(PAGE, "'%s': empty entry in list", list);
+		usage_error(OPTIONS_PAGE, "'%s': empty entry in list", list);
 		free(copy);
 		return -EINVAL;
 	}
@@ -207,7 +206,7 @@ static int add_pid(struct bw_options *o, const char *tok)
 	errno = 0;
 	v = strtol(tok, &end, 10);
 	if (errno || end == tok || *end || v < 1 || v > PID_MAX_LIMIT) {
-		usage_error(PAGE, "--pid: '%s': expected a process id from 1 to %d", tok,
+		usage_error(OPTIONS_PAGE, "--pid: '%s': expected a process id from 1 to %d", tok,
 			    PID_MAX_LIMIT);
 		return -EINVAL;
 	}
@@ -224,7 +223,7 @@ static int add_comm(struct bw_options *o, const char *tok)
 	char (*comms)[BW_COMM_LEN];
 
 	if (strlen(tok) >= BW_COMM_LEN) {
-		usage_error(PAGE, "--comm: '%s': longer than %d bytes, the most the kernel keeps",
+		usage_error(OPTIONS_PAGE, "--comm: '%s': longer than %d bytes, the most the kernel keeps",
 			    tok, BW_COMM_LEN - 1);
 		return -EINVAL;
 	}
@@ -246,7 +245,7 @@ static int parse_range(const char *opt, long min, long max, long *v)
 	errno = 0;
 	n = strtol(optarg, &end, 10);
 	if (errno || end == optarg || *end || n < min || n > max) {
-		usage_error(PAGE, "%s: '%s': expected a number from %ld to %ld", opt, optarg, min,
+		usage_error(OPTIONS_PAGE, "%s: '%s': expected a number from %ld to %ld", opt, optarg, min,
 			    max);
 		return -EINVAL;
 	}
@@ -272,7 +271,7 @@ static int parse_duration(const char *opt, uint64_t min_ms, uint64_t max_ms, con
 	uint64_t v;
 
 	if (duration_parse_arg(optarg, &v) || v < min_ms || v > max_ms) {
-		usage_error(PAGE, "%s: '%s': expected %s, %s", opt, optarg, DURATION_ARG_EXPECTED,
+		usage_error(OPTIONS_PAGE, "%s: '%s': expected %s, %s", opt, optarg, DURATION_ARG_EXPECTED,
 			    bounds);
 		return -EINVAL;
 	}
@@ -287,7 +286,7 @@ static int parse_one(int c, struct bw_options *o)
 	switch (c) {
 	case OPT_MODE:
 		if (parse_mode(optarg, &o->capture.mode)) {
-			usage_error(PAGE, "--mode: '%s': expected auto, fexit or tracepoint", optarg);
+			usage_error(OPTIONS_PAGE, "--mode: '%s': expected auto, fexit or tracepoint", optarg);
 			return -EINVAL;
 		}
 		return 0;
@@ -299,7 +298,7 @@ static int parse_one(int c, struct bw_options *o)
 		return 0;
 	case OPT_PORT:
 		if (portlist_parse(optarg, o->capture.ports, err, sizeof(err)) < 0) {
-			usage_error(PAGE, "--port: %s", err);
+			usage_error(OPTIONS_PAGE, "--port: %s", err);
 			return -EINVAL;
 		}
 		o->capture.port_filter = true;
@@ -317,7 +316,7 @@ static int parse_one(int c, struct bw_options *o)
 		else if (!strcmp(optarg, "eaddrinuse"))
 			o->capture.report &= ~BW_REPORT_ERRORS;
 		else {
-			usage_error(PAGE, "--errors: '%s': expected eaddrinuse or all", optarg);
+			usage_error(OPTIONS_PAGE, "--errors: '%s': expected eaddrinuse or all", optarg);
 			return -EINVAL;
 		}
 		return 0;
@@ -335,7 +334,7 @@ static int parse_one(int c, struct bw_options *o)
 		return 0;
 	case OPT_EXEC:
 		if (!optarg[strspn(optarg, " \t")]) {
-			usage_error(PAGE, "--exec: expected a command");
+			usage_error(OPTIONS_PAGE, "--exec: expected a command");
 			return -EINVAL;
 		}
 		o->exec = optarg;
@@ -374,7 +373,7 @@ static int parse_one(int c, struct bw_options *o)
 		struct sockaddr_storage ss;
 
 		if (metrics_parse_listen(optarg, &ss)) {
-			usage_error(PAGE, "--metrics: '%s': expected PORT, :PORT, ADDR:PORT or "
+			usage_error(OPTIONS_PAGE, "--metrics: '%s': expected PORT, :PORT, ADDR:PORT or "
 				    "[ADDR6]:PORT", optarg);
 			return -EINVAL;
 		}
@@ -429,7 +428,7 @@ static int check_exec(const char *cmd)
 	if (!prog)
 		err = -ENOMEM;
 	else if (err)
-		usage_error(PAGE, "--exec: '%s': %s", prog, err == -ENOENT ? "no such program" :
+		usage_error(OPTIONS_PAGE, "--exec: '%s': %s", prog, err == -ENOENT ? "no such program" :
 			    err == -ENOMEM ? "out of memory" : "not an executable file");
 	free(path);
 	free(prog);
@@ -452,7 +451,7 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, USAGE_GETOPT_QUIET "vhV", long_options, NULL)) != -1) {
 		if (c == '?' || c == ':') {
-			usage_bad_option(PAGE, NULL, c, argv, long_options);
+			usage_bad_option(OPTIONS_PAGE, NULL, c, argv, long_options);
 			return -EINVAL;
 		}
 		if (c == 'h') {
@@ -470,11 +469,11 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 			return err;
 	}
 	if (optind < argc) {
-		usage_error(PAGE, "unknown command or argument '%s'", argv[optind]);
+		usage_error(OPTIONS_PAGE, "unknown command or argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
 	if (o->dry_run && !o->policy_path) {
-		usage_error(PAGE, "--dry-run needs --policy FILE");
+		usage_error(OPTIONS_PAGE, "--dry-run needs --policy FILE");
 		return -EINVAL;
 	}
 	if (o->exec && check_exec(o->exec))

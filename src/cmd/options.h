@@ -14,6 +14,9 @@
 #include "loader.h"
 #include "output.h"
 
+/* Where a usage error of the monitor points (usage.h). */
+#define OPTIONS_PAGE "bindwatch(8)"
+
 struct bw_options {
 	struct capture_config capture; /* --mode, --port, --pid, --comm, --cgroup, ... */
 	struct output_config output;   /* --json, --log, --syslog */

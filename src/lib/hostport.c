@@ -6,9 +6,10 @@
  * by every option and argument that takes one; it must not decide what a
  * missing address means (each caller's default) nor look anything up.
  *
- * ":PORT" with nothing before the colon is every address, as haproxy's
- * `bind :80` and Go's ":9464" write it; each caller says how it binds or
- * checks every address.  A hostname is refused: it may resolve to several
+ * ":PORT" with nothing before the colon is every address, the form a
+ * service's configuration gives it in (haproxy's `bind :80`, Go's
+ * ":9464"), of both families, so an answer never misses one; each caller
+ * says how it binds or checks every address.  A hostname is refused: it may resolve to several
  * addresses, and the answer would be for one of them.
  */
 #include <errno.h>

@@ -14,7 +14,7 @@
 
 enum hostport_kind {
 	HOSTPORT_DEFAULT, /* "PORT": the address the command defaults to */
-	HOSTPORT_ALL,     /* ":PORT": every address, IPv4 and IPv6 (haproxy's "bind :80") */
+	HOSTPORT_ALL,     /* ":PORT": every address, IPv4 and IPv6 */
 	HOSTPORT_GIVEN,   /* "ADDR:PORT", "[ADDR6]:PORT": that address */
 };
 
