@@ -211,7 +211,7 @@ static bool on_target(const struct who_opts *o, const struct bw_sock *s)
 	return conflict_may_clash(&req, s);
 }
 
-/* Keep only l's sockets on_target(). */
+/* Keep only l's sockets on_target(); none left, l is freed (as a lookup that found none). */
 static void keep_on_target(const struct who_opts *o, struct holder_list *l)
 {
 	size_t i, n = 0;
@@ -220,6 +220,8 @@ static void keep_on_target(const struct who_opts *o, struct holder_list *l)
 		if (on_target(o, &l->v[i].sock))
 			l->v[n++] = l->v[i];
 	l->n = n;
+	if (!n)
+		holder_list_free(l);
 }
 
 /*
