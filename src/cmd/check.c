@@ -72,7 +72,7 @@ static const char check_usage[] =
 "  --pid PID          ... in the network namespace of process PID\n"
 "  --timeout DURATION wait only: how long, in seconds or with a unit: 5, 30s,\n"
 "                     500ms, 2m (0: check once)\n"
-"  --json             one JSON object on stdout\n"
+"  --json             one JSON object on stdout (one a line, for each bind)\n"
 "  --btf FILE         kernel BTF, when /sys/kernel/btf/vmlinux is missing\n"
 "  -v, --verbose      show libbpf's log and which holder walk loaded\n"
 "\n"
@@ -142,7 +142,7 @@ static int parse_opt(struct check_opts *o, int c)
 	case OPT_BTF: o->btf = optarg; return 0;
 	case 'v': o->verbose = true; return 0;
 	case 'h': fputs(check_usage, stdout); return 1;
-	default: return -EINVAL; /* '?' and ':', said by the caller */
+	default: return -EINVAL;
 	}
 }
 
@@ -170,7 +170,7 @@ static int validate(const struct check_opts *o)
 		return -EINVAL;
 	}
 	if (wait != o->timeout_set) {
-		usage_error(PAGE, "%s", wait ? "wait: --timeout DURATION is required (e.g. --timeout 30)"
+		usage_error(PAGE, "%s", wait ? "wait: --timeout DURATION is required (e.g. 30)"
 					   : "check: --timeout is for wait");
 		return -EINVAL;
 	}

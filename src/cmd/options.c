@@ -223,8 +223,9 @@ static int add_comm(struct bw_options *o, const char *tok)
 	char (*comms)[BW_COMM_LEN];
 
 	if (strlen(tok) >= BW_COMM_LEN) {
-		usage_error(OPTIONS_PAGE, "--comm: '%s': longer than %d bytes, the most the kernel keeps",
-			    tok, BW_COMM_LEN - 1);
+		usage_error(OPTIONS_PAGE,
+			    "--comm: '%s': longer than %d bytes, the most the kernel keeps", tok,
+			    BW_COMM_LEN - 1);
 		return -EINVAL;
 	}
 	comms = realloc(o->capture.comms, (o->capture.ncomms + 1) * sizeof(*comms));
@@ -245,8 +246,8 @@ static int parse_range(const char *opt, long min, long max, long *v)
 	errno = 0;
 	n = strtol(optarg, &end, 10);
 	if (errno || end == optarg || *end || n < min || n > max) {
-		usage_error(OPTIONS_PAGE, "%s: '%s': expected a number from %ld to %ld", opt, optarg, min,
-			    max);
+		usage_error(OPTIONS_PAGE, "%s: '%s': expected a number from %ld to %ld", opt, optarg,
+			    min, max);
 		return -EINVAL;
 	}
 	*v = n;
@@ -271,8 +272,8 @@ static int parse_duration(const char *opt, uint64_t min_ms, uint64_t max_ms, con
 	uint64_t v;
 
 	if (duration_parse_arg(optarg, &v) || v < min_ms || v > max_ms) {
-		usage_error(OPTIONS_PAGE, "%s: '%s': expected %s, %s", opt, optarg, DURATION_ARG_EXPECTED,
-			    bounds);
+		usage_error(OPTIONS_PAGE, "%s: '%s': expected %s, %s", opt, optarg,
+			    DURATION_ARG_EXPECTED, bounds);
 		return -EINVAL;
 	}
 	*ms = v;
@@ -286,7 +287,8 @@ static int parse_one(int c, struct bw_options *o)
 	switch (c) {
 	case OPT_MODE:
 		if (parse_mode(optarg, &o->capture.mode)) {
-			usage_error(OPTIONS_PAGE, "--mode: '%s': expected auto, fexit or tracepoint", optarg);
+			usage_error(OPTIONS_PAGE, "--mode: '%s': expected auto, fexit or tracepoint",
+				    optarg);
 			return -EINVAL;
 		}
 		return 0;
@@ -428,7 +430,8 @@ static int check_exec(const char *cmd)
 	if (!prog)
 		err = -ENOMEM;
 	else if (err)
-		usage_error(OPTIONS_PAGE, "--exec: '%s': %s", prog, err == -ENOENT ? "no such program" :
+		usage_error(OPTIONS_PAGE, "--exec: '%s': %s", prog,
+			    err == -ENOENT ? "no such program" :
 			    err == -ENOMEM ? "out of memory" : "not an executable file");
 	free(path);
 	free(prog);

@@ -65,7 +65,6 @@ static const char who_usage[] =
 
 struct who_opts {
 	struct hostport target; /* the port, and the address when one is given */
-	unsigned int port;
 	int protocol;       /* IPPROTO_TCP, IPPROTO_UDP or 0 for both */
 	const char *netns;  /* --netns PATH */
 	const char *pid;    /* --pid PID */
@@ -84,7 +83,6 @@ static int parse_target(const char *arg, struct who_opts *o)
 		usage_error(PAGE, "who: '%s': %s ([[ADDR]:]PORT[/tcp|/udp])", arg, why);
 		return -EINVAL;
 	}
-	o->port = o->target.port;
 	if (!slash)
 		o->protocol = 0;
 	else if (!strcmp(slash + 1, "tcp"))
@@ -173,7 +171,7 @@ static void say_nothing(const struct who_opts *o)
 	bool on = o->target.kind == HOSTPORT_GIVEN &&
 		  !addr_format(addr, sizeof(addr), o->target.family, o->target.addr);
 
-	warn("nothing holds port %u%s%s%s%s", o->port, o->protocol ? "/" : "",
+	warn("nothing holds port %u%s%s%s%s", o->target.port, o->protocol ? "/" : "",
 	     o->protocol ? proto_label(o->protocol) : "", on ? " on " : "", on ? addr : "");
 }
 
@@ -185,7 +183,7 @@ static void print(const struct who_opts *o, const struct holder_info *v, size_t 
 	strbuf_init(&sb);
 	if (o->json) {
 		clock_gettime(CLOCK_REALTIME, &now);
-		who_json(&sb, v, n, o->port, proto_label(o->protocol), netns, &now);
+		who_json(&sb, v, n, o->target.port, proto_label(o->protocol), netns, &now);
 	} else {
 		who_text(&sb, v, n);
 	}
@@ -261,7 +259,7 @@ static int find(const struct who_opts *o, struct holders **h, const struct holde
 static int lookup(const struct who_opts *o)
 {
 	struct holder_query q = {
-		.port = o->port,
+		.port = o->target.port,
 		.protocol = o->protocol,
 		.netns_fd = -1,
 	};

@@ -365,10 +365,11 @@ static int listen_on(const struct sockaddr_storage *addr)
 	int one = 1, off = 0, err;
 
 	if (fd < 0 && errno == EAFNOSUPPORT && every_address(addr)) {
-		struct sockaddr_storage v4 = { .ss_family = AF_INET };
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)addr;
+		struct sockaddr_storage any4 = { .ss_family = AF_INET };
 
-		((struct sockaddr_in *)&v4)->sin_port = ((const struct sockaddr_in6 *)addr)->sin6_port;
-		return listen_on(&v4);
+		((struct sockaddr_in *)&any4)->sin_port = v6->sin6_port;
+		return listen_on(&any4);
 	}
 	if (fd < 0)
 		return -errno;
