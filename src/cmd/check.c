@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * check.c - `bindwatch check [ADDR:]PORT[/tcp|/udp] [OPTIONS]` and
+ * check.c - `bindwatch check [[ADDR]:]PORT[/tcp|/udp] [OPTIONS]` and
  * `bindwatch wait ... --timeout DURATION`.
  *
  * It owns the two commands' options, output and exit codes; it must not
@@ -16,6 +16,11 @@
  * at 10 a second that stays a small fraction of a core on a busy host.
  * Exit 3 when it could not look: never "free" for a lookup that did not
  * happen.
+ *
+ * ":PORT" is every address of both families: a script cannot tell which
+ * one the service will bind, so the answer is for both binds, to 0.0.0.0
+ * and to [::] (--v6only applies to the latter), one line or JSON object
+ * each, free only when both are.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,19 +43,23 @@
 #include "nsarg.h"
 #include "privs.h"
 #include "record.h"
+#include "usage.h"
 
+#define PAGE "bindwatch-check(8)"
+#define CHECK_BINDS_MAX 2 /* ":PORT": 0.0.0.0 and [::] */
 #define WAIT_POLL_MS 100 /* a modest rate: each poll walks every process's fds */
 #define NS_PER_MS 1000000ULL
 #define MS_PER_S 1000
 #define UID_MAX_VALID 0xfffffffeUL /* (uid_t)-1 means "no uid" to the kernel */
 
 static const char check_usage[] =
-"Usage: bindwatch check [ADDR:]PORT[/tcp|/udp] [OPTIONS]\n"
-"       bindwatch wait [ADDR:]PORT[/tcp|/udp] [OPTIONS] --timeout DURATION\n"
+"Usage: bindwatch check [[ADDR]:]PORT[/tcp|/udp] [OPTIONS]\n"
+"       bindwatch wait [[ADDR]:]PORT[/tcp|/udp] [OPTIONS] --timeout DURATION\n"
 "Would a bind() to ADDR:PORT with these options succeed now?  check answers\n"
 "free or busy, with the holders and the reason a conflict record gives; wait\n"
 "asks again every 100 ms until the answer is free or DURATION ends.  ADDR\n"
-"defaults to 0.0.0.0; [::]:PORT is IPv6; the protocol defaults to tcp.\n"
+"defaults to 0.0.0.0; [::]:PORT is IPv6; :PORT is every address (both binds,\n"
+"0.0.0.0 and [::], answered; free when both are); the protocol defaults to tcp.\n"
 "\n"
 "  --reuseaddr        the socket sets SO_REUSEADDR\n"
 "  --reuseport        the socket sets SO_REUSEPORT\n"
@@ -61,8 +70,9 @@ static const char check_usage[] =
 "  --listen           the caller will also listen() (tcp only)\n"
 "  --netns PATH       the bind happens in this network namespace\n"
 "  --pid PID          ... in the network namespace of process PID\n"
-"  --timeout DURATION wait only: how long, e.g. 30s, 500ms (0: check once)\n"
-"  --json             one JSON object on stdout\n"
+"  --timeout DURATION wait only: how long, in seconds or with a unit: 5, 30s,\n"
+"                     500ms, 2m (0: check once)\n"
+"  --json             one JSON object on stdout (one a line, for each bind)\n"
 "  --btf FILE         kernel BTF, when /sys/kernel/btf/vmlinux is missing\n"
 "  -v, --verbose      show libbpf's log and which holder walk loaded\n"
 "\n"
@@ -73,6 +83,7 @@ static const char check_usage[] =
 struct check_opts {
 	const char *cmd;       /* "check" or "wait" */
 	struct bw_sock sock;   /* the intended bind: address, port and options */
+	bool all;              /* ":PORT": sock is 0.0.0.0, and [::] is asked too */
 	const char *dev;       /* --dev */
 	const char *netns;     /* --netns PATH */
 	const char *pid;       /* --pid PID */
@@ -95,7 +106,7 @@ static int parse_uid(const struct check_opts *o, const char *arg, __u32 *uid)
 	errno = 0;
 	v = strtoul(arg, &end, 10);
 	if (errno || *end || end == arg || arg[0] == '-' || v > UID_MAX_VALID) {
-		warn("%s: --uid: '%s': expected a numeric uid", o->cmd, arg);
+		usage_error(PAGE, "%s: --uid: '%s': expected a numeric uid", o->cmd, arg);
 		return -EINVAL;
 	}
 	*uid = v;
@@ -104,8 +115,9 @@ static int parse_uid(const struct check_opts *o, const char *arg, __u32 *uid)
 
 static int parse_timeout(struct check_opts *o, const char *arg)
 {
-	if (duration_parse(arg, strlen(arg), &o->timeout_ms)) {
-		warn("%s: --timeout: '%s': expected %s", o->cmd, arg, DURATION_EXPECTED);
+	if (duration_parse_arg(arg, &o->timeout_ms)) {
+		usage_error(PAGE, "%s: --timeout: '%s': expected %s", o->cmd, arg,
+			    DURATION_ARG_EXPECTED);
 		return -EINVAL;
 	}
 	o->timeout_set = true;
@@ -140,26 +152,26 @@ static int validate(const struct check_opts *o)
 	bool wait = !strcmp(o->cmd, "wait");
 
 	if (o->netns && o->pid) {
-		warn("%s: --netns and --pid both name a namespace; give one", o->cmd);
+		usage_error(PAGE, "%s: --netns and --pid both name a namespace; give one", o->cmd);
 		return -EINVAL;
 	}
-	if ((o->sock.sockflags & BW_SF_V6ONLY) && o->sock.family != AF_INET6) {
-		warn("%s: --v6only: only an IPv6 address can be v6only, e.g. [::]:%u",
-		     o->cmd, o->sock.port);
+	if ((o->sock.sockflags & BW_SF_V6ONLY) && o->sock.family != AF_INET6 && !o->all) {
+		usage_error(PAGE, "%s: --v6only: only an IPv6 address can be v6only, e.g. [::]:%u",
+			    o->cmd, o->sock.port);
 		return -EINVAL;
 	}
 	if (o->listen && o->sock.protocol == IPPROTO_UDP) {
-		warn("%s: --listen: UDP sockets do not listen", o->cmd);
+		usage_error(PAGE, "%s: --listen: UDP sockets do not listen", o->cmd);
 		return -EINVAL;
 	}
 	if (o->dev && strlen(o->dev) >= IF_NAMESIZE) {
-		warn("%s: --dev: '%s': expected a device name of at most %d characters",
-		     o->cmd, o->dev, IF_NAMESIZE - 1);
+		usage_error(PAGE, "%s: --dev: '%s': expected a device name of at most %d characters",
+			    o->cmd, o->dev, IF_NAMESIZE - 1);
 		return -EINVAL;
 	}
 	if (wait != o->timeout_set) {
-		warn(wait ? "wait: --timeout DURATION is required (e.g. --timeout 30s)"
-			  : "check: --timeout is for wait");
+		usage_error(PAGE, "%s", wait ? "wait: --timeout DURATION is required (e.g. 30)"
+					   : "check: --timeout is for wait");
 		return -EINVAL;
 	}
 	return 0;
@@ -189,26 +201,26 @@ static int parse(int argc, char **argv, struct check_opts *o)
 
 	o->cmd = argv[0];
 	o->sock.uid = getuid();
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, USAGE_GETOPT_QUIET "vh", opts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			usage_bad_option(PAGE, o->cmd, c, argv, opts);
+			return -EINVAL;
+		}
 		err = parse_opt(o, c);
-		if (err > 0)
-			return err;
 		if (err)
-			goto usage;
+			return err;
 	}
 	if (optind != argc - 1) {
-		warn("%s: expected one %s", o->cmd, BINDSPEC_EXPECTED);
-		goto usage;
+		usage_error(PAGE, "%s: expected one %s", o->cmd, BINDSPEC_EXPECTED);
+		return -EINVAL;
 	}
-	if (bindspec_parse(argv[optind], &o->sock, &why)) {
-		warn("%s: '%s': %s (%s)", o->cmd, argv[optind], why, BINDSPEC_EXPECTED);
-		goto usage;
+	if (bindspec_parse(argv[optind], &o->sock, &o->all, &why)) {
+		usage_error(PAGE, "%s: '%s': %s (%s)", o->cmd, argv[optind], why,
+			    BINDSPEC_EXPECTED);
+		return -EINVAL;
 	}
-	if (!validate(o))
-		return 0;
-usage:
-	fputs(check_usage, stderr);
-	return -EINVAL;
+	return validate(o);
 }
 
 static void print(const struct check_opts *o, struct check_answer *a)
@@ -246,30 +258,66 @@ static void sleep_ms(uint64_t ms)
 		;
 }
 
+/* The binds the target stands for: itself, or for ":PORT" 0.0.0.0 and [::]. */
+static size_t binds(const struct check_opts *o, struct bw_sock socks[CHECK_BINDS_MAX])
+{
+	socks[0] = o->sock;
+	if (!o->all)
+		return 1;
+	socks[0].sockflags &= ~BW_SF_V6ONLY;
+	socks[1] = o->sock;
+	socks[1].family = AF_INET6;
+	return CHECK_BINDS_MAX;
+}
+
+static void answers_free(struct check_answer *a, size_t n)
+{
+	while (n--)
+		check_answer_free(&a[n]);
+}
+
+/* Ask once for each of the n binds into a: 0, busy or not in *busy, or -errno (a freed). */
+static int ask(const struct check_opts *o, struct holders *h, int netns_fd,
+	       const struct bw_sock *socks, size_t n, struct check_answer *a, bool *busy)
+{
+	size_t i;
+	int err;
+
+	*busy = false;
+	for (i = 0; i < n; i++) {
+		err = check_run(h, &socks[i], o->listen, netns_fd, &a[i]);
+		if (err) {
+			warn("%s: holder lookup failed: %s", o->cmd, strerror(-err));
+			answers_free(a, i + 1); /* check_run() filled a[i] too */
+			return err;
+		}
+		*busy |= a[i].diag.n > 0;
+	}
+	return 0;
+}
+
 /* check once, or (wait) until free or the timeout: the exit status. */
 static int answer(const struct check_opts *o, struct holders *h, int netns_fd)
 {
 	uint64_t deadline = now_ms() + o->timeout_ms, now;
-	struct check_answer a;
-	int err;
+	struct check_answer a[CHECK_BINDS_MAX];
+	struct bw_sock socks[CHECK_BINDS_MAX];
+	size_t n = binds(o, socks), i;
+	bool busy;
 
 	for (;;) {
-		err = check_run(h, &o->sock, o->listen, netns_fd, &a);
-		if (err) {
-			warn("%s: holder lookup failed: %s", o->cmd, strerror(-err));
-			check_answer_free(&a);
+		if (ask(o, h, netns_fd, socks, n, a, &busy))
 			return EXIT_UNKNOWN;
-		}
 		now = now_ms();
-		if (!a.diag.n || now >= deadline)
+		if (!busy || now >= deadline)
 			break;
-		check_answer_free(&a);
+		answers_free(a, n);
 		sleep_ms(deadline - now < WAIT_POLL_MS ? deadline - now : WAIT_POLL_MS);
 	}
-	print(o, &a);
-	err = a.diag.n ? EXIT_BUSY : EXIT_FREE;
-	check_answer_free(&a);
-	return err;
+	for (i = 0; i < n; i++)
+		print(o, &a[i]);
+	answers_free(a, n);
+	return busy ? EXIT_BUSY : EXIT_FREE;
 }
 
 static int run(struct check_opts *o)
@@ -277,12 +325,15 @@ static int run(struct check_opts *o)
 	struct holders *h = NULL;
 	int netns_fd = -1, err, status;
 
-	err = nsarg_open(o->cmd, o->netns, o->pid, &netns_fd, &o->sock.netns);
+	err = nsarg_open(o->cmd, PAGE, o->netns, o->pid, &netns_fd, &o->sock.netns);
 	if (err)
 		return err == -EINVAL ? EXIT_USAGE : EXIT_UNKNOWN;
 	if (o->dev && (err = check_dev_index(o->dev, netns_fd, &o->sock.bound_ifindex))) {
-		warn("%s: --dev: '%s': %s in that network namespace", o->cmd, o->dev,
-		     err == -ENODEV ? "no such device" : strerror(-err));
+		if (err == -ENODEV)
+			usage_error(PAGE, "%s: --dev: '%s': no such device in that network namespace",
+				    o->cmd, o->dev);
+		else
+			warn("%s: --dev: '%s': %s", o->cmd, o->dev, strerror(-err));
 		status = err == -ENODEV ? EXIT_USAGE : EXIT_UNKNOWN;
 		goto out;
 	}

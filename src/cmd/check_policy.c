@@ -28,7 +28,9 @@
 #include "log.h"
 #include "policy.h"
 #include "replay.h"
+#include "usage.h"
 
+#define PAGE "bindwatch-policy(5)"
 #define ERR_LEN 512
 
 static const char usage[] =
@@ -165,7 +167,8 @@ int cmd_check_policy(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, USAGE_GETOPT_QUIET, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			log = optarg;
@@ -177,14 +180,16 @@ int cmd_check_policy(int argc, char **argv)
 			fputs(usage, stdout);
 			return EXIT_SUCCESS;
 		default:
-			fputs(usage, stderr);
+			usage_bad_option(PAGE, "check-policy", c, argv, longopts);
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1 || (json && !log)) {
-		if (json && !log)
-			warn("check-policy: --json goes with --replay LOG");
-		fputs(usage, stderr);
+	if (optind != argc - 1) {
+		usage_error(PAGE, "check-policy: expected one policy FILE");
+		return EXIT_USAGE;
+	}
+	if (json && !log) {
+		usage_error(PAGE, "check-policy: --json goes with --replay LOG");
 		return EXIT_USAGE;
 	}
 	if (policy_load(argv[optind], &p, err, sizeof(err))) {

@@ -65,6 +65,7 @@
 #include "reclaim.h"
 #include "record.h"
 #include "stallguard.h"
+#include "usage.h"
 #include "util.h"
 
 #define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
@@ -543,12 +544,14 @@ static int check_cgroup(const char *path, int mount_err)
 	if (!err)
 		return 0;
 	if (mount_err)
-		warn("--cgroup: '%s': no cgroup v2 file system is mounted", path);
+		usage_error(OPTIONS_PAGE, "--cgroup: '%s': no cgroup v2 file system is mounted",
+			    path);
 	else if (!stat(path, &st))
-		warn("--cgroup: '%s': not a cgroup v2 directory (give a directory under the "
-		     "cgroup2 mount, or a path relative to its root, as /system.slice)", path);
+		usage_error(OPTIONS_PAGE, "--cgroup: '%s': not a cgroup v2 directory (give a "
+			    "directory under the cgroup2 mount, or a path relative to its root, as "
+			    "/system.slice)", path);
 	else
-		warn("--cgroup: '%s': no such cgroup v2 directory", path);
+		usage_error(OPTIONS_PAGE, "--cgroup: '%s': no such cgroup v2 directory", path);
 	return err;
 }
 
@@ -581,10 +584,10 @@ static int prepare(struct monitor *m, const struct bw_options *o)
 		m->policy_path = o->policy_path;
 		m->own.expect = m->policy;
 	}
-	err = hooks_init(&m->hooks, o->exec, o->exec_max, o->exec_timeout, o->exec_interval_ms);
+	err = hooks_init(&m->hooks, o->exec, o->exec_max, o->exec_timeout_ms, o->exec_interval_ms);
 	if (err) {
-		warn("--exec: '%s': %s", o->exec ? o->exec : "", err == -E2BIG ? "too many arguments" :
-		     strerror(-err));
+		usage_error(OPTIONS_PAGE, "--exec: '%s': %s", o->exec ? o->exec : "",
+			    err == -E2BIG ? "too many arguments" : strerror(-err));
 		return EXIT_USAGE;
 	}
 	m->ledger = calloc(1, sizeof(*m->ledger));

@@ -20,10 +20,12 @@
 #include <unistd.h>
 #include "log.h"
 #include "nsarg.h"
+#include "usage.h"
 
 #define PROC_NS_PATH_LEN 64
 
-int nsarg_open(const char *cmd, const char *path, const char *pid, int *fd, __u32 *ino)
+int nsarg_open(const char *cmd, const char *page, const char *path, const char *pid, int *fd,
+	       __u32 *ino)
 {
 	char buf[PROC_NS_PATH_LEN];
 	const char *p = path;
@@ -34,7 +36,7 @@ int nsarg_open(const char *cmd, const char *path, const char *pid, int *fd, __u3
 		long v = strtol(pid, &end, 10);
 
 		if (*end || end == pid || v < 1) {
-			warn("%s: --pid: '%s': expected a process id", cmd, pid);
+			usage_error(page, "%s: --pid: '%s': expected a process id", cmd, pid);
 			return -EINVAL;
 		}
 		snprintf(buf, sizeof(buf), "/proc/%ld/ns/net", v);
@@ -51,7 +53,7 @@ int nsarg_open(const char *cmd, const char *path, const char *pid, int *fd, __u3
 		return err;
 	}
 	if (fstat(*fd, &st) || ioctl(*fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
-		warn("%s: '%s': not a network namespace", cmd, p);
+		usage_error(page, "%s: '%s': not a network namespace", cmd, p);
 		close(*fd);
 		*fd = -1;
 		return -EINVAL;

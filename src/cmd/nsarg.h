@@ -12,8 +12,10 @@
  * Open the namespace that path (--netns) or pid (--pid) names, at most one
  * of them set: *fd is -1 when neither is (bindwatch's own), else an open
  * fd of it with *ino its inode.  0, -EINVAL for a bad argument (a usage
- * error), or another -errno; warns prefixed with cmd.
+ * error, said pointing to the manual page), or another -errno; warns
+ * prefixed with cmd.
  */
-int nsarg_open(const char *cmd, const char *path, const char *pid, int *fd, __u32 *ino);
+int nsarg_open(const char *cmd, const char *page, const char *path, const char *pid, int *fd,
+	       __u32 *ino);
 
 #endif /* BW_NSARG_H */

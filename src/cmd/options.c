@@ -7,10 +7,12 @@
  *
  * Every list option (--port, --pid, --comm) is checked token by token here,
  * before any BPF is loaded, so a typo costs the operator one clear line
- * naming the token instead of a half-started monitor.  Errors exit 2 (bad
+ * naming the token instead of a half-started monitor (usage.h: the line
+ * and a pointer to the manual, not the whole help).  Errors exit 2 (bad
  * usage), distinct from 1 (could not run).  So does an --exec program
  * that does not exist or cannot be run, found here (as posix_spawnp() will
- * look for it) rather than at the first conflict.
+ * look for it) rather than at the first conflict.  Every duration takes
+ * plain seconds too (duration.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,11 +29,13 @@
 #include "metrics.h"
 #include "options.h"
 #include "procinfo.h"
+#include "usage.h"
 #include "version.h"
 
 #define PID_MAX_LIMIT (4 * 1024 * 1024) /* include/linux/threads.h, 64-bit */
-#define EXEC_TIMEOUT_DEFAULT 10
-#define EXEC_TIMEOUT_MAX 3600
+#define EXEC_TIMEOUT_DEFAULT_MS (10 * 1000)
+#define EXEC_TIMEOUT_MIN_MS 1
+#define EXEC_TIMEOUT_MAX_MS (3600 * 1000)
 #define EXEC_MAX_DEFAULT 4
 #define EXEC_MAX_MAX 64
 #define WINDOW_DEFAULT_MS 1000
@@ -42,13 +46,14 @@
 
 static const char usage_text[] =
 "Usage: bindwatch [OPTIONS]\n"
-"       bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--json]\n"
-"       bindwatch check [ADDR:]PORT[/tcp|/udp] [--reuseaddr] [--reuseport] [--json] ...\n"
-"       bindwatch wait [ADDR:]PORT[/tcp|/udp] ... --timeout DURATION\n"
+"       bindwatch who [[ADDR]:]PORT[/tcp|/udp] [--netns PATH | --pid PID] [--json]\n"
+"       bindwatch check [[ADDR]:]PORT[/tcp|/udp] [--reuseaddr] [--reuseport] [--json] ...\n"
+"       bindwatch wait [[ADDR]:]PORT[/tcp|/udp] ... --timeout DURATION\n"
 "       bindwatch check-policy FILE [--replay LOG [--json]]\n"
 "Catch every bind() and listen() that fails with EADDRINUSE, as it happens,\n"
 "and name the process that holds the port.  `bindwatch who --help` for who;\n"
 "`bindwatch check --help` for check and wait (would a bind succeed now?).\n"
+"A DURATION is seconds (5) or a number and a unit: 250ms, 5s, 2m, 1h, 2d.\n"
 "\n"
 "Capture:\n"
 "  --mode MODE        auto (default), fexit or tracepoint\n"
@@ -79,15 +84,15 @@ static const char usage_text[] =
 "                     (default 4096, 64 to 1048576; cut ones are marked)\n"
 "  --exec CMD         run CMD for each conflict: the JSON record on stdin,\n"
 "                     BINDWATCH_* variables; no shell (CMD is split at blanks)\n"
-"  --exec-timeout S   kill a hook still running after S seconds (default 10,\n"
-"                     at most 3600)\n"
+"  --exec-timeout DURATION  kill a hook still running after DURATION\n"
+"                     (default 10s, at most 1h)\n"
 "  --exec-max N       run at most N hooks at once (default 4, at most 64; one\n"
 "                     uid at most half of them; more wait in a queue of 64)\n"
 "  --exec-interval DURATION  run an incident's hooks again after DURATION\n"
 "                     (default 5m; 0: every conflict) with the count skipped\n"
 "  --metrics ADDR     serve Prometheus metrics at http://ADDR/metrics\n"
-"                     (PORT, ADDR:PORT or [ADDR6]:PORT; loopback unless an\n"
-"                     address is given)\n"
+"                     (PORT: loopback; :PORT: every address, IPv4 and IPv6;\n"
+"                     ADDR:PORT or [ADDR6]:PORT)\n"
 "\n"
 "Policy:\n"
 "  --policy FILE      act on conflicts as FILE says: log, alert, or reclaim\n"
@@ -182,7 +187,7 @@ static int for_each_token(const char *list, struct bw_options *o,
 	if (!copy)
 		return -ENOMEM;
 	if (!*copy || copy[strlen(copy) - 1] == ',' || *copy == ',' || strstr(copy, ",,")) {
-		warn("'%s': empty entry in list", list);
+		usage_error(OPTIONS_PAGE, "'%s': empty entry in list", list);
 		free(copy);
 		return -EINVAL;
 	}
@@ -201,7 +206,8 @@ static int add_pid(struct bw_options *o, const char *tok)
 	errno = 0;
 	v = strtol(tok, &end, 10);
 	if (errno || end == tok || *end || v < 1 || v > PID_MAX_LIMIT) {
-		warn("--pid: '%s': expected a process id from 1 to %d", tok, PID_MAX_LIMIT);
+		usage_error(OPTIONS_PAGE, "--pid: '%s': expected a process id from 1 to %d", tok,
+			    PID_MAX_LIMIT);
 		return -EINVAL;
 	}
 	pids = realloc(o->capture.pids, (o->capture.npids + 1) * sizeof(*pids));
@@ -217,8 +223,9 @@ static int add_comm(struct bw_options *o, const char *tok)
 	char (*comms)[BW_COMM_LEN];
 
 	if (strlen(tok) >= BW_COMM_LEN) {
-		warn("--comm: '%s': longer than %d bytes, the most the kernel keeps",
-		     tok, BW_COMM_LEN - 1);
+		usage_error(OPTIONS_PAGE,
+			    "--comm: '%s': longer than %d bytes, the most the kernel keeps", tok,
+			    BW_COMM_LEN - 1);
 		return -EINVAL;
 	}
 	comms = realloc(o->capture.comms, (o->capture.ncomms + 1) * sizeof(*comms));
@@ -239,7 +246,8 @@ static int parse_range(const char *opt, long min, long max, long *v)
 	errno = 0;
 	n = strtol(optarg, &end, 10);
 	if (errno || end == optarg || *end || n < min || n > max) {
-		warn("%s: '%s': expected a number from %ld to %ld", opt, optarg, min, max);
+		usage_error(OPTIONS_PAGE, "%s: '%s': expected a number from %ld to %ld", opt, optarg,
+			    min, max);
 		return -EINVAL;
 	}
 	*v = n;
@@ -257,6 +265,21 @@ static int parse_count(const char *opt, unsigned int min, unsigned int max, unsi
 	return err;
 }
 
+/* optarg as seconds or a duration in [min_ms, max_ms] into *ms, or a message naming opt. */
+static int parse_duration(const char *opt, uint64_t min_ms, uint64_t max_ms, const char *bounds,
+			  uint64_t *ms)
+{
+	uint64_t v;
+
+	if (duration_parse_arg(optarg, &v) || v < min_ms || v > max_ms) {
+		usage_error(OPTIONS_PAGE, "%s: '%s': expected %s, %s", opt, optarg,
+			    DURATION_ARG_EXPECTED, bounds);
+		return -EINVAL;
+	}
+	*ms = v;
+	return 0;
+}
+
 static int parse_one(int c, struct bw_options *o)
 {
 	char err[128];
@@ -264,7 +287,8 @@ static int parse_one(int c, struct bw_options *o)
 	switch (c) {
 	case OPT_MODE:
 		if (parse_mode(optarg, &o->capture.mode)) {
-			warn("--mode: '%s': expected auto, fexit or tracepoint", optarg);
+			usage_error(OPTIONS_PAGE, "--mode: '%s': expected auto, fexit or tracepoint",
+				    optarg);
 			return -EINVAL;
 		}
 		return 0;
@@ -276,7 +300,7 @@ static int parse_one(int c, struct bw_options *o)
 		return 0;
 	case OPT_PORT:
 		if (portlist_parse(optarg, o->capture.ports, err, sizeof(err)) < 0) {
-			warn("--port: %s", err);
+			usage_error(OPTIONS_PAGE, "--port: %s", err);
 			return -EINVAL;
 		}
 		o->capture.port_filter = true;
@@ -294,7 +318,7 @@ static int parse_one(int c, struct bw_options *o)
 		else if (!strcmp(optarg, "eaddrinuse"))
 			o->capture.report &= ~BW_REPORT_ERRORS;
 		else {
-			warn("--errors: '%s': expected eaddrinuse or all", optarg);
+			usage_error(OPTIONS_PAGE, "--errors: '%s': expected eaddrinuse or all", optarg);
 			return -EINVAL;
 		}
 		return 0;
@@ -312,21 +336,19 @@ static int parse_one(int c, struct bw_options *o)
 		return 0;
 	case OPT_EXEC:
 		if (!optarg[strspn(optarg, " \t")]) {
-			warn("--exec: expected a command");
+			usage_error(OPTIONS_PAGE, "--exec: expected a command");
 			return -EINVAL;
 		}
 		o->exec = optarg;
 		return 0;
 	case OPT_EXEC_TIMEOUT:
-		return parse_count("--exec-timeout", 1, EXEC_TIMEOUT_MAX, &o->exec_timeout);
+		return parse_duration("--exec-timeout", EXEC_TIMEOUT_MIN_MS, EXEC_TIMEOUT_MAX_MS,
+				      "at least 1ms, at most 1h", &o->exec_timeout_ms);
 	case OPT_EXEC_MAX:
 		return parse_count("--exec-max", 1, EXEC_MAX_MAX, &o->exec_max);
 	case OPT_EXEC_INTERVAL:
-		if (duration_parse(optarg, strlen(optarg), &o->exec_interval_ms)) {
-			warn("--exec-interval: '%s': expected %s, or 0", optarg, DURATION_EXPECTED);
-			return -EINVAL;
-		}
-		return 0;
+		return parse_duration("--exec-interval", 0, DURATION_MAX_MS, "or 0",
+				      &o->exec_interval_ms);
 	case OPT_RATE_LIMIT:
 		return parse_count("--rate-limit", 0, RATE_MAX, &o->capture.rate_limit);
 	case OPT_RATE_BURST:
@@ -347,18 +369,14 @@ static int parse_one(int c, struct bw_options *o)
 	}
 	case OPT_WINDOW:
 		/* the cap keeps a window's count within the record's 32 bits */
-		if (duration_parse(optarg, strlen(optarg), &o->capture.window_ms) ||
-		    o->capture.window_ms > WINDOW_MAX_MS) {
-			warn("--window: '%s': expected %s, at most 1m, or 0", optarg,
-			     DURATION_EXPECTED);
-			return -EINVAL;
-		}
-		return 0;
+		return parse_duration("--window", 0, WINDOW_MAX_MS, "at most 1m, or 0",
+				      &o->capture.window_ms);
 	case OPT_METRICS: {
 		struct sockaddr_storage ss;
 
 		if (metrics_parse_listen(optarg, &ss)) {
-			warn("--metrics: '%s': expected PORT, ADDR:PORT or [ADDR6]:PORT", optarg);
+			usage_error(OPTIONS_PAGE, "--metrics: '%s': expected PORT, :PORT, ADDR:PORT or "
+				    "[ADDR6]:PORT", optarg);
 			return -EINVAL;
 		}
 		o->metrics = optarg;
@@ -412,8 +430,9 @@ static int check_exec(const char *cmd)
 	if (!prog)
 		err = -ENOMEM;
 	else if (err)
-		warn("--exec: '%s': %s", prog, err == -ENOENT ? "no such program" :
-		     err == -ENOMEM ? "out of memory" : "not an executable file");
+		usage_error(OPTIONS_PAGE, "--exec: '%s': %s", prog,
+			    err == -ENOENT ? "no such program" :
+			    err == -ENOMEM ? "out of memory" : "not an executable file");
 	free(path);
 	free(prog);
 	return err;
@@ -425,14 +444,19 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->capture.mode = MODE_AUTO;
-	o->exec_timeout = EXEC_TIMEOUT_DEFAULT;
+	o->exec_timeout_ms = EXEC_TIMEOUT_DEFAULT_MS;
 	o->exec_max = EXEC_MAX_DEFAULT;
 	o->exec_interval_ms = INCIDENT_INTERVAL_DEFAULT_MS;
 	o->capture.window_ms = WINDOW_DEFAULT_MS;
 	o->cmdline_max = PROCINFO_CMDLINE_DEFAULT;
 	o->capture.rate_limit = RATE_LIMIT_DEFAULT;
 	o->capture.rate_burst = RATE_BURST_DEFAULT;
-	while ((c = getopt_long(argc, argv, "vhV", long_options, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, USAGE_GETOPT_QUIET "vhV", long_options, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			usage_bad_option(OPTIONS_PAGE, NULL, c, argv, long_options);
+			return -EINVAL;
+		}
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			return 1;
@@ -445,23 +469,19 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 		if (err == -ENOMEM)
 			warn("out of memory parsing options");
 		if (err)
-			goto usage;
+			return err;
 	}
 	if (optind < argc) {
-		warn("unexpected argument '%s'", argv[optind]);
-		goto usage;
+		usage_error(OPTIONS_PAGE, "unknown command or argument '%s'", argv[optind]);
+		return -EINVAL;
 	}
 	if (o->dry_run && !o->policy_path) {
-		warn("--dry-run needs --policy FILE");
-		goto usage;
+		usage_error(OPTIONS_PAGE, "--dry-run needs --policy FILE");
+		return -EINVAL;
 	}
-	/* a wrong path is not a wrong option: one line, without the usage */
 	if (o->exec && check_exec(o->exec))
 		return -EINVAL;
 	return 0;
-usage:
-	fputs(usage_text, stderr);
-	return -EINVAL;
 }
 
 void options_free(struct bw_options *o)

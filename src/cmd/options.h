@@ -14,13 +14,16 @@
 #include "loader.h"
 #include "output.h"
 
+/* Where a usage error of the monitor points (usage.h). */
+#define OPTIONS_PAGE "bindwatch(8)"
+
 struct bw_options {
 	struct capture_config capture; /* --mode, --port, --pid, --comm, --cgroup, ... */
 	struct output_config output;   /* --json, --log, --syslog */
 	bool verbose;
 	const char *metrics;      /* --metrics ADDR:PORT */
 	const char *exec;         /* --exec CMD */
-	unsigned int exec_timeout; /* --exec-timeout SECONDS */
+	uint64_t exec_timeout_ms; /* --exec-timeout: a hook still running is killed */
 	unsigned int exec_max;    /* --exec-max N */
 	uint64_t exec_interval_ms; /* --exec-interval: an incident's hooks again after */
 	size_t cmdline_max;       /* --cmdline-max: bytes of a command line kept */
@@ -30,7 +33,8 @@ struct bw_options {
 
 /*
  * Parse argv into o.  Returns 0 to run, 1 when --help or --version was
- * answered, or -EINVAL after printing what was wrong (the caller exits 2).
+ * answered, or -EINVAL after one line saying what was wrong (usage.h; the
+ * caller exits 2).
  */
 int options_parse(int argc, char **argv, struct bw_options *o);
 void options_free(struct bw_options *o);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * who.c - `bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--json]`.
+ * who.c - `bindwatch who [[ADDR]:]PORT[/tcp|/udp] [--netns PATH | --pid PID] [--json]`.
  *
  * It owns the command's output and exit codes; it must not keep anything
  * running.
@@ -12,6 +12,9 @@
  * cost does not grow with the number of unrelated sockets in /proc.
  * Exit status 0 when something holds the port, 1 when nothing does, 3
  * when it could not tell: never "free" for a lookup that did not happen.
+ * The target is written as check's: PORT and ":PORT" are every address;
+ * ADDR:PORT keeps the sockets whose address overlaps ADDR (ADDR itself, a
+ * wildcard covering it), those a bind() to ADDR:PORT would meet.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,24 +24,31 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include "addr.h"
 #include "cgroup.h"
 #include "cmd.h"
+#include "conflict.h"
 #include "diagnose.h"
 #include "exitcode.h"
+#include "hostport.h"
 #include "holders.h"
 #include "log.h"
 #include "nsarg.h"
-#include "portlist.h"
 #include "privs.h"
 #include "procinfo.h"
 #include "record.h"
 #include "sockdiag.h"
+#include "usage.h"
+
+#define PAGE "bindwatch-who(8)"
 
 static const char who_usage[] =
-"Usage: bindwatch who PORT[/tcp|/udp] [--netns PATH | --pid PID] [--all] [--json]\n"
-"                     [--source auto|bpf|sockdiag]\n"
+"Usage: bindwatch who [[ADDR]:]PORT[/tcp|/udp] [--netns PATH | --pid PID] [--all]\n"
+"                     [--json] [--source auto|bpf|sockdiag]\n"
 "Show the sockets on PORT and the processes holding them.  Sockets no process\n"
 "holds (TIME_WAIT, kernel sockets) are shown when no process holds the port.\n"
+"PORT and :PORT are every address; ADDR:PORT or [ADDR6]:PORT only the sockets\n"
+"a bind() to that address would meet (on it, or on a wildcard covering it).\n"
 "\n"
 "  --all          also show sockets no process holds when some process does\n"
 "  --netns PATH   look in this network namespace (e.g. /run/netns/NAME)\n"
@@ -54,7 +64,7 @@ static const char who_usage[] =
 "that cannot be opened).  See bindwatch-who(8).\n";
 
 struct who_opts {
-	unsigned int port;
+	struct hostport target; /* the port, and the address when one is given */
 	int protocol;       /* IPPROTO_TCP, IPPROTO_UDP or 0 for both */
 	const char *netns;  /* --netns PATH */
 	const char *pid;    /* --pid PID */
@@ -67,10 +77,10 @@ struct who_opts {
 
 static int parse_target(const char *arg, struct who_opts *o)
 {
-	const char *slash = strchr(arg, '/');
+	const char *slash = strchr(arg, '/'), *why;
 
-	if (portlist_port(arg, slash ? (size_t)(slash - arg) : strlen(arg), &o->port)) {
-		warn("who: '%s': expected a port from 1 to 65535, optionally /tcp or /udp", arg);
+	if (hostport_parse(arg, slash ? (size_t)(slash - arg) : strlen(arg), &o->target, &why)) {
+		usage_error(PAGE, "who: '%s': %s ([[ADDR]:]PORT[/tcp|/udp])", arg, why);
 		return -EINVAL;
 	}
 	if (!slash)
@@ -80,7 +90,7 @@ static int parse_target(const char *arg, struct who_opts *o)
 	else if (!strcmp(slash + 1, "udp"))
 		o->protocol = IPPROTO_UDP;
 	else {
-		warn("who: '%s': expected /tcp or /udp after the port", arg);
+		usage_error(PAGE, "who: '%s': expected /tcp or /udp after the port", arg);
 		return -EINVAL;
 	}
 	return 0;
@@ -101,7 +111,8 @@ static int parse(int argc, char **argv, struct who_opts *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, USAGE_GETOPT_QUIET "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o->netns = optarg;
@@ -120,8 +131,9 @@ static int parse(int argc, char **argv, struct who_opts *o)
 			break;
 		case 's':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "bpf") && strcmp(optarg, "sockdiag")) {
-				warn("who: --source: '%s': expected auto, bpf or sockdiag", optarg);
-				goto usage;
+				usage_error(PAGE, "who: --source: '%s': expected auto, bpf or sockdiag",
+					    optarg);
+				return -EINVAL;
 			}
 			o->source = optarg;
 			break;
@@ -132,27 +144,35 @@ static int parse(int argc, char **argv, struct who_opts *o)
 			fputs(who_usage, stdout);
 			return 1;
 		default:
-			goto usage;
+			usage_bad_option(PAGE, "who", c, argv, opts);
+			return -EINVAL;
 		}
 	}
 	if (o->netns && o->pid) {
-		warn("who: --netns and --pid both name a namespace; give one");
-		goto usage;
+		usage_error(PAGE, "who: --netns and --pid both name a namespace; give one");
+		return -EINVAL;
 	}
 	if (optind != argc - 1) {
-		warn("who: expected one PORT");
-		goto usage;
+		usage_error(PAGE, "who: expected one [[ADDR]:]PORT[/tcp|/udp]");
+		return -EINVAL;
 	}
-	if (!parse_target(argv[optind], o))
-		return 0;
-usage:
-	fputs(who_usage, stderr);
-	return -EINVAL;
+	return parse_target(argv[optind], o);
 }
 
 static const char *proto_label(int protocol)
 {
 	return protocol == IPPROTO_TCP ? "tcp" : protocol == IPPROTO_UDP ? "udp" : NULL;
+}
+
+/* "nothing holds port 8080/tcp", "... on 127.0.0.1" when an address was given. */
+static void say_nothing(const struct who_opts *o)
+{
+	char addr[ADDR_STRLEN];
+	bool on = o->target.kind == HOSTPORT_GIVEN &&
+		  !addr_format(addr, sizeof(addr), o->target.family, o->target.addr);
+
+	warn("nothing holds port %u%s%s%s%s", o->target.port, o->protocol ? "/" : "",
+	     o->protocol ? proto_label(o->protocol) : "", on ? " on " : "", on ? addr : "");
 }
 
 static void print(const struct who_opts *o, const struct holder_info *v, size_t n, __u32 netns)
@@ -163,7 +183,7 @@ static void print(const struct who_opts *o, const struct holder_info *v, size_t 
 	strbuf_init(&sb);
 	if (o->json) {
 		clock_gettime(CLOCK_REALTIME, &now);
-		who_json(&sb, v, n, o->port, proto_label(o->protocol), netns, &now);
+		who_json(&sb, v, n, o->target.port, proto_label(o->protocol), netns, &now);
 	} else {
 		who_text(&sb, v, n);
 	}
@@ -171,8 +191,35 @@ static void print(const struct who_opts *o, const struct holder_info *v, size_t 
 		puts(sb.s);
 	strbuf_free(&sb);
 	if (!n && !o->json)
-		warn("nothing holds port %u%s%s", o->port, o->protocol ? "/" : "",
-		     o->protocol ? proto_label(o->protocol) : "");
+		say_nothing(o);
+}
+
+/* Whether a bind() to the ADDR:PORT given would meet socket s (any, without ADDR). */
+static bool on_target(const struct who_opts *o, const struct bw_sock *s)
+{
+	struct bw_sock want = *s;
+	struct conflict_req req = { .sock = &want };
+
+	if (o->target.kind != HOSTPORT_GIVEN)
+		return true;
+	want.family = o->target.family;
+	memcpy(want.addr, o->target.addr, sizeof(want.addr));
+	want.bound_ifindex = 0;
+	want.sockflags = 0;
+	return conflict_may_clash(&req, s);
+}
+
+/* Keep only l's sockets on_target(); none left, l is freed (as a lookup that found none). */
+static void keep_on_target(const struct who_opts *o, struct holder_list *l)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		if (on_target(o, &l->v[i].sock))
+			l->v[n++] = l->v[i];
+	l->n = n;
+	if (!n)
+		holder_list_free(l);
 }
 
 /*
@@ -180,8 +227,8 @@ static void print(const struct who_opts *o, const struct holder_info *v, size_t 
  * the iterators (loaded then into *h) when the tables and /proc cannot
  * tell.
  */
-static int find(const struct who_opts *o, struct holders **h, const struct holder_query *q,
-		struct holder_list *l)
+static int find_any(const struct who_opts *o, struct holders **h, const struct holder_query *q,
+		    struct holder_list *l)
 {
 	int err;
 
@@ -198,10 +245,21 @@ static int find(const struct who_opts *o, struct holders **h, const struct holde
 	return err ? err : holders_find(*h, q, l);
 }
 
+/* find_any(), keeping the sockets on the address asked for. */
+static int find(const struct who_opts *o, struct holders **h, const struct holder_query *q,
+		struct holder_list *l)
+{
+	int err = find_any(o, h, q, l);
+
+	if (!err)
+		keep_on_target(o, l);
+	return err;
+}
+
 static int lookup(const struct who_opts *o)
 {
 	struct holder_query q = {
-		.port = o->port,
+		.port = o->target.port,
 		.protocol = o->protocol,
 		.netns_fd = -1,
 	};
@@ -228,7 +286,7 @@ static int lookup(const struct who_opts *o)
 		return EXIT_UNKNOWN;
 	}
 	q.netns = h ? holders_own_netns(h) : procinfo_own_netns();
-	err = nsarg_open("who", o->netns, o->pid, &q.netns_fd, &q.netns);
+	err = nsarg_open("who", PAGE, o->netns, o->pid, &q.netns_fd, &q.netns);
 	if (err) {
 		holders_close(h);
 		return err == -EINVAL ? EXIT_USAGE : EXIT_UNKNOWN;

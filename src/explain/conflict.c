@@ -10,6 +10,9 @@
  * Matching on the port number alone would blame a listener on 127.0.0.2
  * for a failure on 127.0.0.1, or a socket bound to another device.
  * No libbpf here: the rules are unit-tested without root.
+ *
+ * The sentences are advice someone acts on at 3 a.m.: one that would make
+ * things worse if followed is not given (conflict.h, enum conflict_peers).
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -217,6 +220,37 @@ static const char *missing_reuseaddr(const struct bw_sock *a, const struct bw_so
 	return ra ? other : "the requester did not set SO_REUSEADDR";
 }
 
+#define SPLIT_TRAFFIC \
+	"sharing the port would split its traffic between two programs"
+
+/* Which of the holder's executable and user differ from the requester's. */
+static const char *other_what(const struct bw_sock *a, const struct bw_sock *b)
+{
+	return b && a->uid != b->uid ? "another user's program" : "another program";
+}
+
+/* reuseport-one-sided: SO_REUSEPORT is advised only between instances of one program. */
+static void explain_one_sided(struct strbuf *sb, const struct conflict_req *req,
+			      const struct bw_sock *b)
+{
+	const struct bw_sock *a = req->sock;
+
+	strbuf_addf(sb, "only the %s set SO_REUSEPORT; ",
+		    has(a, BW_SF_REUSEPORT) ? "requester" : "holder");
+	switch (req->peers) {
+	case PEERS_SAME_PROGRAM:
+		strbuf_adds(sb, "sharing needs it on both");
+		break;
+	case PEERS_OTHER_PROGRAM:
+		strbuf_addf(sb, "the holder is %s, and " SPLIT_TRAFFIC, other_what(a, b));
+		break;
+	default:
+		strbuf_adds(sb, "sharing needs it on both sockets of one user, and is for "
+			    "instances of one program: the kernel splits the port's traffic "
+			    "between them");
+	}
+}
+
 void conflict_explain(struct strbuf *sb, enum conflict_reason r,
 		      const struct conflict_req *req, const struct bw_holder *h)
 {
@@ -246,11 +280,11 @@ void conflict_explain(struct strbuf *sb, enum conflict_reason r,
 			    "on this port");
 		break;
 	case REASON_REUSEPORT_UID:
-		strbuf_adds(sb, "both sides set SO_REUSEPORT but belong to different users");
+		strbuf_adds(sb, "both sides set SO_REUSEPORT but belong to different users; "
+			    SPLIT_TRAFFIC);
 		break;
 	case REASON_REUSEPORT_ONE_SIDED:
-		strbuf_addf(sb, "only the %s set SO_REUSEPORT; sharing needs it on both",
-			    has(a, BW_SF_REUSEPORT) ? "requester" : "holder");
+		explain_one_sided(sb, req, b);
 		break;
 	case REASON_LISTEN_CONFLICT:
 		strbuf_adds(sb, "the bind() was shared through SO_REUSEADDR, but another socket "
@@ -264,4 +298,41 @@ void conflict_explain(struct strbuf *sb, enum conflict_reason r,
 		strbuf_adds(sb, "no socket that explains the conflict was found (it may have "
 			    "closed already)");
 	}
+}
+
+/* The same file: by device and inode when both are known, else by path. */
+static bool same_exe(const struct proc_info *x, const struct proc_info *y)
+{
+	if (x->id.exe_ino && y->id.exe_ino)
+		return x->id.exe_dev == y->id.exe_dev && x->id.exe_ino == y->id.exe_ino;
+	return !strcmp(x->exe, y->exe);
+}
+
+enum conflict_peers conflict_peers(const struct bw_sock *s, const struct proc_info *req,
+				   const struct holder_info *h)
+{
+	if (!h->h.pid) /* TIME_WAIT, a kernel socket: no program to compare */
+		return PEERS_UNKNOWN;
+	if (s->uid != h->h.sock.uid)
+		return PEERS_OTHER_PROGRAM;
+	if (!req || !req->exe || !h->pi.exe)
+		return PEERS_UNKNOWN;
+	if (!same_exe(req, &h->pi))
+		return PEERS_OTHER_PROGRAM;
+	if (req->cmdline && h->pi.cmdline && strcmp(req->cmdline, h->pi.cmdline))
+		return PEERS_OTHER_PROGRAM;
+	return PEERS_SAME_PROGRAM;
+}
+
+void conflict_explain_record(struct strbuf *sb, const struct bw_record *r)
+{
+	const struct diagnosis *d = r->diag;
+	const struct holder_info *main = d->n ? &d->holders[0] : NULL;
+	struct conflict_req req = {
+		.sock = &r->ev->sock,
+		.listen = r->ev->syscall == BW_SYS_LISTEN,
+		.peers = main ? conflict_peers(&r->ev->sock, r->req, main) : PEERS_UNKNOWN,
+	};
+
+	conflict_explain(sb, d->reason, &req, main ? &main->h : NULL);
 }

@@ -33,10 +33,25 @@
 #include "event.h"
 #include "strbuf.h"
 
+/*
+ * Who the requester is to the holder, as far as is known.  SO_REUSEPORT
+ * on both sides makes the kernel split a port's connections (or
+ * datagrams) between the sockets: between two instances of one program
+ * that is load sharing, between two programs it is half the traffic sent
+ * to the wrong one, silently.  So it is advised only between the same
+ * program and user.
+ */
+enum conflict_peers {
+	PEERS_UNKNOWN,       /* a side's program is not known (check's requester, no process) */
+	PEERS_SAME_PROGRAM,  /* one executable, one command line (when both are known), one uid */
+	PEERS_OTHER_PROGRAM, /* another executable or command line, or another uid */
+};
+
 /* What asked: the socket (with the requested address) and the call. */
 struct conflict_req {
 	const struct bw_sock *sock;
 	bool listen; /* listen(), not bind() */
+	enum conflict_peers peers; /* to the holder explained; PEERS_UNKNOWN when not said */
 };
 
 /* True when the kernel's rules make h's socket block req. */
@@ -61,8 +76,25 @@ enum conflict_reason conflict_reason(const struct conflict_req *req,
 /* "listener", "time-wait", ... (the JSON "reason" code). */
 const char *conflict_reason_code(enum conflict_reason r);
 
-/* Append a sentence explaining r for req and h (h may be NULL). */
+/*
+ * Append a sentence explaining r for req and h (h may be NULL).  The
+ * SO_REUSEPORT reasons suggest setting it only for PEERS_SAME_PROGRAM;
+ * for another program they say that sharing would split its traffic.
+ */
 void conflict_explain(struct strbuf *sb, enum conflict_reason r,
 		      const struct conflict_req *req, const struct bw_holder *h);
+
+/*
+ * What a requester whose socket is s and whose process is req (NULL when
+ * not known) is to the holder h: the socket owners' uids, then the
+ * executables (by device and inode when both are known, else by path)
+ * and command lines (an interpreter's executable is the same whatever
+ * the script).
+ */
+enum conflict_peers conflict_peers(const struct bw_sock *s, const struct proc_info *req,
+				   const struct holder_info *h);
+
+/* conflict_explain() for a diagnosed record: its reason, requester and main holder. */
+void conflict_explain_record(struct strbuf *sb, const struct bw_record *r);
 
 #endif /* BW_CONFLICT_H */

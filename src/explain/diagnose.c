@@ -286,7 +286,7 @@ static int diagnose_walk(struct holders *h, const struct ledger *ledger,
 			 struct walk_budget *budget, const struct bw_event *ev, int netns_fd,
 			 struct diagnosis *d)
 {
-	struct conflict_req req = { &ev->sock, ev->syscall == BW_SYS_LISTEN };
+	struct conflict_req req = { .sock = &ev->sock, .listen = ev->syscall == BW_SYS_LISTEN };
 	struct holder_query q = {
 		.netns = ev->sock.netns,
 		.netns_fd = netns_fd,

@@ -4,14 +4,19 @@
  *
  * It owns the duration syntax; it must know nothing of conflicts.
  *
- * A unit is required (except for a plain "0"): a bare "5" reads as seconds
- * to one person and milliseconds to the next, and a grace period or a window that is off by
- * a factor of 1000 is a bug nobody notices until it matters.  Digits are
- * accumulated with a cap, so nothing wraps around.
+ * In the policy file a unit is required (except for a plain "0"): a bare
+ * "5" reads as seconds to one person and milliseconds to the next, and a
+ * grace period that is off by a factor of 1000 is a bug nobody notices
+ * until it matters.  On the command line a bare number is seconds, as
+ * timeout(1), sleep(1) and every deploy script's `--timeout 5` mean it:
+ * there a value is typed where it is used, and refusing the common form
+ * costs a failed deploy.  Digits are accumulated with a cap, so nothing
+ * wraps around.
  */
 #include <errno.h>
 #include <string.h>
 #include "duration.h"
+#include "util.h"
 
 static const struct {
 	const char *name;
@@ -24,22 +29,31 @@ static const struct {
 	{ "d", 24 * 3600 * 1000 },
 };
 
+/* The digits at s[0..n) into *v (capped, never wrapped): how many there are. */
+static size_t leading_digits(const char *s, size_t n, uint64_t *v)
+{
+	size_t digits;
+
+	*v = 0;
+	for (digits = 0; digits < n && s[digits] >= '0' && s[digits] <= '9'; digits++) {
+		if (*v <= DURATION_MAX_MS) /* stop growing: no wrap-around */
+			*v = *v * 10 + (uint64_t)(s[digits] - '0');
+	}
+	return digits;
+}
+
 int duration_parse(const char *s, size_t n, uint64_t *ms)
 {
-	uint64_t v = 0;
-	size_t i, digits;
+	uint64_t v;
+	size_t i, digits = leading_digits(s, n, &v);
 
-	for (digits = 0; digits < n && s[digits] >= '0' && s[digits] <= '9'; digits++) {
-		if (v <= DURATION_MAX_MS) /* stop growing: no wrap-around */
-			v = v * 10 + (uint64_t)(s[digits] - '0');
-	}
 	if (!digits)
 		return -EINVAL;
 	if (digits == n && !v) {
 		*ms = 0;
 		return 0;
 	}
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
 		if (n - digits == strlen(units[i].name) &&
 		    !memcmp(s + digits, units[i].name, n - digits)) {
 			if (v > DURATION_MAX_MS / units[i].ms)
@@ -49,4 +63,17 @@ int duration_parse(const char *s, size_t n, uint64_t *ms)
 		}
 	}
 	return -EINVAL;
+}
+
+int duration_parse_arg(const char *s, uint64_t *ms)
+{
+	size_t n = strlen(s);
+	uint64_t v;
+
+	if (!n || leading_digits(s, n, &v) != n)
+		return duration_parse(s, n, ms);
+	if (v > DURATION_MAX_MS / MSEC_PER_SEC)
+		return -ERANGE;
+	*ms = v * MSEC_PER_SEC;
+	return 0;
 }

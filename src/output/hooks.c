@@ -98,7 +98,7 @@ struct hook_job {
 static void stop_running(struct hooks *h);
 
 int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
-	       unsigned int timeout_s, uint64_t interval_ms)
+	       uint64_t timeout_ms, uint64_t interval_ms)
 {
 	uint64_t seed = identity_seed();
 	char *save = NULL, *tok;
@@ -107,7 +107,7 @@ int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 	memset(h, 0, sizeof(*h));
 	pthread_mutex_init(&h->lock, NULL);
 	h->max_running = max_running;
-	h->timeout_ns = timeout_s * NSEC_PER_SEC;
+	h->timeout_ns = timeout_ms * NSEC_PER_MSEC;
 	h->running = calloc(max_running, sizeof(*h->running));
 	h->incidents = malloc(HOOK_KINDS * sizeof(*h->incidents));
 	if (!h->running || !h->incidents) {

@@ -56,7 +56,7 @@ struct hooks {
  * 0 or -EINVAL/-E2BIG/-ENOMEM.
  */
 int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
-	       unsigned int timeout_s, uint64_t interval_ms);
+	       uint64_t timeout_ms, uint64_t interval_ms);
 /*
  * Set up how hooks are contained (contain.h) and say which way, once: call
  * after the monitor lock is taken, when hooks may run.

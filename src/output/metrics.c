@@ -14,8 +14,9 @@
  * histogram, and an info metric
  * with the capture mode.  scrape.c serves them from a thread of its own;
  * the counters are shared under one mutex, held only to update or copy
- * them.  It listens on loopback unless told an address: metrics name
- * processes' ports and a fleet scrapes through its own network setup.
+ * them.  It listens on loopback unless told an address (":PORT" is every
+ * address): metrics name processes' ports and a fleet scrapes through its
+ * own network setup.
  * Any local user can connect: scrape.c bounds what each may hold.
  */
 #include <arpa/inet.h>
@@ -26,8 +27,8 @@
 #include "addr.h"
 #include "log.h"
 #include "metrics.h"
+#include "hostport.h"
 #include "version.h"
-#include "portlist.h"
 #include "scrape.h"
 #include "strbuf.h"
 
@@ -142,27 +143,25 @@ int metrics_parse_listen(const char *s, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-	const char *colon = strrchr(s, ':'), *port = colon ? colon + 1 : s;
-	char host[INET6_ADDRSTRLEN + 2] = "127.0.0.1";
-	size_t hlen = colon ? (size_t)(colon - s) : 0;
-	unsigned int p;
+	struct hostport hp;
+	const char *why;
 
-	if (portlist_port(port, strlen(port), &p) || hlen >= sizeof(host))
+	if (hostport_parse(s, strlen(s), &hp, &why))
 		return -EINVAL;
-	if (hlen) {
-		memcpy(host, s, hlen);
-		host[hlen] = '\0';
-	}
 	memset(ss, 0, sizeof(*ss));
-	if (host[0] == '[' && host[hlen - 1] == ']') {
-		host[hlen - 1] = '\0';
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons(p);
-		return inet_pton(AF_INET6, host + 1, &v6->sin6_addr) == 1 ? 0 : -EINVAL;
+	if (hp.kind == HOSTPORT_ALL || hp.family == AF_INET6) {
+		v6->sin6_family = AF_INET6; /* [::] for every address: scrape.c */
+		v6->sin6_port = htons(hp.port);
+		memcpy(&v6->sin6_addr, hp.addr, sizeof(v6->sin6_addr));
+		return 0;
 	}
 	v4->sin_family = AF_INET;
-	v4->sin_port = htons(p);
-	return inet_pton(AF_INET, host, &v4->sin_addr) == 1 ? 0 : -EINVAL;
+	v4->sin_port = htons(hp.port);
+	if (hp.kind == HOSTPORT_GIVEN)
+		memcpy(&v4->sin_addr, hp.addr, sizeof(v4->sin_addr));
+	else
+		v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return 0;
 }
 
 int metrics_start(struct metrics **mp, const char *listen, const char *mode)

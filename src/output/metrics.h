@@ -21,7 +21,7 @@ int metrics_parse_listen(const char *s, struct sockaddr_storage *ss);
 
 /*
  * Serve metrics on listen ("PORT", ":PORT", "ADDR:PORT" or "[ADDR6]:PORT";
- * loopback unless an address is given); mode is the capture mode for
+ * "PORT" is loopback, ":PORT" every address); mode is the capture mode for
  * bindwatch_info.  0 or -errno (reported).
  */
 int metrics_start(struct metrics **mp, const char *listen, const char *mode);

@@ -331,7 +331,6 @@ static void json_holders(struct jw *w, const struct holder_info *v, size_t n)
 static void json_diagnosis(struct jw *w, const struct bw_record *r)
 {
 	const struct diagnosis *d = r->diag;
-	struct conflict_req req = { &r->ev->sock, r->ev->syscall == BW_SYS_LISTEN };
 	struct strbuf why;
 
 	json_holders(w, d->holders, d->n);
@@ -339,7 +338,7 @@ static void json_diagnosis(struct jw *w, const struct bw_record *r)
 	jw_str(w, "holders_skipped", d->walk_skipped ? "walk-budget" : NULL);
 	jw_str(w, "reason", conflict_reason_code(d->reason));
 	strbuf_init(&why);
-	conflict_explain(&why, d->reason, &req, d->n ? &d->holders[0].h : NULL);
+	conflict_explain_record(&why, r);
 	jw_strn(w, "reason_text", why.s, why.len);
 	strbuf_free(&why);
 }

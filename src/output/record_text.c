@@ -265,7 +265,6 @@ static void text_proc_uids(struct strbuf *sb, const struct holder_info *hi)
 static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 {
 	const struct diagnosis *d = r->diag;
-	struct conflict_req req = { &r->ev->sock, r->ev->syscall == BW_SYS_LISTEN };
 	size_t i;
 
 	for (i = 0; i < d->n; i++) {
@@ -288,7 +287,7 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 	if (d->walk_skipped)
 		strbuf_addf(sb, "; holders not looked for (uid %u's walk budget spent)", r->ev->uid);
 	strbuf_addf(sb, "; %s: ", conflict_reason_code(d->reason));
-	conflict_explain(sb, d->reason, &req, d->n ? &d->holders[0].h : NULL);
+	conflict_explain_record(sb, r);
 }
 
 /*

@@ -33,6 +33,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,18 +345,37 @@ static void *serve(void *arg)
 	}
 }
 
-/* The listening socket on addr, nonblocking. */
+/* Whether addr is IPv6's [::], which the endpoint takes as every address. */
+static bool every_address(const struct sockaddr_storage *addr)
+{
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)addr;
+
+	return addr->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr);
+}
+
+/*
+ * The listening socket on addr, nonblocking.  [::] serves IPv4 too,
+ * whatever net.ipv6.bindv6only says; on a host without IPv6, 0.0.0.0 does.
+ */
 static int listen_on(const struct sockaddr_storage *addr)
 {
 	socklen_t len = addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 						    : sizeof(struct sockaddr_in);
-	int one = 1, fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int err;
+	int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int one = 1, off = 0, err;
 
+	if (fd < 0 && errno == EAFNOSUPPORT && every_address(addr)) {
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)addr;
+		struct sockaddr_storage any4 = { .ss_family = AF_INET };
+
+		((struct sockaddr_in *)&any4)->sin_port = v6->sin6_port;
+		return listen_on(&any4);
+	}
 	if (fd < 0)
 		return -errno;
 	/* a restart must not wait out its predecessor's TIME_WAIT connections */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    (every_address(addr) && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off))) ||
 	    bind(fd, (const struct sockaddr *)addr, len) || listen(fd, SOMAXCONN)) {
 		err = -errno;
 		close(fd);

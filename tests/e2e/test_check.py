@@ -5,12 +5,14 @@
 # answers must agree, and be the one the case is about.  wait must return
 # when the holder goes and give up at its timeout when it does not.
 import json
+import socket
 import subprocess
+import time
 
 import pytest
 
 from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, Holder, bindwatch_argv, check, child, eq,
-                     fail, run_to_exit, socket_spec)
+                     fail, free_port, run_to_exit, socket_spec)
 
 NOBODY_UID = 65534
 TCP_TIMEWAIT_LEN_MS = 60 * 1000  # include/net/tcp.h: how long TIME_WAIT lasts
@@ -221,6 +223,90 @@ def test_check_usage_errors():
         eq(rc, EXIT_USAGE, f"bindwatch {' '.join(args)} exit status (stderr {err!r})")
         check(named in err, f"bindwatch {' '.join(args)}: stderr does not name {named!r}: "
               f"{err!r}")
+        eq(len(err.splitlines()), 1, f"bindwatch {' '.join(args)}: lines on stderr ({err!r})")
+        check(err.rstrip().endswith("; see bindwatch-check(8) or --help"),
+              f"bindwatch {' '.join(args)}: no pointer to the manual: {err!r}")
+
+
+def have_ipv6():
+    try:
+        socket.socket(socket.AF_INET6).close()
+    except OSError:
+        return False
+    return True
+
+
+def every_address(cmd, port, *extra):
+    """bindwatch CMD :PORT --json EXTRA: (exit status, [(family, addr, answer)],
+    the answers)."""
+    rc, out, err = run_to_exit(bindwatch_argv(cmd, f":{port}", "--json", *extra))
+    try:
+        answers = [json.loads(line) for line in out.splitlines()]
+    except ValueError:
+        fail(f"{cmd} :{port}: exit {rc}, not JSON lines: {out!r} (stderr {err.strip()!r})")
+    return rc, [(a["family"], a["addr"], a["answer"]) for a in answers], answers
+
+
+def test_colon_port_is_both_families():
+    """:PORT answers for bind(0.0.0.0:PORT) and bind([::]:PORT), each as the
+    kernel does, and is free only when both are: a listener on [::1] leaves
+    the IPv4 wildcard free but not [::]."""
+    if not have_ipv6():
+        pytest.skip("no IPv6 here: :PORT's [::] half cannot be bound to compare")
+    with Holder(socket_spec("ipv6", addr="::1", listen=1)) as h:
+        rc, answers, full = every_address("check", h.port)
+        eq(answers, [("ipv4", "0.0.0.0", "free"), ("ipv6", "::", "busy")],
+           f"check :{h.port} answers")
+        eq(rc, EXIT_BUSY, f"check :{h.port} exit status")
+        eq(full[1]["holders"][0]["pid"], h.pid, "the [::] answer's holder")
+        eq(kernel_says(request(addr="0.0.0.0", port=h.port)), "free", "bind(0.0.0.0)")
+        eq(kernel_says(request("ipv6", addr="::", port=h.port)), "busy", "bind([::])")
+        # control: 0.0.0.0:PORT, as a bare PORT, asks for IPv4 only
+        agree(request(addr="0.0.0.0", port=h.port), "free")
+    with Holder(socket_spec(addr="127.0.0.1", listen=1)) as h:
+        rc, answers, _ = every_address("check", h.port)
+        eq((rc, answers), (EXIT_BUSY, [("ipv4", "0.0.0.0", "busy"), ("ipv6", "::", "busy")]),
+           f"check :{h.port} against an IPv4 listener")
+    port = free_port()
+    rc, answers, _ = every_address("check", port)
+    eq((rc, answers), (EXIT_FREE, [("ipv4", "0.0.0.0", "free"), ("ipv6", "::", "free")]),
+       f"check :{port} of a free port")
+
+
+def test_wait_colon_port_plain_seconds():
+    """A deploy script's line, `bindwatch wait :PORT --timeout 5`: plain
+    seconds and every address; it returns free once the holder exits."""
+    with Holder(socket_spec(addr="0.0.0.0", listen=1)) as h:
+        port = h.port
+        proc = subprocess.Popen(bindwatch_argv("wait", f":{port}", "--timeout", "5"),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            rc, _, err = run_to_exit(bindwatch_argv("check", f":{port}"))
+            eq(rc, EXIT_BUSY, f"check :{port} while the holder lives (stderr {err.strip()!r})")
+            if proc.poll() is not None:
+                fail(f"wait returned while the port was still held: {proc.communicate()!r}")
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+    try:
+        out, err = proc.communicate(timeout=RECORD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        fail("wait still running after the holder exited")
+    eq((proc.returncode, err), (EXIT_FREE, ""), f"wait :{port} exit status and stderr")
+    eq(out.splitlines(), [f"free tcp 0.0.0.0:{port}", f"free tcp [::]:{port}"], "wait's answers")
+
+
+def test_wait_timeout_in_plain_seconds():
+    """--timeout 1 is a second, not a millisecond: wait gives up after it."""
+    with Holder(socket_spec(listen=1)) as h:
+        start = time.monotonic()
+        rc, answers, _ = every_address("wait", h.port, "--timeout", "1")
+        waited = time.monotonic() - start
+    eq((rc, [a[2] for a in answers]), (EXIT_BUSY, ["busy", "busy"]), "wait --timeout 1")
+    check(waited >= 1.0, f"wait --timeout 1 gave up after {waited:.3f} s")
 
 
 def test_wait_returns_when_the_holder_exits():

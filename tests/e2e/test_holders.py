@@ -435,6 +435,47 @@ def test_reason_reuseport_one_sided():
     check_endpoint(h, state="LISTEN", reuseport=True)
 
 
+SPLIT_TRAFFIC = "sharing the port would split its traffic between two programs"
+SHARING_ADVICE = "sharing needs it on both"
+
+
+def test_reuseport_advice_not_for_another_program():
+    """The holder (holder.py) is another program than the requester
+    (requester.py, both python3): the sentence must not advise SO_REUSEPORT
+    on both, which would split the port's traffic between them."""
+    with start_bindwatch() as bw, Holder(socket_spec(reuseport=True, listen=BACKLOG)) as holder, \
+            Requester() as req:
+        rec = request(bw, req, holder.port)
+        diagnosis(rec, "reuseport-one-sided")
+        eq(rec["reason_text"], "only the holder set SO_REUSEPORT; the holder is another "
+           "program, and " + SPLIT_TRAFFIC, "the reason's sentence")
+
+
+def test_reuseport_advice_not_for_another_user():
+    """The holder is nobody's: the sentence says sharing would split traffic."""
+    with start_bindwatch() as bw, \
+            Holder(socket_spec(reuseport=True, listen=BACKLOG), uid=NOBODY) as holder, \
+            Requester() as req:
+        rec = request(bw, req, holder.port, reuseport=True)
+        diagnosis(rec, "reuseport-uid-mismatch")
+        check(SPLIT_TRAFFIC in rec["reason_text"] and "SO_REUSEPORT on" not in rec["reason_text"],
+              f"the reason's sentence: {rec['reason_text']!r}")
+
+
+def test_reuseport_advice_kept_for_the_same_program():
+    """Control: a process that holds the port with SO_REUSEPORT and binds it
+    again without is one program of one user: the advice stays."""
+    port = free_port()
+    with start_bindwatch() as bw, Requester() as req:
+        req.call(None, op="bind", family="ipv4", proto="tcp", addr="127.0.0.1", port=port,
+                 reuseport=True)
+        rec = request(bw, req, port)
+        holders = diagnosis(rec, "reuseport-one-sided")
+        eq(holders[0]["pid"], req.pid, "the holder is the requester itself")
+        eq(rec["reason_text"], "only the holder set SO_REUSEPORT; " + SHARING_ADVICE,
+           "the reason's sentence")
+
+
 # ---------------------------------------------------------------- who
 
 def who(*args, expect_rc=0):
@@ -491,6 +532,30 @@ def test_who_listener():
     want = (f"LISTEN      tcp 127.0.0.1:{port} {holder.comm}[{holder.pid}] "
             f"fd={holder.sockets[0]['fd']} uid=0 queue=0/{BACKLOG} cmd=\"")
     check(lines[0].startswith(want), f"who line {lines[0]!r} does not start with {want!r}")
+
+
+def test_who_address(netns, make_holder):
+    """who ADDR:PORT keeps the sockets a bind() to ADDR would meet (on ADDR
+    or a wildcard covering it); :PORT and PORT are every address.  In a new
+    namespace, so that only the test's sockets are on the port."""
+    port = 8080
+    prefix = netns.exec_prefix()
+    local = make_holder(socket_spec(addr="127.0.0.1", port=port, listen=1), prefix=prefix)
+    other = make_holder(socket_spec(addr="127.0.0.2", port=port, listen=1), prefix=prefix)
+
+    def pids(target, expect_rc=0):
+        found = who_json(target, "--netns", netns.path, port=port, netns=netns.inode,
+                         proto="tcp" if target.endswith("/tcp") else None, expect_rc=expect_rc)
+        return sorted(h["pid"] for h in found)
+    both = sorted([local.pid, other.pid])
+    eq(pids(str(port)), both, f"who {port}")
+    eq(pids(f":{port}"), both, f"who :{port}")
+    eq(pids(f"127.0.0.1:{port}"), [local.pid], f"who 127.0.0.1:{port}")
+    eq(pids(f"127.0.0.2:{port}/tcp"), [other.pid], f"who 127.0.0.2:{port}/tcp")
+    eq(pids(f"0.0.0.0:{port}"), both, f"who 0.0.0.0:{port} (the wildcard meets both)")
+    eq(pids(f"127.0.0.3:{port}", expect_rc=1), [], f"who 127.0.0.3:{port}")
+    _, err = who(f"127.0.0.3:{port}", "--netns", netns.path, expect_rc=1)
+    check(f"nothing holds port {port} on 127.0.0.3" in err, f"who 127.0.0.3:{port}: {err!r}")
 
 
 def test_who_nothing(netns):

@@ -37,10 +37,16 @@ def one_line(err):
     return lines[0]
 
 
+USAGE_POINTER = "; see bindwatch(8) or --help"  # how a usage error (exit 2) ends
+
+
 def bad_input(args, expected_line, rc=2):
+    """bindwatch ARGS exits rc after one line, expected_line (and, for a
+    usage error, the pointer to the manual)."""
     got, out, err = run_to_exit(bindwatch_argv(*args))
     eq(got, rc, f"exit status of bindwatch {' '.join(args)} (stderr {err!r})")
-    eq(one_line(err), expected_line, f"message for {' '.join(args)}")
+    eq(one_line(err), expected_line + (USAGE_POINTER if rc == 2 else ""),
+       f"message for {' '.join(args)}")
     eq(out, "", "stdout")
 
 

@@ -199,17 +199,67 @@ def test_not_root():
           f"stderr does not say privileges are missing: {lines[0]!r}")
 
 
-def bad_usage(args, stderr_check):
-    """bindwatch ARGS exits 2 without starting; stderr_check(stderr) holds."""
+def bad_usage(args, stderr_check, page="bindwatch(8)"):
+    """bindwatch ARGS exits 2 without starting, saying so in one line that
+    ends with where to read more (not the whole help); stderr_check(stderr)
+    holds."""
     rc, stdout, stderr = run_to_exit(bindwatch_argv(*args))
     eq(rc, 2, f"exit code of bindwatch {' '.join(args)} (stderr {stderr!r})")
     check(stderr_check(stderr), f"unexpected stderr for {' '.join(args)}: {stderr!r}")
     eq(stdout, "", "stdout")
+    lines = stderr.splitlines()
+    eq(len(lines), 1, f"lines on stderr of bindwatch {' '.join(args)} ({stderr!r})")
+    check(lines[0].startswith("bindwatch: ") and lines[0].endswith(f"; see {page} or --help"),
+          f"bindwatch {' '.join(args)}: not one line pointing to {page}: {lines[0]!r}")
 
 
 @pytest.mark.unprivileged
 def test_bad_flag():
-    bad_usage(["--bogus"], lambda e: "usage" in e.lower())
+    bad_usage(["--bogus"], lambda e: "unknown option '--bogus'" in e)
+
+
+# (arguments, manual page, what the line must name), for every command
+USAGE_ERRORS = [
+    (["--window", "x"], "bindwatch(8)", "expected seconds or a duration"),
+    (["--exec-timeout", "soon"], "bindwatch(8)", "--exec-timeout: 'soon'"),
+    (["--exec-interval", "-1"], "bindwatch(8)", "--exec-interval: '-1'"),
+    (["--metrics", "::1:9464"], "bindwatch(8)", "--metrics: '::1:9464'"),
+    (["--log"], "bindwatch(8)", "--log needs a value"),
+    (["--json=yes"], "bindwatch(8)", "--json takes no value"),
+    (["-x"], "bindwatch(8)", "unknown option '-x'"),
+    (["nonsense"], "bindwatch(8)", "'nonsense'"),
+    (["who", "80", "--bogus"], "bindwatch-who(8)", "who: unknown option '--bogus'"),
+    (["who"], "bindwatch-who(8)", "who: expected one"),
+    (["who", "::1:80"], "bindwatch-who(8)", "brackets"),
+    (["who", "80", "--source", "x"], "bindwatch-who(8)", "--source: 'x'"),
+    (["check", ":80", "--bogus"], "bindwatch-check(8)", "check: unknown option '--bogus'"),
+    (["check", "80", "--v6only"], "bindwatch-check(8)", "--v6only"),
+    (["wait", ":80", "--timeout", "x"], "bindwatch-check(8)",
+     "wait: --timeout: 'x': expected seconds or a duration (5, 5s, 250ms, 2m)"),
+    (["wait", ":80", "--timeout"], "bindwatch-check(8)", "wait: --timeout needs a value"),
+    (["wait", ":80"], "bindwatch-check(8)", "--timeout DURATION is required"),
+    (["check-policy"], "bindwatch-policy(5)", "check-policy: expected one policy FILE"),
+    (["check-policy", "p.yaml", "--bogus"], "bindwatch-policy(5)", "unknown option '--bogus'"),
+]
+
+
+@pytest.mark.unprivileged
+@pytest.mark.parametrize("args,page,named", USAGE_ERRORS,
+                         ids=[" ".join(c[0]) for c in USAGE_ERRORS])
+def test_usage_error_is_one_line(args, page, named):
+    """A deploy log gets one line and a pointer, exit 2, for every command."""
+    bad_usage(args, lambda e: named in e, page)
+
+
+@pytest.mark.unprivileged
+@pytest.mark.parametrize("cmd", [[], ["who"], ["check"], ["wait"], ["check-policy"]],
+                         ids=["monitor", "who", "check", "wait", "check-policy"])
+def test_help_on_stdout(cmd):
+    """Control: --help still prints the whole help, on stdout, exit 0."""
+    rc, out, err = run_to_exit(bindwatch_argv(*cmd, "--help"))
+    eq((rc, err), (0, ""), f"bindwatch {' '.join(cmd)} --help: exit status and stderr")
+    check(out.startswith("Usage: bindwatch") and len(out.splitlines()) > 5,
+          f"bindwatch {' '.join(cmd)} --help: {out!r}")
 
 
 @pytest.mark.unprivileged
@@ -382,6 +432,40 @@ def samples(text):
             name, value = line.rsplit(" ", 1)
             out[name] = float(value)
     return out
+
+
+def listener_on(port):
+    """(family, addr, v6only) of the one socket listening on TCP port, from who."""
+    rc, out, err = run_to_exit(bindwatch_argv("who", f"{port}/tcp", "--json"))
+    eq(rc, 0, f"who {port} (stderr {err!r})")
+    holders = json.loads(out)["holders"]
+    eq(len(holders), 1, f"sockets on {port}: {holders}")
+    return holders[0]["family"], holders[0]["addr"], holders[0]["v6only"]
+
+
+def test_metrics_every_address(monitor):
+    """--metrics :PORT listens on every address, IPv4 and IPv6 (one [::]
+    socket without IPV6_V6ONLY); durations as plain seconds start the
+    monitor as with units."""
+    try:
+        socket.socket(socket.AF_INET6).close()
+    except OSError as e:
+        pytest.skip(f"no IPv6 here: {e}")
+    port = free_port()
+    monitor("--metrics", f":{port}", "--window", "2", "--exec-interval", "60",
+            "--exec-timeout", "5")
+    eq(listener_on(port), ("ipv6", "::", False), "the metrics socket")
+    eq(scrape(port)[0], 200, "GET /metrics over IPv4")
+    with urllib.request.urlopen(f"http://[::1]:{port}/metrics", timeout=RECORD_TIMEOUT) as r:
+        eq(r.status, 200, "GET /metrics over IPv6")
+
+
+def test_metrics_port_alone_is_loopback(monitor):
+    """Control: --metrics PORT, without an address, stays on loopback."""
+    port = free_port()
+    monitor("--metrics", str(port))
+    eq(listener_on(port), ("ipv4", "127.0.0.1", None), "the metrics socket")
+    eq(scrape(port)[0], 200, "GET /metrics")
 
 
 def test_metrics_endpoint(monitor, make_requester):

@@ -417,6 +417,111 @@ static void test_reuseport_explain_names_side(void **state)
 	strbuf_free(&sb);
 }
 
+/* The reuseport sentence for a requester that is peers to the holder. */
+static const char *explain_peers(struct strbuf *sb, enum conflict_reason r, struct bw_sock s,
+				 const struct bw_holder *h, enum conflict_peers peers)
+{
+	struct conflict_req req = { .sock = &s, .peers = peers };
+
+	strbuf_reset(sb);
+	conflict_explain(sb, r, &req, h);
+	assert_false(sb->oom);
+	return sb->s;
+}
+
+/*
+ * SO_REUSEPORT between two programs splits the port's traffic between
+ * them: only between instances of one program (and user) is it advised.
+ */
+static void test_reuseport_advice_only_for_one_program(void **state)
+{
+	struct bw_holder alice = holder(tcp("127.0.0.1", RP), TCP_LISTEN);
+	struct bw_holder bob = holder(with_uid(tcp("127.0.0.1", RP), UID_BOB), TCP_LISTEN);
+	struct bw_holder bob_plain = holder(with_uid(tcp("127.0.0.1", 0), UID_BOB), TCP_LISTEN);
+	const char *t;
+	struct strbuf sb;
+
+	(void)state;
+	strbuf_init(&sb);
+	t = explain_peers(&sb, REASON_REUSEPORT_ONE_SIDED, tcp("127.0.0.1", 0), &alice,
+			  PEERS_SAME_PROGRAM);
+	assert_string_equal(t, "only the holder set SO_REUSEPORT; sharing needs it on both");
+	t = explain_peers(&sb, REASON_REUSEPORT_ONE_SIDED, tcp("127.0.0.1", 0), &alice,
+			  PEERS_OTHER_PROGRAM);
+	assert_string_equal(t, "only the holder set SO_REUSEPORT; the holder is another program, "
+			    "and sharing the port would split its traffic between two programs");
+	t = explain_peers(&sb, REASON_REUSEPORT_ONE_SIDED, tcp("127.0.0.1", RP), &bob_plain,
+			  PEERS_OTHER_PROGRAM);
+	assert_string_equal(t, "only the requester set SO_REUSEPORT; the holder is another "
+			    "user's program, and sharing the port would split its traffic "
+			    "between two programs");
+	t = explain_peers(&sb, REASON_REUSEPORT_ONE_SIDED, tcp("127.0.0.1", 0), &alice,
+			  PEERS_UNKNOWN);
+	assert_non_null(strstr(t, "is for instances of one program"));
+	t = explain_peers(&sb, REASON_REUSEPORT_UID, tcp("127.0.0.1", RP), &bob,
+			  PEERS_OTHER_PROGRAM);
+	assert_string_equal(t, "both sides set SO_REUSEPORT but belong to different users; "
+			    "sharing the port would split its traffic between two programs");
+	strbuf_free(&sb);
+}
+
+/* A process's info with exe (and its inode; 0: unknown) and cmdline. */
+static struct proc_info proc(const char *exe, uint64_t ino, const char *cmdline)
+{
+	struct proc_info pi;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.exe = (char *)exe;
+	pi.cmdline = (char *)cmdline;
+	pi.id.exe_dev = 1;
+	pi.id.exe_ino = ino;
+	return pi;
+}
+
+static struct holder_info holder_proc(struct bw_sock s, const char *exe, uint64_t ino,
+				      const char *cmdline)
+{
+	struct holder_info h;
+
+	memset(&h, 0, sizeof(h));
+	h.h = holder(s, TCP_LISTEN);
+	h.h.pid = 4242;
+	h.pi = proc(exe, ino, cmdline);
+	return h;
+}
+
+static void test_peers(void **state)
+{
+	struct bw_sock s = tcp("127.0.0.1", 0);
+	struct proc_info py = proc("/usr/bin/python3", 11, "python3 /srv/api_v2.py");
+	struct proc_info py_noline = proc("/usr/bin/python3", 11, NULL);
+	struct holder_info same = holder_proc(tcp("127.0.0.1", RP), "/usr/bin/python3", 11,
+					      "python3 /srv/api_v2.py");
+	struct holder_info script = holder_proc(tcp("127.0.0.1", RP), "/usr/bin/python3", 11,
+						"python3 /srv/other.py");
+	struct holder_info redis = holder_proc(tcp("127.0.0.1", RP), "/usr/bin/redis-server", 12,
+					       "python3 /srv/api_v2.py");
+	struct holder_info bobs = holder_proc(with_uid(tcp("127.0.0.1", RP), UID_BOB),
+					      "/usr/bin/python3", 11, "python3 /srv/api_v2.py");
+	struct holder_info no_ino = holder_proc(tcp("127.0.0.1", RP), "/usr/bin/python3", 0,
+						"python3 /srv/api_v2.py");
+	struct holder_info gone = holder_proc(tcp("127.0.0.1", RP), NULL, 0, NULL);
+	struct holder_info tw = same;
+
+	(void)state;
+	tw.h.pid = 0;
+	assert_int_equal(conflict_peers(&s, &py, &same), PEERS_SAME_PROGRAM);
+	assert_int_equal(conflict_peers(&s, &py_noline, &same), PEERS_SAME_PROGRAM);
+	assert_int_equal(conflict_peers(&s, &py, &no_ino), PEERS_SAME_PROGRAM); /* by path */
+	assert_int_equal(conflict_peers(&s, &py, &script), PEERS_OTHER_PROGRAM);
+	assert_int_equal(conflict_peers(&s, &py, &redis), PEERS_OTHER_PROGRAM);
+	assert_int_equal(conflict_peers(&s, &py, &bobs), PEERS_OTHER_PROGRAM);
+	assert_int_equal(conflict_peers(&s, NULL, &bobs), PEERS_OTHER_PROGRAM); /* check --uid */
+	assert_int_equal(conflict_peers(&s, NULL, &same), PEERS_UNKNOWN);
+	assert_int_equal(conflict_peers(&s, &py, &gone), PEERS_UNKNOWN);
+	assert_int_equal(conflict_peers(&s, &py, &tw), PEERS_UNKNOWN);
+}
+
 static void test_reuseport_time_wait(void **state)
 {
 	struct bw_holder tw = holder(tcp("127.0.0.1", RP), TCP_TIME_WAIT);
@@ -571,6 +676,8 @@ int main(void)
 		cmocka_unit_test(test_bound_explain_names_side),
 		cmocka_unit_test(test_reuseport),
 		cmocka_unit_test(test_reuseport_explain_names_side),
+		cmocka_unit_test(test_reuseport_advice_only_for_one_program),
+		cmocka_unit_test(test_peers),
 		cmocka_unit_test(test_reuseport_time_wait),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_never_clash),

@@ -149,7 +149,7 @@ static void test_time_wait_reuseaddr(void **state)
 {
 	struct bw_event plain = failure(), reuse = failure();
 	struct bw_holder tw;
-	struct conflict_req rp = { &plain.sock, false }, rr = { &reuse.sock, false };
+	struct conflict_req rp = { .sock = &plain.sock }, rr = { .sock = &reuse.sock };
 	struct strbuf a, b;
 
 	(void)state;
