@@ -27,6 +27,7 @@ PACKAGES="
 	dpkg-dev lintian file podman runc yamllint python3-yaml
 	docker.io containerd
 	man-db groff-base
+	prometheus
 "
 
 FOREIGN_ARCH=arm64

@@ -227,6 +227,8 @@ def test_deb_contents():
     docs = [f"/usr/share/doc/bindwatch/{d}" for d in sorted(os.listdir(DOC)) if d.endswith(".md")]
     for want in (SBIN, "/lib/systemd/system/bindwatch.service", "/etc/logrotate.d/bindwatch",
                  "/usr/share/doc/bindwatch/examples/policy.yaml",
+                 "/usr/share/doc/bindwatch/examples/bindwatch-rules.yml",
+                 "/usr/share/doc/bindwatch/examples/bindwatch-rules.test.yml",
                  "/usr/share/doc/bindwatch/copyright", "/usr/share/doc/bindwatch/changelog.gz",
                  *pages, *docs):
         check(want in paths, f"{deb}: no {want}")
