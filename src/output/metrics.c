@@ -17,9 +17,8 @@
  * protocols that can conflict, the sinks, the results, the expect rules in
  * force) has its series from the start, at 0: a rule's increase() needs a
  * sample before the first conflict to see it.  scrape.c serves them from
- * a thread of its own;
- * the counters are shared under one mutex, held only to update or copy
- * them.  It listens on loopback unless told an address: metrics name
+ * a thread of its own; the counters are shared under one mutex, held only
+ * to update or copy them.  It listens on loopback unless told an address: metrics name
  * processes' ports and a fleet scrapes through its own network setup.
  * Any local user can connect: scrape.c bounds what each may hold.
  */
@@ -295,6 +294,25 @@ static void metrics_free(struct metrics *m)
 	free(m);
 }
 
+/* The series of p's expect rules, at 0, into *out (NULL: none).  0 or -ENOMEM. */
+static int rules_new(const struct policy *p, struct rule_series **out)
+{
+	size_t i, n = p ? p->nexpects : 0;
+	struct rule_series *v = NULL;
+
+	if (n && !(v = calloc(n, sizeof(*v))))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		v[i].name = strdup(p->expects[i].name);
+		if (!v[i].name) {
+			rules_free(v, i);
+			return -ENOMEM;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
 int metrics_expect(struct metrics *m, const struct policy *p)
 {
 	size_t i, nold, n = p ? p->nexpects : 0;
@@ -302,15 +320,7 @@ int metrics_expect(struct metrics *m, const struct policy *p)
 
 	if (!m)
 		return 0;
-	v = calloc(n ? n : 1, sizeof(*v));
-	for (i = 0; v && i < n; i++) {
-		v[i].name = strdup(p->expects[i].name);
-		if (!v[i].name) {
-			rules_free(v, i);
-			v = NULL;
-		}
-	}
-	if (!v) {
+	if (rules_new(p, &v)) {
 		warn("--metrics: out of memory for the expect rules' series; the previous ones stay");
 		return -ENOMEM;
 	}
