@@ -14,6 +14,7 @@
 #   /etc/logrotate.d/bindwatch                   conffile
 #   /usr/share/doc/bindwatch/*.md                the documents (doc/*.md)
 #   /usr/share/doc/bindwatch/examples/policy.yaml
+#   /usr/share/doc/bindwatch/examples/bindwatch-rules{,.test}.yml  Prometheus alert rules
 #   /usr/share/doc/bindwatch/{copyright,changelog.gz}
 set -eu
 
@@ -56,6 +57,8 @@ for page in "$top"/doc/*.[1-8]; do
 done
 install -m 0644 "$top"/doc/*.md "$stage$docdir/"
 install -m 0644 "$top/packaging/examples/policy.yaml" "$stage$docdir/examples/policy.yaml"
+install -m 0644 "$top/deploy/prometheus/bindwatch-rules.yml" \
+	"$top/deploy/prometheus/bindwatch-rules.test.yml" "$stage$docdir/examples/"
 install -m 0644 "$deb/copyright" "$stage$docdir/copyright"
 sed "s|@VERSION@|$version|g" "$deb/changelog" | gzip -9n >"$stage$docdir/changelog.gz"
 install -D -m 0644 "$deb/lintian-overrides" "$stage/usr/share/lintian/overrides/bindwatch"

@@ -58,6 +58,7 @@ TEST_PACKAGES="
 	containerd
 	man-db
 	groff-base
+	prometheus
 "
 TEST_FOREIGN_ARCH=arm64
 APT_LISTS=/var/lib/apt/lists

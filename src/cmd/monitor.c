@@ -139,7 +139,7 @@ static void emit(void *arg, const struct bw_record *r)
 		record_json(&json, r);
 	pthread_mutex_lock(&m->out_lock);
 	/* counted first: whoever reads the record may scrape right after */
-	metrics_record(m->metrics, r->ev);
+	metrics_record(m->metrics, r);
 	if (r->action)
 		metrics_reclaim(m->metrics, r->action->result);
 	output_record(&m->out, r, &json);
@@ -362,6 +362,7 @@ static void reload_policy(struct monitor *m)
 	policy_free(m->policy);
 	m->policy = p;
 	m->own.expect = p;
+	metrics_expect(m->metrics, p); /* said why if not */
 	watch_expected(m);
 }
 
@@ -478,7 +479,8 @@ static int run(struct monitor *m, const struct bw_options *o)
 	malloc_trim(0);
 	/* before any thread starts: capabilities are each thread's own */
 	drop_caps(m, o, o->metrics);
-	err = o->metrics ? metrics_start(&m->metrics, o->metrics, mode_name(m->loader.mode)) : 0;
+	err = o->metrics ? metrics_start(&m->metrics, o->metrics, mode_name(m->loader.mode),
+					 m->policy) : 0;
 	if (err)
 		goto out;
 	m->out.metrics = m->metrics;

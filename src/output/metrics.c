@@ -10,27 +10,35 @@
  * protocol (never by pid or port: those would make a series per process,
  * nor by uid), failures lost, failures suppressed by the rate limit (a
  * failure is in exactly one of those three), records dropped by the
- * hook queue, records a sink (stdout, log, syslog) could not take, reclaim decisions by result, holder lookup latency as a
- * histogram, and an info metric
- * with the capture mode.  scrape.c serves them from a thread of its own;
- * the counters are shared under one mutex, held only to update or copy
- * them.  It listens on loopback unless told an address (":PORT" is every
- * address): metrics name processes' ports and a fleet scrapes through its
- * own network setup.
+ * hook queue, records a sink (stdout, log, syslog) could not take, reclaim
+ * decisions by result, unexpected owners by expect rule, SO_REUSEPORT
+ * joins, holder lookup latency as a histogram, and an info metric with
+ * the capture mode.  Every label value known at start (the syscalls and
+ * protocols that can conflict, the sinks, the results, the expect rules in
+ * force) has its series from the start, at 0: a rule's increase() needs a
+ * sample before the first conflict to see it.  scrape.c serves them from
+ * a thread of its own; the counters are shared under one mutex, held only
+ * to update or copy them.  It listens on loopback unless told an address
+ * (":PORT" is every address): metrics name processes' ports and a fleet
+ * scrapes through its own network setup.
  * Any local user can connect: scrape.c bounds what each may hold.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "addr.h"
 #include "log.h"
 #include "metrics.h"
 #include "hostport.h"
+#include "policy.h"
 #include "version.h"
 #include "scrape.h"
 #include "strbuf.h"
+#include "util.h"
 
 #define MAX_SERIES 32          /* syscall x protocol combinations kept */
 #define PROTO_NAME_LEN 16
@@ -43,10 +51,36 @@ static const double lookup_buckets[] = {
 };
 #define BUCKETS (sizeof(lookup_buckets) / sizeof(lookup_buckets[0]))
 
+/*
+ * The conflicts' series there from the start: bind() on each protocol with
+ * ports, listen() on those that listen (on a datagram socket it fails
+ * with EOPNOTSUPP).  Another's (a ping socket's) appears with its first
+ * conflict.
+ */
+static const struct {
+	__u8 syscall;
+	int type, protocol;
+} known_series[] = {
+	{ BW_SYS_BIND, SOCK_STREAM, IPPROTO_TCP },
+	{ BW_SYS_BIND, SOCK_DGRAM, IPPROTO_UDP },
+	{ BW_SYS_BIND, SOCK_DGRAM, IPPROTO_UDPLITE },
+	{ BW_SYS_BIND, SOCK_STREAM, IPPROTO_SCTP },
+	{ BW_SYS_BIND, SOCK_STREAM, IPPROTO_MPTCP },
+	{ BW_SYS_LISTEN, SOCK_STREAM, IPPROTO_TCP },
+	{ BW_SYS_LISTEN, SOCK_STREAM, IPPROTO_SCTP },
+	{ BW_SYS_LISTEN, SOCK_STREAM, IPPROTO_MPTCP },
+};
+
 struct series {
 	__u8 syscall;
 	char proto[PROTO_NAME_LEN];
 	uint64_t conflicts;
+};
+
+/* An expect rule in force, and the unexpected owners its records named. */
+struct rule_series {
+	char *name;
+	uint64_t unexpected;
 };
 
 struct metrics {
@@ -61,6 +95,9 @@ struct metrics {
 	uint64_t walks_skipped;
 	uint64_t output_errors[METRICS_SINKS]; /* by enum metrics_sink */
 	uint64_t reclaims[ACTION_IN_PROGRESS + 1]; /* by enum action_result */
+	struct rule_series *rules; /* the expect rules in force */
+	size_t nrules;
+	uint64_t reuseport_joins;
 	uint64_t lookup_le[BUCKETS]; /* lookups in each bucket (not cumulative) */
 	uint64_t lookups;
 	double lookup_sum;
@@ -75,6 +112,23 @@ static const char *const sink_names[METRICS_SINKS] = {
 static const char *syscall_label(__u8 syscall)
 {
 	return syscall == BW_SYS_LISTEN ? "listen" : "bind";
+}
+
+/*
+ * Append s as the text format's label value (inside its quotes): a
+ * backslash, a double quote and a newline escaped, as the format has it.
+ * An expect rule's name, from the policy file: libyaml took it as UTF-8.
+ */
+static void label_value(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			strbuf_addc(sb, '\\');
+		if (*s == '\n')
+			strbuf_adds(sb, "\\n");
+		else
+			strbuf_addc(sb, *s);
+	}
 }
 
 static void render(struct metrics *m, struct strbuf *sb)
@@ -110,9 +164,18 @@ static void render(struct metrics *m, struct strbuf *sb)
 	strbuf_adds(sb, "# HELP bindwatch_reclaims_total Ports reclaimed from their holders, by result.\n"
 			"# TYPE bindwatch_reclaims_total counter\n");
 	for (i = ACTION_RECLAIMED; i <= ACTION_IN_PROGRESS; i++)
-		if (m->reclaims[i])
-			strbuf_addf(sb, "bindwatch_reclaims_total{result=\"%s\"} %llu\n",
-				    action_result_name(i), (unsigned long long)m->reclaims[i]);
+		strbuf_addf(sb, "bindwatch_reclaims_total{result=\"%s\"} %llu\n",
+			    action_result_name(i), (unsigned long long)m->reclaims[i]);
+	strbuf_adds(sb, "# HELP bindwatch_unexpected_owner_total Successful calls on a port an expect rule names by a caller none of its owners matches, by rule.\n"
+			"# TYPE bindwatch_unexpected_owner_total counter\n");
+	for (i = 0; i < m->nrules; i++) {
+		strbuf_adds(sb, "bindwatch_unexpected_owner_total{rule=\"");
+		label_value(sb, m->rules[i].name);
+		strbuf_addf(sb, "\"} %llu\n", (unsigned long long)m->rules[i].unexpected);
+	}
+	strbuf_addf(sb, "# HELP bindwatch_reuseport_joins_total bind() calls that joined a SO_REUSEPORT group with a member of another executable, uid or cgroup.\n"
+			"# TYPE bindwatch_reuseport_joins_total counter\n"
+			"bindwatch_reuseport_joins_total %llu\n", (unsigned long long)m->reuseport_joins);
 	strbuf_adds(sb, "# HELP bindwatch_holder_lookup_seconds Time to name the holders of a port.\n"
 			"# TYPE bindwatch_holder_lookup_seconds histogram\n");
 	for (i = 0; i < BUCKETS; i++) {
@@ -164,7 +227,120 @@ int metrics_parse_listen(const char *s, struct sockaddr_storage *ss)
 	return 0;
 }
 
-int metrics_start(struct metrics **mp, const char *listen, const char *mode)
+/* Add n to one of m's counters. */
+static void count(struct metrics *m, uint64_t *counter, uint64_t n)
+{
+	pthread_mutex_lock(&m->lock);
+	*counter += n;
+	pthread_mutex_unlock(&m->lock);
+}
+
+/*
+ * The series of syscall and proto, added at 0 when new; NULL when
+ * MAX_SERIES are taken.  Under m->lock, or before the server starts.
+ */
+static struct series *series_of(struct metrics *m, __u8 syscall, const char *proto)
+{
+	struct series *s;
+	size_t i;
+
+	for (i = 0; i < m->nseries; i++)
+		if (m->series[i].syscall == syscall && !strcmp(m->series[i].proto, proto))
+			return &m->series[i];
+	if (m->nseries == MAX_SERIES)
+		return NULL;
+	s = &m->series[m->nseries++];
+	s->syscall = syscall;
+	snprintf(s->proto, sizeof(s->proto), "%s", proto);
+	return s;
+}
+
+static void add_known_series(struct metrics *m)
+{
+	char proto[PROTO_NAME_LEN];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(known_series); i++)
+		series_of(m, known_series[i].syscall,
+			  proto_name(proto, sizeof(proto), known_series[i].type,
+				     known_series[i].protocol));
+}
+
+/* The series of the expect rule named name among v[0..n), or NULL. */
+static struct rule_series *rule_of(struct rule_series *v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	return NULL;
+}
+
+static void rules_free(struct rule_series *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+static void metrics_free(struct metrics *m)
+{
+	rules_free(m->rules, m->nrules);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+/* The series of p's expect rules, at 0, into *out (NULL: none).  0 or -ENOMEM. */
+static int rules_new(const struct policy *p, struct rule_series **out)
+{
+	size_t i, n = p ? p->nexpects : 0;
+	struct rule_series *v = NULL;
+
+	if (n && !(v = calloc(n, sizeof(*v))))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		v[i].name = strdup(p->expects[i].name);
+		if (!v[i].name) {
+			rules_free(v, i);
+			return -ENOMEM;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+int metrics_expect(struct metrics *m, const struct policy *p)
+{
+	size_t i, nold, n = p ? p->nexpects : 0;
+	struct rule_series *v, *old;
+
+	if (!m)
+		return 0;
+	if (rules_new(p, &v)) {
+		warn("--metrics: out of memory for the expect rules' series; the previous ones stay");
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&m->lock);
+	/* a rule kept by name keeps its count: a counter only goes up */
+	for (i = 0; i < n; i++) {
+		old = rule_of(m->rules, m->nrules, v[i].name);
+		if (old)
+			v[i].unexpected = old->unexpected;
+	}
+	old = m->rules;
+	nold = m->nrules;
+	m->rules = v;
+	m->nrules = n;
+	pthread_mutex_unlock(&m->lock);
+	rules_free(old, nold);
+	return 0;
+}
+
+int metrics_start(struct metrics **mp, const char *listen, const char *mode,
+		  const struct policy *p)
 {
 	struct sockaddr_storage ss;
 	struct metrics *m;
@@ -177,11 +353,15 @@ int metrics_start(struct metrics **mp, const char *listen, const char *mode)
 		return -ENOMEM;
 	pthread_mutex_init(&m->lock, NULL);
 	m->mode = mode;
-	err = scrape_start(&m->server, &ss, METRICS_PATH, METRICS_TYPE, render_locked, m);
+	add_known_series(m);
+	err = metrics_expect(m, p);
+	if (!err) {
+		err = scrape_start(&m->server, &ss, METRICS_PATH, METRICS_TYPE, render_locked, m);
+		if (err)
+			warn("--metrics: cannot listen on '%s': %s", listen, strerror(-err));
+	}
 	if (err) {
-		warn("--metrics: cannot listen on '%s': %s", listen, strerror(-err));
-		pthread_mutex_destroy(&m->lock);
-		free(m);
+		metrics_free(m);
 		return err;
 	}
 	*mp = m;
@@ -193,30 +373,55 @@ void metrics_stop(struct metrics *m)
 	if (!m)
 		return;
 	scrape_stop(m->server);
-	pthread_mutex_destroy(&m->lock);
-	free(m);
+	metrics_free(m);
 }
 
-void metrics_record(struct metrics *m, const struct bw_event *ev)
+/* Count a conflict's record (a call that failed otherwise is not one). */
+static void count_conflict(struct metrics *m, const struct bw_event *ev)
 {
 	char proto[PROTO_NAME_LEN];
-	size_t i;
+	struct series *s;
 
-	if (!m || ev->ret != -EADDRINUSE)
+	if (ev->ret != -EADDRINUSE)
 		return;
 	proto_name(proto, sizeof(proto), ev->sock.type, ev->sock.protocol);
 	pthread_mutex_lock(&m->lock);
-	for (i = 0; i < m->nseries; i++)
-		if (m->series[i].syscall == ev->syscall && !strcmp(m->series[i].proto, proto))
-			break;
-	if (i == m->nseries && i < MAX_SERIES) {
-		m->series[i].syscall = ev->syscall;
-		memcpy(m->series[i].proto, proto, sizeof(proto));
-		m->nseries++;
-	}
-	if (i < m->nseries)
-		m->series[i].conflicts += ev->count;
+	s = series_of(m, ev->syscall, proto);
+	if (s)
+		s->conflicts += ev->count;
 	pthread_mutex_unlock(&m->lock);
+}
+
+/*
+ * Count an unexpected owner under its expect rule: one in force, as the
+ * records and the reload are both the capture thread's.
+ */
+static void count_unexpected(struct metrics *m, const struct policy_rule *rule)
+{
+	struct rule_series *s;
+
+	pthread_mutex_lock(&m->lock);
+	s = rule ? rule_of(m->rules, m->nrules, rule->name) : NULL;
+	if (s)
+		s->unexpected++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_record(struct metrics *m, const struct bw_record *r)
+{
+	if (!m)
+		return;
+	switch (r->kind) {
+	case RECORD_CALL:
+		count_conflict(m, r->ev);
+		break;
+	case RECORD_UNEXPECTED_OWNER:
+		count_unexpected(m, r->expect);
+		break;
+	case RECORD_REUSEPORT_JOIN:
+		count(m, &m->reuseport_joins, 1);
+		break;
+	}
 }
 
 void metrics_reclaim(struct metrics *m, enum action_result result)
@@ -225,14 +430,6 @@ void metrics_reclaim(struct metrics *m, enum action_result result)
 		return;
 	pthread_mutex_lock(&m->lock);
 	m->reclaims[result]++;
-	pthread_mutex_unlock(&m->lock);
-}
-
-/* Add n to one of m's counters; m may be NULL (no --metrics). */
-static void count(struct metrics *m, uint64_t *counter, uint64_t n)
-{
-	pthread_mutex_lock(&m->lock);
-	*counter += n;
 	pthread_mutex_unlock(&m->lock);
 }
 

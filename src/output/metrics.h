@@ -12,6 +12,7 @@
 #include "event.h"
 
 struct metrics;
+struct policy;
 
 /* Where records are written, for bindwatch_output_errors_total{sink}. */
 enum metrics_sink { METRICS_SINK_STDOUT, METRICS_SINK_LOG, METRICS_SINK_SYSLOG, METRICS_SINKS };
@@ -22,13 +23,27 @@ int metrics_parse_listen(const char *s, struct sockaddr_storage *ss);
 /*
  * Serve metrics on listen ("PORT", ":PORT", "ADDR:PORT" or "[ADDR6]:PORT";
  * "PORT" is loopback, ":PORT" every address); mode is the capture mode for
- * bindwatch_info.  0 or -errno (reported).
+ * bindwatch_info, p the policy in force (NULL: none).  0 or -errno
+ * (reported).
  */
-int metrics_start(struct metrics **mp, const char *listen, const char *mode);
+int metrics_start(struct metrics **mp, const char *listen, const char *mode,
+		  const struct policy *p);
 void metrics_stop(struct metrics *m);
 
-/* Account for a record, for failures lost (of a uid or of none), for one holder lookup's duration. */
-void metrics_record(struct metrics *m, const struct bw_event *ev);
+/*
+ * The expect rules in force are now p's (NULL: none): each has its
+ * bindwatch_unexpected_owner_total series, at 0 when new.  From the
+ * thread that writes ownership records.  0 or -ENOMEM (reported: the
+ * previous rules' series stay).
+ */
+int metrics_expect(struct metrics *m, const struct policy *p);
+
+/*
+ * Account for a record (a conflict, an unexpected owner, a SO_REUSEPORT
+ * join), for failures lost (of a uid or of none), for one holder lookup's
+ * duration.
+ */
+void metrics_record(struct metrics *m, const struct bw_record *r);
 void metrics_lost(struct metrics *m, uint64_t count);
 /* Failures a uid's rate limit held back (counted in a suppressed record). */
 void metrics_suppressed(struct metrics *m, uint64_t count);

@@ -227,6 +227,8 @@ def test_deb_contents():
     docs = [f"/usr/share/doc/bindwatch/{d}" for d in sorted(os.listdir(DOC)) if d.endswith(".md")]
     for want in (SBIN, "/lib/systemd/system/bindwatch.service", "/etc/logrotate.d/bindwatch",
                  "/usr/share/doc/bindwatch/examples/policy.yaml",
+                 "/usr/share/doc/bindwatch/examples/bindwatch-rules.yml",
+                 "/usr/share/doc/bindwatch/examples/bindwatch-rules.test.yml",
                  "/usr/share/doc/bindwatch/copyright", "/usr/share/doc/bindwatch/changelog.gz",
                  *pages, *docs):
         check(want in paths, f"{deb}: no {want}")
@@ -482,9 +484,12 @@ def test_daemonset_schema():
     check(r.returncode == 1 and "hostPID" in r.stdout, f"a string hostPID passed: {r.stdout}")
 
 
-def test_daemonset_yamllint():
+def test_deploy_yamllint():
+    """yamllint finds the DaemonSet and the Prometheus rules and their test clean."""
     if not shutil.which("yamllint"):
         pytest.skip("yamllint is not installed (scripts/install-deps.sh installs it)")
     r = run(["yamllint", "-s", "-d", "{extends: default, rules: {line-length: {max: 120}}}",
-             os.path.join(REPO, "deploy/kubernetes/daemonset.yaml")])
+             os.path.join(REPO, "deploy/kubernetes/daemonset.yaml"),
+             os.path.join(REPO, "deploy/prometheus/bindwatch-rules.yml"),
+             os.path.join(REPO, "deploy/prometheus/bindwatch-rules.test.yml")])
     check(r.returncode == 0, r.stdout)
