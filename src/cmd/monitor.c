@@ -138,7 +138,7 @@ static void emit(void *arg, const struct bw_record *r)
 		record_json(&json, r);
 	pthread_mutex_lock(&m->out_lock);
 	/* counted first: whoever reads the record may scrape right after */
-	metrics_record(m->metrics, r->ev);
+	metrics_record(m->metrics, r);
 	if (r->action)
 		metrics_reclaim(m->metrics, r->action->result);
 	output_record(&m->out, r, &json);

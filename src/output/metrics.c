@@ -17,6 +17,9 @@
  * them.  It listens on loopback unless told an address: metrics name
  * processes' ports and a fleet scrapes through its own network setup.
  * Any local user can connect: scrape.c bounds what each may hold.
+ * A conflict a probe rule matched (a configuration test that binds, which
+ * no one should be paged for) is counted in a series of its own, never in
+ * bindwatch_conflicts_total, so an alert on the latter stays quiet for it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,6 +49,7 @@ struct series {
 	__u8 syscall;
 	char proto[PROTO_NAME_LEN];
 	uint64_t conflicts;
+	uint64_t probes;      /* conflicts a probe rule matched, not in conflicts */
 };
 
 struct metrics {
@@ -82,13 +86,20 @@ static void render(struct metrics *m, struct strbuf *sb)
 	size_t i;
 
 	strbuf_adds(sb, "# HELP bindwatch_conflicts_total bind() and listen() calls that failed with EADDRINUSE, "
-			"in records (those held back are in bindwatch_failures_suppressed_total, those lost in "
-			"bindwatch_events_lost_total).\n"
+			"in records (those a probe rule matched are in bindwatch_probe_conflicts_total, those held "
+			"back in bindwatch_failures_suppressed_total, those lost in bindwatch_events_lost_total).\n"
 			"# TYPE bindwatch_conflicts_total counter\n");
 	for (i = 0; i < m->nseries; i++)
 		strbuf_addf(sb, "bindwatch_conflicts_total{syscall=\"%s\",proto=\"%s\"} %llu\n",
 			    syscall_label(m->series[i].syscall), m->series[i].proto,
 			    (unsigned long long)m->series[i].conflicts);
+	strbuf_adds(sb, "# HELP bindwatch_probe_conflicts_total Conflicts a probe rule of the policy matched "
+			"(a configuration test that binds), not counted in bindwatch_conflicts_total.\n"
+			"# TYPE bindwatch_probe_conflicts_total counter\n");
+	for (i = 0; i < m->nseries; i++)
+		strbuf_addf(sb, "bindwatch_probe_conflicts_total{syscall=\"%s\",proto=\"%s\"} %llu\n",
+			    syscall_label(m->series[i].syscall), m->series[i].proto,
+			    (unsigned long long)m->series[i].probes);
 	strbuf_addf(sb, "# HELP bindwatch_events_lost_total Failures (and calls to be recorded) the kernel had no room to record.\n"
 			"# TYPE bindwatch_events_lost_total counter\n"
 			"bindwatch_events_lost_total %llu\n", (unsigned long long)m->lost);
@@ -198,8 +209,9 @@ void metrics_stop(struct metrics *m)
 	free(m);
 }
 
-void metrics_record(struct metrics *m, const struct bw_event *ev)
+void metrics_record(struct metrics *m, const struct bw_record *r)
 {
+	const struct bw_event *ev = r->ev;
 	char proto[PROTO_NAME_LEN];
 	size_t i;
 
@@ -216,7 +228,7 @@ void metrics_record(struct metrics *m, const struct bw_event *ev)
 		m->nseries++;
 	}
 	if (i < m->nseries)
-		m->series[i].conflicts += ev->count;
+		*(record_probe(r) ? &m->series[i].probes : &m->series[i].conflicts) += ev->count;
 	pthread_mutex_unlock(&m->lock);
 }
 

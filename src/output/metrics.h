@@ -27,8 +27,11 @@ int metrics_parse_listen(const char *s, struct sockaddr_storage *ss);
 int metrics_start(struct metrics **mp, const char *listen, const char *mode);
 void metrics_stop(struct metrics *m);
 
-/* Account for a record, for failures lost (of a uid or of none), for one holder lookup's duration. */
-void metrics_record(struct metrics *m, const struct bw_event *ev);
+/*
+ * Account for a record (a probe's conflict apart: record_probe()), for
+ * failures lost (of a uid or of none), for one holder lookup's duration.
+ */
+void metrics_record(struct metrics *m, const struct bw_record *r);
 void metrics_lost(struct metrics *m, uint64_t count);
 /* Failures a uid's rate limit held back (counted in a suppressed record). */
 void metrics_suppressed(struct metrics *m, uint64_t count);
