@@ -13,6 +13,9 @@
 #
 # docker.io and containerd are for the workload tests, which start daemons
 # of their own (tests/e2e/runtimes.py); they need not run as services.
+# nginx-light and haproxy are for the probe tests (tests/e2e/test_probes.py),
+# which run them by hand on loopback ports of their own; their services
+# need not run either.
 set -eu
 
 PACKAGES="
@@ -27,6 +30,8 @@ PACKAGES="
 	dpkg-dev lintian file podman runc yamllint python3-yaml
 	docker.io containerd
 	man-db groff-base
+	nginx-light
+	haproxy
 "
 
 FOREIGN_ARCH=arm64
