@@ -81,16 +81,15 @@ static inline bool hooks_enabled(const struct hooks *h)
 bool hooks_wanted(const struct hooks *h, const struct bw_record *r);
 
 /*
- * The hooks of conflict record r (none for a probe's: record_probe()) whose
- * incident's alert is due (incident.h): --exec, and the exec of the rule
- * r's action names (record_action.exec, its templates expanded with r's
- * variables, recvars.h).  Each gets json
+ * The hooks of conflict record r whose incident's alert is due (incident.h):
+ * --exec, and the exec of the rule r's action names (record_action.exec,
+ * its templates expanded with r's variables, recvars.h).  Each gets json
  * (r's JSON record, rendered once by the caller) with "suppressed", the
  * conflicts of its incident not alerted since, on stdin.  A hook runs now
  * or, when r's requester has no free slot, once one is free; never blocks;
  * everything is copied.  All hooks share the concurrency limit, the queue
  * and the timeout; the slots and the queue are shared fairly between the
- * requesters' uids.
+ * requesters' uids.  A probe's conflict (record_probe()) runs none.
  */
 void hooks_alert(struct hooks *h, const struct bw_record *r, const struct strbuf *json);
 

@@ -1655,7 +1655,7 @@ static const char probe_example[] =
 	"        exe: /usr/sbin/nginx\n"                           /*  8 */
 	"      requester:\n"                                       /*  9 */
 	"        uid: 0\n"                                         /* 10 */
-	"        exe: /usr/sbin/nginx\n"                           /* 11 */
+	"        comm: nginx\n"                                    /* 11 */
 	"        cmdline: '(^| )-[qtT]*[tT][qtT]*( |$)'\n"         /* 12 */
 	"    action: probe\n"                                      /* 13 */
 	"  - {name: web, match: {port: [80, 443]}, action: alert}\n"; /* 14 */
@@ -1674,6 +1674,8 @@ static void test_probe_parse(void **state)
 	assert_int_equal(count_ports(r), 2);
 	assert_string_equal(r->holder.exe, "/usr/sbin/nginx");
 	assert_int_equal(r->requester.uid, 0);
+	assert_string_equal(r->requester.comm, "nginx");
+	assert_null(r->requester.exe);
 	assert_non_null(r->requester.cmdline);
 	assert_null(r->exec);
 	assert_int_equal(pol->rules[1].action, POLICY_ALERT);
@@ -1739,11 +1741,14 @@ static void test_probe_match(void **state)
 	assert_string_equal(matched(443, IPPROTO_TCP, &holder, &req), "nginx-config-test");
 	assert_null(matched(8080, IPPROTO_TCP, &holder, &req));
 	assert_string_equal(matched(80, IPPROTO_UDP, &holder, &req), "web");
-	/* another user's "nginx -t": its command line is its own choice */
+	/* gone before /proc was read: what came with the call still matches */
+	req.exe = NULL;
+	assert_string_equal(matched(80, IPPROTO_TCP, &holder, &req), "nginx-config-test");
+	/* another user's "nginx -t": its name and command line are its own choice */
 	req.uid = 1000;
 	assert_string_equal(matched(80, IPPROTO_TCP, &holder, &req), "web");
-	req = nginx_proc("nginx -t");
-	req.exe = "/home/u/nginx";
+	req = nginx_proc("python3 bind.py -t");
+	req.comm = "python3";
 	assert_string_equal(matched(80, IPPROTO_TCP, &holder, &req), "web");
 	/* the test found someone else on the port: that is news */
 	req = nginx_proc("nginx -t");
