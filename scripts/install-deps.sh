@@ -20,6 +20,9 @@
 #
 # docker.io and containerd are for the workload tests, which start daemons
 # of their own (tests/e2e/runtimes.py); they need not run as services.
+# nginx-light and haproxy are for the probe tests (tests/e2e/test_probes.py),
+# which run them by hand on loopback ports of their own; their services
+# need not run either.
 set -eu
 
 BUILD_PACKAGES="
@@ -59,6 +62,8 @@ TEST_PACKAGES="
 	man-db
 	groff-base
 	prometheus
+	nginx-light
+	haproxy
 "
 TEST_FOREIGN_ARCH=arm64
 APT_LISTS=/var/lib/apt/lists

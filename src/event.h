@@ -95,7 +95,8 @@ const char *action_result_name(enum action_result r);
 /* What the policy decided for a conflict, and what came of it. */
 struct record_action {
 	const char *rule;     /* the rule that matched */
-	const char *type;     /* "log", "alert" or "reclaim" */
+	const char *type;     /* "log", "alert", "reclaim" or "probe" */
+	bool probe;           /* a probe rule's: written, counted apart, never alerted */
 	char *const *exec;    /* the rule's exec templates, run once the record is written; NULL: none */
 	enum action_result result;
 	const char *why;      /* protected, failed: why not; otherwise NULL */
@@ -137,6 +138,16 @@ struct bw_record {
 	/* for an alert hook's copy only: conflicts of its incident not alerted since its last run */
 	const uint64_t *suppressed;
 };
+
+/*
+ * Whether r is a conflict a probe rule matched (a configuration test that
+ * binds, as nginx -t does): no hook alerts for it, and the metrics count it
+ * apart from the conflicts.
+ */
+static inline bool record_probe(const struct bw_record *r)
+{
+	return r->action && r->action->probe;
+}
 
 /*
  * Where a stage hands a record to be written (the monitor's emit()): from

@@ -270,6 +270,7 @@ const char *policy_action_name(enum policy_action a)
 {
 	static const char *const names[] = {
 		[POLICY_LOG] = "log", [POLICY_ALERT] = "alert", [POLICY_RECLAIM] = "reclaim",
+		[POLICY_PROBE] = "probe",
 	};
 
 	return (unsigned int)a < ARRAY_SIZE(names) ? names[a] : "unknown";

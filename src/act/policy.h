@@ -44,7 +44,12 @@
 #define POLICY_MAX_EXEC 32            /* exec elements, as a hook's argv (HOOK_MAX_ARGS) */
 #define POLICY_CMDLINE_MAX 4096       /* bytes of a command line a cmdline pattern sees */
 
-enum policy_action { POLICY_LOG, POLICY_ALERT, POLICY_RECLAIM };
+/*
+ * What a rule does with the conflicts it matches.  POLICY_PROBE: a
+ * deliberate test of the port (nginx -t binds to check its configuration)
+ * is written, marked, and counted apart, but alerts nobody.
+ */
+enum policy_action { POLICY_LOG, POLICY_ALERT, POLICY_RECLAIM, POLICY_PROBE };
 
 enum policy_state { POLICY_STATE_ANY, POLICY_STATE_LISTEN, POLICY_STATE_BOUND };
 
@@ -311,7 +316,7 @@ const char *policy_wl_field(enum policy_wl f);
  */
 bool policy_cross_user(const struct policy_rule *r, char *msg, size_t len);
 
-/* "log", "alert" or "reclaim". */
+/* "log", "alert", "reclaim" or "probe". */
 const char *policy_action_name(enum policy_action a);
 
 #endif /* BW_POLICY_H */

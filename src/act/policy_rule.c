@@ -7,6 +7,9 @@
  * It owns what each of those keys may hold and the message when it does
  * not; it must not read YAML itself (policy_yaml.c) or match (policy_match.c).
  *
+ * A probe rule runs no exec: its conflicts alert nobody, so an exec there
+ * would be a hook that never runs.
+ *
  * A value that could never match is refused when the policy is read,
  * not found out at the first conflict: a comm longer than the kernel
  * keeps, an executable that is no absolute path.  What a process chooses
@@ -45,7 +48,8 @@ static const struct keyword states[] = {
 };
 
 static const struct keyword actions[] = {
-	{ "log", POLICY_LOG }, { "alert", POLICY_ALERT }, { "reclaim", POLICY_RECLAIM },
+	{ "log", POLICY_LOG }, { "alert", POLICY_ALERT }, { "probe", POLICY_PROBE },
+	{ "reclaim", POLICY_RECLAIM },
 };
 
 /* An expect rule only says or alerts: an owner is never reclaimed from. */
@@ -449,7 +453,7 @@ static int rule_action(struct parser *ps, void *obj)
 	struct policy_rule *r = obj;
 	int v = 0, rc;
 
-	rc = ps_get_keyword(ps, actions, ARRAY_SIZE(actions), "log, alert or reclaim", &v);
+	rc = ps_get_keyword(ps, actions, ARRAY_SIZE(actions), "log, alert, probe or reclaim", &v);
 	if (!rc)
 		r->action = (enum policy_action)v;
 	return rc;
@@ -553,6 +557,9 @@ int policy_parse_rule(struct parser *ps, void *obj)
 	if (lines[RULE_RECLAIM] && r->action != POLICY_RECLAIM)
 		return ps_fail(ps, lines[RULE_RECLAIM],
 			       "'reclaim' is only allowed with action: reclaim");
+	if (lines[RULE_EXEC] && r->action == POLICY_PROBE)
+		return ps_fail(ps, lines[RULE_EXEC],
+			       "'exec' is not allowed with action: probe (a probe alerts nobody)");
 	return check_unique(ps, r, lines[RULE_NAME]);
 }
 

@@ -477,6 +477,7 @@ enum verdict verdict_decide(struct verdicts *v, struct bw_record *r,
 	memset(act, 0, sizeof(*act));
 	act->rule = (*rule)->name;
 	act->type = policy_action_name((*rule)->action);
+	act->probe = (*rule)->action == POLICY_PROBE;
 	act->exec = (*rule)->exec;
 	act->freed_after_ms = -1;
 	r->action = act;

@@ -437,10 +437,13 @@ static void alert(struct hooks *h, enum hook_kind kind, const struct bw_record *
 		strbuf_free(&args[i]);
 }
 
-/* A conflict, or an ownership record that alerts (expect's action: alert). */
+/*
+ * A conflict but a probe (its rule's action: probe), or an ownership record
+ * that alerts (expect's action: alert).
+ */
 static bool alerts(const struct bw_record *r)
 {
-	return r->kind == RECORD_CALL ? r->ev->ret == -EADDRINUSE : r->alert;
+	return r->kind == RECORD_CALL ? r->ev->ret == -EADDRINUSE && !record_probe(r) : r->alert;
 }
 
 bool hooks_wanted(const struct hooks *h, const struct bw_record *r)

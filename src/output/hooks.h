@@ -89,7 +89,7 @@ bool hooks_wanted(const struct hooks *h, const struct bw_record *r);
  * or, when r's requester has no free slot, once one is free; never blocks;
  * everything is copied.  All hooks share the concurrency limit, the queue
  * and the timeout; the slots and the queue are shared fairly between the
- * requesters' uids.
+ * requesters' uids.  A probe's conflict (record_probe()) runs none.
  */
 void hooks_alert(struct hooks *h, const struct bw_record *r, const struct strbuf *json);
 

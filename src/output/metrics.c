@@ -22,6 +22,9 @@
  * (":PORT" is every address): metrics name processes' ports and a fleet
  * scrapes through its own network setup.
  * Any local user can connect: scrape.c bounds what each may hold.
+ * A conflict a probe rule matched (a configuration test that binds, which
+ * no one should be paged for) is counted in a series of its own, never in
+ * bindwatch_conflicts_total, so an alert on the latter stays quiet for it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -75,6 +78,7 @@ struct series {
 	__u8 syscall;
 	char proto[PROTO_NAME_LEN];
 	uint64_t conflicts;
+	uint64_t probes;      /* conflicts a probe rule matched, not in conflicts */
 };
 
 /* An expect rule in force, and the unexpected owners its records named. */
@@ -137,13 +141,20 @@ static void render(struct metrics *m, struct strbuf *sb)
 	size_t i;
 
 	strbuf_adds(sb, "# HELP bindwatch_conflicts_total bind() and listen() calls that failed with EADDRINUSE, "
-			"in records (those held back are in bindwatch_failures_suppressed_total, those lost in "
-			"bindwatch_events_lost_total).\n"
+			"in records (those a probe rule matched are in bindwatch_probe_conflicts_total, those held "
+			"back in bindwatch_failures_suppressed_total, those lost in bindwatch_events_lost_total).\n"
 			"# TYPE bindwatch_conflicts_total counter\n");
 	for (i = 0; i < m->nseries; i++)
 		strbuf_addf(sb, "bindwatch_conflicts_total{syscall=\"%s\",proto=\"%s\"} %llu\n",
 			    syscall_label(m->series[i].syscall), m->series[i].proto,
 			    (unsigned long long)m->series[i].conflicts);
+	strbuf_adds(sb, "# HELP bindwatch_probe_conflicts_total Conflicts a probe rule of the policy matched "
+			"(a configuration test that binds), not counted in bindwatch_conflicts_total.\n"
+			"# TYPE bindwatch_probe_conflicts_total counter\n");
+	for (i = 0; i < m->nseries; i++)
+		strbuf_addf(sb, "bindwatch_probe_conflicts_total{syscall=\"%s\",proto=\"%s\"} %llu\n",
+			    syscall_label(m->series[i].syscall), m->series[i].proto,
+			    (unsigned long long)m->series[i].probes);
 	strbuf_addf(sb, "# HELP bindwatch_events_lost_total Failures (and calls to be recorded) the kernel had no room to record.\n"
 			"# TYPE bindwatch_events_lost_total counter\n"
 			"bindwatch_events_lost_total %llu\n", (unsigned long long)m->lost);
@@ -376,9 +387,13 @@ void metrics_stop(struct metrics *m)
 	metrics_free(m);
 }
 
-/* Count a conflict's record (a call that failed otherwise is not one). */
-static void count_conflict(struct metrics *m, const struct bw_event *ev)
+/*
+ * Count a conflict's record (a call that failed otherwise is not one), in
+ * its series' probes when a probe rule matched it.
+ */
+static void count_conflict(struct metrics *m, const struct bw_record *r)
 {
+	const struct bw_event *ev = r->ev;
 	char proto[PROTO_NAME_LEN];
 	struct series *s;
 
@@ -388,7 +403,7 @@ static void count_conflict(struct metrics *m, const struct bw_event *ev)
 	pthread_mutex_lock(&m->lock);
 	s = series_of(m, ev->syscall, proto);
 	if (s)
-		s->conflicts += ev->count;
+		*(record_probe(r) ? &s->probes : &s->conflicts) += ev->count;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -413,7 +428,7 @@ void metrics_record(struct metrics *m, const struct bw_record *r)
 		return;
 	switch (r->kind) {
 	case RECORD_CALL:
-		count_conflict(m, r->ev);
+		count_conflict(m, r);
 		break;
 	case RECORD_UNEXPECTED_OWNER:
 		count_unexpected(m, r->expect);

@@ -39,8 +39,8 @@ void metrics_stop(struct metrics *m);
 int metrics_expect(struct metrics *m, const struct policy *p);
 
 /*
- * Account for a record (a conflict, an unexpected owner, a SO_REUSEPORT
- * join), for failures lost (of a uid or of none), for one holder lookup's
+ * Account for a record (a conflict, a probe's apart: record_probe(); an
+ * unexpected owner; a SO_REUSEPORT join), for failures lost (of a uid or of none), for one holder lookup's
  * duration.
  */
 void metrics_record(struct metrics *m, const struct bw_record *r);

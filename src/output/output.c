@@ -25,7 +25,8 @@
  * let others put something of their choosing at that path.
  * --syslog sends each record's text, without its time, at LOG_WARNING for
  * a conflict, LOG_NOTICE for one a reclaim rule acted on, and LOG_INFO for
- * other calls (LOG_ERR for loss, LOG_WARNING for dropped hooks), which
+ * a probe's conflict and other calls (LOG_ERR for loss, LOG_WARNING for
+ * dropped hooks), which
  * journald and any syslog daemon pick up.  It is sent by hand to /dev/log
  * (RFC 3164 framing, as syslog(3) does) rather than with syslog(3), which
  * drops what it cannot send without a word: a missing /dev/log is said at
@@ -441,7 +442,7 @@ void output_record(struct output *out, const struct bw_record *r, const struct s
 		strbuf_reset(&out->line);
 		record_summary(&out->line, r);
 		put_syslog(out, r->action && r->action->result != ACTION_NONE ? LOG_NOTICE :
-				r->ev->ret == -EADDRINUSE ? LOG_WARNING : LOG_INFO);
+				r->ev->ret == -EADDRINUSE && !record_probe(r) ? LOG_WARNING : LOG_INFO);
 	}
 	out->records++;
 }

@@ -461,6 +461,8 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 		json_expect(&w, r);
 	if (r->action)
 		json_action(&w, r->action);
+	if (r->kind == RECORD_CALL && ev->ret == -EADDRINUSE)
+		jw_bool(&w, "probe", record_probe(r));
 	if (r->unmatched) {
 		jw_obj_begin(&w, "policy");
 		explain_json(&w, "unmatched", r->unmatched);

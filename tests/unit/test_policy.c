@@ -450,7 +450,7 @@ static void test_wrong_types(void **state)
 		       "        - [81]\n",
 		       NAME ":7: 'port': expected a port or a range, got a list");
 	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80}, action: [log]}\n",
-		       NAME ":3: 'action': expected log, alert or reclaim, got a list");
+		       NAME ":3: 'action': expected log, alert, probe or reclaim, got a list");
 	assert_refused("version: [1]\n", NAME ":1: 'version': expected 1, got a list");
 	assert_refused("- version: 1\n", NAME ":1: expected a mapping at the top level, got a list");
 	assert_refused("version 1\n", NAME ":1: expected a mapping at the top level, got a string");
@@ -494,7 +494,7 @@ static void test_bad_values(void **state)
 	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80, holder: {state: closed}}}\n",
 		       NAME ":3: 'state': expected listen, bound or any, got 'closed'");
 	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80}, action: kill}\n",
-		       NAME ":3: 'action': expected log, alert or reclaim, got 'kill'");
+		       NAME ":3: 'action': expected log, alert, probe or reclaim, got 'kill'");
 	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80, holder: {uid: -1}}}\n",
 		       NAME ":3: 'uid': bad uid '-1' (expected an integer 0-4294967294)");
 	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80, holder: {uid: 4294967295}}}\n",
@@ -1641,12 +1641,132 @@ static void test_expect_match(void **state)
 	assert_non_null(policy_expect_miss(pol, 80, IPPROTO_TCP, NULL, NULL));
 }
 
+/* ---- probes: bindwatch-policy(5), PROBES */
+
+/* The page's rule for nginx -t, and an alert rule on the same ports after it. */
+static const char probe_example[] =
+	"version: 1\n"                                             /*  1 */
+	"rules:\n"                                                 /*  2 */
+	"  - name: nginx-config-test\n"                            /*  3 */
+	"    match:\n"                                             /*  4 */
+	"      port: [80, 443]\n"                                  /*  5 */
+	"      proto: tcp\n"                                       /*  6 */
+	"      holder:\n"                                          /*  7 */
+	"        exe: /usr/sbin/nginx\n"                           /*  8 */
+	"      requester:\n"                                       /*  9 */
+	"        uid: 0\n"                                         /* 10 */
+	"        comm: nginx\n"                                    /* 11 */
+	"        cmdline: '(^| )-[qtT]*[tT][qtT]*( |$)'\n"         /* 12 */
+	"    action: probe\n"                                      /* 13 */
+	"  - {name: web, match: {port: [80, 443]}, action: alert}\n"; /* 14 */
+
+static void test_probe_parse(void **state)
+{
+	const struct policy_rule *r;
+
+	(void)state;
+	assert_parses(probe_example);
+	assert_int_equal(pol->nrules, 2);
+	r = &pol->rules[0];
+	assert_string_equal(r->name, "nginx-config-test");
+	assert_int_equal(r->action, POLICY_PROBE);
+	assert_int_equal(r->proto, IPPROTO_TCP);
+	assert_int_equal(count_ports(r), 2);
+	assert_string_equal(r->holder.exe, "/usr/sbin/nginx");
+	assert_int_equal(r->requester.uid, 0);
+	assert_string_equal(r->requester.comm, "nginx");
+	assert_null(r->requester.exe);
+	assert_non_null(r->requester.cmdline);
+	assert_null(r->exec);
+	assert_int_equal(pol->rules[1].action, POLICY_ALERT);
+
+	/* a probe alerts nobody: no exec to run, nothing to reclaim */
+	assert_refused("version: 1\nrules:\n  - name: a\n    match: {port: 80}\n"
+		       "    action: probe\n    exec: [/usr/bin/logger, probe]\n",
+		       NAME ":6: 'exec' is not allowed with action: probe (a probe alerts nobody)");
+	assert_refused("version: 1\nrules:\n  - name: a\n    match: {port: 80}\n"
+		       "    exec: [/usr/bin/logger, probe]\n    action: probe\n",
+		       NAME ":5: 'exec' is not allowed with action: probe (a probe alerts nobody)");
+	assert_refused("version: 1\nrules:\n"
+		       "  - {name: a, match: {port: 80}, action: probe, reclaim: {signal: KILL}}\n",
+		       NAME ":3: 'reclaim' is only allowed with action: reclaim");
+	/* an expect rule says who owns a port: no probe there */
+	assert_refused("version: 1\nexpect:\n"
+		       "  - {name: web, port: 80, owner: {uid: 0}, action: probe}\n",
+		       NAME ":3: 'action': expected log or alert, got 'probe'");
+	assert_refused("version: 1\nrules:\n  - {name: a, match: {port: 80}, action: ignore}\n",
+		       NAME ":3: 'action': expected log, alert, probe or reclaim, got 'ignore'");
+}
+
+/* root's nginx, as Debian installs it, with command line cmdline. */
+static struct policy_proc nginx_proc(const char *cmdline)
+{
+	struct policy_proc pr = unknown_proc();
+
+	pr.comm = "nginx";
+	pr.exe = "/usr/sbin/nginx";
+	pr.cmdline = cmdline;
+	pr.uid = 0;
+	return pr;
+}
+
+/* As any rule: first match wins, every condition must hold, unknown never does. */
+static void test_probe_match(void **state)
+{
+	static const char *const tests[] = {
+		"nginx -t", "/usr/sbin/nginx -T", "nginx -q -t -g daemon off;",
+		"nginx -qt", "nginx -c /etc/nginx/nginx.conf -t",
+	};
+	static const char *const starts[] = {
+		"nginx", "/usr/sbin/nginx -g daemon on; master_process on;",
+		"nginx: master process /usr/sbin/nginx -g daemon on; master_process on;",
+		"nginx -c /srv/-t/nginx.conf", "nginx -s reload",
+	};
+	struct policy_proc holder = nginx_proc("nginx: worker process"), req;
+	struct policy_proc squatter = unknown_proc();
+	size_t i;
+
+	(void)state;
+	assert_parses(probe_example);
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		req = nginx_proc(tests[i]);
+		assert_string_equal(matched(80, IPPROTO_TCP, &holder, &req), "nginx-config-test");
+	}
+	/* nginx starting (or restarting) against a running one is no test */
+	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		req = nginx_proc(starts[i]);
+		assert_string_equal(matched(443, IPPROTO_TCP, &holder, &req), "web");
+	}
+	req = nginx_proc("nginx -t");
+	assert_string_equal(matched(443, IPPROTO_TCP, &holder, &req), "nginx-config-test");
+	assert_null(matched(8080, IPPROTO_TCP, &holder, &req));
+	assert_string_equal(matched(80, IPPROTO_UDP, &holder, &req), "web");
+	/* gone before /proc was read: what came with the call still matches */
+	req.exe = NULL;
+	assert_string_equal(matched(80, IPPROTO_TCP, &holder, &req), "nginx-config-test");
+	/* another user's "nginx -t": its name and command line are its own choice */
+	req.uid = 1000;
+	assert_string_equal(matched(80, IPPROTO_TCP, &holder, &req), "web");
+	req = nginx_proc("python3 bind.py -t");
+	req.comm = "python3";
+	assert_string_equal(matched(80, IPPROTO_TCP, &holder, &req), "web");
+	/* the test found someone else on the port: that is news */
+	req = nginx_proc("nginx -t");
+	squatter.exe = "/usr/bin/python3.11";
+	assert_string_equal(matched(80, IPPROTO_TCP, &squatter, &req), "web");
+	assert_string_equal(matched(80, IPPROTO_TCP, NULL, &req), "web");
+	req.uid = -1;
+	assert_string_equal(matched(80, IPPROTO_TCP, &holder, &req), "web");
+	assert_string_equal(matched(80, IPPROTO_TCP, &holder, NULL), "web");
+}
+
 static void test_action_name(void **state)
 {
 	(void)state;
 	assert_string_equal(policy_action_name(POLICY_LOG), "log");
 	assert_string_equal(policy_action_name(POLICY_ALERT), "alert");
 	assert_string_equal(policy_action_name(POLICY_RECLAIM), "reclaim");
+	assert_string_equal(policy_action_name(POLICY_PROBE), "probe");
 }
 
 /* ---- policy_load: the file itself */
@@ -1894,6 +2014,8 @@ int main(void)
 		PARSE_TEST(test_expect_parse),
 		PARSE_TEST(test_expect_errors),
 		PARSE_TEST(test_expect_match),
+		PARSE_TEST(test_probe_parse),
+		PARSE_TEST(test_probe_match),
 		
 		cmocka_unit_test(test_action_name),
 		FILE_TEST(test_load_good),

@@ -7,7 +7,7 @@
  * uid), a runtime's port proxy, a container protect cannot see, a holder
  * gone when diagnosed, holders left out, no process), the
  * cooldown and in-progress keys (holder identity, port, protocol,
- * network namespace), the quotas, and --dry-run.
+ * network namespace), the quotas, --dry-run, and a probe rule's mark.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -56,7 +56,10 @@ static const char policy_text[] =
 	"    action: alert\n"
 	"  - name: web\n"
 	"    match: {port: 8083, holder: {container: {name: \"web*\"}}}\n"
-	"    action: reclaim\n";
+	"    action: reclaim\n"
+	"  - name: config-test\n"
+	"    match: {port: 9091, holder: {comm: python3}}\n"
+	"    action: probe\n";
 
 /* One conflict: the requester, the holders and what /proc says of them. */
 struct world {
@@ -173,7 +176,33 @@ static void no_rule_no_action(void **state)
 	assert_int_equal(decide(w), VERDICT_WRITE);
 	assert_int_equal(w->act.result, ACTION_NONE);
 	assert_string_equal(w->act.type, "alert");
+	assert_false(w->act.probe);
 	assert_int_equal(w->act.npids, 0);
+	free_world(w);
+}
+
+/* A probe rule's conflict: written at once, marked, nothing signalled. */
+static void probe_is_marked(void **state)
+{
+	struct world *w = new_world(false);
+
+	(void)state;
+	w->ev.sock.port = 9091;
+	add_holder(w, 815, 77, USER);
+	assert_int_equal(decide(w), VERDICT_WRITE);
+	assert_ptr_equal(w->r.action, &w->act);
+	assert_string_equal(w->act.rule, "config-test");
+	assert_string_equal(w->act.type, "probe");
+	assert_true(w->act.probe);
+	assert_true(record_probe(&w->r));
+	assert_int_equal(w->act.result, ACTION_NONE);
+	assert_int_equal(w->act.npids, 0);
+	assert_int_equal(w->act.id, 0);
+	/* the rule's holder condition fails: an ordinary conflict */
+	memcpy(w->holders[0].h.comm, "ruby", 5);
+	assert_int_equal(decide(w), VERDICT_NONE);
+	assert_null(w->r.action);
+	assert_false(record_probe(&w->r));
 	free_world(w);
 }
 
@@ -520,6 +549,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(signals_own_stale_holder),
 		cmocka_unit_test(no_rule_no_action),
+		cmocka_unit_test(probe_is_marked),
 		cmocka_unit_test(refuses_pid1),
 		cmocka_unit_test(refuses_kernel_thread),
 		cmocka_unit_test(refuses_self_and_requester),
