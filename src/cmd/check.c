@@ -38,6 +38,7 @@
 #include "nsarg.h"
 #include "privs.h"
 #include "record.h"
+#include "util.h"
 
 #define WAIT_POLL_MS 100 /* a modest rate: each poll walks every process's fds */
 #define NS_PER_MS 1000000ULL
@@ -217,6 +218,7 @@ static void print(const struct check_opts *o, struct check_answer *a)
 	struct strbuf sb;
 
 	clock_gettime(CLOCK_REALTIME, &r.wall);
+	r.boot_ns = now_ns(CLOCK_BOOTTIME);
 	if (o->dev)
 		snprintf(r.bound_dev, sizeof(r.bound_dev), "%s", o->dev);
 	strbuf_init(&sb);
