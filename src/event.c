@@ -57,6 +57,7 @@ int held_record_take(struct held_record *h, const struct bw_record *r, struct pr
 		return -ENOMEM;
 	h->ev = *r->ev;
 	h->wall = r->wall;
+	h->boot_ns = r->boot_ns;
 	memcpy(h->bound_dev, r->bound_dev, sizeof(h->bound_dev));
 	memcpy(h->netns_name, r->netns_name, sizeof(h->netns_name));
 	h->req = *req;
@@ -81,6 +82,7 @@ void held_record_view(struct held_record *h, struct bw_record *r)
 	r->req = &h->req;
 	r->diag = &h->diag;
 	r->wall = h->wall;
+	r->boot_ns = h->boot_ns;
 	memcpy(r->bound_dev, h->bound_dev, sizeof(r->bound_dev));
 	memcpy(r->netns_name, h->netns_name, sizeof(r->netns_name));
 }

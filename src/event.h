@@ -133,6 +133,7 @@ struct bw_record {
 	const struct record_action *action; /* NULL when no rule matched */
 	const struct explain *unmatched; /* --dry-run: the first rule on the port did not match */
 	struct timespec wall;         /* CLOCK_REALTIME of the call */
+	uint64_t boot_ns;             /* CLOCK_BOOTTIME of the call, for the holders' ages; 0: unknown */
 	char bound_dev[IF_NAMESIZE];  /* name of ev->sock.bound_ifindex, or "" */
 	char netns_name[NETNS_NAME_LEN]; /* the requester's netns (netns_label()), or "" */
 	/* for an alert hook's copy only: conflicts of its incident not alerted since its last run */
@@ -166,6 +167,7 @@ struct held_record {
 	struct diagnosis diag;
 	struct ledger_entry *bound; /* diag.holders[i].bound_by point here */
 	struct timespec wall;
+	uint64_t boot_ns;
 	char bound_dev[IF_NAMESIZE];
 	char netns_name[NETNS_NAME_LEN];
 };

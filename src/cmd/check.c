@@ -44,6 +44,7 @@
 #include "privs.h"
 #include "record.h"
 #include "usage.h"
+#include "util.h"
 
 #define PAGE "bindwatch-check(8)"
 #define CHECK_BINDS_MAX 2 /* ":PORT": 0.0.0.0 and [::] */
@@ -229,6 +230,7 @@ static void print(const struct check_opts *o, struct check_answer *a)
 	struct strbuf sb;
 
 	clock_gettime(CLOCK_REALTIME, &r.wall);
+	r.boot_ns = now_ns(CLOCK_BOOTTIME);
 	if (o->dev)
 		snprintf(r.bound_dev, sizeof(r.bound_dev), "%s", o->dev);
 	strbuf_init(&sb);

@@ -112,11 +112,18 @@ static void on_signal(int sig)
 		exiting = 1;
 }
 
-/* Wall-clock time of a CLOCK_MONOTONIC stamp taken a moment ago. */
+/* The time on clock clk of mono_ns, a CLOCK_MONOTONIC stamp taken a moment ago. */
+static uint64_t clock_at(clockid_t clk, uint64_t mono_ns)
+{
+	uint64_t t = now_ns(clk), mono = now_ns(CLOCK_MONOTONIC);
+
+	return t - (mono > mono_ns ? mono - mono_ns : 0);
+}
+
+/* Wall-clock time of the same. */
 static void wall_time(uint64_t mono_ns, struct timespec *wall)
 {
-	uint64_t real = now_ns(CLOCK_REALTIME), mono = now_ns(CLOCK_MONOTONIC);
-	uint64_t t = real - (mono > mono_ns ? mono - mono_ns : 0);
+	uint64_t t = clock_at(CLOCK_REALTIME, mono_ns);
 
 	wall->tv_sec = t / NSEC_PER_SEC;
 	wall->tv_nsec = t % NSEC_PER_SEC;
@@ -248,6 +255,7 @@ static int handle_event(void *arg, void *data, size_t size)
 		ownership_check(&m->own, m->holders, m->ledger, ev, &r.wall);
 	if (!ev->ret && !m->show_success)
 		return 0;
+	r.boot_ns = clock_at(CLOCK_BOOTTIME, ev->ts_ns);
 	enrich_event(&m->enrich, ev, &pi, r.bound_dev, r.netns_name);
 	r.req = &pi;
 	if (ev->ret == -EADDRINUSE && m->holders) {

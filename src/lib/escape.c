@@ -230,6 +230,23 @@ void text_escape(struct strbuf *sb, const void *data, size_t n)
 	escape(sb, data, n, &text);
 }
 
+size_t utf8_head(const void *data, size_t n, size_t max)
+{
+	const unsigned char *s = data;
+	size_t head = 0, len;
+
+	if (n <= max)
+		return n;
+	for (; head < max; head += len) {
+		len = utf8_len(s + head, n - head);
+		if (!len)
+			len = 1;
+		if (head + len > max)
+			break;
+	}
+	return head;
+}
+
 static const char *const text_field_keys[TEXT_FIELDS] = {
 	[TEXT_COMM] = NULL, [TEXT_UNIT] = "unit", [TEXT_USER_UNIT] = "user_unit",
 	[TEXT_CONTAINER] = "container", [TEXT_NETNS] = "netns", [TEXT_DEV] = "dev",

@@ -39,6 +39,14 @@ void json_escape(struct strbuf *sb, const void *data, size_t n);
 void text_escape(struct strbuf *sb, const void *data, size_t n);
 
 /*
+ * The length of the longest head of data[0..n) of at most max bytes that
+ * does not cut a well-formed UTF-8 character in two (a byte of none is a
+ * character of its own): n when n <= max.  For a value shown cut, so that
+ * its last character is not escaped as the stray bytes it was cut into.
+ */
+size_t utf8_head(const void *data, size_t n, size_t max);
+
+/*
  * The fields of a text record whose value bindwatch did not choose: a
  * process chose it, or a user named the thing (its cgroup, its executable,
  * an interface, a namespace), or a log it reads back says it.  Each is

@@ -9,8 +9,14 @@
  * Every value bindwatch did not choose goes through text_field() or
  * text_escape() (escape.h), so a comm or a path cannot make one line read
  * as two, or as other fields.
+ *
+ * A conflict's line says of each holding process what the engineer reading
+ * it would otherwise ask `who`: how long it has run, its unit or workload,
+ * and the head of its command line (the JSON record has it whole); a
+ * process holding the port it asks for is said to be itself.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -23,6 +29,7 @@
 #include "log.h"
 #include "policy.h"
 #include "policy_explain.h"
+#include "procinfo.h"
 #include "record.h"
 #include "util.h"
 #include "workload.h"
@@ -31,6 +38,12 @@
 #define WORKLOAD_SHORT_ID_LEN 12 /* digits of a container id shown for it, as the runtimes' ps */
 #define TEXT_FORWARD "\u2192"    /* a proxy's port, then the container's it forwards to */
 #define PROTO_NAME_LEN 16
+/* Bytes of a holder's command line (quoted as a shell would) its cmd= shows. */
+#define TEXT_HOLDER_CMD_MAX 80
+/* After a holder's cmd="...": what it shows is the head of a longer one. */
+#define TEXT_HOLDER_CMD_CUT "..."
+/* After the requester's and who's cmd="...": the command line was cut where it was read. */
+#define TEXT_CMD_TRUNCATED " (truncated)"
 /* What `bindwatch check` appends after the diagnosis when SO_REUSEADDR would do. */
 #define CHECK_REUSEADDR_HINT "SO_REUSEADDR on the new socket would make the bind succeed"
 
@@ -183,44 +196,125 @@ static void text_holder(struct strbuf *sb, const struct holder_info *hi)
 	text_in_workload(sb, &hi->pi);
 }
 
-/* " unit=x user_unit=y container=z cmd=\"...\" (exited)" */
-static void text_procinfo(struct strbuf *sb, const struct proc_info *pi)
+/* " unit=x user_unit=y container=z" */
+static void text_units(struct strbuf *sb, const struct proc_info *pi)
 {
 	text_opt(sb, TEXT_UNIT, pi->unit);
 	text_opt(sb, TEXT_USER_UNIT, pi->user_unit);
 	text_opt(sb, TEXT_CONTAINER, pi->container);
-	if (pi->cmdline) {
-		struct strbuf quoted;
+}
 
-		/* quoted as a shell would, then escaped as any text is */
-		strbuf_init(&quoted);
-		shell_quote_argv(&quoted, pi->args, pi->cmdline_len);
-		strbuf_adds(sb, " cmd=\"");
-		if (quoted.oom)
-			sb->oom = true;
-		else
-			text_escape(sb, quoted.s, quoted.len);
-		strbuf_free(&quoted);
-		strbuf_addc(sb, '"');
-		if (pi->cmdline_truncated)
-			strbuf_adds(sb, " (truncated)");
+/*
+ * " cmd=\"nginx -g 'daemon off;'\"": the command line quoted as a shell
+ * would, cut to its first max bytes (never inside a character), then
+ * escaped as any text is; cut, after the closing quote, when it was cut
+ * here or where it was read.
+ */
+static void text_cmd(struct strbuf *sb, const struct proc_info *pi, size_t max, const char *cut)
+{
+	struct strbuf quoted;
+	size_t n = 0;
+
+	if (!pi->cmdline)
+		return;
+	strbuf_init(&quoted);
+	shell_quote_argv(&quoted, pi->args, pi->cmdline_len);
+	strbuf_adds(sb, " cmd=\"");
+	if (quoted.oom) {
+		sb->oom = true;
+	} else {
+		n = utf8_head(quoted.s, quoted.len, max);
+		text_escape(sb, quoted.s, n);
 	}
+	strbuf_addc(sb, '"');
+	if (n < quoted.len || pi->cmdline_truncated)
+		strbuf_adds(sb, cut);
+	strbuf_free(&quoted);
+}
+
+/* " unit=x user_unit=y container=z cmd=\"...\" (exited)": all of it */
+static void text_procinfo(struct strbuf *sb, const struct proc_info *pi)
+{
+	text_units(sb, pi);
+	text_cmd(sb, pi, SIZE_MAX, TEXT_CMD_TRUNCATED);
 	if (pi->exited)
 		strbuf_adds(sb, " (exited)");
+}
+
+/*
+ * "3h", "40s" (parts 1); "3h12m", "2d", "1m5s" (parts 2): secs in its
+ * largest unit, then the next unit's part when parts is 2 and it is not 0.
+ */
+static void text_span(struct strbuf *sb, uint64_t secs, unsigned int parts)
+{
+	static const struct { uint64_t secs; const char *unit; } units[] = {
+		{ 86400, "d" }, { 3600, "h" }, { 60, "m" }, { 1, "s" },
+	};
+	size_t i;
+	uint64_t rest;
+
+	for (i = 0; i < ARRAY_SIZE(units) - 1 && secs < units[i].secs; i++)
+		;
+	strbuf_addf(sb, "%llu%s", (unsigned long long)(secs / units[i].secs), units[i].unit);
+	if (parts < 2 || i == ARRAY_SIZE(units) - 1)
+		return;
+	rest = secs % units[i].secs / units[i + 1].secs;
+	if (rest)
+		strbuf_addf(sb, "%llu%s", (unsigned long long)rest, units[i + 1].unit);
 }
 
 /* "3h", "12m", "40s": how long before now something happened */
 static void text_ago(struct strbuf *sb, const struct timespec *then, const struct timespec *now)
 {
-	static const struct { long secs; const char *unit; } units[] = {
-		{ 86400, "d" }, { 3600, "h" }, { 60, "m" }, { 1, "s" },
-	};
-	long d = now->tv_sec > then->tv_sec ? now->tv_sec - then->tv_sec : 0;
-	size_t i;
+	text_span(sb, now->tv_sec > then->tv_sec ? now->tv_sec - then->tv_sec : 0, 1);
+}
 
-	for (i = 0; i < sizeof(units) / sizeof(units[0]) - 1 && d < units[i].secs; i++)
-		;
-	strbuf_addf(sb, "%ld%s", d / units[i].secs, units[i].unit);
+/* " up 3h12m": how long the process that started start_ns had run at boot_ns */
+static void text_up(struct strbuf *sb, uint64_t start_ns, uint64_t boot_ns)
+{
+	if (!boot_ns || !start_ns || boot_ns < start_ns)
+		return;
+	strbuf_adds(sb, " up ");
+	text_span(sb, (boot_ns - start_ns) / NSEC_PER_SEC, 2);
+}
+
+/*
+ * The requester holds what it asks for itself: the same process (pid and
+ * start, compared in clock ticks, as a holder found through /proc has it).
+ */
+static bool text_itself(const struct bw_record *r, const struct bw_holder *h)
+{
+	return h->pid && h->pid == r->ev->pid &&
+	       procinfo_ticks(h->start_ns) == procinfo_ticks(r->ev->start_ns);
+}
+
+/* Holder i's process is one an earlier holder of the line already described. */
+static bool text_described(const struct diagnosis *d, size_t i)
+{
+	const struct bw_holder *h = &d->holders[i].h;
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (d->holders[j].h.pid == h->pid && d->holders[j].h.start_ns == h->start_ns)
+			return true;
+	return false;
+}
+
+/*
+ * " up 3h12m unit=api.service cmd=\"python3 /opt/app.py\"": a holding
+ * process at a glance; its workload, when it has one (text_holder() said
+ * it), stands for its unit.
+ */
+static void text_holder_about(struct strbuf *sb, const struct holder_info *hi, uint64_t boot_ns)
+{
+	if (!hi->h.pid)
+		return;
+	text_up(sb, hi->h.start_ns, boot_ns);
+	if (!hi->pi.workload)
+		text_units(sb, &hi->pi);
+	text_cmd(sb, &hi->pi, TEXT_HOLDER_CMD_MAX, TEXT_HOLDER_CMD_CUT);
+	if (hi->pi.exited)
+		strbuf_adds(sb, " (exited)");
 }
 
 /* " (41.250 s left)": a TIME_WAIT socket's time before the kernel frees it */
@@ -273,7 +367,14 @@ static void text_diagnosis(struct strbuf *sb, const struct bw_record *r)
 		const struct workload *wl = d->holders[i].pi.workload;
 
 		strbuf_adds(sb, i ? ", " : "; held by ");
-		text_holder(sb, &d->holders[i]);
+		if (text_itself(r, h)) {
+			text_owner(sb, h);
+			strbuf_adds(sb, " (itself)");
+		} else {
+			text_holder(sb, &d->holders[i]);
+			if (!text_described(d, i))
+				text_holder_about(sb, &d->holders[i], r->boot_ns);
+		}
 		text_proc_uids(sb, &d->holders[i]);
 		strbuf_addf(sb, " %s ", record_state_name(h));
 		text_endpoint(sb, &h->sock);

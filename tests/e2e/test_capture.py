@@ -1,15 +1,19 @@
 # test_capture.py - end-to-end tests of what bindwatch captures: bind() and
 # listen() conflicts over TCP/UDP and IPv4/IPv6 in each capture mode, the
-# socket options and requester details of a record, and the text output.
+# socket options and requester details of a record, and the text output
+# (what it says of a holding process).
 import json
 import os
+import re
 import socket
 import subprocess
+import time
 
 import pytest
 
-from harness import (Bindwatch, bind_conflict, check, check_socket, eq, hold, listen_conflict,
-                     mode_args, start_bindwatch)
+from harness import (Bindwatch, bind_conflict, check, check_socket, eq, free_port, hold,
+                     listen_conflict, mode_args, socket_spec, start_bindwatch)
+from test_operations import shell_word, text_cmd
 
 # The capture modes each conflict is made in: tracepoint, the default
 # (auto), compat (tracepoint as kernels before 5.13 run it) and, where it
@@ -156,3 +160,70 @@ def test_hostile_comm(make_requester):
     with start_bindwatch(json_output=False) as bw:
         line, _ = text_line(bw, req)
     check(f"[{req.pid}]".encode() in line, f"text line lacks the requester pid: {line!r}")
+
+
+# ---------------------------------------------------------------- the holder in text
+
+HOLDER_CMD_SHOWN = 80  # bytes of a holder's command line, quoted, a text line shows
+AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def shown_age(up):
+    """"3h12m" -> (11520, 60): the seconds an age shows, and its last unit's."""
+    parts = re.findall(r"(\d+)([smhd])", up)
+    return sum(int(n) * AGE_UNITS[u] for n, u in parts), AGE_UNITS[parts[-1][1]]
+
+
+def test_text_holder(monitor, make_holder, make_requester):
+    """A text conflict line says of the holding process what `who` would:
+    how long it has run ("up"), its unit (a cgroup
+    bwtest-text-XXXXXXXX.service it is put in), and the head of its command
+    line, quoted as a shell would, escaped, cut at 80 bytes ("..." after
+    the quote); the requester's command line stays whole, and a holder
+    that is another process is not "(itself)"."""
+    from test_trust_names import Unit  # imported here: it imports other test modules
+    bw = monitor(json_output=False)
+    holder, req = make_holder(socket_spec(listen=8)), make_requester()
+    with Unit("text", delegated=False) as unit:
+        unit.start(holder.pid)
+        before = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+        req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
+                 port=holder.port)
+        line = bw.wait_line(
+            lambda l: f"tcp 127.0.0.1:{holder.port} by {req.comm}[".encode() in l).decode()
+        after = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+    quoted = " ".join(shell_word(a) for a in holder.argv)
+    check(quoted.isascii() and len(quoted) > HOLDER_CMD_SHOWN, f"holder argv {quoted!r}")
+    head = quoted[:HOLDER_CMD_SHOWN].replace("\\", "\\\\").replace('"', '\\"')
+    held = re.compile(rf"; held by {re.escape(holder.comm)}\[{holder.pid}\] "
+                      rf"up (\d+[smhd](?:\d+[smhd])?) unit={re.escape(unit.name)} "
+                      rf'cmd="{re.escape(head)}"\.\.\. uid=0 LISTEN '
+                      rf"tcp 127\.0\.0\.1:{holder.port}; listener: ")
+    m = held.search(line)
+    check(m, f"text line {line!r} lacks {held.pattern!r}")
+    tick = 10**9 // os.sysconf("SC_CLK_TCK")
+    start = holder.start_ticks * tick
+    oldest, youngest = (after - start) // 10**9, (before - start - tick) // 10**9
+    shown, last_unit = shown_age(m.group(1))
+    check(shown <= oldest and shown + last_unit > youngest,
+          f"age up {m.group(1)} of a holder {youngest}-{oldest} s old")
+    whole = text_cmd(req.argv)
+    check(len(whole) > HOLDER_CMD_SHOWN and f" by {req.comm}[{req.pid}] uid=0 " in line
+          and whole + "; held by " in line, f"text line {line!r} lacks {whole!r}")
+    check("(itself)" not in line, f"text line {line!r} says (itself) of another process")
+    print(f"  holder: ...{line[m.start():m.end()][:110]!r}...")
+
+
+def test_text_itself(monitor, make_requester):
+    """A process that binds one port twice fails on a socket of its own: the
+    line says it holds it "(itself)", not describing it a second time."""
+    bw, req = monitor(json_output=False), make_requester()
+    port = free_port()
+    op = dict(op="bind", family="ipv4", proto="tcp", addr="127.0.0.1", port=port)
+    req.call(None, **op)
+    req.call("EADDRINUSE", **op)
+    line = bw.wait_line(lambda l: f"tcp 127.0.0.1:{port} by {req.comm}[".encode() in l).decode()
+    want = f"; held by {req.comm}[{req.pid}] (itself) uid=0 BOUND tcp 127.0.0.1:{port}; bound: "
+    check(want in line, f"text line {line!r} lacks {want!r}")
+    eq(line.count(" cmd="), 1, f"cmd= in {line!r} (the requester's only)")
+    print(f"  {line[line.index('; held by'):][:80]!r}")

@@ -25,6 +25,13 @@ REASONS = {"listener", "bound", "time-wait", "wildcard-overlap", "dual-stack-ove
            "ephemeral-exhausted", "unknown"}
 NOBODY = 65534
 BACKLOG = 37  # an unusual listen() backlog, to recognise it in the record
+# What a text line says of a live holding process after its COMM[PID]: its
+# age, its unit if it has one, the head of its command line (doc/records.md,
+# Text records; checked exactly by test_capture.test_text_holder).
+TEXT_QUOTED = r'"(?:[^"\\]|\\.)*"'
+HOLDER_ABOUT = (rf' up \d+[smhd](?:\d+[smhd])?'
+                rf'(?: (?:unit|user_unit|container)=(?:{TEXT_QUOTED}|[^\s"]+))*'
+                rf' cmd={TEXT_QUOTED}(?:\.\.\.)?')
 
 
 # ---------------------------------------------------------------- checks
@@ -209,9 +216,11 @@ def test_holders_tcp4_listener(text_monitor, make_holder, make_requester):
     eq((b["pid"], b["comm"], b["start_boottime_ns"], b["exited"]),
        (holder.pid, holder.comm, h["start_boottime_ns"], False), "bound_by")
     text = line.decode("utf-8", "replace")
-    tail = f"; held by {holder.comm}[{holder.pid}] uid=0 LISTEN tcp 127.0.0.1:{port}; listener: "
-    check(tail in text, f"text line {text!r} lacks {tail!r}")
-    check(f"{holder.comm}[{holder.pid}]" not in text.split(tail)[1],
+    tail = re.compile(rf"; held by {re.escape(holder.comm)}\[{holder.pid}\]{HOLDER_ABOUT} "
+                      rf"uid=0 LISTEN tcp 127\.0\.0\.1:{port}; listener: ")
+    m = tail.search(text)
+    check(m, f"text line {text!r} lacks {tail.pattern!r}")
+    check(f"{holder.comm}[{holder.pid}]" not in text[m.end():],
           f"text line names a second holder: {text!r}")
 
 
@@ -385,10 +394,10 @@ def test_holders_ledger(text_monitor, make_holder, make_requester):
        "bound_by.start_boottime_ns in clock ticks")
     eq(b["exited"], True, "bound_by.exited")
     text = line.decode("utf-8", "replace")
-    want = (f"; held by {holder.comm}[{holder.child}] uid=0 LISTEN tcp 127.0.0.1:{port} (bound ",
-            f" ago by {holder.comm}[{holder.pid}], since exited); listener: ")
-    check(all(w in text for w in want) and text.index(want[0]) < text.index(want[1]),
-          f"text line {text!r} lacks {want!r}")
+    want = re.compile(rf"; held by {re.escape(holder.comm)}\[{holder.child}\]{HOLDER_ABOUT} "
+                      rf"uid=0 LISTEN tcp 127\.0\.0\.1:{port} \(bound \d+[smhd] ago by "
+                      rf"{re.escape(holder.comm)}\[{holder.pid}\], since exited\); listener: ")
+    check(want.search(text), f"text line {text!r} lacks {want.pattern!r}")
 
 
 def reason_case(reason, holder_socket, holder_uid=None, **request_opts):

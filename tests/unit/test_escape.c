@@ -525,6 +525,25 @@ static void test_appends_to_existing(void **state)
 	strbuf_free(&sb);
 }
 
+/* A head cut at a byte count ends before a character it would split, never inside one. */
+static void test_utf8_head(void **state)
+{
+	static const char euro[] = "ab\xe2\x82\xac";  /* "ab" and U+20AC, 3 bytes */
+	static const char stray[] = "ab\xe2\x82x";     /* a sequence cut short: 2 stray bytes */
+
+	(void)state;
+	assert_int_equal(utf8_head("abc", 3, 3), 3);
+	assert_int_equal(utf8_head("abc", 3, 80), 3);
+	assert_int_equal(utf8_head("abc", 3, 2), 2);
+	assert_int_equal(utf8_head("abc", 3, 0), 0);
+	assert_int_equal(utf8_head(euro, 5, 5), 5);
+	assert_int_equal(utf8_head(euro, 5, 4), 2);
+	assert_int_equal(utf8_head(euro, 5, 3), 2);
+	assert_int_equal(utf8_head(euro, 5, 2), 2);
+	assert_int_equal(utf8_head(stray, 5, 3), 3);
+	assert_int_equal(utf8_head(stray, 5, 4), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_all_e2_inputs),
 		cmocka_unit_test(test_random_inputs),
 		cmocka_unit_test(test_appends_to_existing),
+		cmocka_unit_test(test_utf8_head),
 	};
 
 	return cmocka_run_group_tests_name("escape", tests, NULL, NULL);

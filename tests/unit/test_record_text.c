@@ -12,6 +12,10 @@
  * line must have exactly the structure bindwatch wrote (one "held by",
  * one "uid=" per process it names, every guarded key once with a quoted
  * value), and each quoted part must decode back to the value put in.
+ *
+ * A conflict's holder is described as an engineer needs it (its age, its
+ * unit or workload, the head of its command line), once per process, and
+ * as "(itself)" when it is the requester.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,12 +30,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "escape.h"
 #include "event.h"
 #include "ledger.h"
 #include "policy.h"
+#include "procinfo.h"
 #include "record.h"
+#include "util.h"
 #include "workload.h"
 
 /* The issue's forgery, as a cgroup name; fits a container buffer when cut */
@@ -236,6 +243,7 @@ static void test_conflict_line(void **state)
 		assert_non_null(strstr(p->skeleton, "bind EADDRINUSE tcp 127.0.0.1:8080 dev=\"\" "
 					   "by \"\"[4242] uid=1000 netns=\"\" unit=\"\" "
 					   "user_unit=\"\" container=\"\" cmd=\"\"; held by \"\"[815] "
+					   "unit=\"\" user_unit=\"\" container=\"\" "
 					   "uid=65534 LISTEN tcp 127.0.0.1:8080 (bound 0s ago by \"\"[812], "
 					   "since exited); listener: "));
 		keys_quoted(p, keyed, sizeof(keyed) / sizeof(keyed[0]));
@@ -382,6 +390,284 @@ static void test_workload_lines(void **state)
 	free(p);
 }
 
+/* ---------------------------------------------------------------- the holder's part */
+
+#define HOUR 3600
+#define DAY 86400
+#define START_NS (10 * DAY * NSEC_PER_SEC) /* a holder's start, ns since boot */
+#define CMD_SHOWN 80 /* bytes of a holder's quoted command line a line shows */
+
+/* A plain record: python3[4242] fails where python3[815] of api.service listens, 1 s old. */
+static void build_plain(struct scene *s)
+{
+	build(s, "api.service");
+	snprintf(s->ev.comm, sizeof(s->ev.comm), "python3");
+	snprintf(s->holder.h.comm, sizeof(s->holder.h.comm), "python3");
+	s->req.user_unit = s->holder.pi.user_unit = NULL;
+	s->req.container[0] = s->holder.pi.container[0] = '\0';
+	s->holder.bound_by = NULL;
+	s->r.bound_dev[0] = s->r.netns_name[0] = '\0';
+	s->ev.start_ns = START_NS / 2;
+	s->holder.h.start_ns = START_NS;
+	s->r.boot_ns = START_NS + NSEC_PER_SEC;
+}
+
+/* The argv args[0..len) (arguments separated by '\0') as pi's command line. */
+static void set_argv(struct proc_info *pi, const char *args, size_t len)
+{
+	pi->args = pi->cmdline = (char *)args;
+	pi->cmdline_len = len;
+}
+
+/* record_summary() of s, to be freed. */
+static char *summary_of(const struct scene *s)
+{
+	struct strbuf sb;
+	char *line;
+
+	strbuf_init(&sb);
+	record_summary(&sb, &s->r);
+	assert_false(sb.oom);
+	line = strdup(sb.s);
+	assert_non_null(line);
+	strbuf_free(&sb);
+	return line;
+}
+
+static void assert_contains(const char *line, const char *want)
+{
+	if (!strstr(line, want))
+		fail_msg("line %s\nlacks %s", line, want);
+}
+
+static void assert_lacks(const char *line, const char *unwanted)
+{
+	if (strstr(line, unwanted))
+		fail_msg("line %s\nhas %s", line, unwanted);
+}
+
+/* "up" and the holder's age in its two largest units, down to seconds; nothing unknown. */
+static void test_holder_age(void **state)
+{
+	static const struct { uint64_t secs; const char *want; } cases[] = {
+		{ 0, "up 0s" }, { 59, "up 59s" }, { 65, "up 1m5s" }, { 120, "up 2m" },
+		{ 3 * HOUR + 12 * 60 + 59, "up 3h12m" }, { 3 * HOUR + 30, "up 3h" },
+		{ 2 * DAY + 5 * HOUR + 59, "up 2d5h" }, { DAY + 59 * 60, "up 1d" },
+		{ 400 * DAY, "up 400d" },
+	};
+	struct scene s;
+	char want[128], *line;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		build_plain(&s);
+		/* just short of the next second: ages are whole seconds, rounded down */
+		s.r.boot_ns = START_NS + cases[i].secs * NSEC_PER_SEC + NSEC_PER_SEC - 1;
+		line = summary_of(&s);
+		snprintf(want, sizeof(want), "; held by python3[815] %s unit=api.service uid=65534 "
+			 "LISTEN tcp 127.0.0.1:8080; listener: ", cases[i].want);
+		assert_contains(line, want);
+		free(line);
+	}
+	/* the time of the call unknown, or before the holder started (it came after) */
+	build_plain(&s);
+	s.r.boot_ns = 0;
+	line = summary_of(&s);
+	assert_contains(line, "; held by python3[815] unit=api.service uid=65534 LISTEN ");
+	free(line);
+	s.r.boot_ns = START_NS - 1;
+	line = summary_of(&s);
+	assert_contains(line, "; held by python3[815] unit=api.service uid=65534 LISTEN ");
+	free(line);
+}
+
+/*
+ * A holder's argv with quotes, a backslash, an escape sequence, a newline
+ * and U+202E: quoted as a shell would, escaped, one line, and read back
+ * exactly.
+ */
+static void test_holder_cmd_hostile(void **state)
+{
+	static const char args[] = "python3\0-c\0print(\"x\")\x1b[31m\0it's\\\0"
+				   "\n held by sshd[1] uid=0 \xe2\x80\xae";
+	struct parsed *p = malloc(sizeof(*p));
+	struct strbuf quoted;
+	struct scene s;
+	char *line;
+
+	(void)state;
+	assert_non_null(p);
+	build_plain(&s);
+	set_argv(&s.holder.pi, args, sizeof(args) - 1);
+	strbuf_init(&quoted);
+	shell_quote_argv(&quoted, args, sizeof(args) - 1);
+	assert_true(quoted.len <= CMD_SHOWN); /* shown whole */
+	line = summary_of(&s);
+	assert_lacks(line, "\x1b");
+	assert_lacks(line, "\xe2\x80\xae");
+	parse(line, p);
+	assert_int_equal(count(p->skeleton, "held by"), 1);
+	assert_int_equal(count(p->skeleton, "uid="), 2);
+	assert_int_equal(count(p->skeleton, ";"), 2);
+	assert_contains(p->skeleton, "; held by python3[815] up 1s unit=api.service cmd=\"\" "
+			"uid=65534 LISTEN tcp 127.0.0.1:8080; listener: ");
+	/* the requester's command line, then the holder's */
+	assert_int_equal(p->nquoted, 2);
+	assert_string_equal(p->quoted[1], quoted.s);
+	assert_lacks(line, "\"...");
+	strbuf_free(&quoted);
+	free(line);
+	free(p);
+}
+
+/* The holder's command line args[0..len) (truncated: where it was read) shows as want. */
+static void holder_cmd(const char *args, size_t len, bool truncated, const char *want)
+{
+	struct scene s;
+	char *line;
+
+	build_plain(&s);
+	set_argv(&s.holder.pi, args, len);
+	s.holder.pi.cmdline_truncated = truncated;
+	line = summary_of(&s);
+	assert_contains(line, want);
+	free(line);
+}
+
+#define AS10 "aaaaaaaaaa"
+#define AS70 AS10 AS10 AS10 AS10 AS10 AS10 AS10
+
+/*
+ * A holder's command line is cut to its first CMD_SHOWN bytes, never
+ * inside a character, and says so after its quote ("...", as for one cut
+ * where it was read); the requester's is whole.
+ */
+static void test_holder_cmd_cut(void **state)
+{
+	static const char exact[] = "python3\0" AS70 "bb"; /* quoted: 8 + 72 bytes */
+	static const char longer[] = "python3\0" AS70 "bbc";
+	static const char euro[] = "python3\0" AS70 "\xe2\x82\xac"; /* quoted: '...' */
+	struct scene s;
+	char *line;
+
+	(void)state;
+	holder_cmd(exact, sizeof(exact) - 1, false,
+		   " cmd=\"python3 " AS70 "bb\" uid=65534 LISTEN ");
+	holder_cmd(longer, sizeof(longer) - 1, false,
+		   " cmd=\"python3 " AS70 "bb\"... uid=65534 LISTEN ");
+	/* "python3 '" and 70 bytes are 79: the 3 bytes of U+20AC would end past 80 */
+	holder_cmd(euro, sizeof(euro) - 1, false,
+		   " cmd=\"python3 '" AS70 "\"... uid=65534 LISTEN ");
+	holder_cmd("python3\0/opt/app.py", sizeof("python3\0/opt/app.py") - 1, true,
+		   " cmd=\"python3 /opt/app.py\"... uid=65534 LISTEN ");
+
+	build_plain(&s);
+	set_argv(&s.req, longer, sizeof(longer) - 1);
+	line = summary_of(&s);
+	assert_contains(line, " by python3[4242] uid=1000 unit=api.service cmd=\"python3 "
+			AS70 "bbc\"; held by ");
+	free(line);
+}
+
+/*
+ * A requester that holds the port itself (the same pid and start; in
+ * clock ticks, as /proc gives a holder's) is "(itself)", not described
+ * again; another process that got its pid is not.
+ */
+static void test_holder_itself(void **state)
+{
+	uint64_t tick = NSEC_PER_SEC / sysconf(_SC_CLK_TCK);
+	struct scene s;
+	char *line;
+
+	(void)state;
+	build_plain(&s);
+	set_argv(&s.holder.pi, "python3\0app.py", sizeof("python3\0app.py") - 1);
+	s.holder.h.pid = s.ev.pid;
+	s.ev.start_ns = START_NS + tick / 2;
+	s.holder.h.start_ns = procinfo_ticks(s.ev.start_ns) * tick;
+	line = summary_of(&s);
+	assert_contains(line, "; held by python3[4242] (itself) uid=65534 LISTEN tcp "
+			"127.0.0.1:8080; listener: ");
+	assert_int_equal(count(line, " unit="), 1);
+	assert_int_equal(count(line, " cmd="), 1);
+	free(line);
+
+	s.holder.h.start_ns = START_NS - HOUR * NSEC_PER_SEC;
+	line = summary_of(&s);
+	assert_contains(line, "; held by python3[4242] up 1h unit=api.service "
+			"cmd=\"python3 app.py\" uid=65534 LISTEN ");
+	assert_lacks(line, "(itself)");
+	free(line);
+}
+
+/* A holder's unit (and the unit below a delegation), or its workload instead, or neither. */
+static void test_holder_unit_workload(void **state)
+{
+	struct workload wl = { .source = WORKLOAD_CGROUP, .runtime = "docker", .name = "web",
+			       .container_port = -1 };
+	struct scene s;
+	char *line;
+
+	(void)state;
+	build_plain(&s);
+	s.holder.pi.unit = "user@1000.service";
+	s.holder.pi.user_unit = "app.service";
+	line = summary_of(&s);
+	assert_contains(line, "; held by python3[815] up 1s unit=user@1000.service "
+			"user_unit=app.service uid=65534 LISTEN ");
+	free(line);
+
+	build_plain(&s);
+	s.holder.pi.unit = "docker-0123456789abcdef.scope";
+	snprintf(s.holder.pi.container, sizeof(s.holder.pi.container), "0123456789abcdef");
+	s.holder.pi.workload = &wl;
+	line = summary_of(&s);
+	assert_contains(line, "; held by python3[815] in container web (docker) up 1s "
+			"uid=65534 LISTEN ");
+	assert_int_equal(count(line, " unit="), 1); /* the requester's */
+	assert_lacks(line, "container=");
+	free(line);
+
+	/* a container no runtime's files name: its id stands for it */
+	s.holder.pi.workload = NULL;
+	line = summary_of(&s);
+	assert_contains(line, "; held by python3[815] up 1s unit=docker-0123456789abcdef.scope "
+			"container=0123456789abcdef uid=65534 LISTEN ");
+	free(line);
+
+	build_plain(&s);
+	s.holder.pi.unit = NULL;
+	line = summary_of(&s);
+	assert_contains(line, "; held by python3[815] up 1s uid=65534 LISTEN ");
+	free(line);
+}
+
+/* A process holding several of the sockets is described at its first only. */
+static void test_holder_described_once(void **state)
+{
+	struct holder_info holders[3];
+	struct scene s;
+	char *line;
+
+	(void)state;
+	build_plain(&s);
+	set_argv(&s.holder.pi, "nginx\0-g\0daemon off;", sizeof("nginx\0-g\0daemon off;") - 1);
+	holders[0] = holders[1] = holders[2] = s.holder;
+	holders[1].h.sock.family = AF_INET6;
+	memset(holders[1].h.sock.addr, 0, sizeof(holders[1].h.sock.addr));
+	holders[2].h.pid = 816;
+	s.diag.holders = holders;
+	s.diag.n = 3;
+	line = summary_of(&s);
+	assert_contains(line, "; held by python3[815] up 1s unit=api.service cmd=\"nginx -g "
+			"'daemon off;'\" uid=65534 LISTEN tcp 127.0.0.1:8080, python3[815] "
+			"uid=65534 LISTEN tcp [::]:8080, python3[816] up 1s unit=api.service "
+			"cmd=\"nginx -g 'daemon off;'\" uid=65534 LISTEN tcp 127.0.0.1:8080; ");
+	free(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +677,12 @@ int main(void)
 		cmocka_unit_test(test_ownership_lines),
 		cmocka_unit_test(test_every_field_rendered),
 		cmocka_unit_test(test_workload_lines),
+		cmocka_unit_test(test_holder_age),
+		cmocka_unit_test(test_holder_cmd_hostile),
+		cmocka_unit_test(test_holder_cmd_cut),
+		cmocka_unit_test(test_holder_itself),
+		cmocka_unit_test(test_holder_unit_workload),
+		cmocka_unit_test(test_holder_described_once),
 	};
 
 	return cmocka_run_group_tests_name("record_text", tests, NULL, NULL);
