@@ -131,6 +131,10 @@ struct bw_record {
 					 reuseport-join: the group's other members */
 	const struct record_action *action; /* NULL when no rule matched */
 	const struct explain *unmatched; /* --dry-run: the first rule on the port did not match */
+	/* the rules naming the port tried before the one that matched (or all), and why not */
+	const struct explain *misses;
+	size_t nmisses;
+	size_t misses_more;           /* rules that did not match past misses */
 	struct timespec wall;         /* CLOCK_REALTIME of the call */
 	char bound_dev[IF_NAMESIZE];  /* name of ev->sock.bound_ifindex, or "" */
 	char netns_name[NETNS_NAME_LEN]; /* the requester's netns (netns_label()), or "" */

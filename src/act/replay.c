@@ -325,8 +325,8 @@ static void judge(const struct policy *p, const struct policy_rule *r,
 		snprintf(v->why, sizeof(v->why), "the requester holds the socket itself");
 	} else if (verdict_is_proxy(&h->pp, v->why, sizeof(v->why))) {
 		/* v->why names the container */
-	} else if (policy_protected(p, &h->pp)) {
-		snprintf(v->why, sizeof(v->why), "the holder is on the protect list");
+	} else if (verdict_is_protected(p, &h->pp, v->why, sizeof(v->why))) {
+		/* v->why names the entry */
 	} else if (verdict_may_signal(r, req, h->pp.uid, v->why, sizeof(v->why))) {
 		v->result = "would-reclaim";
 		n = snprintf(v->why, sizeof(v->why), "pid %lld with ", (long long)h->pid);

@@ -402,9 +402,11 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 		text_diagnosis(sb, r);
 	if (r->action)
 		text_action(sb, r->action);
-	if (r->unmatched) {
+	if (r->nmisses) {
 		strbuf_adds(sb, "; not matched: ");
-		explain_text(sb, r->unmatched);
+		explain_text(sb, &r->misses[0]);
+		if (r->nmisses + r->misses_more > 1)
+			strbuf_addf(sb, " (and %zu more rules)", r->nmisses + r->misses_more - 1);
 	}
 }
 

@@ -1123,39 +1123,39 @@ static void test_protected(void **state)
 
 	(void)state;
 	assert_parses(example);
-	assert_false(policy_protected(pol, NULL));
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, NULL, NULL));
+	assert_false(policy_protected(pol, &h, NULL));
 	h.comm = "sshd";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.comm = "sshd-session";
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 	h.comm = "systemd";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 
 	h = unknown_proc();
 	h.unit = "docker.service";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.unit = "docker-" CONTAINER ".scope";
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 
 	h = unknown_proc();
 	h.exe = "/usr/sbin/nginx";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.exe = "/usr/bin/nginx";
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 
 	/* a container id is covered by a unit glob */
 	assert_parses("version: 1\nprotect:\n  unit: [\"0123*\"]\n");
 	h = unknown_proc();
 	h.container = CONTAINER;
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 
 	/* nothing protected when the list is empty */
 	assert_parses("version: 1\nprotect: {comm: [], unit: [], exe: [], uid: []}\n");
 	h.comm = "sshd";
 	h.exe = "/usr/sbin/sshd";
 	h.uid = 0;
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 }
 
 /* uid: what a process cannot choose, unlike its comm. */
@@ -1166,28 +1166,28 @@ static void test_protect_uid(void **state)
 	(void)state;
 	assert_parses("version: 1\nprotect:\n  uid: [0, 998]\n");
 	assert_int_equal(pol->protect.nuid, 2);
-	assert_false(policy_protected(pol, &h)); /* unknown uid */
+	assert_false(policy_protected(pol, &h, NULL)); /* unknown uid */
 	h.uid = 0;
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.uid = 998;
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.uid = NOBODY;
 	h.comm = "sshd"; /* a squatter's chosen name */
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 
 	/* a setuid-root program nobody started: root's by its effective or saved uid */
 	struct proc_identity id = PROC_IDENTITY_UNKNOWN;
 
 	h.id = &id;
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 	id.ruid = NOBODY;
 	id.euid = 0;
 	id.suid = 0;
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	id.euid = NOBODY;
-	assert_true(policy_protected(pol, &h)); /* saved: it can be root again at will */
+	assert_true(policy_protected(pol, &h, NULL)); /* saved: it can be root again at will */
 	id.suid = NOBODY;
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 
 	assert_refused("version: 1\nprotect:\n  uid: [0, root]\n",
 		       NAME ":3: 'uid': bad uid 'root' (expected an integer 0-4294967294)");
@@ -1422,27 +1422,27 @@ static void test_workload_protect(void **state)
 
 	(void)state;
 	assert_parses(workload_example);
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 	h.wl[POLICY_WL_NAME] = "db";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h = web_proc();
 	h.wl[POLICY_WL_IMAGE] = "registry.k8s.io/coredns/coredns:v1.11";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h = web_proc();
 	h.wl[POLICY_WL_POD_NAMESPACE] = "kube-system";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.wl[POLICY_WL_POD_NAMESPACE] = "monitoring-prod";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.wl[POLICY_WL_POD_NAMESPACE] = "kube-systems";
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 	h.wl[POLICY_WL_POD_NAMESPACE] = NULL;
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 
 	assert_parses("version: 1\nprotect:\n  container: {runtime: [docker]}\n");
 	h = web_proc();
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 	h.wl[POLICY_WL_RUNTIME] = "docker";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 }
 
 /* What protect cannot see: a container of which only the id is known. */
