@@ -143,6 +143,12 @@ struct bw_record {
 };
 
 /*
+ * "conflict" (EADDRINUSE), "error" (another errno), "ok",
+ * "unexpected-owner" or "reuseport-join": the record's "event".
+ */
+const char *record_event_name(const struct bw_record *r);
+
+/*
  * Where a stage hands a record to be written (the monitor's emit()): from
  * whichever thread the stage runs on, so it must be safe to call from any.
  */

@@ -259,8 +259,8 @@ bool policy_rule_holds(const struct policy *p, const struct policy_rule *r, unsi
 #define POLICY_MAX_MISSES 4 /* rules a record explains, at most */
 
 /*
- * The rules naming a conflict's port that were tried before the one that
- * matched (every one, when none did) and did not hold: the first
+ * The rules naming a conflict's port (of any protocol) that were tried
+ * before the one that matched (every one, when none did): the first
  * POLICY_MAX_MISSES of them in order, each with why, and how many more.
  */
 struct policy_misses {

@@ -228,7 +228,8 @@ const struct policy_rule *policy_match_why(const struct policy *p, unsigned int 
 	why->n = why->more = 0;
 	for (i = 0; i < p->nrules; i++) {
 		r = &p->rules[i];
-		if (!rule_names(r, port, proto))
+		/* a rule of another protocol is explained too: "proto udp is not tcp" */
+		if (!portlist_has(r->ports, port))
 			continue;
 		m = why->n < POLICY_MAX_MISSES ? &why->miss[why->n] : NULL;
 		if (policy_rule_holds(p, r, port, proto, holder, requester, m))

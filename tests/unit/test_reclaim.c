@@ -399,7 +399,8 @@ static void refuses_protected_pod(void **state)
 	add_holder(w, 815, 77, USER);
 	in_container(w, &wl);
 	wl.pod.namespace = ns;
-	assert_refused(w, ACTION_PROTECTED, "the holder is on the protect list");
+	assert_refused(w, ACTION_PROTECTED,
+		       "the holder is on the protect list (protect.pod.namespace \"kube-system\")");
 	wl.pod.namespace = other;
 	assert_int_equal(decide(w), VERDICT_SIGNAL);
 	free_world(w);
