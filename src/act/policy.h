@@ -138,6 +138,7 @@ struct policy_rule {
 	enum policy_action action;
 	struct policy_reclaim reclaim; /* the defaults unless action is reclaim */
 	char **exec;          /* NULL-terminated argv templates, or NULL */
+	unsigned int exec_line; /* where exec is, for messages */
 	uint64_t ports[PORTLIST_WORDS];
 };
 
@@ -203,7 +204,9 @@ int policy_parse(const char *name, const char *text, size_t len,
  * directory refused for its owner or mode, -ELOOP for a symbolic link,
  * -EINVAL for not a regular file or a bad policy, -EFBIG for too large,
  * open(2) and read(2)'s errors.  A parse error, which may quote the file,
- * comes only from a file that passed these checks.
+ * comes only from a file that passed these checks.  Last, each rule's exec
+ * program must be one that can be run (program.h), as --exec's: -ENOENT
+ * or -EACCES with "PATH:LINE: 'exec': 'PROG': no such program" when not.
  */
 int policy_load(const char *path, struct policy **out, char *err, size_t errlen);
 

@@ -101,7 +101,7 @@ static const char example[] =
 	"      grace: 5s\n"                                 /* 24 */
 	"      escalate: KILL\n"                            /* 25 */
 	"      cooldown: 60s\n"                             /* 26 */
-	"    exec: [\"/usr/local/bin/notify\", \"{port}\", \"{holder.pid}\"]\n"; /* 27 */
+	"    exec: [\"/usr/bin/env\", \"{port}\", \"{holder.pid}\"]\n"; /* 27 */
 
 static unsigned int count_ports(const struct policy_rule *r)
 {
@@ -163,7 +163,7 @@ static void test_example(void **state)
 	assert_int_equal(r->reclaim.grace_ms, 5000);
 	assert_int_equal(r->reclaim.escalate, SIGKILL);
 	assert_int_equal(r->reclaim.cooldown_ms, 60000);
-	assert_string_equal(r->exec[0], "/usr/local/bin/notify");
+	assert_string_equal(r->exec[0], "/usr/bin/env");
 	assert_string_equal(r->exec[1], "{port}");
 	assert_string_equal(r->exec[2], "{holder.pid}");
 	assert_null(r->exec[3]);
@@ -1729,6 +1729,38 @@ static void test_load_good(void **state)
 	assert_int_equal(load(path), 0);
 }
 
+/* A rule's exec program must exist and be runnable, as --exec's: named with file and line. */
+static void test_load_refuses_missing_program(void **state)
+{
+	static const char head[] = "version: 1\nrules:\n  - name: r\n    match: {port: 80}\n"
+				   "    action: alert\n    exec: ";
+	char text[PATH_LEN + sizeof(head) + 16], expected[ERR_LEN];
+
+	(void)state;
+	if (!need_root())
+		skip();
+	snprintf(text, sizeof(text), "%s[/nonexistent/hook, \"{port}\"]\n", head);
+	write_file(text, strlen(text), 0644);
+	assert_int_equal(load(path), -ENOENT);
+	assert_null(pol);
+	snprintf(expected, sizeof(expected), "%s:6: 'exec': '/nonexistent/hook': no such program",
+		 path);
+	assert_string_equal(err, expected);
+	snprintf(text, sizeof(text), "%s[%s]\n", head, path); /* there, but not executable */
+	write_file(text, strlen(text), 0644);
+	assert_int_equal(load(path), -EACCES);
+	snprintf(expected, sizeof(expected), "%s:6: 'exec': '%s': not an executable file", path,
+		 path);
+	assert_string_equal(err, expected);
+	snprintf(text, sizeof(text), "%s[no-such-bindwatch-hook]\n", head); /* looked up in PATH */
+	write_file(text, strlen(text), 0644);
+	assert_int_equal(load(path), -ENOENT);
+	snprintf(text, sizeof(text), "%s[true, \"{port}\"]\n", head);
+	write_file(text, strlen(text), 0644);
+	assert_int_equal(load(path), 0);
+	assert_string_equal(pol->rules[0].exec[0], "true");
+}
+
 static void test_load_refuses_writable(void **state)
 {
 	(void)state;
@@ -1897,6 +1929,7 @@ int main(void)
 		
 		cmocka_unit_test(test_action_name),
 		FILE_TEST(test_load_good),
+		FILE_TEST(test_load_refuses_missing_program),
 		FILE_TEST(test_load_refuses_writable),
 		FILE_TEST(test_load_refuses_other_owner),
 		FILE_TEST(test_load_refuses_odd_files),
