@@ -429,8 +429,7 @@ static void explain_misses(struct verdicts *v, struct bw_record *r,
 	r->nmisses = why->n;
 	r->misses_more = why->more;
 	/* the older key: the first rule naming the port is the first tried */
-	if (v->dry_run && why->n)
-		r->unmatched = &v->unmatched[0];
+	r->unmatched = v->dry_run && why->n ? &v->unmatched[0] : NULL;
 }
 
 /*
