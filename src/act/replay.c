@@ -587,7 +587,7 @@ static void answer(const struct policy *p, const char *name, unsigned long linen
 {
 	const struct policy_proc *holder = c->held ? &c->hold.pp : NULL;
 	const struct policy_rule *match;
-	struct ruling v = { OUTCOME_NO_RULE };
+	struct ruling v = { .result = OUTCOME_NO_RULE };
 	struct policy_misses why;
 	struct explain e;
 	struct jw w;
