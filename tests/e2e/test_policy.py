@@ -267,12 +267,12 @@ def test_policy_dry_run_cooldown():
         with start_bindwatch("--policy", policy, "--dry-run") as bw, stale(port) as squatter:
             first = conflict_on(bw, port)["action"]
             again = conflict_on(bw, port)["action"]
+            check(squatter.alive(), "the squatter was signalled in a dry run")
         eq(first["result"], "dry-run", f"first action {first}")
         eq((again["result"], again["cooldown"]["reclaim"], again["pids"]),
            ("cooldown", first["id"], []), f"second action {again}")
         eq(again["why"], "dry-run: the same holder would have been reclaimed within the rule's "
            "cooldown (nothing was signalled)", "the dry-run cooldown's why")
-        check(squatter.alive(), "the squatter was signalled in a dry run")
 
 
 def two_rules(port, first_holder):
@@ -298,7 +298,7 @@ def test_policy_unmatched_outside_dry_run():
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp, stale(port) as squatter:
         log = os.path.join(tmp, "bindwatch.log")
-        policy = write_policy(tmp, two_rules(port, "comm: not-the-squatter"))
+        policy = write_policy(tmp, two_rules(port, "comm: nosquatter"))
         with start_bindwatch("--policy", policy, "--log", log, json_output=False) as bw:
             fail_bind(port)
             line = bw.wait_line(lambda l: f":{port} ".encode() in l and b"rule page" in l)
@@ -307,10 +307,10 @@ def test_policy_unmatched_outside_dry_run():
         comm = rec["holders"][0]["comm"]
         eq(rec["action"], {"rule": "page", "type": "alert"}, "the rule that matched")
         eq([(u["rule"], u["line"], u["field"], u["want"], u["got"]) for u in rec["unmatched"]],
-           [("squatters", 3, "holder.comm", "not-the-squatter", comm)], "the record's unmatched")
+           [("squatters", 3, "holder.comm", "nosquatter", comm)], "the record's unmatched")
         check("policy" not in rec, f"a dry-run's key outside --dry-run: {rec}")
         check(f'; not matched: rule squatters: holder.comm "{comm}" does not match '
-              '"not-the-squatter"'.encode() in line, f"the text record: {line!r}")
+              '"nosquatter"'.encode() in line, f"the text record: {line!r}")
         print(f"    {line.decode(errors='replace').strip()}")
 
         # control: the first rule matches, nothing to explain
