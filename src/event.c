@@ -2,7 +2,8 @@
 /*
  * event.c - what the data model's types need besides their fields
  * (event.h): freeing a diagnosis, holding a record for later, and the
- * names of an action's results.
+ * names of a record's event and of an action's results (hooks get them as
+ * variables, records as values).
  *
  * It owns the lifetime of what a record points to; it must not fill a
  * record (the stages do) or write one out.
@@ -19,6 +20,19 @@
 #include "event.h"
 #include "ledger.h"
 #include "util.h"
+
+const char *record_event_name(const struct bw_record *r)
+{
+	const struct bw_event *ev = r->ev;
+
+	if (r->kind == RECORD_UNEXPECTED_OWNER)
+		return "unexpected-owner";
+	if (r->kind == RECORD_REUSEPORT_JOIN)
+		return "reuseport-join";
+	if (ev->ret == -EADDRINUSE)
+		return "conflict";
+	return ev->ret < 0 ? "error" : "ok";
+}
 
 const char *action_result_name(enum action_result r)
 {

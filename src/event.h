@@ -132,6 +132,10 @@ struct bw_record {
 					 reuseport-join: the group's other members */
 	const struct record_action *action; /* NULL when no rule matched */
 	const struct explain *unmatched; /* --dry-run: the first rule on the port did not match */
+	/* the rules naming the port tried before the one that matched (or all), and why not */
+	const struct explain *misses;
+	size_t nmisses;
+	size_t misses_more;           /* rules that did not match past misses */
 	struct timespec wall;         /* CLOCK_REALTIME of the call */
 	uint64_t boot_ns;             /* CLOCK_BOOTTIME of the call, for the holders' ages; 0: unknown */
 	char bound_dev[IF_NAMESIZE];  /* name of ev->sock.bound_ifindex, or "" */
@@ -149,6 +153,12 @@ static inline bool record_probe(const struct bw_record *r)
 {
 	return r->action && r->action->probe;
 }
+
+/*
+ * "conflict" (EADDRINUSE), "error" (another errno), "ok",
+ * "unexpected-owner" or "reuseport-join": the record's "event".
+ */
+const char *record_event_name(const struct bw_record *r);
 
 /*
  * Where a stage hands a record to be written (the monitor's emit()): from

@@ -143,6 +143,7 @@ struct policy_rule {
 	enum policy_action action;
 	struct policy_reclaim reclaim; /* the defaults unless action is reclaim */
 	char **exec;          /* NULL-terminated argv templates, or NULL */
+	unsigned int exec_line; /* where exec is, for messages */
 	uint64_t ports[PORTLIST_WORDS];
 };
 
@@ -208,7 +209,9 @@ int policy_parse(const char *name, const char *text, size_t len,
  * directory refused for its owner or mode, -ELOOP for a symbolic link,
  * -EINVAL for not a regular file or a bad policy, -EFBIG for too large,
  * open(2) and read(2)'s errors.  A parse error, which may quote the file,
- * comes only from a file that passed these checks.
+ * comes only from a file that passed these checks.  Last, each rule's exec
+ * program must be one that can be run (program.h), as --exec's: -ENOENT
+ * or -EACCES with "PATH:LINE: 'exec': 'PROG': no such program" when not.
  */
 int policy_load(const char *path, struct policy **out, char *err, size_t errlen);
 
@@ -261,15 +264,29 @@ bool policy_rule_holds(const struct policy *p, const struct policy_rule *r, unsi
 		       int proto, const struct policy_proc *holder,
 		       const struct policy_proc *requester, struct policy_miss *m);
 
+#define POLICY_MAX_MISSES 4 /* rules a record explains, at most */
+
 /*
- * The first rule of p naming port of protocol proto, if it does not hold,
- * with why in m; NULL when it holds or no rule names the port.  What
- * --dry-run records say of a conflict on a named port.
+ * The rules naming a conflict's port (of any protocol) that were tried
+ * before the one that matched (every one, when none did): the first
+ * POLICY_MAX_MISSES of them in order, each with why, and how many more.
  */
-const struct policy_rule *policy_first_miss(const struct policy *p, unsigned int port,
-					    int proto, const struct policy_proc *holder,
-					    const struct policy_proc *requester,
-					    struct policy_miss *m);
+struct policy_misses {
+	const struct policy_rule *rule[POLICY_MAX_MISSES];
+	struct policy_miss miss[POLICY_MAX_MISSES];
+	size_t n;
+	size_t more;
+};
+
+/*
+ * policy_match(), saying in why which rules naming the port did not hold
+ * and why (what records and check-policy --replay report): the same
+ * matching, so an explanation never disagrees with the decision.
+ */
+const struct policy_rule *policy_match_why(const struct policy *p, unsigned int port,
+					   int proto, const struct policy_proc *holder,
+					   const struct policy_proc *requester,
+					   struct policy_misses *why);
 
 /*
  * Whether some rule of p names port of protocol proto: whether
@@ -294,8 +311,20 @@ const struct policy_rule *policy_expect_names(const struct policy *p, unsigned i
 /* The ports p's expect rules name, of any protocol, into ports[PORTLIST_WORDS]. */
 void policy_expect_ports(const struct policy *p, uint64_t *ports);
 
-/* True when p's protect list covers holder (NULL: false). */
-bool policy_protected(const struct policy *p, const struct policy_proc *holder);
+/* Which protect entry covers a holder. */
+struct policy_protect_hit {
+	const char *key;      /* "protect.uid", "protect.exe", "protect.container.name", ... */
+	const char *entry;    /* the glob or comm listed; NULL for a uid */
+	int64_t uid;          /* protect.uid: the uid listed */
+};
+
+/*
+ * True when p's protect list covers holder (NULL: false); if so, and hit
+ * is not NULL, hit names the first entry that does (uids, comms, the
+ * workload's fields, units, executables, in that order).
+ */
+bool policy_protected(const struct policy *p, const struct policy_proc *holder,
+		      struct policy_protect_hit *hit);
 
 /*
  * Whether p's protect list names a workload field, which it cannot see

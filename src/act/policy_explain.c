@@ -77,7 +77,13 @@ void explain_text(struct strbuf *sb, const struct explain *e)
 	why(sb, &e->miss);
 }
 
-void explain_json(struct jw *w, const char *key, const struct explain *e)
+/* What explain_json() and explain_json_unmet() call the values. */
+struct explain_keys {
+	const char *got, *got_cut, *want;
+};
+
+static void json_with(struct jw *w, const char *key, const struct explain *e,
+		      const struct explain_keys *k)
 {
 	const struct policy_miss *m = &e->miss;
 	char field[FIELD_LEN];
@@ -87,13 +93,27 @@ void explain_json(struct jw *w, const char *key, const struct explain *e)
 	jw_str(w, "rule", e->rule);
 	jw_uint(w, "line", e->line);
 	jw_str(w, "field", field_name(field, m));
-	jw_str(w, "value", m->known ? m->got : NULL);
-	jw_bool(w, "value_truncated", m->got_cut);
-	jw_str(w, "condition", m->want);
+	jw_str(w, k->got, m->known ? m->got : NULL);
+	jw_bool(w, k->got_cut, m->got_cut);
+	jw_str(w, k->want, m->want);
 	jw_str(w, "gave_up", m->gave_up);
 	strbuf_init(&sb);
 	why(&sb, m);
 	jw_strn(w, "why", sb.s, sb.len);
 	strbuf_free(&sb);
 	jw_obj_end(w);
+}
+
+void explain_json(struct jw *w, const char *key, const struct explain *e)
+{
+	static const struct explain_keys keys = { "value", "value_truncated", "condition" };
+
+	json_with(w, key, e, &keys);
+}
+
+void explain_json_unmet(struct jw *w, const struct explain *e)
+{
+	static const struct explain_keys keys = { "got", "got_truncated", "want" };
+
+	json_with(w, NULL, e, &keys);
 }

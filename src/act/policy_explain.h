@@ -42,4 +42,11 @@ void explain_text(struct strbuf *sb, const struct explain *e);
  */
 void explain_json(struct jw *w, const char *key, const struct explain *e);
 
+/*
+ * Write e as a record's "unmatched" element: "rule", "line", "field",
+ * "want" (the condition), "got" (null: unknown), "got_truncated",
+ * "gave_up" and "why", in the words expect's "unmet" uses.
+ */
+void explain_json_unmet(struct jw *w, const struct explain *e);
+
 #endif /* BW_POLICY_EXPLAIN_H */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * policy_file.c - open and read a policy file safely (policy_load()).  It
- * owns the checks on the file and every directory above it; it must not
- * parse (policy.c).
+ * owns the checks on the file and every directory above it, and on the
+ * programs its rules' exec name; it must not parse (policy.c).
  *
  * The file is opened by walking its path from / with openat(O_NOFOLLOW),
  * each directory checked on its descriptor as sshd's StrictModes checks
@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "policy.h"
+#include "program.h"
 
 /* fd must be a regular file only root can write, of a sane size. */
 static int check_file(int fd, const char *path, char *err, size_t errlen)
@@ -211,6 +212,25 @@ static int open_checked(const char *path, char *err, size_t errlen)
 	return rc ? rc : fd;
 }
 
+/*
+ * Each rule's exec program must be one that can be run, as --exec's is: a
+ * hook that cannot start would be found only at the first conflict.
+ */
+static int check_programs(const struct policy *p, char *err, size_t errlen)
+{
+	const struct policy_rule *r;
+	int rc;
+
+	for (r = p->rules; r < p->rules + p->nrules; r++) {
+		if (!r->exec || !(rc = program_find(r->exec[0])))
+			continue;
+		snprintf(err, errlen, "%s:%u: 'exec': '%s': %s", p->path, r->exec_line, r->exec[0],
+			 program_error(rc));
+		return rc;
+	}
+	return 0;
+}
+
 int policy_load(const char *path, struct policy **out, char *err, size_t errlen)
 {
 	char *buf = NULL;
@@ -229,6 +249,10 @@ int policy_load(const char *path, struct policy **out, char *err, size_t errlen)
 	if (!rc)
 		rc = policy_parse(path, buf, len, out, err, errlen);
 	free(buf);
+	if (!rc && (rc = check_programs(*out, err, errlen))) {
+		policy_free(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 

@@ -216,17 +216,29 @@ const struct policy_rule *policy_match(const struct policy *p, unsigned int port
 	return NULL;
 }
 
-const struct policy_rule *policy_first_miss(const struct policy *p, unsigned int port,
-					    int proto, const struct policy_proc *holder,
-					    const struct policy_proc *requester,
-					    struct policy_miss *m)
+const struct policy_rule *policy_match_why(const struct policy *p, unsigned int port,
+					   int proto, const struct policy_proc *holder,
+					   const struct policy_proc *requester,
+					   struct policy_misses *why)
 {
+	const struct policy_rule *r;
+	struct policy_miss *m;
 	size_t i;
 
-	for (i = 0; i < p->nrules; i++)
-		if (rule_names(&p->rules[i], port, proto))
-			return policy_rule_holds(p, &p->rules[i], port, proto, holder, requester, m)
-			       ? NULL : &p->rules[i];
+	why->n = why->more = 0;
+	for (i = 0; i < p->nrules; i++) {
+		r = &p->rules[i];
+		/* a rule of another protocol is explained too: "proto udp is not tcp" */
+		if (!portlist_has(r->ports, port))
+			continue;
+		m = why->n < POLICY_MAX_MISSES ? &why->miss[why->n] : NULL;
+		if (policy_rule_holds(p, r, port, proto, holder, requester, m))
+			return r;
+		if (m)
+			why->rule[why->n++] = r;
+		else
+			why->more++;
+	}
 	return NULL;
 }
 
@@ -275,35 +287,59 @@ void policy_expect_ports(const struct policy *p, uint64_t *ports)
 			ports[w] |= p->expects[i].ports[w];
 }
 
-static bool any_glob(char *const *globs, const char *s)
+/* The first of globs (NULL-terminated, or NULL) that s matches, or NULL. */
+static const char *any_glob(char *const *globs, const char *s)
 {
 	for (; globs && *globs; globs++)
 		if (glob_holds(*globs, s))
-			return true;
-	return false;
+			return *globs;
+	return NULL;
 }
 
-bool policy_protected(const struct policy *p, const struct policy_proc *holder)
+/* Fill hit (if not NULL) with key and entry; true, for "return hit_is(...)". */
+static bool hit_is(struct policy_protect_hit *hit, const char *key, const char *entry,
+		   int64_t uid)
 {
+	if (hit)
+		*hit = (struct policy_protect_hit){ key, entry, uid };
+	return true;
+}
+
+static const char *const protect_wl_keys[POLICY_WL_FIELDS] = {
+	[POLICY_WL_NAME] = "protect.container.name",
+	[POLICY_WL_IMAGE] = "protect.container.image",
+	[POLICY_WL_RUNTIME] = "protect.container.runtime",
+	[POLICY_WL_POD_NAMESPACE] = "protect.pod.namespace",
+	[POLICY_WL_POD_NAME] = "protect.pod.name",
+	[POLICY_WL_POD_CONTAINER] = "protect.pod.container",
+};
+
+bool policy_protected(const struct policy *p, const struct policy_proc *holder,
+		      struct policy_protect_hit *hit)
+{
+	const struct policy_protect *pr = &p->protect;
 	char *const *comm;
+	const char *g;
 	size_t i;
 
 	if (!holder)
 		return false;
-	for (i = 0; i < p->protect.nuid; i++)
-		if (p->protect.uid[i] == holder->uid ||
-		    (holder->id && (p->protect.uid[i] == holder->id->euid ||
-				    p->protect.uid[i] == holder->id->suid)))
-			return true;
-	for (comm = p->protect.comm; comm && *comm && known(holder->comm); comm++)
+	for (i = 0; i < pr->nuid; i++)
+		if (pr->uid[i] == holder->uid ||
+		    (holder->id && (pr->uid[i] == holder->id->euid ||
+				    pr->uid[i] == holder->id->suid)))
+			return hit_is(hit, "protect.uid", NULL, pr->uid[i]);
+	for (comm = pr->comm; comm && *comm && known(holder->comm); comm++)
 		if (!strcmp(*comm, holder->comm))
-			return true;
+			return hit_is(hit, "protect.comm", *comm, -1);
 	for (i = 0; i < POLICY_WL_FIELDS; i++)
-		if (any_glob(p->protect.wl[i], holder->wl[i]))
-			return true;
-	return any_glob(p->protect.unit, holder->unit) ||
-	       any_glob(p->protect.unit, holder->container) ||
-	       any_glob(p->protect.exe, holder->exe);
+		if ((g = any_glob(pr->wl[i], holder->wl[i])))
+			return hit_is(hit, protect_wl_keys[i], g, -1);
+	if ((g = any_glob(pr->unit, holder->unit)) || (g = any_glob(pr->unit, holder->container)))
+		return hit_is(hit, "protect.unit", g, -1);
+	if ((g = any_glob(pr->exe, holder->exe)))
+		return hit_is(hit, "protect.exe", g, -1);
+	return false;
 }
 
 bool policy_protect_blind(const struct policy *p, const struct policy_proc *holder)

@@ -473,6 +473,7 @@ static int rule_exec(struct parser *ps, void *obj)
 	size_t line = ps->line;
 	int rc;
 
+	r->exec_line = line;
 	rc = ps_parse_strings(ps, &r->exec, true, check_exec);
 	if (!rc && !r->exec)
 		return ps_fail(ps, line,

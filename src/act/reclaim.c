@@ -68,6 +68,10 @@ struct job {
 	char *rule;                 /* act.rule points here */
 	char **exec;                /* act.exec: the rule's exec templates, or NULL */
 	char why[VERDICT_WHY_LEN];  /* act.why, when it is the job's own */
+	/* the record's unmatched, its rule names in names: the policy may be reloaded meanwhile */
+	struct explain misses[POLICY_MAX_MISSES];
+	char *names[POLICY_MAX_MISSES];
+	size_t nmisses, misses_more;
 	struct policy_reclaim how;
 	struct target targets[ACTION_MAX_PIDS];
 	uint64_t start_ns;          /* first signal, CLOCK_MONOTONIC */
@@ -113,6 +117,8 @@ static void job_free(struct job *j)
 	held_record_free(&j->rec);
 	free(j->rule);
 	strv_free(j->exec);
+	for (i = 0; i < j->nmisses; i++)
+		free(j->names[i]);
 	free(j);
 }
 
@@ -224,6 +230,9 @@ static void job_finish(struct reclaimer *rc, struct job *j, enum action_result r
 
 	held_record_view(&j->rec, &r);
 	r.action = &j->act;
+	r.misses = j->misses;
+	r.nmisses = j->nmisses;
+	r.misses_more = j->misses_more;
 	j->act.result = result;
 	clock_gettime(CLOCK_REALTIME, &wall);
 	verdict_end(&rc->v, j->act.id, j->how.cooldown_ms, now_ns(CLOCK_MONOTONIC), &wall);
@@ -297,12 +306,27 @@ bool reclaim_tend(struct reclaimer *rc)
 	return rc->njobs > 0;
 }
 
+/* Keep r's unmatched for the record j writes when it ends; what cannot be copied is left out. */
+static void keep_misses(struct job *j, const struct bw_record *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nmisses; i++) {
+		if (!(j->names[i] = strdup(r->misses[i].rule)))
+			break;
+		j->misses[i] = r->misses[i];
+		j->misses[i].rule = j->names[i];
+	}
+	j->nmisses = i;
+	j->misses_more = r->misses_more + r->nmisses - i;
+}
+
 /*
  * Check 5 and the first signal: a job that owns the record from now on.
  * False when nothing was signalled: act says why.
  */
 static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct held_record *rec,
-		  struct record_action *act)
+		  const struct bw_record *r, struct record_action *act)
 {
 	const struct diagnosis *diag = &rec->diag;
 	struct job *j;
@@ -322,6 +346,7 @@ static bool start(struct reclaimer *rc, const struct policy_rule *rule, struct h
 	j->act = *act;
 	j->act.rule = j->rule;
 	j->act.exec = j->exec;
+	keep_misses(j, r);
 	/* the targets in the order verdict_decide() listed them in act->pids */
 	for (k = 0, i = 0; k < diag->n; k++) {
 		const struct holder_info *hi = &diag->holders[k];
@@ -366,7 +391,7 @@ bool reclaim_decide(struct reclaimer *rc, struct held_record *rec, struct bw_rec
 	clock_gettime(CLOCK_REALTIME, &in.wall);
 	if (verdict_decide(&rc->v, r, &in, act, &rule) != VERDICT_SIGNAL)
 		return false;
-	if (start(rc, rule, rec, act))
+	if (start(rc, rule, rec, r, act))
 		return true;
 	verdict_end(&rc->v, act->id, rule->reclaim.cooldown_ms, now_ns(CLOCK_MONOTONIC), &in.wall);
 	return false;

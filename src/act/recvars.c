@@ -7,11 +7,14 @@
  * its runtime's files have them (a hook gets them as one argument or one
  * variable, never through a shell).  A value the record lacks (no
  * process holds the port, no rule matched) is absent from the environment
- * and expands to nothing.
+ * and expands to nothing.  An ownership record (unexpected-owner,
+ * reuseport-join) has no action: its rule and action are its expect
+ * rule's.
  */
 #include <stdio.h>
 #include "addr.h"
 #include "conflict.h"
+#include "policy.h"
 #include "recvars.h"
 #include "workload.h"
 
@@ -180,16 +183,22 @@ static const char *reason(const struct bw_record *r, char *buf)
 	return r->diag ? conflict_reason_code(r->diag->reason) : NULL;
 }
 
+static const char *event(const struct bw_record *r, char *buf)
+{
+	return record_event_name(r);
+}
+
+/* A conflict's matching rule, or an ownership record's expect rule. */
 static const char *rule(const struct bw_record *r, char *buf)
 {
-	return r->action ? r->action->rule : NULL;
+	return r->action ? r->action->rule : r->expect ? r->expect->name : NULL;
 }
 
 static const char *action(const struct bw_record *r, char *buf)
 {
-	if (!r->action)
-		return NULL;
-	return r->action->result ? action_result_name(r->action->result) : r->action->type;
+	if (r->action)
+		return r->action->result ? action_result_name(r->action->result) : r->action->type;
+	return r->expect ? policy_action_name(r->expect->action) : NULL;
 }
 
 static const char *suppressed(const struct bw_record *r, char *buf)
@@ -198,6 +207,7 @@ static const char *suppressed(const struct bw_record *r, char *buf)
 }
 
 const struct record_var record_vars[RECORD_VARS] = {
+	{ "event", "BINDWATCH_EVENT", false, event },
 	{ "port", "BINDWATCH_PORT", false, port },
 	{ "proto", "BINDWATCH_PROTO", false, proto },
 	{ "addr", "BINDWATCH_ADDR", false, addr },

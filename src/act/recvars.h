@@ -22,7 +22,7 @@ struct record_var {
 	const char *(*value)(const struct bw_record *r, char *buf);
 };
 
-#define RECORD_VARS 25
+#define RECORD_VARS 26
 extern const struct record_var record_vars[RECORD_VARS];
 
 /* The placeholders, for template_check(): every name, values NULL. */

@@ -14,10 +14,12 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <jansson.h>
+#include "addr.h"
 #include "cgpath.h"
 #include "escape.h"
 #include "policy_explain.h"
@@ -46,13 +48,43 @@ struct conflict {
 	const char *proto_name, *addr, *time;
 	struct side req, hold;
 	bool held;           /* a holder is recorded */
+	enum replay_outcome logged; /* what its action shows */
+	const char *logged_rule; /* the rule that matched then, or NULL */
 };
 
 /* What the rule that matched would come to, as far as the record tells. */
 struct ruling {
-	const char *result;  /* NULL: a log or alert rule */
+	enum replay_outcome result;
 	char why[VERDICT_WHY_LEN];
 };
+
+/* An outcome as JSON names it (a record's result, a decision's), and as text says it. */
+static const struct { const char *json, *text; } outcomes[OUTCOMES] = {
+	[OUTCOME_NO_RULE] = { "no-rule", "no rule" },
+	[OUTCOME_LOG] = { "log", "log" },
+	[OUTCOME_ALERT] = { "alert", "alert" },
+	[OUTCOME_PROBE] = { "probe", "probe" },
+	[OUTCOME_WOULD_RECLAIM] = { "would-reclaim", "would reclaim" },
+	[OUTCOME_RECLAIMED] = { "reclaimed", "reclaimed" },
+	[OUTCOME_DRY_RUN] = { "dry-run", "dry-run" },
+	[OUTCOME_PROTECTED] = { "protected", "protected" },
+	[OUTCOME_COOLDOWN] = { "cooldown", "cooldown" },
+	[OUTCOME_IN_PROGRESS] = { "in-progress", "in-progress" },
+	[OUTCOME_FAILED] = { "failed", "failed" },
+	[OUTCOME_TIMEOUT] = { "timeout", "timeout" },
+	[OUTCOME_UNKNOWN] = { "unknown", "unknown" },
+};
+
+/* The outcome a log's word names (a result or a type), OUTCOME_UNKNOWN if none. */
+static enum replay_outcome outcome_of(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < OUTCOMES; i++)
+		if (!strcmp(outcomes[i].json, word))
+			return i;
+	return OUTCOME_UNKNOWN;
+}
 
 struct reader {
 	char *err;
@@ -247,6 +279,29 @@ static int read_side(struct reader *rd, json_t *o, const char *where, int64_t mo
 	return 0;
 }
 
+/*
+ * What the record's "action" shows happened, into c->logged: its result,
+ * else its type (a log or alert rule), else no rule matched.
+ */
+static int read_logged(struct reader *rd, json_t *root, struct conflict *c)
+{
+	const char *type, *result;
+	json_t *a;
+	int err;
+
+	c->logged = OUTCOME_NO_RULE;
+	if ((err = get_obj(rd, root, "", "action", &a)) || !a)
+		return err;
+	if ((err = get_str(rd, a, "action.", "rule", &c->logged_rule)) ||
+	    (err = get_str(rd, a, "action.", "type", &type)) ||
+	    (err = get_str(rd, a, "action.", "result", &result)))
+		return err;
+	c->logged = result ? outcome_of(result) : type ? outcome_of(type) : OUTCOME_UNKNOWN;
+	if (c->logged == OUTCOME_NO_RULE || c->logged == OUTCOME_WOULD_RECLAIM)
+		c->logged = OUTCOME_UNKNOWN; /* no record says these */
+	return 0;
+}
+
 /* The record root, if a conflict, into *c; -ENOMSG for another event. */
 static int read_conflict(struct reader *rd, json_t *root, struct conflict *c)
 {
@@ -271,7 +326,8 @@ static int read_conflict(struct reader *rd, json_t *root, struct conflict *c)
 	    (err = get_str(rd, root, "", "addr", &c->addr)) ||
 	    (err = get_str(rd, root, "", "time", &c->time)) ||
 	    (err = read_side(rd, json_object_get(root, "requester"), "requester.", mono_ns, false,
-			     &c->req)))
+			     &c->req)) ||
+	    (err = read_logged(rd, root, c)))
 		return err;
 	c->port = port;
 	c->proto = proto;
@@ -312,12 +368,13 @@ static void judge(const struct policy *p, const struct policy_rule *r,
 
 	v->why[0] = '\0';
 	if (r->action != POLICY_RECLAIM) {
-		v->result = NULL;
+		v->result = r->action == POLICY_ALERT ? OUTCOME_ALERT :
+			    r->action == POLICY_PROBE ? OUTCOME_PROBE : OUTCOME_LOG;
 		return;
 	}
-	v->result = "protected";
+	v->result = OUTCOME_PROTECTED;
 	if (!c->held || h->pid < 0) {
-		v->result = "failed";
+		v->result = OUTCOME_FAILED;
 		snprintf(v->why, sizeof(v->why), "no process holds the socket");
 	} else if (h->pid == PID_1) {
 		snprintf(v->why, sizeof(v->why), "PID 1 holds the socket (socket activation?)");
@@ -325,10 +382,10 @@ static void judge(const struct policy *p, const struct policy_rule *r,
 		snprintf(v->why, sizeof(v->why), "the requester holds the socket itself");
 	} else if (verdict_is_proxy(&h->pp, v->why, sizeof(v->why))) {
 		/* v->why names the container */
-	} else if (policy_protected(p, &h->pp)) {
-		snprintf(v->why, sizeof(v->why), "the holder is on the protect list");
+	} else if (verdict_is_protected(p, &h->pp, v->why, sizeof(v->why))) {
+		/* v->why names the entry */
 	} else if (verdict_may_signal(r, req, h->pp.uid, v->why, sizeof(v->why))) {
-		v->result = "would-reclaim";
+		v->result = OUTCOME_WOULD_RECLAIM;
 		n = snprintf(v->why, sizeof(v->why), "pid %lld with ", (long long)h->pid);
 		signals(v, n, r);
 	}
@@ -363,6 +420,25 @@ static void text_value(struct strbuf *sb, const char *s)
 		strbuf_addc(sb, '?');
 }
 
+/*
+ * "127.0.0.1:80", "[::]:80": the address as records write it, when the
+ * log's is an address; else the log's text as it is.
+ */
+static void text_endpoint(struct strbuf *sb, const char *addr, unsigned int port)
+{
+	uint8_t bytes[sizeof(struct in6_addr)];
+	char buf[ADDR_STRLEN];
+	int family = addr && strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+	if (addr && inet_pton(family, addr, bytes) == 1 &&
+	    !addr_port_format(buf, sizeof(buf), family, bytes, port)) {
+		strbuf_adds(sb, buf);
+		return;
+	}
+	text_value(sb, addr);
+	strbuf_addf(sb, ":%u", port);
+}
+
 static void text_head(struct strbuf *sb, const char *name, unsigned long lineno,
 		      const struct conflict *c)
 {
@@ -372,14 +448,40 @@ static void text_head(struct strbuf *sb, const char *name, unsigned long lineno,
 	strbuf_addc(sb, ' ');
 	text_value(sb, c->proto_name);
 	strbuf_addc(sb, ' ');
-	text_value(sb, c->addr);
-	strbuf_addf(sb, ":%u by ", c->port);
+	text_endpoint(sb, c->addr, c->port);
+	strbuf_adds(sb, " by ");
 	text_side(sb, &c->req);
 	strbuf_adds(sb, ", held by ");
 	if (c->held)
 		text_side(sb, &c->hold);
 	else
 		strbuf_adds(sb, "nothing recorded");
+	strbuf_addc(sb, '\n');
+}
+
+/* Whether a decision's result is a reclaim's (log, alert and probe rules have none). */
+static bool is_reclaim(enum replay_outcome o)
+{
+	return o != OUTCOME_NO_RULE && o != OUTCOME_LOG && o != OUTCOME_ALERT &&
+	       o != OUTCOME_PROBE;
+}
+
+/* "  logged: reclaimed (rule stale); now: would reclaim (rule stale)" */
+static void text_outcomes(struct strbuf *sb, const struct conflict *c,
+			  const struct policy_rule *r, const struct ruling *v)
+{
+	strbuf_addf(sb, "  logged: %s", outcomes[c->logged].text);
+	if (c->logged_rule) {
+		strbuf_adds(sb, " (rule ");
+		text_value(sb, c->logged_rule);
+		strbuf_addc(sb, ')');
+	}
+	strbuf_addf(sb, "; now: %s", outcomes[r ? v->result : OUTCOME_NO_RULE].text);
+	if (r) {
+		strbuf_adds(sb, " (rule ");
+		text_str(sb, r->name);
+		strbuf_addc(sb, ')');
+	}
 	strbuf_addc(sb, '\n');
 }
 
@@ -393,10 +495,10 @@ static void text_decision(struct strbuf *sb, const struct policy_rule *r, const 
 	strbuf_adds(sb, "rule ");
 	text_str(sb, r->name);
 	strbuf_addf(sb, " (line %u): %s", r->line, policy_action_name(r->action));
-	if (v->result && !strcmp(v->result, "would-reclaim"))
+	if (v->result == OUTCOME_WOULD_RECLAIM)
 		strbuf_addf(sb, ": would reclaim %s", v->why);
-	else if (v->result)
-		strbuf_addf(sb, ": %s: %s", v->result, v->why);
+	else if (is_reclaim(v->result))
+		strbuf_addf(sb, ": %s: %s", outcomes[v->result].json, v->why);
 	strbuf_addc(sb, '\n');
 }
 
@@ -442,9 +544,39 @@ static void json_decision(struct jw *w, const struct policy_rule *r, const struc
 	else
 		jw_null(w, "line");
 	jw_str(w, "type", r ? policy_action_name(r->action) : NULL);
-	jw_str(w, "result", r ? v->result : NULL);
-	jw_str(w, "why", r && v->result ? v->why : NULL);
+	jw_str(w, "result", r && is_reclaim(v->result) ? outcomes[v->result].json : NULL);
+	jw_str(w, "why", r && is_reclaim(v->result) ? v->why : NULL);
+	jw_str(w, "outcome", outcomes[r ? v->result : OUTCOME_NO_RULE].json);
 	jw_obj_end(w);
+}
+
+/* "logged": what the record shows happened. */
+static void json_logged(struct jw *w, const struct conflict *c)
+{
+	jw_obj_begin(w, "logged");
+	jw_str(w, "rule", c->logged_rule);
+	jw_str(w, "outcome", outcomes[c->logged].json);
+	jw_obj_end(w);
+}
+
+/* Count c's answer in sum: under rule r (NULL: none), now as v says. */
+static void count(struct replay_summary *sum, const struct policy_rule *r,
+		  const struct ruling *v, const struct conflict *c)
+{
+	enum replay_outcome now = r ? v->result : OUTCOME_NO_RULE;
+	size_t i;
+
+	for (i = 0; i < sum->n; i++)
+		if (sum->rows[i].rule == r && sum->rows[i].now == now &&
+		    sum->rows[i].logged == c->logged)
+			break;
+	if (i == sum->n && sum->n == REPLAY_SUMMARY_ROWS) {
+		sum->other++;
+		return;
+	}
+	if (i == sum->n)
+		sum->rows[sum->n++] = (struct replay_row){ r, now, c->logged, 0 };
+	sum->rows[i].count++;
 }
 
 /*
@@ -453,32 +585,35 @@ static void json_decision(struct jw *w, const struct policy_rule *r, const struc
  * condition that failed.
  */
 static void answer(const struct policy *p, const char *name, unsigned long lineno,
-		   const struct conflict *c, bool json, struct strbuf *out)
+		   const struct conflict *c, bool json, struct strbuf *out,
+		   struct replay_summary *sum)
 {
 	const struct policy_proc *holder = c->held ? &c->hold.pp : NULL;
-	const struct policy_rule *match, *r;
-	struct ruling v = { 0 };
+	const struct policy_rule *match;
+	struct ruling v = { .result = OUTCOME_NO_RULE };
+	struct policy_misses why;
 	struct explain e;
 	struct jw w;
+	size_t i;
 
-	match = policy_match(p, c->port, c->proto, holder, &c->req.pp);
+	match = policy_match_why(p, c->port, c->proto, holder, &c->req.pp, &why);
 	if (match)
 		judge(p, match, c, &v);
+	if (sum)
+		count(sum, match, &v, c);
 	jw_init(&w, out);
 	if (json) {
 		json_head(&w, name, lineno, c);
+		json_logged(&w, c);
 		json_decision(&w, match, &v);
 		jw_arr_begin(&w, "unmatched");
 	} else {
 		text_head(out, name, lineno, c);
+		text_outcomes(out, c, match, &v);
 		text_decision(out, match, &v);
 	}
-	for (r = p->rules; r < p->rules + p->nrules && r != match; r++) {
-		if (!portlist_has(r->ports, c->port) ||
-		    policy_rule_holds(p, r, c->port, c->proto, holder, &c->req.pp, &e.miss))
-			continue;
-		e.rule = r->name;
-		e.line = r->line;
+	for (i = 0; i < why.n; i++) {
+		e = (struct explain){ why.rule[i]->name, why.rule[i]->line, why.miss[i] };
 		if (json) {
 			explain_json(&w, NULL, &e);
 		} else {
@@ -489,14 +624,121 @@ static void answer(const struct policy *p, const char *name, unsigned long linen
 	}
 	if (json) {
 		jw_arr_end(&w);
+		jw_uint(&w, "unmatched_more", why.more);
 		jw_obj_end(&w);
 		strbuf_addc(out, '\n');
+	} else if (why.more) {
+		strbuf_addf(out, "  and %zu more rules not matched\n", why.more);
+	}
+}
+
+/* "reclaimed 200, cooldown 7": what the log shows for the rows like row k. */
+static void text_logged(struct strbuf *out, const struct replay_summary *sum, size_t k)
+{
+	size_t i;
+	bool first = true;
+
+	for (i = k; i < sum->n; i++) {
+		if (sum->rows[i].rule != sum->rows[k].rule || sum->rows[i].now != sum->rows[k].now)
+			continue;
+		strbuf_addf(out, "%s%s %lu", first ? "" : ", ", outcomes[sum->rows[i].logged].text,
+			    sum->rows[i].count);
+		first = false;
+	}
+}
+
+/* Whether row k is the first of its rule and outcome now. */
+static bool first_of(const struct replay_summary *sum, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < k; i++)
+		if (sum->rows[i].rule == sum->rows[k].rule && sum->rows[i].now == sum->rows[k].now)
+			return false;
+	return true;
+}
+
+/* The conflicts of the rows like row k. */
+static unsigned long total_of(const struct replay_summary *sum, size_t k)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	for (i = k; i < sum->n; i++)
+		if (sum->rows[i].rule == sum->rows[k].rule && sum->rows[i].now == sum->rows[k].now)
+			n += sum->rows[i].count;
+	return n;
+}
+
+static void text_summary_row(struct strbuf *out, const struct replay_summary *sum, size_t k)
+{
+	const struct policy_rule *r = sum->rows[k].rule;
+
+	strbuf_adds(out, "  ");
+	if (r) {
+		strbuf_adds(out, "rule ");
+		text_str(out, r->name);
+		strbuf_addf(out, " (line %u): ", r->line);
+	}
+	strbuf_addf(out, "%s: %lu (logged: ", outcomes[sum->rows[k].now].text, total_of(sum, k));
+	text_logged(out, sum, k);
+	strbuf_adds(out, ")\n");
+}
+
+static void json_summary_row(struct jw *w, const struct replay_summary *sum, size_t k)
+{
+	const struct policy_rule *r = sum->rows[k].rule;
+	size_t i;
+
+	jw_obj_begin(w, NULL);
+	jw_str(w, "rule", r ? r->name : NULL);
+	if (r)
+		jw_uint(w, "line", r->line);
+	else
+		jw_null(w, "line");
+	jw_str(w, "now", outcomes[sum->rows[k].now].json);
+	jw_uint(w, "count", total_of(sum, k));
+	jw_obj_begin(w, "logged");
+	for (i = k; i < sum->n; i++)
+		if (sum->rows[i].rule == r && sum->rows[i].now == sum->rows[k].now)
+			jw_uint(w, outcomes[sum->rows[i].logged].json, sum->rows[i].count);
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+void replay_summary_write(const struct replay_summary *sum, bool json, struct strbuf *out)
+{
+	struct jw w;
+	size_t k;
+
+	jw_init(&w, out);
+	if (json) {
+		jw_obj_begin(&w, NULL);
+		jw_arr_begin(&w, "summary");
+	} else {
+		strbuf_adds(out, "summary:\n");
+	}
+	for (k = 0; k < sum->n; k++) {
+		if (!first_of(sum, k))
+			continue;
+		if (json)
+			json_summary_row(&w, sum, k);
+		else
+			text_summary_row(out, sum, k);
+	}
+	if (json) {
+		jw_arr_end(&w);
+		jw_uint(&w, "other", sum->other);
+		jw_obj_end(&w);
+		strbuf_addc(out, '\n');
+	} else if (sum->other) {
+		strbuf_addf(out, "  %lu more in other rules and outcomes\n", sum->other);
 	}
 }
 
 int replay_line(const struct policy *p, const char *name, unsigned long lineno,
 		const char *line, size_t len, bool json, struct strbuf *out,
-		char *err, size_t errlen)
+		struct replay_summary *sum, char *err, size_t errlen)
 {
 	struct reader rd = { err, errlen };
 	struct conflict c = { 0 };
@@ -511,7 +753,7 @@ int replay_line(const struct policy *p, const char *name, unsigned long lineno,
 		return bad(&rd, "not JSON: %s (column %d)", jerr.text, jerr.column);
 	rc = read_conflict(&rd, root, &c);
 	if (!rc)
-		answer(p, name, lineno, &c, json, out);
+		answer(p, name, lineno, &c, json, out, sum);
 	json_decref(root);
 	return rc;
 }

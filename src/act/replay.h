@@ -3,10 +3,12 @@
  * replay.h - what a policy would decide now for the conflicts a log holds
  * (bindwatch check-policy FILE --replay LOG).
  *
- * Each line of LOG is one of bindwatch's JSON records (doc/records.md).  For a conflict record the answer names the rule that
- * matches, with the decision the record alone can support, and for each
- * rule naming the port that was tried before it (or for every one, when
- * none matches) the first condition that failed, with both values.
+ * Each line of LOG is one of bindwatch's JSON records (doc/records.md).
+ * For a conflict record the answer names the rule that matches, with the
+ * decision the record alone can support beside what the record shows
+ * happened, and for each rule naming the port that was tried before it
+ * (or for every one, when none matches) the first condition that failed,
+ * with both values.  A summary counts the answers by rule and outcome.
  * Matching is policy.c's own (policy_rule_holds()), on the processes as
  * the record describes them:
  *
@@ -45,16 +47,55 @@
 #include "strbuf.h"
 
 #define REPLAY_LINE_MAX (1024 * 1024) /* bytes of one log line, its newline excluded */
+#define REPLAY_SUMMARY_ROWS 64        /* (rule, outcome now, outcome logged) kept apart */
+
+/*
+ * What a conflict came to: in the log (its record's action) and under
+ * the policy now.  The words are replay.c's (replay_outcome_name()).
+ */
+enum replay_outcome {
+	OUTCOME_NO_RULE, OUTCOME_LOG, OUTCOME_ALERT, OUTCOME_PROBE, OUTCOME_WOULD_RECLAIM,
+	OUTCOME_RECLAIMED, OUTCOME_DRY_RUN, OUTCOME_PROTECTED, OUTCOME_COOLDOWN,
+	OUTCOME_IN_PROGRESS, OUTCOME_FAILED, OUTCOME_TIMEOUT,
+	OUTCOME_UNKNOWN, /* a logged outcome this version does not know */
+	OUTCOMES
+};
+
+/*
+ * The conflicts replayed, counted by the rule that matches now and what
+ * it would do, and by what the log shows happened; past
+ * REPLAY_SUMMARY_ROWS distinct rows, in other.
+ */
+struct replay_row {
+	const struct policy_rule *rule; /* NULL: no rule matches */
+	enum replay_outcome now, logged;
+	unsigned long count;
+};
+
+struct replay_summary {
+	struct replay_row rows[REPLAY_SUMMARY_ROWS];
+	size_t n;
+	unsigned long other;
+};
 
 /*
  * Decide the log line line[0..len) (without its newline) under p and
  * append the answer to out, ending in a newline: text, or with json one
- * JSON object; name and lineno are where the line is from.  Returns 0,
- * -ENOMSG for a record of another event (nothing appended), -EINVAL for a
- * line that is no bindwatch record, with why in err (of size errlen).
+ * JSON object; name and lineno are where the line is from.  The answer
+ * is counted in sum (if not NULL).  Returns 0, -ENOMSG for a record of
+ * another event (nothing appended), -EINVAL for a line that is no
+ * bindwatch record, with why in err (of size errlen).
  */
 int replay_line(const struct policy *p, const char *name, unsigned long lineno,
 		const char *line, size_t len, bool json, struct strbuf *out,
-		char *err, size_t errlen);
+		struct replay_summary *sum, char *err, size_t errlen);
+
+/*
+ * Append sum to out: text, one line per rule and outcome now with what
+ * the log shows for them ("  rule stale (line 3): would reclaim: 207
+ * (logged: reclaimed 200, cooldown 7)"), or with json one object,
+ * {"summary":[{"rule","line","now","count","logged":{OUTCOME:N}}]}.
+ */
+void replay_summary_write(const struct replay_summary *sum, bool json, struct strbuf *out);
 
 #endif /* BW_REPLAY_H */

@@ -46,9 +46,11 @@
  *     another's: failed, with the quota named.
  *  4. --dry-run: dry-run, with the signal and pids it would have used (the
  *     cooldown starts as for a real reclaim, so the log shows what would
- *     happen).  Under --dry-run every decided record also says why the
- *     first rule naming its port did not match, when it did not
- *     (policy.unmatched), to test a policy before enabling it.
+ *     happen; its why says that the reclaim it waits for was a dry-run).
+ *
+ * Every decided record also says why the rules naming its port tried
+ * before the one that matched did not match (record "unmatched"), to test
+ * a policy before enabling it and to read an outcome after.
  *
  * Check 5, that each target is still the process decided about (its
  * start time, executable and uids, as diagnosed) immediately before each
@@ -174,11 +176,17 @@ void verdict_end(struct verdicts *v, uint64_t id, uint64_t cooldown_ms, uint64_t
 	}
 }
 
-/* act waits for the reclaim of cooldown c, at now: remaining time, no pids. */
-static void wait_cooldown(struct record_action *act, const struct cooldown *c, uint64_t now)
+/*
+ * act waits for the reclaim of cooldown c, at now: remaining time, no
+ * pids.  Under --dry-run that reclaim signalled nothing, and says so.
+ */
+static void wait_cooldown(const struct verdicts *v, struct record_action *act,
+			  const struct cooldown *c, uint64_t now)
 {
 	act->result = ACTION_COOLDOWN;
-	act->why = "the same holder was reclaimed within the rule's cooldown";
+	act->why = v->dry_run ? "dry-run: the same holder would have been reclaimed within the "
+				"rule's cooldown (nothing was signalled)" :
+		   "the same holder was reclaimed within the rule's cooldown";
 	act->npids = 0; /* none was signalled for this record */
 	act->wait_id = c->id;
 	act->wait_rule = c->rule;
@@ -229,6 +237,28 @@ bool verdict_is_proxy(const struct policy_proc *holder, char *why, size_t len)
 		strbuf_addc(&sb, '?');
 	snprintf(why, len, "the holder is %s: stop or restart the container instead",
 		 sb.oom ? "a container runtime's port proxy" : sb.s);
+	strbuf_free(&sb);
+	return true;
+}
+
+bool verdict_is_protected(const struct policy *p, const struct policy_proc *holder, char *why,
+			  size_t len)
+{
+	struct policy_protect_hit hit;
+	struct strbuf sb;
+
+	if (!policy_protected(p, holder, &hit))
+		return false;
+	strbuf_init(&sb);
+	if (hit.entry) { /* the operator's glob, escaped so the line stays one line */
+		strbuf_addc(&sb, '"');
+		add_escaped(&sb, hit.entry, len);
+		strbuf_addc(&sb, '"');
+	} else {
+		strbuf_addf(&sb, "%lld", (long long)hit.uid);
+	}
+	snprintf(why, len, "the holder is on the protect list (%s %s)", hit.key,
+		 sb.oom ? "?" : sb.s);
 	strbuf_free(&sb);
 	return true;
 }
@@ -355,8 +385,8 @@ static enum action_result pick_targets(struct verdicts *v, const struct bw_recor
 			act->why = v->why;
 			return ACTION_PROTECTED;
 		}
-		if (policy_protected(v->policy, &pp)) {
-			act->why = "the holder is on the protect list";
+		if (verdict_is_protected(v->policy, &pp, v->why, sizeof(v->why))) {
+			act->why = v->why;
 			return ACTION_PROTECTED;
 		}
 		if (!verdict_may_signal(rule, ev->uid, pp.uid, v->why, sizeof(v->why))) {
@@ -386,19 +416,20 @@ static enum action_result pick_targets(struct verdicts *v, const struct bw_recor
 	return ACTION_NONE;
 }
 
-/* --dry-run: r says why the first rule naming its port did not match, if it did not. */
-static void explain_first(struct verdicts *v, struct bw_record *r,
-			  const struct policy_proc *holder, const struct policy_proc *requester)
+/* r says why the rules naming its port before the one that matched did not (why). */
+static void explain_misses(struct verdicts *v, struct bw_record *r,
+			   const struct policy_misses *why)
 {
-	const struct policy_rule *miss;
+	size_t i;
 
-	miss = policy_first_miss(v->policy, r->ev->sock.port, r->ev->sock.protocol, holder,
-				 requester, &v->unmatched.miss);
-	if (!miss)
-		return;
-	v->unmatched.rule = miss->name;
-	v->unmatched.line = miss->line;
-	r->unmatched = &v->unmatched;
+	for (i = 0; i < why->n; i++)
+		v->unmatched[i] = (struct explain){ why->rule[i]->name, why->rule[i]->line,
+						    why->miss[i] };
+	r->misses = why->n ? v->unmatched : NULL;
+	r->nmisses = why->n;
+	r->misses_more = why->more;
+	/* the older key: the first rule naming the port is the first tried */
+	r->unmatched = v->dry_run && why->n ? &v->unmatched[0] : NULL;
 }
 
 /*
@@ -416,7 +447,7 @@ static enum verdict take_slot(struct verdicts *v, const struct policy_rule *rule
 
 	cd = cooldown_slot(v, ev, holder, in->now_ns, &active);
 	if (active) {
-		wait_cooldown(act, cd, in->now_ns);
+		wait_cooldown(v, act, cd, in->now_ns);
 		return VERDICT_WRITE;
 	}
 	if (over_quota(v, ev, in->now_ns))
@@ -459,6 +490,7 @@ enum verdict verdict_decide(struct verdicts *v, struct bw_record *r,
 	struct policy_proc holder, requester;
 	struct policy_proc_bufs hbufs, rbufs;
 	const struct cooldown *c;
+	struct policy_misses why;
 	struct identity id;
 
 	*rule = NULL;
@@ -468,10 +500,9 @@ enum verdict verdict_decide(struct verdicts *v, struct bw_record *r,
 	policy_proc_of(&requester, ev->comm, r->req, ev->uid, ev->start_ns, in->boot_ns, &rbufs);
 	if (diag->n)
 		holder_proc(&holder, &diag->holders[0], in->boot_ns, &hbufs);
-	*rule = policy_match(v->policy, ev->sock.port, ev->sock.protocol,
-			     diag->n ? &holder : NULL, &requester);
-	if (v->dry_run)
-		explain_first(v, r, diag->n ? &holder : NULL, &requester);
+	*rule = policy_match_why(v->policy, ev->sock.port, ev->sock.protocol,
+				 diag->n ? &holder : NULL, &requester, &why);
+	explain_misses(v, r, &why);
 	if (!*rule)
 		return VERDICT_NONE;
 	memset(act, 0, sizeof(*act));

@@ -50,7 +50,7 @@ struct verdicts {
 	uint64_t last_id;           /* the last reclaim's number */
 	struct cooldown cooldowns[VERDICT_MAX_COOLDOWNS];
 	char why[VERDICT_WHY_LEN];  /* a decision's why, until the next decision */
-	struct explain unmatched;   /* --dry-run: a record's policy.unmatched, likewise */
+	struct explain unmatched[POLICY_MAX_MISSES]; /* a record's misses, likewise */
 };
 
 /* The moment of a decision. */
@@ -78,7 +78,9 @@ void verdicts_fini(struct verdicts *v);
  * call); for VERDICT_SIGNAL, *rule is the matching rule, act->pids the
  * processes to signal (each holding the socket the rule matched, in
  * r->diag order), and the reclaim counts as running until verdict_end().
- * Under --dry-run, r->unmatched may be set too (to v->unmatched).
+ * Whatever the verdict, r->misses says which rules naming the port did not
+ * match and why (in v->unmatched), and under --dry-run r->unmatched the
+ * first of them when it is the first rule naming the port.
  */
 enum verdict verdict_decide(struct verdicts *v, struct bw_record *r,
 			    const struct verdict_input *in, struct record_action *act,
@@ -125,6 +127,14 @@ bool verdict_may_signal(const struct policy_rule *rule, int64_t req, int64_t tar
  * decision and check-policy --replay's.
  */
 bool verdict_is_proxy(const struct policy_proc *holder, char *why, size_t len);
+
+/*
+ * Whether p's protect list covers holder.  If so, why (len bytes) names
+ * the entry: "the holder is on the protect list (protect.comm \"sshd\")".
+ * The monitor's decision and check-policy --replay's.
+ */
+bool verdict_is_protected(const struct policy *p, const struct policy_proc *holder, char *why,
+			  size_t len);
 
 /* Whether r's holder is one the jobs target: a process holding the matched socket. */
 static inline bool verdict_is_target(const struct diagnosis *d, const struct holder_info *hi)

@@ -12,8 +12,9 @@
  * With --replay, each line of LOG (bindwatch's JSON records, "-" for
  * stdin) is read into a buffer of at most REPLAY_LINE_MAX bytes, so a
  * log without newlines costs no more memory than that; a longer line is
- * skipped to its end.  Conflicts are answered on stdout (replay.h); a line
- * that is no record is reported on stderr with its number and skipped.
+ * skipped to its end.  Conflicts are answered on stdout (replay.h), then
+ * a summary of them by rule and outcome; a line that is no record is
+ * reported on stderr with its number and skipped.
  * The exit status is 0 once the policy is valid and the log was read to
  * its end, skipped lines or not (the summary counts them), 1 otherwise.
  */
@@ -44,6 +45,7 @@ static const char usage[] =
 
 struct tally {
 	unsigned long lines, conflicts, others, skipped;
+	struct replay_summary sum; /* the conflicts, by rule and outcome */
 };
 
 /* A name for messages: escaped, since it came from the command line. */
@@ -62,7 +64,7 @@ static void replay_one(const struct policy *p, const char *name, struct tally *t
 	int rc;
 
 	strbuf_reset(out);
-	rc = replay_line(p, name, t->lines, line, len, json, out, err, sizeof(err));
+	rc = replay_line(p, name, t->lines, line, len, json, out, &t->sum, err, sizeof(err));
 	if (rc == -ENOMSG) {
 		t->others++;
 	} else if (rc) {
@@ -125,7 +127,7 @@ static int replay_stream(const struct policy *p, FILE *f, const char *name, bool
 static int replay(const struct policy *p, const char *log, bool json)
 {
 	struct tally t = { 0 };
-	struct strbuf name;
+	struct strbuf name, sum;
 	FILE *f = strcmp(log, "-") ? fopen(log, "r") : stdin;
 	int err;
 
@@ -140,6 +142,11 @@ static int replay(const struct policy *p, const char *log, bool json)
 	err = replay_stream(p, f, name.s, json, &t);
 	if (err)
 		warn("--replay: %s: reading failed: %s", name.s, strerror(-err));
+	strbuf_init(&sum);
+	replay_summary_write(&t.sum, json, &sum);
+	if (!sum.oom)
+		fwrite(sum.s, 1, sum.len, stdout);
+	strbuf_free(&sum);
 	if (fflush(stdout) && !err)
 		err = -errno;
 	warn("%s: %lu conflict%s replayed, %lu other record%s, %lu line%s skipped", name.s,

@@ -15,13 +15,11 @@
  * plain seconds too (duration.h).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "duration.h"
 #include "incident.h"
@@ -29,6 +27,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "procinfo.h"
+#include "program.h"
 #include "usage.h"
 #include "version.h"
 
@@ -390,50 +389,18 @@ static int parse_one(int c, struct bw_options *o)
 	}
 }
 
-/* Whether path is a regular file this process may execute: 0, or -errno. */
-static int runnable(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st))
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EACCES;
-	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) ? -errno : 0;
-}
-
 /*
- * --exec's program (its first word), found as posix_spawnp() will: a path
- * when it holds a '/', else the first runnable one in $PATH.  0, or -errno
- * after one line naming it.
+ * --exec's program (its first word), found as posix_spawnp() will
+ * (program.h).  0, or -errno after one line naming it.
  */
 static int check_exec(const char *cmd)
 {
 	size_t start = strspn(cmd, " \t"), len = strcspn(cmd + start, " \t");
-	char *prog = strndup(cmd + start, len), *path = NULL, *save = NULL, *dir;
-	char full[PATH_MAX];
-	int err = -ENOENT, e;
+	char *prog = strndup(cmd + start, len);
+	int err = prog ? program_find(prog) : -ENOMEM;
 
-	if (prog && strchr(prog, '/'))
-		err = runnable(prog);
-	else if (prog && !(path = strdup(getenv("PATH") ? getenv("PATH") : "/bin:/usr/bin")))
-		err = -ENOMEM;
-	for (dir = path ? strtok_r(path, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
-		if (snprintf(full, sizeof(full), "%s/%s", dir, prog) >= (int)sizeof(full))
-			continue;
-		e = runnable(full);
-		if (e != -ENOENT)
-			err = e; /* found; or there, but not runnable: look on */
-		if (!e)
-			break;
-	}
-	if (!prog)
-		err = -ENOMEM;
-	else if (err)
-		usage_error(OPTIONS_PAGE, "--exec: '%s': %s", prog,
-			    err == -ENOENT ? "no such program" :
-			    err == -ENOMEM ? "out of memory" : "not an executable file");
-	free(path);
+	if (err)
+		usage_error(OPTIONS_PAGE, "--exec: '%s': %s", prog ? prog : "?", program_error(err));
 	free(prog);
 	return err;
 }

@@ -17,19 +17,6 @@
 #include "record.h"
 #include "util.h"
 
-const char *record_event_name(const struct bw_record *r)
-{
-	const struct bw_event *ev = r->ev;
-
-	if (r->kind == RECORD_UNEXPECTED_OWNER)
-		return "unexpected-owner";
-	if (r->kind == RECORD_REUSEPORT_JOIN)
-		return "reuseport-join";
-	if (ev->ret == -EADDRINUSE)
-		return "conflict";
-	return ev->ret < 0 ? "error" : "ok";
-}
-
 const char *record_syscall_name(const struct bw_event *ev)
 {
 	return ev->syscall == BW_SYS_LISTEN ? "listen" : "bind";

@@ -19,9 +19,6 @@
 /* "fexit", "tracepoint", or "auto" for another value (enum bw_mode). */
 const char *mode_name(int mode);
 
-/* "conflict" (EADDRINUSE), "error" (another errno) or "ok". */
-const char *record_event_name(const struct bw_record *r);
-
 /* Names both renderings give: "bind" or "listen"; "LISTEN", "UDP", ... of a holder's socket. */
 const char *record_syscall_name(const struct bw_event *ev);
 const char *record_state_name(const struct bw_holder *h);

@@ -435,6 +435,17 @@ static void json_expect(struct jw *w, const struct bw_record *r)
 	jw_obj_end(w);
 }
 
+/* The rules naming the port that did not match, each with its first unmet condition. */
+static void json_misses(struct jw *w, const struct bw_record *r)
+{
+	size_t i;
+
+	jw_arr_begin(w, "unmatched");
+	for (i = 0; i < r->nmisses; i++)
+		explain_json_unmet(w, &r->misses[i]);
+	jw_arr_end(w);
+}
+
 void record_json(struct strbuf *sb, const struct bw_record *r)
 {
 	const struct bw_event *ev = r->ev;
@@ -463,6 +474,8 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 		json_action(&w, r->action);
 	if (r->kind == RECORD_CALL && ev->ret == -EADDRINUSE)
 		jw_bool(&w, "probe", record_probe(r));
+	if (r->nmisses)
+		json_misses(&w, r);
 	if (r->unmatched) {
 		jw_obj_begin(&w, "policy");
 		explain_json(&w, "unmatched", r->unmatched);

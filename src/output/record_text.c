@@ -467,6 +467,17 @@ static void text_ownership(struct strbuf *sb, const struct bw_record *r)
 	strbuf_addc(sb, ')');
 }
 
+/* "; not matched: rule redis: holder.exe ... (and 2 more rules)": the first rule that did not */
+static void text_misses(struct strbuf *sb, const struct bw_record *r)
+{
+	size_t more = r->nmisses + r->misses_more - 1;
+
+	strbuf_adds(sb, "; not matched: ");
+	explain_text(sb, &r->misses[0]);
+	if (more)
+		strbuf_addf(sb, " (and %zu more rule%s)", more, more == 1 ? "" : "s");
+}
+
 void record_text(struct strbuf *sb, const struct bw_record *r)
 {
 	time_local(sb, &r->wall);
@@ -502,10 +513,8 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 		text_diagnosis(sb, r);
 	if (r->action)
 		text_action(sb, r->action);
-	if (r->unmatched) {
-		strbuf_adds(sb, "; not matched: ");
-		explain_text(sb, r->unmatched);
-	}
+	if (r->nmisses)
+		text_misses(sb, r);
 }
 
 void who_text(struct strbuf *sb, const struct holder_info *v, size_t n)

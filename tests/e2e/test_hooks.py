@@ -7,7 +7,7 @@ import tempfile
 import time
 
 from harness import (NOBODY, PYTHON, RECORD_TIMEOUT, bind_conflict, check, child, eq, fail,
-                     for_port, running)
+                     for_port, free_port, running)
 from test_policy import write_policy
 
 
@@ -58,6 +58,36 @@ def test_hook_gets_record(monitor, make_requester):
     eq(env.get("BINDWATCH_HOLDER_PID"), str(rec["holders"][0]["pid"]), "BINDWATCH_HOLDER_PID")
     eq(env.get("BINDWATCH_REASON"), rec["reason"], "BINDWATCH_REASON")
     eq(env.get("BINDWATCH_SUPPRESSED"), "0", "BINDWATCH_SUPPRESSED")
+    eq(env.get("BINDWATCH_EVENT"), "conflict", "BINDWATCH_EVENT")
+    check("BINDWATCH_RULE" not in env, f"no rule matched, yet BINDWATCH_RULE: {env}")
+
+
+def test_ownership_hook_gets_event_and_rule(monitor, make_requester):
+    """An ownership alert's hook is told what happened and why:
+    BINDWATCH_EVENT=unexpected-owner and the expect rule's name and action
+    in BINDWATCH_RULE and BINDWATCH_ACTION (a conflict's hook gets
+    BINDWATCH_EVENT=conflict: above)."""
+    intruder = make_requester()
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        policy = write_policy(tmp, f"""version: 1
+expect:
+  - name: web-owner
+    port: {port}
+    proto: tcp
+    owner: {{comm: nobody-owns-it}}
+    action: alert
+""")
+        bw = monitor("--policy", policy, "--exec", hook_command(tmp))
+        intruder.call(None, op="bind", family="ipv4", proto="tcp", addr="127.0.0.1", port=port)
+        rec = bw.wait_record(lambda r: r["event"] == "unexpected-owner" and r["port"] == port)
+        out = hook_outputs(tmp, 1)[0]
+    eq(json.loads(out["record"])["event"], "unexpected-owner", "the record on stdin")
+    env = out["env"]
+    eq((env.get("BINDWATCH_EVENT"), env.get("BINDWATCH_RULE"), env.get("BINDWATCH_ACTION"),
+        env.get("BINDWATCH_PORT")), ("unexpected-owner", "web-owner", "alert", str(port)),
+       "the ownership alert's variables")
+    eq(rec["expect"]["rule"], "web-owner", "the record's expect rule")
 
 
 def test_rule_exec_variables(held_port, monitor, make_requester):
@@ -71,7 +101,8 @@ def test_rule_exec_variables(held_port, monitor, make_requester):
         port = held_port()
         args = ["{port}", "--requester-uid={requester.uid}", "--holder-uid={holder.uid}",
                 "--addr={addr}", "--rule={rule}", "--action={action}",
-                "--suppressed={suppressed}", "--exe={requester.exe}", "--comm={holder.comm}"]
+                "--suppressed={suppressed}", "--exe={requester.exe}", "--comm={holder.comm}",
+                "--event={event}"]
         policy = write_policy(tmp, f'''version: 1
 rules:
   - name: page
@@ -89,13 +120,15 @@ rules:
     check(exe, "the requester's exe is known")
     eq(out["argv"], [str(port), "--requester-uid=65534", "--holder-uid=0", "--addr=127.0.0.1",
                      "--rule=page", "--action=alert", "--suppressed=0", f"--exe={exe}",
-                     f"--comm={rec['holders'][0]['comm']}"], "the rule's exec arguments")
+                     f"--comm={rec['holders'][0]['comm']}", "--event=conflict"],
+       "the rule's exec arguments")
     eq(json.loads(out["record"]), {**rec, "suppressed": 0}, "the record on the exec's stdin")
     env = out["env"]
     for name, value in [("PORT", str(port)), ("ADDR", "127.0.0.1"), ("REQUESTER_UID", "65534"),
                         ("REQUESTER_PID", str(req.pid)), ("REQUESTER_EXE", exe),
                         ("HOLDER_UID", "0"), ("HOLDER_PID", str(os.getpid())),
                         ("RULE", "page"), ("ACTION", "alert"), ("REASON", "listener"),
+                        ("EVENT", "conflict"),
                         ("SUPPRESSED", "0")]:
         eq(env.get("BINDWATCH_" + name), value, "BINDWATCH_" + name)
 

@@ -205,7 +205,8 @@ def test_policy_protect_list():
         rec = reclaim_once(port, text)
         eq((rec["action"]["result"], rec["action"]["signals"]), ("protected", []),
            f"action {rec['action']}")
-        check("protect list" in rec["action"]["why"], f"why: {rec['action']['why']!r}")
+        eq(rec["action"]["why"], "the holder is on the protect list (protect.exe "
+           f'"{os.path.realpath(PYTHON)}*")', "why, naming the protect entry")
         time.sleep(0.3)
         check(squatter.alive(), "a protected holder was signalled")
 
@@ -250,8 +251,74 @@ def test_policy_cooldown():
                 rec = conflict_on(bw, port)
                 eq((rec["action"]["result"], rec["action"]["signals"]), ("cooldown", []),
                    f"second action {rec['action']}")
+                eq(rec["action"]["why"], "the same holder was reclaimed within the rule's "
+                   "cooldown", "a real reclaim's cooldown")
                 time.sleep(0.3)
                 check(again.alive(), "the restarted holder was signalled within the cooldown")
+
+
+def test_policy_dry_run_cooldown():
+    """Under --dry-run the next conflict with the same holder waits for the
+    cooldown as a real one would, and says that the reclaim it waits for
+    was a dry-run: nothing was signalled."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        policy = write_policy(tmp, reclaim_rule(port, "      grace: 3s\n      cooldown: 60s"))
+        with start_bindwatch("--policy", policy, "--dry-run") as bw, stale(port) as squatter:
+            first = conflict_on(bw, port)["action"]
+            again = conflict_on(bw, port)["action"]
+            check(squatter.alive(), "the squatter was signalled in a dry run")
+        eq(first["result"], "dry-run", f"first action {first}")
+        eq((again["result"], again["cooldown"]["reclaim"], again["pids"]),
+           ("cooldown", first["id"], []), f"second action {again}")
+        eq(again["why"], "dry-run: the same holder would have been reclaimed within the rule's "
+           "cooldown (nothing was signalled)", "the dry-run cooldown's why")
+
+
+def two_rules(port, first_holder):
+    """A reclaim rule on port for holders that are first_holder, then an alert rule."""
+    return f"""version: 1
+rules:
+  - name: squatters
+    match:
+      port: {port}
+      holder: {{{first_holder}}}
+    action: reclaim
+  - name: page
+    match: {{port: {port}}}
+    action: alert
+"""
+
+
+def test_policy_unmatched_outside_dry_run():
+    """Without --dry-run, a record says why each rule naming its port that
+    was tried before the one that matched did not match ("unmatched", and
+    "; not matched:" in text); a record whose first rule matched carries
+    none, and no dry-run's "policy" key."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp, stale(port) as squatter:
+        log = os.path.join(tmp, "bindwatch.log")
+        policy = write_policy(tmp, two_rules(port, "comm: nosquatter"))
+        with start_bindwatch("--policy", policy, "--log", log, json_output=False) as bw:
+            fail_bind(port)
+            line = bw.wait_line(lambda l: f":{port} ".encode() in l and b"rule page" in l)
+        with open(log) as f:
+            rec = [json.loads(l) for l in f if f'"port":{port},' in l][0]
+        comm = rec["holders"][0]["comm"]
+        eq(rec["action"], {"rule": "page", "type": "alert"}, "the rule that matched")
+        eq([(u["rule"], u["line"], u["field"], u["want"], u["got"]) for u in rec["unmatched"]],
+           [("squatters", 3, "holder.comm", "nosquatter", comm)], "the record's unmatched")
+        check("policy" not in rec, f"a dry-run's key outside --dry-run: {rec}")
+        check(f'; not matched: rule squatters: holder.comm "{comm}" does not match '
+              '"nosquatter"'.encode() in line, f"the text record: {line!r}")
+        print(f"    {line.decode(errors='replace').strip()}")
+
+        # control: the first rule matches, nothing to explain
+        policy = write_policy(tmp, two_rules(port, f'cmdline: "{STALE_CMDLINE}"'))
+        rec = reclaim_once(port, open(policy).read(), "--dry-run")
+        eq(rec["action"]["rule"], "squatters", "the first rule matched")
+        check("unmatched" not in rec and "policy" not in rec, f"nothing unmatched: {rec}")
+        check(squatter.alive(), "the squatter was signalled in a dry run")
 
 
 def test_policy_escalate_to_kill():
@@ -327,6 +394,29 @@ def test_policy_check_and_reload():
                   f"stderr after a bad reload: {line!r}")
             rec = conflict_on(bw, port)
             eq(rec["action"]["result"], "dry-run", "the old policy still in force")
+
+
+def test_policy_exec_program_checked():
+    """A rule's exec naming a program that does not exist, or a file that
+    is not executable, is refused by check-policy and at start with the
+    file and line, as --exec's is; one that exists is valid."""
+    with tempfile.TemporaryDirectory() as tmp:
+        rule = "version: 1\nrules:\n  - name: page\n    match: {port: 8080}\n" \
+               "    action: alert\n    exec: [%s, \"{port}\"]\n"
+        for prog, why in [("/nonexistent/page-oncall", "no such program"),
+                          ("no-such-bindwatch-hook", "no such program"),
+                          ("/etc/passwd", "not an executable file")]:
+            path = write_policy(tmp, rule % prog)
+            want = f"{path}:6: 'exec': '{prog}': {why}"
+            rc, out, err = run_to_exit(bindwatch_argv("check-policy", path))
+            eq(rc, 1, f"check-policy exit status for {prog} ({out!r})")
+            check(want in err, f"check-policy's message {err!r}, expected {want!r}")
+            rc, _, err = run_to_exit(bindwatch_argv("--policy", path))
+            eq(rc, 1, f"the monitor's exit status for {prog}")
+            check(want in err, f"the monitor's message {err!r}, expected {want!r}")
+        path = write_policy(tmp, rule % "/usr/bin/logger")  # control: a real program
+        rc, out, err = run_to_exit(bindwatch_argv("check-policy", path))
+        eq((rc, out.strip()), (0, f"{path}: valid, 1 rule"), f"check-policy ({err!r})")
 
 
 SWAP_RELOADS = 40  # reloads while the file is swapped: a mix is likelier than not in each

@@ -180,7 +180,8 @@ rules:
             h = rec["holders"][0]
             eq((h["unit"], h["user_unit"]), (unit.name, "squat.service"), "the squatter's names")
             eq((rec["action"]["result"], rec["action"]["why"]),
-               ("protected", "the holder is on the protect list"), "the reclaim")
+               ("protected", f'the holder is on the protect list (protect.unit "{unit.name}")'),
+               "the reclaim, naming the entry")
             check(running(squatter.pid), "the protected squatter was signalled")
 
 

@@ -324,7 +324,8 @@ rules:
                              addr="127.0.0.1", port=rooted.port)
                     rec = conflict_with_action(bw, rooted.port)
                 eq((rec["action"]["result"], rec["action"]["why"]),
-                   ("protected", "the holder is on the protect list"), "root holder's action")
+                   ("protected", "the holder is on the protect list (protect.uid 0)"),
+                   "root holder's action, naming the entry")
                 check(running(rooted.pid), "root's protected holder was signalled")
 
 

@@ -73,7 +73,7 @@ static void match_all(const struct policy *p)
 						abort();
 				}
 	for (k = 0; k < N(subjects); k++)
-		policy_protected(p, &subjects[k]);
+		policy_protected(p, &subjects[k], NULL);
 }
 
 static void expand_all(const struct policy *p)

@@ -55,6 +55,7 @@ static struct policy *policy(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
+	static struct replay_summary sum; /* across inputs: its rows fill up */
 	char err[ERR_LEN];
 	struct strbuf out;
 	int json, rc;
@@ -64,12 +65,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	for (json = 0; json <= 1; json++) {
 		strbuf_init(&out);
 		err[0] = '\0';
-		rc = replay_line(policy(), "fuzz.log", 1, (const char *)data, len, json, &out, err,
-				 sizeof(err));
+		rc = replay_line(policy(), "fuzz.log", 1, (const char *)data, len, json, &out, &sum,
+				 err, sizeof(err));
 		if (rc == -EINVAL && !err[0])
 			abort(); /* a refusal says why */
 		if (!rc && !out.oom && (!out.len || out.s[out.len - 1] != '\n'))
 			abort(); /* an answer ends in a newline */
+		strbuf_reset(&out);
+		replay_summary_write(&sum, json, &out);
+		if (!out.oom && (!out.len || out.s[out.len - 1] != '\n'))
+			abort(); /* and so does the summary */
 		strbuf_free(&out);
 	}
 	return 0;

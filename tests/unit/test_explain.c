@@ -190,7 +190,8 @@ static void test_agrees_with_match(void **state)
 {
 	struct policy_proc hs[] = { holder(), holder(), holder(), holder() };
 	struct policy_proc q = { .uid = 1000 };
-	const struct policy_rule *m, *first;
+	const struct policy_rule *m;
+	struct policy_misses why;
 	struct policy_miss miss;
 	size_t i, r;
 
@@ -204,8 +205,11 @@ static void test_agrees_with_match(void **state)
 			assert_false(policy_rule_holds(pol, &pol->rules[r], PORT, IPPROTO_TCP,
 						       &hs[i], &q, &miss));
 		assert_true(policy_rule_holds(pol, m, PORT, IPPROTO_TCP, &hs[i], &q, NULL));
-		first = policy_first_miss(pol, PORT, IPPROTO_TCP, &hs[i], &q, &miss);
-		assert_ptr_equal(first, m == rule("redis") ? NULL : rule("redis"));
+		/* policy_match_why() finds the same rule, listing those before it */
+		assert_ptr_equal(policy_match_why(pol, PORT, IPPROTO_TCP, &hs[i], &q, &why), m);
+		assert_int_equal(why.n + why.more, r);
+		if (why.n)
+			assert_ptr_equal(why.rule[0], rule("redis"));
 	}
 	assert_ptr_equal(policy_match(pol, PORT, IPPROTO_TCP, &hs[2], &q), rule("old"));
 }
@@ -226,7 +230,7 @@ static void test_agrees_with_match(void **state)
 static int replay(const char *line, bool json, struct strbuf *out, char *err)
 {
 	strbuf_reset(out);
-	return replay_line(pol, "log", 7, line, strlen(line), json, out, err, ERR_LEN);
+	return replay_line(pol, "log", 7, line, strlen(line), json, out, NULL, err, ERR_LEN);
 }
 
 static void test_replay(void **state)
@@ -240,6 +244,7 @@ static void test_replay(void **state)
 	assert_string_equal(out.s,
 		"log:7: T tcp 127.0.0.1:6379 by \"a\\x1b]0;x\\x07\"[42] uid=1000, held by "
 		"redis-server[40] uid=1000\n"
+		"  logged: no rule; now: would reclaim (rule old)\n"
 		"  decision: rule old (line 15): reclaim: would reclaim pid 40 with SIGTERM, if the "
 		"checks on the live processes pass (not replayed: the holder still the process "
 		"recorded, the same program as the same uids, the processes sharing the socket, "
@@ -256,7 +261,7 @@ static void test_replay(void **state)
 	assert_non_null(strstr(out.s, "\"decision\":{\"rule\":\"redis\",\"line\":4,\"type\":"
 			       "\"reclaim\",\"result\":\"protected\",\"why\":\"the holder runs as uid 0 "
 			       "and the requester as uid 1000"));
-	assert_non_null(strstr(out.s, "\"unmatched\":[]}\n"));
+	assert_non_null(strstr(out.s, "\"unmatched\":[],\"unmatched_more\":0}\n"));
 	/*
 	 * The holder's uid is its process's real uid (ruid), as the monitor's: root
 	 * bound the socket, the process runs as 1000 now (nginx's workers)...
@@ -279,7 +284,8 @@ static void test_replay(void **state)
 				&out, err), 0);
 	assert_non_null(strstr(out.s, "decision: rule any (line 27): alert\n"));
 	assert_int_equal(replay(CONFLICT("0", "\"holders\":[]"), false, &out, err), 0);
-	assert_non_null(strstr(out.s, "held by nothing recorded\n  decision: rule any"));
+	assert_non_null(strstr(out.s, "held by nothing recorded\n  logged: no rule; now: alert (rule any)\n"
+			       "  decision: rule any"));
 	strbuf_free(&out);
 }
 
@@ -308,7 +314,7 @@ static void test_replay_protect_uid(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		strbuf_reset(&out);
 		assert_int_equal(replay_line(p, "log", 1, cases[i].line, strlen(cases[i].line), true,
-					     &out, err, ERR_LEN), 0);
+					     &out, NULL, err, ERR_LEN), 0);
 		assert_int_equal(strstr(out.s, "\"result\":\"protected\"") != NULL,
 				 cases[i].protected);
 	}
@@ -380,7 +386,7 @@ static void test_replay_workload(void **state)
 		  "  rule api: holder.container.name \"web\" does not match \"api*\"\n" },
 		{ CONFLICT("0", WITH_WORKLOAD("nginx", WORKLOAD("\"web\"", KUBE_SYSTEM, "cgroup"))),
 		  "  decision: rule web (line 7): reclaim: protected: the holder is on the protect "
-		  "list\n" },
+		  "list (protect.pod.namespace \"kube-system\")\n" },
 		{ CONFLICT("0", WITH_WORKLOAD("nginx", WORKLOAD("\"web\"", "null", "cgroup"))),
 		  "  decision: rule web (line 7): reclaim: would reclaim pid 40" },
 		{ CONFLICT("0", WITH_WORKLOAD("nginx", WORKLOAD("null", "null", "cgroup"))),
@@ -404,12 +410,64 @@ static void test_replay_workload(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		strbuf_reset(&out);
 		assert_int_equal(replay_line(p, "log", 1, cases[i].line, strlen(cases[i].line), false,
-					     &out, err, ERR_LEN), 0);
+					     &out, NULL, err, ERR_LEN), 0);
 		if (!strstr(out.s, cases[i].want))
 			fail_msg("case %zu: %s", i, out.s);
 	}
 	strbuf_free(&out);
 	policy_free(p);
+}
+
+/* A conflict on [::]:6379 whose record says action (a JSON object, or null). */
+#define LOGGED(addr, action) \
+	"{\"event\":\"conflict\",\"time\":\"T\",\"mono_ns\":700000000000,\"proto\":\"tcp\"," \
+	"\"addr\":\"" addr "\",\"port\":6379,\"socket\":{\"protocol\":6}," \
+	"\"requester\":{\"pid\":42,\"uid\":0,\"comm\":\"a\"}," \
+	HOLDER_JSON("/usr/bin/redis-server", "r", "1000", "40") ",\"action\":" action "}"
+
+/*
+ * Replay writes addresses as records do, says what the log shows happened
+ * beside what the policy would do now, and sums the answers up by rule
+ * and outcome.
+ */
+static void test_replay_logged_and_summary(void **state)
+{
+	static const char *const lines[] = {
+		LOGGED("::", "{\"rule\":\"redis\",\"type\":\"reclaim\",\"result\":\"reclaimed\"}"),
+		LOGGED("::1", "{\"rule\":\"redis\",\"type\":\"reclaim\",\"result\":\"reclaimed\"}"),
+		LOGGED("0.0.0.0", "{\"rule\":\"redis\",\"type\":\"reclaim\",\"result\":\"cooldown\"}"),
+		LOGGED("not:an:address", "null"),
+		LOGGED("::", "{\"rule\":\"x\",\"type\":\"reclaim\",\"result\":\"gone-fishing\"}"),
+	};
+	struct replay_summary sum = { 0 };
+	struct strbuf out;
+	char err[ERR_LEN];
+	size_t i;
+
+	(void)state;
+	strbuf_init(&out);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		assert_int_equal(replay_line(pol, "log", i + 1, lines[i], strlen(lines[i]), false, &out,
+					     &sum, err, ERR_LEN), 0);
+	assert_non_null(strstr(out.s, "log:1: T tcp [::]:6379 by a[42] uid=0, held by r[40] "
+			       "uid=1000\n  logged: reclaimed (rule redis); now: would reclaim "
+			       "(rule redis)\n"));
+	assert_non_null(strstr(out.s, "log:2: T tcp [::1]:6379 by"));
+	assert_non_null(strstr(out.s, "log:3: T tcp 0.0.0.0:6379 by"));
+	assert_non_null(strstr(out.s, "log:4: T tcp not:an:address:6379 by")); /* as logged */
+	assert_non_null(strstr(out.s, "  logged: no rule; now: would reclaim (rule redis)\n"));
+	assert_non_null(strstr(out.s, "  logged: unknown (rule x); now:"));
+	strbuf_reset(&out);
+	replay_summary_write(&sum, false, &out);
+	assert_string_equal(out.s, "summary:\n"
+			    "  rule redis (line 4): would reclaim: 5 (logged: reclaimed 2, cooldown 1, "
+			    "no rule 1, unknown 1)\n");
+	strbuf_reset(&out);
+	replay_summary_write(&sum, true, &out);
+	assert_string_equal(out.s, "{\"summary\":[{\"rule\":\"redis\",\"line\":4,\"now\":"
+			    "\"would-reclaim\",\"count\":5,\"logged\":{\"reclaimed\":2,\"cooldown\":1,"
+			    "\"no-rule\":1,\"unknown\":1}}],\"other\":0}\n");
+	strbuf_free(&out);
 }
 
 /* Values read from the log are quoted when they could pass for the line's syntax. */
@@ -490,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_replay_protect_uid),
 		cmocka_unit_test(test_replay_container),
 		cmocka_unit_test(test_replay_workload),
+		cmocka_unit_test(test_replay_logged_and_summary),
 		cmocka_unit_test(test_replay_quotes_log_values),
 		cmocka_unit_test(test_replay_refuses),
 	};

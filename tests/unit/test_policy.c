@@ -101,7 +101,7 @@ static const char example[] =
 	"      grace: 5s\n"                                 /* 24 */
 	"      escalate: KILL\n"                            /* 25 */
 	"      cooldown: 60s\n"                             /* 26 */
-	"    exec: [\"/usr/local/bin/notify\", \"{port}\", \"{holder.pid}\"]\n"; /* 27 */
+	"    exec: [\"/usr/bin/env\", \"{port}\", \"{holder.pid}\"]\n"; /* 27 */
 
 static unsigned int count_ports(const struct policy_rule *r)
 {
@@ -163,7 +163,7 @@ static void test_example(void **state)
 	assert_int_equal(r->reclaim.grace_ms, 5000);
 	assert_int_equal(r->reclaim.escalate, SIGKILL);
 	assert_int_equal(r->reclaim.cooldown_ms, 60000);
-	assert_string_equal(r->exec[0], "/usr/local/bin/notify");
+	assert_string_equal(r->exec[0], "/usr/bin/env");
 	assert_string_equal(r->exec[1], "{port}");
 	assert_string_equal(r->exec[2], "{holder.pid}");
 	assert_null(r->exec[3]);
@@ -1123,39 +1123,39 @@ static void test_protected(void **state)
 
 	(void)state;
 	assert_parses(example);
-	assert_false(policy_protected(pol, NULL));
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, NULL, NULL));
+	assert_false(policy_protected(pol, &h, NULL));
 	h.comm = "sshd";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.comm = "sshd-session";
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 	h.comm = "systemd";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 
 	h = unknown_proc();
 	h.unit = "docker.service";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.unit = "docker-" CONTAINER ".scope";
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 
 	h = unknown_proc();
 	h.exe = "/usr/sbin/nginx";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.exe = "/usr/bin/nginx";
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 
 	/* a container id is covered by a unit glob */
 	assert_parses("version: 1\nprotect:\n  unit: [\"0123*\"]\n");
 	h = unknown_proc();
 	h.container = CONTAINER;
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 
 	/* nothing protected when the list is empty */
 	assert_parses("version: 1\nprotect: {comm: [], unit: [], exe: [], uid: []}\n");
 	h.comm = "sshd";
 	h.exe = "/usr/sbin/sshd";
 	h.uid = 0;
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 }
 
 /* uid: what a process cannot choose, unlike its comm. */
@@ -1166,28 +1166,28 @@ static void test_protect_uid(void **state)
 	(void)state;
 	assert_parses("version: 1\nprotect:\n  uid: [0, 998]\n");
 	assert_int_equal(pol->protect.nuid, 2);
-	assert_false(policy_protected(pol, &h)); /* unknown uid */
+	assert_false(policy_protected(pol, &h, NULL)); /* unknown uid */
 	h.uid = 0;
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.uid = 998;
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.uid = NOBODY;
 	h.comm = "sshd"; /* a squatter's chosen name */
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 
 	/* a setuid-root program nobody started: root's by its effective or saved uid */
 	struct proc_identity id = PROC_IDENTITY_UNKNOWN;
 
 	h.id = &id;
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 	id.ruid = NOBODY;
 	id.euid = 0;
 	id.suid = 0;
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	id.euid = NOBODY;
-	assert_true(policy_protected(pol, &h)); /* saved: it can be root again at will */
+	assert_true(policy_protected(pol, &h, NULL)); /* saved: it can be root again at will */
 	id.suid = NOBODY;
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 
 	assert_refused("version: 1\nprotect:\n  uid: [0, root]\n",
 		       NAME ":3: 'uid': bad uid 'root' (expected an integer 0-4294967294)");
@@ -1422,27 +1422,27 @@ static void test_workload_protect(void **state)
 
 	(void)state;
 	assert_parses(workload_example);
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 	h.wl[POLICY_WL_NAME] = "db";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h = web_proc();
 	h.wl[POLICY_WL_IMAGE] = "registry.k8s.io/coredns/coredns:v1.11";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h = web_proc();
 	h.wl[POLICY_WL_POD_NAMESPACE] = "kube-system";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.wl[POLICY_WL_POD_NAMESPACE] = "monitoring-prod";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 	h.wl[POLICY_WL_POD_NAMESPACE] = "kube-systems";
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 	h.wl[POLICY_WL_POD_NAMESPACE] = NULL;
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 
 	assert_parses("version: 1\nprotect:\n  container: {runtime: [docker]}\n");
 	h = web_proc();
-	assert_false(policy_protected(pol, &h));
+	assert_false(policy_protected(pol, &h, NULL));
 	h.wl[POLICY_WL_RUNTIME] = "docker";
-	assert_true(policy_protected(pol, &h));
+	assert_true(policy_protected(pol, &h, NULL));
 }
 
 /* What protect cannot see: a container of which only the id is known. */
@@ -1849,6 +1849,38 @@ static void test_load_good(void **state)
 	assert_int_equal(load(path), 0);
 }
 
+/* A rule's exec program must exist and be runnable, as --exec's: named with file and line. */
+static void test_load_refuses_missing_program(void **state)
+{
+	static const char head[] = "version: 1\nrules:\n  - name: r\n    match: {port: 80}\n"
+				   "    action: alert\n    exec: ";
+	char text[PATH_LEN + sizeof(head) + 16], expected[ERR_LEN];
+
+	(void)state;
+	if (!need_root())
+		skip();
+	snprintf(text, sizeof(text), "%s[/nonexistent/hook, \"{port}\"]\n", head);
+	write_file(text, strlen(text), 0644);
+	assert_int_equal(load(path), -ENOENT);
+	assert_null(pol);
+	snprintf(expected, sizeof(expected), "%s:6: 'exec': '/nonexistent/hook': no such program",
+		 path);
+	assert_string_equal(err, expected);
+	snprintf(text, sizeof(text), "%s[%s]\n", head, path); /* there, but not executable */
+	write_file(text, strlen(text), 0644);
+	assert_int_equal(load(path), -EACCES);
+	snprintf(expected, sizeof(expected), "%s:6: 'exec': '%s': not an executable file", path,
+		 path);
+	assert_string_equal(err, expected);
+	snprintf(text, sizeof(text), "%s[no-such-bindwatch-hook]\n", head); /* looked up in PATH */
+	write_file(text, strlen(text), 0644);
+	assert_int_equal(load(path), -ENOENT);
+	snprintf(text, sizeof(text), "%s[true, \"{port}\"]\n", head);
+	write_file(text, strlen(text), 0644);
+	assert_int_equal(load(path), 0);
+	assert_string_equal(pol->rules[0].exec[0], "true");
+}
+
 static void test_load_refuses_writable(void **state)
 {
 	(void)state;
@@ -2019,6 +2051,7 @@ int main(void)
 		
 		cmocka_unit_test(test_action_name),
 		FILE_TEST(test_load_good),
+		FILE_TEST(test_load_refuses_missing_program),
 		FILE_TEST(test_load_refuses_writable),
 		FILE_TEST(test_load_refuses_other_owner),
 		FILE_TEST(test_load_refuses_odd_files),

@@ -428,7 +428,8 @@ static void refuses_protected_pod(void **state)
 	add_holder(w, 815, 77, USER);
 	in_container(w, &wl);
 	wl.pod.namespace = ns;
-	assert_refused(w, ACTION_PROTECTED, "the holder is on the protect list");
+	assert_refused(w, ACTION_PROTECTED,
+		       "the holder is on the protect list (protect.pod.namespace \"kube-system\")");
 	wl.pod.namespace = other;
 	assert_int_equal(decide(w), VERDICT_SIGNAL);
 	free_world(w);
@@ -471,7 +472,7 @@ static void cooldown_keys(void **state)
 	assert_string_equal(w->act.wait_rule, "stale");
 	verdict_end(&w->v, first, COOLDOWN_MS, NOW, &(struct timespec){ 1764583324, 0 });
 	/* the same holder (unit api.service, uid 1000) on the same port: cooldown */
-	assert_refused(w, ACTION_COOLDOWN, "within the rule's cooldown");
+	assert_refused(w, ACTION_COOLDOWN, "the same holder was reclaimed within the rule's cooldown");
 	assert_int_equal(w->act.wait_id, first);
 	assert_int_equal(w->act.remaining_ms, COOLDOWN_MS);
 	assert_int_equal(w->act.npids, 0);
@@ -521,13 +522,41 @@ static void dry_run(void **state)
 	assert_int_equal(w->act.npids, 1);
 	assert_int_equal(w->act.id, 1);
 	/* its cooldown starts as a real reclaim's would */
-	assert_refused(w, ACTION_COOLDOWN, "within the rule's cooldown");
+	assert_refused(w, ACTION_COOLDOWN, "dry-run: the same holder would have been reclaimed "
+		       "within the rule's cooldown (nothing was signalled)");
 	/* and a holder the first rule does not match says why */
 	w->ev.sock.port = 8081;
 	memcpy(w->holders[0].h.comm, "ruby", 5);
 	assert_int_equal(decide(w), VERDICT_NONE);
 	assert_non_null(w->r.unmatched);
 	assert_string_equal(w->r.unmatched->rule, "stale");
+	assert_ptr_equal(w->r.unmatched, &w->r.misses[0]);
+	free_world(w);
+}
+
+/* Outside --dry-run too, a record says why the rules naming its port did not match. */
+static void explains_misses(void **state)
+{
+	struct world *w = new_world(false);
+
+	(void)state;
+	w->ev.sock.port = 8081;
+	add_holder(w, 815, 77, USER);
+	memcpy(w->holders[0].h.comm, "ruby", 5);
+	assert_int_equal(decide(w), VERDICT_NONE);
+	assert_null(w->r.unmatched); /* the dry-run key */
+	assert_int_equal(w->r.nmisses, 1);
+	assert_int_equal(w->r.misses_more, 0);
+	assert_string_equal(w->r.misses[0].rule, "stale");
+	assert_int_equal(w->r.misses[0].line, 6);
+	assert_string_equal(w->r.misses[0].miss.field, "comm");
+	assert_string_equal(w->r.misses[0].miss.want, "python3");
+	assert_string_equal(w->r.misses[0].miss.got, "ruby");
+	/* the rule matches: nothing to explain */
+	memcpy(w->holders[0].h.comm, "python3", 8);
+	assert_int_equal(decide(w), VERDICT_SIGNAL);
+	assert_int_equal(w->r.nmisses, 0);
+	assert_null(w->r.misses);
 	free_world(w);
 }
 
@@ -565,6 +594,7 @@ int main(void)
 		cmocka_unit_test(refuses_protected_pod),
 		cmocka_unit_test(refuses_unidentified_container),
 		cmocka_unit_test(cooldown_keys),
+		cmocka_unit_test(explains_misses),
 		cmocka_unit_test(quotas),
 		cmocka_unit_test(dry_run),
 		cmocka_unit_test(stopping),

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "policy.h"
 #include "recvars.h"
 #include "template.h"
 #include "workload.h"
@@ -154,6 +155,7 @@ static void test_values(void **state)
 	assert_string_equal(value_of(v, "requester.uid"), "1000");
 	assert_string_equal(value_of(v, "requester.comm"), "node");
 	assert_string_equal(value_of(v, "requester.exe"), "/usr/bin/node");
+	assert_string_equal(value_of(v, "event"), "conflict");
 	/* no diagnosis, no rule, not a hook's copy: absent */
 	assert_null(value_of(v, "holder.pid"));
 	assert_null(value_of(v, "holder.exe"));
@@ -182,6 +184,33 @@ static void test_values(void **state)
 	record_vars_values(&r, v, bufs);
 	assert_null(value_of(v, "holder.pid"));
 	assert_null(value_of(v, "holder.comm"));
+}
+
+/* An ownership record: its event, and its expect rule as the rule and action. */
+static void test_ownership_values(void **state)
+{
+	static const char text[] = "version: 1\nexpect:\n"
+				   "  - name: web\n    port: 80\n    owner: {comm: nginx}\n"
+				   "    action: alert\n";
+	struct bw_event ev = { .pid = 815, .uid = 1000, .comm = "python3" };
+	struct bw_record r = { .ev = &ev, .kind = RECORD_UNEXPECTED_OWNER };
+	char bufs[RECORD_VARS][RECORD_VAR_LEN], err[256];
+	struct template_var v[RECORD_VARS];
+	struct policy *p;
+
+	(void)state;
+	assert_int_equal(policy_parse("o.yaml", text, sizeof(text) - 1, &p, err, sizeof(err)), 0);
+	record_vars_values(&r, v, bufs);
+	assert_string_equal(value_of(v, "event"), "unexpected-owner");
+	assert_null(value_of(v, "rule")); /* no expect rule named the port */
+	r.expect = &p->expects[0];
+	record_vars_values(&r, v, bufs);
+	assert_string_equal(value_of(v, "rule"), "web");
+	assert_string_equal(value_of(v, "action"), "alert");
+	r.kind = RECORD_REUSEPORT_JOIN;
+	record_vars_values(&r, v, bufs);
+	assert_string_equal(value_of(v, "event"), "reuseport-join");
+	policy_free(p);
 }
 
 /* A requester's container and a holder's pod, by name; a container without one by its id. */
@@ -230,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_workload_values),
+		cmocka_unit_test(test_ownership_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
