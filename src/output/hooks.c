@@ -97,7 +97,7 @@ struct hook_job {
 
 static void stop_running(struct hooks *h);
 
-int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
+int hooks_init(struct hooks *h, const char *cmd, unsigned int on, unsigned int max_running,
 	       unsigned int timeout_s, uint64_t interval_ms)
 {
 	uint64_t seed = identity_seed();
@@ -106,6 +106,7 @@ int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 
 	memset(h, 0, sizeof(*h));
 	pthread_mutex_init(&h->lock, NULL);
+	h->on = on;
 	h->max_running = max_running;
 	h->timeout_ns = timeout_s * NSEC_PER_SEC;
 	h->running = calloc(max_running, sizeof(*h->running));
@@ -440,19 +441,45 @@ static void alert(struct hooks *h, enum hook_kind kind, const struct bw_record *
 /* A conflict, or an ownership record that alerts (expect's action: alert). */
 static bool alerts(const struct bw_record *r)
 {
+	if (r->kind == RECORD_INCIDENT_END)
+		return false;
 	return r->kind == RECORD_CALL ? r->ev->ret == -EADDRINUSE : r->alert;
+}
+
+/* Whether --exec runs for the incident-end record r. */
+static bool ends_wanted(const struct hooks *h, const struct bw_record *r)
+{
+	return r->kind == RECORD_INCIDENT_END && hooks_enabled(h) && h->on & HOOK_ON_INCIDENT_END;
 }
 
 bool hooks_wanted(const struct hooks *h, const struct bw_record *r)
 {
-	return alerts(r) && (hooks_enabled(h) || (r->action && r->action->exec));
+	if (ends_wanted(h, r))
+		return true;
+	return alerts(r) && ((hooks_enabled(h) && h->on & HOOK_ON_ALERT) ||
+			     (r->action && r->action->exec));
+}
+
+/* Run --exec for the incident-end record r: each one, no incident of its own to wait for. */
+static void incident_end(struct hooks *h, const struct bw_record *r, const struct strbuf *json)
+{
+	struct strbuf stdin_json;
+
+	strbuf_init(&stdin_json);
+	strbuf_add(&stdin_json, json->s, json->len);
+	strbuf_addc(&stdin_json, '\n');
+	if (!stdin_json.oom && !json->oom)
+		run(h, h->argv, r, stdin_json.s, stdin_json.len);
+	strbuf_free(&stdin_json);
 }
 
 void hooks_alert(struct hooks *h, const struct bw_record *r, const struct strbuf *json)
 {
+	if (ends_wanted(h, r))
+		incident_end(h, r, json);
 	if (!alerts(r))
 		return;
-	if (hooks_enabled(h))
+	if (hooks_enabled(h) && h->on & HOOK_ON_ALERT)
 		alert(h, HOOK_EXEC, r, json);
 	if (r->action && r->action->exec)
 		alert(h, HOOK_RULE, r, json);

@@ -25,9 +25,23 @@ const char *record_event_name(const struct bw_record *r)
 		return "unexpected-owner";
 	if (r->kind == RECORD_REUSEPORT_JOIN)
 		return "reuseport-join";
+	if (r->kind == RECORD_INCIDENT_END)
+		return "incident-end";
 	if (ev->ret == -EADDRINUSE)
 		return "conflict";
 	return ev->ret < 0 ? "error" : "ok";
+}
+
+const char *incident_end_name(enum incident_end end)
+{
+	switch (end) {
+	case INCIDENT_RESOLVED:
+		return "resolved";
+	case INCIDENT_IDLE:
+		return "idle";
+	default:
+		return "evicted";
+	}
 }
 
 const char *record_syscall_name(const struct bw_event *ev)

@@ -19,8 +19,13 @@
 /* "fexit", "tracepoint", or "auto" for another value (enum bw_mode). */
 const char *mode_name(int mode);
 
-/* "conflict" (EADDRINUSE), "error" (another errno) or "ok". */
+/*
+ * "conflict" (EADDRINUSE), "error" (another errno) or "ok"; the ownership
+ * records' and "incident-end" by their kind.
+ */
 const char *record_event_name(const struct bw_record *r);
+/* An incident-end record's "end": "resolved", "idle" or "evicted". */
+const char *incident_end_name(enum incident_end end);
 
 /* Names both renderings give: "bind" or "listen"; "LISTEN", "UDP", ... of a holder's socket. */
 const char *record_syscall_name(const struct bw_event *ev);
