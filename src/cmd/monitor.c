@@ -21,13 +21,17 @@
  * ownership.c, which writes what it did to a port's ownership, if anything.
  * With a policy, conflicts on ports a rule names go to the decider's thread
  * (decider.c), which writes them once decided; records are written under
- * one lock, whichever thread writes them, and each record's JSON is
- * rendered once for every sink and hook (emit()).  Once per tick (TICK_MS,
+ * one lock, whichever thread writes them, a conflict through its incident
+ * (incident_log.c: a crash loop's records add up across its processes),
+ * and each record's JSON is rendered once for every sink and hook
+ * (write_record()).  The kernel reports successful calls on the ports of
+ * open incidents too, and one of the incident's requester resolves it.  Once per tick (TICK_MS,
  * or the storm window if shorter) the kernel's flush_storms runs: the
  * storms that went quiet send their last window's count, idle ones are
  * retired, and each uid whose rate limit held failures back gets its
  * suppressed record, and each whose records the ring had no room for its
- * lost record (see bpf/bindwatch.bpf.c); then the kernel's count of the
+ * lost record (see bpf/bindwatch.bpf.c); incidents write what they held
+ * back and end when idle; then the kernel's count of the
  * loss it could name no uid for is checked, and any is written out as a
  * lost record of no uid.  SIGHUP reopens the log and reads the policy
  * anew, once: the decider's rules and the expect rules are that one read's

@@ -40,7 +40,9 @@
  * "suppressed" in the JSON on stdin, when it is).  The JSON is the one the
  * records were written with, rendered once per conflict; the variables,
  * in the environment and in a rule's exec arguments, come from one table
- * (recvars.c).
+ * (recvars.c).  With --exec-on incident-end, --exec also runs for each
+ * incident-end record (incident_log.h): once per incident by nature, so
+ * without the alert table.
  *
  * Records reach the hooks from the ring-buffer thread and, for a rule's
  * exec, from the decider's (decider.c): every entry point holds h->lock.

@@ -29,8 +29,9 @@
  * of open incidents), "idle" after --incident-idle without a failure, or
  * "evicted" when its place in the table is taken.  A record a record
  * stands for is the latest held back; it is kept whole while the
- * requester's uid is within its share of INCIDENT_LOG_BYTES, else only
- * its event (no command line, no holders).
+ * requester's uid is within its share of INCIDENT_LOG_BYTES (and all
+ * within that), else only its event (no command line, no holders): the
+ * counts stay exact either way.
  *
  * The table is fixed and any local user makes conflicts at will: one
  * requester uid holds at most INCIDENT_LOG_UID_SHARE incidents and past
@@ -124,15 +125,17 @@ static size_t owned_by(const struct incident_log *l, uint32_t uid)
 	return n;
 }
 
-/* The memory uid's incidents keep in records. */
-static size_t bytes_of(const struct incident_log *l, uint32_t uid)
+/* The memory incidents keep in records: uid's into *mine, everyone's into *all. */
+static void bytes_kept(const struct incident_log *l, uint32_t uid, size_t *mine, size_t *all)
 {
-	size_t i, n = 0;
+	size_t i;
 
-	for (i = 0; i < INCIDENT_LOG_MAX; i++)
+	*mine = *all = 0;
+	for (i = 0; i < INCIDENT_LOG_MAX; i++) {
+		*all += l->slot[i].last_bytes;
 		if (l->slot[i].used && l->slot[i].owner == uid)
-			n += l->slot[i].last_bytes;
-	return n;
+			*mine += l->slot[i].last_bytes;
+	}
 }
 
 /* The incident of uid that failed least recently. */
@@ -309,8 +312,8 @@ static void note_news(const struct incident_log *l, struct logged_incident *c,
 /* Keep r as c's latest failure: its event, and all of it if the owner has room. */
 static void keep(struct incident_log *l, struct logged_incident *c, const struct bw_record *r)
 {
+	size_t size, mine, all;
 	struct held_record *h;
-	size_t size;
 
 	c->ev = *r->ev;
 	drop_last(c);
@@ -320,7 +323,8 @@ static void keep(struct incident_log *l, struct logged_incident *c, const struct
 		return;
 	}
 	size = held_record_size(h);
-	if (bytes_of(l, c->owner) + size > INCIDENT_LOG_UID_BYTES) {
+	bytes_kept(l, c->owner, &mine, &all);
+	if (mine + size > INCIDENT_LOG_UID_BYTES || all + size > INCIDENT_LOG_BYTES) {
 		held_record_free(h);
 		free(h);
 		return;
