@@ -41,6 +41,7 @@
  * lost, and a user cannot end another's incidents but by holding more
  * of them than that user.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,14 +71,55 @@ struct incident_log *incident_log_new(uint64_t idle_ms, uint64_t step_ms, uint64
 	return l;
 }
 
+static void drop_action(struct logged_incident *c)
+{
+	size_t i;
+
+	for (i = 0; c->action_exec && c->action_exec[i]; i++)
+		free(c->action_exec[i]);
+	free(c->action_exec);
+	free(c->action_rule);
+	c->action_exec = NULL;
+	c->action_rule = NULL;
+	c->has_action = false;
+}
+
 static void drop_last(struct logged_incident *c)
 {
+	drop_action(c);
 	if (!c->last)
 		return;
 	held_record_free(c->last);
 	free(c->last);
 	c->last = NULL;
 	c->last_bytes = 0;
+}
+
+/*
+ * A copy of the action of a log or alert rule a (only those are held
+ * back): its rule's name and exec, which a reload would free.  0 or -ENOMEM.
+ */
+static int keep_action(struct logged_incident *c, const struct record_action *a)
+{
+	size_t i, n = 0;
+
+	while (a->exec && a->exec[n])
+		n++;
+	c->action = *a;
+	c->action_rule = strdup(a->rule);
+	c->action_exec = a->exec ? calloc(n + 1, sizeof(*c->action_exec)) : NULL;
+	if (!c->action_rule || (a->exec && !c->action_exec))
+		goto oom;
+	for (i = 0; i < n; i++)
+		if (!(c->action_exec[i] = strdup(a->exec[i])))
+			goto oom;
+	c->action.rule = c->action_rule;
+	c->action.exec = c->action_exec;
+	c->has_action = true;
+	return 0;
+oom:
+	drop_action(c);
+	return -ENOMEM;
 }
 
 void incident_log_free(struct incident_log *l)
@@ -178,12 +220,13 @@ static void view_of(struct logged_incident *c, struct bw_record *r)
 {
 	if (c->last) {
 		held_record_view(c->last, r);
-		return;
+	} else {
+		memset(r, 0, sizeof(*r));
+		r->ev = &c->ev;
+		r->req = &no_proc;
+		r->wall = c->last_wall;
 	}
-	memset(r, 0, sizeof(*r));
-	r->ev = &c->ev;
-	r->req = &no_proc;
-	r->wall = c->last_wall;
+	r->action = c->has_action ? &c->action : NULL;
 }
 
 /* A record of c was written at now: the next waits twice as long, or from the start after news. */
@@ -309,7 +352,10 @@ static void note_news(const struct incident_log *l, struct logged_incident *c,
 	snprintf(c->rule, sizeof(c->rule), "%s", r->action ? r->action->rule : "");
 }
 
-/* Keep r as c's latest failure: its event, and all of it if the owner has room. */
+/*
+ * Keep r as c's latest failure: its event and its rule's action, and all
+ * of it if there is room (see the top of the file).
+ */
 static void keep(struct incident_log *l, struct logged_incident *c, const struct bw_record *r)
 {
 	size_t size, mine, all;
@@ -317,6 +363,9 @@ static void keep(struct incident_log *l, struct logged_incident *c, const struct
 
 	c->ev = *r->ev;
 	drop_last(c);
+	/* without memory for it the record written later names no rule */
+	if (r->action && r->action->result == ACTION_NONE)
+		keep_action(c, r->action);
 	h = malloc(sizeof(*h));
 	if (!h || held_record_copy(h, r)) {
 		free(h);

@@ -67,6 +67,11 @@ struct logged_incident {
 	struct bw_event ev;          /* the latest failure's event */
 	struct held_record *last;    /* and all of its record, when there was room */
 	size_t last_bytes;
+	/* its rule's (a log or alert rule) when it was held back: the policy may be reloaded */
+	struct record_action action;
+	bool has_action;
+	char *action_rule;
+	char **action_exec;
 	struct identity holder_ids[INCIDENT_HOLDERS_MAX]; /* summary.holders' identities */
 	struct incident_summary summary; /* holders seen so far */
 };

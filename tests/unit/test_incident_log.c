@@ -248,6 +248,31 @@ static void news_is_written_at_once(void **state)
 	incident_log_free(l);
 }
 
+static void held_back_keeps_its_rule(void **state)
+{
+	struct incident_log *l = new_log(STEP_MS);
+	char rule[] = "page", arg[] = "/bin/true";
+	char *exec[] = { arg, NULL };
+	struct record_action act = { .rule = rule, .type = "alert", .exec = exec };
+	struct call c;
+	uint32_t pid;
+
+	(void)state;
+	for (pid = 100; pid < 103; pid++) {
+		call_init(&c, pid, 0, PYTHON_INO, -EADDRINUSE, 1, pid);
+		c.r.action = &act;
+		incident_log_conflict(l, &c.r, pid * MS);
+	}
+	/* the policy reloaded: the rule's strings are gone */
+	memset(rule, 'x', sizeof(rule) - 1);
+	memset(arg, 'x', sizeof(arg) - 1);
+	incident_log_tick(l, 5000 * MS, false);
+	assert_int_equal(nout, 2);
+	assert_int_equal(out[1].count, 2);
+	assert_non_null(strstr(out[1].json, "\"action\":{\"rule\":\"page\",\"type\":\"alert\"}"));
+	incident_log_free(l);
+}
+
 static void window_zero_writes_each(void **state)
 {
 	struct incident_log *l = new_log(0);
@@ -347,6 +372,7 @@ int main(void)
 		cmocka_unit_test(crash_loop_adds_up),
 		cmocka_unit_test(storms_of_one_process_count_once),
 		cmocka_unit_test(news_is_written_at_once),
+		cmocka_unit_test(held_back_keeps_its_rule),
 		cmocka_unit_test(window_zero_writes_each),
 		cmocka_unit_test(idle_ends_with_the_tail),
 		cmocka_unit_test(one_uid_cannot_flush_another),
