@@ -282,6 +282,7 @@ def test_incident_crash_loop_resolved():
                 rc, stderr = bw.stop()
             eq(rc, 0, f"exit code (stderr {stderr!r})")
             ends = [r for r in bw.records() if r.get("event") == "incident-end"]
+        nruns = len(hook_files(out, "end"))
     check(len(records) <= 5, f"{len(records)} records for 20 attempts")
     ids = {r["incident"]["id"] for r in records}
     eq(len(ids), 1, f"incidents of the crash loop {ids}")
@@ -293,7 +294,7 @@ def test_incident_crash_loop_resolved():
     check(rfc3339(end["first"]) < rfc3339(end["last"]), f"first {end['first']}, last {end['last']}")
     check(end["duration_ms"] > 0, f"duration_ms {end['duration_ms']}")
     eq(runs[0]["record"]["event"], "incident-end", "the hook's record")
-    eq(len(hook_files(out, "end")), 1, "hook runs: the incident-end only, no alert")
+    eq(nruns, 1, "hook runs: the incident-end only, no alert")
     print(f"  20 attempts in {len(records)} records (counts "
           f"{[r['count'] for r in records]}); incident-end after {end['duration_ms']} ms")
 
