@@ -13,14 +13,16 @@
  * place (network namespace, port, protocol) and the requester as a
  * supervisor restarts it (identity_of_requester(): uid, and container,
  * service unit or executable), not its pid.  Its first conflict is
- * written at once; a later one that tells nothing new (the same main
- * holder identity, reason and rule, no action taken) is held back and
+ * written at once; a later one that tells nothing new (the same call,
+ * address and socket options, the same main holder identity, reason and
+ * rule, no action taken: what the kernel's storms tell apart, but the
+ * process) is held back and
  * counted, and the next record, written once --window has passed and
  * then twice as long after each record (up to INCIDENT_STEP_MAX_MS),
  * stands for all held back since: "count" the failures, "incident"
- * the id and the processes.  News (another holder, a reclaim, a policy
- * explanation, failures of a whole uid) is written at once, after what is
- * held back.  So the counts of an incident's records add up exactly to
+ * the id and the processes.  News (another address or holder, a reclaim,
+ * a policy explanation, failures of a whole uid) is written at once,
+ * after what is held back.  So the counts of an incident's records add up exactly to
  * its failures.
  *
  * The incident ends with one incident-end record: "resolved" when a
@@ -339,14 +341,18 @@ static bool same_news(const struct incident_log *l, const struct logged_incident
 		return false;
 	if (c->pending + r->ev->count > UINT32_MAX) /* a record's count is 32 bits */
 		return false;
-	return identity_eq(&holder, &c->holder) && c->reason == (r->diag ? (int)r->diag->reason : -1) &&
-	       !strcmp(c->rule, a ? a->rule : "");
+	return !memcmp(&r->ev->sock, &c->sock, sizeof(c->sock)) && r->ev->syscall == c->syscall &&
+	       r->ev->scope == c->scope && identity_eq(&holder, &c->holder) &&
+	       c->reason == (r->diag ? (int)r->diag->reason : -1) && !strcmp(c->rule, a ? a->rule : "");
 }
 
 /* What r says that a later record must repeat to be held back. */
 static void note_news(const struct incident_log *l, struct logged_incident *c,
 		      const struct bw_record *r)
 {
+	c->sock = r->ev->sock;
+	c->syscall = r->ev->syscall;
+	c->scope = r->ev->scope;
 	main_holder(l, r, &c->holder);
 	c->reason = r->diag ? (int)r->diag->reason : -1;
 	snprintf(c->rule, sizeof(c->rule), "%s", r->action ? r->action->rule : "");

@@ -61,6 +61,8 @@ struct logged_incident {
 	struct recent_proc recent[INCIDENT_RECENT];
 	size_t next_recent;
 	/* what the last record written said: a record that says otherwise is news */
+	struct bw_sock sock;         /* the call's address and socket */
+	uint8_t syscall, scope;
 	struct identity holder;
 	int reason;                  /* -1: not diagnosed */
 	char rule[64];               /* its rule's name, "" for none */

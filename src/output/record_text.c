@@ -421,7 +421,7 @@ static void text_failures(struct strbuf *sb, uint64_t n)
 }
 
 /*
- * "incident #3 ended (resolved): bind EADDRINUSE tcp 127.0.0.1:8080 by
+ * "incident ended (resolved): bind EADDRINUSE tcp 127.0.0.1:8080 by
  * python3[4242] uid=0 unit=api.service: 20 failures by 20 processes in
  * 9.512 s, 08:21:04.123 to 08:21:13.635; held by python3[815] uid=0
  * (20 failures)"
@@ -432,8 +432,7 @@ static void text_incident_end(struct strbuf *sb, const struct bw_record *r)
 	const struct incident_holder *h;
 	size_t i;
 
-	strbuf_addf(sb, "incident #%llu ended (%s): ", (unsigned long long)s->id,
-		    incident_end_name(s->end));
+	strbuf_addf(sb, "incident ended (%s): ", incident_end_name(s->end));
 	text_call(sb, r->ev);
 	text_requester(sb, r);
 	text_opt(sb, TEXT_UNIT, r->req->unit);
@@ -484,8 +483,6 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 		strbuf_adds(sb, "; not matched: ");
 		explain_text(sb, r->unmatched);
 	}
-	if (r->incident)
-		strbuf_addf(sb, "; incident #%llu", (unsigned long long)r->incident->id);
 }
 
 void who_text(struct strbuf *sb, const struct holder_info *v, size_t n)
