@@ -29,6 +29,8 @@ const char *record_event_name(const struct bw_record *r)
 		return "unexpected-owner";
 	if (r->kind == RECORD_REUSEPORT_JOIN)
 		return "reuseport-join";
+	if (r->kind == RECORD_INCIDENT_END)
+		return "incident-end";
 	if (ev->ret == -EADDRINUSE)
 		return "conflict";
 	return ev->ret < 0 ? "error" : "ok";
@@ -87,6 +89,59 @@ int held_record_take(struct held_record *h, const struct bw_record *r, struct pr
 		}
 	}
 	return 0;
+}
+
+/* d's holders copied into out: 0, or -ENOMEM with out empty. */
+static int diagnosis_copy(struct diagnosis *out, const struct diagnosis *d)
+{
+	size_t i;
+
+	*out = *d;
+	out->holders = NULL;
+	out->n = 0;
+	if (!d->n)
+		return 0;
+	out->holders = calloc(d->n, sizeof(*out->holders));
+	if (!out->holders)
+		return -ENOMEM;
+	for (i = 0; i < d->n; i++, out->n++) {
+		out->holders[i] = d->holders[i];
+		if (procinfo_copy(&out->holders[i].pi, &d->holders[i].pi)) {
+			diagnosis_free(out);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int held_record_copy(struct held_record *h, const struct bw_record *r)
+{
+	struct diagnosis diag = {};
+	struct proc_info req = {};
+	int err;
+
+	if (procinfo_copy(&req, r->req))
+		return -ENOMEM;
+	if (r->diag && diagnosis_copy(&diag, r->diag)) {
+		procinfo_free(&req);
+		return -ENOMEM;
+	}
+	err = held_record_take(h, r, &req, &diag);
+	if (err) {
+		procinfo_free(&req);
+		diagnosis_free(&diag);
+	}
+	return err;
+}
+
+size_t held_record_size(const struct held_record *h)
+{
+	size_t i, n = sizeof(*h) + procinfo_size(&h->req);
+
+	for (i = 0; i < h->diag.n; i++)
+		n += sizeof(h->diag.holders[i]) + sizeof(h->bound[i]) +
+		     procinfo_size(&h->diag.holders[i].pi);
+	return n;
 }
 
 void held_record_view(struct held_record *h, struct bw_record *r)

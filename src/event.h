@@ -118,6 +118,43 @@ enum record_kind {
 	RECORD_CALL,             /* "conflict", "error" or "ok" */
 	RECORD_UNEXPECTED_OWNER, /* a success on an expected port by a caller no owner matches */
 	RECORD_REUSEPORT_JOIN,   /* a success joining a SO_REUSEPORT group of other processes */
+	RECORD_INCIDENT_END,     /* a conflict incident ended (incident_log.h) */
+};
+
+/* The conflict incident a conflict record belongs to (incident_log.h). */
+struct incident_note {
+	uint64_t id;        /* from 1, in the order incidents began */
+	uint64_t processes; /* the processes whose failures the record's count holds */
+};
+
+/* Why an incident ended (the incident-end record's "end"). */
+enum incident_end {
+	INCIDENT_RESOLVED, /* the requester side bound the port */
+	INCIDENT_IDLE,     /* no failure for --incident-idle */
+	INCIDENT_EVICTED,  /* its place in the table went to a newer incident */
+};
+
+/* A holder an incident's conflicts met, by its identity (identity.h). */
+struct incident_holder {
+	uint32_t pid;        /* the last process of that identity; 0: none named */
+	int64_t uid;         /* its real uid; -1: unknown */
+	char comm[BW_COMM_LEN];
+	uint64_t count;      /* failures against it */
+};
+
+#define INCIDENT_HOLDERS_MAX 8 /* holders an incident names; more are counted */
+
+/* What an incident-end record says of its incident. */
+struct incident_summary {
+	uint64_t id;
+	enum incident_end end;
+	uint64_t count;          /* failures in all */
+	uint64_t processes;      /* distinct processes that failed */
+	struct timespec first, last; /* CLOCK_REALTIME of the first and last failure */
+	uint64_t duration_ms;    /* first failure to the resolving call, else to the last failure */
+	struct incident_holder holders[INCIDENT_HOLDERS_MAX];
+	size_t nholders;
+	uint64_t holders_omitted; /* failures against holders past INCIDENT_HOLDERS_MAX */
 };
 
 struct bw_record {
@@ -140,6 +177,10 @@ struct bw_record {
 	uint64_t boot_ns;             /* CLOCK_BOOTTIME of the call, for the holders' ages; 0: unknown */
 	char bound_dev[IF_NAMESIZE];  /* name of ev->sock.bound_ifindex, or "" */
 	char netns_name[NETNS_NAME_LEN]; /* the requester's netns (netns_label()), or "" */
+	/* a conflict: its incident; NULL outside one */
+	const struct incident_note *incident;
+	/* RECORD_INCIDENT_END: the incident; ev, req and diag are its last conflict's */
+	const struct incident_summary *ended;
 	/* for an alert hook's copy only: conflicts of its incident not alerted since its last run */
 	const uint64_t *suppressed;
 };
@@ -156,7 +197,7 @@ static inline bool record_probe(const struct bw_record *r)
 
 /*
  * "conflict" (EADDRINUSE), "error" (another errno), "ok",
- * "unexpected-owner" or "reuseport-join": the record's "event".
+ * "unexpected-owner", "reuseport-join" or "incident-end": the record's "event".
  */
 const char *record_event_name(const struct bw_record *r);
 
@@ -193,6 +234,15 @@ void holder_infos_free(struct holder_info *v, size_t n);
  */
 int held_record_take(struct held_record *h, const struct bw_record *r, struct proc_info *req,
 		     struct diagnosis *diag);
+
+/*
+ * A copy of record r (its event, requester and diagnosis; not its action)
+ * into h: 0, or -ENOMEM with nothing held.
+ */
+int held_record_copy(struct held_record *h, const struct bw_record *r);
+
+/* About the memory a held record takes. */
+size_t held_record_size(const struct held_record *h);
 
 /* r as a record pointing into h, with no action. */
 void held_record_view(struct held_record *h, struct bw_record *r);

@@ -21,13 +21,17 @@
  * ownership.c, which writes what it did to a port's ownership, if anything.
  * With a policy, conflicts on ports a rule names go to the decider's thread
  * (decider.c), which writes them once decided; records are written under
- * one lock, whichever thread writes them, and each record's JSON is
- * rendered once for every sink and hook (emit()).  Once per tick (TICK_MS,
+ * one lock, whichever thread writes them, a conflict through its incident
+ * (incident_log.c: a crash loop's records add up across its processes),
+ * and each record's JSON is rendered once for every sink and hook
+ * (write_record()).  The kernel reports successful calls on the ports of
+ * open incidents too, and one of the incident's requester resolves it.  Once per tick (TICK_MS,
  * or the storm window if shorter) the kernel's flush_storms runs: the
  * storms that went quiet send their last window's count, idle ones are
  * retired, and each uid whose rate limit held failures back gets its
  * suppressed record, and each whose records the ring had no room for its
- * lost record (see bpf/bindwatch.bpf.c); then the kernel's count of the
+ * lost record (see bpf/bindwatch.bpf.c); incidents write what they held
+ * back and end when idle; then the kernel's count of the
  * loss it could name no uid for is checked, and any is written out as a
  * lost record of no uid.  SIGHUP reopens the log and reads the policy
  * anew, once: the decider's rules and the expect rules are that one read's
@@ -50,6 +54,8 @@
 #include "exitcode.h"
 #include "holders.h"
 #include "hooks.h"
+#include "identity.h"
+#include "incident_log.h"
 #include "instance.h"
 #include "ledger.h"
 #include "loader.h"
@@ -82,6 +88,8 @@ struct monitor {
 	struct holders *holders; /* NULL when the kernel lacks the iterators */
 	struct metrics *metrics; /* NULL without --metrics */
 	struct hooks hooks;      /* --exec and the policy's exec */
+	struct incident_log *incidents; /* conflict incidents; under out_lock */
+	uint64_t watched[PORTLIST_WORDS]; /* the ports whose successes the kernel reports */
 	struct reclaimer *reclaim; /* NULL without --policy */
 	struct decider *decider; /* runs reclaim while capture runs; then NULL */
 	pthread_mutex_t out_lock; /* out and metrics: both threads write */
@@ -130,12 +138,11 @@ static void wall_time(uint64_t mono_ns, struct timespec *wall)
 }
 
 /*
- * Write r out, count it, and hand a conflict to the hooks whose alert is
- * due (--exec, the exec of the rule r's action names), with the JSON the
- * record was written with; called by the ring-buffer thread and the
- * decider's.
+ * Write r out and hand it to the hooks whose alert is due (--exec, the
+ * exec of the rule r's action names), with the JSON the record was
+ * written with; under out_lock.
  */
-static void emit(void *arg, const struct bw_record *r)
+static void write_record(void *arg, const struct bw_record *r)
 {
 	struct monitor *m = arg;
 	struct strbuf json;
@@ -144,15 +151,42 @@ static void emit(void *arg, const struct bw_record *r)
 	/* rendered once, for every consumer */
 	if (output_wants_json(&m->out) || hooks_wanted(&m->hooks, r))
 		record_json(&json, r);
+	output_record(&m->out, r, &json);
+	hooks_alert(&m->hooks, r, &json);
+	strbuf_free(&json);
+}
+
+/*
+ * Count r and write it, a conflict through its incident (which may hold
+ * it back, to be written with the next); called by the ring-buffer thread
+ * and the decider's.
+ */
+static void emit(void *arg, const struct bw_record *r)
+{
+	struct monitor *m = arg;
+
 	pthread_mutex_lock(&m->out_lock);
 	/* counted first: whoever reads the record may scrape right after */
 	metrics_record(m->metrics, r);
 	if (r->action)
 		metrics_reclaim(m->metrics, r->action->result);
-	output_record(&m->out, r, &json);
-	hooks_alert(&m->hooks, r, &json);
+	/* a probe's conflict (a configuration test) is no outage: written as it comes */
+	if (r->kind == RECORD_CALL && r->ev->ret == -EADDRINUSE && !record_probe(r))
+		incident_log_conflict(m->incidents, r, now_ns(CLOCK_MONOTONIC));
+	else
+		write_record(m, r);
 	pthread_mutex_unlock(&m->out_lock);
-	strbuf_free(&json);
+}
+
+/* Whether the successful call ev may resolve an open incident: its requester is then read. */
+static bool resolves(struct monitor *m, const struct bw_event *ev)
+{
+	bool open;
+
+	pthread_mutex_lock(&m->out_lock);
+	open = incident_log_open_on(m->incidents, ev->sock.port, ev->sock.protocol, ev->sock.netns);
+	pthread_mutex_unlock(&m->out_lock);
+	return open;
 }
 
 /*
@@ -253,11 +287,20 @@ static int handle_event(void *arg, void *data, size_t size)
 		ledger_add(m->ledger, ev, &r.wall);
 	if (!ev->ret)
 		ownership_check(&m->own, m->holders, m->ledger, ev, &r.wall);
-	if (!ev->ret && !m->show_success)
+	if (!ev->ret && !m->show_success && !resolves(m, ev))
 		return 0;
 	r.boot_ns = clock_at(CLOCK_BOOTTIME, ev->ts_ns);
 	enrich_event(&m->enrich, ev, &pi, r.bound_dev, r.netns_name);
 	r.req = &pi;
+	if (!ev->ret) {
+		pthread_mutex_lock(&m->out_lock);
+		incident_log_success(m->incidents, &r);
+		pthread_mutex_unlock(&m->out_lock);
+	}
+	if (!ev->ret && !m->show_success) {
+		procinfo_free(&pi);
+		return 0;
+	}
 	if (ev->ret == -EADDRINUSE && m->holders) {
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 		int err = diagnose(m->holders, m->ledger, m->walks, ev, &diag);
@@ -279,6 +322,24 @@ static int handle_event(void *arg, void *data, size_t size)
 	return 0;
 }
 
+
+/*
+ * Have the kernel report successful calls on the ports the policy in
+ * force expects, and on those of open incidents (the call that resolves
+ * one); under out_lock.
+ */
+static void watch_expected(struct monitor *m)
+{
+	uint64_t ports[PORTLIST_WORDS] = { 0 };
+
+	if (m->policy)
+		policy_expect_ports(m->policy, ports);
+	incident_log_ports(m->incidents, ports);
+	if (!memcmp(ports, m->watched, sizeof(ports)))
+		return;
+	memcpy(m->watched, ports, sizeof(ports));
+	loader_set_expect(&m->loader, ports);
+}
 
 /* Say when a process made a read of its memory hang, once per new one. */
 static void report_stuck(struct monitor *m)
@@ -309,6 +370,8 @@ static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 		warn("flushing storm counts failed: %s", strerror(-err));
 	m->tick_err = err;
 	pthread_mutex_lock(&m->out_lock);
+	incident_log_tick(m->incidents, now_ns(CLOCK_MONOTONIC), all);
+	watch_expected(m);
 	report_lost_nouid(m);
 	dropped = hooks_take_dropped(&m->hooks);
 	if (dropped) {
@@ -343,15 +406,6 @@ static int load_policy(const char *path, struct policy **out, char *err, size_t 
 	return rc;
 }
 
-/* Have the kernel report successful calls on the ports the policy in force expects. */
-static void watch_expected(struct monitor *m)
-{
-	uint64_t ports[PORTLIST_WORDS];
-
-	policy_expect_ports(m->policy, ports);
-	loader_set_expect(&m->loader, ports);
-}
-
 /* SIGHUP: read the policy anew; a bad one leaves the running one in force. */
 static void reload_policy(struct monitor *m)
 {
@@ -371,7 +425,9 @@ static void reload_policy(struct monitor *m)
 	m->policy = p;
 	m->own.expect = p;
 	metrics_expect(m->metrics, p); /* said why if not */
+	pthread_mutex_lock(&m->out_lock);
 	watch_expected(m);
+	pthread_mutex_unlock(&m->out_lock);
 }
 
 static int poll_loop(struct monitor *m, struct ring_buffer *rb)
@@ -476,8 +532,8 @@ static int run(struct monitor *m, const struct bw_options *o)
 		m->holders = NULL;
 		return err;
 	}
-	if (m->policy)
-		watch_expected(m);
+	/* no other thread yet: no lock */
+	watch_expected(m);
 	if (loaded)
 		warn("holder lookup unavailable, records will not name holders: "
 		     "the kernel refused the BPF iterators (%s)", strerror(-loaded));
@@ -594,7 +650,8 @@ static int prepare(struct monitor *m, const struct bw_options *o)
 		m->policy_path = o->policy_path;
 		m->own.expect = m->policy;
 	}
-	err = hooks_init(&m->hooks, o->exec, o->exec_max, o->exec_timeout_ms, o->exec_interval_ms);
+	err = hooks_init(&m->hooks, o->exec, o->exec_on, o->exec_max, o->exec_timeout_ms,
+			 o->exec_interval_ms);
 	if (err) {
 		usage_error(OPTIONS_PAGE, "--exec: '%s': %s", o->exec ? o->exec : "",
 			    err == -E2BIG ? "too many arguments" : strerror(-err));
@@ -602,7 +659,9 @@ static int prepare(struct monitor *m, const struct bw_options *o)
 	}
 	m->ledger = calloc(1, sizeof(*m->ledger));
 	m->walks = calloc(1, sizeof(*m->walks));
-	if (!m->ledger || !m->walks) {
+	m->incidents = incident_log_new(o->incident_idle_ms, o->capture.window_ms, identity_seed(),
+					write_record, m);
+	if (!m->ledger || !m->walks || !m->incidents) {
 		warn("out of memory");
 		return EXIT_FAILURE;
 	}
@@ -615,6 +674,7 @@ static void release(struct monitor *m)
 	enrich_fini(&m->enrich);
 	policy_free(m->policy);
 	hooks_fini(&m->hooks);
+	incident_log_free(m->incidents);
 	free(m->ledger);
 	free(m->walks);
 }

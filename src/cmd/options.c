@@ -22,7 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "duration.h"
+#include "hooks.h"
 #include "incident.h"
+#include "incident_log.h"
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
@@ -89,6 +91,10 @@ static const char usage_text[] =
 "                     uid at most half of them; more wait in a queue of 64)\n"
 "  --exec-interval DURATION  run an incident's hooks again after DURATION\n"
 "                     (default 5m; 0: every conflict) with the count skipped\n"
+"  --exec-on LIST     what --exec runs for: alert (conflicts and ownership\n"
+"                     alerts, the default) and/or incident-end\n"
+"  --incident-idle DURATION  end a conflict incident after DURATION without a\n"
+"                     failure (default 30s)\n"
 "  --metrics ADDR     serve Prometheus metrics at http://ADDR/metrics\n"
 "                     (PORT: loopback; :PORT: every address, IPv4 and IPv6;\n"
 "                     ADDR:PORT or [ADDR6]:PORT)\n"
@@ -124,6 +130,8 @@ enum {
 	OPT_EXEC_TIMEOUT,
 	OPT_EXEC_MAX,
 	OPT_EXEC_INTERVAL,
+	OPT_EXEC_ON,
+	OPT_INCIDENT_IDLE,
 	OPT_WINDOW,
 	OPT_POLICY,
 	OPT_DRY_RUN,
@@ -150,6 +158,8 @@ static const struct option long_options[] = {
 	{ "exec-timeout", required_argument, NULL, OPT_EXEC_TIMEOUT },
 	{ "exec-max", required_argument, NULL, OPT_EXEC_MAX },
 	{ "exec-interval", required_argument, NULL, OPT_EXEC_INTERVAL },
+	{ "exec-on", required_argument, NULL, OPT_EXEC_ON },
+	{ "incident-idle", required_argument, NULL, OPT_INCIDENT_IDLE },
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -233,6 +243,20 @@ static int add_comm(struct bw_options *o, const char *tok)
 	memset(comms[o->capture.ncomms], 0, BW_COMM_LEN);
 	memcpy(comms[o->capture.ncomms++], tok, strlen(tok));
 	o->capture.comms = comms;
+	return 0;
+}
+
+/* One word of --exec-on into o->exec_on. */
+static int add_exec_on(struct bw_options *o, const char *tok)
+{
+	if (!strcmp(tok, "alert"))
+		o->exec_on |= HOOK_ON_ALERT;
+	else if (!strcmp(tok, "incident-end"))
+		o->exec_on |= HOOK_ON_INCIDENT_END;
+	else {
+		warn("--exec-on: '%s': expected alert or incident-end", tok);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -348,6 +372,12 @@ static int parse_one(int c, struct bw_options *o)
 	case OPT_EXEC_INTERVAL:
 		return parse_duration("--exec-interval", 0, DURATION_MAX_MS, "or 0",
 				      &o->exec_interval_ms);
+	case OPT_EXEC_ON:
+		o->exec_on = 0;
+		return for_each_token(optarg, o, add_exec_on);
+	case OPT_INCIDENT_IDLE:
+		return parse_duration("--incident-idle", 1, INCIDENT_IDLE_MAX_MS, "from 1ms to 1d",
+				      &o->incident_idle_ms);
 	case OPT_RATE_LIMIT:
 		return parse_count("--rate-limit", 0, RATE_MAX, &o->capture.rate_limit);
 	case OPT_RATE_BURST:
@@ -414,6 +444,8 @@ int options_parse(int argc, char **argv, struct bw_options *o)
 	o->exec_timeout_ms = EXEC_TIMEOUT_DEFAULT_MS;
 	o->exec_max = EXEC_MAX_DEFAULT;
 	o->exec_interval_ms = INCIDENT_INTERVAL_DEFAULT_MS;
+	o->exec_on = HOOK_ON_ALERT;
+	o->incident_idle_ms = INCIDENT_IDLE_DEFAULT_MS;
 	o->capture.window_ms = WINDOW_DEFAULT_MS;
 	o->cmdline_max = PROCINFO_CMDLINE_DEFAULT;
 	o->capture.rate_limit = RATE_LIMIT_DEFAULT;

@@ -26,6 +26,8 @@ struct bw_options {
 	uint64_t exec_timeout_ms; /* --exec-timeout: a hook still running is killed */
 	unsigned int exec_max;    /* --exec-max N */
 	uint64_t exec_interval_ms; /* --exec-interval: an incident's hooks again after */
+	unsigned int exec_on;     /* --exec-on: enum hook_on bits */
+	uint64_t incident_idle_ms; /* --incident-idle: a conflict incident ends after */
 	size_t cmdline_max;       /* --cmdline-max: bytes of a command line kept */
 	const char *policy_path;  /* --policy FILE */
 	bool dry_run;             /* --dry-run: decide, signal nothing */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include "identity.h"
+#include "workload.h"
 
 #define SIP_C_ROUNDS 2
 #define SIP_D_ROUNDS 4
@@ -85,26 +86,76 @@ static bool is_service(const char *unit)
 	return n > k && !strcmp(unit + n - k, sfx) && strncmp(unit, "user@", strlen("user@"));
 }
 
+/*
+ * The container a process runs in, by what a restart keeps: a pod's
+ * namespace, name and container name (Kubernetes gives a restarted
+ * container a new id), else the runtime's name for it (a `docker run
+ * --rm --name` loop makes a new id each time), else its id.  0: none.
+ */
+static uint64_t container_id(uint64_t seed, const struct proc_info *pi)
+{
+	const struct workload *wl = pi->workload;
+
+	if (wl && wl->source == WORKLOAD_CGROUP && wl->pod.namespace && wl->pod.name &&
+	    wl->pod.container) {
+		uint64_t ns = hash_of(seed, "pod-namespace", wl->pod.namespace);
+
+		/* each part hashed on its own: no name can pose as another split */
+		return (hash_of(ns, "pod", wl->pod.name) ^
+			hash_of(ns, "pod-container", wl->pod.container)) | 1;
+	}
+	if (wl && wl->source == WORKLOAD_CGROUP && wl->name)
+		return hash_of(hash_of(seed, "runtime", wl->runtime), "container-name", wl->name);
+	return pi->container[0] ? hash_of(seed, "container", pi->container) : 0;
+}
+
+/*
+ * What a supervisor restarts the process as: its container (container_id())
+ * or its service unit; 0 when neither is known.  Below a user's delegation
+ * the user names cgroups as it likes: the executable then.
+ */
+static uint64_t supervised_id(uint64_t seed, const struct proc_info *pi)
+{
+	if (pi->user_unit)
+		return 0;
+	if (pi->container[0])
+		return container_id(seed, pi);
+	if (pi->unit && is_service(pi->unit))
+		return hash_of(seed, "unit", pi->unit);
+	return 0;
+}
+
 void identity_of(struct identity *out, uint64_t seed, const struct proc_info *pi, int64_t uid)
 {
 	out->uid = uid;
 	out->id = 0;
 	if (!pi)
 		return;
-	/* below a user's delegation the user names cgroups as it likes: the exe then */
-	if (!pi->user_unit && pi->container[0])
-		out->id = hash_of(seed, "container", pi->container);
-	else if (!pi->user_unit && pi->unit && is_service(pi->unit))
-		out->id = hash_of(seed, "unit", pi->unit);
-	else if (pi->exe)
+	out->id = supervised_id(seed, pi);
+	if (!out->id && pi->exe)
 		out->id = hash_of(seed, "exe", pi->exe);
 }
 
-void identity_of_ino(struct identity *out, uint64_t seed, uint64_t exe_ino, int64_t uid)
+/* The keyed hash of an executable's inode. */
+static uint64_t ino_id(uint64_t seed, uint64_t exe_ino)
 {
 	char ino[sizeof(exe_ino)];
 
 	memcpy(ino, &exe_ino, sizeof(ino));
+	return exe_ino ? siphash(seed, ~seed, ino, sizeof(ino)) | 1 : 0;
+}
+
+void identity_of_requester(struct identity *out, uint64_t seed, const struct proc_info *pi,
+			   uint64_t exe_ino, int64_t uid)
+{
 	out->uid = uid;
-	out->id = exe_ino ? siphash(seed, ~seed, ino, sizeof(ino)) | 1 : 0;
+	out->id = pi ? supervised_id(seed, pi) : 0;
+	if (!out->id)
+		out->id = ino_id(seed, exe_ino);
+}
+
+void identity_of_ino(struct identity *out, uint64_t seed, uint64_t exe_ino, int64_t uid)
+{
+	out->uid = uid;
+	out->id = ino_id(seed, exe_ino);
 }

@@ -12,8 +12,9 @@
 #include "procinfo.h"
 
 /*
- * A holder as a supervisor sees it: its uid, and its container or service
- * unit when the system manager names one (a restart keeps it), else its
+ * A holder as a supervisor sees it: its uid, and its container (by the
+ * names a restart keeps: its pod's, or the runtime's name for it, else its
+ * id) or service unit when the system manager names one, else its
  * executable.  id is a keyed hash (the key: identity_seed()), so a user
  * cannot aim a name at a collision without knowing it; a collision could
  * only join identities of the same uid.
@@ -28,6 +29,15 @@ uint64_t identity_seed(void);
 
 /* pi's identity with uid (-1: unknown), keyed by seed; pi NULL: no process. */
 void identity_of(struct identity *out, uint64_t seed, const struct proc_info *pi, int64_t uid);
+
+/*
+ * A conflict incident's requester (incident_log.h): what a crash loop's
+ * processes share.  uid, and its container or service unit as
+ * identity_of() takes them, else the inode of its executable (exe_ino,
+ * 0: none), known even once the process has exited.
+ */
+void identity_of_requester(struct identity *out, uint64_t seed, const struct proc_info *pi,
+			   uint64_t exe_ino, int64_t uid);
 
 /*
  * A requester's identity: uid and the inode of its executable (exe_ino,

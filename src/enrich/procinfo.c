@@ -486,6 +486,53 @@ uint32_t procinfo_own_pidns(void)
 	return own_ns("/proc/self/ns/pid");
 }
 
+/* A copy of n bytes at s into *out (NULL for NULL): 0, or -ENOMEM. */
+static int dup_bytes(char **out, const char *s, size_t n)
+{
+	*out = NULL;
+	if (!s)
+		return 0;
+	*out = malloc(n);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, s, n);
+	return 0;
+}
+
+static int dup_str(char **out, const char *s)
+{
+	return dup_bytes(out, s, s ? strlen(s) + 1 : 0);
+}
+
+int procinfo_copy(struct proc_info *dst, const struct proc_info *src)
+{
+	/* cmdline and args: cmdline_len bytes and their NUL */
+	size_t n = src->cmdline_len + 1;
+
+	*dst = *src;
+	dst->workload = NULL;
+	if (dup_str(&dst->exe, src->exe) | dup_bytes(&dst->cmdline, src->cmdline, n) |
+	    dup_bytes(&dst->args, src->args, n) | dup_str(&dst->cgroup, src->cgroup) |
+	    dup_str(&dst->unit, src->unit) | dup_str(&dst->user_unit, src->user_unit) ||
+	    (src->workload && !(dst->workload = workload_dup(src->workload)))) {
+		procinfo_free(dst);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+size_t procinfo_size(const struct proc_info *pi)
+{
+	size_t n = sizeof(*pi);
+
+	n += pi->exe ? strlen(pi->exe) + 1 : 0;
+	n += pi->cmdline ? 2 * (pi->cmdline_len + 1) : 0;
+	n += pi->cgroup ? strlen(pi->cgroup) + 1 : 0;
+	n += pi->unit ? strlen(pi->unit) + 1 : 0;
+	n += pi->user_unit ? strlen(pi->user_unit) + 1 : 0;
+	return n;
+}
+
 void procinfo_free(struct proc_info *pi)
 {
 	free(pi->exe);

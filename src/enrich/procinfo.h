@@ -87,6 +87,10 @@ void procinfo_set_cmdline_max(size_t max);
 void procinfo_read(struct proc_info *pi, uint32_t pid, uint64_t start_ns,
 		   uint64_t cgroup_id, uint64_t exe_ino, unsigned int what);
 void procinfo_free(struct proc_info *pi);
+/* A deep copy of src into dst: 0, or -ENOMEM with dst left empty. */
+int procinfo_copy(struct proc_info *dst, const struct proc_info *src);
+/* About the memory pi takes (its workload aside), for tables that bound it. */
+size_t procinfo_size(const struct proc_info *pi);
 
 /*
  * Without a command line from /proc (not read, or the requester exited or

@@ -40,7 +40,9 @@
  * "suppressed" in the JSON on stdin, when it is).  The JSON is the one the
  * records were written with, rendered once per conflict; the variables,
  * in the environment and in a rule's exec arguments, come from one table
- * (recvars.c).
+ * (recvars.c).  With --exec-on incident-end, --exec also runs for each
+ * incident-end record (incident_log.h): once per incident by nature, so
+ * without the alert table.
  *
  * Records reach the hooks from the ring-buffer thread and, for a rule's
  * exec, from the decider's (decider.c): every entry point holds h->lock.
@@ -97,7 +99,7 @@ struct hook_job {
 
 static void stop_running(struct hooks *h);
 
-int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
+int hooks_init(struct hooks *h, const char *cmd, unsigned int on, unsigned int max_running,
 	       uint64_t timeout_ms, uint64_t interval_ms)
 {
 	uint64_t seed = identity_seed();
@@ -106,6 +108,7 @@ int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
 
 	memset(h, 0, sizeof(*h));
 	pthread_mutex_init(&h->lock, NULL);
+	h->on = on;
 	h->max_running = max_running;
 	h->timeout_ns = timeout_ms * NSEC_PER_MSEC;
 	h->running = calloc(max_running, sizeof(*h->running));
@@ -443,19 +446,45 @@ static void alert(struct hooks *h, enum hook_kind kind, const struct bw_record *
  */
 static bool alerts(const struct bw_record *r)
 {
+	if (r->kind == RECORD_INCIDENT_END)
+		return false;
 	return r->kind == RECORD_CALL ? r->ev->ret == -EADDRINUSE && !record_probe(r) : r->alert;
+}
+
+/* Whether --exec runs for the incident-end record r. */
+static bool ends_wanted(const struct hooks *h, const struct bw_record *r)
+{
+	return r->kind == RECORD_INCIDENT_END && hooks_enabled(h) && h->on & HOOK_ON_INCIDENT_END;
 }
 
 bool hooks_wanted(const struct hooks *h, const struct bw_record *r)
 {
-	return alerts(r) && (hooks_enabled(h) || (r->action && r->action->exec));
+	if (ends_wanted(h, r))
+		return true;
+	return alerts(r) && ((hooks_enabled(h) && h->on & HOOK_ON_ALERT) ||
+			     (r->action && r->action->exec));
+}
+
+/* Run --exec for the incident-end record r: each one, no incident of its own to wait for. */
+static void incident_end(struct hooks *h, const struct bw_record *r, const struct strbuf *json)
+{
+	struct strbuf stdin_json;
+
+	strbuf_init(&stdin_json);
+	strbuf_add(&stdin_json, json->s, json->len);
+	strbuf_addc(&stdin_json, '\n');
+	if (!stdin_json.oom && !json->oom)
+		run(h, h->argv, r, stdin_json.s, stdin_json.len);
+	strbuf_free(&stdin_json);
 }
 
 void hooks_alert(struct hooks *h, const struct bw_record *r, const struct strbuf *json)
 {
+	if (ends_wanted(h, r))
+		incident_end(h, r, json);
 	if (!alerts(r))
 		return;
-	if (hooks_enabled(h))
+	if (hooks_enabled(h) && h->on & HOOK_ON_ALERT)
 		alert(h, HOOK_EXEC, r, json);
 	if (r->action && r->action->exec)
 		alert(h, HOOK_RULE, r, json);

@@ -32,10 +32,17 @@ enum hook_kind {
 	HOOK_KINDS
 };
 
+/* What --exec runs for (--exec-on); a rule's exec runs for its alerts only. */
+enum hook_on {
+	HOOK_ON_ALERT = 1 << 0,        /* conflicts and ownership alerts, once per incident */
+	HOOK_ON_INCIDENT_END = 1 << 1, /* each incident-end record (incident_log.h) */
+};
+
 struct hooks {
 	pthread_mutex_t lock;          /* held by every function below */
 	char *argv[HOOK_MAX_ARGS + 1]; /* the command, split at blanks; NULL-ended */
 	char *buf;                     /* the storage argv points into */
+	unsigned int on;               /* enum hook_on: what argv runs for */
 	unsigned int max_running;
 	uint64_t timeout_ns;
 	struct hook_child *running;    /* max_running slots */
@@ -52,10 +59,10 @@ struct hooks {
 /*
  * Split cmd (the --exec command; NULL for none) at blanks (no shell, no
  * quoting: a script does what a shell would) and prepare to run hooks, an
- * incident's again after interval_ms (--exec-interval) at the latest.
- * 0 or -EINVAL/-E2BIG/-ENOMEM.
+ * incident's again after interval_ms (--exec-interval) at the latest,
+ * cmd for the records on (enum hook_on) names.  0 or -EINVAL/-E2BIG/-ENOMEM.
  */
-int hooks_init(struct hooks *h, const char *cmd, unsigned int max_running,
+int hooks_init(struct hooks *h, const char *cmd, unsigned int on, unsigned int max_running,
 	       uint64_t timeout_ms, uint64_t interval_ms);
 /*
  * Set up how hooks are contained (contain.h) and say which way, once: call
@@ -87,7 +94,8 @@ bool hooks_wanted(const struct hooks *h, const struct bw_record *r);
  * (r's JSON record, rendered once by the caller) with "suppressed", the
  * conflicts of its incident not alerted since, on stdin.  A hook runs now
  * or, when r's requester has no free slot, once one is free; never blocks;
- * everything is copied.  All hooks share the concurrency limit, the queue
+ * everything is copied.  An incident-end record r runs --exec, when
+ * --exec-on asks for it, each time (json and a newline on stdin).  All hooks share the concurrency limit, the queue
  * and the timeout; the slots and the queue are shared fairly between the
  * requesters' uids.  A probe's conflict (record_probe()) runs none.
  */

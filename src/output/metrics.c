@@ -436,6 +436,8 @@ void metrics_record(struct metrics *m, const struct bw_record *r)
 	case RECORD_REUSEPORT_JOIN:
 		count(m, &m->reuseport_joins, 1);
 		break;
+	case RECORD_INCIDENT_END:
+		break; /* its conflicts were counted as they came */
 	}
 }
 

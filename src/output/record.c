@@ -17,6 +17,18 @@
 #include "record.h"
 #include "util.h"
 
+const char *incident_end_name(enum incident_end end)
+{
+	switch (end) {
+	case INCIDENT_RESOLVED:
+		return "resolved";
+	case INCIDENT_IDLE:
+		return "idle";
+	default:
+		return "evicted";
+	}
+}
+
 const char *record_syscall_name(const struct bw_event *ev)
 {
 	return ev->syscall == BW_SYS_LISTEN ? "listen" : "bind";

@@ -19,6 +19,9 @@
 /* "fexit", "tracepoint", or "auto" for another value (enum bw_mode). */
 const char *mode_name(int mode);
 
+/* An incident-end record's "end": "resolved", "idle" or "evicted". */
+const char *incident_end_name(enum incident_end end);
+
 /* Names both renderings give: "bind" or "listen"; "LISTEN", "UDP", ... of a holder's socket. */
 const char *record_syscall_name(const struct bw_event *ev);
 const char *record_state_name(const struct bw_holder *h);

@@ -446,19 +446,90 @@ static void json_misses(struct jw *w, const struct bw_record *r)
 	jw_arr_end(w);
 }
 
-void record_json(struct strbuf *sb, const struct bw_record *r)
+
+/* "incident":{"id":N,"processes":N}: the conflict incident r is of, or null. */
+static void json_incident(struct jw *w, const struct bw_record *r)
+{
+	if (!r->incident) {
+		jw_null(w, "incident");
+		return;
+	}
+	jw_obj_begin(w, "incident");
+	jw_uint(w, "id", r->incident->id);
+	jw_uint(w, "processes", r->incident->processes);
+	jw_obj_end(w);
+}
+
+/* The head of a call's record: its time, call, outcome and address. */
+static void json_call(struct jw *w, struct strbuf *sb, const struct bw_record *r)
 {
 	const struct bw_event *ev = r->ev;
 	char err[ERRNO_NAME_LEN];
+
+	json_head(w, sb, record_event_name(r), &r->wall);
+	jw_uint(w, "mono_ns", ev->ts_ns);
+	jw_str(w, "syscall", record_syscall_name(ev));
+	jw_str(w, "errno", ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : NULL);
+	json_endpoint(w, &ev->sock);
+}
+
+/* "holders_seen":[{"pid":..,"comm":..,"uid":..,"count":..}]: an incident's holders. */
+static void json_holders_seen(struct jw *w, const struct incident_summary *s)
+{
+	const struct incident_holder *h;
+	size_t i;
+
+	jw_arr_begin(w, "holders_seen");
+	for (i = 0; i < s->nholders; i++) {
+		h = &s->holders[i];
+		jw_obj_begin(w, NULL);
+		if (h->pid) {
+			jw_uint(w, "pid", h->pid);
+			jw_strn(w, "comm", h->comm, strnlen(h->comm, sizeof(h->comm)));
+		} else {
+			jw_null(w, "pid");
+			jw_null(w, "comm");
+		}
+		json_uid(w, "uid", h->uid);
+		jw_uint(w, "count", h->count);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_uint(w, "holders_seen_omitted", s->holders_omitted);
+}
+
+/* An incident-end record: the incident, then its last conflict's call and requester. */
+static void json_incident_end(struct strbuf *sb, const struct bw_record *r)
+{
+	const struct incident_summary *s = r->ended;
 	struct jw w;
 
-	json_head(&w, sb, record_event_name(r), &r->wall);
-	jw_uint(&w, "mono_ns", ev->ts_ns);
-	jw_str(&w, "syscall", record_syscall_name(ev));
-	jw_str(&w, "errno", ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : NULL);
-	json_endpoint(&w, &ev->sock);
+	json_call(&w, sb, r);
+	json_incident(&w, r);
+	jw_str(&w, "end", incident_end_name(s->end));
+	jw_uint(&w, "count", s->count);
+	jw_uint(&w, "processes", s->processes);
+	json_time(&w, "first", &s->first);
+	json_time(&w, "last", &s->last);
+	jw_uint(&w, "duration_ms", s->duration_ms);
+	json_holders_seen(&w, s);
+	json_requester(&w, r);
+	jw_obj_end(&w);
+}
+
+void record_json(struct strbuf *sb, const struct bw_record *r)
+{
+	const struct bw_event *ev = r->ev;
+	struct jw w;
+
+	if (r->kind == RECORD_INCIDENT_END) {
+		json_incident_end(sb, r);
+		return;
+	}
+	json_call(&w, sb, r);
 	jw_uint(&w, "count", ev->count);
 	jw_str(&w, "scope", scope_name(ev));
+	json_incident(&w, r);
 	jw_str(&w, "mode", mode_name(ev->mode));
 	json_socket(&w, r);
 	json_requester(&w, r);

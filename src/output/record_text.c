@@ -485,20 +485,20 @@ void record_text(struct strbuf *sb, const struct bw_record *r)
 	record_summary(sb, r);
 }
 
-void record_summary(struct strbuf *sb, const struct bw_record *r)
+/* "bind EADDRINUSE " */
+static void text_call(struct strbuf *sb, const struct bw_event *ev)
 {
-	const struct bw_event *ev = r->ev;
 	char err[ERRNO_NAME_LEN];
 
 	strbuf_addf(sb, "%s %s ", record_syscall_name(ev),
 		    ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : "ok");
-	/* a storm's record stands for the failures since its last one */
-	if (ev->scope == BW_SCOPE_PORT)
-		strbuf_addf(sb, "(%u times, addresses of this port) ", ev->count);
-	else if (ev->scope == BW_SCOPE_UID)
-		strbuf_addf(sb, "(%u times, storms of this uid) ", ev->count);
-	else if (ev->count > 1)
-		strbuf_addf(sb, "(%u times) ", ev->count);
+}
+
+/* "tcp 127.0.0.1:8080 by python3[4242] uid=0 in container job (docker) netns=t1" */
+static void text_requester(struct strbuf *sb, const struct bw_record *r)
+{
+	const struct bw_event *ev = r->ev;
+
 	text_socket(sb, r);
 	strbuf_adds(sb, " by ");
 	text_process(sb, ev->comm, sizeof(ev->comm), ev->pid);
@@ -506,6 +506,83 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 	text_in_workload(sb, r->req);
 	/* only a named namespace other than the host's: quiet by default */
 	text_opt(sb, TEXT_NETNS, r->netns_name);
+}
+
+/* "(20 times) ", "(20 times, 20 processes) ", ...: what the record's count stands for */
+static void text_count(struct strbuf *sb, const struct bw_record *r)
+{
+	const struct bw_event *ev = r->ev;
+	uint64_t procs = r->incident ? r->incident->processes : 1;
+
+	/* a storm's record stands for the failures since its last one */
+	if (ev->scope == BW_SCOPE_PORT)
+		strbuf_addf(sb, "(%u times, addresses of this port) ", ev->count);
+	else if (ev->scope == BW_SCOPE_UID)
+		strbuf_addf(sb, "(%u times, storms of this uid) ", ev->count);
+	else if (procs > 1)
+		strbuf_addf(sb, "(%u times, %llu processes) ", ev->count, (unsigned long long)procs);
+	else if (ev->count > 1)
+		strbuf_addf(sb, "(%u times) ", ev->count);
+}
+
+/* " (20 failures)", past a holder an incident met */
+static void text_failures(struct strbuf *sb, uint64_t n)
+{
+	strbuf_addf(sb, " (%llu %s)", (unsigned long long)n, plural(n, "failure", "failures"));
+}
+
+/*
+ * "incident ended (resolved): bind EADDRINUSE tcp 127.0.0.1:8080 by
+ * python3[4242] uid=0 unit=api.service: 20 failures by 20 processes in
+ * 9.512 s, 08:21:04.123 to 08:21:13.635; held by python3[815] uid=0
+ * (20 failures)"
+ */
+static void text_incident_end(struct strbuf *sb, const struct bw_record *r)
+{
+	const struct incident_summary *s = r->ended;
+	const struct incident_holder *h;
+	size_t i;
+
+	strbuf_addf(sb, "incident ended (%s): ", incident_end_name(s->end));
+	text_call(sb, r->ev);
+	text_requester(sb, r);
+	text_opt(sb, TEXT_UNIT, r->req->unit);
+	text_opt(sb, TEXT_USER_UNIT, r->req->user_unit);
+	text_opt(sb, TEXT_CONTAINER, r->req->container);
+	strbuf_addf(sb, ": %llu %s by %llu %s in %llu.%03llu s, ", (unsigned long long)s->count,
+		    plural(s->count, "failure", "failures"), (unsigned long long)s->processes,
+		    plural(s->processes, "process", "processes"),
+		    (unsigned long long)(s->duration_ms / MSEC_PER_SEC),
+		    (unsigned long long)(s->duration_ms % MSEC_PER_SEC));
+	time_local(sb, &s->first);
+	strbuf_adds(sb, " to ");
+	time_local(sb, &s->last);
+	for (i = 0; i < s->nholders; i++) {
+		h = &s->holders[i];
+		strbuf_adds(sb, i ? ", " : "; held by ");
+		if (h->pid)
+			text_process(sb, h->comm, sizeof(h->comm), h->pid);
+		else
+			strbuf_adds(sb, "(no process)");
+		if (h->uid >= 0)
+			strbuf_addf(sb, " uid=%lld", (long long)h->uid);
+		text_failures(sb, h->count);
+	}
+	if (s->holders_omitted) {
+		strbuf_adds(sb, " and others");
+		text_failures(sb, s->holders_omitted);
+	}
+}
+
+void record_summary(struct strbuf *sb, const struct bw_record *r)
+{
+	if (r->kind == RECORD_INCIDENT_END) {
+		text_incident_end(sb, r);
+		return;
+	}
+	text_call(sb, r->ev);
+	text_count(sb, r);
+	text_requester(sb, r);
 	text_procinfo(sb, r->req);
 	if (r->kind != RECORD_CALL)
 		text_ownership(sb, r);

@@ -4,7 +4,10 @@
 # progress; alert hooks (--exec and a rule's exec) run once per incident
 # under a storm, again on a change or after --exec-interval with the
 # conflicts they skipped counted; and another user's flood of incidents
-# neither re-triggers nor silences root's.
+# neither re-triggers nor silences root's.  Conflict incidents: a crash
+# loop (a new process per attempt) is a few records whose counts add up
+# exactly, then one incident-end once the service binds (resolved) or after
+# --incident-idle (idle); another user's bind does not resolve it.
 import datetime
 import json
 import os
@@ -224,3 +227,110 @@ def test_incident_flood_cannot_evict():
                "root's incident alerted again after nobody's flood")
             nobody_runs = len(hook_files(out, "exec", uid=NOBODY_UID))
     print(f"  nobody's {flood} incidents ({nobody_runs} hooks ran) left root's incident known")
+
+
+class CrashLoop:
+    """children/crash_loop.py: attempts processes, each failing to bind
+    127.0.0.1:port; then, on resume(), one more attempt."""
+
+    def __init__(self, port, attempts, pause_ms=100):
+        self.proc = subprocess.Popen([PYTHON, child("crash_loop.py"), str(port), str(attempts),
+                                      str(pause_ms)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for n in range(1, attempts + 1):
+            line = self.proc.stdout.readline().strip()
+            if line != f"failed {n}":
+                self.proc.kill()
+                fail(f"crash loop attempt {n}: {line!r} ({self.proc.stderr.read().strip()})")
+
+    def resume(self):
+        """The next attempt: "bound" or "failed"."""
+        out, err = self.proc.communicate("\n", timeout=RECORD_TIMEOUT)
+        eq(self.proc.returncode, 0, f"crash loop exit ({err.strip()})")
+        return out.strip()
+
+
+def incident_records(bw, port, failures):
+    """The conflict records of port until their counts add up to failures."""
+    records, total = [], 0
+    while total < failures:
+        rec = bw.wait_record(lambda r: r.get("event") == "conflict" and r.get("port") == port)
+        records.append(rec)
+        total += rec["count"]
+    eq(total, failures, f"failures in records {[(r['count'], r['incident']) for r in records]}")
+    return records
+
+
+def test_incident_crash_loop_resolved():
+    """20 attempts, each a new process, against a held port: at most a few
+    records of one incident whose counts add up to 20 and processes to 20;
+    the port freed, the next attempt binds: one incident-end, resolved,
+    count 20, handed to the --exec hook (--exec-on incident-end)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script, out = hook_setup(tmp)
+        with Holder(socket_spec(listen=8)) as holder:
+            port = holder.port
+            with start_bindwatch("--port", str(port), "--exec", f"{PYTHON} {script} {out} end",
+                                 "--exec-on", "incident-end") as bw:
+                loop = CrashLoop(port, 20)
+                records = incident_records(bw, port, 20)
+                holder.close()
+                eq(loop.resume(), "bound", "the attempt after the port was freed")
+                end = bw.wait_record(lambda r: r.get("event") == "incident-end")
+                runs = wait_runs(out, "end", 1)
+                time.sleep(0.5)
+                rc, stderr = bw.stop()
+            eq(rc, 0, f"exit code (stderr {stderr!r})")
+            ends = [r for r in bw.records() if r.get("event") == "incident-end"]
+        nruns = len(hook_files(out, "end"))
+    check(len(records) <= 5, f"{len(records)} records for 20 attempts")
+    ids = {r["incident"]["id"] for r in records}
+    eq(len(ids), 1, f"incidents of the crash loop {ids}")
+    eq(sum(r["incident"]["processes"] for r in records), 20, "processes in records")
+    eq(len(ends), 1, f"incident-end records {ends}")
+    eq((end["end"], end["count"], end["processes"], end["incident"]["id"], end["port"]),
+       ("resolved", 20, 20, ids.pop(), port), f"incident-end {end}")
+    eq([(h["pid"], h["count"]) for h in end["holders_seen"]], [(holder.pid, 20)], "holders seen")
+    check(rfc3339(end["first"]) < rfc3339(end["last"]), f"first {end['first']}, last {end['last']}")
+    check(end["duration_ms"] > 0, f"duration_ms {end['duration_ms']}")
+    eq(runs[0]["record"]["event"], "incident-end", "the hook's record")
+    eq(nruns, 1, "hook runs: the incident-end only, no alert")
+    print(f"  20 attempts in {len(records)} records (counts "
+          f"{[r['count'] for r in records]}); incident-end after {end['duration_ms']} ms")
+
+
+def test_incident_idle_text():
+    """Text records: 3 attempts then nothing: the first line at once, the
+    other two in one "(2 times, 2 processes)"; --incident-idle 2s later:
+    "incident ended (idle)" with its 3 failures by 3 processes."""
+    with Holder(socket_spec(listen=8)) as holder:
+        port = holder.port
+        with start_bindwatch("--port", str(port), "--incident-idle", "2s",
+                             json_output=False) as bw:
+            CrashLoop(port, 3, pause_ms=0).proc.kill()
+            first = bw.wait_line(lambda line: b" EADDRINUSE " in line)
+            rest = bw.wait_line(lambda line: b" EADDRINUSE " in line)
+            end = bw.wait_line(lambda line: b" ended (idle): " in line)
+    check(f"bind EADDRINUSE tcp 127.0.0.1:{port} by ".encode() in first, f"first line {first!r}")
+    check(f"bind EADDRINUSE (2 times, 2 processes) tcp 127.0.0.1:{port} by ".encode() in rest,
+          f"second line {rest!r}")
+    check(f"incident ended (idle): bind EADDRINUSE tcp 127.0.0.1:{port} by ".encode() in end,
+          f"end line {end!r}")
+    check(b": 3 failures by 3 processes in " in end, f"end line {end!r}")
+    check(f"held by {holder.comm}[{holder.pid}] uid=0 (3 failures)".encode() in end,
+          f"end line {end!r}")
+
+
+def test_incident_other_user_cannot_resolve():
+    """Attack: root's service fails 3 times; the port freed, nobody binds
+    it: root's incident is not resolved by it, and ends idle."""
+    with Holder(socket_spec(listen=8)) as holder:
+        port = holder.port
+        with start_bindwatch("--port", str(port), "--incident-idle", "3s") as bw:
+            CrashLoop(port, 3, pause_ms=0).proc.kill()
+            incident_records(bw, port, 3)
+            holder.close()
+            rc = subprocess.run([*NOBODY, PYTHON, child("bind_once.py"), str(port), "127.0.0.1"])
+            eq(rc.returncode, 1, "nobody's bind of the freed port")
+            end = bw.wait_record(lambda r: r.get("event") == "incident-end")
+    eq((end["end"], end["count"], end["requester"]["uid"]), ("idle", 3, 0), f"incident-end {end}")
