@@ -96,6 +96,17 @@ def end_child(proc):
         proc.wait()
 
 
+def terminate(proc):
+    """SIGTERM to a child that is still running, SIGKILL if it lingers; reaped."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.wait()
+
+
 class StdinChild:
     """A child process (self.proc) that exits when its stdin closes; as a
     context manager, closed on exit."""
@@ -169,13 +180,7 @@ class Bindwatch:
 
     def __exit__(self, *exc):
         # SIGTERM first: a monitor killed outright leaves its pins in bpffs
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(EXIT_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.proc.wait()
+        terminate(self.proc)
         if CAPTURE_DIR:
             self._capture()
 

@@ -14,14 +14,13 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 
 import pytest
 
-from harness import EXIT_TIMEOUT, check, fail, run_to_exit
+from harness import EXIT_TIMEOUT, check, fail, run_to_exit, terminate
 
 BUSYBOX = "/bin/busybox"  # Debian's busybox-static: runs with no library beside it
 BUSYBOX_IN = "/bin/busybox"  # where the images have it
@@ -110,17 +109,6 @@ def wait_for(pid_alive, ready, what, log=None):
         if time.monotonic() > deadline:
             fail(f"{what} not ready after {DAEMON_START_TIMEOUT}s")
         time.sleep(POLL_S)
-
-
-def stop_process(proc):
-    """SIGTERM to a daemon this module started, SIGKILL if it lingers."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(EXIT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def remove_tree(directory):
@@ -295,7 +283,7 @@ class Dockerd(Runtime):
             for name in self.containers:
                 self.cli("rm", "-f", name)
         if self.proc is not None:
-            stop_process(self.proc)
+            terminate(self.proc)
         subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
         remove_tree(self.dir)
 
@@ -389,6 +377,6 @@ class Containerd(Runtime):
                     time.sleep(POLL_S)
                 self.ctr("container", "delete", cid)
         if self.proc is not None:
-            stop_process(self.proc)
+            terminate(self.proc)
         remove_cgroups(self.made_cgroups)
         remove_tree(self.dir)

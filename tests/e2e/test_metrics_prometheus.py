@@ -18,8 +18,8 @@ import urllib.request
 
 import pytest
 
-from harness import (EXIT_TIMEOUT, RECORD_TIMEOUT, REPO, Requester, check, eq, fail,
-                     free_port, start_bindwatch)
+from harness import (RECORD_TIMEOUT, REPO, Requester, check, eq, fail,
+                     free_port, start_bindwatch, terminate)
 from test_options import samples, scrape
 from test_ownership import Perl, udp_port
 from test_policy import write_policy
@@ -201,12 +201,7 @@ class Prometheus:
         return self
 
     def __exit__(self, *exc):
-        self.proc.terminate()
-        try:
-            self.proc.wait(EXIT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        terminate(self.proc)
         self.log.close()
 
     def output(self):

@@ -21,7 +21,7 @@ import time
 import pytest
 
 from harness import (EXIT_TIMEOUT, PYTHON, RECORD_TIMEOUT, REPO, check, child, eq, fail,
-                     free_port)
+                     free_port, terminate)
 from test_hooks import hook_command, hook_outputs
 from test_options import samples, scrape
 from test_policy import write_policy
@@ -106,13 +106,7 @@ class Server:
             return f.read()
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            self.proc.wait(EXIT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        terminate(self.proc)
 
     def __enter__(self):
         return self
