@@ -205,7 +205,9 @@ def replayed(policy, tmp, line):
         f.write(line + b"\n")
     rc, out, err = run_to_exit(bindwatch_argv("check-policy", policy, "--replay", log, "--json"))
     eq(rc, 0, f"check-policy --replay ({err.strip()})")
-    return json.loads(out)
+    answer, summary = (json.loads(l) for l in out.splitlines())  # one conflict, then the summary
+    check("summary" in summary, f"the last line is not the summary: {summary!r}")
+    return answer
 
 
 def decided_and_replayed(ruid, euid, suid):
