@@ -273,29 +273,37 @@ def test_colon_port_is_both_families():
        f"check :{port} of a free port")
 
 
-def test_wait_colon_port_plain_seconds():
-    """A deploy script's line, `bindwatch wait :PORT --timeout 5`: plain
-    seconds and every address; it returns free once the holder exits."""
-    with Holder(socket_spec(addr="0.0.0.0", listen=1)) as h:
-        port = h.port
-        proc = subprocess.Popen(bindwatch_argv("wait", f":{port}", "--timeout", "5"),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            rc, _, err = run_to_exit(bindwatch_argv("check", f":{port}"))
-            eq(rc, EXIT_BUSY, f"check :{port} while the holder lives (stderr {err.strip()!r})")
-            if proc.poll() is not None:
-                fail(f"wait returned while the port was still held: {proc.communicate()!r}")
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
+def wait_through_holder(holder, wait_argv, check_argv):
+    """wait_argv started while holder (a Holder) holds its port: check_argv
+    says busy meanwhile and wait keeps waiting; then the holder is closed.
+    wait's (exit status, stdout, stderr)."""
+    proc = subprocess.Popen(wait_argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        rc, _, err = run_to_exit(check_argv)
+        eq(rc, EXIT_BUSY, f"{check_argv[1:]} while the holder lives (stderr {err.strip()!r})")
+        if proc.poll() is not None:
+            fail(f"wait returned while the port was still held: {proc.communicate()!r}")
+        holder.close()
         out, err = proc.communicate(timeout=RECORD_TIMEOUT)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
         fail("wait still running after the holder exited")
-    eq((proc.returncode, err), (EXIT_FREE, ""), f"wait :{port} exit status and stderr")
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc.returncode, out, err
+
+
+def test_wait_colon_port_plain_seconds():
+    """A deploy script's line, `bindwatch wait :PORT --timeout 5`: plain
+    seconds and every address; it returns free once the holder exits."""
+    with Holder(socket_spec(addr="0.0.0.0", listen=1)) as h:
+        port = h.port
+        rc, out, err = wait_through_holder(h, bindwatch_argv("wait", f":{port}", "--timeout", "5"),
+                                           bindwatch_argv("check", f":{port}"))
+    eq((rc, err), (EXIT_FREE, ""), f"wait :{port} exit status and stderr")
     eq(out.splitlines(), [f"free tcp 0.0.0.0:{port}", f"free tcp [::]:{port}"], "wait's answers")
 
 
@@ -312,24 +320,9 @@ def test_wait_timeout_in_plain_seconds():
 def test_wait_returns_when_the_holder_exits():
     with Holder(socket_spec(listen=1)) as h:
         op = request(port=h.port)
-        proc = subprocess.Popen(check_argv("wait", op, extra=("--timeout", "60s")),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            rc, _, err = run_to_exit(check_argv("check", op))
-            eq(rc, EXIT_BUSY, f"check while the holder lives (stderr {err.strip()!r})")
-            if proc.poll() is not None:
-                fail(f"wait returned while the port was still held: {proc.communicate()!r}")
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-    try:
-        out, err = proc.communicate(timeout=RECORD_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        fail("wait still running after the holder exited")
-    eq(proc.returncode, EXIT_FREE, f"wait exit status (stdout {out!r}, stderr {err!r})")
+        rc, out, err = wait_through_holder(h, check_argv("wait", op, extra=("--timeout", "60s")),
+                                           check_argv("check", op))
+    eq(rc, EXIT_FREE, f"wait exit status (stdout {out!r}, stderr {err!r})")
     eq(json.loads(out)["answer"], "free", "wait's last answer")
     eq(kernel_says(op), "free", "the kernel's answer after wait")
 
