@@ -31,6 +31,7 @@
 #include "recvars.h"
 #include "template.h"
 #include "util.h"
+#include "workload.h"
 
 #define COMM_MAX (BW_COMM_LEN - 1) /* the kernel truncates longer names */
 #define PORT_ERR_LEN 128
@@ -111,16 +112,11 @@ int policy_check_exe(struct parser *ps, const struct strlist *l, const char *s)
 
 /* ---- workloads: container: and pod: */
 
-/* The runtimes whose containers workload.h names; a runtime: of another could never match. */
-static const char *const runtimes[] = { "podman", "docker", "containerd", "cri-o" };
-
+/* A runtime: workload.h does not name could never match. */
 int policy_check_runtime(struct parser *ps, const struct strlist *l, const char *s)
 {
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(runtimes); i++)
-		if (!strcmp(s, runtimes[i]))
-			return 0;
+	if (workload_runtime_known(s))
+		return 0;
 	return ps_fail(ps, ps->line,
 		       "'runtime': expected podman, docker, containerd or cri-o, got '%.*s'",
 		       QUOTED(s));

@@ -218,6 +218,13 @@ static bool runtime_of_name(const char *name, enum cgpath_runtime *rt)
 	return false;
 }
 
+bool workload_runtime_known(const char *name)
+{
+	enum cgpath_runtime rt;
+
+	return runtime_of_name(name, &rt) && rt != CGPATH_RUNTIME_UNKNOWN;
+}
+
 struct workload *workload_of_container(const char *runtime, const char *id,
 				       enum workload_source source, int container_port)
 {

@@ -17,6 +17,7 @@
 #ifndef BW_WORKLOAD_H
 #define BW_WORKLOAD_H
 
+#include <stdbool.h>
 #include "cgpath.h"
 
 #define WORKLOAD_RUNTIME_LEN 16
@@ -63,6 +64,9 @@ struct workload *workload_of_cgroup(const char *path, size_t sys_len);
  */
 struct workload *workload_of_container(const char *runtime, const char *id,
 				       enum workload_source source, int container_port);
+
+/* Whether name is a runtime a workload may name ("podman", "docker", "containerd", "cri-o"). */
+bool workload_runtime_known(const char *name);
 
 /* A deep copy of w (NULL for NULL, or on ENOMEM). */
 struct workload *workload_dup(const struct workload *w);
