@@ -28,6 +28,7 @@ enum bw_syscall {
 enum bw_mode {
 	BW_MODE_TRACEPOINT = 1,
 	BW_MODE_FEXIT = 2,
+	BW_MODE_CGROUP = 3, /* cgroup sock_addr hooks on the root cgroup: no syscall tracepoint */
 };
 
 /* Outcomes reported besides EADDRINUSE, which always is (--errors, --all). */
@@ -100,6 +101,33 @@ struct bw_sock {
 
 _Static_assert(sizeof(struct bw_sock) == 40, "struct bw_sock layout changed");
 
+/*
+ * A socket the kernel had on the requested port at the failing call, read
+ * by the program that saw the failure from the kernel's own port index
+ * (TCP's bind hash, UDP's hash table): the holder as it was, which a
+ * holder that closes a microsecond later cannot take away.  Userspace
+ * names the process from the socket.
+ */
+struct bw_owner {
+	struct bw_sock sock; /* its address, options, owner uid and namespace */
+	__u64 ino;           /* socket inode; 0 without a file (TIME_WAIT, kernel socket) */
+	__u64 cookie;        /* socket cookie; 0 if none was ever assigned */
+	__u8 state;          /* TCP_* state; TCP_CLOSE for bound only, and for UDP */
+	__u8 kernel;         /* opened by the kernel itself */
+	__u8 __pad[6];
+};
+
+_Static_assert(sizeof(struct bw_owner) == 64, "struct bw_owner layout changed");
+
+/* Owners a record carries; past that, BW_OWNERS_MORE and a walk by port. */
+#define BW_OWNERS_MAX 4
+
+/* What bw_event.owners says (bw_event.owners_flags). */
+enum bw_owners_flag {
+	BW_OWNERS_LOOKED = 1 << 0, /* the kernel read the port's index: owners_n is all it had */
+	BW_OWNERS_MORE = 1 << 1,   /* the port had more sockets than owners[] holds */
+};
+
 /* One failing (or, with --all, succeeding) bind() or listen(). */
 struct bw_event {
 	__u16 version;       /* BW_ABI_VERSION */
@@ -123,7 +151,9 @@ struct bw_event {
 	__u16 args_len;      /* bytes used in args */
 	__u8 kind;           /* enum bw_event_kind */
 	__u8 scope;          /* enum bw_scope: what count stands for */
-	__u16 __pad[2];
+	__u8 owners_n;       /* entries of owners[] filled */
+	__u8 owners_flags;   /* enum bw_owners_flag */
+	__u16 __pad;
 	struct bw_sock sock; /* requested address and the socket's options */
 	char comm[BW_COMM_LEN];
 	/*
@@ -132,9 +162,11 @@ struct bw_event {
 	 * can read /proc.
 	 */
 	char args[BW_ARGS_LEN];
+	/* the sockets on the port when the call failed (BW_OWNERS_LOOKED) */
+	struct bw_owner owners[BW_OWNERS_MAX];
 };
 
-_Static_assert(sizeof(struct bw_event) == 392, "struct bw_event layout changed");
+_Static_assert(sizeof(struct bw_event) == 648, "struct bw_event layout changed");
 
 /*
  * What makes failures one storm, for aggregation: one record stands for
@@ -196,7 +228,7 @@ struct bw_storm {
 	struct bw_event tmpl; /* the storm's first record */
 };
 
-_Static_assert(sizeof(struct bw_storm) == 416, "struct bw_storm layout changed");
+_Static_assert(sizeof(struct bw_storm) == 672, "struct bw_storm layout changed");
 
 /* The context of the flush_storms program, run by userspace. */
 struct bw_flush_args {

@@ -88,7 +88,9 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
 	e->count = 1;
 	e->kind = BW_EVENT_CALL;
 	e->scope = BW_SCOPE_ADDRESS;
-	e->__pad[0] = e->__pad[1] = 0;
+	e->owners_n = 0;
+	e->owners_flags = 0;
+	e->__pad = 0;
 	e->sock = req->sock;
 }
 
