@@ -22,6 +22,14 @@
 enum bw_syscall {
 	BW_SYS_BIND = 1,
 	BW_SYS_LISTEN = 2,
+	BW_SYS_CONNECT = 3, /* connect() out of ephemeral ports (EADDRNOTAVAIL) */
+};
+
+/* How the call reached the socket layer (bw_event.via). */
+enum bw_call_via {
+	BW_CALL_SYSCALL = 0,  /* the bind()/listen()/connect() system call */
+	BW_CALL_IO_URING = 1, /* an io_uring request (IORING_OP_BIND, IORING_OP_LISTEN) */
+	BW_CALL_KERNEL = 2,   /* the kernel's own socket (kernel_bind: VXLAN, sunrpc, ...) */
 };
 
 /* Which hook produced the record: the capture mode. */
@@ -153,7 +161,8 @@ struct bw_event {
 	__u8 scope;          /* enum bw_scope: what count stands for */
 	__u8 owners_n;       /* entries of owners[] filled */
 	__u8 owners_flags;   /* enum bw_owners_flag */
-	__u16 __pad;
+	__u8 via;            /* enum bw_call_via */
+	__u8 __pad;
 	struct bw_sock sock; /* requested address and the socket's options */
 	char comm[BW_COMM_LEN];
 	/*
@@ -164,9 +173,12 @@ struct bw_event {
 	char args[BW_ARGS_LEN];
 	/* the sockets on the port when the call failed (BW_OWNERS_LOOKED) */
 	struct bw_owner owners[BW_OWNERS_MAX];
+	__u8 daddr[16];      /* BW_SYS_CONNECT: the destination (IPv4 in the first 4 bytes) */
+	__u16 dport;         /* BW_SYS_CONNECT: its port, host byte order */
+	__u16 __pad2[3];
 };
 
-_Static_assert(sizeof(struct bw_event) == 648, "struct bw_event layout changed");
+_Static_assert(sizeof(struct bw_event) == 672, "struct bw_event layout changed");
 
 /*
  * What makes failures one storm, for aggregation: one record stands for
@@ -228,7 +240,7 @@ struct bw_storm {
 	struct bw_event tmpl; /* the storm's first record */
 };
 
-_Static_assert(sizeof(struct bw_storm) == 672, "struct bw_storm layout changed");
+_Static_assert(sizeof(struct bw_storm) == 696, "struct bw_storm layout changed");
 
 /* The context of the flush_storms program, run by userspace. */
 struct bw_flush_args {
