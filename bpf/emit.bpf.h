@@ -108,7 +108,7 @@ static __always_inline void emit_one(const struct bw_request *req, long ret, __u
 		return;
 	}
 	fill_head(e, req, ret, mode, now);
-	fill_rest(e);
+	fill_rest(e, req);
 	bpf_ringbuf_submit(e, wakeup_flags(now));
 }
 
@@ -149,13 +149,13 @@ static __always_inline void emit_storm(const struct bw_request *req, long ret, _
 		/* the first failure after the window: stands for n */
 		e->count = n;
 		if (admit(e->uid, n, now)) {
-			fill_rest(e);
+			fill_rest(e, req);
 			send(e, req->watch & REQ_WATCHED);
 		}
 		goto out;
 	}
 	/* no storm, or a retired one: start one with the whole record */
-	fill_rest(e);
+	fill_rest(e, req);
 	e->count = storm_count(cur, &k);
 	if (e->count && admit(e->uid, e->count, now))
 		send(e, req->watch & REQ_WATCHED);

@@ -19,6 +19,7 @@
 
 #include "capture.bpf.h"
 #include "core_fixes.bpf.h"
+#include "owners.bpf.h"
 
 /* What a record's costly part takes from the current task's struct; none of it for kernel threads' argv. */
 struct task_view {
@@ -95,10 +96,11 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
 }
 
 /*
- * The rest, the costly part (parent, cgroup, comm, executable, argv): only
- * for a record that goes out or starts a storm.
+ * The rest, the costly part (parent, cgroup, comm, executable, argv, and
+ * for a failure the sockets on its port, owners.bpf.h): only for a record
+ * that goes out or starts a storm.
  */
-static __always_inline void fill_rest(struct bw_event *e)
+static __always_inline void fill_rest(struct bw_event *e, const struct bw_request *req)
 {
 	struct task_view v = {};
 	unsigned long len;
@@ -116,6 +118,8 @@ static __always_inline void fill_rest(struct bw_event *e)
 		len = BW_ARGS_LEN;
 	if (len && !bpf_probe_read_user(e->args, len, (const void *)v.arg_start))
 		e->args_len = len;
+	if (e->ret < 0)
+		fill_owners(e, req->sk);
 }
 
 #endif /* BW_RECORD_BPF_H */
