@@ -360,7 +360,7 @@ static int diagnose_walk(struct holders *h, const struct ledger *ledger,
 		.protocol = ev->sock.protocol,
 	};
 	struct holder_list l = {};
-	struct owners_gone gone;
+	struct owners_gone gone = {};
 	int err = 0;
 
 	memset(d, 0, sizeof(*d));
@@ -384,13 +384,13 @@ static int diagnose_walk(struct holders *h, const struct ledger *ledger,
 				err = find_clashing(h, &q, HOLDERS_UNHELD | HOLDERS_INDIRECT, &req,
 						    ev->sock_ino, &l);
 		}
-		if (!err)
+		/* without a walk, nothing says which are gone: none is listed, as before */
+		if (!err && !d->walk_skipped)
 			err = owners_add_gone(&l, ev, &req, &gone);
 		if (l.n) /* l.v may be NULL then */
 			qsort(l.v, l.n, sizeof(*l.v), by_rank);
 		if (!err)
 			err = diagnosis_fill(d, &l, ledger);
-		/* without a walk, nothing says they are gone: only as they were */
 		if (!err && !d->walk_skipped)
 			mark_gone(d, &gone);
 		holder_list_free(&l);
