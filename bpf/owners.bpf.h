@@ -14,6 +14,11 @@
  * probe reads: a list changing under the walk gives a wrong or short
  * answer, never a fault.
  *
+ * A socket is read through the record's args as scratch (BW_SOCK_SCRATCH
+ * bytes), not the stack: a capture program's frame leaves less than
+ * that to the programs it calls (512 bytes in all), so fill_owners()
+ * must run before the args are read.
+ *
  * Must not: touch a map, nor decide whether a record goes out
  * (record.bpf.h calls it for a failure's record); no kernel-layout
  * difference here (core_fixes.bpf.h).
@@ -30,6 +35,8 @@
 
 /* List nodes followed per lookup, buckets and sockets together. */
 #define BW_OWNERS_STEPS 48
+
+_Static_assert(BW_SOCK_SCRATCH <= BW_ARGS_LEN, "a socket's spans must fit in a record's args");
 
 /*
  * What a lookup looks for.  What it finds goes straight into the record:
@@ -176,7 +183,7 @@ static __always_inline void udp_owners(struct bw_event *e, const struct owners_w
  * cookie and state, and whether the kernel opened it (a struct socket
  * with no file).
  */
-static __always_inline void read_owner(struct bw_owner *o)
+static __always_inline void read_owner(struct bw_owner *o, __u8 *scratch)
 {
 	const struct sock_common *skc = (const void *)o->ino;
 	const struct sock *sk = (const struct sock *)skc;
@@ -188,12 +195,12 @@ static __always_inline void read_owner(struct bw_owner *o)
 	if (bpf_core_field_exists(skc->skc_cookie))
 		o->cookie = BPF_CORE_READ(skc, skc_cookie.counter);
 	if (o->state == TCP_TIME_WAIT) {
-		read_sock_common(skc, &o->sock);
+		read_sock_common_in(skc, &o->sock, scratch);
 		o->sock.type = SOCK_STREAM;
 		o->sock.protocol = IPPROTO_TCP;
 		return;
 	}
-	read_sock(sk, &o->sock);
+	read_sock_in(sk, &o->sock, scratch);
 	sock = BPF_CORE_READ(sk, sk_socket);
 	file = sock ? BPF_CORE_READ(sock, file) : NULL;
 	if (file)
@@ -207,7 +214,7 @@ static __always_inline void read_owner(struct bw_owner *o)
  * the port sk is bound to), in sk's namespace and protocol; sk is the
  * requesting socket, never one of its own owners.  Port 0 and protocols
  * without such an index leave the record without BW_OWNERS_LOOKED.
- * Not inlined: one copy serves every hook.
+ * Uses e->args as scratch.  Not inlined: one copy serves every hook.
  */
 static __noinline void fill_owners(struct bw_event *e, const struct sock *sk)
 {
@@ -226,7 +233,7 @@ static __noinline void fill_owners(struct bw_event *e, const struct sock *sk)
 	else
 		return;
 	for (i = 0; i < BW_OWNERS_MAX && i < e->owners_n; i++)
-		read_owner(&e->owners[i]);
+		read_owner(&e->owners[i], (__u8 *)e->args);
 	e->owners_flags |= BW_OWNERS_LOOKED;
 }
 

@@ -105,6 +105,9 @@ static __always_inline void fill_rest(struct bw_event *e, const struct bw_reques
 	struct task_view v = {};
 	unsigned long len;
 
+	/* first: it reads sockets through e->args, which the argv then fills */
+	if (e->ret < 0)
+		fill_owners(e, req->sk);
 	read_task(&v);
 	e->ppid = v.ppid;
 	e->exe_ino = v.exe_ino;
@@ -118,8 +121,6 @@ static __always_inline void fill_rest(struct bw_event *e, const struct bw_reques
 		len = BW_ARGS_LEN;
 	if (len && !bpf_probe_read_user(e->args, len, (const void *)v.arg_start))
 		e->args_len = len;
-	if (e->ret < 0)
-		fill_owners(e, req->sk);
 }
 
 #endif /* BW_RECORD_BPF_H */
