@@ -51,7 +51,6 @@ struct {
 struct bw_request {
 	struct bw_sock sock;
 	__u64 sock_ino;
-	const struct sock *sk; /* the socket, only probe-read: its port's owners at a failure */
 	__u8 syscall; /* 0 in "requests": nothing parked */
 	__u8 watch;   /* enum req_watch: why a success would be a record */
 	__u8 __pad[6];

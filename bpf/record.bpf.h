@@ -97,17 +97,17 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
 
 /*
  * The rest, the costly part (parent, cgroup, comm, executable, argv, and
- * for a failure the sockets on its port, owners.bpf.h): only for a record
- * that goes out or starts a storm.
+ * for a failure the sockets on the port of the requesting socket sk,
+ * owners.bpf.h): only for a record that goes out or starts a storm.
  */
-static __always_inline void fill_rest(struct bw_event *e, const struct bw_request *req)
+static __always_inline void fill_rest(struct bw_event *e, const struct sock *sk)
 {
 	struct task_view v = {};
 	unsigned long len;
 
 	/* first: it reads sockets through e->args, which the argv then fills */
 	if (e->ret < 0)
-		fill_owners(e, req->sk);
+		fill_owners(e, sk);
 	read_task(&v);
 	e->ppid = v.ppid;
 	e->exe_ino = v.exe_ino;

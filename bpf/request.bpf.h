@@ -79,7 +79,6 @@ static __always_inline bool bind_request(struct bw_request *e, const struct sock
 	/* the socket's own address and port are what it had before the call */
 	addr_from_sockaddr(&e->sock, sa);
 	e->sock_ino = ino;
-	e->sk = sk;
 	e->syscall = BW_SYS_BIND;
 	e->watch = watch_of(&e->sock);
 	return e->watch;
@@ -92,7 +91,6 @@ static __always_inline bool listen_request(struct bw_request *e, const struct so
 	if (!sk || !read_sock(sk, &e->sock))
 		return false;
 	e->sock_ino = ino;
-	e->sk = sk;
 	e->syscall = BW_SYS_LISTEN;
 	e->watch = watch_of(&e->sock);
 	return e->watch;

@@ -122,8 +122,12 @@ static __always_inline bool read_sock_common(const struct sock_common *skc,
 /* Room for struct sock from sk_type to sk_uid (48 bytes on x86_64 6.x, more with lock debugging). */
 #define BW_SK_SPAN 64
 
-/* Room read_sock_in() takes: the common part's span, then the full socket's. */
-#define BW_SOCK_SCRATCH (BW_SKC_SPAN + BW_SK_SPAN)
+/*
+ * Room read_sock_in() takes: the common part's span, reused for the full
+ * socket's once the common part is read (the larger of the two).
+ */
+#define BW_SOCK_SCRATCH BW_SKC_SPAN
+_Static_assert(BW_SK_SPAN <= BW_SKC_SPAN, "a full socket's span must fit where the common part's was");
 
 /*
  * What a full socket adds to its common part: type, protocol, owner and
@@ -168,19 +172,18 @@ static __always_inline bool read_sock_rest(const struct sock *sk, struct bw_sock
 	return true;
 }
 
+/* A full socket, its spans in scratch (BW_SOCK_SCRATCH bytes, BW_SPAN_ALIGN-aligned), one after the other. */
+static __always_inline bool read_sock_in(const struct sock *sk, struct bw_sock *s, __u8 *scratch)
+{
+	return read_sock_common_in(&sk->__sk_common, s, scratch) && read_sock_rest(sk, s, scratch);
+}
+
 /* A full socket, its spans on the stack. */
 static __always_inline bool read_sock(const struct sock *sk, struct bw_sock *s)
 {
-	__u8 buf[BW_SK_SPAN] __attribute__((aligned(BW_SPAN_ALIGN)));
+	__u8 buf[BW_SOCK_SCRATCH] __attribute__((aligned(BW_SPAN_ALIGN)));
 
-	return read_sock_common(&sk->__sk_common, s) && read_sock_rest(sk, s, buf);
-}
-
-/* A full socket, its spans in scratch (BW_SOCK_SCRATCH bytes, BW_SPAN_ALIGN-aligned). */
-static __always_inline bool read_sock_in(const struct sock *sk, struct bw_sock *s, __u8 *scratch)
-{
-	return read_sock_common_in(&sk->__sk_common, s, scratch) &&
-	       read_sock_rest(sk, s, scratch + BW_SKC_SPAN);
+	return read_sock_in(sk, s, buf);
 }
 
 #endif /* BW_SOCK_BPF_H */
