@@ -66,7 +66,7 @@ static __always_inline int fexit_bind(struct socket *sock,
 	    task_wanted() &&
 	    bind_request(&e, BPF_CORE_READ(sock, sk), BPF_CORE_READ(sock, file, f_inode, i_ino),
 			 &sa) && request_wanted(&e, ret))
-		emit(&e, ret, BW_MODE_FEXIT);
+		emit(&e, BPF_CORE_READ(sock, sk), ret, BW_MODE_FEXIT);
 	return 0;
 }
 
@@ -93,7 +93,7 @@ int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 	if (outcome_wanted(ret, BW_SYS_LISTEN) && task_wanted() &&
 	    listen_request(&e, BPF_CORE_READ(sock, sk), BPF_CORE_READ(sock, file, f_inode, i_ino)) &&
 	    request_wanted(&e, ret))
-		emit(&e, ret, BW_MODE_FEXIT);
+		emit(&e, BPF_CORE_READ(sock, sk), ret, BW_MODE_FEXIT);
 	return 0;
 }
 
@@ -130,7 +130,7 @@ int tp_enter_bind(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	sk = fd_to_sock(ctx->args[0], &ino);
 	if (bind_request(&e, sk, ino, &sa))
-		park(&e);
+		park(&e, sk);
 	return 0;
 }
 
@@ -138,10 +138,14 @@ SEC("tracepoint/syscalls/sys_enter_listen")
 int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
 {
 	struct bw_request e = {};
+	struct sock *sk;
 	__u64 ino = 0;
 
-	if (task_wanted() && listen_request(&e, fd_to_sock(ctx->args[0], &ino), ino))
-		park(&e);
+	if (!task_wanted())
+		return 0;
+	sk = fd_to_sock(ctx->args[0], &ino);
+	if (listen_request(&e, sk, ino))
+		park(&e, sk);
 	return 0;
 }
 

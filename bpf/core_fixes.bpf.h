@@ -189,4 +189,79 @@ static __always_inline struct file *io_ring_file(const struct io_ring_ctx *ctx, 
 	return (struct file *)(ptr & ~BW_IO_FILE_FLAGS);
 }
 
+/*
+ * Where the TCP bind hash keeps a port's sockets.  Up to Linux 6.7 each
+ * struct inet_bind_bucket (one per netns, port and l3mdev) lists them in
+ * tb->owners.  Linux 6.8's series "tcp: Link bhash2 to bhash" ("tcp: Link
+ * bhash2 to bhash.", "tcp: Unlink sk from bhash.", "tcp: Link sk and twsk
+ * to tb2->owners using skc_bind_node.") lists the port's address buckets
+ * (struct inet_bind2_bucket, by tb2->bhash_node) in tb->bhash2 instead,
+ * and the sockets in each tb2->owners.  Either way a socket, full or
+ * TIME_WAIT, is linked by its sock_common's skc_bind_node.
+ */
+struct inet_bind_bucket___pre68 {
+	struct hlist_head owners;
+} __attribute__((preserve_access_index));
+
+struct inet_bind_bucket___68 {
+	struct hlist_head bhash2;
+} __attribute__((preserve_access_index));
+
+struct inet_bind2_bucket___68 {
+	struct hlist_node bhash_node;
+	struct hlist_head owners;
+} __attribute__((preserve_access_index));
+
+/* True when a port's sockets hang off its address buckets (6.8+). */
+static __always_inline bool bhash_by_address(void)
+{
+	return bpf_core_field_exists(struct inet_bind_bucket___68, bhash2);
+}
+
+/*
+ * Linux 6.1 gave TCP a hash table per network namespace (commit
+ * d1e5e6408b30, "tcp: Introduce optional per-netns ehash."): tcp_prot's
+ * h.hashinfo became NULL and each netns's table is
+ * net->ipv4.tcp_death_row.hashinfo (the bind hash, bhash, stays shared).
+ * Linux 6.2 did the same for UDP (commit 9804985bf27f, "udp: Introduce
+ * optional per-netns hash table."): udp_prot's h.udp_table became NULL,
+ * the table is net->ipv4.udp_table.  Before either, the protocol's own
+ * pointer is the table.
+ */
+struct netns_ipv4___61 {
+	struct inet_timewait_death_row tcp_death_row;
+} __attribute__((preserve_access_index));
+
+struct net___61 {
+	struct netns_ipv4___61 ipv4;
+} __attribute__((preserve_access_index));
+
+struct netns_ipv4___62 {
+	struct udp_table *udp_table;
+} __attribute__((preserve_access_index));
+
+struct net___62 {
+	struct netns_ipv4___62 ipv4;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct inet_hashinfo *tcp_hashinfo(const struct sock *sk,
+							  const struct net *net)
+{
+	struct inet_hashinfo *h = BPF_CORE_READ(sk, __sk_common.skc_prot, h.hashinfo);
+
+	if (h || !bpf_core_field_exists(struct netns_ipv4___61, tcp_death_row.hashinfo))
+		return h;
+	return BPF_CORE_READ((const struct net___61 *)net, ipv4.tcp_death_row.hashinfo);
+}
+
+static __always_inline struct udp_table *udp_table_of(const struct sock *sk,
+						      const struct net *net)
+{
+	struct udp_table *t = BPF_CORE_READ(sk, __sk_common.skc_prot, h.udp_table);
+
+	if (t || !bpf_core_field_exists(struct netns_ipv4___62, udp_table))
+		return t;
+	return BPF_CORE_READ((const struct net___62 *)net, ipv4.udp_table);
+}
+
 #endif /* BW_CORE_FIXES_BPF_H */

@@ -94,8 +94,8 @@ static __always_inline void send(struct bw_event *e, bool watched)
  * A record of one call, built where it goes, in the ring: a success, or a
  * failure without storms (--window 0).
  */
-static __always_inline void emit_one(const struct bw_request *req, long ret, __u8 mode,
-				     __u64 now)
+static __always_inline void emit_one(const struct bw_request *req, const struct sock *sk,
+				     long ret, __u8 mode, __u64 now)
 {
 	__u32 uid = bpf_get_current_uid_gid();
 	struct bw_event *e;
@@ -108,7 +108,7 @@ static __always_inline void emit_one(const struct bw_request *req, long ret, __u
 		return;
 	}
 	fill_head(e, req, ret, mode, now);
-	fill_rest(e);
+	fill_rest(e, sk);
 	bpf_ringbuf_submit(e, wakeup_flags(now));
 }
 
@@ -119,8 +119,8 @@ static __always_inline void emit_one(const struct bw_request *req, long ret, __u
  * this CPU's scratch, since a storm's first one is also kept as its
  * template.
  */
-static __always_inline void emit_storm(const struct bw_request *req, long ret, __u8 mode,
-				       __u64 now)
+static __always_inline void emit_storm(const struct bw_request *req, const struct sock *sk,
+				       long ret, __u8 mode, __u64 now)
 {
 	__u32 zero = 0, level;
 	__u32 *nest = bpf_map_lookup_elem(&nesting, &zero);
@@ -149,13 +149,13 @@ static __always_inline void emit_storm(const struct bw_request *req, long ret, _
 		/* the first failure after the window: stands for n */
 		e->count = n;
 		if (admit(e->uid, n, now)) {
-			fill_rest(e);
+			fill_rest(e, sk);
 			send(e, req->watch & REQ_WATCHED);
 		}
 		goto out;
 	}
 	/* no storm, or a retired one: start one with the whole record */
-	fill_rest(e);
+	fill_rest(e, sk);
 	e->count = storm_count(cur, &k);
 	if (e->count && admit(e->uid, e->count, now))
 		send(e, req->watch & REQ_WATCHED);
@@ -164,22 +164,26 @@ out:
 }
 
 /*
- * Make a record of req, its outcome ret and the calling task; send it.
+ * Make a record of req, made on socket sk (only probe-read, for its port's
+ * owners), its outcome ret and the calling task; send it.  sk is not in
+ * the request: the fexit programs' frame, where a request is built, has
+ * no 8 bytes to spare (the verifier of 6.1 counts 512 with lose_uid's).
  * Successes go out as success_admit() says, asked before anything is
  * looked up or read, so one past the ledger's budget costs nothing more.
  */
-static __always_inline void emit(const struct bw_request *req, long ret, __u8 mode)
+static __always_inline void emit(const struct bw_request *req, const struct sock *sk, long ret,
+				 __u8 mode)
 {
 	__u64 now = bpf_ktime_get_ns();
 
 	/* --all's successes are asked for: the ledger's and watched ones are limited */
 	if (ret >= 0) {
 		if (success_admit(req, (__u32)bpf_get_current_uid_gid(), now))
-			emit_one(req, ret, mode, now);
+			emit_one(req, sk, ret, mode, now);
 	} else if (window_ns) {
-		emit_storm(req, ret, mode, now);
+		emit_storm(req, sk, ret, mode, now);
 	} else {
-		emit_one(req, ret, mode, now);
+		emit_one(req, sk, ret, mode, now);
 	}
 }
 

@@ -21,6 +21,12 @@
 
 __u32 parked = 0;      /* set once a request was parked: until then an exit has nothing to look up */
 
+/* A parked request and its socket, which the exit reads the port's owners from. */
+struct bw_parked {
+	struct bw_request req; /* req.syscall 0 in "requests": nothing parked */
+	const struct sock *sk;
+};
+
 /*
  * Requests parked between entry and exit: one per thread in its task-local
  * storage, freed with the thread; before 5.13, a hash by thread id (the
@@ -30,39 +36,44 @@ struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct bw_request);
+	__type(value, struct bw_parked);
 } requests SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, INFLIGHT_MAX);
 	__type(key, __u32);
-	__type(value, struct bw_request);
+	__type(value, struct bw_parked);
 } inflight SEC(".maps");
 
 /*
- * Park e for the exit half.  "parked" is set by the first park and never
+ * Park e, made on socket sk, for the exit half.  "parked" is set by the first park and never
  * cleared, so exits look nothing up while the filters drop every call,
  * and stay read-only on every CPU after: no cache line is shared by two
  * calls.  After it, an exit of a thread that never parked anything finds
  * it has no task-local storage at all, with one load.  A request left by
  * a call whose exit was missed is replaced.
  */
-static __always_inline void park(const struct bw_request *e)
+static __always_inline void park(const struct bw_request *e, const struct sock *sk)
 {
+	struct bw_parked p;
+	struct bw_parked *r;
 	__u32 tid;
-	struct bw_request *r;
 
 	if (task_btf) {
 		r = bpf_task_storage_get(&requests, bpf_get_current_task_btf(), NULL,
 					 BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (r)
-			*r = *e;
-		else
+		if (r) {
+			r->req = *e;
+			r->sk = sk;
+		} else {
 			stat_add(BW_STAT_NOSLOT, 1);
+		}
 	} else {
 		tid = (__u32)bpf_get_current_pid_tgid();
-		if (bpf_map_update_elem(&inflight, &tid, e, BPF_ANY))
+		p.req = *e;
+		p.sk = sk;
+		if (bpf_map_update_elem(&inflight, &tid, &p, BPF_ANY))
 			stat_add(BW_STAT_NOSLOT, 1);
 	}
 	if (!*(volatile __u32 *)&parked)
@@ -72,7 +83,7 @@ static __always_inline void park(const struct bw_request *e)
 static __always_inline int unpark(__u8 syscall, long ret)
 {
 	struct task_struct *task;
-	struct bw_request *e;
+	struct bw_parked *e;
 	__u32 tid = 0;
 
 	/* this thread's own park, if any, came before in its program order */
@@ -89,13 +100,13 @@ static __always_inline int unpark(__u8 syscall, long ret)
 		e = bpf_map_lookup_elem(&inflight, &tid);
 	}
 	/* nothing parked (a storage's request is marked taken with syscall 0) */
-	if (!e || !e->syscall)
+	if (!e || !e->req.syscall)
 		return 0;
 	/* an entry left by a call whose exit we missed is no match */
-	if (e->syscall == syscall && request_wanted(e, ret))
-		emit(e, ret, BW_MODE_TRACEPOINT);
+	if (e->req.syscall == syscall && request_wanted(&e->req, ret))
+		emit(&e->req, e->sk, ret, BW_MODE_TRACEPOINT);
 	if (task_btf)
-		e->syscall = 0;
+		e->req.syscall = 0;
 	else
 		bpf_map_delete_elem(&inflight, &tid);
 	return 0;

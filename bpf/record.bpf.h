@@ -19,6 +19,7 @@
 
 #include "capture.bpf.h"
 #include "core_fixes.bpf.h"
+#include "owners.bpf.h"
 
 /* What a record's costly part takes from the current task's struct; none of it for kernel threads' argv. */
 struct task_view {
@@ -98,14 +99,18 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
 }
 
 /*
- * The rest, the costly part (parent, cgroup, comm, executable, argv): only
- * for a record that goes out or starts a storm.
+ * The rest, the costly part (parent, cgroup, comm, executable, argv, and
+ * for a failure the sockets on the port of the requesting socket sk,
+ * owners.bpf.h): only for a record that goes out or starts a storm.
  */
-static __always_inline void fill_rest(struct bw_event *e)
+static __always_inline void fill_rest(struct bw_event *e, const struct sock *sk)
 {
 	struct task_view v = {};
 	unsigned long len;
 
+	/* first: it reads sockets through e->args, which the argv then fills */
+	if (e->ret < 0)
+		fill_owners(e, sk);
 	read_task(&v);
 	e->ppid = v.ppid;
 	e->exe_ino = v.exe_ino;

@@ -70,12 +70,12 @@
  * The fields every socket shares, from its sock_common: family, bound
  * address and port, device, namespace, SO_REUSEADDR/SO_REUSEPORT/V6ONLY.
  * False when it is not an inet socket.  One read of the span the fields
- * lie in, one for the namespace's inode.
+ * lie in, into buf (BW_SKC_SPAN bytes, BW_SPAN_ALIGN-aligned), one for the
+ * namespace's inode.
  */
-static __always_inline bool read_sock_common(const struct sock_common *skc,
-					     struct bw_sock *s)
+static __always_inline bool read_sock_common_in(const struct sock_common *skc,
+						struct bw_sock *s, __u8 *buf)
 {
-	__u8 buf[BW_SKC_SPAN] __attribute__((aligned(BW_SPAN_ALIGN)));
 	const struct sock_common *c = (const void *)buf;
 	__u32 hi = BW_FIELD_END(struct sock_common, skc_v6_rcv_saddr);
 	struct net *net;
@@ -84,7 +84,7 @@ static __always_inline bool read_sock_common(const struct sock_common *skc,
 		hi = BW_FIELD_END(struct sock_common, skc_net);
 	if (BW_FIELD_END(struct sock_common, skc_bound_dev_if) > hi)
 		hi = BW_FIELD_END(struct sock_common, skc_bound_dev_if);
-	if (hi > sizeof(buf) || bpf_probe_read_kernel(buf, hi, skc))
+	if (hi > BW_SKC_SPAN || bpf_probe_read_kernel(buf, hi, skc))
 		return false;
 	s->family = BW_SPAN_FIELD(buf, 0, c, skc_family);
 	if (s->family != AF_INET && s->family != AF_INET6)
@@ -110,20 +110,37 @@ static __always_inline bool read_sock_common(const struct sock_common *skc,
 	return true;
 }
 
+/* read_sock_common_in() into a span on the stack. */
+static __always_inline bool read_sock_common(const struct sock_common *skc,
+					     struct bw_sock *s)
+{
+	__u8 buf[BW_SKC_SPAN] __attribute__((aligned(BW_SPAN_ALIGN)));
+
+	return read_sock_common_in(skc, s, buf);
+}
+
 /* Room for struct sock from sk_type to sk_uid (48 bytes on x86_64 6.x, more with lock debugging). */
 #define BW_SK_SPAN 64
 
 /*
- * A full socket: the common part plus type, protocol, owner and flags.
- * type, protocol and owner lie close together in struct sock (sk_uid a
- * lock and a few words after sk_type): one span, or a read each where
- * lock debugging makes the span outgrow BW_SK_SPAN.  Linux 5.6 turned sk_type and sk_protocol
- * from bitfields into u16 fields (commit bf9765145b85, "sock: Make
- * sk_protocol a 16-bit value"): BW_SPAN_FIELD reads both layouts.
+ * Room read_sock_in() takes: the common part's span, reused for the full
+ * socket's once the common part is read (the larger of the two).
  */
-static __always_inline bool read_sock(const struct sock *sk, struct bw_sock *s)
+#define BW_SOCK_SCRATCH BW_SKC_SPAN
+_Static_assert(BW_SK_SPAN <= BW_SKC_SPAN, "a full socket's span must fit where the common part's was");
+
+/*
+ * What a full socket adds to its common part: type, protocol, owner and
+ * flags, through buf (BW_SK_SPAN bytes, BW_SPAN_ALIGN-aligned).  type,
+ * protocol and owner lie close together in struct sock (sk_uid a lock and
+ * a few words after sk_type): one span, or a read each where lock
+ * debugging makes the span outgrow BW_SK_SPAN.  Linux 5.6 turned sk_type
+ * and sk_protocol from bitfields into u16 fields (commit bf9765145b85,
+ * "sock: Make sk_protocol a 16-bit value"): BW_SPAN_FIELD reads both
+ * layouts.
+ */
+static __always_inline bool read_sock_rest(const struct sock *sk, struct bw_sock *s, __u8 *buf)
 {
-	__u8 buf[BW_SK_SPAN] __attribute__((aligned(BW_SPAN_ALIGN)));
 	__u32 lo = bpf_core_field_offset(struct sock, sk_uid);
 	__u32 hi = BW_FIELD_END(struct sock, sk_uid);
 	__u32 off_type = __CORE_RELO(sk, sk_type, BYTE_OFFSET);
@@ -140,9 +157,7 @@ static __always_inline bool read_sock(const struct sock *sk, struct bw_sock *s)
 		hi = end_type;
 	if (end_proto > hi)
 		hi = end_proto;
-	if (!read_sock_common(&sk->__sk_common, s))
-		return false;
-	if (hi - lo > sizeof(buf)) {
+	if (hi - lo > BW_SK_SPAN) {
 		s->type = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
 		s->protocol = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
 		s->uid = BPF_CORE_READ(sk, sk_uid.val);
@@ -155,6 +170,20 @@ static __always_inline bool read_sock(const struct sock *sk, struct bw_sock *s)
 	}
 	s->sockflags |= inet_sockflags(sk);
 	return true;
+}
+
+/* A full socket, its spans in scratch (BW_SOCK_SCRATCH bytes, BW_SPAN_ALIGN-aligned), one after the other. */
+static __always_inline bool read_sock_in(const struct sock *sk, struct bw_sock *s, __u8 *scratch)
+{
+	return read_sock_common_in(&sk->__sk_common, s, scratch) && read_sock_rest(sk, s, scratch);
+}
+
+/* A full socket, its spans on the stack. */
+static __always_inline bool read_sock(const struct sock *sk, struct bw_sock *s)
+{
+	__u8 buf[BW_SOCK_SCRATCH] __attribute__((aligned(BW_SPAN_ALIGN)));
+
+	return read_sock_in(sk, s, buf);
 }
 
 #endif /* BW_SOCK_BPF_H */

@@ -60,6 +60,7 @@ struct holder_info {
 	struct proc_info pi; /* all NULL when no process holds it */
 	const struct ledger_entry *bound_by; /* the bind() seen for it, or NULL */
 	bool binder_exited;  /* the process that bound it is gone */
+	bool gone;           /* the kernel had it on the port at the call; closed since */
 	int64_t tw_ms_left;  /* TIME_WAIT: ms until the kernel frees it; -1 otherwise or unknown */
 };
 

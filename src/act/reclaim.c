@@ -239,11 +239,19 @@ static void job_finish(struct reclaimer *rc, struct job *j, enum action_result r
 	rc->done(rc->arg, &r);
 }
 
-/* Whether the request j is about would still be refused. */
+/*
+ * Whether the request j is about would still be refused: by the sockets
+ * on the port now, not those the kernel had there at the call (its owners
+ * would hold it forever).
+ */
 static bool still_held(struct reclaimer *rc, struct job *j)
 {
 	struct diagnosis d = {};
-	bool held = diagnose(rc->holders, NULL, NULL, &j->rec.ev, &d) || d.n;
+	struct bw_event now = j->rec.ev;
+	bool held;
+
+	now.owners_flags = 0;
+	held = diagnose(rc->holders, NULL, NULL, &now, &d) || d.n;
 
 	diagnosis_free(&d);
 	return held;

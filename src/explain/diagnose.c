@@ -19,6 +19,15 @@
  * processes most likely still run; one that exits meanwhile is reported as
  * seen, marked exited.
  *
+ * A record the kernel filled with the port's sockets at the call
+ * (bw_event.owners, owners.c) names them first: each that blocks the call
+ * is looked for in the descriptor table of the process the ledger saw
+ * bind it, alone (find_by_owners()), else by the walks below; one no walk
+ * finds any more closed after the failure and is still its holder, as the
+ * kernel had it, marked gone.  A record without them (a port with more
+ * sockets than a record holds, a protocol with no such index) is
+ * diagnosed by the walks alone.
+ *
  * A monitor first asks the ledger (and what its last walks found) which
  * processes hold sockets where the request would clash, and walks those
  * alone (find_by_ledger()); every process is walked only when that finds
@@ -42,6 +51,7 @@
 #include "conflict.h"
 #include "diagnose.h"
 #include "kconfig.h"
+#include "owners.h"
 #include "proxy.h"
 #include "util.h"
 
@@ -255,17 +265,61 @@ static int find_by_ledger(struct holders *h, const struct ledger *ledger,
 }
 
 /*
- * The sockets of q's port that block req, from the ledger's binders when
- * that holds, else from a walk of every process if uid's walk budget has
- * one left (*skipped is set when not).  Into l.  0 or -errno.
+ * The processes holding the sockets the kernel had on the port (ev's
+ * owners): each that blocks req and has a file is looked for in the
+ * descriptor table of the process the ledger saw bind it, alone.  It
+ * holds when each is found there with every reference to it.  -EAGAIN
+ * when it does not: an owner bound before bindwatch started, or by
+ * another process than holds it now, passed on, or closed since; or no
+ * owner with a file (TIME_WAIT, kernel sockets: the walks find those).
+ */
+static int find_by_owners(struct holders *h, const struct ledger *ledger,
+			  const struct holder_query *q, const struct conflict_req *req,
+			  const struct bw_event *ev, struct holder_list *l)
+{
+	struct bw_holder o[BW_OWNERS_MAX];
+	size_t i, nb = 0, n = owners_clashing(ev, req, ev->sock_ino, o);
+	const struct ledger_entry *b;
+	__u32 binders[FAST_MAX_BINDERS];
+	int err = 0;
+
+	for (i = 0; ledger && i < n; i++) {
+		b = o[i].ino ? ledger_find(ledger, o[i].ino) : NULL;
+		if (o[i].ino && (!b || !add_binder(binders, &nb, b->pid)))
+			return -EAGAIN;
+	}
+	if (!nb)
+		return -EAGAIN;
+	for (i = 0; i < nb && !err; i++)
+		err = holders_find_in(h, q, binders[i], l);
+	for (i = 0; i < n && !err; i++)
+		if (o[i].ino && !all_refs_seen(l, o[i].ino))
+			err = -EAGAIN;
+	if (err) {
+		holder_list_free(l);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/*
+ * The sockets of q's port that block ev's call (req), from the owners'
+ * binders or the ledger's when that holds, else from a walk of every
+ * process if the requester uid's walk budget has one left (*skipped is
+ * set when not).  Into l.  0 or -errno.
  */
 static int find_processes(struct holders *h, const struct ledger *ledger,
-			  struct walk_budget *budget, __u32 uid, struct holder_query *q,
-			  const struct conflict_req *req, __u64 own_ino, struct holder_list *l,
-			  bool *skipped)
+			  struct walk_budget *budget, const struct bw_event *ev,
+			  struct holder_query *q, const struct conflict_req *req,
+			  struct holder_list *l, bool *skipped)
 {
-	int err = find_by_ledger(h, ledger, budget, q, req, own_ino, l);
+	__u64 own_ino = ev->sock_ino;
+	__u32 uid = ev->uid;
+	int err = find_by_owners(h, ledger, q, req, ev, l);
 	size_t i;
+
+	if (err)
+		err = find_by_ledger(h, ledger, budget, q, req, own_ino, l);
 
 	if (!err) {
 		holder_list_dedup(l);
@@ -282,6 +336,18 @@ static int find_processes(struct holders *h, const struct ledger *ledger,
 	return err;
 }
 
+/* Mark d's holders the kernel had on the port and no walk found any more. */
+static void mark_gone(struct diagnosis *d, const struct owners_gone *g)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (owners_is_gone(g, &d->holders[i].h)) {
+			d->holders[i].gone = true;
+			d->holders[i].tw_ms_left = -1; /* its timer was not read */
+		}
+}
+
 static int diagnose_walk(struct holders *h, const struct ledger *ledger,
 			 struct walk_budget *budget, const struct bw_event *ev, int netns_fd,
 			 struct diagnosis *d)
@@ -294,6 +360,7 @@ static int diagnose_walk(struct holders *h, const struct ledger *ledger,
 		.protocol = ev->sock.protocol,
 	};
 	struct holder_list l = {};
+	struct owners_gone gone = {};
 	int err = 0;
 
 	memset(d, 0, sizeof(*d));
@@ -307,8 +374,7 @@ static int diagnose_walk(struct holders *h, const struct ledger *ledger,
 		 * socket has a file and no process, or nothing explains it;
 		 * that walk of every process is within the budget too.
 		 */
-		err = find_processes(h, ledger, budget, ev->uid, &q, &req, ev->sock_ino, &l,
-				     &d->walk_skipped);
+		err = find_processes(h, ledger, budget, ev, &q, &req, &l, &d->walk_skipped);
 		if (!err && !l.n && !d->walk_skipped)
 			err = find_clashing(h, &q, HOLDERS_UNHELD, &req, ev->sock_ino, &l);
 		if (!err && (!l.n || holder_list_hidden(&l)) && !d->walk_skipped) {
@@ -318,10 +384,15 @@ static int diagnose_walk(struct holders *h, const struct ledger *ledger,
 				err = find_clashing(h, &q, HOLDERS_UNHELD | HOLDERS_INDIRECT, &req,
 						    ev->sock_ino, &l);
 		}
+		/* without a walk, nothing says which are gone: none is listed, as before */
+		if (!err && !d->walk_skipped)
+			err = owners_add_gone(&l, ev, &req, &gone);
 		if (l.n) /* l.v may be NULL then */
 			qsort(l.v, l.n, sizeof(*l.v), by_rank);
 		if (!err)
 			err = diagnosis_fill(d, &l, ledger);
+		if (!err && !d->walk_skipped)
+			mark_gone(d, &gone);
 		holder_list_free(&l);
 		if (q.netns_fd >= 0 && q.netns_fd != netns_fd)
 			close(q.netns_fd);

@@ -20,6 +20,7 @@
 #include "conflict.h"
 #include "json.h"
 #include "ledger.h"
+#include "owners.h"
 #include "policy.h"
 #include "policy_explain.h"
 #include "record.h"
@@ -296,6 +297,7 @@ static void json_holder(struct jw *w, const struct holder_info *hi)
 	json_proc_uids(w, hi);
 	json_procinfo(w, &hi->pi);
 	jw_bool(w, "exited", h->pid && hi->pi.exited);
+	jw_bool(w, "gone", hi->gone);
 	jw_str(w, "state", record_state_name(h));
 	json_endpoint(w, &h->sock);
 	json_sockopts(w, &h->sock);
@@ -328,6 +330,39 @@ static void json_holders(struct jw *w, const struct holder_info *v, size_t n)
 	jw_arr_end(w);
 }
 
+/*
+ * "kernel_owners": the sockets the kernel had on the port at the call
+ * (null when it did not look), and "kernel_owners_more" when it had more.
+ */
+static void json_kernel_owners(struct jw *w, const struct bw_event *ev)
+{
+	struct bw_holder h;
+	size_t i;
+
+	if (!(ev->owners_flags & BW_OWNERS_LOOKED)) {
+		jw_null(w, "kernel_owners");
+		jw_null(w, "kernel_owners_more");
+		return;
+	}
+	jw_arr_begin(w, "kernel_owners");
+	for (i = 0; i < ev->owners_n && i < BW_OWNERS_MAX; i++) {
+		owner_holder(&h, &ev->owners[i]);
+		jw_obj_begin(w, NULL);
+		jw_str(w, "state", record_state_name(&h));
+		json_endpoint(w, &h.sock);
+		jw_uint(w, "uid", h.sock.uid);
+		if (h.ino)
+			jw_uint(w, "inode", h.ino);
+		else
+			jw_null(w, "inode");
+		jw_uint(w, "cookie", ev->owners[i].cookie);
+		jw_bool(w, "kernel", h.kernel);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_bool(w, "kernel_owners_more", ev->owners_flags & BW_OWNERS_MORE);
+}
+
 static void json_diagnosis(struct jw *w, const struct bw_record *r)
 {
 	const struct diagnosis *d = r->diag;
@@ -336,6 +371,7 @@ static void json_diagnosis(struct jw *w, const struct bw_record *r)
 	json_holders(w, d->holders, d->n);
 	jw_uint(w, "holders_omitted", d->omitted);
 	jw_str(w, "holders_skipped", d->walk_skipped ? "walk-budget" : NULL);
+	json_kernel_owners(w, r->ev);
 	jw_str(w, "reason", conflict_reason_code(d->reason));
 	strbuf_init(&why);
 	conflict_explain_record(&why, r);

@@ -192,7 +192,10 @@ static void text_holder(struct strbuf *sb, const struct holder_info *hi)
 		text_workload(sb, wl);
 		strbuf_adds(sb, " via ");
 	}
-	text_owner(sb, &hi->h);
+	if (hi->gone && !hi->h.pid)
+		strbuf_adds(sb, "(gone)"); /* closed since the call: bound_by names its binder */
+	else
+		text_owner(sb, &hi->h);
 	text_in_workload(sb, &hi->pi);
 }
 

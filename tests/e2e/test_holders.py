@@ -53,6 +53,7 @@ HOLDER_TYPES = {
     "start_boottime_ns": is_int_or_null, "uid": is_int, "exe": is_str_or_null,
     "cmdline": is_str_or_null, "cgroup": is_str_or_null, "unit": is_str_or_null,
     "container": is_str_or_null, "exited": lambda v: type(v) is bool,
+    "gone": lambda v: type(v) is bool,
     "state": lambda v: isinstance(v, str), "proto": lambda v: isinstance(v, str),
     "family": lambda v: v in ("ipv4", "ipv6"), "addr": lambda v: isinstance(v, str),
     "port": is_int, "reuseaddr": lambda v: type(v) is bool,
@@ -84,6 +85,7 @@ def check_holder_schema(h, where):
        "not in flight")
     if h["pid"] is not None:
         check(h["via"] is not None, f"{where}.via is null for a named holder")
+        eq(h["gone"], False, f"{where}.gone of a socket a process holds")
     if h["pid"] is None:
         for key in ("comm", "fd", "start_boottime_ns"):
             eq(h[key], None, f"{where}.{key} of a socket no process holds")
@@ -222,6 +224,72 @@ def test_holders_tcp4_listener(text_monitor, make_holder, make_requester):
     check(m, f"text line {text!r} lacks {tail.pattern!r}")
     check(f"{holder.comm}[{holder.pid}]" not in text[m.end():],
           f"text line names a second holder: {text!r}")
+
+
+# ------------------------------------------- holders as the kernel had them
+
+def kernel_owner_ports(rec):
+    """The ports of the sockets the kernel had on the port at the call."""
+    owners = rec.get("kernel_owners")
+    check(isinstance(owners, list), f"kernel_owners is not an array: {owners!r}")
+    eq(rec.get("kernel_owners_more"), False, "kernel_owners_more")
+    return [o["port"] for o in owners]
+
+
+@pytest.mark.parametrize("proto,reason,state", [("tcp", "listener", "LISTEN"),
+                                                ("udp", "udp-no-reuse", "UDP")])
+def test_holders_gone(monitor, proto, reason, state):
+    """A holder that closes its socket microseconds after the failure (the
+    holder and the requester are one process, which closes both at once
+    and exits): the record still names it, as the kernel had it at the
+    call, gone, with its binder from the ledger and the right reason."""
+    bw = monitor()
+    rc, out, err = run_to_exit([PYTHON, child("bind_then_close.py"), proto])
+    eq(rc, 0, f"bind_then_close.py exit status (stderr {err!r})")
+    words = out.split()
+    eq(words[0::2], ["port", "errno"], f"bind_then_close.py output {out!r}")
+    port, errno = int(words[1]), int(words[3])
+    eq(errno, 98, "errno of the second bind (EADDRINUSE)")
+    rec = bw.wait_record(for_port(port))
+    eq(kernel_owner_ports(rec), [port], "ports of kernel_owners")
+    holders = diagnosis(rec, reason)
+    eq(len(holders), 1, f"number of holders in {holders}")
+    h = holders[0]
+    eq((h["gone"], h["pid"], h["state"]), (True, None, state), "holder gone, pid, state")
+    check_endpoint(h, proto=proto, family="ipv4", addr="127.0.0.1", port=port)
+    eq(h["inode"], rec["kernel_owners"][0]["inode"], "holder.inode")
+    b = h["bound_by"]
+    check(b is not None, "bound_by is null although bindwatch saw the bind")
+    eq((b["pid"], b["comm"]), (rec["requester"]["pid"], rec["requester"]["comm"]),
+       "bound_by pid and comm (the requester's own process bound it)")
+
+
+def test_holders_gone_text(text_monitor):
+    """The text line says "(gone)" where a holder's process would be, and
+    who bound it."""
+    rc, out, err = run_to_exit([PYTHON, child("bind_then_close.py"), "tcp"])
+    eq(rc, 0, f"bind_then_close.py exit status (stderr {err!r})")
+    port = int(out.split()[1])
+    line = text_monitor.bw.wait_line(lambda l: f"tcp 127.0.0.1:{port} by ".encode() in l)
+    text = line.decode("utf-8", "replace")
+    tail = re.compile(rf"; held by \(gone\) LISTEN tcp 127\.0\.0\.1:{port} \(bound [^)]* ago by "
+                      rf"python3\[\d+\][^)]*\); listener: ")
+    check(tail.search(text), f"text line {text!r} lacks {tail.pattern!r}")
+
+
+def test_holders_not_gone(monitor, make_holder, make_requester):
+    """Control: a holder that keeps its socket is named by its process, as
+    before, not gone, and is the socket the kernel had on the port."""
+    bw = monitor()
+    holder = make_holder(socket_spec(listen=BACKLOG))
+    req = make_requester()
+    rec = request(bw, req, holder.port)
+    eq(kernel_owner_ports(rec), [holder.port], "ports of kernel_owners")
+    holders = diagnosis(rec, "listener")
+    eq(len(holders), 1, f"number of holders in {holders}")
+    eq(holders[0]["gone"], False, "holder.gone")
+    check_holder_process(holders[0], holder)
+    eq(holders[0]["inode"], rec["kernel_owners"][0]["inode"], "holder.inode")
 
 
 def wait_accept_queue(port, n):

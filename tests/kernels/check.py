@@ -10,7 +10,9 @@
 # proto, family, addr, port, requester pid, errno EADDRINUSE, the mode
 # asked for and the socket options set (tests/kernels/init.sh prints them
 # between its markers, tests/kernels/conflicts.c the expect lines); for a
-# holder no descriptor shows, the process holding it and how ("via"); a
+# holder no descriptor shows, the process holding it and how ("via"); the
+# sockets the kernel had on the port at the call (kernel_owners: at least
+# one, on the record's port, read by owners.bpf.h in this kernel's layout); a
 # storm's counts adding up exactly; PID 1's port protected.
 import json
 import re
@@ -230,6 +232,10 @@ for mode in modes:
                     for k, v in opts.items():
                         if sock.get(k) is not (v == "1"):
                             diffs.append(f"socket.{k}={sock.get(k)!r}, expected {v == '1'}")
+                    owners = r.get("kernel_owners")
+                    if not isinstance(owners, list) or not any(
+                            o.get("port") == int(port) for o in owners):
+                        diffs.append(f"kernel_owners={owners!r}, expected one on port {port}")
                     if diffs_best is None or len(diffs) < len(diffs_best):
                         diffs_best = diffs
                 problems += diffs_best
