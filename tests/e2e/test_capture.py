@@ -16,9 +16,9 @@ from harness import (Bindwatch, bind_conflict, check, check_socket, eq, free_por
 from test_operations import shell_word, text_cmd
 
 # The capture modes each conflict is made in: tracepoint, the default
-# (auto), compat (tracepoint as kernels before 5.13 run it) and, where it
-# works, fexit.
-MODES = ("tracepoint", "auto", "compat", "fexit")
+# (auto), compat (tracepoint as kernels before 5.13 run it), cgroup (the
+# cgroup hooks, no syscall tracepoint) and, where it works, fexit.
+MODES = ("tracepoint", "auto", "compat", "cgroup", "fexit")
 # Text-mode output must not carry raw control bytes (terminal escapes etc).
 CONTROL_BYTES = set(range(0x20)) | {0x7f}
 HOSTILE_COMM = b'a"b\\c\x1b[31m$(x)\xff'  # 15 bytes: quote, backslash, ESC, invalid UTF-8
@@ -123,7 +123,7 @@ def test_fexit_mode():
     eq(bw.proc.returncode, 1, f"exit code of --mode fexit (stderr {stderr!r})")
     check("fexit" in stderr.lower(), f"stderr does not mention fexit: {stderr!r}")
     with start_bindwatch() as bw:
-        eq(bw.mode, "tracepoint", "auto mode when fexit is refused")
+        eq(bw.mode, "cgroup", "auto mode when fexit is refused")
 
 
 def test_socket_options(monitor):
