@@ -76,10 +76,10 @@ __noinline int dev_has_v4(__u64 devp, __be32 a4)
 
 		if (a4 == local || a4 == BPF_CORE_READ(ifa, ifa_broadcast) ||
 		    (loopback && (a4 & mask) == (local & mask)))
-			return true;
+			return 1;
 		ifa = BPF_CORE_READ(ifa, ifa_next);
 	}
-	return false;
+	return 0;
 }
 
 /* Whether one of dev's IPv6 addresses, not tentative, is a6_hi:a6_lo. */
@@ -87,15 +87,14 @@ __noinline int dev_has_v6(__u64 devp, __u64 a6_hi, __u64 a6_lo)
 {
 	const struct net_device *dev = (const void *)devp;
 	__u32 link = bpf_core_field_offset(struct inet6_ifaddr, if_list);
+	struct inet6_dev *idev = BPF_CORE_READ(dev, ip6_ptr);
 	struct list_head *head, *pos;
 	__u64 addr[2];
 	__u32 flags;
 	int i;
 
-	struct inet6_dev *idev = BPF_CORE_READ(dev, ip6_ptr);
-
 	if (!idev)
-		return false; /* no IPv6 on it */
+		return 0; /* no IPv6 on it */
 	head = (void *)idev + bpf_core_field_offset(struct inet6_dev, addr_list);
 	pos = BW_LIST_NEXT(head);
 	for (i = 0; i < BW_ADDRS_MAX && pos && pos != head; i++) {
@@ -105,14 +104,14 @@ __noinline int dev_has_v6(__u64 devp, __u64 a6_hi, __u64 a6_lo)
 		if (!bpf_probe_read_kernel(addr, sizeof(addr), &ifp->addr) &&
 		    addr[0] == a6_hi && addr[1] == a6_lo &&
 		    (!(flags & BW_IFA_F_TENTATIVE) || flags & BW_IFA_F_OPTIMISTIC))
-			return true;
+			return 1;
 		pos = BW_LIST_NEXT(pos);
 	}
-	return false;
+	return 0;
 }
 
 /*
- * Whether the address is one of net's (v4: a4; else a6): the devices of
+ * Whether the address is one of netp's (v4: a4; else a6_hi:a6_lo): the devices of
  * the namespace in turn.  A scan that runs out of its bounds says yes, so
  * that a real conflict is never taken for EADDRNOTAVAIL.
  */
