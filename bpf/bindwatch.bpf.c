@@ -16,7 +16,15 @@
  *    resets the socket's address when bind() fails, and parks the request
  *    for the exit half, which adds the outcome and emits it.
  *
- * A third entry point, the storm flusher, is run by userspace.
+ *  - cgroup/bind4 and bind6 on the root cgroup v2, with post_bind4/6,
+ *    sock_release and tp_btf/inet_sock_set_state, for kernels that refuse
+ *    trampolines: no syscall tracepoint, so nothing on any other system
+ *    call.  The bind hooks run before the kernel checks the call; what the
+ *    kernel's rules decide then (bindrules.bpf.h) is recorded at once, the
+ *    rest kept until the call is known to be over (pending.bpf.h).
+ *
+ * Two more entry points, the storm flusher and the sweep of the cgroup
+ * flavour's kept calls, are run by userspace.
  *
  * This file holds the entry points and nothing they share: that is in the
  * capture headers, one concern each, each including only headers listed
@@ -32,6 +40,8 @@
  *   record.bpf.h     a record built from the request and the task
  *   emit.bpf.h       a record sent through the ring buffer
  *   park.bpf.h       a request carried from a tracepoint's entry to its exit
+ *   bindrules.bpf.h  the kernel's rules for a bind(), before the port
+ *   pending.bpf.h    the cgroup flavour's calls whose outcome is not known yet
  *   flush.bpf.h      the flusher's walks of the storms and the uids
  *
  * and in those it shares with holders.bpf.c: bindwatch.h (the ABI),
@@ -50,6 +60,8 @@
 #include "storms.bpf.h"
 #include "emit.bpf.h"
 #include "park.bpf.h"
+#include "bindrules.bpf.h"
+#include "pending.bpf.h"
 #include "flush.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -146,6 +158,185 @@ int tp_enter_listen(struct trace_event_raw_sys_enter *ctx)
 	sk = fd_to_sock(ctx->args[0], &ino);
 	if (listen_request(&e, sk, ino))
 		park(&e, sk);
+	return 0;
+}
+
+/* ---- cgroup flavour ---------------------------------------------------- */
+
+/*
+ * A socket's address as a plain number: the verifier refuses arithmetic
+ * on the socket pointer a sock_addr context gives, and the probe reads
+ * that read the socket (sock.bpf.h) need it.
+ */
+static __always_inline __u64 sock_address(const void *sk)
+{
+	__u64 addr = 0;
+
+	bpf_probe_read_kernel(&addr, sizeof(addr), &sk);
+	return addr;
+}
+
+/*
+ * The sockaddr of a bind() as the cgroup hook has it: bind4 may read only
+ * the IPv4 fields of its context, bind6 only the IPv6 ones.
+ */
+static __always_inline __u16 ctx_sockaddr(union bw_sockaddr *sa, const struct bpf_sock_addr *ctx,
+					  bool v6)
+{
+	__builtin_memset(sa, 0, sizeof(*sa));
+	if (v6) {
+		sa->v6.sin6_family = AF_INET6;
+		sa->v6.sin6_addr.in6_u.u6_addr32[0] = ctx->user_ip6[0];
+		sa->v6.sin6_addr.in6_u.u6_addr32[1] = ctx->user_ip6[1];
+		sa->v6.sin6_addr.in6_u.u6_addr32[2] = ctx->user_ip6[2];
+		sa->v6.sin6_addr.in6_u.u6_addr32[3] = ctx->user_ip6[3];
+	} else {
+		sa->v4.sin_family = AF_INET;
+		sa->v4.sin_addr.s_addr = ctx->user_ip4;
+	}
+	sa->v4.sin_port = ctx->user_port; /* sin_port and sin6_port share their offset */
+	return bpf_ntohs(sa->v4.sin_port);
+}
+
+/*
+ * The request of a bind() of sa on socket sk (a plain address), in e: a
+ * subprogram, as emit_refused() and settle_entry() are, so that the
+ * socket's read copies and the record's making have a stack each.
+ */
+static __noinline bool cg_bind_request(struct bw_request *e, __u64 sk, const union bw_sockaddr *sa)
+{
+	const struct sock *s = (const void *)sk;
+
+	return bind_request(e, s, BPF_CORE_READ(s, sk_socket, file, f_inode, i_ino), sa);
+}
+
+/* The same for a listen() on socket sk. */
+static __noinline bool cg_listen_request(struct bw_request *e, __u64 sk)
+{
+	const struct sock *s = (const void *)sk;
+
+	return listen_request(e, s, BPF_CORE_READ(s, sk_socket, file, f_inode, i_ino));
+}
+
+/*
+ * Record req's call, which the kernel's rules say fails with err: never
+ * with EADDRINUSE, so no port's owners to read (no socket).
+ */
+static __noinline int emit_refused(const struct bw_request *req, int err)
+{
+	if (request_wanted(req, err))
+		emit(req, NULL, err, BW_MODE_CGROUP);
+	return 0;
+}
+
+/*
+ * A bind() about to be checked: the socket's last one, if kept, is over
+ * and failed; this one's outcome is the kernel's rules' if they decide
+ * it, else it is kept until post_bind or the call's end says.  Always
+ * allows the call.
+ */
+static __always_inline int cg_bind(struct bpf_sock_addr *ctx, bool v6)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx), sk = sock_address(ctx->sk);
+	struct bw_request e = {};
+	union bw_sockaddr sa;
+	int err;
+
+	settle(cookie, SETTLE_FAILED);
+	if (!port_may_matter(ctx_sockaddr(&sa, ctx, v6)) || !task_wanted() ||
+	    !cg_bind_request(&e, sk, &sa))
+		return 1;
+	err = bind_errno((const struct sock *)sk, &e.sock, v6);
+	if (err)
+		emit_refused(&e, err);
+	/* port 0 with IP_BIND_ADDRESS_NO_PORT takes no port: no post_bind, no failure */
+	else if (e.sock.port || !inet_bind_no_port((const struct sock *)sk))
+		keep(cookie, &e, sk);
+	return 1;
+}
+
+SEC("cgroup/bind4")
+int cg_bind4(struct bpf_sock_addr *ctx)
+{
+	return cg_bind(ctx, false);
+}
+
+SEC("cgroup/bind6")
+int cg_bind6(struct bpf_sock_addr *ctx)
+{
+	return cg_bind(ctx, true);
+}
+
+/* The port was granted: the kept bind() succeeded. */
+SEC("cgroup/post_bind4")
+int cg_post_bind4(struct bpf_sock *ctx)
+{
+	settle(bpf_get_socket_cookie(ctx), SETTLE_SUCCESS);
+	return 1;
+}
+
+SEC("cgroup/post_bind6")
+int cg_post_bind6(struct bpf_sock *ctx)
+{
+	settle(bpf_get_socket_cookie(ctx), SETTLE_SUCCESS);
+	return 1;
+}
+
+/*
+ * The socket is closed: a bind() kept failed; a listen() kept succeeded
+ * if the socket listens (inet_release() runs this before the protocol's
+ * close takes it out of TCP_LISTEN).
+ */
+SEC("cgroup/sock_release")
+int cg_sock_release(struct bpf_sock *ctx)
+{
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	struct pending *p;
+
+	if (!*(volatile __u64 *)&pending_n)
+		return 1;
+	p = bpf_map_lookup_elem(&pending, &cookie);
+	if (p)
+		settle_entry(cookie, p, p->req.syscall == BW_SYS_LISTEN &&
+					ctx->state == BW_TCP_LISTEN ? SETTLE_SUCCESS : SETTLE_FAILED);
+	return 1;
+}
+
+/*
+ * listen(): inet_csk_listen_start() moves the socket to TCP_LISTEN before
+ * get_port() and back to TCP_CLOSE when it refuses, in the same call,
+ * before the socket was ever hashed.  A bind() kept on it is over and
+ * failed (it got no port); the listen() is kept from the first change
+ * and decided by the second, or by the socket's release or the sweep.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(cg_listen_state, const struct sock *sk, int oldstate, int newstate)
+{
+	__u64 cookie, addr;
+	struct bw_request e = {};
+
+	if (newstate == BW_TCP_LISTEN && oldstate == BW_TCP_CLOSE) {
+		cookie = bpf_get_socket_cookie((void *)sk);
+		settle(cookie, SETTLE_FAILED);
+		addr = sock_address(sk);
+		if (task_wanted() && cg_listen_request(&e, addr))
+			keep(cookie, &e, addr);
+	} else if (oldstate == BW_TCP_LISTEN && newstate == BW_TCP_CLOSE) {
+		settle(bpf_get_socket_cookie((void *)sk), SETTLE_FAILED);
+	}
+	return 0;
+}
+
+/*
+ * Run by userspace while calls are kept (pending_n): decide those whose
+ * call is over (sweep_one()).
+ */
+SEC("syscall")
+int sweep_pending(void *args)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	bpf_for_each_map_elem(&pending, sweep_one, &now, 0);
 	return 0;
 }
 

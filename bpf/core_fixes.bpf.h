@@ -27,6 +27,7 @@
 struct inet_sock___pre66 {
 	__u8 freebind : 1;
 	__u8 transparent : 1;
+	__u8 bind_address_no_port : 1;
 } __attribute__((preserve_access_index));
 
 struct inet_sock___66 {
@@ -36,6 +37,7 @@ struct inet_sock___66 {
 enum {
 	BW_INET_FLAGS_FREEBIND = 11,
 	BW_INET_FLAGS_TRANSPARENT = 15,
+	BW_INET_FLAGS_BIND_ADDRESS_NO_PORT = 18, /* "inet: move inet->bind_address_no_port to inet->inet_flags", the same series */
 };
 
 /* BW_SF_FREEBIND and BW_SF_TRANSPARENT of sk: one read of the flag word since 6.6. */
@@ -59,6 +61,17 @@ static __always_inline __u32 inet_sockflags(const struct sock *sk)
 	if (BPF_CORE_READ_BITFIELD_PROBED(old, transparent))
 		flags |= BW_SF_TRANSPARENT;
 	return flags;
+}
+
+/* IP_BIND_ADDRESS_NO_PORT of sk: a bind() to port 0 then takes no port. */
+static __always_inline bool inet_bind_no_port(const struct sock *sk)
+{
+	if (bpf_core_field_exists(struct inet_sock___66, inet_flags))
+		return BPF_CORE_READ((struct inet_sock___66 *)sk, inet_flags) &
+		       (1UL << BW_INET_FLAGS_BIND_ADDRESS_NO_PORT);
+	const struct inet_sock___pre66 *old = (const void *)sk;
+
+	return BPF_CORE_READ_BITFIELD_PROBED(old, bind_address_no_port);
 }
 
 /*
@@ -262,6 +275,40 @@ static __always_inline struct udp_table *udp_table_of(const struct sock *sk,
 	if (t || !bpf_core_field_exists(struct netns_ipv4___62, udp_table))
 		return t;
 	return BPF_CORE_READ((const struct net___62 *)net, ipv4.udp_table);
+}
+
+/*
+ * Linux 6.3 made kernel_cap_t one u64 (commit f122a08b197d, "capability:
+ * just use a 'u64' instead of a 'u32[2]' array"); before, two u32 words,
+ * the low one first.
+ */
+struct kernel_cap_struct___pre63 {
+	__u32 cap[2];
+} __attribute__((preserve_access_index));
+
+struct cred___pre63 {
+	struct kernel_cap_struct___pre63 cap_effective;
+} __attribute__((preserve_access_index));
+
+/* spelled out: a vmlinux.h of an older kernel has kernel_cap_t as the struct above */
+struct kernel_cap___63 {
+	__u64 val;
+} __attribute__((preserve_access_index));
+
+struct cred___63 {
+	struct kernel_cap___63 cap_effective;
+} __attribute__((preserve_access_index));
+
+/* The effective capabilities of cred, as one 64-bit set. */
+static __always_inline __u64 cred_cap_effective(const struct cred *cred)
+{
+	const struct cred___63 *now = (const void *)cred;
+	const struct cred___pre63 *old = (const void *)cred;
+
+	if (bpf_core_field_exists(now->cap_effective.val))
+		return BPF_CORE_READ(now, cap_effective.val);
+	return BPF_CORE_READ(old, cap_effective.cap[0]) |
+	       (__u64)BPF_CORE_READ(old, cap_effective.cap[1]) << 32;
 }
 
 #endif /* BW_CORE_FIXES_BPF_H */

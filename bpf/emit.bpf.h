@@ -91,13 +91,32 @@ static __always_inline void send(struct bw_event *e, bool watched)
 }
 
 /*
+ * The record of req's call with outcome ret, in e: from the calling task,
+ * or a copy of built, the record the cgroup flavour took at the call
+ * (when the outcome is known later, maybe in another task), with its
+ * outcome.  Head only (fill_head()) for now: fill_rest() adds the rest
+ * of a record not built.
+ */
+static __always_inline void fill_from(struct bw_event *e, const struct bw_request *req,
+				      const struct bw_event *built, long ret, __u8 mode, __u64 now)
+{
+	if (!built) {
+		fill_head(e, req, ret, mode, now);
+		return;
+	}
+	__builtin_memcpy(e, built, sizeof(*e));
+	e->ret = ret;
+}
+
+/*
  * A record of one call, built where it goes, in the ring: a success, or a
  * failure without storms (--window 0).
  */
 static __always_inline void emit_one(const struct bw_request *req, const struct sock *sk,
+				     const struct bw_event *built,
 				     long ret, __u8 mode, __u64 now)
 {
-	__u32 uid = bpf_get_current_uid_gid();
+	__u32 uid = built ? built->uid : bpf_get_current_uid_gid();
 	struct bw_event *e;
 
 	if (ret < 0 && !admit(uid, 1, now))
@@ -107,8 +126,9 @@ static __always_inline void emit_one(const struct bw_request *req, const struct 
 		lose(uid, ret, 1, req->watch & REQ_WATCHED);
 		return;
 	}
-	fill_head(e, req, ret, mode, now);
-	fill_rest(e, sk);
+	fill_from(e, req, built, ret, mode, now);
+	if (!built)
+		fill_rest(e, sk);
 	bpf_ringbuf_submit(e, wakeup_flags(now));
 }
 
@@ -120,6 +140,7 @@ static __always_inline void emit_one(const struct bw_request *req, const struct 
  * template.
  */
 static __always_inline void emit_storm(const struct bw_request *req, const struct sock *sk,
+				       const struct bw_event *built,
 				       long ret, __u8 mode, __u64 now)
 {
 	__u32 zero = 0, level;
@@ -134,12 +155,12 @@ static __always_inline void emit_storm(const struct bw_request *req, const struc
 	level = *nest;
 	cur = bpf_map_lookup_elem(&scratch, &level);
 	if (!cur) { /* nested deeper than SCRATCH_LEVELS */
-		lose_uid(bpf_get_current_uid_gid(), 1);
+		lose_uid(built ? built->uid : bpf_get_current_uid_gid(), 1);
 		return;
 	}
 	*nest = level + 1;
 	e = &cur->tmpl;
-	fill_head(e, req, ret, mode, now);
+	fill_from(e, req, built, ret, mode, now);
 	bw_storm_key_of(&k, e, BW_SCOPE_ADDRESS);
 	s = bpf_map_lookup_elem(&storms, &k);
 	n = s ? count_into(s, now) : -1;
@@ -149,13 +170,15 @@ static __always_inline void emit_storm(const struct bw_request *req, const struc
 		/* the first failure after the window: stands for n */
 		e->count = n;
 		if (admit(e->uid, n, now)) {
-			fill_rest(e, sk);
+			if (!built)
+				fill_rest(e, sk);
 			send(e, req->watch & REQ_WATCHED);
 		}
 		goto out;
 	}
 	/* no storm, or a retired one: start one with the whole record */
-	fill_rest(e, sk);
+	if (!built)
+		fill_rest(e, sk);
 	e->count = storm_count(cur, &k);
 	if (e->count && admit(e->uid, e->count, now))
 		send(e, req->watch & REQ_WATCHED);
@@ -164,27 +187,45 @@ out:
 }
 
 /*
- * Make a record of req, made on socket sk (only probe-read, for its port's
- * owners), its outcome ret and the calling task; send it.  sk is not in
- * the request: the fexit programs' frame, where a request is built, has
- * no 8 bytes to spare (the verifier of 6.1 counts 512 with lose_uid's).
- * Successes go out as success_admit() says, asked before anything is
- * looked up or read, so one past the ledger's budget costs nothing more.
+ * Send the record of req's call on socket sk (only probe-read, for its
+ * port's owners) with outcome ret at now, made from the calling task or
+ * from built (fill_from()).  sk is not in the request: the fexit
+ * programs' frame, where a request is built, has no 8 bytes to spare (the
+ * verifier of 6.1 counts 512 with lose_uid's).  Successes go out as
+ * success_admit() says, asked before anything is looked up or read, so
+ * one past the ledger's budget costs nothing more.
  */
-static __always_inline void emit(const struct bw_request *req, const struct sock *sk, long ret,
-				 __u8 mode)
+static __always_inline void emit_from(const struct bw_request *req, const struct sock *sk,
+				      const struct bw_event *built, long ret, __u8 mode, __u64 now)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u32 uid = built ? built->uid : bpf_get_current_uid_gid();
 
 	/* --all's successes are asked for: the ledger's and watched ones are limited */
 	if (ret >= 0) {
-		if (success_admit(req, (__u32)bpf_get_current_uid_gid(), now))
-			emit_one(req, sk, ret, mode, now);
+		if (success_admit(req, uid, now))
+			emit_one(req, sk, built, ret, mode, now);
 	} else if (window_ns) {
-		emit_storm(req, sk, ret, mode, now);
+		emit_storm(req, sk, built, ret, mode, now);
 	} else {
-		emit_one(req, sk, ret, mode, now);
+		emit_one(req, sk, built, ret, mode, now);
 	}
+}
+
+/* Make a record of req, made on socket sk, its outcome ret and the calling task; send it. */
+static __always_inline void emit(const struct bw_request *req, const struct sock *sk, long ret,
+				 __u8 mode)
+{
+	emit_from(req, sk, NULL, ret, mode, bpf_ktime_get_ns());
+}
+
+/*
+ * Send built, a record taken at its call, now that its outcome ret is
+ * known; its storm and rate limit count it at the call's time.
+ */
+static __always_inline void emit_built(const struct bw_request *req, const struct bw_event *built,
+				       long ret)
+{
+	emit_from(req, NULL, built, ret, built->mode, built->ts_ns);
 }
 
 #endif /* BW_EMIT_BPF_H */

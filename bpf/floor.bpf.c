@@ -6,10 +6,13 @@
  * (for the syscall tracepoints: every system call of every task on the
  * slow path, plus the program call) from what bindwatch does in them.
  *
- * Keep the two lists in step with bindwatch.bpf.c's SEC() names: the
+ * Keep the three lists in step with bindwatch.bpf.c's SEC() names: the
  * tracepoint flavour's four sys_enter/sys_exit programs for bind() and
- * listen(), and the fexit flavour's three.  The storm flusher is run by
- * userspace, never by a hook, so it has no counterpart here.
+ * listen(), the fexit flavour's three, and the cgroup flavour's five
+ * cgroup hooks (attached to the root cgroup2 by tests/bench/floor.c) and
+ * its state tracepoint.  The storm flusher and the cgroup flavour's
+ * sweep are run by userspace, never by a hook, so neither has a
+ * counterpart here.
  * tests/bench/floor.c loads one flavour, as the bindwatch loader does.
  */
 #include "vmlinux.h"
@@ -60,6 +63,44 @@ int floor_tp_enter_bind(void *ctx)
 
 SEC("tracepoint/syscalls/sys_enter_listen")
 int floor_tp_enter_listen(void *ctx)
+{
+	return 0;
+}
+
+/* ---- cgroup flavour --------------------------------------------------- */
+
+SEC("cgroup/bind4")
+int floor_cg_bind4(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/bind6")
+int floor_cg_bind6(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/post_bind4")
+int floor_cg_post_bind4(struct bpf_sock *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/post_bind6")
+int floor_cg_post_bind6(struct bpf_sock *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/sock_release")
+int floor_cg_sock_release(struct bpf_sock *ctx)
+{
+	return 1;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(floor_cg_listen_state)
 {
 	return 0;
 }

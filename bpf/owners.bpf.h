@@ -72,7 +72,7 @@ static __always_inline bool owners_full(const struct bw_event *e)
 }
 
 /* Keep skc in e unless it is the requester's own; past BW_OWNERS_MAX, only say there were more. */
-static __always_inline void keep(struct bw_event *e, const struct owners_walk *w,
+static __always_inline void keep_owner(struct bw_event *e, const struct owners_walk *w,
 				 const struct sock_common *skc)
 {
 	__u32 n = e->owners_n;
@@ -103,7 +103,7 @@ static __always_inline void walk_bhash(struct bw_event *e, const struct owners_w
 
 	for (i = 0; i < BW_OWNERS_STEPS && !owners_full(e); i++) {
 		if (skn) {
-			keep(e, w, BW_CONTAINER(skn, struct sock_common, skc_bind_node));
+			keep_owner(e, w, BW_CONTAINER(skn, struct sock_common, skc_bind_node));
 			skn = node_next(skn);
 		} else if (tb2) {
 			skn = BPF_CORE_READ(BW_CONTAINER(tb2, struct inet_bind2_bucket___68,
@@ -170,7 +170,7 @@ static __always_inline void udp_owners(struct bw_event *e, const struct owners_w
 	for (i = 0; i < BW_OWNERS_STEPS && skn && !owners_full(e); i++) {
 		skc = BW_CONTAINER(skn, struct sock_common, skc_node);
 		if (BPF_CORE_READ(skc, skc_num) == w->port && BPF_CORE_READ(skc, skc_net.net) == w->net)
-			keep(e, w, skc);
+			keep_owner(e, w, skc);
 		skn = node_next(skn);
 	}
 	if (skn)
@@ -178,7 +178,7 @@ static __always_inline void udp_owners(struct bw_event *e, const struct owners_w
 }
 
 /*
- * One socket of the port, whose address keep() left in o->ino: its
+ * One socket of the port, whose address keep_owner() left in o->ino: its
  * address and options (a TIME_WAIT one has only its sock_common), inode,
  * cookie and state, and whether the kernel opened it (a struct socket
  * with no file).

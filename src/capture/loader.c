@@ -6,13 +6,16 @@
  * It owns the BPF objects, their maps and the capture mode; it must not
  * interpret records.
  *
- * fexit costs nothing outside bind()/listen(), while any syscall tracepoint
- * sends every system call of every thread down the slow path; so auto mode
- * tries fexit first and falls back to the tracepoints.  Whether fexit works
- * is learned by loading and attaching it, never from the kernel version:
- * kernels with trampolines may still refuse them (lockdown, a security
- * module, a hypervisor policy).  The unused flavour is switched off with
- * bpf_program__set_autoload() so it costs nothing.
+ * fexit costs nothing outside bind()/listen(), and neither do the cgroup
+ * hooks (they run on binds, and the state tracepoint on TCP state changes),
+ * while any syscall tracepoint sends every system call of every thread
+ * down the slow path; so auto mode tries fexit first, then cgroup, and
+ * falls back to the tracepoints.  Whether a mode works is learned by
+ * loading and attaching it, never from the kernel version: kernels with
+ * trampolines may still refuse them (lockdown, a security module, a
+ * hypervisor policy), and the cgroup mode needs a cgroup2 mount.  The
+ * unused flavours are switched off with bpf_program__set_autoload() so
+ * they cost nothing.
  *
  * In auto mode the question is first put to the kernel with one empty fexit
  * program (bpf/fexit_probe.bpf.c) through a light skeleton, which the
@@ -102,17 +105,72 @@ static int ensure_tracefs(void)
 	return 0;
 }
 
+static void detach_cgroup(struct bw_loader *l)
+{
+	size_t i;
+
+	for (i = 0; i < CGROUP_LINKS; i++) {
+		bpf_link__destroy(l->cgroup_links[i]);
+		l->cgroup_links[i] = NULL;
+	}
+}
+
+/* The cgroup flavour's programs attached to the root cgroup, by the loader (libbpf cannot). */
+static struct bpf_program **cgroup_progs(struct bindwatch_bpf *skel, size_t i)
+{
+	struct bpf_program **progs[CGROUP_LINKS] = {
+		&skel->progs.cg_bind4, &skel->progs.cg_bind6, &skel->progs.cg_post_bind4,
+		&skel->progs.cg_post_bind6, &skel->progs.cg_sock_release,
+	};
+
+	return progs[i];
+}
+
 static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode)
 {
-	bool fexit = mode == BW_MODE_FEXIT;
+	bool fexit = mode == BW_MODE_FEXIT, tp = mode == BW_MODE_TRACEPOINT;
+	bool cg = mode == BW_MODE_CGROUP;
+	size_t i;
 
 	bpf_program__set_autoload(skel->progs.fexit_inet_bind, fexit);
 	bpf_program__set_autoload(skel->progs.fexit_inet6_bind, fexit);
 	bpf_program__set_autoload(skel->progs.fexit_inet_listen, fexit);
-	bpf_program__set_autoload(skel->progs.tp_enter_bind, !fexit);
-	bpf_program__set_autoload(skel->progs.tp_exit_bind, !fexit);
-	bpf_program__set_autoload(skel->progs.tp_enter_listen, !fexit);
-	bpf_program__set_autoload(skel->progs.tp_exit_listen, !fexit);
+	bpf_program__set_autoload(skel->progs.tp_enter_bind, tp);
+	bpf_program__set_autoload(skel->progs.tp_exit_bind, tp);
+	bpf_program__set_autoload(skel->progs.tp_enter_listen, tp);
+	bpf_program__set_autoload(skel->progs.tp_exit_listen, tp);
+	for (i = 0; i < CGROUP_LINKS; i++)
+		bpf_program__set_autoload(*cgroup_progs(skel, i), cg);
+	bpf_program__set_autoload(skel->progs.cg_listen_state, cg);
+	bpf_program__set_autoload(skel->progs.sweep_pending, cg);
+}
+
+/*
+ * Attach the cgroup flavour's programs to the root of the cgroup2 mount,
+ * with links: every socket of the host runs them (a descendant's own
+ * programs run as well, links never override), and they go with
+ * bindwatch.  0 or -errno, nothing left attached then.
+ */
+static int attach_cgroup(struct bw_loader *l)
+{
+	int fd = cgroup_root_fd(), err;
+	size_t i;
+
+	if (fd < 0) {
+		note("cgroup mode: no cgroup2 mount to attach to");
+		return fd;
+	}
+	for (i = 0; i < CGROUP_LINKS; i++) {
+		l->cgroup_links[i] = bpf_program__attach_cgroup(*cgroup_progs(l->skel, i), fd);
+		if (!l->cgroup_links[i]) {
+			err = -errno;
+			note("cgroup mode: cannot attach %s to the root cgroup: %s",
+				bpf_program__name(*cgroup_progs(l->skel, i)), strerror(-err));
+			detach_cgroup(l);
+			return err;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -243,11 +301,14 @@ static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw
 		err = ensure_tracefs();
 	if (!err)
 		err = bindwatch_bpf__attach(skel);
+	l->skel = skel;
+	if (!err && mode == BW_MODE_CGROUP)
+		err = attach_cgroup(l);
 	if (err) {
 		bindwatch_bpf__destroy(skel);
+		l->skel = NULL;
 		return err;
 	}
-	l->skel = skel;
 	l->mode = mode;
 	return 0;
 }
@@ -305,7 +366,7 @@ int loader_start(struct bw_loader *l, const struct capture_config *o)
 		warn("this kernel has no BPF ring buffer maps; bindwatch needs Linux 5.8 or later");
 		return -EOPNOTSUPP;
 	}
-	if (o->mode != BW_MODE_TRACEPOINT) {
+	if (o->mode == MODE_AUTO || o->mode == BW_MODE_FEXIT) {
 		/* --btf: a kernel without BTF of its own cannot relocate the probe */
 		if (o->mode == MODE_AUTO && !o->btf_path && fexit_refused())
 			err = -EPERM;
@@ -314,9 +375,21 @@ int loader_start(struct bw_loader *l, const struct capture_config *o)
 		if (!err || o->mode == BW_MODE_FEXIT) {
 			if (err)
 				warn("fexit mode unavailable: the kernel refused the fexit programs (%s); "
-				     "--mode tracepoint works without BPF trampolines", strerror(-err));
+				     "--mode cgroup and --mode tracepoint work without BPF trampolines",
+				     strerror(-err));
 			return err;
 		}
+		note("fexit mode unavailable (%s): trying cgroup mode", strerror(-err));
+	}
+	if (o->mode == MODE_AUTO || o->mode == BW_MODE_CGROUP) {
+		err = try_mode(l, o, BW_MODE_CGROUP);
+		if (!err || o->mode == BW_MODE_CGROUP) {
+			if (err)
+				warn("cgroup mode unavailable: %s (run with -v for why); "
+				     "--mode tracepoint works without it", strerror(-err));
+			return err;
+		}
+		note("cgroup mode unavailable (%s): falling back to tracepoint mode", strerror(-err));
 	}
 	err = try_mode(l, o, BW_MODE_TRACEPOINT);
 	if (err)
@@ -327,12 +400,14 @@ int loader_start(struct bw_loader *l, const struct capture_config *o)
 
 void loader_detach(struct bw_loader *l)
 {
+	detach_cgroup(l);
 	if (l->skel)
 		bindwatch_bpf__detach(l->skel);
 }
 
 void loader_destroy(struct bw_loader *l)
 {
+	detach_cgroup(l);
 	bindwatch_bpf__destroy(l->skel);
 	l->skel = NULL;
 }
@@ -343,6 +418,20 @@ int loader_flush(const struct bw_loader *l, bool all)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
 
 	if (bpf_prog_test_run_opts(bpf_program__fd(l->skel->progs.flush_storms), &opts))
+		return -errno;
+	return 0;
+}
+
+bool loader_pending(const struct bw_loader *l)
+{
+	return l->mode == BW_MODE_CGROUP && *(volatile __u64 *)&l->skel->bss->pending_n;
+}
+
+int loader_sweep(const struct bw_loader *l)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(l->skel->progs.sweep_pending), &opts))
 		return -errno;
 	return 0;
 }
@@ -382,6 +471,7 @@ static uint64_t recursion_misses(const struct bw_loader *l)
 		int fd = bpf_program__fd(prog);
 
 		if (fd >= 0 && prog != l->skel->progs.flush_storms &&
+		    prog != l->skel->progs.sweep_pending &&
 		    !bpf_obj_get_info_by_fd(fd, &info, &len))
 			misses += info.recursion_misses;
 	}

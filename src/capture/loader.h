@@ -13,7 +13,8 @@
 #include "bindwatch.h"
 #include "portlist.h"
 
-#define MODE_AUTO 0 /* besides enum bw_mode: try fexit, fall back */
+#define MODE_AUTO 0 /* besides enum bw_mode: try fexit, then cgroup, fall back */
+#define CGROUP_LINKS 5 /* the cgroup flavour's programs on the root cgroup */
 
 /* What the capture is asked for: the command line's capture options. */
 struct capture_config {
@@ -34,12 +35,15 @@ struct capture_config {
 
 struct bindwatch_bpf;
 
+struct bpf_link;
+
 struct bw_loader {
 	struct bindwatch_bpf *skel;
 	enum bw_mode mode;
+	struct bpf_link *cgroup_links[CGROUP_LINKS]; /* cgroup mode's attachments */
 };
 
-/* Load and attach in c->mode (auto: fexit, else tracepoint).  0 or -errno. */
+/* Load and attach in c->mode (auto: fexit, else cgroup, else tracepoint).  0 or -errno. */
 int loader_start(struct bw_loader *l, const struct capture_config *c);
 
 /* Detach every program; the maps stay readable until loader_destroy(). */
@@ -62,6 +66,15 @@ void loader_set_expect(const struct bw_loader *l, const uint64_t ports[BW_PORT_W
  * per window.  0 or -errno.
  */
 int loader_flush(const struct bw_loader *l, bool all);
+
+/*
+ * Whether the cgroup mode keeps calls whose outcome is not known yet:
+ * loader_sweep() is then due within a few ms.
+ */
+bool loader_pending(const struct bw_loader *l);
+
+/* Decide the kept calls whose call is over (cgroup mode).  0 or -errno. */
+int loader_sweep(const struct bw_loader *l);
 
 /* Sum the per-CPU counters into stats[BW_STAT_MAX].  0 or -errno. */
 int loader_stats(const struct bw_loader *l, uint64_t stats[BW_STAT_MAX]);

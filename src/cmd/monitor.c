@@ -76,6 +76,7 @@
 
 #define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
 #define TICK_MS 1000      /* the longest poll, and the loss check interval */
+#define SWEEP_MS 20       /* the poll while the cgroup mode keeps calls undecided */
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t reopen; /* SIGHUP: logrotate moved the log */
@@ -110,6 +111,7 @@ struct monitor {
 	uint64_t tick_ms;    /* how often flush() runs */
 	uint64_t last_tick;  /* CLOCK_MONOTONIC ns of its last run */
 	int tick_err;        /* the last tick's error, 0 */
+	int sweep_err;       /* the last sweep's error, 0 */
 };
 
 static void on_signal(int sig)
@@ -430,6 +432,31 @@ static void reload_policy(struct monitor *m)
 	pthread_mutex_unlock(&m->out_lock);
 }
 
+/*
+ * How long to wait for records: short while hooks or reclaims run, or
+ * while the cgroup mode keeps calls whose outcome only a sweep may tell.
+ */
+static int poll_ms(const struct monitor *m, bool busy)
+{
+	int ms = busy ? BUSY_POLL_MS : (int)m->tick_ms;
+
+	return loader_pending(&m->loader) && ms > SWEEP_MS ? SWEEP_MS : ms;
+}
+
+/* Decide the cgroup mode's kept calls that are over; its records are read at the next poll. */
+static void sweep(struct monitor *m)
+{
+	int err;
+
+	if (!loader_pending(&m->loader))
+		return;
+	err = loader_sweep(&m->loader);
+	/* once per kind of failure, as flush() says its own */
+	if (err && err != m->sweep_err)
+		warn("sweeping the cgroup mode's undecided calls failed: %s", strerror(-err));
+	m->sweep_err = err;
+}
+
 static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 {
 	bool busy = false;
@@ -443,7 +470,7 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 			pthread_mutex_unlock(&m->out_lock);
 			reload_policy(m);
 		}
-		n = ring_buffer__poll(rb, busy ? BUSY_POLL_MS : (int)m->tick_ms);
+		n = ring_buffer__poll(rb, poll_ms(m, busy));
 		if (n == -EINTR)
 			continue;
 		/* records submitted without a wakeup wait for the timeout */
@@ -456,6 +483,7 @@ static int poll_loop(struct monitor *m, struct ring_buffer *rb)
 		/* running hooks and reclaims need checking: stay awake */
 		busy = n > 0;
 		busy |= hooks_tend(&m->hooks);
+		sweep(m);
 		if (now_ns(CLOCK_MONOTONIC) - m->last_tick >= m->tick_ms * NSEC_PER_MSEC)
 			flush(m, rb, false);
 	}

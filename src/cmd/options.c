@@ -57,7 +57,7 @@ static const char usage_text[] =
 "A DURATION is seconds (5) or a number and a unit: 250ms, 5s, 2m, 1h, 2d.\n"
 "\n"
 "Capture:\n"
-"  --mode MODE        auto (default), fexit or tracepoint\n"
+"  --mode MODE        auto (default), fexit, cgroup or tracepoint\n"
 "  --port LIST        only these ports, e.g. 80,443,8000-8099\n"
 "  --pid LIST         only these processes, e.g. 812,4242\n"
 "  --comm LIST        only these command names, e.g. python3,nginx\n"
@@ -181,6 +181,8 @@ static int parse_mode(const char *s, int *mode)
 		*mode = BW_MODE_FEXIT;
 	else if (!strcmp(s, "tracepoint"))
 		*mode = BW_MODE_TRACEPOINT;
+	else if (!strcmp(s, "cgroup"))
+		*mode = BW_MODE_CGROUP;
 	else
 		return -EINVAL;
 	return 0;
@@ -310,7 +312,7 @@ static int parse_one(int c, struct bw_options *o)
 	switch (c) {
 	case OPT_MODE:
 		if (parse_mode(optarg, &o->capture.mode)) {
-			usage_error(OPTIONS_PAGE, "--mode: '%s': expected auto, fexit or tracepoint",
+			usage_error(OPTIONS_PAGE, "--mode: '%s': expected auto, fexit, cgroup or tracepoint",
 				    optarg);
 			return -EINVAL;
 		}

@@ -99,6 +99,11 @@ int cgroup_init(void)
 	return mount_fd < 0 ? -errno : 0;
 }
 
+int cgroup_root_fd(void)
+{
+	return mount_fd >= 0 ? mount_fd : -ENOENT;
+}
+
 void cgroup_fini(void)
 {
 	if (mount_fd >= 0)

@@ -48,4 +48,10 @@ int cgroup_id_from_path(const char *path, uint64_t *id, unsigned int *level);
  */
 int cgroup_self_dir(char *path, size_t len);
 
+/*
+ * The cgroup2 mount's root directory, open (cgroup_init()'s descriptor,
+ * owned here: not to be closed), or -ENOENT without a cgroup2 mount.
+ */
+int cgroup_root_fd(void);
+
 #endif /* BW_CGROUP_H */

@@ -41,6 +41,8 @@ const char *mode_name(int mode)
 		return "fexit";
 	case BW_MODE_TRACEPOINT:
 		return "tracepoint";
+	case BW_MODE_CGROUP:
+		return "cgroup";
 	default:
 		return "auto";
 	}

@@ -11,14 +11,16 @@ import time
 
 import pytest
 
-from harness import (Bindwatch, bind_conflict, check, check_socket, eq, free_port, hold,
-                     listen_conflict, mode_args, socket_spec, start_bindwatch)
+from harness import (NOBODY, PYTHON, Bindwatch, bind_conflict, check, check_record,
+                     check_socket, child, eq, for_port, free_port, hold, listen_conflict,
+                     mode_args, socket_spec, start_bindwatch)
+from test_options import UNREACHABLE
 from test_operations import shell_word, text_cmd
 
 # The capture modes each conflict is made in: tracepoint, the default
-# (auto), compat (tracepoint as kernels before 5.13 run it) and, where it
-# works, fexit.
-MODES = ("tracepoint", "auto", "compat", "fexit")
+# (auto), compat (tracepoint as kernels before 5.13 run it), cgroup (the
+# cgroup hooks, no syscall tracepoint) and, where it works, fexit.
+MODES = ("tracepoint", "auto", "compat", "cgroup", "fexit")
 # Text-mode output must not carry raw control bytes (terminal escapes etc).
 CONTROL_BYTES = set(range(0x20)) | {0x7f}
 HOSTILE_COMM = b'a"b\\c\x1b[31m$(x)\xff'  # 15 bytes: quote, backslash, ESC, invalid UTF-8
@@ -123,7 +125,7 @@ def test_fexit_mode():
     eq(bw.proc.returncode, 1, f"exit code of --mode fexit (stderr {stderr!r})")
     check("fexit" in stderr.lower(), f"stderr does not mention fexit: {stderr!r}")
     with start_bindwatch() as bw:
-        eq(bw.mode, "tracepoint", "auto mode when fexit is refused")
+        eq(bw.mode, "cgroup", "auto mode when fexit is refused")
 
 
 def test_socket_options(monitor):
@@ -227,3 +229,77 @@ def test_text_itself(monitor, make_requester):
     check(want in line, f"text line {line!r} lacks {want!r}")
     eq(line.count(" cmd="), 1, f"cmd= in {line!r} (the requester's only)")
     print(f"  {line[line.index('; held by'):][:80]!r}")
+
+
+# ---------------------------------------------------------------- cgroup mode
+# The cgroup mode sees a bind() before the kernel checks it and decides a
+# failure once the call is over, maybe in another context (the socket's
+# next bind(), its release at the requester's exit, a sweep): the records
+# must be those of the other modes all the same.
+
+PRIVILEGED_PORT = 1000  # below ip_unprivileged_port_start: EACCES for nobody
+UNREACHABLE6 = "2001:db8::1"  # documentation prefix: not local, EADDRNOTAVAIL
+
+
+def test_cgroup_requester_exits_at_once(held_port, monitor):
+    """A requester that fails and exits at once: its record still has the
+    command line it had at the call, taken then, not read from /proc."""
+    port = held_port()
+    bw = monitor("--mode", "cgroup")
+    argv = [PYTHON, child("bind_once.py"), str(port), "127.0.0.1"]
+    proc = subprocess.run(argv)
+    eq(proc.returncode, 0, "bind_once.py's bind() failed with EADDRINUSE")
+    rec = bw.wait_record(for_port(port))
+    check_record(rec, bw, "conflict", "bind", "EADDRINUSE", "ipv4", "tcp", "127.0.0.1", port)
+    eq(rec["requester"]["cmdline"], " ".join(argv), "requester.cmdline of an exited requester")
+
+
+def test_cgroup_fail_then_bind_elsewhere(held_port, monitor):
+    """A socket whose bind() fails, then binds elsewhere: one failure, one
+    success (--all), each with its own outcome."""
+    port = held_port()
+    bw = monitor("--mode", "cgroup", "--all")
+    out = subprocess.run([PYTHON, child("rebind.py"), "127.0.0.1", str(port)],
+                         capture_output=True, text=True, check=True).stdout.split("\n")
+    eq(out[0], "failed", "rebind.py's first bind()")
+    check(out[1].startswith("bound "), f"rebind.py's second bind(): {out[1]!r}")
+    bw.wait_record(lambda rec: rec.get("port") == 0 and rec.get("errno") is None
+                   and "rebind.py" in rec["requester"]["cmdline"])
+    bw.stop()
+    mine = [rec for rec in bw.records() if "rebind.py" in rec.get("requester", {}).get("cmdline", "")]
+    eq(sorted((rec["port"], rec["errno"]) for rec in mine), [(0, None), (port, "EADDRINUSE")],
+       "the records of rebind.py's two bind()s")
+
+
+def test_cgroup_other_errors(monitor, make_requester):
+    """EACCES and EADDRNOTAVAIL, which the cgroup mode decides from the
+    kernel's rules at the call, are recorded as such with --errors all."""
+    bw = monitor("--mode", "cgroup", "--errors", "all")
+    port = free_port()
+    req, nobody = make_requester(), make_requester(prefix=NOBODY)
+    cases = [(nobody, "EACCES", "ipv4", "127.0.0.1", PRIVILEGED_PORT),
+             (req, "EADDRNOTAVAIL", "ipv4", UNREACHABLE, port),
+             (req, "EADDRNOTAVAIL", "ipv6", UNREACHABLE6, port)]
+    for who, errno_name, family, addr, p in cases:
+        result = who.call(errno_name, op="bind", family=family, proto="tcp", addr=addr, port=p)
+        rec = bw.wait_record(lambda rec: rec.get("port") == p and rec.get("addr") == addr)
+        check_record(rec, bw, "error", "bind", errno_name, family, "tcp", addr, p)
+        eq(rec["requester"]["tid"], result["tid"], "requester.tid")
+
+
+def test_cgroup_other_errors_not_conflicts(held_port, monitor, make_requester):
+    """By default only EADDRINUSE is recorded: an EACCES or EADDRNOTAVAIL
+    must not come out of the cgroup mode as a conflict."""
+    port = held_port()
+    bw = monitor("--mode", "cgroup")
+    req, nobody = make_requester(), make_requester(prefix=NOBODY)
+    nobody.call("EACCES", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1",
+                port=PRIVILEGED_PORT)
+    req.call("EADDRNOTAVAIL", op="bind", family="ipv4", proto="tcp", addr=UNREACHABLE, port=port)
+    req.call("EADDRNOTAVAIL", op="bind", family="ipv6", proto="tcp", addr=UNREACHABLE6, port=port)
+    req.call("EADDRINUSE", op="bind", family="ipv4", proto="tcp", addr="127.0.0.1", port=port)
+    rec = bw.wait_record(for_port(port), forbid=lambda rec: rec.get("addr") != "127.0.0.1")
+    check_record(rec, bw, "conflict", "bind", "EADDRINUSE", "ipv4", "tcp", "127.0.0.1", port)
+    bw.stop()
+    eq([(r["port"], r["addr"]) for r in bw.records() if r.get("port") in (port, PRIVILEGED_PORT)],
+       [(port, "127.0.0.1")], "records of the four bind()s")
