@@ -27,7 +27,8 @@
  * STEP counts the round's calls from 1.  A line "sync" is answered with
  * "synced".  With --pause, before the call that may fail (the second bind,
  * or the second listen) it prints "pause ID PORT" and waits for a line on
- * stdin: time for `bindwatch check` to predict it.
+ * descriptor 3 (stdin carries the rounds): time for `bindwatch check` to
+ * predict the call.
  */
 #define _GNU_SOURCE /* setfsuid */
 #include <arpa/inet.h>
@@ -48,6 +49,7 @@
 #define ROUND_SOCKETS (FIELDS_MAX - FIXED_FIELDS + 2)
 #define BACKLOG 8
 #define V6ONLY_SUFFIX "/v6only"
+#define PAUSE_FD 3 /* where --pause waits for its go-ahead */
 
 struct endpoint {
 	int family;
@@ -142,12 +144,15 @@ static void report(struct round *r, const char *call, const struct endpoint *ep,
 
 static void pause_for_check(const struct round *r)
 {
-	char line[LINE_MAX_LEN];
+	char byte;
 
 	printf("pause\t%s\t%u\n", r->id, r->port);
 	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		die("stdin closed during a pause");
+	errno = 0; /* read() returning 0 (closed) sets none */
+	do {
+		if (read(PAUSE_FD, &byte, 1) != 1)
+			die("no go-ahead on descriptor 3");
+	} while (byte != '\n');
 }
 
 /* bind(); 0 or the errno.  The first bind (port 0) learns the round's port. */
