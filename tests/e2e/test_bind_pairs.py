@@ -150,15 +150,17 @@ class Replayer:
     bound."""
 
     def __init__(self, pause=False):
-        argv = [child_binary("bind_pairs")]
-        self.go = None
-        kwargs = {}
+        argv, fds, self.go = [child_binary("bind_pairs")], (), None
         if pause:
             read_end, self.go = os.pipe()
-            argv.append("--pause")
-            kwargs = dict(pass_fds=(read_end,))
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, **kwargs)
+            argv += ["--pause", str(read_end)]
+            fds = (read_end,)
+        try:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, pass_fds=fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
         self.pid = self.proc.pid
         self.out = LineReader(self.proc.stdout)
 
@@ -167,6 +169,8 @@ class Replayer:
 
     def __exit__(self, *exc):
         end_child(self.proc)
+        if self.go is not None:
+            os.close(self.go)
 
     def _line(self):
         try:
@@ -324,28 +328,51 @@ def test_bind_pairs(mode):
     judge(f"{mode}, full speed", calls, records, pid)
 
 
+def checked_calls(calls):
+    """(call, its socket, the sockets bound then) of each round's call a check predicted."""
+    for cs in calls.values():
+        for c, sock, bound in replayed(cs[0].round, cs):
+            if c.step == CHECKED_STEP[c.round.call]:
+                yield c, sock, bound
+
+
 def test_bind_pairs_checked():
     """The replay with `bindwatch check` before each call that may fail:
-    its answer is the kernel's, every time; and the records as above."""
-    predicted = {}
+    its answer is the kernel's, every time, and when busy its holder is a
+    socket of the round and its reason the one REASONS gives; and the
+    records as above."""
+    answers = {}
 
     def predict(r, port):
-        i = 1  # the second socket makes the call that may fail
-        sock = sockets(r)[i]
+        sock = sockets(r)[1]  # the second socket makes the call that may fail
         op = dict(family="ipv6" if ":" in sock.addr else "ipv4", proto=r.proto,
                   addr=sock.addr, port=port, reuseaddr=sock.reuseaddr,
                   reuseport=sock.reuseport, v6only=sock.v6only, listen=r.call == "listen")
         rc, out, err = run_to_exit(check_argv("check", op))
         try:
-            predicted[r.id] = json.loads(out)["answer"]
-        except (ValueError, KeyError):
-            fail(f"check {op}: exit {rc}, not an answer: {out!r} (stderr {err.strip()!r})")
+            answers[r.id] = json.loads(out)
+        except ValueError:
+            fail(f"check {op}: exit {rc}, not JSON: {out!r} (stderr {err.strip()!r})")
 
     with start_in_mode("tracepoint", *MONITOR_ARGS) as bw:
         calls, records, pid = replay(bw, predict)
-    kernel = {rid: "busy" if c.err else "free" for rid, cs in calls.items() for c in cs
-              if rid in predicted and c.step == CHECKED_STEP[c.round.call]}
-    wrong = {rid: (predicted[rid], kernel[rid]) for rid in predicted if predicted[rid] != kernel[rid]}
-    print(f"\n  check: {len(predicted) - len(wrong)} of {len(predicted)} calls predicted right")
+    wrong, misexplained, busy = {}, {}, 0
+    for c, sock, bound in checked_calls(calls):
+        ans = answers[c.round.id]
+        kernel = "busy" if c.err else "free"
+        if ans["answer"] != kernel:
+            wrong[c.round.endpoints[:2] + (c.round.opt, c.round.uid)] = (ans["answer"], kernel)
+        elif kernel == "busy":
+            busy += 1
+            # check --listen answers for a socket yet to bind (bindwatch-check(8)):
+            # its bind is what meets the listener, so the reason is a bind's
+            h = holder_sock(ans["holders"][0], bound)
+            if h is None or ans["reason"] != expected_reason("bind", sock, h):
+                misexplained[c.round.id] = ans
+    print(f"\n  check: {len(answers) - len(wrong)} of {len(answers)} calls predicted right, "
+          f"{busy - len(misexplained)} of {busy} busy ones with a holder of the round and "
+          f"the reason REASONS gives")
+    eq(len(answers), len(calls), "rounds paused for a check")
     check(not wrong, f"check vs the kernel, (check, kernel) by round: {wrong!r}")
+    check(not misexplained, f"check's holder or reason: {list(misexplained.values())[:3]!r}")
     judge("tracepoint, a check before each call that may fail", calls, records, pid)

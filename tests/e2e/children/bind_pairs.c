@@ -5,7 +5,7 @@
  * closed as fast as the calls go, so that a socket that blocks a call is
  * closed microseconds after it.
  *
- *   bind_pairs [--pause]
+ *   bind_pairs [--pause FD]
  *
  * reads rounds from stdin, one a line, tab-separated:
  *
@@ -27,7 +27,7 @@
  * STEP counts the round's calls from 1.  A line "sync" is answered with
  * "synced".  With --pause, before the call that may fail (the second bind,
  * or the second listen) it prints "pause ID PORT" and waits for a line on
- * descriptor 3 (stdin carries the rounds): time for `bindwatch check` to
+ * descriptor FD (stdin carries the rounds): time for `bindwatch check` to
  * predict the call.
  */
 #define _GNU_SOURCE /* setfsuid */
@@ -49,7 +49,6 @@
 #define ROUND_SOCKETS (FIELDS_MAX - FIXED_FIELDS + 2)
 #define BACKLOG 8
 #define V6ONLY_SUFFIX "/v6only"
-#define PAUSE_FD 3 /* where --pause waits for its go-ahead */
 
 struct endpoint {
 	int family;
@@ -142,6 +141,9 @@ static void report(struct round *r, const char *call, const struct endpoint *ep,
 	       r->port, err);
 }
 
+/* With --pause: the descriptor its go-ahead comes on; else -1. */
+static int pause_fd = -1;
+
 static void pause_for_check(const struct round *r)
 {
 	char byte;
@@ -150,8 +152,8 @@ static void pause_for_check(const struct round *r)
 	fflush(stdout);
 	errno = 0; /* read() returning 0 (closed) sets none */
 	do {
-		if (read(PAUSE_FD, &byte, 1) != 1)
-			die("no go-ahead on descriptor 3");
+		if (read(pause_fd, &byte, 1) != 1)
+			die("no go-ahead on the --pause descriptor");
 	} while (byte != '\n');
 }
 
@@ -194,7 +196,7 @@ static int parse_opt(const char *opt)
 	return 0;
 }
 
-static void play(char **f, int n, bool pause)
+static void play(char **f, int n)
 {
 	struct round r = {
 		.id = f[0], .type = !strcmp(f[1], "udp") ? SOCK_DGRAM : SOCK_STREAM,
@@ -211,11 +213,11 @@ static void play(char **f, int n, bool pause)
 	first_err = do_bind(&r, fd[0], &ep[0]);
 	if (first_err)
 		goto out; /* no port: nothing to replay */
-	if (pause && !r.listen)
+	if (pause_fd >= 0 && !r.listen)
 		pause_for_check(&r);
 	second_err = do_bind(&r, fd[1], &ep[1]);
 	if (r.listen && !second_err && !do_listen(&r, fd[0], &ep[0])) {
-		if (pause)
+		if (pause_fd >= 0)
 			pause_for_check(&r);
 		do_listen(&r, fd[1], &ep[1]);
 	}
@@ -248,17 +250,20 @@ static int split(char *line, char **f)
 
 int main(int argc, char **argv)
 {
-	bool pause = argc > 1 && !strcmp(argv[1], "--pause");
 	char line[LINE_MAX_LEN], *f[FIELDS_MAX];
 	int n;
 
+	if (argc == 3 && !strcmp(argv[1], "--pause"))
+		pause_fd = atoi(argv[2]);
+	else if (argc != 1)
+		die("usage: bind_pairs [--pause FD]");
 	while (fgets(line, sizeof(line), stdin)) {
 		n = split(line, f);
 		if (n == 1 && !strcmp(f[0], "sync")) {
 			puts("synced");
 			fflush(stdout);
 		} else if (n >= FIXED_FIELDS) {
-			play(f, n, pause);
+			play(f, n);
 		} else if (n) {
 			errno = 0;
 			die("a round needs ID PROTO CALL OPT UID EP1 EP2");
