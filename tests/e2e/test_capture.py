@@ -62,13 +62,14 @@ def check_parking(how):
     eq(types, PARKING[how], "types and sizes of the parking maps")
 
 
-def start_in_mode(mode):
-    """A ready bindwatch in this capture mode; skips if the kernel refuses fexit.
-    "compat" is tracepoint mode the way kernels before 5.13 run it: requests
-    parked in a hash, the task read by probe reads."""
+def start_in_mode(mode, *args):
+    """A ready bindwatch in this capture mode, with more arguments args;
+    skips if the kernel refuses fexit.  "compat" is tracepoint mode the way
+    kernels before 5.13 run it: requests parked in a hash, the task read by
+    probe reads."""
     if mode == "compat":
         env = dict(os.environ, BINDWATCH_TEST_NO_TASK_STORAGE="1")
-        bw = start_bindwatch("--mode", "tracepoint", env=env)
+        bw = start_bindwatch("--mode", "tracepoint", *args, env=env)
         try:
             check_parking("hash")
         except BaseException:
@@ -76,8 +77,8 @@ def start_in_mode(mode):
             raise
         return bw
     if mode != "fexit":
-        return start_bindwatch(*mode_args(mode))
-    bw = Bindwatch(*mode_args(mode))
+        return start_bindwatch(*mode_args(mode), *args)
+    bw = Bindwatch(*mode_args(mode), *args)
     if not bw.wait_ready():
         pytest.skip(f"kernel refuses fexit mode: {bw.err.text().strip()}")
     return bw
