@@ -34,7 +34,7 @@ if [ "${1:-}" = --row ]; then
 	case $6 in "<=" | ">=" | -) ;; *) usage ;; esac
 	awk -v f="$3" -v v="$4" -v u="$5" -v op="$6" -v l="$7" -v r="${8:-}" 'BEGIN {
 		if (v == "") { printf "%s\tnot measured\t%s %s%s\t-\t%s\n", f, op, l, u, r; exit }
-		if (v ~ /^n\/a/) { printf "%s\tn/a\t%s %s%s\t%s\t%s\n", f, op, l, u, v, r; exit }
+		if (v ~ /^n\/a/) { printf "%s\tn/a\t%s\t%s\t%s\n", f, op == "-" ? "none" : op " " l u, v, r; exit }
 		if (op == "-") { printf "%s\t%s%s\tnone\tcontext\t%s\n", f, v, u, r; exit }
 		ok = op == "<=" ? v + 0 <= l + 0 : v + 0 >= l + 0
 		printf "%s\t%s%s\t%s %s%s\t%s\t%s\n", f, v, u, op, l, u, ok ? "ok" : "over", r }' >>"$2"

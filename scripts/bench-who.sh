@@ -26,16 +26,16 @@
 #             --port P` runs (started fresh, waited for "ready" on stderr).
 #             First records: BENCH_CONFLICTS conflicts from as many distinct
 #             processes (forked by the harness, BENCH_GAP_MS apart, after
-#             BENCH_WARMUP uncounted ones), each the first failure of its
-#             own storm, so it is sent at once: latency from just after the
-#             failing bind() returns (CLOCK_REALTIME in the requester) to
-#             reading its line from bindwatch's stdout, p50 and p99; the
-#             same to the record's own "time" is shown as a cross-check.
-#             Storm window: then one process fails BENCH_STORM times,
-#             BENCH_GAP_MS apart, on one socket: after its first record
-#             each later failure is only counted, and its line comes when
-#             the storm's window closes (--window), which is what this row
-#             measures, not the record path.  Every record must name the
+#             BENCH_WARMUP uncounted ones), each of its own uid, so each is
+#             the first failure of its own storm and incident and is sent
+#             at once: latency from just after the failing bind() returns
+#             (CLOCK_REALTIME in the requester) to reading its line from
+#             bindwatch's stdout, p50 and p99; the same to the record's own
+#             "time" is shown as a cross-check.  Storm window: then
+#             BENCH_STORM processes fail twice each, BENCH_GAP_MS apart, on
+#             one socket: the second failure is only counted, and its line
+#             comes when the storm's window closes (--window), which is
+#             what this row measures, not the record path.  Every record must name the
 #             requester and the holder.  The first-record median at scale
 #             minus the one at baseline is what the holder lookup adds
 #             at that scale.
@@ -497,7 +497,7 @@ done
 echo
 echo "conflict record latency, ms from the failing bind() returning to the line read"
 echo "(first records: $conflicts conflicts from $conflicts distinct processes, $gap_ms ms apart, after $warmup uncounted;"
-echo " storm window: $storm later failures of one process, each counted until its storm's window closes; mode $(field "$tmp/record.baseline" mode))"
+echo " storm window: the second failure of $storm processes, each counted until its storm's window closes; mode $(field "$tmp/record.baseline" mode))"
 printf '%-32s %8s %8s %8s %14s %14s\n' "" p50 p99 max 'p50 from "time"' 'storm window'
 for phase in baseline scale big fresh attack; do
 	[ -s "$tmp/record.$phase" ] || continue
