@@ -28,7 +28,7 @@
 #             processes (forked by the harness, BENCH_GAP_MS apart, after
 #             BENCH_WARMUP uncounted ones), each of its own uid, so each is
 #             the first failure of its own storm and incident and is sent
-#             at once: latency from just after the failing bind() returns
+#             at once: latency from just before the failing bind()
 #             (CLOCK_REALTIME in the requester) to reading its line from
 #             bindwatch's stdout, p50 and p99; the same to the record's own
 #             "time" is shown as a cross-check.  Storm window: then
@@ -495,7 +495,7 @@ for key in $tools $mon_tools; do
 done
 
 echo
-echo "conflict record latency, ms from the failing bind() returning to the line read"
+echo "conflict record latency, ms from just before the failing bind() to the line read"
 echo "(first records: $conflicts conflicts from $conflicts distinct processes, $gap_ms ms apart, after $warmup uncounted;"
 echo " storm window: the second failure of $storm processes, each counted until its storm's window closes; mode $(field "$tmp/record.baseline" mode))"
 printf '%-32s %8s %8s %8s %14s %14s\n' "" p50 p99 max 'p50 from "time"' 'storm window'
@@ -529,7 +529,7 @@ times_faster() {
 # run (KEY's over ss's with "slower"), space-separated
 run_ratios() {
 	paste "$tmp/lookup.$2.$1" "$tmp/lookup.$2.ss" |
-		awk -v slower="${3:-}" '{ printf "%s%.2f", NR > 1 ? " " : "", slower ? $1 / $2 : $2 / $1 }'
+		awk -v slower="${3:-}" '{ printf "%s%.2f", (NR > 1 ? " " : ""), (slower ? $1 / $2 : $2 / $1) }'
 }
 # added PHASE: the first records' p50 at PHASE over the baseline's, and
 # the two p50s it is the difference of

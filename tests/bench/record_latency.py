@@ -6,8 +6,8 @@
 # ERRFILE, its pid to PIDFILE), waits for its ready line, then fails bind()
 # on PORT (held by process HOLDER) from N fresh processes GAP_MS apart
 # (each of its own uid, so each conflict is the first of its incident),
-# after WARM uncounted ones, and times each from just after the failing
-# bind() returns to reading its record from bindwatch's stdout (every record
+# after WARM uncounted ones, and times each from just before the failing
+# bind() to reading its record from bindwatch's stdout (every record
 # must name the holder); then STORM storms of two failures from as many
 # processes, the second one's record timed (it waits for the window).  Prints
 # one line: "mode M n N p50 MS p99 MS max MS time_median MS storm_n N
@@ -51,11 +51,14 @@ def rfc3339_ns(s):
 
 
 def failing_bind(s):
-    """bind() s to the held port; CLOCK_REALTIME just after it failed."""
+    """bind() s to the held port; CLOCK_REALTIME just before the call (the
+    call is a microsecond or two; read after it, the clock could come after
+    the record: the requester may be preempted on its way back while the
+    monitor and this harness run)."""
+    t0 = time.clock_gettime_ns(time.CLOCK_REALTIME)
     try:
         s.bind(("127.0.0.1", port))
     except OSError as e:
-        t0 = time.clock_gettime_ns(time.CLOCK_REALTIME)
         if e.errno != errno.EADDRINUSE:
             fail("bind: %s (expected EADDRINUSE)" % e)
         return t0
