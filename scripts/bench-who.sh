@@ -42,8 +42,8 @@
 #
 #   big       the record latency again, with a crowd of BENCH_BIG_PROCS
 #             processes (10,000 x BENCH_SOCKETS by default), each holding
-#             as many listeners as the ephemeral port range has room for
-#             (up to BENCH_LISTENERS).  kernel.pid_max is raised for it when
+#             as many listeners as half the ephemeral port range has room
+#             for (up to BENCH_LISTENERS; 1 with Linux's default range).  kernel.pid_max is raised for it when
 #             too low and restored after; when the machine cannot hold the
 #             crowd anyway (memory, threads-max, a cgroup's pids.max, open
 #             files), the rows say why instead.
@@ -51,8 +51,8 @@
 # This reports; it never fails on a threshold.  It exits non-zero only when
 # it cannot measure (not root, something missing, the machine too small for
 # the 1,000-process crowd, a tool or bindwatch misbehaving).  Everything it
-# starts is stopped on exit, the crowd by its process group.  About 60 s on
-# 2 CPUs, most of it the big crowd's start and stop.
+# starts is stopped on exit, the crowd by its process group.  About 30 s on
+# 2 CPUs.
 #
 # Builds nothing: ./bindwatch and build/holdmany must exist.  Needs root.
 #
@@ -169,13 +169,17 @@ no_room() {
 	fi
 }
 
-# room_listeners PROCS: listeners per process that fit the ephemeral range
-# beside PORT_SPARE, at most $listeners
+# room_listeners PROCS: listeners per process that fit in half the
+# ephemeral range beside PORT_SPARE, at most $listeners.  Half: bind() to
+# port 0 scans the ports of one parity before the other (connect() takes
+# the other first), so past half the range every bind() of the crowd
+# would first scan that whole half (a minute for 10,000 processes).
 room_listeners() {
 	local port_lo port_hi fit
 
 	read -r port_lo port_hi </proc/sys/net/ipv4/ip_local_port_range
-	fit=$(((port_hi - port_lo + 1 - PORT_SPARE) / $1))
+	fit=$(((port_hi - port_lo + 1) / 2 - PORT_SPARE))
+	fit=$((fit / $1))
 	[ "$fit" -lt 0 ] && fit=0
 	[ "$fit" -lt "$listeners" ] && echo "$fit" || echo "$listeners"
 }
