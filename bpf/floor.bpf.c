@@ -6,18 +6,20 @@
  * (for the syscall tracepoints: every system call of every task on the
  * slow path, plus the program call) from what bindwatch does in them.
  *
- * Keep the three lists in step with bindwatch.bpf.c's SEC() names: the
+ * Keep the lists in step with the capture programs' SEC() names: the
  * tracepoint flavour's four sys_enter/sys_exit programs for bind() and
- * listen(), the fexit flavour's three, and the cgroup flavour's five
- * cgroup hooks (attached to the root cgroup2 by tests/bench/floor.c) and
- * its state tracepoint.  The storm flusher and the cgroup flavour's
- * sweep are run by userspace, never by a hook, so neither has a
- * counterpart here.
+ * listen(), the fexit flavour's three, and the cgroup flavour's sock_addr
+ * and sock hooks (attached to the root cgroup by tests/bench/floor.c) with
+ * the socket state tracepoint that sees listen().  The storm flusher is
+ * run by userspace, never by a hook, so it has no counterpart here.
  * tests/bench/floor.c loads one flavour, as the bindwatch loader does.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+
+/* what a cgroup program returns to let the call go on */
+#define FLOOR_CG_ALLOW 1
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -72,35 +74,35 @@ int floor_tp_enter_listen(void *ctx)
 SEC("cgroup/bind4")
 int floor_cg_bind4(struct bpf_sock_addr *ctx)
 {
-	return 1;
+	return FLOOR_CG_ALLOW;
 }
 
 SEC("cgroup/bind6")
 int floor_cg_bind6(struct bpf_sock_addr *ctx)
 {
-	return 1;
+	return FLOOR_CG_ALLOW;
 }
 
 SEC("cgroup/post_bind4")
 int floor_cg_post_bind4(struct bpf_sock *ctx)
 {
-	return 1;
+	return FLOOR_CG_ALLOW;
 }
 
 SEC("cgroup/post_bind6")
 int floor_cg_post_bind6(struct bpf_sock *ctx)
 {
-	return 1;
+	return FLOOR_CG_ALLOW;
 }
 
 SEC("cgroup/sock_release")
 int floor_cg_sock_release(struct bpf_sock *ctx)
 {
-	return 1;
+	return FLOOR_CG_ALLOW;
 }
 
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(floor_cg_listen_state)
+int BPF_PROG(floor_cg_set_state)
 {
 	return 0;
 }

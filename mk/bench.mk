@@ -26,8 +26,9 @@ BENCH_TOOLS := $(BUILD)/bindbench $(BUILD)/holdmany $(BUILD)/floor $(BUILD)/work
 # a not-cached lookup, for the requester and a holder, within 1 ms of a record's p99
 WORKLOAD_COLD_P99_US := 500
 
-# the test tools: lsof and fuser to compare with, qemu for the guests
-bench: test-deps all $(BENCH_TOOLS)
+# the test tools: lsof and fuser to compare with, qemu for the guests;
+# build/conflicts, which scripts/kernel-matrix.sh puts in every guest
+bench: test-deps all $(BENCH_TOOLS) $(BUILD)/conflicts
 	$(Q)rm -f $(BENCH_TABLE)
 	$(Q)BENCH_TABLE=$(BENCH_TABLE) scripts/bench.sh $(BUILD)/bindbench $(BUILD)/floor
 	$(Q)BENCH_TABLE=$(BENCH_TABLE) scripts/bench-who.sh $(BUILD)/holdmany

@@ -5,51 +5,54 @@
  * done in them.
  *
  * It takes bindwatch's --mode word (tracepoint, fexit or cgroup), loads
- * only that flavour's programs (bpf_program__set_autoload, as
- * src/capture/loader.c does), attaches them (the cgroup hooks to the root
- * of the cgroup2 mount, /sys/fs/cgroup or, on hybrid hosts,
- * /sys/fs/cgroup/unified), says "ready (mode: MODE)" on stderr, the line
- * scripts/bench.sh waits for from bindwatch too, and holds them until
- * SIGTERM or SIGINT.  Exit status 0 after a signal, 1 when the kernel
- * refuses the flavour (the reason on stderr), 2 for bad usage.
+ * only that flavour's programs (bpf_program__set_autoload, as the capture
+ * loader does), attaches them, says "ready (mode: MODE)" on stderr, the
+ * line scripts/bench.sh waits for from bindwatch too, and holds them until
+ * SIGTERM or SIGINT.  The cgroup flavour's sock_addr and sock programs are
+ * attached to the cgroup directory CGROUP (the cgroup2 mount, so that every
+ * task pays them; scripts/bench.sh finds it), which libbpf cannot attach by itself.  Exit status 0
+ * after a signal, 1 when the kernel refuses the flavour (the reason on
+ * stderr), 2 for bad usage.
  *
- *   floor --mode tracepoint|fexit|cgroup
+ *   floor --mode tracepoint|fexit
+ *   floor --mode cgroup CGROUP
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
-#include <linux/magic.h>
-#include <sys/statfs.h>
 #include <bpf/libbpf.h>
 #include "floor.skel.h"
 
 #define EXIT_USAGE 2
-#define CGROUP_LINKS 5
 
-static const char *const cgroup_roots[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+enum flavour { FLAVOUR_TRACEPOINT, FLAVOUR_FEXIT, FLAVOUR_CGROUP };
 
-/* The cgroup hooks, attached by hand: libbpf attaches no cgroup program by itself. */
-static struct bpf_program *cgroup_prog(struct floor_bpf *skel, int i)
+static const char *const flavour_names[] = {
+	[FLAVOUR_TRACEPOINT] = "tracepoint",
+	[FLAVOUR_FEXIT] = "fexit",
+	[FLAVOUR_CGROUP] = "cgroup",
+};
+
+static int parse_flavour(const char *s, enum flavour *f)
 {
-	struct bpf_program *progs[CGROUP_LINKS] = {
-		skel->progs.floor_cg_bind4, skel->progs.floor_cg_bind6,
-		skel->progs.floor_cg_post_bind4, skel->progs.floor_cg_post_bind6,
-		skel->progs.floor_cg_sock_release,
-	};
-
-	return progs[i];
+	for (size_t i = 0; i < sizeof(flavour_names) / sizeof(flavour_names[0]); i++) {
+		if (!strcmp(s, flavour_names[i])) {
+			*f = (enum flavour)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
-static void set_flavour(struct floor_bpf *skel, const char *mode)
+static void set_flavour(struct floor_bpf *skel, enum flavour f)
 {
-	bool fexit = !strcmp(mode, "fexit"), tp = !strcmp(mode, "tracepoint");
-	bool cg = !strcmp(mode, "cgroup");
-	int i;
+	bool fexit = f == FLAVOUR_FEXIT, tp = f == FLAVOUR_TRACEPOINT;
+	bool cg = f == FLAVOUR_CGROUP;
 
 	bpf_program__set_autoload(skel->progs.floor_fexit_inet_bind, fexit);
 	bpf_program__set_autoload(skel->progs.floor_fexit_inet6_bind, fexit);
@@ -58,37 +61,39 @@ static void set_flavour(struct floor_bpf *skel, const char *mode)
 	bpf_program__set_autoload(skel->progs.floor_tp_exit_bind, tp);
 	bpf_program__set_autoload(skel->progs.floor_tp_enter_listen, tp);
 	bpf_program__set_autoload(skel->progs.floor_tp_exit_listen, tp);
-	for (i = 0; i < CGROUP_LINKS; i++)
-		bpf_program__set_autoload(cgroup_prog(skel, i), cg);
-	bpf_program__set_autoload(skel->progs.floor_cg_listen_state, cg);
+	bpf_program__set_autoload(skel->progs.floor_cg_bind4, cg);
+	bpf_program__set_autoload(skel->progs.floor_cg_bind6, cg);
+	bpf_program__set_autoload(skel->progs.floor_cg_post_bind4, cg);
+	bpf_program__set_autoload(skel->progs.floor_cg_post_bind6, cg);
+	bpf_program__set_autoload(skel->progs.floor_cg_sock_release, cg);
+	bpf_program__set_autoload(skel->progs.floor_cg_set_state, cg);
 }
 
-/* The root of the cgroup2 mount, open; -errno when there is none. */
-static int open_cgroup_root(void)
+/*
+ * The cgroup programs on dir; their links go into the skeleton, which
+ * destroys them with the rest.
+ */
+static int attach_cgroup(struct floor_bpf *skel, const char *dir)
 {
-	struct statfs st;
-	size_t i;
-	int fd;
-
-	for (i = 0; i < sizeof(cgroup_roots) / sizeof(cgroup_roots[0]); i++) {
-		if (statfs(cgroup_roots[i], &st) || st.f_type != CGROUP2_SUPER_MAGIC)
-			continue;
-		fd = open(cgroup_roots[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		return fd < 0 ? -errno : fd;
-	}
-	return -ENOENT;
-}
-
-/* Attach the cgroup hooks to the root cgroup (their links go with the process). */
-static int attach_cgroup(struct floor_bpf *skel)
-{
-	int fd = open_cgroup_root(), i, err = 0;
+	struct bpf_program *progs[] = {
+		skel->progs.floor_cg_bind4, skel->progs.floor_cg_bind6,
+		skel->progs.floor_cg_post_bind4, skel->progs.floor_cg_post_bind6,
+		skel->progs.floor_cg_sock_release,
+	};
+	struct bpf_link **links[] = {
+		&skel->links.floor_cg_bind4, &skel->links.floor_cg_bind6,
+		&skel->links.floor_cg_post_bind4, &skel->links.floor_cg_post_bind6,
+		&skel->links.floor_cg_sock_release,
+	};
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
 
 	if (fd < 0)
-		return fd;
-	for (i = 0; i < CGROUP_LINKS && !err; i++)
-		if (!bpf_program__attach_cgroup(cgroup_prog(skel, i), fd))
+		return -errno;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]) && !err; i++) {
+		*links[i] = bpf_program__attach_cgroup(progs[i], fd);
+		if (!*links[i])
 			err = -errno;
+	}
 	close(fd);
 	return err;
 }
@@ -104,14 +109,17 @@ static int block_signals(sigset_t *set)
 
 int main(int argc, char **argv)
 {
+	const char *cgroup = argc > 3 ? argv[3] : NULL;
 	struct floor_bpf *skel;
+	enum flavour flavour;
 	sigset_t set;
 	int err, sig;
 
-	if (argc != 3 || strcmp(argv[1], "--mode") ||
-	    (strcmp(argv[2], "tracepoint") && strcmp(argv[2], "fexit") &&
-	     strcmp(argv[2], "cgroup"))) {
-		fprintf(stderr, "usage: %s --mode tracepoint|fexit|cgroup\n", argv[0]);
+	if (argc < 3 || argc > 4 || strcmp(argv[1], "--mode") ||
+	    parse_flavour(argv[2], &flavour) ||
+	    (flavour == FLAVOUR_CGROUP) != (cgroup != NULL)) {
+		fprintf(stderr, "usage: %s --mode tracepoint|fexit | --mode cgroup CGROUP\n",
+			argv[0]);
 		return EXIT_USAGE;
 	}
 	err = block_signals(&set);
@@ -124,12 +132,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: cannot open the BPF object: %s\n", strerror(errno));
 		return EXIT_FAILURE;
 	}
-	set_flavour(skel, argv[2]);
+	set_flavour(skel, flavour);
 	err = floor_bpf__load(skel);
 	if (!err)
 		err = floor_bpf__attach(skel);
-	if (!err && !strcmp(argv[2], "cgroup"))
-		err = attach_cgroup(skel);
+	if (!err && flavour == FLAVOUR_CGROUP)
+		err = attach_cgroup(skel, cgroup);
 	if (err) {
 		fprintf(stderr, "floor: the kernel refused the %s programs: %s\n",
 			argv[2], strerror(-err));

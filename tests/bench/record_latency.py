@@ -4,10 +4,12 @@
 #                   [late ATTACK] - scripts/bench-who.sh's conflict record
 # latency harness: starts `BINDWATCH --json --port PORT` (its stderr to
 # ERRFILE, its pid to PIDFILE), waits for its ready line, then fails bind()
-# on PORT (held by process HOLDER) from N fresh processes GAP_MS apart,
-# after WARM uncounted ones, and times each from just after the failing
-# bind() returns to reading its record from bindwatch's stdout (every record
-# must name the holder); then STORM later failures of one storm.  Prints
+# on PORT (held by process HOLDER) from N fresh processes GAP_MS apart
+# (each of its own uid, so each conflict is the first of its incident),
+# after WARM uncounted ones, and times each from just before the failing
+# bind() to reading its record from bindwatch's stdout (every record
+# must name the holder); then STORM storms of two failures from as many
+# processes, the second one's record timed (it waits for the window).  Prints
 # one line: "mode M n N p50 MS p99 MS max MS time_median MS storm_n N
 # storm_p50 MS cpu_pct PCT" (bindwatch's CPU while the first records were
 # timed, % of one CPU).  "late" and ATTACK: see below.
@@ -28,6 +30,11 @@ def cpu_ticks(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
 READY_TIMEOUT, RECORD_TIMEOUT, STOP_TIMEOUT = 30.0, 5.0, 30.0
+# Each distinct conflict's process runs as a uid of its own, from here up:
+# conflicts of one uid and executable on one port are one incident
+# (doc/records.md, "Incidents"), whose later conflicts are held back, and
+# this times the record a conflict gets at once, the first of its incident.
+REQUESTER_UID_BASE = 20000
 P99 = 99 - 1  # index of the 99th percentile in statistics.quantiles(n=100)
 
 
@@ -44,11 +51,14 @@ def rfc3339_ns(s):
 
 
 def failing_bind(s):
-    """bind() s to the held port; CLOCK_REALTIME just after it failed."""
+    """bind() s to the held port; CLOCK_REALTIME just before the call (the
+    call is a microsecond or two; read after it, the clock could come after
+    the record: the requester may be preempted on its way back while the
+    monitor and this harness run)."""
+    t0 = time.clock_gettime_ns(time.CLOCK_REALTIME)
     try:
         s.bind(("127.0.0.1", port))
     except OSError as e:
-        t0 = time.clock_gettime_ns(time.CLOCK_REALTIME)
         if e.errno != errno.EADDRINUSE:
             fail("bind: %s (expected EADDRINUSE)" % e)
         return t0
@@ -114,21 +124,31 @@ try:
             fail("record does not name the holder %d: %s" % (holder, line.decode()[:300]))
         return r, t1
 
-    def distinct_conflict():
-        """One conflict from a fresh process, alive until its record is read."""
+    def distinct_conflict(i, fails=1):
+        """fails conflicts, GAP_MS apart, on one socket of a fresh process of
+        its own uid (the i-th), alive until their records are read; the
+        last one's times and record."""
         t0r, t0w = os.pipe()
         gor, gow = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(t0r)
             os.close(gow)
+            os.setgroups([])
+            os.setgid(REQUESTER_UID_BASE + i)
+            os.setuid(REQUESTER_UID_BASE + i)
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            os.write(t0w, b"%d\n" % failing_bind(s))
+            for k in range(fails):
+                if k:
+                    time.sleep(gap_ms / 1000)
+                t0 = failing_bind(s)
+            os.write(t0w, b"%d\n" % t0)
             os.read(gor, 1)
             os._exit(0)
         os.close(t0w)
         os.close(gor)
-        r, t1 = read_record(pid)
+        for _ in range(fails):
+            r, t1 = read_record(pid)
         with os.fdopen(t0r) as f:
             t0 = int(f.readline())  # the child holds the pipe open: no EOF
         os.close(gow)
@@ -139,23 +159,19 @@ try:
     cpu0, wall0 = cpu_ticks(bw.pid), time.monotonic()
     for i in range(warm + n):
         time.sleep(gap_ms / 1000)
-        t0, t1, r = distinct_conflict()
+        t0, t1, r = distinct_conflict(i)
         if i >= warm:
             first.append((t1 - t0) / 1e6)
             first_time.append((t1 - rfc3339_ns(r["time"])) / 1e6)
     cpu = (cpu_ticks(bw.pid) - cpu0) / os.sysconf("SC_CLK_TCK") / (time.monotonic() - wall0)
 
-    # the storm: its first record at once, then one per window
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    failing_bind(s)
-    read_record(os.getpid())
+    # storms: each a process's first failure, a record at once, then a
+    # second, counted until the storm's window closes
     window = []
     for i in range(storm):
         time.sleep(gap_ms / 1000)
-        t0 = failing_bind(s)
-        r, t1 = read_record(os.getpid())
+        t0, t1, r = distinct_conflict(warm + n + i, 2)
         window.append((t1 - t0) / 1e6)
-    s.close()
     q = statistics.quantiles(first, n=100, method="inclusive")
     print("mode %s n %d p50 %.3f p99 %.3f max %.3f time_median %.3f storm_n %d storm_p50 %.3f "
           "cpu_pct %.2f" % (mode, n, statistics.median(first), q[P99], max(first),
