@@ -116,7 +116,11 @@ for mode in $BENCH_MODES; do
 			pid=""
 			rm -f /tmp/bench.err
 			case $config in
-			floor) /bin/floor --mode "$mode" 2>/tmp/bench.err & pid=$! ;;
+			floor)
+				# the cgroup flavour's hooks go on the cgroup2 root mounted above
+				root=""
+				[ "$mode" = cgroup ] && root=/sys/fs/cgroup
+				/bin/floor --mode "$mode" $root 2>/tmp/bench.err & pid=$! ;;
 			bindwatch) /bin/bindwatch --mode "$mode" --json >/dev/null 2>/tmp/bench.err & pid=$! ;;
 			esac
 			if [ -n "$pid" ] && ! wait_ready $pid /tmp/bench.err; then
