@@ -102,7 +102,8 @@ static int ensure_tracefs(void)
 	return 0;
 }
 
-static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode)
+/* The programs of mode; with the tracepoints, io_uring's completions too if uring. */
+static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode, bool uring)
 {
 	bool fexit = mode == BW_MODE_FEXIT;
 
@@ -113,6 +114,7 @@ static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode)
 	bpf_program__set_autoload(skel->progs.tp_exit_bind, !fexit);
 	bpf_program__set_autoload(skel->progs.tp_enter_listen, !fexit);
 	bpf_program__set_autoload(skel->progs.tp_exit_listen, !fexit);
+	bpf_program__set_autoload(skel->progs.tp_uring_complete, !fexit && uring);
 }
 
 /*
@@ -151,7 +153,7 @@ static int park_requests(struct bindwatch_bpf *skel)
 
 /* Everything decided before load: .rodata, map sizes, which flavour. */
 static int configure(struct bindwatch_bpf *skel, const struct capture_config *o,
-		     enum bw_mode mode)
+		     enum bw_mode mode, bool uring)
 {
 	struct bindwatch_bpf__rodata *ro = skel->rodata;
 	int err;
@@ -189,7 +191,7 @@ static int configure(struct bindwatch_bpf *skel, const struct capture_config *o,
 		ro->filter_cgroup_id = id;
 		ro->filter_cgroup_level = level;
 	}
-	set_flavour(skel, mode);
+	set_flavour(skel, mode, uring);
 	err = park_requests(skel);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.events, RINGBUF_BYTES);
@@ -225,8 +227,9 @@ static int fill_filters(struct bindwatch_bpf *skel, const struct capture_config 
 	return 0;
 }
 
-/* Try one mode from scratch; on failure nothing is left loaded. */
-static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw_mode mode)
+/* Try one mode from scratch (set_flavour()); on failure nothing is left loaded. */
+static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw_mode mode,
+		    bool uring)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
 	struct bindwatch_bpf *skel = bindwatch_bpf__open_opts(&oo);
@@ -234,7 +237,7 @@ static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw
 
 	if (!skel)
 		return -errno;
-	err = configure(skel, o, mode);
+	err = configure(skel, o, mode, uring);
 	if (!err)
 		err = bindwatch_bpf__load(skel);
 	if (!err)
@@ -283,6 +286,28 @@ static bool fexit_refused(void)
 	return refused;
 }
 
+/*
+ * The tracepoint flavour, with io_uring's completions (bpf/uring.bpf.h),
+ * else without them: a kernel without io_uring's BTF tracepoint (built
+ * without io_uring) refuses the whole load for that one program, and the
+ * system calls are still worth watching.  Either way, what this mode
+ * cannot see is said once, with -v.
+ */
+static int start_tracepoints(struct bw_loader *l, const struct capture_config *o)
+{
+	int err = try_mode(l, o, BW_MODE_TRACEPOINT, true);
+
+	if (err) {
+		if (try_mode(l, o, BW_MODE_TRACEPOINT, false))
+			return err;
+		note("tracepoint mode: io_uring binds and listens are not seen: the kernel refused "
+		     "tp_btf/io_uring_complete (%s)", strerror(-err));
+	}
+	note("tracepoint mode: binds the kernel makes on its own sockets (VXLAN, Geneve, "
+	     "WireGuard, sunrpc, ...) are not seen; fexit mode sees them");
+	return 0;
+}
+
 int loader_start(struct bw_loader *l, const struct capture_config *o)
 {
 	int err;
@@ -310,7 +335,7 @@ int loader_start(struct bw_loader *l, const struct capture_config *o)
 		if (o->mode == MODE_AUTO && !o->btf_path && fexit_refused())
 			err = -EPERM;
 		else
-			err = try_mode(l, o, BW_MODE_FEXIT);
+			err = try_mode(l, o, BW_MODE_FEXIT, false);
 		if (!err || o->mode == BW_MODE_FEXIT) {
 			if (err)
 				warn("fexit mode unavailable: the kernel refused the fexit programs (%s); "
@@ -318,7 +343,7 @@ int loader_start(struct bw_loader *l, const struct capture_config *o)
 			return err;
 		}
 	}
-	err = try_mode(l, o, BW_MODE_TRACEPOINT);
+	err = start_tracepoints(l, o);
 	if (err)
 		warn("cannot load and attach the tracepoint programs: %s (run with -v for libbpf's log)",
 		     strerror(-err));

@@ -469,6 +469,7 @@ static void json_call(struct jw *w, struct strbuf *sb, const struct bw_record *r
 	json_head(w, sb, record_event_name(r), &r->wall);
 	jw_uint(w, "mono_ns", ev->ts_ns);
 	jw_str(w, "syscall", record_syscall_name(ev));
+	jw_str(w, "via", record_via_name(ev));
 	jw_str(w, "errno", ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : NULL);
 	json_endpoint(w, &ev->sock);
 }

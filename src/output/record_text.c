@@ -485,13 +485,16 @@ void record_text(struct strbuf *sb, const struct bw_record *r)
 	record_summary(sb, r);
 }
 
-/* "bind EADDRINUSE " */
+/* "bind EADDRINUSE ", "bind EADDRINUSE via io_uring " */
 static void text_call(struct strbuf *sb, const struct bw_event *ev)
 {
 	char err[ERRNO_NAME_LEN];
 
 	strbuf_addf(sb, "%s %s ", record_syscall_name(ev),
 		    ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : "ok");
+	/* the system call is what a reader assumes: only another way is said */
+	if (ev->via != BW_CALL_SYSCALL)
+		strbuf_addf(sb, "via %s ", record_via_name(ev));
 }
 
 /* "tcp 127.0.0.1:8080 by python3[4242] uid=0 in container job (docker) netns=t1" */
