@@ -11,7 +11,7 @@
  * io_kiocb) still has everything a record needs: its opcode, its file
  * (the socket), its result (req->cqe.res, which the completion is copied
  * from) and, for a bind, the address the submitter asked for, copied in
- * at prep time (io_async_msghdr.addr in req->async_data; a failed bind
+ * at prep time into req->async_data (uring_bind_addr(); a failed bind
  * resets the socket's own).  Of the tracepoint's arguments only the
  * request is used: it is the second one on every kernel, and the others
  * changed (6.12 passes user_data, res and cflags after it, 6.18 the
@@ -72,6 +72,34 @@ static __always_inline __u8 uring_call(const void *req, struct file **file, long
 	return op == BW_IORING_OP_BIND ? BW_SYS_BIND : BW_SYS_LISTEN;
 }
 
+/* The sockaddr's family, first in struct sockaddr_storage and its kin. */
+#define BW_SA_FAMILY(sa) (*(const __u16 *)(sa))
+
+/*
+ * The address a bind request io_uring copied in at prep time, its async
+ * data being io.  Two layouts: the sockaddr_storage as the async data
+ * itself (io_uring/net: "Avoid msghdr on op_connect/op_bind async data",
+ * 2026, also in stable kernels: Debian's 6.12.118), or before it an
+ * io_async_msghdr with the address in its addr.  The types did not
+ * change, only which one a bind allocates, so CO-RE cannot tell them
+ * apart; the data can: a sockaddr starts with its family, the socket's
+ * own, where an io_async_msghdr starts with a pointer: 6.13+'s
+ * iou_vec.iovec (a kernel address, 8-byte aligned: never AF_INET's 2 nor
+ * AF_INET6's 10 in its low 16 bits), or 6.11/6.12's fast_iov.iov_base,
+ * NULL for a bind unless the header was recycled from a send or receive
+ * whose user buffer's address ended in those 16 bits.  family is the
+ * socket's; sa receives the address.
+ */
+static __always_inline __u16 uring_bind_addr(union bw_sockaddr *sa, const void *io,
+					     __u16 family)
+{
+	__u16 port = read_sockaddr(sa, io, false);
+
+	if (BW_SA_FAMILY(sa) == family)
+		return port;
+	return read_sockaddr(sa, io + bpf_core_field_offset(struct io_async_msghdr, addr), false);
+}
+
 /*
  * Build the request of io_uring request req into e, its result in *ret:
  * false unless it is a bind or listen that is wanted.  The filters that
@@ -91,11 +119,10 @@ static __noinline bool uring_request(struct bw_request *e, const void *req, long
 		return false;
 	if (call == BW_SYS_BIND) {
 		io = BPF_CORE_READ((const struct io_kiocb *)req, async_data);
-		if (!io || !port_may_matter(read_sockaddr(
-				   &sa, io + bpf_core_field_offset(struct io_async_msghdr, addr),
-				   false)))
-			return false;
 		sk = file_to_sock(file, &ino);
+		if (!io || !sk ||
+		    !port_may_matter(uring_bind_addr(&sa, io, BPF_CORE_READ(sk, __sk_common.skc_family))))
+			return false;
 		wanted = bind_request(e, sk, ino, &sa);
 	} else {
 		sk = file_to_sock(file, &ino);

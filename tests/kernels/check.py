@@ -11,7 +11,9 @@
 # asked for and the socket options set (tests/kernels/init.sh prints them
 # between its markers, tests/kernels/conflicts.c the expect lines); for a
 # holder no descriptor shows, the process holding it and how ("via"); a
-# storm's counts adding up exactly; PID 1's port protected.
+# storm's counts adding up exactly; PID 1's port protected; an io_uring
+# bind or listen recorded "via":"io_uring" with its requester and holder
+# where the kernel has the opcodes (6.11+), and no record where it has not.
 import json
 import re
 import sys
@@ -69,6 +71,7 @@ TYPES = {"tcp": "stream", "udp": "dgram"}
 # bindwatch's one line when the kernel will not attach the fexit programs
 FEXIT_REFUSED = "bindwatch: fexit mode unavailable: the kernel refused the fexit programs ("
 ENOTSUPP = 524  # the kernel's own "not supported", not EOPNOTSUPP
+EINVAL = 22      # an io_uring request with an opcode the kernel does not know
 # which holder walk bindwatch -v says it loaded: the fast one from 6.2 on
 # (bpf_rdonly_cast), which falls back silently, so only this line tells
 WALK = "bindwatch: holder iterators: the "
@@ -119,7 +122,7 @@ for mode in modes:
             records.append(json.loads(l))
         except ValueError:
             bad += 1
-    expects, errors, storm, pid1, indirect = {}, {}, None, None, {}
+    expects, errors, storm, pid1, indirect, uring = {}, {}, None, None, {}, {}
     for l in block["out"]:
         f = l.split()
         if f[:1] == ["expect"] and len(f) >= 7:
@@ -130,6 +133,8 @@ for mode in modes:
             pid1 = [int(x) for x in f[1:]]
         elif f[:1] == ["indirect"] and len(f) == 5:
             indirect[f[1]] = (int(f[2]), int(f[3]), f[4])
+        elif f[:1] == ["uring"] and len(f) == 5:
+            uring[f[1]] = (int(f[2]), int(f[3]), int(f[4]))
         elif l.startswith("conflicts: error "):
             name = l.split()[2].rstrip(":")
             errors.setdefault(name, []).append(l)
@@ -184,6 +189,32 @@ for mode in modes:
                     problems.append(f"holder (pid, via) ({holder.get('pid')}, "
                                     f"{holder.get('via')!r}), expected ({pid}, {via!r})")
                 detail = f"port {port}: held by {holder.get('pid')} via {holder.get('via')}"
+        elif c.startswith("uring-"):
+            # io_uring's own bind and listen: no system call, "via":"io_uring"
+            if c not in uring:
+                problems.append(f"conflicts printed no uring line for it "
+                                f"(exit status {head.get('conflicts_rc')})")
+            else:
+                port, pid, res = uring[c]
+                mine = [r for r in records if r.get("port") == port]
+                rec = mine[0] if mine else {}
+                syscall = "listen" if c.startswith("uring-listen-") else "bind"
+                if res == -EINVAL:
+                    if mine:
+                        problems.append(f"the kernel has no io_uring {syscall} opcode, yet "
+                                        f"{len(mine)} records for port {port}")
+                    detail = f"port {port}: no io_uring {syscall} opcode here, nothing to see"
+                elif not mine:
+                    problems.append(f"no record for port {port} (request result {res})")
+                else:
+                    got = (rec.get("syscall"), rec.get("via"), rec.get("errno"),
+                           (rec.get("requester") or {}).get("pid"),
+                           ((rec.get("holders") or [{}])[0]).get("pid"))
+                    want = (syscall, "io_uring", "EADDRINUSE", pid, pid)
+                    if got != want:
+                        problems.append(f"(syscall, via, errno, requester, holder) {got}, "
+                                        f"expected {want}")
+                    detail = f"port {port}: {syscall} via {rec.get('via')}"
         elif c.startswith("pid1-"):
             # a reclaim rule names PID 1's port: refused, whatever the rule says
             if pid1 is None:
@@ -209,9 +240,9 @@ for mode in modes:
         else:
             syscall, proto, family, addr, port, pid = e[:6]
             opts = dict(kv.split("=", 1) for kv in e[6:] if "=" in kv)
-            want = {"event": "conflict", "syscall": syscall, "errno": "EADDRINUSE",
-                    "proto": proto, "family": family, "addr": addr, "port": int(port),
-                    "mode": mode, "count": 1}
+            want = {"event": "conflict", "syscall": syscall, "via": "syscall",
+                    "errno": "EADDRINUSE", "proto": proto, "family": family, "addr": addr,
+                    "port": int(port), "mode": mode, "count": 1}
             cands = [r for r in records if r.get("port") == int(port)
                      and r.get("syscall") == syscall]
             if not cands:

@@ -28,6 +28,14 @@
  *   ring-udp-ipv4    holder bound to 127.0.0.1:P, registered in an io_uring
  *                    and closed; requester bind()s it   -> bind EADDRINUSE, the
  *                    holder named via "io_uring" (the ring's file table layout)
+ *   uring-tcp-ipv4   holder listens on 127.0.0.1:P; requester binds it with
+ *                    an io_uring IORING_OP_BIND request (Linux 6.11), no
+ *                    bind() system call               -> bind EADDRINUSE
+ *                    "via":"io_uring"; on a kernel without the opcode the
+ *                    request fails with EINVAL and there is nothing to see
+ *   uring-listen-tcp-ipv4  as listen-tcp-ipv4, the second listen an
+ *                    IORING_OP_LISTEN request          -> listen EADDRINUSE
+ *                    "via":"io_uring" (EINVAL before 6.11)
  *   pid1-tcp-ipv4    PID 1 listens on 127.0.0.1:PORT (the first argument);
  *                    requester bind()s it               -> bind EADDRINUSE, and
  *                    a reclaim rule for PORT refused ("protected")
@@ -55,7 +63,8 @@
  * transparent=0"; the KEY=VALUE fields are the JSON record's socket.KEY
  * booleans.  Before each indirect case it prints "indirect CASE PORT PID
  * VIA" (VIA: the holder's expected "via").  After the storm it prints
- * "storm PORT PID FAILURES", and
+ * "storm PORT PID FAILURES", after each io_uring case "uring CASE PORT PID
+ * RES" (RES: the request's result, -98 or -22 without the opcode), and
  * before the PID 1 case "pid1 PORT PID".  When a call does not fail with EADDRINUSE (or a setup call
  * fails) it prints "conflicts: error CASE: what happened" and the exit
  * status is 1; the checker reports that reason against the case.
@@ -70,6 +79,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -94,8 +104,11 @@ union addr {
 };
 
 #define HOLD_MS 1000
+/* uapi linux/io_uring.h, enum io_uring_op (6.11+; older headers lack them) */
+#define OP_BIND 56
+#define OP_LISTEN 57
 #define STORM_BINDS 20000
-#define MAX_HELD 16
+#define MAX_HELD 32
 
 static int failures;
 static int held[MAX_HELD]; /* sockets kept open until the end */
@@ -386,6 +399,113 @@ static void indirect_conflict(const char *name, int type, const char *via,
 	hold(req);
 }
 
+/*
+ * Make one io_uring request, op on fd (the address a for a bind, a
+ * backlog for a listen), on a ring of one entry set up for it, with the
+ * raw system calls (this binary is static, on arm64 too, and liburing is
+ * not there); its result, 0 or -errno.
+ */
+static int uring_request(const char *name, int op, int fd, const union addr *a)
+{
+	struct io_uring_params p = { 0 };
+	int ring = syscall(__NR_io_uring_setup, 1, &p), res = -1;
+	size_t sq_len, cq_len, sqe_len = sizeof(struct io_uring_sqe);
+	void *sq, *cq, *sqes;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	unsigned int *tail;
+
+	if (ring < 0)
+		return error(name, errno, "io_uring_setup()");
+	sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
+	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, sqe_len, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
+		error(name, errno, "mmap() of the io_uring");
+		goto out;
+	}
+	sqe = sqes;
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = op;
+	sqe->fd = fd;
+	if (op == OP_BIND) {
+		sqe->addr = (unsigned long)&a->sa;
+		sqe->off = a->sa.sa_family == AF_INET6 ? sizeof(a->v6) : sizeof(a->v4); /* addr2 */
+	} else {
+		sqe->len = 1; /* the backlog */
+	}
+	((unsigned int *)((char *)sq + p.sq_off.array))[0] = 0;
+	tail = (unsigned int *)((char *)sq + p.sq_off.tail);
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) != 1) {
+		error(name, errno, "io_uring_enter()");
+		goto out;
+	}
+	cqe = (struct io_uring_cqe *)((char *)cq + p.cq_off.cqes);
+	res = cqe->res;
+out:
+	close(ring); /* the mappings go with the process */
+	return res;
+}
+
+/* The io_uring request's result: EADDRINUSE, or EINVAL from a kernel without op. */
+static void uring_outcome(const char *name, const char *call, int port, int res)
+{
+	printf("uring %s %d %d %d\n", name, port, (int)getpid(), res);
+	if (res != -EINVAL && res != -1)
+		outcome(name, call, res, -res);
+}
+
+/* A requester binds, through io_uring, the port a holder listens on. */
+static void uring_bind_conflict(const char *name)
+{
+	int holder, req = -1, port;
+	union addr a;
+
+	holder = new_socket(name, AF_INET, SOCK_STREAM, &OPT_NONE);
+	if (holder < 0)
+		return;
+	port = bind_any_port(name, holder, AF_INET, &a);
+	if (port < 0 || listen(holder, 1)) {
+		if (port >= 0)
+			error(name, errno, "holder listen()");
+		goto out;
+	}
+	req = new_socket(name, AF_INET, SOCK_STREAM, &OPT_NONE);
+	if (req >= 0)
+		uring_outcome(name, "IORING_OP_BIND", port, uring_request(name, OP_BIND, req, &a));
+out:
+	hold(req);
+	hold(holder);
+}
+
+/* listen_conflict's sockets, the second listen an io_uring request. */
+static void uring_listen_conflict(const char *name)
+{
+	int first, second = -1, port;
+	union addr a;
+
+	first = new_socket(name, AF_INET, SOCK_STREAM, &OPT_REUSEADDR);
+	if (first < 0)
+		return;
+	port = bind_any_port(name, first, AF_INET, &a);
+	if (port < 0)
+		goto out;
+	second = new_socket(name, AF_INET, SOCK_STREAM, &OPT_REUSEADDR);
+	if (second < 0)
+		goto out;
+	if (bind(second, &a.sa, sizeof(a.v4)) || listen(first, 1)) {
+		error(name, errno, "the two SO_REUSEADDR binds, the first listen()");
+		goto out;
+	}
+	uring_outcome(name, "IORING_OP_LISTEN", port, uring_request(name, OP_LISTEN, second, &a));
+out:
+	hold(second);
+	hold(first);
+}
+
 /* A requester binds 127.0.0.1:port, which PID 1 holds. */
 static void pid1_conflict(const char *name, int port)
 {
@@ -441,6 +561,8 @@ int main(int argc, char **argv)
 	storm("storm-tcp-ipv4");
 	indirect_conflict("inflight-tcp-ipv4", SOCK_STREAM, "in-flight", send_away);
 	indirect_conflict("ring-udp-ipv4", SOCK_DGRAM, "io_uring", register_in_ring);
+	uring_bind_conflict("uring-tcp-ipv4");
+	uring_listen_conflict("uring-listen-tcp-ipv4");
 	if (argc > 1)
 		pid1_conflict("pid1-tcp-ipv4", atoi(argv[1]));
 	usleep(HOLD_MS * 1000);
