@@ -8,7 +8,8 @@
  *
  * Keep the two lists in step with bindwatch.bpf.c's SEC() names: the
  * tracepoint flavour's four sys_enter/sys_exit programs for bind() and
- * listen(), and the fexit flavour's three.  The storm flusher is run by
+ * listen() and its io_uring completion program, and the fexit flavour's
+ * three.  The storm flusher is run by
  * userspace, never by a hook, so it has no counterpart here.
  * tests/bench/floor.c loads one flavour, as the bindwatch loader does.
  */
@@ -60,6 +61,12 @@ int floor_tp_enter_bind(void *ctx)
 
 SEC("tracepoint/syscalls/sys_enter_listen")
 int floor_tp_enter_listen(void *ctx)
+{
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(floor_tp_uring_complete)
 {
 	return 0;
 }

@@ -11,6 +11,8 @@
 #   failing_bind_ns   bind() failing with EADDRINUSE, over and over: a storm
 #   getppid_ns        getppid(): the tax syscall tracepoints put on every call
 #   cycle_ns          socket() + bind() + close() that succeed
+#   uring_nop_ns      an io_uring NOP: what io_uring users that never bind
+#                     pay for tracepoint mode's io_uring_complete program
 #   storm2_same_ns    two processes on two CPUs failing at once on one port,
 #   storm2_diff_ns    then each on its own port
 #
@@ -121,7 +123,7 @@ declare -A cmd=(
 	[fexit]="$bindwatch --mode fexit --json"
 )
 declare -A floor_of=([tp_json]=floor_tp [tp_window0]=floor_tp [tp_port]=floor_tp [fexit]=floor_fexit)
-figures="failing_bind_ns getppid_ns cycle_ns storm2_same_ns storm2_diff_ns"
+figures="failing_bind_ns getppid_ns cycle_ns uring_nop_ns storm2_same_ns storm2_diff_ns"
 
 tmp=$(mktemp -d)
 bw_pid=""
@@ -323,6 +325,7 @@ row "failing-bind storm (default --window), vs floor" "$(ratio tp_json floor_tp 
 row "failing bind, --window 0 (record per failure), vs floor" "$(ratio tp_window0 floor_tp failing_bind_ns)" x "<=" 1.30
 row "failing bind filtered out by --port, vs floor" "$(ratio tp_port floor_tp failing_bind_ns)" x "<=" 1.03
 row "successful socket+bind+close, vs floor" "$(ratio tp_json floor_tp cycle_ns)" x "<=" 1.03
+row "io_uring NOP (a ring that never binds), vs floor" "$(ratio tp_json floor_tp uring_nop_ns)" x "<=" 1.03
 row "storm, 2 processes on 2 CPUs, same port, vs floor ($exact_word)" "$(ratio tp_json floor_tp storm2_same_ns)" x "<=" 1.20
 row "storm, 2 processes on 2 CPUs, different ports, vs floor ($exact_word)" "$(ratio tp_json floor_tp storm2_diff_ns)" x "<=" 1.20
 if [ -s "$tmp/fexit" ]; then

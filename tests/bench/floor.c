@@ -33,6 +33,7 @@ static void set_flavour(struct floor_bpf *skel, bool fexit)
 	bpf_program__set_autoload(skel->progs.floor_tp_exit_bind, !fexit);
 	bpf_program__set_autoload(skel->progs.floor_tp_enter_listen, !fexit);
 	bpf_program__set_autoload(skel->progs.floor_tp_exit_listen, !fexit);
+	bpf_program__set_autoload(skel->progs.floor_tp_uring_complete, !fexit);
 }
 
 /* Block the signals that end the wait, so none is lost before sigwait(). */
