@@ -30,6 +30,7 @@
  *                    --cgroup, the outcomes asked for, the watched successes
  *   request.bpf.h    reading a call: its sockaddr, its socket, its fd
  *   uring.bpf.h      reading an io_uring bind or listen from its request
+ *   kstack.bpf.h     the kernel stack of the kernel's own binds (fexit)
  *   uids.bpf.h       each uid's share of what is kept
  *   ratelimit.bpf.h  each uid's budgets of records
  *   storms.bpf.h     identical failures counted, not each recorded
@@ -51,6 +52,7 @@
 #include "filters.bpf.h"
 #include "request.bpf.h"
 #include "uring.bpf.h"
+#include "kstack.bpf.h"
 #include "uids.bpf.h"
 #include "storms.bpf.h"
 #include "emit.bpf.h"
@@ -61,7 +63,18 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---- fexit flavour ---------------------------------------------------- */
 
-static __always_inline int fexit_bind(struct socket *sock,
+/*
+ * How a call the fexit programs record came (call_via()); for the
+ * kernel's own, its stack too.
+ */
+static __always_inline void fexit_via(void *ctx, struct bw_request *e, const struct socket *sock)
+{
+	e->via = call_via(sock);
+	if (e->via == BW_CALL_KERNEL)
+		e->kstack = kernel_stack(ctx);
+}
+
+static __always_inline int fexit_bind(void *ctx, struct socket *sock,
 				      const struct sockaddr *uaddr, int ret)
 {
 	struct bw_request e = {};
@@ -71,7 +84,7 @@ static __always_inline int fexit_bind(struct socket *sock,
 	    task_wanted() &&
 	    bind_request(&e, BPF_CORE_READ(sock, sk), BPF_CORE_READ(sock, file, f_inode, i_ino),
 			 &sa) && request_wanted(&e, ret)) {
-		e.via = call_via(sock);
+		fexit_via(ctx, &e, sock);
 		emit(&e, ret, BW_MODE_FEXIT);
 	}
 	return 0;
@@ -81,14 +94,14 @@ SEC("fexit/inet_bind")
 int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr,
 	     int addr_len, int ret)
 {
-	return fexit_bind(sock, uaddr, ret);
+	return fexit_bind(ctx, sock, uaddr, ret);
 }
 
 SEC("fexit/inet6_bind")
 int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr,
 	     int addr_len, int ret)
 {
-	return fexit_bind(sock, uaddr, ret);
+	return fexit_bind(ctx, sock, uaddr, ret);
 }
 
 /* inet_listen serves both inet_stream_ops and inet6_stream_ops. */
@@ -100,7 +113,7 @@ int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 	if (outcome_wanted(ret, BW_SYS_LISTEN) && task_wanted() &&
 	    listen_request(&e, BPF_CORE_READ(sock, sk), BPF_CORE_READ(sock, file, f_inode, i_ino)) &&
 	    request_wanted(&e, ret)) {
-		e.via = call_via(sock);
+		fexit_via(ctx, &e, sock);
 		emit(&e, ret, BW_MODE_FEXIT);
 	}
 	return 0;

@@ -95,6 +95,8 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
 	e->sock = req->sock;
 	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
 	e->dport = 0;
+	e->__pad2 = 0;
+	e->kstack = req->kstack;
 }
 
 /*

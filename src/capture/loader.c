@@ -199,6 +199,9 @@ static int configure(struct bindwatch_bpf *skel, const struct capture_config *o,
 		err = bpf_map__set_max_entries(skel->maps.storms, STORMS_MAX + UIDS_MAX);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.uids, UIDS_MAX);
+	/* only fexit sees the kernel's own binds, whose stacks it keeps */
+	if (!err && mode != BW_MODE_FEXIT)
+		err = bpf_map__set_max_entries(skel->maps.kstacks, 1);
 	if (!err && o->npids)
 		err = bpf_map__set_max_entries(skel->maps.pid_filter, o->npids);
 	if (!err && o->ncomms)
@@ -384,6 +387,21 @@ void loader_set_expect(const struct bw_loader *l, const uint64_t ports[BW_PORT_W
 		set |= bss->expect_ports[i] != 0;
 	}
 	bss->expect_ports_set = set;
+}
+
+int loader_kstack(const struct bw_loader *l, uint32_t kstack, uint64_t ips[BW_KSTACK_DEPTH])
+{
+	__u32 id = kstack - 1;
+	int n;
+
+	if (!kstack)
+		return -ENOENT;
+	memset(ips, 0, BW_KSTACK_DEPTH * sizeof(*ips));
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.kstacks), &id, ips))
+		return -errno;
+	for (n = 0; n < BW_KSTACK_DEPTH && ips[n]; n++)
+		;
+	return n;
 }
 
 int loader_ringbuf_fd(const struct bw_loader *l)

@@ -56,6 +56,7 @@
 #include "hooks.h"
 #include "identity.h"
 #include "incident_log.h"
+#include "kcaller.h"
 #include "instance.h"
 #include "ledger.h"
 #include "loader.h"
@@ -103,6 +104,7 @@ struct monitor {
 	struct ownership own;    /* successful calls on expected ports, SO_REUSEPORT joins */
 	const char *policy_path;
 	int diag_err;            /* the last holder lookup's error, 0 */
+	int kcaller_err;         /* the last kernel caller lookup's error, 0 */
 	struct output out;
 	struct enricher enrich;  /* the requester's /proc, devices, namespaces */
 	uint64_t lost;       /* loss already reported, of uids and of none */
@@ -253,6 +255,23 @@ static void report_lost_nouid(struct monitor *m)
 	m->lost_nouid = lost;
 }
 
+/*
+ * The function and module that made the kernel's own bind ev: from its
+ * stack, which the kernel keeps, and kallsyms.  0 or -errno; a failure is
+ * said once per kind.
+ */
+static int kernel_caller(struct monitor *m, const struct bw_event *ev, struct kcaller *kc)
+{
+	uint64_t ips[BW_KSTACK_DEPTH];
+	int n = loader_kstack(&m->loader, ev->kstack, ips);
+	int err = n < 0 ? n : kcaller_name(ips, n, kc);
+
+	if (err && err != -ENOENT && err != m->kcaller_err)
+		warn("cannot name the kernel function that bound: %s", strerror(-err));
+	m->kcaller_err = err;
+	return err;
+}
+
 static int handle_event(void *arg, void *data, size_t size)
 {
 	struct monitor *m = arg;
@@ -261,6 +280,7 @@ static int handle_event(void *arg, void *data, size_t size)
 	struct record_action act;
 	struct diagnosis diag = {};
 	struct proc_info pi;
+	struct kcaller kc;
 
 	if (size < sizeof(*ev) || ev->version != BW_ABI_VERSION) {
 		warn("ignoring a record of unknown layout (%zu bytes)", size);
@@ -292,6 +312,8 @@ static int handle_event(void *arg, void *data, size_t size)
 	r.boot_ns = clock_at(CLOCK_BOOTTIME, ev->ts_ns);
 	enrich_event(&m->enrich, ev, &pi, r.bound_dev, r.netns_name);
 	r.req = &pi;
+	if (ev->via == BW_CALL_KERNEL && !kernel_caller(m, ev, &kc))
+		r.kcaller = &kc;
 	if (!ev->ret) {
 		pthread_mutex_lock(&m->out_lock);
 		incident_log_success(m->incidents, &r);

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * kcaller.c - the function and module that made the kernel's own bind,
+ * from its stack's frames and the kernel's symbol table (kcaller.h).
+ *
+ * It owns reading /proc/kallsyms; it must not read the stack (the loader
+ * does) nor render anything.  kallsyms is read once per record that needs
+ * it, in one pass, keeping for each frame the nearest text symbol at or
+ * below it: such records are rare (a device brought up), and the table
+ * (~120,000 lines) is not worth keeping in memory between them.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kcaller.h"
+#include "util.h"
+
+#define KALLSYMS_LINE 512
+#define FRAMES_MAX 64
+
+/* The fields of a kallsyms line. */
+enum { KALLSYMS_ADDR, KALLSYMS_TYPE, KALLSYMS_NAME, KALLSYMS_MODULE, KALLSYMS_FIELDS };
+
+/*
+ * Frames that are not the caller: what every bind of a kernel socket goes
+ * through on its way to inet_bind(), and bindwatch's own (its programs,
+ * the trampoline that runs them).
+ */
+static const char *const helpers[] = {
+	"kernel_bind", "kernel_listen", "inet_bind", "inet6_bind", "inet_listen",
+	"udp_sock_create4", "udp_sock_create6", "udp_sock_create",
+};
+static const char *const own_prefixes[] = { "bpf_", "__bpf_" };
+
+static bool skipped(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(helpers); i++)
+		if (!strcmp(name, helpers[i]))
+			return true;
+	for (i = 0; i < ARRAY_SIZE(own_prefixes); i++)
+		if (!strncmp(name, own_prefixes[i], strlen(own_prefixes[i])))
+			return true;
+	return false;
+}
+
+/* The nearest symbol at or below a frame, found so far. */
+struct nearest {
+	uint64_t addr; /* 0: none yet */
+	struct kcaller sym;
+};
+
+/*
+ * One kallsyms line ("ffffffffc0a01230 t vxlan_sock_add\t[vxlan]"): a text
+ * symbol's address, name and module into *addr and *sym; false for any
+ * other line.  line is cut into its fields.
+ */
+static bool parse_line(char *line, uint64_t *addr, struct kcaller *sym)
+{
+	char *tok[KALLSYMS_FIELDS] = {}, *save = NULL;
+	size_t i, len;
+
+	for (i = 0; i < KALLSYMS_FIELDS; i++) {
+		tok[i] = strtok_r(i ? NULL : line, " \t\n", &save);
+		if (!tok[i])
+			break;
+	}
+	if (i <= KALLSYMS_NAME ||
+	    (strcmp(tok[KALLSYMS_TYPE], "t") && strcmp(tok[KALLSYMS_TYPE], "T")))
+		return false;
+	*addr = strtoull(tok[KALLSYMS_ADDR], NULL, 16);
+	snprintf(sym->function, sizeof(sym->function), "%s", tok[KALLSYMS_NAME]);
+	sym->module[0] = '\0';
+	len = i > KALLSYMS_MODULE ? strlen(tok[KALLSYMS_MODULE]) : 0;
+	if (len > 2 && tok[KALLSYMS_MODULE][0] == '[' && tok[KALLSYMS_MODULE][len - 1] == ']')
+		snprintf(sym->module, sizeof(sym->module), "%.*s", (int)(len - 2),
+			 tok[KALLSYMS_MODULE] + 1);
+	return true;
+}
+
+int kcaller_pick(FILE *kallsyms, const uint64_t *ips, size_t n, struct kcaller *out)
+{
+	struct nearest best[FRAMES_MAX] = {};
+	char line[KALLSYMS_LINE];
+	struct kcaller sym;
+	uint64_t addr;
+	size_t i;
+
+	if (n > FRAMES_MAX)
+		n = FRAMES_MAX;
+	while (fgets(line, sizeof(line), kallsyms)) {
+		/* an address of 0 is kallsyms hiding them (kptr_restrict) */
+		if (!parse_line(line, &addr, &sym) || !addr)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (addr <= ips[i] && addr > best[i].addr) {
+				best[i].addr = addr;
+				best[i].sym = sym;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (best[i].addr && !skipped(best[i].sym.function)) {
+			*out = best[i].sym;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int kcaller_name(const uint64_t *ips, size_t n, struct kcaller *out)
+{
+	FILE *f = fopen(KALLSYMS, "re");
+	int err;
+
+	if (!f)
+		return -errno;
+	err = kcaller_pick(f, ips, n, out);
+	fclose(f);
+	return err;
+}
