@@ -105,6 +105,7 @@ struct monitor {
 	const char *policy_path;
 	int diag_err;            /* the last holder lookup's error, 0 */
 	int kcaller_err;         /* the last kernel caller lookup's error, 0 */
+	FILE *kallsyms;          /* for naming the kernel's own binders (kcaller.h); NULL: none */
 	struct output out;
 	struct enricher enrich;  /* the requester's /proc, devices, namespaces */
 	uint64_t lost;       /* loss already reported, of uids and of none */
@@ -264,7 +265,7 @@ static int kernel_caller(struct monitor *m, const struct bw_event *ev, struct kc
 {
 	uint64_t ips[BW_KSTACK_DEPTH];
 	int n = loader_kstack(&m->loader, ev->kstack, ips);
-	int err = n < 0 ? n : kcaller_name(ips, n, kc);
+	int err = n < 0 ? n : kcaller_name(m->kallsyms, ips, n, kc);
 
 	if (err && err != -ENOENT && err != m->kcaller_err)
 		warn("cannot name the kernel function that bound: %s", strerror(-err));
@@ -563,6 +564,10 @@ static int run(struct monitor *m, const struct bw_options *o)
 		warn("cannot pin the holder iterators for bindwatch who: %s", strerror(-err));
 	/* what loading parsed and freed (the kernel's BTF, twice) goes back */
 	malloc_trim(0);
+	/* only fexit sees the kernel's own binds; kallsyms shows addresses to what opens it now */
+	if (m->loader.mode == BW_MODE_FEXIT && !(m->kallsyms = kcaller_open()))
+		warn("cannot open %s, records of the kernel's own binds will not name the caller: %s",
+		     KALLSYMS, strerror(errno));
 	/* before any thread starts: capabilities are each thread's own */
 	drop_caps(m, o, o->metrics);
 	err = o->metrics ? metrics_start(&m->metrics, o->metrics, mode_name(m->loader.mode),
@@ -613,6 +618,8 @@ out:
 	reclaim_free(m->reclaim);
 	metrics_stop(m->metrics);
 	holders_close(m->holders);
+	if (m->kallsyms)
+		fclose(m->kallsyms);
 	loader_destroy(&m->loader);
 	return err;
 }

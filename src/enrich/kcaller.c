@@ -4,8 +4,8 @@
  * from its stack's frames and the kernel's symbol table (kcaller.h).
  *
  * It owns reading /proc/kallsyms; it must not read the stack (the loader
- * does) nor render anything.  kallsyms is read once per record that needs
- * it, in one pass, keeping for each frame the nearest text symbol at or
+ * does) nor render anything.  kallsyms stays open (kcaller_open()) and is
+ * read once per record that needs it, in one pass, keeping for each frame the nearest text symbol at or
  * below it: such records are rare (a device brought up), and the table
  * (~120,000 lines) is not worth keeping in memory between them.
  */
@@ -111,14 +111,16 @@ int kcaller_pick(FILE *kallsyms, const uint64_t *ips, size_t n, struct kcaller *
 	return -ENOENT;
 }
 
-int kcaller_name(const uint64_t *ips, size_t n, struct kcaller *out)
+FILE *kcaller_open(void)
 {
-	FILE *f = fopen(KALLSYMS, "re");
-	int err;
+	return fopen(KALLSYMS, "re");
+}
 
-	if (!f)
+int kcaller_name(FILE *kallsyms, const uint64_t *ips, size_t n, struct kcaller *out)
+{
+	if (!kallsyms)
+		return -EBADF;
+	if (fseek(kallsyms, 0, SEEK_SET))
 		return -errno;
-	err = kcaller_pick(f, ips, n, out);
-	fclose(f);
-	return err;
+	return kcaller_pick(kallsyms, ips, n, out);
 }

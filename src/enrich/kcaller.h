@@ -31,7 +31,14 @@ struct kcaller {
  */
 int kcaller_pick(FILE *kallsyms, const uint64_t *ips, size_t n, struct kcaller *out);
 
-/* kcaller_pick() with KALLSYMS; 0 or -errno. */
-int kcaller_name(const uint64_t *ips, size_t n, struct kcaller *out);
+/*
+ * KALLSYMS, opened for kcaller_name(): the kernel decides at open whether
+ * the reader sees addresses (CAP_SYSLOG under kptr_restrict), so it is
+ * opened before capabilities are dropped and kept.  NULL with errno set.
+ */
+FILE *kcaller_open(void);
+
+/* kcaller_pick() on kallsyms from kcaller_open(), read again from its start; 0 or -errno. */
+int kcaller_name(FILE *kallsyms, const uint64_t *ips, size_t n, struct kcaller *out);
 
 #endif /* BW_KCALLER_H */

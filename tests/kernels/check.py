@@ -13,7 +13,11 @@
 # holder no descriptor shows, the process holding it and how ("via"); a
 # storm's counts adding up exactly; PID 1's port protected; an io_uring
 # bind or listen recorded "via":"io_uring" with its requester and holder
-# where the kernel has the opcodes (6.11+), and no record where it has not.
+# where the kernel has the opcodes (6.11+), and no record where it has not;
+# a VXLAN device's own bind of a held port recorded "via":"kernel" in fexit
+# mode, its requester the process that brought it up and its caller in
+# module vxlan (no record in tracepoint mode, which does not see it); a
+# process's bind of a port a VXLAN device holds naming a kernel socket.
 import json
 import re
 import sys
@@ -72,6 +76,7 @@ TYPES = {"tcp": "stream", "udp": "dgram"}
 FEXIT_REFUSED = "bindwatch: fexit mode unavailable: the kernel refused the fexit programs ("
 ENOTSUPP = 524  # the kernel's own "not supported", not EOPNOTSUPP
 EINVAL = 22      # an io_uring request with an opcode the kernel does not know
+EADDRINUSE = 98
 # which holder walk bindwatch -v says it loaded: the fast one from 6.2 on
 # (bpf_rdonly_cast), which falls back silently, so only this line tells
 WALK = "bindwatch: holder iterators: the "
@@ -122,7 +127,7 @@ for mode in modes:
             records.append(json.loads(l))
         except ValueError:
             bad += 1
-    expects, errors, storm, pid1, indirect, uring = {}, {}, None, None, {}, {}
+    expects, errors, storm, pid1, indirect, uring, vxlan = {}, {}, None, None, {}, {}, {}
     for l in block["out"]:
         f = l.split()
         if f[:1] == ["expect"] and len(f) >= 7:
@@ -135,6 +140,8 @@ for mode in modes:
             indirect[f[1]] = (int(f[2]), int(f[3]), f[4])
         elif f[:1] == ["uring"] and len(f) == 5:
             uring[f[1]] = (int(f[2]), int(f[3]), int(f[4]))
+        elif f[:1] in (["kernel"], ["held"]) and len(f) == 5:
+            vxlan[f[1]] = (int(f[2]), int(f[3]), int(f[4]))
         elif l.startswith("conflicts: error "):
             name = l.split()[2].rstrip(":")
             errors.setdefault(name, []).append(l)
@@ -215,6 +222,40 @@ for mode in modes:
                         problems.append(f"(syscall, via, errno, requester, holder) {got}, "
                                         f"expected {want}")
                     detail = f"port {port}: {syscall} via {rec.get('via')}"
+        elif c.startswith(("kernel-", "held-")):
+            # the kernel's own socket: binding (fexit only), or holding
+            if c not in vxlan:
+                problems.append(f"conflicts printed no VXLAN line for it "
+                                f"(exit status {head.get('conflicts_rc')})")
+            else:
+                port, pid, res = vxlan[c]
+                mine = [r for r in records if r.get("port") == port
+                        and r.get("event") == "conflict"]
+                rec = mine[0] if mine else {}
+                req = rec.get("requester") or {}
+                holder = (rec.get("holders") or [{}])[0]
+                caller = req.get("kernel_caller") or {}
+                if res != -EADDRINUSE:
+                    problems.append(f"the call returned {res}, expected {-EADDRINUSE}")
+                elif c.startswith("held-"):
+                    got = (rec.get("via"), req.get("pid"), holder.get("kernel"), holder.get("pid"))
+                    if got != ("syscall", pid, True, None):
+                        problems.append(f"(via, requester, holder kernel, holder pid) {got}, "
+                                        f"expected ('syscall', {pid}, True, None)")
+                    detail = f"port {port}: held by a kernel socket"
+                elif mode != "fexit":
+                    if mine:
+                        problems.append(f"{mode} mode cannot see the kernel's own binds, yet "
+                                        f"{len(mine)} records for port {port}")
+                    detail = f"port {port}: the kernel's own bind, not seen in {mode} mode"
+                else:
+                    got = (rec.get("via"), req.get("pid"), req.get("kernel"),
+                           caller.get("module"), holder.get("pid"))
+                    if got != ("kernel", pid, True, "vxlan", pid):
+                        problems.append(f"(via, requester, kernel, caller module, holder) {got}, "
+                                        f"expected ('kernel', {pid}, True, 'vxlan', {pid})")
+                    detail = (f"port {port}: the kernel bound for {req.get('pid')} from "
+                              f"{caller.get('function')} [{caller.get('module')}]")
         elif c.startswith("pid1-"):
             # a reclaim rule names PID 1's port: refused, whatever the rule says
             if pid1 is None:
