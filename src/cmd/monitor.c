@@ -313,8 +313,6 @@ static int handle_event(void *arg, void *data, size_t size)
 	r.boot_ns = clock_at(CLOCK_BOOTTIME, ev->ts_ns);
 	enrich_event(&m->enrich, ev, &pi, r.bound_dev, r.netns_name);
 	r.req = &pi;
-	if (ev->via == BW_CALL_KERNEL && !kernel_caller(m, ev, &kc))
-		r.kcaller = &kc;
 	if (!ev->ret) {
 		pthread_mutex_lock(&m->out_lock);
 		incident_log_success(m->incidents, &r);
@@ -337,6 +335,9 @@ static int handle_event(void *arg, void *data, size_t size)
 		m->diag_err = err;
 		r.diag = &diag;
 	}
+	/* after the holders, which may go any moment: a pass over kallsyms takes a while */
+	if (ev->via == BW_CALL_KERNEL && !kernel_caller(m, ev, &kc))
+		r.kcaller = &kc;
 	/* a decision or a reclaim under way writes the record later */
 	if (!(m->reclaim && r.diag && decide(m, &r, &act, &pi, &diag)))
 		emit(m, &r);
