@@ -27,7 +27,9 @@
 #     it is a plain Image, which qemu boots as it is);
 #  2. boot it with an initramfs (cpio newc, gzip) holding busybox (static:
 #     the host's on x86_64, busybox-static:arm64's /bin/busybox, downloaded
-#     the same way, on arm64), bindwatch, conflicts (static) and an /init
+#     the same way, on arm64), bindwatch, conflicts (static), the kernel's
+#     own VXLAN modules (GUEST_MODULES, in an archive appended per kernel)
+#     and an /init
 #     (tests/kernels/init.sh, its settings in /etc/matrix.env) that, for
 #     each mode in $MODES, starts `bindwatch --mode MODE --json -v`
 #     in the background, waits for its ready line, runs conflicts (which
@@ -41,7 +43,9 @@
 #     options set.
 #     For a holder no descriptor shows (sent away with SCM_RIGHTS, or
 #     registered in an io_uring: the UNIXCB and ring layouts), the record
-#     names the process holding it and how ("via").
+#     names the process holding it and how ("via").  io_uring's own bind
+#     and listen requests are "via":"io_uring" (6.11+); a VXLAN device's
+#     bind of a held port is "via":"kernel" with its caller (fexit only).
 #
 # The binaries: on x86_64 ./bindwatch-static when it is built (make static)
 # and no source in src/, bpf/ or vmlinux/ is newer, else ./bindwatch with the shared libraries
