@@ -24,7 +24,8 @@
 #include "filters.bpf.h"
 
 #define FDT_SPAN_WORDS 2  /* struct fdtable up to its fd array pointer (16 bytes on 64-bit) */
-#define BW_PF_IO_WORKER 0x00000010 /* include/linux/sched.h: io_uring's workers and SQPOLL threads */
+/* include/linux/sched.h: io_uring's workers and SQPOLL threads */
+#define BW_PF_IO_WORKER 0x00000010
 /* uapi asm/unistd.h: numbers from 424 on are the same on every architecture */
 #define BW_NR_IO_URING_ENTER 426
 

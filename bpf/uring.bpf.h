@@ -83,9 +83,9 @@ static __always_inline __u8 uring_call(const void *req, struct file **file, long
  * io_async_msghdr with the address in its addr.  The types did not
  * change, only which one a bind allocates, so CO-RE cannot tell them
  * apart; the data can: a sockaddr starts with its family, the socket's
- * own, where an io_async_msghdr starts with a pointer: 6.13+'s
- * iou_vec.iovec (a kernel address, 8-byte aligned: never AF_INET's 2 nor
- * AF_INET6's 10 in its low 16 bits), or 6.11/6.12's fast_iov.iov_base,
+ * own, where an io_async_msghdr starts with a pointer: later kernels'
+ * iou_vec.iovec (6.18's; a kernel address, 8-byte aligned: never AF_INET's
+ * 2 nor AF_INET6's 10 in its low 16 bits), or 6.11/6.12's fast_iov.iov_base,
  * NULL for a bind unless the header was recycled from a send or receive
  * whose user buffer's address ended in those 16 bits.  family is the
  * socket's; sa receives the address.
@@ -103,7 +103,9 @@ static __always_inline __u16 uring_bind_addr(union bw_sockaddr *sa, const void *
 /*
  * Build the request of io_uring request req into e, its result in *ret:
  * false unless it is a bind or listen that is wanted.  The filters that
- * need no socket run first, as for the system calls.
+ * need no socket run first, as for the system calls.  A call of its own:
+ * its stack frame (the socket's span) and emit()'s are never on the
+ * stack together (uring_emit() in bindwatch.bpf.c).
  */
 static __noinline bool uring_request(struct bw_request *e, const void *req, long *ret)
 {
@@ -111,6 +113,7 @@ static __noinline bool uring_request(struct bw_request *e, const void *req, long
 	union bw_sockaddr sa;
 	struct sock *sk;
 	__u64 ino = 0;
+	__u16 family;
 	void *io;
 	__u8 call = uring_call(req, &file, ret);
 	bool wanted;
@@ -120,8 +123,10 @@ static __noinline bool uring_request(struct bw_request *e, const void *req, long
 	if (call == BW_SYS_BIND) {
 		io = BPF_CORE_READ((const struct io_kiocb *)req, async_data);
 		sk = file_to_sock(file, &ino);
-		if (!io || !sk ||
-		    !port_may_matter(uring_bind_addr(&sa, io, BPF_CORE_READ(sk, __sk_common.skc_family))))
+		if (!io || !sk)
+			return false;
+		family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		if (!port_may_matter(uring_bind_addr(&sa, io, family)))
 			return false;
 		wanted = bind_request(e, sk, ino, &sa);
 	} else {

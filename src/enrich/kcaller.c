@@ -5,9 +5,10 @@
  *
  * It owns reading /proc/kallsyms; it must not read the stack (the loader
  * does) nor render anything.  kallsyms stays open (kcaller_open()) and is
- * read once per record that needs it, in one pass, keeping for each frame the nearest text symbol at or
- * below it: such records are rare (a device brought up), and the table
- * (~120,000 lines) is not worth keeping in memory between them.
+ * read once per record that needs it, in one pass, keeping for each frame
+ * the nearest text symbol at or below it: such records are rare (a device
+ * brought up), and the table (~120,000 lines) is not worth keeping in
+ * memory between them.
  */
 #include <errno.h>
 #include <stdbool.h>
