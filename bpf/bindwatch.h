@@ -129,6 +129,8 @@ _Static_assert(sizeof(struct bw_owner) == 64, "struct bw_owner layout changed");
 
 /* Frames of a kernel stack kept in "kstacks" (bw_event.kstack), innermost first. */
 #define BW_KSTACK_DEPTH 32
+/* Distinct stacks "kstacks" keeps; an id, once given, is never another stack's. */
+#define BW_KSTACKS_MAX 256
 
 /* Owners a record carries; past that, BW_OWNERS_MORE and a walk by port. */
 #define BW_OWNERS_MAX 4

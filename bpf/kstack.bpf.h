@@ -10,8 +10,10 @@
  * Stacks are kept by the kernel in "kstacks", one per distinct stack, a
  * record carrying its id (bw_event.kstack).  A stack whose bucket another
  * holds is not kept (the record then names no caller) rather than
- * replacing one an earlier record may still point to; the map is bounded,
- * and distinct stacks are few: one per path a driver binds by.
+ * replacing one an earlier record may still point to: an id is never
+ * given to another stack, so userspace names each id's caller once.  The
+ * map is bounded, and distinct stacks are few: one per path a driver
+ * binds by.
  *
  * Must not: take a stack for any other call (only the kernel's own binds
  * are rare enough to pay for one).
@@ -21,11 +23,9 @@
 
 #include "capture.bpf.h"
 
-#define KSTACKS_MAX 256 /* distinct stacks kept; the loader cuts it to one without fexit */
-
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, KSTACKS_MAX);
+	__uint(max_entries, BW_KSTACKS_MAX); /* the loader cuts it to one without fexit */
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, BW_KSTACK_DEPTH * sizeof(__u64));
 } kstacks SEC(".maps");

@@ -106,6 +106,7 @@ struct monitor {
 	int diag_err;            /* the last holder lookup's error, 0 */
 	int kcaller_err;         /* the last kernel caller lookup's error, 0 */
 	FILE *kallsyms;          /* for naming the kernel's own binders (kcaller.h); NULL: none */
+	struct kcaller_memo *kcallers; /* by kernel stack id, BW_KSTACKS_MAX; NULL until one */
 	struct output out;
 	struct enricher enrich;  /* the requester's /proc, devices, namespaces */
 	uint64_t lost;       /* loss already reported, of uids and of none */
@@ -256,21 +257,42 @@ static void report_lost_nouid(struct monitor *m)
 	m->lost_nouid = lost;
 }
 
+/* What a kernel stack's frames named (kernel_caller()). */
+struct kcaller_memo {
+	bool named;       /* looked up: err and kc hold the answer */
+	int err;
+	struct kcaller kc;
+};
+
 /*
  * The function and module that made the kernel's own bind ev: from its
- * stack, which the kernel keeps, and kallsyms.  0 or -errno; a failure is
- * said once per kind.
+ * stack, which the kernel keeps, and kallsyms.  A pass over kallsyms takes
+ * tens of ms (most of it the kernel's), and a user may make the kernel bind
+ * in a namespace of its own over and over: each stack is named once, by
+ * its id, which the kernel never gives another stack.  0 or -errno; a
+ * failure is said once per kind.
  */
 static int kernel_caller(struct monitor *m, const struct bw_event *ev, struct kcaller *kc)
 {
 	uint64_t ips[BW_KSTACK_DEPTH];
-	int n = loader_kstack(&m->loader, ev->kstack, ips);
-	int err = n < 0 ? n : kcaller_name(m->kallsyms, ips, n, kc);
+	struct kcaller_memo *memo;
+	int n;
 
-	if (err && err != -ENOENT && err != m->kcaller_err)
-		warn("cannot name the kernel function that bound: %s", strerror(-err));
-	m->kcaller_err = err;
-	return err;
+	if (!ev->kstack || ev->kstack > BW_KSTACKS_MAX)
+		return -ENOENT;
+	if (!m->kcallers && !(m->kcallers = calloc(BW_KSTACKS_MAX, sizeof(*m->kcallers))))
+		return -ENOMEM;
+	memo = &m->kcallers[ev->kstack - 1];
+	if (!memo->named) {
+		n = loader_kstack(&m->loader, ev->kstack, ips);
+		memo->err = n < 0 ? n : kcaller_name(m->kallsyms, ips, n, &memo->kc);
+		memo->named = true;
+		if (memo->err && memo->err != -ENOENT && memo->err != m->kcaller_err)
+			warn("cannot name the kernel function that bound: %s", strerror(-memo->err));
+		m->kcaller_err = memo->err;
+	}
+	*kc = memo->kc;
+	return memo->err;
 }
 
 static int handle_event(void *arg, void *data, size_t size)
@@ -621,6 +643,7 @@ out:
 	holders_close(m->holders);
 	if (m->kallsyms)
 		fclose(m->kallsyms);
+	free(m->kcallers);
 	loader_destroy(&m->loader);
 	return err;
 }

@@ -48,18 +48,30 @@ static bool skipped(const char *name)
 	return false;
 }
 
-/* The nearest symbol at or below a frame, found so far. */
+/* The nearest text symbol at or below a frame, found so far: its kallsyms line. */
 struct nearest {
 	uint64_t addr; /* 0: none yet */
-	struct kcaller sym;
+	char line[KALLSYMS_LINE];
 };
 
 /*
- * One kallsyms line ("ffffffffc0a01230 t vxlan_sock_add\t[vxlan]"): a text
- * symbol's address, name and module into *addr and *sym; false for any
- * other line.  line is cut into its fields.
+ * A text symbol's address, from its kallsyms line ("ffffffffc0a01230 t
+ * vxlan_sock_add\t[vxlan]"); 0 for any other line, and for one whose
+ * address kallsyms hides (all zero, kptr_restrict).  The cheap test every
+ * line of the pass goes through.
  */
-static bool parse_line(char *line, uint64_t *addr, struct kcaller *sym)
+static uint64_t text_addr(const char *line)
+{
+	char *end;
+	uint64_t addr = strtoull(line, &end, 16);
+
+	if (end == line || end[0] != ' ' || (end[1] != 't' && end[1] != 'T') || end[2] != ' ')
+		return 0;
+	return addr;
+}
+
+/* The name and module of a text symbol's kallsyms line into *sym; line is cut into its fields. */
+static void parse_line(char *line, struct kcaller *sym)
 {
 	char *tok[KALLSYMS_FIELDS] = {}, *save = NULL;
 	size_t i, len;
@@ -69,47 +81,45 @@ static bool parse_line(char *line, uint64_t *addr, struct kcaller *sym)
 		if (!tok[i])
 			break;
 	}
-	if (i <= KALLSYMS_NAME ||
-	    (strcmp(tok[KALLSYMS_TYPE], "t") && strcmp(tok[KALLSYMS_TYPE], "T")))
-		return false;
-	*addr = strtoull(tok[KALLSYMS_ADDR], NULL, 16);
-	snprintf(sym->function, sizeof(sym->function), "%s", tok[KALLSYMS_NAME]);
+	snprintf(sym->function, sizeof(sym->function), "%s", i > KALLSYMS_NAME ? tok[KALLSYMS_NAME] : "");
 	sym->module[0] = '\0';
 	len = i > KALLSYMS_MODULE ? strlen(tok[KALLSYMS_MODULE]) : 0;
 	if (len > 2 && tok[KALLSYMS_MODULE][0] == '[' && tok[KALLSYMS_MODULE][len - 1] == ']')
 		snprintf(sym->module, sizeof(sym->module), "%.*s", (int)(len - 2),
 			 tok[KALLSYMS_MODULE] + 1);
-	return true;
 }
 
 int kcaller_pick(FILE *kallsyms, const uint64_t *ips, size_t n, struct kcaller *out)
 {
-	struct nearest best[FRAMES_MAX] = {};
+	struct nearest *best;
 	char line[KALLSYMS_LINE];
-	struct kcaller sym;
 	uint64_t addr;
 	size_t i;
+	int err = -ENOENT;
 
 	if (n > FRAMES_MAX)
 		n = FRAMES_MAX;
+	best = calloc(n ? n : 1, sizeof(*best));
+	if (!best)
+		return -ENOMEM;
 	while (fgets(line, sizeof(line), kallsyms)) {
-		/* an address of 0 is kallsyms hiding them (kptr_restrict) */
-		if (!parse_line(line, &addr, &sym) || !addr)
-			continue;
-		for (i = 0; i < n; i++) {
+		addr = text_addr(line);
+		for (i = 0; addr && i < n; i++) {
 			if (addr <= ips[i] && addr > best[i].addr) {
 				best[i].addr = addr;
-				best[i].sym = sym;
+				memcpy(best[i].line, line, strlen(line) + 1);
 			}
 		}
 	}
-	for (i = 0; i < n; i++) {
-		if (best[i].addr && !skipped(best[i].sym.function)) {
-			*out = best[i].sym;
-			return 0;
-		}
+	for (i = 0; i < n && err; i++) {
+		if (!best[i].addr)
+			continue;
+		parse_line(best[i].line, out);
+		if (out->function[0] && !skipped(out->function))
+			err = 0;
 	}
-	return -ENOENT;
+	free(best);
+	return err;
 }
 
 FILE *kcaller_open(void)
