@@ -127,6 +127,11 @@ struct bw_owner {
 
 _Static_assert(sizeof(struct bw_owner) == 64, "struct bw_owner layout changed");
 
+/* Frames of a kernel stack kept in "kstacks" (bw_event.kstack), innermost first. */
+#define BW_KSTACK_DEPTH 32
+/* Distinct stacks "kstacks" keeps; an id, once given, is never another stack's. */
+#define BW_KSTACKS_MAX 256
+
 /* Owners a record carries; past that, BW_OWNERS_MORE and a walk by port. */
 #define BW_OWNERS_MAX 4
 
@@ -175,7 +180,13 @@ struct bw_event {
 	struct bw_owner owners[BW_OWNERS_MAX];
 	__u8 daddr[16];      /* BW_SYS_CONNECT: the destination (IPv4 in the first 4 bytes) */
 	__u16 dport;         /* BW_SYS_CONNECT: its port, host byte order */
-	__u16 __pad2[3];
+	__u16 __pad2;
+	/*
+	 * BW_CALL_KERNEL (fexit): 1 + the id in the "kstacks" map of the
+	 * kernel stack of the call, whose frames name the function and the
+	 * module that bound; 0 when there is none
+	 */
+	__u32 kstack;
 };
 
 _Static_assert(sizeof(struct bw_event) == 672, "struct bw_event layout changed");

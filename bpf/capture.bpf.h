@@ -53,7 +53,9 @@ struct bw_request {
 	__u64 sock_ino;
 	__u8 syscall; /* 0 in "requests": nothing parked */
 	__u8 watch;   /* enum req_watch: why a success would be a record */
-	__u8 __pad[6];
+	__u8 via;     /* enum bw_call_via: how the call reached the socket */
+	__u8 __pad;
+	__u32 kstack; /* BW_CALL_KERNEL: bw_event.kstack */
 };
 
 /* Why a successful call is wanted besides --all and the ledger. */

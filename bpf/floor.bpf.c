@@ -8,10 +8,11 @@
  *
  * Keep the lists in step with the capture programs' SEC() names: the
  * tracepoint flavour's four sys_enter/sys_exit programs for bind() and
- * listen(), the fexit flavour's three, and the cgroup flavour's sock_addr
- * and sock hooks (attached to the root cgroup by tests/bench/floor.c) with
- * the socket state tracepoint that sees listen().  The storm flusher is
- * run by userspace, never by a hook, so it has no counterpart here.
+ * listen() and its io_uring completion program, the fexit flavour's
+ * three, and the cgroup flavour's sock_addr and sock hooks (attached to
+ * the root cgroup by tests/bench/floor.c) with the socket state
+ * tracepoint that sees listen().  The storm flusher is run by userspace,
+ * never by a hook, so it has no counterpart here.
  * tests/bench/floor.c loads one flavour, as the bindwatch loader does.
  */
 #include "vmlinux.h"
@@ -103,6 +104,12 @@ int floor_cg_sock_release(struct bpf_sock *ctx)
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(floor_cg_set_state)
+{
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(floor_tp_uring_complete)
 {
 	return 0;
 }

@@ -91,11 +91,13 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
 	e->scope = BW_SCOPE_ADDRESS;
 	e->owners_n = 0;
 	e->owners_flags = 0;
-	e->via = BW_CALL_SYSCALL;
+	e->via = req->via;
 	e->__pad = 0;
 	e->sock = req->sock;
 	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
 	e->dport = 0;
+	e->__pad2 = 0;
+	e->kstack = req->kstack;
 }
 
 /*

@@ -3,7 +3,8 @@
  * request.bpf.h - read what a bind() or listen() asks for into a struct
  * bw_request: the sockaddr bind() was given, the socket's own fields
  * (sock.bpf.h), its inode number, and for the tracepoint flavour, which
- * sees only a descriptor, the socket behind it.
+ * sees only a descriptor (or an io_uring request's file), the socket
+ * behind it.
  *
  * The address bind() asks for is read at the call, from the sockaddr:
  * a failed bind() resets the socket's own.  Reads are batched into spans
@@ -23,6 +24,19 @@
 #include "filters.bpf.h"
 
 #define FDT_SPAN_WORDS 2  /* struct fdtable up to its fd array pointer (16 bytes on 64-bit) */
+/* include/linux/sched.h: io_uring's workers and SQPOLL threads */
+#define BW_PF_IO_WORKER 0x00000010
+/* uapi asm/unistd.h: numbers from 424 on are the same on every architecture */
+#define BW_NR_IO_URING_ENTER 426
+
+/* The system call a task's saved registers say it is in. */
+#if defined(__TARGET_ARCH_x86)
+#define BW_REGS_SYSCALL_NR(regs) ((regs)->orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define BW_REGS_SYSCALL_NR(regs) ((regs)->syscallno)
+#else
+#error "BW_REGS_SYSCALL_NR: no pt_regs field for the system call number on this architecture"
+#endif
 
 union bw_sockaddr {
 	struct sockaddr_in v4;
@@ -97,6 +111,33 @@ static __always_inline bool listen_request(struct bw_request *e, const struct so
 }
 
 /*
+ * How a bind or listen the fexit programs see on sock reached it (enum
+ * bw_call_via): the kernel's own socket, one without a file (kernel_bind()
+ * from VXLAN, Geneve, sunrpc, ...); an io_uring request, when the task is
+ * one of io_uring's threads or its saved registers say it is in
+ * io_uring_enter(); else the system call.  Asked only for a call that
+ * becomes a record.  Without bpf_task_pt_regs() (Linux 5.15) io_uring's
+ * requests pass for system calls; the test is a constant at load, and the
+ * verifier skips what it leaves unreachable.
+ */
+static __always_inline __u8 call_via(const struct socket *sock)
+{
+	struct task_struct *task;
+	struct pt_regs *regs;
+
+	if (!BPF_CORE_READ(sock, file))
+		return BW_CALL_KERNEL;
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return BW_CALL_SYSCALL;
+	task = bpf_get_current_task_btf();
+	if (task->flags & BW_PF_IO_WORKER)
+		return BW_CALL_IO_URING;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	return BW_REGS_SYSCALL_NR(regs) == BW_NR_IO_URING_ENTER ? BW_CALL_IO_URING
+								 : BW_CALL_SYSCALL;
+}
+
+/*
  * The current task's open files: the file table's size and array, plain
  * loads with typed task pointers; else one probe read of the table's first
  * two fields after two for the pointers to it.
@@ -126,28 +167,20 @@ static __always_inline struct file **task_files(unsigned int *max_fds)
 #define BW_SOCKALLOC_SPAN 256
 
 /*
- * The socket behind fd in the current task, or NULL if fd is no socket;
- * its inode number in *ino, read on the way.  A socket's inode is the
- * second half of its struct socket_alloc, so the inode's mode and number
- * and the socket's sk lie in one span before and in the inode.
+ * The socket of file, or NULL if file is no socket; its inode number in
+ * *ino, read on the way.  A socket's inode is the second half of its
+ * struct socket_alloc, so the inode's mode and number and the socket's sk
+ * lie in one span before and in the inode.
  */
-static __always_inline struct sock *fd_to_sock(int fd, __u64 *ino)
+static __always_inline struct sock *file_to_sock(const struct file *file, __u64 *ino)
 {
 	__u8 buf[BW_SOCKALLOC_SPAN] __attribute__((aligned(BW_SPAN_ALIGN)));
-	unsigned int max_fds = 0;
 	__u32 inode_at = bpf_core_field_offset(struct socket_alloc, vfs_inode);
 	__u32 lo = bpf_core_field_offset(struct socket_alloc, socket.sk);
 	__u32 end = inode_at + BW_FIELD_END(struct inode, i_ino);
-	struct file **fds, *file = NULL;
 	struct inode *inode;
 	const struct inode *in;
 
-	if (fd < 0)
-		return NULL;
-	fds = task_files(&max_fds);
-	if (!fds || (unsigned int)fd >= max_fds)
-		return NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	if (!file)
 		return NULL;
 	inode = BPF_CORE_READ(file, f_inode);
@@ -160,6 +193,21 @@ static __always_inline struct sock *fd_to_sock(int fd, __u64 *ino)
 		return NULL;
 	*ino = BW_SPAN_FIELD(in, 0, in, i_ino);
 	return (struct sock *)BW_SPAN_FIELD(buf, lo, (struct socket_alloc *)0, socket.sk);
+}
+
+/* The socket behind fd in the current task, or NULL (file_to_sock()). */
+static __always_inline struct sock *fd_to_sock(int fd, __u64 *ino)
+{
+	unsigned int max_fds = 0;
+	struct file **fds, *file = NULL;
+
+	if (fd < 0)
+		return NULL;
+	fds = task_files(&max_fds);
+	if (!fds || (unsigned int)fd >= max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file_to_sock(file, ino);
 }
 
 #endif /* BW_REQUEST_BPF_H */

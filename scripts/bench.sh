@@ -11,6 +11,8 @@
 #   failing_bind_ns   bind() failing with EADDRINUSE, over and over: a storm
 #   getppid_ns        getppid(): the tax syscall tracepoints put on every call
 #   cycle_ns          socket() + bind() + close() that succeed
+#   uring_nop_ns      an io_uring NOP: what io_uring users that never bind
+#                     pay for tracepoint mode's io_uring_complete program
 #   storm2_same_ns    two processes on two CPUs failing at once on one port,
 #   storm2_diff_ns    then each on its own port
 #
@@ -150,7 +152,7 @@ declare -A mode_key=([tracepoint]=tp_json [fexit]=fexit [cgroup]=cg)
 declare -A skip_reason=()
 [ -n "$cgroot" ] || skip_reason[floor_cg]="no cgroup2 mount"
 
-figures="failing_bind_ns getppid_ns cycle_ns storm2_same_ns storm2_diff_ns"
+figures="failing_bind_ns getppid_ns cycle_ns uring_nop_ns storm2_same_ns storm2_diff_ns"
 
 tmp=$(mktemp -d)
 bw_pid=""
@@ -463,6 +465,7 @@ judged "failing-bind storm (default --window), vs floor" tp_json floor_tp failin
 judged "failing bind, --window 0 (record per failure), vs floor" tp_window0 floor_tp failing_bind_ns "<=" 1.30
 judged "failing bind filtered out by --port, vs floor" tp_port floor_tp failing_bind_ns "<=" 1.03
 judged "successful socket+bind+close, vs floor" tp_json floor_tp cycle_ns "<=" 1.03
+judged "io_uring NOP (a ring that never binds), vs floor" tp_json floor_tp uring_nop_ns "<=" 1.03
 judged "storm, 2 processes on 2 CPUs, same port, vs floor ($exact_word)" tp_json floor_tp storm2_same_ns "<=" 1.20
 judged "storm, 2 processes on 2 CPUs, different ports, vs floor ($exact_word)" tp_json floor_tp storm2_diff_ns "<=" 1.20
 for mode in fexit cgroup; do

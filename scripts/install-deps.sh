@@ -20,6 +20,8 @@
 #
 # docker.io and containerd are for the workload tests, which start daemons
 # of their own (tests/e2e/runtimes.py); they need not run as services.
+# liburing-dev is for the io_uring children of the capture tests
+# (tests/e2e/children/uring_call.c).
 # nginx-light and haproxy are for the probe tests (tests/e2e/test_probes.py),
 # which run them by hand on loopback ports of their own; their services
 # need not run either.
@@ -64,6 +66,7 @@ TEST_PACKAGES="
 	prometheus
 	nginx-light
 	haproxy
+	liburing-dev
 "
 TEST_FOREIGN_ARCH=arm64
 APT_LISTS=/var/lib/apt/lists

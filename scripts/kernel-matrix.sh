@@ -27,7 +27,9 @@
 #     it is a plain Image, which qemu boots as it is);
 #  2. boot it with an initramfs (cpio newc, gzip) holding busybox (static:
 #     the host's on x86_64, busybox-static:arm64's /bin/busybox, downloaded
-#     the same way, on arm64), bindwatch, conflicts (static) and an /init
+#     the same way, on arm64), bindwatch, conflicts (static), the kernel's
+#     own VXLAN modules (GUEST_MODULES, in an archive appended per kernel)
+#     and an /init
 #     (tests/kernels/init.sh, its settings in /etc/matrix.env) that, for
 #     each mode in $MODES, starts `bindwatch --mode MODE --json -v`
 #     in the background, waits for its ready line, runs conflicts (which
@@ -41,7 +43,9 @@
 #     options set.
 #     For a holder no descriptor shows (sent away with SCM_RIGHTS, or
 #     registered in an io_uring: the UNIXCB and ring layouts), the record
-#     names the process holding it and how ("via").
+#     names the process holding it and how ("via").  io_uring's own bind
+#     and listen requests are "via":"io_uring" (6.11+); a VXLAN device's
+#     bind of a held port is "via":"kernel" with its caller (fexit only).
 #
 # The binaries: on x86_64 ./bindwatch-static when it is built (make static)
 # and no source in src/, bpf/ or vmlinux/ is newer, else ./bindwatch with the shared libraries
@@ -89,7 +93,7 @@ KERNEL_ARCHES=${KERNEL_ARCHES:-x86_64 arm64}
 KERNELS=${KERNELS:-linux-image-cloud-amd64 linux-image-6.12-cloud-amd64}
 KERNELS_ARM64=${KERNELS_ARM64:-linux-image-cloud-arm64:arm64 linux-image-6.12-cloud-arm64:arm64}
 MODES=${MODES:-fexit cgroup tracepoint}
-CASES="bind-tcp-ipv4 bind-tcp-ipv6 bind-udp-ipv4 listen-tcp-ipv4 storm-tcp-ipv4 inflight-tcp-ipv4 ring-udp-ipv4 pid1-tcp-ipv4"
+CASES="bind-tcp-ipv4 bind-tcp-ipv6 bind-udp-ipv4 listen-tcp-ipv4 storm-tcp-ipv4 inflight-tcp-ipv4 ring-udp-ipv4 uring-tcp-ipv4 uring-listen-tcp-ipv4 kernel-vxlan-udp-ipv4 held-vxlan-udp-ipv4 pid1-tcp-ipv4"
 PID1_PORT=4242 # the port the guest's PID 1 holds
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
 BOOT_TIMEOUT_ARM64=${BOOT_TIMEOUT_ARM64:-300}
@@ -236,6 +240,33 @@ build_initramfs() { # OUT BUSYBOX BINDWATCH CONFLICTS [BINDBENCH FLOOR]
 		mv "$1.tmp" "$1"
 }
 
+# The kernel modules the guest loads (tests/kernels/init.sh), in load
+# order, by their path under lib/modules/VERSION/kernel: VXLAN and what it
+# depends on, for the cases where the kernel binds a socket of its own.
+# Debian's kernels build them as modules.
+GUEST_MODULES="net/ipv4/udp_tunnel net/ipv6/ip6_udp_tunnel drivers/net/vxlan/vxlan"
+
+# Initramfs $3 for kernel package .deb $1: the base one $2, with
+# GUEST_MODULES (uncompressed: busybox's insmod does not decompress) in
+# /lib/modules as one more archive after it, which the kernel unpacks over
+# the first; their files are taken out of the .deb into $4 once.
+kernel_initramfs() {
+	local deb=$1 base=$2 out=$3 dir=$4 m f root=$4/root
+
+	rm -rf "$root" && mkdir -p "$root/lib/modules" || return 1
+	for m in $GUEST_MODULES; do
+		f=$(extract "$deb" "$dir/${m##*/}" "./lib/modules/*/kernel/$m.ko*") || continue
+		case $f in
+		*.xz) xz -dc "$f" ;;
+		*.zst) zstd -dcq "$f" ;;
+		*) cat "$f" ;;
+		esac >"$root/lib/modules/${m##*/}.ko" || return 1
+	done
+	cp "$base" "$out.tmp" &&
+		(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >>"$out.tmp" &&
+		mv "$out.tmp" "$out"
+}
+
 # Check console log $2 of kernel $1 (architecture $4), booted with exit
 # status $3 after at most $5 seconds (tests/kernels/check.py).
 check() {
@@ -364,10 +395,15 @@ run_arch() {
 			continue
 		fi
 		log=$LOGDIR/$label.log
+		if ! kernel_initramfs "$deb" "$initrd" "$KDIR/initramfs-$label.cpio.gz" \
+			"$KDIR/${pkg%%:*}-modules"; then
+			result_all "$prefix$label" FAIL "cannot add the modules of $deb to the initramfs"
+			continue
+		fi
 		echo "kernel-matrix: booting $prefix$label" >&2
 		start=$(date +%s)
 		timeout -k 5 "$boot_timeout" "$qemu" "${qemu_args[@]}" -nographic -no-reboot \
-			-kernel "$kernel" -initrd "$initrd" \
+			-kernel "$kernel" -initrd "$KDIR/initramfs-$label.cpio.gz" \
 			-append "console=$console panic=-1 quiet" </dev/null >"$log" 2>&1
 		boot=$?
 		echo "kernel-matrix: $prefix$label: qemu exit status $boot after $(($(date +%s) - start)) s" >&2

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <linux/types.h>
 #include "bindwatch.h"
+#include "kcaller.h"
 #include "netns.h"
 #include "procinfo.h"
 
@@ -166,6 +167,8 @@ struct bw_record {
 	const struct policy_miss *expect_miss; /* unexpected-owner: the owner condition missed */
 	bool alert;                   /* an ownership record the hooks alert with */
 	const struct proc_info *req;  /* the requester */
+	/* "via" kernel: the function and module that bound, or NULL when not known */
+	const struct kcaller *kcaller;
 	const struct diagnosis *diag; /* NULL unless a conflict was diagnosed;
 					 reuseport-join: the group's other members */
 	const struct record_action *action; /* NULL when no rule matched */

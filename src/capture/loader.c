@@ -126,7 +126,8 @@ static struct bpf_program **cgroup_progs(struct bindwatch_bpf *skel, size_t i)
 	return progs[i];
 }
 
-static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode)
+/* The programs of mode; with the tracepoints, io_uring's completions too if uring. */
+static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode, bool uring)
 {
 	bool fexit = mode == BW_MODE_FEXIT, tp = mode == BW_MODE_TRACEPOINT;
 	bool cg = mode == BW_MODE_CGROUP;
@@ -139,6 +140,7 @@ static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode)
 	bpf_program__set_autoload(skel->progs.tp_exit_bind, tp);
 	bpf_program__set_autoload(skel->progs.tp_enter_listen, tp);
 	bpf_program__set_autoload(skel->progs.tp_exit_listen, tp);
+	bpf_program__set_autoload(skel->progs.tp_uring_complete, tp && uring);
 	for (i = 0; i < CGROUP_LINKS; i++)
 		bpf_program__set_autoload(*cgroup_progs(skel, i), cg);
 	bpf_program__set_autoload(skel->progs.cg_listen_state, cg);
@@ -209,7 +211,7 @@ static int park_requests(struct bindwatch_bpf *skel)
 
 /* Everything decided before load: .rodata, map sizes, which flavour. */
 static int configure(struct bindwatch_bpf *skel, const struct capture_config *o,
-		     enum bw_mode mode)
+		     enum bw_mode mode, bool uring)
 {
 	struct bindwatch_bpf__rodata *ro = skel->rodata;
 	int err;
@@ -247,7 +249,7 @@ static int configure(struct bindwatch_bpf *skel, const struct capture_config *o,
 		ro->filter_cgroup_id = id;
 		ro->filter_cgroup_level = level;
 	}
-	set_flavour(skel, mode);
+	set_flavour(skel, mode, uring);
 	err = park_requests(skel);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.events, RINGBUF_BYTES);
@@ -255,6 +257,9 @@ static int configure(struct bindwatch_bpf *skel, const struct capture_config *o,
 		err = bpf_map__set_max_entries(skel->maps.storms, STORMS_MAX + UIDS_MAX);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.uids, UIDS_MAX);
+	/* only fexit sees the kernel's own binds, whose stacks it keeps */
+	if (!err && mode != BW_MODE_FEXIT)
+		err = bpf_map__set_max_entries(skel->maps.kstacks, 1);
 	if (!err && o->npids)
 		err = bpf_map__set_max_entries(skel->maps.pid_filter, o->npids);
 	if (!err && o->ncomms)
@@ -283,8 +288,9 @@ static int fill_filters(struct bindwatch_bpf *skel, const struct capture_config 
 	return 0;
 }
 
-/* Try one mode from scratch; on failure nothing is left loaded. */
-static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw_mode mode)
+/* Try one mode from scratch (set_flavour()); on failure nothing is left loaded. */
+static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw_mode mode,
+		    bool uring)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
 	struct bindwatch_bpf *skel = bindwatch_bpf__open_opts(&oo);
@@ -292,7 +298,7 @@ static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw
 
 	if (!skel)
 		return -errno;
-	err = configure(skel, o, mode);
+	err = configure(skel, o, mode, uring);
 	if (!err)
 		err = bindwatch_bpf__load(skel);
 	if (!err)
@@ -344,6 +350,28 @@ static bool fexit_refused(void)
 	return refused;
 }
 
+/*
+ * The tracepoint flavour, with io_uring's completions (bpf/uring.bpf.h),
+ * else without them: a kernel without io_uring's BTF tracepoint (built
+ * without io_uring) refuses the whole load for that one program, and the
+ * system calls are still worth watching.  Either way, what this mode
+ * cannot see is said once, with -v.
+ */
+static int start_tracepoints(struct bw_loader *l, const struct capture_config *o)
+{
+	int err = try_mode(l, o, BW_MODE_TRACEPOINT, true);
+
+	if (err) {
+		if (try_mode(l, o, BW_MODE_TRACEPOINT, false))
+			return err;
+		note("tracepoint mode: io_uring binds and listens are not seen: the kernel refused "
+		     "tp_btf/io_uring_complete (%s)", strerror(-err));
+	}
+	note("tracepoint mode: binds the kernel makes on its own sockets (VXLAN, Geneve, "
+	     "WireGuard, sunrpc, ...) are not seen; fexit mode sees them");
+	return 0;
+}
+
 int loader_start(struct bw_loader *l, const struct capture_config *o)
 {
 	int err;
@@ -371,7 +399,7 @@ int loader_start(struct bw_loader *l, const struct capture_config *o)
 		if (o->mode == MODE_AUTO && !o->btf_path && fexit_refused())
 			err = -EPERM;
 		else
-			err = try_mode(l, o, BW_MODE_FEXIT);
+			err = try_mode(l, o, BW_MODE_FEXIT, false);
 		if (!err || o->mode == BW_MODE_FEXIT) {
 			if (err)
 				warn("fexit mode unavailable: the kernel refused the fexit programs (%s); "
@@ -382,7 +410,7 @@ int loader_start(struct bw_loader *l, const struct capture_config *o)
 		note("fexit mode unavailable (%s): trying cgroup mode", strerror(-err));
 	}
 	if (o->mode == MODE_AUTO || o->mode == BW_MODE_CGROUP) {
-		err = try_mode(l, o, BW_MODE_CGROUP);
+		err = try_mode(l, o, BW_MODE_CGROUP, false);
 		if (!err || o->mode == BW_MODE_CGROUP) {
 			if (err)
 				warn("cgroup mode unavailable: %s (run with -v for why); "
@@ -391,7 +419,7 @@ int loader_start(struct bw_loader *l, const struct capture_config *o)
 		}
 		note("cgroup mode unavailable (%s): falling back to tracepoint mode", strerror(-err));
 	}
-	err = try_mode(l, o, BW_MODE_TRACEPOINT);
+	err = start_tracepoints(l, o);
 	if (err)
 		warn("cannot load and attach the tracepoint programs: %s (run with -v for libbpf's log)",
 		     strerror(-err));
@@ -448,6 +476,21 @@ void loader_set_expect(const struct bw_loader *l, const uint64_t ports[BW_PORT_W
 		set |= bss->expect_ports[i] != 0;
 	}
 	bss->expect_ports_set = set;
+}
+
+int loader_kstack(const struct bw_loader *l, uint32_t kstack, uint64_t ips[BW_KSTACK_DEPTH])
+{
+	__u32 id = kstack - 1;
+	int n;
+
+	if (!kstack)
+		return -ENOENT;
+	memset(ips, 0, BW_KSTACK_DEPTH * sizeof(*ips));
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.kstacks), &id, ips))
+		return -errno;
+	for (n = 0; n < BW_KSTACK_DEPTH && ips[n]; n++)
+		;
+	return n;
 }
 
 int loader_ringbuf_fd(const struct bw_loader *l)

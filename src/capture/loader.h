@@ -53,6 +53,12 @@ void loader_destroy(struct bw_loader *l);
 int loader_ringbuf_fd(const struct bw_loader *l);
 
 /*
+ * The frames of kernel stack kstack (bw_event.kstack) into ips, innermost
+ * first: how many, or -errno (-ENOENT for none).
+ */
+int loader_kstack(const struct bw_loader *l, uint32_t kstack, uint64_t ips[BW_KSTACK_DEPTH]);
+
+/*
  * Make successful calls on the ports in ports (NULL: none) records: the
  * ports the policy's expect rules name, set at start and at each reload.
  */

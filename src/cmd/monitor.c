@@ -56,6 +56,7 @@
 #include "hooks.h"
 #include "identity.h"
 #include "incident_log.h"
+#include "kcaller.h"
 #include "instance.h"
 #include "ledger.h"
 #include "loader.h"
@@ -104,6 +105,9 @@ struct monitor {
 	struct ownership own;    /* successful calls on expected ports, SO_REUSEPORT joins */
 	const char *policy_path;
 	int diag_err;            /* the last holder lookup's error, 0 */
+	int kcaller_err;         /* the last kernel caller lookup's error, 0 */
+	FILE *kallsyms;          /* for naming the kernel's own binders (kcaller.h); NULL: none */
+	struct kcaller_memo *kcallers; /* by kernel stack id, BW_KSTACKS_MAX; NULL until one */
 	struct output out;
 	struct enricher enrich;  /* the requester's /proc, devices, namespaces */
 	uint64_t lost;       /* loss already reported, of uids and of none */
@@ -255,6 +259,44 @@ static void report_lost_nouid(struct monitor *m)
 	m->lost_nouid = lost;
 }
 
+/* What a kernel stack's frames named (kernel_caller()). */
+struct kcaller_memo {
+	bool named;       /* looked up: err and kc hold the answer */
+	int err;
+	struct kcaller kc;
+};
+
+/*
+ * The function and module that made the kernel's own bind ev: from its
+ * stack, which the kernel keeps, and kallsyms.  A pass over kallsyms takes
+ * tens of ms (most of it the kernel's), and a user may make the kernel bind
+ * in a namespace of its own over and over: each stack is named once, by
+ * its id, which the kernel never gives another stack.  0 or -errno; a
+ * failure is said once per kind.
+ */
+static int kernel_caller(struct monitor *m, const struct bw_event *ev, struct kcaller *kc)
+{
+	uint64_t ips[BW_KSTACK_DEPTH];
+	struct kcaller_memo *memo;
+	int n;
+
+	if (!ev->kstack || ev->kstack > BW_KSTACKS_MAX)
+		return -ENOENT;
+	if (!m->kcallers && !(m->kcallers = calloc(BW_KSTACKS_MAX, sizeof(*m->kcallers))))
+		return -ENOMEM;
+	memo = &m->kcallers[ev->kstack - 1];
+	if (!memo->named) {
+		n = loader_kstack(&m->loader, ev->kstack, ips);
+		memo->err = n < 0 ? n : kcaller_name(m->kallsyms, ips, n, &memo->kc);
+		memo->named = true;
+		if (memo->err && memo->err != -ENOENT && memo->err != m->kcaller_err)
+			warn("cannot name the kernel function that bound: %s", strerror(-memo->err));
+		m->kcaller_err = memo->err;
+	}
+	*kc = memo->kc;
+	return memo->err;
+}
+
 static int handle_event(void *arg, void *data, size_t size)
 {
 	struct monitor *m = arg;
@@ -263,6 +305,7 @@ static int handle_event(void *arg, void *data, size_t size)
 	struct record_action act;
 	struct diagnosis diag = {};
 	struct proc_info pi;
+	struct kcaller kc;
 
 	if (size < sizeof(*ev) || ev->version != BW_ABI_VERSION) {
 		warn("ignoring a record of unknown layout (%zu bytes)", size);
@@ -316,6 +359,9 @@ static int handle_event(void *arg, void *data, size_t size)
 		m->diag_err = err;
 		r.diag = &diag;
 	}
+	/* after the holders, which may go any moment: a pass over kallsyms takes a while */
+	if (ev->via == BW_CALL_KERNEL && !kernel_caller(m, ev, &kc))
+		r.kcaller = &kc;
 	/* a decision or a reclaim under way writes the record later */
 	if (!(m->reclaim && r.diag && decide(m, &r, &act, &pi, &diag)))
 		emit(m, &r);
@@ -569,6 +615,10 @@ static int run(struct monitor *m, const struct bw_options *o)
 		warn("cannot pin the holder iterators for bindwatch who: %s", strerror(-err));
 	/* what loading parsed and freed (the kernel's BTF, twice) goes back */
 	malloc_trim(0);
+	/* only fexit sees the kernel's own binds; kallsyms shows addresses to what opens it now */
+	if (m->loader.mode == BW_MODE_FEXIT && !(m->kallsyms = kcaller_open()))
+		warn("cannot open %s, records of the kernel's own binds will not name the caller: %s",
+		     KALLSYMS, strerror(errno));
 	/* before any thread starts: capabilities are each thread's own */
 	drop_caps(m, o, o->metrics);
 	err = o->metrics ? metrics_start(&m->metrics, o->metrics, mode_name(m->loader.mode),
@@ -619,6 +669,9 @@ out:
 	reclaim_free(m->reclaim);
 	metrics_stop(m->metrics);
 	holders_close(m->holders);
+	if (m->kallsyms)
+		fclose(m->kallsyms);
+	free(m->kcallers);
 	loader_destroy(&m->loader);
 	return err;
 }

@@ -34,6 +34,18 @@ const char *record_syscall_name(const struct bw_event *ev)
 	return ev->syscall == BW_SYS_LISTEN ? "listen" : "bind";
 }
 
+const char *record_via_name(const struct bw_event *ev)
+{
+	switch (ev->via) {
+	case BW_CALL_IO_URING:
+		return "io_uring";
+	case BW_CALL_KERNEL:
+		return "kernel";
+	default:
+		return "syscall";
+	}
+}
+
 const char *mode_name(int mode)
 {
 	switch (mode) {

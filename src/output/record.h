@@ -25,6 +25,8 @@ const char *incident_end_name(enum incident_end end);
 /* Names both renderings give: "bind" or "listen"; "LISTEN", "UDP", ... of a holder's socket. */
 const char *record_syscall_name(const struct bw_event *ev);
 const char *record_state_name(const struct bw_holder *h);
+/* How the call reached the socket: "syscall", "io_uring" or "kernel" (enum bw_call_via). */
+const char *record_via_name(const struct bw_event *ev);
 /* "TERM" for SIGTERM (into nothing); the number, in buf (len bytes), for one without a name. */
 const char *record_signal_abbrev(char *buf, size_t len, int sig);
 

@@ -379,6 +379,26 @@ static void json_diagnosis(struct jw *w, const struct bw_record *r)
 	strbuf_free(&why);
 }
 
+/*
+ * "kernel":true when the kernel bound a socket of its own for the
+ * requester, and "kernel_caller":{"function":...,"module":...} naming
+ * where, or null.
+ */
+static void json_kernel(struct jw *w, const struct bw_record *r)
+{
+	const struct kcaller *kc = r->kcaller;
+
+	jw_bool(w, "kernel", r->ev->via == BW_CALL_KERNEL);
+	if (!kc) {
+		jw_null(w, "kernel_caller");
+		return;
+	}
+	jw_obj_begin(w, "kernel_caller");
+	jw_str(w, "function", kc->function);
+	jw_str(w, "module", kc->module[0] ? kc->module : NULL);
+	jw_obj_end(w);
+}
+
 static void json_requester(struct jw *w, const struct bw_record *r)
 {
 	const struct bw_event *ev = r->ev;
@@ -398,6 +418,7 @@ static void json_requester(struct jw *w, const struct bw_record *r)
 	jw_str(w, "netns_name", r->netns_name[0] ? r->netns_name : NULL);
 	jw_uint(w, "start_boottime_ns", ev->start_ns);
 	jw_bool(w, "exited", pi->exited);
+	json_kernel(w, r);
 	jw_obj_end(w);
 }
 
@@ -505,6 +526,7 @@ static void json_call(struct jw *w, struct strbuf *sb, const struct bw_record *r
 	json_head(w, sb, record_event_name(r), &r->wall);
 	jw_uint(w, "mono_ns", ev->ts_ns);
 	jw_str(w, "syscall", record_syscall_name(ev));
+	jw_str(w, "via", record_via_name(ev));
 	jw_str(w, "errno", ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : NULL);
 	json_endpoint(w, &ev->sock);
 }

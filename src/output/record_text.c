@@ -488,13 +488,29 @@ void record_text(struct strbuf *sb, const struct bw_record *r)
 	record_summary(sb, r);
 }
 
-/* "bind EADDRINUSE " */
+/* "bind EADDRINUSE ", "bind EADDRINUSE via io_uring " */
 static void text_call(struct strbuf *sb, const struct bw_event *ev)
 {
 	char err[ERRNO_NAME_LEN];
 
 	strbuf_addf(sb, "%s %s ", record_syscall_name(ev),
 		    ev->ret < 0 ? errno_name(err, sizeof(err), -ev->ret) : "ok");
+	/* the system call is what a reader assumes: only another way is said */
+	if (ev->via != BW_CALL_SYSCALL)
+		strbuf_addf(sb, "via %s ", record_via_name(ev));
+}
+
+/* " (kernel socket: vxlan_create_sock [vxlan])": the kernel bound for the requester */
+static void text_kernel(struct strbuf *sb, const struct bw_record *r)
+{
+	const struct kcaller *kc = r->kcaller;
+
+	if (r->ev->via != BW_CALL_KERNEL)
+		return;
+	strbuf_adds(sb, " (kernel socket");
+	if (kc)
+		strbuf_addf(sb, kc->module[0] ? ": %s [%s]" : ": %s", kc->function, kc->module);
+	strbuf_addc(sb, ')');
 }
 
 /* "tcp 127.0.0.1:8080 by python3[4242] uid=0 in container job (docker) netns=t1" */
@@ -506,6 +522,7 @@ static void text_requester(struct strbuf *sb, const struct bw_record *r)
 	strbuf_adds(sb, " by ");
 	text_process(sb, ev->comm, sizeof(ev->comm), ev->pid);
 	strbuf_addf(sb, " uid=%u", ev->uid);
+	text_kernel(sb, r);
 	text_in_workload(sb, r->req);
 	/* only a named namespace other than the host's: quiet by default */
 	text_opt(sb, TEXT_NETNS, r->netns_name);

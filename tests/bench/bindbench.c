@@ -18,6 +18,11 @@
  *   cycle_ns         socket() + bind() to a free 127.0.0.1 port + close():
  *                    the successful calls every service makes, which
  *                    bindwatch must let through at (almost) no cost.
+ *   uring_nop_ns     an io_uring IORING_OP_NOP, submitted and waited for
+ *                    with one io_uring_enter(): what an io_uring user that
+ *                    never binds pays for the completion tracepoint
+ *                    bindwatch watches io_uring's binds on (tracepoint
+ *                    mode); 0 when the kernel refuses io_uring.
  *   storm2_same_ns   failing bind() in PROCS processes at once, each
  *   storm2_diff_ns   pinned to its own CPU (round robin), all on one held
  *                    port, then each on a port of its own: the storm
@@ -50,7 +55,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/io_uring.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sched.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -85,6 +93,9 @@ struct config {
 };
 
 struct target {
+	int ring;                  /* an io_uring of one entry, for uring_loop; -1: none */
+	unsigned int *sq_tail, *cq_head;
+	struct io_uring_sqe *sqe;
 	int listener;              /* holds the port */
 	int sock;                  /* the socket we keep failing to bind */
 	struct sockaddr_in addr;   /* 127.0.0.1:port of the listener */
@@ -232,7 +243,7 @@ static int target_open(struct target *t)
 {
 	socklen_t len = sizeof(t->addr);
 
-	t->listener = t->sock = -1;
+	t->listener = t->sock = t->ring = -1;
 	memset(&t->addr, 0, sizeof(t->addr));
 	t->addr.sin_family = AF_INET;
 	t->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -259,6 +270,8 @@ static int target_open(struct target *t)
 
 static void target_close(struct target *t)
 {
+	if (t->ring >= 0)
+		close(t->ring); /* the mappings go with the process */
 	if (t->sock >= 0)
 		close(t->sock);
 	if (t->listener >= 0)
@@ -295,6 +308,52 @@ static int getppid_loop(const struct target *t, long n)
 	(void)t;
 	for (long i = 0; i < n; i++)
 		getppid();
+	return 0;
+}
+
+/*
+ * Set up t's io_uring of one entry, its one SQE a NOP that stays as it is
+ * (slot 0 of the SQ array, never rewritten): each loop round only moves
+ * the SQ tail and the CQ head.  No io_uring (refused, disabled): no ring,
+ * and the figure is 0.
+ */
+static void ring_open(struct target *t)
+{
+	struct io_uring_params p = { 0 };
+	void *sq, *cq, *sqes;
+
+	t->ring = syscall(__NR_io_uring_setup, 1, &p);
+	if (t->ring < 0)
+		return;
+	sq = mmap(NULL, p.sq_off.array + p.sq_entries * sizeof(unsigned int),
+		  PROT_READ | PROT_WRITE, MAP_SHARED, t->ring, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe),
+		  PROT_READ | PROT_WRITE, MAP_SHARED, t->ring, IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED,
+		    t->ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
+		close(t->ring);
+		t->ring = -1;
+		return;
+	}
+	t->sqe = sqes;
+	memset(t->sqe, 0, sizeof(*t->sqe));
+	t->sqe->opcode = IORING_OP_NOP;
+	((unsigned int *)((char *)sq + p.sq_off.array))[0] = 0;
+	t->sq_tail = (unsigned int *)((char *)sq + p.sq_off.tail);
+	t->cq_head = (unsigned int *)((char *)cq + p.cq_off.head);
+}
+
+static int uring_loop(const struct target *t, long n)
+{
+	for (long i = 0; i < n; i++) {
+		__atomic_store_n(t->sq_tail, *t->sq_tail + 1, __ATOMIC_RELEASE);
+		if (syscall(__NR_io_uring_enter, t->ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) != 1) {
+			perror("bindbench: io_uring_enter");
+			return -1;
+		}
+		__atomic_store_n(t->cq_head, *t->cq_head + 1, __ATOMIC_RELEASE);
+	}
 	return 0;
 }
 
@@ -487,7 +546,7 @@ int main(int argc, char **argv)
 {
 	struct config c;
 	struct target t;
-	double bind_ns, getppid_ns, cycle_ns, same_ns, diff_ns;
+	double bind_ns, getppid_ns, cycle_ns, same_ns, diff_ns, uring_ns = 0;
 	long failures;
 	int err;
 
@@ -507,9 +566,11 @@ int main(int argc, char **argv)
 		printf("failures %ld\n", c.flood);
 		return fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
+	ring_open(&t);
 	err = measure(bind_loop, &t, c.bind_iters, c.repeats, &bind_ns) ||
 	      measure(getppid_loop, &t, c.getppid_iters, c.repeats, &getppid_ns) ||
 	      measure(cycle_loop, &t, c.bind_iters, c.repeats, &cycle_ns) ||
+	      (t.ring >= 0 && measure(uring_loop, &t, c.getppid_iters, c.repeats, &uring_ns)) ||
 	      storm(&c, &t, &same_ns) || storm(&c, NULL, &diff_ns);
 	target_close(&t);
 	if (err)
@@ -518,14 +579,15 @@ int main(int argc, char **argv)
 
 	if (c.json)
 		printf("{\"failing_bind_ns\":%.1f,\"getppid_ns\":%.1f,\"cycle_ns\":%.1f,"
+		       "\"uring_nop_ns\":%.1f,"
 		       "\"storm2_same_ns\":%.1f,\"storm2_diff_ns\":%.1f,\"failures\":%ld,"
 		       "\"bind_iterations\":%ld,\"getppid_iterations\":%ld,"
 		       "\"repeats\":%d,\"procs\":%d}\n",
-		       bind_ns, getppid_ns, cycle_ns, same_ns, diff_ns, failures,
+		       bind_ns, getppid_ns, cycle_ns, uring_ns, same_ns, diff_ns, failures,
 		       c.bind_iters, c.getppid_iters, c.repeats, c.procs);
 	else
-		printf("failing_bind_ns %.1f\ngetppid_ns %.1f\ncycle_ns %.1f\n"
+		printf("failing_bind_ns %.1f\ngetppid_ns %.1f\ncycle_ns %.1f\nuring_nop_ns %.1f\n"
 		       "storm2_same_ns %.1f\nstorm2_diff_ns %.1f\nfailures %ld\n",
-		       bind_ns, getppid_ns, cycle_ns, same_ns, diff_ns, failures);
+		       bind_ns, getppid_ns, cycle_ns, uring_ns, same_ns, diff_ns, failures);
 	return fflush(stdout) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -61,6 +61,7 @@ static void set_flavour(struct floor_bpf *skel, enum flavour f)
 	bpf_program__set_autoload(skel->progs.floor_tp_exit_bind, tp);
 	bpf_program__set_autoload(skel->progs.floor_tp_enter_listen, tp);
 	bpf_program__set_autoload(skel->progs.floor_tp_exit_listen, tp);
+	bpf_program__set_autoload(skel->progs.floor_tp_uring_complete, tp);
 	bpf_program__set_autoload(skel->progs.floor_cg_bind4, cg);
 	bpf_program__set_autoload(skel->progs.floor_cg_bind6, cg);
 	bpf_program__set_autoload(skel->progs.floor_cg_post_bind4, cg);

@@ -602,10 +602,10 @@ def child(name):
     return os.path.join(CHILDREN_DIR, name)
 
 
-def child_binary(name):
+def child_binary(name, libs=()):
     """tests/e2e/children/NAME.c compiled with cc, once per run, into a
-    directory every user may read (children run as nobody too); skips the
-    test when there is no C compiler."""
+    directory every user may read (children run as nobody too), linked
+    with libs (["-luring"]); skips the test when there is no C compiler."""
     if name in _built:
         return _built[name]
     cc = shutil.which("cc")
@@ -615,11 +615,55 @@ def child_binary(name):
     os.chmod(out_dir, 0o755)
     path = os.path.join(out_dir, name)
     rc, _, err = run_to_exit([cc, "-O2", "-Wall", "-o", path,
-                              os.path.join(CHILDREN_DIR, name + ".c")])
+                              os.path.join(CHILDREN_DIR, name + ".c"), *libs])
     if rc != 0:
         fail(f"building children/{name}.c failed: {err!r}")
     _built[name] = path
     return path
+
+
+class UringCall(StdinChild):
+    """children/uring_call.c: a bind (or a listen, after a bind() of its
+    own with SO_REUSEADDR, once go() is called) through io_uring, never
+    through the system calls.  Attributes: pid, argv, and after result():
+    res (0 or -errno), tid, inode.  Skips the test when the kernel refuses
+    io_uring or lacks the opcode."""
+
+    def __init__(self, op, proto, addr, port, *opts):
+        self.argv = [child_binary("uring_call", libs=["-luring"]), op, proto, addr, str(port),
+                     *opts]
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.pid = self.proc.pid
+        self.out = LineReader(self.proc.stdout)
+        if op == "listen":
+            self._line()
+
+    def _line(self):
+        try:
+            line = self.out.next(time.monotonic() + RECORD_TIMEOUT)
+        except queue.Empty:
+            line = None
+        if not line:
+            self.close()
+            fail(f"{self.argv} gave no answer; stderr: "
+                 f"{self.proc.stderr.read().decode('utf-8', 'replace')!r}")
+        info = json.loads(line)
+        if "skip" in info:
+            self.close()
+            pytest.skip(f"uring_call: {info['skip']}")
+        return info
+
+    def go(self):
+        """listen: make the request now."""
+        self.proc.stdin.write(b"go\n")
+        self.proc.stdin.flush()
+
+    def result(self):
+        """Wait for the request's result; set res, tid and inode."""
+        info = self._line()
+        self.res, self.tid, self.inode = info["res"], info["tid"], info["inode"]
+        return self.res
 
 
 class Squatter(StdinChild):

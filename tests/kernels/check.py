@@ -13,7 +13,14 @@
 # holder no descriptor shows, the process holding it and how ("via"); the
 # sockets the kernel had on the port at the call (kernel_owners: at least
 # one, on the record's port, read by owners.bpf.h in this kernel's layout); a
-# storm's counts adding up exactly; PID 1's port protected.
+# storm's counts adding up exactly; PID 1's port protected; an io_uring
+# bind or listen recorded "via":"io_uring" with its requester and holder
+# where the kernel has the opcodes (6.11+), and no record where it has not;
+# a VXLAN device's own bind of a held port recorded "via":"kernel" in fexit
+# and cgroup modes, its requester the process that brought it up (fexit: and
+# its caller in module vxlan; no record in tracepoint mode, which does not
+# see it); a process's bind of a port a VXLAN device holds naming a kernel
+# socket.
 import json
 import re
 import sys
@@ -71,6 +78,8 @@ TYPES = {"tcp": "stream", "udp": "dgram"}
 # bindwatch's one line when the kernel will not attach the fexit programs
 FEXIT_REFUSED = "bindwatch: fexit mode unavailable: the kernel refused the fexit programs ("
 ENOTSUPP = 524  # the kernel's own "not supported", not EOPNOTSUPP
+EINVAL = 22      # an io_uring request with an opcode the kernel does not know
+EADDRINUSE = 98
 # which holder walk bindwatch -v says it loaded: the fast one from 6.2 on
 # (bpf_rdonly_cast), which falls back silently, so only this line tells
 WALK = "bindwatch: holder iterators: the "
@@ -121,7 +130,7 @@ for mode in modes:
             records.append(json.loads(l))
         except ValueError:
             bad += 1
-    expects, errors, storm, pid1, indirect = {}, {}, None, None, {}
+    expects, errors, storm, pid1, indirect, uring, vxlan = {}, {}, None, None, {}, {}, {}
     for l in block["out"]:
         f = l.split()
         if f[:1] == ["expect"] and len(f) >= 7:
@@ -132,6 +141,10 @@ for mode in modes:
             pid1 = [int(x) for x in f[1:]]
         elif f[:1] == ["indirect"] and len(f) == 5:
             indirect[f[1]] = (int(f[2]), int(f[3]), f[4])
+        elif f[:1] == ["uring"] and len(f) == 5:
+            uring[f[1]] = (int(f[2]), int(f[3]), int(f[4]))
+        elif f[:1] in (["kernel"], ["held"]) and len(f) == 5:
+            vxlan[f[1]] = (int(f[2]), int(f[3]), int(f[4]))
         elif l.startswith("conflicts: error "):
             name = l.split()[2].rstrip(":")
             errors.setdefault(name, []).append(l)
@@ -186,6 +199,73 @@ for mode in modes:
                     problems.append(f"holder (pid, via) ({holder.get('pid')}, "
                                     f"{holder.get('via')!r}), expected ({pid}, {via!r})")
                 detail = f"port {port}: held by {holder.get('pid')} via {holder.get('via')}"
+        elif c.startswith("uring-"):
+            # io_uring's own bind and listen: no system call, "via":"io_uring"
+            if c not in uring:
+                problems.append(f"conflicts printed no uring line for it "
+                                f"(exit status {head.get('conflicts_rc')})")
+            else:
+                port, pid, res = uring[c]
+                mine = [r for r in records if r.get("port") == port]
+                rec = mine[0] if mine else {}
+                syscall = "listen" if c.startswith("uring-listen-") else "bind"
+                if res == -EINVAL:
+                    if mine:
+                        problems.append(f"the kernel has no io_uring {syscall} opcode, yet "
+                                        f"{len(mine)} records for port {port}")
+                    detail = f"port {port}: no io_uring {syscall} opcode here, nothing to see"
+                elif not mine:
+                    problems.append(f"no record for port {port} (request result {res})")
+                else:
+                    got = (rec.get("syscall"), rec.get("via"), rec.get("errno"),
+                           (rec.get("requester") or {}).get("pid"),
+                           ((rec.get("holders") or [{}])[0]).get("pid"))
+                    want = (syscall, "io_uring", "EADDRINUSE", pid, pid)
+                    if got != want:
+                        problems.append(f"(syscall, via, errno, requester, holder) {got}, "
+                                        f"expected {want}")
+                    detail = f"port {port}: {syscall} via {rec.get('via')}"
+        elif c.startswith(("kernel-", "held-")):
+            # the kernel's own socket: binding (fexit only), or holding
+            if c not in vxlan:
+                problems.append(f"conflicts printed no VXLAN line for it "
+                                f"(exit status {head.get('conflicts_rc')})")
+            else:
+                port, pid, res = vxlan[c]
+                mine = [r for r in records if r.get("port") == port
+                        and r.get("event") == "conflict"]
+                rec = mine[0] if mine else {}
+                req = rec.get("requester") or {}
+                holder = (rec.get("holders") or [{}])[0]
+                caller = req.get("kernel_caller") or {}
+                if res != -EADDRINUSE:
+                    problems.append(f"the call returned {res}, expected {-EADDRINUSE}")
+                elif c.startswith("held-"):
+                    got = (rec.get("via"), req.get("pid"), holder.get("kernel"), holder.get("pid"))
+                    if got != ("syscall", pid, True, None):
+                        problems.append(f"(via, requester, holder kernel, holder pid) {got}, "
+                                        f"expected ('syscall', {pid}, True, None)")
+                    detail = f"port {port}: held by a kernel socket"
+                elif mode == "cgroup":
+                    # the bind hook sees it; no kernel stack is taken there
+                    got = (rec.get("via"), req.get("pid"), req.get("kernel"), holder.get("pid"))
+                    if got != ("kernel", pid, True, pid):
+                        problems.append(f"(via, requester, kernel, holder) {got}, "
+                                        f"expected ('kernel', {pid}, True, {pid})")
+                    detail = f"port {port}: the kernel bound for {req.get('pid')}"
+                elif mode != "fexit":
+                    if mine:
+                        problems.append(f"{mode} mode cannot see the kernel's own binds, yet "
+                                        f"{len(mine)} records for port {port}")
+                    detail = f"port {port}: the kernel's own bind, not seen in {mode} mode"
+                else:
+                    got = (rec.get("via"), req.get("pid"), req.get("kernel"),
+                           caller.get("module"), holder.get("pid"))
+                    if got != ("kernel", pid, True, "vxlan", pid):
+                        problems.append(f"(via, requester, kernel, caller module, holder) {got}, "
+                                        f"expected ('kernel', {pid}, True, 'vxlan', {pid})")
+                    detail = (f"port {port}: the kernel bound for {req.get('pid')} from "
+                              f"{caller.get('function')} [{caller.get('module')}]")
         elif c.startswith("pid1-"):
             # a reclaim rule names PID 1's port: refused, whatever the rule says
             if pid1 is None:
@@ -211,9 +291,9 @@ for mode in modes:
         else:
             syscall, proto, family, addr, port, pid = e[:6]
             opts = dict(kv.split("=", 1) for kv in e[6:] if "=" in kv)
-            want = {"event": "conflict", "syscall": syscall, "errno": "EADDRINUSE",
-                    "proto": proto, "family": family, "addr": addr, "port": int(port),
-                    "mode": mode, "count": 1}
+            want = {"event": "conflict", "syscall": syscall, "via": "syscall",
+                    "errno": "EADDRINUSE", "proto": proto, "family": family, "addr": addr,
+                    "port": int(port), "mode": mode, "count": 1}
             cands = [r for r in records if r.get("port") == int(port)
                      and r.get("syscall") == syscall]
             if not cands:

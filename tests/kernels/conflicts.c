@@ -28,6 +28,23 @@
  *   ring-udp-ipv4    holder bound to 127.0.0.1:P, registered in an io_uring
  *                    and closed; requester bind()s it   -> bind EADDRINUSE, the
  *                    holder named via "io_uring" (the ring's file table layout)
+ *   uring-tcp-ipv4   holder listens on 127.0.0.1:P; requester binds it with
+ *                    an io_uring IORING_OP_BIND request (Linux 6.11), no
+ *                    bind() system call               -> bind EADDRINUSE
+ *                    "via":"io_uring"; on a kernel without the opcode the
+ *                    request fails with EINVAL and there is nothing to see
+ *   uring-listen-tcp-ipv4  as listen-tcp-ipv4, the second listen an
+ *                    IORING_OP_LISTEN request          -> listen EADDRINUSE
+ *                    "via":"io_uring" (EINVAL before 6.11)
+ *   kernel-vxlan-udp-ipv4  holder bound to UDP 0.0.0.0:4789; a VXLAN device
+ *                    on port 4789 is made (rtnetlink: busybox's ip has no
+ *                    vxlan) and brought up: the kernel's own bind fails
+ *                    -> bind EADDRINUSE "via":"kernel", requester this
+ *                    process, the caller in module vxlan (fexit; nothing
+ *                    in tracepoint mode)
+ *   held-vxlan-udp-ipv4  a VXLAN device on port 4790 is up; requester
+ *                    bind()s UDP 0.0.0.0:4790      -> bind EADDRINUSE, the
+ *                    holder a kernel socket
  *   pid1-tcp-ipv4    PID 1 listens on 127.0.0.1:PORT (the first argument);
  *                    requester bind()s it               -> bind EADDRINUSE, and
  *                    a reclaim rule for PORT refused ("protected")
@@ -55,14 +72,22 @@
  * transparent=0"; the KEY=VALUE fields are the JSON record's socket.KEY
  * booleans.  Before each indirect case it prints "indirect CASE PORT PID
  * VIA" (VIA: the holder's expected "via").  After the storm it prints
- * "storm PORT PID FAILURES", and
- * before the PID 1 case "pid1 PORT PID".  When a call does not fail with EADDRINUSE (or a setup call
+ * "storm PORT PID FAILURES", after each io_uring case "uring CASE PORT PID
+ * RES" (RES: the request's result, -98 or -22 without the opcode), after
+ * the VXLAN cases "kernel CASE PORT PID RES" and "held CASE PORT PID RES"
+ * (RES: 0 or -errno of bringing the device up, of the requester's bind),
+ * and before the PID 1 case "pid1 PORT PID".  The VXLAN devices (named
+ * after this process, so a second run in the same guest makes its own)
+ * are deleted at the end.  When a call does not fail with EADDRINUSE (or a setup call
  * fails) it prints "conflicts: error CASE: what happened" and the exit
  * status is 1; the checker reports that reason against the case.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_link.h>
 #include <linux/io_uring.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -70,6 +95,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -94,8 +120,15 @@ union addr {
 };
 
 #define HOLD_MS 1000
+/* uapi linux/io_uring.h, enum io_uring_op (6.11+; older headers lack them) */
+#define OP_BIND 56
+#define OP_LISTEN 57
+#define VXLAN_PORT 4789      /* IANA's, what a conflict with a real deployment would be on */
+#define VXLAN_HELD_PORT 4790 /* the device that stays up, holding it */
+#define VXLAN_VNI 42
+#define RTNL_BUF 1024
 #define STORM_BINDS 20000
-#define MAX_HELD 16
+#define MAX_HELD 32
 
 static int failures;
 static int held[MAX_HELD]; /* sockets kept open until the end */
@@ -386,6 +419,269 @@ static void indirect_conflict(const char *name, int type, const char *via,
 	hold(req);
 }
 
+/*
+ * Make one io_uring request, op on fd (the address a for a bind, a
+ * backlog for a listen), on a ring of one entry set up for it, with the
+ * raw system calls (this binary is static, on arm64 too, and liburing is
+ * not there); its result, 0 or -errno.
+ */
+static int uring_request(const char *name, int op, int fd, const union addr *a)
+{
+	struct io_uring_params p = { 0 };
+	int ring = syscall(__NR_io_uring_setup, 1, &p), res = -1;
+	size_t sq_len, cq_len, sqe_len = sizeof(struct io_uring_sqe);
+	void *sq, *cq, *sqes;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	unsigned int *tail;
+
+	if (ring < 0)
+		return error(name, errno, "io_uring_setup()");
+	sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
+	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, sqe_len, PROT_READ | PROT_WRITE, MAP_SHARED, ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
+		error(name, errno, "mmap() of the io_uring");
+		goto out;
+	}
+	sqe = sqes;
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = op;
+	sqe->fd = fd;
+	if (op == OP_BIND) {
+		sqe->addr = (unsigned long)&a->sa;
+		sqe->off = a->sa.sa_family == AF_INET6 ? sizeof(a->v6) : sizeof(a->v4); /* addr2 */
+	} else {
+		sqe->len = 1; /* the backlog */
+	}
+	((unsigned int *)((char *)sq + p.sq_off.array))[0] = 0;
+	tail = (unsigned int *)((char *)sq + p.sq_off.tail);
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) != 1) {
+		error(name, errno, "io_uring_enter()");
+		goto out;
+	}
+	cqe = (struct io_uring_cqe *)((char *)cq + p.cq_off.cqes);
+	res = cqe->res;
+out:
+	close(ring); /* the mappings go with the process */
+	return res;
+}
+
+/* The io_uring request's result: EADDRINUSE, or EINVAL from a kernel without op. */
+static void uring_outcome(const char *name, const char *call, int port, int res)
+{
+	printf("uring %s %d %d %d\n", name, port, (int)getpid(), res);
+	if (res != -EINVAL && res != -1)
+		outcome(name, call, res, -res);
+}
+
+/* A requester binds, through io_uring, the port a holder listens on. */
+static void uring_bind_conflict(const char *name)
+{
+	int holder, req = -1, port;
+	union addr a;
+
+	holder = new_socket(name, AF_INET, SOCK_STREAM, &OPT_NONE);
+	if (holder < 0)
+		return;
+	port = bind_any_port(name, holder, AF_INET, &a);
+	if (port < 0 || listen(holder, 1)) {
+		if (port >= 0)
+			error(name, errno, "holder listen()");
+		goto out;
+	}
+	req = new_socket(name, AF_INET, SOCK_STREAM, &OPT_NONE);
+	if (req >= 0)
+		uring_outcome(name, "IORING_OP_BIND", port, uring_request(name, OP_BIND, req, &a));
+out:
+	hold(req);
+	hold(holder);
+}
+
+/* listen_conflict's sockets, the second listen an io_uring request. */
+static void uring_listen_conflict(const char *name)
+{
+	int first, second = -1, port;
+	union addr a;
+
+	first = new_socket(name, AF_INET, SOCK_STREAM, &OPT_REUSEADDR);
+	if (first < 0)
+		return;
+	port = bind_any_port(name, first, AF_INET, &a);
+	if (port < 0)
+		goto out;
+	second = new_socket(name, AF_INET, SOCK_STREAM, &OPT_REUSEADDR);
+	if (second < 0)
+		goto out;
+	if (bind(second, &a.sa, sizeof(a.v4)) || listen(first, 1)) {
+		error(name, errno, "the two SO_REUSEADDR binds, the first listen()");
+		goto out;
+	}
+	uring_outcome(name, "IORING_OP_LISTEN", port, uring_request(name, OP_LISTEN, second, &a));
+out:
+	hold(second);
+	hold(first);
+}
+
+static char vxlan_names[2][IFNAMSIZ]; /* the devices made, deleted at the end */
+
+/* Append attribute type (len bytes of data) to n; the attribute, for nesting. */
+static struct rtattr *add_attr(struct nlmsghdr *n, int type, const void *data, size_t len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	return rta;
+}
+
+/* Close nested attribute nest at the end of n. */
+static void end_nest(struct nlmsghdr *n, struct rtattr *nest)
+{
+	nest->rta_len = (char *)n + n->nlmsg_len - (char *)nest;
+}
+
+struct link_req {
+	struct nlmsghdr n;
+	struct ifinfomsg i;
+	char attrs[RTNL_BUF];
+};
+
+/* A link request of type for device name; its acknowledgement's 0 or -errno. */
+static int rtnl_link(int type, int flags, const char *name,
+		     void (*more)(struct nlmsghdr *, int), int port)
+{
+	struct link_req req = {
+		.n = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)), .nlmsg_type = type,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags },
+		.i = { .ifi_family = AF_UNSPEC },
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	char buf[RTNL_BUF];
+	struct nlmsghdr *ack = (struct nlmsghdr *)buf;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), err;
+	ssize_t len;
+
+	if (fd < 0)
+		return -errno;
+	add_attr(&req.n, IFLA_IFNAME, name, strlen(name) + 1);
+	if (more)
+		more(&req.n, port);
+	if (sendto(fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
+		err = -errno;
+	} else {
+		len = recv(fd, buf, sizeof(buf), 0);
+		err = len < 0 ? -errno : ack->nlmsg_type == NLMSG_ERROR ?
+			((struct nlmsgerr *)NLMSG_DATA(ack))->error : -EPROTO;
+	}
+	close(fd);
+	return err;
+}
+
+/* The linkinfo of a VXLAN device of VNI VXLAN_VNI on UDP port. */
+static void vxlan_info(struct nlmsghdr *n, int port)
+{
+	struct rtattr *info = add_attr(n, IFLA_LINKINFO, NULL, 0), *data;
+	__u32 vni = VXLAN_VNI;
+	__u16 be_port = htons(port);
+
+	add_attr(n, IFLA_INFO_KIND, "vxlan", strlen("vxlan"));
+	data = add_attr(n, IFLA_INFO_DATA, NULL, 0);
+	add_attr(n, IFLA_VXLAN_ID, &vni, sizeof(vni));
+	add_attr(n, IFLA_VXLAN_PORT, &be_port, sizeof(be_port));
+	end_nest(n, data);
+	end_nest(n, info);
+}
+
+/*
+ * Make VXLAN device number i on port and bring it up, as `ip link add
+ * ... type vxlan id 42 dstport PORT; ip link set ... up` would: the result
+ * of bringing it up, 0 or -errno (where the kernel binds the port).
+ */
+static int vxlan_up(const char *name, int i, int port)
+{
+	struct ifreq ifr = { 0 };
+	int fd, err;
+
+	snprintf(vxlan_names[i], IFNAMSIZ, "bwvx%d%c", (int)getpid() % 100000, 'a' + i);
+	err = rtnl_link(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, vxlan_names[i], vxlan_info, port);
+	if (err) {
+		error(name, -err, "making VXLAN device %s (no vxlan module?)", vxlan_names[i]);
+		vxlan_names[i][0] = '\0';
+		return err;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return error(name, errno, "socket() for SIOCSIFFLAGS");
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", vxlan_names[i]);
+	ifr.ifr_flags = IFF_UP;
+	err = ioctl(fd, SIOCSIFFLAGS, &ifr) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* A process holds UDP 0.0.0.0:VXLAN_PORT; a VXLAN device on it comes up. */
+static void kernel_vxlan_conflict(const char *name)
+{
+	int holder = new_socket(name, AF_INET, SOCK_DGRAM, &OPT_NONE), res;
+	union addr a;
+
+	if (holder < 0)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.v4.sin_family = AF_INET;
+	a.v4.sin_port = htons(VXLAN_PORT);
+	if (bind(holder, &a.sa, sizeof(a.v4))) {
+		error(name, errno, "holder bind() of UDP port %d", VXLAN_PORT);
+		close(holder);
+		return;
+	}
+	res = vxlan_up(name, 0, VXLAN_PORT);
+	printf("kernel %s %d %d %d\n", name, VXLAN_PORT, (int)getpid(), res);
+	if (res != -EADDRINUSE)
+		error(name, -res, "bringing VXLAN up, expected EADDRINUSE");
+	hold(holder);
+}
+
+/* A VXLAN device holds UDP VXLAN_HELD_PORT; the requester binds it. */
+static void held_vxlan_conflict(const char *name)
+{
+	int req, ret, err;
+	union addr a;
+
+	if (vxlan_up(name, 1, VXLAN_HELD_PORT)) {
+		error(name, 0, "bringing VXLAN up on port %d failed", VXLAN_HELD_PORT);
+		return;
+	}
+	req = new_socket(name, AF_INET, SOCK_DGRAM, &OPT_NONE);
+	if (req < 0)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.v4.sin_family = AF_INET;
+	a.v4.sin_port = htons(VXLAN_HELD_PORT);
+	ret = bind(req, &a.sa, sizeof(a.v4));
+	err = errno;
+	printf("held %s %d %d %d\n", name, VXLAN_HELD_PORT, (int)getpid(), ret ? -err : 0);
+	outcome(name, "bind()", ret, err);
+	hold(req);
+}
+
+/* Delete the VXLAN devices made. */
+static void vxlan_delete(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(vxlan_names) / sizeof(vxlan_names[0]); i++)
+		if (vxlan_names[i][0])
+			rtnl_link(RTM_DELLINK, 0, vxlan_names[i], NULL, 0);
+}
+
 /* A requester binds 127.0.0.1:port, which PID 1 holds. */
 static void pid1_conflict(const char *name, int port)
 {
@@ -441,10 +737,16 @@ int main(int argc, char **argv)
 	storm("storm-tcp-ipv4");
 	indirect_conflict("inflight-tcp-ipv4", SOCK_STREAM, "in-flight", send_away);
 	indirect_conflict("ring-udp-ipv4", SOCK_DGRAM, "io_uring", register_in_ring);
+	uring_bind_conflict("uring-tcp-ipv4");
+	uring_listen_conflict("uring-listen-tcp-ipv4");
+	/* the held case first: naming the kernel's binder reads kallsyms, slow under TCG */
+	held_vxlan_conflict("held-vxlan-udp-ipv4");
+	kernel_vxlan_conflict("kernel-vxlan-udp-ipv4");
 	if (argc > 1)
 		pid1_conflict("pid1-tcp-ipv4", atoi(argv[1]));
 	usleep(HOLD_MS * 1000);
 	while (nheld)
 		close(held[--nheld]);
+	vxlan_delete();
 	return failures ? 1 : 0;
 }

@@ -32,6 +32,11 @@ mount -t tmpfs tmpfs /run
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 echo 3 >/proc/sys/kernel/printk
 ip link set lo up
+# VXLAN and its dependencies (kernel-matrix.sh's GUEST_MODULES), for the
+# cases where the kernel binds a socket of its own
+for m in udp_tunnel ip6_udp_tunnel vxlan; do
+	[ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko
+done
 # a reclaim rule for PID 1's port: bindwatch must refuse it
 cat >/tmp/policy.yaml <<POLICY
 version: 1
