@@ -384,14 +384,19 @@ static int diagnose_walk(struct holders *h, const struct ledger *ledger,
 				err = find_clashing(h, &q, HOLDERS_UNHELD | HOLDERS_INDIRECT, &req,
 						    ev->sock_ino, &l);
 		}
-		/* without a walk, nothing says which are gone: none is listed, as before */
-		if (!err && !d->walk_skipped)
+		/*
+		 * The sockets the kernel had on the port at the call and no walk
+		 * found: closed since, or (past the walk budget) not looked for.
+		 * Either way they are the holders as the call met them, named by
+		 * their socket and the ledger's bound_by, never by a process.
+		 */
+		if (!err)
 			err = owners_add_gone(&l, ev, &req, &gone);
 		if (l.n) /* l.v may be NULL then */
 			qsort(l.v, l.n, sizeof(*l.v), by_rank);
 		if (!err)
 			err = diagnosis_fill(d, &l, ledger);
-		if (!err && !d->walk_skipped)
+		if (!err && !d->walk_skipped) /* without a walk, nothing says which are gone */
 			mark_gone(d, &gone);
 		holder_list_free(&l);
 		if (q.netns_fd >= 0 && q.netns_fd != netns_fd)

@@ -235,11 +235,16 @@ def holder_sock(h, bound):
 
 def explains(rec, failure, pid):
     """Whether rec names, for this failure, a holder of the round open at
-    the call, held by the child, and the reason the rules give for it."""
+    the call, held by the child, and the reason the rules give for it.  A
+    holder closed since the call (or not looked for, past the walk budget)
+    names no process: the child is then the binder the ledger saw."""
     c, sock, bound = failure
     holders = rec.get("holders") or []
     h = holder_sock(holders[0], bound) if holders else None
-    return h is not None and holders[0].get("pid") == pid and \
+    named = holders[0].get("pid") if holders else None
+    if holders and named is None:
+        named = (holders[0].get("bound_by") or {}).get("pid")
+    return h is not None and named == pid and \
         rec.get("reason") == expected_reason(c.call, sock, h)
 
 
