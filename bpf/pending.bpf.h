@@ -46,6 +46,7 @@ struct pending {
 	struct bw_request req;
 	struct bw_event rec; /* taken at the call, with ret -EADDRINUSE */
 	__u64 sk;            /* the socket's address, for the sweep's look at it */
+	__u64 cookie;        /* its key: a deleted entry's memory may be reused at once */
 	__u32 claim;         /* 0 while pending; 1 once taken by whoever decides it */
 	__u32 __pad;
 };
@@ -85,6 +86,11 @@ static __noinline int settle_entry(__u64 cookie, struct pending *p, enum settle_
 
 	if (__sync_val_compare_and_swap(&p->claim, 0, 1))
 		return 0;
+	/* found before another decided and deleted it, and reused for another socket: not ours */
+	if (p->cookie != cookie) {
+		p->claim = 0;
+		return 0;
+	}
 	if (request_wanted(&p->req, ret))
 		emit_built(&p->req, &p->rec, ret);
 	if (!bpf_map_delete_elem(&pending, &cookie))
@@ -122,19 +128,30 @@ static __noinline int keep(__u64 cookie, const struct bw_request *req, __u64 sk)
 		return 0;
 	p->req = *req;
 	p->sk = sk;
+	p->cookie = cookie;
 	fill_head(&p->rec, req, -EADDRINUSE, BW_MODE_CGROUP, bpf_ktime_get_ns());
 	fill_rest(&p->rec, (const struct sock *)sk);
 	__sync_fetch_and_add(&pending_n, 1);
 	return 0;
 }
 
-/* The sweep's walk: decide what has been kept longer than SETTLE_NS and whose call is over. */
+/*
+ * The sweep's walk: decide what has been kept longer than SETTLE_NS and
+ * whose call is over; delete what was decided but not deleted (a delete
+ * the hash refused, busy on that CPU).
+ */
 static long sweep_one(struct bpf_map *map, __u64 *cookie, struct pending *p, __u64 *now)
 {
 	const struct sock *sk = (const void *)p->sk;
 
-	if (p->claim || *now - p->rec.ts_ns < SETTLE_NS ||
-	    BPF_CORE_READ(sk, sk_lock.owned))
+	if (*now - p->rec.ts_ns < SETTLE_NS)
+		return 0;
+	if (p->claim) {
+		if (!bpf_map_delete_elem(&pending, cookie))
+			__sync_fetch_and_add(&pending_n, -1);
+		return 0;
+	}
+	if (BPF_CORE_READ(sk, sk_lock.owned))
 		return 0;
 	if (p->req.syscall == BW_SYS_LISTEN)
 		settle_entry(*cookie, p, BPF_CORE_READ(sk, __sk_common.skc_state) == BW_TCP_LISTEN ?

@@ -13,7 +13,7 @@
 #include "bindwatch.h"
 #include "portlist.h"
 
-#define MODE_AUTO 0 /* besides enum bw_mode: try fexit, then cgroup, fall back */
+#define MODE_AUTO 0 /* besides enum bw_mode: try fexit, fall back to tracepoint */
 #define CGROUP_LINKS 5 /* the cgroup flavour's programs on the root cgroup */
 
 /* What the capture is asked for: the command line's capture options. */
@@ -43,7 +43,7 @@ struct bw_loader {
 	struct bpf_link *cgroup_links[CGROUP_LINKS]; /* cgroup mode's attachments */
 };
 
-/* Load and attach in c->mode (auto: fexit, else cgroup, else tracepoint).  0 or -errno. */
+/* Load and attach in c->mode (auto: fexit, else tracepoint).  0 or -errno. */
 int loader_start(struct bw_loader *l, const struct capture_config *c);
 
 /* Detach every program; the maps stay readable until loader_destroy(). */

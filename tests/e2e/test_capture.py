@@ -126,7 +126,7 @@ def test_fexit_mode():
     eq(bw.proc.returncode, 1, f"exit code of --mode fexit (stderr {stderr!r})")
     check("fexit" in stderr.lower(), f"stderr does not mention fexit: {stderr!r}")
     with start_bindwatch() as bw:
-        eq(bw.mode, "cgroup", "auto mode when fexit is refused")
+        eq(bw.mode, "tracepoint", "auto mode when fexit is refused")
 
 
 def test_socket_options(monitor):
