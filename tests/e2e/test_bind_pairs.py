@@ -179,6 +179,7 @@ class Replayer:
         except queue.Empty:
             line = None
         if not line:
+            end_child(self.proc)  # so that its stderr ends
             fail(f"bind_pairs stopped answering; stderr: {self.proc.stderr.read()!r}")
         return line.decode().rstrip("\n").split("\t")
 
@@ -307,7 +308,8 @@ def replay(bw, on_pause=None):
             n = sum(c.err == errno.EADDRINUSE for cs in calls.values() for c in cs)
             seen = wait_records(bw, child.pid, seen, n)
         pid = child.pid
-    bw.stop()
+    rc, stderr = bw.stop()
+    eq(rc, 0, f"monitor's exit status (stderr {stderr[-2000:]!r})")
     return calls, bw.records(), pid
 
 
