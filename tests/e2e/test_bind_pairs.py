@@ -6,9 +6,10 @@
 # SO_REUSEPORT on both (one owner, and two), over TCP (with the selftest's
 # follow-up binds of every address) and UDP, and the listen() conflicts
 # of SO_REUSEADDR pairs.  One process (children/bind_pairs.c) plays every
-# round on a port of its own and closes the round's sockets right after
-# it, so a holder is gone microseconds after the call it blocked: only a
-# holder taken at the failing call can be named.
+# round on a fresh port the kernel picks and closes the round's sockets
+# right after it, so a holder is gone microseconds after the call it
+# blocked: only a holder taken at the failing call can be named (a gone
+# one by the process that bound it).
 #
 # Every EADDRINUSE the child saw must have exactly one record, with the
 # requested address, naming as its holder a socket of the round open at
@@ -178,6 +179,7 @@ class Replayer:
         except queue.Empty:
             line = None
         if not line:
+            end_child(self.proc)  # so that its stderr ends
             fail(f"bind_pairs stopped answering; stderr: {self.proc.stderr.read()!r}")
         return line.decode().rstrip("\n").split("\t")
 
@@ -233,18 +235,21 @@ def holder_sock(h, bound):
     return None
 
 
+def held_by(h, pid):
+    """Whether a record's holder h names process pid: as holding it, or, for
+    a socket gone since the call (or not walked for, past the walk budget),
+    as the process that bound it."""
+    return h.get("pid") == pid or (h.get("pid") is None and
+                                   (h.get("bound_by") or {}).get("pid") == pid)
+
+
 def explains(rec, failure, pid):
     """Whether rec names, for this failure, a holder of the round open at
-    the call, held by the child, and the reason the rules give for it.  A
-    holder closed since the call (or not looked for, past the walk budget)
-    names no process: the child is then the binder the ledger saw."""
+    the call, of the child, and the reason the rules give for it."""
     c, sock, bound = failure
     holders = rec.get("holders") or []
     h = holder_sock(holders[0], bound) if holders else None
-    named = holders[0].get("pid") if holders else None
-    if holders and named is None:
-        named = (holders[0].get("bound_by") or {}).get("pid")
-    return h is not None and named == pid and \
+    return h is not None and held_by(holders[0], pid) and \
         rec.get("reason") == expected_reason(c.call, sock, h)
 
 
@@ -304,7 +309,8 @@ def replay(bw, on_pause=None):
             n = sum(c.err == errno.EADDRINUSE for cs in calls.values() for c in cs)
             seen = wait_records(bw, child.pid, seen, n)
         pid = child.pid
-    bw.stop()
+    rc, stderr = bw.stop()
+    eq(rc, 0, f"monitor's exit status (stderr {stderr[-2000:]!r})")
     return calls, bw.records(), pid
 
 
