@@ -53,7 +53,9 @@ struct bw_request {
 	__u64 sock_ino;
 	__u8 syscall; /* 0 in "requests": nothing parked */
 	__u8 watch;   /* enum req_watch: why a success would be a record */
-	__u8 __pad[6];
+	__u16 dport;  /* BW_SYS_CONNECT: the destination's port */
+	__u8 __pad[4];
+	__u8 daddr[16]; /* BW_SYS_CONNECT: the destination (connect.bpf.h) */
 };
 
 /* Why a successful call is wanted besides --all and the ledger. */

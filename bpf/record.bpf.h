@@ -93,8 +93,8 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
 	e->via = BW_CALL_SYSCALL;
 	e->__pad = 0;
 	e->sock = req->sock;
-	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
-	e->dport = 0;
+	__builtin_memcpy(e->daddr, req->daddr, sizeof(e->daddr));
+	e->dport = req->dport;
 }
 
 /*

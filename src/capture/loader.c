@@ -102,13 +102,20 @@ static int ensure_tracefs(void)
 	return 0;
 }
 
-static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode)
+/*
+ * connect: the programs that see connect() out of ephemeral ports too
+ * (fexit: on the port-picking functions; tracepoint: sys_exit_connect).
+ */
+static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode, bool connect)
 {
 	bool fexit = mode == BW_MODE_FEXIT;
 
 	bpf_program__set_autoload(skel->progs.fexit_inet_bind, fexit);
 	bpf_program__set_autoload(skel->progs.fexit_inet6_bind, fexit);
 	bpf_program__set_autoload(skel->progs.fexit_inet_listen, fexit);
+	bpf_program__set_autoload(skel->progs.fexit_inet_hash_connect, fexit && connect);
+	bpf_program__set_autoload(skel->progs.fexit_inet6_hash_connect, fexit && connect);
+	bpf_program__set_autoload(skel->progs.tp_exit_connect, !fexit && connect);
 	bpf_program__set_autoload(skel->progs.tp_enter_bind, !fexit);
 	bpf_program__set_autoload(skel->progs.tp_exit_bind, !fexit);
 	bpf_program__set_autoload(skel->progs.tp_enter_listen, !fexit);
@@ -151,7 +158,7 @@ static int park_requests(struct bindwatch_bpf *skel)
 
 /* Everything decided before load: .rodata, map sizes, which flavour. */
 static int configure(struct bindwatch_bpf *skel, const struct capture_config *o,
-		     enum bw_mode mode)
+		     enum bw_mode mode, bool connect)
 {
 	struct bindwatch_bpf__rodata *ro = skel->rodata;
 	int err;
@@ -189,7 +196,7 @@ static int configure(struct bindwatch_bpf *skel, const struct capture_config *o,
 		ro->filter_cgroup_id = id;
 		ro->filter_cgroup_level = level;
 	}
-	set_flavour(skel, mode);
+	set_flavour(skel, mode, connect);
 	err = park_requests(skel);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.events, RINGBUF_BYTES);
@@ -226,7 +233,8 @@ static int fill_filters(struct bindwatch_bpf *skel, const struct capture_config 
 }
 
 /* Try one mode from scratch; on failure nothing is left loaded. */
-static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw_mode mode)
+static int try_flavour(struct bw_loader *l, const struct capture_config *o, enum bw_mode mode,
+		       bool connect)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
 	struct bindwatch_bpf *skel = bindwatch_bpf__open_opts(&oo);
@@ -234,7 +242,7 @@ static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw
 
 	if (!skel)
 		return -errno;
-	err = configure(skel, o, mode);
+	err = configure(skel, o, mode, connect);
 	if (!err)
 		err = bindwatch_bpf__load(skel);
 	if (!err)
@@ -249,7 +257,39 @@ static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw
 	}
 	l->skel = skel;
 	l->mode = mode;
+	l->connect = connect;
 	return 0;
+}
+
+/*
+ * Whether the tracepoint flavour can see connect(): its exit program reads
+ * the call's arguments through bpf_task_pt_regs() (Linux 5.15).
+ */
+static bool sys_connect_seen(void)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) > 0 &&
+	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf,
+				       NULL) > 0;
+}
+
+/*
+ * Try mode with connect() seen where it can be: always in fexit mode (a
+ * comparison per TCP connect()), with --ephemeral in tracepoint mode (a
+ * syscall tracepoint more).  Where the kernel refuses those programs
+ * alone, the mode is tried without them, and said.
+ */
+static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw_mode mode)
+{
+	bool connect = mode == BW_MODE_FEXIT || (o->ephemeral && sys_connect_seen());
+	int err = try_flavour(l, o, mode, connect);
+
+	if (err && connect)
+		err = try_flavour(l, o, mode, false);
+	if (!err && !l->connect && (mode == BW_MODE_FEXIT || o->ephemeral))
+		warn("connect() out of ephemeral ports is not seen in %s mode on this kernel%s",
+		     mode == BW_MODE_FEXIT ? "fexit" : "tracepoint",
+		     mode == BW_MODE_FEXIT ? "" : " (it needs bpf_task_pt_regs(), Linux 5.15)");
+	return err;
 }
 
 /* Whether the kernel loads a light skeleton's loader: a sleepable syscall program. */
