@@ -51,6 +51,7 @@
 #include "decider.h"
 #include "diagnose.h"
 #include "enrich.h"
+#include "ephemeral.h"
 #include "exitcode.h"
 #include "holders.h"
 #include "hooks.h"
@@ -253,6 +254,29 @@ static void report_lost_nouid(struct monitor *m)
 	m->lost_nouid = lost;
 }
 
+/*
+ * The ephemeral range of ev's namespace and who holds it, into v: NULL
+ * when it could not be read, or ev's uid has no walk of every process
+ * left (the holders are found by one).
+ */
+static const struct eph_view *ephemeral_of(struct monitor *m, const struct bw_event *ev,
+					   struct eph_view *v)
+{
+	int err;
+
+	if (!walk_budget_take(m->walks, ev->uid, now_ns(CLOCK_MONOTONIC))) {
+		metrics_walk_skipped(m->metrics);
+		return NULL;
+	}
+	err = ephemeral_for(ev, v);
+	/* say so once per kind of failure, as for the holders */
+	if (err && err != m->diag_err)
+		warn("reading the ephemeral ports of netns %u failed: %s", ev->sock.netns,
+		     strerror(-err));
+	m->diag_err = err;
+	return err ? NULL : v;
+}
+
 static int handle_event(void *arg, void *data, size_t size)
 {
 	struct monitor *m = arg;
@@ -260,6 +284,7 @@ static int handle_event(void *arg, void *data, size_t size)
 	struct bw_record r = { .ev = ev };
 	struct record_action act;
 	struct diagnosis diag = {};
+	struct eph_view eph;
 	struct proc_info pi;
 
 	if (size < sizeof(*ev) || ev->version != BW_ABI_VERSION) {
@@ -301,7 +326,7 @@ static int handle_event(void *arg, void *data, size_t size)
 		procinfo_free(&pi);
 		return 0;
 	}
-	if (ev->ret == -EADDRINUSE && m->holders) {
+	if (event_conflict(ev) && (m->holders || !ev->sock.port)) {
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 		int err = diagnose(m->holders, m->ledger, m->walks, ev, &diag);
 
@@ -314,9 +339,13 @@ static int handle_event(void *arg, void *data, size_t size)
 		m->diag_err = err;
 		r.diag = &diag;
 	}
+	if (event_ephemeral(ev))
+		r.ephemeral = ephemeral_of(m, ev, &eph);
 	/* a decision or a reclaim under way writes the record later */
 	if (!(m->reclaim && r.diag && decide(m, &r, &act, &pi, &diag)))
 		emit(m, &r);
+	if (r.ephemeral)
+		eph_view_free(&eph);
 	diagnosis_free(&diag);
 	procinfo_free(&pi);
 	return 0;

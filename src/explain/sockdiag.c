@@ -96,6 +96,8 @@
 struct diag_sock {
 	struct bw_holder h;   /* pid, fd, comm, start_ns: 0 until a process is found */
 	bool seen;            /* a process holds it */
+	__u8 daddr[16];       /* the remote end, for sockdiag_range() */
+	__u16 dport;
 };
 
 struct diag_list {
@@ -184,42 +186,60 @@ static void from_msg(const struct holder_query *q, int protocol, const struct nl
 	}
 }
 
-static int diag_add(struct diag_list *l, const struct bw_holder *h)
+/* Grow l by one socket h, its remote end from m. */
+static int diag_add(struct diag_list *l, const struct bw_holder *h, const struct inet_diag_msg *m)
 {
-	struct diag_sock *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	struct diag_sock *v;
 
-	if (!v)
-		return -ENOMEM;
-	l->v = v;
-	memset(&v[l->n], 0, sizeof(v[l->n]));
-	v[l->n++].h = *h;
+	/* doubling: a range's dump may hold the namespace's every connection */
+	if (!(l->n & (l->n - 1))) {
+		v = realloc(l->v, (l->n ? 2 * l->n : 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+	}
+	v = &l->v[l->n++];
+	memset(v, 0, sizeof(*v));
+	v->h = *h;
+	v->dport = ntohs(m->id.idiag_dport);
+	memcpy(v->daddr, m->id.idiag_dst,
+	       m->idiag_family == AF_INET ? sizeof(struct in_addr) : sizeof(v->daddr));
 	return 0;
 }
 
-/* The port filter: source port == port accepts (jumps to the end), else rejects (past it). */
+/*
+ * The port filter: lo <= source port <= hi, two comparisons that each
+ * jump over their operand when true and past the end (rejected) when not.
+ * A port is the range [port, port].
+ */
+#define BC_CMP_LEN (2 * sizeof(struct inet_diag_bc_op)) /* a comparison and its operand */
+
 struct port_filter {
 	struct rtattr rta;
-	struct inet_diag_bc_op op[2];
+	struct inet_diag_bc_op op[4];
 };
 
-static void port_filter(struct port_filter *f, __u16 port)
+static void port_filter(struct port_filter *f, __u16 lo, __u16 hi)
 {
 	f->rta.rta_len = RTA_LENGTH(sizeof(f->op));
 	f->rta.rta_type = INET_DIAG_REQ_BYTECODE;
-	f->op[0] = (struct inet_diag_bc_op){ .code = INET_DIAG_BC_S_EQ, .yes = sizeof(f->op),
+	f->op[0] = (struct inet_diag_bc_op){ .code = INET_DIAG_BC_S_GE, .yes = BC_CMP_LEN,
 					     .no = sizeof(f->op) + sizeof(__u32) };
-	f->op[1] = (struct inet_diag_bc_op){ .no = port };
+	f->op[1] = (struct inet_diag_bc_op){ .no = lo };
+	f->op[2] = (struct inet_diag_bc_op){ .code = INET_DIAG_BC_S_LE, .yes = BC_CMP_LEN,
+					     .no = BC_CMP_LEN + sizeof(__u32) };
+	f->op[3] = (struct inet_diag_bc_op){ .no = hi };
 }
 
 /*
- * One dump of protocol, the port compared in the kernel.  TCP is asked
+ * One dump of protocol, the ports [lo, hi] compared in the kernel.  TCP is asked
  * the old way (TCPDIAG_GETSOCK), which dumps both families in one walk of
  * the kernel's connection and bind tables (sized for the machine, walked
  * whole, empty buckets too: the dearest part of a small answer); UDP, the
  * current way (SOCK_DIAG_BY_FAMILY), once per family.
  */
-static int dump(int fd, const struct holder_query *q, int family, int protocol,
-		struct diag_list *l)
+static int dump(int fd, const struct holder_query *q, int family, int protocol, __u16 lo,
+		__u16 hi, struct diag_list *l)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -257,8 +277,8 @@ static int dump(int fd, const struct holder_query *q, int family, int protocol,
 
 	if (!buf)
 		return -ENOMEM;
-	port_filter(&tcp.f, q->port);
-	port_filter(&udp.f, q->port);
+	port_filter(&tcp.f, lo, hi);
+	port_filter(&udp.f, lo, hi);
 	if (protocol == IPPROTO_TCP ?
 	    sendto(fd, &tcp, sizeof(tcp), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 :
 	    sendto(fd, &udp, sizeof(udp), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
@@ -294,16 +314,16 @@ static int dump(int fd, const struct holder_query *q, int family, int protocol,
 				continue;
 			from_msg(q, protocol, nh, &h);
 			/* the bytecode filtered; a kernel without it would not have */
-			if (h.sock.port == q->port)
-				err = diag_add(l, &h);
+			if (h.sock.port >= lo && h.sock.port <= hi)
+				err = diag_add(l, &h, NLMSG_DATA(nh));
 		}
 	}
 	free(buf);
 	return err;
 }
 
-/* Every socket on q's port in q's namespace, as q->protocol asks. */
-static int dump_all(const struct holder_query *q, struct diag_list *l)
+/* Every socket on a port in [lo, hi] in q's namespace, as q->protocol asks. */
+static int dump_all(const struct holder_query *q, __u16 lo, __u16 hi, struct diag_list *l)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	static const int protocols[] = { IPPROTO_TCP, IPPROTO_UDP };
@@ -317,7 +337,7 @@ static int dump_all(const struct holder_query *q, struct diag_list *l)
 			/* one TCP dump has both families */
 			if ((!q->protocol || q->protocol == protocols[i]) &&
 			    (protocols[i] != IPPROTO_TCP || !j))
-				err = dump(fd, q, families[j], protocols[i], l);
+				err = dump(fd, q, families[j], protocols[i], lo, hi, l);
 	close(fd);
 	return err;
 }
@@ -506,7 +526,7 @@ int sockdiag_find(const struct holder_query *q, struct holder_list *out)
 	memset(out, 0, sizeof(*out));
 	if (q->kinds & HOLDERS_INDIRECT)
 		return -EOPNOTSUPP;
-	err = dump_all(q, &l);
+	err = dump_all(q, q->port, q->port, &l);
 	/* only when some socket has a file; also to know which no process holds */
 	for (i = 0; !err && i < l.n; i++)
 		if (l.v[i].h.ino) {
@@ -535,6 +555,97 @@ int sockdiag_find(const struct holder_query *q, struct holder_list *out)
 	if (err)
 		holder_list_free(out);
 	return err;
+}
+
+/* bsearch()/qsort() order of the sockets of a range by inode. */
+static int by_ino(const void *a, const void *b)
+{
+	const struct diag_sock *x = a, *y = b;
+
+	return (x->h.ino > y->h.ino) - (x->h.ino < y->h.ino);
+}
+
+/* The process pid_name (its /proc directory) named on each socket of l (by_ino order) it holds. */
+static void own_process(int proc, const char *pid_name, struct diag_list *l)
+{
+	int pid_dir = openat(proc, pid_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd_dir;
+	struct bw_holder proc_h = {};
+	struct diag_sock key, *s;
+	bool unreadable = false;
+	struct dirent *e;
+	DIR *d;
+
+	if (pid_dir < 0)
+		return;
+	fd_dir = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd_dir >= 0 ? fdopendir(fd_dir) : NULL;
+	if (!d && fd_dir >= 0)
+		close(fd_dir);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !(key.h.ino = fd_socket(fd_dir, e->d_name, &unreadable)))
+			continue;
+		s = bsearch(&key, l->v, l->n, sizeof(*l->v), by_ino);
+		/* a socket shared after fork() is its first process's */
+		if (!s || s->seen)
+			continue;
+		if (!proc_h.pid) {
+			proc_h.pid = strtoul(pid_name, NULL, 10);
+			read_stat(pid_dir, &proc_h);
+		}
+		s->seen = true;
+		s->h.pid = proc_h.pid;
+		s->h.start_ns = proc_h.start_ns;
+		s->h.fd = strtoul(e->d_name, NULL, 10);
+		memcpy(s->h.comm, proc_h.comm, sizeof(s->h.comm));
+	}
+	if (d)
+		closedir(d);
+	close(pid_dir);
+}
+
+/* Name the process holding each socket of l with a file: one pass over /proc. */
+static int own_all(struct diag_list *l)
+{
+	DIR *d;
+	struct dirent *e;
+
+	qsort(l->v, l->n, sizeof(*l->v), by_ino);
+	if (!l->n || !l->v[l->n - 1].h.ino)
+		return 0; /* none has a file (sorted: the largest inode is last) */
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+			own_process(dirfd(d), e->d_name, l);
+	closedir(d);
+	return 0;
+}
+
+int sockdiag_range(const struct holder_query *q, __u16 lo, __u16 hi, bool owners,
+		   struct sockdiag_conn **out, size_t *n)
+{
+	struct diag_list l = {};
+	struct sockdiag_conn *v;
+	size_t i;
+	int err = dump_all(q, lo, hi, &l);
+
+	if (!err && owners)
+		err = own_all(&l);
+	v = err ? NULL : calloc(l.n ? l.n : 1, sizeof(*v));
+	if (!err && !v)
+		err = -ENOMEM;
+	for (i = 0; !err && i < l.n; i++) {
+		v[i].h = l.v[i].h;
+		memcpy(v[i].daddr, l.v[i].daddr, sizeof(v[i].daddr));
+		v[i].dport = l.v[i].dport;
+	}
+	free(l.v);
+	if (err)
+		return err;
+	*out = v;
+	*n = l.n;
+	return 0;
 }
 
 /* sa's port and address, as inet_diag_sockid holds them. */

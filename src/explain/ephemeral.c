@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * ephemeral.c - a namespace's ephemeral port range, its use and who uses
+ * it (ephemeral.h).
+ *
+ * It owns reading the range and tallying the sockets on it; it must not
+ * write records or keep anything between calls.
+ *
+ * The range is the namespace's own: /proc/sys/net resolves to the
+ * namespace of the thread that opens it, so both files are read by a
+ * short-lived thread inside it (nsrun.h).  The sockets come from one dump
+ * of the socket tables with the range compared in the kernel
+ * (sockdiag_range()): the kernel walks its tables, but only the range's
+ * sockets are copied out, so counting costs about what `ss -s` costs and
+ * never a walk of the processes.  Naming the processes does walk them
+ * (every /proc/PID/fd once), so it is asked for apart: records and `who`
+ * do, the gauges do not.
+ *
+ * A port counts as in use when any socket of the protocol is on it,
+ * whatever its state: a TCP port bound by bind() is never reused by
+ * connect(), and one used by connect() is reused only towards another
+ * destination.  So "full" means no port is free for a new destination;
+ * an existing destination runs out earlier, when each port has a
+ * connection to it: the top holders' destinations show which one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include "ephemeral.h"
+#include "log.h"
+#include "nsrun.h"
+#include "util.h"
+
+#define PORT_RANGE_FILE "/proc/sys/net/ipv4/ip_local_port_range"
+#define RESERVED_FILE "/proc/sys/net/ipv4/ip_local_reserved_ports"
+#define RANGE_TEXT_LEN 64
+#define PARSE_ERR_LEN 160
+
+struct sysctls {
+	char range[RANGE_TEXT_LEN];
+	char reserved[EPH_SYSCTL_LEN];
+};
+
+/* The whole of path into buf (len bytes, NUL-terminated): 0 or -errno. */
+static int read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return err;
+}
+
+/* nsrun() call: both files, as the namespace it runs in has them. */
+static int read_sysctls(void *arg)
+{
+	struct sysctls *s = arg;
+	int err = read_text(PORT_RANGE_FILE, s->range, sizeof(s->range));
+
+	return err ? err : read_text(RESERVED_FILE, s->reserved, sizeof(s->reserved));
+}
+
+int eph_range_parse(const char *range, const char *reserved, struct eph_range *r, char *err,
+		    size_t errlen)
+{
+	unsigned int lo, hi, p;
+	char extra, *list;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (sscanf(range, "%u %u %c", &lo, &hi, &extra) != 2 || !lo || lo > hi || hi > UINT16_MAX) {
+		snprintf(err, errlen, "ip_local_port_range: '%s': expected two ports, LO HI", range);
+		return -EINVAL;
+	}
+	r->lo = lo;
+	r->hi = hi;
+	list = strdup(reserved);
+	if (!list)
+		return -ENOMEM;
+	list[strcspn(list, "\n")] = '\0';
+	/* the kernel prints an empty line when none is reserved */
+	if (*list && portlist_parse(list, r->reserved, err, errlen) < 0)
+		rc = -EINVAL;
+	free(list);
+	for (p = lo; !rc && p <= hi; p++)
+		r->size += !portlist_has(r->reserved, p);
+	return rc;
+}
+
+/* Sockets by process, then destination; sockets no process holds (pid 0) first. */
+static int by_holder(const void *a, const void *b)
+{
+	const struct sockdiag_conn *x = a, *y = b;
+	int c;
+
+	if (x->h.pid != y->h.pid)
+		return x->h.pid < y->h.pid ? -1 : 1;
+	if (x->h.sock.family != y->h.sock.family)
+		return x->h.sock.family - y->h.sock.family;
+	c = memcmp(x->daddr, y->daddr, sizeof(x->daddr));
+	return c ? c : x->dport - y->dport;
+}
+
+static bool same_dest(const struct sockdiag_conn *x, const struct sockdiag_conn *y)
+{
+	return x->h.sock.family == y->h.sock.family && x->dport == y->dport &&
+	       !memcmp(x->daddr, y->daddr, sizeof(x->daddr));
+}
+
+/* Keep d among h's EPH_DEST_MAX most used destinations (the rest counted). */
+static void add_dest(struct eph_holder *h, const struct sockdiag_conn *c, uint32_t sockets)
+{
+	struct eph_dest d = { .family = c->h.sock.family, .port = c->dport, .sockets = sockets };
+	size_t i;
+
+	memcpy(d.addr, c->daddr, sizeof(d.addr));
+	if (h->ndests < EPH_DEST_MAX) {
+		h->dests[h->ndests++] = d;
+	} else if (h->dests[EPH_DEST_MAX - 1].sockets < sockets) {
+		h->other_dests += h->dests[EPH_DEST_MAX - 1].sockets;
+		h->dests[EPH_DEST_MAX - 1] = d;
+	} else {
+		h->other_dests += sockets;
+		return;
+	}
+	/* one insertion step keeps them by count, most first */
+	for (i = h->ndests - 1; i > 0 && h->dests[i - 1].sockets < h->dests[i].sockets; i--) {
+		d = h->dests[i - 1];
+		h->dests[i - 1] = h->dests[i];
+		h->dests[i] = d;
+	}
+}
+
+/* Place h among v's top holders by sockets, most first; the rest counted. */
+static void add_holder(struct eph_view *v, const struct eph_holder *h)
+{
+	struct eph_holder t;
+	size_t i;
+
+	if (v->ntop < EPH_TOP_MAX) {
+		v->top[v->ntop++] = *h;
+	} else if (v->top[EPH_TOP_MAX - 1].sockets < h->sockets) {
+		v->top[EPH_TOP_MAX - 1] = *h;
+		v->other_holders++;
+	} else {
+		v->other_holders++;
+		return;
+	}
+	for (i = v->ntop - 1; i > 0 && v->top[i - 1].sockets < v->top[i].sockets; i--) {
+		t = v->top[i - 1];
+		v->top[i - 1] = v->top[i];
+		v->top[i] = t;
+	}
+}
+
+/* The holder of the sockets c[0..n), all of one process, by destination. */
+static void tally_process(struct eph_view *v, const struct sockdiag_conn *c, size_t n)
+{
+	struct eph_holder h = {
+		.pid = c->h.pid, .start_ns = c->h.start_ns, .uid = c->h.sock.uid,
+		.sockets = n,
+	};
+	size_t i, run;
+
+	memcpy(h.comm, c->h.comm, sizeof(h.comm));
+	for (i = 0; i < n; i += run) {
+		for (run = 1; i + run < n && same_dest(&c[i], &c[i + run]); run++)
+			;
+		add_dest(&h, &c[i], run);
+	}
+	add_holder(v, &h);
+}
+
+void eph_tally(struct eph_view *v, struct sockdiag_conn *c, size_t n)
+{
+	uint64_t used[PORTLIST_WORDS] = { 0 };
+	size_t i, j, kept = 0;
+
+	/* the range's sockets of the protocol, on a port the kernel may pick */
+	for (i = 0; i < n; i++)
+		if (c[i].h.sock.protocol == v->protocol && c[i].h.sock.port >= v->range.lo &&
+		    c[i].h.sock.port <= v->range.hi &&
+		    !portlist_has(v->range.reserved, c[i].h.sock.port))
+			c[kept++] = c[i];
+	for (i = 0; i < kept; i++) {
+		unsigned int p = c[i].h.sock.port;
+
+		v->in_use += !portlist_has(used, p);
+		used[p / 64] |= 1ULL << (p % 64);
+		if (c[i].h.state == TCP_TIME_WAIT && v->protocol == IPPROTO_TCP)
+			v->time_wait++;
+		else if (!c[i].h.pid)
+			v->unheld++;
+	}
+	v->sockets = kept;
+	if (kept)
+		qsort(c, kept, sizeof(*c), by_holder);
+	for (i = 0; i < kept; i = j) {
+		for (j = i + 1; j < kept && c[j].h.pid == c[i].h.pid; j++)
+			;
+		if (c[i].h.pid)
+			tally_process(v, &c[i], j - i);
+	}
+}
+
+int ephemeral_view(int netns_fd, __u32 netns, int protocol, bool owners, struct eph_view *v)
+{
+	struct holder_query q = { .netns = netns, .netns_fd = netns_fd, .protocol = protocol };
+	struct sockdiag_conn *c = NULL;
+	struct sysctls *s = calloc(1, sizeof(*s));
+	char why[PARSE_ERR_LEN];
+	size_t i, n = 0;
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	if (!s)
+		return -ENOMEM;
+	err = nsrun(netns_fd, read_sysctls, s);
+	if (!err && (err = eph_range_parse(s->range, s->reserved, &v->range, why, sizeof(why))))
+		warn("%s", why);
+	free(s);
+	v->netns = netns;
+	v->protocol = protocol;
+	v->owners = owners;
+	if (!err)
+		err = sockdiag_range(&q, v->range.lo, v->range.hi, owners, &c, &n);
+	if (err)
+		return err;
+	eph_tally(v, c, n);
+	free(c);
+	for (i = 0; owners && i < v->ntop; i++)
+		procinfo_read(&v->top[i].pi, v->top[i].pid, v->top[i].start_ns, 0, 0, 0);
+	return 0;
+}
+
+int ephemeral_for(const struct bw_event *ev, struct eph_view *v)
+{
+	int fd = -1, err;
+
+	if (ev->sock.netns != procinfo_own_netns()) {
+		fd = procinfo_open_netns(ev->pid, ev->start_ns);
+		if (fd < 0)
+			return -ESRCH;
+	}
+	err = ephemeral_view(fd, ev->sock.netns, ev->sock.protocol, true, v);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+void eph_view_free(struct eph_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->ntop; i++)
+		procinfo_free(&v->top[i].pi);
+	v->ntop = 0;
+}
