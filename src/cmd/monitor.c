@@ -77,6 +77,7 @@
 
 #define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
 #define TICK_MS 1000      /* the longest poll, and the loss check interval */
+#define EPH_SAMPLE_NS (5 * NSEC_PER_SEC) /* how often the ephemeral gauges are sampled */
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t reopen; /* SIGHUP: logrotate moved the log */
@@ -110,6 +111,8 @@ struct monitor {
 	uint64_t lost_nouid; /* the kernel's count of loss of no uid, as last read */
 	uint64_t tick_ms;    /* how often flush() runs */
 	uint64_t last_tick;  /* CLOCK_MONOTONIC ns of its last run */
+	struct eph_watch eph_watch; /* namespaces the ephemeral gauges may show */
+	uint64_t eph_sampled; /* CLOCK_MONOTONIC ns of the gauges' last sample */
 	int tick_err;        /* the last tick's error, 0 */
 };
 
@@ -339,8 +342,10 @@ static int handle_event(void *arg, void *data, size_t size)
 		m->diag_err = err;
 		r.diag = &diag;
 	}
-	if (event_ephemeral(ev))
+	if (event_ephemeral(ev)) {
 		r.ephemeral = ephemeral_of(m, ev, &eph);
+		eph_watch_note(&m->eph_watch, ev, r.netns_name);
+	}
 	/* a decision or a reclaim under way writes the record later */
 	if (!(m->reclaim && r.diag && decide(m, &r, &act, &pi, &diag)))
 		emit(m, &r);
@@ -411,6 +416,12 @@ static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 	pthread_mutex_unlock(&m->out_lock);
 	report_stuck(m);
 	m->last_tick = now_ns(CLOCK_MONOTONIC);
+	if (m->metrics && m->last_tick - m->eph_sampled >= EPH_SAMPLE_NS) {
+		struct eph_gauge g[EPH_GAUGE_NETNS];
+
+		metrics_ephemeral(m->metrics, g, eph_watch_sample(&m->eph_watch, g));
+		m->eph_sampled = m->last_tick;
+	}
 }
 
 /* Once per pattern: the match gave up, so the rule did not apply where it might have. */

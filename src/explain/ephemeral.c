@@ -23,12 +23,14 @@
  * an existing destination runs out earlier, when each port has a
  * connection to it: the top holders' destinations show which one.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include "ephemeral.h"
@@ -266,4 +268,100 @@ void eph_view_free(struct eph_view *v)
 	for (i = 0; i < v->ntop; i++)
 		procinfo_free(&v->top[i].pi);
 	v->ntop = 0;
+}
+
+void eph_watch_note(struct eph_watch *w, const struct bw_event *ev, const char *name)
+{
+	size_t i, slot;
+
+	for (i = 0; i < w->n; i++)
+		if (w->v[i].netns == ev->sock.netns)
+			break;
+	if (i < w->n) {
+		slot = i;
+	} else if (w->n < EPH_WATCH_MAX) {
+		slot = w->n++;
+	} else {
+		slot = w->next;
+		w->next = (w->next + 1) % EPH_WATCH_MAX;
+	}
+	w->v[slot].netns = ev->sock.netns;
+	w->v[slot].pid = ev->pid;
+	w->v[slot].start_ns = ev->start_ns;
+	snprintf(w->v[slot].name, sizeof(w->v[slot].name), "%s", name ? name : "");
+}
+
+/* Sample the namespace open as fd (-1: ours), inode ino, into g; false if already or unreadable. */
+static bool sample_one(int fd, __u32 ino, const char *name, struct eph_gauge *g, size_t n)
+{
+	struct eph_view v;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (g[i].netns == ino)
+			return false;
+	if (ephemeral_view(fd, ino, IPPROTO_TCP, false, &v))
+		return false;
+	g[n] = (struct eph_gauge){ .netns = ino, .in_use = v.in_use, .size = v.range.size };
+	snprintf(g[n].name, sizeof(g[n].name), "%s", name);
+	return true;
+}
+
+/* The namespaces /run/netns names, sampled into g after n; the new count. */
+static size_t sample_named(struct eph_gauge *g, size_t n, size_t max)
+{
+	DIR *d = opendir(NETNS_DIR);
+	struct dirent *e;
+	struct stat st;
+	int fd;
+
+	while (d && n < max && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!fstat(fd, &st) && sample_one(fd, st.st_ino, e->d_name, g, n))
+			n++;
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int by_use(const void *a, const void *b)
+{
+	const struct eph_gauge *x = a, *y = b;
+
+	return (y->in_use > x->in_use) - (y->in_use < x->in_use);
+}
+
+size_t eph_watch_sample(struct eph_watch *w, struct eph_gauge out[EPH_GAUGE_NETNS])
+{
+	struct eph_gauge g[1 + 2 * EPH_WATCH_MAX];
+	size_t i, n = 0;
+	int fd;
+
+	if (sample_one(-1, procinfo_own_netns(), "", g, n))
+		n++;
+	for (i = 0; i < w->n; i++) {
+		fd = procinfo_open_netns(w->v[i].pid, w->v[i].start_ns);
+		if (fd < 0) { /* its requester is gone: so is our way in */
+			w->v[i--] = w->v[--w->n];
+			w->next = 0;
+			continue;
+		}
+		if (sample_one(fd, w->v[i].netns, w->v[i].name, g, n))
+			n++;
+		close(fd);
+	}
+	n = sample_named(g, n, ARRAY_SIZE(g));
+	/* the own namespace stays first; the busiest others after it */
+	if (n > 1)
+		qsort(g + 1, n - 1, sizeof(*g), by_use);
+	if (n > EPH_GAUGE_NETNS)
+		n = EPH_GAUGE_NETNS;
+	memcpy(out, g, n * sizeof(*g));
+	return n;
 }

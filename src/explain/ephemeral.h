@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include "bindwatch.h"
+#include "netns.h"
 #include "portlist.h"
 #include "procinfo.h"
 #include "sockdiag.h"
@@ -97,5 +98,43 @@ int ephemeral_view(int netns_fd, __u32 netns, int protocol, bool owners, struct 
 int ephemeral_for(const struct bw_event *ev, struct eph_view *v);
 
 void eph_view_free(struct eph_view *v);
+
+/*
+ * The gauges' namespaces are bounded: the monitor's own and the busiest
+ * few others, chosen by ports in use among at most EPH_WATCH_MAX
+ * candidates: those `ip netns` names (/run/netns) and those of the last
+ * conflicts over ephemeral ports.
+ */
+#define EPH_GAUGE_NETNS 5 /* the monitor's own namespace and the 4 busiest others */
+#define EPH_WATCH_MAX 16
+
+/* One namespace's TCP range and its use, for the gauges. */
+struct eph_gauge {
+	__u32 netns;
+	char name[NETNS_NAME_LEN]; /* "" for none */
+	uint32_t in_use, size;
+};
+
+/* The candidates besides /run/netns: namespaces of recent conflicts, by their requester. */
+struct eph_watch {
+	struct {
+		__u32 netns;
+		uint32_t pid;       /* a process in it: its requester */
+		uint64_t start_ns;
+		char name[NETNS_NAME_LEN];
+	} v[EPH_WATCH_MAX];
+	size_t n;
+	size_t next;        /* the oldest, replaced when full */
+};
+
+/* Note the namespace of the conflict ev, named name ("" for none). */
+void eph_watch_note(struct eph_watch *w, const struct bw_event *ev, const char *name);
+
+/*
+ * Sample the candidates' TCP ranges (counts only): the monitor's own
+ * first, then the busiest, into out; their number.  A noted namespace
+ * whose requester is gone is dropped.
+ */
+size_t eph_watch_sample(struct eph_watch *w, struct eph_gauge out[EPH_GAUGE_NETNS]);
 
 #endif /* BW_EPHEMERAL_H */

@@ -611,14 +611,14 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 		text_misses(sb, r);
 }
 
-/* "eclient[6649] 8 (to 127.0.0.1:5000 x8)": a holder of the range and its destinations */
+/* "eclient[6649] 8 ports: to 127.0.0.1:5000 x8, unconnected x1": a holder of the range */
 static void text_eph_holder(struct strbuf *sb, const struct eph_holder *h)
 {
 	size_t i;
 
 	text_process(sb, h->comm, sizeof(h->comm), h->pid);
 	text_in_workload(sb, &h->pi);
-	strbuf_addf(sb, " %u (", h->sockets);
+	strbuf_addf(sb, " %u %s:", h->sockets, plural(h->sockets, "port", "ports"));
 	for (i = 0; i < h->ndests; i++) {
 		strbuf_adds(sb, i ? "," : "");
 		if (h->dests[i].port)
@@ -629,7 +629,6 @@ static void text_eph_holder(struct strbuf *sb, const struct eph_holder *h)
 	}
 	if (h->other_dests)
 		strbuf_addf(sb, ", %u elsewhere", h->other_dests);
-	strbuf_addc(sb, ')');
 }
 
 /* "ports 40000-40007: 8 of 8 in use (8 sockets, 0 TIME_WAIT, 0 no process)" */
