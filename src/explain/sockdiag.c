@@ -34,6 +34,11 @@
  * only opens the netlink socket there, as holders.c does for the table
  * iterators.
  *
+ * The same dumps, with a range of ports compared instead of one, give a
+ * namespace's ephemeral range's sockets and where they connect to
+ * (sockdiag_range(), ephemeral.c), their processes from one pass over
+ * every /proc/PID/fd that names each socket's first holder.
+ *
  * The same tables tell the metrics endpoint who is at the other end of a
  * connection from this host (sockdiag_peer_uid()): one exact lookup of
  * the peer's socket by its four addresses and ports, no dump.
