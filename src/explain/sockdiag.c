@@ -614,8 +614,10 @@ static int own_all(struct diag_list *l)
 	DIR *d;
 	struct dirent *e;
 
+	if (!l->n)
+		return 0;
 	qsort(l->v, l->n, sizeof(*l->v), by_ino);
-	if (!l->n || !l->v[l->n - 1].h.ino)
+	if (!l->v[l->n - 1].h.ino)
 		return 0; /* none has a file (sorted: the largest inode is last) */
 	d = opendir("/proc");
 	if (!d)
