@@ -2,7 +2,7 @@
 /*
  * connect.bpf.h - a connect() that found no free ephemeral port, read into
  * a struct bw_request: the connecting socket (sock.bpf.h) and where it
- * connected to (bw_request.daddr, dport).
+ * connected to (in sock.addr, capture.bpf.h says why, and dport).
  *
  * Only failures are read.  TCP picks a local port for an unbound socket
  * in __inet_hash_connect() and fails with EADDRNOTAVAIL when every port of
@@ -44,47 +44,53 @@ static __always_inline bool connect_exhausted(__u16 protocol, long ret)
  * the socket has none).
  */
 static __always_inline bool connect_request(struct bw_request *e, const struct sock *sk,
-					    __u64 ino, long ret)
+					    __u64 ino, const __u8 daddr[16], long ret)
 {
 	if (!sk || !read_sock(sk, &e->sock) || !connect_exhausted(e->sock.protocol, ret))
 		return false;
+	/* where the destination travels (capture.bpf.h) */
+	__builtin_memcpy(e->sock.addr, daddr, sizeof(e->sock.addr));
 	e->sock_ino = ino;
 	e->syscall = BW_SYS_CONNECT;
 	e->watch = port_wanted(e->dport) ? REQ_FILTERED : 0;
 	return e->watch;
 }
 
-/* The destination of a connect() from the sockaddr it was given (user memory). */
-static __always_inline void dest_from_user(struct bw_request *e, const void *uaddr)
+/* The destination of a connect() from the sockaddr it was given (user memory), into daddr. */
+static __always_inline void dest_from_user(struct bw_request *e, __u8 daddr[16], const void *uaddr)
 {
 	union bw_sockaddr sa;
 
 	e->dport = read_sockaddr(&sa, uaddr, true);
 	if (sa.v4.sin_family == AF_INET6)
-		__builtin_memcpy(e->daddr, &sa.v6.sin6_addr, sizeof(e->daddr));
+		__builtin_memcpy(daddr, &sa.v6.sin6_addr, sizeof(sa.v6.sin6_addr));
 	else
-		__builtin_memcpy(e->daddr, &sa.v4.sin_addr, sizeof(sa.v4.sin_addr));
+		__builtin_memcpy(daddr, &sa.v4.sin_addr, sizeof(sa.v4.sin_addr));
 }
 
 /* The destination of a connecting sk, which tcp_v{4,6}_connect() set before picking a port. */
-static __always_inline void dest_from_sock(struct bw_request *e, const struct sock *sk)
+static __always_inline void dest_from_sock(struct bw_request *e, __u8 daddr[16],
+					   const struct sock *sk)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
 	if (family == AF_INET6)
-		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)daddr, sk, __sk_common.skc_v6_daddr);
 	else
-		BPF_CORE_READ_INTO((__u32 *)e->daddr, sk, __sk_common.skc_daddr);
+		BPF_CORE_READ_INTO((__u32 *)daddr, sk, __sk_common.skc_daddr);
 	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 }
 
 /* fexit: a TCP connect() of sk whose port picking returned ret. */
 static __always_inline bool hash_connect_request(struct bw_request *e, struct sock *sk, long ret)
 {
+	__u8 daddr[16] = {};
+
 	if (ret != -EADDRNOTAVAIL || !task_wanted())
 		return false;
-	dest_from_sock(e, sk);
-	return connect_request(e, sk, BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino), ret);
+	dest_from_sock(e, daddr, sk);
+	return connect_request(e, sk, BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino), daddr,
+			       ret);
 }
 
 /*
@@ -117,14 +123,16 @@ static __always_inline struct sock *fd_sock_ptrs(int fd, __u64 *ino)
  */
 static __noinline int sys_connect_request(struct bw_request *e, long ret)
 {
+	__u8 daddr[16] = {};
 	struct pt_regs *regs;
 	__u64 ino = 0;
 
 	if (!e || (ret != -EADDRNOTAVAIL && ret != -EAGAIN) || !task_wanted())
 		return false;
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	dest_from_user(e, (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs));
-	return connect_request(e, fd_sock_ptrs(PT_REGS_PARM1_CORE_SYSCALL(regs), &ino), ino, ret);
+	dest_from_user(e, daddr, (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs));
+	return connect_request(e, fd_sock_ptrs(PT_REGS_PARM1_CORE_SYSCALL(regs), &ino), ino, daddr,
+			       ret);
 }
 
 #endif /* BW_CONNECT_BPF_H */

@@ -93,7 +93,13 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
 	e->via = BW_CALL_SYSCALL;
 	e->__pad = 0;
 	e->sock = req->sock;
-	__builtin_memcpy(e->daddr, req->daddr, sizeof(e->daddr));
+	/* a connect()'s destination came in sock.addr (capture.bpf.h) */
+	if (req->syscall == BW_SYS_CONNECT) {
+		__builtin_memcpy(e->daddr, req->sock.addr, sizeof(e->daddr));
+		__builtin_memset(e->sock.addr, 0, sizeof(e->sock.addr));
+	} else {
+		__builtin_memset(e->daddr, 0, sizeof(e->daddr));
+	}
 	e->dport = req->dport;
 }
 
