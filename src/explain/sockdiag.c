@@ -629,13 +629,117 @@ static int own_all(struct diag_list *l)
 	return 0;
 }
 
+/* What procnet_read() reads: the range, into l. */
+struct procnet_ask {
+	const struct holder_query *q;
+	__u16 lo, hi;
+	struct diag_list *l;
+};
+
+/* A /proc/net address, "0100007F:1F90" (IPv4) or 32 hex digits (IPv6): its port. */
+static int procnet_addr(const char *s, int family, __u8 addr[16], __u16 *port)
+{
+	unsigned int w[4], p, i, words = family == AF_INET6 ? 4 : 1;
+
+	for (i = 0; i < words; i++)
+		if (sscanf(s + 8 * i, "%8x", &w[i]) != 1)
+			return -EINVAL;
+	/* the kernel prints each 32-bit word of the address as a host-order number */
+	memcpy(addr, w, 4 * words);
+	if (sscanf(s + 8 * words, ":%x", &p) != 1)
+		return -EINVAL;
+	*port = p;
+	return 0;
+}
+
+/* One line of /proc/net/{tcp,udp}[6] into h and its remote end; -EINVAL for none. */
+static int procnet_line(const char *line, int family, int protocol, struct bw_holder *h,
+			__u8 daddr[16], __u16 *dport)
+{
+	char local[64], remote[64];
+	unsigned int state, uid;
+	unsigned long long ino;
+
+	memset(h, 0, sizeof(*h));
+	if (sscanf(line, "%*u: %63s %63s %x %*s %*s %*s %u %*d %llu", local, remote, &state, &uid,
+		   &ino) != 5 ||
+	    procnet_addr(local, family, h->sock.addr, &h->sock.port) ||
+	    procnet_addr(remote, family, daddr, dport))
+		return -EINVAL;
+	h->sock.family = family;
+	h->sock.protocol = protocol;
+	h->sock.type = protocol == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	h->sock.uid = uid;
+	h->ino = ino;
+	h->state = state;
+	return 0;
+}
+
+/* nsrun() call: the range's sockets from /proc/thread-self/net, this thread's namespace's. */
+static int procnet_read(void *arg)
+{
+	static const struct { const char *file; int family, protocol; } tables[] = {
+		{ "tcp", AF_INET, IPPROTO_TCP }, { "tcp6", AF_INET6, IPPROTO_TCP },
+		{ "udp", AF_INET, IPPROTO_UDP }, { "udp6", AF_INET6, IPPROTO_UDP },
+	};
+	struct procnet_ask *a = arg;
+	struct inet_diag_msg m = {};
+	char path[64], line[256];
+	struct bw_holder h;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(tables) && !err; i++) {
+		FILE *f;
+
+		if (a->q->protocol && a->q->protocol != tables[i].protocol)
+			continue;
+		snprintf(path, sizeof(path), "/proc/thread-self/net/%s", tables[i].file);
+		f = fopen(path, "re");
+		if (!f)
+			continue; /* no IPv6 */
+		while (!err && fgets(line, sizeof(line), f)) {
+			__u16 dport;
+
+			if (procnet_line(line, tables[i].family, tables[i].protocol, &h,
+					 (__u8 *)m.id.idiag_dst, &dport) ||
+			    h.sock.port < a->lo || h.sock.port > a->hi)
+				continue;
+			h.sock.netns = a->q->netns;
+			m.idiag_family = tables[i].family;
+			m.id.idiag_dport = htons(dport);
+			err = diag_add(a->l, &h, &m);
+		}
+		fclose(f);
+	}
+	return err;
+}
+
+/*
+ * The range's sockets: from a dump, or where the kernel has no diag
+ * module for a protocol (a module not loaded, as in a bare initramfs),
+ * from /proc/net, which lists every socket of the namespace as text.
+ */
+static int range_all(const struct holder_query *q, __u16 lo, __u16 hi, struct diag_list *l)
+{
+	struct procnet_ask a = { q, lo, hi, l };
+	int err = dump_all(q, lo, hi, l);
+
+	if (err != -EOPNOTSUPP)
+		return err;
+	l->n = 0;
+	if (q->netns != procinfo_own_netns() && q->netns_fd < 0)
+		return -ENOENT;
+	return nsrun(q->netns == procinfo_own_netns() ? -1 : q->netns_fd, procnet_read, &a);
+}
+
 int sockdiag_range(const struct holder_query *q, __u16 lo, __u16 hi, bool owners,
 		   struct sockdiag_conn **out, size_t *n)
 {
 	struct diag_list l = {};
 	struct sockdiag_conn *v;
 	size_t i;
-	int err = dump_all(q, lo, hi, &l);
+	int err = range_all(q, lo, hi, &l);
 
 	if (!err && owners)
 		err = own_all(&l);

@@ -43,6 +43,7 @@ struct sockdiag_conn {
  * local port is in [lo, hi], the ports compared in the kernel; with
  * owners, each with a file named with the process holding it (the first
  * in /proc order for a shared one): one pass over every /proc/PID/fd.
+ * Where the kernel has no diag module loaded, from /proc/net's tables.
  * *out (free()) holds *n of them.  0 or -errno.
  */
 int sockdiag_range(const struct holder_query *q, __u16 lo, __u16 hi, bool owners,
