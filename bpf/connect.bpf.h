@@ -16,6 +16,12 @@
  * (bpf_task_pt_regs(), Linux 5.15), so a connect() that succeeds costs
  * one comparison and no entry program.
  *
+ * For a capture without syscall tracepoints (the cgroup mode): TCP's
+ * connect() sets SYN_SENT before it picks the port and CLOSE when that
+ * fails (tcp_v4_connect(), tcp_v6_connect()), so tp_btf/inet_sock_set_state
+ * seeing SYN_SENT -> CLOSE on a socket still without a local port is this
+ * failure, its destination still in the socket; not built here.
+ *
  * Must not: read anything before the outcome says the call failed so, nor
  * write any map: what becomes of the request is the caller's.
  */
