@@ -48,6 +48,7 @@
  *   bindrules.bpf.h  the kernel's rules for a bind(), before the port
  *   pending.bpf.h    the cgroup flavour's calls whose outcome is not known yet
  *   flush.bpf.h      the flusher's walks of the storms and the uids
+ *   connect.bpf.h    a connect() that found no free ephemeral port
  *
  * and in those it shares with holders.bpf.c: bindwatch.h (the ABI),
  * sock.bpf.h (reading a socket) and core_fixes.bpf.h (every kernel-layout
@@ -70,6 +71,7 @@
 #include "bindrules.bpf.h"
 #include "pending.bpf.h"
 #include "flush.bpf.h"
+#include "connect.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -131,6 +133,32 @@ int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 	return 0;
 }
 
+/*
+ * A TCP connect() that found no free local port (connect.bpf.h).  Run on
+ * every TCP connect() of an unbound socket: a comparison when it succeeds.
+ */
+SEC("fexit/inet_hash_connect")
+int BPF_PROG(fexit_inet_hash_connect, struct inet_timewait_death_row *death_row,
+	     struct sock *sk, int ret)
+{
+	struct bw_request e = {};
+
+	if (hash_connect_request(&e, sk, ret) && request_wanted(&e, ret))
+		emit(&e, NULL, ret, BW_MODE_FEXIT);
+	return 0;
+}
+
+SEC("fexit/inet6_hash_connect")
+int BPF_PROG(fexit_inet6_hash_connect, struct inet_timewait_death_row *death_row,
+	     struct sock *sk, int ret)
+{
+	struct bw_request e = {};
+
+	if (hash_connect_request(&e, sk, ret) && request_wanted(&e, ret))
+		emit(&e, NULL, ret, BW_MODE_FEXIT);
+	return 0;
+}
+
 /* ---- tracepoint flavour ----------------------------------------------- */
 
 /*
@@ -148,6 +176,20 @@ SEC("tracepoint/syscalls/sys_exit_listen")
 int tp_exit_listen(struct trace_event_raw_sys_exit *ctx)
 {
 	return unpark(BW_SYS_LISTEN, ctx->ret);
+}
+
+/*
+ * --ephemeral: connect() out of ephemeral ports, from its exit alone
+ * (connect.bpf.h); loaded only where bpf_task_pt_regs() is.
+ */
+SEC("tracepoint/syscalls/sys_exit_connect")
+int tp_exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	struct bw_request e = {};
+
+	if (sys_connect_request(&e, ctx->ret) && request_wanted(&e, ctx->ret))
+		emit(&e, NULL, ctx->ret, BW_MODE_TRACEPOINT);
+	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_bind")

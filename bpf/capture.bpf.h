@@ -46,17 +46,26 @@ struct {
 /*
  * What a call asked for, known on entry: the socket half of a record.  Kept
  * small, on the stack and parked; the record itself is built in the
- * ring buffer.
+ * ring buffer.  Small it must stay: fexit_inet_bind's frame and the one
+ * it calls are within 16 bytes of the verifier's 512.  So a connect()'s
+ * destination address travels in sock.addr, where a bind() has the
+ * address it asks for (the connecting socket's own address is not
+ * recorded: it has no port), and record.bpf.h moves it to bw_event.daddr;
+ * and a kernel stack's id, below BW_KSTACKS_MAX, is kept in 16 bits.
  */
 struct bw_request {
-	struct bw_sock sock;
+	struct bw_sock sock; /* BW_SYS_CONNECT: addr is the destination's */
 	__u64 sock_ino;
 	__u8 syscall; /* 0 in "requests": nothing parked */
 	__u8 watch;   /* enum req_watch: why a success would be a record */
 	__u8 via;     /* enum bw_call_via: how the call reached the socket */
 	__u8 __pad;
-	__u32 kstack; /* BW_CALL_KERNEL: bw_event.kstack */
+	__u16 dport;  /* BW_SYS_CONNECT: the destination's port */
+	__u16 kstack; /* BW_CALL_KERNEL: bw_event.kstack (at most BW_KSTACKS_MAX) */
 };
+
+_Static_assert(sizeof(struct bw_request) == 56, "bw_request grew: fexit frames pass 512");
+_Static_assert(BW_KSTACKS_MAX < 0xffff, "a kstack id no longer fits bw_request.kstack");
 
 /* Why a successful call is wanted besides --all and the ledger. */
 enum req_watch {

@@ -24,6 +24,8 @@
 #include "capture.bpf.h"
 
 #define EADDRINUSE 98 /* uapi asm-generic/errno.h */
+#define EADDRNOTAVAIL 99
+#define EAGAIN 11
 
 /* Set by the loader between open and load. */
 const volatile __u32 filters = 0;                 /* enum bw_filter bits */
@@ -100,6 +102,9 @@ static __always_inline bool expected_port(__u16 port)
 /* Whether outcome ret of syscall is asked for (--errors, --all, the ledger). */
 static __always_inline bool outcome_asked(long ret, __u8 syscall)
 {
+	/* connect(): only running out of ephemeral ports (connect.bpf.h) */
+	if (syscall == BW_SYS_CONNECT)
+		return ret == -EADDRNOTAVAIL || ret == -EAGAIN;
 	if (ret == -EADDRINUSE)
 		return true;
 	if (ret == 0)

@@ -94,8 +94,14 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
 	e->via = req->via;
 	e->__pad = 0;
 	e->sock = req->sock;
-	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
-	e->dport = 0;
+	/* a connect()'s destination came in sock.addr (capture.bpf.h) */
+	if (req->syscall == BW_SYS_CONNECT) {
+		__builtin_memcpy(e->daddr, req->sock.addr, sizeof(e->daddr));
+		__builtin_memset(e->sock.addr, 0, sizeof(e->sock.addr));
+	} else {
+		__builtin_memset(e->daddr, 0, sizeof(e->daddr));
+	}
+	e->dport = req->dport;
 	e->__pad2 = 0;
 	e->kstack = req->kstack;
 }
@@ -110,8 +116,11 @@ static __always_inline void fill_rest(struct bw_event *e, const struct sock *sk)
 	struct task_view v = {};
 	unsigned long len;
 
-	/* first: it reads sockets through e->args, which the argv then fills */
-	if (e->ret < 0)
+	/*
+	 * first: it reads sockets through e->args, which the argv then fills;
+	 * a connect() has no port of its own to have owners of
+	 */
+	if (e->ret < 0 && e->syscall != BW_SYS_CONNECT)
 		fill_owners(e, sk);
 	read_task(&v);
 	e->ppid = v.ppid;

@@ -46,6 +46,10 @@
 #     names the process holding it and how ("via").  io_uring's own bind
 #     and listen requests are "via":"io_uring" (6.11+); a VXLAN device's
 #     bind of a held port is "via":"kernel" with its caller (fexit only).
+#     A connect() out of a range shrunk to 8 ports: in fexit mode
+#     (inet_hash_connect) a record naming the process that holds the range;
+#     in cgroup and tracepoint modes, which the matrix runs without
+#     --ephemeral, none.
 #
 # The binaries: on x86_64 ./bindwatch-static when it is built (make static)
 # and no source in src/, bpf/ or vmlinux/ is newer, else ./bindwatch with the shared libraries
@@ -93,7 +97,7 @@ KERNEL_ARCHES=${KERNEL_ARCHES:-x86_64 arm64}
 KERNELS=${KERNELS:-linux-image-cloud-amd64 linux-image-6.12-cloud-amd64}
 KERNELS_ARM64=${KERNELS_ARM64:-linux-image-cloud-arm64:arm64 linux-image-6.12-cloud-arm64:arm64}
 MODES=${MODES:-fexit cgroup tracepoint}
-CASES="bind-tcp-ipv4 bind-tcp-ipv6 bind-udp-ipv4 listen-tcp-ipv4 storm-tcp-ipv4 inflight-tcp-ipv4 ring-udp-ipv4 uring-tcp-ipv4 uring-listen-tcp-ipv4 kernel-vxlan-udp-ipv4 held-vxlan-udp-ipv4 pid1-tcp-ipv4"
+CASES="bind-tcp-ipv4 bind-tcp-ipv6 bind-udp-ipv4 listen-tcp-ipv4 storm-tcp-ipv4 inflight-tcp-ipv4 ring-udp-ipv4 uring-tcp-ipv4 uring-listen-tcp-ipv4 kernel-vxlan-udp-ipv4 held-vxlan-udp-ipv4 pid1-tcp-ipv4 ephemeral-tcp-ipv4"
 PID1_PORT=4242 # the port the guest's PID 1 holds
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
 BOOT_TIMEOUT_ARM64=${BOOT_TIMEOUT_ARM64:-300}

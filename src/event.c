@@ -31,7 +31,7 @@ const char *record_event_name(const struct bw_record *r)
 		return "reuseport-join";
 	if (r->kind == RECORD_INCIDENT_END)
 		return "incident-end";
-	if (ev->ret == -EADDRINUSE)
+	if (event_conflict(ev))
 		return "conflict";
 	return ev->ret < 0 ? "error" : "ok";
 }

@@ -14,6 +14,7 @@
 #ifndef BW_EVENT_H
 #define BW_EVENT_H
 
+#include <errno.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@
 #include "netns.h"
 #include "procinfo.h"
 
+struct eph_view;
 struct explain;
 struct ledger_entry;
 struct policy_miss;
@@ -187,6 +189,8 @@ struct bw_record {
 	const struct incident_summary *ended;
 	/* for an alert hook's copy only: conflicts of its incident not alerted since its last run */
 	const uint64_t *suppressed;
+	/* a conflict over ephemeral ports: its namespace's range and who holds it; NULL: none */
+	const struct eph_view *ephemeral;
 };
 
 /*
@@ -197,6 +201,24 @@ struct bw_record {
 static inline bool record_probe(const struct bw_record *r)
 {
 	return r->action && r->action->probe;
+}
+
+/*
+ * Whether ev is a connect() that found no free ephemeral port (TCP's
+ * EADDRNOTAVAIL, UDP's EAGAIN from its automatic bind), or a bind() to
+ * port 0 that found none: a conflict over the ephemeral range.
+ */
+static inline bool event_ephemeral(const struct bw_event *ev)
+{
+	if (ev->syscall == BW_SYS_CONNECT)
+		return ev->ret == -EADDRNOTAVAIL || ev->ret == -EAGAIN;
+	return ev->syscall == BW_SYS_BIND && ev->ret == -EADDRINUSE && !ev->sock.port;
+}
+
+/* Whether ev is a conflict: EADDRINUSE, or a connect() out of ephemeral ports. */
+static inline bool event_conflict(const struct bw_event *ev)
+{
+	return ev->ret == -EADDRINUSE || event_ephemeral(ev);
 }
 
 /*

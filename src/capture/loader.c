@@ -127,8 +127,12 @@ static struct bpf_program **cgroup_progs(struct bindwatch_bpf *skel, size_t i)
 	return progs[i];
 }
 
-/* The programs of mode; with the tracepoints, io_uring's completions too if uring. */
-static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode, bool uring)
+/*
+ * The programs of mode; with the tracepoints, io_uring's completions too
+ * if uring; connect() out of ephemeral ports too if connect (fexit: on the
+ * port-picking functions; tracepoint: sys_exit_connect).
+ */
+static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode, bool uring, bool connect)
 {
 	bool fexit = mode == BW_MODE_FEXIT, tp = mode == BW_MODE_TRACEPOINT;
 	bool cg = mode == BW_MODE_CGROUP;
@@ -137,10 +141,13 @@ static void set_flavour(struct bindwatch_bpf *skel, enum bw_mode mode, bool urin
 	bpf_program__set_autoload(skel->progs.fexit_inet_bind, fexit);
 	bpf_program__set_autoload(skel->progs.fexit_inet6_bind, fexit);
 	bpf_program__set_autoload(skel->progs.fexit_inet_listen, fexit);
+	bpf_program__set_autoload(skel->progs.fexit_inet_hash_connect, fexit && connect);
+	bpf_program__set_autoload(skel->progs.fexit_inet6_hash_connect, fexit && connect);
 	bpf_program__set_autoload(skel->progs.tp_enter_bind, tp);
 	bpf_program__set_autoload(skel->progs.tp_exit_bind, tp);
 	bpf_program__set_autoload(skel->progs.tp_enter_listen, tp);
 	bpf_program__set_autoload(skel->progs.tp_exit_listen, tp);
+	bpf_program__set_autoload(skel->progs.tp_exit_connect, tp && connect);
 	bpf_program__set_autoload(skel->progs.tp_uring_complete, tp && uring);
 	for (i = 0; i < CGROUP_LINKS; i++)
 		bpf_program__set_autoload(*cgroup_progs(skel, i), cg);
@@ -212,7 +219,7 @@ static int park_requests(struct bindwatch_bpf *skel)
 
 /* Everything decided before load: .rodata, map sizes, which flavour. */
 static int configure(struct bindwatch_bpf *skel, const struct capture_config *o,
-		     enum bw_mode mode, bool uring)
+		     enum bw_mode mode, bool uring, bool connect)
 {
 	struct bindwatch_bpf__rodata *ro = skel->rodata;
 	int err;
@@ -250,7 +257,7 @@ static int configure(struct bindwatch_bpf *skel, const struct capture_config *o,
 		ro->filter_cgroup_id = id;
 		ro->filter_cgroup_level = level;
 	}
-	set_flavour(skel, mode, uring);
+	set_flavour(skel, mode, uring, connect);
 	err = park_requests(skel);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.events, RINGBUF_BYTES);
@@ -289,9 +296,9 @@ static int fill_filters(struct bindwatch_bpf *skel, const struct capture_config 
 	return 0;
 }
 
-/* Try one mode from scratch (set_flavour()); on failure nothing is left loaded. */
-static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw_mode mode,
-		    bool uring)
+/* Try one flavour of mode from scratch (set_flavour()); on failure nothing is left loaded. */
+static int try_flavour(struct bw_loader *l, const struct capture_config *o, enum bw_mode mode,
+		       bool uring, bool connect)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
 	struct bindwatch_bpf *skel = bindwatch_bpf__open_opts(&oo);
@@ -299,7 +306,7 @@ static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw
 
 	if (!skel)
 		return -errno;
-	err = configure(skel, o, mode, uring);
+	err = configure(skel, o, mode, uring, connect);
 	if (!err)
 		err = bindwatch_bpf__load(skel);
 	if (!err)
@@ -317,7 +324,50 @@ static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw
 		return err;
 	}
 	l->mode = mode;
+	l->connect = connect;
 	return 0;
+}
+
+/*
+ * Whether the tracepoint flavour can see connect(): its exit program reads
+ * the call's arguments through bpf_task_pt_regs() (Linux 5.15).
+ */
+static bool sys_connect_seen(void)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) > 0 &&
+	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf,
+				       NULL) > 0;
+}
+
+/* Where and why a mode loaded without the connect() programs does not see connect(). */
+static const char *connect_unseen(enum bw_mode mode)
+{
+	if (mode == BW_MODE_FEXIT)
+		return "fexit mode on this kernel";
+	if (mode == BW_MODE_CGROUP)
+		return "cgroup mode (it attaches no syscall tracepoint)";
+	return "tracepoint mode on this kernel (it needs bpf_task_pt_regs(), Linux 5.15)";
+}
+
+/*
+ * Try mode (with io_uring's completions if uring) with connect() seen
+ * where it can be: always in fexit mode (a comparison per TCP connect()),
+ * with --ephemeral in tracepoint mode (a syscall tracepoint more), never
+ * in cgroup mode.  Where the kernel refuses those programs alone, the
+ * mode is tried without them, and said.
+ */
+static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw_mode mode,
+		    bool uring)
+{
+	bool connect = mode == BW_MODE_FEXIT ||
+		       (mode == BW_MODE_TRACEPOINT && o->ephemeral && sys_connect_seen());
+	int err = try_flavour(l, o, mode, uring, connect);
+
+	if (err && connect)
+		err = try_flavour(l, o, mode, uring, false);
+	if (!err && !l->connect && (mode == BW_MODE_FEXIT || o->ephemeral))
+		warn("connect() out of ephemeral ports is not seen in %s", connect_unseen(mode));
+	return err;
 }
 
 /* Whether the kernel loads a light skeleton's loader: a sleepable syscall program. */

@@ -25,6 +25,7 @@ struct capture_config {
 	unsigned int rate_limit;  /* records a second per uid, 0 for none */
 	unsigned int rate_burst;  /* records at once per uid */
 	__u32 report;             /* enum bw_report bits */
+	bool ephemeral;           /* --ephemeral: connect() in tracepoint mode too */
 	bool port_filter;         /* only the ports in ports */
 	uint64_t ports[PORTLIST_WORDS];
 	uint32_t *pids;           /* only these processes, when npids */
@@ -41,6 +42,7 @@ struct bw_loader {
 	struct bindwatch_bpf *skel;
 	enum bw_mode mode;
 	struct bpf_link *cgroup_links[CGROUP_LINKS]; /* cgroup mode's attachments */
+	bool connect;                                /* connect() out of ephemeral ports is seen */
 };
 
 /* Load and attach in c->mode (auto: fexit, else tracepoint).  0 or -errno. */

@@ -51,6 +51,7 @@
 #include "decider.h"
 #include "diagnose.h"
 #include "enrich.h"
+#include "ephemeral.h"
 #include "exitcode.h"
 #include "holders.h"
 #include "hooks.h"
@@ -78,6 +79,7 @@
 #define BUSY_POLL_MS 10   /* > the kernel's wakeup interval */
 #define TICK_MS 1000      /* the longest poll, and the loss check interval */
 #define SWEEP_MS 20       /* the poll while the cgroup mode keeps calls undecided */
+#define EPH_SAMPLE_NS (5 * NSEC_PER_SEC) /* how often the ephemeral gauges are sampled */
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t reopen; /* SIGHUP: logrotate moved the log */
@@ -114,6 +116,8 @@ struct monitor {
 	uint64_t lost_nouid; /* the kernel's count of loss of no uid, as last read */
 	uint64_t tick_ms;    /* how often flush() runs */
 	uint64_t last_tick;  /* CLOCK_MONOTONIC ns of its last run */
+	struct eph_watch eph_watch; /* namespaces the ephemeral gauges may show */
+	uint64_t eph_sampled; /* CLOCK_MONOTONIC ns of the gauges' last sample */
 	int tick_err;        /* the last tick's error, 0 */
 	int sweep_err;       /* the last sweep's error, 0 */
 };
@@ -297,6 +301,29 @@ static int kernel_caller(struct monitor *m, const struct bw_event *ev, struct kc
 	return memo->err;
 }
 
+/*
+ * The ephemeral range of ev's namespace and who holds it, into v: NULL
+ * when it could not be read, or ev's uid has no walk of every process
+ * left (the holders are found by one).
+ */
+static const struct eph_view *ephemeral_of(struct monitor *m, const struct bw_event *ev,
+					   struct eph_view *v)
+{
+	int err;
+
+	if (!walk_budget_take(m->walks, ev->uid, now_ns(CLOCK_MONOTONIC))) {
+		metrics_walk_skipped(m->metrics);
+		return NULL;
+	}
+	err = ephemeral_for(ev, v);
+	/* say so once per kind of failure, as for the holders */
+	if (err && err != m->diag_err)
+		warn("reading the ephemeral ports of netns %u failed: %s", ev->sock.netns,
+		     strerror(-err));
+	m->diag_err = err;
+	return err ? NULL : v;
+}
+
 static int handle_event(void *arg, void *data, size_t size)
 {
 	struct monitor *m = arg;
@@ -304,6 +331,7 @@ static int handle_event(void *arg, void *data, size_t size)
 	struct bw_record r = { .ev = ev };
 	struct record_action act;
 	struct diagnosis diag = {};
+	struct eph_view eph;
 	struct proc_info pi;
 	struct kcaller kc;
 
@@ -346,7 +374,7 @@ static int handle_event(void *arg, void *data, size_t size)
 		procinfo_free(&pi);
 		return 0;
 	}
-	if (ev->ret == -EADDRINUSE && m->holders) {
+	if (event_conflict(ev) && (m->holders || !ev->sock.port)) {
 		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 		int err = diagnose(m->holders, m->ledger, m->walks, ev, &diag);
 
@@ -359,12 +387,18 @@ static int handle_event(void *arg, void *data, size_t size)
 		m->diag_err = err;
 		r.diag = &diag;
 	}
+	if (event_ephemeral(ev)) {
+		r.ephemeral = ephemeral_of(m, ev, &eph);
+		eph_watch_note(&m->eph_watch, ev, r.netns_name);
+	}
 	/* after the holders, which may go any moment: a pass over kallsyms takes a while */
 	if (ev->via == BW_CALL_KERNEL && !kernel_caller(m, ev, &kc))
 		r.kcaller = &kc;
 	/* a decision or a reclaim under way writes the record later */
 	if (!(m->reclaim && r.diag && decide(m, &r, &act, &pi, &diag)))
 		emit(m, &r);
+	if (r.ephemeral)
+		eph_view_free(&eph);
 	diagnosis_free(&diag);
 	procinfo_free(&pi);
 	return 0;
@@ -430,6 +464,12 @@ static void flush(struct monitor *m, struct ring_buffer *rb, bool all)
 	pthread_mutex_unlock(&m->out_lock);
 	report_stuck(m);
 	m->last_tick = now_ns(CLOCK_MONOTONIC);
+	if (m->metrics && m->last_tick - m->eph_sampled >= EPH_SAMPLE_NS) {
+		struct eph_gauge g[EPH_GAUGE_NETNS];
+
+		metrics_ephemeral(m->metrics, g, eph_watch_sample(&m->eph_watch, g));
+		m->eph_sampled = m->last_tick;
+	}
 }
 
 /* Once per pattern: the match gave up, so the rule did not apply where it might have. */

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * nsarg.c - --netns PATH | --pid PID, for the one-shot commands.
+ * nsarg.c - --netns PATH|NAME|PID | --pid PID, for the one-shot commands.
  *
  * It owns opening the namespace a user named; it must not enter it (the
  * holder lookup does, from a thread of its own).
  *
  * The file must be a network namespace (NS_GET_NSTYPE), not just any file:
  * a mistyped path must not silently answer for bindwatch's own namespace.
+ * A --netns without a slash is a name of `ip netns` (/run/netns/NAME), or
+ * when all digits and no such name exists, a process id as with --pid.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,18 +21,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
+#include "netns.h"
 #include "nsarg.h"
 #include "usage.h"
 
 #define PROC_NS_PATH_LEN 64
 
+/* --netns NAME or PID: the file it names, into buf (len bytes); NULL when name is a path. */
+static const char *by_name(const char *name, char *buf, size_t len)
+{
+	struct stat st;
+
+	if (strchr(name, '/'))
+		return NULL;
+	snprintf(buf, len, "%s/%s", NETNS_DIR, name);
+	if (strspn(name, "0123456789") == strlen(name) && stat(buf, &st))
+		snprintf(buf, len, "/proc/%s/ns/net", name);
+	return buf;
+}
+
 int nsarg_open(const char *cmd, const char *page, const char *path, const char *pid, int *fd,
 	       __u32 *ino)
 {
-	char buf[PROC_NS_PATH_LEN];
+	char buf[PROC_NS_PATH_LEN + NETNS_NAME_LEN];
 	const char *p = path;
 	struct stat st;
 
+	if (path && *path && strcmp(path, ".") && strcmp(path, "..") && by_name(path, buf, sizeof(buf)))
+		p = buf;
 	if (pid) {
 		char *end;
 		long v = strtol(pid, &end, 10);

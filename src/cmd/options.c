@@ -67,6 +67,9 @@ static const char usage_text[] =
 "  --reuseport-watch  report a process of another executable, uid or cgroup\n"
 "                     joining a SO_REUSEPORT group on any port (the policy's\n"
 "                     expected ports are always watched)\n"
+"  --ephemeral        in tracepoint mode, also record connect() failing for\n"
+"                     want of a free ephemeral port (fexit mode always does;\n"
+"                     a tracepoint on every connect() of the host)\n"
 "  --window DURATION  one record per storm of identical failures per window,\n"
 "                     with their count (default 1s, at most 1m; 0: a record\n"
 "                     per failure)\n"
@@ -139,6 +142,7 @@ enum {
 	OPT_RATE_LIMIT,
 	OPT_RATE_BURST,
 	OPT_REUSEPORT_WATCH,
+	OPT_EPHEMERAL,
 };
 
 static const struct option long_options[] = {
@@ -167,6 +171,7 @@ static const struct option long_options[] = {
 	{ "rate-limit", required_argument, NULL, OPT_RATE_LIMIT },
 	{ "rate-burst", required_argument, NULL, OPT_RATE_BURST },
 	{ "reuseport-watch", no_argument, NULL, OPT_REUSEPORT_WATCH },
+	{ "ephemeral", no_argument, NULL, OPT_EPHEMERAL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -352,6 +357,9 @@ static int parse_one(int c, struct bw_options *o)
 		return 0;
 	case OPT_REUSEPORT_WATCH:
 		o->capture.report |= BW_REPORT_REUSEPORT;
+		return 0;
+	case OPT_EPHEMERAL:
+		o->capture.ephemeral = true;
 		return 0;
 	case OPT_BTF:
 		o->capture.btf_path = optarg;

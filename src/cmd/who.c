@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * who.c - `bindwatch who [[ADDR]:]PORT[/tcp|/udp] [--netns PATH | --pid PID] [--json]`.
+ * who.c - `bindwatch who [[ADDR]:]PORT[/tcp|/udp] [--netns PATH | --pid PID] [--json]`,
+ * and `bindwatch who --ephemeral[=udp] [--netns NAME|PATH|PID] [--json]`.
  *
  * It owns the command's output and exit codes; it must not keep anything
  * running.
@@ -15,6 +16,11 @@
  * The target is written as check's: PORT and ":PORT" are every address;
  * ADDR:PORT keeps the sockets whose address overlaps ADDR (ADDR itself, a
  * wildcard covering it), those a bind() to ADDR:PORT would meet.
+ *
+ * --ephemeral asks of a namespace's ephemeral range instead (ephemeral.h):
+ * its size, how much of it is in use, and the processes holding most of
+ * it, with their destinations; from the socket tables and /proc, no BPF.
+ * Exit status 0 when some port of the range is in use, 1 when none is.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,35 +29,45 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include "addr.h"
 #include "cgroup.h"
 #include "cmd.h"
 #include "conflict.h"
 #include "diagnose.h"
+#include "ephemeral.h"
 #include "exitcode.h"
 #include "hostport.h"
 #include "holders.h"
 #include "log.h"
+#include "netns.h"
 #include "nsarg.h"
 #include "privs.h"
 #include "procinfo.h"
 #include "record.h"
 #include "sockdiag.h"
 #include "usage.h"
+#include "util.h"
 
 #define PAGE "bindwatch-who(8)"
 
 static const char who_usage[] =
 "Usage: bindwatch who [[ADDR]:]PORT[/tcp|/udp] [--netns PATH | --pid PID] [--all]\n"
 "                     [--json] [--source auto|bpf|sockdiag]\n"
+"       bindwatch who --ephemeral[=tcp|udp] [--netns NAME|PATH|PID] [--json]\n"
 "Show the sockets on PORT and the processes holding them.  Sockets no process\n"
 "holds (TIME_WAIT, kernel sockets) are shown when no process holds the port.\n"
 "PORT and :PORT are every address; ADDR:PORT or [ADDR6]:PORT only the sockets\n"
 "a bind() to that address would meet (on it, or on a wildcard covering it).\n"
 "\n"
 "  --all          also show sockets no process holds when some process does\n"
-"  --netns PATH   look in this network namespace (e.g. /run/netns/NAME)\n"
+"  --ephemeral[=tcp|udp]  instead of a port: the ephemeral port range\n"
+"                 (ip_local_port_range less ip_local_reserved_ports), how\n"
+"                 much of it is in use, TIME_WAIT, and the processes\n"
+"                 holding most of it with their destinations (default tcp)\n"
+"  --netns PATH   look in this network namespace (e.g. /run/netns/NAME; a\n"
+"                 bare NAME is /run/netns/NAME, a bare number a PID's)\n"
 "  --pid PID      look in the network namespace of process PID\n"
 "  --json         one JSON object on stdout\n"
 "  --source SRC   where to look: auto (default), bpf (the iterators) or\n"
@@ -59,7 +75,8 @@ static const char who_usage[] =
 "  --btf FILE     kernel BTF, when /sys/kernel/btf/vmlinux is missing\n"
 "  -v, --verbose  show libbpf's log and which holder walk loaded\n"
 "\n"
-"Exit status: 0 when something holds the port, 1 when nothing does, 2 for\n"
+"Exit status: 0 when something holds the port (--ephemeral: some port of the\n"
+"range), 1 when nothing does, 2 for\n"
 "bad usage, 3 when it could not look (not root, BPF refused, a namespace\n"
 "that cannot be opened).  See bindwatch-who(8).\n";
 
@@ -71,6 +88,7 @@ struct who_opts {
 	const char *btf;
 	const char *source; /* --source: auto, bpf or sockdiag */
 	bool all;           /* --all: unheld sockets too, always */
+	int ephemeral;      /* --ephemeral: the range of this protocol, not a port; 0: a port */
 	bool json;
 	bool verbose;
 };
@@ -105,6 +123,7 @@ static int parse(int argc, char **argv, struct who_opts *o)
 		{ "all", no_argument, NULL, 'a' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "source", required_argument, NULL, 's' },
+		{ "ephemeral", optional_argument, NULL, 'e' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -137,6 +156,14 @@ static int parse(int argc, char **argv, struct who_opts *o)
 			}
 			o->source = optarg;
 			break;
+		case 'e':
+			o->ephemeral = !optarg || !strcmp(optarg, "tcp") ? IPPROTO_TCP :
+				       !strcmp(optarg, "udp") ? IPPROTO_UDP : 0;
+			if (!o->ephemeral) {
+				usage_error(PAGE, "who: --ephemeral: '%s': expected tcp or udp", optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -152,6 +179,12 @@ static int parse(int argc, char **argv, struct who_opts *o)
 		usage_error(PAGE, "who: --netns and --pid both name a namespace; give one");
 		return -EINVAL;
 	}
+	if (o->ephemeral && optind != argc) {
+		usage_error(PAGE, "who: --ephemeral takes no PORT");
+		return -EINVAL;
+	}
+	if (o->ephemeral)
+		return 0;
 	if (optind != argc - 1) {
 		usage_error(PAGE, "who: expected one [[ADDR]:]PORT[/tcp|/udp]");
 		return -EINVAL;
@@ -322,6 +355,55 @@ static int lookup(const struct who_opts *o)
 	return held ? EXIT_HELD : EXIT_NOT_HELD;
 }
 
+/* The name /run/netns has for the namespace open as fd (inode ino), or "". */
+static void name_netns(int fd, __u32 ino, char name[NETNS_NAME_LEN])
+{
+	struct netns_names nn;
+	struct stat st;
+
+	name[0] = '\0';
+	if (fd < 0 || fstat(fd, &st))
+		return;
+	netns_names_init(&nn, NETNS_DIR, st.st_dev, 0);
+	if (netns_name(&nn, ino, now_ns(CLOCK_MONOTONIC), name))
+		name[0] = '\0';
+	netns_names_free(&nn);
+}
+
+/* who --ephemeral: the range of the namespace asked for, and its holders. */
+static int ephemeral(const struct who_opts *o)
+{
+	char name[NETNS_NAME_LEN];
+	struct eph_view v;
+	struct strbuf sb;
+	struct timespec now;
+	__u32 ino = procinfo_own_netns();
+	int fd = -1, err = nsarg_open("who", PAGE, o->netns, o->pid, &fd, &ino);
+
+	if (err)
+		return err == -EINVAL ? EXIT_USAGE : EXIT_UNKNOWN;
+	name_netns(fd, ino, name);
+	err = ephemeral_view(fd, ino, o->ephemeral, true, &v);
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		warn("who: cannot read the ephemeral ports of netns %u: %s", ino, strerror(-err));
+		return EXIT_UNKNOWN;
+	}
+	strbuf_init(&sb);
+	if (o->json) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		who_ephemeral_json(&sb, &v, name, &now);
+	} else {
+		ephemeral_text(&sb, &v, name);
+	}
+	if (sb.len)
+		puts(sb.s);
+	strbuf_free(&sb);
+	eph_view_free(&v);
+	return v.in_use ? EXIT_HELD : EXIT_NOT_HELD;
+}
+
 int cmd_who(int argc, char **argv)
 {
 	struct who_opts o = { .source = "auto" };
@@ -333,7 +415,7 @@ int cmd_who(int argc, char **argv)
 	if (privs_check())
 		return EXIT_UNKNOWN;
 	cgroup_init();
-	err = lookup(&o);
+	err = o.ephemeral ? ephemeral(&o) : lookup(&o);
 	cgroup_fini();
 	return err;
 }

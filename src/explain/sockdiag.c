@@ -34,6 +34,11 @@
  * only opens the netlink socket there, as holders.c does for the table
  * iterators.
  *
+ * The same dumps, with a range of ports compared instead of one, give a
+ * namespace's ephemeral range's sockets and where they connect to
+ * (sockdiag_range(), ephemeral.c), their processes from one pass over
+ * every /proc/PID/fd that names each socket's first holder.
+ *
  * The same tables tell the metrics endpoint who is at the other end of a
  * connection from this host (sockdiag_peer_uid()): one exact lookup of
  * the peer's socket by its four addresses and ports, no dump.
@@ -96,6 +101,8 @@
 struct diag_sock {
 	struct bw_holder h;   /* pid, fd, comm, start_ns: 0 until a process is found */
 	bool seen;            /* a process holds it */
+	__u8 daddr[16];       /* the remote end, for sockdiag_range() */
+	__u16 dport;
 };
 
 struct diag_list {
@@ -184,42 +191,60 @@ static void from_msg(const struct holder_query *q, int protocol, const struct nl
 	}
 }
 
-static int diag_add(struct diag_list *l, const struct bw_holder *h)
+/* Grow l by one socket h, its remote end from m. */
+static int diag_add(struct diag_list *l, const struct bw_holder *h, const struct inet_diag_msg *m)
 {
-	struct diag_sock *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	struct diag_sock *v;
 
-	if (!v)
-		return -ENOMEM;
-	l->v = v;
-	memset(&v[l->n], 0, sizeof(v[l->n]));
-	v[l->n++].h = *h;
+	/* doubling: a range's dump may hold the namespace's every connection */
+	if (!(l->n & (l->n - 1))) {
+		v = realloc(l->v, (l->n ? 2 * l->n : 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+	}
+	v = &l->v[l->n++];
+	memset(v, 0, sizeof(*v));
+	v->h = *h;
+	v->dport = ntohs(m->id.idiag_dport);
+	memcpy(v->daddr, m->id.idiag_dst,
+	       m->idiag_family == AF_INET ? sizeof(struct in_addr) : sizeof(v->daddr));
 	return 0;
 }
 
-/* The port filter: source port == port accepts (jumps to the end), else rejects (past it). */
+/*
+ * The port filter: lo <= source port <= hi, two comparisons that each
+ * jump over their operand when true and past the end (rejected) when not.
+ * A port is the range [port, port].
+ */
+#define BC_CMP_LEN (2 * sizeof(struct inet_diag_bc_op)) /* a comparison and its operand */
+
 struct port_filter {
 	struct rtattr rta;
-	struct inet_diag_bc_op op[2];
+	struct inet_diag_bc_op op[4];
 };
 
-static void port_filter(struct port_filter *f, __u16 port)
+static void port_filter(struct port_filter *f, __u16 lo, __u16 hi)
 {
 	f->rta.rta_len = RTA_LENGTH(sizeof(f->op));
 	f->rta.rta_type = INET_DIAG_REQ_BYTECODE;
-	f->op[0] = (struct inet_diag_bc_op){ .code = INET_DIAG_BC_S_EQ, .yes = sizeof(f->op),
+	f->op[0] = (struct inet_diag_bc_op){ .code = INET_DIAG_BC_S_GE, .yes = BC_CMP_LEN,
 					     .no = sizeof(f->op) + sizeof(__u32) };
-	f->op[1] = (struct inet_diag_bc_op){ .no = port };
+	f->op[1] = (struct inet_diag_bc_op){ .no = lo };
+	f->op[2] = (struct inet_diag_bc_op){ .code = INET_DIAG_BC_S_LE, .yes = BC_CMP_LEN,
+					     .no = BC_CMP_LEN + sizeof(__u32) };
+	f->op[3] = (struct inet_diag_bc_op){ .no = hi };
 }
 
 /*
- * One dump of protocol, the port compared in the kernel.  TCP is asked
+ * One dump of protocol, the ports [lo, hi] compared in the kernel.  TCP is asked
  * the old way (TCPDIAG_GETSOCK), which dumps both families in one walk of
  * the kernel's connection and bind tables (sized for the machine, walked
  * whole, empty buckets too: the dearest part of a small answer); UDP, the
  * current way (SOCK_DIAG_BY_FAMILY), once per family.
  */
-static int dump(int fd, const struct holder_query *q, int family, int protocol,
-		struct diag_list *l)
+static int dump(int fd, const struct holder_query *q, int family, int protocol, __u16 lo,
+		__u16 hi, struct diag_list *l)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -257,8 +282,8 @@ static int dump(int fd, const struct holder_query *q, int family, int protocol,
 
 	if (!buf)
 		return -ENOMEM;
-	port_filter(&tcp.f, q->port);
-	port_filter(&udp.f, q->port);
+	port_filter(&tcp.f, lo, hi);
+	port_filter(&udp.f, lo, hi);
 	if (protocol == IPPROTO_TCP ?
 	    sendto(fd, &tcp, sizeof(tcp), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 :
 	    sendto(fd, &udp, sizeof(udp), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
@@ -294,16 +319,16 @@ static int dump(int fd, const struct holder_query *q, int family, int protocol,
 				continue;
 			from_msg(q, protocol, nh, &h);
 			/* the bytecode filtered; a kernel without it would not have */
-			if (h.sock.port == q->port)
-				err = diag_add(l, &h);
+			if (h.sock.port >= lo && h.sock.port <= hi)
+				err = diag_add(l, &h, NLMSG_DATA(nh));
 		}
 	}
 	free(buf);
 	return err;
 }
 
-/* Every socket on q's port in q's namespace, as q->protocol asks. */
-static int dump_all(const struct holder_query *q, struct diag_list *l)
+/* Every socket on a port in [lo, hi] in q's namespace, as q->protocol asks. */
+static int dump_all(const struct holder_query *q, __u16 lo, __u16 hi, struct diag_list *l)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	static const int protocols[] = { IPPROTO_TCP, IPPROTO_UDP };
@@ -317,7 +342,7 @@ static int dump_all(const struct holder_query *q, struct diag_list *l)
 			/* one TCP dump has both families */
 			if ((!q->protocol || q->protocol == protocols[i]) &&
 			    (protocols[i] != IPPROTO_TCP || !j))
-				err = dump(fd, q, families[j], protocols[i], l);
+				err = dump(fd, q, families[j], protocols[i], lo, hi, l);
 	close(fd);
 	return err;
 }
@@ -506,7 +531,7 @@ int sockdiag_find(const struct holder_query *q, struct holder_list *out)
 	memset(out, 0, sizeof(*out));
 	if (q->kinds & HOLDERS_INDIRECT)
 		return -EOPNOTSUPP;
-	err = dump_all(q, &l);
+	err = dump_all(q, q->port, q->port, &l);
 	/* only when some socket has a file; also to know which no process holds */
 	for (i = 0; !err && i < l.n; i++)
 		if (l.v[i].h.ino) {
@@ -535,6 +560,203 @@ int sockdiag_find(const struct holder_query *q, struct holder_list *out)
 	if (err)
 		holder_list_free(out);
 	return err;
+}
+
+/* bsearch()/qsort() order of the sockets of a range by inode. */
+static int by_ino(const void *a, const void *b)
+{
+	const struct diag_sock *x = a, *y = b;
+
+	return (x->h.ino > y->h.ino) - (x->h.ino < y->h.ino);
+}
+
+/* The process pid_name (its /proc directory) named on each socket of l (by_ino order) it holds. */
+static void own_process(int proc, const char *pid_name, struct diag_list *l)
+{
+	int pid_dir = openat(proc, pid_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd_dir;
+	struct bw_holder proc_h = {};
+	struct diag_sock key, *s;
+	bool unreadable = false;
+	struct dirent *e;
+	DIR *d;
+
+	if (pid_dir < 0)
+		return;
+	fd_dir = openat(pid_dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd_dir >= 0 ? fdopendir(fd_dir) : NULL;
+	if (!d && fd_dir >= 0)
+		close(fd_dir);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !(key.h.ino = fd_socket(fd_dir, e->d_name, &unreadable)))
+			continue;
+		s = bsearch(&key, l->v, l->n, sizeof(*l->v), by_ino);
+		/* a socket shared after fork() is its first process's */
+		if (!s || s->seen)
+			continue;
+		if (!proc_h.pid) {
+			proc_h.pid = strtoul(pid_name, NULL, 10);
+			read_stat(pid_dir, &proc_h);
+		}
+		s->seen = true;
+		s->h.pid = proc_h.pid;
+		s->h.start_ns = proc_h.start_ns;
+		s->h.fd = strtoul(e->d_name, NULL, 10);
+		memcpy(s->h.comm, proc_h.comm, sizeof(s->h.comm));
+	}
+	if (d)
+		closedir(d);
+	close(pid_dir);
+}
+
+/* Name the process holding each socket of l with a file: one pass over /proc. */
+static int own_all(struct diag_list *l)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (!l->n)
+		return 0;
+	qsort(l->v, l->n, sizeof(*l->v), by_ino);
+	if (!l->v[l->n - 1].h.ino)
+		return 0; /* none has a file (sorted: the largest inode is last) */
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+			own_process(dirfd(d), e->d_name, l);
+	closedir(d);
+	return 0;
+}
+
+/* What procnet_read() reads: the range, into l. */
+struct procnet_ask {
+	const struct holder_query *q;
+	__u16 lo, hi;
+	struct diag_list *l;
+};
+
+/* A /proc/net address, "0100007F:1F90" (IPv4) or 32 hex digits (IPv6): its port. */
+static int procnet_addr(const char *s, int family, __u8 addr[16], __u16 *port)
+{
+	unsigned int w[4], p, i, words = family == AF_INET6 ? 4 : 1;
+
+	for (i = 0; i < words; i++)
+		if (sscanf(s + 8 * i, "%8x", &w[i]) != 1)
+			return -EINVAL;
+	/* the kernel prints each 32-bit word of the address as a host-order number */
+	memcpy(addr, w, 4 * words);
+	if (sscanf(s + 8 * words, ":%x", &p) != 1)
+		return -EINVAL;
+	*port = p;
+	return 0;
+}
+
+/* One line of /proc/net/{tcp,udp}[6] into h and its remote end; -EINVAL for none. */
+static int procnet_line(const char *line, int family, int protocol, struct bw_holder *h,
+			__u8 daddr[16], __u16 *dport)
+{
+	char local[64], remote[64];
+	unsigned int state, uid;
+	unsigned long long ino;
+
+	memset(h, 0, sizeof(*h));
+	if (sscanf(line, "%*u: %63s %63s %x %*s %*s %*s %u %*d %llu", local, remote, &state, &uid,
+		   &ino) != 5 ||
+	    procnet_addr(local, family, h->sock.addr, &h->sock.port) ||
+	    procnet_addr(remote, family, daddr, dport))
+		return -EINVAL;
+	h->sock.family = family;
+	h->sock.protocol = protocol;
+	h->sock.type = protocol == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	h->sock.uid = uid;
+	h->ino = ino;
+	h->state = state;
+	return 0;
+}
+
+/* nsrun() call: the range's sockets from /proc/thread-self/net, this thread's namespace's. */
+static int procnet_read(void *arg)
+{
+	static const struct { const char *file; int family, protocol; } tables[] = {
+		{ "tcp", AF_INET, IPPROTO_TCP }, { "tcp6", AF_INET6, IPPROTO_TCP },
+		{ "udp", AF_INET, IPPROTO_UDP }, { "udp6", AF_INET6, IPPROTO_UDP },
+	};
+	struct procnet_ask *a = arg;
+	struct inet_diag_msg m = {};
+	char path[64], line[256];
+	struct bw_holder h;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(tables) && !err; i++) {
+		FILE *f;
+
+		if (a->q->protocol && a->q->protocol != tables[i].protocol)
+			continue;
+		snprintf(path, sizeof(path), "/proc/thread-self/net/%s", tables[i].file);
+		f = fopen(path, "re");
+		if (!f)
+			continue; /* no IPv6 */
+		while (!err && fgets(line, sizeof(line), f)) {
+			__u16 dport;
+
+			if (procnet_line(line, tables[i].family, tables[i].protocol, &h,
+					 (__u8 *)m.id.idiag_dst, &dport) ||
+			    h.sock.port < a->lo || h.sock.port > a->hi)
+				continue;
+			h.sock.netns = a->q->netns;
+			m.idiag_family = tables[i].family;
+			m.id.idiag_dport = htons(dport);
+			err = diag_add(a->l, &h, &m);
+		}
+		fclose(f);
+	}
+	return err;
+}
+
+/*
+ * The range's sockets: from a dump, or where the kernel has no diag
+ * module for a protocol (a module not loaded, as in a bare initramfs),
+ * from /proc/net, which lists every socket of the namespace as text.
+ */
+static int range_all(const struct holder_query *q, __u16 lo, __u16 hi, struct diag_list *l)
+{
+	struct procnet_ask a = { q, lo, hi, l };
+	int err = dump_all(q, lo, hi, l);
+
+	if (err != -EOPNOTSUPP)
+		return err;
+	l->n = 0;
+	if (q->netns != procinfo_own_netns() && q->netns_fd < 0)
+		return -ENOENT;
+	return nsrun(q->netns == procinfo_own_netns() ? -1 : q->netns_fd, procnet_read, &a);
+}
+
+int sockdiag_range(const struct holder_query *q, __u16 lo, __u16 hi, bool owners,
+		   struct sockdiag_conn **out, size_t *n)
+{
+	struct diag_list l = {};
+	struct sockdiag_conn *v;
+	size_t i;
+	int err = range_all(q, lo, hi, &l);
+
+	if (!err && owners)
+		err = own_all(&l);
+	v = err ? NULL : calloc(l.n ? l.n : 1, sizeof(*v));
+	if (!err && !v)
+		err = -ENOMEM;
+	for (i = 0; !err && i < l.n; i++) {
+		v[i].h = l.v[i].h;
+		memcpy(v[i].daddr, l.v[i].daddr, sizeof(v[i].daddr));
+		v[i].dport = l.v[i].dport;
+	}
+	free(l.v);
+	if (err)
+		return err;
+	*out = v;
+	*n = l.n;
+	return 0;
 }
 
 /* sa's port and address, as inet_diag_sockid holds them. */

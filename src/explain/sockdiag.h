@@ -31,6 +31,24 @@ bool sockdiag_suits(void);
  */
 int sockdiag_find(const struct holder_query *q, struct holder_list *out);
 
+/* A socket on a port of a range, and the other end of its connection. */
+struct sockdiag_conn {
+	struct bw_holder h; /* pid, fd, comm, start_ns: its process's, 0 when none was found */
+	__u8 daddr[16];     /* IPv4 in the first 4 bytes; all 0 when not connected */
+	__u16 dport;
+};
+
+/*
+ * Every socket of q->protocol (0: TCP and UDP) in q's namespace whose
+ * local port is in [lo, hi], the ports compared in the kernel; with
+ * owners, each with a file named with the process holding it (the first
+ * in /proc order for a shared one): one pass over every /proc/PID/fd.
+ * Where the kernel has no diag module loaded, from /proc/net's tables.
+ * *out (free()) holds *n of them.  0 or -errno.
+ */
+int sockdiag_range(const struct holder_query *q, __u16 lo, __u16 hi, bool owners,
+		   struct sockdiag_conn **out, size_t *n);
+
 /* A sock_diag socket of our own network namespace, or -errno. */
 int sockdiag_open(void);
 

@@ -448,7 +448,7 @@ static bool alerts(const struct bw_record *r)
 {
 	if (r->kind == RECORD_INCIDENT_END)
 		return false;
-	return r->kind == RECORD_CALL ? r->ev->ret == -EADDRINUSE && !record_probe(r) : r->alert;
+	return r->kind == RECORD_CALL ? event_conflict(r->ev) && !record_probe(r) : r->alert;
 }
 
 /* Whether --exec runs for the incident-end record r. */

@@ -25,6 +25,14 @@
  * A conflict a probe rule matched (a configuration test that binds, which
  * no one should be paged for) is counted in a series of its own, never in
  * bindwatch_conflicts_total, so an alert on the latter stays quiet for it.
+ *
+ * The ephemeral ports are gauges per network namespace, bounded: the
+ * monitor's own and the few busiest others (ephemeral.h), labelled with
+ * the namespace's inode and its `ip netns` name; they are sampled by the
+ * monitor on its timer from counts the kernel filters (never at scrape,
+ * never a walk of the processes).  The conflicts over them count per
+ * namespace too, in at most EPH_COUNTED_NETNS series, the rest in one of
+ * netns "other".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "addr.h"
+#include "ephemeral.h"
 #include "log.h"
 #include "metrics.h"
 #include "hostport.h"
@@ -47,6 +56,7 @@
 #define PROTO_NAME_LEN 16
 #define METRICS_PATH "/metrics"
 #define METRICS_TYPE "text/plain; version=0.0.4" /* Prometheus' text format */
+#define EPH_COUNTED_NETNS 16   /* namespaces with an ephemeral_exhausted series of their own */
 
 /* Upper bounds of the lookup histogram's buckets, seconds. */
 static const double lookup_buckets[] = {
@@ -105,6 +115,14 @@ struct metrics {
 	uint64_t lookup_le[BUCKETS]; /* lookups in each bucket (not cumulative) */
 	uint64_t lookups;
 	double lookup_sum;
+	struct eph_gauge eph[EPH_GAUGE_NETNS]; /* the last sample */
+	size_t neph;
+	struct {
+		__u32 netns;          /* 0: the rest ("other") */
+		char name[NETNS_NAME_LEN];
+		uint64_t count;
+	} exhausted[EPH_COUNTED_NETNS + 1];
+	size_t nexhausted;
 };
 
 static const char *const sink_names[METRICS_SINKS] = {
@@ -132,6 +150,48 @@ static void label_value(struct strbuf *sb, const char *s)
 			strbuf_adds(sb, "\\n");
 		else
 			strbuf_addc(sb, *s);
+	}
+}
+
+/* {netns="4026532174",netns_name="ns1"}; netns 0 is "other" */
+static void netns_labels(struct strbuf *sb, __u32 netns, const char *name)
+{
+	if (netns)
+		strbuf_addf(sb, "{netns=\"%u\",netns_name=\"", netns);
+	else
+		strbuf_adds(sb, "{netns=\"other\",netns_name=\"");
+	label_value(sb, name);
+	strbuf_adds(sb, "\"}");
+}
+
+static void render_ephemeral(struct metrics *m, struct strbuf *sb)
+{
+	size_t i;
+
+	strbuf_adds(sb, "# HELP bindwatch_ephemeral_ports_range TCP ports the kernel picks ephemeral ones "
+			"from (ip_local_port_range less ip_local_reserved_ports), in the monitor's network "
+			"namespace and the busiest few others.\n"
+			"# TYPE bindwatch_ephemeral_ports_range gauge\n");
+	for (i = 0; i < m->neph; i++) {
+		strbuf_adds(sb, "bindwatch_ephemeral_ports_range");
+		netns_labels(sb, m->eph[i].netns, m->eph[i].name);
+		strbuf_addf(sb, " %u\n", m->eph[i].size);
+	}
+	strbuf_adds(sb, "# HELP bindwatch_ephemeral_ports_in_use Ports of that range some TCP socket is on "
+			"(TIME_WAIT included), as last sampled.\n"
+			"# TYPE bindwatch_ephemeral_ports_in_use gauge\n");
+	for (i = 0; i < m->neph; i++) {
+		strbuf_adds(sb, "bindwatch_ephemeral_ports_in_use");
+		netns_labels(sb, m->eph[i].netns, m->eph[i].name);
+		strbuf_addf(sb, " %u\n", m->eph[i].in_use);
+	}
+	strbuf_adds(sb, "# HELP bindwatch_ephemeral_exhausted_total connect() and bind() to port 0 calls "
+			"that found no free ephemeral port, in records, by network namespace.\n"
+			"# TYPE bindwatch_ephemeral_exhausted_total counter\n");
+	for (i = 0; i < m->nexhausted; i++) {
+		strbuf_adds(sb, "bindwatch_ephemeral_exhausted_total");
+		netns_labels(sb, m->exhausted[i].netns, m->exhausted[i].name);
+		strbuf_addf(sb, " %llu\n", (unsigned long long)m->exhausted[i].count);
 	}
 }
 
@@ -198,6 +258,7 @@ static void render(struct metrics *m, struct strbuf *sb)
 			"bindwatch_holder_lookup_seconds_sum %.9f\n"
 			"bindwatch_holder_lookup_seconds_count %llu\n",
 		    (unsigned long long)m->lookups, m->lookup_sum, (unsigned long long)m->lookups);
+	render_ephemeral(m, sb);
 	strbuf_addf(sb, "# HELP bindwatch_info The running bindwatch.\n"
 			"# TYPE bindwatch_info gauge\n"
 			"bindwatch_info{mode=\"%s\",version=\"%s\"} 1\n", m->mode, BINDWATCH_VERSION);
@@ -391,12 +452,46 @@ void metrics_stop(struct metrics *m)
  * Count a conflict's record (a call that failed otherwise is not one), in
  * its series' probes when a probe rule matched it.
  */
+/* The index of m's exhausted series of netns, or m->nexhausted; under m->lock. */
+static size_t exhausted_of(const struct metrics *m, __u32 netns)
+{
+	size_t i;
+
+	for (i = 0; i < m->nexhausted && m->exhausted[i].netns != netns; i++)
+		;
+	return i;
+}
+
+/* Count n conflicts over ephemeral ports in netns (named name); under m->lock. */
+static void count_exhausted(struct metrics *m, __u32 netns, const char *name, uint64_t n)
+{
+	size_t i = exhausted_of(m, netns);
+
+	/* past EPH_COUNTED_NETNS namespaces, the rest share one series: "other" (0) */
+	if (i == m->nexhausted && m->nexhausted >= EPH_COUNTED_NETNS) {
+		netns = 0;
+		name = "";
+		i = exhausted_of(m, netns);
+	}
+	if (i == m->nexhausted) {
+		m->nexhausted++;
+		m->exhausted[i].netns = netns;
+		snprintf(m->exhausted[i].name, sizeof(m->exhausted[i].name), "%s", name);
+	}
+	m->exhausted[i].count += n;
+}
+
 static void count_conflict(struct metrics *m, const struct bw_record *r)
 {
 	const struct bw_event *ev = r->ev;
 	char proto[PROTO_NAME_LEN];
 	struct series *s;
 
+	if (event_ephemeral(ev)) {
+		pthread_mutex_lock(&m->lock);
+		count_exhausted(m, ev->sock.netns, r->netns_name, ev->count);
+		pthread_mutex_unlock(&m->lock);
+	}
 	if (ev->ret != -EADDRINUSE)
 		return;
 	proto_name(proto, sizeof(proto), ev->sock.type, ev->sock.protocol);
@@ -496,5 +591,15 @@ void metrics_output_error(struct metrics *m, enum metrics_sink sink)
 		return;
 	pthread_mutex_lock(&m->lock);
 	m->output_errors[sink]++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void metrics_ephemeral(struct metrics *m, const struct eph_gauge *g, size_t n)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->neph = n < EPH_GAUGE_NETNS ? n : EPH_GAUGE_NETNS;
+	memcpy(m->eph, g, m->neph * sizeof(*g));
 	pthread_mutex_unlock(&m->lock);
 }

@@ -54,6 +54,9 @@ void metrics_lookup(struct metrics *m, double seconds);
 void metrics_hooks_dropped(struct metrics *m, uint64_t count);
 /* A conflict whose holder walk was skipped: its uid's walk budget was spent. */
 void metrics_walk_skipped(struct metrics *m);
+/* The last sample of the ephemeral ranges' use (ephemeral.h), g[0..n). */
+struct eph_gauge;
+void metrics_ephemeral(struct metrics *m, const struct eph_gauge *g, size_t n);
 /* A record a sink could not take at once (kept for a retry, or lost). */
 void metrics_output_error(struct metrics *m, enum metrics_sink sink);
 

@@ -442,7 +442,7 @@ void output_record(struct output *out, const struct bw_record *r, const struct s
 		strbuf_reset(&out->line);
 		record_summary(&out->line, r);
 		put_syslog(out, r->action && r->action->result != ACTION_NONE ? LOG_NOTICE :
-				r->kind == RECORD_CALL && r->ev->ret == -EADDRINUSE && !record_probe(r) ?
+				r->kind == RECORD_CALL && event_conflict(r->ev) && !record_probe(r) ?
 				LOG_WARNING : LOG_INFO);
 	}
 	out->records++;

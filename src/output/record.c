@@ -31,6 +31,8 @@ const char *incident_end_name(enum incident_end end)
 
 const char *record_syscall_name(const struct bw_event *ev)
 {
+	if (ev->syscall == BW_SYS_CONNECT)
+		return "connect";
 	return ev->syscall == BW_SYS_LISTEN ? "listen" : "bind";
 }
 

@@ -58,6 +58,17 @@ void check_text(struct strbuf *sb, const struct bw_record *r, bool reuseaddr_fre
 void check_json(struct strbuf *sb, const struct bw_record *r, bool reuseaddr_frees);
 
 /*
+ * A namespace's ephemeral ports (ephemeral.h): appended to a record's line
+ * (ephemeral_summary()), and as `who --ephemeral` prints them
+ * (netns_name: its name, "" for none), wall the time of the answer.
+ */
+struct eph_view;
+void ephemeral_summary(struct strbuf *sb, const struct eph_view *v);
+void ephemeral_text(struct strbuf *sb, const struct eph_view *v, const char *netns_name);
+void who_ephemeral_json(struct strbuf *sb, const struct eph_view *v, const char *netns_name,
+			const struct timespec *wall);
+
+/*
  * Records the kernel could not deliver (ring buffer full), in failures:
  * of uid, or of no uid known (uid NULL).
  */

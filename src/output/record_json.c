@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include "addr.h"
 #include "conflict.h"
+#include "ephemeral.h"
 #include "json.h"
 #include "ledger.h"
 #include "owners.h"
@@ -517,6 +518,69 @@ static void json_incident(struct jw *w, const struct bw_record *r)
 	jw_obj_end(w);
 }
 
+/* "addr":..,"port":..: where a connect() went */
+static void json_dest_fields(struct jw *w, int family, const __u8 *addr, __u16 port)
+{
+	char buf[ADDR_STRLEN];
+
+	jw_str(w, "addr", addr_format(buf, sizeof(buf), family, addr) ? NULL : buf);
+	jw_uint(w, "port", port);
+}
+
+static void json_eph_holder(struct jw *w, const struct eph_holder *h)
+{
+	size_t i;
+
+	jw_obj_begin(w, NULL);
+	jw_uint(w, "pid", h->pid);
+	jw_strn(w, "comm", h->comm, strnlen(h->comm, sizeof(h->comm)));
+	jw_uint(w, "uid", h->uid);
+	json_procinfo(w, &h->pi);
+	jw_uint(w, "sockets", h->sockets);
+	jw_arr_begin(w, "destinations");
+	for (i = 0; i < h->ndests; i++) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "family", family_name(h->dests[i].family));
+		if (h->dests[i].port) {
+			json_dest_fields(w, h->dests[i].family, h->dests[i].addr, h->dests[i].port);
+		} else { /* bound or listening: no other end */
+			jw_null(w, "addr");
+			jw_null(w, "port");
+		}
+		jw_uint(w, "sockets", h->dests[i].sockets);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_uint(w, "other_destinations", h->other_dests);
+	jw_obj_end(w);
+}
+
+/* The fields of a namespace's ephemeral range: the record's "ephemeral", who's answer. */
+static void ephemeral_json_fields(struct jw *w, const struct eph_view *v, const char *netns_name)
+{
+	char proto[PROTO_NAME_LEN];
+	size_t i;
+
+	jw_uint(w, "netns", v->netns);
+	jw_str(w, "netns_name", netns_name && *netns_name ? netns_name : NULL);
+	jw_str(w, "proto", proto_name(proto, sizeof(proto), 0, v->protocol));
+	jw_obj_begin(w, "range");
+	jw_uint(w, "lo", v->range.lo);
+	jw_uint(w, "hi", v->range.hi);
+	jw_uint(w, "reserved", v->range.hi - v->range.lo + 1 - v->range.size);
+	jw_uint(w, "size", v->range.size);
+	jw_obj_end(w);
+	jw_uint(w, "in_use", v->in_use);
+	jw_uint(w, "sockets", v->sockets);
+	jw_uint(w, "time_wait", v->time_wait);
+	jw_uint(w, "unheld", v->unheld);
+	jw_arr_begin(w, "holders");
+	for (i = 0; i < v->ntop; i++)
+		json_eph_holder(w, &v->top[i]);
+	jw_arr_end(w);
+	jw_uint(w, "other_holders", v->other_holders);
+}
+
 /* The head of a call's record: its time, call, outcome and address. */
 static void json_call(struct jw *w, struct strbuf *sb, const struct bw_record *r)
 {
@@ -597,6 +661,16 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 	} else if (r->diag) {
 		json_diagnosis(&w, r);
 	}
+	if (ev->syscall == BW_SYS_CONNECT) {
+		jw_obj_begin(&w, "destination");
+		json_dest_fields(&w, ev->sock.family, ev->daddr, ev->dport);
+		jw_obj_end(&w);
+	}
+	if (r->ephemeral) {
+		jw_obj_begin(&w, "ephemeral");
+		ephemeral_json_fields(&w, r->ephemeral, r->netns_name);
+		jw_obj_end(&w);
+	}
 	if (r->kind != RECORD_CALL)
 		json_expect(&w, r);
 	if (r->action)
@@ -610,6 +684,18 @@ void record_json(struct strbuf *sb, const struct bw_record *r)
 		explain_json(&w, "unmatched", r->unmatched);
 		jw_obj_end(&w);
 	}
+	jw_obj_end(&w);
+}
+
+void who_ephemeral_json(struct strbuf *sb, const struct eph_view *v, const char *netns_name,
+			const struct timespec *wall)
+{
+	struct jw w;
+
+	jw_init(&w, sb);
+	jw_obj_begin(&w, NULL);
+	json_time(&w, "time", wall);
+	ephemeral_json_fields(&w, v, netns_name);
 	jw_obj_end(&w);
 }
 

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include "addr.h"
 #include "conflict.h"
+#include "ephemeral.h"
 #include "escape.h"
 #include "ledger.h"
 #include "log.h"
@@ -513,12 +514,26 @@ static void text_kernel(struct strbuf *sb, const struct bw_record *r)
 	strbuf_addc(sb, ')');
 }
 
+/* " to 10.0.0.5:5432": where a connect() went */
+static void text_dest(struct strbuf *sb, int family, const __u8 *addr, __u16 port)
+{
+	char buf[ADDR_STRLEN];
+
+	strbuf_adds(sb, " to ");
+	if (addr_port_format(buf, sizeof(buf), family, addr, port))
+		strbuf_addf(sb, "?:%u", port);
+	else
+		strbuf_adds(sb, buf);
+}
+
 /* "tcp 127.0.0.1:8080 by python3[4242] uid=0 in container job (docker) netns=t1" */
 static void text_requester(struct strbuf *sb, const struct bw_record *r)
 {
 	const struct bw_event *ev = r->ev;
 
 	text_socket(sb, r);
+	if (ev->syscall == BW_SYS_CONNECT)
+		text_dest(sb, ev->sock.family, ev->daddr, ev->dport);
 	strbuf_adds(sb, " by ");
 	text_process(sb, ev->comm, sizeof(ev->comm), ev->pid);
 	strbuf_addf(sb, " uid=%u", ev->uid);
@@ -608,10 +623,78 @@ void record_summary(struct strbuf *sb, const struct bw_record *r)
 		text_ownership(sb, r);
 	else if (r->diag)
 		text_diagnosis(sb, r);
+	if (r->ephemeral)
+		ephemeral_summary(sb, r->ephemeral);
 	if (r->action)
 		text_action(sb, r->action);
 	if (r->nmisses)
 		text_misses(sb, r);
+}
+
+/* "eclient[6649] 8 ports: to 127.0.0.1:5000 x8, unconnected x1": a holder of the range */
+static void text_eph_holder(struct strbuf *sb, const struct eph_holder *h)
+{
+	size_t i;
+
+	text_process(sb, h->comm, sizeof(h->comm), h->pid);
+	text_in_workload(sb, &h->pi);
+	strbuf_addf(sb, " %u %s:", h->sockets, plural(h->sockets, "port", "ports"));
+	for (i = 0; i < h->ndests; i++) {
+		strbuf_adds(sb, i ? "," : "");
+		if (h->dests[i].port)
+			text_dest(sb, h->dests[i].family, h->dests[i].addr, h->dests[i].port);
+		else
+			strbuf_adds(sb, " unconnected");
+		strbuf_addf(sb, " x%u", h->dests[i].sockets);
+	}
+	if (h->other_dests)
+		strbuf_addf(sb, ", %u elsewhere", h->other_dests);
+}
+
+/* "ports 40000-40007: 8 of 8 in use (8 sockets, 0 TIME_WAIT, 0 no process)" */
+static void text_eph_use(struct strbuf *sb, const struct eph_view *v)
+{
+	strbuf_addf(sb, "ports %u-%u: %u of %u in use (%u sockets, %u TIME_WAIT, %u no process)",
+		    v->range.lo, v->range.hi, v->in_use, v->range.size, v->sockets, v->time_wait,
+		    v->unheld);
+}
+
+void ephemeral_summary(struct strbuf *sb, const struct eph_view *v)
+{
+	size_t i;
+
+	strbuf_adds(sb, "; ephemeral ");
+	text_eph_use(sb, v);
+	for (i = 0; i < v->ntop; i++) {
+		strbuf_adds(sb, i ? ", " : "; most held by ");
+		text_eph_holder(sb, &v->top[i]);
+	}
+	if (v->other_holders)
+		strbuf_addf(sb, " and %u more processes", v->other_holders);
+}
+
+void ephemeral_text(struct strbuf *sb, const struct eph_view *v, const char *netns_name)
+{
+	char proto[PROTO_NAME_LEN];
+	size_t i;
+
+	strbuf_addf(sb, "%s ", proto_name(proto, sizeof(proto), 0, v->protocol));
+	text_eph_use(sb, v);
+	if (v->range.size < (unsigned int)(v->range.hi - v->range.lo + 1))
+		strbuf_addf(sb, " reserved=%u", v->range.hi - v->range.lo + 1 - v->range.size);
+	/* the namespace's name, else its inode */
+	if (netns_name && *netns_name)
+		text_opt(sb, TEXT_NETNS, netns_name);
+	else
+		strbuf_addf(sb, " netns=%u", v->netns);
+	for (i = 0; i < v->ntop; i++) {
+		strbuf_adds(sb, "\n  ");
+		text_eph_holder(sb, &v->top[i]);
+		strbuf_addf(sb, " uid=%u", v->top[i].uid);
+		text_procinfo(sb, &v->top[i].pi);
+	}
+	if (v->other_holders)
+		strbuf_addf(sb, "\n  and %u more processes", v->other_holders);
 }
 
 void who_text(struct strbuf *sb, const struct holder_info *v, size_t n)

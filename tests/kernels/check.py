@@ -130,7 +130,7 @@ for mode in modes:
             records.append(json.loads(l))
         except ValueError:
             bad += 1
-    expects, errors, storm, pid1, indirect, uring, vxlan = {}, {}, None, None, {}, {}, {}
+    expects, errors, storm, pid1, indirect, uring, vxlan, eph = {}, {}, None, None, {}, {}, {}, None
     for l in block["out"]:
         f = l.split()
         if f[:1] == ["expect"] and len(f) >= 7:
@@ -139,6 +139,8 @@ for mode in modes:
             storm = [int(x) for x in f[1:]]
         elif f[:1] == ["pid1"] and len(f) == 3:
             pid1 = [int(x) for x in f[1:]]
+        elif f[:1] == ["ephemeral"] and len(f) == 5:
+            eph = [int(x) for x in f[1:]]
         elif f[:1] == ["indirect"] and len(f) == 5:
             indirect[f[1]] = (int(f[2]), int(f[3]), f[4])
         elif f[:1] == ["uring"] and len(f) == 5:
@@ -266,6 +268,35 @@ for mode in modes:
                                         f"expected ('kernel', {pid}, True, 'vxlan', {pid})")
                     detail = (f"port {port}: the kernel bound for {req.get('pid')} from "
                               f"{caller.get('function')} [{caller.get('module')}]")
+        elif c.startswith("ephemeral-"):
+            # connect() out of ephemeral ports: fexit always sees it, tracepoint
+            # mode only with --ephemeral, which the matrix does not pass, cgroup
+            # mode never
+            mine = [r for r in records if r.get("syscall") == "connect"]
+            if eph is None:
+                problems.append("conflicts printed no ephemeral line "
+                                f"(exit status {head.get('conflicts_rc')})")
+            elif mode != "fexit":
+                if mine:
+                    problems.append(f"{len(mine)} connect records in {mode} mode without --ephemeral")
+                detail = "no record without --ephemeral, as it should be"
+            else:
+                port, pid, lo, hi = eph
+                rec = mine[0] if mine else {}
+                view = rec.get("ephemeral") or {}
+                top = (view.get("holders") or [{}])[0]
+                got = (rec.get("errno"), rec.get("reason"), rec.get("destination"),
+                       (rec.get("requester") or {}).get("pid"), view.get("range"),
+                       view.get("in_use"), top.get("pid"), top.get("sockets"))
+                want = ("EADDRNOTAVAIL", "ephemeral-exhausted",
+                        {"addr": "127.0.0.1", "port": port}, pid,
+                        {"lo": lo, "hi": hi, "reserved": 0, "size": hi - lo + 1},
+                        hi - lo + 1, pid, hi - lo + 1)
+                if not mine:
+                    problems.append(f"no connect record ({len(records)} records in all)")
+                elif got != want:
+                    problems.append(f"connect record {got}, expected {want}")
+                detail = f"port {port}: range {lo}-{hi} held by {top.get('pid')}"
         elif c.startswith("pid1-"):
             # a reclaim rule names PID 1's port: refused, whatever the rule says
             if pid1 is None:

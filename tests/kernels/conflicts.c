@@ -48,6 +48,11 @@
  *   pid1-tcp-ipv4    PID 1 listens on 127.0.0.1:PORT (the first argument);
  *                    requester bind()s it               -> bind EADDRINUSE, and
  *                    a reclaim rule for PORT refused ("protected")
+ *   ephemeral-tcp-ipv4  a listener on 127.0.0.1:P; ip_local_port_range
+ *                    shrunk to EPH_PORTS ports; that many connections to
+ *                    P, then one more connect()         -> connect EADDRNOTAVAIL
+ *                    (fexit mode: a record naming this process as holding
+ *                    the range; the range is restored after)
  *
  * "conflicts init PORT CMD ARGS..." is the guest's PID 1: it listens on
  * 127.0.0.1:PORT, as systemd does for an activated socket, runs CMD as its
@@ -76,7 +81,8 @@
  * RES" (RES: the request's result, -98 or -22 without the opcode), after
  * the VXLAN cases "kernel CASE PORT PID RES" and "held CASE PORT PID RES"
  * (RES: 0 or -errno of bringing the device up, of the requester's bind),
- * and before the PID 1 case "pid1 PORT PID".  The VXLAN devices (named
+ * before the PID 1 case "pid1 PORT PID", and before the ephemeral one
+ * "ephemeral PORT PID LO HI".  The VXLAN devices (named
  * after this process, so a second run in the same guest makes its own)
  * are deleted at the end.  When a call does not fail with EADDRINUSE (or a setup call
  * fails) it prints "conflicts: error CASE: what happened" and the exit
@@ -129,6 +135,10 @@ union addr {
 #define RTNL_BUF 1024
 #define STORM_BINDS 20000
 #define MAX_HELD 32
+#define PORT_RANGE_FILE "/proc/sys/net/ipv4/ip_local_port_range"
+#define EPH_LO 61000 /* above the default range: nothing else is on these ports */
+#define EPH_PORTS 8
+#define RANGE_TEXT_LEN 64
 
 static int failures;
 static int held[MAX_HELD]; /* sockets kept open until the end */
@@ -699,6 +709,56 @@ static void pid1_conflict(const char *name, int port)
 	hold(req);
 }
 
+/* Write text to path: 0, or -1 after reporting it against case name. */
+static int write_file(const char *name, const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		return error(name, errno, "writing %s", path);
+	return 0;
+}
+
+/*
+ * EPH_PORTS connections to a listener fill a range of as many ports; one
+ * more connect() finds none.  The range is the guest's own: restored after.
+ */
+static void ephemeral_conflict(const char *name)
+{
+	char old[RANGE_TEXT_LEN] = "", range[RANGE_TEXT_LEN];
+	int lst = new_socket(name, AF_INET, SOCK_STREAM, &OPT_NONE), port, fd, i;
+	FILE *f = fopen(PORT_RANGE_FILE, "r");
+	union addr a;
+
+	if (!f || !fgets(old, sizeof(old), f))
+		error(name, errno, "reading %s", PORT_RANGE_FILE);
+	if (f)
+		fclose(f);
+	if (lst < 0 || !old[0] || (port = bind_any_port(name, lst, AF_INET, &a)) < 0 ||
+	    listen(lst, 2 * EPH_PORTS))
+		return;
+	hold(lst);
+	snprintf(range, sizeof(range), "%d %d", EPH_LO, EPH_LO + EPH_PORTS - 1);
+	if (write_file(name, PORT_RANGE_FILE, range))
+		return;
+	for (i = 0; i <= EPH_PORTS; i++) {
+		fd = new_socket(name, AF_INET, SOCK_STREAM, &OPT_NONE);
+		if (fd < 0)
+			break;
+		if (i == EPH_PORTS)
+			printf("ephemeral %d %d %d %d\n", port, (int)getpid(), EPH_LO,
+			       EPH_LO + EPH_PORTS - 1);
+		if (!connect(fd, &a.sa, sizeof(a.v4)) != (i < EPH_PORTS) ||
+		    (i == EPH_PORTS && errno != EADDRNOTAVAIL)) {
+			error(name, errno, "connect() %d of %d", i + 1, EPH_PORTS + 1);
+			close(fd);
+			break;
+		}
+		hold(fd);
+	}
+	write_file(name, PORT_RANGE_FILE, old);
+}
+
 /* PID 1: hold 127.0.0.1:port, run argv as a child, power off after it. */
 static int init(int port, char **argv)
 {
@@ -744,6 +804,7 @@ int main(int argc, char **argv)
 	kernel_vxlan_conflict("kernel-vxlan-udp-ipv4");
 	if (argc > 1)
 		pid1_conflict("pid1-tcp-ipv4", atoi(argv[1]));
+	ephemeral_conflict("ephemeral-tcp-ipv4");
 	usleep(HOLD_MS * 1000);
 	while (nheld)
 		close(held[--nheld]);
