@@ -136,27 +136,32 @@ int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 /*
  * A TCP connect() that found no free local port (connect.bpf.h).  Run on
  * every TCP connect() of an unbound socket: a comparison when it succeeds.
+ * It comes as a bind does: a system call, an io_uring request
+ * (IORING_OP_CONNECT) or the kernel's own socket (kernel_connect()).
  */
+static __always_inline int fexit_hash_connect(void *ctx, struct sock *sk, int ret)
+{
+	struct bw_request e = {};
+
+	if (hash_connect_request(&e, sk, ret) && request_wanted(&e, ret)) {
+		fexit_via(ctx, &e, BPF_CORE_READ(sk, sk_socket));
+		emit(&e, NULL, ret, BW_MODE_FEXIT);
+	}
+	return 0;
+}
+
 SEC("fexit/inet_hash_connect")
 int BPF_PROG(fexit_inet_hash_connect, struct inet_timewait_death_row *death_row,
 	     struct sock *sk, int ret)
 {
-	struct bw_request e = {};
-
-	if (hash_connect_request(&e, sk, ret) && request_wanted(&e, ret))
-		emit(&e, NULL, ret, BW_MODE_FEXIT);
-	return 0;
+	return fexit_hash_connect(ctx, sk, ret);
 }
 
 SEC("fexit/inet6_hash_connect")
 int BPF_PROG(fexit_inet6_hash_connect, struct inet_timewait_death_row *death_row,
 	     struct sock *sk, int ret)
 {
-	struct bw_request e = {};
-
-	if (hash_connect_request(&e, sk, ret) && request_wanted(&e, ret))
-		emit(&e, NULL, ret, BW_MODE_FEXIT);
-	return 0;
+	return fexit_hash_connect(ctx, sk, ret);
 }
 
 /* ---- tracepoint flavour ----------------------------------------------- */

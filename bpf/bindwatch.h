@@ -28,7 +28,7 @@ enum bw_syscall {
 /* How the call reached the socket layer (bw_event.via). */
 enum bw_call_via {
 	BW_CALL_SYSCALL = 0,  /* the bind()/listen()/connect() system call */
-	BW_CALL_IO_URING = 1, /* an io_uring request (IORING_OP_BIND, IORING_OP_LISTEN) */
+	BW_CALL_IO_URING = 1, /* an io_uring request (IORING_OP_BIND, _LISTEN, _CONNECT) */
 	BW_CALL_KERNEL = 2,   /* the kernel's own socket (kernel_bind: VXLAN, sunrpc, ...) */
 };
 
