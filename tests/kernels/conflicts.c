@@ -142,6 +142,7 @@ union addr {
 
 static int failures;
 static int held[MAX_HELD]; /* sockets kept open until the end */
+static char saved_range[RANGE_TEXT_LEN]; /* the guest's ephemeral range, restored at the end */
 static size_t nheld;
 
 /* Keep fd open until exit (close it now if there is no room). */
@@ -721,20 +722,23 @@ static int write_file(const char *name, const char *path, const char *text)
 
 /*
  * EPH_PORTS connections to a listener fill a range of as many ports; one
- * more connect() finds none.  The range is the guest's own: restored after.
+ * more connect() finds none.  The range is the guest's own: restored at
+ * the end, with the sockets (restore_range()), as the record reads it when
+ * it is written, which may be long after the call (a kallsyms pass for
+ * the kernel's binds before it takes seconds under TCG).
  */
 static void ephemeral_conflict(const char *name)
 {
-	char old[RANGE_TEXT_LEN] = "", range[RANGE_TEXT_LEN];
+	char range[RANGE_TEXT_LEN];
 	int lst = new_socket(name, AF_INET, SOCK_STREAM, &OPT_NONE), port, fd, i;
 	FILE *f = fopen(PORT_RANGE_FILE, "r");
 	union addr a;
 
-	if (!f || !fgets(old, sizeof(old), f))
+	if (!f || !fgets(saved_range, sizeof(saved_range), f))
 		error(name, errno, "reading %s", PORT_RANGE_FILE);
 	if (f)
 		fclose(f);
-	if (lst < 0 || !old[0] || (port = bind_any_port(name, lst, AF_INET, &a)) < 0 ||
+	if (lst < 0 || !saved_range[0] || (port = bind_any_port(name, lst, AF_INET, &a)) < 0 ||
 	    listen(lst, 2 * EPH_PORTS))
 		return;
 	hold(lst);
@@ -756,7 +760,13 @@ static void ephemeral_conflict(const char *name)
 		}
 		hold(fd);
 	}
-	write_file(name, PORT_RANGE_FILE, old);
+}
+
+/* Put back the range ephemeral_conflict() shrank, if it did. */
+static void restore_range(void)
+{
+	if (saved_range[0])
+		write_file("ephemeral-tcp-ipv4", PORT_RANGE_FILE, saved_range);
 }
 
 /* PID 1: hold 127.0.0.1:port, run argv as a child, power off after it. */
@@ -808,6 +818,7 @@ int main(int argc, char **argv)
 	usleep(HOLD_MS * 1000);
 	while (nheld)
 		close(held[--nheld]);
+	restore_range();
 	vxlan_delete();
 	return failures ? 1 : 0;
 }
