@@ -287,7 +287,10 @@ static __noinline bool cg_listen_request(struct bw_request *e, __u64 sk)
 {
 	const struct sock *s = (const void *)sk;
 
-	return listen_request(e, s, BPF_CORE_READ(s, sk_socket, file, f_inode, i_ino));
+	if (!listen_request(e, s, BPF_CORE_READ(s, sk_socket, file, f_inode, i_ino)))
+		return false;
+	e->via = call_via(BPF_CORE_READ(s, sk_socket));
+	return true;
 }
 
 /*

@@ -96,6 +96,20 @@ def end_child(proc):
         proc.wait()
 
 
+def next_line(out, proc, what):
+    """The next line child proc writes to out (its LineReader), within
+    RECORD_TIMEOUT; else end the child (so that its stderr ends) and fail
+    saying what, with that stderr."""
+    try:
+        line = out.next(time.monotonic() + RECORD_TIMEOUT)
+    except queue.Empty:
+        line = None
+    if not line:
+        end_child(proc)
+        fail(f"{what}; stderr: {proc.stderr.read().decode('utf-8', 'replace')!r}")
+    return line
+
+
 def terminate(proc):
     """SIGTERM to a child that is still running, SIGKILL if it lingers; reaped."""
     if proc.poll() is None:
@@ -640,15 +654,7 @@ class UringCall(StdinChild):
             self._line()
 
     def _line(self):
-        try:
-            line = self.out.next(time.monotonic() + RECORD_TIMEOUT)
-        except queue.Empty:
-            line = None
-        if not line:
-            self.close()
-            fail(f"{self.argv} gave no answer; stderr: "
-                 f"{self.proc.stderr.read().decode('utf-8', 'replace')!r}")
-        info = json.loads(line)
+        info = json.loads(next_line(self.out, self.proc, f"{self.argv} gave no answer"))
         if "skip" in info:
             self.close()
             pytest.skip(f"uring_call: {info['skip']}")
@@ -678,15 +684,7 @@ class Squatter(StdinChild):
         self.proc = subprocess.Popen([*prefix, *self.argv], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.out = LineReader(self.proc.stdout)
-        try:
-            line = self.out.next(time.monotonic() + RECORD_TIMEOUT)
-        except queue.Empty:
-            line = None
-        if not line:
-            self.close()
-            fail(f"squatter {self.argv} did not start; stderr: "
-                 f"{self.proc.stderr.read().decode('utf-8', 'replace')!r}")
-        info = json.loads(line)
+        info = json.loads(next_line(self.out, self.proc, f"squatter {self.argv} did not start"))
         if "skip" in info:
             self.close()
             pytest.skip(f"squatter {mode}: {info['skip']}")

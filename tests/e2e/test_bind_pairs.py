@@ -29,7 +29,7 @@ import time
 import pytest
 
 from harness import (RECORD_TIMEOUT, LineReader, check, child_binary, end_child, eq, fail,
-                     run_to_exit)
+                     next_line, run_to_exit)
 from test_capture import MODES, start_in_mode
 from test_check import check_argv
 
@@ -174,14 +174,8 @@ class Replayer:
             os.close(self.go)
 
     def _line(self):
-        try:
-            line = self.out.next(time.monotonic() + RECORD_TIMEOUT)
-        except queue.Empty:
-            line = None
-        if not line:
-            end_child(self.proc)  # so that its stderr ends
-            fail(f"bind_pairs stopped answering; stderr: {self.proc.stderr.read()!r}")
-        return line.decode().rstrip("\n").split("\t")
+        return next_line(self.out, self.proc, "bind_pairs stopped answering") \
+            .decode().rstrip("\n").split("\t")
 
     def play(self, rounds, on_pause=None):
         """Play rounds; {round id: [Call]}."""

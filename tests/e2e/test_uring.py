@@ -15,8 +15,9 @@ from harness import (Holder, UringCall, bind_conflict, check, check_record, chec
 from test_capture import in_mode
 
 # fexit sees io_uring's binds in inet_bind itself; the tracepoints through
-# io_uring's own completion tracepoint; auto is whichever the kernel takes
-MODES = ("tracepoint", "auto", "fexit")
+# io_uring's own completion tracepoint; cgroup mode in its bind hooks and
+# its socket state tracepoint; auto is whichever the kernel takes
+MODES = ("tracepoint", "auto", "cgroup", "fexit")
 PROTOS = ("tcp", "udp")
 # what the holder of each proto makes the kernel say (records.md, reason codes)
 REASON = {"tcp": "listener", "udp": "udp-no-reuse"}
