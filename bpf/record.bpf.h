@@ -111,6 +111,16 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
  * for a failure the sockets on the port of the requesting socket sk,
  * owners.bpf.h): only for a record that goes out or starts a storm.
  */
+/*
+ * Set by the loader between open and load.  Whether failures' records read
+ * the port's owners: a verifier before Linux 6.4 (commit be2ef8161572,
+ * "bpf: allow precision tracking for programs with subprogs") marks every
+ * scalar precise at a subprogram call, and on 6.1 the fexit programs' paths
+ * through the owners walk then pass its million-instruction limit (E2BIG):
+ * the loader loads them again without it, and userspace walks by port.
+ */
+const volatile bool read_owners = true;
+
 static __always_inline void fill_rest(struct bw_event *e, const struct sock *sk)
 {
 	struct task_view v = {};
@@ -120,7 +130,7 @@ static __always_inline void fill_rest(struct bw_event *e, const struct sock *sk)
 	 * first: it reads sockets through e->args, which the argv then fills;
 	 * a connect() has no port of its own to have owners of
 	 */
-	if (e->ret < 0 && e->syscall != BW_SYS_CONNECT)
+	if (read_owners && e->ret < 0 && e->syscall != BW_SYS_CONNECT)
 		fill_owners(e, sk);
 	read_task(&v);
 	e->ppid = v.ppid;

@@ -219,11 +219,12 @@ static int park_requests(struct bindwatch_bpf *skel)
 
 /* Everything decided before load: .rodata, map sizes, which flavour. */
 static int configure(struct bindwatch_bpf *skel, const struct capture_config *o,
-		     enum bw_mode mode, bool uring, bool connect)
+		     enum bw_mode mode, bool uring, bool connect, bool owners)
 {
 	struct bindwatch_bpf__rodata *ro = skel->rodata;
 	int err;
 
+	ro->read_owners = owners;
 	/* successful binds always: the ledger remembers who bound what */
 	ro->report = o->report | BW_REPORT_BINDS;
 	ro->wakeup_interval_ns = WAKEUP_INTERVAL_NS;
@@ -298,7 +299,7 @@ static int fill_filters(struct bindwatch_bpf *skel, const struct capture_config 
 
 /* Try one flavour of mode from scratch (set_flavour()); on failure nothing is left loaded. */
 static int try_flavour(struct bw_loader *l, const struct capture_config *o, enum bw_mode mode,
-		       bool uring, bool connect)
+		       bool uring, bool connect, bool owners)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
 	struct bindwatch_bpf *skel = bindwatch_bpf__open_opts(&oo);
@@ -306,7 +307,7 @@ static int try_flavour(struct bw_loader *l, const struct capture_config *o, enum
 
 	if (!skel)
 		return -errno;
-	err = configure(skel, o, mode, uring, connect);
+	err = configure(skel, o, mode, uring, connect, owners);
 	if (!err)
 		err = bindwatch_bpf__load(skel);
 	if (!err)
@@ -361,10 +362,18 @@ static int try_mode(struct bw_loader *l, const struct capture_config *o, enum bw
 {
 	bool connect = mode == BW_MODE_FEXIT ||
 		       (mode == BW_MODE_TRACEPOINT && o->ephemeral && sys_connect_seen());
-	int err = try_flavour(l, o, mode, uring, connect);
+	bool owners = true;
+	int err = try_flavour(l, o, mode, uring, connect, owners);
 
+	if (err == -E2BIG) {
+		/* the verifier gave up (before Linux 6.4): record.bpf.h, read_owners */
+		note("the kernel's verifier gave up on reading a port's owners at the failing "
+		     "call (%s); loading without: holders are found by walks", strerror(-err));
+		owners = false;
+		err = try_flavour(l, o, mode, uring, connect, owners);
+	}
 	if (err && connect)
-		err = try_flavour(l, o, mode, uring, false);
+		err = try_flavour(l, o, mode, uring, false, owners);
 	if (!err && !l->connect && (mode == BW_MODE_FEXIT || o->ephemeral))
 		warn("connect() out of ephemeral ports is not seen in %s", connect_unseen(mode));
 	return err;

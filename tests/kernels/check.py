@@ -122,6 +122,9 @@ for mode in modes:
                   f"(exit status {head.get('bindwatch_rc')}): {stderr_gist(block)}")
         continue
     ready = [l for l in block["stderr"] if l.startswith("bindwatch: ready")]
+    # a verifier before 6.4 may give up on the owners walk: bindwatch says
+    # so (-v) and loads without it, its records without kernel_owners
+    owners_read = not any("gave up on reading a port's owners" in l for l in block["stderr"])
     matched = "libbpf: CO-RE matched struct "
     layout = " ".join(sorted(l[len(matched):] for l in block["stderr"] if l.startswith(matched)))
     records, bad = [], 0
@@ -344,8 +347,8 @@ for mode in modes:
                         if sock.get(k) is not (v == "1"):
                             diffs.append(f"socket.{k}={sock.get(k)!r}, expected {v == '1'}")
                     owners = r.get("kernel_owners")
-                    if not isinstance(owners, list) or not any(
-                            o.get("port") == int(port) for o in owners):
+                    if owners_read and (not isinstance(owners, list) or not any(
+                            o.get("port") == int(port) for o in owners)):
                         diffs.append(f"kernel_owners={owners!r}, expected one on port {port}")
                     if diffs_best is None or len(diffs) < len(diffs_best):
                         diffs_best = diffs
