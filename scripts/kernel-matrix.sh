@@ -77,7 +77,7 @@
 # "kernels: N passed, N failed, N skipped"; exits 1 if anything failed.
 # Console logs stay in build/kernels/logs/.  Environment: KERNEL_ARCHES,
 # KERNELS, KERNELS_ARM64, MODES, BOOT_TIMEOUT (seconds per boot, default
-# 120; BOOT_TIMEOUT_ARM64, default 300), QEMU, QEMU_ARM64.
+# 300; BOOT_TIMEOUT_ARM64, default 300), QEMU, QEMU_ARM64.
 #
 # GUEST_BENCH=1 (make bench sets it, for x86_64 guests): the guest also
 # runs tests/bench/bindbench (static) with nothing attached, under the
