@@ -38,15 +38,23 @@ struct {
 } events SEC(".maps");
 
 /*
- * Where each CPU builds a record (too big for the stack), as a storm entry:
- * one per nesting level, since fexit programs run preemptible and another
- * task's call may run one on this CPU while the first is half done.
+ * Where each CPU builds a record (too big for the stack), as a storm entry,
+ * and its storm key, which is alive while the record is read and so would
+ * add its 64 bytes to the deepest point of the fexit programs' frame (at
+ * the verifier's 512 on 6.1): one per nesting level, since fexit programs
+ * run preemptible and another task's call may run one on this CPU while
+ * the first is half done.
  */
+struct scratch_slot {
+	struct bw_storm storm;
+	struct bw_storm_key key;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SCRATCH_LEVELS);
 	__type(key, __u32);
-	__type(value, struct bw_storm);
+	__type(value, struct scratch_slot);
 } scratch SEC(".maps");
 
 /* This CPU's scratch level in use. */
@@ -145,7 +153,8 @@ static __always_inline void emit_storm(const struct bw_request *req, const struc
 {
 	__u32 zero = 0, level;
 	__u32 *nest = bpf_map_lookup_elem(&nesting, &zero);
-	struct bw_storm_key k;
+	struct scratch_slot *slot;
+	struct bw_storm_key *k;
 	struct bw_storm *cur, *s;
 	struct bw_event *e;
 	long n;
@@ -153,16 +162,18 @@ static __always_inline void emit_storm(const struct bw_request *req, const struc
 	if (!nest)
 		return;
 	level = *nest;
-	cur = bpf_map_lookup_elem(&scratch, &level);
-	if (!cur) { /* nested deeper than SCRATCH_LEVELS */
+	slot = bpf_map_lookup_elem(&scratch, &level);
+	if (!slot) { /* nested deeper than SCRATCH_LEVELS */
 		lose_uid(built ? built->uid : bpf_get_current_uid_gid(), 1);
 		return;
 	}
 	*nest = level + 1;
+	cur = &slot->storm;
+	k = &slot->key;
 	e = &cur->tmpl;
 	fill_from(e, req, built, ret, mode, now);
-	bw_storm_key_of(&k, e, BW_SCOPE_ADDRESS);
-	s = bpf_map_lookup_elem(&storms, &k);
+	bw_storm_key_of(k, e, BW_SCOPE_ADDRESS);
+	s = bpf_map_lookup_elem(&storms, k);
 	n = s ? count_into(s, now) : -1;
 	if (!n)
 		goto out; /* counted: inside the storm's window */
@@ -179,7 +190,7 @@ static __always_inline void emit_storm(const struct bw_request *req, const struc
 	/* no storm, or a retired one: start one with the whole record */
 	if (!built)
 		fill_rest(e, sk);
-	e->count = storm_count(cur, &k);
+	e->count = storm_count(cur, k);
 	if (e->count && admit(e->uid, e->count, now))
 		send(e, req->watch & REQ_WATCHED);
 out:

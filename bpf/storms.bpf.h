@@ -189,7 +189,6 @@ static __always_inline __u64 storm_join(struct bw_storm *cur, const struct bw_st
 					struct bw_uid *u)
 {
 	struct bw_event *e = &cur->tmpl;
-	struct bw_storm_key k = *ka;
 	struct bw_storm *s;
 	long n;
 
@@ -199,11 +198,11 @@ static __always_inline __u64 storm_join(struct bw_storm *cur, const struct bw_st
 		e->scope = BW_SCOPE_PORT;
 		return n;
 	}
-	if (start_storm(cur, &k, u)) {
+	if (start_storm(cur, ka, u)) {
 		e->scope = BW_SCOPE_ADDRESS;
 		return 1;
 	}
-	s = bpf_map_lookup_elem(&storms, &k); /* started by another CPU meanwhile? */
+	s = bpf_map_lookup_elem(&storms, ka); /* started by another CPU meanwhile? */
 	if (s && (n = count_into(s, e->ts_ns)) >= 0) {
 		e->scope = BW_SCOPE_ADDRESS;
 		return n;
