@@ -115,9 +115,10 @@ static __always_inline void fill_head(struct bw_event *e, const struct bw_reques
  * Set by the loader between open and load.  Whether failures' records read
  * the port's owners: a verifier before Linux 6.4 (commit be2ef8161572,
  * "bpf: allow precision tracking for programs with subprogs") marks every
- * scalar precise at a subprogram call, and on 6.1 the fexit programs' paths
- * through the owners walk then pass its million-instruction limit (E2BIG):
- * the loader loads them again without it, and userspace walks by port.
+ * scalar precise at a subprogram call, so the paths through the owners walk
+ * multiply; where they pass its million-instruction limit (E2BIG: 6.1's
+ * did, for the fexit programs, while their frames were larger), the loader
+ * loads them again without it, and userspace walks by port.
  */
 const volatile bool read_owners = true;
 
