@@ -6,6 +6,7 @@
 # $(BUILD)/%.skel.h) it uses.
 #
 #   build/bindbench  per-call cost of bind() and friends (tests/bench/)
+#   build/connectbench  per-call cost of connect(): what --ephemeral adds
 #   build/holdmany   a crowd of processes holding sockets
 #   build/floor      bpf/floor.bpf.c's empty programs on bindwatch's hooks:
 #                    the floor every bindwatch figure is also compared to
@@ -22,7 +23,8 @@
 .PHONY: bench
 
 BENCH_TABLE := $(BUILD)/bench-table.txt
-BENCH_TOOLS := $(BUILD)/bindbench $(BUILD)/holdmany $(BUILD)/floor $(BUILD)/workload_cost
+BENCH_TOOLS := $(BUILD)/bindbench $(BUILD)/connectbench $(BUILD)/holdmany $(BUILD)/floor \
+	$(BUILD)/workload_cost
 # a not-cached lookup, for the requester and a holder, within 1 ms of a record's p99
 WORKLOAD_COLD_P99_US := 500
 
@@ -42,7 +44,7 @@ bench: test-deps all $(BENCH_TOOLS) $(BUILD)/conflicts
 		grep -E '^(guest-bench|FAIL|skip)' || true
 	$(Q)scripts/bench-table.sh $(BENCH_TABLE)
 
-$(BUILD)/bindbench $(BUILD)/holdmany: $(BUILD)/%: tests/bench/%.c | $(BUILD)
+$(BUILD)/bindbench $(BUILD)/connectbench $(BUILD)/holdmany: $(BUILD)/%: tests/bench/%.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
 

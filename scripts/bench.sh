@@ -68,7 +68,9 @@
 # BINDBENCH defaults to build/bindbench, FLOOR to build/floor; extra
 # arguments (-n N, -r R) go to bindbench.  Environment: BINDWATCH (default
 # ./bindwatch), BENCH_ROUNDS (3), BENCH_STARTS (5), BENCH_FLOOD (1000000),
-# BENCH_DISTINCT (100,100), BENCH_STEPS_FLOOD (500000), BENCH_TABLE.
+# BENCH_DISTINCT (100,100), BENCH_STEPS_FLOOD (500000), BENCH_TABLE,
+# CONNECTBENCH (build/connectbench: connect() per configuration, for
+# what --ephemeral and fexit's inet_hash_connect cost), CONNECT_ITERS (50000).
 set -eu
 export LC_ALL=C         # $EPOCHREALTIME with a '.', plain sort and awk
 
@@ -89,6 +91,8 @@ abspath() {
 	esac
 }
 bench=$(abspath "${1:-$root/build/bindbench}")
+connectbench=$(abspath "${CONNECTBENCH:-$root/build/connectbench}")
+CONNECT_ITERS=${CONNECT_ITERS:-50000}
 floor=$(abspath "${2:-$root/build/floor}")
 [ $# -gt 0 ] && shift
 [ $# -gt 0 ] && shift
@@ -121,7 +125,7 @@ case $distinct in
 esac
 
 # Configurations, in run order: label, program and its arguments, reference.
-keys="bare floor_tp tp_json tp_window0 tp_port floor_fexit fexit floor_cg cg"
+keys="bare floor_tp tp_json tp_window0 tp_port tp_ephem floor_fexit fexit floor_cg cg"
 cgroot=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 declare -A label=(
 	[bare]="bare"
@@ -129,6 +133,7 @@ declare -A label=(
 	[tp_json]="tracepoint --json"
 	[tp_window0]="tracepoint --window 0"
 	[tp_port]="tracepoint --port 1"
+	[tp_ephem]="tracepoint --ephemeral"
 	[floor_fexit]="floor fexit"
 	[fexit]="fexit --json"
 	[floor_cg]="floor cgroup"
@@ -139,12 +144,14 @@ declare -A cmd=(
 	[tp_json]="$bindwatch --mode tracepoint --json"
 	[tp_window0]="$bindwatch --mode tracepoint --json --window 0 --rate-limit 0"
 	[tp_port]="$bindwatch --mode tracepoint --port 1"
+	[tp_ephem]="$bindwatch --mode tracepoint --json --ephemeral"
 	[floor_fexit]="$floor --mode fexit"
 	[fexit]="$bindwatch --mode fexit --json"
 	[floor_cg]="$floor --mode cgroup $cgroot"
 	[cg]="$bindwatch --mode cgroup --json"
 )
-declare -A floor_of=([tp_json]=floor_tp [tp_window0]=floor_tp [tp_port]=floor_tp [fexit]=floor_fexit
+declare -A floor_of=([tp_json]=floor_tp [tp_window0]=floor_tp [tp_port]=floor_tp [tp_ephem]=floor_tp
+	[fexit]=floor_fexit
 	[cg]=floor_cg)
 # each mode's floor and bindwatch (with --json) configuration
 declare -A mode_floor=([tracepoint]=floor_tp [fexit]=floor_fexit [cgroup]=floor_cg)
@@ -323,6 +330,9 @@ for round in $(seq 1 "$rounds"); do
 			fi
 		fi
 		run_bench "$key" "$round" "$@"
+		# connect(): what capturing it out of ephemeral ports costs the rest
+		"$connectbench" -n "$CONNECT_ITERS" -r 3 | awk -v r="$round" '{ print r, $0 }' >>"$tmp/$key" ||
+			die "connectbench failed under ${label[$key]}"
 		stop_monitor
 		printf 'round %d  %-22s' "$round" "${label[$key]}"
 		awk '{ printf " %s %s", $1, $2 }' "$tmp/last"
@@ -466,6 +476,10 @@ judged "failing bind, --window 0 (record per failure), vs floor" tp_window0 floo
 judged "failing bind filtered out by --port, vs floor" tp_port floor_tp failing_bind_ns "<=" 1.03
 judged "successful socket+bind+close, vs floor" tp_json floor_tp cycle_ns "<=" 1.03
 judged "io_uring NOP (a ring that never binds), vs floor" tp_json floor_tp uring_nop_ns "<=" 1.03
+# --ephemeral adds sys_exit_connect: every connect() of the host pays it
+judged "UDP connect(), tracepoint --ephemeral vs without" tp_ephem tp_json udp_connect_ns - -
+judged "refused TCP connect(), tracepoint --ephemeral vs without" tp_ephem tp_json tcp_refused_ns - -
+judged "refused TCP connect(), fexit (inet_hash_connect) vs its floor" fexit floor_fexit tcp_refused_ns "<=" 1.03
 judged "storm, 2 processes on 2 CPUs, same port, vs floor ($exact_word)" tp_json floor_tp storm2_same_ns "<=" 1.20
 judged "storm, 2 processes on 2 CPUs, different ports, vs floor ($exact_word)" tp_json floor_tp storm2_diff_ns "<=" 1.20
 for mode in fexit cgroup; do
