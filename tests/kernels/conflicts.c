@@ -293,34 +293,49 @@ out:
 	hold(holder);
 }
 
+/*
+ * Two SO_REUSEADDR sockets sharing 127.0.0.1:P (in *a), the first
+ * listening: the second's listen() is the conflict.  P, or -1 (said);
+ * *first and *second are to be held either way.
+ */
+static int listen_pair(const char *name, int *first, int *second, union addr *a)
+{
+	int port;
+
+	*second = -1;
+	*first = new_socket(name, AF_INET, SOCK_STREAM, &OPT_REUSEADDR);
+	if (*first < 0)
+		return -1;
+	port = bind_any_port(name, *first, AF_INET, a);
+	if (port < 0)
+		return -1;
+	*second = new_socket(name, AF_INET, SOCK_STREAM, &OPT_REUSEADDR);
+	if (*second < 0)
+		return -1;
+	if (bind(*second, &a->sa, sizeof(a->v4))) {
+		error(name, errno, "second bind() (both SO_REUSEADDR, none listening)");
+		return -1;
+	}
+	if (listen(*first, 1)) {
+		error(name, errno, "first listen()");
+		return -1;
+	}
+	return port;
+}
+
 /* Two SO_REUSEADDR sockets share 127.0.0.1:P until both try to listen. */
 static void listen_conflict(const char *name)
 {
-	int first, second = -1, port, ret, err;
+	int first, second, port, ret, err;
 	union addr a;
 
-	first = new_socket(name, AF_INET, SOCK_STREAM, &OPT_REUSEADDR);
-	if (first < 0)
-		return;
-	port = bind_any_port(name, first, AF_INET, &a);
-	if (port < 0)
-		goto out;
-	second = new_socket(name, AF_INET, SOCK_STREAM, &OPT_REUSEADDR);
-	if (second < 0)
-		goto out;
-	if (bind(second, &a.sa, sizeof(a.v4))) {
-		error(name, errno, "second bind() (both SO_REUSEADDR, none listening)");
-		goto out;
+	port = listen_pair(name, &first, &second, &a);
+	if (port >= 0) {
+		expect("listen", "tcp", AF_INET, port, &OPT_REUSEADDR);
+		ret = listen(second, 1);
+		err = errno;
+		outcome(name, "listen()", ret, err);
 	}
-	if (listen(first, 1)) {
-		error(name, errno, "first listen()");
-		goto out;
-	}
-	expect("listen", "tcp", AF_INET, port, &OPT_REUSEADDR);
-	ret = listen(second, 1);
-	err = errno;
-	outcome(name, "listen()", ret, err);
-out:
 	hold(second);
 	hold(first);
 }
@@ -515,24 +530,13 @@ out:
 /* listen_conflict's sockets, the second listen an io_uring request. */
 static void uring_listen_conflict(const char *name)
 {
-	int first, second = -1, port;
+	int first, second, port;
 	union addr a;
 
-	first = new_socket(name, AF_INET, SOCK_STREAM, &OPT_REUSEADDR);
-	if (first < 0)
-		return;
-	port = bind_any_port(name, first, AF_INET, &a);
-	if (port < 0)
-		goto out;
-	second = new_socket(name, AF_INET, SOCK_STREAM, &OPT_REUSEADDR);
-	if (second < 0)
-		goto out;
-	if (bind(second, &a.sa, sizeof(a.v4)) || listen(first, 1)) {
-		error(name, errno, "the two SO_REUSEADDR binds, the first listen()");
-		goto out;
-	}
-	uring_outcome(name, "IORING_OP_LISTEN", port, uring_request(name, OP_LISTEN, second, &a));
-out:
+	port = listen_pair(name, &first, &second, &a);
+	if (port >= 0)
+		uring_outcome(name, "IORING_OP_LISTEN", port,
+			      uring_request(name, OP_LISTEN, second, &a));
 	hold(second);
 	hold(first);
 }
